@@ -1,0 +1,3 @@
+from hostward.cli import main
+
+raise SystemExit(main())

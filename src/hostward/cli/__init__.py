@@ -1,0 +1,86 @@
+"""Command-line entry point: ``hostward COMMAND [ARGS]``.
+
+Each command lives in its own module ``hostward.cli.<command>`` exposing ``run(argv: list[str]) -> int``; the
+module is imported only when its command runs, so start-up stays cheap. This package is the only place that
+prints errors and chooses exit codes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from hostward import __version__
+from hostward.errors import HostwardError
+
+# command -> (module, one-line summary for `hostward --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "record": ("hostward.cli.record", "sample kernel activity into daily data files (like sadc)"),
+    "sar": ("hostward.cli.sar", "report recorded or live activity with sysstat's sar flags and layout"),
+    "sadf": ("hostward.cli.sadf", "recorded activity as CSV (sadf -d) or JSON (sadf -j)"),
+    "oom": ("hostward.cli.oom", "OOM toolkit: top, explain, protect, report, doctor"),
+    "ntp": ("hostward.cli.ntp", "time health: query, status, serve"),
+}
+
+USAGE = """\
+usage: hostward [--version] COMMAND [ARGS...]
+
+Keeps watch over a Linux host: records what it does, explains why it got into trouble,
+and steps in before trouble becomes an outage.
+
+commands:
+{commands}
+
+Run 'hostward COMMAND --help' for the options of one command.
+Configuration: $HOSTWARD_CONFIG, else /etc/hostward/hostward.toml (root) or
+~/.config/hostward/hostward.toml; HOSTWARD_<SECTION>_<KEY> variables override it.
+"""
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items()]
+    return USAGE.format(commands="\n".join(lines))
+
+
+def setup_logging(verbose: int = 0) -> None:
+    """Log to stderr (the journal picks it up under systemd) without timestamps when journald adds its own."""
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose or os.environ.get("INVOCATION_ID") else logging.WARNING
+    fmt = "%(levelname)s %(name)s: %(message)s" if os.environ.get("INVOCATION_ID") else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        sys.stdout.write(_usage())
+        return 0 if args else 2
+    if args[0] == "--version":
+        sys.stdout.write(f"hostward {__version__}\n")
+        return 0
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        sys.stderr.write(f"hostward: unknown command '{command}' (try 'hostward --help')\n")
+        return 2
+    try:
+        module = importlib.import_module(COMMANDS[command][0])
+        code: int = module.run(rest)
+        sys.stdout.flush()
+        return code
+    except HostwardError as exc:
+        sys.stderr.write(f"hostward {command}: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `hostward sar | head`: the reader went away; not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

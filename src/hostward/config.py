@@ -1,0 +1,198 @@
+"""Configuration: frozen dataclasses, one per section of the TOML file.
+
+Precedence (highest first): a CLI flag (applied by the cli layer with ``dataclasses.replace``), a
+``HOSTWARD_<SECTION>_<KEY>`` environment variable, the TOML file, the embedded default below.
+The file is ``$HOSTWARD_CONFIG``, else ``/etc/hostward/hostward.toml`` for root, else
+``$XDG_CONFIG_HOME/hostward/hostward.toml``; a missing file means "all defaults".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hostward.errors import ConfigError
+
+
+def default_data_dir() -> Path:
+    """/var/lib/hostward for root (like /var/log/sa for sysstat), else the user's XDG data dir."""
+    if os.geteuid() == 0:
+        return Path("/var/lib/hostward")
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "hostward"
+
+
+def default_config_path() -> Path:
+    explicit = os.environ.get("HOSTWARD_CONFIG")
+    if explicit:
+        return Path(explicit)
+    if os.geteuid() == 0:
+        return Path("/etc/hostward/hostward.toml")
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "hostward" / "hostward.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConfig:
+    """[record]: the activity recorder (sadc's job)."""
+
+    interval_seconds: float = 10.0
+    data_dir: Path = field(default_factory=default_data_dir)
+    retention_days: int = 28  # sysstat's HISTORY
+    compress_after_days: int = 10  # sysstat's COMPRESSAFTER
+    top_processes: int = 10  # processes by RSS kept per sample for post-mortems
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectRule:
+    """One [[oom.protect]] rule: every given matcher must match; ``oom_score_adj`` is applied."""
+
+    name: str
+    oom_score_adj: int
+    exe: str | None = None  # absolute path of the executable (/proc/PID/exe)
+    comm: str | None = None  # the kernel's 15-character task name
+    cmdline_regex: str | None = None  # searched in the full command line, arguments joined by spaces
+    user: str | None = None  # user name or numeric uid
+    cgroup: str | None = None  # prefix of the process's cgroup path
+
+
+@dataclass(frozen=True, slots=True)
+class OomConfig:
+    """[oom]: protection policy and early guard."""
+
+    protect: tuple[ProtectRule, ...] = ()
+    rescan_seconds: float = 0.5  # fallback scan period when the process-event connector is unavailable
+
+
+@dataclass(frozen=True, slots=True)
+class GuardConfig:
+    """[guard]: the early OOM guard."""
+
+    enabled: bool = False
+    mem_available_percent: float = 5.0
+    swap_free_percent: float = 5.0
+    psi_full_avg10: float = 0.0  # 0 disables the pressure trigger
+    sustain_seconds: float = 0.0
+    grace_seconds: float = 2.0
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NtpConfig:
+    """[ntp]: servers hostward queries and records."""
+
+    servers: tuple[str, ...] = ()
+    timeout_seconds: float = 1.0
+    samples_per_server: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    record: RecordConfig = field(default_factory=RecordConfig)
+    oom: OomConfig = field(default_factory=OomConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
+    ntp: NtpConfig = field(default_factory=NtpConfig)
+    source: Path | None = None  # the file the values came from, for messages
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file (if any) and apply HOSTWARD_* overrides. Raises ConfigError naming the key."""
+    environ = os.environ if environ is None else environ
+    explicit = path is not None or "HOSTWARD_CONFIG" in environ
+    path = path or default_config_path()
+    document: dict[str, Any] = {}
+    if path.exists():
+        try:
+            with open(path, "rb") as handle:
+                document = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    elif explicit:
+        raise ConfigError(f"configuration file {path} does not exist")
+    unknown = set(document) - {"record", "oom", "guard", "ntp"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(unknown))}")
+    sections: dict[str, Any] = {}
+    for name, cls in (("record", RecordConfig), ("oom", OomConfig), ("guard", GuardConfig), ("ntp", NtpConfig)):
+        table = document.get(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table")
+        sections[name] = _build(cls, name, table, environ, path)
+    return Config(**sections, source=path if path.exists() else None)
+
+
+def _build(cls: type[Any], section: str, table: dict[str, Any], environ: Mapping[str, str], path: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(table) - names
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) in [{section}]: {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for name in names:
+        where = f"{section}.{name}"
+        env_key = f"HOSTWARD_{section}_{name}".upper()
+        if env_key in environ:
+            values[name] = _coerce(hints[name], environ[env_key], f"${env_key}", from_env=True)
+        elif name in table:
+            values[name] = _coerce(hints[name], table[name], f"{path}: {where}", from_env=False)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, where: str, *, from_env: bool) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, where, from_env=from_env)
+    if origin is tuple:
+        if from_env and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list")
+        return tuple(_coerce(args[0], item, where, from_env=from_env) for item in value)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table")
+        fields = typing.get_type_hints(hint)
+        unknown = set(value) - set(fields)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+        try:
+            return hint(**{k: _coerce(fields[k], v, f"{where}.{k}", from_env=False) for k, v in value.items()})
+        except TypeError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+    try:
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                return value.lower() in ("1", "true", "yes", "on")
+            raise ValueError(value)
+        if hint is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(value)
+        if hint is float:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if hint is Path:
+            return Path(str(value)).expanduser()
+        if hint is str:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            return value
+    except ValueError as exc:
+        raise ConfigError(f"{where}: invalid value {value!r} (expected {hint.__name__})") from exc
+    raise ConfigError(f"{where}: unsupported setting type {hint!r}")

@@ -1,0 +1,43 @@
+"""Shared test helpers. In CI (CI=true) a missing peer or privilege fails the test instead of skipping it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI") == "true"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer machine that lacks something; fail in CI, where .ci/run must have installed it."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_binary(*names: str) -> dict[str, str]:
+    """Absolute paths of the named programs (sadc, chronyd, ...), or skip/fail as above."""
+    found: dict[str, str] = {}
+    for name in names:
+        path = shutil.which(name) or next(
+            (str(p) for p in (Path("/usr/lib/sysstat") / name, Path("/usr/sbin") / name) if p.exists()), None
+        )
+        if path is None:
+            unavailable(f"{name} is not installed")
+            raise AssertionError("unreachable")
+        found[name] = path
+    return found
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        unavailable("the test needs root")
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
