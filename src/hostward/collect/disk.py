@@ -1,0 +1,77 @@
+"""/proc/diskstats, classified the way sysstat does (whole device, physical device, partition)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hostward.errors import CollectError
+from hostward.procfs import ProcFS
+
+
+@dataclass(frozen=True, slots=True)
+class DiskStats:
+    """One line of /proc/diskstats (Documentation/admin-guide/iostats.rst). Sectors are 512 bytes."""
+
+    major: int
+    minor: int
+    name: str
+    read_ios: int
+    read_merges: int
+    read_sectors: int
+    read_ticks_ms: int
+    write_ios: int
+    write_merges: int
+    write_sectors: int
+    write_ticks_ms: int
+    in_flight: int
+    io_ticks_ms: int  # time the device had I/O in flight: %util
+    queue_ticks_ms: int  # weighted time in queue: aqu-sz
+    discard_ios: int = 0  # fields 15-18 since 4.18
+    discard_merges: int = 0
+    discard_sectors: int = 0
+    discard_ticks_ms: int = 0
+    # Classification made by the sampler from /sys/block, as sysstat's is_device():
+    whole_device: bool = True  # /sys/block/<name> exists (not a partition)
+    physical: bool = True  # /sys/block/<name>/device exists (not loop, dm, md, zram ...)
+
+    @property
+    def total_ios(self) -> int:
+        return self.read_ios + self.write_ios + self.discard_ios
+
+
+def parse_diskstats(
+    text: str, classify: Callable[[str], tuple[bool, bool]] | None = None
+) -> tuple[DiskStats, ...]:
+    """Parse /proc/diskstats. ``classify(name) -> (whole_device, physical)``; without it every line is a
+    physical whole device (useful for fixtures). Lines with fewer than 14 fields (pre-2.6.25 partition lines)
+    are skipped like sysstat skips them."""
+    disks: list[DiskStats] = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 14:
+            continue
+        try:
+            numbers = [int(v) for v in parts[3:18]]
+            major, minor = int(parts[0]), int(parts[1])
+        except ValueError as exc:
+            raise CollectError(f"/proc/diskstats: bad value in line {line.strip()!r}") from exc
+        numbers += [0] * (15 - len(numbers))
+        whole, physical = classify(parts[2]) if classify else (True, True)
+        disks.append(DiskStats(major, minor, parts[2], *numbers, whole_device=whole, physical=physical))
+    return tuple(disks)
+
+
+def read_diskstats(procfs: ProcFS) -> tuple[DiskStats, ...]:
+    text = procfs.read_optional("diskstats")
+    if text is None:
+        return ()
+
+    def classify(name: str) -> tuple[bool, bool]:
+        # Some names contain '/' (cciss/c0d0); sysfs spells it '!'.
+        sysname = name.replace("/", "!")
+        block = procfs.sys_path(f"block/{sysname}")
+        whole = block.exists()
+        return whole, whole and (block / "device").exists()
+
+    return parse_diskstats(text, classify)

@@ -1,0 +1,142 @@
+"""/proc/meminfo and /proc/vmstat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from hostward.errors import CollectError
+from hostward.procfs import ProcFS
+
+# meminfo key -> MemInfo attribute. All values are kB as the kernel prints them.
+_MEMINFO_KEYS = {
+    "MemTotal": "mem_total_kb",
+    "MemFree": "mem_free_kb",
+    "MemAvailable": "mem_available_kb",  # since 3.14
+    "Buffers": "buffers_kb",
+    "Cached": "cached_kb",
+    "SwapCached": "swap_cached_kb",
+    "Active": "active_kb",
+    "Inactive": "inactive_kb",
+    "SwapTotal": "swap_total_kb",
+    "SwapFree": "swap_free_kb",
+    "Dirty": "dirty_kb",
+    "Writeback": "writeback_kb",
+    "AnonPages": "anon_pages_kb",
+    "Mapped": "mapped_kb",
+    "Shmem": "shmem_kb",
+    "Slab": "slab_kb",
+    "SReclaimable": "slab_reclaimable_kb",
+    "KernelStack": "kernel_stack_kb",
+    "PageTables": "page_tables_kb",
+    "CommitLimit": "commit_limit_kb",
+    "Committed_AS": "committed_as_kb",
+    "VmallocTotal": "vmalloc_total_kb",
+    "VmallocUsed": "vmalloc_used_kb",
+    "HugePages_Total": "hugepages_total",  # a count of pages, not kB
+    "HugePages_Free": "hugepages_free",
+    "Hugepagesize": "hugepage_size_kb",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MemInfo:
+    mem_total_kb: int = 0
+    mem_free_kb: int = 0
+    mem_available_kb: int = 0
+    buffers_kb: int = 0
+    cached_kb: int = 0
+    swap_cached_kb: int = 0
+    active_kb: int = 0
+    inactive_kb: int = 0
+    swap_total_kb: int = 0
+    swap_free_kb: int = 0
+    dirty_kb: int = 0
+    writeback_kb: int = 0
+    anon_pages_kb: int = 0
+    mapped_kb: int = 0
+    shmem_kb: int = 0
+    slab_kb: int = 0
+    slab_reclaimable_kb: int = 0
+    kernel_stack_kb: int = 0
+    page_tables_kb: int = 0
+    commit_limit_kb: int = 0
+    committed_as_kb: int = 0
+    vmalloc_total_kb: int = 0
+    vmalloc_used_kb: int = 0
+    hugepages_total: int = 0
+    hugepages_free: int = 0
+    hugepage_size_kb: int = 0
+    # meminfo keys this kernel did not print (e.g. MemAvailable before 3.14): reported, not fatal.
+    missing: frozenset[str] = field(default_factory=frozenset)
+
+
+def parse_meminfo(text: str) -> MemInfo:
+    values: dict[str, int] = {}
+    for line in text.splitlines():
+        key, sep, rest = line.partition(":")
+        attr = _MEMINFO_KEYS.get(key)
+        if not sep or attr is None:
+            continue
+        number = rest.split()
+        try:
+            values[attr] = int(number[0])
+        except (IndexError, ValueError) as exc:
+            raise CollectError(f"/proc/meminfo: bad value in line {line!r}") from exc
+    if "mem_total_kb" not in values:
+        raise CollectError("/proc/meminfo: no MemTotal line")
+    missing = frozenset(k for k, attr in _MEMINFO_KEYS.items() if attr not in values)
+    return MemInfo(**values, missing=missing)
+
+
+def read_meminfo(procfs: ProcFS) -> MemInfo:
+    return parse_meminfo(procfs.read("meminfo"))
+
+
+@dataclass(frozen=True, slots=True)
+class VmStat:
+    """Paging and swapping counters from /proc/vmstat (pages, or events, since boot)."""
+
+    pgpgin: int = 0  # kB paged in from disk (the kernel counts these in kB despite the name)
+    pgpgout: int = 0
+    pswpin: int = 0
+    pswpout: int = 0
+    pgfault: int = 0
+    pgmajfault: int = 0
+    pgfree: int = 0
+    pgscan_kswapd: int = 0
+    pgscan_direct: int = 0
+    pgsteal: int = 0
+    oom_kill: int = 0  # since 4.13
+
+
+def parse_vmstat(text: str) -> VmStat:
+    """Sum the reclaim counters the way sysstat 12.6 does, so %vmeff and pgsteal/s match `sar -B`.
+
+    sysstat 12.6 adds every line starting with ``pgsteal_`` and every line starting with ``pgscan_kswapd`` /
+    ``pgscan_direct`` (older kernels split them per zone: pgscan_kswapd_dma, _normal, ...). On 5.x+ kernels
+    that also sums pgsteal_anon/pgsteal_file and pgscan_direct_throttle; we keep the same sums for parity.
+    """
+    simple = {f.name for f in fields(VmStat)} - {"pgscan_kswapd", "pgscan_direct", "pgsteal"}
+    values: dict[str, int] = dict.fromkeys(("pgscan_kswapd", "pgscan_direct", "pgsteal"), 0)
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) != 2:
+            continue
+        key, raw = parts
+        try:
+            number = int(raw)
+        except ValueError as exc:
+            raise CollectError(f"/proc/vmstat: bad value in line {line!r}") from exc
+        if key in simple:
+            values[key] = number
+        elif key.startswith("pgsteal_"):
+            values["pgsteal"] += number
+        elif key.startswith("pgscan_kswapd"):
+            values["pgscan_kswapd"] += number
+        elif key.startswith("pgscan_direct"):
+            values["pgscan_direct"] += number
+    return VmStat(**values)
+
+
+def read_vmstat(procfs: ProcFS) -> VmStat:
+    return parse_vmstat(procfs.read("vmstat"))

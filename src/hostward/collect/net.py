@@ -1,0 +1,67 @@
+"""/proc/net/dev counters with link speed and duplex from /sys/class/net."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hostward.errors import CollectError
+from hostward.procfs import ProcFS
+
+
+@dataclass(frozen=True, slots=True)
+class NetDev:
+    name: str
+    rx_bytes: int
+    rx_packets: int
+    rx_errors: int
+    rx_dropped: int
+    rx_fifo: int
+    rx_frame: int
+    rx_compressed: int
+    rx_multicast: int
+    tx_bytes: int
+    tx_packets: int
+    tx_errors: int
+    tx_dropped: int
+    tx_fifo: int
+    tx_collisions: int
+    tx_carrier: int
+    tx_compressed: int
+    speed_mbps: int = 0  # 0: unknown (virtual device, link down): sar prints %ifutil 0.00 then
+    full_duplex: bool = True
+
+
+def parse_net_dev(text: str, link: dict[str, tuple[int, bool]] | None = None) -> tuple[NetDev, ...]:
+    """Parse /proc/net/dev (two header lines, then "iface: 16 numbers"). ``link`` maps name -> (speed, duplex)."""
+    devices: list[NetDev] = []
+    for line in text.splitlines()[2:]:
+        name, sep, rest = line.partition(":")
+        if not sep:
+            continue
+        name = name.strip()
+        try:
+            numbers = [int(v) for v in rest.split()]
+        except ValueError as exc:
+            raise CollectError(f"/proc/net/dev: bad value in line {line.strip()!r}") from exc
+        if len(numbers) != 16:
+            raise CollectError(f"/proc/net/dev: expected 16 counters for {name}, got {len(numbers)}")
+        speed, duplex = (link or {}).get(name, (0, True))
+        devices.append(NetDev(name, *numbers, speed_mbps=speed, full_duplex=duplex))
+    return tuple(devices)
+
+
+def read_link(procfs: ProcFS, name: str) -> tuple[int, bool]:
+    """Speed in Mb/s and duplex; reading speed of a down interface fails with EINVAL, which means unknown."""
+    speed_text = procfs.read_sys_optional(f"class/net/{name}/speed")
+    duplex_text = procfs.read_sys_optional(f"class/net/{name}/duplex")
+    try:
+        speed = max(int(speed_text.strip()), 0) if speed_text else 0
+    except ValueError:
+        speed = 0
+    return speed, (duplex_text or "full").strip() != "half"
+
+
+def read_net_dev(procfs: ProcFS) -> tuple[NetDev, ...]:
+    text = procfs.read("net/dev")
+    names = [line.partition(":")[0].strip() for line in text.splitlines()[2:] if ":" in line]
+    return parse_net_dev(text, {name: read_link(procfs, name) for name in names})

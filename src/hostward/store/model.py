@@ -1,0 +1,37 @@
+"""What a data file holds: the entries the recorder appends and every report reads back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hostward.collect.host import HostInfo
+from hostward.collect.sample import SystemSample
+
+
+@dataclass(frozen=True, slots=True)
+class RestartMark:
+    """The recorder started after a boot (sar prints "LINUX RESTART (N CPU)"); counters start from zero again,
+    so no rate is computed across it."""
+
+    timestamp: float
+    uptime_seconds: float
+    host: HostInfo
+
+
+@dataclass(frozen=True, slots=True)
+class CommentMark:
+    """A free-text comment (sadc -C; sar prints "COM text")."""
+
+    timestamp: float
+    text: str
+
+
+Entry = SystemSample | RestartMark | CommentMark
+
+
+@dataclass(frozen=True, slots=True)
+class DayData:
+    """Everything recorded on one day (local time), in recording order."""
+
+    host: HostInfo  # as of the file's first entry (banner of the report)
+    entries: tuple[Entry, ...]
