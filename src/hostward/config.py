@@ -122,7 +122,12 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     if unknown:
         raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(unknown))}")
     sections: dict[str, Any] = {}
-    for name, cls in (("record", RecordConfig), ("oom", OomConfig), ("guard", GuardConfig), ("ntp", NtpConfig)):
+    for name, cls in (
+        ("record", RecordConfig),
+        ("oom", OomConfig),
+        ("guard", GuardConfig),
+        ("ntp", NtpConfig),
+    ):
         table = document.get(name, {})
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [{name}] must be a table")
@@ -130,7 +135,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     return Config(**sections, source=path if path.exists() else None)
 
 
-def _build(cls: type[Any], section: str, table: dict[str, Any], environ: Mapping[str, str], path: Path) -> Any:
+def _build(
+    cls: type[Any], section: str, table: dict[str, Any], environ: Mapping[str, str], path: Path
+) -> Any:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(table) - names
@@ -161,7 +168,7 @@ def _coerce(hint: Any, value: Any, where: str, *, from_env: bool) -> Any:
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list")
         return tuple(_coerce(args[0], item, where, from_env=from_env) for item in value)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table")
         fields = typing.get_type_hints(hint)
@@ -169,14 +176,25 @@ def _coerce(hint: Any, value: Any, where: str, *, from_env: bool) -> Any:
         if unknown:
             raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
         try:
-            return hint(**{k: _coerce(fields[k], v, f"{where}.{k}", from_env=False) for k, v in value.items()})
+            return hint(
+                **{k: _coerce(fields[k], v, f"{where}.{k}", from_env=False) for k, v in value.items()}
+            )
         except TypeError as exc:
             raise ConfigError(f"{where}: {exc}") from exc
     try:
         if hint is bool:
             if isinstance(value, bool):
                 return value
-            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            if isinstance(value, str) and value.lower() in (
+                "1",
+                "true",
+                "yes",
+                "on",
+                "0",
+                "false",
+                "no",
+                "off",
+            ):
                 return value.lower() in ("1", "true", "yes", "on")
             raise ValueError(value)
         if hint is int:

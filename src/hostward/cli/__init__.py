@@ -48,8 +48,18 @@ def _usage() -> str:
 
 def setup_logging(verbose: int = 0) -> None:
     """Log to stderr (the journal picks it up under systemd) without timestamps when journald adds its own."""
-    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose or os.environ.get("INVOCATION_ID") else logging.WARNING
-    fmt = "%(levelname)s %(name)s: %(message)s" if os.environ.get("INVOCATION_ID") else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    level = (
+        logging.DEBUG
+        if verbose > 1
+        else logging.INFO
+        if verbose or os.environ.get("INVOCATION_ID")
+        else logging.WARNING
+    )
+    fmt = (
+        "%(levelname)s %(name)s: %(message)s"
+        if os.environ.get("INVOCATION_ID")
+        else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.basicConfig(level=level, format=fmt, stream=sys.stderr, force=True)
 
 

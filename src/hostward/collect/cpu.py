@@ -34,7 +34,14 @@ class CpuTimes:
     def total(self) -> int:
         """All ticks, without counting guest time twice (it is already in user/nice)."""
         return (
-            self.user + self.nice + self.system + self.idle + self.iowait + self.irq + self.softirq + self.steal
+            self.user
+            + self.nice
+            + self.system
+            + self.idle
+            + self.iowait
+            + self.irq
+            + self.softirq
+            + self.steal
         )
 
 
@@ -69,7 +76,9 @@ def parse_stat(text: str) -> CpuStat:
                 total = times
             elif key[3:].isdigit():
                 cpus[int(key[3:])] = times
-        elif key in ("ctxt", "processes", "procs_running", "procs_blocked", "btime", "intr") and len(parts) > 1:
+        elif (
+            key in ("ctxt", "processes", "procs_running", "procs_blocked", "btime", "intr") and len(parts) > 1
+        ):
             try:
                 scalars[key] = int(parts[1])
             except ValueError as exc:

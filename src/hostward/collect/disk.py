@@ -56,9 +56,32 @@ def parse_diskstats(
             major, minor = int(parts[0]), int(parts[1])
         except ValueError as exc:
             raise CollectError(f"/proc/diskstats: bad value in line {line.strip()!r}") from exc
-        numbers += [0] * (15 - len(numbers))
+        n = numbers + [0] * (15 - len(numbers))
         whole, physical = classify(parts[2]) if classify else (True, True)
-        disks.append(DiskStats(major, minor, parts[2], *numbers, whole_device=whole, physical=physical))
+        disks.append(
+            DiskStats(
+                major,
+                minor,
+                parts[2],
+                read_ios=n[0],
+                read_merges=n[1],
+                read_sectors=n[2],
+                read_ticks_ms=n[3],
+                write_ios=n[4],
+                write_merges=n[5],
+                write_sectors=n[6],
+                write_ticks_ms=n[7],
+                in_flight=n[8],
+                io_ticks_ms=n[9],
+                queue_ticks_ms=n[10],
+                discard_ios=n[11],
+                discard_merges=n[12],
+                discard_sectors=n[13],
+                discard_ticks_ms=n[14],
+                whole_device=whole,
+                physical=physical,
+            )
+        )
     return tuple(disks)
 
 

@@ -23,7 +23,9 @@ def parse_loadavg(text: str) -> LoadAvg:
     parts = text.split()
     try:
         running, threads = parts[3].split("/")
-        return LoadAvg(float(parts[0]), float(parts[1]), float(parts[2]), int(running), int(threads), int(parts[4]))
+        return LoadAvg(
+            float(parts[0]), float(parts[1]), float(parts[2]), int(running), int(threads), int(parts[4])
+        )
     except (IndexError, ValueError) as exc:
         raise CollectError(f"/proc/loadavg: unexpected content {text.strip()!r}") from exc
 

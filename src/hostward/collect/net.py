@@ -46,7 +46,31 @@ def parse_net_dev(text: str, link: dict[str, tuple[int, bool]] | None = None) ->
         if len(numbers) != 16:
             raise CollectError(f"/proc/net/dev: expected 16 counters for {name}, got {len(numbers)}")
         speed, duplex = (link or {}).get(name, (0, True))
-        devices.append(NetDev(name, *numbers, speed_mbps=speed, full_duplex=duplex))
+        rx = numbers[:8]
+        tx = numbers[8:]
+        devices.append(
+            NetDev(
+                name,
+                rx_bytes=rx[0],
+                rx_packets=rx[1],
+                rx_errors=rx[2],
+                rx_dropped=rx[3],
+                rx_fifo=rx[4],
+                rx_frame=rx[5],
+                rx_compressed=rx[6],
+                rx_multicast=rx[7],
+                tx_bytes=tx[0],
+                tx_packets=tx[1],
+                tx_errors=tx[2],
+                tx_dropped=tx[3],
+                tx_fifo=tx[4],
+                tx_collisions=tx[5],
+                tx_carrier=tx[6],
+                tx_compressed=tx[7],
+                speed_mbps=speed,
+                full_duplex=duplex,
+            )
+        )
     return tuple(devices)
 
 
