@@ -29,13 +29,14 @@ def default_data_dir() -> Path:
     return Path(xdg) / "hostward"
 
 
-def default_config_path() -> Path:
-    explicit = os.environ.get("HOSTWARD_CONFIG")
+def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    explicit = environ.get("HOSTWARD_CONFIG")
     if explicit:
         return Path(explicit)
     if os.geteuid() == 0:
         return Path("/etc/hostward/hostward.toml")
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    xdg = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(xdg) / "hostward" / "hostward.toml"
 
 
@@ -82,6 +83,14 @@ class GuardConfig:
     sustain_seconds: float = 0.0
     grace_seconds: float = 2.0
     dry_run: bool = False
+    mem_available: str = ""  # overrides mem_available_percent: "5%" or an absolute size "512M"
+    swap_free: str = ""  # overrides swap_free_percent, same forms
+    psi: str = ""  # kernel PSI trigger, e.g. "some:15%:1s" or "full:100ms:1s"; "" = off
+    cgroup: str = ""  # scope: a memory cgroup subtree (path in the hierarchy); "" = the whole host
+    cgroup_headroom: str = "10%"  # cgroup scope: act this far below the limit (percent of it, or a size)
+    kill_group: str = ""  # "" the victim only, "pgrp" its process group, "cgroup" its memory cgroup
+    hook_before: str = ""  # argv run before a kill (no shell), victim in HOSTWARD_VICTIM_* variables
+    hook_after: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,7 @@ class NtpConfig:
     servers: tuple[str, ...] = ()
     timeout_seconds: float = 1.0
     samples_per_server: int = 4
+    interval_seconds: float = 2.0  # between samples of a burst; public servers expect >= 2 s (iburst spacing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +116,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     """Read the TOML file (if any) and apply HOSTWARD_* overrides. Raises ConfigError naming the key."""
     environ = os.environ if environ is None else environ
     explicit = path is not None or "HOSTWARD_CONFIG" in environ
-    path = path or default_config_path()
+    path = path or default_config_path(environ)
     document: dict[str, Any] = {}
     if path.exists():
         try:

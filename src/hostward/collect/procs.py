@@ -121,6 +121,11 @@ def parse_stat(text: str) -> StatFields:
         raise CollectError(f"unexpected /proc/PID/stat format: {text[:80]!r}") from exc
 
 
+_STATUS_KEYS = frozenset(
+    "Name Tgid Uid Kthread VmSize VmRSS RssAnon RssFile RssShmem VmSwap VmPTE CapEff Threads".split()
+)
+
+
 def _kb(value: str) -> int:
     number, _, unit = value.strip().partition(" ")
     if unit.strip() not in ("kB", ""):
@@ -133,7 +138,7 @@ def parse_status(text: str) -> StatusFields:
     fields: dict[str, str] = {}
     for line in text.splitlines():
         key, sep, value = line.partition(":")
-        if sep:
+        if sep and key in _STATUS_KEYS:
             fields[key] = value.strip()
     try:
         uids = fields["Uid"].split()

@@ -12,6 +12,7 @@ from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
+from hostward.collect.procs import ProcessInfo
 from hostward.procfs import ProcFS
 
 
@@ -28,6 +29,9 @@ class SystemSample:
     disks: tuple[DiskStats, ...]
     nets: tuple[NetDev, ...]
     pressure: PressureSet | None
+    # The largest processes by resident memory at this instant (RecordConfig.top_processes of them), filled
+    # by the recorder for post-mortems; sample_system leaves it empty.
+    top_processes: tuple[ProcessInfo, ...] = ()
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:

@@ -52,6 +52,7 @@ class Drop(enum.StrEnum):
     WRONG_SOURCE = "wrong-source"  # came from an address we did not query
     BOGUS_ORIGIN = "bogus-origin"  # origin timestamp is not our transmit timestamp (RFC 5905 §8 test)
     DUPLICATE = "duplicate"  # answers a request that was already answered
+    STALE = "stale"  # answers an earlier request of ours that we had given up on (timed out, retried)
     ZERO_TIMESTAMP = "zero-timestamp"  # receive or transmit timestamp is 0: not a real measurement
     UNSYNCHRONISED = "unsynchronised"  # LI=3, or stratum 16 (or above) (RFC 5905 §7.3)
     KISS_OF_DEATH = "kiss-of-death"  # stratum 0 with a kiss code (RFC 5905 §7.4)

@@ -136,7 +136,9 @@ def rank(info: ProcessInfo, totals: MemoryTotals, era: Era, *, global_init_pid: 
     return RankedProcess(info, eligibility, result, share)
 
 
-def take_snapshot(procfs: ProcFS | None = None, *, recheck: int = 3, with_cmdline: bool = True) -> OomSnapshot:
+def take_snapshot(
+    procfs: ProcFS | None = None, *, recheck: int = 3, with_cmdline: bool = True
+) -> OomSnapshot:
     """Sample every process and rank it. A process whose computed score differs from the kernel's is re-read
     up to ``recheck`` times (its memory moved between reading status and oom_score); one that exits is dropped.
     """

@@ -35,3 +35,8 @@ class DayData:
 
     host: HostInfo  # as of the file's first entry (banner of the report)
     entries: tuple[Entry, ...]
+    # The sample recorded just before the first entry, when there is one: at midnight the recorder copies the
+    # old day's last sample to the top of the new day's file (sadc does the same), and read_range puts here
+    # the last sample before ``since``. Reports use it as the predecessor of the first sample in ``entries``,
+    # so the first interval has a rate; it is never printed as a row. None after a restart.
+    previous: SystemSample | None = None

@@ -1,0 +1,76 @@
+"""Running sadc and `hostward record` side by side, with their CPU time and file sizes (shared by the benches)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+SADC = shutil.which("sadc") or "/usr/lib/sysstat/sadc"
+
+
+@dataclass
+class Run:
+    name: str
+    cpu_seconds: float  # user + system of the process
+    file: Path
+    size: int
+
+
+def start(name: str, argv: list[str], out: Path) -> tuple[str, subprocess.Popen[bytes], Path]:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": os.devnull}
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return name, proc, out
+
+
+def finish(name: str, proc: subprocess.Popen[bytes], out: Path) -> Run:
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed ({proc.returncode}): {err}")
+    files = [out] if out.is_file() else sorted(p for p in out.iterdir() if p.name.startswith("hw"))
+    if len(files) != 1:
+        raise SystemExit(f"{name}: expected one data file, found {files} (did the run cross midnight?)")
+    return Run(name, usage.ru_utime + usage.ru_stime, files[0], files[0].stat().st_size)
+
+
+def side_by_side(workdir: Path, count: int, sadc_extra: list[str] | None = None) -> dict[str, Run]:
+    """Start sadc (default activities), sadc -S DISK and hostward at the same moment, each for ``count``
+    samples at 1 s, and wait for all three."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    tag = f"n{count}"
+    hw_dir = workdir / f"hostward-{tag}"
+    shutil.rmtree(hw_dir, ignore_errors=True)
+    for name in (f"sa-{tag}", f"sa-disk-{tag}"):
+        (workdir / name).unlink(missing_ok=True)
+    runs = [
+        start("sadc", [SADC, "1", str(count), str(workdir / f"sa-{tag}")], workdir / f"sa-{tag}"),
+        start(
+            "sadc -S DISK",
+            [SADC, "-S", "DISK", "1", str(count), str(workdir / f"sa-disk-{tag}")],
+            workdir / f"sa-disk-{tag}",
+        ),
+        start(
+            "hostward",
+            [
+                sys.executable,
+                "-m",
+                "hostward",
+                "record",
+                "-i",
+                "1",
+                "-c",
+                str(count),
+                "-d",
+                str(hw_dir),
+                "--no-housekeeping",
+            ],
+            hw_dir,
+        ),
+    ]
+    return {name: finish(name, proc, out) for name, proc, out in runs}

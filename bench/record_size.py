@@ -1,0 +1,58 @@
+"""Bytes per sample on disk: hostward's data file against sadc's sa file, live and xz-compressed (the form of
+closed days after compress_after_days / COMPRESSAFTER), from runs started side by side.
+
+Per-sample figures remove the file header by differencing a run of N samples with a run of 1 sample.
+
+Usage: /work/venv/bin/python bench/record_size.py [--samples N]   (takes about N + 2 seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import lzma
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _peers import side_by_side
+
+
+def xz_size(path: Path) -> int:
+    # The same compressor sa2 uses for sysstat (xz, default preset) and hostward's housekeeping uses.
+    return len(lzma.compress(path.read_bytes(), preset=6))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--samples", type=int, default=120)
+    args = parser.parse_args()
+    n = args.samples
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        once = side_by_side(work, 1)
+        many = side_by_side(work, n)
+        rows = {}
+        for name in many:
+            raw = (many[name].size - once[name].size) / (n - 1)
+            packed_total = xz_size(many[name].file)
+            packed = (packed_total - xz_size(once[name].file)) / (n - 1)
+            rows[name] = (raw, packed, many[name].size, packed_total)
+    print(f"bytes per sample, {n} samples at 1 s (header removed by differencing with a 1-sample run):")
+    print(f"  {'':<14} {'live':>9} {'xz':>9}   {'file':>9} {'file.xz':>9}")
+    for name, (raw, packed, total, packed_total) in rows.items():
+        print(f"  {name:<14} {raw:9.1f} {packed:9.1f}   {total:9d} {packed_total:9d}")
+    hw = rows["hostward"]
+    for ref in ("sadc", "sadc -S DISK"):
+        r = rows[ref]
+        print(
+            f"  ratio hostward / {ref:<13} live {hw[0] / r[0]:5.2f}   xz {hw[1] / r[1]:5.2f}   "
+            f"whole file.xz {hw[3] / r[3]:5.2f}   (target: <= 1)"
+        )
+
+
+if __name__ == "__main__":
+    main()

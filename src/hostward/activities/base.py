@@ -1,0 +1,165 @@
+"""The declarative shape of an activity, and the rate helpers every activity shares.
+
+An :class:`Activity` is everything an output needs to know about one sar report: the flag that selects it, the
+header columns in sysstat's order, how many decimals each value has, how its rows are computed from two raw
+samples, how its ``Average:`` row is computed, its sadf -j key names and the node_exporter metric a column
+corresponds to. Renderers (sar text, sadf CSV/JSON, and later graphs, web, Prometheus) read only this.
+
+Rates follow sysstat's ``S_VALUE(m, n, p) = (n - m) / p * 100`` with ``p`` the interval in hundredths of a
+second taken from /proc/uptime (common.h, sa_common.c get_itv_value), so a rate printed here is computed with
+the same floating-point operations as sar's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from hostward.collect.sample import SystemSample
+from hostward.store.delta import counter_delta
+
+
+class Kind(Enum):
+    """How a report row relates to samples, which decides how ``Average:`` is computed (sar.c write_stats_avg)."""
+
+    COUNTER = "counter"  # rates between two samples; the average is the rate between first and last sample
+    GAUGE = "gauge"  # instantaneous values of the current sample; the average is the mean of displayed rows
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """How far hostward may be from sar on a value when both sample the same second (parity tests): the two
+    programs read /proc a few milliseconds apart, and ``why`` says what can move in between."""
+
+    why: str
+    abs: float = 0.0
+    rel: float = 0.0  # fraction of sar's value
+
+    def allows(self, ours: float, theirs: float) -> bool:
+        return abs(ours - theirs) <= self.abs + self.rel * abs(theirs) + 1e-9
+
+
+EXACT = Tolerance("exact: same source, same formula, nothing moves between the reads")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One value column of a report.
+
+    ``decimals`` is 2 for ``%9.2f`` values and 0 for integers (sysstat prints integer gauges with ``%9llu`` and
+    their averages with ``%9.0f``; both are ``{:9.0f}`` of the value here). ``parity`` is how far hostward may be from sar when both sample
+    the same second, and why (docs/parity.md).
+    """
+
+    header: str  # sar's header text, e.g. "%user"
+    json_key: str  # sadf -j key; "a/b" nests b inside object a (sadf's "io-reads": {"rtps": ...})
+    unit: str  # "percent", "per_second", "kB", "kB_per_second", "count", "ms", "load"
+    decimals: int = 2
+    node_exporter: str | None = None  # the node_exporter series this column is computed from, if any
+    parity: Tolerance = field(default_factory=lambda: EXACT)
+    text: bool = True  # False: sadf -j only (sysstat's JSON carries a few legacy keys, e.g. disk "rd_sec")
+    key: str = ""  # name used by views when two columns share a header (-u's %nice vs -u ALL's %nice)
+
+    @property
+    def name(self) -> str:
+        return self.key or self.header
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a report: the item (CPU number, device, interface; None for system-wide activities) and one
+    value per column of the activity, in column order."""
+
+    item: str | None
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """Two samples a rate is computed between, and the interval in 1/100 s as sysstat measures it."""
+
+    prev: SystemSample
+    curr: SystemSample
+    itv_cs: int
+
+
+@dataclass(frozen=True, slots=True)
+class AverageInput:
+    """What an ``Average:`` row is computed from: the reference sample of the segment, the last displayed one,
+    the interval between them (sar.c write_stats_avg uses record_hdr[2] and the current record), and every
+    displayed sample (gauges average them, sysstat's ``avg_count``)."""
+
+    span: Interval
+    displayed: tuple[SystemSample, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    """The item column of a per-item activity (CPU, DEV, IFACE)."""
+
+    header: str
+    width: int = 9  # print_hdr_line's iwidth: 7 for CPU, else the value width 9
+    json_key: str = ""
+    csv_all: str | None = None  # sadf -d writes CPU "all" as -1
+    movable: bool = True  # `sar -p` moves the item to the end of the line (DISPLAY_PRETTY)
+
+
+RowsFn = Callable[[Interval], list[Row]]
+AverageFn = Callable[[AverageInput], list[Row]]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One sar report, defined once (see the module docstring)."""
+
+    name: str  # "cpu", "queue", ...: also the name used on hostward's own command lines
+    flag: str  # the sar option that selects it, e.g. "-u", "-n DEV"
+    order: int  # position in sysstat's act[] list (activity.c): sar prints file reports in this order
+    title: str  # one line for --help
+    kind: Kind
+    columns: tuple[Column, ...]
+    rows: RowsFn
+    json_section: str  # sadf -j: "cpu-load", "network/net-dev" (nested), "memory" (shared by -r and -S)
+    json_list: bool = False  # sadf -j: a list of objects (one per item) rather than one object
+    item: ItemSpec | None = None
+    average: AverageFn | None = None  # None: counters average as rows(first, last)
+    # Named column subsets: "" is the default view; "ALL" is the `-u ALL` / `-r ALL` one.
+    views: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def view(self, name: str = "") -> tuple[int, ...]:
+        """Indices of the columns a view shows, in display order; unknown or empty views show every text column."""
+        headers = self.views.get(name)
+        if headers is None:
+            return tuple(i for i, c in enumerate(self.columns) if c.text)
+        index = {c.name: i for i, c in enumerate(self.columns)}
+        return tuple(index[h] for h in headers)
+
+    def averages(self, data: AverageInput) -> list[Row]:
+        if self.average is not None:
+            return self.average(data)
+        return self.rows(data.span)
+
+
+# -- shared helpers --------------------------------------------------------------------------------------------
+
+
+def uptime_cs(sample: SystemSample) -> int:
+    """Uptime in hundredths of a second, as sadc reads it (rd_stats.c read_uptime: "%lu.%lu")."""
+    return round(sample.uptime_seconds * 100)
+
+
+def rate(prev: int, curr: int, itv_cs: int, width: int | None = 64) -> float:
+    """Per-second rate of a counter: sysstat's S_VALUE, with resets and wraps handled by store.delta."""
+    if itv_cs <= 0:
+        return 0.0
+    return counter_delta(prev, curr, width) / itv_cs * 100
+
+
+def percent(part: float, whole: float) -> float:
+    """``part / whole * 100``, 0 when ``whole`` is 0 (sysstat's SP_VALUE(0, part, whole) guarded by a test)."""
+    return part / whole * 100 if whole else 0.0
+
+
+def mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0

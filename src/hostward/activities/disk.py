@@ -1,0 +1,110 @@
+"""sar -d [-p]: block device activity from /proc/diskstats (rd_stats.c read_diskstats_disk,
+compute_ext_disk_stats; pr_stats.c print_disk_stats).
+
+Reported devices are those sadc records by default: whole devices, virtual ones included (loop, dm, zram:
+is_device(ACCEPT_VIRTUAL_DEVICES)), that have completed at least one I/O since boot; partitions are not
+recorded without ``sadc -S XDISK``. A device absent from the previous sample is compared with zeros, like
+sysstat's check_disk_reg. Ticks are milliseconds.
+"""
+
+from __future__ import annotations
+
+from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
+from hostward.collect.disk import DiskStats
+from hostward.store.delta import counter_delta
+
+_ND = "node_disk_{}"
+_TOL = {
+    "tps": Tolerance("I/O completing between the reads (ms apart)", abs=20.0, rel=0.1),
+    "kB": Tolerance("kB of the requests completing between the reads", abs=1024.0, rel=0.1),
+    "areq-sz": Tolerance(
+        "mean request size: one extra request moves it when few completed", abs=128.0, rel=0.5
+    ),
+    "aqu-sz": Tolerance("queue time accrued between the reads", abs=0.1, rel=0.5),
+    "await": Tolerance("mean wait: one extra request moves it when few completed", abs=5.0, rel=0.5),
+    "%util": Tolerance("busy time accrued between the reads (ms of a 1000 ms interval)", abs=3.0),
+}
+_ZERO = DiskStats(0, 0, "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def reported(d: DiskStats) -> bool:
+    return d.whole_device and (d.read_ios or d.write_ios or d.discard_ios) > 0
+
+
+def disk_rows(span: Interval) -> list[Row]:
+    before = {(d.major, d.minor): d for d in span.prev.disks if d.whole_device}
+    rows: list[Row] = []
+    itv = span.itv_cs
+    if itv <= 0:
+        return rows
+    for c in span.curr.disks:
+        if not reported(c):
+            continue
+        p = before.get((c.major, c.minor), _ZERO)
+        d_rd = counter_delta(p.read_sectors, c.read_sectors)
+        d_wr = counter_delta(p.write_sectors, c.write_sectors)
+        d_dc = counter_delta(p.discard_sectors, c.discard_sectors)
+        ios = counter_delta(p.total_ios, c.total_ios)
+        # The kernel prints tick counters as 32-bit unsigned ints: they wrap after ~49 days of busy time.
+        ticks = (
+            counter_delta(p.read_ticks_ms, c.read_ticks_ms, 32)
+            + counter_delta(p.write_ticks_ms, c.write_ticks_ms, 32)
+            + counter_delta(p.discard_ticks_ms, c.discard_ticks_ms, 32)
+        )
+        arqsz = (d_rd + d_wr + d_dc) / ios if ios else 0.0  # sectors per request
+        # S_VALUE(m, n, p) = (n - m) / p * 100, in this order, so that values round as sar's do.
+        rd, wr, dc = d_rd / itv * 100, d_wr / itv * 100, d_dc / itv * 100
+        aqu = counter_delta(p.queue_ticks_ms, c.queue_ticks_ms, 32) / itv * 100 / 1000.0
+        values = (
+            ios / itv * 100,
+            rd,
+            wr,
+            dc,
+            rd / 2,
+            wr / 2,
+            dc / 2,
+            arqsz,
+            arqsz / 2,
+            aqu,
+            aqu,
+            ticks / ios if ios else 0.0,
+            counter_delta(p.io_ticks_ms, c.io_ticks_ms, 32) / itv * 100 / 10.0,
+        )
+        rows.append(Row(c.name, values))
+    return rows
+
+
+def _c(header: str, key: str, unit: str, ne: str | None = None, text: bool = True) -> Column:
+    kind = "kB" if "kB" in header or "sec" in header else "aqu-sz" if "qu-sz" in header else header
+    kind = "areq-sz" if kind == "avgrq-sz" else kind
+    return Column(
+        header, key, unit, node_exporter=_ND.format(ne) if ne else None, parity=_TOL[kind], text=text
+    )
+
+
+DISK = Activity(
+    name="disk",
+    flag="-d",
+    order=10,
+    title="block device activity (-p: device name last)",
+    kind=Kind.COUNTER,
+    columns=(
+        _c("tps", "tps", "per_second"),
+        _c("rd_sec/s", "rd_sec", "per_second", text=False),
+        _c("wr_sec/s", "wr_sec", "per_second", text=False),
+        _c("dc_sec/s", "dc_sec", "per_second", text=False),
+        _c("rkB/s", "rkB", "kB_per_second", "read_bytes_total"),
+        _c("wkB/s", "wkB", "kB_per_second", "written_bytes_total"),
+        _c("dkB/s", "dkB", "kB_per_second", "discarded_sectors_total"),
+        _c("avgrq-sz", "avgrq-sz", "sectors", text=False),
+        _c("areq-sz", "areq-sz", "kB"),
+        _c("avgqu-sz", "avgqu-sz", "count", text=False),
+        _c("aqu-sz", "aqu-sz", "count", "io_time_weighted_seconds_total"),
+        _c("await", "await", "ms"),
+        _c("%util", "util-percent", "percent", "io_time_seconds_total"),
+    ),
+    rows=disk_rows,
+    json_section="disk",
+    json_list=True,
+    item=ItemSpec("DEV", json_key="disk-device"),
+)

@@ -1,0 +1,339 @@
+"""``hostward ntp``: time health — query servers, report the host's state, serve a deliberately wrong clock."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import enum
+import json
+import math
+import signal
+import sys
+import textwrap
+import time
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from hostward.config import load_config
+from hostward.errors import UsageError
+from hostward.ntp.client import ServerAddress, parse_server
+from hostward.ntp.query import QueryReport, run_query
+from hostward.ntp.select import SourceState
+
+if TYPE_CHECKING:
+    from hostward.ntp.status import TimeHealth
+
+EXIT = {"ok": 0, "warning": 1, "critical": 3}
+
+DESCRIPTION = """\
+Time health of this host.
+
+  query   measure the offset of this clock against NTP servers, reject falsetickers (RFC 5905
+          intersection algorithm), and print a chronyc-like sources table with a verdict
+  status  what the kernel (adjtimex), the running time daemon (chronyd via chronyc, ntpd,
+          systemd-timesyncd) and the drift file say; no network traffic
+  serve   answer NTP client requests from this clock plus a deliberate offset, for drills
+
+Offsets are printed as RFC 5905's θ = server − local: positive means this host is BEHIND.
+chronyc's "Last sample" uses the opposite sign (local − source).
+
+exit status: 0 healthy, 1 warning, 3 critical (time cannot be trusted), 2 usage error.
+"""
+
+QUERY_EPILOG = """\
+examples:
+  hostward ntp query 127.0.0.1:11123 127.0.0.2:11123 127.0.0.3:11123
+  hostward ntp query --samples 8 --interval 2 ntp1.example.net ntp2.example.net '[::1]:123'
+  hostward ntp query --json 127.0.0.1          # machine-readable, same fields as the table
+With no SERVER, the [ntp] servers of the configuration file are queried.
+
+Each server gets a burst of --samples requests --interval seconds apart (2 s is the spacing public
+servers accept, the same as iburst); the sample with the least round-trip delay is kept (RFC 5905
+clock filter). A server that answers with kiss-o'-death DENY/RSTR is not asked again; RATE doubles
+the interval. Replies that fail validation (wrong origin, duplicate, truncated, unsynchronised) are
+ignored and counted; see "ignored" in --json.
+"""
+
+STATUS_EPILOG = """\
+examples:
+  hostward ntp status              # verdict and next steps
+  hostward ntp status --explain    # also: offset vs delay, signs, ppm, iburst, slewing, worked out
+  hostward ntp status --json
+"""
+
+SERVE_EPILOG = """\
+examples:
+  hostward ntp serve --port 11123 --offset 45     # clients see a clock 45 s fast
+  hostward ntp serve --listen ::1 --port 11123 --offset -2.5
+  chronyd -Q -t 5 'server 127.0.0.1 port 11123 iburst'   # prints "System clock wrong by 45.0 s"
+
+Only client-mode (3) requests of exactly 48 bytes are answered, with 48 bytes: the server can never
+amplify traffic. Each client address may get --burst replies at once and --rate per second after
+that; beyond it one RATE kiss-o'-death is sent and further requests are dropped. Stops on Ctrl-C or
+SIGTERM and prints what it answered and ignored.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hostward ntp", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{query,status,serve}")
+    raw = argparse.RawDescriptionHelpFormatter
+
+    q = sub.add_parser(
+        "query", help="measure offsets against servers", epilog=QUERY_EPILOG, formatter_class=raw
+    )
+    q.add_argument("servers", nargs="*", metavar="SERVER[:PORT]", help="host name, IPv4, or [IPv6]; port 123")
+    q.add_argument("--samples", type=int, help="requests per server (default: config, 4)")
+    q.add_argument("--interval", type=float, help="seconds between requests to one server (default 2)")
+    q.add_argument("--timeout", type=float, help="seconds to wait for each reply (default 1)")
+    q.add_argument("--retries", type=int, default=1, help="re-sends of an unanswered request (default 1)")
+    q.add_argument("--json", action="store_true", help="print JSON instead of the table")
+
+    s = sub.add_parser(
+        "status", help="the host's time health, locally", epilog=STATUS_EPILOG, formatter_class=raw
+    )
+    s.add_argument("--explain", action="store_true", help="explain the numbers and common misreadings")
+    s.add_argument("--json", action="store_true", help="print JSON")
+
+    v = sub.add_parser(
+        "serve", help="NTP server with a deliberate offset", epilog=SERVE_EPILOG, formatter_class=raw
+    )
+    v.add_argument(
+        "--listen", default="127.0.0.1", metavar="ADDR", help="numeric address (default 127.0.0.1)"
+    )
+    v.add_argument("--port", type=int, default=123, help="UDP port (default 123)")
+    v.add_argument(
+        "--offset", type=float, default=0.0, metavar="SECONDS", help="added to our clock (default 0)"
+    )
+    v.add_argument("--stratum", type=int, default=10, help="stratum to advertise, 1-15 (default 10)")
+    v.add_argument("--rate", type=float, default=2.0, help="replies per second per client; 0: unlimited")
+    v.add_argument("--burst", type=int, default=8, help="replies a client may get back-to-back (default 8)")
+    v.add_argument(
+        "--duration", type=float, default=0.0, help="stop after this many seconds (default: never)"
+    )
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "query":
+        return _query(args)
+    if args.command == "status":
+        return _status(args)
+    if args.command == "serve":
+        return _serve(args)
+    parser.print_help()
+    return 2
+
+
+# -- query ----------------------------------------------------------------------------------------------------
+
+
+def _query(args: argparse.Namespace) -> int:
+    config = load_config().ntp
+    texts = args.servers or list(config.servers)
+    if not texts:
+        raise UsageError("no SERVER given and no [ntp] servers in the configuration")
+    servers: list[ServerAddress] = []
+    for text in texts:
+        server = parse_server(text)
+        if server not in servers:
+            servers.append(server)
+    report = run_query(
+        servers,
+        samples=args.samples if args.samples is not None else config.samples_per_server,
+        interval=args.interval if args.interval is not None else config.interval_seconds,
+        timeout=args.timeout if args.timeout is not None else config.timeout_seconds,
+        retries=args.retries,
+    )
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_sources(report, time.time_ns()))
+    return EXIT[report.verdict.level]
+
+
+LEGEND = """\
+  MS  ^ = server; * selected, + combined, - outlier (clustered out), x falseticker, ? unusable
+  Offset is θ = server − local (RFC 5905): + means this host is BEHIND the server.
+  chronyc's "Last sample" column shows local − source, the negative of this θ.
+  ± is the root distance λ: half the round trip to the reference clock plus all dispersions.
+  Reach is octal, one bit per request of this burst, newest lowest; Poll is log2(interval).
+"""
+
+
+def render_sources(report: QueryReport, now_ns: int) -> str:
+    lines = [
+        f"{'MS':<3}{'Name/IP address':<28}{'Stratum':>7}{'Poll':>5}{'Reach':>6}{'LastRx':>7}  {'Offset θ':>12} ± {'error':<9}{'Delay':>9}",
+        "=" * 92,
+    ]
+    for r in report.results:
+        state = report.selection.states.get(r.server.label, SourceState.UNUSABLE)
+        best = r.best
+        poll = "-" if r.interval_seconds <= 0 else str(round(math.log2(r.interval_seconds)))
+        if best is None:
+            lines.append(f"^{state} {r.server.label:<28.28}{'-':>7}{poll:>5}{r.reach:>6o}{'-':>7}  {r.error}")
+            continue
+        last_rx = max(0, round((now_ns - best.received_unix_ns) / 1e9))
+        lines.append(
+            f"^{state} {r.server.label:<28.28}{best.stratum:>7}{poll:>5}{r.reach:>6o}{last_rx:>7}  "
+            f"{human_seconds(best.offset_seconds, signed=True):>12} ± {human_seconds(r.root_distance_seconds):<9}"
+            f"{human_seconds(best.delay_seconds):>9}"
+        )
+    lines.append("")
+    lines.append(LEGEND)
+    verdict = report.verdict
+    lines.append(f"Verdict: {verdict.level.upper()}")
+    lines.extend(_wrap(verdict.summary, "  "))
+    for detail in verdict.details:
+        lines.extend(_wrap(detail, "  - "))
+    return "\n".join(lines) + "\n"
+
+
+def human_seconds(seconds: float, *, signed: bool = False) -> str:
+    """Scale like chronyc does: ns, us, ms or s, keeping 4-5 significant digits."""
+    sign = "+" if signed and seconds >= 0 else ""
+    size = abs(seconds)
+    if math.isinf(size):
+        return "inf"
+    for unit, factor in (("ns", 1e-9), ("us", 1e-6), ("ms", 1e-3)):
+        if size < 1000 * factor:
+            return (
+                f"{sign}{seconds / factor:.0f}{unit}"
+                if unit == "ns"
+                else f"{sign}{seconds / factor:.1f}{unit}"
+            )
+    return f"{sign}{seconds:.6f}s"
+
+
+# -- status ---------------------------------------------------------------------------------------------------
+
+
+def _status(args: argparse.Namespace) -> int:
+    # Imported here, like the server below: `query` should not pay for ctypes, subprocess and /proc scanning.
+    from hostward.ntp.status import gather  # noqa: PLC0415
+
+    health = gather()
+    if args.json:
+        sys.stdout.write(json.dumps(_jsonable(health), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_status(health, explain_text=args.explain))
+    return EXIT[health.verdict.level]
+
+
+def render_status(health: TimeHealth, *, explain_text: bool = False) -> str:
+    out: list[str] = []
+    k = health.kernel
+    out.append("Kernel clock (adjtimex, read-only)")
+    if k is None:
+        out.append(f"  unavailable: {health.kernel_problem}")
+    else:
+        flags = ",".join(k.status_flags) or "none"
+        out.append(
+            f"  synchronised: {'yes' if k.synchronised else 'no'} (state {k.state.name}, flags {flags})"
+        )
+        out.append(
+            f"  maximum error {k.maxerror_seconds * 1000:.3f} ms, estimated error {k.esterror_seconds * 1000:.3f} ms"
+        )
+        out.append(
+            f"  frequency correction {k.frequency_ppm:+.3f} ppm = {k.frequency_seconds_per_day * 1000:+.1f} ms/day "
+            f"(1 ppm = 86.4 ms/day); pending offset {human_seconds(k.offset_seconds, signed=True)}"
+        )
+    out.append("Time daemons")
+    if not health.daemons:
+        out.append("  none running")
+    out.extend(f"  {d.name} (pid {d.pid}): {d.cmdline}" for d in health.daemons)
+    if health.chrony is not None:
+        out.append("chronyd (chronyc tracking / sources)")
+        t = health.chrony.tracking
+        if t is None:
+            out.append(f"  unavailable: {health.chrony.problem}")
+        else:
+            side = "behind" if t.system_offset_seconds > 0 else "ahead of"
+            out.append(f"  reference {t.reference_name} (stratum {t.stratum}), leap status {t.leap_status}")
+            out.append(f"  system clock {abs(t.system_offset_seconds):.9f} s {side} NTP time")
+            out.append(
+                f"  frequency {t.frequency_ppm:+.3f} ppm (negative: runs slow uncorrected), skew {t.skew_ppm:.3f} ppm"
+            )
+            for src in health.chrony.sources:
+                rx = "-" if src.last_rx_seconds is None else str(src.last_rx_seconds)
+                out.append(
+                    f"  {src.mode}{src.state} {src.name:<24} stratum {src.stratum:>2} reach {src.reach:>3o} "
+                    f"lastrx {rx:>5}  θ {human_seconds(src.theta_seconds, signed=True)} ± {human_seconds(src.error_seconds)}"
+                )
+    out.append("Drift file")
+    if health.drift is not None:
+        d = health.drift
+        skew = f" ± {d.skew_ppm:.3f}" if d.skew_ppm is not None else ""
+        out.append(
+            f"  {d.path} ({d.daemon}): {d.frequency_ppm:+.3f}{skew} ppm = {d.seconds_per_day * 1000:+.1f} ms/day"
+        )
+    else:
+        out.append(f"  {health.drift_problem or 'none found'}")
+    v = health.verdict
+    out.append(f"Verdict: {v.level.upper()}: {v.summary}")
+    for step in v.details:
+        out.extend(_wrap(step, "  - "))
+    if explain_text:
+        from hostward.ntp.explain import explain  # noqa: PLC0415
+
+        out.append("")
+        out.append("Explained")
+        for paragraph in explain(health):
+            out.extend(_wrap(paragraph, "  "))
+            out.append("")
+    return "\n".join(out) + "\n"
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+# -- serve ----------------------------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from hostward.ntp.server import NtpServer, ServeSettings  # noqa: PLC0415
+
+    settings = ServeSettings(
+        offset_seconds=args.offset, stratum=args.stratum, rate_per_second=args.rate, burst=args.burst
+    )
+    server = NtpServer(args.listen, args.port, settings)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    host, port = server.address
+    sys.stdout.write(f"hostward ntp serve: listening on {host} port {port}, offset {args.offset:+g} s\n")
+    sys.stdout.flush()
+    if args.duration > 0:
+        signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, args.duration)
+    try:
+        server.serve_forever()
+    finally:
+        server.close()
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(server.stats.items())) or "no requests"
+    sys.stdout.write(f"hostward ntp serve: stopped; {counts}\n")
+    return 0
+
+
+def _wrap(text: str, prefix: str) -> list[str]:
+    indent = " " * len(prefix)
+    return textwrap.wrap(text, width=100, initial_indent=prefix, subsequent_indent=indent) or [prefix]

@@ -1,0 +1,459 @@
+"""``hostward oom``: top, explain, protect, report, doctor. The only layer of the OOM toolkit that prints."""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import signal
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hostward.cli import setup_logging
+from hostward.config import load_config
+from hostward.errors import UsageError
+from hostward.oom import sources
+from hostward.oom.doctor import Level, diagnose
+from hostward.oom.explain import explain, render, to_json
+from hostward.oom.kernlog import kernel_lines
+from hostward.oom.oomparse import parse_events
+from hostward.oom.policy import Action, Outcome, Protector, status
+from hostward.oom.report import event_json, human_kb, render_event
+from hostward.oom.sanitize import safe_text
+from hostward.oom.top import Eligibility, OomSnapshot, take_snapshot
+
+DESCRIPTION = """\
+The OOM toolkit: see whom the kernel's OOM killer would pick and why, protect what must survive, and
+explain past kills from the kernel log.
+
+commands:
+  top       processes ranked by the kernel's badness (pages), with the kernel's own oom_score next to
+            hostward's computation of it
+  explain   the badness formula of the running kernel for one process, term by term
+  protect   apply the [[oom.protect]] rules of the configuration (once, as a daemon, or show status)
+  report    root-cause report of every OOM kill found in dmesg, /dev/kmsg, journalctl or log files
+  doctor    sysctls, swap, cgroup limits, kdump and -1000 processes: what they mean, what to change
+"""
+
+EXAMPLES = {
+    "top": """\
+examples:
+  hostward oom top                       one ranking, the 20 likeliest victims
+  hostward oom top --interval 2          refresh every 2 s until Ctrl-C
+  hostward oom top --all --json          every process, with kernel and computed scores, as JSON
+
+columns: BADNESS is oom_badness() in pages (rss + swap + page tables + oom_score_adj x totalpages/1000);
+SCORE is the kernel's /proc/PID/oom_score, CALC hostward's computation of it (they must agree);
+SHARE is (rss + swap + page tables) / (RAM + swap). Kernel threads, init, zombies and -1000 tasks are never
+chosen and are listed last with --all.
+""",
+    "explain": """\
+examples:
+  hostward oom explain $(pidof -s postgres)
+  hostward oom explain --json 1234
+""",
+    "protect": """\
+actions:
+  apply     set oom_score_adj on every running process a rule matches, then exit (default)
+  daemon    apply, then keep applying to processes as they start (process-event connector, else /proc scan)
+  status    which processes each rule covers, which are not at their target and why; changes nothing
+
+examples:
+  hostward oom protect --dry-run          show what apply would change
+  hostward oom protect status
+  hostward oom protect daemon -v          log every change to stderr
+
+rules (hostward.toml):
+  [[oom.protect]]
+  name = "sshd"
+  exe = "/usr/sbin/sshd"
+  oom_score_adj = -1000       # lowering below 0 needs CAP_SYS_RESOURCE
+  [[oom.protect]]
+  name = "batch"
+  cmdline_regex = "\\\\bbatch-worker\\\\b"
+  oom_score_adj = 500         # preferred victim
+
+This replaces the cron job writing -17 to /proc/PID/oom_adj: see docs/oom.md.
+""",
+    "report": """\
+sources (default: /dev/kmsg when readable, else dmesg):
+  FILE ...       syslog files (/var/log/messages, kern.log, syslog, .gz), saved dmesg or journalctl
+                 output in any format, '-' for stdin
+  --dmesg        run dmesg       --kmsg   read /dev/kmsg       --journal   journalctl -k -o json
+
+examples:
+  hostward oom report
+  hostward oom report /var/log/kern.log /var/log/kern.log.1
+  journalctl -k -o short-monotonic | hostward oom report -
+  hostward oom report --json --last 1 --dmesg
+""",
+    "doctor": """\
+examples:
+  hostward oom doctor
+  hostward oom doctor --json
+""",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="hostward oom", description=DESCRIPTION, formatter_class=fmt)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    top = sub.add_parser(
+        "top", help="rank processes by OOM badness", epilog=EXAMPLES["top"], formatter_class=fmt
+    )
+    top.add_argument(
+        "--interval", type=float, metavar="SECONDS", help="refresh every SECONDS (default: once)"
+    )
+    top.add_argument("--iterations", type=int, metavar="N", help="stop after N refreshes")
+    top.add_argument("-n", "--lines", type=int, default=20, metavar="N", help="rows shown (default 20)")
+    top.add_argument("--all", action="store_true", help="every process, including those never chosen")
+    top.add_argument("--json", action="store_true", help="JSON (one object per refresh, one per line)")
+
+    ex = sub.add_parser(
+        "explain", help="the badness formula for one process", epilog=EXAMPLES["explain"], formatter_class=fmt
+    )
+    ex.add_argument("pid", type=int)
+    ex.add_argument("--json", action="store_true")
+
+    pr = sub.add_parser(
+        "protect", help="apply oom_score_adj rules", epilog=EXAMPLES["protect"], formatter_class=fmt
+    )
+    pr.add_argument("action", nargs="?", choices=("apply", "daemon", "status"), default="apply")
+    pr.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
+    pr.add_argument(
+        "--config", type=Path, metavar="FILE", help="configuration file (default: see hostward --help)"
+    )
+    pr.add_argument(
+        "--no-connector", action="store_true", help="daemon: poll /proc instead of the event connector"
+    )
+    pr.add_argument("--json", action="store_true")
+    pr.add_argument("-v", "--verbose", action="count", default=0)
+
+    rp = sub.add_parser(
+        "report", help="explain OOM kills from kernel logs", epilog=EXAMPLES["report"], formatter_class=fmt
+    )
+    rp.add_argument("files", nargs="*", metavar="FILE")
+    src = rp.add_mutually_exclusive_group()
+    src.add_argument("--dmesg", action="store_true")
+    src.add_argument("--kmsg", action="store_true")
+    src.add_argument("--journal", action="store_true")
+    rp.add_argument("--last", type=int, metavar="N", help="only the last N events")
+    rp.add_argument(
+        "--top", type=int, default=5, metavar="N", help="top consumers shown per event (default 5)"
+    )
+    rp.add_argument("--json", action="store_true")
+
+    dr = sub.add_parser(
+        "doctor", help="check OOM-related settings", epilog=EXAMPLES["doctor"], formatter_class=fmt
+    )
+    dr.add_argument("--json", action="store_true")
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"top": _top, "explain": _explain, "protect": _protect, "report": _report, "doctor": _doctor}
+    code: int = handler[args.command](args)
+    return code
+
+
+def _console() -> Console:
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:  # pipes and files: no wrapping at 80 columns, no colour
+        console = Console(highlight=False, soft_wrap=False, width=240, no_color=True)
+    return console
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+# -- top ---------------------------------------------------------------------------------------------------------
+def _top(args: argparse.Namespace) -> int:
+
+    if args.interval is not None and args.interval <= 0:
+        raise UsageError("--interval must be positive")
+    console = _console()
+    count = 0
+    while True:
+        snap: OomSnapshot = take_snapshot(with_cmdline=True)
+        rows = list(snap.processes if args.all else snap.killable)[
+            : max(args.lines, 0) if not args.all else None
+        ]
+        if args.json:
+            _emit_json(_top_json(snap, rows))
+        else:
+            if args.interval is not None and console.is_terminal:
+                console.clear()
+            victim = snap.victim
+            title = (
+                f"OOM ranking — kernel {safe_text(snap.kernel_release)}, {snap.era.value}; "
+                f"RAM+swap {snap.totals.totalpages} pages; next victim: "
+                + (f"{victim.info.pid} {safe_text(victim.info.comm)}" if victim else "none")
+            )
+            table = Table(title=Text(title), title_justify="left", box=None, pad_edge=False)
+            for name in (
+                "PID",
+                "USER",
+                "BADNESS",
+                "SCORE",
+                "CALC",
+                "ADJ",
+                "RSS",
+                "SWAP",
+                "PGTBL",
+                "SHARE",
+                "STATUS",
+                "COMMAND",
+            ):
+                table.add_column(
+                    name,
+                    justify="left" if name in ("USER", "STATUS", "COMMAND") else "right",
+                    no_wrap=name != "COMMAND",
+                    overflow="fold" if name == "COMMAND" else "ellipsis",
+                )
+            for p in rows:
+                i = p.info
+                state = "" if p.eligibility is Eligibility.KILLABLE else p.eligibility.value
+                if p.matches_kernel is False:
+                    state = (state + " MISMATCH").strip()
+                table.add_row(
+                    str(i.pid),
+                    Text(safe_text(i.user, 12)),
+                    "-" if p.badness.points is None else str(p.badness.points),
+                    "?" if i.oom_score is None else str(i.oom_score),
+                    str(p.computed_score),
+                    str(i.oom_score_adj),
+                    human_kb(i.rss_bytes / 1024),
+                    human_kb(i.swap_bytes / 1024),
+                    human_kb(i.pgtables_bytes / 1024),
+                    f"{p.share_of_memory:.1%}",
+                    state,
+                    Text(safe_text(i.command, 300)),
+                )
+            console.print(table)
+        count += 1
+        if args.interval is None or (args.iterations is not None and count >= args.iterations):
+            return 0
+        time.sleep(args.interval)
+
+
+def _top_json(snap: Any, rows: list[Any]) -> dict[str, Any]:
+    victim = snap.victim
+    return {
+        "time": time.time(),
+        "kernel": snap.kernel_release,
+        "era": snap.era.name,
+        "totalpages": snap.totals.totalpages,
+        "page_size": snap.totals.page_size,
+        "victim_pid": victim.info.pid if victim else None,
+        "processes": [
+            {
+                "pid": p.info.pid,
+                "user": p.info.user,
+                "uid": p.info.uid,
+                "comm": p.info.comm,
+                "cmdline": list(p.info.cmdline),
+                "kernel_thread": p.info.kernel_thread,
+                "eligibility": p.eligibility.value,
+                "rss_bytes": p.info.rss_bytes,
+                "swap_bytes": p.info.swap_bytes,
+                "pgtables_bytes": p.info.pgtables_bytes,
+                "oom_score_adj": p.info.oom_score_adj,
+                "badness_pages": p.badness.points,
+                "oom_score_kernel": p.info.oom_score,
+                "oom_score_computed": p.computed_score,
+                "share_of_memory": round(p.share_of_memory, 6),
+            }
+            for p in rows
+        ],
+    }
+
+
+# -- explain -----------------------------------------------------------------------------------------------------
+def _explain(args: argparse.Namespace) -> int:
+
+    ex = explain(args.pid)
+    if args.json:
+        _emit_json(to_json(ex))
+    else:
+        sys.stdout.write("\n".join(render(ex)) + "\n")
+    return 0 if ex.target.matches_kernel is not False else 1
+
+
+# -- protect -----------------------------------------------------------------------------------------------------
+def _protect(args: argparse.Namespace) -> int:
+
+    setup_logging(max(args.verbose, 1 if args.action == "daemon" else 0))
+    rules = load_config(args.config).oom.protect
+    if not rules:
+        raise UsageError("no [[oom.protect]] rules in the configuration (see 'hostward oom protect --help')")
+    if args.action == "status" or (args.dry_run and args.action == "apply"):
+        report = status(rules) if args.action == "status" else None
+        actions = (
+            [a for rs in report for a in rs.actions] if report else Protector(rules, dry_run=True).scan()
+        )
+        if args.json:
+            _emit_json([_action_json(a) for a in actions])
+            return 0
+        _print_actions(
+            actions, rules_without_match=[r.name for r in rules if not any(a.rule == r.name for a in actions)]
+        )
+        return 0
+    protector = Protector(rules, dry_run=args.dry_run)
+    if args.action == "apply":
+        actions = protector.scan()
+        if args.json:
+            _emit_json([_action_json(a) for a in actions])
+        else:
+            _print_actions(actions, rules_without_match=[])
+        return 1 if any(a.outcome in (Outcome.DENIED, Outcome.FAILED) for a in actions) else 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def show(a: Action) -> None:
+        if args.json:
+            _emit_json(_action_json(a))
+
+    try:
+        protector.run(
+            stop,
+            rescan_seconds=load_config(args.config).oom.rescan_seconds,
+            use_connector=not args.no_connector,
+            on_action=show,
+        )
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def _action_json(a: Any) -> dict[str, Any]:
+    return {
+        "pid": a.pid,
+        "comm": a.comm,
+        "command": a.command,
+        "rule": a.rule,
+        "previous_adj": a.previous_adj,
+        "target_adj": a.target_adj,
+        "outcome": a.outcome.value,
+        "reason": a.reason,
+    }
+
+
+def _print_actions(actions: list[Any], rules_without_match: list[str]) -> None:
+    console = _console()
+    table = Table(box=None, pad_edge=False)
+    for col in ("RULE", "PID", "ADJ", "TARGET", "STATE", "COMMAND"):
+        table.add_column(col, no_wrap=col != "COMMAND", overflow="fold")
+    for a in actions:
+        table.add_row(
+            Text(safe_text(a.rule)),
+            str(a.pid),
+            str(a.previous_adj),
+            str(a.target_adj),
+            a.outcome.value,
+            Text(safe_text(a.command or f"[{a.comm}]", 200)),
+        )
+    console.print(table)
+    for a in actions:
+        if a.reason:
+            console.print(Text(f"pid {a.pid} ({safe_text(a.comm)}): {a.outcome.value}: {a.reason}"))
+    for name in rules_without_match:
+        console.print(Text(f"rule {safe_text(name)}: matches no running process"))
+
+
+# -- report ------------------------------------------------------------------------------------------------------
+def _report(args: argparse.Namespace) -> int:
+
+    if args.files:
+        if args.dmesg or args.kmsg or args.journal:
+            raise UsageError("give files or one of --dmesg/--kmsg/--journal, not both")
+        origin = ", ".join(args.files)
+        raw: Iterator[str] = (line for f in args.files for line in sources.file_lines(f, sys.stdin.buffer))
+    elif args.dmesg:
+        origin, raw = "dmesg", sources.dmesg_lines()
+    elif args.kmsg:
+        origin, raw = "/dev/kmsg", sources.kmsg_lines()
+    elif args.journal:
+        origin, raw = "journalctl -k", sources.journal_lines()
+    else:
+        origin, raw = sources.default_lines()
+    # Events are rendered as they complete, so a multi-gigabyte log is processed in constant memory.
+    events: Iterator[Any] = parse_events(kernel_lines(raw))
+    if args.last is not None:
+        events = iter(collections.deque(events, maxlen=max(args.last, 0)))
+    count = 0
+    if args.json:
+        sys.stdout.write('{"source": ' + json.dumps(origin) + ', "events": [')
+        for event in events:
+            sys.stdout.write((", " if count else "") + json.dumps(event_json(event, repeated=event.index)))
+            count += 1
+        sys.stdout.write("]}\n")
+        return 0
+    for event in events:
+        sys.stdout.write("\n".join(render_event(event, repeated=event.index, top=args.top)) + "\n\n")
+        count += 1
+    if not count:
+        sys.stdout.write(f"no OOM kill found in {safe_text(origin)}\n")
+        return 0
+    sys.stdout.write(
+        textwrap.fill(
+            "Memory trend before each event: not available yet (the recorder store is being "
+            "built; this report will show it once hostward records activity).",
+            110,
+        )
+        + "\n"
+    )
+    return 0
+
+
+# -- doctor ------------------------------------------------------------------------------------------------------
+def _doctor(args: argparse.Namespace) -> int:
+
+    findings = diagnose()
+    if args.json:
+        _emit_json(
+            [
+                {
+                    "check": f.check,
+                    "value": f.value,
+                    "level": f.level.value,
+                    "meaning": f.meaning,
+                    "recommendation": f.recommendation,
+                }
+                for f in findings
+            ]
+        )
+        return 0
+    console = _console()
+    style = {Level.OK: "green", Level.INFO: "cyan", Level.WARN: "yellow", Level.BAD: "bold red"}
+    for f in findings:
+        head = Text(f"[{f.level.value:>4}] ", style=style[f.level])
+        head.append(Text(f"{f.check} = {f.value}"))
+        console.print(head)
+        console.print(
+            Text(textwrap.fill(f.meaning, 100, initial_indent="       ", subsequent_indent="       ")),
+            soft_wrap=True,
+        )
+        console.print(
+            Text(
+                textwrap.fill(
+                    "-> " + f.recommendation, 100, initial_indent="       ", subsequent_indent="          "
+                )
+            ),
+            soft_wrap=True,
+        )
+    return 1 if any(f.level is Level.BAD for f in findings) else 0

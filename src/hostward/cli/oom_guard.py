@@ -1,0 +1,337 @@
+"""``hostward oom guard`` and ``hostward oom drill``: the early OOM guard daemon and safe OOM drills.
+
+``register(subparsers)`` adds both subcommands to ``hostward oom``; ``run(argv)`` is a stand-alone parser with
+just these two, for testing (``python -m hostward.cli.oom_guard drill --limit 512M``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from hostward.cli import setup_logging
+from hostward.config import GuardConfig, load_config
+from hostward.errors import HostwardError, UsageError
+from hostward.oom.cgroup import MemoryCgroup, find_mounts
+from hostward.oom.drill import DrillSpec, run_drill
+from hostward.oom.drill_timeline import render_text
+from hostward.oom.events import events_path
+from hostward.oom.guard import Guard, GuardSettings
+from hostward.oom.guard_memcg import cgroup_trigger
+from hostward.oom.hooks import Hooks
+from hostward.oom.triggers import (
+    MemoryTrigger,
+    PsiSpec,
+    PsiTrigger,
+    Threshold,
+    Trigger,
+    parse_psi_spec,
+    parse_size,
+    parse_threshold,
+)
+from hostward.oom.victim import Scope, VictimSelector
+from hostward.procfs import ProcFS
+
+log = logging.getLogger("hostward.oom.guard")
+
+GUARD_HELP = "act before the kernel's OOM killer: watch memory and pressure, signal the worst process"
+GUARD_DESCRIPTION = """\
+Watch memory and act before the kernel's OOM killer does, with the kernel's own badness ranking
+and hostward's protection policy.
+
+triggers (any one, held for --sustain seconds, starts an intervention):
+  memory   MemAvailable below --mem-available AND (no swap, or SwapFree below --swap-free).
+           Polled; the interval adapts to how fast memory is falling (10 ms .. 1 s).
+  psi      the kernel's PSI trigger (Documentation/accounting/psi.rst) on /proc/pressure/memory,
+           or a cgroup2 memory.pressure: the guard sleeps until the kernel reports the stall.
+  cgroup   with --cgroup: usage against the cgroup's limit. cgroup v1 uses the kernel's threshold
+           notification on memory.usage_in_bytes (an eventfd, woken at the crossing) plus a
+           5..100 ms fallback poll; cgroup v2 polls memory.current and wakes on memory.events.
+
+victim: the highest kernel badness (rss + swap + page tables, shifted by oom_score_adj) among
+processes in scope, after the [[oom.protect]] rules: a rule's oom_score_adj replaces the
+process's own (prefer > 0, avoid < 0), and -1000 means protected, never signalled. Never PID 1,
+the guard, kernel threads, or anything outside the scope. Every candidate, its badness and the
+rule that applied are logged.
+
+signals: SIGTERM, then SIGKILL after --grace seconds if memory is still short. SIGKILL at once
+when a trigger is critical (MemAvailable below half its threshold, or a cgroup within
+--critical-percent of its limit) or the observed fall rate reaches the limit within the grace
+period: a SIGTERM handler would lose that race to the kernel.
+
+events: every decision is appended to DATA_DIR/events.jsonl (--events) for the reports.
+"""
+GUARD_EPILOG = """\
+examples:
+  hostward oom guard --dry-run                         # watch what it would do, kill nothing
+  hostward oom guard --mem-available 5% --psi some:20%:1s
+  hostward oom guard --mem-available 1G --sustain 2 --grace 5
+  hostward oom guard --cgroup /workloads/batch --headroom 15% --kill-cgroup
+  hostward oom guard --hook-after '/usr/local/bin/notify-oom'   # HOSTWARD_VICTIM_PID, _COMM, ...
+
+configuration: the [guard] and [[oom.protect]] sections of the configuration file; flags win.
+exit status: 0 when stopped by SIGTERM or Ctrl-C, 2 usage error, 1 other error.
+"""
+
+DRILL_HELP = "rehearse an OOM in a temporary memory cgroup and time who acts first"
+DRILL_DESCRIPTION = """\
+Rehearse an out-of-memory situation safely. The drill creates a temporary memory cgroup with
+--limit below its own cgroup, starts a memory hog inside it (moved in before it allocates a single
+page, and refusing to allocate outside a limited cgroup), optionally a protected bystander, and
+lets the guard (or, with --kernel, only the kernel) act. It prints a timeline: threshold crossed
+(from the hog's own progress reports), detected, signalled, exited, peak usage, headroom left,
+whether the kernel's OOM killer fired (the cgroup's and /proc/vmstat's oom_kill counters), whether
+the bystander survived.
+
+The cgroup and everything in it are removed at the end, on errors and on Ctrl-C/SIGTERM. Nothing
+outside the cgroup is ever signalled: the guard's scope is the drill's cgroup. The drill refuses
+to run without a memory limit. It never uses /proc/sysrq-trigger.
+
+default headroom: fill rate x 50 ms reaction budget + 5% of the limit, kept between 10% and 50%
+of the limit; "as fast as it can" assumes 4 GiB/s. See docs/oom-guard.md for the arithmetic.
+"""
+DRILL_EPILOG = """\
+examples:
+  hostward oom drill --limit 512M --rate 1G --bystander
+  hostward oom drill --limit 512M --rate max --json          # as fast as it can, timeline as JSON
+  hostward oom drill --limit 1G --rate 200M --headroom 128M
+  hostward oom drill --limit 512M --rate 1G --kernel          # no guard: watch the kernel do it
+
+exit status: 0 only when the guard acted first (it killed the hog and the kernel's OOM killer did
+not fire); 1 when the kernel acted, nobody acted, or --kernel; 2 usage error.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``guard`` and ``drill`` to the ``hostward oom`` sub-parsers."""
+    guard = subparsers.add_parser(
+        "guard",
+        help=GUARD_HELP,
+        description=GUARD_DESCRIPTION,
+        epilog=GUARD_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    guard.add_argument("--mem-available", metavar="PCT|SIZE", help="MemAvailable threshold (default 5%%)")
+    guard.add_argument("--swap-free", metavar="PCT|SIZE", help="SwapFree threshold (default 5%%)")
+    guard.add_argument("--psi", metavar="SPEC", help="memory pressure trigger: some|full:STALL[:WINDOW]")
+    guard.add_argument("--cgroup", metavar="PATH", help="scope: this memory cgroup subtree, not the host")
+    guard.add_argument("--headroom", metavar="PCT|SIZE", help="cgroup scope: act this far below the limit")
+    guard.add_argument("--critical-percent", type=float, default=3.0, help="SIGKILL at once this close")
+    guard.add_argument("--sustain", type=float, metavar="S", help="condition must hold this long (default 0)")
+    guard.add_argument("--grace", type=float, metavar="S", help="SIGTERM -> SIGKILL delay (default 2)")
+    guard.add_argument("--dry-run", action="store_true", default=None, help="decide and log, never signal")
+    group = guard.add_mutually_exclusive_group()
+    group.add_argument("--kill-group", action="store_true", help="signal the victim's whole process group")
+    group.add_argument("--kill-cgroup", action="store_true", help="signal every process of its cgroup")
+    guard.add_argument("--hook-before", metavar="CMD", help="run before a kill (argv, no shell)")
+    guard.add_argument("--hook-after", metavar="CMD", help="run after a kill")
+    guard.add_argument(
+        "--events", type=Path, metavar="FILE", help="events file (default DATA_DIR/events.jsonl)"
+    )
+    guard.add_argument("--no-events", action="store_true", help="do not write the events file")
+    guard.add_argument("-v", "--verbose", action="count", default=0, help="more log detail")
+    guard.set_defaults(func=cmd_guard)
+
+    drill = subparsers.add_parser(
+        "drill",
+        help=DRILL_HELP,
+        description=DRILL_DESCRIPTION,
+        epilog=DRILL_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    drill.add_argument("--limit", metavar="SIZE", help="memory limit of the drill cgroup (required)")
+    drill.add_argument(
+        "--rate", default="1G", metavar="SIZE|max", help="hog fill rate per second (default 1G)"
+    )
+    drill.add_argument("--headroom", metavar="PCT|SIZE", help="guard acts this far below the limit")
+    drill.add_argument("--critical-percent", type=float, default=3.0, help="SIGKILL at once this close")
+    drill.add_argument("--bystander", action="store_true", help="also run a small protected process")
+    drill.add_argument("--bystander-size", default="32M", metavar="SIZE", help="its memory (default 32M)")
+    drill.add_argument("--kernel", action="store_true", help="no guard: let the kernel's OOM killer act")
+    drill.add_argument("--grace", type=float, default=2.0, metavar="S", help="guard SIGTERM -> SIGKILL delay")
+    drill.add_argument("--timeout", type=float, default=60.0, metavar="S", help="give up after (default 60)")
+    drill.add_argument("--json", action="store_true", help="print the timeline and verdict as JSON")
+    drill.add_argument("-v", "--verbose", action="count", default=0, help="show the guard's log")
+    drill.set_defaults(func=cmd_drill)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hostward oom", description="early OOM guard and drills")
+    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+# -- guard -----------------------------------------------------------------------------------------------------
+def guard_config(args: argparse.Namespace, base: GuardConfig) -> GuardConfig:
+    """The [guard] section with the command-line flags applied on top (flags win)."""
+    changes: dict[str, object] = {}
+    for flag, key in (
+        ("mem_available", "mem_available"),
+        ("swap_free", "swap_free"),
+        ("psi", "psi"),
+        ("cgroup", "cgroup"),
+        ("headroom", "cgroup_headroom"),
+        ("sustain", "sustain_seconds"),
+        ("grace", "grace_seconds"),
+        ("dry_run", "dry_run"),
+        ("hook_before", "hook_before"),
+        ("hook_after", "hook_after"),
+    ):
+        value = getattr(args, flag)
+        if value is not None:
+            changes[key] = value
+    if args.kill_group:
+        changes["kill_group"] = "pgrp"
+    elif args.kill_cgroup:
+        changes["kill_group"] = "cgroup"
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def resolve_cgroup(path: str, procfs: ProcFS) -> MemoryCgroup:
+    """'/workloads/batch' (path in the hierarchy) or '/sys/fs/cgroup/memory/workloads/batch' -> MemoryCgroup."""
+    v1, v2 = find_mounts(procfs.read("self/mounts"))
+    for version, mount in ((1, v1), (2, v2)):
+        if mount is None:
+            continue
+        inside = path.removeprefix(str(mount)) if path.startswith(str(mount) + "/") else path
+        candidate = MemoryCgroup(version, mount, "/" + inside.strip("/"))
+        if candidate.directory.is_dir() and (
+            (candidate.directory / "memory.usage_in_bytes").exists()
+            or (candidate.directory / "memory.current").exists()
+        ):
+            return candidate
+    raise UsageError(
+        f"no memory cgroup {path!r} (give its path in the memory hierarchy, e.g. /workloads/batch)"
+    )
+
+
+def build_triggers(cfg: GuardConfig, scope: Scope, procfs: ProcFS, critical_percent: float) -> list[Trigger]:
+    triggers: list[Trigger] = []
+    if scope.cgroup is not None:
+        triggers.append(
+            cgroup_trigger(
+                scope.cgroup, parse_threshold(cfg.cgroup_headroom), critical_percent=critical_percent
+            )
+        )
+    if scope.cgroup is None or cfg.mem_available:
+        mem = (
+            parse_threshold(cfg.mem_available) if cfg.mem_available else Threshold(cfg.mem_available_percent)
+        )
+        swap = parse_threshold(cfg.swap_free) if cfg.swap_free else Threshold(cfg.swap_free_percent)
+        triggers.append(MemoryTrigger(procfs, mem, swap))
+    spec: PsiSpec | None = None
+    if cfg.psi:
+        spec = parse_psi_spec(cfg.psi)
+    elif cfg.psi_full_avg10 > 0:
+        # avg10 is a 10 s running average: the closest trigger is the same share of a 10 s window.
+        spec = PsiSpec("full", int(10_000_000 * cfg.psi_full_avg10 / 100), 10_000_000)
+    if spec is not None:
+        path = procfs.proc / "pressure" / "memory"
+        if scope.cgroup is not None and scope.cgroup.version == 2:
+            path = scope.cgroup.directory / "memory.pressure"  # per-cgroup PSI exists only on cgroup2
+        triggers.append(PsiTrigger(path, spec))
+    return triggers
+
+
+def cmd_guard(args: argparse.Namespace) -> int:
+    setup_logging(max(args.verbose, 1))  # a daemon explains every decision: INFO at least
+    config = load_config()
+    cfg = guard_config(args, config.guard)
+    procfs = ProcFS()
+    scope = Scope(resolve_cgroup(cfg.cgroup, procfs) if cfg.cgroup else None)
+    if cfg.kill_group not in ("", "pgrp", "cgroup"):
+        raise UsageError(f"[guard] kill_group must be '', 'pgrp' or 'cgroup', not {cfg.kill_group!r}")
+    triggers = build_triggers(cfg, scope, procfs, args.critical_percent)
+    settings = GuardSettings(
+        sustain_seconds=cfg.sustain_seconds,
+        grace_seconds=cfg.grace_seconds,
+        dry_run=cfg.dry_run,
+        kill_group=cfg.kill_group or None,
+    )
+    events = None if args.no_events else (args.events or events_path(config.record.data_dir))
+    hooks = Hooks(before=cfg.hook_before, after=cfg.hook_after) if cfg.hook_before or cfg.hook_after else None
+    guard = Guard(triggers, VictimSelector(scope, config.oom.protect, procfs=procfs), settings, events, hooks)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        guard.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        guard.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        guard.close()
+    log.info("guard stopped after %d intervention(s)", guard.interventions)
+    return 0
+
+
+# -- drill -----------------------------------------------------------------------------------------------------
+class _Terminated(Exception):
+    pass
+
+
+def cmd_drill(args: argparse.Namespace) -> int:
+    setup_logging(args.verbose)
+    if not args.verbose:  # the timeline says what happened; the guard's own log only on request
+        logging.getLogger("hostward.oom.guard").setLevel(logging.ERROR)
+    if not args.limit:
+        raise UsageError("the drill refuses to run without a memory limit: give --limit, e.g. --limit 512M")
+    rate = 0 if args.rate.lower() in ("max", "0", "fastest") else parse_size(args.rate)
+    config = load_config()
+    spec = DrillSpec(
+        limit_bytes=parse_size(args.limit),
+        rate_bps=rate,
+        headroom=parse_threshold(args.headroom) if args.headroom else None,
+        bystander=args.bystander,
+        bystander_bytes=parse_size(args.bystander_size),
+        kernel=args.kernel,
+        grace_seconds=args.grace,
+        critical_percent=args.critical_percent,
+        timeout_seconds=args.timeout,
+        rules=config.oom.protect,
+    )
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated  # unwinds through run_drill's finally: the cgroup is removed
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        result = run_drill(spec)
+    except _Terminated:
+        sys.stderr.write("hostward oom drill: terminated; drill cgroup removed\n")
+        return 143
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return 0 if result.guard_first else 1
+
+
+def _standalone() -> int:
+    """``python -m hostward.cli.oom_guard ...``: errors as one line, as hostward.cli.main does."""
+    try:
+        return run(sys.argv[1:])
+    except HostwardError as exc:
+        sys.stderr.write(f"hostward oom: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(_standalone())

@@ -1,0 +1,139 @@
+"""``hostward record``: the activity recorder's command line (sadc's)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+
+from hostward.cli import setup_logging
+from hostward.config import load_config
+from hostward.errors import UsageError
+from hostward.recorder import Recorder, append_comment
+
+DESCRIPTION = """\
+Sample kernel activity at a fixed interval and append it to daily data files, like sysstat's sadc.
+
+Each sample holds the raw cumulative counters of /proc/stat, /proc/loadavg, /proc/meminfo, /proc/vmstat,
+/proc/diskstats, /proc/net/dev and /proc/pressure; rates are computed when reading ('hostward sar'), with
+intervals measured on /proc/uptime so that a wall-clock step cannot produce negative or huge rates.
+
+Data files are DIR/hwYYYYMMDD, one per local-time day (sysstat: saYYYYMMDD). Each time the recorder starts it
+writes a restart mark (sar prints LINUX RESTART); at midnight the new day's file begins with the old day's last
+sample so the first interval of the day can be reported. Once a day, days older than retention_days are
+deleted and closed days older than compress_after_days are xz-compressed (sysstat's HISTORY and COMPRESSAFTER).
+
+A kill -9 loses at most the sample being written. When the disk is full the recorder logs it once, keeps
+sampling and resumes writing when space returns."""
+
+EPILOG = """\
+signals:
+  SIGTERM, SIGINT   finish the current sample, close the file, exit 0
+  SIGHUP            close and reopen the data file (after moving it away)
+
+configuration:
+  The [record] section of the configuration file ($HOSTWARD_CONFIG, else /etc/hostward/hostward.toml for
+  root) sets interval_seconds, data_dir, retention_days, compress_after_days and top_processes; variables
+  HOSTWARD_RECORD_<KEY> override it and the options above override both.
+
+examples:
+  hostward record                              run as a service (see packaging/systemd/hostward-record.service)
+  hostward record --interval 1 --count 60      one minute at 1 s resolution, then exit
+  hostward record --comment "deployed v2.3"    add a note to today's file (sar prints it as COM) and exit
+
+exit status: 0 on success or after SIGTERM/SIGINT, 1 on a data file error, 2 on bad usage or configuration."""
+
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 86400.0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hostward record",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "-i",
+        "--interval",
+        type=float,
+        metavar="SECONDS",
+        help=f"seconds between samples, {MIN_INTERVAL:g} or more (default: interval_seconds, 10)",
+    )
+    parser.add_argument(
+        "-c", "--count", type=int, metavar="N", help="stop after N samples (default: run until signalled)"
+    )
+    parser.add_argument(
+        "-d",
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="directory of the daily data files (default: data_dir, /var/lib/hostward for root)",
+    )
+    parser.add_argument(
+        "-C",
+        "--comment",
+        metavar="TEXT",
+        help="insert TEXT as a comment (like sadc -C); alone, append it to today's file and exit",
+    )
+    parser.add_argument(
+        "--retention-days", type=int, metavar="DAYS", help="delete days older than DAYS (0: never)"
+    )
+    parser.add_argument(
+        "--compress-after-days", type=int, metavar="DAYS", help="xz-compress days older than DAYS (0: never)"
+    )
+    parser.add_argument(
+        "--no-housekeeping", action="store_true", help="neither delete nor compress old days in this run"
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file to read")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose + 1)  # the recorder is a service: INFO by default, it logs rarely
+    config = load_config(args.config).record
+    changes: dict[str, object] = {}
+    if args.interval is not None:
+        changes["interval_seconds"] = args.interval
+    if args.data_dir is not None:
+        changes["data_dir"] = args.data_dir
+    if args.retention_days is not None:
+        changes["retention_days"] = args.retention_days
+    if args.compress_after_days is not None:
+        changes["compress_after_days"] = args.compress_after_days
+    config = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+    if not MIN_INTERVAL <= config.interval_seconds <= MAX_INTERVAL:
+        raise UsageError(f"interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds")
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be 1 or more")
+    if config.retention_days < 0 or config.compress_after_days < 0:
+        raise UsageError("retention and compression ages must be 0 (never) or more days")
+
+    if args.comment is not None and args.interval is None and args.count is None:
+        path = append_comment(config.data_dir, args.comment)
+        logging.getLogger("hostward.record").info("comment added to %s", path)
+        return 0
+
+    recorder = Recorder(config, comment=args.comment, housekeeping=not args.no_housekeeping)
+
+    def on_stop(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger("hostward.record").info("%s received: stopping", signal.Signals(signum).name)
+        recorder.stop()
+
+    def on_hup(_signum: int, _frame: FrameType | None) -> None:
+        recorder.reopen()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, on_hup)
+    summary = recorder.run(args.count)
+    logging.getLogger("hostward.record").info(
+        "stopped after %d sample(s): %d stored, %d lost", summary.samples, summary.written, summary.lost
+    )
+    return 0

@@ -1,0 +1,73 @@
+"""``hostward sadf``: recorded activity as sadf -d (CSV) or sadf -j (JSON)."""
+
+from __future__ import annotations
+
+import sys
+
+from hostward.cli.sar import file_options, load_data
+from hostward.cli.sar_args import parse_sar_args
+from hostward.errors import UsageError
+from hostward.report.formatting import from_environment
+from hostward.report.sadf import SadfFormat, render_csv, render_json
+from hostward.report.selection import NO_TTY_ROWS
+from hostward.store.model import DayData
+
+HELP = """\
+usage: hostward sadf {-d | -j} [-t] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
+                     [FILE | -f FILE | --date YYYY-MM-DD | --since T [--until T]] [--data-dir DIR]
+                     [-- SAR ACTIVITY OPTIONS]
+
+Write recorded activity for machines, in sysstat 12.6's sadf formats, computed by the same activity
+definitions as 'hostward sar' (default activity: -u).
+
+  -d        one ';'-separated line per sample and item, one block per activity, each opened by
+            "# hostname;interval;timestamp;<columns>" (sadf -d); CPU "all" is written -1
+  -j        JSON: {"sysstat": {"hosts": [{..., "statistics": [...], "restarts": [...]}]}} with sadf -j's
+            key names (cpu-load, memory, queue, io, disk, network/net-dev, ...)
+  -t, -T    timestamps in local time (default: UTC, written with a " UTC" suffix)
+  -C        include comments
+  -s, -e    time window (time of day, as for sar)
+  interval  keep only records close to multiples of interval seconds; count: at most count records
+
+Data is today's recording by default; FILE or -f FILE reads one hostward data file, --date one day,
+--since/--until a range across days (see 'hostward sar --help'). Activity options after "--" are sar's
+(-u [ALL], -P, -q, -r [ALL], -S, -W, -B, -b, -d, -n DEV,EDEV, -w, -A).
+
+exit status: 0 on success, 1 on unreadable data, 2 on bad usage.
+examples:
+  hostward sadf -d -- -u -r           CPU and memory of today as CSV
+  hostward sadf -j --date 2026-11-26 -- -A
+"""
+
+
+def run(argv: list[str]) -> int:
+    if "--" in argv:
+        cut = argv.index("--")
+        before, after = argv[:cut], argv[cut + 1 :]
+    else:
+        before, after = argv, []
+    args = parse_sar_args(before, sadf=True)
+    if args.help or "--help" in after:
+        sys.stdout.write(HELP)
+        return 0
+    modes = {w for w in args.rest if w in ("-d", "-j")}
+    if len(modes) != 1:
+        raise UsageError("choose exactly one output format: -d (CSV) or -j (JSON)")
+    activities = parse_sar_args(after)
+    if activities.interval is not None or activities.file is not None:
+        raise UsageError("interval, count and data file go before '--'; only activity options after it")
+    for name in ("flags", "cpu_view", "memory_view", "cpus", "all_activities", "pretty"):
+        value = getattr(activities, name)
+        if value:
+            setattr(args, name, value)
+    data: DayData = load_data(args)
+    options = file_options(args, data, NO_TTY_ROWS)
+    fmt = SadfFormat(local_time=args.local_time, decimal_point=from_environment().decimal_point)
+    if data.previous is not None and options.start is None and options.end is None:
+        data = DayData(data.host, (data.previous, *data.entries))
+    if "-j" in modes:
+        sys.stdout.write(render_json(data, options, fmt))
+    else:
+        for chunk in render_csv(data, options, fmt):
+            sys.stdout.write(chunk)
+    return 0

@@ -1,0 +1,188 @@
+"""``hostward sar``: sysstat's sar, on hostward's recordings or live."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.collect.host import read_host
+from hostward.collect.sample import SystemSample, sample_system
+from hostward.config import load_config
+from hostward.errors import StoreError, UsageError
+from hostward.procfs import ProcFS
+from hostward.report.formatting import ReportFormat, from_environment
+from hostward.report.live import live_samples
+from hostward.report.sar_text import LiveReport, render_file
+from hostward.report.selection import NO_TTY_ROWS, ReportOptions
+from hostward.store import read_day, read_file, read_range
+from hostward.store.model import DayData
+
+HELP = """\
+usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-C] [interval [count]]
+       hostward sar [ACTIVITY OPTIONS] [-f FILE | --date YYYY-MM-DD | --since T [--until T]]
+                    [--data-dir DIR] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [-i SECONDS]
+
+Report system activity with sysstat 12.6's sar flags, formulas and layout.
+
+With an interval, sample the running system every interval seconds, count times (forever without a count;
+Ctrl-C prints the averages). Without one, report recorded data ('hostward record'): today's file by default,
+like sar reading today's sa file.
+
+activity options (default -u):
+  -u [ALL]          CPU utilisation; ALL adds %irq %soft %guest %gnice and splits %usr/%sys
+  -P {N[,M-K...]|ALL}
+                    per-CPU utilisation of the listed CPUs ("all" names the total); ALL: total and every CPU
+  -q [LOAD]         run queue length, task list size, load averages, blocked tasks
+  -r [ALL]          memory utilisation; ALL adds kbanonpg kbslab kbkstack kbpgtbl kbvmused
+  -S                swap space utilisation
+  -W                swapping: pages swapped in/out per second
+  -B                paging: pages in/out, faults, frees, scans, steals, %vmeff
+  -b                I/O and transfer rates, summed over physical disks
+  -d                block device activity (whole devices that have done I/O)
+  -n {DEV|EDEV|ALL}[,...]
+                    network interfaces: traffic (DEV), errors (EDEV)
+  -w                task creation and context switches
+  -A                every activity above, with -u ALL -P ALL -r ALL -n ALL
+
+display options:
+  -p, --pretty      print device and interface names last on the line
+  -C                print comments recorded with 'hostward record --comment'
+  -s hh:mm[:ss]     start the report at this time of day (recorded data)
+  -e hh:mm[:ss]     end the report at this time of day (recorded data)
+  -i SECONDS        keep only records close to multiples of SECONDS (recorded data)
+
+data options:
+  -f FILE           read one hostward data file (hwYYYYMMDD or hwYYYYMMDD.xz)
+  --date DAY        read the day DAY (YYYY-MM-DD) from the data directory
+  --since T         read from T (YYYY-MM-DD[ HH:MM[:SS]], local time), across days if needed
+  --until T         ... up to T (default: now)
+  --data-dir DIR    data directory (default: [record] data_dir, /var/lib/hostward for root)
+
+Output is sysstat's: a tab-separated banner, an 11-column time in the locale's format (LANG=C: 24 h; en_US:
+12 h with AM/PM; S_TIME_FORMAT=ISO: 24 h and ISO dates), values as " %9.2f" with the locale's decimal point,
+header lines carrying the previous sample's time, "Average:" lines (counters: rate over the whole span;
+gauges: mean of the rows), LINUX RESTART where the recorder restarted after a boot.
+
+Formulas are sysstat's: CPU "all" is the sum of the per-CPU lines; runq-sz leaves out the sampler itself;
+%commit is Committed_AS over RAM + swap; -b counts physical disks only; %ifutil uses the link speed.
+
+exit status: 0 on success, 1 on unreadable data or /proc, 2 on bad usage.
+examples:
+  hostward sar -u 1 3                 CPU now, three 1-second samples
+  hostward sar -q -r                  load and memory recorded today
+  hostward sar -A --date 2026-11-26   everything recorded yesterday
+  hostward sar -n DEV --since "2026-11-25 22:00" --until "2026-11-26 06:00"
+"""
+
+
+def run(argv: list[str]) -> int:
+    args = parse_sar_args(argv)
+    if args.help:
+        sys.stdout.write(HELP)
+        return 0
+    fmt = from_environment()
+    rows = _screen_rows()
+    if args.interval is not None and args.interval > 0 and not _reads_file(args):
+        return _live(args, fmt, rows)
+    if args.interval == 0:
+        raise UsageError("interval 0 (statistics since boot) is not supported; give 1 or more seconds")
+    data = load_data(args)
+    options = file_options(args, data, rows)
+    _write(render_file(data_with_previous(data, options), options, fmt))
+    return 0
+
+
+def _reads_file(args: SarArgs) -> bool:
+    return any(x is not None for x in (args.file, args.date, args.since, args.until))
+
+
+def _screen_rows() -> int:
+    """sar repeats headers every screen height - 2 lines on a terminal (common.c get_win_height)."""
+    try:
+        if os.isatty(sys.stdout.fileno()):
+            height = os.get_terminal_size(sys.stdout.fileno()).lines
+            return height - 2 if height > 2 else NO_TTY_ROWS
+    except (OSError, ValueError):
+        pass
+    return NO_TTY_ROWS
+
+
+def load_data(args: SarArgs) -> DayData:
+    """The recording the options name; StoreError when there is none or it holds no sample."""
+    if args.file is not None and (args.date or args.since or args.until):
+        raise UsageError("-f cannot be combined with --date, --since or --until")
+    if args.date is not None and (args.since or args.until):
+        raise UsageError("--date cannot be combined with --since or --until")
+    data_dir = args.data_dir or load_config().record.data_dir
+    if args.file is not None:
+        data = read_file(args.file)
+        where = str(args.file)
+    elif args.since is not None or args.until is not None:
+        until = args.until or dt.datetime.now()
+        since = args.since or dt.datetime.combine(until.date(), dt.time())
+        if until < since:
+            raise UsageError(f"empty time range: --until {until.isoformat(sep=' ')} is before --since")
+        data = read_range(Path(data_dir), since, until)
+        where = f"{data_dir} between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')}"
+    else:
+        day = args.date or dt.date.today()
+        data = read_day(Path(data_dir), day)
+        where = f"{data_dir} for {day.isoformat()}"
+    if not any(isinstance(e, SystemSample) for e in data.entries):
+        raise StoreError(f"no samples recorded in {where}")
+    return data
+
+
+def file_options(args: SarArgs, data: DayData, rows: int) -> ReportOptions:
+    if args.interval is not None and args.resample is not None:
+        raise UsageError("give the interval either with -i or as an argument, not both")
+    cpu_count = max(data.host.cpu_count, 1)
+    return ReportOptions(
+        reports=args.selection(cpu_count),
+        pretty=args.pretty,
+        comments=args.comments,
+        start=args.start,
+        end=args.end,
+        interval=args.resample or args.interval or 1,
+        count=args.count or -1,
+        rows=rows,
+    )
+
+
+def data_with_previous(data: DayData, options: ReportOptions) -> DayData:
+    """Put the sample recorded just before the data (midnight carry-over, or the last one before --since) in
+    front, so the first recorded interval gets a row. With -s/-e the window chooses the reference instead."""
+    if data.previous is None or options.start is not None or options.end is not None:
+        return data
+    return DayData(data.host, (data.previous, *data.entries))
+
+
+def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
+    if args.start or args.end or args.resample:
+        raise UsageError("-s, -e and -i apply to recorded data (use -f, --date or --since)")
+    procfs = ProcFS()
+    samples = live_samples(lambda: sample_system(procfs), float(args.interval or 1), args.count)
+    first = next(samples)
+    host = read_host(procfs, len(first.cpu.per_cpu) or 1)
+    options = ReportOptions(reports=args.selection(host.cpu_count), pretty=args.pretty, rows=rows)
+    report = LiveReport(host, options, fmt, first)
+    sys.stdout.write(report.banner())
+    sys.stdout.flush()
+    try:
+        for sample in samples:
+            sys.stdout.write(report.sample(sample))
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")  # sar's SIGINT handler: step past the "^C" echoed by the terminal
+    sys.stdout.write(report.average())
+    return 0
+
+
+def _write(chunks: Iterable[str]) -> None:
+    out = sys.stdout
+    for chunk in chunks:
+        out.write(chunk)

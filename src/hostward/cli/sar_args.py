@@ -1,0 +1,257 @@
+"""sar's command line, parsed faithfully (sar.c main, sa_common.c parse_sar_opt / parse_sar_n_opt /
+parse_sa_P_opt): grouped letters (``-bBq``), option words (``-u ALL``, ``-r ALL``, ``-P ALL``,
+``-n DEV,EDEV``), trailing ``interval [count]``. Shared by ``hostward sar`` and ``hostward sadf``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hostward.activities import BY_NAME
+from hostward.errors import UsageError
+from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
+
+# sysstat options hostward does not implement, with what they report: refused with a clear message.
+UNSUPPORTED = {
+    "-F": "filesystems",
+    "-H": "hugepages",
+    "-I": "interrupts",
+    "-m": "power management",
+    "-v": "kernel tables",
+    "-y": "TTY devices",
+    "-h": "human-readable units",
+    "-x": "extended output",
+    "-t": "true time of the file's creator",
+    "-o": "saving to a sysstat file (use 'hostward record')",
+    "-D": "saYYYYMMDD file names",
+}
+NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev"}
+SYSSTAT_NET_KEYWORDS = {"NFS", "NFSD", "SOCK", "IP", "EIP", "ICMP", "EICMP", "TCP", "ETCP", "UDP", "SOCK6", "IP6",
+                        "EIP6", "ICMP6", "EICMP6", "UDP6", "FC", "SOFT", "ALL"}  # fmt: skip
+Q_KEYWORDS = {"LOAD", "CPU", "IO", "MEM", "PSI", "ALL"}
+
+
+@dataclass(slots=True)
+class SarArgs:
+    """The parsed command line; :meth:`selection` turns the activity flags into reports."""
+
+    flags: set[str] = field(default_factory=set)  # activity names selected
+    cpu_view: str = ""
+    memory_view: str = ""
+    cpus: str | None = None  # -P argument
+    all_activities: bool = False  # -A
+    pretty: bool = False
+    comments: bool = False
+    start: TimeOfDay | None = None
+    end: TimeOfDay | None = None
+    resample: int | None = None  # -i
+    interval: int | None = None
+    count: int | None = None
+    file: Path | None = None
+    date: dt.date | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    data_dir: Path | None = None
+    local_time: bool = False  # sadf -T/-t: times in local time
+    help: bool = False
+    rest: list[str] = field(default_factory=list)  # sadf: words before "--" it handles itself
+
+    def selection(self, cpu_count: int) -> tuple[Selected, ...]:
+        names = set(self.flags)
+        cpu_view, memory_view, cpus = self.cpu_view, self.memory_view, self.cpus
+        if self.all_activities:
+            names |= set(BY_NAME)
+            cpu_view = cpu_view or "ALL"
+            memory_view = "ALL"
+            cpus = cpus or "ALL"
+        if cpus is not None:
+            names.add("cpu")
+        if not names:
+            names.add("cpu")
+        reports: list[Selected] = []
+        for name in sorted(names, key=lambda n: BY_NAME[n].order):
+            activity = BY_NAME[name]
+            if name == "cpu":
+                items, weight = cpu_items(cpus, cpu_count)
+                reports.append(Selected(activity, cpu_view, items, weight))
+            elif name == "memory":
+                reports.append(Selected(activity, memory_view))
+            else:
+                reports.append(Selected(activity))
+        return tuple(reports)
+
+
+def cpu_items(spec: str | None, cpu_count: int) -> tuple[frozenset[str] | None, int]:
+    """-P: "ALL" (every CPU and "all"), or a list of numbers, ranges N-M and the word "all" (parse_values)."""
+    if spec is None:
+        return frozenset({"all"}), 1
+    if spec == "ALL":
+        return None, CPU_ALL_BITS
+    items: set[str] = set()
+    for word in spec.split(","):
+        if word == "all":
+            items.add("all")
+            continue
+        low_text, _, high_text = word.partition("-")
+        if not low_text.isdigit() or (high_text and not high_text.isdigit()):
+            raise UsageError(
+                f"-P: invalid CPU list {spec!r} (expected ALL, or numbers and ranges like 0,2-3)"
+            )
+        low, high = int(low_text), int(high_text or low_text)
+        if high < low:
+            raise UsageError(f"-P: invalid CPU range {word!r}")
+        if high >= cpu_count:
+            raise UsageError(f"-P: not that many processors: CPU {high} (this data has {cpu_count} CPU)")
+        items.update(str(n) for n in range(low, high + 1))
+    return frozenset(items), len(items)
+
+
+def _value(argv: list[str], i: int, option: str) -> str:
+    if i + 1 >= len(argv):
+        raise UsageError(f"option {option} needs a value")
+    return argv[i + 1]
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: invalid date {text!r} (expected YYYY-MM-DD)") from exc
+
+
+def _datetime(text: str, option: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{option}: invalid date/time {text!r} (expected YYYY-MM-DD[ HH:MM[:SS]])") from exc
+
+
+def _time_of_day(text: str, option: str) -> TimeOfDay:
+    parsed = TimeOfDay.parse(text)
+    if parsed is None:
+        raise UsageError(f"{option}: invalid time {text!r} (expected HH:MM[:SS])")
+    return parsed
+
+
+_LONG_WITH_VALUE = ("--data-dir", "--date", "--since", "--until")
+
+
+def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
+    """Parse sar's options. Raises UsageError naming the offending word."""
+    args = SarArgs()
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        name, eq, inline = word.partition("=")
+        if word == "--help":
+            args.help = True
+        elif name in _LONG_WITH_VALUE:
+            value = inline if eq else _value(argv, i, name)
+            i += 0 if eq else 1
+            if name == "--data-dir":
+                args.data_dir = Path(value)
+            elif name == "--date":
+                args.date = _date(value, name)
+            elif name == "--since":
+                args.since = _datetime(value, name)
+            else:
+                args.until = _datetime(value, name)
+        elif word == "--pretty":
+            args.pretty = True
+        elif word.startswith("--"):
+            raise UsageError(f"unknown option {word} (try --help)")
+        elif word == "-f":
+            args.file = Path(_value(argv, i, "-f"))
+            i += 1
+        elif word in ("-s", "-e"):
+            when = _time_of_day(_value(argv, i, word), word)
+            i += 1
+            if word == "-s":
+                args.start = when
+            else:
+                args.end = when
+        elif word == "-i":
+            text = _value(argv, i, "-i")
+            if not text.isdigit() or int(text) < 1:
+                raise UsageError(
+                    f"-i: invalid interval {text!r} (expected a whole number of seconds, 1 or more)"
+                )
+            args.resample = int(text)
+            i += 1
+        elif word == "-P":
+            args.cpus = _value(argv, i, "-P")
+            i += 1
+        elif word == "-n":
+            for keyword in _value(argv, i, "-n").split(","):
+                if keyword in NET_KEYWORDS:
+                    args.flags.add(NET_KEYWORDS[keyword])
+                elif keyword == "ALL":
+                    args.flags.update(NET_KEYWORDS.values())
+                elif keyword in SYSSTAT_NET_KEYWORDS:
+                    raise UsageError(f"-n {keyword} is not supported by hostward (supported: DEV, EDEV, ALL)")
+                else:
+                    raise UsageError(f"-n: unknown keyword {keyword!r} (supported: DEV, EDEV, ALL)")
+            i += 1
+        elif word in ("-u", "-r") and i + 1 < len(argv) and argv[i + 1] == "ALL":
+            args.flags.add("cpu" if word == "-u" else "memory")
+            if word == "-u":
+                args.cpu_view = "ALL"
+            else:
+                args.memory_view = "ALL"
+            i += 1
+        elif word == "-q" and i + 1 < len(argv) and argv[i + 1] in Q_KEYWORDS:
+            if argv[i + 1] not in ("LOAD", "ALL"):
+                raise UsageError(
+                    f"-q {argv[i + 1]} (pressure stall reports) is not supported by hostward yet"
+                )
+            args.flags.add("queue")
+            i += 1
+        elif word in UNSUPPORTED:
+            raise UsageError(f"sar option {word} ({UNSUPPORTED[word]}) is not supported by hostward")
+        elif sadf and word in ("-d", "-j", "-T", "-t", "-U"):
+            args.rest.append(word)
+            if word in ("-T", "-t"):
+                args.local_time = True
+        elif word.startswith("-") and len(word) > 1 and word[1:].isalpha():
+            _letters(args, word)
+        elif word.isdigit():
+            if args.interval is None:
+                args.interval = int(word)
+            elif args.count is None:
+                if int(word) < 1:
+                    raise UsageError(f"invalid count {word!r} (expected 1 or more)")
+                args.count = int(word)
+            else:
+                raise UsageError(f"unexpected argument {word!r}: interval and count are already given")
+        elif sadf and not word.startswith("-") and args.file is None:
+            args.file = Path(word)  # sadf [options] [datafile]
+        else:
+            raise UsageError(f"unknown option or argument {word!r} (try --help)")
+        i += 1
+    if args.count is not None and args.interval == 0:
+        raise UsageError("a count needs an interval of 1 second or more")
+    return args
+
+
+_LETTERS = {"B": "paging", "b": "io", "d": "disk", "q": "queue", "r": "memory", "S": "swap", "u": "cpu",
+            "W": "swapping", "w": "tasks"}  # fmt: skip
+
+
+def _letters(args: SarArgs, word: str) -> None:
+    """Grouped one-letter options, e.g. -bBq (sa_common.c parse_sar_opt)."""
+    for letter in word[1:]:
+        if letter in _LETTERS:
+            args.flags.add(_LETTERS[letter])
+        elif letter == "A":
+            args.all_activities = True
+        elif letter == "p":
+            args.pretty = True
+        elif letter == "C":
+            args.comments = True
+        elif f"-{letter}" in UNSUPPORTED:
+            raise UsageError(
+                f"sar option -{letter} ({UNSUPPORTED['-' + letter]}) is not supported by hostward"
+            )
+        else:
+            raise UsageError(f"unknown option -{letter} (try --help)")

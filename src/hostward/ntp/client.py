@@ -1,0 +1,420 @@
+"""An NTP client that measures, rather than sets: bursts of queries per server, strict reply validation.
+
+What it checks on every reply (RFC 5905 §8, "packet sanity tests", and §7.4):
+  * it came from the address we asked, is exactly 48 bytes, version 1-4, mode 4 (server);
+  * its origin timestamp equals the transmit timestamp of our outstanding request. We put a random 64-bit
+    number there instead of our clock (as chrony does, and as the NTP data-minimisation draft recommends), so
+    an off-path attacker cannot forge a reply and the request leaks nothing about our clock. The real T1 is
+    kept locally. A reply to a request that was already answered is a duplicate; one to an earlier request
+    we had given up on (and re-sent) is stale;
+  * kiss-o'-death (stratum 0): DENY and RSTR stop all traffic to that server, RATE doubles our interval;
+  * LI=3 or stratum 16+ means the server itself is unsynchronised: the reply counts for reach, not as a sample;
+  * receive and transmit timestamps are non-zero.
+Everything else is counted by reason and ignored; only the deadline ends the wait, so junk cannot make us
+give up early or accept a wrong answer. T4 is T1 plus elapsed *monotonic* time, so a clock step during a
+query cannot corrupt the measurement.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import math
+import random
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hostward.errors import UsageError
+from hostward.ntp import timestamps as ts
+from hostward.ntp.packet import Drop, Leap, Mode, Packet, PacketError, decode
+
+NTP_PORT = 123
+PHI = 15e-6  # RFC 5905 Appendix A: frequency tolerance, 15 ppm; dispersion grows by PHI per second
+MINDISP = 0.01  # RFC 5905 Appendix A: floor of root delay + delay in the root distance, 10 ms
+# Our own clock precision: time.time_ns() from Python costs about a microsecond to read (2^-20 s).
+OUR_PRECISION_LOG2 = -20
+_RECV_BUFFER = 4096  # larger than any valid reply, so an oversized one is seen whole and counted
+
+
+class SocketLike(Protocol):
+    def settimeout(self, value: float | None, /) -> None: ...
+    def sendto(self, data: bytes, address: Any, /) -> int: ...
+    def recvfrom(self, bufsize: int, /) -> tuple[bytes, Any]: ...
+    def close(self) -> None: ...
+
+
+class RandomSource(Protocol):
+    def getrandbits(self, k: int, /) -> int: ...
+
+
+SocketFactory = Callable[[int], SocketLike]
+Resolver = Callable[[str, int, float], tuple[int, tuple[Any, ...]]]
+
+
+def udp_socket(family: int) -> SocketLike:
+    return socket.socket(family, socket.SOCK_DGRAM)
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Injectable time: wall clock for T1, monotonic clock for elapsed time, and sleeping between samples."""
+
+    wall_ns: Callable[[], int] = time.time_ns
+    mono_ns: Callable[[], int] = time.monotonic_ns
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass(frozen=True, slots=True)
+class ServerAddress:
+    host: str
+    port: int = NTP_PORT
+
+    @property
+    def label(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == NTP_PORT else f"{host}:{self.port}"
+
+
+def parse_server(text: str) -> ServerAddress:
+    """'host', 'host:port', '[v6]', '[v6]:port' or a bare IPv6 address (more than one colon)."""
+    text = text.strip()
+    host, port = text, NTP_PORT
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise UsageError(f"bad server {text!r}: missing ']'")
+        host, rest = text[1:end], text[end + 1 :]
+        if rest:
+            if not rest.startswith(":"):
+                raise UsageError(f"bad server {text!r}: expected ':PORT' after ']'")
+            port = _port(rest[1:], text)
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+        port = _port(port_text, text)
+    if not host:
+        raise UsageError(f"bad server {text!r}: empty host")
+    return ServerAddress(host, port)
+
+
+def _port(text: str, whole: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise UsageError(f"bad server {whole!r}: port must be 1-65535")
+    return int(text)
+
+
+def resolve(host: str, port: int, timeout: float) -> tuple[int, tuple[Any, ...]]:
+    """First UDP address for host (IPv4 or IPv6). Names resolve in a worker thread so the wait is bounded."""
+    try:
+        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        future = pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_DGRAM)
+        pool.shutdown(wait=False)
+        try:
+            infos = future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError as exc:
+            raise OSError(f"name lookup for {host} took longer than {timeout:g} s") from exc
+    family, _, _, _, sockaddr = infos[0]
+    return int(family), tuple(sockaddr)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One validated exchange. Seconds throughout; θ>0 means the server's clock is ahead of ours."""
+
+    offset_seconds: float
+    delay_seconds: float
+    dispersion_seconds: float  # ε = server precision + our precision + PHI·(T4−T1) (RFC 5905 §8)
+    stratum: int
+    leap: int
+    poll: int
+    precision: int
+    root_delay_seconds: float
+    root_dispersion_seconds: float
+    reference: str
+    received_unix_ns: int  # our wall clock at T4
+
+
+@dataclass(frozen=True, slots=True)
+class ServerResult:
+    """What a burst of queries to one server produced, with every ignored datagram counted by reason."""
+
+    server: ServerAddress
+    address: str | None
+    samples: tuple[Sample, ...] = ()
+    requests_sent: int = 0
+    reach: int = 0  # one bit per request, newest in bit 0, like ntpd/chronyc's reach register
+    drops: dict[str, int] = field(default_factory=dict)
+    error: str | None = None  # why the server is unusable, in words (timeout, denied, unsynchronised)
+    kiss_code: str | None = None
+    interval_seconds: float = 0.0  # the interval actually used (after any RATE back-off)
+
+    @property
+    def best(self) -> Sample | None:
+        """RFC 5905 §10 clock filter: the sample with the least delay has the least error from asymmetry."""
+        return min(self.samples, key=lambda s: s.delay_seconds) if self.samples else None
+
+    @property
+    def usable(self) -> bool:
+        return self.best is not None
+
+    @property
+    def jitter_seconds(self) -> float:
+        """RMS of the other samples' offsets about the best one (RFC 5905 §10), floored at our precision."""
+        best = self.best
+        if best is None or len(self.samples) < 2:
+            return 2.0**OUR_PRECISION_LOG2
+        others = [s.offset_seconds - best.offset_seconds for s in self.samples if s is not best]
+        return max(math.sqrt(sum(d * d for d in others) / len(others)), 2.0**OUR_PRECISION_LOG2)
+
+    @property
+    def dispersion_seconds(self) -> float:
+        """Filter dispersion: Σ εᵢ/2^(i+1) over samples sorted by delay (RFC 5905 §10).
+
+        The RFC fills empty filter slots with MAXDISP (16 s) because a daemon has only just started; a
+        one-shot measurement has exactly the samples it took, so we sum over those.
+        """
+        ordered = sorted(self.samples, key=lambda s: s.delay_seconds)
+        return sum(s.dispersion_seconds / float(1 << (i + 1)) for i, s in enumerate(ordered))
+
+    @property
+    def root_distance_seconds(self) -> float:
+        """λ: half the round trip to the primary reference plus every dispersion (RFC 5905 A.5.5.2)."""
+        best = self.best
+        if best is None:
+            return math.inf
+        return (
+            max(MINDISP, best.root_delay_seconds + best.delay_seconds) / 2
+            + best.root_dispersion_seconds
+            + self.dispersion_seconds
+            + self.jitter_seconds
+        )
+
+
+@dataclass(slots=True)
+class _Exchange:
+    sample: Sample | None = None
+    answered: bool = False
+    kiss: str | None = None
+    unsynchronised: bool = False
+
+
+def query_server(
+    server: ServerAddress,
+    *,
+    samples: int = 4,
+    interval: float = 2.0,
+    timeout: float = 1.0,
+    retries: int = 1,
+    version: int = 4,
+    socket_factory: SocketFactory = udp_socket,
+    resolver: Resolver = resolve,
+    clock: Clock | None = None,
+    rng: RandomSource | None = None,
+) -> ServerResult:
+    """Send a burst of ``samples`` requests ``interval`` s apart; each waits at most ``timeout`` s and is
+    retried ``retries`` times. Never raises for network trouble: the result's ``error`` says what went wrong.
+    """
+    if samples < 1 or timeout <= 0 or interval < 0 or retries < 0:
+        raise UsageError("samples must be >= 1, timeout > 0, interval and retries >= 0")
+    clock = clock or Clock()
+    rng = rng or random.SystemRandom()
+    try:
+        family, sockaddr = resolver(server.host, server.port, timeout)
+    except OSError as exc:
+        return ServerResult(server, None, error=f"cannot resolve {server.host}: {exc}")
+    drops: Counter[str] = Counter()
+    answered: set[int] = set()  # cookies whose reply we accepted
+    sent_cookies: set[int] = set()  # every cookie we sent
+    got: list[Sample] = []
+    reach = sent = 0
+    kiss: str | None = None
+    error: str | None = None
+    saw_unsync = False
+    try:
+        sock = socket_factory(family)
+    except OSError as exc:
+        return ServerResult(server, sockaddr[0], error=f"cannot open a UDP socket: {exc.strerror or exc}")
+    try:
+        for index in range(samples):
+            if index:
+                clock.sleep(interval)
+            outcome = _Exchange()
+            for _ in range(retries + 1):
+                sent += 1
+                try:
+                    outcome = _exchange(
+                        sock,
+                        sockaddr,
+                        version=version,
+                        clock=clock,
+                        rng=rng,
+                        timeout=timeout,
+                        answered=answered,
+                        sent_cookies=sent_cookies,
+                        drops=drops,
+                    )
+                except OSError as exc:  # e.g. ENETUNREACH, EADDRNOTAVAIL: retrying will not help
+                    error = f"send failed: {exc.strerror or exc}"
+                    break
+                if outcome.answered:
+                    break
+            if error:
+                break
+            reach = ((reach << 1) | int(outcome.answered)) & 0xFF
+            if outcome.sample is not None:
+                got.append(outcome.sample)
+            saw_unsync |= outcome.unsynchronised
+            if outcome.kiss in ("DENY", "RSTR"):
+                # RFC 5905 §7.4: the server refuses us; we MUST stop sending to it.
+                kiss, error = outcome.kiss, f"access denied by the server (kiss-o'-death {outcome.kiss})"
+                break
+            if outcome.kiss == "RATE":
+                # RFC 5905 §7.4: reduce our rate at once, and again on each further RATE.
+                kiss = "RATE"
+                interval = min(max(2 * interval, 2.0), 64.0)
+            elif outcome.kiss:
+                kiss = outcome.kiss
+            if not outcome.answered and not got:
+                error = f"timeout: no reply within {timeout:g} s to {sent} request(s)"
+                break
+    finally:
+        sock.close()
+    if not got and error is None:
+        if saw_unsync:
+            error = "server is not synchronised (leap indicator 3 or stratum 16)"
+        elif kiss:
+            error = f"only kiss-o'-death replies ({kiss})"
+        else:
+            error = f"no usable reply to {sent} request(s)"
+    return ServerResult(
+        server,
+        str(sockaddr[0]),
+        tuple(got),
+        sent,
+        reach,
+        dict(drops),
+        error if not got else None,
+        kiss,
+        interval,
+    )
+
+
+def _exchange(
+    sock: SocketLike,
+    sockaddr: tuple[Any, ...],
+    *,
+    version: int,
+    clock: Clock,
+    rng: RandomSource,
+    timeout: float,
+    answered: set[int],
+    sent_cookies: set[int],
+    drops: Counter[str],
+) -> _Exchange:
+    cookie = rng.getrandbits(64)  # our "transmit timestamp": random, see the module docstring
+    sent_cookies.add(cookie)
+    request = Packet(version=version, mode=Mode.CLIENT, poll=0, transmit_ts=cookie).encode()
+    t1_wall = clock.wall_ns()
+    t1_mono = clock.mono_ns()
+    sock.sendto(request, sockaddr)
+    deadline = t1_mono + int(timeout * ts.NS_PER_S)
+    while True:
+        remaining = deadline - clock.mono_ns()
+        if remaining <= 0:
+            return _Exchange()
+        sock.settimeout(remaining / ts.NS_PER_S)
+        try:
+            data, source = sock.recvfrom(_RECV_BUFFER)
+        except TimeoutError:
+            return _Exchange()
+        except OSError:  # ICMP errors surface here on some systems; treat like silence and keep the deadline
+            continue
+        t4_mono = clock.mono_ns()
+        if tuple(source)[:2] != tuple(sockaddr)[:2]:
+            drops[Drop.WRONG_SOURCE] += 1
+            continue
+        try:
+            reply = decode(data)
+        except PacketError as exc:
+            drops[exc.reason] += 1
+            continue
+        if reply.mode != Mode.SERVER:
+            drops[Drop.WRONG_MODE] += 1
+            continue
+        if reply.origin_ts != cookie:
+            # RFC 5905 §8: only a reply to the outstanding request counts. Say why the others do not.
+            if reply.origin_ts in answered:
+                drops[Drop.DUPLICATE] += 1
+            elif reply.origin_ts in sent_cookies:
+                drops[Drop.STALE] += 1
+            else:
+                drops[Drop.BOGUS_ORIGIN] += 1
+            continue
+        answered.add(cookie)
+        if reply.is_kiss_of_death:
+            drops[Drop.KISS_OF_DEATH] += 1
+            return _Exchange(answered=True, kiss=reply.kiss_code)
+        if reply.leap == Leap.UNSYNCHRONISED or reply.stratum >= 16:
+            drops[Drop.UNSYNCHRONISED] += 1
+            return _Exchange(answered=True, unsynchronised=True)
+        if reply.receive_ts == 0 or reply.transmit_ts == 0:
+            drops[Drop.ZERO_TIMESTAMP] += 1
+            return _Exchange(answered=True)
+        elapsed_ns = t4_mono - t1_mono
+        t1 = ts.unix_ns_to_ntp(t1_wall)
+        t4 = ts.add(t1, ts.ns_to_fixed(elapsed_ns))
+        theta, delta = ts.offset_and_delay(t1, reply.receive_ts, reply.transmit_ts, t4)
+        # RFC 5905 A.5.1.1: a delay below the clock precision is noise; clamp it.
+        delta = max(delta, 2.0**OUR_PRECISION_LOG2)
+        epsilon = 2.0**reply.precision + 2.0**OUR_PRECISION_LOG2 + PHI * elapsed_ns / ts.NS_PER_S
+        sample = Sample(
+            offset_seconds=theta,
+            delay_seconds=delta,
+            dispersion_seconds=epsilon,
+            stratum=reply.stratum,
+            leap=reply.leap,
+            poll=reply.poll,
+            precision=reply.precision,
+            root_delay_seconds=reply.root_delay_seconds,
+            root_dispersion_seconds=reply.root_dispersion_seconds,
+            reference=reply.reference_text,
+            received_unix_ns=t1_wall + elapsed_ns,
+        )
+        return _Exchange(sample=sample, answered=True)
+
+
+def query_servers(
+    servers: Sequence[ServerAddress],
+    *,
+    samples: int = 4,
+    interval: float = 2.0,
+    timeout: float = 1.0,
+    retries: int = 1,
+    version: int = 4,
+    socket_factory: SocketFactory = udp_socket,
+    resolver: Resolver = resolve,
+    clock: Clock | None = None,
+) -> list[ServerResult]:
+    """Query every server concurrently (one thread and socket each); results keep the order given."""
+    if not servers:
+        return []
+
+    def one(server: ServerAddress) -> ServerResult:
+        return query_server(
+            server,
+            samples=samples,
+            interval=interval,
+            timeout=timeout,
+            retries=retries,
+            version=version,
+            socket_factory=socket_factory,
+            resolver=resolver,
+            clock=clock,
+        )
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(servers), 16)) as pool:
+        return list(pool.map(one, servers))

@@ -1,0 +1,189 @@
+"""Kernel log lines from any of the usual places, with their timestamp prefixes taken off.
+
+Recognised prefixes (one line may carry several, outermost first):
+
+* ``grep -H``/``-n`` output: ``/var/log/messages:`` and ``123:`` (kept only when a timestamp follows)
+* /dev/kmsg records: ``6,1234,364970589,-;message`` (time in µs since boot); ``" KEY=value"`` continuation lines
+  are dropped; ``\\xNN`` escapes are undone
+* ``journalctl -o json`` objects (``MESSAGE`` as text or a byte array, ``_SOURCE_MONOTONIC_TIMESTAMP``)
+* syslog files and ``journalctl -k`` short/short-precise/short-iso: ``Nov 27 17:00:00 host kernel: ...``,
+  ``2026-11-27T17:00:00.123456+00:00 host kernel: ...`` (lines of other programs are skipped)
+* ``journalctl -o short-monotonic``: ``[  364.970589] host kernel: ...``
+* dmesg: ``[  364.970589] ...``, ``dmesg -T`` ``[Fri Nov 27 17:00:00 2026] ...``, ``dmesg -x`` facility/level,
+  ``dmesg -r`` ``<4>[...]``, ``--time-format iso``, and printk caller ids ``[ T1234]``/``[ C1]``
+
+Lines are read in bounded chunks, so a multi-gigabyte log, or one without newlines, is streamed in constant memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from hostward.oom.sanitize import decode_kernel_escapes
+
+MAX_LINE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class KernelLine:
+    message: str
+    monotonic_seconds: float | None  # seconds since boot, as printk stamps it
+    wall_time: str | None  # wall-clock text as the source wrote it (syslog/journal/dmesg -T)
+    line_number: int
+
+
+_KMSG = re.compile(r"^(\d+),(\d+),(\d+),[^;]*;(.*)$", re.S)
+_KMSG_CONT = re.compile(r"^ [A-Z_]+=")
+_MONO = re.compile(r"^(?:<\d+>)?\[\s*(\d+\.\d+)\]\s?(.*)$", re.S)
+_CTIME = re.compile(
+    r"^(?:<\d+>)?\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\w{3} [ \d]\d \d\d:\d\d:\d\d \d{4})\]\s?(.*)$", re.S
+)
+_FACILITY = re.compile(
+    r"^(?:kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local\d)\s*:"
+    r"\s*(?:emerg|alert|crit|err|warn|notice|info|debug)\s*:\s?(.*)$",
+    re.S,
+)
+_SYSLOG_BSD = re.compile(
+    r"^(?:<\d+>)?(\w{3} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?) (\S+) ([^\s:\[]+)(?:\[\d+\])?: ?(.*)$", re.S
+)
+_ISO = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+_SYSLOG_ISO = re.compile(rf"^(?:<\d+>(?:1 )?)?({_ISO}) (\S+) ([^\s:\[]+)(?:\[\d+\])?: ?(.*)$", re.S)
+_DMESG_ISO = re.compile(rf"^({_ISO}) (.*)$", re.S)
+_HOST_KERNEL = re.compile(r"^\S+ kernel(?:\[\d+\])?: ?(.*)$", re.S)
+_CALLER = re.compile(r"^\[\s*[TC]\d+\]\s?")
+_GREP = re.compile(r"^(?:[^\s:\[{]+:)?(?:\d+[:-])?(?=\S)")
+
+
+def split_line(raw: str, line_number: int = 0) -> KernelLine | None:
+    """One kernel message from one raw line, or None for lines that carry none (other programs, kmsg
+    continuations, blank lines)."""
+    line = raw.rstrip("\r\n")
+    if not line.strip():
+        return None
+    parsed = _split(line, line_number)
+    if parsed is not None and (parsed.monotonic_seconds is not None or parsed.wall_time is not None):
+        return parsed
+    grep = _GREP.match(line)
+    if grep and grep.end() > 0:
+        again = _split(line[grep.end() :], line_number)
+        if again is not None and (again.monotonic_seconds is not None or again.wall_time is not None):
+            return again
+    return parsed
+
+
+def _split(line: str, number: int) -> KernelLine | None:
+    if _KMSG_CONT.match(line):
+        return None
+    if line.startswith("{"):
+        return _from_json(line, number)
+    mono: float | None = None
+    wall: str | None = None
+    first = line[0]
+    # Dispatch on the first character: most lines then cost one or two regex matches.
+    if first == "[":
+        if m := _MONO.match(line):
+            mono, line = float(m[1]), m[2]
+            if hk := _HOST_KERNEL.match(line):  # journalctl -o short-monotonic
+                line = hk[1]
+        elif m := _CTIME.match(line):
+            wall, line = m[1], m[2]
+    elif first.isdigit():
+        if m := _KMSG.match(line):
+            return _finish(decode_kernel_escapes(m[4]), int(m[3]) / 1e6, None, number)
+        if m := _SYSLOG_ISO.match(line):
+            if m[3] != "kernel":
+                return None
+            wall, line = m[1], m[4]
+        elif m := _DMESG_ISO.match(line):
+            wall, line = m[1], m[2]
+    elif first == "<":
+        if m := _SYSLOG_BSD.match(line) or _SYSLOG_ISO.match(line):
+            if m[3] != "kernel":
+                return None
+            wall, line = m[1], m[4]
+        elif m := _MONO.match(line) or _CTIME.match(line):
+            if m.re is _MONO:
+                mono = float(m[1])
+            else:
+                wall = m[1]
+            line = m[2]
+    elif first.isalpha():
+        if m := _FACILITY.match(line):
+            return _split(m[1], number)
+        if m := _SYSLOG_BSD.match(line):
+            if m[3] != "kernel":
+                return None
+            wall, line = m[1], m[4]
+    if mono is None and (m := _MONO.match(line)):  # syslog lines keep the printk stamp inside the message
+        mono, line = float(m[1]), m[2]
+    return _finish(line, mono, wall, number)
+
+
+def _finish(message: str, mono: float | None, wall: str | None, number: int) -> KernelLine | None:
+    message = _CALLER.sub("", message, count=1).rstrip()
+    if not message:
+        return None
+    return KernelLine(message, mono, wall, number)
+
+
+def _from_json(line: str, number: int) -> KernelLine | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return _finish(line, None, None, number)
+    if not isinstance(record, dict):
+        return None
+    transport = record.get("_TRANSPORT")
+    if transport not in (None, "kernel") and record.get("SYSLOG_IDENTIFIER") != "kernel":
+        return None
+    message = record.get("MESSAGE")
+    if isinstance(message, list):  # journald stores non-UTF-8 messages as byte arrays
+        try:
+            message = bytes(int(b) & 0xFF for b in message).decode("utf-8", errors="surrogateescape")
+        except (TypeError, ValueError):
+            return None
+    if not isinstance(message, str):
+        return None
+    mono = _micro(record.get("_SOURCE_MONOTONIC_TIMESTAMP") or record.get("__MONOTONIC_TIMESTAMP"))
+    real = _micro(record.get("_SOURCE_REALTIME_TIMESTAMP") or record.get("__REALTIME_TIMESTAMP"))
+    wall = None
+    if real is not None:
+        try:
+            wall = dt.datetime.fromtimestamp(real, dt.UTC).isoformat(timespec="microseconds")
+        except (OverflowError, ValueError, OSError):
+            wall = None
+    lines = message.splitlines() or [""]
+    return _finish(lines[0], mono, wall, number)
+
+
+def _micro(value: object) -> float | None:
+    try:
+        return int(str(value)) / 1e6 if value is not None else None
+    except ValueError:
+        return None
+
+
+def iter_raw_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[str]:
+    """Decoded lines of a binary stream; a longer line is cut at ``max_line_bytes`` and its rest dropped."""
+    while True:
+        chunk = stream.readline(max_line_bytes)
+        if not chunk:
+            return
+        if not chunk.endswith(b"\n") and len(chunk) >= max_line_bytes:
+            while True:  # discard the remainder of an over-long line
+                rest = stream.readline(max_line_bytes)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield chunk.decode("utf-8", errors="surrogateescape")
+
+
+def kernel_lines(raw_lines: Iterable[str]) -> Iterator[KernelLine]:
+    for number, raw in enumerate(raw_lines, start=1):
+        parsed = split_line(raw, number)
+        if parsed is not None:
+            yield parsed

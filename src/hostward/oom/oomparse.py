@@ -1,0 +1,571 @@
+"""Assemble kernel OOM reports (2.6.32 .. 6.x) from kernel log lines into OomEvent records.
+
+The printk formats, by era (mm/oom_kill.c dump_header/dump_task/oom_kill_process/__oom_kill_process,
+mm/memcontrol.c mem_cgroup_print_oom_*, mm/show_mem.c):
+
+* header: ``%s invoked oom-killer: gfp_mask=0x%x, order=%d, oom_adj=%d[, oom_score_adj=%d]`` (2.6.32-3.x),
+  ``gfp_mask=%#x(%pGg), nodemask=%*pbl, order=%d, oom_score_adj=%hd`` (4.x), without nodemask (4.19+)
+* stack dump: ``Pid: %d, comm: %.20s`` (2.6.x), ``CPU: %d PID: %d Comm: %s`` (``CPU: %d UID: %u PID: ...`` on 6.x)
+* memcg: ``Task in %s killed as a result of limit of %s`` (until 4.18), ``memory: usage %llukB, limit %llukB,
+  failcnt %lu``, ``memory+swap:``/``kmem:`` (v1) or ``swap:`` (v2), ``Memory cgroup stats for %s:``
+* ``Mem-Info:`` block, ``Free swap  = %ldkB``, ``Total swap = %lukB``, ``%lu pages RAM``
+* task table: ``[ pid ]   uid  tgid total_vm      rss cpu oom_adj name`` (2.6.32), ``... nr_ptes swapents
+  oom_score_adj name`` (3.x), ``nr_pmds`` (4.4-4.14), ``pgtables_bytes`` (4.15+), ``rss_anon rss_file
+  rss_shmem`` (6.x), under ``Tasks state (memory values in pages):`` (4.19+)
+* selection: ``%s: kill process %d (%s) score %li or a child`` (2.6.32),
+  ``%s: Kill process %d (%s) score %u or sacrifice child`` (2.6.36-5.0)
+* ``oom-kill:constraint=%s,nodemask=%*pbl,cpuset=%s,mems_allowed=%*pbl[,oom_memcg=%s],task_memcg=%s,task=%s,
+  pid=%d,uid=%d`` (4.19+)
+* kill: ``Killed process %d (%s) vsz:%lukB, anon-rss:%lukB, file-rss:%lukB`` (2.6.32),
+  ``total-vm:...kB, anon-rss:...kB, file-rss:...kB[, shmem-rss:...kB][, UID:%u pgtables:%lukB oom_score_adj:%hd]``
+  prefixed ``%s: `` from 5.1; ``Kill process %d (%s) sharing same memory`` / ``oom killer %d (%s) has mm pinned``
+* ``oom_reaper: reaped process %d (%s), now anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB``
+* ``Kernel panic - not syncing: Out of memory...`` (panic_on_oom, or nothing left to kill)
+
+Anything else is ignored, so interleaved messages, missing lines (grep) and wrapped lines do not derail it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from hostward.oom.kernlog import KernelLine
+from hostward.oom.oomevent import MemcgState, MemInfo, OomEvent, TaskRow, Trigger, Victim
+
+MAX_TASK_ROWS = 20000  # per event; a larger table is counted, not kept (constant memory on hostile input)
+MAX_VICTIMS = 1000  # per event (processes sharing the victim's memory are killed with it)
+GAP_SECONDS = 120.0  # lines this far apart on the boot clock belong to different events
+
+_HEADER = re.compile(
+    r"^(?P<comm>.*?) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-fA-F]+|\d+)(?:\((?P<flags>[^)]*)\))?"
+    r"(?:, nodemask=(?P<nodemask>[^,]*))?, order=(?P<order>-?\d+)"
+    r"(?:, oomkilladj=(?P<oomkilladj>-?\d+))?(?:, oom_adj=(?P<oom_adj>-?\d+))?"
+    r"(?:, oom_score_adj=(?P<adj>-?\d+))?"
+)
+_CPU = re.compile(r"^(?:CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: |Pid: (\d+), comm: )")
+_TASK_IN = re.compile(r"^Task in (\S+) killed as a result of limit of (\S+)")
+_MEMCG_USAGE = re.compile(r"^(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)")
+_MEMCG_STATS = re.compile(r"^Memory cgroup stats for (.*?):(.*)$")
+_STAT_LINE = re.compile(r"^([a-z_]+) (\d+)$")
+_STAT_TOKEN = re.compile(r"([a-z_]+):(\d+)KB")
+_MEMINFO_TOKEN = re.compile(r"\b([a-z_]+):(\d+)\b")
+_FREE_SWAP = re.compile(r"^Free swap\s*=\s*(-?\d+)kB")
+_TOTAL_SWAP = re.compile(r"^Total swap\s*=\s*(\d+)kB")
+_PAGES_RAM = re.compile(r"^(\d+) pages RAM")
+_PAGECACHE = re.compile(r"^(\d+) total pagecache pages")
+_TABLE_HEAD = re.compile(r"^\[\s*pid\s*\]\s+(.*\bname)\s*$")
+_TABLE_ROW = re.compile(r"^\[\s*(\d+)\]\s+(.*)$")
+_SELECT = re.compile(
+    r"^(?P<msg>.*?): (?:[Kk]ill) process (?P<pid>\d+) \((?P<comm>.*)\) score (?P<score>-?\d+)"
+    r" (?:or sacrifice child|or a child|and children)"
+)
+_CONSTRAINT = re.compile(
+    r"^oom-kill:constraint=(?P<constraint>[A-Z_]+),nodemask=(?P<nodemask>.*?),cpuset=(?P<cpuset>.*?),"
+    r"mems_allowed=(?P<mems>.*?)(?:,oom_memcg=(?P<oom_memcg>.*?)|,global_oom)?,task_memcg=(?P<task_memcg>.*?),"
+    r"task=(?P<task>.*),pid=(?P<pid>\d+),uid=(?P<uid>\d+)\s*$"
+)
+_KILLED = re.compile(
+    r"^(?:(?P<msg>.*?): )?Killed process (?P<pid>\d+)(?:, UID (?P<uid>\d+),)? \((?P<comm>.*)\)"
+    r"(?P<tail>(?: (?:total-vm|vsz):\d+kB.*)|\.)?\s*$"
+)
+_KILLED_START = re.compile(r"Killed process \d+(?:, UID \d+,)? \(")
+_TAIL_KB = re.compile(r"(total-vm|vsz|anon-rss|file-rss|shmem-rss|pgtables):(\d+)kB")
+_TAIL_UID = re.compile(r"UID:(\d+)")
+_TAIL_ADJ = re.compile(r"oom_score_adj:(-?\d+)")
+_SHARING = re.compile(r"^(?:.*?: )?Kill(?:ed)? process (\d+) \((.*)\) sharing same memory")
+_REAPED = re.compile(
+    r"^oom_reaper: reaped process (\d+) \((.*)\), now anon-rss:(\d+)kB, file-rss:(\d+)kB(?:, shmem-rss:(\d+)kB)?"
+)
+_OOM_GROUP = re.compile(
+    r"^(?:.*: Kill all processes in |Tasks in )(.*?)(?: are going to be killed)? due to memory\.oom\.group set"
+)
+_PANIC = re.compile(r"^Kernel panic - not syncing: (.*)$")
+_MEMINFO_KEYS = frozenset(
+    [
+        "active_anon",
+        "inactive_anon",
+        "isolated_anon",
+        "active_file",
+        "inactive_file",
+        "isolated_file",
+        "unevictable",
+        "dirty",
+        "writeback",
+        "unstable",
+        "slab_reclaimable",
+        "slab_unreclaimable",
+        "mapped",
+        "shmem",
+        "pagetables",
+        "bounce",
+        "free",
+        "free_pcp",
+        "free_cma",
+    ]
+)
+_NUMBER = re.compile(r"-?\d+")
+
+@dataclass
+class _Builder:
+    index: int
+    first_line: int
+    monotonic: float | None = None
+    wall: str | None = None
+    last_line: int = 0
+    last_mono: float | None = None
+    trigger: Trigger | None = None
+    constraint: str | None = None
+    oom_memcg: str | None = None
+    task_memcg: str | None = None
+    cpuset: str | None = None
+    memcg_version: int | None = None
+    memcg: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    memcg_stats: dict[str, int] = field(default_factory=dict)
+    meminfo: dict[str, int] = field(default_factory=dict)
+    free_swap_kb: int | None = None
+    total_swap_kb: int | None = None
+    ram_pages: int | None = None
+    pagecache_pages: int | None = None
+    columns: list[str] | None = None
+    tasks: list[TaskRow] = field(default_factory=list)
+    tasks_truncated: int = 0
+    victims: list[Victim] = field(default_factory=list)
+    selected: Victim | None = None
+    oom_group: str | None = None
+    panic: str | None = None
+    section: str = ""
+    has_header: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def touch(self, line: KernelLine) -> None:
+        self.last_line = line.line_number
+        if line.monotonic_seconds is not None:
+            self.last_mono = line.monotonic_seconds
+            if self.monotonic is None:
+                self.monotonic = line.monotonic_seconds
+        if self.wall is None and line.wall_time is not None:
+            self.wall = line.wall_time
+
+    def build(self) -> OomEvent:
+        notes = list(self.notes)
+        if not self.has_header:
+            notes.append("no 'invoked oom-killer' header: the log was filtered or starts mid-report")
+        if not self.victims and self.panic is None and self.oom_group is None:
+            notes.append("no 'Killed process' line: the report is cut short, or nothing was killed")
+        rows = {row.pid: row for row in self.tasks}
+        victims = [_complete(v, rows.get(v.pid)) for v in self.victims]
+        sel = self.selected
+        if sel is not None and not any(v.pid == sel.pid for v in victims):
+            if victims:
+                notes.append(
+                    f"the kernel selected pid {sel.pid} (score {sel.score}) and killed its child instead"
+                )
+            else:
+                victims.append(sel)
+        memcg = None
+        if self.memcg or self.memcg_stats:
+            mem = self.memcg.get("memory")
+            swap_usage = swap_limit = None
+            if (v2swap := self.memcg.get("swap")) is not None:
+                swap_usage, swap_limit = v2swap[0], _limit(v2swap[1])
+            elif (memsw := self.memcg.get("memory+swap")) is not None and mem is not None:
+                # v1 counts memory+swap together; the swap part is the difference.
+                swap_usage = max(memsw[0] - mem[0], 0)
+                both, ram = _limit(memsw[1]), _limit(mem[1])
+                swap_limit = both - ram if both is not None and ram is not None else None
+            memcg = MemcgState(
+                self.memcg_version,
+                mem[0] if mem else None,
+                _limit(mem[1]) if mem else None,
+                mem[2] if mem else None,
+                swap_usage,
+                swap_limit,
+                dict(self.memcg_stats),
+            )
+        meminfo = None
+        if self.meminfo or self.total_swap_kb is not None or self.ram_pages is not None:
+            meminfo = MemInfo(
+                dict(self.meminfo),
+                self.free_swap_kb,
+                self.total_swap_kb,
+                self.ram_pages,
+                self.pagecache_pages,
+            )
+        constraint = self.constraint
+        if constraint is None and (self.memcg or self.oom_memcg):
+            constraint = "CONSTRAINT_MEMCG"
+        return OomEvent(
+            index=self.index,
+            first_line=self.first_line,
+            last_line=self.last_line,
+            monotonic_seconds=self.monotonic,
+            wall_time=self.wall,
+            trigger=self.trigger,
+            constraint=constraint,
+            oom_memcg=self.oom_memcg,
+            task_memcg=self.task_memcg,
+            cpuset=self.cpuset,
+            memcg=memcg,
+            meminfo=meminfo,
+            tasks=tuple(self.tasks),
+            tasks_truncated=self.tasks_truncated,
+            victims=tuple(victims),
+            oom_group=self.oom_group,
+            panic=self.panic,
+            notes=tuple(notes),
+        )
+
+
+class OomReportParser:
+    """Feed KernelLines with :meth:`feed`; completed events come back as they close. Call :meth:`finish` last."""
+
+    def __init__(self) -> None:
+        self._current: _Builder | None = None
+        self._count = 0
+        self._pending_kill: KernelLine | None = None  # a "Killed process" line that may continue on the next
+        self._previous: KernelLine | None = (
+            None  # last kill/constraint line, for lines wrapped after a prefix
+        )
+
+    def feed(self, line: KernelLine) -> Iterator[OomEvent]:
+        if self._pending_kill is not None:
+            pending, self._pending_kill = self._pending_kill, None
+            joined = KernelLine(
+                pending.message + line.message, pending.monotonic_seconds, pending.wall_time, line.line_number
+            )
+            if _KILLED.match(joined.message) and _TAIL_KB.search(line.message):
+                yield from self._handle(joined)
+                return
+            yield from self._handle(pending)
+        current = self._current
+        if (
+            current is not None
+            and current.last_mono is not None
+            and line.monotonic_seconds is not None
+            and abs(line.monotonic_seconds - current.last_mono) > GAP_SECONDS
+        ):
+            yield from self._close()
+        msg = line.message
+        prev, self._previous = self._previous, None
+        if (
+            prev is not None
+            and line.monotonic_seconds is None
+            and line.wall_time is None
+            and (prev.monotonic_seconds is not None or prev.wall_time is not None)
+            and not _TABLE_ROW.match(msg)
+        ):
+            # A line without the timestamp every other line has, right after a kill line: the kill line was
+            # wrapped (terminal copy, syslog line limit). Handle the whole line again; it replaces its first half.
+            line = KernelLine(prev.message + msg, prev.monotonic_seconds, prev.wall_time, line.line_number)
+            msg = line.message
+        killed = "process" in msg and _KILLED_START.search(msg) is not None
+        if killed and not _TAIL_KB.search(msg) and not msg.rstrip().endswith((")", ").")):
+            self._pending_kill = line  # wrapped: the rest of the line follows
+            return
+        if killed or msg.startswith("oom-kill:"):
+            self._previous = line
+        yield from self._handle(line)
+
+    def finish(self) -> Iterator[OomEvent]:
+        if self._pending_kill is not None:
+            pending, self._pending_kill = self._pending_kill, None
+            yield from self._handle(pending)
+        yield from self._close()
+
+    # -- internals ---------------------------------------------------------------------------------------------
+    def _close(self) -> Iterator[OomEvent]:
+        if self._current is not None:
+            event = self._current.build()
+            self._current = None
+            yield event
+
+    def _open(self, line: KernelLine) -> Iterator[OomEvent]:
+        yield from self._close()
+        self._count += 1
+        self._current = _Builder(self._count, line.line_number)
+
+    def _event(self, line: KernelLine) -> Iterator[OomEvent]:
+        """Open an event for a report line that arrived without a header (filtered log)."""
+        if self._current is None:
+            yield from self._open(line)
+
+    def _handle(self, line: KernelLine) -> Iterator[OomEvent]:
+        msg = line.message.strip()
+        cur = self._current
+        if (cur is None or not cur.section) and not _maybe_report(msg) and not msg.startswith(("CPU:", "Pid:")):
+            return  # not part of a report, and no block (task table, Mem-Info, memcg stats) is being read
+        if m := _HEADER.match(msg):
+            yield from self._open(line)
+            ev = self._ev()
+            ev.has_header = True
+            adj = m["adj"] if m["adj"] is not None else None
+            legacy = m["oom_adj"] or m["oomkilladj"]
+            ev.trigger = Trigger(
+                comm=m["comm"],
+                pid=None,
+                gfp_mask=_int(m["gfp"]),
+                gfp_flags=m["flags"],
+                order=int(m["order"]),
+                oom_score_adj=int(adj) if adj is not None else None,
+                oom_adj=int(legacy) if legacy is not None else None,
+            )
+            ev.touch(line)
+            return
+        if cur is not None and cur.section == "tasks" and (row := _TABLE_ROW.match(msg)) and cur.columns:
+            self._task_row(cur, row[1], row[2])
+            cur.touch(line)
+            return
+        if cur is not None and (m := _CPU.match(msg)) and cur.trigger is not None and cur.trigger.pid is None:
+            t = cur.trigger
+            cur.trigger = Trigger(
+                t.comm, int(m[1] or m[2]), t.gfp_mask, t.gfp_flags, t.order, t.oom_score_adj, t.oom_adj
+            )
+            cur.touch(line)
+            return
+        if cur is not None and cur.section == "memcg_stats" and (m := _STAT_LINE.match(msg)):
+            if len(cur.memcg_stats) < 200:
+                cur.memcg_stats[m[1]] = int(m[2])
+            cur.touch(line)
+            return
+        if msg == "Mem-Info:" or msg.startswith("Mem-Info:"):
+            yield from self._event(line)
+            self._ev().section = "meminfo"
+            self._ev().touch(line)
+            return
+        if (m := _MEMCG_USAGE.match(msg)) is not None:
+            yield from self._event(line)
+            ev = self._ev()
+            ev.memcg[m[1]] = (int(m[2]), int(m[3]), int(m[4]))
+            if m[1] in ("memory+swap", "kmem"):
+                ev.memcg_version = 1
+            elif m[1] == "swap" and ev.memcg_version is None:
+                ev.memcg_version = 2
+            ev.section = ""
+            ev.touch(line)
+            return
+        if (m := _MEMCG_STATS.match(msg)) is not None:
+            yield from self._event(line)
+            ev = self._ev()
+            ev.oom_memcg = ev.oom_memcg or m[1]
+            for key, value in _STAT_TOKEN.findall(m[2]):  # pre-5.x v1: all on one line in KB
+                ev.memcg_stats[key] = int(value) * 1024
+            ev.section = "memcg_stats"
+            ev.touch(line)
+            return
+        if (m := _TASK_IN.match(msg)) is not None:
+            yield from self._event(line)
+            ev = self._ev()
+            ev.task_memcg, ev.oom_memcg = m[1], m[2]
+            ev.constraint = ev.constraint or "CONSTRAINT_MEMCG"
+            ev.touch(line)
+            return
+        if (m := _TABLE_HEAD.match(msg)) is not None:
+            yield from self._event(line)
+            ev = self._ev()
+            ev.columns = m[1].split()
+            ev.section = "tasks"
+            ev.touch(line)
+            return
+        if (m := _SELECT.match(msg)) is not None:
+            if cur is not None and (cur.victims or cur.selected is not None):
+                yield from self._open(line)  # a second kill without its own header
+            yield from self._event(line)
+            ev = self._ev()
+            ev.selected = Victim(int(m["pid"]), m["comm"], score=int(m["score"]))
+            _infer_scope(ev, m["msg"])
+            ev.section = ""
+            ev.touch(line)
+            return
+        if (m := _CONSTRAINT.match(msg)) is not None:
+            if cur is not None and cur.victims:
+                yield from self._open(line)
+            yield from self._event(line)
+            ev = self._ev()
+            ev.constraint = m["constraint"]
+            ev.cpuset = m["cpuset"]
+            ev.oom_memcg = m["oom_memcg"] or ev.oom_memcg
+            ev.task_memcg = m["task_memcg"]
+            ev.section = ""
+            ev.touch(line)
+            return
+        if (m := _SHARING.match(msg)) is not None:
+            if cur is not None and len(cur.victims) < MAX_VICTIMS:
+                main = cur.victims[0].pid if cur.victims else None
+                cur.victims.append(Victim(int(m[1]), m[2], shares_mm_with=main))
+                cur.touch(line)
+            return
+        if (m := _KILLED.match(msg)) is not None:
+            pid = int(m["pid"])
+            if cur is not None and cur.victims and not any(v.pid == pid for v in cur.victims):
+                yield from self._open(line)  # several kills in a row, the later ones without a header
+            yield from self._event(line)
+            ev = self._ev()
+            ev.victims = [v for v in ev.victims if v.pid != pid]
+            victim = _victim(pid, m["comm"], m["tail"] or "", ev.selected)
+            if m["uid"] is not None:  # RHEL 6 backport: "Killed process %d, UID %d, (%s) ..."
+                victim = dataclasses.replace(victim, uid=int(m["uid"]))
+            ev.victims.append(victim)
+            if m["msg"]:
+                _infer_scope(ev, m["msg"])
+            ev.section = ""
+            ev.touch(line)
+            return
+        if (m := _REAPED.match(msg)) is not None:
+            if cur is not None:
+                pid = int(m[1])
+                cur.victims = [
+                    dataclasses.replace(v, reaped=True, reaped_anon_rss_kb=int(m[3])) if v.pid == pid else v
+                    for v in cur.victims
+                ]
+                cur.touch(line)
+            return
+        if (m := _OOM_GROUP.match(msg)) is not None:
+            yield from self._event(line)
+            self._ev().oom_group = m[1]
+            self._ev().touch(line)
+            return
+        if (m := _PANIC.match(msg)) is not None:
+            text = m[1]
+            if cur is None and "memory" not in text.lower():
+                return
+            yield from self._event(line)
+            self._ev().panic = text
+            self._ev().touch(line)
+            yield from self._close()
+            return
+        if cur is not None and cur.section == "meminfo":
+            self._meminfo_line(cur, msg)
+            cur.touch(line)
+
+    def _ev(self) -> _Builder:
+        if self._current is None:  # pragma: no cover - callers open one first
+            raise RuntimeError("no open event")
+        return self._current
+
+    @staticmethod
+    def _meminfo_line(ev: _Builder, msg: str) -> None:
+        if m := _FREE_SWAP.match(msg):
+            ev.free_swap_kb = int(m[1])
+        elif m := _TOTAL_SWAP.match(msg):
+            ev.total_swap_kb = int(m[1])
+        elif m := _PAGES_RAM.match(msg):
+            ev.ram_pages = int(m[1])
+        elif m := _PAGECACHE.match(msg):
+            ev.pagecache_pages = int(m[1])
+        elif not msg.startswith(("Node ", "lowmem_reserve")):
+            for key, value in _MEMINFO_TOKEN.findall(msg):
+                if key in _MEMINFO_KEYS and key not in ev.meminfo:
+                    ev.meminfo[key] = int(value)
+
+    @staticmethod
+    def _task_row(ev: _Builder, pid_text: str, rest: str) -> None:
+        columns = ev.columns or []
+        numeric = columns[:-1]  # the last column is the name, which may contain spaces
+        parts = rest.split(None, len(numeric))
+        if len(parts) < len(numeric) or not all(_NUMBER.fullmatch(p) for p in parts[: len(numeric)]):
+            return
+        if len(ev.tasks) >= MAX_TASK_ROWS:
+            ev.tasks_truncated += 1
+            return
+        values = dict(zip(numeric, (int(p) for p in parts[: len(numeric)]), strict=True))
+        name = parts[len(numeric)] if len(parts) > len(numeric) else ""
+        pgtables = values.get("pgtables_bytes")
+        if pgtables is None and "nr_ptes" in values:
+            pgtables = (values["nr_ptes"] + values.get("nr_pmds", 0)) * 4096
+        ev.tasks.append(
+            TaskRow(
+                pid=int(pid_text),
+                uid=values.get("uid"),
+                tgid=values.get("tgid"),
+                total_vm_pages=values.get("total_vm"),
+                rss_pages=values.get("rss", 0),
+                pgtables_bytes=pgtables,
+                swap_pages=values.get("swapents"),
+                oom_score_adj=values.get("oom_score_adj"),
+                oom_adj=values.get("oom_adj"),
+                name=name,
+                rss_anon_pages=values.get("rss_anon"),
+                rss_shmem_pages=values.get("rss_shmem"),
+            )
+        )
+
+
+def _maybe_report(msg: str) -> bool:
+    """Whether a line outside an open event can start one. Substring tests only: most log lines are not OOM
+    reports, and this keeps them to a few C-level scans each."""
+    return (
+        "oom" in msg  # invoked oom-killer, oom-kill:, oom_reaper, memory.oom.group
+        or "ill process" in msg  # Kill process, kill process
+        or "illed process" in msg
+        or "ut of memory" in msg
+        or "Mem-Info" in msg
+        or "Memory cgroup" in msg
+        or ": usage " in msg
+        or msg.startswith(("Task in ", "Kernel panic", "[ pid ]", "[  pid  ]"))
+    )
+
+
+def _infer_scope(ev: _Builder, message: str) -> None:
+    if ev.constraint is not None:
+        return
+    lowered = message.lower()
+    if "memory cgroup" in lowered:
+        ev.constraint = "CONSTRAINT_MEMCG"
+    elif "cpuset" in lowered:
+        ev.constraint = "CONSTRAINT_CPUSET"
+    elif "mpol_bind" in lowered:
+        ev.constraint = "CONSTRAINT_MEMORY_POLICY"
+    elif "out of memory" in lowered:
+        ev.constraint = "CONSTRAINT_NONE"
+
+
+def _victim(pid: int, comm: str, tail: str, selected: Victim | None) -> Victim:
+    kb = {k: int(v) for k, v in _TAIL_KB.findall(tail)}
+    uid = _TAIL_UID.search(tail)
+    adj = _TAIL_ADJ.search(tail)
+    return Victim(
+        pid=pid,
+        comm=comm,
+        uid=int(uid[1]) if uid else None,
+        total_vm_kb=kb.get("total-vm", kb.get("vsz")),
+        anon_rss_kb=kb.get("anon-rss"),
+        file_rss_kb=kb.get("file-rss"),
+        shmem_rss_kb=kb.get("shmem-rss"),
+        pgtables_kb=kb.get("pgtables"),
+        oom_score_adj=int(adj[1]) if adj else None,
+        score=selected.score if selected is not None and selected.pid == pid else None,
+    )
+
+
+def _complete(victim: Victim, row: TaskRow | None) -> Victim:
+    """Fill what an older kill line lacks (uid, oom_score_adj) from the task table row of the same pid."""
+    if row is None:
+        return victim
+    return dataclasses.replace(
+        victim,
+        uid=victim.uid if victim.uid is not None else row.uid,
+        oom_score_adj=victim.oom_score_adj if victim.oom_score_adj is not None else row.oom_score_adj,
+    )
+
+
+def _limit(kb: int) -> int | None:
+    """A memcg limit in kB, None when it is the "unlimited" page-counter maximum."""
+    return None if kb >= 1 << 50 else kb
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
+
+
+def parse_events(lines: Iterable[KernelLine]) -> Iterator[OomEvent]:
+    """Every OOM event in a stream of kernel lines, in order, each yielded as soon as it is complete."""
+    parser = OomReportParser()
+    for line in lines:
+        yield from parser.feed(line)
+    yield from parser.finish()

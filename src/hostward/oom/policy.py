@@ -1,0 +1,312 @@
+"""Declarative oom_score_adj policy: [[oom.protect]] rules matched against processes and applied idempotently.
+
+The kernel's rule for writes to /proc/PID/oom_score_adj (fs/proc/base.c __set_oom_adj): any value may be *raised*
+by whoever may write the file; a value *below the task's oom_score_adj_min* needs CAP_SYS_RESOURCE, else EACCES.
+oom_score_adj_min is whatever a CAP_SYS_RESOURCE holder last set (inherited on fork) and 0 for everything else,
+so without that capability root can go back down to 0 but never below it: protecting sshd with -1000 needs it.
+Writing affects the whole thread group and every process sharing its memory.
+
+The first rule whose every given matcher matches wins. Matchers: ``exe`` (absolute path of /proc/PID/exe),
+``comm`` (the 15-character kernel name; longer rule values are cut like the kernel cuts), ``cmdline_regex``
+(searched in the arguments joined by spaces), ``user`` (name or uid), ``cgroup`` (prefix of any cgroup path).
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from hostward.collect.procs import parse_cmdline, parse_stat, parse_status, user_name
+from hostward.config import ProtectRule
+from hostward.errors import CollectError, ConfigError, PermissionProblem, ProcessGone
+from hostward.oom.connector import ProcConnector, ProcEvent, ScanWatcher
+from hostward.oom.sanitize import safe_text
+from hostward.procfs import ProcFS
+
+log = logging.getLogger("hostward.oom.protect")
+
+TASK_COMM_LEN = 16  # include/linux/sched.h: 15 characters and a NUL
+CAP_SYS_RESOURCE = 24
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    ALREADY = "already set"
+    WOULD_APPLY = "would apply"
+    WOULD_FAIL = "would be refused"
+    DENIED = "refused by kernel"
+    GONE = "exited"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    rule: ProtectRule
+    regex: re.Pattern[str] | None
+
+    @property
+    def name(self) -> str:
+        return self.rule.name
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    pid: int
+    comm: str
+    exe: str | None  # None when unreadable (kernel thread, exited)
+    command: str
+    uid: int
+    cgroups: tuple[str, ...]
+    oom_score_adj: int
+    kernel_thread: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    pid: int
+    comm: str
+    command: str
+    rule: str
+    previous_adj: int | None
+    target_adj: int
+    outcome: Outcome
+    reason: str = ""
+
+
+def compile_rules(rules: Sequence[ProtectRule]) -> list[CompiledRule]:
+    """Validate rules (ConfigError names the rule): at least one matcher, adj in range, regex compiles."""
+    compiled = []
+    for rule in rules:
+        where = f"[[oom.protect]] rule {rule.name!r}"
+        if not -1000 <= rule.oom_score_adj <= 1000:
+            raise ConfigError(f"{where}: oom_score_adj {rule.oom_score_adj} is outside -1000..1000")
+        if not any((rule.exe, rule.comm, rule.cmdline_regex, rule.user, rule.cgroup)):
+            raise ConfigError(f"{where}: give at least one of exe, comm, cmdline_regex, user, cgroup")
+        if rule.exe is not None and not rule.exe.startswith("/"):
+            raise ConfigError(f"{where}: exe must be an absolute path, got {rule.exe!r}")
+        try:
+            regex = re.compile(rule.cmdline_regex) if rule.cmdline_regex else None
+        except re.error as exc:
+            raise ConfigError(f"{where}: cmdline_regex does not compile: {exc}") from exc
+        compiled.append(CompiledRule(rule, regex))
+    return compiled
+
+
+def read_facts(procfs: ProcFS, pid: int) -> Facts:
+    stat = parse_stat(procfs.read_pid(pid, "stat"))
+    status = parse_status(procfs.read_pid(pid, "status"))
+    kthread = status.kthread if status.kthread is not None else bool(stat.flags & 0x00200000)
+    try:
+        exe: str | None = os.readlink(procfs.pid_path(pid, "exe")).removesuffix(" (deleted)")
+    except OSError:
+        exe = None
+    cgroups = tuple(
+        line.split(":", 2)[2] for line in procfs.read_pid(pid, "cgroup").splitlines() if line.count(":") >= 2
+    )
+    args = parse_cmdline(procfs.read_pid_bytes(pid, "cmdline"))
+    return Facts(
+        pid=pid,
+        comm=stat.comm,
+        exe=exe,
+        command=" ".join(args),
+        uid=status.uid,
+        cgroups=cgroups,
+        oom_score_adj=int(procfs.read_pid(pid, "oom_score_adj")),
+        kernel_thread=kthread,
+    )
+
+
+def matches(rule: CompiledRule, facts: Facts) -> bool:
+    r = rule.rule
+    if facts.kernel_thread:
+        return False
+    if r.exe is not None and facts.exe != r.exe:
+        return False
+    if r.comm is not None and facts.comm != r.comm[: TASK_COMM_LEN - 1]:
+        return False
+    if rule.regex is not None and not rule.regex.search(facts.command):
+        return False
+    if r.user is not None and r.user not in (str(facts.uid), user_name(facts.uid)):
+        return False
+    if r.cgroup is not None:
+        prefix = r.cgroup.rstrip("/") or "/"
+        if not any(c == prefix or c.startswith(prefix + "/") or prefix == "/" for c in facts.cgroups):
+            return False
+    return True
+
+
+def likely_refused(current: int, target: int, has_cap: bool) -> str:
+    """Why a write would fail, predicted (oom_score_adj_min itself is not visible in /proc)."""
+    if target < min(current, 0) and not has_cap:
+        return (
+            f"lowering oom_score_adj to {target} needs CAP_SYS_RESOURCE (allowed without it: down to the "
+            "task's oom_score_adj_min, normally 0); run hostward with that capability, or set it where the "
+            "service starts (systemd OOMScoreAdjust=)"
+        )
+    return ""
+
+
+def self_has_cap_sys_resource(procfs: ProcFS) -> bool:
+    for line in procfs.read("self/status").splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) >> CAP_SYS_RESOURCE & 1)
+    return False
+
+
+class Protector:
+    """Applies rules to one pid, to every pid (scan), or to each process as it starts (run)."""
+
+    def __init__(self, rules: Sequence[ProtectRule], procfs: ProcFS | None = None, *, dry_run: bool = False):
+        self.rules = compile_rules(rules)
+        self.procfs = procfs or ProcFS()
+        self.dry_run = dry_run
+        self.has_cap = self_has_cap_sys_resource(self.procfs)
+        self._refused: dict[int, int] = {}  # pid -> target already refused once: not retried, not re-logged
+
+    def rule_for(self, facts: Facts) -> CompiledRule | None:
+        return next((rule for rule in self.rules if matches(rule, facts)), None)
+
+    def apply_pid(self, pid: int) -> Action | None:
+        """Bring one process in line with its rule; None if no rule matches it."""
+        try:
+            facts = read_facts(self.procfs, pid)
+        except (ProcessGone, CollectError):
+            return None
+        rule = self.rule_for(facts)
+        if rule is None:
+            return None
+        target = rule.rule.oom_score_adj
+
+        def action(outcome: Outcome, reason: str = "") -> Action:
+            return Action(
+                pid, facts.comm, facts.command, rule.name, facts.oom_score_adj, target, outcome, reason
+            )
+
+        if facts.oom_score_adj == target:
+            self._refused.pop(pid, None)
+            return action(Outcome.ALREADY)
+        if self.dry_run:
+            reason = likely_refused(facts.oom_score_adj, target, self.has_cap)
+            return action(Outcome.WOULD_FAIL if reason else Outcome.WOULD_APPLY, reason)
+        if self._refused.get(pid) == target:
+            return action(Outcome.DENIED, "refused earlier; not retried")
+        try:
+            write_oom_score_adj(self.procfs, pid, target)
+        except ProcessGone:
+            return action(Outcome.GONE)
+        except PermissionProblem:
+            self._refused[pid] = target
+            reason = (
+                likely_refused(facts.oom_score_adj, target, False) or "the kernel refused the write (EACCES)"
+            )
+            log.warning(
+                "pid %d (%s): cannot set oom_score_adj %d -> %d (rule %s): %s",
+                pid,
+                safe_text(facts.comm),
+                facts.oom_score_adj,
+                target,
+                rule.name,
+                reason,
+            )
+            return action(Outcome.DENIED, reason)
+        except CollectError as exc:
+            return action(Outcome.FAILED, str(exc))
+        log.info(
+            "pid %d (%s): oom_score_adj %d -> %d (rule %s)",
+            pid,
+            safe_text(facts.comm),
+            facts.oom_score_adj,
+            target,
+            rule.name,
+        )
+        return action(Outcome.APPLIED)
+
+    def scan(self) -> list[Action]:
+        actions = [a for pid in self.procfs.pids() if (a := self.apply_pid(pid)) is not None]
+        alive = {a.pid for a in actions}
+        self._refused = {pid: adj for pid, adj in self._refused.items() if pid in alive}
+        return actions
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        rescan_seconds: float = 0.5,
+        full_rescan_seconds: float = 30.0,
+        use_connector: bool = True,
+        on_action: Callable[[Action], None] | None = None,
+        on_ready: Callable[[str], None] | None = None,
+    ) -> None:
+        """Apply now, then to every process that starts, execs or changes uid/name, until ``stop`` is set."""
+        source: ProcConnector | ScanWatcher
+        try:
+            if not use_connector:
+                raise CollectError("connector disabled")
+            source = ProcConnector()
+            how = "process-event connector"
+        except (CollectError, PermissionProblem) as exc:
+            source = ScanWatcher(self.procfs, rescan_seconds)
+            how = f"/proc scan every {rescan_seconds:g} s ({exc})"
+        log.info("protect: watching new processes via %s", how)
+        with source:
+            self._report(self.scan(), on_action)
+            if on_ready is not None:
+                on_ready(how)
+            last_full = time.monotonic()
+            while not stop.is_set():
+                for event in source.events(0.2):
+                    self._handle(event, on_action)
+                    if stop.is_set():
+                        break
+                if time.monotonic() - last_full >= full_rescan_seconds:
+                    self._report(self.scan(), on_action)
+                    last_full = time.monotonic()
+
+    def _handle(self, event: ProcEvent, on_action: Callable[[Action], None] | None) -> None:
+        if event.kind == "exit":
+            self._refused.pop(event.tgid, None)
+        elif event.kind == "overrun":
+            log.warning("protect: process events were lost (socket overrun); rescanning")
+            self._report(self.scan(), on_action)
+        elif (action := self.apply_pid(event.tgid)) is not None:
+            self._report([action], on_action)
+
+    @staticmethod
+    def _report(actions: list[Action], on_action: Callable[[Action], None] | None) -> None:
+        if on_action is not None:
+            for a in actions:
+                if a.outcome is not Outcome.ALREADY:
+                    on_action(a)
+
+
+def write_oom_score_adj(procfs: ProcFS, pid: int, value: int) -> None:
+    path = procfs.pid_path(pid, "oom_score_adj")
+    try:
+        with open(path, "w") as handle:
+            handle.write(str(value))
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ESRCH):
+            raise ProcessGone(f"process {pid} exited") from exc
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise PermissionProblem(f"cannot write {path}: {exc.strerror}") from exc
+        raise CollectError(f"cannot write {value} to {path}: {exc.strerror}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStatus:
+    rule: ProtectRule
+    actions: tuple[Action, ...]  # one per covered process: ALREADY, WOULD_APPLY or WOULD_FAIL
+
+
+def status(rules: Sequence[ProtectRule], procfs: ProcFS | None = None) -> list[RuleStatus]:
+    """Which running processes each rule covers, whether they are at the target, and what would stop it."""
+    protector = Protector(rules, procfs, dry_run=True)
+    actions = protector.scan()
+    return [RuleStatus(r.rule, tuple(a for a in actions if a.rule == r.name)) for r in protector.rules]

@@ -1,0 +1,315 @@
+"""Root-cause reports for parsed OOM events: plain text for people, plain dicts for ``--json``.
+
+Every string that came from the log (task names, cgroup paths) passes through safe_text before it reaches the
+text output; the JSON output keeps the raw values (JSON escapes control characters itself).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from hostward.oom.oomevent import OomEvent, TaskRow
+from hostward.oom.sanitize import safe_text
+
+PAGE_KB = 4  # task tables and Mem-Info count 4 KiB pages on x86_64, the reports' usual origin
+COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER: above this the allocator gives up rather than OOM-kill
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    pid: int
+    name: str
+    rss_kb: int
+    swap_kb: int
+    share: float | None  # of the limit (memcg) or of RAM (global)
+    oom_score_adj: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    summary: str
+    findings: tuple[str, ...]
+    next_steps: tuple[str, ...]
+
+
+def human_kb(kb: float | None) -> str:
+    if kb is None:
+        return "?"
+    value = float(kb) * 1024
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def capacity_kb(event: OomEvent) -> int | None:
+    """What ran out: the memcg limit, or RAM (+ swap) for a global OOM."""
+    if event.scope == "memcg" and event.memcg is not None and event.memcg.limit_kb is not None:
+        return event.memcg.limit_kb
+    if event.meminfo is not None and event.meminfo.ram_pages is not None:
+        return event.meminfo.ram_pages * PAGE_KB + (event.meminfo.total_swap_kb or 0)
+    return None
+
+
+def top_consumers(event: OomEvent, count: int = 5) -> list[Consumer]:
+    capacity = capacity_kb(event)
+    memcg = event.scope == "memcg"
+    rows = sorted(event.tasks, key=lambda r: (-(r.rss_pages + (r.swap_pages or 0)), r.pid))[:count]
+    return [_consumer(row, capacity, memcg) for row in rows]
+
+
+def _consumer(row: TaskRow, capacity: int | None, memcg: bool) -> Consumer:
+    rss_kb = row.rss_pages * PAGE_KB
+    swap_kb = (row.swap_pages or 0) * PAGE_KB
+    # Inside a memcg only what is charged to it counts against the limit; mapped files may be charged elsewhere.
+    used = (row.charged_pages if memcg else row.rss_pages) * PAGE_KB + swap_kb
+    share = used / capacity if capacity else None
+    return Consumer(row.pid, row.name, rss_kb, swap_kb, share, row.oom_score_adj)
+
+
+def verdict(event: OomEvent, *, repeated: int = 1) -> Verdict:
+    findings: list[str] = []
+    steps: list[str] = []
+    victim = event.victims[0] if event.victims else None
+    consumers = top_consumers(event, 3)
+    capacity = capacity_kb(event)
+    vname = safe_text(victim.comm) if victim else "?"
+    if event.panic is not None:
+        summary = "The kernel panicked instead of (or after) killing a process."
+        findings.append(f"panic message: {safe_text(event.panic)}")
+        if "panic_on_oom" in event.panic:
+            steps.append(
+                "vm.panic_on_oom is set: set it to 0 unless a reboot is really preferred to a kill "
+                "(clusters that fence failed nodes sometimes want it)"
+            )
+        else:
+            steps.append(
+                "no process could be killed: check for oom_score_adj -1000 on the big consumers "
+                "(hostward oom doctor)"
+            )
+        steps.append("configure kdump so the next panic leaves a vmcore to analyse")
+    elif event.scope == "memcg":
+        cg = safe_text(event.oom_memcg or event.task_memcg or "?")
+        limit = event.memcg.limit_kb if event.memcg else None
+        summary = (
+            f"Memory cgroup {cg} reached its limit of {human_kb(limit)}; the host itself had memory left."
+        )
+        steps.append(
+            f"if the workload legitimately needs more, raise the limit of {cg} "
+            "(memory.max on cgroup v2, memory.limit_in_bytes on v1)"
+        )
+        steps.append(
+            "on cgroup v2 set memory.high below memory.max: the kernel throttles and reclaims there "
+            "before it has to kill"
+        )
+    elif event.scope in ("cpuset", "mempolicy"):
+        summary = (
+            f"The allocation was restricted to some NUMA nodes ({event.scope}) and those ran out, "
+            "although other nodes may have had memory."
+        )
+        steps.append(
+            "check the cpuset/mbind policy of the triggering task; widen mems_allowed if appropriate"
+        )
+    else:
+        summary = "The whole host ran out of memory (RAM" + (
+            " and swap)." if _has_swap(event) else ", no swap)."
+        )
+    if victim is not None:
+        size = human_kb(victim.rss_kb)
+        charged = victim.rss_kb
+        if event.scope == "memcg" and victim.anon_rss_kb is not None:
+            charged = victim.anon_rss_kb + (victim.shmem_rss_kb or 0)  # file pages may be charged elsewhere
+            size += f", of which anon+shmem {human_kb(charged)}"
+        share = f" ({charged / capacity:.0%} of {human_kb(capacity)})" if charged and capacity else ""
+        findings.append(f"the kernel killed {vname} (pid {victim.pid}), resident {size}{share}")
+        if victim.oom_score_adj is not None and victim.oom_score_adj > 0:
+            findings.append(
+                f"{vname} had oom_score_adj +{victim.oom_score_adj}, which made it a preferred victim"
+            )
+    if consumers and capacity:
+        first = consumers[0]
+        if first.share is not None and first.share >= 0.5:
+            findings.append(
+                f"one process dominated: {safe_text(first.name)} (pid {first.pid}) held "
+                f"{first.share:.0%} of the memory that ran out"
+            )
+            steps.insert(
+                0,
+                f"find out why {safe_text(first.name)} grew to {human_kb(first.rss_kb)}: a leak, an "
+                "unbounded cache or queue, or an input larger than planned; cap it (its own limit, "
+                "a memory cgroup) so it cannot take the host with it",
+            )
+        elif len(event.tasks) > 1:
+            findings.append("no single process dominated: the sum of many processes exceeded the memory")
+            steps.insert(
+                0,
+                "the host (or cgroup) is simply too small for what runs on it: add memory, move "
+                "work elsewhere or lower the number of workers",
+            )
+    if event.trigger is not None and event.trigger.order is not None and event.trigger.order > COSTLY_ORDER:
+        findings.append(
+            f"the request was for 2^{event.trigger.order} contiguous pages: fragmentation may matter "
+            "more than the amount of free memory"
+        )
+    mi = event.meminfo
+    if event.scope == "global" and mi is not None:
+        if mi.total_swap_kb == 0:
+            findings.append("no swap is configured: anonymous memory could not be paged out at all")
+            steps.append("consider a modest swap device or zram so cold anonymous pages have somewhere to go")
+        elif mi.free_swap_kb is not None and mi.total_swap_kb and mi.free_swap_kb < mi.total_swap_kb * 0.05:
+            findings.append(
+                f"swap was exhausted ({human_kb(mi.free_swap_kb)} free of {human_kb(mi.total_swap_kb)})"
+            )
+        if mi.pagecache_pages is not None and mi.ram_pages:
+            cache_share = mi.pagecache_pages / mi.ram_pages
+            findings.append(
+                f"page cache was {human_kb(mi.pagecache_pages * PAGE_KB)} ({cache_share:.1%} of RAM)"
+                + (
+                    "; it had already been squeezed, so memory was truly exhausted"
+                    if cache_share < 0.05
+                    else ""
+                )
+            )
+    if repeated > 1:
+        findings.append(f"this is OOM kill number {repeated} in this log: killing did not remove the cause")
+        steps.append(
+            "an early user-space guard (hostward guard, earlyoom) and protection rules (hostward oom "
+            "protect) decide who goes before the kernel has to"
+        )
+    if not steps:
+        steps.append("compare the victim's size with what it normally uses (hostward sar, its own metrics)")
+    return Verdict(summary, tuple(findings), tuple(steps))
+
+
+def _has_swap(event: OomEvent) -> bool:
+    return bool(event.meminfo and event.meminfo.total_swap_kb)
+
+
+def describe_trigger(event: OomEvent) -> str:
+    t = event.trigger
+    if t is None:
+        return "unknown (no 'invoked oom-killer' line)"
+    who = safe_text(t.comm) + (f" (pid {t.pid})" if t.pid is not None else "")
+    if t.order is None:
+        what = "memory"
+    elif t.order < 0:
+        what = "a memory cgroup charge (order -1)"
+    else:
+        pages = 1 << min(t.order, 62)
+        what = f"{pages} page{'s' if pages != 1 else ''} (order {t.order})"
+    gfp = f"gfp_mask={t.gfp_mask:#x}" if t.gfp_mask is not None else ""
+    if t.gfp_flags:
+        gfp += f"({safe_text(t.gfp_flags)})"
+    adj = f", oom_score_adj {t.oom_score_adj}" if t.oom_score_adj is not None else ""
+    adj += f", oom_adj {t.oom_adj}" if t.oom_adj is not None else ""
+    return f"{who} asked for {what}, {gfp}{adj}"
+
+
+def when(event: OomEvent) -> str:
+    parts = []
+    if event.wall_time:
+        parts.append(safe_text(event.wall_time))
+    if event.monotonic_seconds is not None:
+        parts.append(f"{event.monotonic_seconds:.6f} s after boot")
+    return ", ".join(parts) or "unknown (no timestamps)"
+
+
+def render_event(event: OomEvent, *, repeated: int = 1, top: int = 5) -> list[str]:
+    """The report for one event, as lines of safe text."""
+    v = verdict(event, repeated=repeated)
+    title = {
+        "memcg": "memory cgroup limit",
+        "global": "system-wide",
+        "cpuset": "cpuset",
+        "mempolicy": "memory policy",
+    }[event.scope]
+    lines = [
+        f"OOM event {event.index} ({title}) — log lines {event.first_line}-{event.last_line}",
+        f"  when       {when(event)}",
+        f"  trigger    {describe_trigger(event)}",
+        f"  constraint {safe_text(event.constraint or 'unknown')}",
+    ]
+    if event.oom_memcg or event.task_memcg:
+        lines.append(
+            f"  memcg      oom_memcg={safe_text(event.oom_memcg or '?')} "
+            f"task_memcg={safe_text(event.task_memcg or '?')}"
+        )
+    if event.memcg is not None:
+        m = event.memcg
+        ver = f"cgroup v{m.version}" if m.version else "cgroup"
+        lines.append(
+            f"  usage      {human_kb(m.usage_kb)} of limit "
+            f"{human_kb(m.limit_kb) if m.limit_kb is not None else 'unlimited'} ({ver}), "
+            f"failcnt {m.failcnt if m.failcnt is not None else '?'}; swap used {human_kb(m.swap_usage_kb)}"
+        )
+    for victim in event.victims:
+        extra = f", shares memory with pid {victim.shares_mm_with}" if victim.shares_mm_with else ""
+        reaped = "; memory reaped by oom_reaper" if victim.reaped else ""
+        score = f", score {victim.score}" if victim.score is not None else ""
+        lines.append(
+            f"  victim     {safe_text(victim.comm)} (pid {victim.pid}, uid {_q(victim.uid)}): "
+            f"anon {human_kb(victim.anon_rss_kb)}, file {human_kb(victim.file_rss_kb)}, "
+            f"shmem {human_kb(victim.shmem_rss_kb)}, page tables {human_kb(victim.pgtables_kb)}, "
+            f"oom_score_adj {_q(victim.oom_score_adj)}{score}{extra}{reaped}"
+        )
+    if event.oom_group:
+        lines.append(
+            f"  oom.group  every process in {safe_text(event.oom_group)} was killed (memory.oom.group)"
+        )
+    mi = event.meminfo
+    if mi is not None:
+        free = mi.values.get("free")
+        lines.append(
+            f"  memory     RAM {human_kb(mi.ram_pages * PAGE_KB if mi.ram_pages else None)}, "
+            f"free {human_kb(free * PAGE_KB if free is not None else None)}, "
+            f"page cache {human_kb(mi.pagecache_pages * PAGE_KB if mi.pagecache_pages is not None else None)}, "
+            f"swap {human_kb(mi.free_swap_kb)} free of {human_kb(mi.total_swap_kb)}"
+        )
+    consumers = top_consumers(event, top)
+    if consumers:
+        lines.append("  top consumers (task table):")
+        lines.append(f"    {'pid':>8} {'rss':>10} {'swap':>10} {'share':>6} {'adj':>5}  name")
+        for c in consumers:
+            share = f"{c.share:.0%}" if c.share is not None else "?"
+            lines.append(
+                f"    {c.pid:>8} {human_kb(c.rss_kb):>10} {human_kb(c.swap_kb):>10} {share:>6} "
+                f"{_q(c.oom_score_adj):>5}  {safe_text(c.name, 60)}"
+            )
+        if event.tasks_truncated:
+            lines.append(f"    ({event.tasks_truncated} more rows not kept)")
+    if event.panic:
+        lines.append(f"  panic      {safe_text(event.panic)}")
+    lines.append(f"  verdict    {v.summary}")
+    lines.extend(f"             - {f}" for f in v.findings)
+    lines.append("  next steps")
+    lines.extend(f"             - {s}" for s in v.next_steps)
+    lines.extend(f"  note       {safe_text(n)}" for n in event.notes)
+    return lines
+
+
+def _q(value: object) -> str:
+    return "?" if value is None else str(value)
+
+
+def event_json(event: OomEvent, *, repeated: int = 1) -> dict[str, Any]:
+    """A JSON-ready dict: the parsed event plus scope, top consumers and the verdict."""
+    data: dict[str, Any] = _clean(dataclasses.asdict(event))
+    v = verdict(event, repeated=repeated)
+    data["scope"] = event.scope
+    data["top_consumers"] = [_clean(dataclasses.asdict(c)) for c in top_consumers(event)]
+    data["verdict"] = {"summary": v.summary, "findings": list(v.findings), "next_steps": list(v.next_steps)}
+    return data
+
+
+def _clean(value: Any) -> Any:
+    """Strings that held undecodable bytes (surrogate escapes) become valid Unicode for any JSON reader."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value

@@ -1,0 +1,258 @@
+"""The record loop: sample, append, sleep; rotate at local midnight; survive a full disk; stop on a signal.
+
+sadc's behaviours kept here, with their reasons:
+
+* A restart mark is written each time the recorder starts (sadc writes its R_RESTART record whenever it
+  starts with a new file or after a boot): counters may have restarted from zero, so reports never compute a
+  rate across it and print "LINUX RESTART".
+* At local midnight the new day's file starts with the old day's last sample, flagged as carried, so the new
+  day's first interval has a predecessor (sadc writes the first sample of the new day at the end of the old
+  file *and* at the top of the new one, for the same purpose).
+* The data file is ``fdatasync``-ed when a day is closed, not after every sample.
+
+A write that fails (disk full, I/O error) loses that sample only: the failure is logged once, sampling goes
+on, and every following sample retries (reopening the file, which also drops a torn tail) until writing works
+again; the first success is logged with the number of samples lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hostward.collect.cpu import read_stat
+from hostward.collect.host import HostInfo, read_host
+from hostward.collect.sample import SystemSample
+from hostward.config import RecordConfig
+from hostward.errors import CollectError, StoreError
+from hostward.procfs import ProcFS
+from hostward.recorder.sampler import CachingSampler
+from hostward.recorder.schedule import Schedule
+from hostward.store.housekeeping import housekeep
+from hostward.store.model import CommentMark, RestartMark
+from hostward.store.reader import day_path
+from hostward.store.writer import DataFileWriter, is_disk_full
+
+log = logging.getLogger("hostward.record")
+
+WriterFactory = Callable[[Path, dt.date, HostInfo], DataFileWriter]
+
+
+def local_day(timestamp: float) -> dt.date:
+    """The local calendar day of a wall-clock timestamp: sysstat's files are local-time days too."""
+    return dt.date.fromtimestamp(timestamp)
+
+
+@dataclass(slots=True)
+class RecordSummary:
+    samples: int = 0  # samples taken
+    written: int = 0  # samples stored
+    lost: int = 0  # samples that could not be stored (full disk, I/O error)
+    collect_errors: int = 0
+    files: list[Path] = field(default_factory=list)
+
+
+class Recorder:
+    """One recording session. ``run()`` returns when ``count`` samples were taken or ``stop()`` was called
+    (from a signal handler: it only sets flags)."""
+
+    def __init__(
+        self,
+        config: RecordConfig,
+        *,
+        procfs: ProcFS | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        writer_factory: WriterFactory | None = None,
+        comment: str | None = None,
+        housekeeping: bool = True,
+    ) -> None:
+        self.config = config
+        self.procfs = procfs or ProcFS()
+        self.clock = clock
+        self.monotonic = monotonic
+        self.writer_factory: WriterFactory = writer_factory or (
+            lambda path, day, host: DataFileWriter.open(path, day, host, clock=clock)
+        )
+        self.comment = comment
+        self.housekeeping = housekeeping
+        self.summary = RecordSummary()
+        self._sample = CachingSampler(self.procfs, clock, monotonic, top_processes=config.top_processes)
+        self._wake = threading.Event()
+        self._stop = False
+        self._reopen = False
+        self._writer: DataFileWriter | None = None
+        self._host: HostInfo | None = None
+        self._previous: SystemSample | None = None  # last sample of this session, for the midnight carry
+        self._pending: list[RestartMark | CommentMark] = []  # marks not yet stored (disk full at start)
+        self._failing_since: float | None = None
+        self._lost_in_outage = 0
+        self._housekept: dt.date | None = None
+        self._housekeeper: threading.Thread | None = None
+
+    # -- control, safe from signal handlers -----------------------------------------------------------------
+    def stop(self) -> None:
+        self._stop = True
+        self._wake.set()
+
+    def reopen(self) -> None:
+        """SIGHUP: close the data file and open it again before the next write (after it was moved)."""
+        self._reopen = True
+
+    # -- the loop ----------------------------------------------------------------------------------------------
+    def run(self, count: int | None = None) -> RecordSummary:
+        interval = self.config.interval_seconds
+        schedule = Schedule(interval, self.monotonic(), self.clock())
+        first = True
+        try:
+            while not self._stop:
+                self._take_and_store(first)
+                first = False
+                if count is not None and self.summary.samples >= count:
+                    break
+                due = schedule.next_due(self.monotonic())
+                while not self._stop:
+                    remaining = due - self.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._wake.wait(remaining)
+        finally:
+            self._close(sync=True)
+            if self._housekeeper is not None:
+                # Let a compression finish rather than leave its temporary file behind.
+                self._housekeeper.join(timeout=120)
+        return self.summary
+
+    def _take_and_store(self, first: bool) -> None:
+        try:
+            sample = self._sample()
+        except CollectError as exc:
+            self.summary.collect_errors += 1
+            log.error("sampling failed: %s", exc)
+            return
+        self.summary.samples += 1
+        if self._host is None:
+            self._host = read_host(self.procfs, len(sample.cpu.per_cpu))
+        if first:
+            self._pending.append(RestartMark(sample.timestamp, sample.uptime_seconds, self._host))
+            if self.comment:
+                self._pending.append(CommentMark(sample.timestamp, self.comment))
+        self._store(sample)
+        self._previous = sample
+
+    def _store(self, sample: SystemSample) -> None:
+        day = local_day(sample.timestamp)
+        if self._reopen:
+            self._reopen = False
+            log.info("reopening the data file (SIGHUP)")
+            self._close(sync=False)
+        try:
+            writer = self._writer
+            if writer is not None and writer.day != day:
+                self._close(sync=True)  # midnight: close the old day like sadc (fdatasync)
+                writer = None
+            if writer is None:
+                writer = self._open(day)
+                previous = self._previous
+                if not self._pending and previous is not None and local_day(previous.timestamp) != day:
+                    # A new day's file inside a session: give its first sample a predecessor.
+                    writer.write_sample(previous, carried=True)
+            while self._pending:
+                mark = self._pending[0]
+                if isinstance(mark, RestartMark):
+                    writer.write_restart(mark)
+                else:
+                    writer.write_comment(mark)
+                self._pending.pop(0)
+            writer.write_sample(sample)
+        except StoreError as exc:
+            self._write_failed(exc)
+            return
+        self.summary.written += 1
+        if self._failing_since is not None:
+            log.warning(
+                "writing to %s again; %d sample(s) since %s could not be stored",
+                self._writer.path if self._writer else "?",
+                self._lost_in_outage,
+                time.strftime("%H:%M:%S", time.localtime(self._failing_since)),
+            )
+            self._failing_since = None
+            self._lost_in_outage = 0
+        self._maybe_housekeep(day)
+
+    def _open(self, day: dt.date) -> DataFileWriter:
+        assert self._host is not None  # set before the first store
+        path = day_path(self.config.data_dir, day)
+        writer = self.writer_factory(path, day, self._host)
+        self._writer = writer
+        if path not in self.summary.files:
+            self.summary.files.append(path)
+        log.info("recording into %s every %g s", path, self.config.interval_seconds)
+        return writer
+
+    def _write_failed(self, exc: StoreError) -> None:
+        self.summary.lost += 1
+        self._lost_in_outage += 1
+        # Reopen before the next write: that re-validates the file and drops anything half-written.
+        self._close(sync=False)
+        if self._failing_since is None:
+            self._failing_since = self.clock()
+            advice = (
+                "; still sampling, will resume writing when space is freed"
+                if is_disk_full(exc)
+                else ("; still sampling, retrying at every sample")
+            )
+            log.error("%s%s", exc, advice)
+        else:
+            log.debug("still cannot write: %s", exc)
+
+    def _close(self, *, sync: bool) -> None:
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        try:
+            writer.close(sync=sync)
+        except StoreError as exc:
+            log.warning("%s", exc)
+
+    def _maybe_housekeep(self, today: dt.date) -> None:
+        """Once a day (at start and after midnight), in a thread: xz takes seconds on a big day file."""
+        if not self.housekeeping or self._housekept == today:
+            return
+        self._housekept = today
+        config = self.config
+        thread = threading.Thread(
+            target=_housekeep_quietly,
+            args=(config.data_dir, today, config.retention_days, config.compress_after_days),
+            name="hostward-housekeeping",
+            daemon=True,
+        )
+        thread.start()
+        self._housekeeper = thread
+
+
+def _housekeep_quietly(data_dir: Path, today: dt.date, retention_days: int, compress_after_days: int) -> None:
+    try:
+        housekeep(data_dir, today, retention_days, compress_after_days)
+    except StoreError as exc:
+        log.error("housekeeping: %s", exc)
+
+
+def append_comment(
+    data_dir: Path, text: str, *, procfs: ProcFS | None = None, clock: Callable[[], float] = time.time
+) -> Path:
+    """``hostward record --comment TEXT`` without sampling: add a comment to today's file and return its path
+    (sadc -C with no interval). Safe beside a running recorder: appends are locked and atomic."""
+    procfs = procfs or ProcFS()
+    now = clock()
+    day = local_day(now)
+    path = day_path(data_dir, day)
+    host = read_host(procfs, len(read_stat(procfs).per_cpu))
+    with DataFileWriter.open(path, day, host, clock=clock) as writer:
+        writer.write_comment(CommentMark(now, text))
+    return path

@@ -1,0 +1,127 @@
+"""The recorder's sampler: ``sample_system`` with the slow-changing /sys lookups cached.
+
+Per sample, ``collect.sample.sample_system`` classifies every block device (two stat() calls in
+/sys/block each) and reads every interface's link speed and duplex from /sys/class/net (a failing read for
+virtual interfaces). On a 2-vCPU VM that is more than a third of the sampling cost, for facts that change
+when a device is added or a link renegotiates. The recorder keeps them and looks again when the set of
+devices changes, and at least every ``REFRESH_SECONDS`` (so a renegotiated link speed, which only scales
+%ifutil, is picked up within a minute). sadc re-reads both each time; the values stored are the same.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from hostward.collect.cpu import read_stat
+from hostward.collect.disk import DiskStats, parse_diskstats
+from hostward.collect.load import read_loadavg, read_uptime
+from hostward.collect.memory import read_meminfo, read_vmstat
+from hostward.collect.net import NetDev, parse_net_dev, read_link
+from hostward.collect.pressure import read_pressure
+from hostward.collect.procs import PF_KTHREAD, ProcessInfo, read_process, top_by_rss
+from hostward.collect.sample import SystemSample
+from hostward.errors import CollectError
+from hostward.procfs import ProcFS
+
+REFRESH_SECONDS = 60.0
+
+
+class CachingSampler:
+    def __init__(
+        self,
+        procfs: ProcFS,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        top_processes: int = 0,
+    ) -> None:
+        self.procfs = procfs
+        self.top_processes = top_processes
+        self.clock = clock
+        self.monotonic = monotonic
+        self._disk_class: dict[str, tuple[bool, bool]] = {}
+        self._links: dict[str, tuple[int, bool]] = {}
+        self._disk_names: tuple[str, ...] = ()
+        self._net_names: tuple[str, ...] = ()
+        self._refreshed = float("-inf")
+
+    def __call__(self) -> SystemSample:
+        """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
+        procfs = self.procfs
+        uptime = read_uptime(procfs)
+        # Rows are labelled to the millisecond (sar prints seconds); intervals come from uptime, not from this.
+        now = round(self.clock(), 3)
+        stale = self.monotonic() - self._refreshed >= REFRESH_SECONDS
+        if stale:
+            self._refreshed = self.monotonic()
+        return SystemSample(
+            timestamp=now,
+            uptime_seconds=uptime.uptime_seconds,
+            cpu=read_stat(procfs),
+            load=read_loadavg(procfs),
+            memory=read_meminfo(procfs),
+            vmstat=read_vmstat(procfs),
+            disks=self._disks(stale),
+            nets=self._nets(stale),
+            pressure=read_pressure(procfs),
+            top_processes=self._top() if self.top_processes > 0 else (),
+        )
+
+    def _top(self) -> tuple[ProcessInfo, ...]:
+        """The ``top_processes`` largest user-space processes by RSS. Ranking reads only /proc/PID/stat of
+        every process (RSS in pages, field 24); the full record is read for the winners alone. A process that
+        exits or cannot be read meanwhile is skipped (it would not be in a ps listing either)."""
+        procfs, ranked = self.procfs, []
+        base = str(procfs.proc)
+        for pid in procfs.pids():
+            # Raw os.read and a minimal parse: this runs for every process at every sample, and is the
+            # largest part of the recorder's cost. The name (field 2) may contain ')' and spaces, so the
+            # numeric fields start after the *last* ')'; rest[6] is field 9 (flags), rest[21] field 24 (rss).
+            try:
+                fd = os.open(f"{base}/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    data = os.read(fd, 4096)
+                finally:
+                    os.close(fd)
+                rest = data[data.rindex(b")") + 2 :].split()
+                flags, rss_pages = int(rest[6]), int(rest[21])
+            except (OSError, ValueError, IndexError):  # exited meanwhile, or unreadable
+                continue
+            if rss_pages > 0 and not flags & PF_KTHREAD:
+                ranked.append((-rss_pages, pid))
+        ranked.sort()
+        found: list[ProcessInfo] = []
+        for _, pid in ranked:
+            try:
+                found.append(read_process(procfs, pid))
+            except CollectError:
+                continue
+            if len(found) == self.top_processes:
+                break
+        return tuple(top_by_rss(found, self.top_processes))
+
+    def _disks(self, stale: bool) -> tuple[DiskStats, ...]:
+        text = self.procfs.read_optional("diskstats")
+        if text is None:
+            return ()
+        names = tuple(line.split(None, 3)[2] for line in text.splitlines() if line.count(" ") >= 3)
+        if stale or names != self._disk_names:
+            self._disk_class = {name: self._classify(name) for name in names}
+            self._disk_names = names
+        known = self._disk_class
+        return parse_diskstats(text, lambda name: known.get(name) or self._classify(name))
+
+    def _classify(self, name: str) -> tuple[bool, bool]:
+        # As collect.disk.read_diskstats: /sys/block/<name> exists for whole devices, .../device for physical.
+        block = self.procfs.sys_path(f"block/{name.replace('/', '!')}")
+        whole = block.exists()
+        return whole, whole and (block / "device").exists()
+
+    def _nets(self, stale: bool) -> tuple[NetDev, ...]:
+        text = self.procfs.read("net/dev")
+        names = tuple(line.partition(":")[0].strip() for line in text.splitlines()[2:] if ":" in line)
+        if stale or names != self._net_names:
+            self._links = {name: read_link(self.procfs, name) for name in names}
+            self._net_names = names
+        return parse_net_dev(text, self._links)

@@ -1,0 +1,191 @@
+"""Walks recorded entries the way sar reads a file, producing typed events every renderer shares.
+
+sar reads a data file one restart segment at a time (sar.c read_stats_from_file): it skips special records and
+samples outside -s/-e to find the segment's first sample, which is only the reference for the first rates;
+then, for each selected activity in turn, it re-reads the segment, printing a header, the rows of every sample
+that is close enough to a multiple of -i (sa_common.c next_slice), comments (with -C), and an ``Average:``
+computed between the reference and the last displayed sample. A LINUX RESTART line closes the segment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
+from hostward.collect.sample import SystemSample
+from hostward.report.selection import ReportOptions, Selected, TimeOfDay
+from hostward.store.model import CommentMark, Entry, RestartMark
+
+TimeOfDayFn = Callable[[float], tuple[int, int, int]]
+
+
+def local_tod(timestamp: float) -> tuple[int, int, int]:
+    tm = time.localtime(timestamp)
+    return (tm.tm_hour, tm.tm_min, tm.tm_sec)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Samples between two restarts: ``leading`` specials printed before it, its reference sample, the entries
+    after the reference, and the restart that ends it (None at the end of the data)."""
+
+    leading: tuple[RestartMark | CommentMark, ...]
+    reference: SystemSample
+    body: tuple[SystemSample | CommentMark, ...]
+    restart: RestartMark | None
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """Specials after the last usable sample (or in data without any sample in the window)."""
+
+    leading: tuple[RestartMark | CommentMark, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    previous: float  # timestamp the header line carries: the previous sample's
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    span: Interval
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Average:
+    rows: tuple[Row, ...]
+    header: bool  # sar prints a header before Average: when its line count just wrapped
+
+
+BlockEvent = Header | Rows | CommentMark | Average
+
+
+def in_window(
+    tod: tuple[int, int, int], start: TimeOfDay | None, end: TimeOfDay | None, *, end_inclusive: bool
+) -> bool:
+    if start is not None and tod < start.as_tuple():
+        return False
+    if end is not None:
+        return tod <= end.as_tuple() if end_inclusive else tod < end.as_tuple()
+    return True
+
+
+def segments(
+    entries: Sequence[Entry], opts: ReportOptions, tod: TimeOfDayFn = local_tod
+) -> list[Segment | Tail]:
+    """Cut the entries at restarts; find each segment's reference sample honouring -s/-e."""
+    out: list[Segment | Tail] = []
+    i, n = 0, len(entries)
+    while i < n:
+        leading: list[RestartMark | CommentMark] = []
+        reference: SystemSample | None = None
+        while i < n:
+            entry = entries[i]
+            i += 1
+            if isinstance(entry, RestartMark | CommentMark):
+                leading.append(entry)
+            elif in_window(tod(entry.timestamp), opts.start, opts.end, end_inclusive=False):
+                reference = entry
+                break
+        if reference is None:
+            out.append(Tail(tuple(leading)))
+            break
+        j = i
+        while j < n and not isinstance(entries[j], RestartMark):
+            j += 1
+        body = tuple(e for e in entries[i:j] if not isinstance(e, RestartMark))
+        restart = entries[j] if j < n else None
+        assert restart is None or isinstance(restart, RestartMark)
+        out.append(Segment(tuple(leading), reference, body, restart))
+        i = j + 1
+    return out
+
+
+class Slicer:
+    """sa_common.c next_slice: with -i N, keep a sample when a multiple of N seconds (counted from the
+    segment's reference) falls within half an interval of it. Uptimes are in 1/100 s."""
+
+    def __init__(self, interval: int, reference_cs: int) -> None:
+        self.interval = interval
+        self.reference_cs = reference_cs
+        self.last_cs = reference_cs
+
+    @staticmethod
+    def _seconds(cs: int) -> int:
+        f = (cs & 0xFFFFFFFF) / 100
+        whole = int(f)
+        return whole + 1 if f * 10 - whole * 10 >= 5 else whole
+
+    def keep(self, cs: int) -> bool:
+        file_interval = self._seconds(cs - self.last_cs)
+        self.last_cs = cs
+        if self.interval == 1:
+            return True
+        entry = self._seconds(cs - self.reference_cs)
+        low = entry - file_interval // 2
+        high = entry + file_interval // 2 + (file_interval & 1)
+        pt1 = (entry // self.interval) * self.interval
+        pt2 = pt1 + self.interval
+        return low <= pt1 < high or low <= pt2 < high
+
+
+def block(
+    segment: Segment, selected: Selected, opts: ReportOptions, tod: TimeOfDayFn = local_tod
+) -> Iterator[BlockEvent]:
+    """One activity over one segment, as sar.c handle_curr_act_stats prints it."""
+    activity = selected.activity
+    reference = segment.reference
+    prev = reference
+    slicer = Slicer(opts.interval, uptime_cs(reference))
+    displayed: list[SystemSample] = []
+    lines = 0
+    remaining = opts.count
+    dish = True
+    stopped = False
+    prev_cs = uptime_cs(prev)
+    end = opts.end.as_tuple() if opts.end is not None else None
+    keep_all = selected.items is None
+    for entry in segment.body:
+        dish = lines >= opts.rows or lines == 0
+        if dish:
+            lines = 0
+        if isinstance(entry, CommentMark):
+            if opts.comments and in_window(tod(entry.timestamp), opts.start, opts.end, end_inclusive=True):
+                yield entry
+                if lines:
+                    lines += 1
+            continue
+        entry_cs = uptime_cs(entry)
+        if not slicer.keep(entry_cs):
+            continue
+        if end is not None and tod(entry.timestamp) > end:
+            stopped = True
+            break
+        span = Interval(prev, entry, entry_cs - prev_cs)
+        all_rows = activity.rows(span)
+        if not all_rows:
+            continue  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
+        if dish:
+            yield Header(prev.timestamp)
+        yield Rows(span, tuple(all_rows) if keep_all else tuple(r for r in all_rows if selected.wants(r.item)))
+        prev_cs = entry_cs
+        displayed.append(entry)
+        prev = entry
+        lines += selected.header_weight if selected.header_weight is not None else len(all_rows)
+        if remaining > 0:
+            remaining -= 1
+            if remaining == 0:
+                stopped = True
+                break
+    if not stopped:
+        # sar reads one more record (end of data, or the RESTART) and decides on a header before stopping.
+        dish = lines >= opts.rows or lines == 0
+    if displayed:
+        last = displayed[-1]
+        span = Interval(reference, last, uptime_cs(last) - uptime_cs(reference))
+        rows = activity.averages(AverageInput(span, tuple(displayed)))
+        yield Average(tuple(r for r in rows if selected.wants(r.item)), header=dish)

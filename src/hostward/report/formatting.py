@@ -1,0 +1,143 @@
+"""Locale-dependent pieces of sar's text: time column, banner date, decimal separator, the "Average:" label.
+
+sysstat calls setlocale() for LC_TIME, LC_NUMERIC and LC_MESSAGES (common.c init_nls). So the time column is
+``strftime("%X")`` (24 h in C and de_DE, 12 h with AM/PM in en_US), the banner date ``strftime("%x")``, a
+value is printed with the locale's decimal point, and "Average:" is translated. ``S_TIME_FORMAT=ISO`` switches
+to ``%H:%M:%S`` and ``%Y-%m-%d`` (common.c is_iso_time_fmt, sa_common.c set_record_timestamp_string).
+
+:class:`ReportFormat` holds these choices; the CLI builds it once with :func:`from_environment` (which sets the
+process locale, something only the CLI may do) and the renderers stay pure.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# msgstr of "Average:" in sysstat 12.6.1's translations (po/*.po), used when LC_MESSAGES names the language.
+AVERAGE_LABELS: dict[str, str] = {
+    "af": "Gemideld:",
+    "cs": "Průměr:",
+    "da": "Middel:",
+    "de": "Durchschn.:",
+    "eo": "Meznombro:",
+    "es": "Media:",
+    "eu": "Batezbestekoa:",
+    "fi": "Keskiarvo:",
+    "fr": "Moyenne\u202f:",
+    "fur": "Medie:",
+    "gl": "Media:",
+    "hr": "Prosjek:",
+    "hu": "Átlag:",
+    "id": "Rata-rata:",
+    "it": "Media:",
+    "ja": "平均値:",
+    "ko": "평균값:",
+    "ky": "Орточо:",
+    "lv": "Vidēji:",
+    "mt": "Medja:",
+    "nb": "Gj.snitt:",
+    "nl": "Gemiddeld:",
+    "nn": "Gj.snitt:",
+    "pl": "Średnia:",
+    "pt": "Média:",
+    "pt_BR": "Média:",
+    "ro": "Media:",
+    "ru": "Среднее:",
+    "sk": "Priemer:",
+    "sr": "Просек:",
+    "sv": "Genomsnitt:",
+    "tr": "Ortalama:",
+    "uk": "Середнє:",
+    "vi": "Trung bình:",
+    "zh_CN": "平均时间:",
+    "zh_TW": "平均時間：",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFormat:
+    """How times, dates and numbers are written. The default is sysstat under LANG=C."""
+
+    time_fmt: str = "%H:%M:%S"
+    date_fmt: str = "%m/%d/%y"
+    decimal_point: str = "."
+    average_label: str = "Average:"
+    utc: bool = False  # sar prints local time; sadf prints UTC unless -t
+
+    def clock(self, timestamp: float) -> str:
+        """The time column of a row (sar's timestamp string)."""
+        tm = time.gmtime(timestamp) if self.utc else time.localtime(timestamp)
+        return time.strftime(self.time_fmt, tm)
+
+    def date(self, timestamp: float) -> str:
+        tm = time.gmtime(timestamp) if self.utc else time.localtime(timestamp)
+        return time.strftime(self.date_fmt, tm)
+
+    def number(self, value: float, decimals: int, width: int = 9) -> str:
+        text = f"{value:{width}.{decimals}f}"
+        return text.replace(".", self.decimal_point) if self.decimal_point != "." else text
+
+
+C_FORMAT = ReportFormat()
+
+
+def pad(text: str, width: int = 11) -> str:
+    """``printf("%-11s")``: C pads by bytes, so a UTF-8 label ("Průměr:") gets fewer spaces than characters."""
+    return text + " " * max(width - len(text.encode("utf-8")), 0)
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> ReportFormat:
+    """Set LC_TIME/LC_NUMERIC/LC_MESSAGES from the environment (as sar does) and describe the result.
+
+    Only the CLI calls this: it changes the process locale. A locale that is not installed leaves C in place,
+    as setlocale() failing does in sar.
+    """
+    env = os.environ if environ is None else environ
+    for category in (locale.LC_TIME, locale.LC_NUMERIC):
+        try:
+            locale.setlocale(category, "")
+        except locale.Error:
+            locale.setlocale(category, "C")
+    iso = env.get("S_TIME_FORMAT") == "ISO"
+    decimal = str(locale.localeconv()["decimal_point"]) or "."
+    return ReportFormat(
+        time_fmt="%H:%M:%S" if iso else "%X",
+        date_fmt="%Y-%m-%d" if iso else "%x",
+        decimal_point=decimal,
+        average_label=average_label(env),
+    )
+
+
+def average_label(environ: Mapping[str, str]) -> str:
+    """gettext's choice for sysstat's "Average:": LANGUAGE, then LC_ALL, LC_MESSAGES, LANG; C means English.
+
+    As with gettext, LANGUAGE is only honoured when the message locale itself is not C.
+    """
+    messages = environ.get("LC_ALL") or environ.get("LC_MESSAGES") or environ.get("LANG") or "C"
+    if messages.split(".")[0] in ("C", "POSIX") or not _installed(messages):
+        return "Average:"
+    candidates = [c for c in environ.get("LANGUAGE", "").split(":") if c] + [messages]
+    for candidate in candidates:
+        name = candidate.split(".")[0].split("@")[0]
+        for key in (name, name.split("_")[0]):
+            if key in AVERAGE_LABELS:
+                return AVERAGE_LABELS[key]
+        if name.startswith("en"):
+            return "Average:"
+    return "Average:"
+
+
+def _installed(name: str) -> bool:
+    """True when setlocale() would accept the locale (else glibc stays in C and translates nothing)."""
+    saved = locale.setlocale(locale.LC_MESSAGES)
+    try:
+        locale.setlocale(locale.LC_MESSAGES, name)
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_MESSAGES, saved)
+    return True

@@ -1,0 +1,287 @@
+"""Machine output like sadf: ``-d`` (database CSV, ``;``-separated) and ``-j`` (JSON), from the same
+activity definitions and the same walk over the data as the sar text (report.engine).
+
+sadf -d (sadf.c logic2_display_loop, sadf_misc.c print_dbppc_timestamp): one block per activity, each opened
+by ``# hostname;interval;timestamp;<header fields>``; a row is ``host;interval;YYYY-MM-DD HH:MM:SS UTC;...``
+where interval is the rounded number of seconds since the previous sample; CPU "all" is written -1; restarts
+are ``host;-1;time;LINUX-RESTART\\t(N CPU)`` and comments (-C) ``host;-1;time;COM text``. Values use the
+locale's decimal point, as sadf's printf does.
+
+sadf -j (json_stats.c): one object per sample holding every selected activity under sysstat's key names;
+restarts and comments are listed after the statistics.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from hostward.activities.base import Activity, Interval, Row, uptime_cs
+from hostward.collect.sample import SystemSample
+from hostward.report.engine import (
+    Header,
+    Rows,
+    Segment,
+    Slicer,
+    Tail,
+    TimeOfDayFn,
+    block,
+    in_window,
+    segments,
+)
+from hostward.report.formatting import ReportFormat
+from hostward.report.selection import ReportOptions, Selected
+from hostward.store.model import CommentMark, DayData, RestartMark
+
+
+@dataclass(frozen=True, slots=True)
+class SadfFormat:
+    """How sadf writes times: UTC with a " UTC" suffix by default, local time with -t."""
+
+    local_time: bool = False
+    decimal_point: str = "."
+
+    def tod(self, timestamp: float) -> tuple[int, int, int]:
+        tm = time.localtime(timestamp) if self.local_time else time.gmtime(timestamp)
+        return (tm.tm_hour, tm.tm_min, tm.tm_sec)
+
+    def date_time(self, timestamp: float) -> tuple[str, str]:
+        tm = time.localtime(timestamp) if self.local_time else time.gmtime(timestamp)
+        return time.strftime("%Y-%m-%d", tm), time.strftime("%H:%M:%S", tm)
+
+    def stamp(self, timestamp: float) -> str:
+        day, clock = self.date_time(timestamp)
+        return f"{day} {clock}" + ("" if self.local_time else " UTC")
+
+    def value(self, value: float, decimals: int) -> str:
+        text = f"{value:.{decimals}f}"
+        return text.replace(".", self.decimal_point) if self.decimal_point != "." else text
+
+
+def seconds(itv_cs: int) -> int:
+    """sadf.c: dt = itv / 100, rounded half up."""
+    return itv_cs // 100 + (1 if itv_cs % 100 >= 50 else 0)
+
+
+# -- sadf -d ---------------------------------------------------------------------------------------------------
+
+
+def render_csv(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[str]:
+    host = data.host.nodename
+    tod: TimeOfDayFn = fmt.tod
+    for part in segments(data.entries, opts, tod):
+        for mark in part.leading:
+            yield _csv_special(host, mark, opts, fmt)
+        if isinstance(part, Tail):
+            continue
+        for selected in opts.reports:
+            yield "".join(_csv_block(host, part, selected, opts, fmt))
+        if part.restart is not None:
+            yield _csv_special(host, part.restart, opts, fmt)
+
+
+def csv_header(selected: Selected) -> str:
+    activity = selected.activity
+    names = [activity.columns[i].header for i in activity.view(selected.view)]
+    if activity.item is not None:
+        names.insert(0, activity.item.header)
+    return "# hostname;interval;timestamp;" + ";".join(names) + "\n"
+
+
+def _csv_block(
+    host: str, segment: Segment, selected: Selected, opts: ReportOptions, fmt: SadfFormat
+) -> Iterator[str]:
+    activity = selected.activity
+    view = activity.view(selected.view)
+    yield csv_header(selected)
+    for event in block(segment, selected, opts, fmt.tod):
+        if isinstance(event, Rows):
+            prefix = f"{host};{seconds(event.span.itv_cs)};{fmt.stamp(event.span.curr.timestamp)};"
+            for row in event.rows:
+                fields = [fmt.value(row.values[i], activity.columns[i].decimals) for i in view]
+                if activity.item is not None:
+                    item = row.item or ""
+                    fields.insert(
+                        0, activity.item.csv_all if item == "all" and activity.item.csv_all else item
+                    )
+                yield prefix + ";".join(fields) + "\n"
+        elif isinstance(event, CommentMark):
+            yield f"{host};-1;{fmt.stamp(event.timestamp)};COM {event.text}\n"
+        elif isinstance(event, Header):
+            continue
+
+
+def _csv_special(host: str, mark: RestartMark | CommentMark, opts: ReportOptions, fmt: SadfFormat) -> str:
+    if not in_window(fmt.tod(mark.timestamp), opts.start, opts.end, end_inclusive=True):
+        return ""
+    if isinstance(mark, RestartMark):
+        return f"{host};-1;{fmt.stamp(mark.timestamp)};LINUX-RESTART\t({max(mark.host.cpu_count, 1)} CPU)\n"
+    return f"{host};-1;{fmt.stamp(mark.timestamp)};COM {mark.text}\n" if opts.comments else ""
+
+
+# -- sadf -j ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """A number written with a fixed count of decimals ("%.2f" in sadf), or as an integer when 0."""
+
+    value: float
+    decimals: int
+
+
+JsonValue = str | int | Fixed | dict[str, "JsonValue"] | list["JsonValue"]
+
+
+@dataclass(slots=True)
+class _Doc:
+    statistics: list[JsonValue] = field(default_factory=list)
+    restarts: list[JsonValue] = field(default_factory=list)
+    comments: list[JsonValue] = field(default_factory=list)
+
+
+def _activity_json(activity: Activity, selected: Selected, rows: list[Row]) -> JsonValue:
+    view = activity.view(selected.view)
+    if activity.views:
+        json_cols = list(view)  # sadf -j writes the columns of the view in sar's order
+    else:
+        json_cols = [i for i, c in enumerate(activity.columns) if i in view or not c.text]
+
+    def obj(row: Row) -> dict[str, JsonValue]:
+        out: dict[str, JsonValue] = {}
+        if activity.item is not None:
+            out[activity.item.json_key] = row.item or ""
+        for i in json_cols:
+            column = activity.columns[i]
+            target = out
+            *groups, key = column.json_key.split("/")
+            for group in groups:
+                nested = target.setdefault(group, {})
+                assert isinstance(nested, dict)
+                target = nested
+            target[key] = Fixed(row.values[i], column.decimals)
+        return out
+
+    if activity.json_list:
+        return [obj(r) for r in rows if selected.wants(r.item)]
+    return obj(rows[0])
+
+
+def _place(record: dict[str, JsonValue], section: str, value: JsonValue) -> None:
+    *groups, key = section.split("/")
+    target = record
+    for group in groups:
+        nested = target.setdefault(group, {})
+        assert isinstance(nested, dict)
+        target = nested
+    existing = target.get(key)
+    if isinstance(existing, dict) and isinstance(value, dict):
+        existing.update(value)  # -r and -S share sysstat's "memory" object
+    else:
+        target[key] = value
+
+
+def _record(
+    sample: SystemSample, span: Interval, opts: ReportOptions, fmt: SadfFormat
+) -> dict[str, JsonValue] | None:
+    day, clock = fmt.date_time(sample.timestamp)
+    record: dict[str, JsonValue] = {
+        "timestamp": {
+            "date": day,
+            "time": clock,
+            "utc": 0 if fmt.local_time else 1,
+            "interval": seconds(span.itv_cs),
+        }
+    }
+    for selected in opts.reports:
+        rows = selected.activity.rows(span)
+        if rows:
+            _place(record, selected.activity.json_section, _activity_json(selected.activity, selected, rows))
+    return record if len(record) > 1 else None
+
+
+def render_json(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> str:
+    doc = _Doc()
+    for part in segments(data.entries, opts, fmt.tod):
+        for mark in part.leading:
+            _json_special(doc, mark, opts, fmt)
+        if isinstance(part, Tail):
+            continue
+        prev = part.reference
+        slicer = Slicer(opts.interval, uptime_cs(prev))
+        for entry in part.body:
+            if isinstance(entry, CommentMark):
+                _json_special(doc, entry, opts, fmt)
+                continue
+            if not slicer.keep(uptime_cs(entry)):
+                continue
+            if opts.end is not None and fmt.tod(entry.timestamp) > opts.end.as_tuple():
+                break
+            record = _record(entry, Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev)), opts, fmt)
+            if record is not None:
+                doc.statistics.append(record)
+                prev = entry
+        if part.restart is not None:
+            _json_special(doc, part.restart, opts, fmt)
+    first = data.entries[0].timestamp if data.entries else 0.0
+    host = data.host
+    day = time.strftime("%Y-%m-%d", time.localtime(first) if fmt.local_time else time.gmtime(first))
+    header: dict[str, JsonValue] = {
+        "nodename": host.nodename,
+        "sysname": host.sysname,
+        "release": host.release,
+        "machine": host.machine,
+        "number-of-cpus": max(host.cpu_count, 1),
+        "file-date": day,
+        "file-utc-time": time.strftime("%H:%M:%S", time.gmtime(first)),
+        "timezone": time.strftime("%Z", time.localtime(first)),
+        "statistics": doc.statistics,
+        "restarts": doc.restarts,
+    }
+    if opts.comments:
+        header["comments"] = doc.comments
+    return _dump({"sysstat": {"hosts": [header]}}, 0) + "\n"
+
+
+def _json_special(doc: _Doc, mark: RestartMark | CommentMark, opts: ReportOptions, fmt: SadfFormat) -> None:
+    if not in_window(fmt.tod(mark.timestamp), opts.start, opts.end, end_inclusive=True):
+        return
+    day, clock = fmt.date_time(mark.timestamp)
+    utc = 0 if fmt.local_time else 1
+    if isinstance(mark, RestartMark):
+        boot: JsonValue = {"date": day, "time": clock, "utc": utc, "cpu_count": max(mark.host.cpu_count, 1)}
+        doc.restarts.append({"boot": boot})
+    elif opts.comments:
+        comment: JsonValue = {"date": day, "time": clock, "utc": utc, "com": mark.text}
+        doc.comments.append({"comment": comment})
+
+
+def _dump(value: JsonValue, depth: int) -> str:
+    """JSON with sadf's number formats ("%.2f") and a tab-indented layout close to sadf's."""
+    if isinstance(value, Fixed):
+        return f"{value.value:.{value.decimals}f}"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return str(value)
+    pad = "\t" * (depth + 1)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(pad + _dump(v, depth + 1) for v in value) + "\n" + "\t" * depth + "]"
+    if depth >= 6 and not any(isinstance(v, list) for v in value.values()):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_dump(v, depth)}" for k, v in value.items()) + "}"
+    return (
+        "{\n"
+        + ",\n".join(f"{pad}{json.dumps(k)}: {_dump(v, depth + 1)}" for k, v in value.items())
+        + "\n"
+        + "\t" * depth
+        + "}"
+    )
+
+
+def text_format_decimal(fmt: ReportFormat) -> SadfFormat:
+    """A SadfFormat using the decimal point the sar text would use (sadf calls the same init_nls)."""
+    return SadfFormat(decimal_point=fmt.decimal_point)

@@ -1,0 +1,237 @@
+"""sar's text layout (sysstat 12.6): banner, headers, rows, averages, LINUX RESTART and COM lines.
+
+Layout facts, from pr_stats.c and common.c: the banner is ``"%s %s (%s) \\t%s \\t_%s_\\t(%d CPU)\\n"``; a header
+line starts with an empty line and carries the previous sample's time in a ``%-11s`` column; every value is
+``" %9.2f"`` (or ``" %9llu"`` / ``" %9.0f"`` for integer gauges and their averages); the CPU column is 7 wide,
+device and interface names 9 (or last on the line with -p).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
+from hostward.collect.host import HostInfo
+from hostward.collect.sample import SystemSample
+from hostward.report.engine import (
+    Average,
+    Header,
+    Rows,
+    Segment,
+    Tail,
+    TimeOfDayFn,
+    block,
+    in_window,
+    local_tod,
+    segments,
+)
+from hostward.report.formatting import ReportFormat, pad
+from hostward.report.selection import ReportOptions, Selected
+from hostward.store.model import CommentMark, DayData, RestartMark
+
+
+def banner(host: HostInfo, timestamp: float, fmt: ReportFormat) -> str:
+    """common.c print_gal_header (plain output)."""
+    return (
+        f"{host.sysname} {host.release} ({host.nodename}) \t{fmt.date(timestamp)} "
+        f"\t_{host.machine}_\t({max(host.cpu_count, 1)} CPU)\n"
+    )
+
+
+class Layout:
+    """The header and the row format of one report, computed once (a report can print a million values)."""
+
+    def __init__(self, selected: Selected, fmt: ReportFormat, pretty: bool) -> None:
+        activity = selected.activity
+        self.selected = selected
+        self.view = activity.view(selected.view)
+        item = activity.item
+        self.item_last = item is not None and pretty and item.movable
+        self.has_item = item is not None
+        values = "".join(f" %9.{activity.columns[i].decimals}f" for i in self.view)
+        self.values_fmt = values
+        self.item_fmt = "" if item is None or self.item_last else f" %{item.width}s"
+        self.decimal_point = fmt.decimal_point
+        heads = "".join(f" {activity.columns[i].header:>9}" for i in self.view)
+        if item is None:
+            self.header_text = heads
+        elif self.item_last:
+            self.header_text = f"{heads} {item.header}"
+        else:
+            self.header_text = f" {item.header:>{item.width}}{heads}"
+
+    def header(self, label: str) -> str:
+        """pr_stats.c print_hdr_line: an empty line, then the label (previous sample's time) and the names."""
+        return f"\n{pad(label)}{self.header_text}\n"
+
+    def rows(self, label: str, rows: tuple[Row, ...]) -> str:
+        start = pad(label)
+        view, values_fmt, item_fmt = self.view, self.values_fmt, self.item_fmt
+        comma = self.decimal_point != "."
+        out: list[str] = []
+        for row in rows:
+            v = row.values
+            numbers = values_fmt % tuple([v[i] for i in view])
+            if comma:
+                numbers = numbers.replace(".", self.decimal_point)
+            if not self.has_item:
+                out.append(f"{start}{numbers}\n")
+            elif self.item_last:
+                out.append(f"{start}{numbers} {row.item}\n")
+            else:
+                out.append(f"{start}{item_fmt % row.item}{numbers}\n")
+        return "".join(out)
+
+
+def header_line(selected: Selected, label: str, fmt: ReportFormat, pretty: bool) -> str:
+    return Layout(selected, fmt, pretty).header(label)
+
+
+def row_lines(selected: Selected, label: str, rows: tuple[Row, ...], fmt: ReportFormat, pretty: bool) -> str:
+    return Layout(selected, fmt, pretty).rows(label, rows)
+
+
+def restart_line(mark: RestartMark, fmt: ReportFormat) -> str:
+    """sar.c print_sar_restart."""
+    return f"\n{pad(fmt.clock(mark.timestamp))}  LINUX RESTART\t({max(mark.host.cpu_count, 1)} CPU)\n"
+
+
+def comment_line(mark: CommentMark, fmt: ReportFormat) -> str:
+    """sar.c print_sar_comment."""
+    return f"{pad(fmt.clock(mark.timestamp))}  COM {mark.text}\n"
+
+
+def _special(
+    mark: RestartMark | CommentMark, opts: ReportOptions, fmt: ReportFormat, tod: TimeOfDayFn
+) -> str:
+    if not in_window(tod(mark.timestamp), opts.start, opts.end, end_inclusive=True):
+        return ""
+    if isinstance(mark, RestartMark):
+        return restart_line(mark, fmt)
+    return comment_line(mark, fmt) if opts.comments else ""
+
+
+def render_file(
+    data: DayData, opts: ReportOptions, fmt: ReportFormat, tod: TimeOfDayFn = local_tod
+) -> Iterator[str]:
+    """The report ``sar <flags> -f FILE`` prints for recorded data: one chunk of text per activity block."""
+    first = data.entries[0].timestamp if data.entries else 0.0
+    yield banner(data.host, first, fmt)
+    for part in segments(data.entries, opts, tod):
+        for mark in part.leading:
+            yield _special(mark, opts, fmt, tod)
+        if isinstance(part, Tail):
+            continue
+        for selected in opts.reports:
+            yield "".join(_block_text(part, selected, opts, fmt, tod))
+        if part.restart is not None:
+            yield _special(part.restart, opts, fmt, tod)
+
+
+def _block_text(
+    segment: Segment, selected: Selected, opts: ReportOptions, fmt: ReportFormat, tod: TimeOfDayFn
+) -> Iterator[str]:
+    layout = Layout(selected, fmt, opts.pretty)
+    clock = _clock_cache(fmt)
+    for event in block(segment, selected, opts, tod):
+        if isinstance(event, Rows):
+            yield layout.rows(clock(event.span.curr.timestamp), event.rows)
+        elif isinstance(event, Header):
+            yield layout.header(clock(event.previous))
+        elif isinstance(event, Average):
+            if event.header:
+                yield layout.header(fmt.average_label)
+            yield layout.rows(fmt.average_label, event.rows)
+        else:
+            yield comment_line(event, fmt)
+
+
+_CLOCKS: dict[tuple[ReportFormat, float], str] = {}
+
+
+def _clock_cache(fmt: ReportFormat) -> Callable[[float], str]:
+    """fmt.clock memoised: every activity block prints the same timestamps again."""
+
+    def clock(timestamp: float) -> str:
+        key = (fmt, timestamp)
+        text = _CLOCKS.get(key)
+        if text is None:
+            if len(_CLOCKS) > 200_000:
+                _CLOCKS.clear()
+            text = _CLOCKS[key] = fmt.clock(timestamp)
+        return text
+
+    return clock
+
+
+class LiveReport:
+    """sar with an interval: every activity for each new sample, then averages (sar.c read_stats).
+
+    Headers repeat before every sample when more than one report (or more than one CPU or item) is shown;
+    otherwise once per ``rows`` lines, like sar on a terminal.
+    """
+
+    def __init__(self, host: HostInfo, opts: ReportOptions, fmt: ReportFormat, first: SystemSample) -> None:
+        self.host = host
+        self.opts = opts
+        self.fmt = fmt
+        self.first = first
+        self.prev = first
+        self.displayed: list[SystemSample] = []
+        self.lines = opts.rows
+        self.every_sample = self._check_line_hdr()
+
+    def _check_line_hdr(self) -> bool:
+        """sar.c check_line_hdr."""
+        if len(self.opts.reports) > 1:
+            return True
+        if not self.opts.reports:
+            return False
+        only = self.opts.reports[0]
+        if only.header_weight is not None:
+            return only.header_weight > 1
+        return len(only.activity.rows(Interval(self.first, self.first, 0))) > 1
+
+    def banner(self) -> str:
+        return banner(self.host, self.first.timestamp, self.fmt)
+
+    def sample(self, sample: SystemSample) -> str:
+        if self.every_sample:
+            dish = True
+        else:
+            dish = self.lines >= self.opts.rows
+            if dish:
+                self.lines %= self.opts.rows
+            self.lines += 1
+        span = Interval(self.prev, sample, uptime_cs(sample) - uptime_cs(self.prev))
+        out: list[str] = []
+        for selected in self.opts.reports:
+            rows = tuple(r for r in selected.activity.rows(span) if selected.wants(r.item))
+            if not rows:
+                continue
+            if dish:
+                out.append(
+                    header_line(selected, self.fmt.clock(self.prev.timestamp), self.fmt, self.opts.pretty)
+                )
+            out.append(
+                row_lines(selected, self.fmt.clock(sample.timestamp), rows, self.fmt, self.opts.pretty)
+            )
+        self.displayed.append(sample)
+        self.prev = sample
+        return "".join(out)
+
+    def average(self) -> str:
+        if not self.displayed:
+            return ""
+        last = self.displayed[-1]
+        data = AverageInput(
+            Interval(self.first, last, uptime_cs(last) - uptime_cs(self.first)), tuple(self.displayed)
+        )
+        label = self.fmt.average_label
+        out: list[str] = []
+        for selected in self.opts.reports:
+            rows = tuple(r for r in selected.activity.averages(data) if selected.wants(r.item))
+            if self.every_sample:
+                out.append(header_line(selected, label, self.fmt, self.opts.pretty))
+            out.append(row_lines(selected, label, rows, self.fmt, self.opts.pretty))
+        return "".join(out)

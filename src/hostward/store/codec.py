@@ -1,0 +1,238 @@
+"""Payloads of the frames: header, restart, comment, shape and sample frames.
+
+Samples are delta-encoded: a *keyframe* holds the sample's integers, every other sample frame the differences
+from the previous sample frame, each as a zigzag varint. Consecutive readings of cumulative counters differ
+little and most do not move at all within an interval, so a delta costs about one byte per value (~360 bytes
+for this machine's ~350 values, against ~480 for a keyframe and ~1,700 for sadc's record); xz squeezes a closed
+day of such frames below the size of the xz-compressed sa file. Measured alternatives (int64 arrays, per-frame
+zlib) were either larger on disk, larger once xz'd, or slower; see bench/record_size.py.
+
+A keyframe is written at the start of every file, after a shape change, after a failed write and every
+``KEYFRAME_EVERY`` samples, so a reader can start decoding at any keyframe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import cast
+
+from hostward.collect.host import HostInfo
+from hostward.collect.sample import SystemSample
+from hostward.store.framing import Corrupt, Reader, Writer, decode_varints
+from hostward.store.layout import (
+    SCHEMA,
+    Shape,
+    Unflattener,
+    bits_float,
+    decode_schema,
+    encode_schema,
+    float_bits,
+    shape_of,
+)
+from hostward.store.layout import flatten as flatten_sample
+
+KEYFRAME_EVERY = 60
+
+# sample frame flags
+F_KEY = 0x01  # absolute values, not differences
+F_CARRIED = 0x02  # the previous day's last sample, copied to the top of a new day's file (not a report row)
+F_RAWFLOAT = 0x04  # floats stored as IEEE-754 bit patterns instead of hundredths
+F_MSTIME = 0x08  # the timestamp is whole milliseconds (the recorder's), not its IEEE-754 bit pattern
+_KNOWN_FLAGS = F_KEY | F_CARRIED | F_RAWFLOAT | F_MSTIME
+
+
+@dataclass(frozen=True, slots=True)
+class FileHeader:
+    day: dt.date  # the local day the file holds
+    created: float  # wall clock when the file was created
+    host: HostInfo
+    schema: dict[str, tuple[str, ...]]
+
+
+def encode_host(out: Writer, host: HostInfo) -> None:
+    out.text(host.sysname).text(host.release).text(host.nodename).text(host.machine).uint(host.cpu_count)
+
+
+def decode_host(r: Reader) -> HostInfo:
+    return HostInfo(r.text(), r.text(), r.text(), r.text(), r.count(1 << 24))
+
+
+def encode_header(header: FileHeader) -> bytes:
+    out = Writer().uint(header.day.toordinal()).sint(float_bits(header.created))
+    encode_host(out, header.host)
+    encode_schema(out, header.schema)
+    return out.bytes()
+
+
+def decode_header(data: bytes | memoryview) -> FileHeader:
+    r = Reader(data)
+    ordinal = r.uint()
+    if not 1 <= ordinal <= dt.date.max.toordinal():
+        raise Corrupt(f"impossible day number {ordinal}")
+    created = bits_float(_int64(r.sint()))
+    host = decode_host(r)
+    schema = decode_schema(r)
+    r.done()  # a newer version may append fields here only by bumping FORMAT_VERSION
+    return FileHeader(dt.date.fromordinal(ordinal), created, host, schema)
+
+
+def encode_stamp_text(timestamp: float, text: str) -> bytes:
+    return Writer().sint(float_bits(timestamp)).text(text).bytes()
+
+
+def decode_stamp_text(data: bytes | memoryview) -> tuple[float, str]:
+    r = Reader(data)
+    stamp = bits_float(_int64(r.sint()))
+    text = r.text()
+    r.done()
+    return stamp, text
+
+
+def encode_restart(timestamp: float, uptime_seconds: float, host: HostInfo) -> bytes:
+    out = Writer().sint(float_bits(timestamp)).sint(float_bits(uptime_seconds))
+    encode_host(out, host)
+    return out.bytes()
+
+
+def decode_restart(data: bytes | memoryview) -> tuple[float, float, HostInfo]:
+    r = Reader(data)
+    stamp = bits_float(_int64(r.sint()))
+    uptime = bits_float(_int64(r.sint()))
+    host = decode_host(r)
+    r.done()
+    return stamp, uptime, host
+
+
+def _int64(value: int) -> int:
+    if not -(1 << 63) <= value < 1 << 63:
+        raise Corrupt("float bit pattern out of range")
+    return value
+
+
+def _zigzag_bytes(values: list[int]) -> bytes:
+    """Zigzag varints of arbitrary-size integers, fast when (as usual) most values are small."""
+    zz = [v << 1 if v >= 0 else (~v << 1) | 1 for v in values]
+    if max(zz) < 0x80:
+        return bytes(zz)
+    out = bytearray()
+    append = out.append
+    for value in zz:
+        z = value
+        while z >= 0x80:
+            append((z & 0x7F) | 0x80)
+            z >>= 7
+        append(z)
+    return bytes(out)
+
+
+def _floats_to_ints(floats: list[float]) -> tuple[list[int], bool]:
+    """Hundredths when that reads back exactly (every value the kernel prints), else bit patterns."""
+    try:
+        scaled = [round(f * 100) for f in floats]
+    except (ValueError, OverflowError):  # nan, inf
+        return [float_bits(f) for f in floats], True
+    if all(s / 100 == f for s, f in zip(scaled, floats, strict=True)):
+        return scaled, False
+    return [float_bits(f) for f in floats], True
+
+
+class SampleEncoder:
+    """Turns samples into (shape payload or None, sample payload), keeping the delta chain."""
+
+    def __init__(self, keyframe_every: int = KEYFRAME_EVERY) -> None:
+        self.keyframe_every = keyframe_every
+        self._shape: Shape | None = None
+        self._prev: list[int] | None = None
+        self._prev_flags = 0
+        self._since_key = 0
+
+    def reset(self) -> None:
+        """Forget the chain: the next sample is a keyframe (new file, failed write, reopen)."""
+        self._shape = None
+        self._prev = None
+
+    def encode(self, sample: SystemSample, *, carried: bool = False) -> tuple[bytes | None, bytes]:
+        ints, floats = flatten_sample(sample)
+        float_ints, raw = _floats_to_ints(floats)
+        # The recorder labels samples to the millisecond: stored as such, the timestamp's delta is 2 bytes
+        # of little entropy instead of ~4 bytes of float noise (it shows in the xz-compressed size).
+        stamp_ms = round(sample.timestamp * 1000) if math.isfinite(sample.timestamp) else None
+        ms_time = stamp_ms is not None and stamp_ms / 1000 == sample.timestamp
+        if ms_time:
+            ints[0] = cast(int, stamp_ms)
+        vector = ints + float_ints
+        shape = _shape_of_cached(sample, self._shape)
+        shape_payload = None
+        if shape is not self._shape:
+            shape_payload = shape.encode()
+            self._shape = shape
+            self._prev = None
+        prev = self._prev
+        flags = (F_RAWFLOAT if raw else 0) | (F_MSTIME if ms_time else 0)
+        if carried:
+            flags |= F_CARRIED
+        if prev is None or flags != self._prev_flags or self._since_key >= self.keyframe_every:
+            body = _zigzag_bytes(vector)
+            flags |= F_KEY
+            self._since_key = 1
+        else:
+            body = _zigzag_bytes([c - p for c, p in zip(vector, prev, strict=True)])
+            self._since_key += 1
+        self._prev = vector
+        self._prev_flags = flags
+        return shape_payload, bytes((flags,)) + body
+
+
+def _shape_of_cached(sample: SystemSample, current: Shape | None) -> Shape:
+    shape = shape_of(sample)
+    return current if current is not None and shape == current else shape
+
+
+class SampleDecoder:
+    """Follows the frames of one file: shapes, then keyframes and deltas."""
+
+    def __init__(self, schema: dict[str, tuple[str, ...]]) -> None:
+        self._unflatten = Unflattener(schema)
+        self._schema = schema
+        self._shape: Shape | None = None
+        self._counts = (0, 0)
+        self._prev: list[int] | None = None
+
+    def shape(self, payload: bytes | memoryview) -> None:
+        self._shape = Shape.decode(payload)
+        self._counts = (self._shape.int_count(self._schema), self._shape.float_count(self._schema))
+        self._prev = None
+
+    def sample(self, payload: bytes | memoryview) -> tuple[SystemSample, bool]:
+        """-> (sample, carried)."""
+        if self._shape is None:
+            raise Corrupt("sample before any shape frame")
+        data = bytes(payload)
+        if not data:
+            raise Corrupt("empty sample frame")
+        flags = data[0]
+        if flags & ~_KNOWN_FLAGS:
+            raise Corrupt(f"unknown sample flags {flags:#x}")
+        n_int, n_float = self._counts
+        values = decode_varints(data[1:], n_int + n_float)
+        if not flags & F_KEY:
+            if self._prev is None:
+                raise Corrupt("delta sample without a keyframe before it")
+            values = [p + d for p, d in zip(self._prev, values, strict=True)]
+        self._prev = values
+        ints, float_ints = values[:n_int], values[n_int:]
+        if flags & F_RAWFLOAT:
+            floats = [bits_float(_int64(v)) for v in float_ints]
+        else:
+            floats = [v / 100 for v in float_ints]
+        if flags & F_MSTIME:
+            ints[0] = float_bits(ints[0] / 1000)  # the layout expects bits; both forms read back exactly
+        else:
+            _int64(ints[0])
+        return self._unflatten.build(self._shape, ints, floats), bool(flags & F_CARRIED)
+
+
+def current_schema() -> dict[str, tuple[str, ...]]:
+    return dict(SCHEMA)

@@ -1,0 +1,198 @@
+"""Byte-level layout of a data file: the file prefix, CRC-checked frames, and the varint value lists inside.
+
+A data file is::
+
+    prefix   8-byte magic b"\\x89HWDATA\\n", u16 format version, u16 reserved (0)        12 bytes
+    frame*   u32 length | u8 type | payload (length - 1 bytes) | u32 CRC-32 of all before it in the frame
+
+All integers are little-endian. The magic's first byte is non-ASCII and it ends in "\\n" so that a file mangled
+by a text-mode transfer or a foreign file (an sa file starts with 0xd596) is recognised at once. The CRC covers
+the length field too, so a flipped length bit is caught instead of sending the reader off into the weeds.
+Frames are appended with one ``write()`` each; a file whose last frame is incomplete was interrupted mid-write
+(``kill -9`` of a large write, power loss) and is read up to that frame.
+
+Frame types with bit 0x80 set are optional: a reader that does not know them skips them. Any other unknown
+type means the file was written by a newer, incompatible hostward and is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+from hostward.errors import StoreError
+
+MAGIC = b"\x89HWDATA\n"
+FORMAT_VERSION = 1
+PREFIX = struct.Struct("<8sHH")
+PREFIX_SIZE = PREFIX.size  # 12
+FRAME_HEAD = struct.Struct("<IB")  # length (type byte + payload), type
+FRAME_CRC = struct.Struct("<I")
+FRAME_OVERHEAD = FRAME_HEAD.size + FRAME_CRC.size  # 9 bytes around each payload
+MAX_FRAME = 64 << 20  # no legitimate frame is near this; a larger length is corruption
+
+T_HEADER = 1  # first frame: day, host, field schema
+T_RESTART = 2  # the recorder started (sar: LINUX RESTART)
+T_COMMENT = 3  # sadc -C
+T_SHAPE = 4  # which CPUs, disks, interfaces, pressure files the following samples hold
+T_SAMPLE = 5  # one SystemSample, keyframe or delta against the previous sample frame
+T_PROCS = 6  # top processes of the sample frame just before
+OPTIONAL = 0x80
+
+
+def prefix_bytes() -> bytes:
+    return PREFIX.pack(MAGIC, FORMAT_VERSION, 0)
+
+
+def check_prefix(data: bytes, name: str) -> int:
+    """Validate the 12-byte prefix and return the format version. Raises StoreError naming the file."""
+    if len(data) < PREFIX_SIZE:
+        if MAGIC.startswith(data[:8]) and data:
+            raise StoreError(
+                f"{name}: truncated data file ({len(data)} bytes, header needs {PREFIX_SIZE}) at offset 0"
+            )
+        raise StoreError(f"{name}: not a hostward data file (offset 0: no header)")
+    magic, version, _reserved = PREFIX.unpack_from(data)
+    if magic != MAGIC:
+        hint = " (it looks like a sysstat sa file)" if data[:2] in (b"\x96\xd5", b"\xd5\x96") else ""
+        raise StoreError(f"{name}: not a hostward data file at offset 0{hint}")
+    if version == 0 or version > FORMAT_VERSION:
+        raise StoreError(
+            f"{name}: data format version {version} at offset 8 is not supported by this hostward "
+            f"(reads versions 1 to {FORMAT_VERSION}); upgrade hostward to read it"
+        )
+    return int(version)
+
+
+def frame(ftype: int, payload: bytes) -> bytes:
+    head = FRAME_HEAD.pack(len(payload) + 1, ftype)
+    return head + payload + FRAME_CRC.pack(zlib.crc32(payload, zlib.crc32(head)))
+
+
+class Corrupt(Exception):
+    """Raised inside the decoders; the reader turns it into a StoreError naming the file and offset."""
+
+
+class Truncated(Exception):
+    """The data ends inside a frame: an interrupted write, or a file cut short."""
+
+
+def next_frame(data: bytes | memoryview, offset: int) -> tuple[int, memoryview, int]:
+    """Frame at ``offset`` -> (type, payload, offset of the next frame). Raises Truncated or Corrupt."""
+    end = len(data)
+    if offset + FRAME_HEAD.size > end:
+        raise Truncated("incomplete frame header")
+    length, ftype = FRAME_HEAD.unpack_from(data, offset)
+    if length == 0 or length > MAX_FRAME:
+        raise Corrupt(f"impossible frame length {length}")
+    stop = offset + 4 + length + FRAME_CRC.size
+    if stop > end:
+        raise Truncated(f"frame of {length} bytes runs past the end of the file")
+    view = memoryview(data)
+    (crc,) = FRAME_CRC.unpack_from(data, stop - 4)
+    if zlib.crc32(view[offset : stop - 4]) != crc:
+        raise Corrupt("checksum mismatch")
+    return ftype, view[offset + 5 : stop - 4], stop
+
+
+# -- value lists: unsigned/signed varints and strings, for the small, rare frames ---------------------------------
+
+
+class Writer:
+    __slots__ = ("buf",)
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def uint(self, value: int) -> Writer:
+        if value < 0:
+            raise ValueError(f"negative value {value} for an unsigned field")
+        buf = self.buf
+        while value >= 0x80:
+            buf.append((value & 0x7F) | 0x80)
+            value >>= 7
+        buf.append(value)
+        return self
+
+    def sint(self, value: int) -> Writer:
+        return self.uint(value << 1 if value >= 0 else ((-value) << 1) - 1)
+
+    def text(self, value: str) -> Writer:
+        raw = value.encode("utf-8", errors="surrogateescape")
+        self.uint(len(raw))
+        self.buf += raw
+        return self
+
+    def bytes(self) -> bytes:
+        return bytes(self.buf)
+
+
+class Reader:
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes | memoryview) -> None:
+        self.data = bytes(data)
+        self.pos = 0
+
+    def uint(self) -> int:
+        data, pos, shift, value = self.data, self.pos, 0, 0
+        while True:
+            if pos >= len(data):
+                raise Corrupt("value list ends inside a number")
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                break
+            shift += 7
+            if shift > 700:
+                raise Corrupt("number too long")
+        self.pos = pos
+        return value
+
+    def sint(self) -> int:
+        value = self.uint()
+        return value >> 1 if not value & 1 else -((value + 1) >> 1)
+
+    def count(self, limit: int = 1 << 20) -> int:
+        value = self.uint()
+        if value > limit:
+            raise Corrupt(f"implausible count {value}")
+        return value
+
+    def text(self) -> str:
+        size = self.count(MAX_FRAME)
+        if self.pos + size > len(self.data):
+            raise Corrupt("string runs past the end of its frame")
+        raw = self.data[self.pos : self.pos + size]
+        self.pos += size
+        return raw.decode("utf-8", errors="surrogateescape")
+
+    def rest(self) -> bytes:
+        return self.data[self.pos :]
+
+    def byte(self) -> int:
+        if self.pos >= len(self.data):
+            raise Corrupt("frame too short")
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def done(self) -> None:
+        if self.pos != len(self.data):
+            raise Corrupt(f"{len(self.data) - self.pos} unexpected bytes at the end of a frame")
+
+
+def encode_varints(values: list[int]) -> bytes:
+    """Zigzag varints: the fallback body of a sample whose numbers do not fit in 64 bits."""
+    out = Writer()
+    for value in values:
+        out.sint(value)
+    return out.bytes()
+
+
+def decode_varints(data: bytes, count: int) -> list[int]:
+    reader = Reader(data)
+    values = [reader.sint() for _ in range(count)]
+    reader.done()
+    return values

@@ -1,0 +1,268 @@
+"""Reading data files: one file, one day, or a time range spread over several days.
+
+A day's data is ``<data_dir>/hwYYYYMMDD`` (sysstat: ``saYYYYMMDD``), ``.xz``-compressed once the day is old
+enough (sysstat's COMPRESSAFTER). When the recorder could not append to a day's file (it was written by a
+hostward with different collectors, or found damaged) it moved it aside as ``hwYYYYMMDD.N`` (readable parts,
+read first, in order) or ``hwYYYYMMDD.damaged-N`` (kept for inspection, never read) and started afresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import lzma
+import re
+import struct
+import zlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import cast
+
+from hostward.collect.sample import SystemSample
+from hostward.errors import StoreError
+from hostward.store import framing as fr
+from hostward.store.codec import (
+    FileHeader,
+    SampleDecoder,
+    decode_header,
+    decode_restart,
+    decode_stamp_text,
+)
+from hostward.store.model import CommentMark, DayData, Entry, RestartMark
+from hostward.store.procs_codec import ProcsDecoder
+
+log = logging.getLogger(__name__)
+
+PREFIX = "hw"
+XZ_SUFFIX = ".xz"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+_MAX_PLAIN = 1 << 31  # a day at 1 s is ~30 MiB; refuse to inflate a "bomb" beyond this
+_DECODE_ERRORS = (
+    fr.Corrupt,
+    ValueError,
+    IndexError,
+    KeyError,
+    TypeError,
+    OverflowError,
+    struct.error,
+    zlib.error,
+)
+
+
+def day_path(data_dir: Path, day: dt.date) -> Path:
+    """Where the recorder writes ``day`` (uncompressed name; the compressed file adds ``.xz``)."""
+    return data_dir / f"{PREFIX}{day:%Y%m%d}"
+
+
+def day_parts(data_dir: Path, day: dt.date) -> list[Path]:
+    """Existing readable files of ``day`` in recording order: moved-aside parts ``.1``, ``.2``..., then the
+    current file; each either plain or ``.xz`` (plain wins if both exist: compression is finishing)."""
+    base = day_path(data_dir, day)
+    pattern = re.compile(re.escape(base.name) + r"(?:\.(\d+))?(?:\.xz)?")
+    found: dict[int, Path] = {}
+    try:
+        names = [p.name for p in data_dir.iterdir() if p.name.startswith(base.name)]
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise StoreError(f"cannot list {data_dir}: {exc.strerror}") from exc
+    for name in sorted(names, key=lambda n: n.endswith(XZ_SUFFIX)):  # plain first, so it wins
+        match = pattern.fullmatch(name)
+        if match:
+            part = int(match.group(1)) if match.group(1) else 1 << 30
+            found.setdefault(part, data_dir / name)
+    return [found[k] for k in sorted(found)]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    header: FileHeader
+    entries: tuple[Entry, ...]
+    previous: SystemSample | None
+    valid_size: int  # offset just past the last complete frame
+    truncated: str | None  # why the tail was ignored, when it was
+
+
+def _load(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise StoreError(f"{path}: no such data file") from exc
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    if data.startswith(_XZ_MAGIC):
+        try:
+            decomp = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+            plain = decomp.decompress(data, max_length=_MAX_PLAIN)
+        except lzma.LZMAError as exc:
+            raise StoreError(f"{path}: corrupt xz compression ({exc})") from exc
+        if not decomp.eof:
+            raise StoreError(f"{path}: xz stream truncated or too large at compressed offset {len(data)}")
+        return plain
+    return data
+
+
+def scan(data: bytes, name: str) -> ScanResult:
+    """Decode a whole data file held in ``data``. Raises StoreError naming ``name`` and the offset of the first
+    damaged frame; an incomplete *last* frame (interrupted write) ends the data and is reported in
+    ``truncated`` instead."""
+    fr.check_prefix(data, name)
+    offset = fr.PREFIX_SIZE
+    try:
+        ftype, payload, offset_next = fr.next_frame(data, offset)
+        if ftype != fr.T_HEADER:
+            raise fr.Corrupt(f"first frame has type {ftype}, expected a header")
+        header = decode_header(payload)
+    except fr.Truncated as exc:
+        raise StoreError(f"{name}: truncated data file at offset {offset}: {exc}") from exc
+    except _DECODE_ERRORS as exc:
+        raise StoreError(f"{name}: corrupt file header at offset {offset}: {exc}") from exc
+    offset = offset_next
+    decoder = SampleDecoder(header.schema)
+    procs = ProcsDecoder()
+    last_sample: str | None = None  # where the sample a T_PROCS frame belongs to went
+    entries: list[Entry] = []
+    previous: SystemSample | None = None
+    truncated: str | None = None
+    size = len(data)
+    while offset < size:
+        try:
+            ftype, payload, offset_next = fr.next_frame(data, offset)
+            if ftype == fr.T_SAMPLE:
+                sample, carried = decoder.sample(payload)
+                last_sample = None
+                if not carried:
+                    entries.append(sample)
+                    last_sample = "entry"
+                elif not entries:
+                    previous = sample
+                    last_sample = "previous"
+            elif ftype == fr.T_PROCS:
+                top = procs.decode(payload)
+                if last_sample == "entry":
+                    entries[-1] = replace(cast(SystemSample, entries[-1]), top_processes=top)
+                elif last_sample == "previous" and previous is not None:
+                    previous = replace(previous, top_processes=top)
+                else:
+                    raise fr.Corrupt("process frame without its sample")
+                last_sample = None
+            elif ftype == fr.T_SHAPE:
+                decoder.shape(payload)
+                last_sample = None
+            elif ftype == fr.T_RESTART:
+                stamp, uptime, host = decode_restart(payload)
+                entries.append(RestartMark(stamp, uptime, host))
+                last_sample = None
+            elif ftype == fr.T_COMMENT:
+                stamp, text = decode_stamp_text(payload)
+                entries.append(CommentMark(stamp, text))
+                last_sample = None
+            elif ftype & fr.OPTIONAL:
+                pass  # an optional frame of a later version
+            else:
+                raise fr.Corrupt(f"unknown frame type {ftype} (written by a newer hostward?)")
+        except fr.Truncated as exc:
+            if _frame_follows(data, offset):
+                # A complete frame further on: this is not an interrupted append but a damaged length.
+                raise StoreError(f"{name}: corrupt data at offset {offset}: {exc}") from exc
+            truncated = f"incomplete last frame at offset {offset} ({size - offset} bytes): {exc}"
+            break
+        except _DECODE_ERRORS as exc:
+            if _is_zero_tail(data, offset):
+                truncated = f"zero-filled tail at offset {offset} ({size - offset} bytes)"
+                break
+            raise StoreError(f"{name}: corrupt data at offset {offset}: {exc}") from exc
+        offset = offset_next
+    return ScanResult(header, tuple(entries), previous, offset, truncated)
+
+
+def _is_zero_tail(data: bytes, offset: int) -> bool:
+    """A crash after the file grew but before its blocks were written leaves zeros (ext4 delayed allocation)."""
+    return not data[offset:].strip(b"\0")
+
+
+def _frame_follows(data: bytes, offset: int) -> bool:
+    """Whether a valid (CRC-checked) frame starts anywhere after ``offset``. Only called on the error path,
+    where the rest of the file is normally at most one torn frame."""
+    for start in range(offset + 1, len(data) - fr.FRAME_OVERHEAD + 1):
+        try:
+            fr.next_frame(data, start)
+        except (fr.Corrupt, fr.Truncated):
+            continue
+        return True
+    return False
+
+
+def read_file(path: Path, *, strict: bool = False) -> DayData:
+    """Everything in one data file, plain or xz-compressed.
+
+    An incomplete last frame (the recorder was killed during a write, or is writing right now) is left out
+    with a warning; with ``strict`` it is a StoreError. Damage anywhere else is a StoreError naming the file
+    and the offset; the file is not modified.
+    """
+    result = scan(_load(path), str(path))
+    if result.truncated:
+        if strict:
+            raise StoreError(f"{path}: {result.truncated}")
+        log.warning("%s: ignoring %s", path, result.truncated)
+    return DayData(result.header.host, result.entries, result.previous)
+
+
+def read_day(data_dir: Path, day: dt.date) -> DayData:
+    """Everything recorded on ``day`` (local time). StoreError when nothing was."""
+    parts = day_parts(data_dir, day)
+    if not parts:
+        raise StoreError(f"no data recorded for {day.isoformat()} in {data_dir}")
+    days = [_read_part(path) for path in parts]
+    if len(days) == 1:
+        return days[0]
+    entries: list[Entry] = []
+    for part in days:
+        entries += part.entries
+    return DayData(days[0].host, tuple(entries), days[0].previous)
+
+
+def _read_part(path: Path) -> DayData:
+    try:
+        return read_file(path)
+    except StoreError:
+        # The recorder's housekeeping may have compressed the file between listing and reading.
+        if not path.exists() and path.with_name(path.name + XZ_SUFFIX).exists():
+            return read_file(path.with_name(path.name + XZ_SUFFIX))
+        raise
+
+
+def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime) -> DayData:
+    """Entries with ``since <= timestamp <= until`` from every day file in the range, in recording order.
+
+    Naive datetimes are local time. ``previous`` is the last sample before ``since`` when no restart lies
+    between it and the first entry, so the first interval in the range can be reported.
+    """
+    if until < since:
+        raise StoreError(f"empty time range: {until.isoformat()} is before {since.isoformat()}")
+    start, stop = since.timestamp(), until.timestamp()
+    first_day, last_day = since.astimezone().date(), until.astimezone().date()
+    host = None
+    entries: list[Entry] = []
+    previous: SystemSample | None = None
+    day = first_day
+    while day <= last_day:
+        if day_parts(data_dir, day):
+            data = read_day(data_dir, day)
+            host = host or data.host
+            if not entries and data.previous is not None and data.previous.timestamp < start:
+                previous = data.previous
+            for entry in data.entries:
+                if entry.timestamp < start:
+                    if isinstance(entry, SystemSample):
+                        previous = entry
+                    elif isinstance(entry, RestartMark):
+                        previous = None
+                elif entry.timestamp <= stop:
+                    entries.append(entry)
+        day += dt.timedelta(days=1)
+    if host is None:
+        raise StoreError(
+            f"no data recorded between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')} in {data_dir}"
+        )
+    return DayData(host, tuple(entries), previous)

@@ -1,0 +1,171 @@
+"""Per-process collector: pure parsers on fixture text, the sampler on a fixture tree and on the live kernel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hostward.collect.procs import (
+    PAGE_SIZE,
+    parse_cmdline,
+    parse_stat,
+    parse_status,
+    read_process,
+    sample_processes,
+    top_by_rss,
+)
+from hostward.errors import CollectError, ProcessGone
+from hostward.procfs import ProcFS
+
+STATUS_USER = """\
+Name:\tpostgres
+Umask:\t0077
+State:\tS (sleeping)
+Tgid:\t4242
+Pid:\t4242
+PPid:\t1
+Uid:\t110\t110\t110\t110
+Gid:\t118\t118\t118\t118
+VmPeak:\t  223456 kB
+VmSize:\t  223400 kB
+VmRSS:\t   28112 kB
+RssAnon:\t    4100 kB
+RssFile:\t   12012 kB
+RssShmem:\t   12000 kB
+VmPTE:\t     120 kB
+VmSwap:\t     512 kB
+Threads:\t1
+CapEff:\t0000000000000000
+"""
+
+STATUS_KTHREAD = """\
+Name:\tkthreadd
+State:\tS (sleeping)
+Tgid:\t2
+Pid:\t2
+PPid:\t0
+Uid:\t0\t0\t0\t0
+Kthread:\t1
+Threads:\t1
+CapEff:\t000001ffffffffff
+"""
+
+STAT_USER = (
+    "4242 (post gres) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 0 0 20 0 1 0 12345 228761600 7028 "
+    "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0"
+)
+
+
+def test_parse_stat_keeps_hostile_names_whole() -> None:
+    text = "77 (a) b (c\nd) R 1 77 77 0 -1 2097216 0 0 0 0 5 6 0 0 20 -5 1 0 99 0 0 0 0"
+    stat = parse_stat(text)
+    assert stat.pid == 77
+    assert stat.comm == "a) b (c\nd"
+    assert stat.state == "R"
+    assert stat.ppid == 1
+    assert stat.flags == 2097216  # PF_KTHREAD | ...
+    assert (stat.utime_ticks, stat.stime_ticks, stat.nice, stat.start_ticks) == (5, 6, -5, 99)
+
+
+def test_parse_stat_rejects_garbage() -> None:
+    with pytest.raises(CollectError):
+        parse_stat("not a stat line")
+    with pytest.raises(CollectError):
+        parse_stat("12 (x) S")
+
+
+def test_parse_status_user_process() -> None:
+    st_ = parse_status(STATUS_USER)
+    assert (st_.tgid, st_.uid, st_.euid) == (4242, 110, 110)
+    assert st_.rss_bytes == 28112 * 1024
+    assert st_.rss_anon_bytes == 4100 * 1024 and st_.rss_shmem_bytes == 12000 * 1024
+    assert st_.pgtables_bytes == 120 * 1024
+    assert st_.swap_bytes == 512 * 1024
+    assert st_.kthread is None  # no "Kthread:" line on this (older) kernel
+    assert st_.cap_eff == 0
+
+
+def test_parse_status_kernel_thread_has_no_memory() -> None:
+    st_ = parse_status(STATUS_KTHREAD)
+    assert st_.kthread is True
+    assert st_.rss_bytes is None and st_.swap_bytes is None and st_.pgtables_bytes is None
+    assert st_.cap_eff >> 21 & 1
+
+
+def test_parse_cmdline_keeps_undecodable_bytes() -> None:
+    assert parse_cmdline(b"") == ()
+    assert parse_cmdline(b"/usr/bin/x\0--name=a b\0") == ("/usr/bin/x", "--name=a b")
+    args = parse_cmdline(b"prog\0\xff\xfe\0")
+    assert args[1].encode("utf-8", "surrogateescape") == b"\xff\xfe"
+
+
+@given(st.binary(max_size=300))
+def test_parse_cmdline_round_trips_any_bytes(raw: bytes) -> None:
+    args = parse_cmdline(raw)
+    joined = b"\0".join(a.encode("utf-8", "surrogateescape") for a in args)
+    assert joined == raw.rstrip(b"\0")
+
+
+def _fixture_tree(root: Path) -> ProcFS:
+    proc = root / "proc"
+    (proc / "4242").mkdir(parents=True)
+    (proc / "4242" / "stat").write_text(STAT_USER)
+    (proc / "4242" / "status").write_text(STATUS_USER)
+    (proc / "4242" / "oom_score_adj").write_text("-100\n")
+    (proc / "4242" / "oom_score").write_text("600\n")
+    (proc / "4242" / "cmdline").write_bytes(b"postgres: checkpointer\0")
+    (proc / "2").mkdir()
+    (proc / "2" / "stat").write_text("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0 0 0")
+    (proc / "2" / "status").write_text(STATUS_KTHREAD)
+    (proc / "2" / "oom_score_adj").write_text("0\n")
+    (proc / "2" / "oom_score").write_text("0\n")
+    (proc / "2" / "cmdline").write_bytes(b"")
+    (proc / "999").mkdir()  # exited between listdir and read: no files left
+    return ProcFS(proc=proc, sys=root / "sys")
+
+
+def test_sampler_on_fixture_tree_skips_exited(tmp_path: Path) -> None:
+    procfs = _fixture_tree(tmp_path)
+    procs = {p.pid: p for p in sample_processes(procfs)}
+    assert set(procs) == {2, 4242}
+    pg = procs[4242]
+    assert pg.comm == "post gres" and pg.user in ("110", pg.user)
+    assert pg.cmdline == ("postgres: checkpointer",)
+    assert (pg.rss_bytes, pg.swap_bytes, pg.pgtables_bytes) == (28112 * 1024, 512 * 1024, 120 * 1024)
+    assert (pg.oom_score_adj, pg.oom_score) == (-100, 600)
+    assert pg.has_mm and not pg.kernel_thread
+    kt = procs[2]
+    assert kt.kernel_thread and not kt.has_mm and kt.command == "[kthreadd]"
+    with pytest.raises(ProcessGone):
+        read_process(procfs, 999)
+    assert [p.pid for p in top_by_rss(procs.values(), 1)] == [4242]
+
+
+def test_sampler_live_sees_itself_and_kernel_threads() -> None:
+    procs = {p.pid: p for p in sample_processes(ProcFS())}
+    me = procs[os.getpid()]
+    assert me.cmdline[0] == sys.executable or Path(me.cmdline[0]).name.startswith("python")
+    assert me.rss_bytes > 1024 * 1024 and me.rss_bytes % PAGE_SIZE == 0
+    assert me.has_mm and not me.kernel_thread
+    assert procs[2].kernel_thread  # kthreadd
+    assert all(p.oom_score is not None for p in procs.values())
+
+
+def test_sampler_live_reads_a_child_exactly() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "marker arg"])
+    try:
+        with open(f"/proc/{child.pid}/oom_score_adj", "w") as handle:
+            handle.write("321")
+        info = read_process(ProcFS(), child.pid)
+        assert info.cmdline[-1] == "marker arg"
+        assert info.oom_score_adj == 321
+        assert info.ppid == os.getpid()
+    finally:
+        child.kill()
+        child.wait()

@@ -1,0 +1,136 @@
+"""``hostward oom guard`` as a process (root): scoped to a cgroup, it kills the hog there and nothing else; in
+--dry-run it only says what it would do; SIGTERM stops it with status 0. Also the --help texts."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from tests.oom.test_guard_support import ENV, drill_cgroup, go_and_wait_allocated, start_hog, stop
+
+from hostward.cli.oom_guard import build_parser, run
+from hostward.errors import UsageError
+from hostward.oom.cgroup import MemoryCgroup
+from hostward.oom.drill import read_vmstat_oom_kills
+from hostward.oom.triggers import MIB
+from hostward.procfs import ProcFS
+
+
+def test_help_texts_have_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("guard", "drill"):
+        with pytest.raises(SystemExit) as exit_info:
+            run([command, "--help"])
+        assert exit_info.value.code == 0
+        out = capsys.readouterr().out
+        assert "examples:" in out and "exit status" in out
+        assert f"hostward oom {command}" in out
+    parser = build_parser()
+    assert parser.parse_args(["guard", "--dry-run"]).dry_run is True
+
+
+def test_bad_arguments_are_usage_errors() -> None:
+    with pytest.raises(UsageError):
+        run(["drill", "--limit", "lots"])
+    with pytest.raises(UsageError):
+        run(["drill"])
+
+
+def wait_for(predicate: object, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def start_guard(cgroup: MemoryCgroup, events: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """The guard as a process, logging to events.log beside the events file; waits until it is armed."""
+    log = events.with_suffix(".log")
+    with open(log, "wb") as handle:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hostward.cli.oom_guard",
+                "guard",
+                "--cgroup",
+                cgroup.path,
+                "--headroom",
+                "64M",
+                "--events",
+                str(events),
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=handle,
+            env={**ENV, "HOSTWARD_CONFIG": "/dev/null"},
+        )
+    if not wait_for(lambda: "guard started" in log.read_text(), 20):
+        proc.kill()
+        proc.wait()
+        raise AssertionError("guard did not start: " + log.read_text())
+    return proc
+
+
+def kinds(events: Path) -> list[str]:
+    if not events.exists():
+        return []
+    return [json.loads(line)["kind"] for line in events.read_text().splitlines()]
+
+
+@pytest.mark.root
+@pytest.mark.slow
+def test_guard_process_kills_the_hog_in_its_cgroup(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    oom_before = read_vmstat_oom_kills(ProcFS())
+    with drill_cgroup(256 * MIB) as cgroup, drill_cgroup(256 * MIB) as neighbour:
+        outsider = start_hog(neighbour, ["--bystander", "--size", "150M"])
+        go_and_wait_allocated(outsider)
+        guard = start_guard(cgroup, events)
+        hog = None
+        try:
+            hog = start_hog(cgroup, ["--rate", "300M", "--max", "400M"])
+            go_and_wait_allocated(hog)
+            assert hog.wait(timeout=30) == -signal.SIGKILL
+            assert wait_for(lambda: "exited" in kinds(events), 10), kinds(events)
+            guard.send_signal(signal.SIGTERM)
+            assert guard.wait(timeout=10) == 0
+            log = events.with_suffix(".log").read_text()
+            lines = [json.loads(line) for line in events.read_text().splitlines()]
+            signalled = {e["pid"] for e in lines if e["kind"] in ("signal", "escalate")}
+            assert signalled == {hog.pid}, log
+            assert outsider.poll() is None
+            assert cgroup.oom_kills() == 0
+            assert read_vmstat_oom_kills(ProcFS()) == oom_before
+            assert re.search(r"candidates: .*badness=\d+ \[eligible\]", log), log
+        finally:
+            stop(guard, outsider, *([hog] if hog else []))
+
+
+@pytest.mark.root
+@pytest.mark.slow
+def test_guard_process_dry_run_kills_nothing(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    with drill_cgroup(256 * MIB) as cgroup:
+        guard = start_guard(cgroup, events, "--dry-run")
+        hog = None
+        try:
+            hog = start_hog(
+                cgroup, ["--rate", "300M", "--max", "216M"]
+            )  # above the 192M threshold, below 256M
+            go_and_wait_allocated(hog)
+            assert wait_for(lambda: kinds(events).count("would-kill") >= 2, 20), kinds(events)
+            assert hog.poll() is None
+            assert not {"signal", "escalate"} & set(kinds(events))
+            guard.send_signal(signal.SIGTERM)
+            assert guard.wait(timeout=10) == 0
+            assert hog.poll() is None
+        finally:
+            stop(guard, *([hog] if hog else []))

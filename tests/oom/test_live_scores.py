@@ -1,0 +1,88 @@
+"""oom top / explain reproduce /proc/PID/oom_score exactly, against the live kernel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from tests.oom.oomkit_helpers import HOLDER, memcg_1g, spawn_in  # noqa: F401 - fixture
+
+from hostward.oom.explain import explain, to_json
+from hostward.oom.score import Era
+from hostward.oom.top import Eligibility, take_snapshot
+from hostward.procfs import ProcFS
+
+pytestmark = pytest.mark.root
+
+
+def test_every_live_process_matches_the_kernel() -> None:
+    snap = take_snapshot()
+    assert snap.era is Era.SIGNED  # kernel 6.x here; the formula under test
+    compared = [p for p in snap.processes if p.info.oom_score is not None]
+    assert len(compared) >= 10, "too few processes to make the comparison meaningful"
+    mismatched = [
+        (p.info.pid, p.info.comm, p.computed_score, p.info.oom_score)
+        for p in compared
+        if p.computed_score != p.info.oom_score
+    ]
+    assert mismatched == []
+    # Kernel threads and init are marked the way the kernel treats them: never candidates, score 0.
+    kthreads = [p for p in snap.processes if p.info.kernel_thread]
+    assert kthreads and all(
+        p.eligibility is Eligibility.KERNEL_THREAD and p.info.oom_score == 0 for p in kthreads
+    )
+    init = next(p for p in snap.processes if p.info.pid == 1)
+    assert init.eligibility is Eligibility.GLOBAL_INIT and init.info.oom_score == 0
+
+
+def test_raised_adj_and_resident_memory_match_exactly(memcg_1g) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    plan = [(0, 1), (64, 100), (128, 500), (200, 999), (32, 1000), (96, 0)]  # (MiB resident, oom_score_adj)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        for mib, _ in plan:
+            children.append(spawn_in(memcg_1g, HOLDER, str(mib), stdout=subprocess.PIPE))
+        for child, (_, adj) in zip(children, plan, strict=True):
+            assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+            with open(f"/proc/{child.pid}/oom_score_adj", "w") as handle:
+                handle.write(str(adj))
+        snap = take_snapshot()
+        by_pid = {p.info.pid: p for p in snap.processes}
+        for child, (mib, adj) in zip(children, plan, strict=True):
+            ranked = by_pid[child.pid]
+            assert ranked.info.oom_score_adj == adj
+            assert ranked.info.rss_bytes >= mib << 20
+            assert ranked.computed_score == ranked.info.oom_score, (child.pid, mib, adj)
+            ex = to_json(explain(child.pid))
+            assert ex["computed_oom_score"] == ex["kernel_oom_score"]
+            assert ex["terms"]["adj_term_pages"] == adj * (snap.totals.totalpages // 1000)
+        # Scores differ where the kernel says they do: adj 999 with 200 MiB beats adj 500 with 128 MiB.
+        assert by_pid[children[3].pid].info.oom_score > by_pid[children[2].pid].info.oom_score
+        victim = snap.victim
+        assert victim is not None
+        assert victim.badness.points == max(p.badness.points or 0 for p in snap.killable)
+        ours = {c.pid for c in children}
+        if all(p.info.pid in ours for p in snap.killable if p.info.oom_score_adj >= 999):
+            # One adj unit is totalpages/1000 (~24 MiB here): 200 MiB at 999 outranks 32 MiB at 1000.
+            assert victim.info.pid == children[3].pid
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
+            if child.stdout is not None:
+                child.stdout.close()
+
+
+def test_explain_of_a_kernel_thread_and_of_itself() -> None:
+    assert to_json(explain(2))["eligibility"] == "kernel thread"
+    me = to_json(explain(os.getpid()))
+    assert me["computed_oom_score"] == me["kernel_oom_score"]
+    assert me["last_choice_adj"] is None or -1000 < me["last_choice_adj"] <= 1000
+
+
+def test_explain_unknown_pid_is_a_usage_error() -> None:
+    from hostward.errors import UsageError
+
+    free = max(ProcFS().pids()) + 100000
+    with pytest.raises(UsageError):
+        explain(free)

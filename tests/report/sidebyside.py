@@ -1,0 +1,168 @@
+"""Side-by-side recording with sysstat's sadc, and column-by-column comparison of sar and hostward reports.
+
+sadc samples the system once a second into a sysstat file; this process takes a hostward sample right after
+each record appears in that file (polling its size every 0.5 ms), so both programs read /proc within a few
+milliseconds of each other. The run starts just after a second boundary so that both stamp their samples with
+the same second. The hostward samples go into a hostward data file through the store's writer, so the reports
+compared are `sar FLAGS -f safile` and `hostward sar FLAGS -f hwfile`, end to end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hostward.activities import ACTIVITIES
+from hostward.activities.base import Activity, Column
+from hostward.collect.host import read_host
+from hostward.collect.load import read_uptime
+from hostward.collect.sample import SystemSample, sample_system
+from hostward.procfs import ProcFS
+from hostward.store import DataFileWriter
+from hostward.store.model import CommentMark, Entry, RestartMark
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+@dataclass(frozen=True)
+class Recording:
+    safile: Path
+    hwfile: Path
+    samples: tuple[SystemSample, ...]
+
+
+def record(sadc: str, directory: Path, count: int, script: tuple[int | str, ...] = ()) -> Recording:
+    """``count`` intervals (count + 1 samples) recorded by sadc and by hostward in lock-step.
+
+    ``script`` continues the recording: a number N appends N more samples (a new sadc run), "restart" a LINUX
+    RESTART record (sadc with no interval) and "#text" a comment (sadc -C text), each mirrored on our side.
+    """
+    safile = directory / "sa"
+    hwfile = directory / "hw"
+    procfs = ProcFS()
+    entries: list[Entry] = []
+    samples = _lockstep(sadc, safile, procfs, count + 1)
+    entries += samples
+    host = read_host(procfs, len(samples[0].cpu.per_cpu))
+    for step in script:
+        if isinstance(step, int):
+            entries += _lockstep(sadc, safile, procfs, step)
+        elif step == "restart":
+            subprocess.run([sadc, str(safile)], check=True)
+            entries.append(RestartMark(time.time(), read_uptime(procfs).uptime_seconds, host))
+        else:
+            subprocess.run([sadc, "-C", step[1:], str(safile)], check=True)
+            entries.append(CommentMark(time.time(), step[1:]))
+    with DataFileWriter.open(hwfile, dt.date.fromtimestamp(samples[0].timestamp), host) as writer:
+        for entry in entries:
+            if isinstance(entry, RestartMark):
+                writer.write_restart(entry)
+            elif isinstance(entry, CommentMark):
+                writer.write_comment(entry)
+            else:
+                writer.write_sample(entry)
+    return Recording(safile, hwfile, tuple(e for e in entries if isinstance(e, SystemSample)))
+
+
+def _lockstep(sadc: str, safile: Path, procfs: ProcFS, records: int) -> list[SystemSample]:
+    """Run ``sadc 1 records`` and take one sample right after each record it appends."""
+    time.sleep((1.12 - time.time() % 1) % 1)  # start ~0.12 s after a second boundary: same stamps
+    last_size = safile.stat().st_size if safile.exists() else 0
+    proc = subprocess.Popen([sadc, "-S", "DISK", "1", str(records), str(safile)])
+    samples: list[SystemSample] = []
+    last_hit = -10.0
+    deadline = time.monotonic() + records + 10
+    try:
+        while len(samples) < records and time.monotonic() < deadline:
+            size = safile.stat().st_size if safile.exists() else 0
+            now = time.monotonic()
+            if size > last_size and now - last_hit > 0.5:
+                samples.append(sample_system(procfs))
+                last_hit = now
+            last_size = max(size, last_size)
+            time.sleep(0.0005)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert len(samples) == records, f"sadc wrote {len(samples)} records, expected {records}"
+    return samples
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "S_TIME"))}
+    env.update({"LANG": "C", "PYTHONPATH": str(SRC)}, **extra)
+    return env
+
+
+def run_sar(flags: list[str], safile: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        ["sar", *flags, "-f", str(safile)], capture_output=True, text=True, env=env or environment(), check=True
+    )
+    return result.stdout
+
+
+def run_hostward(command: str, flags: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hostward", command, *flags], capture_output=True, text=True, env=env or environment()
+    )
+
+
+def _header_activity(tokens: list[str]) -> tuple[Activity, list[Column]] | None:
+    """The activity (and its displayed columns) whose header line has these words."""
+    for activity in ACTIVITIES:
+        for view in {"", *activity.views}:
+            columns = [activity.columns[i] for i in activity.view(view)]
+            names = [c.header for c in columns]
+            item = [activity.item.header] if activity.item else []
+            if tokens in (item + names, names + item):
+                return activity, columns
+    return None
+
+
+def compare(theirs: str, ours: str, time_width: int = 11) -> list[str]:
+    """Differences between two sar reports: lines that are not data rows must be identical strings; data rows
+    must have the same time and item, and each value within its column's parity tolerance."""
+    problems: list[str] = []
+    a_lines, b_lines = theirs.splitlines(), ours.splitlines()
+    if len(a_lines) != len(b_lines):
+        problems.append(f"{len(a_lines)} lines from sar, {len(b_lines)} from hostward")
+    columns: list[Column] = []
+    item_first = item_last = False
+    for number, (a, b) in enumerate(zip(a_lines, b_lines, strict=False), 1):
+        tokens = a[time_width:].split()
+        found = _header_activity(tokens) if a else None
+        if found is not None or not a or number == 1 or "LINUX RESTART" in a or "  COM " in a:
+            if a != b:
+                problems.append(f"line {number}: sar {a!r} != hostward {b!r}")
+            if found is not None:
+                activity, columns = found
+                item_first = activity.item is not None and tokens[0] == activity.item.header
+                item_last = activity.item is not None and not item_first
+            continue
+        if a[:time_width] != b[:time_width]:
+            problems.append(f"line {number}: time {a[:time_width]!r} != {b[:time_width]!r}")
+        theirs_v, ours_v = a[time_width:].split(), b[time_width:].split()
+        if item_first:
+            if theirs_v[:1] != ours_v[:1]:
+                problems.append(f"line {number}: item {theirs_v[:1]} != {ours_v[:1]}")
+            theirs_v, ours_v = theirs_v[1:], ours_v[1:]
+        if item_last:
+            if theirs_v[-1:] != ours_v[-1:]:
+                problems.append(f"line {number}: item {theirs_v[-1:]} != {ours_v[-1:]}")
+            theirs_v, ours_v = theirs_v[:-1], ours_v[:-1]
+        if len(theirs_v) != len(columns) or len(ours_v) != len(columns):
+            problems.append(f"line {number}: {len(theirs_v)}/{len(ours_v)} values for {len(columns)} columns")
+            continue
+        for column, x, y in zip(columns, theirs_v, ours_v, strict=True):
+            tx, ty = float(x.replace(",", ".")), float(y.replace(",", "."))
+            if len(x) != len(y) and abs(tx - ty) < 1e-9:
+                problems.append(f"line {number}: {column.header} formatted {x!r} vs {y!r}")
+            if not column.parity.allows(ty, tx):
+                problems.append(f"line {number}: {column.header} sar {x} hostward {y} ({column.parity.why})")
+    return problems

@@ -1,0 +1,158 @@
+"""Reports of two frozen /proc trees (tests/fixtures/report/t0, t1: one second apart), checked against values
+worked out by hand from sysstat's formulas (the arithmetic is in the comments)."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hostward.activities import BY_NAME
+from hostward.collect.host import HostInfo
+from hostward.collect.sample import SystemSample, sample_system
+from hostward.procfs import ProcFS
+from hostward.report.formatting import C_FORMAT, ReportFormat
+from hostward.report.sar_text import render_file
+from hostward.report.selection import CPU_ALL_BITS, ReportOptions, Selected
+from hostward.store.model import DayData
+
+T0 = calendar.timegm((2026, 11, 27, 10, 0, 0))
+HOST = HostInfo("Linux", "6.1.0-test", "fixturehost", "x86_64", 2)
+BANNER = "Linux 6.1.0-test (fixturehost) \t11/27/26 \t_x86_64_\t(2 CPU)\n"
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def fixture_sample(fixtures_dir: Path, name: str, offset: float) -> SystemSample:
+    root = fixtures_dir / "report" / name
+    return sample_system(ProcFS(proc=root / "proc", sys=root / "sys"), clock=lambda: T0 + offset)
+
+
+@pytest.fixture
+def data(fixtures_dir: Path) -> DayData:
+    return DayData(HOST, (fixture_sample(fixtures_dir, "t0", 0), fixture_sample(fixtures_dir, "t1", 1)))
+
+
+def report(data: DayData, *selected: Selected, fmt: ReportFormat = C_FORMAT, **options: object) -> str:
+    return "".join(render_file(data, ReportOptions(reports=selected, **options), fmt))  # type: ignore[arg-type]
+
+
+def test_cpu_all_and_per_cpu(data: DayData) -> None:
+    # CPU "all" is the sum of the per-CPU lines: 200 ticks; user 30+10=40 (20 %), nice 5 (2.5 %),
+    # system = sys 30 + irq 3 + soft 2 = 35 (17.5 %), iowait 10 (5 %), idle 60+50=110 (55 %).
+    # CPU 0: 100 ticks: user 30, sys 10, idle 60. CPU 1: user 10, nice 5, sys 20+3+2, iowait 10, idle 50.
+    text = report(data, Selected(BY_NAME["cpu"], items=None, header_weight=CPU_ALL_BITS))
+    assert text == (
+        BANNER
+        + "\n10:00:00        CPU     %user     %nice   %system   %iowait    %steal     %idle\n"
+        + "10:00:01        all     20.00      2.50     17.50      5.00      0.00     55.00\n"
+        + "10:00:01          0     30.00      0.00     10.00      0.00      0.00     60.00\n"
+        + "10:00:01          1     10.00      5.00     25.00     10.00      0.00     50.00\n"
+        + "Average:        all     20.00      2.50     17.50      5.00      0.00     55.00\n"
+        + "Average:          0     30.00      0.00     10.00      0.00      0.00     60.00\n"
+        + "Average:          1     10.00      5.00     25.00     10.00      0.00     50.00\n"
+    )
+
+
+def test_cpu_all_view_splits_irq_and_softirq(data: DayData) -> None:
+    text = report(data, Selected(BY_NAME["cpu"], "ALL", frozenset({"all"}), 1))
+    lines = text.splitlines()
+    assert lines[2] == (
+        "10:00:00        CPU      %usr     %nice      %sys   %iowait    %steal      %irq     %soft    %guest"
+        "    %gnice     %idle"
+    )
+    assert lines[3].split()[1:] == ["all", "20.00", "2.50", "15.00", "5.00", "0.00", "1.50", "1.00", "0.00", "0.00", "55.00"]
+
+
+def values(text: str, line: int) -> list[str]:
+    return text.splitlines()[line].split()[1:]
+
+
+@pytest.mark.parametrize(
+    ("name", "view", "expected"),
+    [
+        # forks 300 -> 312, context switches 5000 -> 5450 in 1.00 s
+        ("tasks", "", ["12.00", "450.00"]),
+        # runq-sz: 3 runnable minus the reader itself; plist-sz 467; blocked from /proc/stat procs_blocked
+        ("queue", "", ["2", "467", "0.52", "0.58", "0.59", "1"]),
+        # used = 1000000 - (400000 free + 50000 buffers + 200000 cached + 50000 slab) = 300000 (30 %);
+        # %commit = 750000 / (1000000 RAM + 500000 swap) = 50 %
+        ("memory", "", ["400000", "600000", "300000", "30.00", "50000", "200000", "750000", "50.00", "300000", "150000", "1000"]),
+        ("memory", "ALL", ["400000", "600000", "300000", "30.00", "50000", "200000", "750000", "50.00", "300000", "150000", "1000", "250000", "50000", "4000", "8000", "20000"]),
+        # swap used 100000 of 500000 (20 %); cached 10000 of the used 100000 (10 %)
+        ("swap", "", ["400000", "100000", "20.00", "10000", "10.00"]),
+        ("swapping", "", ["2.00", "5.00"]),
+        # %vmeff = stolen (150 + 50) / scanned (200 + 100) = 66.67 %
+        ("paging", "", ["400.00", "100.00", "2000.00", "1.00", "3000.00", "200.00", "100.00", "200.00", "66.67"]),
+        # -b: physical disks only (vda; not loop0, not the partition vda1): 50 reads + 50 writes + 2 discards
+        ("io", "", ["102.00", "50.00", "50.00", "2.00", "800.00", "1000.00", "20.00"]),
+    ],
+)
+def test_system_wide_reports(data: DayData, name: str, view: str, expected: list[str]) -> None:
+    text = report(data, Selected(BY_NAME[name], view))
+    assert values(text, 3) == expected
+    assert text.splitlines()[4].startswith("Average:")
+
+
+def test_disk_shows_whole_devices_that_did_io(data: DayData) -> None:
+    # loop0 (virtual) is reported by -d; vda1 (partition) and zram0 (never used) are not.
+    # vda: 102 I/Os; 800/1000/20 sectors read/written/discarded = 400/500/10 kB/s; areq-sz = 1820 sectors
+    # / 102 / 2 = 8.92 kB; aqu-sz = 50 ms of queue time / 1000 = 0.05; await = (20 + 30 + 1) ms / 102 = 0.50;
+    # %util = 200 ms busy of 1000 = 20 %.
+    text = report(data, Selected(BY_NAME["disk"]))
+    lines = text.splitlines()
+    assert lines[2] == "10:00:00          DEV       tps     rkB/s     wkB/s     dkB/s   areq-sz    aqu-sz     await     %util"
+    assert lines[3] == "10:00:01        loop0     10.00     40.00      0.00      0.00      4.00      0.00      0.40      0.40"
+    assert lines[4] == "10:00:01          vda    102.00    400.00    500.00     10.00      8.92      0.05      0.50     20.00"
+    assert len(lines) == 7
+
+
+def test_pretty_puts_the_device_last(data: DayData) -> None:
+    text = report(data, Selected(BY_NAME["disk"]), pretty=True)
+    lines = text.splitlines()
+    assert lines[2] == "10:00:00          tps     rkB/s     wkB/s     dkB/s   areq-sz    aqu-sz     await     %util DEV"
+    assert lines[4].endswith("     20.00 vda")
+
+
+def test_network_traffic_and_errors(data: DayData) -> None:
+    # eth0: 1024000 bytes in (1000 kB/s), 512000 out; %ifutil = max(rx, tx) * 800 / (1000 Mb/s * 10^6)
+    # = 1024000 * 800 / 10^9 = 0.82 % (full duplex)
+    dev = report(data, Selected(BY_NAME["net_dev"]))
+    assert values(dev, 3) == ["lo", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00"]
+    assert values(dev, 4) == ["eth0", "1000.00", "500.00", "1000.00", "500.00", "0.00", "0.00", "2.00", "0.82"]
+    edev = report(data, Selected(BY_NAME["net_edev"]))
+    assert values(edev, 4) == ["eth0", "2.00", "0.00", "0.00", "0.00", "1.00", "0.00", "1.00", "0.00", "0.00"]
+
+
+def test_locale_decimal_comma_and_twelve_hour_clock(data: DayData) -> None:
+    fmt = ReportFormat(time_fmt="%I:%M:%S %p", date_fmt="%m/%d/%Y", decimal_point=",", average_label="Durchschn.:")
+    text = report(data, Selected(BY_NAME["queue"]), fmt=fmt)
+    assert text.splitlines() == [
+        "Linux 6.1.0-test (fixturehost) \t11/27/2026 \t_x86_64_\t(2 CPU)",
+        "",
+        "10:00:00 AM   runq-sz  plist-sz   ldavg-1   ldavg-5  ldavg-15   blocked",
+        "10:00:01 AM         2       467      0,52      0,58      0,59         1",
+        "Durchschn.:         2       467      0,52      0,58      0,59         1",
+    ]
+
+
+def test_missing_proc_field_is_a_collect_error(fixtures_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from hostward.errors import CollectError
+
+    root = tmp_path / "t0"
+    shutil.copytree(fixtures_dir / "report" / "t0", root)
+    (root / "proc" / "loadavg").write_text("0.50 0.58\n")
+    with pytest.raises(CollectError, match="loadavg"):
+        sample_system(ProcFS(proc=root / "proc", sys=root / "sys"))

@@ -1,0 +1,37 @@
+"""Files keep their field schema: a later hostward with more or fewer collector fields still reads them."""
+
+from __future__ import annotations
+
+from tests.store.conftest import base_sample
+
+from hostward.store.layout import SCHEMA, Unflattener, flatten, shape_of
+
+
+def test_field_missing_from_the_file_reads_as_default_and_unknown_fields_are_ignored() -> None:
+    sample = base_sample()
+    ints, floats = flatten(sample)
+    shape = shape_of(sample)
+    # Pretend the file was written by a version whose MemInfo had no mem_available_kb but an extra field,
+    # and whose VmStat had one more counter at the front.
+    old = dict(SCHEMA)
+    mem = list(SCHEMA["memory"])
+    idx = mem.index("mem_available_kb")
+    mem[idx] = "future_memory_field"
+    old["memory"] = tuple(mem)
+    old["vmstat"] = ("future_vm_counter", *SCHEMA["vmstat"])
+    vm_start = (
+        1 + (1 + 2) * len(SCHEMA["cpu_times"]) + len(SCHEMA["cpu_stat"]) + len(SCHEMA["load_int"]) + len(mem)
+    )
+    file_ints = [*ints[:vm_start], 4242, *ints[vm_start:]]
+    rebuilt = Unflattener(old).build(shape, file_ints, [round(f * 100) / 100 for f in floats])
+    assert rebuilt.memory.mem_available_kb == 0
+    assert rebuilt.memory.mem_total_kb == sample.memory.mem_total_kb
+    assert rebuilt.vmstat == sample.vmstat
+    assert rebuilt.disks == sample.disks and rebuilt.nets == sample.nets
+    assert rebuilt.pressure == sample.pressure
+
+
+def test_same_schema_is_identity() -> None:
+    sample = base_sample()
+    ints, floats = flatten(sample)
+    assert Unflattener(dict(SCHEMA)).build(shape_of(sample), ints, floats) == sample
