@@ -21,8 +21,10 @@ class Run:
     size: int
 
 
-def start(name: str, argv: list[str], out: Path) -> tuple[str, subprocess.Popen[bytes], Path]:
-    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": os.devnull}
+def start(
+    name: str, argv: list[str], out: Path, **env_extra: str
+) -> tuple[str, subprocess.Popen[bytes], Path]:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": os.devnull, **env_extra}
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return name, proc, out
 
@@ -39,38 +41,23 @@ def finish(name: str, proc: subprocess.Popen[bytes], out: Path) -> Run:
     return Run(name, usage.ru_utime + usage.ru_stime, files[0], files[0].stat().st_size)
 
 
-def side_by_side(workdir: Path, count: int, sadc_extra: list[str] | None = None) -> dict[str, Run]:
-    """Start sadc (default activities), sadc -S DISK and hostward at the same moment, each for ``count``
-    samples at 1 s, and wait for all three."""
+def side_by_side(workdir: Path, count: int) -> dict[str, Run]:
+    """Start sadc (default activities), sadc -S DISK, and hostward without and with its top processes at the
+    same moment, each for ``count`` samples at 1 s, and wait for all four."""
     workdir.mkdir(parents=True, exist_ok=True)
     tag = f"n{count}"
     hw_dir = workdir / f"hostward-{tag}"
-    shutil.rmtree(hw_dir, ignore_errors=True)
+    hw_top = workdir / f"hostward-top-{tag}"
+    for directory in (hw_dir, hw_top):
+        shutil.rmtree(directory, ignore_errors=True)
     for name in (f"sa-{tag}", f"sa-disk-{tag}"):
         (workdir / name).unlink(missing_ok=True)
+    record = [sys.executable, "-m", "hostward", "record", "-i", "1", "-c", str(count), "--no-housekeeping"]
+    sa, sa_disk = workdir / f"sa-{tag}", workdir / f"sa-disk-{tag}"
     runs = [
-        start("sadc", [SADC, "1", str(count), str(workdir / f"sa-{tag}")], workdir / f"sa-{tag}"),
-        start(
-            "sadc -S DISK",
-            [SADC, "-S", "DISK", "1", str(count), str(workdir / f"sa-disk-{tag}")],
-            workdir / f"sa-disk-{tag}",
-        ),
-        start(
-            "hostward",
-            [
-                sys.executable,
-                "-m",
-                "hostward",
-                "record",
-                "-i",
-                "1",
-                "-c",
-                str(count),
-                "-d",
-                str(hw_dir),
-                "--no-housekeeping",
-            ],
-            hw_dir,
-        ),
+        start("sadc", [SADC, "1", str(count), str(sa)], sa),
+        start("sadc -S DISK", [SADC, "-S", "DISK", "1", str(count), str(sa_disk)], sa_disk),
+        start("hostward", [*record, "-d", str(hw_dir)], hw_dir, HOSTWARD_RECORD_TOP_PROCESSES="0"),
+        start("hostward+top10", [*record, "-d", str(hw_top)], hw_top, HOSTWARD_RECORD_TOP_PROCESSES="10"),
     ]
     return {name: finish(name, proc, out) for name, proc, out in runs}

@@ -29,23 +29,38 @@ from hostward.oom.kernlog import kernel_lines  # noqa: E402
 from hostward.oom.oomparse import parse_events  # noqa: E402
 from hostward.oom.sources import file_lines  # noqa: E402
 
-REPORT = (ROOT / "tests/fixtures/oom/debian11-5.10-two-kills-panic.monotonic").read_text().split("[ 5023.5")[0]
+REPORT = (
+    (ROOT / "tests/fixtures/oom/debian11-5.10-two-kills-panic.monotonic").read_text().split("[ 5023.5")[0]
+)
 
 
 def _messages() -> tuple[list[str], list[str]]:
-    noise = [f"audit: type=1400 audit({i}.1:1): apparmor=\"ALLOWED\" operation=\"open\" name=\"/proc/{i}/status\" "
-             f"pid={i} comm=\"python3\"" for i in range(8000)]
+    noise = [
+        f'audit: type=1400 audit({i}.1:1): apparmor="ALLOWED" operation="open" name="/proc/{i}/status" '
+        f'pid={i} comm="python3"'
+        for i in range(8000)
+    ]
     report = [line.split("build01 kernel: ", 1)[-1].strip() for line in REPORT.splitlines()]
     return noise, report
 
 
 FORMATS: dict[str, Callable[[int, str], str]] = {
     "dmesg": lambda i, m: f"[{i / 1000:12.6f}] {m}\n",
-    "syslog": lambda i, m: f"Nov 27 17:{i // 60000 % 60:02d}:{i // 1000 % 60:02d} host kernel: [{i / 1000:12.6f}] {m}\n",
+    "syslog": lambda i, m: (
+        f"Nov 27 17:{i // 60000 % 60:02d}:{i // 1000 % 60:02d} host kernel: [{i / 1000:12.6f}] {m}\n"
+    ),
     "kmsg": lambda i, m: f"6,{i},{i * 1000},-;{m}\n",
-    "journal-json": lambda i, m: json.dumps({"__REALTIME_TIMESTAMP": str(1764000000000000 + i * 1000),
-                                             "_SOURCE_MONOTONIC_TIMESTAMP": str(i * 1000), "_TRANSPORT": "kernel",
-                                             "MESSAGE": m}) + "\n",
+    "journal-json": lambda i, m: (
+        json.dumps(
+            {
+                "__REALTIME_TIMESTAMP": str(1764000000000000 + i * 1000),
+                "_SOURCE_MONOTONIC_TIMESTAMP": str(i * 1000),
+                "_TRANSPORT": "kernel",
+                "MESSAGE": m,
+            }
+        )
+        + "\n"
+    ),
 }
 
 
@@ -78,16 +93,25 @@ def main() -> None:
             parse = mb / (time.perf_counter() - t)
             assert victims == kills, (victims, kills)
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "hostward", "oom", "report", "--json", str(path)], check=True,
-                           stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": SRC})
+            subprocess.run(
+                [sys.executable, "-m", "hostward", "oom", "report", "--json", str(path)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": SRC},
+            )
             e2e = mb / (time.perf_counter() - t)
             gps = float("nan")
             if grep:
                 t = time.perf_counter()
-                subprocess.run([grep, "-c", "-E", "invoked oom-killer|Killed process", str(path)],
-                               stdout=subprocess.DEVNULL, check=False)
+                subprocess.run(
+                    [grep, "-c", "-E", "invoked oom-killer|Killed process", str(path)],
+                    stdout=subprocess.DEVNULL,
+                    check=False,
+                )
                 gps = mb / (time.perf_counter() - t)
-            print(f"{name:<13} {mb:6.0f}MB {parse:7.1f}MB/s {e2e:8.1f}MB/s {gps:7.0f}MB/s {gps / parse:9.1f}x")
+            print(
+                f"{name:<13} {mb:6.0f}MB {parse:7.1f}MB/s {e2e:8.1f}MB/s {gps:7.0f}MB/s {gps / parse:9.1f}x"
+            )
             path.unlink()
 
 

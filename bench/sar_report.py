@@ -34,7 +34,23 @@ from hostward.collect.sample import SystemSample, sample_system
 from hostward.procfs import ProcFS
 from hostward.store import DataFileWriter
 
-SAR_EQUIVALENT = ["-u", "ALL", "-P", "ALL", "-w", "-W", "-B", "-b", "-r", "ALL", "-S", "-q", "-d", "-n", "DEV,EDEV"]
+SAR_EQUIVALENT = [
+    "-u",
+    "ALL",
+    "-P",
+    "ALL",
+    "-w",
+    "-W",
+    "-B",
+    "-b",
+    "-r",
+    "ALL",
+    "-S",
+    "-q",
+    "-d",
+    "-n",
+    "DEV,EDEV",
+]
 DAY_SAMPLES = 8640
 
 
@@ -83,7 +99,8 @@ def synthetic_day(start: float) -> list[SystemSample]:
             cpu=dataclasses.replace(s.cpu, per_cpu=cpus, context_switches=grow(s.cpu.context_switches), forks=s.cpu.forks + rng.randint(0, 30)),
             memory=dataclasses.replace(s.memory, mem_free_kb=max(0, s.memory.mem_free_kb + rng.randint(-5000, 5000))),
             vmstat=dataclasses.replace(s.vmstat, pgfault=grow(s.vmstat.pgfault), pgfree=grow(s.vmstat.pgfree), pgpgout=grow(s.vmstat.pgpgout)),
-            disks=tuple(dataclasses.replace(d, read_ios=grow(d.read_ios), write_ios=grow(d.write_ios), read_sectors=grow(d.read_sectors), io_ticks_ms=grow(d.io_ticks_ms)) for d in s.disks),
+            # only disks that have done I/O move (sadc and sar -d skip the others, e.g. unused loop devices)
+            disks=tuple(dataclasses.replace(d, read_ios=grow(d.read_ios), write_ios=grow(d.write_ios), read_sectors=grow(d.read_sectors), io_ticks_ms=grow(d.io_ticks_ms)) if d.total_ios else d for d in s.disks),
             nets=tuple(dataclasses.replace(n, rx_bytes=grow(n.rx_bytes), rx_packets=grow(n.rx_packets), tx_bytes=grow(n.tx_bytes)) for n in s.nets),
         )  # fmt: skip
         samples.append(s)
@@ -103,8 +120,12 @@ def best(command: list[str], repeat: int) -> tuple[float, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--record", type=int, default=0, metavar="N", help="record N seconds side by side first")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--record", type=int, default=0, metavar="N", help="record N seconds side by side first"
+    )
     parser.add_argument("--sa", type=Path, help="existing sysstat file")
     parser.add_argument("--hw", type=Path, help="existing hostward file with the same samples")
     parser.add_argument("--repeat", type=int, default=3)
@@ -117,14 +138,29 @@ def main() -> int:
     else:
         parser.error("give --record N, or --sa and --hw")
     hostward = [sys.executable, "-m", "hostward", "sar"]
-    records = int(subprocess.run(["sar", "-w", "-f", str(sa)], capture_output=True, text=True, env=dict(os.environ, LANG="C")).stdout.count("\n")) - 4
-    print(f"equal sample counts: {records} intervals in {sa} and {hw}; best of {args.repeat} runs (wall time)")
+    records = (
+        int(
+            subprocess.run(
+                ["sar", "-w", "-f", str(sa)], capture_output=True, text=True, env=dict(os.environ, LANG="C")
+            ).stdout.count("\n")
+        )
+        - 4
+    )
+    print(
+        f"equal sample counts: {records} intervals in {sa} and {hw}; best of {args.repeat} runs (wall time)"
+    )
     t_all, n_all = best(["sar", "-A", "-f", str(sa)], args.repeat)
     t_eq, n_eq = best(["sar", *SAR_EQUIVALENT, "-f", str(sa)], args.repeat)
     t_hw, n_hw = best([*hostward, "-A", "-f", str(hw)], args.repeat)
-    print(f"  sar -A -f                        {t_all:8.3f} s  {n_all / 1e6:6.2f} MB out  {t_all / records * 1e3:7.3f} ms/record")
-    print(f"  sar <hostward's -A set> -f       {t_eq:8.3f} s  {n_eq / 1e6:6.2f} MB out  {t_eq / records * 1e3:7.3f} ms/record")
-    print(f"  hostward sar -A -f               {t_hw:8.3f} s  {n_hw / 1e6:6.2f} MB out  {t_hw / records * 1e3:7.3f} ms/record")
+    print(
+        f"  sar -A -f                        {t_all:8.3f} s  {n_all / 1e6:6.2f} MB out  {t_all / records * 1e3:7.3f} ms/record"
+    )
+    print(
+        f"  sar <hostward's -A set> -f       {t_eq:8.3f} s  {n_eq / 1e6:6.2f} MB out  {t_eq / records * 1e3:7.3f} ms/record"
+    )
+    print(
+        f"  hostward sar -A -f               {t_hw:8.3f} s  {n_hw / 1e6:6.2f} MB out  {t_hw / records * 1e3:7.3f} ms/record"
+    )
     print(f"  ratio hostward / sar -A          {t_hw / t_all:8.2f}")
     print(f"  ratio hostward / sar same set    {t_hw / t_eq:8.2f}")
 

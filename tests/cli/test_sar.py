@@ -52,7 +52,9 @@ def synthetic(ts: float, n: int) -> SystemSample:
     )
 
 
-def write_day(data_dir: Path, day: dt.date, start: dt.datetime, count: int, step: int = 10, first: int = 0) -> None:
+def write_day(
+    data_dir: Path, day: dt.date, start: dt.datetime, count: int, *, step: int = 10, first: int = 0
+) -> None:
     with DataFileWriter.open(day_path(data_dir, day), day, HOST) as writer:
         for i in range(count):
             ts = start.timestamp() + i * step
@@ -89,15 +91,22 @@ def test_bad_input_is_one_line_and_nonzero(
 
 
 def test_empty_data_directory_range(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, err = sar(capsys, "--data-dir", str(tmp_path), "--since", "2026-11-20", "--until", "2026-11-21")
+    code, out, err = sar(
+        capsys, "--data-dir", str(tmp_path), "--since", "2026-11-20", "--until", "2026-11-21"
+    )
     assert (code, out) == (1, "")
-    assert err == f"hostward sar: no data recorded between 2026-11-20 00:00:00 and 2026-11-21 00:00:00 in {tmp_path}\n"
+    assert (
+        err
+        == f"hostward sar: no data recorded between 2026-11-20 00:00:00 and 2026-11-21 00:00:00 in {tmp_path}\n"
+    )
 
 
 def test_range_with_files_but_no_samples_in_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     day = dt.date(2026, 11, 27)
     write_day(tmp_path, day, dt.datetime(2026, 11, 27, 8, 0, 0), 3)
-    code, out, err = sar(capsys, "--data-dir", str(tmp_path), "--since", "2026-11-27 09:00", "--until", "2026-11-27 10:00")
+    code, out, err = sar(
+        capsys, "--data-dir", str(tmp_path), "--since", "2026-11-27 09:00", "--until", "2026-11-27 10:00"
+    )
     assert (code, out) == (1, "")
     assert err.startswith("hostward sar: no samples recorded in ") and err.count("\n") == 1
 
@@ -138,7 +147,9 @@ def test_today_by_default_from_the_data_dir(capsys: pytest.CaptureFixture[str], 
     ]
 
 
-def test_data_dir_from_configuration(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_dir_from_configuration(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOSTWARD_CONFIG", str(tmp_path / "none.toml"))
     (tmp_path / "none.toml").write_text(f'[record]\ndata_dir = "{tmp_path}"\n')
     day = dt.date(2026, 11, 26)
@@ -147,10 +158,23 @@ def test_data_dir_from_configuration(capsys: pytest.CaptureFixture[str], tmp_pat
     assert code == 0 and "23:00:10         5.00    100.00" in out
 
 
-def test_range_across_midnight_computes_the_rate_across_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_range_across_midnight_computes_the_rate_across_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     write_day(tmp_path, dt.date(2026, 11, 26), dt.datetime(2026, 11, 26, 23, 59, 30), 3)  # ..:30 :40 :50
-    write_day(tmp_path, dt.date(2026, 11, 27), dt.datetime(2026, 11, 27, 0, 0, 0), 3, first=30)  # 00:00 :10 :20
-    code, out, err = sar(capsys, "-w", "--data-dir", str(tmp_path), "--since", "2026-11-26 23:59:35", "--until", "2026-11-27 00:00:15")
+    write_day(
+        tmp_path, dt.date(2026, 11, 27), dt.datetime(2026, 11, 27, 0, 0, 0), 3, first=30
+    )  # 00:00 :10 :20
+    code, out, err = sar(
+        capsys,
+        "-w",
+        "--data-dir",
+        str(tmp_path),
+        "--since",
+        "2026-11-26 23:59:35",
+        "--until",
+        "2026-11-27 00:00:15",
+    )
     assert (code, err) == (0, "")
     # the last sample before --since (23:59:30) is the reference, so 23:59:40 has a row; 00:00:20 is out.
     assert out.splitlines()[2:] == [
@@ -187,7 +211,10 @@ def test_file_with_comments_and_resampling(capsys: pytest.CaptureFixture[str], t
 
 def test_sadf_csv_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     write_day(tmp_path, dt.date(2026, 11, 27), dt.datetime(2026, 11, 27, 8, 0), 3)
-    assert main(["sadf", "-d", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-P", "ALL", "-q"]) == 0
+    assert (
+        main(["sadf", "-d", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-P", "ALL", "-q"])
+        == 0
+    )
     assert capsys.readouterr().out.splitlines() == [
         "# hostname;interval;timestamp;CPU;%user;%nice;%system;%iowait;%steal;%idle",
         "testhost;10;2026-11-27 08:00:10 UTC;-1;25.00;0.00;0.00;0.00;0.00;75.00",
@@ -200,7 +227,9 @@ def test_sadf_csv_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
         "testhost;10;2026-11-27 08:00:10 UTC;2;200;0.25;0.50;0.75;0",
         "testhost;10;2026-11-27 08:00:20 UTC;2;200;0.25;0.50;0.75;0",
     ]
-    assert main(["sadf", "-j", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-r", "-S", "-w"]) == 0
+    assert (
+        main(["sadf", "-j", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-r", "-S", "-w"]) == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     stats = doc["sysstat"]["hosts"][0]["statistics"]
     assert len(stats) == 2
@@ -212,7 +241,9 @@ def test_sadf_csv_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 
 def test_sadf_needs_one_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sadf", "--", "-u"]) == 2
-    assert capsys.readouterr().err == "hostward sadf: choose exactly one output format: -d (CSV) or -j (JSON)\n"
+    assert (
+        capsys.readouterr().err == "hostward sadf: choose exactly one output format: -d (CSV) or -j (JSON)\n"
+    )
 
 
 def test_grouped_flags_and_option_words() -> None:
@@ -222,7 +253,32 @@ def test_grouped_flags_and_option_words() -> None:
         "ALL", "ALL", "0,1", True, 5, 3
     )  # fmt: skip
     reports = args.selection(cpu_count=2)
-    assert [s.activity.name for s in reports] == ["cpu", "paging", "io", "memory", "queue", "net_dev", "net_edev"]
+    assert [s.activity.name for s in reports] == [
+        "cpu",
+        "paging",
+        "io",
+        "memory",
+        "queue",
+        "net_dev",
+        "net_edev",
+    ]
     assert reports[0].items == frozenset({"0", "1"}) and reports[0].header_weight == 2
     with pytest.raises(UsageError):
         parse_sar_args(["-n", "DEV,BOGUS"])
+
+
+def test_missing_proc_field_in_live_mode(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import hostward.cli.sar as sar_cli
+    from hostward.procfs import ProcFS
+
+    root = tmp_path / "t0"
+    shutil.copytree(fixtures_dir / "report" / "t0", root)
+    (root / "proc" / "loadavg").write_text("0.50 0.58\n")
+    monkeypatch.setattr(sar_cli, "ProcFS", lambda: ProcFS(proc=root / "proc", sys=root / "sys"))
+    code, out, err = sar(capsys, "-q", "1", "1")
+    assert (code, out) == (1, "")
+    assert err == "hostward sar: /proc/loadavg: unexpected content '0.50 0.58'\n"

@@ -127,13 +127,17 @@ def _fixture_tree(root: Path) -> ProcFS:
     (proc / "2" / "oom_score").write_text("0\n")
     (proc / "2" / "cmdline").write_bytes(b"")
     (proc / "999").mkdir()  # exited between listdir and read: no files left
+    (proc / "777").mkdir()
+    (proc / "777" / "stat").write_text("unreadable garbage")  # a format this parser does not know
     return ProcFS(proc=proc, sys=root / "sys")
 
 
 def test_sampler_on_fixture_tree_skips_exited(tmp_path: Path) -> None:
     procfs = _fixture_tree(tmp_path)
-    procs = {p.pid: p for p in sample_processes(procfs)}
+    unreadable: list[int] = []
+    procs = {p.pid: p for p in sample_processes(procfs, unreadable=unreadable)}
     assert set(procs) == {2, 4242}
+    assert unreadable == [777]  # reported, not fatal; 999 exited and is neither
     pg = procs[4242]
     assert pg.comm == "post gres" and pg.user in ("110", pg.user)
     assert pg.cmdline == ("postgres: checkpointer",)

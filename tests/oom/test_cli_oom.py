@@ -98,3 +98,22 @@ def test_dispatcher_maps_errors_to_exit_codes(capsys: pytest.CaptureFixture[str]
     assert main(["oom", "report", "/nonexistent/kern.log"]) == 1
     assert "no such file" in capsys.readouterr().err
     assert main(["oom", "explain", "999999999"]) == 2
+
+
+def test_report_reads_gzip_rotated_logs(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "kern.log.2.gz"
+    path.write_bytes(gzip.compress((FIXTURES / "debian8-3.16-memcg-v1.kern.log").read_bytes()))
+    code, out = _cli("report", "--json", str(path))
+    assert code == 0 and [e["victims"][0]["pid"] for e in json.loads(out)["events"]] == [4242]
+
+
+def test_report_from_journal_without_entries_is_not_an_error() -> None:
+    import shutil
+
+    if shutil.which("journalctl") is None:
+        pytest.skip("journalctl is not installed")
+    code, out = _cli("report", "--journal")
+    assert code == 0
+    assert "journalctl -k" in out or "OOM event" in out

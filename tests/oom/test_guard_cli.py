@@ -134,3 +134,33 @@ def test_guard_process_dry_run_kills_nothing(tmp_path: Path) -> None:
             assert hog.poll() is None
         finally:
             stop(guard, *([hog] if hog else []))
+
+
+def test_build_guard_from_config() -> None:
+    from hostward.config import Config, GuardConfig, OomConfig, ProtectRule
+    from hostward.oom.guard_setup import build_guard, resolve_cgroup
+
+    rules = (ProtectRule(name="sshd", oom_score_adj=-1000, comm="sshd"),)
+    config = Config(
+        guard=GuardConfig(mem_available="1G", psi="some:10%:2s", kill_group="pgrp", dry_run=True),
+        oom=OomConfig(protect=rules),
+    )
+    guard = build_guard(config)
+    try:
+        assert [t.name for t in guard.triggers] == ["memory", "psi-some"]
+        assert guard.settings.kill_group == "pgrp" and guard.settings.dry_run
+        assert guard.selector.scope.cgroup is None
+        assert [r.name for r in guard.selector.rules] == ["sshd"]
+    finally:
+        guard.close()
+    avg10 = build_guard(Config(guard=GuardConfig(psi_full_avg10=20.0)))
+    try:
+        psi = avg10.triggers[-1]
+        assert psi.name == "psi-full"
+        assert psi.spec.stall_us * 100 == psi.spec.window_us * 20  # type: ignore[attr-defined]
+    finally:
+        avg10.close()
+    with pytest.raises(UsageError):
+        build_guard(Config(guard=GuardConfig(kill_group="everyone")))
+    with pytest.raises(UsageError):
+        resolve_cgroup("/no/such/cgroup-hostward-test", ProcFS())

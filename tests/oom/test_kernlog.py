@@ -29,6 +29,10 @@ def events_of(name: str) -> list[OomEvent]:
         ("6,1234,364970589,-;Mem-Info:", "Mem-Info:", 364.970589, None),
         ("Nov  3 11:55:02 host kernel: [ 1020.3001] msg", "msg", 1020.3001, "Nov  3 11:55:02"),
         ("Feb 07 14:30:05 web3 kernel: msg", "msg", None, "Feb 07 14:30:05"),
+        ("Feb 07 14:30:05.123456 web3 kernel: msg", "msg", None, "Feb 07 14:30:05.123456"),
+        ("Fri 2026-11-27 17:00:00 UTC web3 kernel: msg", "msg", None, "2026-11-27 17:00:00 UTC"),
+        ("<4>1 2026-11-27T17:00:00Z web3 kernel - - - msg", "msg", None, "2026-11-27T17:00:00Z"),
+        ('<4>1 2026-11-27T17:00:00Z w kernel - - [m@1 a="b"] [ 5.5] msg', "msg", 5.5, "2026-11-27T17:00:00Z"),
         ("2021-09-14T22:01:44+0200 k8s kernel: msg", "msg", None, "2021-09-14T22:01:44+0200"),
         (
             "2026-11-27T17:00:00.123456+00:00 host kernel: msg",
@@ -57,7 +61,13 @@ def test_prefixes(raw: str, message: str, mono: float | None, wall: str | None) 
 
 @pytest.mark.parametrize(
     "raw",
-    ["Nov  3 11:55:02 host sshd[22]: Killed process 5 (x) total-vm:1kB", " SUBSYSTEM=cpu", "", "   "],
+    [
+        "Nov  3 11:55:02 host sshd[22]: Killed process 5 (x) total-vm:1kB",
+        "<4>1 2026-11-27T17:00:00Z host cron 12 - - Killed process 5 (x) total-vm:1kB",
+        " SUBSYSTEM=cpu",
+        "",
+        "   ",
+    ],
 )
 def test_lines_without_kernel_messages(raw: str) -> None:
     assert split_line(raw) is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from tests.oom.oomkit_helpers import HOLDER, memcg_1g, spawn_in  # noqa: F401 - fixture
@@ -12,8 +14,6 @@ from hostward.oom.explain import explain, to_json
 from hostward.oom.score import Era
 from hostward.oom.top import Eligibility, take_snapshot
 from hostward.procfs import ProcFS
-
-pytestmark = pytest.mark.root
 
 
 def test_every_live_process_matches_the_kernel() -> None:
@@ -36,6 +36,7 @@ def test_every_live_process_matches_the_kernel() -> None:
     assert init.eligibility is Eligibility.GLOBAL_INIT and init.info.oom_score == 0
 
 
+@pytest.mark.root
 def test_raised_adj_and_resident_memory_match_exactly(memcg_1g) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     plan = [(0, 1), (64, 100), (128, 500), (200, 999), (32, 1000), (96, 0)]  # (MiB resident, oom_score_adj)
     children: list[subprocess.Popen[bytes]] = []
@@ -56,6 +57,7 @@ def test_raised_adj_and_resident_memory_match_exactly(memcg_1g) -> None:  # type
             ex = to_json(explain(child.pid))
             assert ex["computed_oom_score"] == ex["kernel_oom_score"]
             assert ex["terms"]["adj_term_pages"] == adj * (snap.totals.totalpages // 1000)
+            assert any(memcg_1g.path in note and "1024 MiB" in note for note in ex["notes"])
         # Scores differ where the kernel says they do: adj 999 with 200 MiB beats adj 500 with 128 MiB.
         assert by_pid[children[3].pid].info.oom_score > by_pid[children[2].pid].info.oom_score
         victim = snap.victim
@@ -86,3 +88,35 @@ def test_explain_unknown_pid_is_a_usage_error() -> None:
     free = max(ProcFS().pids()) + 100000
     with pytest.raises(UsageError):
         explain(free)
+
+
+ZOMBIE_LEADER = (
+    "import ctypes, threading, time\n"
+    "def worker():\n"
+    "    b = b'x' * (24 << 20)\n"
+    "    print('ready', flush=True)\n"
+    "    time.sleep(30)\n"
+    "threading.Thread(target=worker).start()\n"
+    "time.sleep(0.3)\n"
+    "ctypes.CDLL(None).pthread_exit(None)\n"  # the main thread leaves; the process lives on in the worker
+)
+
+
+@pytest.mark.root
+def test_zombie_leader_with_a_live_thread_matches(memcg_1g) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    child = spawn_in(memcg_1g, ZOMBIE_LEADER, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+        deadline = 50
+        while "Z" not in Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1][:3] and deadline:
+            deadline -= 1
+            time.sleep(0.02)
+        (ranked,) = [p for p in take_snapshot().processes if p.info.pid == child.pid]
+        assert ranked.info.state == "Z" and ranked.eligibility is Eligibility.KILLABLE
+        assert ranked.info.rss_bytes >= 24 << 20  # taken from the live thread, as find_lock_task_mm() does
+        assert ranked.computed_score == ranked.info.oom_score
+    finally:
+        child.kill()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()

@@ -190,3 +190,34 @@ def test_cli_status_and_dry_run(tmp_path: Path, marker: str, sleepers: list[subp
     with redirect_stdout(io.StringIO()):
         assert run(["protect", "apply", "--config", str(cfg)]) == 0
     assert _adj(sleepers[0].pid) == 222
+
+
+def _netlink(what: int, payload: bytes) -> bytes:
+    import struct
+
+    from hostward.oom.connector import CN_IDX_PROC, CN_VAL_PROC
+
+    event = struct.pack("=IIQ", what, 0, 123) + payload
+    cn = struct.pack("=IIIIHH", CN_IDX_PROC, CN_VAL_PROC, 0, 0, len(event), 0) + event
+    return struct.pack("=IHHII", 16 + len(cn), 3, 0, 0, 0) + cn
+
+
+def test_connector_messages_are_decoded() -> None:
+    import struct
+
+    from hostward.oom.connector import ProcEvent, parse_proc_event
+
+    fork_process = _netlink(1, struct.pack("=iiii", 10, 10, 20, 20))
+    fork_thread = _netlink(1, struct.pack("=iiii", 10, 10, 21, 10))
+    exec_ = _netlink(2, struct.pack("=ii", 20, 20))
+    exit_ = _netlink(0x80000000, struct.pack("=iiIIii", 20, 20, 0, 17, 10, 10))
+    comm = _netlink(0x200, struct.pack("=ii16s", 22, 20, b"worker"))
+    data = fork_process + fork_thread + exec_ + exit_ + comm
+    assert parse_proc_event(data) == [
+        ProcEvent("fork", 20),
+        ProcEvent("exec", 20),
+        ProcEvent("exit", 20),
+        ProcEvent("comm", 20),
+    ]
+    assert parse_proc_event(data[:-5]) == parse_proc_event(data)[:-1]  # a cut datagram: no crash
+    assert parse_proc_event(b"\xff" * 7) == []

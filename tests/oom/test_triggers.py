@@ -295,3 +295,19 @@ def test_hog_refuses_to_allocate_outside_a_limited_cgroup() -> None:
     )
     assert proc.returncode == 3
     assert b"refusing to allocate" in proc.stderr
+
+
+@pytest.mark.root
+def test_v1_trigger_rearms_when_the_limit_changes() -> None:
+    with drill_cgroup(256 * MIB) as cgroup:
+        trig = MemcgV1Trigger(cgroup, Threshold(absolute_bytes=64 * MIB))
+        try:
+            assert trig.levels.threshold_bytes == 192 * MIB and trig.eventfd is not None
+            cgroup.set_limit(512 * MIB)
+            reading = trig.sample(time.monotonic())
+            assert trig.levels.limit_bytes == 512 * MIB
+            assert trig.levels.threshold_bytes == 448 * MIB
+            assert trig.eventfd is not None, "thresholds not registered again"
+            assert "448.0 MiB" in reading.detail
+        finally:
+            trig.close()

@@ -102,14 +102,23 @@ def environment(**extra: str) -> dict[str, str]:
 
 def run_sar(flags: list[str], safile: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        ["sar", *flags, "-f", str(safile)], capture_output=True, text=True, env=env or environment(), check=True
+        ["sar", *flags, "-f", str(safile)],
+        capture_output=True,
+        text=True,
+        env=env or environment(),
+        check=True,
     )
     return result.stdout
 
 
-def run_hostward(command: str, flags: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_hostward(
+    command: str, flags: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "hostward", command, *flags], capture_output=True, text=True, env=env or environment()
+        [sys.executable, "-m", "hostward", command, *flags],
+        capture_output=True,
+        text=True,
+        env=env or environment(),
     )
 
 

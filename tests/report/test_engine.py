@@ -82,7 +82,7 @@ def test_start_and_end_choose_reference_and_last_row() -> None:
     assert part.reference.timestamp == T0 + 20  # first sample at or after -s
     events = list(block(part, TASKS, opts))
     assert [t for t, _ in rows_of(events)] == [30, 40]  # -e is inclusive for rows
-    average = [e for e in events if isinstance(e, Average)][0]
+    average = next(e for e in events if isinstance(e, Average))
     assert average.rows[0].values == (2.0, 0.0)
 
 
@@ -119,7 +119,7 @@ def test_header_repeats_every_rows_lines_and_before_average_when_it_wraps() -> N
     assert not isinstance(part, Tail)
     kinds = [type(e).__name__ for e in block(part, TASKS, opts)]
     assert kinds == ["Header", "Rows", "Rows", "Header", "Rows", "Rows", "Average"]
-    average = [e for e in block(part, TASKS, opts) if isinstance(e, Average)][0]
+    average = next(e for e in block(part, TASKS, opts) if isinstance(e, Average))
     assert average.header  # after 4 rows the count wrapped: sar prints a header before Average:
     assert isinstance(next(iter(block(part, TASKS, opts))), Header)
 
@@ -132,7 +132,14 @@ def test_gauge_average_is_the_mean_of_displayed_rows() -> None:
 
 
 def test_comments_need_dash_c_and_restarts_always_print() -> None:
-    entries = (sample(0), CommentMark(T0 + 1, "hello"), sample(2), RestartMark(T0 + 3, 1.0, HOST), sample(4), sample(5))
+    entries = (
+        sample(0),
+        CommentMark(T0 + 1, "hello"),
+        sample(2),
+        RestartMark(T0 + 3, 1.0, HOST),
+        sample(4),
+        sample(5),
+    )
     plain = "".join(render_file(DayData(HOST, entries), ReportOptions((TASKS,)), C_FORMAT))
     with_c = "".join(render_file(DayData(HOST, entries), ReportOptions((TASKS,), comments=True), C_FORMAT))
     assert "COM" not in plain
@@ -142,7 +149,9 @@ def test_comments_need_dash_c_and_restarts_always_print() -> None:
 
 def test_data_without_samples_in_window_prints_only_the_banner() -> None:
     entries = (sample(0), sample(1))
-    text = "".join(render_file(DayData(HOST, entries), ReportOptions((TASKS,), start=TimeOfDay(9, 0, 0)), C_FORMAT))
+    text = "".join(
+        render_file(DayData(HOST, entries), ReportOptions((TASKS,), start=TimeOfDay(9, 0, 0)), C_FORMAT)
+    )
     assert text == "Linux 6.1.0 (h) \t11/27/26 \t_x86_64_\t(1 CPU)\n"
 
 

@@ -71,7 +71,19 @@ def test_cpu_all_view_splits_irq_and_softirq(data: DayData) -> None:
         "10:00:00        CPU      %usr     %nice      %sys   %iowait    %steal      %irq     %soft    %guest"
         "    %gnice     %idle"
     )
-    assert lines[3].split()[1:] == ["all", "20.00", "2.50", "15.00", "5.00", "0.00", "1.50", "1.00", "0.00", "0.00", "55.00"]
+    assert lines[3].split()[1:] == [
+        "all",
+        "20.00",
+        "2.50",
+        "15.00",
+        "5.00",
+        "0.00",
+        "1.50",
+        "1.00",
+        "0.00",
+        "0.00",
+        "55.00",
+    ]
 
 
 def values(text: str, line: int) -> list[str]:
@@ -87,13 +99,54 @@ def values(text: str, line: int) -> list[str]:
         ("queue", "", ["2", "467", "0.52", "0.58", "0.59", "1"]),
         # used = 1000000 - (400000 free + 50000 buffers + 200000 cached + 50000 slab) = 300000 (30 %);
         # %commit = 750000 / (1000000 RAM + 500000 swap) = 50 %
-        ("memory", "", ["400000", "600000", "300000", "30.00", "50000", "200000", "750000", "50.00", "300000", "150000", "1000"]),
-        ("memory", "ALL", ["400000", "600000", "300000", "30.00", "50000", "200000", "750000", "50.00", "300000", "150000", "1000", "250000", "50000", "4000", "8000", "20000"]),
+        (
+            "memory",
+            "",
+            [
+                "400000",
+                "600000",
+                "300000",
+                "30.00",
+                "50000",
+                "200000",
+                "750000",
+                "50.00",
+                "300000",
+                "150000",
+                "1000",
+            ],
+        ),
+        (
+            "memory",
+            "ALL",
+            [
+                "400000",
+                "600000",
+                "300000",
+                "30.00",
+                "50000",
+                "200000",
+                "750000",
+                "50.00",
+                "300000",
+                "150000",
+                "1000",
+                "250000",
+                "50000",
+                "4000",
+                "8000",
+                "20000",
+            ],
+        ),
         # swap used 100000 of 500000 (20 %); cached 10000 of the used 100000 (10 %)
         ("swap", "", ["400000", "100000", "20.00", "10000", "10.00"]),
         ("swapping", "", ["2.00", "5.00"]),
         # %vmeff = stolen (150 + 50) / scanned (200 + 100) = 66.67 %
-        ("paging", "", ["400.00", "100.00", "2000.00", "1.00", "3000.00", "200.00", "100.00", "200.00", "66.67"]),
+        (
+            "paging",
+            "",
+            ["400.00", "100.00", "2000.00", "1.00", "3000.00", "200.00", "100.00", "200.00", "66.67"],
+        ),
         # -b: physical disks only (vda; not loop0, not the partition vda1): 50 reads + 50 writes + 2 discards
         ("io", "", ["102.00", "50.00", "50.00", "2.00", "800.00", "1000.00", "20.00"]),
     ],
@@ -111,16 +164,28 @@ def test_disk_shows_whole_devices_that_did_io(data: DayData) -> None:
     # %util = 200 ms busy of 1000 = 20 %.
     text = report(data, Selected(BY_NAME["disk"]))
     lines = text.splitlines()
-    assert lines[2] == "10:00:00          DEV       tps     rkB/s     wkB/s     dkB/s   areq-sz    aqu-sz     await     %util"
-    assert lines[3] == "10:00:01        loop0     10.00     40.00      0.00      0.00      4.00      0.00      0.40      0.40"
-    assert lines[4] == "10:00:01          vda    102.00    400.00    500.00     10.00      8.92      0.05      0.50     20.00"
+    assert (
+        lines[2]
+        == "10:00:00          DEV       tps     rkB/s     wkB/s     dkB/s   areq-sz    aqu-sz     await     %util"
+    )
+    assert (
+        lines[3]
+        == "10:00:01        loop0     10.00     40.00      0.00      0.00      4.00      0.00      0.40      0.40"
+    )
+    assert (
+        lines[4]
+        == "10:00:01          vda    102.00    400.00    500.00     10.00      8.92      0.05      0.50     20.00"
+    )
     assert len(lines) == 7
 
 
 def test_pretty_puts_the_device_last(data: DayData) -> None:
     text = report(data, Selected(BY_NAME["disk"]), pretty=True)
     lines = text.splitlines()
-    assert lines[2] == "10:00:00          tps     rkB/s     wkB/s     dkB/s   areq-sz    aqu-sz     await     %util DEV"
+    assert (
+        lines[2]
+        == "10:00:00          tps     rkB/s     wkB/s     dkB/s   areq-sz    aqu-sz     await     %util DEV"
+    )
     assert lines[4].endswith("     20.00 vda")
 
 
@@ -129,13 +194,25 @@ def test_network_traffic_and_errors(data: DayData) -> None:
     # = 1024000 * 800 / 10^9 = 0.82 % (full duplex)
     dev = report(data, Selected(BY_NAME["net_dev"]))
     assert values(dev, 3) == ["lo", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00"]
-    assert values(dev, 4) == ["eth0", "1000.00", "500.00", "1000.00", "500.00", "0.00", "0.00", "2.00", "0.82"]
+    assert values(dev, 4) == [
+        "eth0",
+        "1000.00",
+        "500.00",
+        "1000.00",
+        "500.00",
+        "0.00",
+        "0.00",
+        "2.00",
+        "0.82",
+    ]
     edev = report(data, Selected(BY_NAME["net_edev"]))
     assert values(edev, 4) == ["eth0", "2.00", "0.00", "0.00", "0.00", "1.00", "0.00", "1.00", "0.00", "0.00"]
 
 
 def test_locale_decimal_comma_and_twelve_hour_clock(data: DayData) -> None:
-    fmt = ReportFormat(time_fmt="%I:%M:%S %p", date_fmt="%m/%d/%Y", decimal_point=",", average_label="Durchschn.:")
+    fmt = ReportFormat(
+        time_fmt="%I:%M:%S %p", date_fmt="%m/%d/%Y", decimal_point=",", average_label="Durchschn.:"
+    )
     text = report(data, Selected(BY_NAME["queue"]), fmt=fmt)
     assert text.splitlines() == [
         "Linux 6.1.0-test (fixturehost) \t11/27/2026 \t_x86_64_\t(2 CPU)",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import require_binary
 from tests.report.sidebyside import Recording, compare, environment, record, run_hostward, run_sar
 
@@ -79,11 +78,20 @@ def test_header_repeats_every_11_records_with_p_all(recording: Recording) -> Non
 
 @pytest.mark.parametrize(
     ("window"),
-    [["-s", "+2"], ["-e", "+5"], ["-s", "+3", "-e", "+8"], ["-i", "3"], ["-i", "2", "-s", "+1"]],
+    [
+        ["-s", "+2"],
+        ["-e", "+5"],
+        ["-s", "+3", "-e", "+8"],
+        ["-i", "3"],
+        ["-i", "2", "-s", "+1"],
+        ["2", "3"],
+        ["1", "4"],
+    ],
     ids=lambda w: " ".join(w),
 )
 def test_time_window_and_resampling_match_sar(recording: Recording, window: list[str]) -> None:
-    """-s/-e take hh:mm:ss; "+N" here means N seconds after the first sample."""
+    """-s/-e take hh:mm:ss; "+N" here means N seconds after the first sample. With -f, "interval count"
+    resample like -i and stop each block after count rows."""
     import time
 
     first = recording.samples[0].timestamp

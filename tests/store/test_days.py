@@ -137,3 +137,25 @@ def test_housekeeping_compresses_and_removes_by_file_date(tmp_path: Path) -> Non
 
 def test_housekeeping_of_missing_directory_is_a_no_op(tmp_path: Path) -> None:
     assert housekeep(tmp_path / "nope", dt.date(2026, 1, 1), 28, 10).removed == []
+
+
+def test_file_from_different_collectors_is_continued_in_a_new_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that changed the collectors mid-day, the day goes on in a new file; both are read."""
+    from hostward.store import CommentMark
+    from hostward.store import writer as writer_module
+    from hostward.store.layout import SCHEMA
+
+    day = dt.date(2026, 11, 27)
+    path = day_path(tmp_path, day)
+    older = {**SCHEMA, "vmstat": (*SCHEMA["vmstat"], "counter_of_the_past")}
+    with monkeypatch.context() as patch:
+        patch.setattr(writer_module, "current_schema", lambda: older)
+        with DataFileWriter.open(path, day, HOST) as old_writer:
+            old_writer.write_comment(CommentMark(1.0, "before the upgrade"))
+    sample = series(1)[0]
+    with DataFileWriter.open(path, day, HOST) as writer:
+        writer.write_sample(sample)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hw20261127", "hw20261127.1"]
+    assert read_day(tmp_path, day).entries == (CommentMark(1.0, "before the upgrade"), sample)

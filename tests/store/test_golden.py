@@ -1,6 +1,6 @@
 """Files written by format 1 stay readable: tests/fixtures/store/hw20261127-format1 was written by this
 version (DataFileWriter, 2026-11) from the debian12-vm fixture tree: a carried sample, a restart, a comment, then
-40 samples 10 s apart (keyframes every 30), each with 3-4 top processes (a command line change, a reused pid,
+40 samples 10 s apart (keyframes, deltas, timestamps in ms and as float bits), each with 3-4 top processes (a command line change, a reused pid,
 a missing oom_score, non-UTF-8 arguments). Never regenerate it: add a new golden file for a new format
 version and keep this test."""
 

@@ -3,6 +3,8 @@ print_net_edev_stats)."""
 
 from __future__ import annotations
 
+import operator
+
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, rate
 from hostward.collect.net import NetDev
 
@@ -22,6 +24,8 @@ _FIELDS = (
     ("txfifo/s", "txfifo", "tx_fifo", "transmit_fifo_total"),
 )
 
+_COUNTERS = operator.attrgetter(*(attr for _, _, attr, _ in _FIELDS))
+
 
 def _zero(name: str) -> NetDev:
     """A new interface is compared with zeros (sysstat's check_net_dev_reg)."""
@@ -33,7 +37,8 @@ def net_edev_rows(span: Interval) -> list[Row]:
     rows: list[Row] = []
     for c in span.curr.nets:
         p = before.get(c.name) or _zero(c.name)
-        values = tuple(rate(getattr(p, attr), getattr(c, attr), span.itv_cs) for _, _, attr, _ in _FIELDS)
+        itv = span.itv_cs
+        values = tuple(rate(pv, cv, itv) for pv, cv in zip(_COUNTERS(p), _COUNTERS(c), strict=True))
         rows.append(Row(c.name, values))
     return rows
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import shutil
 import signal
 import sys
 import textwrap
@@ -20,16 +21,18 @@ from rich.text import Text
 
 from hostward.cli import setup_logging
 from hostward.config import load_config
-from hostward.errors import UsageError
+from hostward.errors import CollectError, UsageError
 from hostward.oom import sources
 from hostward.oom.doctor import Level, diagnose
 from hostward.oom.explain import explain, render, to_json
 from hostward.oom.kernlog import kernel_lines
 from hostward.oom.oomparse import parse_events
 from hostward.oom.policy import Action, Outcome, Protector, status
-from hostward.oom.report import event_json, human_kb, render_event
+from hostward.oom.report import event_json, render_event
 from hostward.oom.sanitize import safe_text
-from hostward.oom.top import Eligibility, OomSnapshot, take_snapshot
+from hostward.oom.top import OomSnapshot, take_snapshot, with_cmdlines
+from hostward.oom.toptext import format_top
+from hostward.procfs import ProcFS
 
 DESCRIPTION = """\
 The OOM toolkit: see whom the kernel's OOM killer would pick and why, protect what must survive, and
@@ -124,13 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser(
         "explain", help="the badness formula for one process", epilog=EXAMPLES["explain"], formatter_class=fmt
     )
-    ex.add_argument("pid", type=int)
-    ex.add_argument("--json", action="store_true")
+    ex.add_argument("pid", type=int, help="process id")
+    ex.add_argument("--json", action="store_true", help="JSON for machines")
 
     pr = sub.add_parser(
         "protect", help="apply oom_score_adj rules", epilog=EXAMPLES["protect"], formatter_class=fmt
     )
-    pr.add_argument("action", nargs="?", choices=("apply", "daemon", "status"), default="apply")
+    pr.add_argument(
+        "action",
+        nargs="?",
+        choices=("apply", "daemon", "status"),
+        default="apply",
+        help="what to do (default: apply)",
+    )
     pr.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
     pr.add_argument(
         "--config", type=Path, metavar="FILE", help="configuration file (default: see hostward --help)"
@@ -138,27 +147,27 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument(
         "--no-connector", action="store_true", help="daemon: poll /proc instead of the event connector"
     )
-    pr.add_argument("--json", action="store_true")
-    pr.add_argument("-v", "--verbose", action="count", default=0)
+    pr.add_argument("--json", action="store_true", help="JSON for machines")
+    pr.add_argument("-v", "--verbose", action="count", default=0, help="log changes (-vv: debug)")
 
     rp = sub.add_parser(
         "report", help="explain OOM kills from kernel logs", epilog=EXAMPLES["report"], formatter_class=fmt
     )
-    rp.add_argument("files", nargs="*", metavar="FILE")
+    rp.add_argument("files", nargs="*", metavar="FILE", help="log files; '-' reads standard input")
     src = rp.add_mutually_exclusive_group()
-    src.add_argument("--dmesg", action="store_true")
-    src.add_argument("--kmsg", action="store_true")
-    src.add_argument("--journal", action="store_true")
+    src.add_argument("--dmesg", action="store_true", help="run dmesg")
+    src.add_argument("--kmsg", action="store_true", help="read /dev/kmsg (root)")
+    src.add_argument("--journal", action="store_true", help="run journalctl -k -o json")
     rp.add_argument("--last", type=int, metavar="N", help="only the last N events")
     rp.add_argument(
         "--top", type=int, default=5, metavar="N", help="top consumers shown per event (default 5)"
     )
-    rp.add_argument("--json", action="store_true")
+    rp.add_argument("--json", action="store_true", help="JSON for machines")
 
     dr = sub.add_parser(
         "doctor", help="check OOM-related settings", epilog=EXAMPLES["doctor"], formatter_class=fmt
     )
-    dr.add_argument("--json", action="store_true")
+    dr.add_argument("--json", action="store_true", help="JSON for machines")
     return parser
 
 
@@ -186,65 +195,23 @@ def _top(args: argparse.Namespace) -> int:
 
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be positive")
-    console = _console()
+    procfs = ProcFS()
     count = 0
     while True:
-        snap: OomSnapshot = take_snapshot(with_cmdline=True)
-        rows = list(snap.processes if args.all else snap.killable)[
-            : max(args.lines, 0) if not args.all else None
-        ]
+        # Command lines are read for the shown rows only, unless every process is shown anyway.
+        full = args.json or args.all
+        snap: OomSnapshot = take_snapshot(procfs, with_cmdline=full)
+        rows = list(snap.processes if args.all else snap.killable)[: None if args.all else max(args.lines, 0)]
+        if not full:
+            rows = with_cmdlines(procfs, rows)
         if args.json:
             _emit_json(_top_json(snap, rows))
         else:
-            if args.interval is not None and console.is_terminal:
-                console.clear()
-            victim = snap.victim
-            title = (
-                f"OOM ranking — kernel {safe_text(snap.kernel_release)}, {snap.era.value}; "
-                f"RAM+swap {snap.totals.totalpages} pages; next victim: "
-                + (f"{victim.info.pid} {safe_text(victim.info.comm)}" if victim else "none")
-            )
-            table = Table(title=Text(title), title_justify="left", box=None, pad_edge=False)
-            for name in (
-                "PID",
-                "USER",
-                "BADNESS",
-                "SCORE",
-                "CALC",
-                "ADJ",
-                "RSS",
-                "SWAP",
-                "PGTBL",
-                "SHARE",
-                "STATUS",
-                "COMMAND",
-            ):
-                table.add_column(
-                    name,
-                    justify="left" if name in ("USER", "STATUS", "COMMAND") else "right",
-                    no_wrap=name != "COMMAND",
-                    overflow="fold" if name == "COMMAND" else "ellipsis",
-                )
-            for p in rows:
-                i = p.info
-                state = "" if p.eligibility is Eligibility.KILLABLE else p.eligibility.value
-                if p.matches_kernel is False:
-                    state = (state + " MISMATCH").strip()
-                table.add_row(
-                    str(i.pid),
-                    Text(safe_text(i.user, 12)),
-                    "-" if p.badness.points is None else str(p.badness.points),
-                    "?" if i.oom_score is None else str(i.oom_score),
-                    str(p.computed_score),
-                    str(i.oom_score_adj),
-                    human_kb(i.rss_bytes / 1024),
-                    human_kb(i.swap_bytes / 1024),
-                    human_kb(i.pgtables_bytes / 1024),
-                    f"{p.share_of_memory:.1%}",
-                    state,
-                    Text(safe_text(i.command, 300)),
-                )
-            console.print(table)
+            if args.interval is not None and sys.stdout.isatty():
+                sys.stdout.write("\x1b[H\x1b[2J")  # home + clear: the only escape hostward writes itself
+            width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+            sys.stdout.write("\n".join(format_top(snap, rows, width)) + "\n")
+            sys.stdout.flush()
         count += 1
         if args.interval is None or (args.iterations is not None and count >= args.iterations):
             return 0
@@ -260,6 +227,7 @@ def _top_json(snap: Any, rows: list[Any]) -> dict[str, Any]:
         "totalpages": snap.totals.totalpages,
         "page_size": snap.totals.page_size,
         "victim_pid": victim.info.pid if victim else None,
+        "unreadable_pids": list(snap.unreadable),
         "processes": [
             {
                 "pid": p.info.pid,
@@ -391,6 +359,8 @@ def _report(args: argparse.Namespace) -> int:
         origin, raw = "journalctl -k", sources.journal_lines()
     else:
         origin, raw = sources.default_lines()
+    # The live kernel's buffer is of this boot: its printk stamps can be turned into wall-clock times.
+    boot = None if args.files or args.journal else _boot_epoch()
     # Events are rendered as they complete, so a multi-gigabyte log is processed in constant memory.
     events: Iterator[Any] = parse_events(kernel_lines(raw))
     if args.last is not None:
@@ -399,12 +369,16 @@ def _report(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write('{"source": ' + json.dumps(origin) + ', "events": [')
         for event in events:
-            sys.stdout.write((", " if count else "") + json.dumps(event_json(event, repeated=event.index)))
+            sys.stdout.write(
+                (", " if count else "") + json.dumps(event_json(event, repeated=event.index, boot_epoch=boot))
+            )
             count += 1
         sys.stdout.write("]}\n")
         return 0
     for event in events:
-        sys.stdout.write("\n".join(render_event(event, repeated=event.index, top=args.top)) + "\n\n")
+        sys.stdout.write(
+            "\n".join(render_event(event, repeated=event.index, top=args.top, boot_epoch=boot)) + "\n\n"
+        )
         count += 1
     if not count:
         sys.stdout.write(f"no OOM kill found in {safe_text(origin)}\n")
@@ -418,6 +392,14 @@ def _report(args: argparse.Namespace) -> int:
         + "\n"
     )
     return 0
+
+
+def _boot_epoch() -> float | None:
+    try:
+        uptime = float(ProcFS().read("uptime").split()[0])
+    except (CollectError, ValueError, IndexError):
+        return None
+    return time.time() - uptime
 
 
 # -- doctor ------------------------------------------------------------------------------------------------------

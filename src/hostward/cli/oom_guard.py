@@ -18,25 +18,11 @@ from types import FrameType
 from hostward.cli import setup_logging
 from hostward.config import GuardConfig, load_config
 from hostward.errors import HostwardError, UsageError
-from hostward.oom.cgroup import MemoryCgroup, find_mounts
 from hostward.oom.drill import DrillSpec, run_drill
 from hostward.oom.drill_timeline import render_text
 from hostward.oom.events import events_path
-from hostward.oom.guard import Guard, GuardSettings
-from hostward.oom.guard_memcg import cgroup_trigger
-from hostward.oom.hooks import Hooks
-from hostward.oom.triggers import (
-    MemoryTrigger,
-    PsiSpec,
-    PsiTrigger,
-    Threshold,
-    Trigger,
-    parse_psi_spec,
-    parse_size,
-    parse_threshold,
-)
-from hostward.oom.victim import Scope, VictimSelector
-from hostward.procfs import ProcFS
+from hostward.oom.guard_setup import build_guard
+from hostward.oom.triggers import parse_size, parse_threshold
 
 log = logging.getLogger("hostward.oom.guard")
 
@@ -199,70 +185,12 @@ def guard_config(args: argparse.Namespace, base: GuardConfig) -> GuardConfig:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-def resolve_cgroup(path: str, procfs: ProcFS) -> MemoryCgroup:
-    """'/workloads/batch' (path in the hierarchy) or '/sys/fs/cgroup/memory/workloads/batch' -> MemoryCgroup."""
-    v1, v2 = find_mounts(procfs.read("self/mounts"))
-    for version, mount in ((1, v1), (2, v2)):
-        if mount is None:
-            continue
-        inside = path.removeprefix(str(mount)) if path.startswith(str(mount) + "/") else path
-        candidate = MemoryCgroup(version, mount, "/" + inside.strip("/"))
-        if candidate.directory.is_dir() and (
-            (candidate.directory / "memory.usage_in_bytes").exists()
-            or (candidate.directory / "memory.current").exists()
-        ):
-            return candidate
-    raise UsageError(
-        f"no memory cgroup {path!r} (give its path in the memory hierarchy, e.g. /workloads/batch)"
-    )
-
-
-def build_triggers(cfg: GuardConfig, scope: Scope, procfs: ProcFS, critical_percent: float) -> list[Trigger]:
-    triggers: list[Trigger] = []
-    if scope.cgroup is not None:
-        triggers.append(
-            cgroup_trigger(
-                scope.cgroup, parse_threshold(cfg.cgroup_headroom), critical_percent=critical_percent
-            )
-        )
-    if scope.cgroup is None or cfg.mem_available:
-        mem = (
-            parse_threshold(cfg.mem_available) if cfg.mem_available else Threshold(cfg.mem_available_percent)
-        )
-        swap = parse_threshold(cfg.swap_free) if cfg.swap_free else Threshold(cfg.swap_free_percent)
-        triggers.append(MemoryTrigger(procfs, mem, swap))
-    spec: PsiSpec | None = None
-    if cfg.psi:
-        spec = parse_psi_spec(cfg.psi)
-    elif cfg.psi_full_avg10 > 0:
-        # avg10 is a 10 s running average: the closest trigger is the same share of a 10 s window.
-        spec = PsiSpec("full", int(10_000_000 * cfg.psi_full_avg10 / 100), 10_000_000)
-    if spec is not None:
-        path = procfs.proc / "pressure" / "memory"
-        if scope.cgroup is not None and scope.cgroup.version == 2:
-            path = scope.cgroup.directory / "memory.pressure"  # per-cgroup PSI exists only on cgroup2
-        triggers.append(PsiTrigger(path, spec))
-    return triggers
-
-
 def cmd_guard(args: argparse.Namespace) -> int:
     setup_logging(max(args.verbose, 1))  # a daemon explains every decision: INFO at least
     config = load_config()
-    cfg = guard_config(args, config.guard)
-    procfs = ProcFS()
-    scope = Scope(resolve_cgroup(cfg.cgroup, procfs) if cfg.cgroup else None)
-    if cfg.kill_group not in ("", "pgrp", "cgroup"):
-        raise UsageError(f"[guard] kill_group must be '', 'pgrp' or 'cgroup', not {cfg.kill_group!r}")
-    triggers = build_triggers(cfg, scope, procfs, args.critical_percent)
-    settings = GuardSettings(
-        sustain_seconds=cfg.sustain_seconds,
-        grace_seconds=cfg.grace_seconds,
-        dry_run=cfg.dry_run,
-        kill_group=cfg.kill_group or None,
-    )
-    events = None if args.no_events else (args.events or events_path(config.record.data_dir))
-    hooks = Hooks(before=cfg.hook_before, after=cfg.hook_after) if cfg.hook_before or cfg.hook_after else None
-    guard = Guard(triggers, VictimSelector(scope, config.oom.protect, procfs=procfs), settings, events, hooks)
+    config = dataclasses.replace(config, guard=guard_config(args, config.guard))
+    events: Path | None = None if args.no_events else (args.events or events_path(config.record.data_dir))
+    guard = build_guard(config, events_file=events, critical_percent=args.critical_percent)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         guard.stop()

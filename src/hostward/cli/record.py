@@ -19,7 +19,9 @@ Sample kernel activity at a fixed interval and append it to daily data files, li
 
 Each sample holds the raw cumulative counters of /proc/stat, /proc/loadavg, /proc/meminfo, /proc/vmstat,
 /proc/diskstats, /proc/net/dev and /proc/pressure; rates are computed when reading ('hostward sar'), with
-intervals measured on /proc/uptime so that a wall-clock step cannot produce negative or huge rates.
+intervals measured on /proc/uptime so that a wall-clock step cannot produce negative or huge rates. With
+each sample go the top_processes largest processes by resident memory (pid, command line, RSS, swap, page
+tables, oom_score_adj, oom_score), for post-mortems of memory trouble.
 
 Data files are DIR/hwYYYYMMDD, one per local-time day (sysstat: saYYYYMMDD). Each time the recorder starts it
 writes a restart mark (sar prints LINUX RESTART); at midnight the new day's file begins with the old day's last
@@ -87,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--compress-after-days", type=int, metavar="DAYS", help="xz-compress days older than DAYS (0: never)"
     )
     parser.add_argument(
+        "--top-processes",
+        type=int,
+        metavar="N",
+        help="keep the N largest processes by resident memory with each sample (0: none; default 10)",
+    )
+    parser.add_argument(
         "--no-housekeeping", action="store_true", help="neither delete nor compress old days in this run"
     )
     parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file to read")
@@ -107,11 +115,15 @@ def run(argv: list[str]) -> int:
         changes["retention_days"] = args.retention_days
     if args.compress_after_days is not None:
         changes["compress_after_days"] = args.compress_after_days
+    if args.top_processes is not None:
+        changes["top_processes"] = args.top_processes
     config = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
     if not MIN_INTERVAL <= config.interval_seconds <= MAX_INTERVAL:
         raise UsageError(f"interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds")
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be 1 or more")
+    if config.top_processes < 0:
+        raise UsageError("--top-processes must be 0 or more")
     if config.retention_days < 0 or config.compress_after_days < 0:
         raise UsageError("retention and compression ages must be 0 (never) or more days")
 

@@ -75,14 +75,17 @@ def parse_net_dev(text: str, link: dict[str, tuple[int, bool]] | None = None) ->
 
 
 def read_link(procfs: ProcFS, name: str) -> tuple[int, bool]:
-    """Speed in Mb/s and duplex; reading speed of a down interface fails with EINVAL, which means unknown."""
+    """Speed in Mb/s and duplex, as sysstat's read_if_info: the speed counts only when the duplex is "full" or
+    "half" (a virtual or down interface says "unknown", or reading fails with EINVAL): otherwise 0, unknown."""
+    duplex = (procfs.read_sys_optional(f"class/net/{name}/duplex") or "").strip()
+    if duplex not in ("full", "half"):
+        return 0, True
     speed_text = procfs.read_sys_optional(f"class/net/{name}/speed")
-    duplex_text = procfs.read_sys_optional(f"class/net/{name}/duplex")
     try:
         speed = max(int(speed_text.strip()), 0) if speed_text else 0
     except ValueError:
         speed = 0
-    return speed, (duplex_text or "full").strip() != "half"
+    return speed, duplex == "full"
 
 
 def read_net_dev(procfs: ProcFS) -> tuple[NetDev, ...]:

@@ -122,7 +122,21 @@ def parse_stat(text: str) -> StatFields:
 
 
 _STATUS_KEYS = frozenset(
-    "Name Tgid Uid Kthread VmSize VmRSS RssAnon RssFile RssShmem VmSwap VmPTE CapEff Threads".split()
+    [
+        "Name",
+        "Tgid",
+        "Uid",
+        "Kthread",
+        "VmSize",
+        "VmRSS",
+        "RssAnon",
+        "RssFile",
+        "RssShmem",
+        "VmSwap",
+        "VmPTE",
+        "CapEff",
+        "Threads",
+    ]
 )
 
 
@@ -193,6 +207,8 @@ def read_process(
     """
     stat = parse_stat(procfs.read_pid(pid, "stat"))
     status = parse_status(procfs.read_pid(pid, "status"))
+    if status.rss_bytes is None and status.threads > 1:
+        status = _live_thread_status(procfs, pid, status)
     adj = int(procfs.read_pid(pid, "oom_score_adj"))
     score = int(procfs.read_pid(pid, "oom_score")) if with_score else None
     cmdline = parse_cmdline(procfs.read_pid_bytes(pid, "cmdline")) if with_cmdline else ()
@@ -219,16 +235,43 @@ def read_process(
     )
 
 
+def _live_thread_status(procfs: ProcFS, pid: int, leader: StatusFields) -> StatusFields:
+    """A thread-group leader that exited while other threads run has no mm of its own; the kernel's
+    find_lock_task_mm() then uses the first thread that still has one, and so do we."""
+    try:
+        tids = sorted(int(t) for t in os.listdir(procfs.pid_path(pid, "task")) if t.isdigit())
+    except OSError:
+        return leader
+    for tid in tids:
+        try:
+            thread = parse_status(procfs.read_pid(pid, f"task/{tid}/status"))
+        except ProcessGone:
+            continue
+        if thread.rss_bytes is not None:
+            return thread
+    return leader
+
+
 def sample_processes(
-    procfs: ProcFS, pids: Iterable[int] | None = None, *, with_cmdline: bool = True, with_score: bool = True
+    procfs: ProcFS,
+    pids: Iterable[int] | None = None,
+    *,
+    with_cmdline: bool = True,
+    with_score: bool = True,
+    unreadable: list[int] | None = None,
 ) -> list[ProcessInfo]:
-    """Every process alive during the scan, in /proc order; processes that exit meanwhile are left out."""
+    """Every process alive during the scan, in /proc order. Processes that exit meanwhile are left out; those
+    whose files cannot be read (``hidepid=1``, odd kernels) are left out too and their pids appended to
+    ``unreadable`` when given, so callers can say so."""
     result: list[ProcessInfo] = []
     for pid in procfs.pids() if pids is None else pids:
         try:
             result.append(read_process(procfs, pid, with_cmdline=with_cmdline, with_score=with_score))
         except ProcessGone:
             continue
+        except CollectError:
+            if unreadable is not None:
+                unreadable.append(pid)
     return result
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from hostward.collect.procs import PAGE_SIZE, parse_stat
 from hostward.errors import CollectError, ProcessGone, UsageError
+from hostward.oom.cgroup import memory_cgroup_of
+from hostward.oom.policy import self_has_cap_sys_resource
 from hostward.oom.sanitize import safe_text
 from hostward.oom.score import (
     OOM_DISABLE,
@@ -36,6 +38,7 @@ class Explanation:
     last_choice_adj: int | None  # largest oom_score_adj that ranks the target below every other killable task
     other_eras: dict[Era, int]  # what /proc/PID/oom_score would read under older formulas
     heuristic_points: int | None  # the pre-2.6.36 badness() from today's numbers (approximate)
+    notes: tuple[str, ...] = ()  # sysctls and memory cgroup context that change who is killed
 
 
 def explain(pid: int, procfs: ProcFS | None = None) -> Explanation:
@@ -64,7 +67,38 @@ def explain(pid: int, procfs: ProcFS | None = None) -> Explanation:
     )
     for era in (Era.NORMALIZED, Era.PAGES_ROOT_ADJ, Era.PAGES_ROOT_3PCT, Era.PAGES, Era.SIGNED):
         eras[era] = badness(task, snapshot.totals.totalpages, era).proc_score
-    return Explanation(snapshot, target, lowest, last_adj, eras, _heuristic(procfs, target))
+    notes = _context_notes(procfs, target)
+    return Explanation(snapshot, target, lowest, last_adj, eras, _heuristic(procfs, target), notes)
+
+
+def _context_notes(procfs: ProcFS, target: RankedProcess) -> tuple[str, ...]:
+    """What makes the kernel deviate from "highest badness host-wide": sysctls and a memory cgroup limit."""
+    notes: list[str] = []
+    if (procfs.read_optional("sys/vm/oom_kill_allocating_task") or "0").strip() != "0":
+        notes.append(
+            "vm.oom_kill_allocating_task=1: a global OOM kills whichever task's allocation failed, "
+            "if it is killable, before any ranking"
+        )
+    panic = (procfs.read_optional("sys/vm/panic_on_oom") or "0").strip()
+    if panic != "0":
+        notes.append(
+            f"vm.panic_on_oom={panic}: the kernel panics instead of killing "
+            + ("on every OOM" if panic == "2" else "on a system-wide OOM")
+        )
+    try:
+        cg = memory_cgroup_of(target.info.pid, procfs)
+        limit = cg.limit_bytes() if cg is not None else None
+    except (CollectError, ValueError):
+        return tuple(notes)
+    if cg is not None and limit is not None:
+        pages = max(limit // PAGE_SIZE, 1)
+        local = target.badness.base_pages + target.info.oom_score_adj * (pages // 1000)
+        notes.append(
+            f"memory cgroup {safe_text(cg.path)} has a limit of {limit / _MIB:.0f} MiB: when it is reached, "
+            f"the kernel picks among that cgroup's tasks only, with totalpages = the limit ({pages} pages), so "
+            f"oom_score_adj counts {pages // 1000} pages per unit there and this badness would be {local}"
+        )
+    return tuple(notes)
 
 
 def _heuristic(procfs: ProcFS, target: RankedProcess) -> int | None:
@@ -166,6 +200,7 @@ def render(ex: Explanation) -> list[str]:
             f"a global OOM kill now would pick pid {victim.info.pid} {safe_text(victim.info.comm)}"
             f"{same}: badness {victim.badness.points} pages, oom_score {victim.computed_score}"
         )
+    lines.extend(f"note: {n}" for n in ex.notes)
     lines.append("history (what /proc/PID/oom_score would read under older formulas for the same numbers):")
     for era, value in ex.other_eras.items():
         mark = "  <- running kernel" if era is s.era else ""
@@ -182,7 +217,7 @@ def _last_choice(ex: Explanation) -> list[str]:
     t = ex.target
     if t.eligibility is not Eligibility.KILLABLE:
         return []
-    caps = "has" if _self_has_cap_sys_resource() else "lacks"
+    caps = "has" if self_has_cap_sys_resource(ProcFS()) else "lacks"
     lines = ["to make it the last choice:"]
     if ex.lowest_other is None:
         lines.append("  it is the only killable process")
@@ -203,16 +238,6 @@ def _last_choice(ex: Explanation) -> list[str]:
         f"hostward {caps} it here"
     )
     return lines
-
-
-def _self_has_cap_sys_resource() -> bool:
-    try:
-        for line in ProcFS().read("self/status").splitlines():
-            if line.startswith("CapEff:"):
-                return bool(int(line.split()[1], 16) >> 24 & 1)
-    except CollectError:
-        pass
-    return False
 
 
 def to_json(ex: Explanation) -> dict[str, Any]:
@@ -245,5 +270,6 @@ def to_json(ex: Explanation) -> dict[str, Any]:
         else {"pid": victim.info.pid, "comm": victim.info.comm, "badness_pages": victim.badness.points},
         "other_eras": {era.name: value for era, value in ex.other_eras.items()},
         "heuristic_pre_2_6_36": ex.heuristic_points,
+        "notes": list(ex.notes),
         "sampled_at": time.time(),
     }

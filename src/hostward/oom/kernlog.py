@@ -6,7 +6,7 @@ Recognised prefixes (one line may carry several, outermost first):
 * /dev/kmsg records: ``6,1234,364970589,-;message`` (time in µs since boot); ``" KEY=value"`` continuation lines
   are dropped; ``\\xNN`` escapes are undone
 * ``journalctl -o json`` objects (``MESSAGE`` as text or a byte array, ``_SOURCE_MONOTONIC_TIMESTAMP``)
-* syslog files and ``journalctl -k`` short/short-precise/short-iso: ``Nov 27 17:00:00 host kernel: ...``,
+* syslog files and ``journalctl -k`` short/short-precise/short-iso/short-full: ``Nov 27 17:00:00 host kernel: ...``,
   ``2026-11-27T17:00:00.123456+00:00 host kernel: ...`` (lines of other programs are skipped)
 * ``journalctl -o short-monotonic``: ``[  364.970589] host kernel: ...``
 * dmesg: ``[  364.970589] ...``, ``dmesg -T`` ``[Fri Nov 27 17:00:00 2026] ...``, ``dmesg -x`` facility/level,
@@ -54,6 +54,13 @@ _SYSLOG_BSD = re.compile(
 _ISO = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
 _SYSLOG_ISO = re.compile(rf"^(?:<\d+>(?:1 )?)?({_ISO}) (\S+) ([^\s:\[]+)(?:\[\d+\])?: ?(.*)$", re.S)
 _DMESG_ISO = re.compile(rf"^({_ISO}) (.*)$", re.S)
+# RFC 5424: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD|-] MSG"
+_RFC5424 = re.compile(rf"^<\d+>1 ({_ISO}) (\S+) (\S+) \S+ \S+ (?:-|(?:\[.*?\])+) ?(.*)$", re.S)
+# journalctl -o short-full: "Fri 2026-11-27 17:00:00 UTC host kernel: ..."
+_SYSLOG_FULL = re.compile(
+    r"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+) (\S+) ([^\s:\[]+)(?:\[\d+\])?: ?(.*)$",
+    re.S,
+)
 _HOST_KERNEL = re.compile(r"^\S+ kernel(?:\[\d+\])?: ?(.*)$", re.S)
 _CALLER = re.compile(r"^\[\s*[TC]\d+\]\s?")
 _GREP = re.compile(r"^(?:[^\s:\[{]+:)?(?:\d+[:-])?(?=\S)")
@@ -102,7 +109,7 @@ def _split(line: str, number: int) -> KernelLine | None:
         elif m := _DMESG_ISO.match(line):
             wall, line = m[1], m[2]
     elif first == "<":
-        if m := _SYSLOG_BSD.match(line) or _SYSLOG_ISO.match(line):
+        if m := _RFC5424.match(line) or _SYSLOG_BSD.match(line) or _SYSLOG_ISO.match(line):
             if m[3] != "kernel":
                 return None
             wall, line = m[1], m[4]
@@ -115,7 +122,7 @@ def _split(line: str, number: int) -> KernelLine | None:
     elif first.isalpha():
         if m := _FACILITY.match(line):
             return _split(m[1], number)
-        if m := _SYSLOG_BSD.match(line):
+        if m := _SYSLOG_BSD.match(line) or _SYSLOG_FULL.match(line):
             if m[3] != "kernel":
                 return None
             wall, line = m[1], m[4]

@@ -7,6 +7,7 @@ text output; the JSON output keeps the raw values (JSON escapes control characte
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,16 +209,29 @@ def describe_trigger(event: OomEvent) -> str:
     return f"{who} asked for {what}, {gfp}{adj}"
 
 
-def when(event: OomEvent) -> str:
+def wall_clock(event: OomEvent, boot_epoch: float | None) -> str | None:
+    """Wall-clock time of an event of *this* boot from its printk stamp (approximate: suspended time is not
+    counted by the printk clock), as ISO 8601 UTC."""
+    if boot_epoch is None or event.monotonic_seconds is None:
+        return None
+    moment = dt.datetime.fromtimestamp(boot_epoch + event.monotonic_seconds, dt.UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def when(event: OomEvent, boot_epoch: float | None = None) -> str:
     parts = []
     if event.wall_time:
         parts.append(safe_text(event.wall_time))
+    elif (wall := wall_clock(event, boot_epoch)) is not None:
+        parts.append(f"{wall} (about)")
     if event.monotonic_seconds is not None:
         parts.append(f"{event.monotonic_seconds:.6f} s after boot")
     return ", ".join(parts) or "unknown (no timestamps)"
 
 
-def render_event(event: OomEvent, *, repeated: int = 1, top: int = 5) -> list[str]:
+def render_event(
+    event: OomEvent, *, repeated: int = 1, top: int = 5, boot_epoch: float | None = None
+) -> list[str]:
     """The report for one event, as lines of safe text."""
     v = verdict(event, repeated=repeated)
     title = {
@@ -228,7 +242,7 @@ def render_event(event: OomEvent, *, repeated: int = 1, top: int = 5) -> list[st
     }[event.scope]
     lines = [
         f"OOM event {event.index} ({title}) — log lines {event.first_line}-{event.last_line}",
-        f"  when       {when(event)}",
+        f"  when       {when(event, boot_epoch)}",
         f"  trigger    {describe_trigger(event)}",
         f"  constraint {safe_text(event.constraint or 'unknown')}",
     ]
@@ -244,6 +258,15 @@ def render_event(event: OomEvent, *, repeated: int = 1, top: int = 5) -> list[st
             f"  usage      {human_kb(m.usage_kb)} of limit "
             f"{human_kb(m.limit_kb) if m.limit_kb is not None else 'unlimited'} ({ver}), "
             f"failcnt {m.failcnt if m.failcnt is not None else '?'}; swap used {human_kb(m.swap_usage_kb)}"
+        )
+    if event.memcg is not None and event.memcg.stats:
+        st = event.memcg.stats
+        # v2 names (anon, file, shmem) and v1 names (rss, cache, shmem), in bytes
+        anon, cache = st.get("anon", st.get("rss")), st.get("file", st.get("cache"))
+        lines.append(
+            f"  cgroup mem anon {human_kb(anon / 1024 if anon is not None else None)}, page cache "
+            f"{human_kb(cache / 1024 if cache is not None else None)}, shmem "
+            f"{human_kb(st['shmem'] / 1024 if 'shmem' in st else None)}"
         )
     for victim in event.victims:
         extra = f", shares memory with pid {victim.shares_mm_with}" if victim.shares_mm_with else ""
@@ -294,11 +317,12 @@ def _q(value: object) -> str:
     return "?" if value is None else str(value)
 
 
-def event_json(event: OomEvent, *, repeated: int = 1) -> dict[str, Any]:
+def event_json(event: OomEvent, *, repeated: int = 1, boot_epoch: float | None = None) -> dict[str, Any]:
     """A JSON-ready dict: the parsed event plus scope, top consumers and the verdict."""
     data: dict[str, Any] = _clean(dataclasses.asdict(event))
     v = verdict(event, repeated=repeated)
     data["scope"] = event.scope
+    data["wall_time_from_boot"] = wall_clock(event, boot_epoch)
     data["top_consumers"] = [_clean(dataclasses.asdict(c)) for c in top_consumers(event)]
     data["verdict"] = {"summary": v.summary, "findings": list(v.findings), "next_steps": list(v.next_steps)}
     return data

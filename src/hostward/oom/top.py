@@ -9,10 +9,11 @@ strictly lower score is skipped. Tasks are walked in fork order (the init_task.t
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 
-from hostward.collect.procs import PAGE_SIZE, ProcessInfo, read_process, sample_processes
+from hostward.collect.procs import PAGE_SIZE, ProcessInfo, parse_cmdline, read_process, sample_processes
 from hostward.errors import CollectError, ProcessGone
 from hostward.oom.score import Badness, BadnessInput, Era, badness, era_for, parse_kernel_release
 from hostward.procfs import ProcFS
@@ -64,6 +65,7 @@ class OomSnapshot:
     era: Era
     totals: MemoryTotals
     processes: tuple[RankedProcess, ...]  # highest badness first; ineligible tasks last
+    unreadable: tuple[int, ...] = ()  # pids whose /proc files could not be read (hidepid, permissions)
 
     @property
     def victim(self) -> RankedProcess | None:
@@ -147,7 +149,8 @@ def take_snapshot(
     totals = read_totals(procfs)
     init_pid = 1 if in_initial_pid_namespace(procfs) else None
     ranked: list[RankedProcess] = []
-    for info in sample_processes(procfs, with_cmdline=with_cmdline):
+    unreadable: list[int] = []
+    for info in sample_processes(procfs, with_cmdline=with_cmdline, unreadable=unreadable):
         item: RankedProcess | None = rank(info, totals, era, global_init_pid=init_pid)
         for _ in range(recheck):
             if item is None or item.matches_kernel is not False:
@@ -160,7 +163,19 @@ def take_snapshot(
         if item is not None:
             ranked.append(item)
     ranked.sort(key=_order)
-    return OomSnapshot(release, era, totals, tuple(ranked))
+    return OomSnapshot(release, era, totals, tuple(ranked), tuple(unreadable))
+
+
+def with_cmdlines(procfs: ProcFS, rows: list[RankedProcess]) -> list[RankedProcess]:
+    """Fill in command lines for just the rows to be shown (a snapshot taken with ``with_cmdline=False``)."""
+    filled = []
+    for row in rows:
+        try:
+            args = parse_cmdline(procfs.read_pid_bytes(row.info.pid, "cmdline"))
+        except (ProcessGone, CollectError):
+            args = ()
+        filled.append(dataclasses.replace(row, info=dataclasses.replace(row.info, cmdline=args)))
+    return filled
 
 
 def _order(p: RankedProcess) -> tuple[int, int, int]:

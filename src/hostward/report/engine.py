@@ -171,7 +171,9 @@ def block(
             continue  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
         if dish:
             yield Header(prev.timestamp)
-        yield Rows(span, tuple(all_rows) if keep_all else tuple(r for r in all_rows if selected.wants(r.item)))
+        yield Rows(
+            span, tuple(all_rows) if keep_all else tuple(r for r in all_rows if selected.wants(r.item))
+        )
         prev_cs = entry_cs
         displayed.append(entry)
         prev = entry

@@ -8,6 +8,7 @@ device and interface names 9 (or last on the line with -p).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 
 from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
@@ -45,6 +46,14 @@ class Layout:
         activity = selected.activity
         self.selected = selected
         self.view = activity.view(selected.view)
+        if self.view == tuple(range(len(activity.columns))):
+            self.pick: Callable[[tuple[float, ...]], tuple[float, ...]] = tuple
+        elif len(self.view) == 1:
+            only = self.view[0]
+            self.pick = lambda v: (v[only],)
+        else:
+            getter = operator.itemgetter(*self.view)
+            self.pick = getter
         item = activity.item
         self.item_last = item is not None and pretty and item.movable
         self.has_item = item is not None
@@ -66,12 +75,11 @@ class Layout:
 
     def rows(self, label: str, rows: tuple[Row, ...]) -> str:
         start = pad(label)
-        view, values_fmt, item_fmt = self.view, self.values_fmt, self.item_fmt
+        pick, values_fmt, item_fmt = self.pick, self.values_fmt, self.item_fmt
         comma = self.decimal_point != "."
         out: list[str] = []
         for row in rows:
-            v = row.values
-            numbers = values_fmt % tuple([v[i] for i in view])
+            numbers = values_fmt % pick(row.values)
             if comma:
                 numbers = numbers.replace(".", self.decimal_point)
             if not self.has_item:
@@ -117,22 +125,28 @@ def render_file(
     """The report ``sar <flags> -f FILE`` prints for recorded data: one chunk of text per activity block."""
     first = data.entries[0].timestamp if data.entries else 0.0
     yield banner(data.host, first, fmt)
+    clock = _memo(fmt.clock)
     for part in segments(data.entries, opts, tod):
         for mark in part.leading:
             yield _special(mark, opts, fmt, tod)
         if isinstance(part, Tail):
             continue
         for selected in opts.reports:
-            yield "".join(_block_text(part, selected, opts, fmt, tod))
+            yield "".join(_block_text(part, selected, opts, fmt, tod=tod, clock=clock))
         if part.restart is not None:
             yield _special(part.restart, opts, fmt, tod)
 
 
 def _block_text(
-    segment: Segment, selected: Selected, opts: ReportOptions, fmt: ReportFormat, tod: TimeOfDayFn
+    segment: Segment,
+    selected: Selected,
+    opts: ReportOptions,
+    fmt: ReportFormat,
+    *,
+    tod: TimeOfDayFn,
+    clock: Callable[[float], str],
 ) -> Iterator[str]:
     layout = Layout(selected, fmt, opts.pretty)
-    clock = _clock_cache(fmt)
     for event in block(segment, selected, opts, tod):
         if isinstance(event, Rows):
             yield layout.rows(clock(event.span.curr.timestamp), event.rows)
@@ -146,22 +160,17 @@ def _block_text(
             yield comment_line(event, fmt)
 
 
-_CLOCKS: dict[tuple[ReportFormat, float], str] = {}
+def _memo(clock: Callable[[float], str]) -> Callable[[float], str]:
+    """A clock memoised for one report: every activity block prints the same timestamps again."""
+    cache: dict[float, str] = {}
 
-
-def _clock_cache(fmt: ReportFormat) -> Callable[[float], str]:
-    """fmt.clock memoised: every activity block prints the same timestamps again."""
-
-    def clock(timestamp: float) -> str:
-        key = (fmt, timestamp)
-        text = _CLOCKS.get(key)
+    def cached(timestamp: float) -> str:
+        text = cache.get(timestamp)
         if text is None:
-            if len(_CLOCKS) > 200_000:
-                _CLOCKS.clear()
-            text = _CLOCKS[key] = fmt.clock(timestamp)
+            text = cache[timestamp] = clock(timestamp)
         return text
 
-    return clock
+    return cached
 
 
 class LiveReport:

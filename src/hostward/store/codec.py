@@ -40,7 +40,8 @@ F_KEY = 0x01  # absolute values, not differences
 F_CARRIED = 0x02  # the previous day's last sample, copied to the top of a new day's file (not a report row)
 F_RAWFLOAT = 0x04  # floats stored as IEEE-754 bit patterns instead of hundredths
 F_MSTIME = 0x08  # the timestamp is whole milliseconds (the recorder's), not its IEEE-754 bit pattern
-_KNOWN_FLAGS = F_KEY | F_CARRIED | F_RAWFLOAT | F_MSTIME
+F_PROCS = 0x10  # a T_PROCS frame follows in the same write; a sample missing it was torn and is dropped
+_KNOWN_FLAGS = F_KEY | F_CARRIED | F_RAWFLOAT | F_MSTIME | F_PROCS
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class SampleEncoder:
         self.keyframe_every = keyframe_every
         self._shape: Shape | None = None
         self._prev: list[int] | None = None
-        self._prev_flags = 0
+        self._prev_repr = 0
         self._since_key = 0
 
     def reset(self) -> None:
@@ -170,10 +171,10 @@ class SampleEncoder:
             self._shape = shape
             self._prev = None
         prev = self._prev
-        flags = (F_RAWFLOAT if raw else 0) | (F_MSTIME if ms_time else 0)
-        if carried:
-            flags |= F_CARRIED
-        if prev is None or flags != self._prev_flags or self._since_key >= self.keyframe_every:
+        representation = (F_RAWFLOAT if raw else 0) | (F_MSTIME if ms_time else 0)
+        flags = representation | (F_CARRIED if carried else 0) | (F_PROCS if sample.top_processes else 0)
+        # A delta is only meaningful between vectors in the same representation.
+        if prev is None or representation != self._prev_repr or self._since_key >= self.keyframe_every:
             body = _zigzag_bytes(vector)
             flags |= F_KEY
             self._since_key = 1
@@ -181,7 +182,7 @@ class SampleEncoder:
             body = _zigzag_bytes([c - p for c, p in zip(vector, prev, strict=True)])
             self._since_key += 1
         self._prev = vector
-        self._prev_flags = flags
+        self._prev_repr = representation
         return shape_payload, bytes((flags,)) + body
 
 
@@ -205,8 +206,8 @@ class SampleDecoder:
         self._counts = (self._shape.int_count(self._schema), self._shape.float_count(self._schema))
         self._prev = None
 
-    def sample(self, payload: bytes | memoryview) -> tuple[SystemSample, bool]:
-        """-> (sample, carried)."""
+    def sample(self, payload: bytes | memoryview) -> tuple[SystemSample, int]:
+        """-> (sample, flags): test F_CARRIED and F_PROCS in the flags."""
         if self._shape is None:
             raise Corrupt("sample before any shape frame")
         data = bytes(payload)
@@ -231,7 +232,7 @@ class SampleDecoder:
             ints[0] = float_bits(ints[0] / 1000)  # the layout expects bits; both forms read back exactly
         else:
             _int64(ints[0])
-        return self._unflatten.build(self._shape, ints, floats), bool(flags & F_CARRIED)
+        return self._unflatten.build(self._shape, ints, floats), flags
 
 
 def current_schema() -> dict[str, tuple[str, ...]]:

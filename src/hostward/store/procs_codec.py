@@ -6,8 +6,9 @@ only when the process first appears in a frame sequence or changes (setproctitle
 figures are written as differences from the process's previous frame. Both sides restart from scratch at
 each sample keyframe, so a reader can start at any keyframe and damage never spreads past the next one.
 
-Layout: uint flags (bit 0: reset), uint count, then per process: uint pid, uint start_ticks, uint bits
-(bit 0: fixed part follows, bit 1: the numbers are deltas, bit 2: the four byte counts are in kB), [fixed part], text state, then the ``_DYNAMIC``
+Layout: uint flags (bit 0: reset), uint count, then per process: uint ref (1 + its position in the previous
+frame's list, or 0 followed by uint pid, uint start_ticks), uint bits (bit 0: fixed part follows, bit 1: the
+numbers are deltas, bit 2: the four byte counts are in kB, bit 3: the state follows), [fixed part], text state, then the ``_DYNAMIC``
 numbers as signed varints (oom_score None is stored as -1: real scores are 0..2000).
 """
 
@@ -37,7 +38,7 @@ def _fixed(p: ProcessInfo) -> Fixed:
 
 def _dynamic(p: ProcessInfo) -> list[int]:
     return [
-        p.rss_bytes,
+        p.rss_bytes,  # rss, swap, page tables, vm size: bytes, the first four (see in_kb below)
         p.swap_bytes,
         p.pgtables_bytes,
         p.vm_size_bytes,
@@ -53,13 +54,16 @@ class ProcsEncoder:
     def __init__(self) -> None:
         self._fixed: dict[Key, Fixed] = {}
         self._dynamic: dict[Key, list[int]] = {}
+        self._state: dict[Key, str] = {}
+        self._position: dict[Key, int] = {}
 
     def encode(self, processes: tuple[ProcessInfo, ...], *, reset: bool) -> bytes:
         if reset:
-            self._fixed, self._dynamic = {}, {}
+            self._fixed, self._dynamic, self._state, self._position = {}, {}, {}, {}
         out = Writer().uint(int(reset)).uint(len(processes))
         fixed_now: dict[Key, Fixed] = {}
         dynamic_now: dict[Key, list[int]] = {}
+        state_now: dict[Key, str] = {}
         for p in processes:
             key = (p.pid, p.start_ticks)
             fixed, dynamic = _fixed(p), _dynamic(p)
@@ -70,29 +74,44 @@ class ProcsEncoder:
             in_kb = all(v % 1024 == 0 for v in numbers[:4])
             if in_kb:
                 numbers = [v // 1024 for v in numbers[:4]] + numbers[4:]
-            bits = int(send_fixed) | (2 if prev is not None else 0) | (4 if in_kb else 0)
-            out.uint(p.pid).uint(p.start_ticks).uint(bits)
+            send_state = self._state.get(key) != p.state
+            bits = (
+                int(send_fixed)
+                | (2 if prev is not None else 0)
+                | (4 if in_kb else 0)
+                | (8 if send_state else 0)
+            )
+            position = self._position.get(key)
+            if position is not None:
+                out.uint(position + 1)
+            else:
+                out.uint(0).uint(p.pid).uint(p.start_ticks)
+            out.uint(bits)
             if send_fixed:
                 ppid, comm, cmdline, uid, user, kthread = fixed
                 out.uint(ppid).text(comm).uint(len(cmdline))
                 for arg in cmdline:
                     out.text(arg)
                 out.uint(uid).text(user).uint(int(kthread))
-            out.text(p.state)
+            if send_state:
+                out.text(p.state)
             for value in numbers:
                 out.sint(value)
-            fixed_now[key], dynamic_now[key] = fixed, dynamic
-        self._fixed, self._dynamic = fixed_now, dynamic_now
+            fixed_now[key], dynamic_now[key], state_now[key] = fixed, dynamic, p.state
+        self._fixed, self._dynamic, self._state = fixed_now, dynamic_now, state_now
+        self._position = {(p.pid, p.start_ticks): i for i, p in enumerate(processes)}
         return out.bytes()
 
 
 class ProcsDecoder:
     def __init__(self) -> None:
-        self._fixed: dict[Key, Fixed] = {}
-        self._dynamic: dict[Key, list[int]] = {}
+        self.reset()
 
     def reset(self) -> None:
-        self._fixed, self._dynamic = {}, {}
+        self._fixed: dict[Key, Fixed] = {}
+        self._dynamic: dict[Key, list[int]] = {}
+        self._state: dict[Key, str] = {}
+        self._order: list[Key] = []
 
     def decode(self, payload: bytes | memoryview) -> tuple[ProcessInfo, ...]:
         r = Reader(payload)
@@ -103,12 +122,19 @@ class ProcsDecoder:
             self.reset()
         fixed_now: dict[Key, Fixed] = {}
         dynamic_now: dict[Key, list[int]] = {}
+        state_now: dict[Key, str] = {}
         result: list[ProcessInfo] = []
         for _ in range(r.count(1 << 16)):
-            pid, start = r.uint(), r.uint()
+            ref = r.uint()
+            if ref == 0:
+                pid, start = r.uint(), r.uint()
+            elif ref <= len(self._order):
+                pid, start = self._order[ref - 1]
+            else:
+                raise Corrupt(f"process reference {ref} beyond the previous frame's {len(self._order)}")
             key = (pid, start)
             bits = r.uint()
-            if bits & ~7:
+            if bits & ~15:
                 raise Corrupt("bad process entry bits")
             if bits & 1:
                 ppid, comm = r.uint(), r.text()
@@ -118,7 +144,12 @@ class ProcsDecoder:
                 fixed = self._fixed[key]
             else:
                 raise Corrupt(f"process {pid} refers to details never written")
-            state = r.text()
+            if bits & 8:
+                state = r.text()
+            elif key in self._state:
+                state = self._state[key]
+            else:
+                raise Corrupt(f"process {pid} refers to a state never written")
             numbers = [r.sint() for _ in _DYNAMIC]
             if bits & 4:
                 numbers = [v * 1024 for v in numbers[:4]] + numbers[4:]
@@ -127,7 +158,7 @@ class ProcsDecoder:
                 if prev is None:
                     raise Corrupt(f"process {pid} is a delta without a base")
                 numbers = [p + d for p, d in zip(prev, numbers, strict=True)]
-            fixed_now[key], dynamic_now[key] = fixed, numbers
+            fixed_now[key], dynamic_now[key], state_now[key] = fixed, numbers, state
             rss, swap, pgtables, vm_size, adj, score, has_mm, cap_admin, cap_resource = numbers
             ppid, comm, cmdline, uid, user, kthread = fixed
             result.append(
@@ -153,5 +184,6 @@ class ProcsDecoder:
                 )
             )
         r.done()
-        self._fixed, self._dynamic = fixed_now, dynamic_now
+        self._fixed, self._dynamic, self._state = fixed_now, dynamic_now, state_now
+        self._order = [(p.pid, p.start_ticks) for p in result]
         return tuple(result)

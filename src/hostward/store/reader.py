@@ -23,6 +23,8 @@ from hostward.errors import StoreError
 from hostward.store import framing as fr
 from hostward.store.codec import (
     FileHeader,
+    F_CARRIED,
+    F_PROCS,
     SampleDecoder,
     decode_header,
     decode_restart,
@@ -121,6 +123,8 @@ def scan(data: bytes, name: str) -> ScanResult:
     decoder = SampleDecoder(header.schema)
     procs = ProcsDecoder()
     last_sample: str | None = None  # where the sample a T_PROCS frame belongs to went
+    awaiting_procs = False  # that sample announced a T_PROCS frame (written in the same write)
+    sample_start = offset
     entries: list[Entry] = []
     previous: SystemSample | None = None
     truncated: str | None = None
@@ -128,8 +132,13 @@ def scan(data: bytes, name: str) -> ScanResult:
     while offset < size:
         try:
             ftype, payload, offset_next = fr.next_frame(data, offset)
+            if awaiting_procs and ftype != fr.T_PROCS:
+                raise fr.Corrupt("a sample's process frame is missing")
             if ftype == fr.T_SAMPLE:
-                sample, carried = decoder.sample(payload)
+                sample_start = offset
+                sample, flags = decoder.sample(payload)
+                carried = bool(flags & F_CARRIED)
+                awaiting_procs = bool(flags & F_PROCS)
                 last_sample = None
                 if not carried:
                     entries.append(sample)
@@ -146,6 +155,7 @@ def scan(data: bytes, name: str) -> ScanResult:
                 else:
                     raise fr.Corrupt("process frame without its sample")
                 last_sample = None
+                awaiting_procs = False
             elif ftype == fr.T_SHAPE:
                 decoder.shape(payload)
                 last_sample = None
@@ -173,6 +183,15 @@ def scan(data: bytes, name: str) -> ScanResult:
                 break
             raise StoreError(f"{name}: corrupt data at offset {offset}: {exc}") from exc
         offset = offset_next
+    if awaiting_procs:
+        # The write of the last sample was cut between its two frames: it is the sample in flight, dropped
+        # whole (the writer cuts the file back to ``valid_size`` before appending).
+        truncated = f"incomplete last sample at offset {sample_start} ({size - sample_start} bytes)"
+        offset = sample_start
+        if last_sample == "entry":
+            entries.pop()
+        else:
+            previous = None
     return ScanResult(header, tuple(entries), previous, offset, truncated)
 
 

@@ -1,0 +1,74 @@
+"""``hostward import``: bring sysstat history (sa files, sar text, sadf -d CSV) into hostward's store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hostward.config import load_config
+from hostward.errors import UsageError
+from hostward.store.sysstat import import_files
+
+HELP = """\
+usage: hostward import [--data-dir DIR] [--day-first | --month-first] FILE...
+
+Import sysstat history so that 'hostward sar' and 'hostward plot' report it:
+
+  sa files (saDD, saYYYYMMDD, .xz)   binary data of sysstat 12.x read natively (older formats converted
+                                     with sysstat's 'sadf -c'); stored as ordinary samples, so every
+                                     report is computed exactly as sar computes it
+  sar text ('sar -A > file')         any locale: 24 h or AM/PM clock, MM/DD/YY or 4-digit years,
+                                     decimal commas, translated "Average:", S_TIME_FORMAT=ISO
+  sadf -d CSV ('sadf -d saDD -- -A') UTC, local (-t) or epoch (-U) timestamps
+
+Text reports carry computed values, not counters: they are kept as rows in DIR/imported/ and shown by
+'hostward sar --imported' and 'hostward plot'. Reports and columns hostward does not define are kept and
+listed. Every file is parsed before anything is stored; re-importing a file adds nothing.
+
+options:
+  --data-dir DIR    data directory (default: [record] data_dir)
+  --day-first       banner dates like 05/11/2026 are day/month (default: guess from the language)
+  --month-first     ... month/day (sar in C and en_US)
+
+exit status: 0 on success, 1 on an unreadable or malformed file (nothing stored), 2 on bad usage.
+"""
+
+
+def run(argv: list[str]) -> int:
+    files: list[Path] = []
+    data_dir: Path | None = None
+    day_first: bool | None = None
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in ("-h", "--help"):
+            sys.stdout.write(HELP)
+            return 0
+        if word == "--data-dir" or word.startswith("--data-dir="):
+            if "=" in word:
+                data_dir = Path(word.split("=", 1)[1])
+            elif i + 1 < len(argv):
+                data_dir = Path(argv[i + 1])
+                i += 1
+            else:
+                raise UsageError("option --data-dir needs a value")
+        elif word == "--day-first":
+            day_first = True
+        elif word == "--month-first":
+            day_first = False
+        elif word.startswith("-") and word != "-":
+            raise UsageError(f"unknown option {word} (try --help)")
+        else:
+            files.append(Path(word))
+        i += 1
+    if not files:
+        raise UsageError("no file to import (try --help)")
+    target = data_dir or load_config().record.data_dir
+    for done in import_files(files, target, day_first=day_first):
+        days = ", ".join(d.isoformat() for d in done.days) or "no day"
+        sys.stdout.write(
+            f"{done.path}: {done.kind} ({done.detail}): {done.added} new, {done.already} already stored; {days}\n"
+        )
+        for note in done.skipped:
+            sys.stdout.write(f"  kept aside: {note}\n")
+    return 0

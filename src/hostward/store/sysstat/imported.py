@@ -1,0 +1,196 @@
+"""Imported report rows: what ``sar -A`` text and ``sadf -d`` CSV carry (computed values, not counters).
+
+Text reports cannot become raw samples, so they are kept as rows, beside the day files:
+``<data_dir>/imported/imYYYYMMDD.jsonl`` (local day of the row). The first line of a file names the host;
+every other line is one :class:`ImportedRow` or one restart. Rows are keyed by (timestamp, activity, item,
+average): re-importing the same text adds nothing. Files are replaced atomically (temporary file + rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from hostward.collect.host import HostInfo
+from hostward.errors import StoreError
+
+IMPORTED_DIR = "imported"
+PREFIX = "im"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRow:
+    """One row of a text report. ``activity`` is a hostward activity name ("cpu", "net_dev") or, for a
+    report hostward does not define, ``"sar:"`` followed by its column headers. ``values`` holds every column
+    of the source, by column name (an activity column's ``name``; the header text for unknown columns)."""
+
+    timestamp: float  # the row's time (end of its interval), seconds since the epoch
+    interval_seconds: float | None  # length of the interval the row covers, when the source says
+    activity: str
+    item: str | None
+    values: tuple[tuple[str, float], ...]
+    average: bool = False  # an "Average:" row; its timestamp is the last row's of the same block
+
+    def value_map(self) -> Mapping[str, float]:
+        return dict(self.values)
+
+    @property
+    def key(self) -> tuple[float, str, str | None, bool]:
+        return (self.timestamp, self.activity, self.item, self.average)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedDay:
+    host: HostInfo
+    rows: tuple[ImportedRow, ...]
+    restarts: tuple[float, ...] = ()  # LINUX RESTART times
+
+    def activities(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.activity for r in self.rows))
+
+
+def imported_dir(data_dir: Path) -> Path:
+    return data_dir / IMPORTED_DIR
+
+
+def imported_path(data_dir: Path, day: dt.date) -> Path:
+    return imported_dir(data_dir) / f"{PREFIX}{day:%Y%m%d}.jsonl"
+
+
+def _host_json(host: HostInfo) -> str:
+    return json.dumps(
+        {"host": [host.sysname, host.release, host.nodename, host.machine, host.cpu_count]},
+        separators=(",", ":"),
+    )
+
+
+def _row_json(row: ImportedRow) -> str:
+    return json.dumps(
+        {
+            "t": row.timestamp,
+            "i": row.interval_seconds,
+            "a": row.activity,
+            "n": row.item,
+            "v": [list(p) for p in row.values],
+            **({"avg": True} if row.average else {}),
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def read_imported_file(path: Path) -> ImportedDay:
+    """One imported day. StoreError naming the file and line when it is damaged."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise StoreError(f"{path}: no such imported file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from exc
+    rows: list[ImportedRow] = []
+    restarts: list[float] = []
+    host: HostInfo | None = None
+    for number, line in enumerate(lines, 1):
+        try:
+            obj = json.loads(line)
+            if "host" in obj:
+                s, r, n, m, c = obj["host"]
+                host = HostInfo(str(s), str(r), str(n), str(m), int(c))
+            elif "restart" in obj:
+                restarts.append(float(obj["restart"]))
+            else:
+                rows.append(
+                    ImportedRow(
+                        float(obj["t"]),
+                        None if obj["i"] is None else float(obj["i"]),
+                        str(obj["a"]),
+                        None if obj["n"] is None else str(obj["n"]),
+                        tuple((str(k), float(v)) for k, v in obj["v"]),
+                        bool(obj.get("avg", False)),
+                    )
+                )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{path}: line {number}: damaged imported row ({exc})") from exc
+    if host is None:
+        raise StoreError(f"{path}: line 1: no host line")
+    return ImportedDay(host, tuple(rows), tuple(restarts))
+
+
+def read_imported(data_dir: Path, since: dt.date, until: dt.date | None = None) -> ImportedDay | None:
+    """Imported rows of the days ``since``..``until`` (one day by default), or None when there are none."""
+    last = until or since
+    host: HostInfo | None = None
+    rows: list[ImportedRow] = []
+    restarts: list[float] = []
+    day = since
+    while day <= last:
+        path = imported_path(data_dir, day)
+        if path.exists():
+            part = read_imported_file(path)
+            host = host or part.host
+            rows += part.rows
+            restarts += part.restarts
+        day += dt.timedelta(days=1)
+    if host is None:
+        return None
+    return ImportedDay(host, tuple(rows), tuple(restarts))
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    added: int
+    skipped: int
+    days: tuple[dt.date, ...]
+
+
+def store_imported(
+    data_dir: Path, host: HostInfo, rows: Iterable[ImportedRow], restarts: Iterable[float] = ()
+) -> StoreResult:
+    """Merge rows into the day files, skipping those already stored (same key)."""
+    by_day: dict[dt.date, tuple[list[ImportedRow], list[float]]] = {}
+    for row in rows:
+        by_day.setdefault(dt.datetime.fromtimestamp(row.timestamp).date(), ([], []))[0].append(row)
+    for stamp in restarts:
+        by_day.setdefault(dt.datetime.fromtimestamp(stamp).date(), ([], []))[1].append(stamp)
+    added = skipped = 0
+    for day, (new_rows, new_restarts) in sorted(by_day.items()):
+        path = imported_path(data_dir, day)
+        old = read_imported_file(path) if path.exists() else ImportedDay(host, ())
+        if old.rows and old.host.nodename != host.nodename:
+            raise StoreError(
+                f"{path} holds rows of host {old.host.nodename!r}; refusing to mix in {host.nodename!r}"
+            )
+        have = {r.key for r in old.rows}
+        fresh: list[ImportedRow] = []
+        for row in new_rows:
+            if row.key in have:
+                skipped += 1
+            else:
+                have.add(row.key)
+                fresh.append(row)
+        all_restarts = sorted(set(old.restarts) | set(new_restarts))
+        if not fresh and len(all_restarts) == len(old.restarts):
+            continue
+        added += len(fresh)
+        merged = sorted([*old.rows, *fresh], key=lambda r: (r.timestamp, r.average))
+        _write_atomic(path, [_host_json(old.host if old.rows else host)]
+                      + [json.dumps({"restart": t}) for t in all_restarts] + [_row_json(r) for r in merged])  # fmt: skip
+    return StoreResult(added, skipped, tuple(sorted(by_day)))
+
+
+def _write_atomic(path: Path, lines: list[str]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

@@ -1,0 +1,109 @@
+"""Import of sysstat history into the store: detects what a file is, parses every file completely, then
+writes. A file that cannot be read raises ParseError/StoreError naming it (and the line or offset) before
+anything of the batch is written, so an import either stores everything or nothing new.
+
+* sa binary files -> raw samples in the ordinary day files (``hwYYYYMMDD``): ``hostward sar`` is exact;
+* ``sar`` text and ``sadf -d`` CSV -> imported rows (``imported/imYYYYMMDD.jsonl``), rendered by render.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import lzma
+from dataclasses import dataclass
+from pathlib import Path
+
+from hostward.collect.sample import SystemSample
+from hostward.errors import ParseError, StoreError
+from hostward.store.sysstat.day_merge import merge_entries
+from hostward.store.sysstat.imported import store_imported
+from hostward.store.sysstat.sa_format import looks_like_sa
+from hostward.store.sysstat.sa_import import SaContent, SadfRunner, read_sa_bytes, run_sadf
+from hostward.store.sysstat.sadf_csv import looks_like_sadf, parse_sadf_csv
+from hostward.store.sysstat.sar_text import ParsedReport, parse_sar_text
+
+MAX_TEXT_BYTES = 1 << 31
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """What one input file brought."""
+
+    path: Path
+    kind: str  # "sa", "sar-text", "sadf-csv"
+    added: int  # samples (sa) or rows (text) newly stored
+    already: int  # samples or rows that were stored before (idempotent re-import)
+    days: tuple[dt.date, ...]
+    skipped: tuple[str, ...]  # activities / reports / columns kept aside or not stored, with why
+    detail: str  # e.g. "sysstat 12.6.1, 5 records" or "1234 rows"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
+    if data.startswith(b"\xfd7zXZ\x00"):  # sysstat's COMPRESSAFTER leaves saDD.xz files
+        try:
+            data = lzma.decompress(data)
+        except lzma.LZMAError as exc:
+            raise StoreError(f"{path}: corrupt xz compression ({exc})") from exc
+    return data
+
+
+def _decode_text(data: bytes, path: Path) -> str:
+    if len(data) > MAX_TEXT_BYTES:
+        raise ParseError(f"{path}: too large for a text report ({len(data)} bytes)")
+    nul = data.find(b"\0", 0, 4096)
+    if nul >= 0:
+        raise ParseError(f"{path}: binary data that is not a sysstat file (NUL byte at offset {nul})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # sar of a legacy 8-bit locale
+
+
+Parsed = tuple[Path, str, SaContent | ParsedReport]
+
+
+def parse_input(path: Path, *, sadf: SadfRunner | None = run_sadf, day_first: bool | None = None) -> Parsed:
+    """Read and fully parse one input file (no store access)."""
+    data = _read(path)
+    if looks_like_sa(data):
+        return path, "sa", read_sa_bytes(data, str(path), sadf=sadf, path=path)
+    text = _decode_text(data, path)
+    if looks_like_sadf(text):
+        return path, "sadf-csv", parse_sadf_csv(text, str(path))
+    return path, "sar-text", parse_sar_text(text, str(path), day_first=day_first)
+
+
+def import_files(
+    paths: list[Path], data_dir: Path, *, sadf: SadfRunner | None = run_sadf, day_first: bool | None = None
+) -> list[FileImport]:
+    """Parse every file, then store them in order. Raises before writing when any file is bad."""
+    parsed = [parse_input(p, sadf=sadf, day_first=day_first) for p in paths]
+    return [store_parsed(item, data_dir) for item in parsed]
+
+
+def store_parsed(item: Parsed, data_dir: Path) -> FileImport:
+    path, kind, content = item
+    if isinstance(content, SaContent):
+        samples = sum(isinstance(e, SystemSample) for e in content.entries)
+        result = merge_entries(data_dir, content.host, content.entries)
+        skipped = tuple(content.skipped) + tuple(
+            f"{m} (not in the file; reads as zero)" for m in content.missing
+        )
+        how = " via sadf -c" if content.converted else ""
+        return FileImport(path, kind, result.added, result.skipped, result.days, skipped,
+                          f"sysstat {content.version}{how}, {samples} samples")  # fmt: skip
+    stored = store_imported(data_dir, content.host, content.rows, content.restarts)
+    skipped = tuple(
+        f"{name} ({count} rows kept, no hostward report)" for name, count in content.unknown.items()
+    )
+    skipped += tuple(f"{act}: columns {', '.join(cols)} kept" for act, cols in content.unknown_columns.items()
+                     if not act.startswith("sar:"))  # fmt: skip
+    if content.comments:
+        skipped += (f"{content.comments} comments not imported",)
+    return FileImport(
+        path, kind, stored.added, stored.skipped, stored.days, skipped, f"{len(content.rows)} rows"
+    )

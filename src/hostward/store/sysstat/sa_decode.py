@@ -1,0 +1,394 @@
+"""sysstat 12.x statistics structures -> hostward's raw ``SystemSample`` (plus restart and comment marks).
+
+sadc stores raw cumulative counters, like hostward, so the mapping is one to one and ``hostward sar`` on the
+imported data computes exactly what sar computes from the file. Structure layouts are rd_stats.h of sysstat
+12.6.1 on a 64-bit writer (each ``unsigned long`` is ``aligned(8)``, so 32-bit writers give the same offsets);
+an activity whose magic or field counts differ is listed in ``ImportReport.skipped``, never decoded blindly.
+
+Two things are not in the file and are supplied by the importing host, as sar itself does when reporting:
+disk names (sar resolves major:minor through /sys or /proc/partitions when printing) and whether a disk is a
+physical whole device (sadc only stores the sums of those in A_IO; see ``_disks``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hostward.collect.cpu import CpuStat, CpuTimes
+from hostward.collect.disk import DiskStats
+from hostward.collect.host import HostInfo
+from hostward.collect.load import LoadAvg
+from hostward.collect.memory import MemInfo, VmStat
+from hostward.collect.net import NetDev
+from hostward.collect.pressure import Pressure, PressureLine, PressureSet
+from hostward.collect.sample import SystemSample
+from hostward.store.model import CommentMark, Entry, RestartMark
+from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
+
+log = logging.getLogger(__name__)
+
+# sa.h activity ids, for reporting what an import leaves out.
+ACTIVITY_NAMES = {
+    1: "A_CPU", 2: "A_PCSW", 3: "A_IRQ", 4: "A_SWAP", 5: "A_PAGE", 6: "A_IO", 7: "A_MEMORY", 8: "A_KTABLES",
+    9: "A_QUEUE", 10: "A_SERIAL", 11: "A_DISK", 12: "A_NET_DEV", 13: "A_NET_EDEV", 14: "A_NET_NFS",
+    15: "A_NET_NFSD", 16: "A_NET_SOCK", 17: "A_NET_IP", 18: "A_NET_EIP", 19: "A_NET_ICMP", 20: "A_NET_EICMP",
+    21: "A_NET_TCP", 22: "A_NET_ETCP", 23: "A_NET_UDP", 24: "A_NET_SOCK6", 25: "A_NET_IP6", 26: "A_NET_EIP6",
+    27: "A_NET_ICMP6", 28: "A_NET_EICMP6", 29: "A_NET_UDP6", 30: "A_PWR_CPU", 31: "A_PWR_FAN",
+    32: "A_PWR_TEMP", 33: "A_PWR_IN", 34: "A_HUGE", 35: "A_PWR_FREQ", 36: "A_PWR_USB", 37: "A_FS",
+    38: "A_NET_FC", 39: "A_NET_SOFT", 40: "A_PSI_CPU", 41: "A_PSI_IO", 42: "A_PSI_MEM",
+}  # fmt: skip
+
+# id -> (magic, types_nr, struct format of one item) for the activities hostward stores (activity.c, rd_stats.h).
+LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
+    1: (0x8B, (10, 0, 0), "10Q"),  # stats_cpu
+    2: (0x8B, (1, 1, 0), "QQ"),  # stats_pcsw: context_switch, processes
+    4: (0x8A, (0, 2, 0), "QQ"),  # stats_swap
+    5: (0x8A, (0, 8, 0), "8Q"),  # stats_paging
+    6: (0x8B, (7, 0, 0), "7Q"),  # stats_io
+    7: (0x8B, (17, 0, 0), "17Q"),  # stats_memory
+    9: (0x8C, (3, 0, 3), "3Q3I4x"),  # stats_queue
+    11: (0x8C, (3, 3, 8), "Q16x3Q8I"),  # stats_disk (wwn skipped)
+    12: (0x8D, (7, 0, 1), "7QI16sb3x"),  # stats_net_dev
+    13: (0x8C, (9, 0, 0), "9Q16s"),  # stats_net_edev
+    40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
+    41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
+    42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
+}
+C_DUPLEX_HALF = 1  # rd_stats.h
+
+DiskNamer = Callable[[int, int], str]
+DiskClassifier = Callable[[str], tuple[bool, bool]]  # name -> (whole_device, physical)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedFile:
+    host: HostInfo
+    entries: tuple[Entry, ...]
+    skipped: tuple[str, ...]  # activities in the file that hostward does not store (named, with why)
+    missing: tuple[str, ...]  # activities hostward reports that the file does not hold (read as zeros)
+
+
+def sys_disk_name(major: int, minor: int, sys_root: Path = Path("/sys")) -> str:
+    """sar's name for a disk: DEVNAME of /sys/dev/block/M:m/uevent, else ``devM-m`` (sa_common.c
+    get_devname falls back to the same string)."""
+    try:
+        for line in (sys_root / f"dev/block/{major}:{minor}/uevent").read_text().splitlines():
+            if line.startswith("DEVNAME="):
+                return line[8:]
+    except OSError:
+        pass
+    return f"dev{major}-{minor}"
+
+
+_VIRTUAL = re.compile(r"^(loop|ram|dm-|md|zram|nbd|sr|fd|rbd|drbd|dev\d)")
+_PARTITION = re.compile(r"^((sd|vd|xvd|hd)[a-z]+\d+|.+\dp\d+)$")
+
+
+def sys_classify(name: str, sys_root: Path = Path("/sys")) -> tuple[bool, bool]:
+    """(whole device, physical) as sadc's is_device() decides it, from this host's /sys when it has the
+    device, else from the name (a foreign file: loop, dm-, md, zram... are virtual; sda1, nvme0n1p1 partitions)."""
+    block = sys_root / "block" / name.replace("/", "!")
+    if block.exists():
+        return True, (block / "device").exists()
+    whole = not _PARTITION.match(name)
+    return whole, whole and not _VIRTUAL.match(name)
+
+
+def _items(stats: SaStats, fmt: str, order: str) -> list[tuple[object, ...]]:
+    item = struct.Struct(order + fmt)
+    size = stats.activity.size
+    return [item.unpack_from(stats.data, i * size) for i in range(stats.count * stats.activity.nr2)]
+
+
+def _usable(stats: SaStats) -> bool:
+    layout = LAYOUTS.get(stats.activity.id)
+    if layout is None:
+        return False
+    magic, types, fmt = layout
+    return (
+        stats.activity.magic == magic
+        and stats.activity.types_nr == types
+        and stats.activity.size >= struct.calcsize("<" + fmt)
+    )
+
+
+def decode_sa(
+    sa: SaFile,
+    *,
+    disk_name: DiskNamer = sys_disk_name,
+    classify: DiskClassifier = sys_classify,
+) -> DecodedFile:
+    """Every record of ``sa`` as hostward entries, in file order."""
+    h = sa.header
+    cpus = max(h.cpu_nr - 1, 1)
+    host = HostInfo(h.sysname or "Linux", h.release, h.nodename, h.machine, cpus)
+    skipped: dict[int, str] = {}
+    for act in sa.activities:
+        name = ACTIVITY_NAMES.get(act.id, f"activity {act.id}")
+        if act.id not in LAYOUTS:
+            skipped[act.id] = f"{name} (not recorded by hostward)"
+        elif not _usable(SaStats(act, 0, b"")):
+            skipped[act.id] = f"{name} (unknown layout: magic {act.magic:#x}, fields {act.types_nr})"
+    present = {a.id for a in sa.activities if a.id not in skipped}
+    wanted = {1: "A_CPU", 2: "A_PCSW", 4: "A_SWAP", 5: "A_PAGE", 6: "A_IO", 7: "A_MEMORY", 9: "A_QUEUE"}
+    missing = tuple(name for aid, name in wanted.items() if aid not in present)
+    entries: list[Entry] = []
+    for rec in sa.records:
+        if rec.record_type == R_RESTART:
+            restart_host = HostInfo(
+                host.sysname, host.release, host.nodename, host.machine, max(rec.cpu_nr - 1, 1)
+            )
+            entries.append(RestartMark(float(rec.ust_time), rec.uptime_cs / 100, restart_host))
+        elif rec.record_type == R_COMMENT:
+            entries.append(CommentMark(float(rec.ust_time), rec.comment))
+        else:
+            entries.append(_sample(rec, h.byte_order, skipped, disk_name, classify))
+    return DecodedFile(host, tuple(entries), tuple(skipped.values()), missing)
+
+
+def _sample(
+    rec: SaRecord, order: str, skipped: dict[int, str], disk_name: DiskNamer, classify: DiskClassifier
+) -> SystemSample:
+    by_id = {
+        s.activity.id: _items(s, LAYOUTS[s.activity.id][2], order)
+        for s in rec.stats
+        if s.activity.id not in skipped
+    }
+    cpu_items = by_id.get(1, [])
+    times = [CpuTimes(*_cpu_fields(v)) for v in cpu_items]
+    pcsw = by_id.get(2) or [(0, 0)]
+    queue = by_id.get(9) or [(0, 0, 0, 0, 0, 0)]
+    nr_running, blocked, threads, l1, l5, l15 = (int(x) for x in queue[0])  # type: ignore[call-overload]
+    cpu = CpuStat(
+        all=times[0] if times else CpuTimes(),
+        # sadc leaves an offline CPU's structure zeroed (rd_stats.c read_stat_cpu): no line in /proc/stat.
+        per_cpu=tuple(None if t == CpuTimes() else t for t in times[1:]),
+        context_switches=int(pcsw[0][0]),  # type: ignore[call-overload]
+        forks=int(pcsw[0][1]),  # type: ignore[call-overload]
+        procs_running=nr_running + 1,
+        procs_blocked=blocked,
+        boot_time=rec.ust_time - rec.uptime_cs // 100,
+        interrupts=0,
+    )
+    # sadc stores runq-sz already without itself (rd_stats.c read_loadavg: nr_running--) and load averages
+    # as hundredths; hostward's queue activity subtracts the reader again, so add it back.
+    load = LoadAvg(l1 / 100, l5 / 100, l15 / 100, nr_running + 1, threads, 0)
+    mem = by_id.get(7)
+    swap = by_id.get(4) or [(0, 0)]
+    paging = by_id.get(5) or [(0,) * 8]
+    return SystemSample(
+        timestamp=float(rec.ust_time),
+        uptime_seconds=rec.uptime_cs / 100,
+        cpu=cpu,
+        load=load,
+        memory=_memory(mem[0]) if mem else MemInfo(),
+        vmstat=_vmstat(paging[0], swap[0]),
+        disks=_disks(by_id.get(11), by_id.get(6), disk_name, classify),
+        nets=_nets(by_id.get(12, []), by_id.get(13, [])),
+        pressure=_pressure(by_id.get(40), by_id.get(41), by_id.get(42)),
+    )
+
+
+def _cpu_fields(v: tuple[object, ...]) -> tuple[int, ...]:
+    # stats_cpu: user nice sys idle iowait steal hardirq softirq guest guest_nice; CpuTimes orders them as
+    # /proc/stat does: user nice system idle iowait irq softirq steal guest guest_nice.
+    u, n, s, i, w, st, hi, si, g, gn = (int(x) for x in v)  # type: ignore[call-overload]
+    return (u, n, s, i, w, hi, si, st, g, gn)
+
+
+def _memory(v: tuple[object, ...]) -> MemInfo:
+    (frm, buf, cam, tlm, frs, tls, cas, com, act, ina, dirty, anon, slab, kst, pgt, vmu, avail) = (
+        int(x)  # type: ignore[call-overload]
+        for x in v
+    )
+    return MemInfo(
+        mem_total_kb=tlm,
+        mem_free_kb=frm,
+        mem_available_kb=avail,
+        buffers_kb=buf,
+        cached_kb=cam,
+        swap_cached_kb=cas,
+        active_kb=act,
+        inactive_kb=ina,
+        swap_total_kb=tls,
+        swap_free_kb=frs,
+        dirty_kb=dirty,
+        anon_pages_kb=anon,
+        slab_kb=slab,
+        kernel_stack_kb=kst,
+        page_tables_kb=pgt,
+        committed_as_kb=com,
+        vmalloc_used_kb=vmu,
+    )
+
+
+def _vmstat(paging: tuple[object, ...], swap: tuple[object, ...]) -> VmStat:
+    pgin, pgout, fault, majflt, pgfree, scank, scand, steal = (int(x) for x in paging)  # type: ignore[call-overload]
+    return VmStat(
+        pgpgin=pgin,
+        pgpgout=pgout,
+        pswpin=int(swap[0]),  # type: ignore[call-overload]
+        pswpout=int(swap[1]),  # type: ignore[call-overload]
+        pgfault=fault,
+        pgmajfault=majflt,
+        pgfree=pgfree,
+        pgscan_kswapd=scank,
+        pgscan_direct=scand,
+        pgsteal=steal,
+    )
+
+
+IO_TOTAL_NAME = "io-total"
+
+
+def _disks(
+    disks: list[tuple[object, ...]] | None,
+    io: list[tuple[object, ...]] | None,
+    disk_name: DiskNamer,
+    classify: DiskClassifier,
+) -> tuple[DiskStats, ...]:
+    """A_DISK items as DiskStats, arranged so that ``sar -b`` (sums over physical whole devices) gives A_IO.
+
+    stats_disk keeps only the total I/O count (nr_ios = reads + writes + discards); A_IO keeps the sums of
+    each direction over physical disks. When the physical disks' totals match A_IO (always, for a file
+    recorded with ``sadc -S DISK`` on a host we can classify), A_IO's directions are spread over those disks,
+    which keeps every per-disk total and every sum exact. Otherwise (no A_DISK: sadc's default; or disks we
+    cannot classify), A_IO is kept as one more whole device named ``io-total``.
+    """
+    io_t = tuple(int(x) for x in io[0]) if io else None  # type: ignore[call-overload]
+    out: list[DiskStats] = []
+    for nr_ios, rd, wr, dc, rdt, wrt, tot, rq, major, minor, dct, _part in disks or []:
+        name = disk_name(int(major), int(minor))  # type: ignore[call-overload]
+        whole, physical = classify(name)
+        out.append(
+            DiskStats(
+                int(major),  # type: ignore[call-overload]
+                int(minor),  # type: ignore[call-overload]
+                name,
+                read_ios=int(nr_ios),  # type: ignore[call-overload]
+                read_merges=0,
+                read_sectors=int(rd),  # type: ignore[call-overload]
+                read_ticks_ms=int(rdt),  # type: ignore[call-overload]
+                write_ios=0,
+                write_merges=0,
+                write_sectors=int(wr),  # type: ignore[call-overload]
+                write_ticks_ms=int(wrt),  # type: ignore[call-overload]
+                in_flight=0,
+                io_ticks_ms=int(tot),  # type: ignore[call-overload]
+                queue_ticks_ms=int(rq),  # type: ignore[call-overload]
+                discard_sectors=int(dc),  # type: ignore[call-overload]
+                discard_ticks_ms=int(dct),  # type: ignore[call-overload]
+                whole_device=whole,
+                physical=physical,
+            )
+        )
+    if io_t is None:
+        return tuple(out)
+    total, rio, wio, rblk, wblk, dio, dblk = io_t
+    phys = [d for d in out if d.whole_device and d.physical]
+    sums = (
+        sum(d.read_ios for d in phys),
+        sum(d.read_sectors for d in phys),
+        sum(d.write_sectors for d in phys),
+        sum(d.discard_sectors for d in phys),
+    )
+    if disks and sums == (total, rblk, wblk, dblk) and rio + wio + dio == total:
+        left = [rio, wio, dio]
+        spread: dict[int, DiskStats] = {}
+        for d in phys:
+            n = d.read_ios
+            r = min(n, left[0])
+            w = min(n - r, left[1])
+            left[0] -= r
+            left[1] -= w
+            left[2] -= n - r - w
+            spread[id(d)] = _with_ios(d, r, w, n - r - w)
+        return tuple(spread.get(id(d), d) for d in out)
+    if disks:
+        log.info("physical disks do not add up to A_IO; keeping A_IO as %r", IO_TOTAL_NAME)
+    demoted = [_with_ios(d, d.read_ios, 0, 0, physical=False) for d in out]
+    synthetic = DiskStats(
+        0, 0, IO_TOTAL_NAME, rio, 0, rblk, 0, wio, 0, wblk, 0, 0, 0, 0, discard_ios=dio, discard_sectors=dblk
+    )
+    return (*demoted, synthetic)
+
+
+def _with_ios(d: DiskStats, r: int, w: int, dc: int, *, physical: bool | None = None) -> DiskStats:
+    from dataclasses import replace
+
+    return replace(
+        d, read_ios=r, write_ios=w, discard_ios=dc, physical=d.physical if physical is None else physical
+    )
+
+
+def _nets(devs: list[tuple[object, ...]], edevs: list[tuple[object, ...]]) -> tuple[NetDev, ...]:
+    errors: dict[str, tuple[int, ...]] = {}
+    for e in edevs:
+        errors[_cname(e[9])] = tuple(int(x) for x in e[:9])  # type: ignore[call-overload]
+    out: list[NetDev] = []
+    seen: set[str] = set()
+    for rxp, txp, rxb, txb, rxc, txc, mc, speed, iface, duplex in devs:
+        name = _cname(iface)
+        seen.add(name)
+        coll, rxe, txe, rxd, txd, rxfifo, txfifo, rxfr, txcarr = errors.get(name, (0,) * 9)
+        out.append(
+            NetDev(
+                name,
+                int(rxb),
+                int(rxp),
+                rxe,
+                rxd,
+                rxfifo,
+                rxfr,
+                int(rxc),
+                int(mc),  # type: ignore[call-overload]
+                int(txb),
+                int(txp),
+                txe,
+                txd,
+                txfifo,
+                coll,
+                txcarr,
+                int(txc),  # type: ignore[call-overload]
+                speed_mbps=int(speed),
+                full_duplex=duplex != C_DUPLEX_HALF,
+            )  # type: ignore[call-overload]  # fmt: skip
+        )
+    for name, (coll, rxe, txe, rxd, txd, rxfifo, txfifo, rxfr, txcarr) in errors.items():
+        if name not in seen:  # EDEV without DEV (sadc -S ... with only EDEV): errors alone
+            out.append(
+                NetDev(name, 0, 0, rxe, rxd, rxfifo, rxfr, 0, 0, 0, 0, txe, txd, txfifo, coll, txcarr, 0)
+            )
+    return tuple(out)
+
+
+def _cname(raw: object) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _line(total: object, a10: object, a60: object, a300: object) -> PressureLine:
+    # sadc keeps avgN as hundredths of a percent (rd_stats.c read_psi_*: (unsigned long) (avg * 100)).
+    return PressureLine(int(a10) / 100, int(a60) / 100, int(a300) / 100, int(total))  # type: ignore[call-overload]
+
+
+def _pressure(
+    cpu: list[tuple[object, ...]] | None,
+    io: list[tuple[object, ...]] | None,
+    mem: list[tuple[object, ...]] | None,
+) -> PressureSet | None:
+    if not (cpu or io or mem):
+        return None
+
+    def two(v: list[tuple[object, ...]] | None) -> Pressure | None:
+        if not v:
+            return None
+        st, ft, s10, s60, s300, f10, f60, f300 = v[0]
+        return Pressure(_line(st, s10, s60, s300), _line(ft, f10, f60, f300))
+
+    c = Pressure(_line(*cpu[0]), None) if cpu else None
+    return PressureSet(cpu=c, memory=two(mem), io=two(io))

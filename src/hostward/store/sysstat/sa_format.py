@@ -1,0 +1,259 @@
+"""The container of sysstat 12.x binary data files (``saDD`` / ``saYYYYMMDD``), read natively.
+
+Layout (sa.h, sysstat 12.6.1, FORMAT_MAGIC 0x2175), all in the byte order of the machine that wrote it:
+
+* ``struct file_magic`` (76 bytes): sysstat_magic 0xd596, format_magic, version bytes, header_size,
+  upgraded, hdr_types_nr[3], 48 bytes of padding;
+* ``struct file_header`` (header_size bytes): creation time, HZ, CPU count + 1, number of activities, date,
+  uname strings, timezone; optional ``extra_desc`` structures (skipped, as sa_common.c skip_extra_struct);
+* ``sa_act_nr`` x ``struct file_activity`` (act_size bytes each): id, magic, nr, nr2, has_nr, size,
+  types_nr[3];
+* records: ``struct record_header`` (rec_size bytes: uptime_cs, ust_time, extra_next, record_type, h, m, s)
+  followed by, for R_STATS, each activity in file order (an ``__nr_t`` item count first when has_nr, then
+  count x nr2 structures of ``size`` bytes: sa_common.c read_file_stat_bunch); for R_RESTART the CPU count;
+  for R_COMMENT a 64-byte comment.
+
+This module only cuts the file into typed pieces; sa_decode.py interprets the statistics structures. Any
+inconsistency raises StoreError naming the file and the byte offset, as sar's handle_invalid_sa_file does.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from hostward.errors import StoreError
+
+SYSSTAT_MAGIC = 0xD596
+FORMAT_MAGIC = 0x2175  # sysstat >= 11.7.1 (12.x): the only layout read natively
+OLD_FORMAT_MAGICS = {0x2171: "sysstat 10.x / 11.0-11.6", 0x2173: "sysstat 11.x"}
+FILE_MAGIC_SIZE = 76
+HEADER_MIN_SIZE = 335  # offset of sa_tzname (327) + TZNAME_LEN (8)
+FILE_HEADER_TYPES = (1, 1, 12)
+RECORD_HEADER_TYPES = (2, 0, 1)
+RECORD_HEADER_SIZE = 24
+FILE_ACTIVITY_SIZE = 36
+EXTRA_DESC_SIZE = 24
+MAX_COMMENT_LEN = 64
+NR_MAX = 65536 * 4096  # sa.h: sanity limit on an item count
+MAX_EXTRA_NR, MAX_EXTRA_SIZE = 8192, 1024
+
+R_STATS, R_RESTART, R_LAST_STATS, R_COMMENT = 1, 2, 3, 4
+R_EXTRA_MIN, R_EXTRA_MAX = 5, 15
+UTSNAME_LEN = 65
+
+
+@dataclass(frozen=True, slots=True)
+class SaHeader:
+    version: str  # "12.6.1"
+    byte_order: str  # "<" or ">"
+    created: int  # sa_ust_time, seconds since the epoch
+    hz: int
+    cpu_nr: int  # sysstat's sa_cpu_nr: CPUs + 1 ("all")
+    year: int
+    month: int
+    day: int
+    sizeof_long: int
+    sysname: str
+    nodename: str
+    release: str
+    machine: str
+    tzname: str
+
+
+@dataclass(frozen=True, slots=True)
+class SaActivity:
+    """One ``struct file_activity``: what a record holds for this activity."""
+
+    id: int
+    magic: int
+    nr: int
+    nr2: int
+    has_nr: bool
+    size: int
+    types_nr: tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SaStats:
+    """The structures of one activity in one record: ``count * nr2`` structures of ``size`` bytes."""
+
+    activity: SaActivity
+    count: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SaRecord:
+    """One record. ``stats`` for R_STATS, ``cpu_nr`` for R_RESTART, ``comment`` for R_COMMENT."""
+
+    offset: int
+    record_type: int
+    uptime_cs: int
+    ust_time: int
+    hms: tuple[int, int, int]
+    stats: tuple[SaStats, ...] = ()
+    cpu_nr: int = 0
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SaFile:
+    header: SaHeader
+    activities: tuple[SaActivity, ...]
+    records: tuple[SaRecord, ...]
+
+
+def looks_like_sa(data: bytes) -> bool:
+    """True when ``data`` starts with sysstat's magic in either byte order."""
+    return len(data) >= 2 and (
+        struct.unpack_from("<H", data)[0] == SYSSTAT_MAGIC
+        or struct.unpack_from(">H", data)[0] == SYSSTAT_MAGIC
+    )
+
+
+class _Reader:
+    def __init__(self, data: bytes, name: str, order: str) -> None:
+        self.data = data
+        self.name = name
+        self.order = order
+        self.offset = 0
+
+    def take(self, size: int, what: str) -> bytes:
+        end = self.offset + size
+        if size < 0 or end > len(self.data):
+            raise StoreError(
+                f"{self.name}: truncated sysstat file at offset {self.offset}: {what} needs {size} bytes, "
+                f"{len(self.data) - self.offset} left"
+            )
+        chunk = self.data[self.offset : end]
+        self.offset = end
+        return chunk
+
+    def unpack(self, fmt: str, what: str) -> tuple[int, ...]:
+        size = struct.calcsize(self.order + fmt)
+        return struct.unpack(self.order + fmt, self.take(size, what))
+
+    def bad(self, why: str, at: int | None = None) -> StoreError:
+        return StoreError(
+            f"{self.name}: invalid sysstat file at offset {self.offset if at is None else at}: {why}"
+        )
+
+    def skip_extras(self) -> None:
+        """sa_common.c skip_extra_struct: a chain of extra_desc + unknown structures."""
+        while True:
+            at = self.offset
+            extra_nr, extra_size, extra_next, *_types = self.unpack("6I", "an extra_desc structure")
+            if extra_nr > MAX_EXTRA_NR or extra_size > MAX_EXTRA_SIZE:
+                raise self.bad(f"extra structures nr={extra_nr} size={extra_size}", at)
+            self.take(extra_nr * extra_size, "extra structures")
+            if not extra_next:
+                return
+
+
+def _cstr(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
+
+
+def parse_sa(data: bytes, name: str) -> SaFile:
+    """Cut a whole sysstat 12.x data file into header, activity list and records. StoreError on anything
+    else (another format version, a foreign byte order's garbage, a truncated record), naming the offset."""
+    if len(data) < 4:
+        raise StoreError(f"{name}: not a sysstat data file (only {len(data)} bytes)")
+    order = "<" if struct.unpack_from("<H", data)[0] == SYSSTAT_MAGIC else ">"
+    if struct.unpack_from(order + "H", data)[0] != SYSSTAT_MAGIC:
+        raise StoreError(f"{name}: not a sysstat data file (no magic 0xd596 at offset 0)")
+    r = _Reader(data, name, order)
+    magic = r.unpack("HH4BII3I", "the file magic")
+    r.take(FILE_MAGIC_SIZE - 28, "the file magic padding")
+    format_magic = magic[1]
+    version = f"{magic[2]}.{magic[3]}.{magic[4]}"
+    if format_magic != FORMAT_MAGIC:
+        known = OLD_FORMAT_MAGICS.get(format_magic)
+        what = f"an older format ({known})" if known else "an unknown format"
+        raise StoreError(
+            f"{name}: sysstat file of {what}: format magic {format_magic:#06x} at offset 2 (version {version}); "
+            f"hostward reads format {FORMAT_MAGIC:#06x} (sysstat 11.7.1 and later)"
+        )
+    header_size, hdr_types = magic[6], tuple(magic[8:11])
+    if hdr_types != FILE_HEADER_TYPES or not HEADER_MIN_SIZE <= header_size <= 8192:
+        raise r.bad(
+            f"unexpected file header layout {hdr_types} of {header_size} bytes (version {version})", 16
+        )
+    hstart = r.offset
+    raw = r.take(header_size, "the file header")
+    ust, hz, cpu_nr, act_nr, year = struct.unpack_from(order + "QQIIi", raw, 0)
+    act_types = struct.unpack_from(order + "3I", raw, 28)
+    rec_types = struct.unpack_from(order + "3I", raw, 40)
+    act_size, rec_size, extra_next = struct.unpack_from(order + "3I", raw, 52)
+    day, month, sizeof_long = struct.unpack_from(order + "BBb", raw, 64)
+    strings = [_cstr(raw[67 + i * UTSNAME_LEN : 67 + (i + 1) * UTSNAME_LEN]) for i in range(4)]
+    header = SaHeader(
+        version,
+        order,
+        ust,
+        hz,
+        cpu_nr,
+        year + 1900,
+        month + 1,
+        day,
+        sizeof_long,
+        *strings,
+        tzname=_cstr(raw[327:335]),
+    )
+    if tuple(rec_types) != RECORD_HEADER_TYPES or rec_size < RECORD_HEADER_SIZE or rec_size > 512:
+        raise r.bad(f"unexpected record header layout {tuple(rec_types)} of {rec_size} bytes", hstart + 40)
+    if act_size < FILE_ACTIVITY_SIZE or act_size > 1024 or tuple(act_types) != (0, 0, 9) or act_nr > 256:
+        raise r.bad(f"unexpected activity list: {act_nr} entries of {act_size} bytes", hstart + 20)
+    if extra_next:
+        r.skip_extras()
+    activities: list[SaActivity] = []
+    for _ in range(act_nr):
+        at = r.offset
+        fields = struct.unpack_from(order + "IIiiii3I", r.take(act_size, "the activity list"))
+        act = SaActivity(
+            fields[0], fields[1], fields[2], fields[3], bool(fields[4]), fields[5], tuple(fields[6:9])
+        )  # type: ignore[arg-type]
+        if act.size <= 0 or act.size > 1024 or act.nr2 <= 0 or act.nr < 0 or act.nr > NR_MAX:
+            raise r.bad(f"activity {act.id} has size {act.size}, nr {act.nr}, nr2 {act.nr2}", at)
+        activities.append(act)
+    records = [rec for rec in _records(r, tuple(activities), rec_size) if rec is not None]
+    return SaFile(header, tuple(activities), tuple(records))
+
+
+def _records(r: _Reader, activities: tuple[SaActivity, ...], rec_size: int) -> list[SaRecord | None]:
+    out: list[SaRecord | None] = []
+    size = len(r.data)
+    while r.offset < size:
+        at = r.offset
+        raw = r.take(rec_size, "a record header")
+        uptime_cs, ust_time, extra_next, rtype, hour, minute, second = struct.unpack_from(
+            r.order + "QQIBBBB", raw
+        )
+        if not 0 < rtype <= R_EXTRA_MAX or hour > 23 or minute > 59 or second > 60:
+            raise r.bad(f"record header with type {rtype} and time {hour:02d}:{minute:02d}:{second:02d}", at)
+        hms = (hour, minute, second)
+        if rtype in (R_STATS, R_LAST_STATS):
+            if extra_next:
+                r.skip_extras()
+            stats: list[SaStats] = []
+            for act in activities:
+                count = r.unpack("i", f"the item count of activity {act.id}")[0] if act.has_nr else act.nr
+                if count < 0 or count > NR_MAX:
+                    raise r.bad(f"item count {count} for activity {act.id}", r.offset - 4)
+                stats.append(SaStats(act, count, r.take(act.size * count * act.nr2, f"activity {act.id}")))
+            out.append(SaRecord(at, R_STATS, uptime_cs, ust_time, hms, stats=tuple(stats)))
+        elif rtype == R_RESTART:
+            cpu_nr = r.unpack("i", "the CPU count of a restart record")[0]
+            if extra_next:
+                r.skip_extras()
+            out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, cpu_nr=cpu_nr))
+        elif rtype == R_COMMENT:
+            text = _cstr(r.take(MAX_COMMENT_LEN, "a comment"))
+            if extra_next:
+                r.skip_extras()
+            out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, comment=text))
+        else:  # R_EXTRA*: only extra structures, nothing for us
+            if extra_next:
+                r.skip_extras()
+    return out

@@ -1,0 +1,125 @@
+"""Parser of ``sadf -d`` output (sysstat 12.x "database" format, sadf.c / render.c render_*).
+
+Each activity starts with a header ``# hostname;interval;timestamp;[ITEM;]col;col...``, then one line per
+sample and item: ``host;interval;timestamp;[item;]value;...``. The timestamp is ``YYYY-MM-DD HH:MM:SS UTC``
+(default), local time without "UTC" (``-t``/``-T``), or seconds since the epoch (``-U``); values use the
+locale's decimal point (sadf honours LC_NUMERIC). CPU "all" is written as -1. Restarts are
+``host;-1;timestamp;LINUX-RESTART\\t(N CPU)`` and comments ``host;-1;timestamp;COM text``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from hostward.collect.host import HostInfo
+from hostward.errors import ParseError
+from hostward.store.sysstat.imported import ImportedRow
+from hostward.store.sysstat.sar_text import ParsedReport, parse_number
+from hostward.store.sysstat.schema import ITEM_HEADERS, Schema, match_headers
+
+_STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})( UTC)?$")
+
+
+def looks_like_sadf(text: str) -> bool:
+    return text.lstrip().startswith("# hostname;interval;timestamp")
+
+
+def _timestamp(text: str) -> float:
+    if text.isdigit():
+        return float(text)  # sadf -U
+    m = _STAMP.match(text)
+    if not m:
+        raise ValueError(f"unrecognised timestamp {text!r}")
+    y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+    if m.group(7):
+        return float(calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)))
+    return dt.datetime(y, mo, d, h, mi, s).timestamp()
+
+
+def parse_sadf_csv(text: str, name: str) -> ParsedReport:
+    """Parse a whole ``sadf -d`` file; ParseError naming ``name`` and the line for anything unexpected."""
+    report: ParsedReport | None = None
+    schema: Schema | None = None
+    has_item = False
+    cpus = 0
+    merged: dict[tuple[float, str, str | None, bool], ImportedRow] = {}
+    restarts: list[float] = []
+    comments = 0
+    unknown: dict[str, int] = {}
+    unknown_columns: dict[str, tuple[str, ...]] = {}
+    host_name: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split(";")
+        if line.startswith("#"):
+            heads = [f.strip() for f in fields]
+            if heads[:3] != ["# hostname", "interval", "timestamp"] or len(heads) < 4:
+                raise ParseError(f"{name}: line {number}: not a sadf -d header")
+            has_item = heads[3] in ITEM_HEADERS
+            schema = match_headers(
+                heads[3] if has_item else None, tuple(heads[4:] if has_item else heads[3:])
+            )
+            if schema.unknown:
+                unknown_columns[schema.activity] = schema.unknown
+            continue
+        if len(fields) < 4:
+            raise ParseError(f"{name}: line {number}: {len(fields)} fields (truncated or garbled line?)")
+        host_name = host_name or fields[0]
+        try:
+            stamp = _timestamp(fields[2])
+        except ValueError as exc:
+            raise ParseError(f"{name}: line {number}: {exc}") from exc
+        if fields[3].startswith("LINUX-RESTART"):
+            restarts.append(stamp)
+            continue
+        if fields[3].startswith("COM "):
+            comments += 1
+            continue
+        if schema is None:
+            raise ParseError(
+                f"{name}: line {number}: values before any '# hostname;interval;timestamp' header"
+            )
+        values_text = fields[4:] if has_item else fields[3:]
+        if len(values_text) != len(schema.names):
+            raise ParseError(
+                f"{name}: line {number}: {len(values_text)} values under {len(schema.names)} columns "
+                f"(truncated or garbled line?)"
+            )
+        item: str | None = None
+        if has_item:
+            item = fields[3]
+            if schema.item_header == "CPU":
+                if item == "-1":
+                    item = "all"
+                elif item.isdigit():
+                    cpus = max(cpus, int(item) + 1)
+        try:
+            values = tuple((n, parse_number(t)) for n, t in zip(schema.names, values_text, strict=True))
+            interval = float(fields[1])
+        except ValueError as exc:
+            raise ParseError(f"{name}: line {number}: not a number ({exc})") from exc
+        row = ImportedRow(stamp, interval if interval > 0 else None, schema.activity, item, values)
+        old = merged.get(row.key)
+        if old is not None:
+            row = ImportedRow(
+                stamp,
+                row.interval_seconds,
+                row.activity,
+                item,
+                tuple({**dict(old.values), **dict(values)}.items()),
+            )
+        merged[row.key] = row
+        if not schema.known:
+            unknown[schema.activity] = unknown.get(schema.activity, 0) + 1
+    if host_name is None:
+        raise ParseError(f"{name}: no sadf -d data lines")
+    report = ParsedReport(HostInfo("Linux", "", host_name, "", max(cpus, 1)))
+    report.rows = sorted(merged.values(), key=lambda r: r.timestamp)
+    report.restarts = restarts
+    report.comments = comments
+    report.unknown = unknown
+    report.unknown_columns = unknown_columns
+    return report

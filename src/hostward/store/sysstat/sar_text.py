@@ -1,0 +1,233 @@
+"""Parser of sar's text reports (``sar -A`` and any subset), in every locale sysstat 12.x writes.
+
+What varies with the locale (sysstat common.c init_nls, sa_common.c set_record_timestamp_string):
+
+* the time column is ``strftime("%X")``: ``17:33:55`` (C, de_DE, S_TIME_FORMAT=ISO) or ``05:33:55 PM``
+  (en_US); the banner date is ``%x``: ``11/27/26`` (C), ``11/27/2026`` (en_US), ``27.11.2026`` (de_DE),
+  ``2026-11-27`` (ISO), ``27/11/2026`` (fr_FR, it_IT...);
+* values use the locale's decimal point (``0,95`` in de_DE);
+* ``Average:`` is translated (po/*.po: ``Durchschn.:``, ``Moyenne :``...).
+
+sar prints one block per activity, each going through the whole day again: times go back at every block,
+and within a block a time earlier than the previous one means the report crossed midnight. A header line
+carries the time of the sample before the block's first row, which gives the first row's interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from hostward.collect.host import HostInfo
+from hostward.errors import ParseError
+from hostward.report.formatting import AVERAGE_LABELS
+from hostward.store.sysstat.imported import ImportedRow
+from hostward.store.sysstat.schema import ITEM_HEADERS, Schema, match_headers
+
+_BANNER = re.compile(
+    r"^(?P<sys>\S+) (?P<rel>\S+) \((?P<node>[^)]*)\)\s+(?P<date>\S+)\s+_(?P<mach>\S+)_\s+\((?P<cpus>\d+) CPU\)\s*$"
+)
+_TIME = re.compile(r"^(\d{2}):(\d{2}):(\d{2})(?:\s?([AaPp])\.?[Mm]\.?)?(?=\s|$)")
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_LABEL = re.compile(r"^([^\d\s][^:：\t]{0,30}[:：])(?=\s)")
+# Banners of other systems' sar (Solaris/illumos, AIX, HP-UX): "SunOS host 5.11 11.4.0 sun4v    11/27/2026".
+_FOREIGN = re.compile(r"^(SunOS|AIX|HP-UX|IRIX|OSF1|UnixWare|SCO_SV|Darwin|FreeBSD)\b")
+_AVERAGES = frozenset({"Average:", *AVERAGE_LABELS.values()})
+
+
+@dataclass(slots=True)
+class ParsedReport:
+    """Everything read from one text file."""
+
+    host: HostInfo
+    rows: list[ImportedRow] = field(default_factory=list)
+    restarts: list[float] = field(default_factory=list)
+    comments: int = 0
+    unknown: dict[str, int] = field(default_factory=dict)  # unknown report -> rows kept
+    unknown_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def parse_number(token: str) -> float:
+    return float(token.replace(",", "."))
+
+
+def parse_banner_date(text: str, *, day_first: bool) -> dt.date | None:
+    """The ``%x`` date of a banner in the formats sysstat's locales produce; None when unrecognised."""
+    for pattern, order in (
+        (r"(\d{4})-(\d{1,2})-(\d{1,2})", "ymd"),
+        (r"(\d{4})/(\d{1,2})/(\d{1,2})", "ymd"),
+        (r"(\d{4})年(\d{1,2})月(\d{1,2})日", "ymd"),
+        (r"(\d{1,2})\.(\d{1,2})\.(\d{2,4})", "dmy"),
+        (r"(\d{1,2})/(\d{1,2})/(\d{2,4})", "dmy" if day_first else "mdy"),
+        (r"(\d{1,2})-(\d{1,2})-(\d{2,4})", "dmy" if day_first else "mdy"),
+    ):
+        m = re.fullmatch(pattern, text)
+        if not m:
+            continue
+        a, b, c = (int(g) for g in m.groups())
+        parts = dict(zip(order, (a, b, c), strict=True))
+        if order == "mdy" and parts["m"] > 12 >= parts["d"]:
+            parts["m"], parts["d"] = parts["d"], parts["m"]  # 27/11/2026 cannot be month-first
+        year = parts["y"] + 2000 if parts["y"] < 100 else parts["y"]
+        try:
+            return dt.date(year, parts["m"], parts["d"])
+        except ValueError:
+            return None
+    return None
+
+
+def _seconds(m: re.Match[str]) -> int:
+    hour, minute, second = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if m.group(4):  # 12-hour clock: 12:xx AM is 00:xx, 12:xx PM is 12:xx
+        hour = hour % 12 + (12 if m.group(4) in "Pp" else 0)
+    if hour > 23 or minute > 59 or second > 60:
+        raise ValueError(f"time {m.group(0)!r} out of range")
+    return hour * 3600 + minute * 60 + second
+
+
+class _Block:
+    """The report being read: its schema, day offset and the previous row's time."""
+
+    def __init__(self, schema: Schema, item_first: bool, item_last: bool, start: int) -> None:
+        self.schema = schema
+        self.item_first = item_first
+        self.item_last = item_last
+        self.days = 0
+        self.last_sod = start
+        self.prev_time: float | None = None  # the header's time: the sample before the first row
+        self.group_prev: float | None = None
+        self.last_row_time: float | None = None
+
+
+def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> ParsedReport:
+    """Parse a whole report. Raises ParseError naming ``name`` and the line for anything unexpected; nothing
+    is returned for a partly read file."""
+    lines = text.splitlines()
+    if day_first is None:
+        day_first = any(line.split(" ", 1)[0] in _AVERAGES - {"Average:"} for line in lines[:100000:50])
+    report: ParsedReport | None = None
+    date: dt.date | None = None
+    block: _Block | None = None
+    merged: dict[tuple[float, str, str | None, bool], ImportedRow] = {}
+
+    def fail(number: int, why: str) -> ParseError:
+        return ParseError(f"{name}: line {number}: {why}")
+
+    def stamp(number: int, sod: int, b: _Block | None) -> float:
+        assert date is not None  # checked by the caller: rows only after a banner
+        days = 0
+        if b is not None:
+            if sod < b.last_sod:
+                b.days += 1  # the report crossed midnight
+            b.last_sod = sod
+            days = b.days
+        moment = dt.datetime.combine(date + dt.timedelta(days=days), dt.time()) + dt.timedelta(seconds=sod)
+        return moment.timestamp()
+
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        banner = _BANNER.match(line)
+        if banner:
+            if banner["sys"] != "Linux":
+                raise fail(
+                    number, f"sar report of {banner['sys']}: only Linux sysstat reports can be imported"
+                )
+            date = parse_banner_date(banner["date"], day_first=day_first)
+            if date is None:
+                raise fail(number, f"unrecognised date {banner['date']!r} in the banner")
+            host = HostInfo(banner["sys"], banner["rel"], banner["node"], banner["mach"], int(banner["cpus"]))
+            if report is None:
+                report = ParsedReport(host)
+            elif report.host.nodename != host.nodename:
+                raise fail(number, f"report of host {host.nodename!r} after one of {report.host.nodename!r}")
+            block = None
+            continue
+        if report is None or date is None:
+            foreign = _FOREIGN.match(line)
+            if foreign:
+                raise fail(
+                    number, f"sar report of {foreign.group(1)}: only Linux sysstat reports can be imported"
+                )
+            raise fail(
+                number,
+                "not a sysstat sar report (expected a banner like 'Linux 6.1.0 (host) \\t11/27/26 ...')",
+            )
+        tm = _TIME.match(line)
+        average = False
+        if tm:
+            try:
+                sod = _seconds(tm)
+            except ValueError as exc:
+                raise fail(number, str(exc)) from exc
+            rest = line[tm.end() :]
+        else:
+            label = _LABEL.match(line)
+            if not label:
+                raise fail(number, f"unexpected line {line[:60]!r}")
+            average, sod, rest = True, -1, line[label.end() :]
+        tokens = rest.split()
+        if not tokens:
+            raise fail(number, "a time without values (truncated line?)")
+        if tokens[0] == "LINUX" and len(tokens) > 1 and tokens[1] == "RESTART":
+            report.restarts.append(stamp(number, sod, block) if sod >= 0 else 0.0)
+            block = None
+            continue
+        if tokens[0] == "COM":
+            report.comments += 1
+            continue
+        numeric = [bool(_NUMBER.match(t)) for t in tokens]
+        if not any(numeric):
+            item_first = tokens[0] in ITEM_HEADERS
+            item_last = not item_first and tokens[-1] in ITEM_HEADERS
+            item = tokens[0] if item_first else tokens[-1] if item_last else None
+            heads = tuple(tokens[1:] if item_first else tokens[:-1] if item_last else tokens)
+            schema = match_headers(item, heads)
+            if average and block is not None and block.schema == schema:
+                continue  # header repeated before the Average lines
+            block = _Block(schema, item_first, item_last, sod)
+            if sod >= 0:
+                block.prev_time = stamp(number, sod, block)
+            if schema.unknown:
+                report.unknown_columns[schema.activity] = schema.unknown
+            continue
+        if block is None:
+            raise fail(number, "values before any header line")
+        schema = block.schema
+        expected = len(schema.names) + (1 if block.item_first or block.item_last else 0)
+        if len(tokens) != expected:
+            raise fail(
+                number, f"{len(tokens)} fields under a header of {expected} (truncated or garbled line?)"
+            )
+        item: str | None = None
+        if block.item_first:
+            item, tokens = tokens[0], tokens[1:]
+        elif block.item_last:
+            item, tokens = tokens[-1], tokens[:-1]
+        try:
+            values = tuple((n, parse_number(t)) for n, t in zip(schema.names, tokens, strict=True))
+        except ValueError as exc:
+            raise fail(number, f"not a number: {exc}") from exc
+        if average:
+            if block.last_row_time is None:
+                raise fail(number, "an average before any row")
+            timestamp, interval = block.last_row_time, None
+        else:
+            timestamp = stamp(number, sod, block)
+            if timestamp != block.last_row_time:  # a new sample (the other items of one share its time)
+                block.group_prev = block.last_row_time if block.last_row_time is not None else block.prev_time
+                block.last_row_time = timestamp
+            interval = timestamp - block.group_prev if block.group_prev is not None else None
+        row = ImportedRow(timestamp, interval, schema.activity, item, values, average)
+        old = merged.get(row.key)
+        if old is not None:  # the same row under two views (-u and -u ALL): one row with every column
+            row = ImportedRow(old.timestamp, old.interval_seconds, old.activity, old.item,
+                              tuple({**dict(old.values), **dict(values)}.items()), average)  # fmt: skip
+        merged[row.key] = row
+        if not schema.known:
+            report.unknown[schema.activity] = report.unknown.get(schema.activity, 0) + 1
+    if report is None:
+        raise ParseError(f"{name}: empty file (no sar banner)")
+    report.rows = sorted(merged.values(), key=lambda r: (r.timestamp, r.average))
+    return report

@@ -1,0 +1,108 @@
+"""Real sysstat data made during the test run: ``sadc -S DISK 1 5`` in a temp dir, and sar/sadf output of it
+in the locales sysstat writes (LANG=C, en_US, de_DE, S_TIME_FORMAT=ISO)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hostward.report.formatting import ReportFormat
+from tests.conftest import require_binary
+
+SRC = Path(__file__).resolve().parents[3] / "src"
+
+
+@dataclass(frozen=True)
+class Locale:
+    name: str
+    env: dict[str, str]
+    fmt: ReportFormat  # what hostward's from_environment() gives in that locale
+
+
+LOCALES = {
+    "C": Locale("C", {"LANG": "C"}, ReportFormat()),
+    "en_US": Locale(
+        "en_US", {"LANG": "en_US.UTF-8"}, ReportFormat(time_fmt="%I:%M:%S %p", date_fmt="%m/%d/%Y")
+    ),
+    "de_DE": Locale(
+        "de_DE",
+        {"LANG": "de_DE.UTF-8"},
+        ReportFormat(time_fmt="%H:%M:%S", date_fmt="%d.%m.%Y", decimal_point=",", average_label="Durchschn.:"),
+    ),
+    "ISO": Locale(
+        "ISO", {"LANG": "en_US.UTF-8", "S_TIME_FORMAT": "ISO"}, ReportFormat(time_fmt="%H:%M:%S", date_fmt="%Y-%m-%d")
+    ),
+}
+
+# Every report hostward defines, with sar's flags.
+FLAG_SETS: tuple[tuple[str, ...], ...] = (
+    ("-u",), ("-u", "ALL"), ("-P", "ALL"), ("-w",), ("-W",), ("-B",), ("-b",), ("-r",), ("-r", "ALL"), ("-S",),
+    ("-q",), ("-d",), ("-n", "DEV"), ("-n", "EDEV"),
+)  # fmt: skip
+
+
+def locale_env(loc: Locale) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k not in ("LANGUAGE", "S_TIME_FORMAT")}
+    env.update(loc.env)
+    env["TZ"] = "UTC"
+    env["PYTHONPATH"] = str(SRC)
+    return env
+
+
+def available(loc: Locale) -> bool:
+    lang = loc.env["LANG"]
+    if lang == "C":
+        return True
+    names = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=False).stdout.split()
+    return lang.replace("UTF-8", "utf8") in names
+
+
+def run_sar(sar: str, flags: tuple[str, ...], sa: Path, loc: Locale) -> str:
+    return subprocess.run(
+        [sar, *flags, "-f", str(sa)], capture_output=True, text=True, check=True, env=locale_env(loc)
+    ).stdout
+
+
+_HOSTWARD_SAR_LOOP = """
+import sys
+from hostward.cli.sar import run
+for flags in sys.argv[2:]:
+    run(flags.split() + ["-f", sys.argv[1]])
+    sys.stdout.write("\\x00")
+    sys.stdout.flush()
+"""
+
+
+def run_hostward_sar(flag_sets: tuple[tuple[str, ...], ...], day_file: Path, loc: Locale) -> list[str]:
+    """``hostward sar FLAGS -f FILE`` for each flag set, in one interpreter in the locale's environment."""
+    out = subprocess.run(
+        [sys.executable, "-c", _HOSTWARD_SAR_LOOP, str(day_file), *(" ".join(f) for f in flag_sets)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=locale_env(loc),
+    ).stdout
+    return out.split("\x00")[: len(flag_sets)]
+
+
+@dataclass(frozen=True)
+class SysstatRun:
+    sa: Path
+    sar: str
+    sadf: str
+    workdir: Path
+
+
+@pytest.fixture(scope="session")
+def sysstat_run(tmp_path_factory: pytest.TempPathFactory) -> SysstatRun:
+    found = require_binary("sadc", "sar", "sadf")
+    work = tmp_path_factory.mktemp("sysstat")
+    sa = work / "sa-test"
+    # -S DISK adds block devices (not recorded by default); 5 samples 1 s apart.
+    subprocess.run([found["sadc"], "-S", "DISK", "1", "5", str(sa)], check=True, env={**os.environ, "TZ": "UTC"})
+    return SysstatRun(sa, found["sar"], found["sadf"], work)
