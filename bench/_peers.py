@@ -17,6 +17,7 @@ SADC = shutil.which("sadc") or "/usr/lib/sysstat/sadc"
 class Run:
     name: str
     cpu_seconds: float  # user + system of the process
+    system_seconds: float  # the kernel's share (generating /proc text, syscalls)
     file: Path
     size: int
 
@@ -38,7 +39,7 @@ def finish(name: str, proc: subprocess.Popen[bytes], out: Path) -> Run:
     files = [out] if out.is_file() else sorted(p for p in out.iterdir() if p.name.startswith("hw"))
     if len(files) != 1:
         raise SystemExit(f"{name}: expected one data file, found {files} (did the run cross midnight?)")
-    return Run(name, usage.ru_utime + usage.ru_stime, files[0], files[0].stat().st_size)
+    return Run(name, usage.ru_utime + usage.ru_stime, usage.ru_stime, files[0], files[0].stat().st_size)
 
 
 def side_by_side(workdir: Path, count: int) -> dict[str, Run]:

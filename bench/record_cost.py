@@ -78,10 +78,11 @@ def main() -> None:
     for name in many:
         startup = once[name].cpu_seconds
         steady = (many[name].cpu_seconds - startup) / (args.samples - 1) * 1000
+        kernel = (many[name].system_seconds - once[name].system_seconds) / (args.samples - 1) * 1000
         per_sample[name] = steady
         print(
             f"  {name:<14} start-up {startup * 1000:7.1f} ms   total {many[name].cpu_seconds * 1000:7.1f} ms   "
-            f"per sample {steady:6.3f} ms"
+            f"per sample {steady:6.3f} ms (kernel {kernel:5.3f})"
         )
     for ours in ("hostward", "hostward+top10"):
         for ref in ("sadc", "sadc -S DISK"):

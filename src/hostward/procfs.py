@@ -41,7 +41,8 @@ class ProcFS:
 
     def read_pid(self, pid: int, name: str) -> str:
         """Read ``/proc/<pid>/<name>``; a process that exited meanwhile raises ProcessGone."""
-        path = self.proc / str(pid) / name
+        # A plain string path: pathlib joins cost ~30% of a full process scan (oom top, recorder).
+        path = f"{self.proc}/{pid}/{name}"
         try:
             with open(path, encoding="utf-8", errors="surrogateescape") as handle:
                 return handle.read()
@@ -53,9 +54,10 @@ class ProcFS:
 
     def read_pid_bytes(self, pid: int, name: str) -> bytes:
         """Raw bytes of ``/proc/<pid>/<name>`` (cmdline and environ are NUL-separated, any encoding)."""
-        path = self.proc / str(pid) / name
+        path = f"{self.proc}/{pid}/{name}"
         try:
-            return path.read_bytes()
+            with open(path, "rb") as handle:
+                return handle.read()
         except OSError as exc:
             if exc.errno in _GONE_ERRNOS:
                 raise ProcessGone(f"process {pid} exited") from exc

@@ -79,6 +79,8 @@ def test_explain_of_a_kernel_thread_and_of_itself() -> None:
     assert to_json(explain(2))["eligibility"] == "kernel thread"
     me = to_json(explain(os.getpid()))
     assert me["computed_oom_score"] == me["kernel_oom_score"]
+    # Only the 5.9+ formula reproduces every live score (older ones print 0..1000 permille, not 666 for adj 0).
+    assert me["eras_matching_live_scores"] == ["SIGNED"]
     assert me["last_choice_adj"] is None or -1000 < me["last_choice_adj"] <= 1000
 
 

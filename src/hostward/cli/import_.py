@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+from hostward.cli.sar_args import SarArgs
 from hostward.config import load_config
 from hostward.errors import UsageError
-from hostward.store.sysstat import import_files
+from hostward.report.formatting import ReportFormat
+from hostward.report.selection import ReportOptions
+from hostward.store.sysstat import import_files, read_imported
+from hostward.store.sysstat.render import render_imported
 
 HELP = """\
 usage: hostward import [--data-dir DIR] [--day-first | --month-first] FILE...
@@ -22,7 +28,8 @@ Import sysstat history so that 'hostward sar' and 'hostward plot' report it:
   sadf -d CSV ('sadf -d saDD -- -A') UTC, local (-t) or epoch (-U) timestamps
 
 Text reports carry computed values, not counters: they are kept as rows in DIR/imported/ and shown by
-'hostward sar --imported' and 'hostward plot'. Reports and columns hostward does not define are kept and
+'hostward sar' and 'hostward plot'
+when a day has no recorded samples. Reports and columns hostward does not define are kept and
 listed. Every file is parsed before anything is stored; re-importing a file adds nothing.
 
 options:
@@ -72,3 +79,18 @@ def run(argv: list[str]) -> int:
         for note in done.skipped:
             sys.stdout.write(f"  kept aside: {note}\n")
     return 0
+
+
+def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str] | None:
+    """What ``hostward sar`` prints for text-imported history when the range has no recorded samples (the
+    hook cli/sar.py calls when load_data raises StoreError); None when nothing was imported there either."""
+    if args.file is not None:
+        return None
+    data_dir = Path(args.data_dir or load_config().record.data_dir)
+    first = args.since.date() if args.since else args.date or dt.date.today()
+    last = args.until.date() if args.until else first
+    day = read_imported(data_dir, first, last)
+    if day is None or not day.rows:
+        return None
+    options = ReportOptions(reports=args.selection(max(day.host.cpu_count, 1)), pretty=args.pretty, rows=rows)
+    return render_imported(day, options, fmt)

@@ -60,27 +60,30 @@ class CpuStat:
     interrupts: int  # first field of "intr": all interrupts serviced since boot
 
 
+_STAT_SCALARS = frozenset(("ctxt", "processes", "procs_running", "procs_blocked", "btime", "intr"))
+
+
 def parse_stat(text: str) -> CpuStat:
     """Parse the text of /proc/stat. Raises CollectError when the mandatory "cpu" line is missing."""
     total: CpuTimes | None = None
     cpus: dict[int, CpuTimes] = {}
     scalars: dict[str, int] = {}
     for line in text.splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        key = parts[0]
+        # Split only the lines we use: "intr" and "softirq" carry hundreds of per-source counters, and
+        # splitting them was most of the cost of parsing /proc/stat at every recorded sample.
+        key, _, rest = line.strip().partition(" ")
         if key.startswith("cpu"):
-            times = _parse_times(parts[1:], line)
+            times = _parse_times(rest.split(), line)
             if key == "cpu":
                 total = times
             elif key[3:].isdigit():
                 cpus[int(key[3:])] = times
-        elif (
-            key in ("ctxt", "processes", "procs_running", "procs_blocked", "btime", "intr") and len(parts) > 1
-        ):
+        elif key in _STAT_SCALARS:
+            first = rest.split(None, 1)
+            if not first:
+                continue
             try:
-                scalars[key] = int(parts[1])
+                scalars[key] = int(first[0])
             except ValueError as exc:
                 raise CollectError(f"/proc/stat: bad value in line {line!r}") from exc
     if total is None:

@@ -39,6 +39,7 @@ class Explanation:
     other_eras: dict[Era, int]  # what /proc/PID/oom_score would read under older formulas
     heuristic_points: int | None  # the pre-2.6.36 badness() from today's numbers (approximate)
     notes: tuple[str, ...] = ()  # sysctls and memory cgroup context that change who is killed
+    matching_eras: tuple[Era, ...] = ()  # formulas that reproduce the kernel's scores of every process now
 
 
 def explain(pid: int, procfs: ProcFS | None = None) -> Explanation:
@@ -68,7 +69,33 @@ def explain(pid: int, procfs: ProcFS | None = None) -> Explanation:
     for era in (Era.NORMALIZED, Era.PAGES_ROOT_ADJ, Era.PAGES_ROOT_3PCT, Era.PAGES, Era.SIGNED):
         eras[era] = badness(task, snapshot.totals.totalpages, era).proc_score
     notes = _context_notes(procfs, target)
-    return Explanation(snapshot, target, lowest, last_adj, eras, _heuristic(procfs, target), notes)
+    return Explanation(
+        snapshot, target, lowest, last_adj, eras, _heuristic(procfs, target), notes, matching_eras(snapshot)
+    )
+
+
+def matching_eras(snapshot: OomSnapshot) -> tuple[Era, ...]:
+    """The formulas under which every killable process's computed score equals the kernel's: a check of the
+    version-based choice that also catches distribution kernels with backported changes."""
+    found = []
+    for era in (Era.NORMALIZED, Era.PAGES_ROOT_ADJ, Era.PAGES_ROOT_3PCT, Era.PAGES, Era.SIGNED):
+        ok = True
+        for p in snapshot.killable:
+            if p.info.oom_score is None:
+                continue
+            task = BadnessInput(
+                p.info.rss_bytes // PAGE_SIZE,
+                p.info.swap_bytes // PAGE_SIZE,
+                p.info.pgtables_bytes // PAGE_SIZE,
+                p.info.oom_score_adj,
+                cap_sys_admin=p.info.cap_sys_admin,
+            )
+            if badness(task, snapshot.totals.totalpages, era).proc_score != p.info.oom_score:
+                ok = False
+                break
+        if ok:
+            found.append(era)
+    return tuple(found)
 
 
 def _context_notes(procfs: ProcFS, target: RankedProcess) -> tuple[str, ...]:
@@ -204,6 +231,8 @@ def render(ex: Explanation) -> list[str]:
     lines.append("history (what /proc/PID/oom_score would read under older formulas for the same numbers):")
     for era, value in ex.other_eras.items():
         mark = "  <- running kernel" if era is s.era else ""
+        if era in ex.matching_eras:
+            mark += "  (reproduces every live score)"
         lines.append(f"  {era.value:<45} {value:>6}{mark}")
     if ex.heuristic_points is not None:
         lines.append(
@@ -269,6 +298,7 @@ def to_json(ex: Explanation) -> dict[str, Any]:
         if victim is None
         else {"pid": victim.info.pid, "comm": victim.info.comm, "badness_pages": victim.badness.points},
         "other_eras": {era.name: value for era, value in ex.other_eras.items()},
+        "eras_matching_live_scores": [era.name for era in ex.matching_eras],
         "heuristic_pre_2_6_36": ex.heuristic_points,
         "notes": list(ex.notes),
         "sampled_at": time.time(),

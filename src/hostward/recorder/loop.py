@@ -123,6 +123,7 @@ class Recorder:
                     self._wake.wait(remaining)
         finally:
             self._close(sync=True)
+            self._sample.close()
             if self._housekeeper is not None:
                 # Let a compression finish rather than leave its temporary file behind.
                 self._housekeeper.join(timeout=120)

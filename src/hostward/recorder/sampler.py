@@ -1,4 +1,7 @@
-"""The recorder's sampler: ``sample_system`` with the slow-changing /sys lookups cached.
+"""The recorder's sampler: ``sample_system`` with kernel files kept open and slow-changing /sys facts cached.
+
+The /proc files are read through ``KernelFiles`` (open once, ``pread`` at offset 0) and parsed with the same
+pure parsers as ``sample_system``; the result is identical (tests/record check it on fixture trees).
 
 Per sample, ``collect.sample.sample_system`` classifies every block device (two stat() calls in
 /sys/block each) and reads every interface's link speed and duplex from /sys/class/net (a failing read for
@@ -14,16 +17,17 @@ import os
 import time
 from collections.abc import Callable
 
-from hostward.collect.cpu import read_stat
+from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
-from hostward.collect.load import read_loadavg, read_uptime
-from hostward.collect.memory import read_meminfo, read_vmstat
+from hostward.collect.load import parse_loadavg, parse_uptime
+from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
-from hostward.collect.pressure import read_pressure
+from hostward.collect.pressure import Pressure, PressureSet, parse_pressure
 from hostward.collect.procs import PF_KTHREAD, ProcessInfo, read_process, top_by_rss
 from hostward.collect.sample import SystemSample
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
+from hostward.recorder.kernelfiles import KernelFiles
 
 REFRESH_SECONDS = 60.0
 
@@ -45,11 +49,12 @@ class CachingSampler:
         self._disk_names: tuple[str, ...] = ()
         self._net_names: tuple[str, ...] = ()
         self._refreshed = float("-inf")
+        self._files = KernelFiles(procfs.proc)
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
-        procfs = self.procfs
-        uptime = read_uptime(procfs)
+        files = self._files
+        uptime = parse_uptime(files.read("uptime"))
         # Rows are labelled to the millisecond (sar prints seconds); intervals come from uptime, not from this.
         now = round(self.clock(), 3)
         stale = self.monotonic() - self._refreshed >= REFRESH_SECONDS
@@ -58,13 +63,13 @@ class CachingSampler:
         return SystemSample(
             timestamp=now,
             uptime_seconds=uptime.uptime_seconds,
-            cpu=read_stat(procfs),
-            load=read_loadavg(procfs),
-            memory=read_meminfo(procfs),
-            vmstat=read_vmstat(procfs),
+            cpu=parse_stat(files.read("stat")),
+            load=parse_loadavg(files.read("loadavg")),
+            memory=parse_meminfo(files.read("meminfo")),
+            vmstat=parse_vmstat(files.read("vmstat")),
             disks=self._disks(stale),
             nets=self._nets(stale),
-            pressure=read_pressure(procfs),
+            pressure=self._pressure(),
             top_processes=self._top() if self.top_processes > 0 else (),
         )
 
@@ -101,8 +106,21 @@ class CachingSampler:
                 break
         return tuple(top_by_rss(found, self.top_processes))
 
+    def close(self) -> None:
+        self._files.close()
+
+    def _pressure(self) -> PressureSet | None:
+        """As collect.pressure.read_pressure: None without PSI, a resource the kernel lacks is None."""
+        found: dict[str, Pressure | None] = {}
+        for resource in ("cpu", "memory", "io"):
+            text = self._files.read_optional(f"pressure/{resource}")
+            found[resource] = parse_pressure(text) if text else None
+        if not any(found.values()):
+            return None
+        return PressureSet(**found)
+
     def _disks(self, stale: bool) -> tuple[DiskStats, ...]:
-        text = self.procfs.read_optional("diskstats")
+        text = self._files.read_optional("diskstats")
         if text is None:
             return ()
         names = tuple(line.split(None, 3)[2] for line in text.splitlines() if line.count(" ") >= 3)
@@ -119,7 +137,7 @@ class CachingSampler:
         return whole, whole and (block / "device").exists()
 
     def _nets(self, stale: bool) -> tuple[NetDev, ...]:
-        text = self.procfs.read("net/dev")
+        text = self._files.read("net/dev")
         names = tuple(line.partition(":")[0].strip() for line in text.splitlines()[2:] if ":" in line)
         if stale or names != self._net_names:
             self._links = {name: read_link(self.procfs, name) for name in names}

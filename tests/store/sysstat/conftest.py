@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.conftest import require_binary
 
 from hostward.report.formatting import ReportFormat
-from tests.conftest import require_binary
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 
@@ -32,10 +32,14 @@ LOCALES = {
     "de_DE": Locale(
         "de_DE",
         {"LANG": "de_DE.UTF-8"},
-        ReportFormat(time_fmt="%H:%M:%S", date_fmt="%d.%m.%Y", decimal_point=",", average_label="Durchschn.:"),
+        ReportFormat(
+            time_fmt="%H:%M:%S", date_fmt="%d.%m.%Y", decimal_point=",", average_label="Durchschn.:"
+        ),
     ),
     "ISO": Locale(
-        "ISO", {"LANG": "en_US.UTF-8", "S_TIME_FORMAT": "ISO"}, ReportFormat(time_fmt="%H:%M:%S", date_fmt="%Y-%m-%d")
+        "ISO",
+        {"LANG": "en_US.UTF-8", "S_TIME_FORMAT": "ISO"},
+        ReportFormat(time_fmt="%H:%M:%S", date_fmt="%Y-%m-%d"),
     ),
 }
 
@@ -47,7 +51,11 @@ FLAG_SETS: tuple[tuple[str, ...], ...] = (
 
 
 def locale_env(loc: Locale) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k not in ("LANGUAGE", "S_TIME_FORMAT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LC_") and k not in ("LANGUAGE", "S_TIME_FORMAT")
+    }
     env.update(loc.env)
     env["TZ"] = "UTC"
     env["PYTHONPATH"] = str(SRC)
@@ -104,5 +112,7 @@ def sysstat_run(tmp_path_factory: pytest.TempPathFactory) -> SysstatRun:
     work = tmp_path_factory.mktemp("sysstat")
     sa = work / "sa-test"
     # -S DISK adds block devices (not recorded by default); 5 samples 1 s apart.
-    subprocess.run([found["sadc"], "-S", "DISK", "1", "5", str(sa)], check=True, env={**os.environ, "TZ": "UTC"})
+    subprocess.run(
+        [found["sadc"], "-S", "DISK", "1", "5", str(sa)], check=True, env={**os.environ, "TZ": "UTC"}
+    )
     return SysstatRun(sa, found["sar"], found["sadf"], work)

@@ -8,11 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from hostward.cli.sar_args import parse_sar_args
-from hostward.report.selection import ReportOptions
-from hostward.store.sysstat import import_files, read_imported
-from hostward.store.sysstat.render import render_imported
 from tests.store.sysstat.conftest import (
     FLAG_SETS,
     LOCALES,
@@ -24,6 +19,11 @@ from tests.store.sysstat.conftest import (
     run_sar,
 )
 
+from hostward.cli.sar_args import parse_sar_args
+from hostward.report.selection import ReportOptions
+from hostward.store.sysstat import import_files, read_imported
+from hostward.store.sysstat.render import render_imported
+
 pytestmark = pytest.mark.peer
 
 _NUM = re.compile(r"^-?\d+(?:[.,]\d+)?$")
@@ -33,11 +33,13 @@ def assert_same_numbers(ours: str, theirs: str, tol: float, what: str, rel: floa
     """Same lines and words; numbers within ``tol`` (their printed precision, or a derived column's rounding)."""
     mine = [line.split() for line in ours.splitlines() if line.strip()]
     sars = [line.split() for line in theirs.splitlines() if line.strip()]
-    assert len(mine) == len(sars), f"{what}: {len(mine)} lines, sar printed {len(sars)}\n{ours}\n---\n{theirs}"
+    assert len(mine) == len(sars), (
+        f"{what}: {len(mine)} lines, sar printed {len(sars)}\n{ours}\n---\n{theirs}"
+    )
     for a_line, b_line in zip(mine, sars, strict=True):
         assert len(a_line) == len(b_line), f"{what}: {a_line} vs {b_line}"
         for a, b in zip(a_line, b_line, strict=True):
-            if _NUM.match(a) and _NUM.match(b) and not (":" in a):
+            if _NUM.match(a) and _NUM.match(b) and ":" not in a:
                 x, y = float(a.replace(",", ".")), float(b.replace(",", "."))
                 assert abs(x - y) <= tol + rel * abs(y) + 1e-9, f"{what}: {a_line} vs {b_line}"
             else:
@@ -45,7 +47,9 @@ def assert_same_numbers(ours: str, theirs: str, tol: float, what: str, rel: floa
 
 
 @pytest.mark.parametrize("name", list(LOCALES))
-def test_sa_file_import_reports_exactly_what_sar_reports(sysstat_run: SysstatRun, tmp_path: Path, name: str) -> None:
+def test_sa_file_import_reports_exactly_what_sar_reports(
+    sysstat_run: SysstatRun, tmp_path: Path, name: str
+) -> None:
     loc = LOCALES[name]
     if not available(loc):
         pytest.skip(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
@@ -59,7 +63,9 @@ def test_sa_file_import_reports_exactly_what_sar_reports(sysstat_run: SysstatRun
         assert text == theirs, f"sar {' '.join(flags)} in {name}:\n{text}\n--- sar:\n{theirs}"
 
 
-def _text_report(sysstat_run: SysstatRun, loc: Locale, tmp_path: Path, flags: tuple[str, ...] = ("-A",)) -> Path:
+def _text_report(
+    sysstat_run: SysstatRun, loc: Locale, tmp_path: Path, flags: tuple[str, ...] = ("-A",)
+) -> Path:
     text = run_sar(sysstat_run.sar, flags, sysstat_run.sa, loc)
     path = tmp_path / f"sar-A.{loc.name}.txt"
     path.write_text(text, encoding="utf-8")
@@ -122,7 +128,9 @@ def test_sadf_csv_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path:
         # sar's CPU Average weighs each interval by its ticks, which sadf -d does not print: the mean of the rows
         # is within half a point (tick jitter between 1 s intervals); other averages within their rounding.
         tol = 0.5 if flags[0] in ("-u", "-P") else 0.02
-        assert_same_numbers("\n".join(body), "\n".join(sar_body), tol, f"sadf -d, sar {' '.join(flags)}", rel=1e-4)
+        assert_same_numbers(
+            "\n".join(body), "\n".join(sar_body), tol, f"sadf -d, sar {' '.join(flags)}", rel=1e-4
+        )
 
 
 def test_reimport_is_idempotent(sysstat_run: SysstatRun, tmp_path: Path) -> None:

@@ -86,7 +86,9 @@ def _average(activity: Activity, rows: list[ImportedRow]) -> list[Row]:
                 idx = [names.index(n) for n in events[name]]
                 weights = [s * sum(c[j] for j in idx) for s, c in zip(spans, columns, strict=True)]
             total = sum(weights)
-            values.append(sum(w * c[i] for w, c in zip(weights, columns, strict=True)) / total if total else 0.0)
+            values.append(
+                sum(w * c[i] for w, c in zip(weights, columns, strict=True)) / total if total else 0.0
+            )
         out.append(Row(item, tuple(values)))
     return out
 

@@ -105,7 +105,8 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
     is returned for a partly read file."""
     lines = text.splitlines()
     if day_first is None:
-        day_first = any(line.split(" ", 1)[0] in _AVERAGES - {"Average:"} for line in lines[:100000:50])
+        # A translated "Average:" means a non-English locale: their %x dates are day first (27/11/2026).
+        day_first = any(line.split(" ", 1)[0] in _AVERAGES - {"Average:"} for line in lines[:20000])
     report: ParsedReport | None = None
     date: dt.date | None = None
     block: _Block | None = None
@@ -114,16 +115,29 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
     def fail(number: int, why: str) -> ParseError:
         return ParseError(f"{name}: line {number}: {why}")
 
-    def stamp(number: int, sod: int, b: _Block | None) -> float:
+    # The segment (between restarts) being read: every block of it starts at its first header's time, and
+    # nothing in it is earlier; segment[0] is that start, segment[1] the latest time seen.
+    segment: list[float | None] = [None, None]
+
+    def at(days: int, sod: int) -> float:
         assert date is not None  # checked by the caller: rows only after a banner
-        days = 0
-        if b is not None:
-            if sod < b.last_sod:
-                b.days += 1  # the report crossed midnight
-            b.last_sod = sod
-            days = b.days
         moment = dt.datetime.combine(date + dt.timedelta(days=days), dt.time()) + dt.timedelta(seconds=sod)
         return moment.timestamp()
+
+    def first_day(sod: int, floor: float | None) -> int:
+        """Day offset of a block's first time: the first that is not before ``floor``."""
+        days = 0
+        while floor is not None and at(days, sod) < floor - 1 and days < 366:
+            days += 1
+        return days
+
+    def stamp(sod: int, b: _Block) -> float:
+        if sod < b.last_sod:
+            b.days += 1  # the report crossed midnight
+        b.last_sod = sod
+        t = at(b.days, sod)
+        segment[1] = t if segment[1] is None else max(segment[1], t)
+        return t
 
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -143,6 +157,7 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
             elif report.host.nodename != host.nodename:
                 raise fail(number, f"report of host {host.nodename!r} after one of {report.host.nodename!r}")
             block = None
+            segment[0] = segment[1] = None
             continue
         if report is None or date is None:
             foreign = _FOREIGN.match(line)
@@ -171,7 +186,11 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
         if not tokens:
             raise fail(number, "a time without values (truncated line?)")
         if tokens[0] == "LINUX" and len(tokens) > 1 and tokens[1] == "RESTART":
-            report.restarts.append(stamp(number, sod, block) if sod >= 0 else 0.0)
+            if sod < 0:
+                raise fail(number, "a restart without a time")
+            restart = at(first_day(sod, segment[1]), sod)
+            report.restarts.append(restart)
+            segment[0] = segment[1] = restart
             block = None
             continue
         if tokens[0] == "COM":
@@ -186,9 +205,12 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
             schema = match_headers(item, heads)
             if average and block is not None and block.schema == schema:
                 continue  # header repeated before the Average lines
-            block = _Block(schema, item_first, item_last, sod)
+            block = _Block(schema, item_first, item_last, max(sod, 0))
             if sod >= 0:
-                block.prev_time = stamp(number, sod, block)
+                if segment[0] is None:
+                    segment[0] = at(0, sod)
+                block.days = first_day(sod, segment[0])
+                block.prev_time = stamp(sod, block)
             if schema.unknown:
                 report.unknown_columns[schema.activity] = schema.unknown
             continue
@@ -214,7 +236,7 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
                 raise fail(number, "an average before any row")
             timestamp, interval = block.last_row_time, None
         else:
-            timestamp = stamp(number, sod, block)
+            timestamp = stamp(sod, block)
             if timestamp != block.last_row_time:  # a new sample (the other items of one share its time)
                 block.group_prev = block.last_row_time if block.last_row_time is not None else block.prev_time
                 block.last_row_time = timestamp

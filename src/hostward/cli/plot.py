@@ -1,0 +1,210 @@
+"""``hostward plot``: graphs of recorded (or imported) activity as one PDF report, or PNG/SVG files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sys
+from pathlib import Path
+
+from hostward.cli.sar import load_data
+from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.collect.sample import SystemSample
+from hostward.config import load_config
+from hostward.errors import HostwardError, StoreError, UsageError
+from hostward.plot.figures import build_figures
+from hostward.plot.imported import series_from_imported
+from hostward.plot.output import FORMATS, PNG_DPI, save_each, save_pdf
+from hostward.plot.series import PRESSURE, SeriesSet, merge_marks, series_from_day
+from hostward.plot.timeline import event_marks
+from hostward.store.model import DayData, Entry
+from hostward.store.sysstat.imported import read_imported
+
+HELP = """\
+usage: hostward plot [ACTIVITY OPTIONS] [-f FILE | --date YYYY-MM-DD | --since T [--until T]]
+                     [--data-dir DIR] [-s hh:mm[:ss]] [-e hh:mm[:ss]]
+                     [-o OUTPUT] [--format pdf|png|svg] [--dev LIST] [--iface LIST] [--no-events]
+
+Draw recorded activity as graphs: one PDF report with a contents page (default), or one PNG/SVG file per
+graph. Without activity options every activity is drawn: CPU by mode, each CPU, run queue and load, memory,
+swap, paging, I/O, each block device, each network interface, network errors, pressure, context switches.
+Data imported from sysstat text ('hostward import') is drawn when the day has no recorded samples.
+
+activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|ALL, -w, -A
+  --dev LIST        only these block devices (comma-separated, e.g. vda,sdb)
+  --iface LIST      only these network interfaces
+time: --date DAY (default today, drawn 00:00-24:00), --since/--until, -s/-e within the day, -f FILE
+output:
+  -o, --output P    PDF file, or directory for PNG/SVG (default: hostward-HOST-DAY.pdf, or ./HOST-DAY/)
+  --format F        pdf, png or svg (default: from the -o suffix, else pdf)
+  --no-events       do not draw OOM kills and guard actions from DATA_DIR/events.jsonl
+
+Restarts are dashed red lines; gaps in a line are times the recorder was not running.
+exit status: 0 on success, 1 on missing or unreadable data, 2 on bad usage.
+"""
+
+
+def _split_own(argv: list[str]) -> tuple[list[str], dict[str, str], bool]:
+    """Take out plot's own options; the rest is sar's syntax."""
+    own: dict[str, str] = {}
+    rest: list[str] = []
+    pressure = False
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        name, eq, inline = word.partition("=")
+        if name in ("-o", "--output", "--format", "--dev", "--iface"):
+            if not eq and i + 1 >= len(argv):
+                raise UsageError(f"option {name} needs a value")
+            own["--output" if name == "-o" else name] = inline if eq else argv[i + 1]
+            i += 1 if eq else 2
+            continue
+        if word == "--no-events":
+            own[word] = "1"
+        elif word == "-q" and i + 1 < len(argv) and argv[i + 1] in ("PSI", "ALL"):
+            pressure = True
+            if argv[i + 1] == "ALL":
+                rest.append("-q")
+            i += 2
+            continue
+        else:
+            rest.append(word)
+        i += 1
+    return rest, own, pressure
+
+
+def _window(args: SarArgs, data_start: float) -> tuple[float, float]:
+    if args.since is not None or args.until is not None:
+        until = args.until or dt.datetime.now()
+        since = args.since or dt.datetime.combine(until.date(), dt.time())
+        return since.timestamp(), until.timestamp()
+    day = args.date or (
+        dt.datetime.fromtimestamp(data_start).date() if not math.isnan(data_start) else dt.date.today()
+    )
+    start = dt.datetime.combine(day, dt.time())
+    lo, hi = start, start + dt.timedelta(days=1)
+    if args.start is not None:
+        lo = start + dt.timedelta(hours=args.start.hour, minutes=args.start.minute, seconds=args.start.second)
+    if args.end is not None:
+        hi = start + dt.timedelta(hours=args.end.hour, minutes=args.end.minute, seconds=args.end.second)
+    if hi <= lo:
+        raise UsageError("empty time window: -e is not after -s")
+    return lo.timestamp(), hi.timestamp()
+
+
+def _clip(data: DayData, lo: float, hi: float) -> DayData:
+    """Entries inside [lo, hi]; the last sample before lo becomes ``previous`` (the first interval's start)."""
+    previous = data.previous
+    kept: list[Entry] = []
+    for entry in data.entries:
+        if entry.timestamp < lo:
+            if isinstance(entry, SystemSample):
+                previous = entry
+        elif entry.timestamp <= hi:
+            kept.append(entry)
+    return DayData(data.host, tuple(kept), previous)
+
+
+def _load(args: SarArgs, data_dir: Path) -> tuple[SeriesSet, str, tuple[float, float]]:
+    try:
+        data = load_data(args)
+    except StoreError as recorded_error:
+        if args.file is not None:
+            raise
+        first = args.since.date() if args.since else args.date or dt.date.today()
+        last = args.until.date() if args.until else first
+        imported = read_imported(data_dir, first, last)
+        if imported is None or not imported.rows:
+            raise recorded_error
+        sset = series_from_imported(imported)
+        window = _window(args, sset.start)
+        return sset, imported.host.nodename, window
+    start = next((e.timestamp for e in data.entries if isinstance(e, SystemSample)), math.nan)
+    window = _window(args, start)
+    clipped = _clip(data, *window)
+    return series_from_day(clipped), data.host.nodename, window
+
+
+def _events(data_dir: Path, window: tuple[float, float]) -> list[tuple[float, str, str]]:
+    from hostward.oom.events import events_path, read_events
+
+    try:
+        events = read_events(events_path(data_dir))
+    except HostwardError:
+        return []
+    return [(e.time, e.kind, " ".join(str(x) for x in (e.kind, e.comm, e.pid) if x)) for e in events]
+
+
+def run(argv: list[str]) -> int:
+    rest, own, pressure = _split_own(argv)
+    args = parse_sar_args(rest)
+    if args.help:
+        sys.stdout.write(HELP)
+        return 0
+    if args.interval is not None:
+        raise UsageError("plot draws recorded data: an interval makes no sense here (use --date or --since)")
+    data_dir = args.data_dir or load_config().record.data_dir
+    sset, host, window = _load(args, Path(data_dir))
+    if sset.samples < 2 or not any(len(s.times) for s in sset.series):
+        raise StoreError(
+            f"only {sset.samples} sample(s) for {host} in this range: a graph needs at least two samples"
+        )
+    if "--no-events" not in own:
+        sset = merge_marks(sset, event_marks(_events(Path(data_dir), window), *window))
+    activities, items = _selection(args, rest, pressure, sset.cpu_count, own)
+    figures = build_figures(sset, window=window, host_label=host, activities=activities, items=items)
+    if not figures:
+        raise StoreError(
+            f"nothing to draw for {host} between the selected times (no data for these activities)"
+        )
+    fmt = _format(own)
+    day = dt.datetime.fromtimestamp(window[0]).strftime("%Y%m%d")
+    output = Path(own["--output"]) if "--output" in own else None
+    if fmt == "pdf":
+        path = output or Path(f"hostward-{host}-{day}.pdf")
+        save_pdf(path, f"Activity of {host}", figures, sset.notes)
+        sys.stdout.write(f"{path}: {len(figures)} graphs, {sset.samples} samples\n")
+    else:
+        if output is not None and output.suffix.lower() == f".{fmt}":
+            if len(figures) == 1:
+                figures[0].figure.savefig(output, format=fmt, dpi=PNG_DPI)
+                sys.stdout.write(f"{output}: 1 graph, {sset.samples} samples\n")
+                return 0
+            paths = save_each(output.parent, fmt, figures, prefix=f"{output.stem}-")
+        else:
+            paths = save_each(output or Path(f"{host}-{day}"), fmt, figures)
+        sys.stdout.write(
+            f"{paths[0].parent}: {len(paths)} {fmt.upper()} graphs ({paths[0].name}...), {sset.samples} samples\n"
+        )
+    return 0
+
+
+def _format(own: dict[str, str]) -> str:
+    fmt = own.get("--format")
+    if fmt is None:
+        suffix = Path(own.get("--output", "x.pdf")).suffix.lstrip(".").lower()
+        fmt = suffix if suffix in FORMATS else "pdf" if not own.get("--output") else "png"
+    if fmt not in FORMATS:
+        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def _selection(
+    args: SarArgs, rest: list[str], pressure: bool, cpu_count: int, own: dict[str, str]
+) -> tuple[set[str] | None, dict[str, frozenset[str] | None]]:
+    items: dict[str, frozenset[str] | None] = {}
+    if "--dev" in own:
+        items["disk"] = frozenset(own["--dev"].split(","))
+    if "--iface" in own:
+        items["net_dev"] = items["net_edev"] = frozenset(own["--iface"].split(","))
+    chosen = args.flags or args.all_activities or args.cpus is not None
+    if not chosen:
+        return ({PRESSURE} if pressure else None), items
+    selected = args.selection(cpu_count)
+    names = {s.activity.name for s in selected}
+    for s in selected:
+        if s.activity.name == "cpu":
+            items["cpu"] = s.items
+    if pressure or args.all_activities:
+        names.add(PRESSURE)
+    return names, items

@@ -1,0 +1,284 @@
+"""matplotlib Figures of every activity, built without pyplot (no global state, headless: Agg/PDF/SVG).
+
+``build_figures`` returns :class:`PlotFigure` objects (title, file-name key, Figure) that tests inspect and the
+CLI saves. Each figure is A4 landscape, so it reads on a laptop screen and prints on one page; the time axis
+is the host's local time (24 h clock), spanning the requested window so that hours without data show as
+gaps; restarts and events are vertical lines with a legend entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from hostward.plot.series import Mark, Series, SeriesSet
+from hostward.plot.specs import SPECS, FigureSpec, Panel
+
+PAGE_INCHES = (11.69, 8.27)  # A4 landscape
+SECONDS_PER_DAY = 86400.0
+MARK_STYLES: dict[str, tuple[str, str]] = {  # kind -> (colour, line style)
+    "restart": ("#d62728", "--"),
+    "oom-kill": ("#000000", "-"),
+    "clock-step": ("#9467bd", ":"),
+    "comment": ("#7f7f7f", ":"),
+}
+DEFAULT_MARK = ("#8c564b", "-.")
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "lines.linewidth": 1.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlotFigure:
+    key: str  # file-name stem: "cpu", "disk-vda"
+    title: str
+    figure: Figure
+
+
+def to_x(stamps: Sequence[float]) -> list[float]:
+    """Epoch seconds -> matplotlib date numbers (days since 1970-01-01 UTC, matplotlib's default epoch)."""
+    return [t / SECONDS_PER_DAY for t in stamps]
+
+
+def _tz() -> dt.tzinfo:
+    tz = dt.datetime.now().astimezone().tzinfo
+    return tz if tz is not None else dt.UTC
+
+
+def _busy_series(cpus: list[Series]) -> list[Series]:
+    """Per-CPU busy share (100 - %idle), one single-column series per CPU."""
+    out = []
+    for s in cpus:
+        idle = s.column("%idle")
+        out.append(Series("cpu", s.item, ("busy",), s.times, (tuple(100 - v for v in idle),)))
+    return out
+
+
+def _draw_panel(ax: Axes, panel: Panel, series: Series, label_item: bool = False) -> bool:
+    """Draw ``panel`` from ``series``; False when the series holds none of its columns."""
+    present = [i for i, c in enumerate(panel.columns) if series.has(c)]
+    if not present:
+        return False
+    x = to_x(series.times)
+    ys = [[v * panel.scale for v in series.column(panel.columns[i])] for i in present]
+    labels = [panel.label(i) + (f" {series.item}" if label_item else "") for i in present]
+    if panel.stacked:
+        # One stack per stretch of data: a NaN (the recorder was not running) leaves a blank, not a dip.
+        first = True
+        for lo, hi in _stretches(ys[0]):
+            part = [[0.0 if math.isnan(v) else v for v in y[lo:hi]] for y in ys]
+            ax.stackplot(x[lo:hi], part, labels=labels if first else (), alpha=0.85,
+                         colors=[f"C{i}" for i in range(len(part))])  # fmt: skip
+            first = False
+    else:
+        for y, label in zip(ys, labels, strict=True):
+            ax.plot(x, y, label=label)
+    return True
+
+
+def _stretches(values: Sequence[float]) -> list[tuple[int, int]]:
+    """[lo, hi) index ranges of consecutive non-NaN values."""
+    out: list[tuple[int, int]] = []
+    lo: int | None = None
+    for i, v in enumerate(values):
+        if math.isnan(v):
+            if lo is not None:
+                out.append((lo, i))
+            lo = None
+        elif lo is None:
+            lo = i
+    if lo is not None:
+        out.append((lo, len(values)))
+    return out
+
+
+def _limits(ax: Axes, panel: Panel) -> None:
+    if panel.percent:
+        ax.set_ylim(0, 100)
+        return
+    top = 0.0
+    for line in ax.get_lines():
+        data = [float(v) for v in line.get_ydata() if not math.isnan(float(v))]  # type: ignore[union-attr]
+        top = max(top, *data) if data else top
+    for coll in ax.collections:
+        for path in coll.get_paths():
+            verts = path.vertices[:, 1]
+            top = max(top, float(verts.max())) if len(verts) else top
+    ax.set_ylim(0, top * 1.08 if top > 0 else 1.0)
+
+
+def _time_axis(ax: Axes, window: tuple[float, float], tz: dt.tzinfo) -> None:
+    start, end = window
+    ax.set_xlim(start / SECONDS_PER_DAY, end / SECONDS_PER_DAY)
+    locator = mdates.AutoDateLocator(tz=tz, minticks=6, maxticks=14)
+    ax.xaxis.set_major_locator(locator)
+    span = end - start
+    fmt = "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%m-%d %H:%M"
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))
+
+
+def _marks(ax: Axes, marks: Sequence[Mark], window: tuple[float, float], seen: set[str]) -> None:
+    for mark in marks:
+        if not window[0] <= mark.timestamp <= window[1]:
+            continue
+        colour, style = MARK_STYLES.get(mark.kind, DEFAULT_MARK)
+        label = mark.kind if mark.kind not in seen else None
+        seen.add(mark.kind)
+        ax.axvline(
+            mark.timestamp / SECONDS_PER_DAY, color=colour, linestyle=style, linewidth=1.2, label=label
+        )
+
+
+def _figure(title: str, subtitle: str, panels: int) -> tuple[Figure, list[Axes]]:
+    fig = Figure(figsize=PAGE_INCHES, layout="constrained")
+    axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0].tolist()
+    fig.suptitle(f"{title}\n{subtitle}", fontsize=12)
+    return fig, axes
+
+
+def _finish(
+    fig: Figure,
+    axes: list[Axes],
+    panels: Sequence[Panel],
+    sset: SeriesSet,
+    window: tuple[float, float],
+    tz: dt.tzinfo,
+) -> None:
+    seen: set[str] = set()
+    for ax, panel in zip(axes, panels, strict=True):
+        ax.set_ylabel(panel.ylabel)
+        _limits(ax, panel)
+        _marks(ax, sset.marks, window, seen if ax is axes[0] else set(seen))
+        _time_axis(ax, window, tz)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(
+                loc="upper left", ncols=min(5, max(1, len(ax.get_legend_handles_labels()[0]))), framealpha=0.8
+            )
+    tzname = dt.datetime.fromtimestamp(window[0], tz).strftime("%Z") or "local time"
+    axes[-1].set_xlabel(f"time ({tzname})")
+
+
+def build_figures(
+    sset: SeriesSet,
+    *,
+    window: tuple[float, float],
+    host_label: str,
+    activities: set[str] | None = None,
+    items: dict[str, frozenset[str] | None] | None = None,
+    tz: dt.tzinfo | None = None,
+) -> list[PlotFigure]:
+    """One figure per spec (and per item for devices) with data in ``sset``.
+
+    ``activities`` limits the figures to those activity names (None: every one); ``items`` maps an activity to
+    the items to draw (None: all), as sar's -P / device selection does.
+    """
+    zone = tz or _tz()
+    subtitle = _subtitle(host_label, window, zone)
+    out: list[PlotFigure] = []
+    with mpl.rc_context(STYLE):
+        for spec in SPECS:
+            if activities is not None and spec.activity not in activities:
+                continue
+            wanted = (items or {}).get(spec.activity)
+            found = [
+                s for s in sset.of(spec.activity) if wanted is None or s.item is None or s.item in wanted
+            ]
+            if not found:
+                continue
+            out += _spec_figures(spec, found, sset, window, zone, subtitle)
+    return out
+
+
+def _spec_figures(
+    spec: FigureSpec,
+    found: list[Series],
+    sset: SeriesSet,
+    window: tuple[float, float],
+    tz: dt.tzinfo,
+    subtitle: str,
+) -> list[PlotFigure]:
+    if spec.key == "cpu":
+        total = [s for s in found if s.item == "all"]
+        if not total:
+            return []
+        panel = spec.panels[0]
+        if not total[0].has("%usr"):  # imported -u text: the default view's columns
+            from hostward.plot.specs import CPU_LABELS, CPU_MODES
+
+            panel = Panel(CPU_MODES, panel.ylabel, stacked=True, percent=True, labels=CPU_LABELS)
+        return _one(spec.key, spec.title, (panel,), [total[0]], sset, window, tz, subtitle)
+    if spec.key == "cpu-each":
+        each = [s for s in found if s.item not in (None, "all") and s.has("%idle")]
+        if not each:
+            return []
+        return _one(
+            spec.key, spec.title, spec.panels, _busy_series(each), sset, window, tz, subtitle, label_item=True
+        )
+    if spec.key == "net-errors":
+        return _one(spec.key, spec.title, spec.panels, [_sum_items(found)], sset, window, tz, subtitle)
+    if spec.per_item:
+        out: list[PlotFigure] = []
+        for s in found:
+            title = spec.title.format(item=s.item)
+            out += _one(f"{spec.key}-{s.item}", title, spec.panels, [s], sset, window, tz, subtitle)
+        return out
+    return _one(spec.key, spec.title, spec.panels, found[:1], sset, window, tz, subtitle)
+
+
+def _one(
+    key: str,
+    title: str,
+    panels: Sequence[Panel],
+    series: list[Series],
+    sset: SeriesSet,
+    window: tuple[float, float],
+    tz: dt.tzinfo,
+    subtitle: str,
+    *,
+    label_item: bool = False,
+) -> list[PlotFigure]:
+    usable = [p for p in panels if any(any(s.has(c) for c in p.columns) for s in series)]
+    if not usable:
+        return []
+    fig, axes = _figure(title, subtitle, len(usable))
+    for ax, panel in zip(axes, usable, strict=True):
+        for s in series:
+            _draw_panel(ax, panel, s, label_item=label_item)
+    _finish(fig, axes, usable, sset, window, tz)
+    return [PlotFigure(key.replace("/", "_"), title, fig)]
+
+
+def _sum_items(series: list[Series]) -> Series:
+    """Totals over interfaces, aligned on the first interface's times (every sample lists every interface)."""
+    base = max(series, key=lambda s: len(s.times))
+    columns = base.columns
+    values = []
+    for c in columns:
+        total = list(base.column(c))
+        for s in series:
+            if s is base or len(s.times) != len(base.times):
+                continue
+            total = [a + b for a, b in zip(total, s.column(c), strict=True)]
+        values.append(tuple(total))
+    return Series(base.activity, None, columns, base.times, tuple(values))
+
+
+def _subtitle(host_label: str, window: tuple[float, float], tz: dt.tzinfo) -> str:
+    start = dt.datetime.fromtimestamp(window[0], tz)
+    end = dt.datetime.fromtimestamp(window[1], tz)
+    if end - start <= dt.timedelta(days=1) and (end.date() == start.date() or end.time() == dt.time()):
+        return f"{host_label} — {start:%A %Y-%m-%d}"
+    return f"{host_label} — {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"

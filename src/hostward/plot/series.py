@@ -1,0 +1,167 @@
+"""Time series of every activity, computed once from recorded samples or from imported text rows.
+
+A :class:`Series` is what a figure draws: one activity (or pressure), one item, the end time of each interval
+and one value per column. It is computed with the activities' own ``rows`` functions, so a graph shows exactly
+the numbers ``hostward sar`` prints. Where the recorder was not running (a restart, or a silence longer than
+``GAP_FACTOR`` times the usual interval) a NaN point is inserted, which matplotlib draws as a break in the line.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from hostward.activities import BY_NAME
+from hostward.activities.base import Activity, Interval, uptime_cs
+from hostward.collect.sample import SystemSample
+from hostward.store.model import CommentMark, DayData, RestartMark
+
+GAP_FACTOR = 3.0
+PRESSURE = "pressure"  # not a sar report: /proc/pressure stall percentages, from the recorded totals
+PRESSURE_COLUMNS = ("cpu some", "memory some", "memory full", "io some", "io full")
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    activity: str  # activity name, or PRESSURE
+    item: str | None
+    columns: tuple[str, ...]  # column names (Column.name), in activity order
+    times: tuple[float, ...]  # end of each interval, seconds since the epoch (NaN rows mark gaps)
+    values: tuple[tuple[float, ...], ...]  # values[c][k]: column c at times[k]
+
+    def column(self, name: str) -> tuple[float, ...]:
+        return self.values[self.columns.index(name)]
+
+    def has(self, name: str) -> bool:
+        return name in self.columns and any(not math.isnan(v) for v in self.column(name))
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Something that happened at one instant, drawn as a vertical line on every figure."""
+
+    timestamp: float
+    kind: str  # "restart", "comment", "oom-kill", "clock-step", or a guard event kind
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSet:
+    series: tuple[Series, ...]
+    marks: tuple[Mark, ...] = ()
+    start: float = math.nan  # first and last time with data
+    end: float = math.nan
+    cpu_count: int = 1
+    samples: int = 0  # samples (or imported timestamps) behind the series
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def of(self, activity: str) -> list[Series]:
+        return [s for s in self.series if s.activity == activity]
+
+
+class _Builder:
+    """Collects rows per (activity, item) with NaN gap markers."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str | None], tuple[list[str], list[float], list[list[float]]]] = {}
+
+    def add(
+        self, activity: str, item: str | None, columns: Sequence[str], stamp: float, values: Sequence[float]
+    ) -> None:
+        key = (activity, item)
+        if key not in self.rows:
+            self.rows[key] = (list(columns), [], [[] for _ in columns])
+        _, times, cols = self.rows[key]
+        for c, v in zip(cols, values, strict=True):
+            c.append(float(v))
+        times.append(stamp)
+
+    def gap(self, stamp: float) -> None:
+        """A break in every series (the NaN point is placed at ``stamp``)."""
+        for _, times, cols in self.rows.values():
+            if times and not math.isnan(cols[0][-1]):
+                times.append(stamp)
+                for c in cols:
+                    c.append(math.nan)
+
+    def build(self) -> tuple[Series, ...]:
+        out = []
+        for (activity, item), (columns, times, cols) in self.rows.items():
+            out.append(Series(activity, item, tuple(columns), tuple(times), tuple(tuple(c) for c in cols)))
+        return tuple(out)
+
+
+def _pressure_values(prev: SystemSample, cur: SystemSample, seconds: float) -> tuple[float, ...] | None:
+    """Share of wall time stalled over the interval, percent, from the cumulative totals (microseconds)."""
+    if prev.pressure is None or cur.pressure is None:
+        return None
+    out: list[float] = []
+    for resource, kind in (
+        ("cpu", "some"),
+        ("memory", "some"),
+        ("memory", "full"),
+        ("io", "some"),
+        ("io", "full"),
+    ):
+        a, b = getattr(prev.pressure, resource), getattr(cur.pressure, resource)
+        la = None if a is None else getattr(a, kind)
+        lb = None if b is None else getattr(b, kind)
+        if la is None or lb is None or lb.total_us < la.total_us:
+            out.append(math.nan)
+        else:
+            out.append((lb.total_us - la.total_us) / (seconds * 1e6) * 100)
+    return tuple(out)
+
+
+def typical_step(stamps: Sequence[float]) -> float:
+    steps = [b - a for a, b in zip(stamps, stamps[1:], strict=False) if b > a]
+    return statistics.median(steps) if steps else 0.0
+
+
+def series_from_day(
+    data: DayData, activities: Iterable[Activity] | None = None, *, pressure: bool = True
+) -> SeriesSet:
+    """Every activity's rows between consecutive samples of ``data`` (its ``previous`` sample included)."""
+    chosen = list(activities) if activities is not None else list(BY_NAME.values())
+    entries = ([data.previous] if data.previous is not None else []) + list(data.entries)
+    samples = [e for e in entries if isinstance(e, SystemSample)]
+    step = typical_step([s.timestamp for s in samples])
+    builder = _Builder()
+    marks: list[Mark] = []
+    prev: SystemSample | None = None
+    for entry in entries:
+        if isinstance(entry, RestartMark):
+            marks.append(Mark(entry.timestamp, "restart", f"restart ({entry.host.cpu_count} CPU)"))
+            builder.gap(entry.timestamp)
+            prev = None
+            continue
+        if isinstance(entry, CommentMark):
+            marks.append(Mark(entry.timestamp, "comment", entry.text))
+            continue
+        if prev is not None:
+            seconds = entry.uptime_seconds - prev.uptime_seconds
+            if seconds <= 0:
+                builder.gap(entry.timestamp)  # rebooted without a restart mark: no rate
+            else:
+                if step and entry.timestamp - prev.timestamp > GAP_FACTOR * step:
+                    builder.gap(prev.timestamp + step)
+                span = Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev))
+                for activity in chosen:
+                    names = [c.name for c in activity.columns]
+                    for row in activity.rows(span):
+                        builder.add(activity.name, row.item, names, entry.timestamp, row.values)
+                if pressure:
+                    values = _pressure_values(prev, entry, seconds)
+                    if values is not None:
+                        builder.add(PRESSURE, None, PRESSURE_COLUMNS, entry.timestamp, values)
+        prev = entry
+    first = samples[1].timestamp if len(samples) > 1 else math.nan
+    last = samples[-1].timestamp if samples else math.nan
+    return SeriesSet(builder.build(), tuple(marks), first, last, max(data.host.cpu_count, 1), len(samples))
+
+
+def merge_marks(base: SeriesSet, extra: Iterable[Mark]) -> SeriesSet:
+    marks = tuple(sorted((*base.marks, *extra), key=lambda m: m.timestamp))
+    return SeriesSet(base.series, marks, base.start, base.end, base.cpu_count, base.samples, base.notes)

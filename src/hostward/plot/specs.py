@@ -1,0 +1,89 @@
+"""What each figure shows: panels of columns with their unit, scale and limits, per activity.
+
+The column names are the activities' own (activities/*.py); units follow Column.unit. Sizes in kB are drawn
+in MiB or GiB, and percentages on a fixed 0-100 axis, so two days' graphs compare at a glance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KIB_TO_GIB = 1 / (1024 * 1024)
+KIB_TO_MIB = 1 / 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Panel:
+    columns: tuple[str, ...]
+    ylabel: str
+    stacked: bool = False
+    percent: bool = False  # fixed 0..100 axis
+    scale: float = 1.0  # values are multiplied by this (kB -> GiB)
+    labels: tuple[str, ...] = ()  # legend text per column (default: the column name)
+
+    def label(self, i: int) -> str:
+        return self.labels[i] if i < len(self.labels) else self.columns[i]
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSpec:
+    key: str  # stable name, used for file names: "cpu", "disk-vda"
+    activity: str
+    title: str
+    panels: tuple[Panel, ...]
+    per_item: bool = False  # one figure per item (disks, interfaces)
+
+
+CPU_ALL_MODES = ("%usr", "%nice-guest", "%sys", "%irq", "%soft", "%iowait", "%steal", "%guest", "%gnice")
+CPU_ALL_LABELS = ("user", "nice", "system", "irq", "softirq", "iowait", "steal", "guest", "guest nice")
+CPU_MODES = ("%user", "%nice", "%system", "%iowait", "%steal")
+CPU_LABELS = ("user (+guest)", "nice", "system (+irq, softirq)", "iowait", "steal")
+
+SPECS: tuple[FigureSpec, ...] = (
+    FigureSpec("cpu", "cpu", "CPU utilisation by mode (all CPUs)",
+               (Panel(CPU_ALL_MODES, "% of CPU time", stacked=True, percent=True, labels=CPU_ALL_LABELS),)),
+    FigureSpec("cpu-each", "cpu", "Utilisation of each CPU (100 - %idle)",
+               (Panel(("busy",), "% busy", percent=True),)),
+    FigureSpec("queue", "queue", "Run queue and load average",
+               (Panel(("runq-sz", "blocked"), "tasks", labels=("runnable (runq-sz)", "blocked on I/O")),
+                Panel(("ldavg-1", "ldavg-5", "ldavg-15"), "load average", labels=("1 min", "5 min", "15 min")),
+                Panel(("plist-sz",), "tasks", labels=("task list size (plist-sz)",)))),
+    FigureSpec("memory", "memory", "Memory",
+               (Panel(("kbmemused", "kbcached", "kbbuffers", "kbavail"), "GiB", scale=KIB_TO_GIB,
+                      labels=("used", "page cache", "buffers", "available")),
+                Panel(("%memused", "%commit"), "percent", labels=("memory used", "committed (of RAM + swap)")))),
+    FigureSpec("swap", "swap", "Swap space",
+               (Panel(("kbswpused", "kbswpcad"), "MiB", scale=KIB_TO_MIB, labels=("used", "cached")),
+                Panel(("%swpused",), "% of swap", percent=True, labels=("used",)))),
+    FigureSpec("swapping", "swapping", "Swapping",
+               (Panel(("pswpin/s", "pswpout/s"), "pages/s", labels=("swapped in", "swapped out")),)),
+    FigureSpec("paging", "paging", "Paging",
+               (Panel(("pgpgin/s", "pgpgout/s"), "kB/s", labels=("paged in", "paged out")),
+                Panel(("fault/s", "majflt/s"), "faults/s", labels=("faults", "major faults")),
+                Panel(("pgfree/s", "pgscank/s", "pgscand/s", "pgsteal/s"), "pages/s",
+                      labels=("freed", "scanned by kswapd", "scanned directly", "reclaimed")))),
+    FigureSpec("io", "io", "I/O of physical disks",
+               (Panel(("rtps", "wtps", "dtps"), "requests/s", stacked=True, labels=("reads", "writes", "discards")),
+                Panel(("bread/s", "bwrtn/s", "bdscd/s"), "blocks/s (512 B)", labels=("read", "written", "discarded")))),
+    FigureSpec("disk", "disk", "Block device {item}",
+               (Panel(("rkB/s", "wkB/s", "dkB/s"), "kB/s", labels=("read", "written", "discarded")),
+                Panel(("tps",), "requests/s", labels=("transfers",)),
+                Panel(("await", "aqu-sz"), "ms / requests", labels=("await (ms)", "queue size")),
+                Panel(("%util",), "% busy", percent=True, labels=("utilisation",))),
+               per_item=True),
+    FigureSpec("net", "net_dev", "Network interface {item}",
+               (Panel(("rxkB/s", "txkB/s"), "kB/s", labels=("received", "transmitted")),
+                Panel(("rxpck/s", "txpck/s"), "packets/s", labels=("received", "transmitted")),
+                Panel(("%ifutil",), "% of link", percent=True, labels=("utilisation",))),
+               per_item=True),
+    FigureSpec("net-errors", "net_edev", "Network errors (all interfaces)",
+               (Panel(("rxerr/s", "txerr/s", "coll/s", "txcarr/s", "rxfram/s"), "errors/s",
+                      labels=("receive errors", "transmit errors", "collisions", "carrier", "frame")),
+                Panel(("rxdrop/s", "txdrop/s", "rxfifo/s", "txfifo/s"), "packets/s",
+                      labels=("receive drops", "transmit drops", "receive FIFO", "transmit FIFO")))),
+    FigureSpec("pressure", "pressure", "Pressure stall (share of time tasks waited)",
+               (Panel(("cpu some", "memory some", "memory full", "io some", "io full"), "% of time", percent=True),)),
+    FigureSpec("tasks", "tasks", "Task creation and context switches",
+               (Panel(("proc/s",), "tasks/s", labels=("tasks created",)),
+                Panel(("cswch/s",), "switches/s", labels=("context switches",)))),
+)  # fmt: skip

@@ -1,0 +1,138 @@
+"""``hostward plot`` end to end: files written, clear one-line errors for empty ranges and single samples."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from tests.plot.conftest import HOST, T10, day_entries
+
+from hostward.cli import COMMANDS, main
+from hostward.cli.plot import run
+from hostward.errors import StoreError, UsageError
+from hostward.oom.events import GuardEvent, append_event, events_path
+from hostward.store import DataFileWriter, day_path
+from hostward.store.model import RestartMark
+from hostward.store.sysstat.imported import ImportedRow, store_imported
+
+DAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Until the lead adds them to cli/__init__.py's COMMANDS table.
+    monkeypatch.setitem(COMMANDS, "plot", ("hostward.cli.plot", "graphs"))
+    monkeypatch.setitem(COMMANDS, "import", ("hostward.cli.import_", "import"))
+
+
+def write(data_dir: Path, count: int | None = None) -> None:
+    entries = day_entries()[:count] if count is not None else day_entries()
+    with DataFileWriter.open(day_path(data_dir, DAY), DAY, HOST) as writer:
+        for e in entries:
+            if isinstance(e, RestartMark):
+                writer.write_restart(e)
+            else:
+                writer.write_sample(e)  # type: ignore[arg-type]
+
+
+def test_pdf_report_has_a_contents_page_and_one_page_per_graph(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path)
+    out = tmp_path / "report.pdf"
+    assert run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    said = capsys.readouterr().out
+    assert said.startswith(f"{out}: 12 graphs, 92 samples")
+    assert out.read_bytes().count(b"/Type /Page") - out.read_bytes().count(b"/Type /Pages") == 13
+
+
+def test_png_and_svg_files_follow_sar_flags(tmp_path: Path) -> None:
+    write(tmp_path)
+    assert (
+        run(
+            [
+                "--data-dir",
+                str(tmp_path),
+                "--date",
+                "2026-11-27",
+                "-u",
+                "-n",
+                "DEV",
+                "-o",
+                str(tmp_path / "g"),
+                "--format",
+                "png",
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["01-cpu.png", "02-net-eth0.png"]
+    assert (tmp_path / "g" / "01-cpu.png").read_bytes().startswith(b"\x89PNG")
+    assert (
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-d", "-o", str(tmp_path / "d.svg")]) == 0
+    )
+    assert b"<svg" in (tmp_path / "d.svg").read_bytes()[:2000]
+
+
+def test_empty_range_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plot", "--data-dir", str(tmp_path), "--date", "2026-11-20"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no data recorded for 2026-11-20" in err and "Traceback" not in err
+
+
+def test_one_sample_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, count=1)
+    with pytest.raises(StoreError, match="at least two samples"):
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-o", str(tmp_path / "x.pdf")])
+    assert (
+        main(["plot", "--data-dir", str(tmp_path), "--date", "2026-11-27", "-o", str(tmp_path / "x.pdf")])
+        == 1
+    )
+    assert "a graph needs at least two samples" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_window_without_samples(tmp_path: Path) -> None:
+    write(tmp_path)
+    with pytest.raises(StoreError, match="at least two samples"):
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-s", "20:00", "-e", "21:00"])
+    with pytest.raises(UsageError):
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-s", "12:00", "-e", "11:00"])
+    with pytest.raises(UsageError, match="format"):
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "--format", "gif"])
+
+
+def test_imported_rows_are_drawn_when_nothing_was_recorded(tmp_path: Path) -> None:
+    rows = [
+        ImportedRow(
+            T10 + 10 * i,
+            10.0,
+            "cpu",
+            "all",
+            (
+                ("%user", 20.0),
+                ("%nice", 0.0),
+                ("%system", 5.0),
+                ("%iowait", 1.0),
+                ("%steal", 0.0),
+                ("%idle", 74.0),
+            ),
+        )  # fmt: skip
+        for i in range(1, 30)
+    ]
+    store_imported(tmp_path, HOST, rows)
+    out = tmp_path / "imp.pdf"
+    assert run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-o", str(out)]) == 0
+    assert out.read_bytes().count(b"/Type /Page") - out.read_bytes().count(b"/Type /Pages") == 2
+
+
+def test_guard_events_are_read_from_events_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path)
+    append_event(events_path(tmp_path), GuardEvent(T10 + 300, "signal", "memory low", pid=42, comm="hog"))
+    assert (
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-q", "-o", str(tmp_path / "q.svg")]) == 0
+    )
+    svg = (tmp_path / "q.svg").read_text()
+    assert "oom-kill" in svg  # the legend entry of the kill mark

@@ -1,0 +1,122 @@
+"""Figures are checked for content: axes, labels, line data, limits, gaps and marks on a day of known values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from matplotlib.collections import PolyCollection
+from tests.plot.conftest import T10
+
+from hostward.plot.figures import SECONDS_PER_DAY, PlotFigure, build_figures
+from hostward.plot.series import Mark, merge_marks, series_from_day
+from hostward.store.model import DayData
+
+WINDOW = (T10 - 10 * 3600, T10 + 14 * 3600)  # the whole day 2026-11-27 UTC
+
+
+def figures(day: DayData, **kw: object) -> dict[str, PlotFigure]:
+    sset = series_from_day(day)
+    return {f.key: f for f in build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC, **kw)}  # type: ignore[arg-type]
+
+
+def test_every_activity_gets_a_figure_with_titles_and_units(day: DayData) -> None:
+    figs = figures(day)
+    assert list(figs) == ["cpu", "cpu-each", "queue", "memory", "swap", "swapping", "paging", "io", "disk-vda",
+                          "net-eth0", "net-errors", "tasks"]  # fmt: skip
+    assert [ax.get_ylabel() for ax in figs["queue"].figure.axes] == ["tasks", "load average", "tasks"]
+    assert figs["memory"].figure.axes[0].get_ylabel() == "GiB"
+    title = figs["cpu"].figure.get_suptitle()
+    assert "CPU utilisation" in title and "plothost" in title and "2026-11-27" in title
+    assert figs["cpu"].figure.axes[-1].get_xlabel() == "time (UTC)"
+
+
+def test_cpu_is_stacked_by_mode_on_a_percent_axis(day: DayData) -> None:
+    ax = figures(day)["cpu"].figure.axes[0]
+    assert ax.get_ylim() == (0.0, 100.0)
+    stacks = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    # 9 modes x 2 stretches of data (before and after the restart)
+    assert len(stacks) == 18
+    labels = ax.get_legend_handles_labels()[1]
+    assert labels[:3] == ["user", "nice", "system"]
+    # Top of the "user" band: 500 user ticks of 2000 per interval -> 25 %; the "system" band on top -> 30 %.
+    user_top = max(float(y) for y in stacks[0].get_paths()[0].vertices[:, 1])
+    assert user_top == pytest.approx(25.0)
+    system_top = max(float(y) for y in stacks[2].get_paths()[0].vertices[:, 1])
+    assert system_top == pytest.approx(30.0)
+
+
+def test_each_cpu_busy_lines(day: DayData) -> None:
+    ax = figures(day)["cpu-each"].figure.axes[0]
+    lines = {
+        line.get_label(): [float(v) for v in line.get_ydata()]
+        for line in ax.get_lines()
+        if "busy" in str(line.get_label())
+    }  # type: ignore[union-attr]
+    assert set(lines) == {"busy 0", "busy 1"}
+    assert {round(v, 6) for v in lines["busy 0"] if not math.isnan(v)} == {50.0}
+    assert {round(v, 6) for v in lines["busy 1"] if not math.isnan(v)} == {10.0}
+
+
+def test_load_and_queue_values_and_limits(day: DayData) -> None:
+    queue, load, _plist = figures(day)["queue"].figure.axes
+    by_label = {str(line.get_label()): line for line in load.get_lines()}
+    data = [float(v) for v in by_label["1 min"].get_ydata()]  # type: ignore[union-attr]
+    assert {v for v in data if not math.isnan(v)} == {0.25}
+    assert load.get_ylim() == pytest.approx((0.0, 0.75 * 1.08))
+    runq = [
+        float(v) for v in {str(x.get_label()): x for x in queue.get_lines()}["runnable (runq-sz)"].get_ydata()
+    ]  # type: ignore[union-attr]
+    assert {v for v in runq if not math.isnan(v)} == {2.0}
+
+
+def test_memory_in_gib(day: DayData) -> None:
+    ax = figures(day)["memory"].figure.axes[0]
+    used = {str(line.get_label()): line for line in ax.get_lines()}["used"]
+    assert {round(float(v), 6) for v in used.get_ydata() if not math.isnan(float(v))} == {4.0}  # type: ignore[union-attr]
+
+
+def test_gaps_and_restart_marks(day: DayData) -> None:
+    ax = figures(day)["disk-vda"].figure.axes[1]  # tps
+    line = next(line for line in ax.get_lines() if line.get_label() == "transfers")
+    xs = [float(v) for v in line.get_xdata()]  # type: ignore[union-attr]
+    ys = [float(v) for v in line.get_ydata()]  # type: ignore[union-attr]
+    assert sum(math.isnan(v) for v in ys) == 1  # one break: the restart (and the 20 min silence after it)
+    gap = ys.index(math.nan) if False else next(i for i, v in enumerate(ys) if math.isnan(v))
+    assert xs[gap - 1] * SECONDS_PER_DAY == pytest.approx(T10 + 600)
+    assert xs[gap + 1] * SECONDS_PER_DAY == pytest.approx(T10 + 1810)
+    assert {v for v in ys if not math.isnan(v)} == {10.0}
+    restarts = [
+        line for line in ax.get_lines() if line.get_label() == "restart" or line.get_color() == "#d62728"
+    ]
+    assert restarts and float(restarts[0].get_xdata()[0]) * SECONDS_PER_DAY == pytest.approx(T10 + 605)  # type: ignore[index]
+
+
+def test_time_axis_spans_the_day_in_24h(day: DayData) -> None:
+    ax = figures(day)["tasks"].figure.axes[-1]
+    lo, hi = ax.get_xlim()
+    assert lo * SECONDS_PER_DAY == pytest.approx(WINDOW[0]) and hi * SECONDS_PER_DAY == pytest.approx(
+        WINDOW[1]
+    )
+    fig = figures(day)["tasks"].figure
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "12:00" in ticks and all(len(t) == 5 and t[2] == ":" for t in ticks)
+
+
+def test_event_marks_are_drawn_and_listed_once(day: DayData) -> None:
+    sset = merge_marks(series_from_day(day), [Mark(T10 + 300, "oom-kill", "signal postgres 4242")])
+    fig = next(f for f in build_figures(sset, window=WINDOW, host_label="h", tz=dt.UTC) if f.key == "memory")
+    first, second = fig.figure.axes
+    assert first.get_legend_handles_labels()[1].count("oom-kill") == 1
+    assert "oom-kill" not in second.get_legend_handles_labels()[1]
+    kills = [line for line in second.get_lines() if line.get_color() == "#000000"]
+    assert float(kills[0].get_xdata()[0]) * SECONDS_PER_DAY == pytest.approx(T10 + 300)  # type: ignore[index]
+
+
+def test_selection_of_activities_and_items(day: DayData) -> None:
+    figs = figures(
+        day, activities={"cpu", "disk"}, items={"cpu": frozenset({"all"}), "disk": frozenset({"sdz"})}
+    )
+    assert list(figs) == ["cpu"]

@@ -1,0 +1,125 @@
+"""Bad input: one clear line naming the file and the line or offset, exit 1, nothing already imported lost."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from tests.conftest import FIXTURES
+from tests.store.sysstat.conftest import SysstatRun
+
+from hostward.cli import COMMANDS, main
+from hostward.errors import ParseError, StoreError
+from hostward.store.sysstat import import_files
+
+IMPORT = FIXTURES / "import"
+
+
+@pytest.fixture(autouse=True)
+def commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(COMMANDS, "import", ("hostward.cli.import_", "import"))
+
+
+def snapshot(directory: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    assert main(["import", *argv]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(("fixture", "system"), [("solaris-sar-u.txt", "SunOS"), ("aix-sar-u.txt", "AIX")])
+def test_other_systems_sar_text_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fixture: str, system: str
+) -> None:
+    err = one_line_error(capsys, ["--data-dir", str(tmp_path), str(IMPORT / fixture)])
+    assert f"{IMPORT / fixture}: line 2: sar report of {system}" in err
+    assert not tmp_path.joinpath("imported").exists()
+
+
+def test_garbled_and_truncated_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = (IMPORT / "midnight-C.txt").read_text()
+    lines = good.splitlines()
+    garbled = tmp_path / "garbled.txt"
+    garbled.write_text("\n".join([*lines[:5], "23:59:55        all      1.00  0.0x", *lines[5:]]) + "\n")
+    err = one_line_error(capsys, ["--data-dir", str(tmp_path / "store"), str(garbled)])
+    assert f"{garbled}: line 6: " in err
+    truncated = tmp_path / "truncated.txt"
+    truncated.write_text(good[: good.index("0.12      0.20") + 7])  # cut in the middle of a row
+    err = one_line_error(capsys, ["--data-dir", str(tmp_path / "store"), str(truncated)])
+    assert f"{truncated}: line 13: 3 fields under a header of 7" in err
+    binary = tmp_path / "random.bin"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(100))
+    assert f"{binary}: binary data that is not a sysstat file" in one_line_error(
+        capsys, ["--data-dir", str(tmp_path), str(binary)]
+    )
+
+
+def test_bad_file_in_a_batch_stores_nothing_and_keeps_earlier_imports(
+    sysstat_run: SysstatRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "store"
+    import_files([IMPORT / "midnight-C.txt"], store)
+    before = snapshot(store)
+    err = one_line_error(
+        capsys, ["--data-dir", str(store), str(sysstat_run.sa), str(IMPORT / "aix-sar-u.txt")]
+    )
+    assert "aix-sar-u.txt: line 2" in err
+    assert snapshot(store) == before  # neither the sa file (parsed first) nor anything else was written
+
+
+def test_truncated_sa_file_names_the_offset(sysstat_run: SysstatRun, tmp_path: Path) -> None:
+    data = sysstat_run.sa.read_bytes()
+    cut = tmp_path / "sa-cut"
+    cut.write_bytes(data[: len(data) - 100])
+    with pytest.raises(StoreError, match=rf"{cut}: truncated sysstat file at offset \d+: activity \d+ needs"):
+        import_files([cut], tmp_path / "store")
+    assert not (tmp_path / "store").exists()
+
+
+def test_unknown_sysstat_version(sysstat_run: SysstatRun, tmp_path: Path) -> None:
+    data = bytearray(sysstat_run.sa.read_bytes())
+    struct.pack_into("<H", data, 2, 0x2199)  # a format magic no sysstat has written (yet)
+    odd = tmp_path / "sa-future"
+    odd.write_bytes(bytes(data))
+    with pytest.raises(
+        StoreError, match=rf"{odd}: sysstat file of an unknown format: format magic 0x2199 at offset 2"
+    ):
+        import_files([odd], tmp_path / "store")
+    struct.pack_into(
+        "<H", data, 2, 0x2171
+    )  # sysstat 10.x: converted with sadf -c, which we refuse to run here
+    old = tmp_path / "sa-old"
+    old.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="an older format"):
+        import_files([old], tmp_path / "store", sadf=None)
+
+
+def test_garbage_record_header_names_its_offset(sysstat_run: SysstatRun, tmp_path: Path) -> None:
+    from hostward.store.sysstat.sa_format import parse_sa
+
+    sa = parse_sa(sysstat_run.sa.read_bytes(), "x")
+    data = bytearray(sysstat_run.sa.read_bytes())
+    second = sa.records[1].offset
+    data[second + 20] = 99  # record type 99
+    bad = tmp_path / "sa-bad"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(
+        StoreError, match=rf"invalid sysstat file at offset {second}: record header with type 99"
+    ):
+        import_files([bad], tmp_path / "store")
+
+
+def test_empty_and_foreign_text(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(ParseError, match="empty file"):
+        import_files([empty], tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\nworld\n")
+    with pytest.raises(ParseError, match=rf"{notes}: line 1: not a sysstat sar report"):
+        import_files([notes], tmp_path)
