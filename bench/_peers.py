@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ class Run:
     name: str
     cpu_seconds: float  # user + system of the process
     system_seconds: float  # the kernel's share (generating /proc text, syscalls)
+    steady_ms_per_second: float  # on-CPU time per second of wall time between 3 s in and 2 s before the end
     file: Path
     size: int
 
@@ -30,7 +32,14 @@ def start(
     return name, proc, out
 
 
-def finish(name: str, proc: subprocess.Popen[bytes], out: Path) -> Run:
+def on_cpu_ns(pid: int) -> int:
+    """Time the task has run, in ns (/proc/PID/schedstat, first field: the scheduler's sum_exec_runtime,
+    exact, unlike rusage's tick-based split); the recorders are single-threaded while they sample."""
+    with open(f"/proc/{pid}/schedstat") as handle:
+        return int(handle.read().split()[0])
+
+
+def finish(name: str, proc: subprocess.Popen[bytes], out: Path, steady: float = float("nan")) -> Run:
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -39,7 +48,9 @@ def finish(name: str, proc: subprocess.Popen[bytes], out: Path) -> Run:
     files = [out] if out.is_file() else sorted(p for p in out.iterdir() if p.name.startswith("hw"))
     if len(files) != 1:
         raise SystemExit(f"{name}: expected one data file, found {files} (did the run cross midnight?)")
-    return Run(name, usage.ru_utime + usage.ru_stime, usage.ru_stime, files[0], files[0].stat().st_size)
+    return Run(
+        name, usage.ru_utime + usage.ru_stime, usage.ru_stime, steady, files[0], files[0].stat().st_size
+    )
 
 
 def side_by_side(workdir: Path, count: int) -> dict[str, Run]:
@@ -61,4 +72,13 @@ def side_by_side(workdir: Path, count: int) -> dict[str, Run]:
         start("hostward", [*record, "-d", str(hw_dir)], hw_dir, HOSTWARD_RECORD_TOP_PROCESSES="0"),
         start("hostward+top10", [*record, "-d", str(hw_top)], hw_top, HOSTWARD_RECORD_TOP_PROCESSES="10"),
     ]
-    return {name: finish(name, proc, out) for name, proc, out in runs}
+    steady = dict.fromkeys((name for name, _, _ in runs), float("nan"))
+    if count >= 8:
+        # Steady state, start-up excluded: on-CPU time per wall second (= per sample at 1 s) in the middle.
+        time.sleep(3)
+        first = {name: (on_cpu_ns(proc.pid), time.monotonic()) for name, proc, _ in runs}
+        time.sleep(count - 5)
+        for name, proc, _ in runs:
+            cpu0, wall0 = first[name]
+            steady[name] = (on_cpu_ns(proc.pid) - cpu0) / 1e6 / (time.monotonic() - wall0)
+    return {name: finish(name, proc, out, steady[name]) for name, proc, out in runs}

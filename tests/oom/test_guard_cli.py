@@ -18,6 +18,7 @@ from hostward.cli.oom_guard import build_parser, run
 from hostward.errors import UsageError
 from hostward.oom.cgroup import MemoryCgroup
 from hostward.oom.drill import read_vmstat_oom_kills
+from hostward.oom.drill_kmsg import KmsgWatch
 from hostward.oom.triggers import MIB
 from hostward.procfs import ProcFS
 
@@ -89,6 +90,7 @@ def kinds(events: Path) -> list[str]:
 @pytest.mark.slow
 def test_guard_process_kills_the_hog_in_its_cgroup(tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
+    kmsg = KmsgWatch()
     oom_before = read_vmstat_oom_kills(ProcFS())
     with drill_cgroup(256 * MIB) as cgroup, drill_cgroup(256 * MIB) as neighbour:
         outsider = start_hog(neighbour, ["--bystander", "--size", "150M"])
@@ -108,9 +110,14 @@ def test_guard_process_kills_the_hog_in_its_cgroup(tmp_path: Path) -> None:
             assert signalled == {hog.pid}, log
             assert outsider.poll() is None
             assert cgroup.oom_kills() == 0
-            assert read_vmstat_oom_kills(ProcFS()) == oom_before
+            host_delta = (read_vmstat_oom_kills(ProcFS()) or 0) - (oom_before or 0)
+            time.sleep(0.05)
+            kills = kmsg.kills()
+            assert hog.pid not in {k.pid for k in kills} and all(k.memcg for k in kills)
+            assert host_delta == len(kills), "unexplained host-wide OOM kill"
             assert re.search(r"candidates: .*badness=\d+ \[eligible\]", log), log
         finally:
+            kmsg.close()
             stop(guard, outsider, *([hog] if hog else []))
 
 

@@ -311,3 +311,36 @@ def test_v1_trigger_rearms_when_the_limit_changes() -> None:
             assert "448.0 MiB" in reading.detail
         finally:
             trig.close()
+
+
+@pytest.mark.root
+@pytest.mark.slow
+def test_psi_kernel_trigger_fires_on_memory_stall() -> None:
+    """A memory cgroup driven into its limit (the kernel reclaims, then OOM-kills inside it) makes tasks stall on
+    memory; host /proc/pressure/memory aggregates every task, so a 100 us per 2 s trigger must fire. (Another
+    tenant's stall can fire it too: this proves the kernel-trigger plumbing, POLLPRI to a low reading.)"""
+    import threading
+
+    from hostward.oom.drill import DrillSpec, run_drill
+
+    path = Path("/proc/pressure/memory")
+    if not path.exists():
+        pytest.skip("no PSI in this kernel")
+    trig = PsiTrigger(path, PsiSpec("some", 100, 2_000_000))
+    try:
+        assert trig.kernel_trigger
+        fd, mask = trig.fds()[0]
+        poller = select.poll()
+        poller.register(fd, mask)
+        drill = threading.Thread(
+            target=run_drill, args=(DrillSpec(limit_bytes=128 * MIB, rate_bps=0, kernel=True),), daemon=True
+        )
+        drill.start()
+        ready = poller.poll(10_000)
+        drill.join(60)
+        assert ready and ready[0][1] & select.POLLPRI, "no PSI event during a memory cgroup OOM"
+        trig.drain(fd, ready[0][1])
+        reading = trig.sample(time.monotonic())
+        assert reading.low and "last event" in reading.detail
+    finally:
+        trig.close()

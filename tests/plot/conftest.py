@@ -43,7 +43,7 @@ def sample(ts: float, n: int, uptime0: float) -> SystemSample:
             slab_kb=GIB_KB // 2,
             mem_available_kb=3 * GIB_KB,
             committed_as_kb=GIB_KB,
-        ),  # fmt: skip
+        ),
         vmstat=VmStat(pgpgin=80 * n),
         disks=(DiskStats(254, 0, "vda", 100 * n, 0, 800 * n, 50 * n, 0, 0, 0, 0, 0, 200 * n, 300 * n),),
         nets=(NetDev("eth0", 10240 * n, 10 * n, 0, 0, 0, 0, 0, 0, 5120 * n, 5 * n, 0, 0, 0, 0, 0, 0),),

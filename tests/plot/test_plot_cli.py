@@ -119,7 +119,7 @@ def test_imported_rows_are_drawn_when_nothing_was_recorded(tmp_path: Path) -> No
                 ("%steal", 0.0),
                 ("%idle", 74.0),
             ),
-        )  # fmt: skip
+        )
         for i in range(1, 30)
     ]
     store_imported(tmp_path, HOST, rows)
@@ -136,3 +136,14 @@ def test_guard_events_are_read_from_events_jsonl(tmp_path: Path, capsys: pytest.
     )
     svg = (tmp_path / "q.svg").read_text()
     assert "oom-kill" in svg  # the legend entry of the kill mark
+
+
+def test_sysstat_files_are_drawn_directly_with_f(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import FIXTURES
+
+    text = FIXTURES / "import" / "midnight-C.txt"
+    assert run(["-f", str(text), "-u", "-o", str(tmp_path / "t.svg")]) == 0
+    assert "1 graph" in capsys.readouterr().out
+    svg = (tmp_path / "t.svg").read_text()
+    assert "restart" in svg and "<svg" in svg
+    assert not (tmp_path / "imported").exists()  # nothing imported

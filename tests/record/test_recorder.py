@@ -70,7 +70,7 @@ def test_housekeeping_runs_with_the_recorders_date(tmp_path: Path, utc: None) ->
             pass
     config = RecordConfig(interval_seconds=0.05, data_dir=tmp_path, retention_days=28, compress_after_days=10)
     Recorder(config, clock=clock).run(count=1)  # type: ignore[arg-type]
-    names = sorted(p.name for p in tmp_path.iterdir())
+    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
     assert names == ["hw20261115.xz", "hw20261122", "hw20261127"]
 
 
@@ -220,3 +220,23 @@ def test_top_processes_on_the_live_system() -> None:
     assert len(top3) == 3
     assert [p.rss_bytes for p in top3] == sorted((p.rss_bytes for p in top3), reverse=True)
     assert top3[0].rss_bytes >= max(p.rss_bytes for p in everyone) * 0.5  # memory moves between the two scans
+
+
+def test_a_second_recorder_on_the_same_directory_is_refused(tmp_path: Path) -> None:
+    """Two delta-encoded streams interleaved in one file would decode to garbage: one recorder per directory."""
+    from hostward.recorder.loop import acquire_directory_lock
+
+    fd = acquire_directory_lock(tmp_path)
+    try:
+        with pytest.raises(
+            StoreError, match=rf"another hostward record \(pid {os.getpid()}\) is already recording"
+        ):
+            Recorder(RecordConfig(interval_seconds=0.05, data_dir=tmp_path)).run(count=1)
+    finally:
+        os.close(fd)
+    assert (
+        Recorder(RecordConfig(interval_seconds=0.05, data_dir=tmp_path), housekeeping=False)
+        .run(count=1)
+        .written
+        == 1
+    )

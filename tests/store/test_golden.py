@@ -7,6 +7,7 @@ version and keep this test."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,12 @@ from hostward.collect.sample import SystemSample
 from hostward.store import CommentMark, RestartMark, read_day, read_file
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "store" / "hw20261127-format1"
+
+
+def test_golden_file_is_the_committed_one() -> None:
+    """A changed golden file means the test no longer proves that old files stay readable."""
+    digest = hashlib.sha256(GOLDEN.read_bytes()).hexdigest()
+    assert digest == "b9f492ee8c5dfc0708d53293dc24fb4947e4b5a5f2c061ea9a4aa5d40fefa797"
 
 
 def test_golden_file_reads_back_its_values() -> None:

@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("hostward.cli.record", "sample kernel activity into daily data files (like sadc)"),
     "sar": ("hostward.cli.sar", "report recorded or live activity with sysstat's sar flags and layout"),
     "sadf": ("hostward.cli.sadf", "recorded activity as CSV (sadf -d) or JSON (sadf -j)"),
+    "plot": ("hostward.cli.plot", "graphs of recorded or imported activity (PDF/PNG/SVG, like kSar)"),
+    "import": ("hostward.cli.import_", "import sysstat history: sa files, sar text, sadf -d CSV"),
     "oom": ("hostward.cli.oom", "OOM toolkit: top, explain, protect, report, doctor"),
     "ntp": ("hostward.cli.ntp", "time health: query, status, serve"),
 }

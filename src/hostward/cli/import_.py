@@ -11,9 +11,9 @@ from hostward.cli.sar_args import SarArgs
 from hostward.config import load_config
 from hostward.errors import UsageError
 from hostward.report.formatting import ReportFormat
+from hostward.report.imported import render_imported
 from hostward.report.selection import ReportOptions
 from hostward.store.sysstat import import_files, read_imported
-from hostward.store.sysstat.render import render_imported
 
 HELP = """\
 usage: hostward import [--data-dir DIR] [--day-first | --month-first] FILE...

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hostward.cli import setup_logging
+from hostward.cli.oom_guard import register as register_guard_commands
 from hostward.config import load_config
 from hostward.errors import CollectError, UsageError
 from hostward.oom import sources
@@ -45,6 +46,8 @@ commands:
   protect   apply the [[oom.protect]] rules of the configuration (once, as a daemon, or show status)
   report    root-cause report of every OOM kill found in dmesg, /dev/kmsg, journalctl or log files
   doctor    sysctls, swap, cgroup limits, kdump and -1000 processes: what they mean, what to change
+  guard     early OOM guard: act on MemAvailable, pressure or a cgroup limit before the kernel must
+  drill     a safe OOM drill inside a temporary memory cgroup, with a timeline of who acted when
 """
 
 EXAMPLES = {
@@ -168,11 +171,17 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", help="check OOM-related settings", epilog=EXAMPLES["doctor"], formatter_class=fmt
     )
     dr.add_argument("--json", action="store_true", help="JSON for machines")
+
+    # guard and drill live in their own module (the early guard's CLI); they set func= on their parsers.
+    register_guard_commands(sub)
     return parser
 
 
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "func", None) is not None:
+        guard_code: int = args.func(args)
+        return guard_code
     handler = {"top": _top, "explain": _explain, "protect": _protect, "report": _report, "doctor": _doctor}
     code: int = handler[args.command](args)
     return code

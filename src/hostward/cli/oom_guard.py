@@ -36,9 +36,13 @@ triggers (any one, held for --sustain seconds, starts an intervention):
            Polled; the interval adapts to how fast memory is falling (10 ms .. 1 s).
   psi      the kernel's PSI trigger (Documentation/accounting/psi.rst) on /proc/pressure/memory,
            or a cgroup2 memory.pressure: the guard sleeps until the kernel reports the stall.
+           SPEC is some|full:STALL[:WINDOW], e.g. some:15% (of 1 s), full:100ms:2s. Without
+           CAP_SYS_RESOURCE the kernel needs a window that is a multiple of 2 s: the same share of
+           a 2 s window is used instead.
   cgroup   with --cgroup: usage against the cgroup's limit. cgroup v1 uses the kernel's threshold
            notification on memory.usage_in_bytes (an eventfd, woken at the crossing) plus a
-           5..100 ms fallback poll; cgroup v2 polls memory.current and wakes on memory.events.
+           fallback poll (5 ms .. 1 s, shorter as usage rises faster); cgroup v2 polls
+           memory.current and wakes on memory.events.
 
 victim: the highest kernel badness (rss + swap + page tables, shifted by oom_score_adj) among
 processes in scope, after the [[oom.protect]] rules: a rule's oom_score_adj replaces the
@@ -108,7 +112,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     guard.add_argument("--psi", metavar="SPEC", help="memory pressure trigger: some|full:STALL[:WINDOW]")
     guard.add_argument("--cgroup", metavar="PATH", help="scope: this memory cgroup subtree, not the host")
     guard.add_argument("--headroom", metavar="PCT|SIZE", help="cgroup scope: act this far below the limit")
-    guard.add_argument("--critical-percent", type=float, default=3.0, help="SIGKILL at once this close")
+    guard.add_argument(
+        "--critical-percent",
+        type=float,
+        default=3.0,
+        metavar="PCT",
+        help="cgroup: SIGKILL at once this close",
+    )
     guard.add_argument("--sustain", type=float, metavar="S", help="condition must hold this long (default 0)")
     guard.add_argument("--grace", type=float, metavar="S", help="SIGTERM -> SIGKILL delay (default 2)")
     guard.add_argument("--dry-run", action="store_true", default=None, help="decide and log, never signal")
@@ -136,7 +146,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--rate", default="1G", metavar="SIZE|max", help="hog fill rate per second (default 1G)"
     )
     drill.add_argument("--headroom", metavar="PCT|SIZE", help="guard acts this far below the limit")
-    drill.add_argument("--critical-percent", type=float, default=3.0, help="SIGKILL at once this close")
+    drill.add_argument(
+        "--critical-percent", type=float, default=3.0, metavar="PCT", help="SIGKILL at once this close (3)"
+    )
     drill.add_argument("--bystander", action="store_true", help="also run a small protected process")
     drill.add_argument("--bystander-size", default="32M", metavar="SIZE", help="its memory (default 32M)")
     drill.add_argument("--kernel", action="store_true", help="no guard: let the kernel's OOM killer act")

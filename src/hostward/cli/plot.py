@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import lzma
 import math
 import sys
 from pathlib import Path
 
+from hostward.activities import BY_NAME
 from hostward.cli.sar import load_data
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.sample import SystemSample
 from hostward.config import load_config
 from hostward.errors import HostwardError, StoreError, UsageError
+from hostward.oom.events import events_path, read_events
 from hostward.plot.figures import build_figures
 from hostward.plot.imported import series_from_imported
 from hostward.plot.output import FORMATS, PNG_DPI, save_each, save_pdf
 from hostward.plot.series import PRESSURE, SeriesSet, merge_marks, series_from_day
 from hostward.plot.timeline import event_marks
+from hostward.store.framing import MAGIC as HW_MAGIC
 from hostward.store.model import DayData, Entry
-from hostward.store.sysstat.imported import read_imported
+from hostward.store.sysstat.imported import ImportedDay, read_imported
+from hostward.store.sysstat.importer import parse_input
+from hostward.store.sysstat.sa_import import SaContent
+
+XZ_MAGIC = b"\xfd7zXZ\x00"
 
 HELP = """\
 usage: hostward plot [ACTIVITY OPTIONS] [-f FILE | --date YYYY-MM-DD | --since T [--until T]]
@@ -33,7 +41,8 @@ Data imported from sysstat text ('hostward import') is drawn when the day has no
 activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|ALL, -w, -A
   --dev LIST        only these block devices (comma-separated, e.g. vda,sdb)
   --iface LIST      only these network interfaces
-time: --date DAY (default today, drawn 00:00-24:00), --since/--until, -s/-e within the day, -f FILE
+time: --date DAY (default today, drawn 00:00-24:00), --since/--until, -s/-e within the day
+  -f FILE           a hostward data file, or a sysstat one (sa file, sar text, sadf -d), drawn directly
 output:
   -o, --output P    PDF file, or directory for PNG/SVG (default: hostward-HOST-DAY.pdf, or ./HOST-DAY/)
   --format F        pdf, png or svg (default: from the -o suffix, else pdf)
@@ -73,7 +82,7 @@ def _split_own(argv: list[str]) -> tuple[list[str], dict[str, str], bool]:
     return rest, own, pressure
 
 
-def _window(args: SarArgs, data_start: float) -> tuple[float, float]:
+def _window(args: SarArgs, data_start: float, data_end: float = math.nan) -> tuple[float, float]:
     if args.since is not None or args.until is not None:
         until = args.until or dt.datetime.now()
         since = args.since or dt.datetime.combine(until.date(), dt.time())
@@ -83,6 +92,9 @@ def _window(args: SarArgs, data_start: float) -> tuple[float, float]:
     )
     start = dt.datetime.combine(day, dt.time())
     lo, hi = start, start + dt.timedelta(days=1)
+    if args.date is None and not math.isnan(data_end):  # -f: every day the file covers
+        last = dt.datetime.fromtimestamp(data_end).date()
+        hi = dt.datetime.combine(max(last, day), dt.time()) + dt.timedelta(days=1)
     if args.start is not None:
         lo = start + dt.timedelta(hours=args.start.hour, minutes=args.start.minute, seconds=args.start.second)
     if args.end is not None:
@@ -105,7 +117,46 @@ def _clip(data: DayData, lo: float, hi: float) -> DayData:
     return DayData(data.host, tuple(kept), previous)
 
 
-def _load(args: SarArgs, data_dir: Path) -> tuple[SeriesSet, str, tuple[float, float]]:
+def _series(data: DayData, wanted: set[str] | None) -> SeriesSet:
+    """Only the activities that will be drawn are computed (a day at 1 s is 86400 intervals)."""
+    if wanted is None:
+        return series_from_day(data)
+    chosen = [BY_NAME[name] for name in wanted if name in BY_NAME]
+    return series_from_day(data, chosen, pressure=PRESSURE in wanted)
+
+
+def _load_foreign(
+    args: SarArgs, path: Path, wanted: set[str] | None
+) -> tuple[SeriesSet, str, tuple[float, float]] | None:
+    """``-f`` naming a sysstat file (sa binary, sar text, sadf -d): drawn directly, nothing is imported."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        if head.startswith(XZ_MAGIC):
+            head = lzma.LZMADecompressor().decompress(path.read_bytes(), max_length=64)
+    except (OSError, lzma.LZMAError):
+        return None  # load_data reports it
+    if head.startswith(HW_MAGIC):
+        return None  # hostward's own data file: load_data reads it
+    _, _, content = parse_input(path)
+    if isinstance(content, SaContent):
+        entries = content.entries
+        data = DayData(content.host, entries)
+        stamps = [e.timestamp for e in entries if isinstance(e, SystemSample)]
+        window = _window(args, stamps[0] if stamps else math.nan, stamps[-1] if stamps else math.nan)
+        return _series(_clip(data, *window), wanted), content.host.nodename, window
+    day = ImportedDay(content.host, tuple(content.rows), tuple(content.restarts))
+    sset = series_from_imported(day)
+    return sset, content.host.nodename, _window(args, sset.start, sset.end)
+
+
+def _load(
+    args: SarArgs, data_dir: Path, wanted: set[str] | None
+) -> tuple[SeriesSet, str, tuple[float, float]]:
+    if args.file is not None:
+        foreign = _load_foreign(args, args.file, wanted)
+        if foreign is not None:
+            return foreign
     try:
         data = load_data(args)
     except StoreError as recorded_error:
@@ -122,12 +173,10 @@ def _load(args: SarArgs, data_dir: Path) -> tuple[SeriesSet, str, tuple[float, f
     start = next((e.timestamp for e in data.entries if isinstance(e, SystemSample)), math.nan)
     window = _window(args, start)
     clipped = _clip(data, *window)
-    return series_from_day(clipped), data.host.nodename, window
+    return _series(clipped, wanted), data.host.nodename, window
 
 
 def _events(data_dir: Path, window: tuple[float, float]) -> list[tuple[float, str, str]]:
-    from hostward.oom.events import events_path, read_events
-
     try:
         events = read_events(events_path(data_dir))
     except HostwardError:
@@ -144,14 +193,16 @@ def run(argv: list[str]) -> int:
     if args.interval is not None:
         raise UsageError("plot draws recorded data: an interval makes no sense here (use --date or --since)")
     data_dir = args.data_dir or load_config().record.data_dir
-    sset, host, window = _load(args, Path(data_dir))
+    # Activity names do not depend on the CPU count; -P lists are checked against the data's below.
+    wanted, _ = _selection(args, pressure, 8192, own)
+    sset, host, window = _load(args, Path(data_dir), wanted)
     if sset.samples < 2 or not any(len(s.times) for s in sset.series):
         raise StoreError(
             f"only {sset.samples} sample(s) for {host} in this range: a graph needs at least two samples"
         )
     if "--no-events" not in own:
         sset = merge_marks(sset, event_marks(_events(Path(data_dir), window), *window))
-    activities, items = _selection(args, rest, pressure, sset.cpu_count, own)
+    activities, items = _selection(args, pressure, sset.cpu_count, own)
     figures = build_figures(sset, window=window, host_label=host, activities=activities, items=items)
     if not figures:
         raise StoreError(
@@ -190,7 +241,7 @@ def _format(own: dict[str, str]) -> str:
 
 
 def _selection(
-    args: SarArgs, rest: list[str], pressure: bool, cpu_count: int, own: dict[str, str]
+    args: SarArgs, pressure: bool, cpu_count: int, own: dict[str, str]
 ) -> tuple[set[str] | None, dict[str, frozenset[str] | None]]:
     items: dict[str, frozenset[str] | None] = {}
     if "--dev" in own:

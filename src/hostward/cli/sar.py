@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from hostward.cli.import_ import imported_report
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.host import read_host
 from hostward.collect.sample import SystemSample, sample_system
@@ -90,7 +91,15 @@ def run(argv: list[str]) -> int:
         return _live(args, fmt, rows)
     if args.interval == 0:
         raise UsageError("interval 0 (statistics since boot) is not supported; give 1 or more seconds")
-    data = load_data(args)
+    try:
+        data = load_data(args)
+    except StoreError:
+        # No recording for that day: history imported from sar/sadf text is kept apart (it has no counters).
+        text = imported_report(args, fmt, rows)
+        if text is None:
+            raise
+        _write(text)
+        return 0
     options = file_options(args, data, rows)
     _write(render_file(data_with_previous(data, options), options, fmt))
     return 0

@@ -71,7 +71,10 @@ def parse_stat(text: str) -> CpuStat:
     for line in text.splitlines():
         # Split only the lines we use: "intr" and "softirq" carry hundreds of per-source counters, and
         # splitting them was most of the cost of parsing /proc/stat at every recorded sample.
-        key, _, rest = line.strip().partition(" ")
+        head = line.split(None, 1)
+        if not head:
+            continue
+        key, rest = head[0], head[1] if len(head) > 1 else ""
         if key.startswith("cpu"):
             times = _parse_times(rest.split(), line)
             if key == "cpu":

@@ -30,6 +30,7 @@ from typing import IO, Any
 from hostward.config import ProtectRule
 from hostward.errors import CollectError, UsageError
 from hostward.oom.cgroup import MemoryCgroup, memory_cgroup_of
+from hostward.oom.drill_kmsg import KmsgWatch
 from hostward.oom.drill_timeline import DrillResult, TimelineEntry, build_result
 from hostward.oom.events import GuardEvent
 from hostward.oom.guard import Guard, GuardSettings
@@ -122,6 +123,7 @@ def run_drill(
     procs: list[subprocess.Popen[bytes]] = []
     guard: Guard | None = None
     guard_thread: threading.Thread | None = None
+    kmsg: KmsgWatch | None = None
     cgroup.create()
     try:
         if on_cgroup is not None:
@@ -140,6 +142,7 @@ def run_drill(
         _wait_line(hog, 10.0)  # "ready": interpreter up, nothing allocated yet
         baseline = cgroup.usage_bytes()
         _reset_peak(cgroup)
+        kmsg = KmsgWatch()  # before the counters: every kill counted in the window is also logged after this
         oom_cg_before = cgroup.oom_kills()
         oom_host_before = read_vmstat_oom_kills(procfs)
         if not spec.kernel:
@@ -172,6 +175,10 @@ def run_drill(
             guard.stop()
             guard_thread.join(timeout=5.0)
         peak = _peak(cgroup)
+        oom_host = _delta(oom_host_before, read_vmstat_oom_kills(procfs))
+        time.sleep(0.05)  # "Killed process" is printed just after the kernel counts the kill
+        kills = kmsg.kills() if kmsg.available else None
+        kmsg.close()
         bystander_alive = None if bystander is None else bystander.poll() is None
         with run.lock:
             events = list(run.events)
@@ -188,7 +195,8 @@ def run_drill(
             timed_out=timed_out,
             peak_bytes=peak,
             oom_cgroup=_delta(oom_cg_before, cgroup.oom_kills()),
-            oom_host=_delta(oom_host_before, read_vmstat_oom_kills(procfs)),
+            oom_host=oom_host,
+            kernel_kills=kills,
             bystander_alive=bystander_alive,
             guard_ran=not spec.kernel,
             hog_pid=hog.pid,
@@ -196,6 +204,8 @@ def run_drill(
             cgroup_path=cgroup.path,
         )
     finally:
+        if kmsg is not None:
+            kmsg.close()
         if guard is not None:
             guard.stop()
             if guard_thread is not None:

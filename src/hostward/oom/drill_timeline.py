@@ -6,6 +6,7 @@ import signal
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hostward.oom.drill_kmsg import KernelKill
 from hostward.oom.events import KIND_ESCALATE, KIND_EXITED, KIND_SIGNAL, KIND_TRIGGER, GuardEvent
 from hostward.oom.guard_memcg import CgroupLevels
 from hostward.oom.triggers import format_bytes
@@ -37,6 +38,11 @@ class DrillResult:
     headroom_left_bytes: int | None  # limit - peak: how close it came
     kernel_oom_kills_cgroup: int | None  # delta of the cgroup's oom_kill counter
     kernel_oom_kills_host: int | None  # delta of /proc/vmstat oom_kill (host-wide: other activity counts too)
+    # From the kernel log of the same window (None: /dev/kmsg unreadable): kills of this drill's processes,
+    # memory-cgroup kills of processes elsewhere (another cgroup hit its own limit), and global OOM kills.
+    kills_in_drill: int | None
+    kills_other_cgroups: int | None
+    kills_global: int | None
     bystander_survived: bool | None
     hog_pid: int
     bystander_pid: int | None
@@ -112,6 +118,7 @@ def build_result(
     oom_host: int | None,
     bystander_alive: bool | None,
     guard_ran: bool,
+    kernel_kills: list[KernelKill] | None,
     hog_pid: int,
     bystander_pid: int | None,
     cgroup_path: str,
@@ -161,7 +168,18 @@ def build_result(
         acted_by = "guard"
     else:
         acted_by = "none"
-    guard_first = guard_ran and acted_by == "guard" and not oom_cgroup and not oom_host
+    ours = {hog_pid} | ({bystander_pid} if bystander_pid is not None else set())
+    in_drill = other = global_kills = None
+    if kernel_kills is not None:
+        in_drill = sum(k.pid in ours for k in kernel_kills)
+        other = sum(k.memcg and k.pid not in ours for k in kernel_kills)
+        global_kills = sum(not k.memcg and k.pid not in ours for k in kernel_kills)
+    # The host counter may move for other cgroups' own OOMs on a shared host; the guard was first only if every
+    # host-wide kill in the window is explained that way (or, without the log, if there was none at all).
+    explained = oom_host == 0 or (
+        other is not None and oom_host == other and not global_kills and not in_drill
+    )
+    guard_first = guard_ran and acted_by == "guard" and not oom_cgroup and explained
     return DrillResult(
         spec=spec_summary,
         limit_bytes=limit_bytes,
@@ -180,6 +198,9 @@ def build_result(
         headroom_left_bytes=None if peak_bytes is None else limit_bytes - peak_bytes,
         kernel_oom_kills_cgroup=oom_cgroup,
         kernel_oom_kills_host=oom_host,
+        kills_in_drill=in_drill,
+        kills_other_cgroups=other,
+        kills_global=global_kills,
         bystander_survived=bystander_alive,
         hog_pid=hog_pid,
         bystander_pid=bystander_pid,
@@ -220,12 +241,24 @@ def render_text(result: DrillResult) -> str:
         f"kill latency     {ms(result.kill_latency_s)} (guard woke -> hog gone)",
         f"peak usage       {'-' if result.peak_bytes is None else format_bytes(result.peak_bytes)}, "
         f"headroom left {'-' if result.headroom_left_bytes is None else format_bytes(result.headroom_left_bytes)}",
-        f"kernel OOM kills cgroup {_count(result.kernel_oom_kills_cgroup)}, host {_count(result.kernel_oom_kills_host)}",
+        f"kernel OOM kills cgroup {_count(result.kernel_oom_kills_cgroup)}, host {_count(result.kernel_oom_kills_host)}"
+        + _attribution(result),
         f"bystander        {_bystander(result.bystander_survived)}",
         f"verdict          acted by {result.acted_by}; "
         + ("guard acted first" if result.guard_first else "guard did NOT act first"),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _attribution(result: DrillResult) -> str:
+    if result.kills_other_cgroups is None:
+        return " (kernel log unreadable)" if result.kernel_oom_kills_host else ""
+    if not (result.kills_other_cgroups or result.kills_global or result.kills_in_drill):
+        return ""
+    return (
+        f" (kernel log: {result.kills_in_drill} of the drill's processes, {result.kills_other_cgroups} in other "
+        f"memory cgroups, {result.kills_global} global)"
+    )
 
 
 def _rate(rate_bps: int) -> str:

@@ -47,6 +47,7 @@ from hostward.oom.victim import Candidate, Selection, VictimSelector
 log = logging.getLogger(__name__)
 
 Observer = Callable[[GuardEvent], None]
+ERROR_BACKOFF_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class Guard:
     _stop_r: int = -1
     _stop_w: int = -1
     _stopped: bool = False
+    _failing: bool = False
 
     def __post_init__(self) -> None:
         self._stop_r, self._stop_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -123,9 +125,15 @@ class Guard:
     def step(self) -> None:
         """One wait + evaluation. Never raises for a kernel read error: it is logged and the loop goes on."""
         timeout = min([t.wanted_interval() for t in self.triggers] + [self.settings.idle_interval])
+        if self._failing:
+            timeout = max(
+                timeout, ERROR_BACKOFF_SECONDS
+            )  # a source that keeps failing must not spin the loop
         self._wait(timeout, [])
         now = self.clock()
+        errors = self.errors
         readings = self._sample(now)
+        self._failing = self.errors > errors
         fired = self._sustained(readings, now)
         if fired is not None and now >= self._quiet_until:
             self._intervene(fired)

@@ -12,14 +12,16 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from hostward.plot.series import Mark, Series, SeriesSet
-from hostward.plot.specs import SPECS, FigureSpec, Panel
+from hostward.plot.specs import CPU_LABELS, CPU_MODES, SPECS, FigureSpec, Panel
 
 PAGE_INCHES = (11.69, 8.27)  # A4 landscape
 SECONDS_PER_DAY = 86400.0
@@ -30,7 +32,7 @@ MARK_STYLES: dict[str, tuple[str, str]] = {  # kind -> (colour, line style)
     "comment": ("#7f7f7f", ":"),
 }
 DEFAULT_MARK = ("#8c564b", "-.")
-STYLE = {
+STYLE: dict[Any, Any] = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.labelsize": 9,
@@ -111,23 +113,28 @@ def _limits(ax: Axes, panel: Panel) -> None:
         return
     top = 0.0
     for line in ax.get_lines():
-        data = [float(v) for v in line.get_ydata() if not math.isnan(float(v))]  # type: ignore[union-attr]
-        top = max(top, *data) if data else top
+        ys = np.asarray(line.get_ydata(), dtype=float)
+        if np.any(~np.isnan(ys)):
+            top = max(top, float(np.nanmax(ys)))
     for coll in ax.collections:
         for path in coll.get_paths():
-            verts = path.vertices[:, 1]
-            top = max(top, float(verts.max())) if len(verts) else top
+            verts = np.asarray(path.vertices, dtype=float)
+            if len(verts):
+                top = max(top, float(verts[:, 1].max()))
     ax.set_ylim(0, top * 1.08 if top > 0 else 1.0)
 
 
 def _time_axis(ax: Axes, window: tuple[float, float], tz: dt.tzinfo) -> None:
     start, end = window
     ax.set_xlim(start / SECONDS_PER_DAY, end / SECONDS_PER_DAY)
-    locator = mdates.AutoDateLocator(tz=tz, minticks=6, maxticks=14)
-    ax.xaxis.set_major_locator(locator)
     span = end - start
+    if 43200 <= span <= SECONDS_PER_DAY + 1:  # a day: a tick every 2 hours (and cheaper than auto-location)
+        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 2), tz=tz))  # type: ignore[no-untyped-call]
+    else:
+        locator = mdates.AutoDateLocator(tz=tz, minticks=6, maxticks=14)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
     fmt = "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%m-%d %H:%M"
-    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))  # type: ignore[no-untyped-call]
 
 
 def _marks(ax: Axes, marks: Sequence[Mark], window: tuple[float, float], seen: set[str]) -> None:
@@ -149,14 +156,18 @@ def _figure(title: str, subtitle: str, panels: int) -> tuple[Figure, list[Axes]]
     return fig, axes
 
 
-def _finish(
-    fig: Figure,
-    axes: list[Axes],
-    panels: Sequence[Panel],
-    sset: SeriesSet,
-    window: tuple[float, float],
-    tz: dt.tzinfo,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """What every figure of one report shares."""
+
+    sset: SeriesSet
+    window: tuple[float, float]
+    tz: dt.tzinfo
+    subtitle: str
+
+
+def _finish(axes: list[Axes], panels: Sequence[Panel], page: _Page) -> None:
+    sset, window, tz = page.sset, page.window, page.tz
     seen: set[str] = set()
     for ax, panel in zip(axes, panels, strict=True):
         ax.set_ylabel(panel.ylabel)
@@ -164,9 +175,8 @@ def _finish(
         _marks(ax, sset.marks, window, seen if ax is axes[0] else set(seen))
         _time_axis(ax, window, tz)
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(
-                loc="upper left", ncols=min(5, max(1, len(ax.get_legend_handles_labels()[0]))), framealpha=0.8
-            )
+            # Outside the plot, right of it: never hides data (constrained layout makes room).
+            ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0, framealpha=0.8)
     tzname = dt.datetime.fromtimestamp(window[0], tz).strftime("%Z") or "local time"
     axes[-1].set_xlabel(f"time ({tzname})")
 
@@ -198,44 +208,33 @@ def build_figures(
             ]
             if not found:
                 continue
-            out += _spec_figures(spec, found, sset, window, zone, subtitle)
+            out += _spec_figures(spec, found, _Page(sset, window, zone, subtitle))
     return out
 
 
-def _spec_figures(
-    spec: FigureSpec,
-    found: list[Series],
-    sset: SeriesSet,
-    window: tuple[float, float],
-    tz: dt.tzinfo,
-    subtitle: str,
-) -> list[PlotFigure]:
+def _spec_figures(spec: FigureSpec, found: list[Series], page: _Page) -> list[PlotFigure]:
     if spec.key == "cpu":
         total = [s for s in found if s.item == "all"]
         if not total:
             return []
         panel = spec.panels[0]
         if not total[0].has("%usr"):  # imported -u text: the default view's columns
-            from hostward.plot.specs import CPU_LABELS, CPU_MODES
-
             panel = Panel(CPU_MODES, panel.ylabel, stacked=True, percent=True, labels=CPU_LABELS)
-        return _one(spec.key, spec.title, (panel,), [total[0]], sset, window, tz, subtitle)
+        return _one(spec.key, spec.title, (panel,), [total[0]], page)
     if spec.key == "cpu-each":
         each = [s for s in found if s.item not in (None, "all") and s.has("%idle")]
         if not each:
             return []
-        return _one(
-            spec.key, spec.title, spec.panels, _busy_series(each), sset, window, tz, subtitle, label_item=True
-        )
+        return _one(spec.key, spec.title, spec.panels, _busy_series(each), page, label_item=True)
     if spec.key == "net-errors":
-        return _one(spec.key, spec.title, spec.panels, [_sum_items(found)], sset, window, tz, subtitle)
+        return _one(spec.key, spec.title, spec.panels, [_sum_items(found)], page)
     if spec.per_item:
         out: list[PlotFigure] = []
         for s in found:
             title = spec.title.format(item=s.item)
-            out += _one(f"{spec.key}-{s.item}", title, spec.panels, [s], sset, window, tz, subtitle)
+            out += _one(f"{spec.key}-{s.item}", title, spec.panels, [s], page)
         return out
-    return _one(spec.key, spec.title, spec.panels, found[:1], sset, window, tz, subtitle)
+    return _one(spec.key, spec.title, spec.panels, found[:1], page)
 
 
 def _one(
@@ -243,21 +242,18 @@ def _one(
     title: str,
     panels: Sequence[Panel],
     series: list[Series],
-    sset: SeriesSet,
-    window: tuple[float, float],
-    tz: dt.tzinfo,
-    subtitle: str,
+    page: _Page,
     *,
     label_item: bool = False,
 ) -> list[PlotFigure]:
     usable = [p for p in panels if any(any(s.has(c) for c in p.columns) for s in series)]
     if not usable:
         return []
-    fig, axes = _figure(title, subtitle, len(usable))
+    fig, axes = _figure(title, page.subtitle, len(usable))
     for ax, panel in zip(axes, usable, strict=True):
         for s in series:
             _draw_panel(ax, panel, s, label_item=label_item)
-    _finish(fig, axes, usable, sset, window, tz)
+    _finish(axes, usable, page)
     return [PlotFigure(key.replace("/", "_"), title, fig)]
 
 

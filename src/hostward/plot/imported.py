@@ -6,8 +6,8 @@ import math
 
 from hostward.activities import BY_NAME
 from hostward.plot.series import GAP_FACTOR, Mark, Series, SeriesSet, typical_step
+from hostward.report.imported import row_values
 from hostward.store.sysstat.imported import ImportedDay, ImportedRow
-from hostward.store.sysstat.render import row_values
 
 
 def series_from_imported(day: ImportedDay) -> SeriesSet:

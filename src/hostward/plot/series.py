@@ -8,6 +8,7 @@ the numbers ``hostward sar`` prints. Where the recorder was not running (a resta
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Iterable, Sequence
@@ -116,7 +117,7 @@ def _pressure_values(prev: SystemSample, cur: SystemSample, seconds: float) -> t
 
 
 def typical_step(stamps: Sequence[float]) -> float:
-    steps = [b - a for a, b in zip(stamps, stamps[1:], strict=False) if b > a]
+    steps = [b - a for a, b in itertools.pairwise(stamps) if b > a]
     return statistics.median(steps) if steps else 0.0
 
 

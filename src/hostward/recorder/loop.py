@@ -17,8 +17,12 @@ again; the first success is logged with the number of samples lost.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import fcntl
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -106,7 +110,10 @@ class Recorder:
 
     # -- the loop ----------------------------------------------------------------------------------------------
     def run(self, count: int | None = None) -> RecordSummary:
+        """Record until ``count`` samples were taken or ``stop()``. Raises StoreError when another recorder
+        is already recording into the same directory (two delta-encoded streams must not interleave)."""
         interval = self.config.interval_seconds
+        lock = acquire_directory_lock(self.config.data_dir)
         schedule = Schedule(interval, self.monotonic(), self.clock())
         first = True
         try:
@@ -127,6 +134,8 @@ class Recorder:
             if self._housekeeper is not None:
                 # Let a compression finish rather than leave its temporary file behind.
                 self._housekeeper.join(timeout=120)
+            if lock >= 0:
+                os.close(lock)
         return self.summary
 
     def _take_and_store(self, first: bool) -> None:
@@ -235,6 +244,40 @@ class Recorder:
         )
         thread.start()
         self._housekeeper = thread
+
+
+LOCK_NAME = ".hostward-record.lock"
+
+
+def acquire_directory_lock(data_dir: Path) -> int:
+    """Hold an exclusive flock on ``data_dir/.hostward-record.lock`` (sadc -L locks its file the same way) and
+    return its descriptor (-1 when a full disk prevents creating it). The lock goes with the process, so a
+    kill -9 never leaves a stale one."""
+    path = data_dir / LOCK_NAME
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # A full disk must not stop the recorder (it waits for space); go on without the guard.
+            log.warning(
+                "cannot create %s (%s): recording without the single-recorder lock", path, exc.strerror
+            )
+            return -1
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise StoreError(
+            f"another hostward record (pid {holder}) is already recording into {data_dir}; "
+            "use a different --data-dir, or --comment alone to add a note"
+        ) from None
+    with contextlib.suppress(OSError):  # the pid is only for the message above; a full disk may refuse it
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
 
 
 def _housekeep_quietly(data_dir: Path, today: dt.date, retention_days: int, compress_after_days: int) -> None:

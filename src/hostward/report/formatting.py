@@ -17,45 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# msgstr of "Average:" in sysstat 12.6.1's translations (po/*.po), used when LC_MESSAGES names the language.
-AVERAGE_LABELS: dict[str, str] = {
-    "af": "Gemideld:",
-    "cs": "Průměr:",
-    "da": "Middel:",
-    "de": "Durchschn.:",
-    "eo": "Meznombro:",
-    "es": "Media:",
-    "eu": "Batezbestekoa:",
-    "fi": "Keskiarvo:",
-    "fr": "Moyenne\u202f:",
-    "fur": "Medie:",
-    "gl": "Media:",
-    "hr": "Prosjek:",
-    "hu": "Átlag:",
-    "id": "Rata-rata:",
-    "it": "Media:",
-    "ja": "平均値:",
-    "ko": "평균값:",
-    "ky": "Орточо:",
-    "lv": "Vidēji:",
-    "mt": "Medja:",
-    "nb": "Gj.snitt:",
-    "nl": "Gemiddeld:",
-    "nn": "Gj.snitt:",
-    "pl": "Średnia:",
-    "pt": "Média:",
-    "pt_BR": "Média:",
-    "ro": "Media:",
-    "ru": "Среднее:",
-    "sk": "Priemer:",
-    "sr": "Просек:",
-    "sv": "Genomsnitt:",
-    "tr": "Ortalama:",
-    "uk": "Середнє:",
-    "vi": "Trung bình:",
-    "zh_CN": "平均时间:",
-    "zh_TW": "平均時間：",
-}
+from hostward.store.sysstat.labels import AVERAGE_LABELS
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,9 @@ from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
 from hostward.store import framing as fr
 from hostward.store.codec import (
-    FileHeader,
     F_CARRIED,
     F_PROCS,
+    FileHeader,
     SampleDecoder,
     decode_header,
     decode_restart,

@@ -59,6 +59,7 @@ def test_garbled_and_truncated_text(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
 
 
+@pytest.mark.peer
 def test_bad_file_in_a_batch_stores_nothing_and_keeps_earlier_imports(
     sysstat_run: SysstatRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -72,6 +73,7 @@ def test_bad_file_in_a_batch_stores_nothing_and_keeps_earlier_imports(
     assert snapshot(store) == before  # neither the sa file (parsed first) nor anything else was written
 
 
+@pytest.mark.peer
 def test_truncated_sa_file_names_the_offset(sysstat_run: SysstatRun, tmp_path: Path) -> None:
     data = sysstat_run.sa.read_bytes()
     cut = tmp_path / "sa-cut"
@@ -81,6 +83,7 @@ def test_truncated_sa_file_names_the_offset(sysstat_run: SysstatRun, tmp_path: P
     assert not (tmp_path / "store").exists()
 
 
+@pytest.mark.peer
 def test_unknown_sysstat_version(sysstat_run: SysstatRun, tmp_path: Path) -> None:
     data = bytearray(sysstat_run.sa.read_bytes())
     struct.pack_into("<H", data, 2, 0x2199)  # a format magic no sysstat has written (yet)
@@ -99,6 +102,7 @@ def test_unknown_sysstat_version(sysstat_run: SysstatRun, tmp_path: Path) -> Non
         import_files([old], tmp_path / "store", sadf=None)
 
 
+@pytest.mark.peer
 def test_garbage_record_header_names_its_offset(sysstat_run: SysstatRun, tmp_path: Path) -> None:
     from hostward.store.sysstat.sa_format import parse_sa
 

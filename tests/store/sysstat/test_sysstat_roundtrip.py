@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.conftest import unavailable
 from tests.store.sysstat.conftest import (
     FLAG_SETS,
     LOCALES,
@@ -22,7 +23,7 @@ from tests.store.sysstat.conftest import (
 from hostward.cli.sar_args import parse_sar_args
 from hostward.report.selection import ReportOptions
 from hostward.store.sysstat import import_files, read_imported
-from hostward.store.sysstat.render import render_imported
+from hostward.report.imported import render_imported
 
 pytestmark = pytest.mark.peer
 
@@ -52,7 +53,7 @@ def test_sa_file_import_reports_exactly_what_sar_reports(
 ) -> None:
     loc = LOCALES[name]
     if not available(loc):
-        pytest.skip(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
+        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
     done = import_files([sysstat_run.sa], tmp_path)
     assert done[0].kind == "sa" and done[0].added == 5
     day_file = tmp_path / f"hw{done[0].days[0]:%Y%m%d}"
@@ -80,7 +81,7 @@ _DERIVED_TOL = {("-u",): 0.03, ("-P", "ALL"): 0.03}
 def test_sar_text_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path: Path, name: str) -> None:
     loc = LOCALES[name]
     if not available(loc):
-        pytest.skip(f"locale {loc.env['LANG']} is not installed")
+        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
     text_file = _text_report(sysstat_run, loc, tmp_path)
     done = import_files([text_file], tmp_path / "store")
     assert done[0].kind == "sar-text" and done[0].added > 0
@@ -101,7 +102,7 @@ def test_sar_text_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path:
 def test_sadf_csv_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path: Path, name: str) -> None:
     loc = LOCALES[name]
     if not available(loc):
-        pytest.skip(f"locale {loc.env['LANG']} is not installed")
+        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
     csv = subprocess.run(
         [sysstat_run.sadf, "-d", str(sysstat_run.sa), "--", "-A"], capture_output=True, text=True, check=True,
         env=locale_env(loc),

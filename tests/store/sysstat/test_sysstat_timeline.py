@@ -67,3 +67,45 @@ def test_samples_of_several_files_merge_in_time_order(tmp_path: Path) -> None:
     got = [e.timestamp for e in whole.entries if isinstance(e, SystemSample)]
     assert got == [s.timestamp for s in moved]
     assert merge_entries(tmp_path, HOST, [*early, *late]).added == 0
+
+
+def test_sar_hook_prints_imported_text_history(tmp_path: Path) -> None:
+    from hostward.cli.import_ import imported_report
+    from hostward.cli.sar_args import parse_sar_args
+    from hostward.report.formatting import ReportFormat
+
+    import_files([FIXTURES / "import" / "midnight-C.txt"], tmp_path)
+    args = parse_sar_args(["-q", "--data-dir", str(tmp_path), "--date", "2026-11-26"])
+    text = imported_report(args, ReportFormat(), 10000)
+    assert text is not None
+    lines = "".join(text).splitlines()
+    assert lines[0] == "Linux 6.1.0-13-amd64 (db1) \t11/26/26 \t_x86_64_\t(2 CPU)"
+    assert lines[2].split() == [
+        "23:59:30",
+        "runq-sz",
+        "plist-sz",
+        "ldavg-1",
+        "ldavg-5",
+        "ldavg-15",
+        "blocked",
+    ]
+    assert lines[3] == "23:59:40            1       200      0.10      0.20      0.30         0"
+    nothing = parse_sar_args(["--data-dir", str(tmp_path), "--date", "2026-01-01"])
+    assert imported_report(nothing, ReportFormat(), 10000) is None
+
+
+def test_import_command_reports_what_it_stored(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hostward.cli.import_ import run
+    from hostward.errors import UsageError
+
+    text = FIXTURES / "import" / "midnight-C.txt"
+    assert run(["--data-dir", str(tmp_path), str(text)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{text}: sar-text (13 rows): 13 new, 0 already stored; 2026-11-26, 2026-11-27"
+    assert "  kept aside: queue: columns newcol kept" in out
+    assert run(["--data-dir", str(tmp_path), str(text)]) == 0
+    assert ": 0 new, 13 already stored;" in capsys.readouterr().out
+    with pytest.raises(UsageError, match="no file to import"):
+        run(["--data-dir", str(tmp_path)])
+    with pytest.raises(UsageError, match="unknown option --bogus"):
+        run(["--bogus", str(text)])

@@ -16,8 +16,9 @@ import logging
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
@@ -99,7 +100,7 @@ def sys_classify(name: str, sys_root: Path = Path("/sys")) -> tuple[bool, bool]:
     return whole, whole and not _VIRTUAL.match(name)
 
 
-def _items(stats: SaStats, fmt: str, order: str) -> list[tuple[object, ...]]:
+def _items(stats: SaStats, fmt: str, order: str) -> list[tuple[Any, ...]]:
     item = struct.Struct(order + fmt)
     size = stats.activity.size
     return [item.unpack_from(stats.data, i * size) for i in range(stats.count * stats.activity.nr2)]
@@ -163,13 +164,13 @@ def _sample(
     times = [CpuTimes(*_cpu_fields(v)) for v in cpu_items]
     pcsw = by_id.get(2) or [(0, 0)]
     queue = by_id.get(9) or [(0, 0, 0, 0, 0, 0)]
-    nr_running, blocked, threads, l1, l5, l15 = (int(x) for x in queue[0])  # type: ignore[call-overload]
+    nr_running, blocked, threads, l1, l5, l15 = (int(x) for x in queue[0])
     cpu = CpuStat(
         all=times[0] if times else CpuTimes(),
         # sadc leaves an offline CPU's structure zeroed (rd_stats.c read_stat_cpu): no line in /proc/stat.
         per_cpu=tuple(None if t == CpuTimes() else t for t in times[1:]),
-        context_switches=int(pcsw[0][0]),  # type: ignore[call-overload]
-        forks=int(pcsw[0][1]),  # type: ignore[call-overload]
+        context_switches=int(pcsw[0][0]),
+        forks=int(pcsw[0][1]),
         procs_running=nr_running + 1,
         procs_blocked=blocked,
         boot_time=rec.ust_time - rec.uptime_cs // 100,
@@ -194,17 +195,16 @@ def _sample(
     )
 
 
-def _cpu_fields(v: tuple[object, ...]) -> tuple[int, ...]:
+def _cpu_fields(v: tuple[Any, ...]) -> tuple[int, ...]:
     # stats_cpu: user nice sys idle iowait steal hardirq softirq guest guest_nice; CpuTimes orders them as
     # /proc/stat does: user nice system idle iowait irq softirq steal guest guest_nice.
-    u, n, s, i, w, st, hi, si, g, gn = (int(x) for x in v)  # type: ignore[call-overload]
+    u, n, s, i, w, st, hi, si, g, gn = (int(x) for x in v)
     return (u, n, s, i, w, hi, si, st, g, gn)
 
 
-def _memory(v: tuple[object, ...]) -> MemInfo:
+def _memory(v: tuple[Any, ...]) -> MemInfo:
     (frm, buf, cam, tlm, frs, tls, cas, com, act, ina, dirty, anon, slab, kst, pgt, vmu, avail) = (
-        int(x)  # type: ignore[call-overload]
-        for x in v
+        int(x) for x in v
     )
     return MemInfo(
         mem_total_kb=tlm,
@@ -227,13 +227,13 @@ def _memory(v: tuple[object, ...]) -> MemInfo:
     )
 
 
-def _vmstat(paging: tuple[object, ...], swap: tuple[object, ...]) -> VmStat:
-    pgin, pgout, fault, majflt, pgfree, scank, scand, steal = (int(x) for x in paging)  # type: ignore[call-overload]
+def _vmstat(paging: tuple[Any, ...], swap: tuple[Any, ...]) -> VmStat:
+    pgin, pgout, fault, majflt, pgfree, scank, scand, steal = (int(x) for x in paging)
     return VmStat(
         pgpgin=pgin,
         pgpgout=pgout,
-        pswpin=int(swap[0]),  # type: ignore[call-overload]
-        pswpout=int(swap[1]),  # type: ignore[call-overload]
+        pswpin=int(swap[0]),
+        pswpout=int(swap[1]),
         pgfault=fault,
         pgmajfault=majflt,
         pgfree=pgfree,
@@ -247,8 +247,8 @@ IO_TOTAL_NAME = "io-total"
 
 
 def _disks(
-    disks: list[tuple[object, ...]] | None,
-    io: list[tuple[object, ...]] | None,
+    disks: list[tuple[Any, ...]] | None,
+    io: list[tuple[Any, ...]] | None,
     disk_name: DiskNamer,
     classify: DiskClassifier,
 ) -> tuple[DiskStats, ...]:
@@ -260,29 +260,29 @@ def _disks(
     which keeps every per-disk total and every sum exact. Otherwise (no A_DISK: sadc's default; or disks we
     cannot classify), A_IO is kept as one more whole device named ``io-total``.
     """
-    io_t = tuple(int(x) for x in io[0]) if io else None  # type: ignore[call-overload]
+    io_t = tuple(int(x) for x in io[0]) if io else None
     out: list[DiskStats] = []
     for nr_ios, rd, wr, dc, rdt, wrt, tot, rq, major, minor, dct, _part in disks or []:
-        name = disk_name(int(major), int(minor))  # type: ignore[call-overload]
+        name = disk_name(int(major), int(minor))
         whole, physical = classify(name)
         out.append(
             DiskStats(
-                int(major),  # type: ignore[call-overload]
-                int(minor),  # type: ignore[call-overload]
+                int(major),
+                int(minor),
                 name,
-                read_ios=int(nr_ios),  # type: ignore[call-overload]
+                read_ios=int(nr_ios),
                 read_merges=0,
-                read_sectors=int(rd),  # type: ignore[call-overload]
-                read_ticks_ms=int(rdt),  # type: ignore[call-overload]
+                read_sectors=int(rd),
+                read_ticks_ms=int(rdt),
                 write_ios=0,
                 write_merges=0,
-                write_sectors=int(wr),  # type: ignore[call-overload]
-                write_ticks_ms=int(wrt),  # type: ignore[call-overload]
+                write_sectors=int(wr),
+                write_ticks_ms=int(wrt),
                 in_flight=0,
-                io_ticks_ms=int(tot),  # type: ignore[call-overload]
-                queue_ticks_ms=int(rq),  # type: ignore[call-overload]
-                discard_sectors=int(dc),  # type: ignore[call-overload]
-                discard_ticks_ms=int(dct),  # type: ignore[call-overload]
+                io_ticks_ms=int(tot),
+                queue_ticks_ms=int(rq),
+                discard_sectors=int(dc),
+                discard_ticks_ms=int(dct),
                 whole_device=whole,
                 physical=physical,
             )
@@ -319,17 +319,15 @@ def _disks(
 
 
 def _with_ios(d: DiskStats, r: int, w: int, dc: int, *, physical: bool | None = None) -> DiskStats:
-    from dataclasses import replace
-
     return replace(
         d, read_ios=r, write_ios=w, discard_ios=dc, physical=d.physical if physical is None else physical
     )
 
 
-def _nets(devs: list[tuple[object, ...]], edevs: list[tuple[object, ...]]) -> tuple[NetDev, ...]:
+def _nets(devs: list[tuple[Any, ...]], edevs: list[tuple[Any, ...]]) -> tuple[NetDev, ...]:
     errors: dict[str, tuple[int, ...]] = {}
     for e in edevs:
-        errors[_cname(e[9])] = tuple(int(x) for x in e[:9])  # type: ignore[call-overload]
+        errors[_cname(e[9])] = tuple(int(x) for x in e[:9])
     out: list[NetDev] = []
     seen: set[str] = set()
     for rxp, txp, rxb, txb, rxc, txc, mc, speed, iface, duplex in devs:
@@ -339,25 +337,25 @@ def _nets(devs: list[tuple[object, ...]], edevs: list[tuple[object, ...]]) -> tu
         out.append(
             NetDev(
                 name,
-                int(rxb),
-                int(rxp),
-                rxe,
-                rxd,
-                rxfifo,
-                rxfr,
-                int(rxc),
-                int(mc),  # type: ignore[call-overload]
-                int(txb),
-                int(txp),
-                txe,
-                txd,
-                txfifo,
-                coll,
-                txcarr,
-                int(txc),  # type: ignore[call-overload]
+                rx_bytes=int(rxb),
+                rx_packets=int(rxp),
+                rx_errors=rxe,
+                rx_dropped=rxd,
+                rx_fifo=rxfifo,
+                rx_frame=rxfr,
+                rx_compressed=int(rxc),
+                rx_multicast=int(mc),
+                tx_bytes=int(txb),
+                tx_packets=int(txp),
+                tx_errors=txe,
+                tx_dropped=txd,
+                tx_fifo=txfifo,
+                tx_collisions=coll,
+                tx_carrier=txcarr,
+                tx_compressed=int(txc),
                 speed_mbps=int(speed),
                 full_duplex=duplex != C_DUPLEX_HALF,
-            )  # type: ignore[call-overload]  # fmt: skip
+            )
         )
     for name, (coll, rxe, txe, rxd, txd, rxfifo, txfifo, rxfr, txcarr) in errors.items():
         if name not in seen:  # EDEV without DEV (sadc -S ... with only EDEV): errors alone
@@ -367,24 +365,24 @@ def _nets(devs: list[tuple[object, ...]], edevs: list[tuple[object, ...]]) -> tu
     return tuple(out)
 
 
-def _cname(raw: object) -> str:
+def _cname(raw: Any) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
 
 
-def _line(total: object, a10: object, a60: object, a300: object) -> PressureLine:
+def _line(total: Any, a10: Any, a60: Any, a300: Any) -> PressureLine:
     # sadc keeps avgN as hundredths of a percent (rd_stats.c read_psi_*: (unsigned long) (avg * 100)).
-    return PressureLine(int(a10) / 100, int(a60) / 100, int(a300) / 100, int(total))  # type: ignore[call-overload]
+    return PressureLine(int(a10) / 100, int(a60) / 100, int(a300) / 100, int(total))
 
 
 def _pressure(
-    cpu: list[tuple[object, ...]] | None,
-    io: list[tuple[object, ...]] | None,
-    mem: list[tuple[object, ...]] | None,
+    cpu: list[tuple[Any, ...]] | None,
+    io: list[tuple[Any, ...]] | None,
+    mem: list[tuple[Any, ...]] | None,
 ) -> PressureSet | None:
     if not (cpu or io or mem):
         return None
 
-    def two(v: list[tuple[object, ...]] | None) -> Pressure | None:
+    def two(v: list[tuple[Any, ...]] | None) -> Pressure | None:
         if not v:
             return None
         st, ft, s10, s60, s300, f10, f60, f300 = v[0]

@@ -198,7 +198,10 @@ def parse_sa(data: bytes, name: str) -> SaFile:
         month + 1,
         day,
         sizeof_long,
-        *strings,
+        sysname=strings[0],
+        nodename=strings[1],
+        release=strings[2],
+        machine=strings[3],
         tzname=_cstr(raw[327:335]),
     )
     if tuple(rec_types) != RECORD_HEADER_TYPES or rec_size < RECORD_HEADER_SIZE or rec_size > 512:
@@ -212,8 +215,14 @@ def parse_sa(data: bytes, name: str) -> SaFile:
         at = r.offset
         fields = struct.unpack_from(order + "IIiiii3I", r.take(act_size, "the activity list"))
         act = SaActivity(
-            fields[0], fields[1], fields[2], fields[3], bool(fields[4]), fields[5], tuple(fields[6:9])
-        )  # type: ignore[arg-type]
+            fields[0],
+            fields[1],
+            fields[2],
+            fields[3],
+            bool(fields[4]),
+            fields[5],
+            (fields[6], fields[7], fields[8]),
+        )
         if act.size <= 0 or act.size > 1024 or act.nr2 <= 0 or act.nr < 0 or act.nr > NR_MAX:
             raise r.bad(f"activity {act.id} has size {act.size}, nr {act.nr}, nr2 {act.nr2}", at)
         activities.append(act)
@@ -253,7 +262,6 @@ def _records(r: _Reader, activities: tuple[SaActivity, ...], rec_size: int) -> l
             if extra_next:
                 r.skip_extras()
             out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, comment=text))
-        else:  # R_EXTRA*: only extra structures, nothing for us
-            if extra_next:
-                r.skip_extras()
+        elif extra_next:  # R_EXTRA*: only extra structures, nothing for us
+            r.skip_extras()
     return out

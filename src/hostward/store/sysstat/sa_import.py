@@ -63,15 +63,13 @@ def read_sa_bytes(
     converted = False
     magic = int.from_bytes(data[2:4], "little") if len(data) >= 4 else 0
     swapped = int.from_bytes(data[2:4], "big") if len(data) >= 4 else 0
-    if (
-        magic != FORMAT_MAGIC
-        and swapped != FORMAT_MAGIC
-        and (magic in OLD_FORMAT_MAGICS or swapped in OLD_FORMAT_MAGICS)
-    ):
-        if sadf is not None and path is not None:
-            # sadf.c convert_file (-c) rewrites an sa file of format 0x2171/0x2173 in the current format.
-            data = sadf(["-c", str(path)])
-            converted = True
+    old = FORMAT_MAGIC not in (magic, swapped) and (
+        magic in OLD_FORMAT_MAGICS or swapped in OLD_FORMAT_MAGICS
+    )
+    if old and sadf is not None and path is not None:
+        # sadf.c convert_file (-c) rewrites an sa file of format 0x2171/0x2173 in the current format.
+        data = sadf(["-c", str(path)])
+        converted = True
     sa = parse_sa(data, name)
     decoded = decode_sa(sa, disk_name=disk_name, classify=classify)
     return SaContent(

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from hostward.collect.host import HostInfo
 from hostward.errors import ParseError
-from hostward.report.formatting import AVERAGE_LABELS
 from hostward.store.sysstat.imported import ImportedRow
+from hostward.store.sysstat.labels import AVERAGE_LABELS
 from hostward.store.sysstat.schema import ITEM_HEADERS, Schema, match_headers
 
 _BANNER = re.compile(
@@ -200,9 +200,9 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
         if not any(numeric):
             item_first = tokens[0] in ITEM_HEADERS
             item_last = not item_first and tokens[-1] in ITEM_HEADERS
-            item = tokens[0] if item_first else tokens[-1] if item_last else None
+            item_head = tokens[0] if item_first else tokens[-1] if item_last else None
             heads = tuple(tokens[1:] if item_first else tokens[:-1] if item_last else tokens)
-            schema = match_headers(item, heads)
+            schema = match_headers(item_head, heads)
             if average and block is not None and block.schema == schema:
                 continue  # header repeated before the Average lines
             block = _Block(schema, item_first, item_last, max(sod, 0))
