@@ -31,7 +31,7 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 HELP = """\
 usage: hostward plot [ACTIVITY OPTIONS] [-f FILE | --date YYYY-MM-DD | --since T [--until T]]
                      [--data-dir DIR] [-s hh:mm[:ss]] [-e hh:mm[:ss]]
-                     [-o OUTPUT] [--format pdf|png|svg] [--dev LIST] [--iface LIST] [--no-events]
+                     [-o OUTPUT] [--format pdf|png|svg] [--dev LIST] [--iface LIST] [--no-events] [--full-day]
 
 Draw recorded activity as graphs: one PDF report with a contents page (default), or one PNG/SVG file per
 graph. Without activity options every activity is drawn: CPU by mode, each CPU, run queue and load, memory,
@@ -47,6 +47,8 @@ output:
   -o, --output P    PDF file, or directory for PNG/SVG (default: hostward-HOST-DAY.pdf, or ./HOST-DAY/)
   --format F        pdf, png or svg (default: from the -o suffix, else pdf)
   --no-events       do not draw OOM kills and guard actions from DATA_DIR/events.jsonl
+  --full-day        keep the whole day on the time axis even when the data covers a small part of it
+                    (by default a short recording, e.g. a drill, is zoomed to its own extent)
 
 Restarts are dashed red lines; gaps in a line are times the recorder was not running.
 exit status: 0 on success, 1 on missing or unreadable data, 2 on bad usage.
@@ -68,7 +70,7 @@ def _split_own(argv: list[str]) -> tuple[list[str], dict[str, str], bool]:
             own["--output" if name == "-o" else name] = inline if eq else argv[i + 1]
             i += 1 if eq else 2
             continue
-        if word == "--no-events":
+        if word in ("--no-events", "--full-day"):
             own[word] = "1"
         elif word == "-q" and i + 1 < len(argv) and argv[i + 1] in ("PSI", "ALL"):
             pressure = True
@@ -102,6 +104,22 @@ def _window(args: SarArgs, data_start: float, data_end: float = math.nan) -> tup
     if hi <= lo:
         raise UsageError("empty time window: -e is not after -s")
     return lo.timestamp(), hi.timestamp()
+
+
+def _explicit_window(args: SarArgs) -> bool:
+    return any(x is not None for x in (args.date, args.since, args.until, args.start, args.end))
+
+
+def _fit(window: tuple[float, float], start: float, end: float) -> tuple[float, float]:
+    """Zoom to the data when it covers under a quarter of the day: 20 s of a drill on a 24 h axis is a
+    blank page. The margin keeps the first and last points off the frame."""
+    if math.isnan(start) or math.isnan(end) or end <= start:
+        return window
+    span = end - start
+    if span >= (window[1] - window[0]) / 4:
+        return window
+    margin = max(span * 0.02, 1.0)
+    return start - margin, end + margin
 
 
 def _clip(data: DayData, lo: float, hi: float) -> DayData:
@@ -196,6 +214,8 @@ def run(argv: list[str]) -> int:
     # Activity names do not depend on the CPU count; -P lists are checked against the data's below.
     wanted, _ = _selection(args, pressure, 8192, own)
     sset, host, window = _load(args, Path(data_dir), wanted)
+    if "--full-day" not in own and not _explicit_window(args):
+        window = _fit(window, sset.start, sset.end)
     if sset.samples < 2 or not any(len(s.times) for s in sset.series):
         raise StoreError(
             f"only {sset.samples} sample(s) for {host} in this range: a graph needs at least two samples"
