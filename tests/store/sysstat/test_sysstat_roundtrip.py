@@ -21,9 +21,9 @@ from tests.store.sysstat.conftest import (
 )
 
 from hostward.cli.sar_args import parse_sar_args
+from hostward.report.imported import render_imported
 from hostward.report.selection import ReportOptions
 from hostward.store.sysstat import import_files, read_imported
-from hostward.report.imported import render_imported
 
 pytestmark = pytest.mark.peer
 
