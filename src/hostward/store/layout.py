@@ -158,7 +158,7 @@ _get_psi_f = attrgetter(*SCHEMA["psi_float"])
 
 
 def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
-    """(integers, floats) of a sample, in the order of SCHEMA and its shape; bools become 0/1."""
+    """(integers, floats) of a sample, in the order of SCHEMA and its shape; bools count as 0/1."""
     ints: list[int] = [float_bits(sample.timestamp)]
     floats: list[float] = [sample.uptime_seconds]
     cpu = sample.cpu
@@ -183,8 +183,9 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
                     if line is not None:
                         ints.append(line.total_us)
                         floats += _get_psi_f(line)
-    # bool is an int subclass; keep the vector homogeneous for struct
-    return [int(v) for v in ints] if any(type(v) is not int for v in ints) else ints, floats
+    # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
+    # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
+    return ints, floats
 
 
 class Unflattener:
