@@ -76,7 +76,7 @@ class OomConfig:
 class GuardConfig:
     """[guard]: the early OOM guard."""
 
-    enabled: bool = False
+    enabled: bool = True  # `hostward daemon` runs the guard unless this is false (`oom guard` always runs it)
     mem_available_percent: float = 5.0
     swap_free_percent: float = 5.0
     psi_full_avg10: float = 0.0  # 0 disables the pressure trigger

@@ -1,0 +1,96 @@
+"""``hostward daemon``: the main job (record, protect, guard) in one process."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import signal
+from pathlib import Path
+from types import FrameType
+
+from hostward.cli import setup_logging
+from hostward.config import load_config
+from hostward.daemon import Daemon
+from hostward.errors import UsageError
+
+DESCRIPTION = """\
+Run hostward's main job with the configuration file's settings (the embedded defaults when there is none):
+
+  record    sample activity every interval_seconds (10 s) into DATA_DIR/hwYYYYMMDD, like sadc
+  protect   keep the [[oom.protect]] rules applied to every process, new ones included (none by default)
+  guard     act before the kernel's OOM killer: when MemAvailable falls under 5% (and swap is short or
+            absent), signal the process with the highest OOM badness, never a protected one
+
+Each part is the same as its own command (hostward record, hostward oom protect daemon, hostward oom guard),
+which can be run instead for finer control. Events (guard actions) go to DATA_DIR/events.jsonl, where
+'hostward plot' draws them."""
+
+EPILOG = """\
+signals:
+  SIGTERM, SIGINT   stop every part cleanly (the recorder finishes the sample in hand), exit 0
+  SIGHUP            reopen the data file (after moving it away)
+
+examples:
+  hostward daemon                          as a service: see packaging/systemd/hostward.service
+  hostward daemon --guard-dry-run -v       record, and log what the guard would do without signalling
+  hostward daemon --no-guard --interval 1  record at 1 s resolution, no guard
+
+exit status: 0 after SIGTERM/SIGINT, 1 when a part failed, 2 on bad usage or configuration."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hostward daemon",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file to read")
+    parser.add_argument("-d", "--data-dir", type=Path, metavar="DIR", help="directory of the data files")
+    parser.add_argument("-i", "--interval", type=float, metavar="SECONDS", help="seconds between samples")
+    parser.add_argument("-c", "--count", type=int, metavar="N", help="stop after N samples (for tests)")
+    parser.add_argument("--no-guard", action="store_true", help="do not run the OOM guard")
+    parser.add_argument(
+        "--guard-dry-run", action="store_true", help="the guard decides and logs, never signals"
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose + 1)
+    config = load_config(args.config)
+    record = config.record
+    if args.data_dir is not None:
+        record = dataclasses.replace(record, data_dir=args.data_dir)
+    if args.interval is not None:
+        if not 1.0 <= args.interval <= 86400.0:
+            raise UsageError("interval must be between 1 and 86400 seconds")
+        record = dataclasses.replace(record, interval_seconds=args.interval)
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be 1 or more")
+    guard = config.guard
+    if args.no_guard:
+        guard = dataclasses.replace(guard, enabled=False)
+    if args.guard_dry_run:
+        guard = dataclasses.replace(guard, dry_run=True)
+    config = dataclasses.replace(config, record=record, guard=guard)
+
+    daemon = Daemon(config, count=args.count)
+    log = logging.getLogger("hostward.daemon")
+
+    def on_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        daemon.stop()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, lambda _s, _f: daemon.recorder.reopen())
+    log.info("started: %s", ", ".join(part.name for part in daemon.parts))
+    parts = daemon.run()
+    failed = [p for p in parts if p.error]
+    for part in failed:
+        log.error("%s failed: %s", part.name, part.error)
+    return 1 if failed else 0

@@ -1,0 +1,97 @@
+"""The main job: record activity, keep the OOM protection policy applied and guard against OOM, in one process.
+
+Each part is the same object its own command runs (``hostward record``, ``oom protect daemon``,
+``oom guard``); here each gets a thread, and one stop request ends them all. A part that fails to start is
+reported and the others go on: a host without the process-event connector still wants its recorder.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hostward.config import Config
+from hostward.errors import HostwardError
+from hostward.oom.events import events_path
+from hostward.oom.guard import Guard
+from hostward.oom.guard_setup import build_guard
+from hostward.oom.policy import Protector
+from hostward.recorder import Recorder
+
+log = logging.getLogger("hostward.daemon")
+
+
+@dataclass
+class Part:
+    """One long-running component: a name for the log, how to run it, how to ask it to stop."""
+
+    name: str
+    run: Callable[[], object]
+    stop: Callable[[], None]
+    error: str | None = None
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+
+class Daemon:
+    def __init__(self, config: Config, *, count: int | None = None) -> None:
+        self.config = config
+        self.parts: list[Part] = []
+        self._stopped = threading.Event()
+        self.recorder = Recorder(config.record)
+        self.parts.append(Part("record", lambda: self.recorder.run(count), self.recorder.stop))
+        if config.oom.protect:
+            protector = Protector(config.oom.protect)
+            stop_protect = threading.Event()
+            self.parts.append(
+                Part(
+                    "protect",
+                    lambda: protector.run(stop_protect, rescan_seconds=config.oom.rescan_seconds),
+                    stop_protect.set,
+                )
+            )
+        else:
+            log.info("protect: no [[oom.protect]] rules configured; nothing to apply")
+        self.guard: Guard | None = None
+        if config.guard.enabled:
+            self.guard = build_guard(config, events_file=events_path(config.record.data_dir))
+            self.parts.append(Part("guard", self.guard.run, self.guard.stop))
+        else:
+            log.info("guard: disabled by [guard] enabled = false")
+
+    def run(self) -> list[Part]:
+        """Start every part and wait until they have all returned; returns the parts, failures noted."""
+        for part in self.parts:
+            part.thread = threading.Thread(target=self._run_part, args=(part,), name=part.name, daemon=True)
+            part.thread.start()
+        for part in self.parts:
+            assert part.thread is not None
+            # join with a timeout so the main thread stays responsive to signals
+            while part.thread.is_alive():
+                part.thread.join(0.5)
+        if self.guard is not None:
+            self.guard.close()
+        return self.parts
+
+    def stop(self) -> None:
+        """Safe from a signal handler: every part's stop only sets a flag or writes to a pipe."""
+        self._stopped.set()
+        for part in self.parts:
+            part.stop()
+
+    def _run_part(self, part: Part) -> None:
+        try:
+            part.run()
+        except HostwardError as exc:
+            part.error = str(exc)
+            log.error("%s stopped: %s", part.name, exc)
+        except Exception as exc:  # a bug in one part must not silently take the others down
+            part.error = f"{type(exc).__name__}: {exc}"
+            log.exception("%s crashed", part.name)
+        else:
+            if not self._stopped.is_set() and part.name != "record":
+                log.warning("%s returned on its own", part.name)
+        if part.name == "record" and not self._stopped.is_set():
+            # The recorder ends only on --count or a fatal store error: the daemon's life is the recording's.
+            self.stop()

@@ -1,0 +1,93 @@
+"""`hostward daemon`: the main job runs recorder, protection policy and guard together and stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.record.conftest import SRC, wait_for
+
+from hostward.collect.sample import SystemSample
+from hostward.store import read_file
+
+
+def start_daemon(tmp_path: Path, config_text: str, *args: str) -> subprocess.Popen[str]:
+    config = tmp_path / "hostward.toml"
+    config.write_text(config_text)
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": str(config)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "hostward", "daemon", "-d", str(tmp_path / "data"), "-v", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def samples(data_dir: Path) -> list[SystemSample]:
+    files = sorted(data_dir.glob("hw*"))
+    return [e for f in files for e in read_file(f).entries if isinstance(e, SystemSample)]
+
+
+def test_daemon_records_and_guards_with_defaults(tmp_path: Path) -> None:
+    proc = start_daemon(tmp_path, "", "--interval", "1", "--count", "2", "--guard-dry-run")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "started: record, guard" in err
+    assert "guard started: scope host" in err
+    assert len(samples(tmp_path / "data")) == 2
+
+
+def test_daemon_applies_protection_to_new_processes_and_stops_on_sigterm(tmp_path: Path) -> None:
+    marker = f"hostward-daemon-test-{os.getpid()}"
+    proc = start_daemon(
+        tmp_path,
+        f"""
+[[oom.protect]]
+name = "test-batch"
+cmdline_regex = "{marker}"
+oom_score_adj = 321
+""",
+        "--interval",
+        "1",
+        "--no-guard",
+    )
+    sleeper: subprocess.Popen[bytes] | None = None
+    try:
+        wait_for(lambda: any((tmp_path / "data").glob("hw*")), what="the daemon's first data file")
+        # exec -a gives the process a command line the rule matches; it starts after the daemon is watching.
+        sleeper = subprocess.Popen(["bash", "-c", f"exec -a {marker} sleep 30"])
+        adj = Path(f"/proc/{sleeper.pid}/oom_score_adj")
+        wait_for(
+            lambda: adj.read_text().strip() == "321", timeout=5, what="oom_score_adj 321 on the new process"
+        )
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if sleeper is not None:
+            sleeper.kill()
+            sleeper.wait()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "started: record, protect" in err
+    assert "SIGTERM received: stopping" in err
+    assert samples(tmp_path / "data"), "the recorder stored nothing"
+
+
+def test_systemd_unit_runs_the_daemon_unkillable_by_the_oom_killer() -> None:
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(SRC.parent / "packaging" / "systemd" / "hostward.service")
+    service = unit["Service"]
+    assert service["ExecStart"].split()[1:] == ["daemon"]
+    assert service["OOMScoreAdjust"] == "-1000"  # the guard must not be the kernel's victim
+    assert "AF_NETLINK" in service["RestrictAddressFamilies"]  # the process-event connector
+    assert "ProtectControlGroups" not in service
+    assert unit["Unit"]["Conflicts"] == "hostward-record.service"
