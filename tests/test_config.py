@@ -70,3 +70,12 @@ def test_bad_environment_value(tmp_path: Path) -> None:
 def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "absent.toml", environ={})
+
+
+def test_example_file_documents_the_guard_and_ntp_defaults() -> None:
+    from hostward.config import GuardConfig, NtpConfig
+
+    example = Path(__file__).parent.parent / "packaging" / "hostward.toml.example"
+    config = load_config(example, environ={})
+    assert config.guard == GuardConfig()
+    assert config.ntp == NtpConfig()
