@@ -17,6 +17,49 @@ from hostward.procfs import ProcFS
 
 
 @dataclass(frozen=True, slots=True)
+class ClockSample:
+    """The kernel clock's NTP state (adjtimex) and, when servers are configured, the offset measured against
+    them: integers in the kernel's own units, so the store keeps them exactly and compactly (a float that is
+    not a whole number of hundredths would switch a whole sample to 8-byte float patterns). The recorder
+    builds it from ``hostward.ntp.sample.TimeSample``; collect itself does not import ntp.
+    """
+
+    synchronised: bool  # STA_UNSYNC clear and state != TIME_ERROR (node_timex_sync_status)
+    clock_state: int  # adjtimex(2) return value: TIME_OK 0 ... TIME_ERROR 5
+    kernel_offset_ns: int  # phase correction the kernel PLL is still slewing in (timex.offset)
+    frequency_scaled_ppm: int  # timex.freq: ppm with a 16-bit binary fraction (65536 = 1 ppm)
+    maxerror_us: int  # timex.maxerror
+    esterror_us: int  # timex.esterror
+    # RFC 5905 theta against the configured servers (server - local), valid only when server_offset_known;
+    # the recorder measures it at most every few tens of seconds and repeats the last value in between.
+    server_offset_known: bool = False
+    server_offset_ns: int = 0
+    server_error_ns: int = 0  # root distance of the selected server
+    servers_queried: int = 0
+    servers_agreeing: int = 0
+
+    @property
+    def frequency_ppm(self) -> float:
+        return self.frequency_scaled_ppm / 65536.0
+
+    @property
+    def maxerror_seconds(self) -> float:
+        return self.maxerror_us / 1e6
+
+    @property
+    def esterror_seconds(self) -> float:
+        return self.esterror_us / 1e6
+
+    @property
+    def kernel_offset_seconds(self) -> float:
+        return self.kernel_offset_ns / 1e9
+
+    @property
+    def server_offset_seconds(self) -> float | None:
+        return self.server_offset_ns / 1e9 if self.server_offset_known else None
+
+
+@dataclass(frozen=True, slots=True)
 class SystemSample:
     """Raw cumulative counters and gauges at one instant. Rates are computed between two samples, later."""
 
@@ -32,6 +75,9 @@ class SystemSample:
     # The largest processes by resident memory at this instant (RecordConfig.top_processes of them), filled
     # by the recorder for post-mortems; sample_system leaves it empty.
     top_processes: tuple[ProcessInfo, ...] = ()
+    # Time health, filled by the recorder (one adjtimex call per sample); None in files written before it was
+    # recorded and from sample_system, which reads only /proc.
+    time: ClockSample | None = None
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:

@@ -5,9 +5,7 @@ Files are written to a temporary name and renamed, so a viewer never opens half 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import matplotlib as mpl
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from hostward.atomic import replacing
 from hostward.errors import StoreError
 from hostward.plot.figures import PAGE_INCHES, STYLE, PlotFigure
 
@@ -47,18 +46,10 @@ def contents_page(title: str, figures: Sequence[PlotFigure], notes: Sequence[str
 
 
 def save_pdf(path: Path, title: str, figures: Sequence[PlotFigure], notes: Sequence[str] = ()) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with PdfPages(tmp, metadata={"Title": title, "Creator": "hostward plot"}) as pdf:
-            pdf.savefig(contents_page(title, figures, notes))
-            for pf in figures:
-                pdf.savefig(pf.figure)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    with replacing(path) as tmp, PdfPages(tmp, metadata={"Title": title, "Creator": "hostward plot"}) as pdf:
+        pdf.savefig(contents_page(title, figures, notes))
+        for pf in figures:
+            pdf.savefig(pf.figure)
     return path
 
 
@@ -71,14 +62,7 @@ def save_each(directory: Path, fmt: str, figures: Sequence[PlotFigure], prefix: 
         raise StoreError(f"cannot create {directory}: {exc.strerror}") from exc
     for n, pf in enumerate(figures, 1):
         path = directory / f"{prefix}{n:02d}-{pf.key}.{fmt}"
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
+        with replacing(path) as tmp:
             pf.figure.savefig(tmp, format=fmt, dpi=PNG_DPI)
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise StoreError(f"cannot write {path}: {exc.strerror}") from exc
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
         out.append(path)
     return out

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostward.atomic import replacing
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
@@ -86,17 +86,10 @@ def _merge_day(
                 f"{path}: the day is split in parts or compressed; cannot merge imported data into it"
             )
         merged = sorted([*existing.entries, *fresh], key=lambda e: e.timestamp)
-        tmp = path.with_name(f".{path.name}.import-{os.getpid()}")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        try:
-            _write(tmp, day, existing.host, merged, existing.previous, append=False)
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise StoreError(f"cannot replace {path}: {exc.strerror}") from exc
-        finally:
+        with replacing(path, what="replace") as tmp:
             with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+                tmp.unlink()  # left by a killed import of the same pid number
+            _write(tmp, day, existing.host, merged, existing.previous, append=False)
     return len(fresh), skipped
 
 
