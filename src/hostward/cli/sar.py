@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -14,13 +15,22 @@ from hostward.collect.host import read_host
 from hostward.collect.sample import SystemSample, sample_system
 from hostward.config import load_config
 from hostward.errors import StoreError, UsageError
+from hostward.oom.events import (
+    KIND_ESCALATE,
+    KIND_NO_VICTIM,
+    KIND_SIGNAL,
+    KIND_WOULD_KILL,
+    events_path,
+    read_events,
+)
+from hostward.oom.sanitize import safe_text
 from hostward.procfs import ProcFS
 from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
 from hostward.report.selection import NO_TTY_ROWS, ReportOptions
 from hostward.store import read_day, read_file, read_range
-from hostward.store.model import DayData
+from hostward.store.model import CommentMark, DayData
 
 HELP = """\
 usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-C] [interval [count]]
@@ -51,7 +61,7 @@ activity options (default -u):
 
 display options:
   -p, --pretty      print device and interface names last on the line
-  -C                print comments recorded with 'hostward record --comment'
+  -C                print comments ('hostward record --comment') and the OOM guard's actions
   -s hh:mm[:ss]     start the report at this time of day (recorded data)
   -e hh:mm[:ss]     end the report at this time of day (recorded data)
   -i SECONDS        keep only records close to multiples of SECONDS (recorded data)
@@ -101,8 +111,39 @@ def run(argv: list[str]) -> int:
         _write(text)
         return 0
     options = file_options(args, data, rows)
+    if args.comments:
+        data = with_guard_events(data, args.file.parent if args.file else Path(_data_dir(args)))
     _write(render_file(data_with_previous(data, options), options, fmt))
     return 0
+
+
+# Guard events worth a line in a report: decisions and signals, not every trigger evaluation.
+_REPORTED_EVENTS = frozenset({KIND_SIGNAL, KIND_ESCALATE, KIND_WOULD_KILL, KIND_NO_VICTIM})
+
+
+def with_guard_events(data: DayData, data_dir: Path) -> DayData:
+    """The OOM guard's actions (DATA_DIR/events.jsonl) merged in as comments at their time, so `sar -C` shows
+    them where sar shows sadc's comments ("COM text"). Names are escaped: a process chooses its own comm."""
+    stamps = [e.timestamp for e in data.entries]
+    if not stamps:
+        return data
+    first, last = min(stamps), max(stamps)
+    marks = [
+        CommentMark(
+            e.time,
+            safe_text(
+                f"hostward oom guard: {e.kind}{' (dry run)' if e.dry_run else ''}"
+                f"{' ' + e.signal if e.signal else ''} pid {e.pid} ({e.comm}) badness {e.badness}: {e.reason}",
+                200,
+            ),
+        )
+        for e in read_events(events_path(data_dir))
+        if e.kind in _REPORTED_EVENTS and first <= e.time <= last
+    ]
+    if not marks:
+        return data
+    merged = sorted([*data.entries, *marks], key=lambda entry: entry.timestamp)
+    return dataclasses.replace(data, entries=tuple(merged))
 
 
 def _reads_file(args: SarArgs) -> bool:
@@ -120,13 +161,17 @@ def _screen_rows() -> int:
     return NO_TTY_ROWS
 
 
+def _data_dir(args: SarArgs) -> Path:
+    return Path(args.data_dir or load_config().record.data_dir)
+
+
 def load_data(args: SarArgs) -> DayData:
     """The recording the options name; StoreError when there is none or it holds no sample."""
     if args.file is not None and (args.date or args.since or args.until):
         raise UsageError("-f cannot be combined with --date, --since or --until")
     if args.date is not None and (args.since or args.until):
         raise UsageError("--date cannot be combined with --since or --until")
-    data_dir = args.data_dir or load_config().record.data_dir
+    data_dir = _data_dir(args)
     if args.file is not None:
         data = read_file(args.file)
         where = str(args.file)

@@ -27,7 +27,7 @@ from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
-from hostward.collect.sample import SystemSample
+from hostward.collect.sample import ClockSample, SystemSample
 from hostward.store.framing import Corrupt, Reader, Writer
 
 
@@ -47,6 +47,9 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "net": _int_fields(NetDev, ("name",)),  # full_duplex is stored as 0/1
     "psi_int": ("total_us",),
     "psi_float": ("avg10", "avg60", "avg300"),
+    # Added after format 1 shipped: time health (adjtimex, server offset), at the end of a sample's integers
+    # when its shape says it has one. Files without the group (the format-1 golden file) read with time None.
+    "time": _int_fields(ClockSample),
 }
 PSI_RESOURCES = ("cpu", "memory", "io")
 _BITS = struct.Struct("<d")
@@ -71,6 +74,7 @@ class Shape:
     # None: no PSI at all; else per resource (cpu, memory, io): 0 absent, 1 "some" only, 2 "some" and "full"
     pressure: tuple[int, int, int] | None
     memory_missing: tuple[str, ...]
+    time: bool = False  # the sample carries a ClockSample (the "time" group); written only when True
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -85,6 +89,7 @@ class Shape:
             + len(self.disks) * len(schema["disk"])
             + len(self.nets) * len(schema["net"])
             + lines * len(schema["psi_int"])
+            + (len(schema.get("time", ())) if self.time else 0)
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -110,6 +115,9 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
+        if self.time:
+            # Appended only when present, so a shape without time health is byte-identical to format 1's.
+            out.uint(1)
         return out.bytes()
 
     @staticmethod
@@ -125,8 +133,9 @@ class Shape:
                 raise Corrupt("bad pressure code")
             pressure = codes
         missing = tuple(r.text() for _ in range(r.count(1 << 10)))
+        time = bool(r.uint()) if r.pos < len(r.data) else False  # absent before the "time" group existed
         r.done()
-        return Shape(cpus, disks, nets, pressure, missing)
+        return Shape(cpus, disks, nets, pressure, missing, time)
 
 
 def shape_of(sample: SystemSample) -> Shape:
@@ -143,6 +152,7 @@ def shape_of(sample: SystemSample) -> Shape:
         nets=tuple(n.name for n in sample.nets),
         pressure=pressure,
         memory_missing=tuple(sorted(sample.memory.missing)),
+        time=sample.time is not None,
     )
 
 
@@ -155,6 +165,7 @@ _get_vm = attrgetter(*SCHEMA["vmstat"])
 _get_disk = attrgetter(*SCHEMA["disk"])
 _get_net = attrgetter(*SCHEMA["net"])
 _get_psi_f = attrgetter(*SCHEMA["psi_float"])
+_get_time = attrgetter(*SCHEMA["time"])
 
 
 def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
@@ -183,6 +194,8 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
                     if line is not None:
                         ints.append(line.total_us)
                         floats += _get_psi_f(line)
+    if sample.time is not None:
+        ints += _get_time(sample.time)
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -256,6 +269,9 @@ class Unflattener:
                     lines.append(line)
                 found[resource] = Pressure(lines[0], lines[1] if len(lines) > 1 else None) if lines else None
             pressure = PressureSet(**found)
+        clock = None
+        if shape.time:
+            clock, pos = take("time", ClockSample, ints, pos)
         return SystemSample(
             timestamp=bits_float(ints[0]),
             uptime_seconds=floats[0],
@@ -266,6 +282,7 @@ class Unflattener:
             disks=tuple(disks),
             nets=tuple(nets),
             pressure=pressure,
+            time=clock,
         )
 
 
@@ -288,6 +305,7 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "net": NetDev,
     "psi_int": PressureLine,
     "psi_float": PressureLine,
+    "time": ClockSample,
 }
 _BOOL_FIELDS: dict[str, frozenset[str]] = {
     group: frozenset(f.name for f in fields(cls) if f.type in ("bool", bool) and f.name in SCHEMA[group])
