@@ -18,7 +18,10 @@ from hostward.errors import HostwardError
 
 # command -> (module, one-line summary for `hostward --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "daemon": ("hostward.cli.daemon", "the main job: record activity, apply the OOM protection policy, guard"),
+    "daemon": (
+        "hostward.cli.daemon",
+        "the main job: record activity, apply the OOM protection policy, guard",
+    ),
     "record": ("hostward.cli.record", "sample kernel activity into daily data files (like sadc)"),
     "sar": ("hostward.cli.sar", "report recorded or live activity with sysstat's sar flags and layout"),
     "sadf": ("hostward.cli.sadf", "recorded activity as CSV (sadf -d) or JSON (sadf -j)"),
