@@ -39,7 +39,7 @@ class Daemon:
         self.config = config
         self.parts: list[Part] = []
         self._stopped = threading.Event()
-        self.recorder = Recorder(config.record)
+        self.recorder = Recorder(config.record, ntp=config.ntp)
         self.parts.append(Part("record", lambda: self.recorder.run(count), self.recorder.stop))
         if config.oom.protect:
             protector = Protector(config.oom.protect)

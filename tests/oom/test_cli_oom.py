@@ -82,7 +82,7 @@ def test_report_text_for_people() -> None:
     assert "victim     mysqld (pid 2301, uid 27)" in out
     assert "one process dominated: mysqld (pid 2301)" in out
     assert "no swap is configured" in out
-    assert "Memory trend before each event: not available yet" in out
+    assert "  Before the kill (recorded by hostward): no hostward recording covers " in out
 
 
 def test_doctor_json() -> None:

@@ -14,6 +14,7 @@ from hostward.activities.queue import QUEUE
 from hostward.activities.swap import SWAP
 from hostward.activities.swapping import SWAPPING
 from hostward.activities.tasks import TASKS
+from hostward.activities.time import TIME
 
 # In sysstat's act[] order (activity.c): sar prints the reports of a file in this order.
 ACTIVITIES: tuple[Activity, ...] = tuple(
@@ -22,6 +23,9 @@ ACTIVITIES: tuple[Activity, ...] = tuple(
         key=lambda a: a.order,
     )
 )
-BY_NAME: dict[str, Activity] = {a.name: a for a in ACTIVITIES}
+# hostward's own reports, which sysstat lacks: selected by their own flags, never by -A (which stays sar's
+# -A, so parity with sysstat holds), and left out of sysstat header matching and parity tests.
+HOSTWARD_ACTIVITIES: tuple[Activity, ...] = (TIME,)
+BY_NAME: dict[str, Activity] = {a.name: a for a in (*ACTIVITIES, *HOSTWARD_ACTIVITIES)}
 
-__all__ = ["ACTIVITIES", "BY_NAME", "Activity"]
+__all__ = ["ACTIVITIES", "BY_NAME", "HOSTWARD_ACTIVITIES", "Activity"]

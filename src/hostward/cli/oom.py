@@ -33,6 +33,7 @@ from hostward.oom.report import event_json, render_event
 from hostward.oom.sanitize import safe_text
 from hostward.oom.top import OomSnapshot, take_snapshot, with_cmdlines
 from hostward.oom.toptext import format_top
+from hostward.oom.trend import TrendLoader
 from hostward.procfs import ProcFS
 
 DESCRIPTION = """\
@@ -96,8 +97,15 @@ sources (default: /dev/kmsg when readable, else dmesg):
                  output in any format, '-' for stdin
   --dmesg        run dmesg       --kmsg   read /dev/kmsg       --journal   journalctl -k -o json
 
+before the kill:
+  Where 'hostward record' ran around an event (10 minutes before to 1 minute after), the report shows the
+  memory trend (MemAvailable, MemFree, page cache, anon, swap used; per minute and their change per minute)
+  and the recorded processes that grew, the victim among them when it was one of the largest. Recordings are
+  read from --data-dir, else the [record] data_dir of the configuration (/var/lib/hostward for root).
+
 examples:
   hostward oom report
+  hostward oom report --data-dir /srv/hostward --last 1
   hostward oom report /var/log/kern.log /var/log/kern.log.1
   journalctl -k -o short-monotonic | hostward oom report -
   hostward oom report --json --last 1 --dmesg
@@ -166,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--top", type=int, default=5, metavar="N", help="top consumers shown per event (default 5)"
     )
     rp.add_argument("--json", action="store_true", help="JSON for machines")
+    rp.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="hostward's recordings (default: [record] data_dir)"
+    )
+    rp.add_argument("--no-trend", action="store_true", help="do not look up recordings around each event")
 
     dr = sub.add_parser(
         "doctor", help="check OOM-related settings", epilog=EXAMPLES["doctor"], formatter_class=fmt
@@ -370,6 +382,9 @@ def _report(args: argparse.Namespace) -> int:
         origin, raw = sources.default_lines()
     # The live kernel's buffer is of this boot: its printk stamps can be turned into wall-clock times.
     boot = None if args.files or args.journal else _boot_epoch()
+    loader = None
+    if not args.no_trend:
+        loader = TrendLoader(args.data_dir if args.data_dir is not None else load_config().record.data_dir)
     # Events are rendered as they complete, so a multi-gigabyte log is processed in constant memory.
     events: Iterator[Any] = parse_events(kernel_lines(raw))
     if args.last is not None:
@@ -378,28 +393,19 @@ def _report(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write('{"source": ' + json.dumps(origin) + ', "events": [')
         for event in events:
-            sys.stdout.write(
-                (", " if count else "") + json.dumps(event_json(event, repeated=event.index, boot_epoch=boot))
-            )
+            trend = loader.trend(event, boot) if loader is not None else None
+            data = event_json(event, repeated=event.index, boot_epoch=boot, trend=trend)
+            sys.stdout.write((", " if count else "") + json.dumps(data))
             count += 1
         sys.stdout.write("]}\n")
         return 0
     for event in events:
-        sys.stdout.write(
-            "\n".join(render_event(event, repeated=event.index, top=args.top, boot_epoch=boot)) + "\n\n"
-        )
+        trend = loader.trend(event, boot) if loader is not None else None
+        lines = render_event(event, repeated=event.index, top=args.top, boot_epoch=boot, trend=trend)
+        sys.stdout.write("\n".join(lines) + "\n\n")
         count += 1
     if not count:
         sys.stdout.write(f"no OOM kill found in {safe_text(origin)}\n")
-        return 0
-    sys.stdout.write(
-        textwrap.fill(
-            "Memory trend before each event: not available yet (the recorder store is being "
-            "built; this report will show it once hostward records activity).",
-            110,
-        )
-        + "\n"
-    )
     return 0
 
 

@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose + 1)  # the recorder is a service: INFO by default, it logs rarely
-    config = load_config(args.config).record
+    full_config = load_config(args.config)
+    config = full_config.record
     changes: dict[str, object] = {}
     if args.interval is not None:
         changes["interval_seconds"] = args.interval
@@ -132,7 +133,9 @@ def run(argv: list[str]) -> int:
         logging.getLogger("hostward.record").info("comment added to %s", path)
         return 0
 
-    recorder = Recorder(config, comment=args.comment, housekeeping=not args.no_housekeeping)
+    recorder = Recorder(
+        config, comment=args.comment, housekeeping=not args.no_housekeeping, ntp=full_config.ntp
+    )
 
     def on_stop(signum: int, _frame: FrameType | None) -> None:
         logging.getLogger("hostward.record").info("%s received: stopping", signal.Signals(signum).name)

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hostward.activities import BY_NAME
+from hostward.activities import ACTIVITIES, BY_NAME
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
 
@@ -61,7 +61,8 @@ class SarArgs:
         names = set(self.flags)
         cpu_view, memory_view, cpus = self.cpu_view, self.memory_view, self.cpus
         if self.all_activities:
-            names |= set(BY_NAME)
+            # sar's -A: hostward-only reports (--time) are asked for by name, so -A matches sysstat's.
+            names |= {a.name for a in ACTIVITIES}
             cpu_view = cpu_view or "ALL"
             memory_view = "ALL"
             cpus = cpus or "ALL"
@@ -135,6 +136,8 @@ def _time_of_day(text: str, option: str) -> TimeOfDay:
 
 
 _LONG_WITH_VALUE = ("--data-dir", "--date", "--since", "--until")
+# hostward's own reports (activities.HOSTWARD_ACTIVITIES): long options, so no sysstat letter is ever taken.
+LONG_ACTIVITIES = {"--time": "time"}
 
 
 def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
@@ -159,6 +162,8 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 args.until = _datetime(value, name)
         elif word == "--pretty":
             args.pretty = True
+        elif word in LONG_ACTIVITIES:
+            args.flags.add(LONG_ACTIVITIES[word])
         elif word.startswith("--"):
             raise UsageError(f"unknown option {word} (try --help)")
         elif word == "-f":

@@ -111,6 +111,8 @@ def _limits(ax: Axes, panel: Panel) -> None:
     if panel.percent:
         ax.set_ylim(0, 100)
         return
+    if panel.signed:
+        return  # matplotlib's autoscaling already spans the data on both sides of zero
     top = 0.0
     for line in ax.get_lines():
         ys = np.asarray(line.get_ydata(), dtype=float)

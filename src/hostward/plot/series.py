@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import Activity, Interval, uptime_cs
+from hostward.activities.time import clock_step_seconds
 from hostward.collect.sample import SystemSample
 from hostward.store.model import CommentMark, DayData, RestartMark
 
@@ -148,6 +149,10 @@ def series_from_day(
             else:
                 if step and entry.timestamp - prev.timestamp > GAP_FACTOR * step:
                     builder.gap(prev.timestamp + step)
+                jump = clock_step_seconds(prev, entry)
+                if jump is not None:
+                    # Wall clock moved unlike uptime: drawn on every figure, as restarts are.
+                    marks.append(Mark(entry.timestamp, "clock-step", f"clock step {jump:+.3f} s"))
                 span = Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev))
                 for activity in chosen:
                     names = [c.name for c in activity.columns]

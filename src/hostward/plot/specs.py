@@ -20,6 +20,7 @@ class Panel:
     percent: bool = False  # fixed 0..100 axis
     scale: float = 1.0  # values are multiplied by this (kB -> GiB)
     labels: tuple[str, ...] = ()  # legend text per column (default: the column name)
+    signed: bool = False  # values can be negative (clock offset): the axis follows the data, not from 0
 
     def label(self, i: int) -> str:
         return self.labels[i] if i < len(self.labels) else self.columns[i]
@@ -86,4 +87,9 @@ SPECS: tuple[FigureSpec, ...] = (
     FigureSpec("tasks", "tasks", "Task creation and context switches",
                (Panel(("proc/s",), "tasks/s", labels=("tasks created",)),
                 Panel(("cswch/s",), "switches/s", labels=("context switches",)))),
+    # activities/time.py; clock steps are drawn as marks on every figure (series.py), like restarts.
+    FigureSpec("clock", "time", "Clock: offset, error bounds and frequency correction",
+               (Panel(("offset",), "ms", signed=True, labels=("offset (+: this host is behind)",)),
+                Panel(("maxerr", "esterr"), "ms", labels=("maximum error", "estimated error")),
+                Panel(("freq",), "ppm", signed=True, labels=("frequency correction",)))),
 )  # fmt: skip

@@ -1,5 +1,7 @@
 """Events drawn on the time axis besides restarts: guard actions and OOM kills from ``events.jsonl``
-(written by hostward.oom.events), clock steps once the time-health part records them.
+(written by hostward.oom.events). Clock steps are found in the recorded samples themselves (wall clock against
+uptime, activities/time.py) and marked by series.series_from_day like restarts; "clock-step"/"step" events in
+events.jsonl, should another part write them, are drawn the same way.
 
 The CLI reads the events (it may import every part) and hands them here as plain (time, kind, text)
 triples, so the plot library does not depend on the OOM package.

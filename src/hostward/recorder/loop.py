@@ -32,11 +32,12 @@ from pathlib import Path
 from hostward.collect.cpu import read_stat
 from hostward.collect.host import HostInfo, read_host
 from hostward.collect.sample import SystemSample
-from hostward.config import RecordConfig
+from hostward.config import NtpConfig, RecordConfig
 from hostward.errors import CollectError, StoreError
 from hostward.procfs import ProcFS
 from hostward.recorder.sampler import CachingSampler
 from hostward.recorder.schedule import Schedule
+from hostward.recorder.timehealth import TimeHealth
 from hostward.store.housekeeping import housekeep
 from hostward.store.model import CommentMark, RestartMark
 from hostward.store.reader import day_path
@@ -75,6 +76,8 @@ class Recorder:
         writer_factory: WriterFactory | None = None,
         comment: str | None = None,
         housekeeping: bool = True,
+        ntp: NtpConfig | None = None,
+        time_health: TimeHealth | None = None,
     ) -> None:
         self.config = config
         self.procfs = procfs or ProcFS()
@@ -86,7 +89,18 @@ class Recorder:
         self.comment = comment
         self.housekeeping = housekeeping
         self.summary = RecordSummary()
-        self._sample = CachingSampler(self.procfs, clock, monotonic, top_processes=config.top_processes)
+        if time_health is None:
+            # adjtimex with every sample; the [ntp] servers (if any) at most every 64 s, off the sampling path.
+            ntp = ntp or NtpConfig()
+            time_health = TimeHealth(
+                ntp.servers,
+                timeout=ntp.timeout_seconds,
+                samples_per_server=ntp.samples_per_server,
+                burst_interval=ntp.interval_seconds,
+            )
+        self._sample = CachingSampler(
+            self.procfs, clock, monotonic, top_processes=config.top_processes, time_health=time_health
+        )
         self._wake = threading.Event()
         self._stop = False
         self._reopen = False

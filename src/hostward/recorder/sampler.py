@@ -28,6 +28,7 @@ from hostward.collect.sample import SystemSample
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 from hostward.recorder.kernelfiles import KernelFiles
+from hostward.recorder.timehealth import TimeHealth
 
 REFRESH_SECONDS = 60.0
 
@@ -39,9 +40,11 @@ class CachingSampler:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         top_processes: int = 0,
+        time_health: TimeHealth | None = None,
     ) -> None:
         self.procfs = procfs
         self.top_processes = top_processes
+        self.time_health = time_health  # None: samples carry no time health (as sample_system's)
         self.clock = clock
         self.monotonic = monotonic
         self._disk_class: dict[str, tuple[bool, bool]] = {}
@@ -71,6 +74,7 @@ class CachingSampler:
             nets=self._nets(stale),
             pressure=self._pressure(),
             top_processes=self._top() if self.top_processes > 0 else (),
+            time=self.time_health() if self.time_health is not None else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:
@@ -108,6 +112,8 @@ class CachingSampler:
 
     def close(self) -> None:
         self._files.close()
+        if self.time_health is not None:
+            self.time_health.close()
 
     def _pressure(self) -> PressureSet | None:
         """As collect.pressure.read_pressure: None without PSI, a resource the kernel lacks is None."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from operator import add
 from typing import cast
 
 from hostward.collect.host import HostInfo
@@ -23,6 +24,7 @@ from hostward.collect.sample import SystemSample
 from hostward.store.framing import Corrupt, Reader, Writer, decode_varints
 from hostward.store.layout import (
     SCHEMA,
+    SamplePlan,
     Shape,
     Unflattener,
     bits_float,
@@ -197,42 +199,39 @@ class SampleDecoder:
     def __init__(self, schema: dict[str, tuple[str, ...]]) -> None:
         self._unflatten = Unflattener(schema)
         self._schema = schema
-        self._shape: Shape | None = None
-        self._counts = (0, 0)
+        self._plan: SamplePlan | None = None
         self._prev: list[int] | None = None
 
     def shape(self, payload: bytes | memoryview) -> None:
-        self._shape = Shape.decode(payload)
-        self._counts = (self._shape.int_count(self._schema), self._shape.float_count(self._schema))
+        self._plan = self._unflatten.plan(Shape.decode(payload))
         self._prev = None
 
     def sample(self, payload: bytes | memoryview) -> tuple[SystemSample, int]:
         """-> (sample, flags): test F_CARRIED and F_PROCS in the flags."""
-        if self._shape is None:
+        plan = self._plan
+        if plan is None:
             raise Corrupt("sample before any shape frame")
-        data = bytes(payload)
-        if not data:
+        if not payload:
             raise Corrupt("empty sample frame")
-        flags = data[0]
+        flags = payload[0]
         if flags & ~_KNOWN_FLAGS:
             raise Corrupt(f"unknown sample flags {flags:#x}")
-        n_int, n_float = self._counts
-        values = decode_varints(data[1:], n_int + n_float)
+        n_int = plan.n_int
+        values = decode_varints(bytes(payload[1:]), n_int + plan.n_float)
         if not flags & F_KEY:
             if self._prev is None:
                 raise Corrupt("delta sample without a keyframe before it")
-            values = [p + d for p, d in zip(self._prev, values, strict=True)]
+            # Both lists hold exactly the shape's count (decode_varints checks it; a shape frame resets _prev).
+            values = list(map(add, self._prev, values))
         self._prev = values
         ints, float_ints = values[:n_int], values[n_int:]
         if flags & F_RAWFLOAT:
             floats = [bits_float(_int64(v)) for v in float_ints]
         else:
             floats = [v / 100 for v in float_ints]
-        if flags & F_MSTIME:
-            ints[0] = float_bits(ints[0] / 1000)  # the layout expects bits; both forms read back exactly
-        else:
-            _int64(ints[0])
-        return self._unflatten.build(self._shape, ints, floats), flags
+        # Milliseconds or the float's bit pattern: both read back exactly.
+        timestamp = ints[0] / 1000 if flags & F_MSTIME else bits_float(_int64(ints[0]))
+        return self._unflatten.build_planned(plan, ints, floats, timestamp), flags
 
 
 def current_schema() -> dict[str, tuple[str, ...]]:

@@ -16,6 +16,7 @@ the wall-clock timestamp is always stored as its bit pattern, so every value rea
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import MISSING, dataclass, fields
 from operator import attrgetter
@@ -29,6 +30,7 @@ from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, SystemSample
 from hostward.store.framing import Corrupt, Reader, Writer
+from hostward.store.records import Maker, maker
 
 
 def _int_fields(cls: type[Any], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -202,96 +204,226 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
 
 
 class Unflattener:
-    """Rebuilds samples from vectors written with a file's schema (which may be older or newer than ours)."""
+    """Rebuilds samples from vectors written with a file's schema (which may be older or newer than ours).
+
+    A report reads a whole day (8,640 samples at 10 s), so this is built for speed: per shape, a plan tells
+    how the file's vectors map onto our layout (the identity for files of this version; otherwise an index
+    list applied at C speed), and every record is made by a generated constructor (store/records.py).
+    """
 
     def __init__(self, file_schema: dict[str, tuple[str, ...]]) -> None:
         self.schema = file_schema
-        self._maps = {
-            group: _field_map(group, names, file_schema.get(group, ())) for group, names in SCHEMA.items()
-        }
+        self._plans: dict[Shape, SamplePlan] = {}
+        self._make = _makers()
 
-    def _take(self, group: str, cls: type[Any], values: list[Any], pos: int, **extra: Any) -> tuple[Any, int]:
-        mapping, width, bools = self._maps[group]
-        chunk = values[pos : pos + width]
-        if mapping is None:  # same fields in the same order: the common case
-            for i in bools:
-                chunk[i] = bool(chunk[i])
-            if extra:
-                return cls(**dict(zip(SCHEMA[group], chunk, strict=True)), **extra), pos + width
-            return cls(*chunk), pos + width
-        kwargs = {name: (chunk[i] if i is not None else default) for name, (i, default) in mapping.items()}
-        for name, value in kwargs.items():
-            if name in _BOOL_FIELDS[group]:
-                kwargs[name] = bool(value)
-        return cls(**kwargs, **extra), pos + width
+    def plan(self, shape: Shape) -> SamplePlan:
+        plan = self._plans.get(shape)
+        if plan is None:
+            plan = self._plans[shape] = _plan(self.schema, shape)
+        return plan
 
     def build(self, shape: Shape, ints: list[int], floats: list[float]) -> SystemSample:
-        if len(ints) != shape.int_count(self.schema) or len(floats) != shape.float_count(self.schema):
+        return self.build_planned(self.plan(shape), ints, floats)
+
+    def build_planned(
+        self, plan: SamplePlan, ints: list[int], floats: list[float], timestamp: float | None = None
+    ) -> SystemSample:
+        """The sample of ``plan``'s shape; ``timestamp`` when the caller has it already (else ints[0] holds
+        its bit pattern)."""
+        if len(ints) != plan.n_int or len(floats) != plan.n_float:
             raise Corrupt("sample size does not match its shape")
-        take = self._take
-        pos = 1
-        all_times, pos = take("cpu_times", CpuTimes, ints, pos)
+        if plan.int_index is not None:
+            ints = list(map([*ints, *plan.int_defaults].__getitem__, plan.int_index))
+        if plan.float_index is not None:
+            floats = list(map([*floats, *plan.float_defaults].__getitem__, plan.float_index))
+        make = self._make
+        make_times = make.cpu_times
+        all_times = make_times(ints, 1)
+        pos = 1 + _W_CPU
         per_cpu: list[CpuTimes | None] = []
-        for present in shape.cpu_present:
+        for present in plan.shape.cpu_present:
             if present:
-                times, pos = take("cpu_times", CpuTimes, ints, pos)
-                per_cpu.append(times)
+                per_cpu.append(make_times(ints, pos))
+                pos += _W_CPU
             else:
                 per_cpu.append(None)
-        cpu, pos = take("cpu_stat", CpuStat, ints, pos, all=all_times, per_cpu=tuple(per_cpu))
-        fpos = 1
-        lf_map, lf_width, _ = self._maps["load_float"]
-        load_f = floats[fpos : fpos + lf_width]
-        fpos += lf_width
-        load_kwargs = _float_kwargs("load_float", lf_map, load_f)
-        load, pos = take("load_int", LoadAvg, ints, pos, **load_kwargs)
-        memory, pos = take("memory", MemInfo, ints, pos, missing=frozenset(shape.memory_missing))
-        vmstat, pos = take("vmstat", VmStat, ints, pos)
+        cpu = make.cpu_stat(ints, pos, all_times, tuple(per_cpu))
+        pos += _W_STAT
+        load = make.load(ints, pos, *floats[1 : 1 + _W_LOAD_F])
+        pos += _W_LOAD_I
+        memory = make.memory(ints, pos, plan.missing)
+        pos += _W_MEM
+        vmstat = make.vmstat(ints, pos)
+        pos += _W_VM
+        make_disk = make.disk
         disks = []
-        for name, whole, physical in shape.disks:
-            disk, pos = take("disk", DiskStats, ints, pos, name=name, whole_device=whole, physical=physical)
-            disks.append(disk)
+        for name, whole, physical in plan.shape.disks:
+            disks.append(make_disk(ints, pos, name, whole, physical))
+            pos += _W_DISK
+        make_net = make.net
         nets = []
-        for name in shape.nets:
-            net, pos = take("net", NetDev, ints, pos, name=name)
-            nets.append(net)
+        for name in plan.shape.nets:
+            nets.append(make_net(ints, pos, name))
+            pos += _W_NET
         pressure = None
-        if shape.pressure is not None:
-            found: dict[str, Pressure | None] = {}
-            pf_map, pf_width, _ = self._maps["psi_float"]
-            for resource, code in zip(PSI_RESOURCES, shape.pressure, strict=True):
+        if plan.shape.pressure is not None:
+            make_line = make.psi_line
+            fpos = 1 + _W_LOAD_F
+            found: list[Pressure | None] = []
+            for code in plan.shape.pressure:
                 lines: list[PressureLine] = []
                 for _ in range(code):
-                    avg = floats[fpos : fpos + pf_width]
-                    fpos += pf_width
-                    kwargs = _float_kwargs("psi_float", pf_map, avg)
-                    line, pos = take("psi_int", PressureLine, ints, pos, **kwargs)
-                    lines.append(line)
-                found[resource] = Pressure(lines[0], lines[1] if len(lines) > 1 else None) if lines else None
-            pressure = PressureSet(**found)
-        clock = None
-        if shape.time:
-            clock, pos = take("time", ClockSample, ints, pos)
-        return SystemSample(
-            timestamp=bits_float(ints[0]),
-            uptime_seconds=floats[0],
-            cpu=cpu,
-            load=load,
-            memory=memory,
-            vmstat=vmstat,
-            disks=tuple(disks),
-            nets=tuple(nets),
-            pressure=pressure,
-            time=clock,
+                    lines.append(make_line(ints, pos, *floats[fpos : fpos + _W_PSI_F]))
+                    pos += _W_PSI_I
+                    fpos += _W_PSI_F
+                found.append(
+                    make.pressure(None, 0, lines[0], lines[1] if code > 1 else None) if lines else None
+                )
+            pressure = make.pressure_set(None, 0, *found)
+        clock = make.time(ints, pos) if plan.shape.time else None
+        return make.sample(  # type: ignore[no-any-return]
+            None,
+            0,
+            bits_float(ints[0]) if timestamp is None else timestamp,
+            floats[0],
+            cpu,
+            load,
+            memory,
+            vmstat,
+            tuple(disks),
+            tuple(nets),
+            pressure,
+            clock,
         )
 
 
-def _float_kwargs(
-    group: str, mapping: dict[str, tuple[int | None, Any]] | None, values: list[float]
-) -> dict[str, float]:
-    if mapping is None:
-        return dict(zip(SCHEMA[group], values, strict=True))
-    return {name: (values[i] if i is not None else float(default)) for name, (i, default) in mapping.items()}
+@dataclass(frozen=True, slots=True)
+class SamplePlan:
+    """How to read the vectors of one shape in one file."""
+
+    shape: Shape
+    n_int: int  # values per sample in the file
+    n_float: int
+    # None when the file's layout is ours (files of this version); else, for each of our values, its index in
+    # the file's vector extended by the defaults (a field the file lacks reads as its default; a field we do
+    # not know is skipped).
+    int_index: tuple[int, ...] | None
+    int_defaults: tuple[Any, ...]
+    float_index: tuple[int, ...] | None
+    float_defaults: tuple[float, ...]
+    missing: frozenset[str]  # MemInfo.missing
+
+
+def _int_groups(shape: Shape) -> list[str]:
+    """The integer groups of a sample of ``shape`` in vector order, after the timestamp (as ``flatten``)."""
+    lines = sum(shape.pressure) if shape.pressure else 0
+    groups = ["cpu_times"] * (1 + sum(shape.cpu_present)) + ["cpu_stat", "load_int", "memory", "vmstat"]
+    groups += ["disk"] * len(shape.disks) + ["net"] * len(shape.nets) + ["psi_int"] * lines
+    return [*groups, "time"] if shape.time else groups
+
+
+def _float_groups(shape: Shape) -> list[str]:
+    """The float groups after the uptime."""
+    return ["load_float"] + ["psi_float"] * (sum(shape.pressure) if shape.pressure else 0)
+
+
+def _index(
+    file_schema: dict[str, tuple[str, ...]], groups: list[str], size: int, as_float: bool
+) -> tuple[tuple[int, ...] | None, tuple[Any, ...]]:
+    index, defaults, pos = [0], [], 1
+    for group in groups:
+        theirs = file_schema.get(group, ())
+        for name in SCHEMA[group]:
+            if name in theirs:
+                index.append(pos + theirs.index(name))
+            else:
+                default = _default(_GROUP_CLASSES[group], name)
+                defaults.append(float(default) if as_float else default)
+                index.append(size + len(defaults) - 1)
+        pos += len(theirs)
+    if pos != size:
+        raise Corrupt("sample size does not match its shape")
+    if not defaults and index == list(range(size)):
+        return None, ()
+    return tuple(index), tuple(defaults)
+
+
+def _plan(file_schema: dict[str, tuple[str, ...]], shape: Shape) -> SamplePlan:
+    n_int, n_float = shape.int_count(file_schema), shape.float_count(file_schema)
+    int_index, int_defaults = _index(file_schema, _int_groups(shape), n_int, as_float=False)
+    float_index, float_defaults = _index(file_schema, _float_groups(shape), n_float, as_float=True)
+    return SamplePlan(
+        shape,
+        n_int,
+        n_float,
+        int_index,
+        int_defaults,
+        float_index,
+        float_defaults,
+        frozenset(shape.memory_missing),
+    )
+
+
+_W_CPU = len(SCHEMA["cpu_times"])
+_W_STAT = len(SCHEMA["cpu_stat"])
+_W_LOAD_I = len(SCHEMA["load_int"])
+_W_LOAD_F = len(SCHEMA["load_float"])
+_W_MEM = len(SCHEMA["memory"])
+_W_VM = len(SCHEMA["vmstat"])
+_W_DISK = len(SCHEMA["disk"])
+_W_NET = len(SCHEMA["net"])
+_W_PSI_I = len(SCHEMA["psi_int"])
+_W_PSI_F = len(SCHEMA["psi_float"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Makers:
+    cpu_times: Maker
+    cpu_stat: Maker
+    load: Maker
+    memory: Maker
+    vmstat: Maker
+    disk: Maker
+    net: Maker
+    psi_line: Maker
+    pressure: Maker
+    pressure_set: Maker
+    time: Maker
+    sample: Maker
+
+
+@functools.cache
+def _makers() -> _Makers:
+    """Compiled on first use, not at import: most commands never read a data file."""
+    return _Makers(
+        cpu_times=maker(CpuTimes, SCHEMA["cpu_times"]),
+        cpu_stat=maker(CpuStat, SCHEMA["cpu_stat"], ("all", "per_cpu")),
+        load=maker(LoadAvg, SCHEMA["load_int"], SCHEMA["load_float"]),
+        memory=maker(MemInfo, SCHEMA["memory"], ("missing",)),
+        vmstat=maker(VmStat, SCHEMA["vmstat"]),
+        disk=maker(DiskStats, SCHEMA["disk"], ("name", "whole_device", "physical")),
+        net=maker(NetDev, SCHEMA["net"], ("name",)),
+        psi_line=maker(PressureLine, SCHEMA["psi_int"], SCHEMA["psi_float"]),
+        pressure=maker(Pressure, (), ("some", "full")),
+        pressure_set=maker(PressureSet, (), PSI_RESOURCES),
+        time=maker(ClockSample, SCHEMA["time"]),
+        sample=maker(
+            SystemSample,
+            (),
+            (
+                "timestamp",
+                "uptime_seconds",
+                "cpu",
+                "load",
+                "memory",
+                "vmstat",
+                "disks",
+                "nets",
+                "pressure",
+                "time",
+            ),
+        ),
+    )
 
 
 _GROUP_CLASSES: dict[str, type[Any]] = {
@@ -307,10 +439,6 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "psi_float": PressureLine,
     "time": ClockSample,
 }
-_BOOL_FIELDS: dict[str, frozenset[str]] = {
-    group: frozenset(f.name for f in fields(cls) if f.type in ("bool", bool) and f.name in SCHEMA[group])
-    for group, cls in _GROUP_CLASSES.items()
-}
 
 
 def _default(cls: type[Any], name: str) -> Any:
@@ -318,19 +446,6 @@ def _default(cls: type[Any], name: str) -> Any:
         if f.name == name and f.default is not MISSING:
             return f.default
     return 0
-
-
-def _field_map(
-    group: str, ours: tuple[str, ...], theirs: tuple[str, ...]
-) -> tuple[dict[str, tuple[int | None, Any]] | None, int, tuple[int, ...]]:
-    """How to pick our fields out of a file's group: (None, width, bool positions) when identical, else
-    name -> (index in the file or None, default). A field the file lacks takes the dataclass default (or 0)."""
-    bools = tuple(i for i, name in enumerate(ours) if name in _BOOL_FIELDS[group])
-    if ours == theirs:
-        return None, len(theirs), bools
-    cls = _GROUP_CLASSES[group]
-    mapping = {name: (theirs.index(name) if name in theirs else None, _default(cls, name)) for name in ours}
-    return mapping, len(theirs), bools
 
 
 def encode_schema(out: Writer, schema: dict[str, tuple[str, ...]]) -> None:
