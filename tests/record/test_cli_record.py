@@ -75,7 +75,7 @@ def test_kill_9_loses_at_most_the_sample_in_flight(tmp_path: Path) -> None:
     proc = hostward("record", "--interval", "1", "--data-dir", str(tmp_path))
     try:
         wait_for(
-            lambda: any(tmp_path.iterdir()) and len(samples_in(only_file(tmp_path))) >= 3, what="3 samples"
+            lambda: any(tmp_path.glob("hw*")) and len(samples_in(only_file(tmp_path))) >= 3, what="3 samples"
         )
     finally:
         proc.send_signal(signal.SIGKILL)
@@ -96,7 +96,7 @@ def test_sigterm_stops_cleanly_and_sighup_reopens(tmp_path: Path) -> None:
     proc = hostward("record", "--interval", "1", "--data-dir", str(tmp_path))
     try:
         wait_for(
-            lambda: any(tmp_path.iterdir()) and len(samples_in(only_file(tmp_path))) >= 1, what="a sample"
+            lambda: any(tmp_path.glob("hw*")) and len(samples_in(only_file(tmp_path))) >= 1, what="a sample"
         )
         path = only_file(tmp_path)
         moved = path.with_name("moved-away")

@@ -75,6 +75,8 @@ def test_time_fields_round_trip_through_a_data_file(tmp_path: Path) -> None:
     assert back == samples
     assert back[4].time is not None and back[4].time.server_offset_seconds == pytest.approx(2.500000123)
     assert back[4].time.frequency_ppm == -1_234_567 / 65536
+    # Flags come back as bools, not as the 0/1 they are stored as (equality alone would not tell).
+    assert type(back[4].time.synchronised) is bool and type(back[4].time.server_offset_known) is bool
 
 
 def test_shape_without_time_is_encoded_as_in_format_1() -> None:

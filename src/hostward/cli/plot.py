@@ -35,10 +35,12 @@ usage: hostward plot [ACTIVITY OPTIONS] [-f FILE | --date YYYY-MM-DD | --since T
 
 Draw recorded activity as graphs: one PDF report with a contents page (default), or one PNG/SVG file per
 graph. Without activity options every activity is drawn: CPU by mode, each CPU, run queue and load, memory,
-swap, paging, I/O, each block device, each network interface, network errors, pressure, context switches.
-Data imported from sysstat text ('hostward import') is drawn when the day has no recorded samples.
+swap, paging, I/O, each block device, each network interface, network errors, pressure, context switches,
+and the clock (offset, error bounds, frequency; clock steps are marked on every graph). Data imported
+from sysstat text ('hostward import') is drawn when the day has no recorded samples.
 
-activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|ALL, -w, -A
+activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|ALL, -w, -A,
+  and hostward's --time (the clock)
   --dev LIST        only these block devices (comma-separated, e.g. vda,sdb)
   --iface LIST      only these network interfaces
 time: --date DAY (default today, drawn 00:00-24:00), --since/--until, -s/-e within the day

@@ -25,6 +25,7 @@ from hostward.oom.events import (
 )
 from hostward.oom.sanitize import safe_text
 from hostward.procfs import ProcFS
+from hostward.recorder.timehealth import TimeHealth
 from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
@@ -58,6 +59,10 @@ activity options (default -u):
                     network interfaces: traffic (DEV), errors (EDEV)
   -w                task creation and context switches
   -A                every activity above, with -u ALL -P ALL -r ALL -n ALL
+
+hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar's):
+  --time            the kernel clock: offset (ms; against [ntp] servers when the recorder queried them),
+                    maxerr/esterr (ms), freq (ppm), sync (0/1), clock steps, servers agreeing
 
 display options:
   -p, --pretty      print device and interface names last on the line
@@ -219,7 +224,12 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
     if args.start or args.end or args.resample:
         raise UsageError("-s, -e and -i apply to recorded data (use -f, --date or --since)")
     procfs = ProcFS()
-    samples = live_samples(lambda: sample_system(procfs), float(args.interval or 1), args.count)
+    clock = TimeHealth()  # kernel clock state for --time: one adjtimex call per sample, no network
+
+    def take_sample() -> SystemSample:
+        return dataclasses.replace(sample_system(procfs), time=clock())
+
+    samples = live_samples(take_sample, float(args.interval or 1), args.count)
     first = next(samples)
     host = read_host(procfs, len(first.cpu.per_cpu) or 1)
     options = ReportOptions(reports=args.selection(host.cpu_count), pretty=args.pretty, rows=rows)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -148,13 +149,19 @@ def interpret(raw: RawTimex) -> KernelClock:
 AdjtimexCall = Callable[[], RawTimex]
 
 
-def libc_adjtimex() -> RawTimex:
-    """Call libc adjtimex() with modes = 0: read-only, needs no capability."""
+@functools.cache
+def warm_libc() -> ctypes.CDLL:
+    # find_library runs ldconfig/gcc (about 1 ms): once per process, not once per recorded sample.
     libc_name = ctypes.util.find_library("c") or "libc.so.6"
     try:
-        libc = ctypes.CDLL(libc_name, use_errno=True)
+        return ctypes.CDLL(libc_name, use_errno=True)
     except OSError as exc:
         raise CollectError(f"cannot load the C library ({libc_name}) for adjtimex: {exc}") from exc
+
+
+def libc_adjtimex() -> RawTimex:
+    """Call libc adjtimex() with modes = 0: read-only, needs no capability."""
+    libc = warm_libc()
     buf = Timex()
     buf.modes = 0
     state = libc.adjtimex(ctypes.byref(buf))

@@ -22,7 +22,7 @@ from hostward.collect.disk import DiskStats, parse_diskstats
 from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
-from hostward.collect.pressure import Pressure, PressureSet, parse_pressure
+from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, top_by_rss
 from hostward.collect.sample import SystemSample
 from hostward.errors import CollectError
@@ -31,6 +31,7 @@ from hostward.recorder.kernelfiles import KernelFiles
 from hostward.recorder.timehealth import TimeHealth
 
 REFRESH_SECONDS = 60.0
+_PSI_PATHS = ("pressure/cpu", "pressure/memory", "pressure/io")
 
 
 class CachingSampler:
@@ -117,24 +118,32 @@ class CachingSampler:
 
     def _pressure(self) -> PressureSet | None:
         """As collect.pressure.read_pressure: None without PSI, a resource the kernel lacks is None."""
-        found: dict[str, Pressure | None] = {}
-        for resource in ("cpu", "memory", "io"):
-            text = self._files.read_optional(f"pressure/{resource}")
-            found[resource] = parse_pressure(text) if text else None
-        if not any(found.values()):
+        read = self._files.read_optional
+        cpu, memory, io = (read(path) for path in _PSI_PATHS)
+        found = (
+            parse_pressure(cpu) if cpu else None,
+            parse_pressure(memory) if memory else None,
+            parse_pressure(io) if io else None,
+        )
+        if found == (None, None, None):
             return None
-        return PressureSet(**found)
+        return PressureSet(*found)
 
     def _disks(self, stale: bool) -> tuple[DiskStats, ...]:
         text = self._files.read_optional("diskstats")
         if text is None:
             return ()
-        names = tuple(line.split(None, 3)[2] for line in text.splitlines() if line.count(" ") >= 3)
-        if stale or names != self._disk_names:
-            self._disk_class = {name: self._classify(name) for name in names}
-            self._disk_names = names
+        # Parse with the classification we have, then check the device set on the result (one pass over the
+        # text instead of two); when it changed, or the classification is due for a refresh, classify every
+        # device again and parse again.
         known = self._disk_class
-        return parse_diskstats(text, lambda name: known.get(name) or self._classify(name))
+        disks = parse_diskstats(text, lambda name: known.get(name) or self._classify(name))
+        names = tuple(disk.name for disk in disks)
+        if stale or names != self._disk_names:
+            known = self._disk_class = {name: self._classify(name) for name in names}
+            self._disk_names = names
+            disks = parse_diskstats(text, lambda name: known.get(name) or self._classify(name))
+        return disks
 
     def _classify(self, name: str) -> tuple[bool, bool]:
         # As collect.disk.read_diskstats: /sys/block/<name> exists for whole devices, .../device for physical.
@@ -144,8 +153,11 @@ class CachingSampler:
 
     def _nets(self, stale: bool) -> tuple[NetDev, ...]:
         text = self._files.read("net/dev")
-        names = tuple(line.partition(":")[0].strip() for line in text.splitlines()[2:] if ":" in line)
+        # As _disks: check the interface set on the parsed result, parse again after a refresh of the links.
+        nets = parse_net_dev(text, self._links)
+        names = tuple(net.name for net in nets)
         if stale or names != self._net_names:
             self._links = {name: read_link(self.procfs, name) for name in names}
             self._net_names = names
-        return parse_net_dev(text, self._links)
+            nets = parse_net_dev(text, self._links)
+        return nets

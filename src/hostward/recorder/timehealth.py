@@ -16,8 +16,7 @@ no longer describes this clock); a step also triggers a new measurement at once.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import contextlib
 import logging
 import threading
 import time
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 
 from hostward.collect.sample import ClockSample
 from hostward.errors import CollectError
-from hostward.ntp.adjtimex import AdjtimexCall, ClockState, RawTimex, Timex
+from hostward.ntp.adjtimex import AdjtimexCall, ClockState, libc_adjtimex, warm_libc
 from hostward.ntp.sample import TimeSample, detect_step, sample_time_health
 
 log = logging.getLogger("hostward.record")
@@ -35,40 +34,6 @@ POLL_SECONDS = 64.0
 STALE_POLLS = 3.0
 
 TimeQuery = Callable[[], TimeSample]
-
-
-class CachedAdjtimex:
-    """``ntp.adjtimex.libc_adjtimex`` with the C library loaded once: that function looks the library up on
-    every call (ctypes.util.find_library, about 1 ms here), which would be most of a sample's cost."""
-
-    def __init__(self) -> None:
-        self._call: Callable[[ctypes.c_void_p], int] | None = None
-
-    def __call__(self) -> RawTimex:
-        if self._call is None:
-            name = ctypes.util.find_library("c") or "libc.so.6"
-            try:
-                self._call = ctypes.CDLL(name, use_errno=True).adjtimex
-            except OSError as exc:
-                raise CollectError(f"cannot load the C library ({name}) for adjtimex: {exc}") from exc
-        buf = Timex()
-        buf.modes = 0  # read only: changes nothing, needs no capability
-        state = self._call(ctypes.byref(buf))  # type: ignore[arg-type]
-        if state < 0:
-            raise CollectError(f"adjtimex failed: errno {ctypes.get_errno()}")
-        return RawTimex(
-            state=state,
-            status=buf.status,
-            offset=buf.offset,
-            freq=buf.freq,
-            maxerror_us=buf.maxerror,
-            esterror_us=buf.esterror,
-            constant=buf.constant,
-            precision_us=buf.precision,
-            tolerance=buf.tolerance,
-            tick_us=buf.tick,
-            tai=buf.tai,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +84,12 @@ class TimeHealth:
         monotonic: Callable[[], float] = time.monotonic,
         background: bool = True,
     ) -> None:
-        self._adjtimex: AdjtimexCall = adjtimex or CachedAdjtimex()
+        self._adjtimex: AdjtimexCall = adjtimex or libc_adjtimex
+        if adjtimex is None:
+            # Load the C library now, not at the first sample: find_library runs ldconfig (milliseconds),
+            # which would delay the first sample and the creation of the day's file.
+            with contextlib.suppress(CollectError):
+                warm_libc()
         # No servers: one adjtimex call (never raises; a failure is in the sample's ``problem``).
         self._kernel: TimeQuery = kernel or (lambda: sample_time_health(adjtimex=self._adjtimex))
         self.servers = tuple(servers)

@@ -226,12 +226,25 @@ class Unflattener:
         return self.build_planned(self.plan(shape), ints, floats)
 
     def build_planned(
-        self, plan: SamplePlan, ints: list[int], floats: list[float], timestamp: float | None = None
+        self,
+        plan: SamplePlan,
+        ints: list[int],
+        floats: list[float],
+        timestamp: float | None = None,
+        *,
+        deltas: list[int] | None = None,
+        previous: SystemSample | None = None,
     ) -> SystemSample:
         """The sample of ``plan``'s shape; ``timestamp`` when the caller has it already (else ints[0] holds
-        its bit pattern)."""
+        its bit pattern). ``deltas`` (the file's difference vector, integers then floats) and ``previous``
+        (the sample it is a difference from, of the same plan): a disk, interface or pressure line whose
+        differences are all zero is the previous sample's record again, shared instead of rebuilt (records
+        are immutable). Idle loop devices, virtual interfaces and quiet pressure lines are most of a sample."""
         if len(ints) != plan.n_int or len(floats) != plan.n_float:
             raise Corrupt("sample size does not match its shape")
+        same = (
+            deltas if previous is not None and plan.int_index is None and plan.float_index is None else None
+        )
         if plan.int_index is not None:
             ints = list(map([*ints, *plan.int_defaults].__getitem__, plan.int_index))
         if plan.float_index is not None:
@@ -257,25 +270,45 @@ class Unflattener:
         pos += _W_VM
         make_disk = make.disk
         disks = []
-        for name, whole, physical in plan.shape.disks:
-            disks.append(make_disk(ints, pos, name, whole, physical))
+        for i, (name, whole, physical) in enumerate(plan.shape.disks):
+            if same is not None and previous is not None and same[pos : pos + _W_DISK] == _ZERO_DISK:
+                disks.append(previous.disks[i])
+            else:
+                disks.append(make_disk(ints, pos, name, whole, physical))
             pos += _W_DISK
         make_net = make.net
         nets = []
-        for name in plan.shape.nets:
-            nets.append(make_net(ints, pos, name))
+        for i, name in enumerate(plan.shape.nets):
+            if same is not None and previous is not None and same[pos : pos + _W_NET] == _ZERO_NET:
+                nets.append(previous.nets[i])
+            else:
+                nets.append(make_net(ints, pos, name))
             pos += _W_NET
         pressure = None
         if plan.shape.pressure is not None:
             make_line = make.psi_line
             fpos = 1 + _W_LOAD_F
             found: list[Pressure | None] = []
+            old: list[PressureLine] = []
+            if same is not None and previous is not None and previous.pressure is not None:
+                old = _pressure_lines(previous.pressure)
+            line_no = 0
             for code in plan.shape.pressure:
                 lines: list[PressureLine] = []
                 for _ in range(code):
-                    lines.append(make_line(ints, pos, *floats[fpos : fpos + _W_PSI_F]))
+                    f_at = plan.n_int + fpos  # the floats' differences follow all the integers'
+                    if (
+                        old
+                        and same is not None
+                        and same[pos : pos + _W_PSI_I] == _ZERO_PSI_I
+                        and same[f_at : f_at + _W_PSI_F] == _ZERO_PSI_F
+                    ):
+                        lines.append(old[line_no])
+                    else:
+                        lines.append(make_line(ints, pos, *floats[fpos : fpos + _W_PSI_F]))
                     pos += _W_PSI_I
                     fpos += _W_PSI_F
+                    line_no += 1
                 found.append(
                     make.pressure(None, 0, lines[0], lines[1] if code > 1 else None) if lines else None
                 )
@@ -374,6 +407,21 @@ _W_DISK = len(SCHEMA["disk"])
 _W_NET = len(SCHEMA["net"])
 _W_PSI_I = len(SCHEMA["psi_int"])
 _W_PSI_F = len(SCHEMA["psi_float"])
+_ZERO_DISK = [0] * _W_DISK
+_ZERO_NET = [0] * _W_NET
+_ZERO_PSI_I = [0] * _W_PSI_I
+_ZERO_PSI_F = [0] * _W_PSI_F
+
+
+def _pressure_lines(pressure: PressureSet) -> list[PressureLine]:
+    """Every line of a pressure set in vector order (cpu some, cpu full, memory some, ...)."""
+    lines = []
+    for p in (pressure.cpu, pressure.memory, pressure.io):
+        if p is not None:
+            lines.append(p.some)
+            if p.full is not None:
+                lines.append(p.full)
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

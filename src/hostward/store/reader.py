@@ -9,6 +9,7 @@ read first, in order) or ``hwYYYYMMDD.damaged-N`` (kept for inspection, never re
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import lzma
 import re
@@ -108,6 +109,20 @@ def scan(data: bytes, name: str) -> ScanResult:
     """Decode a whole data file held in ``data``. Raises StoreError naming ``name`` and the offset of the first
     damaged frame; an incomplete *last* frame (interrupted write) ends the data and is reported in
     ``truncated`` instead."""
+    # A day is ~260,000 records that all stay alive: with the cyclic garbage collector running, its
+    # collections, triggered every few hundred allocations, traverse the growing heap again and again and
+    # took ~40% of the decoding time. Decoding creates no reference cycles, so pausing it loses nothing.
+    # (Process-wide, but only ever delays collection; a concurrent scan that found it paused leaves it alone.)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(data, name)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _scan(data: bytes, name: str) -> ScanResult:
     fr.check_prefix(data, name)
     offset = fr.PREFIX_SIZE
     try:
