@@ -127,10 +127,12 @@ def test_sadf_csv_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path:
         if flags not in _DERIVED_TOL:
             assert rows_ours == rows_sar, f"sadf -d, sar {' '.join(flags)} in {name}"
         # sar's CPU Average weighs each interval by its ticks, which sadf -d does not print: the mean of the rows
-        # is within half a point (tick jitter between 1 s intervals); other averages within their rounding.
+        # is within half a point (tick jitter between 1 s intervals). Other averages are sar's rate over the
+        # whole span; sadf -d prints each interval in whole seconds, so the weights of intervals that were
+        # really 0.98 s or 1.02 s (sadc on a loaded host) are lost: within 1% of the value, plus rounding.
         tol = 0.5 if flags[0] in ("-u", "-P") else 0.02
         assert_same_numbers(
-            "\n".join(body), "\n".join(sar_body), tol, f"sadf -d, sar {' '.join(flags)}", rel=1e-4
+            "\n".join(body), "\n".join(sar_body), tol, f"sadf -d, sar {' '.join(flags)}", rel=1e-2
         )
 
 
