@@ -70,6 +70,10 @@ def main() -> None:
     # dstat prints `count` lines after the first one; --noupdate: one line per interval, no intermediate redraws
     ds_cpu = per_refresh(lambda n: [dstat, "--top-oom", "--noupdate", "1", str(n)], low, high, args.repeat)
     print(f"dstat --top-oom                 {ds_cpu * 1000:8.1f} ms CPU per refresh")
+    if min(hw_cpu, hw_json, ds_cpu) <= 0:
+        # Start-up cost varies by tens of ms between runs; with too few refreshes that swamps the difference.
+        print("too noisy for a ratio (a CPU cost per refresh came out <= 0): raise --refreshes or --repeat")
+        return
     print(
         f"ratio hostward/dstat: table {hw_cpu / ds_cpu:.2f}x, json {hw_json / ds_cpu:.2f}x, "
         f"snapshot {in_process / ds_cpu:.2f}x"

@@ -4,16 +4,18 @@ What is compared, and why:
 
 1. **Equal sample counts, real data.** sadc and hostward record the same seconds side by side (``--record N``
    runs ``sadc -S XALL 1 N`` and hostward's sampler in lock-step, N seconds of wall time; or pass existing
-   files with ``--sa`` and ``--hw``). Then each report is run ``--repeat`` times and the best wall time kept:
+   files with ``--sa`` and ``--hw``). Then each report is timed:
    ``sar -A -f sa`` (every sysstat activity: it prints more than hostward has), ``sar <hostward's -A set> -f
    sa`` (the same reports hostward prints: -u ALL -P ALL -w -W -B -b -r ALL -S -q -d -n DEV,EDEV), and
-   ``hostward sar -A -f hw``. Times include process start-up (for hostward: the Python interpreter).
+   ``hostward sar -A -f hw``; the commands take turns, ``--repeat`` rounds, and the median is compared (the
+   machines are shared). Times include process start-up (for hostward: the Python interpreter).
 2. **A full day.** A sysstat file of 8640 records can only be recorded in real time (a day), so hostward's
    full day is synthesised (8640 samples at 10 s of evolving counters, written by the store's writer) and
    timed; sar's full-day time is estimated from its per-record time in (1), since its cost is linear in
    records. The script prints which numbers are measured and which are extrapolated.
 
-Usage: /work/venv/bin/python bench/sar_report.py [--record 600 | --sa FILE --hw FILE] [--repeat 3]
+Usage: /work/venv/bin/python bench/sar_report.py [--record 600 | --sa FILE --hw FILE] [--repeat 5]
+       [--baseline-src OLD_CHECKOUT/src]   (times that hostward too, in the same rounds: before/after)
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import dataclasses
 import datetime as dt
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,16 +110,25 @@ def synthetic_day(start: float) -> list[SystemSample]:
     return samples
 
 
-def best(command: list[str], repeat: int) -> tuple[float, int]:
-    """Best wall time of ``repeat`` runs, and the size of the output."""
-    env = dict(os.environ, LANG="C")
-    times, size = [], 0
+@dataclasses.dataclass
+class Timing:
+    best: float
+    median: float
+    size: int  # bytes of output
+
+
+def timed(commands: dict[str, tuple[list[str], dict[str, str]]], repeat: int) -> dict[str, Timing]:
+    """Wall time of every command, ``repeat`` rounds; the commands take turns within a round so that a burst
+    of load from elsewhere on the machine hits them alike. Best and median of the rounds, and the output size."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    sizes: dict[str, int] = {}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = subprocess.run(command, capture_output=True, check=True, env=env).stdout
-        times.append(time.perf_counter() - t0)
-        size = len(out)
-    return min(times), size
+        for name, (command, env) in commands.items():
+            t0 = time.perf_counter()
+            out = subprocess.run(command, capture_output=True, check=True, env=env).stdout
+            times[name].append(time.perf_counter() - t0)
+            sizes[name] = len(out)
+    return {name: Timing(min(t), statistics.median(t), sizes[name]) for name, t in times.items()}
 
 
 def main() -> int:
@@ -128,7 +140,13 @@ def main() -> int:
     )
     parser.add_argument("--sa", type=Path, help="existing sysstat file")
     parser.add_argument("--hw", type=Path, help="existing hostward file with the same samples")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        metavar="DIR",
+        help="also time the hostward whose package is in DIR (e.g. an older checkout's src), same runs",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="hw-bench-"))
     if args.record:
@@ -137,44 +155,64 @@ def main() -> int:
         sa, hw = args.sa, args.hw
     else:
         parser.error("give --record N, or --sa and --hw")
-    hostward = [sys.executable, "-m", "hostward", "sar"]
+    env = dict(os.environ, LANG="C")
+    hostwards = {"hostward": ([sys.executable, "-m", "hostward", "sar"], env)}
+    if args.baseline_src:
+        baseline_env = dict(env, PYTHONPATH=str(args.baseline_src.resolve()))
+        hostwards["baseline"] = ([sys.executable, "-m", "hostward", "sar"], baseline_env)
     records = (
         int(
             subprocess.run(
-                ["sar", "-w", "-f", str(sa)], capture_output=True, text=True, env=dict(os.environ, LANG="C")
+                ["sar", "-w", "-f", str(sa)], capture_output=True, text=True, env=env
             ).stdout.count("\n")
         )
         - 4
     )
     print(
-        f"equal sample counts: {records} intervals in {sa} and {hw}; best of {args.repeat} runs (wall time)"
+        f"equal sample counts: {records} intervals in {sa} and {hw}; {args.repeat} rounds, wall time "
+        "(median; best in brackets)"
     )
-    t_all, n_all = best(["sar", "-A", "-f", str(sa)], args.repeat)
-    t_eq, n_eq = best(["sar", *SAR_EQUIVALENT, "-f", str(sa)], args.repeat)
-    t_hw, n_hw = best([*hostward, "-A", "-f", str(hw)], args.repeat)
-    print(
-        f"  sar -A -f                        {t_all:8.3f} s  {n_all / 1e6:6.2f} MB out  {t_all / records * 1e3:7.3f} ms/record"
-    )
-    print(
-        f"  sar <hostward's -A set> -f       {t_eq:8.3f} s  {n_eq / 1e6:6.2f} MB out  {t_eq / records * 1e3:7.3f} ms/record"
-    )
-    print(
-        f"  hostward sar -A -f               {t_hw:8.3f} s  {n_hw / 1e6:6.2f} MB out  {t_hw / records * 1e3:7.3f} ms/record"
-    )
-    print(f"  ratio hostward / sar -A          {t_hw / t_all:8.2f}")
-    print(f"  ratio hostward / sar same set    {t_hw / t_eq:8.2f}")
+    commands = {
+        "sar -A -f": (["sar", "-A", "-f", str(sa)], env),
+        "sar <hostward's -A set> -f": (["sar", *SAR_EQUIVALENT, "-f", str(sa)], env),
+    }
+    for name, (argv, run_env) in hostwards.items():
+        commands[f"{name} sar -A -f"] = ([*argv, "-A", "-f", str(hw)], run_env)
+    t = timed(commands, args.repeat)
+    for name, timing in t.items():
+        print(
+            f"  {name:<32} {timing.median:8.3f} s ({timing.best:.3f})  {timing.size / 1e6:6.2f} MB out  "
+            f"{timing.median / records * 1e3:7.3f} ms/record"
+        )
+    sar_all, sar_eq = t["sar -A -f"].median, t["sar <hostward's -A set> -f"].median
+    for name in hostwards:
+        ours = t[f"{name} sar -A -f"].median
+        print(f"  ratio {name} / sar -A {'':<{10 - len(name)}}      {ours / sar_all:8.2f}")
+        print(f"  ratio {name} / sar same set {'':<{10 - len(name)}}{ours / sar_eq:8.2f}")
 
     day = work / "hwday"
     start = dt.datetime.combine(dt.date.today(), dt.time()).timestamp()
     write(day, synthetic_day(start))
-    t_day, n_day = best([*hostward, "-A", "-f", str(day)], args.repeat)
-    est_all, est_eq = t_all / records * (DAY_SAMPLES - 1), t_eq / records * (DAY_SAMPLES - 1)
+    t_day = timed(
+        {name: ([*argv, "-A", "-f", str(day)], run_env) for name, (argv, run_env) in hostwards.items()},
+        args.repeat,
+    )
+    est_all, est_eq = sar_all / records * (DAY_SAMPLES - 1), sar_eq / records * (DAY_SAMPLES - 1)
     print(f"full day ({DAY_SAMPLES} samples at 10 s):")
-    print(f"  hostward sar -A -f (measured, synthetic day)    {t_day:8.3f} s  {n_day / 1e6:6.2f} MB out")
-    print(f"  sar -A -f (extrapolated from ms/record)         {est_all:8.3f} s")
-    print(f"  sar <same set> -f (extrapolated)                {est_eq:8.3f} s")
-    print(f"  ratio hostward / sar -A                         {t_day / est_all:8.2f}")
-    print(f"  ratio hostward / sar same set                   {t_day / est_eq:8.2f}")
+    for name, timing in t_day.items():
+        print(
+            f"  {name} sar -A -f (measured, synthetic day) {'':<{10 - len(name)}}{timing.median:8.3f} s "
+            f"({timing.best:.3f})  {timing.size / 1e6:6.2f} MB out"
+        )
+    print(f"  sar -A -f (extrapolated from ms/record)             {est_all:8.3f} s")
+    print(f"  sar <same set> -f (extrapolated)                    {est_eq:8.3f} s")
+    for name, timing in t_day.items():
+        print(
+            f"  ratio {name} / sar -A {'':<{10 - len(name)}}                    {timing.median / est_all:8.2f}"
+        )
+        print(
+            f"  ratio {name} / sar same set {'':<{10 - len(name)}}              {timing.median / est_eq:8.2f}"
+        )
     return 0
 
 

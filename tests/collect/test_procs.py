@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from hostward.collect.procs import (
     read_process,
     sample_processes,
     top_by_rss,
+    user_name,
 )
 from hostward.errors import CollectError, ProcessGone
 from hostward.procfs import ProcFS
@@ -139,7 +141,7 @@ def test_sampler_on_fixture_tree_skips_exited(tmp_path: Path) -> None:
     assert set(procs) == {2, 4242}
     assert unreadable == [777]  # reported, not fatal; 999 exited and is neither
     pg = procs[4242]
-    assert pg.comm == "post gres" and pg.user in ("110", pg.user)
+    assert pg.comm == "post gres" and pg.uid == 110 and pg.user == user_name(110)
     assert pg.cmdline == ("postgres: checkpointer",)
     assert (pg.rss_bytes, pg.swap_bytes, pg.pgtables_bytes) == (28112 * 1024, 512 * 1024, 120 * 1024)
     assert (pg.oom_score_adj, pg.oom_score) == (-100, 600)
@@ -173,3 +175,30 @@ def test_sampler_live_reads_a_child_exactly() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+# The kernel's task name: up to 15 bytes of anything but NUL (prctl PR_SET_NAME), shown raw in /proc/PID/stat.
+COMM = st.text(st.characters(codec="utf-8", exclude_characters="\0"), max_size=15)
+
+
+@given(COMM, st.integers(1, 4_194_304), st.integers(0, 2**40))
+def test_parse_stat_round_trips_any_task_name(comm: str, pid: int, rss_pages: int) -> None:
+    text = (
+        f"{pid} ({comm}) S 1 {pid} {pid} 0 -1 4194560 0 0 0 0 7 3 0 0 20 0 1 0 555 4096 {rss_pages} "
+        "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0"
+    )
+    stat = parse_stat(text)
+    assert (stat.pid, stat.comm, stat.state, stat.rss_pages, stat.start_ticks) == (
+        pid,
+        comm,
+        "S",
+        rss_pages,
+        555,
+    )
+
+
+@given(st.text(max_size=400))
+def test_stat_and_status_parsers_fail_only_with_collect_error(text: str) -> None:
+    for parse in (parse_stat, parse_status):
+        with contextlib.suppress(CollectError):  # anything else (ValueError, IndexError...) fails the test
+            parse(text)

@@ -72,7 +72,10 @@ class ChronydFactory:
     faketime: str
     servers: list[ChronyServer] = field(default_factory=list)
 
-    def start(self, address: str, offset_seconds: float, *, stratum: int = 8) -> ChronyServer:
+    def start(
+        self, address: str, offset_seconds: float, *, stratum: int = 8, local: bool = True
+    ) -> ChronyServer:
+        """``local=False``: no "local stratum", so chronyd answers but is unsynchronised (no reference)."""
         # MACHINE-NOTES: chronyd uses kernel receive timestamps within 1 s of its own clock and faketime does
         # not fake those, so a shift between 0 and 1.5 s would give wrong answers.
         assert offset_seconds == 0 or abs(offset_seconds) >= 1.5, "shift chronyd by 0 or at least 1.5 s"
@@ -83,7 +86,8 @@ class ChronydFactory:
         conf.write_text(
             f"bindaddress {address}\nport {port}\ncmdport 0\nbindcmdaddress {home}/chronyd.sock\n"
             f"pidfile {home}/chronyd.pid\ndriftfile {home}/chrony.drift\n"
-            f"local stratum {stratum}\nallow 127.0.0.0/8\nallow ::1\n"
+            + (f"local stratum {stratum}\n" if local else "")
+            + "allow 127.0.0.0/8\nallow ::1\n"
         )
         argv = [self.chronyd, "-x", "-d", "-u", "root", "-f", str(conf)]
         if offset_seconds:

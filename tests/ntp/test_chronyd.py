@@ -63,6 +63,16 @@ def test_each_measured_offset_is_within_50_ms_of_the_truth(chrony: dict[str, Chr
         assert result.reach == 0b111 and result.drops == {}
 
 
+def test_unsynchronised_chronyd_is_reported_as_such(chronyd_factory: ChronydFactory) -> None:
+    """A chronyd with no reference answers with LI=3 and stratum 0 but no kiss code: that is an
+    unsynchronised server, not a kiss-o'-death, and the message must say so."""
+    server = chronyd_factory.start("127.0.86.30", 0.0, local=False)
+    result = query_server(addr(server), **FAST)  # type: ignore[arg-type]
+    assert result.samples == () and result.kiss_code is None
+    assert result.error == "server is not synchronised (leap indicator 3, or stratum 0 or 16)"
+    assert result.drops == {"unsynchronised": 3} and result.reach == 0b111
+
+
 def test_ipv6_chronyd(chronyd_factory: ChronydFactory) -> None:
     try:
         server = chronyd_factory.start("::1", -3.0)

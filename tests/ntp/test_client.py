@@ -131,6 +131,8 @@ def test_reply_from_another_address_is_ignored() -> None:
     [
         ({"leap": Leap.UNSYNCHRONISED}, Drop.UNSYNCHRONISED),
         ({"stratum": 16}, Drop.UNSYNCHRONISED),
+        # chronyd without a reference: stratum 0, LI=3, no kiss code. Unsynchronised, not a kiss-o'-death.
+        ({"stratum": 0, "leap": Leap.UNSYNCHRONISED, "reference_id": b"\0\0\0\0"}, Drop.UNSYNCHRONISED),
         ({"receive_ts": 0}, Drop.ZERO_TIMESTAMP),
         ({"transmit_ts": 0}, Drop.ZERO_TIMESTAMP),
         ({"mode": Mode.SYMMETRIC_PASSIVE}, Drop.WRONG_MODE),
@@ -218,6 +220,9 @@ def test_bad_arguments_are_usage_errors() -> None:
         query_server(TARGET, samples=0)
     with pytest.raises(UsageError):
         query_server(TARGET, timeout=0)
+    for bad in ({"timeout": float("inf")}, {"timeout": float("nan")}, {"interval": float("inf")}):
+        with pytest.raises(UsageError, match="finite"):
+            query_server(TARGET, **bad)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])

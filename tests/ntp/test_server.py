@@ -80,6 +80,26 @@ def test_stratum_must_be_valid() -> None:
         Responder(ServeSettings(stratum=16))
 
 
+@pytest.mark.parametrize(
+    "settings_",
+    [
+        ServeSettings(offset_seconds=float("nan")),
+        ServeSettings(offset_seconds=float("inf")),
+        ServeSettings(burst=0),
+        ServeSettings(rate_per_second=-1),
+    ],
+)
+def test_nonsense_settings_are_usage_errors(settings_: ServeSettings) -> None:
+    with pytest.raises(UsageError):
+        Responder(settings_)
+
+
+def test_port_out_of_range_is_a_usage_error_not_a_silent_wrap() -> None:
+    # bind() would take 99999 modulo 65536 and listen on 34463.
+    with pytest.raises(UsageError, match="port must be"):
+        NtpServer("127.0.0.1", 99999)
+
+
 @settings(max_examples=300)
 @given(data=st.binary(max_size=600))
 def test_fuzzed_requests_never_crash_never_amplify(data: bytes) -> None:

@@ -9,6 +9,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
+from tests.conftest import unavailable
 
 from hostward.cli import main
 from hostward.cli.oom import run
@@ -113,7 +114,60 @@ def test_report_from_journal_without_entries_is_not_an_error() -> None:
     import shutil
 
     if shutil.which("journalctl") is None:
-        pytest.skip("journalctl is not installed")
+        unavailable("journalctl is not installed")
     code, out = _cli("report", "--journal")
     assert code == 0
     assert "journalctl -k" in out or "OOM event" in out
+
+
+def test_repeats_are_counted_per_memory_cgroup(tmp_path: Path) -> None:
+    """Kills in other cgroups on a busy host are not "the same OOM again"; the same cgroup twice is."""
+    one = (FIXTURES / "debian8-3.16-memcg-v1.kern.log").read_text()
+    path = tmp_path / "kern.log"
+    path.write_text(one + one.replace("/docker/a1b2c3", "/docker/d4e5f6") + one)
+    code, out = _cli("report", "--json", "--no-trend", str(path))
+    events = json.loads(out)["events"]
+    assert code == 0 and [e["oom_memcg"] for e in events] == [
+        "/docker/a1b2c3",
+        "/docker/d4e5f6",
+        "/docker/a1b2c3",
+    ]
+    again = [[f for f in e["verdict"]["findings"] if "did not remove the cause" in f] for e in events]
+    assert again == [
+        [],
+        [],
+        [
+            "this is OOM event number 2 for memory cgroup /docker/a1b2c3 in this log: "
+            "killing did not remove the cause"
+        ],
+    ]
+    code, out = _cli("report", "--json", "--no-trend", "--last", "1", str(path))
+    (last,) = json.loads(out)["events"]
+    assert any(
+        "number 2 for memory cgroup" in f for f in last["verdict"]["findings"]
+    )  # counted before --last
+
+
+def test_half_report_does_not_claim_there_was_no_swap() -> None:
+    code, out = _cli("report", "--no-trend", str(FIXTURES / "half-report.dmesg"))
+    assert code == 0 and "swap unknown" in out and "no swap" not in out
+    code, out = _cli("report", "--no-trend", str(FIXTURES / "debian11-5.10-two-kills-panic.monotonic"))
+    # The first event's Mem-Info shows 2 GiB of swap; the second has no Mem-Info: never "no swap".
+    assert "ran out of memory (RAM and swap)" in out and "no swap" not in out
+
+
+def test_top_says_when_the_next_victim_is_hostward_itself() -> None:
+    import dataclasses
+
+    from hostward.oom.top import take_snapshot
+    from hostward.oom.toptext import format_top
+
+    snap = take_snapshot()
+    me = next(p for p in snap.processes if p.info.pid == os.getpid())
+    other = next(p for p in snap.killable if p.info.pid != os.getpid())
+    only_me = dataclasses.replace(snap, processes=(me,))
+    assert format_top(only_me, [me])[0].endswith(
+        f"next victim: {me.info.pid} {me.info.comm} (this hostward process itself)"
+    )
+    only_other = dataclasses.replace(snap, processes=(other,))
+    assert "itself" not in format_top(only_other, [other])[0]

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
-from hostward.collect.procs import ProcessInfo
-from hostward.oom.doctor import Level, check_kdump, check_swap, check_sysctls, check_unkillable, diagnose
+import pytest
+from tests.oom.oomkit_helpers import HOLDER, make_memcg, spawn_in
+
+from hostward.collect.procs import ProcessInfo, read_process
+from hostward.oom.cgroup import MemoryCgroup
+from hostward.oom.doctor import (
+    Level,
+    check_cgroup_limits,
+    check_kdump,
+    check_swap,
+    check_sysctls,
+    check_unkillable,
+    diagnose,
+)
 from hostward.procfs import ProcFS
+
+
+@pytest.fixture
+def memcg_256m() -> Iterator[MemoryCgroup]:
+    cg = make_memcg(256 << 20)
+    try:
+        yield cg
+    finally:
+        cg.destroy()
 
 
 def _tree(tmp_path: Path, **sysctls: str) -> ProcFS:
@@ -94,3 +118,29 @@ def test_live_host() -> None:
     assert {"vm.panic_on_oom", "vm.oom_dump_tasks", "swap", "kdump"} <= checks
     assert any(c.startswith("memcg of pid") for c in checks)
     assert all(f.meaning and f.recommendation for f in findings)
+
+
+@pytest.mark.root
+def test_cgroup_limit_is_compared_with_the_cgroups_usage(memcg_256m: MemoryCgroup) -> None:
+    """Two processes share a limited cgroup: the finding for one of them rates the cgroup's usage against the
+    limit (what an overrun depends on), not that one process's share."""
+    holders = [spawn_in(memcg_256m, HOLDER, str(mib), stdout=subprocess.PIPE) for mib in (60, 100)]
+    try:
+        for proc in holders:
+            assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        procfs = ProcFS()
+        first = read_process(procfs, holders[0].pid)
+        (finding,) = check_cgroup_limits(procfs, [first], ram_kb=0, count=1)
+        assert finding.value.startswith(f"{memcg_256m.path}: limit 256.0 MiB, the cgroup uses ")
+        percent = int(re.search(r"\((\d+)%\)", finding.value)[1])  # type: ignore[index]
+        assert (
+            60 <= percent < 90
+        )  # 160 MiB held + two interpreters of 256 MiB; the first holder alone is ~25%
+        assert finding.level is Level.OK
+        assert re.search(r"this process holds 6\d\.\d MiB$", finding.value), finding.value  # ~60 MiB
+    finally:
+        for proc in holders:
+            proc.kill()
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()

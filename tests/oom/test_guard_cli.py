@@ -42,6 +42,24 @@ def test_bad_arguments_are_usage_errors() -> None:
         run(["drill"])
 
 
+def test_a_hook_that_cannot_be_split_is_refused_at_start() -> None:
+    """Not at the first kill, where the exception would stop the guard in the middle of an intervention."""
+    from hostward.errors import ConfigError
+    from hostward.oom.hooks import Hooks
+
+    proc = subprocess.run(  # a process with a timeout: a regression must fail, not leave a guard running
+        [sys.executable, "-m", "hostward.cli.oom_guard", "guard", "--dry-run", "--hook-before", "logger 'x"],
+        capture_output=True,
+        env={**ENV, "HOSTWARD_CONFIG": "/dev/null"},
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2 and b'before-kill hook "logger \'x" cannot be split' in proc.stderr
+    with pytest.raises(ConfigError, match="after-kill hook"):
+        Hooks(after='notify "x')
+    assert Hooks(before="logger -t hostward 'oom kill'").before  # ordinary quoting is fine
+
+
 def wait_for(predicate: object, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.conftest import unavailable
 from tests.oom.test_guard_support import drill_cgroup, start_hog, stop
 
 from hostward.errors import CollectError, UsageError
@@ -213,7 +214,7 @@ def test_psi_missing_file_is_a_collect_error(tmp_path: Path) -> None:
 def test_psi_kernel_trigger_registers_and_stays_quiet_when_idle() -> None:
     path = Path("/proc/pressure/memory")
     if not path.exists():
-        pytest.skip("no PSI in this kernel")
+        unavailable("no PSI in this kernel")
     trig = PsiTrigger(path, PsiSpec("full", 500_000, 1_000_000))
     try:
         assert trig.kernel_trigger, "the kernel refused a PSI trigger even after the 2 s-window retry"
@@ -325,20 +326,34 @@ def test_psi_kernel_trigger_fires_on_memory_stall() -> None:
 
     path = Path("/proc/pressure/memory")
     if not path.exists():
-        pytest.skip("no PSI in this kernel")
+        unavailable("no PSI in this kernel")
     trig = PsiTrigger(path, PsiSpec("some", 100, 2_000_000))
     try:
         assert trig.kernel_trigger
         fd, mask = trig.fds()[0]
         poller = select.poll()
         poller.register(fd, mask)
-        drill = threading.Thread(
-            target=run_drill, args=(DrillSpec(limit_bytes=128 * MIB, rate_bps=0, kernel=True),), daemon=True
-        )
-        drill.start()
-        ready = poller.poll(10_000)
-        drill.join(60)
-        assert ready and ready[0][1] & select.POLLPRI, "no PSI event during a memory cgroup OOM"
+        failures: list[BaseException] = []
+
+        def drill() -> None:
+            try:
+                run_drill(DrillSpec(limit_bytes=128 * MIB, rate_bps=0, kernel=True))
+            except BaseException as exc:  # reported below: a drill that never ran proves nothing
+                failures.append(exc)
+
+        # One drill stalls ~1 ms here, far above 100 us, but an unprivileged trigger is serviced by the 2 s PSI
+        # averaging worker, which was seen to let a window pass without an event once in a few runs on a busy
+        # host: up to three drills, each followed by a wait longer than two windows.
+        ready: list[tuple[int, int]] = []
+        for _ in range(3):
+            thread = threading.Thread(target=drill, daemon=True)
+            thread.start()
+            ready = poller.poll(6_000)
+            thread.join(60)
+            assert not failures, f"the drill failed: {failures[0]!r}"
+            if ready:
+                break
+        assert ready and ready[0][1] & select.POLLPRI, "no PSI event during three memory cgroup OOMs"
         trig.drain(fd, ready[0][1])
         reading = trig.sample(time.monotonic())
         assert reading.low and "last event" in reading.detail

@@ -96,8 +96,13 @@ def test_one_sample_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_window_without_samples(tmp_path: Path) -> None:
     write(tmp_path)
-    with pytest.raises(StoreError, match="at least two samples"):
+    with pytest.raises(
+        StoreError,
+        match="only 1 sample for plothost between 2026-11-27 20:00:00 and 2026-11-27 21:00:00: a graph",
+    ):
         run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-s", "20:00", "-e", "21:00"])
+    with pytest.raises(StoreError, match="no samples for plothost between 2026-11-27 03:00:00 and"):
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-s", "03:00", "-e", "04:00"])
     with pytest.raises(UsageError):
         run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-s", "12:00", "-e", "11:00"])
     with pytest.raises(UsageError, match="format"):

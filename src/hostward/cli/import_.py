@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import lzma
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from hostward.cli.sar_args import SarArgs
 from hostward.config import load_config
-from hostward.errors import UsageError
+from hostward.errors import StoreError, UsageError
 from hostward.report.formatting import ReportFormat
 from hostward.report.imported import render_imported
 from hostward.report.selection import ReportOptions
 from hostward.store.sysstat import import_files, read_imported
+from hostward.store.sysstat.sa_format import looks_like_sa
+from hostward.store.sysstat.sadf_csv import looks_like_sadf
 
 HELP = """\
 usage: hostward import [--data-dir DIR] [--day-first | --month-first] FILE...
@@ -85,6 +88,13 @@ def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str
     """What ``hostward sar`` prints for text-imported history when the range has no recorded samples (the
     hook cli/sar.py calls when load_data raises StoreError); None when nothing was imported there either."""
     if args.file is not None:
+        kind = _sysstat_kind(args.file)
+        if kind is not None:
+            # `sar -f saDD` habit: say what to do instead of only "not a hostward data file".
+            raise StoreError(
+                f"{args.file}: {kind}, not a hostward data file: import it with 'hostward import "
+                f"{args.file}' (then 'hostward sar --date DAY'), or draw it with 'hostward plot -f {args.file}'"
+            )
         return None
     data_dir = Path(args.data_dir or load_config().record.data_dir)
     first = args.since.date() if args.since else args.date or dt.date.today()
@@ -94,3 +104,22 @@ def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str
         return None
     options = ReportOptions(reports=args.selection(max(day.host.cpu_count, 1)), pretty=args.pretty, rows=rows)
     return render_imported(day, options, fmt)
+
+
+def _sysstat_kind(path: Path) -> str | None:
+    """What sysstat file ``path`` looks like, from its first bytes; None when it is none of them."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+        if head.startswith(b"\xfd7zXZ\x00"):  # saDD.xz (sysstat's COMPRESSAFTER), or a hostward hwDATE.xz
+            head = lzma.LZMADecompressor().decompress(head, max_length=4096)
+    except (OSError, lzma.LZMAError):
+        return None
+    if looks_like_sa(head):
+        return "a sysstat sa file"
+    text = head.decode("utf-8", errors="replace")
+    if looks_like_sadf(text):
+        return "sysstat 'sadf -d' output"
+    if text.startswith("Linux ") and "CPU)" in text.split("\n", 1)[0]:
+        return "sysstat 'sar' text"
+    return None

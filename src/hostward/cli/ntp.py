@@ -66,7 +66,7 @@ SERVE_EPILOG = """\
 examples:
   hostward ntp serve --port 11123 --offset 45     # clients see a clock 45 s fast
   hostward ntp serve --listen ::1 --port 11123 --offset -2.5
-  chronyd -Q -t 5 'server 127.0.0.1 port 11123 iburst'   # prints "System clock wrong by 45.0 s"
+  chronyd -Q -t 5 'server 127.0.0.1 port 11123 iburst'   # "System clock wrong by 45.000... seconds"
 
 Only client-mode (3) requests of exactly 48 bytes are answered, with 48 bytes: the server can never
 amplify traffic. Each client address may get --burst replies at once and --rate per second after

@@ -29,7 +29,7 @@ from hostward.oom.explain import explain, render, to_json
 from hostward.oom.kernlog import kernel_lines
 from hostward.oom.oomparse import parse_events
 from hostward.oom.policy import Action, Outcome, Protector, status
-from hostward.oom.report import event_json, render_event
+from hostward.oom.report import event_json, render_event, repeat_key
 from hostward.oom.sanitize import safe_text
 from hostward.oom.top import OomSnapshot, take_snapshot, with_cmdlines
 from hostward.oom.toptext import format_top
@@ -67,6 +67,9 @@ chosen and are listed last with --all.
 examples:
   hostward oom explain $(pidof -s postgres)
   hostward oom explain --json 1234
+
+exit status: 0 when the computed oom_score equals the kernel's /proc/PID/oom_score, 1 when they differ
+(the process's memory changed between the reads), 2 for an unknown pid or bad arguments.
 """,
     "protect": """\
 actions:
@@ -90,6 +93,9 @@ rules (hostward.toml):
   oom_score_adj = 500         # preferred victim
 
 This replaces the cron job writing -17 to /proc/PID/oom_adj: see docs/oom.md.
+
+exit status: apply: 0 when every matched process is at its target, 1 when the kernel refused a change (see
+the reason printed) or a write failed; status and --dry-run: 0; 2 for no rules or a bad configuration.
 """,
     "report": """\
 sources (default: /dev/kmsg when readable, else dmesg):
@@ -386,27 +392,37 @@ def _report(args: argparse.Namespace) -> int:
     if not args.no_trend:
         loader = TrendLoader(args.data_dir if args.data_dir is not None else load_config().record.data_dir)
     # Events are rendered as they complete, so a multi-gigabyte log is processed in constant memory.
-    events: Iterator[Any] = parse_events(kernel_lines(raw))
+    events: Iterator[tuple[Any, int]] = _with_repeats(parse_events(kernel_lines(raw)))
     if args.last is not None:
         events = iter(collections.deque(events, maxlen=max(args.last, 0)))
     count = 0
     if args.json:
         sys.stdout.write('{"source": ' + json.dumps(origin) + ', "events": [')
-        for event in events:
+        for event, repeated in events:
             trend = loader.trend(event, boot) if loader is not None else None
-            data = event_json(event, repeated=event.index, boot_epoch=boot, trend=trend)
+            data = event_json(event, repeated=repeated, boot_epoch=boot, trend=trend)
             sys.stdout.write((", " if count else "") + json.dumps(data))
             count += 1
         sys.stdout.write("]}\n")
         return 0
-    for event in events:
+    for event, repeated in events:
         trend = loader.trend(event, boot) if loader is not None else None
-        lines = render_event(event, repeated=event.index, top=args.top, boot_epoch=boot, trend=trend)
+        lines = render_event(event, repeated=repeated, top=args.top, boot_epoch=boot, trend=trend)
         sys.stdout.write("\n".join(lines) + "\n\n")
         count += 1
     if not count:
         sys.stdout.write(f"no OOM kill found in {safe_text(origin)}\n")
     return 0
+
+
+def _with_repeats(events: Iterator[Any]) -> Iterator[tuple[Any, int]]:
+    """Each event with how many OOMs of the same memory cgroup (or the host) the log held up to it: other
+    cgroups' kills on a busy host are not "the same OOM again"."""
+    seen: collections.Counter[tuple[str, str | None]] = collections.Counter()
+    for event in events:
+        key = repeat_key(event)
+        seen[key] += 1
+        yield event, seen[key]
 
 
 def _boot_epoch() -> float | None:

@@ -43,14 +43,16 @@ activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n D
   and hostward's --time (the clock)
   --dev LIST        only these block devices (comma-separated, e.g. vda,sdb)
   --iface LIST      only these network interfaces
-time: --date DAY (default today, drawn 00:00-24:00), --since/--until, -s/-e within the day
+time: --date DAY (default today), --since/--until, -s/-e within the day; a window given this way is
+  drawn exactly (a --date as 00:00-24:00)
   -f FILE           a hostward data file, or a sysstat one (sa file, sar text, sadf -d), drawn directly
 output:
   -o, --output P    PDF file, or directory for PNG/SVG (default: hostward-HOST-DAY.pdf, or ./HOST-DAY/)
   --format F        pdf, png or svg (default: from the -o suffix, else pdf)
   --no-events       do not draw OOM kills and guard actions from DATA_DIR/events.jsonl
   --full-day        keep the whole day on the time axis even when the data covers a small part of it
-                    (by default a short recording, e.g. a drill, is zoomed to its own extent)
+                    (without --date/-s/-e/--since, data covering under 6 hours, e.g. a drill, is zoomed
+                    to its own extent)
 
 Restarts are dashed red lines; gaps in a line are times the recorder was not running.
 exit status: 0 on success, 1 on missing or unreadable data, 2 on bad usage.
@@ -219,9 +221,10 @@ def run(argv: list[str]) -> int:
     if "--full-day" not in own and not _explicit_window(args):
         window = _fit(window, sset.start, sset.end)
     if sset.samples < 2 or not any(len(s.times) for s in sset.series):
-        raise StoreError(
-            f"only {sset.samples} sample(s) for {host} in this range: a graph needs at least two samples"
-        )
+        lo, hi = (dt.datetime.fromtimestamp(t) for t in window)
+        where = f"between {lo:%Y-%m-%d %H:%M:%S} and {hi:%Y-%m-%d %H:%M:%S}"
+        found = "no samples" if sset.samples == 0 else f"only {sset.samples} sample"
+        raise StoreError(f"{found} for {host} {where}: a graph needs at least two samples")
     if "--no-events" not in own:
         sset = merge_marks(sset, event_marks(_events(Path(data_dir), window), *window))
     activities, items = _selection(args, pressure, sset.cpu_count, own)

@@ -108,7 +108,7 @@ def _parse_times(fields: list[str], line: str) -> CpuTimes:
     if len(fields) < 4:
         raise CollectError(f"/proc/stat: too few fields in line {line!r}")
     try:
-        values = [int(v) for v in fields[: len(CPU_FIELDS)]]
+        values = list(map(int, fields[: len(CPU_FIELDS)]))
     except ValueError as exc:
         raise CollectError(f"/proc/stat: bad value in line {line!r}") from exc
     return CpuTimes(*values)

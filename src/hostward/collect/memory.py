@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, fields
 
@@ -168,9 +169,7 @@ def parse_vmstat(text: str) -> VmStat:
                 if key in _VMSTAT_SIMPLE:
                     values[key] = int(raw)
                 else:
-                    values[next(into for prefix, into in _VMSTAT_SUMMED if key.startswith(prefix))] += int(
-                        raw
-                    )
+                    values[_summed_into(key)] += int(raw)
         except ValueError:
             pass  # the reference parser names the bad line
         else:
@@ -185,6 +184,11 @@ _VMSTAT_LINE = re.compile(
     + "".join(f"|{prefix}[^ \n]*" for prefix in _VMSTAT_SUMMED_PREFIXES)
     + ")(?: ([^\n]*))?(?=\n|\\Z)"
 )
+
+
+@functools.lru_cache(maxsize=256)  # a kernel has a dozen such keys
+def _summed_into(key: str) -> str:
+    return next(into for prefix, into in _VMSTAT_SUMMED if key.startswith(prefix))
 
 
 def _parse_vmstat_lines(text: str) -> VmStat:

@@ -218,8 +218,8 @@ def query_server(
     """Send a burst of ``samples`` requests ``interval`` s apart; each waits at most ``timeout`` s and is
     retried ``retries`` times. Never raises for network trouble: the result's ``error`` says what went wrong.
     """
-    if samples < 1 or timeout <= 0 or interval < 0 or retries < 0:
-        raise UsageError("samples must be >= 1, timeout > 0, interval and retries >= 0")
+    if samples < 1 or not 0 < timeout < math.inf or not 0 <= interval < math.inf or retries < 0:
+        raise UsageError("samples must be >= 1, timeout > 0, interval and retries >= 0 (finite seconds)")
     clock = clock or Clock()
     rng = rng or random.SystemRandom()
     try:
@@ -285,7 +285,7 @@ def query_server(
         sock.close()
     if not got and error is None:
         if saw_unsync:
-            error = "server is not synchronised (leap indicator 3 or stratum 16)"
+            error = "server is not synchronised (leap indicator 3, or stratum 0 or 16)"
         elif kiss:
             error = f"only kiss-o'-death replies ({kiss})"
         else:
@@ -355,6 +355,11 @@ def _exchange(
                 drops[Drop.BOGUS_ORIGIN] += 1
             continue
         answered.add(cookie)
+        if reply.is_kiss_of_death and reply.reference_id == b"\0\0\0\0":
+            # Stratum 0 without a kiss code is "unspecified": chronyd answers so (with LI=3) until it has
+            # a reference. That is an unsynchronised server, not a kiss-o'-death.
+            drops[Drop.UNSYNCHRONISED] += 1
+            return _Exchange(answered=True, unsynchronised=True)
         if reply.is_kiss_of_death:
             drops[Drop.KISS_OF_DEATH] += 1
             return _Exchange(answered=True, kiss=reply.kiss_code)

@@ -48,9 +48,10 @@ MISCONCEPTIONS = (
     (
         "Slewing versus stepping.",
         "A daemon normally slews: it runs the clock slightly fast or slow until the error is gone. ntpd slews at "
-        "most 500 ppm, so a 1 s error takes over half an hour; chrony slews faster (maxslewrate). It steps only at start "
-        "(chrony's makestep, ntpd's 128 ms step threshold), because steps break programs that measure durations "
-        "with the wall clock.",
+        "most 500 ppm, so a 1 s error takes over half an hour; chrony slews faster (maxslewrate). Steps are "
+        "avoided because they break programs that measure durations with the wall clock: chrony steps only "
+        "as its makestep directive allows (usually the first few updates after start); ntpd steps whenever an "
+        "offset above 128 ms persists for its stepout interval (300 s), unless started with -x.",
     ),
 )
 

@@ -151,4 +151,4 @@ def run_query(
 
 
 def _signed(seconds: float) -> str:
-    return f"{seconds:+.3f} s"
+    return f"{seconds:+.3f} s" if abs(seconds) >= 0.0005 else f"{seconds * 1000:+.3f} ms"

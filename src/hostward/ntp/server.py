@@ -13,6 +13,7 @@ request, and servers that answered anyone at any rate):
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 from collections import Counter, OrderedDict
@@ -85,6 +86,10 @@ class Responder:
         self.settings = settings or ServeSettings()
         if not 1 <= self.settings.stratum <= 15:
             raise UsageError("stratum must be 1-15 (16 means unsynchronised)")
+        if not math.isfinite(self.settings.offset_seconds) or abs(self.settings.offset_seconds) >= 2**31:
+            raise UsageError("offset must be a finite number of seconds, less than 68 years")
+        if not 0 <= self.settings.rate_per_second < math.inf or self.settings.burst < 1:
+            raise UsageError("rate must be >= 0 replies per second (0: unlimited) and burst >= 1")
         self.clock = clock or Clock()
         self.offset_fixed = ts.seconds_to_fixed(self.settings.offset_seconds)
         self.offset_ns = round(self.settings.offset_seconds * ts.NS_PER_S)
@@ -151,6 +156,8 @@ class NtpServer:
         settings: ServeSettings | None = None,
         clock: Clock | None = None,
     ) -> None:
+        if not 0 <= port <= 65535:
+            raise UsageError(f"port must be 1-65535 (0: any free port), not {port}")
         self.responder = Responder(settings, clock)
         try:
             infos = socket.getaddrinfo(listen, port, 0, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)

@@ -192,7 +192,7 @@ def check_cgroup_limits(
             out.append(
                 Finding(
                     f"memcg of {name}",
-                    f"{safe_text(cg.path)}: unlimited (uses {rss})",
+                    f"{safe_text(cg.path)}: unlimited (this process holds {rss})",
                     Level.INFO,
                     "this consumer can take all of the host's memory; a leak becomes a host-wide OOM",
                     "give the service a limit (systemd MemoryMax=/MemoryHigh=, or memory.max) a bit "
@@ -200,12 +200,19 @@ def check_cgroup_limits(
                 )
             )
         else:
-            used = proc.rss_bytes / limit if limit else 0.0
+            # The limit is on the whole cgroup: compare its usage (every task, page cache included), not this
+            # one process's RSS, which may be a small part of it.
+            try:
+                usage = cg.usage_bytes()
+            except (CollectError, ValueError):
+                usage = proc.rss_bytes
+            used = usage / limit if limit else 1.0
             level = Level.WARN if used > 0.9 else Level.OK
             out.append(
                 Finding(
                     f"memcg of {name}",
-                    f"{safe_text(cg.path)}: limit {human_kb(limit / 1024)}, uses {rss} ({used:.0%})",
+                    f"{safe_text(cg.path)}: limit {human_kb(limit / 1024)}, the cgroup uses "
+                    f"{human_kb(usage / 1024)} ({used:.0%}); this process holds {rss}",
                     level,
                     "an overrun kills inside this cgroup only (CONSTRAINT_MEMCG)",
                     "raise the limit if it runs close to it normally" if level is Level.WARN else "fine",

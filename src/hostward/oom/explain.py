@@ -223,6 +223,8 @@ def render(ex: Explanation) -> list[str]:
     victim = s.victim
     if victim is not None:
         same = " (this process)" if victim.info.pid == info.pid else ""
+        if victim.info.pid == os.getpid():
+            same += " (this hostward process itself: on a quiet host the ranking tool is often the biggest)"
         lines.append(
             f"a global OOM kill now would pick pid {victim.info.pid} {safe_text(victim.info.comm)}"
             f"{same}: badness {victim.badness.points} pages, oom_score {victim.computed_score}"

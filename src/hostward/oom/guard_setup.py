@@ -87,6 +87,8 @@ def build_guard(
         raise UsageError(f"[guard] kill_group must be '', 'pgrp' or 'cgroup', not {cfg.kill_group!r}")
     scope = Scope(resolve_cgroup(cfg.cgroup, procfs) if cfg.cgroup else None)
     selector = VictimSelector(scope, config.oom.protect, procfs=procfs)
+    # Hooks are checked before the triggers open their descriptors: a bad hook leaks nothing.
+    hooks = Hooks(before=cfg.hook_before, after=cfg.hook_after) if cfg.hook_before or cfg.hook_after else None
     triggers = build_triggers(cfg, scope, procfs, critical_percent)
     settings = GuardSettings(
         sustain_seconds=cfg.sustain_seconds,
@@ -94,5 +96,4 @@ def build_guard(
         dry_run=cfg.dry_run,
         kill_group=cfg.kill_group or None,
     )
-    hooks = Hooks(before=cfg.hook_before, after=cfg.hook_after) if cfg.hook_before or cfg.hook_after else None
     return Guard(triggers, selector, settings, events_file, hooks)

@@ -15,6 +15,8 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from hostward.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +63,17 @@ class Hooks:
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     _running: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Checked when the guard starts, not at the first kill: an unbalanced quote must not surface as an
+        # exception in the middle of an intervention.
+        for phase, command in (("before", self.before), ("after", self.after)):
+            try:
+                shlex.split(command)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{phase}-kill hook {command!r} cannot be split into arguments: {exc}"
+                ) from exc
+
     def run_before(self, victim: VictimDetails, *, wait: bool) -> None:
         proc = self._start(self.before, victim, "before")
         if proc is not None and wait:
@@ -98,8 +111,8 @@ class Hooks:
                 stdout=subprocess.DEVNULL,
                 start_new_session=True,  # the hook is not in the guard's process group
             )
-        except OSError as exc:
-            log.error("cannot run %s hook %r: %s", phase, command, exc.strerror)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in an argument or the environment
+            log.error("cannot run %s hook %r: %s", phase, command, getattr(exc, "strerror", None) or exc)
             return None
         self._running.append(proc)
         return proc

@@ -117,9 +117,15 @@ def verdict(event: OomEvent, *, repeated: int = 1) -> Verdict:
             "check the cpuset/mbind policy of the triggering task; widen mems_allowed if appropriate"
         )
     else:
-        summary = "The whole host ran out of memory (RAM" + (
-            " and swap)." if _has_swap(event) else ", no swap)."
+        known = event.meminfo is not None and event.meminfo.total_swap_kb is not None
+        swap = (
+            " and swap"
+            if _has_swap(event)
+            else ", no swap"
+            if known
+            else "; swap unknown: no Mem-Info in the log"
         )
+        summary = f"The whole host ran out of memory (RAM{swap})."
     if victim is not None:
         size = human_kb(victim.rss_kb)
         charged = victim.rss_kb
@@ -177,7 +183,10 @@ def verdict(event: OomEvent, *, repeated: int = 1) -> Verdict:
                 )
             )
     if repeated > 1:
-        findings.append(f"this is OOM kill number {repeated} in this log: killing did not remove the cause")
+        findings.append(
+            f"this is OOM event number {repeated} for {_scope_name(event)} in this log: "
+            "killing did not remove the cause"
+        )
         steps.append(
             "an early user-space guard (hostward guard, earlyoom) and protection rules (hostward oom "
             "protect) decide who goes before the kernel has to"
@@ -185,6 +194,18 @@ def verdict(event: OomEvent, *, repeated: int = 1) -> Verdict:
     if not steps:
         steps.append("compare the victim's size with what it normally uses (hostward sar, its own metrics)")
     return Verdict(summary, tuple(findings), tuple(steps))
+
+
+def repeat_key(event: OomEvent) -> tuple[str, str | None]:
+    """What "the same OOM again" means: the same memory cgroup for a memcg OOM, else the scope (the host)."""
+    if event.scope == "memcg":
+        return (event.scope, event.oom_memcg or event.task_memcg)
+    return (event.scope, None)
+
+
+def _scope_name(event: OomEvent) -> str:
+    cgroup = safe_text(event.oom_memcg or event.task_memcg or "?")
+    return {"memcg": f"memory cgroup {cgroup}", "global": "the whole host"}.get(event.scope, event.scope)
 
 
 def _has_swap(event: OomEvent) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from hostward.oom.report import human_kb
@@ -39,6 +40,8 @@ def format_top(snapshot: OomSnapshot, rows: Sequence[RankedProcess], width: int 
         f"OOM ranking — kernel {safe_text(snapshot.kernel_release)} ({snapshot.era.value}); RAM+swap "
         f"{snapshot.totals.totalpages} pages; next victim: "
         + (f"{victim.info.pid} {safe_text(victim.info.comm)}" if victim else "none")
+        # On a quiet host the Python process doing the ranking is often the biggest: say so, it is not a culprit.
+        + (" (this hostward process itself)" if victim and victim.info.pid == os.getpid() else "")
     ]
     if snapshot.unreadable:
         lines.append(f"({len(snapshot.unreadable)} processes could not be read and are not ranked)")

@@ -6,6 +6,8 @@ Files are written to a temporary name and renamed, so a viewer never opens half 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,8 +23,49 @@ FORMATS = ("pdf", "png", "svg")
 PNG_DPI = 120  # 1403 x 992 pixels for an A4 landscape page: sharp on a laptop screen
 
 
+ROW = 0.023  # height of one contents line (9 pt on an A4 page), as a fraction of the page
+NOTE_ROW = 0.02
+NOTE_WIDTH = 150  # characters of 8 pt text that fit across the page
+MAX_NOTE_LINES = 10
+LIST_TOP, BOTTOM = 0.83, 0.05
+
+
+def note_lines(notes: Sequence[str]) -> list[str]:
+    """Notes grouped by their lead-in ("not drawn (no hostward report): ...": a sar -A import has 26 of
+    them), wrapped to the page width and capped, so they never run into the list or off the page."""
+    grouped: dict[str, list[str]] = {}
+    for note in notes:
+        lead, sep, what = note.partition(": ")
+        if sep:
+            words = what.split()
+            grouped.setdefault(lead, []).append(" ".join(words[:3]) + (" ..." if len(words) > 3 else ""))
+        else:
+            grouped.setdefault(note, [])
+    lines: list[str] = []
+    for lead, items in grouped.items():
+        text = f"{lead}: {'; '.join(items)}" if items else lead
+        lines.extend(textwrap.wrap(text, NOTE_WIDTH, subsequent_indent="    "))
+    if len(lines) > MAX_NOTE_LINES:
+        more = len(lines) - MAX_NOTE_LINES + 1
+        lines = [
+            *lines[: MAX_NOTE_LINES - 1],
+            f"... and {more} more line(s): see the output of 'hostward import'",
+        ]
+    return lines
+
+
 def contents_page(title: str, figures: Sequence[PlotFigure], notes: Sequence[str] = ()) -> Figure:
-    """A page listing every figure with its page number (the contents page is page 1)."""
+    """A page listing every figure with its page number (the contents page is page 1). The list fills up to
+    three columns above the notes; with very many figures (hosts with dozens of disks) the rows get smaller
+    rather than falling off the page."""
+    lines = note_lines(notes)
+    list_bottom = BOTTOM + NOTE_ROW * len(lines) + (0.03 if lines else 0.0)
+    fits = max(1, int((LIST_TOP - list_bottom) / ROW) + 1)
+    columns = min(3, max(1, math.ceil(len(figures) / fits)))
+    per_column = max(1, math.ceil(len(figures) / columns))
+    row = min(ROW, (LIST_TOP - list_bottom) / per_column)
+    size = 9.0 * row / ROW
+    width = (1.0 - 2 * 0.06) / max(columns, 2)
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=PAGE_INCHES)
         fig.text(0.06, 0.93, title, fontsize=16, weight="bold", va="top")
@@ -34,14 +77,21 @@ def contents_page(title: str, figures: Sequence[PlotFigure], notes: Sequence[str
             va="top",
             color="#555",
         )
-        per_column = 34
+        # monospace: 0.6 em per character; 6 for the page number, 3 for the gap to the next column
+        chars = int(width * PAGE_INCHES[0] * 72 / (0.6 * size)) - 9
         for i, pf in enumerate(figures):
-            col, row = divmod(i, per_column)
-            y = 0.83 - row * 0.023
-            x = 0.06 + col * 0.46
-            fig.text(x, y, f"{i + 2:>3}   {pf.title}", fontsize=9, va="top", family="monospace")
-        for j, note in enumerate(notes):
-            fig.text(0.06, 0.06 + 0.022 * j, note, fontsize=8, color="#555")
+            col, line = divmod(i, per_column)
+            label = pf.title if len(pf.title) <= chars else pf.title[: chars - 1] + "…"
+            fig.text(
+                0.06 + col * width,
+                LIST_TOP - line * row,
+                f"{i + 2:>3}   {label}",
+                fontsize=size,
+                va="top",
+                family="monospace",
+            )
+        for j, note in enumerate(reversed(lines)):
+            fig.text(0.06, BOTTOM + NOTE_ROW * j, note, fontsize=8, color="#555")
     return fig
 
 

@@ -37,31 +37,37 @@ class KernelFiles:
     def read_optional(self, relpath: str) -> str | None:
         """Like ``read`` but None when the kernel does not offer the file (no PSI, an interface that is down)."""
         fd = self._fds.get(relpath)
-        path = f"{self.root}/{relpath}"
         if fd is None:
-            try:
-                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:
+            fd = self._open(relpath)
+            if fd is None:
                 return None
-            except OSError as exc:
-                if exc.errno in _UNAVAILABLE:
-                    return None
-                raise CollectError(f"cannot read {path}: {exc.strerror}") from exc
-            self._fds[relpath] = fd
         size = self._sizes.get(relpath, _FIRST_READ)
         try:
-            while True:
-                data = os.pread(fd, size, 0)
-                if len(data) < size:
-                    break
-                size *= 2  # the content may have been cut: read again with room to spare
+            data = os.pread(fd, size, 0)
+            if len(data) >= size:  # the content may have been cut: read again with room to spare
+                while len(data) >= size:
+                    size *= 2
+                    data = os.pread(fd, size, 0)
+                self._sizes[relpath] = size
         except OSError as exc:
             self._forget(relpath)
             if exc.errno in _UNAVAILABLE:
                 return None
-            raise CollectError(f"cannot read {path}: {exc.strerror}") from exc
-        self._sizes[relpath] = size
+            raise CollectError(f"cannot read {self.root}/{relpath}: {exc.strerror}") from exc
         return data.decode("utf-8", errors="surrogateescape")
+
+    def _open(self, relpath: str) -> int | None:
+        path = f"{self.root}/{relpath}"
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if exc.errno in _UNAVAILABLE:
+                return None
+            raise CollectError(f"cannot read {path}: {exc.strerror}") from exc
+        self._fds[relpath] = fd
+        return fd
 
     def _forget(self, relpath: str) -> None:
         fd = self._fds.pop(relpath, None)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from operator import add, sub
+from itertools import repeat
+from operator import add, mul, sub, truediv
 from typing import cast
 
 from hostward.collect.host import HostInfo
@@ -144,10 +145,10 @@ def _zigzag_bytes(values: list[int]) -> bytes:
 def _floats_to_ints(floats: list[float]) -> tuple[list[int], bool]:
     """Hundredths when that reads back exactly (every value the kernel prints), else bit patterns."""
     try:
-        scaled = [round(f * 100) for f in floats]
+        scaled = list(map(round, map(mul, floats, repeat(100))))
     except (ValueError, OverflowError):  # nan, inf
         return [float_bits(f) for f in floats], True
-    if all(s / 100 == f for s, f in zip(scaled, floats, strict=True)):
+    if list(map(truediv, scaled, repeat(100))) == floats:
         return scaled, False
     return [float_bits(f) for f in floats], True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lzma
 import struct
 from pathlib import Path
 
@@ -52,6 +53,14 @@ def test_garbled_and_truncated_text(tmp_path: Path, capsys: pytest.CaptureFixtur
     truncated.write_text(good[: good.index("0.12      0.20") + 7])  # cut in the middle of a row
     err = one_line_error(capsys, ["--data-dir", str(tmp_path / "store"), str(truncated)])
     assert f"{truncated}: line 13: 3 fields under a header of 7" in err
+    # Cut inside a header line, or inside a 12-hour time ("11:59:40 P" would read as a header "P"): nothing
+    # else is wrong with what is left, only the missing newline.
+    pm = good.replace("23:59:40 ", "11:59:40 PM ", 1)
+    for text in (good[: good.rindex("%user") + 3], pm[: pm.index("11:59:40 PM") + 10]):
+        truncated.write_text(text)
+        cut = len(text)
+        err = one_line_error(capsys, ["--data-dir", str(tmp_path / "store"), str(truncated)])
+        assert f"{truncated}: line {text[:cut].count(chr(10)) + 1}: the last line is cut off" in err
     binary = tmp_path / "random.bin"
     binary.write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(100))
     assert f"{binary}: binary data that is not a sysstat file" in one_line_error(
@@ -127,3 +136,25 @@ def test_empty_and_foreign_text(tmp_path: Path) -> None:
     notes.write_text("hello\nworld\n")
     with pytest.raises(ParseError, match=rf"{notes}: line 1: not a sysstat sar report"):
         import_files([notes], tmp_path)
+
+
+@pytest.mark.peer
+def test_sar_f_on_a_sysstat_file_says_what_to_do_instead(
+    sysstat_run: SysstatRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hostward sar -f saDD` (the sar habit): one line that points to `hostward import` and `plot -f`."""
+    compressed = tmp_path / "sa.xz"
+    compressed.write_bytes(lzma.compress(sysstat_run.sa.read_bytes()))
+    text = tmp_path / "sar.txt"
+    text.write_text((IMPORT / "midnight-C.txt").read_text())
+    for path, kind in ((sysstat_run.sa, "a sysstat sa file"), (compressed, "a sysstat sa file"),
+                       (text, "sysstat 'sar' text")):  # fmt: skip
+        assert main(["sar", "-u", "-f", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert f"{path}: {kind}, not a hostward data file: import it with 'hostward import {path}'" in err
+        assert f"'hostward plot -f {path}'" in err
+    junk = tmp_path / "junk"
+    junk.write_bytes(b"not anything")
+    assert main(["sar", "-u", "-f", str(junk)]) == 1
+    assert "hostward import" not in capsys.readouterr().err

@@ -251,5 +251,9 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
             report.unknown[schema.activity] = report.unknown.get(schema.activity, 0) + 1
     if report is None:
         raise ParseError(f"{name}: empty file (no sar banner)")
+    if not text.endswith("\n"):
+        # sar ends every line with a newline: a file cut in the middle of a time ("06:29:04 P") or of a
+        # header would otherwise read as a new, unknown report and be imported without a word.
+        raise fail(len(lines), "the last line is cut off (no newline at the end: truncated file?)")
     report.rows = sorted(merged.values(), key=lambda r: (r.timestamp, r.average))
     return report
