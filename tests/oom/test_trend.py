@@ -25,7 +25,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.procs import ProcessInfo
 from hostward.collect.sample import SystemSample
 from hostward.oom.oomevent import OomEvent, Victim
-from hostward.oom.report import event_json, render_event, render_trend
+from hostward.oom.report import event_json, render_event
 from hostward.oom.trend import (
     EventTime,
     EventTrend,
@@ -35,6 +35,7 @@ from hostward.oom.trend import (
     event_time,
     parse_wall_time,
 )
+from hostward.oom.trendtext import render_trend
 from hostward.store import CommentMark, DataFileWriter, DayData, RestartMark, day_path
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "oom"

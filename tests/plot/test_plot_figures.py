@@ -105,6 +105,21 @@ def test_time_axis_spans_the_day_in_24h(day: DayData) -> None:
     assert "12:00" in ticks and all(len(t) == 5 and t[2] == ":" for t in ticks)
 
 
+@pytest.mark.parametrize("days", [2, 8])
+def test_several_days_get_few_two_line_labels_that_do_not_collide(day: DayData, days: int) -> None:
+    window = (WINDOW[0] - (days - 1) * SECONDS_PER_DAY, WINDOW[1])
+    sset = series_from_day(day)
+    fig = next(f for f in build_figures(sset, window=window, host_label="h", tz=dt.UTC) if f.key == "tasks")
+    fig.figure.canvas.draw()
+    ax = fig.figure.axes[-1]
+    labels = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert 4 <= len(labels) <= 10
+    assert all(t.get_text().split("\n")[0][2] == ":" and len(t.get_text().split("\n")) == 2 for t in labels)
+    assert labels[-1].get_text() == "00:00\n11-28"
+    boxes = sorted((t.get_window_extent().x0, t.get_window_extent().x1) for t in labels)
+    assert all(right < next_left for (_, right), (next_left, _) in zip(boxes, boxes[1:]))  # no overlap
+
+
 def test_event_marks_are_drawn_and_listed_once(day: DayData) -> None:
     sset = merge_marks(series_from_day(day), [Mark(T10 + 300, "oom-kill", "signal postgres 4242")])
     fig = next(f for f in build_figures(sset, window=WINDOW, host_label="h", tz=dt.UTC) if f.key == "memory")

@@ -162,7 +162,8 @@ LEGEND = """\
   Offset is θ = server − local (RFC 5905): + means this host is BEHIND the server.
   chronyc's "Last sample" column shows local − source, the negative of this θ.
   ± is the root distance λ: half the round trip to the reference clock plus all dispersions.
-  Reach is octal, one bit per request of this burst, newest lowest; Poll is log2(interval).
+  Reach is octal, one bit per sample of this burst (answered, retries included), newest lowest;
+  Poll is log2 of the interval between samples.
 """
 
 

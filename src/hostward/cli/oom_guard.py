@@ -143,7 +143,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     drill.add_argument("--limit", metavar="SIZE", help="memory limit of the drill cgroup (required)")
     drill.add_argument(
-        "--rate", default="1G", metavar="SIZE|max", help="hog fill rate per second (default 1G)"
+        "--rate",
+        default="1G",
+        metavar="SIZE|max",
+        help="hog fill rate per second; max (or 0): as fast as it can (default 1G)",
     )
     drill.add_argument("--headroom", metavar="PCT|SIZE", help="guard acts this far below the limit")
     drill.add_argument(

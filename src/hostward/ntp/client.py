@@ -146,7 +146,7 @@ class ServerResult:
     address: str | None
     samples: tuple[Sample, ...] = ()
     requests_sent: int = 0
-    reach: int = 0  # one bit per request, newest in bit 0, like ntpd/chronyc's reach register
+    reach: int = 0  # one bit per sample (answered after any retry), newest in bit 0, like chronyc reach
     drops: dict[str, int] = field(default_factory=dict)
     error: str | None = None  # why the server is unusable, in words (timeout, denied, unsynchronised)
     kiss_code: str | None = None

@@ -8,6 +8,7 @@ bidirectional overrides are replaced by visible escapes, so what is printed is e
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 controls, DEL, C1 controls, surrogates (undecodable bytes), bidi overrides/isolates, zero-width marks.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -40,3 +41,14 @@ def decode_kernel_escapes(text: str) -> str:
     if "\\x" not in text:
         return text
     return re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m[1], 16)), text)
+
+
+def json_safe(value: Any) -> Any:
+    """Strings that held undecodable bytes (surrogate escapes) become valid Unicode for any JSON reader."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

@@ -133,9 +133,11 @@ def _time_axis(ax: Axes, window: tuple[float, float], tz: dt.tzinfo) -> None:
     if 43200 <= span <= SECONDS_PER_DAY + 1:  # a day: a tick every 2 hours (and cheaper than auto-location)
         ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 2), tz=tz))  # type: ignore[no-untyped-call]
     else:
-        locator = mdates.AutoDateLocator(tz=tz, minticks=6, maxticks=14)  # type: ignore[no-untyped-call]
+        # Several days: fewer, two-line labels ("18:00" over "11-27"), or they run into each other.
+        most = 14 if span <= SECONDS_PER_DAY + 1 else 9
+        locator = mdates.AutoDateLocator(tz=tz, minticks=4, maxticks=most)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
-    fmt = "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%m-%d %H:%M"
+    fmt = "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%H:%M\n%m-%d"
     ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))  # type: ignore[no-untyped-call]
 
 
