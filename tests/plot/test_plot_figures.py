@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 
 import pytest
@@ -117,7 +118,7 @@ def test_several_days_get_few_two_line_labels_that_do_not_collide(day: DayData, 
     assert all(t.get_text().split("\n")[0][2] == ":" and len(t.get_text().split("\n")) == 2 for t in labels)
     assert labels[-1].get_text() == "00:00\n11-28"
     boxes = sorted((t.get_window_extent().x0, t.get_window_extent().x1) for t in labels)
-    assert all(right < next_left for (_, right), (next_left, _) in zip(boxes, boxes[1:]))  # no overlap
+    assert all(right < next_left for (_, right), (next_left, _) in itertools.pairwise(boxes))  # no overlap
 
 
 def test_event_marks_are_drawn_and_listed_once(day: DayData) -> None:

@@ -97,7 +97,11 @@ def render_imported(day: ImportedDay, opts: ReportOptions, fmt: ReportFormat) ->
     """The report ``hostward sar <flags>`` prints for imported rows: banner, then per restart segment each
     selected activity's header, rows and Average lines, then LINUX RESTART."""
     first = day.rows[0].timestamp if day.rows else 0.0
-    yield banner(day.host, first, fmt)
+    host = day.host
+    if host.release and host.machine:
+        yield banner(host, first, fmt)
+    else:  # sadf -d carries neither the kernel release nor the machine: no "Linux  (db1) ... __" banner
+        yield f"{host.sysname} ({host.nodename}) \t{fmt.date(first)} \t({max(host.cpu_count, 1)} CPU)\n"
     rows = sorted(day.rows, key=lambda r: (r.timestamp, r.average))
     for segment, restart in _segments(rows, day.restarts):
         for selected in opts.reports:

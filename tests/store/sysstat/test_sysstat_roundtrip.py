@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.conftest import unavailable
+from tests.conftest import require_binary, unavailable
 from tests.store.sysstat.conftest import (
     FLAG_SETS,
     LOCALES,
@@ -146,3 +146,31 @@ def test_reimport_is_idempotent(sysstat_run: SysstatRun, tmp_path: Path) -> None
     assert [f.added for f in again] == [0, 0]
     assert [f.already for f in again] == [5, first[1].added]
     assert {p: p.read_bytes() for p in files if p.is_file()} == before
+
+
+def test_sadf_csv_of_every_activity_imports_per_cpu_interrupts(
+    sysstat_run: SysstatRun, tmp_path: Path
+) -> None:
+    """``sadc -S XALL`` records interrupts; ``sadf -d -- -A`` then prints them under "INTR;CPU*", one
+    column per CPU. They are kept under the same name as sar -A text gives them, and the banner of a sadf -d
+    import (which has no kernel release or machine) has no empty fields."""
+    sa = tmp_path / "sa-xall"
+    sadc = require_binary("sadc")["sadc"]
+    subprocess.run([sadc, "-S", "XALL", "1", "2", str(sa)], check=True, env=locale_env(LOCALES["C"]))
+    env = locale_env(LOCALES["C"])
+    csv = tmp_path / "sadf.csv"
+    csv.write_text(subprocess.run([sysstat_run.sadf, "-d", str(sa), "--", "-A"], capture_output=True,
+                                  text=True, check=True, env=env).stdout)  # fmt: skip
+    assert "INTR;CPU*" in csv.read_text()
+    text = tmp_path / "sar-A.txt"
+    text.write_text(run_sar(sysstat_run.sar, ("-A",), sa, LOCALES["C"]))
+    by_csv, by_text = import_files([csv], tmp_path / "a"), import_files([text], tmp_path / "b")
+    intr = [s for s in by_csv[0].skipped if s.startswith("sar:INTR")]
+    assert intr and intr[0].split(" (")[0] in {s.split(" (")[0] for s in by_text[0].skipped}
+    cpus = run_sar(sysstat_run.sar, ("-A",), sa, LOCALES["C"]).splitlines()[0].split("(")[-1].split()[0]
+    assert intr[0].split(" (")[0] == "sar:INTR all " + " ".join(f"CPU{i}" for i in range(int(cpus)))
+    day = read_imported(tmp_path / "a", by_csv[0].days[0], by_csv[0].days[-1])
+    assert day is not None
+    options = ReportOptions(reports=parse_sar_args(["-u"]).selection(day.host.cpu_count))
+    first_line = next(iter(render_imported(day, options, LOCALES["C"].fmt)))
+    assert "__" not in first_line and "  (" not in first_line and day.host.nodename in first_line

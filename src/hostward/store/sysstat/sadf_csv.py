@@ -38,6 +38,18 @@ def _timestamp(text: str) -> float:
     return dt.datetime(y, mo, d, h, mi, s).timestamp()
 
 
+def _expand(wild: tuple[str | None, tuple[str, ...], str], count: int) -> Schema:
+    """The schema of a line under a header ending in ``NAME*``: the fixed columns, then ``count`` - fixed
+    repeated ones, named as sar's text names them ("all CPU0 CPU1" for ``CPU*``)."""
+    item_head, fixed, stem = wild
+    extra = max(count - len(fixed), 0)
+    if stem == "CPU":
+        repeated = ("all", *(f"CPU{i}" for i in range(extra - 1))) if extra else ()
+    else:
+        repeated = tuple(f"{stem}{i}" for i in range(extra))
+    return match_headers(item_head, (*fixed, *repeated))
+
+
 def parse_sadf_csv(text: str, name: str) -> ParsedReport:
     """Parse a whole ``sadf -d`` file; ParseError naming ``name`` and the line for anything unexpected."""
     report: ParsedReport | None = None
@@ -50,6 +62,7 @@ def parse_sadf_csv(text: str, name: str) -> ParsedReport:
     unknown: dict[str, int] = {}
     unknown_columns: dict[str, tuple[str, ...]] = {}
     host_name: str | None = None
+    wild: tuple[str | None, tuple[str, ...], str] | None = None
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -59,9 +72,15 @@ def parse_sadf_csv(text: str, name: str) -> ParsedReport:
             if heads[:3] != ["# hostname", "interval", "timestamp"] or len(heads) < 4:
                 raise ParseError(f"{name}: line {number}: not a sadf -d header")
             has_item = heads[3] in ITEM_HEADERS
-            schema = match_headers(
-                heads[3] if has_item else None, tuple(heads[4:] if has_item else heads[3:])
-            )
+            columns = tuple(heads[4:] if has_item else heads[3:])
+            item_head = heads[3] if has_item else None
+            if columns and columns[-1].endswith("*"):
+                # "INTR;CPU*" (sar -A's interrupts): one column per CPU, as many as the lines carry.
+                wild = (item_head, columns[:-1], columns[-1][:-1])
+                schema = None
+                continue
+            wild = None
+            schema = match_headers(item_head, columns)
             if schema.unknown:
                 unknown_columns[schema.activity] = schema.unknown
             continue
@@ -78,6 +97,10 @@ def parse_sadf_csv(text: str, name: str) -> ParsedReport:
         if fields[3].startswith("COM "):
             comments += 1
             continue
+        if wild is not None:
+            schema = _expand(wild, len(fields) - (4 if has_item else 3))
+            if schema.unknown:
+                unknown_columns[schema.activity] = schema.unknown
         if schema is None:
             raise ParseError(
                 f"{name}: line {number}: values before any '# hostname;interval;timestamp' header"
