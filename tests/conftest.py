@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,32 @@ def require_root() -> None:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@contextlib.contextmanager
+def timezone(name: str) -> Iterator[None]:
+    """Run with TZ=name (local-time days, sar's clock column), restoring the caller's zone afterwards."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
+
+
+@pytest.fixture
+def utc() -> Iterator[None]:
+    with timezone("UTC"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def utc_module() -> Iterator[None]:
+    """Module-wide UTC, for hypothesis tests (which must not use function-scoped fixtures)."""
+    with timezone("UTC"):
+        yield

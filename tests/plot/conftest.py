@@ -6,8 +6,6 @@ silence of 20 minutes, then 10:30 to 10:35. Per interval: CPU "all" 25 % user, 5
 from __future__ import annotations
 
 import calendar
-import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -64,15 +62,5 @@ def day() -> DayData:
 
 
 @pytest.fixture(autouse=True)
-def utc() -> Iterator[None]:
-    import os
-
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _utc(utc: None) -> None:
+    """Every test here runs in UTC (tests/conftest.py)."""

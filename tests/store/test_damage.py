@@ -197,8 +197,11 @@ def test_foreign_files(tmp_path: Path) -> None:
         read_file(sa)
     text = tmp_path / "notes.txt"
     text.write_text("hello\n")
-    with pytest.raises(StoreError, match=r"notes\.txt: not a hostward data file"):
+    with pytest.raises(StoreError, match=r"notes\.txt: not a hostward data file") as foreign:
         read_file(text)
+    assert str(foreign.value).endswith(
+        "(sa files, sar text, sadf -d CSV) is brought in with 'hostward import FILE'"
+    )
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     with pytest.raises(StoreError, match="empty: not a hostward data file"):

@@ -81,7 +81,7 @@ data options:
 Output is sysstat's: a tab-separated banner, an 11-column time in the locale's format (LANG=C: 24 h; en_US:
 12 h with AM/PM; S_TIME_FORMAT=ISO: 24 h and ISO dates), values as " %9.2f" with the locale's decimal point,
 header lines carrying the previous sample's time, "Average:" lines (counters: rate over the whole span;
-gauges: mean of the rows), LINUX RESTART where the recorder restarted after a boot.
+gauges: mean of the rows), LINUX RESTART where the recorder started (after a boot, or after being stopped).
 
 Formulas are sysstat's: CPU "all" is the sum of the per-CPU lines; runq-sz leaves out the sampler itself;
 %commit is Committed_AS over RAM + swap; -b counts physical disks only; %ifutil uses the link speed.

@@ -2,9 +2,10 @@
 
 sadc's behaviours kept here, with their reasons:
 
-* A restart mark is written each time the recorder starts (sadc writes its R_RESTART record whenever it
-  starts with a new file or after a boot): counters may have restarted from zero, so reports never compute a
-  rate across it and print "LINUX RESTART".
+* A restart mark is written each time the recorder starts: counters may have restarted from zero, so reports
+  never compute a rate across it and print "LINUX RESTART". (sadc writes its R_RESTART record only when
+  called without an interval, as ``sa1 --boot`` does at boot; ``sadc 1 10 FILE`` appending to an existing
+  file computes its first interval across the gap. Marking every start avoids that gap-wide interval.)
 * At local midnight the new day's file starts with the old day's last sample, flagged as carried, so the new
   day's first interval has a predecessor (sadc writes the first sample of the new day at the end of the old
   file *and* at the top of the new one, for the same purpose).

@@ -45,6 +45,14 @@ def prefix_bytes() -> bytes:
     return PREFIX.pack(MAGIC, FORMAT_VERSION, 0)
 
 
+def _import_hint() -> str:
+    """How foreign history gets in; generic, since the file may be junk (cli/import_.py names the command
+    for files it recognises as sysstat's)."""
+    return (
+        "; history from sysstat (sa files, sar text, sadf -d CSV) is brought in with 'hostward import FILE'"
+    )
+
+
 def check_prefix(data: bytes, name: str) -> int:
     """Validate the 12-byte prefix and return the format version. Raises StoreError naming the file."""
     if len(data) < PREFIX_SIZE:
@@ -52,11 +60,13 @@ def check_prefix(data: bytes, name: str) -> int:
             raise StoreError(
                 f"{name}: truncated data file ({len(data)} bytes, header needs {PREFIX_SIZE}) at offset 0"
             )
-        raise StoreError(f"{name}: not a hostward data file (offset 0: no header)")
+        raise StoreError(
+            f"{name}: not a hostward data file (offset 0: no header){_import_hint() if data else ''}"
+        )
     magic, version, _reserved = PREFIX.unpack_from(data)
     if magic != MAGIC:
         hint = " (it looks like a sysstat sa file)" if data[:2] in (b"\x96\xd5", b"\xd5\x96") else ""
-        raise StoreError(f"{name}: not a hostward data file at offset 0{hint}")
+        raise StoreError(f"{name}: not a hostward data file at offset 0{hint}{_import_hint()}")
     if version == 0 or version > FORMAT_VERSION:
         raise StoreError(
             f"{name}: data format version {version} at offset 8 is not supported by this hostward "

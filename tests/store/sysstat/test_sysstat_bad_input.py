@@ -157,4 +157,9 @@ def test_sar_f_on_a_sysstat_file_says_what_to_do_instead(
     junk = tmp_path / "junk"
     junk.write_bytes(b"not anything")
     assert main(["sar", "-u", "-f", str(junk)]) == 1
-    assert "hostward import" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # Not recognised: no "import it" for this file, only the generic pointer to the import command.
+    assert err == (
+        f"hostward sar: {junk}: not a hostward data file at offset 0; history from sysstat (sa files, sar text, "
+        "sadf -d CSV) is brought in with 'hostward import FILE'\n"
+    )

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import time
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,16 +20,8 @@ MIDNIGHT = (FIXTURES / "import" / "midnight-C.txt").read_text()
 
 
 @pytest.fixture(autouse=True, scope="module")
-def utc() -> Iterator[None]:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _utc(utc_module: None) -> None:
+    """Every test here runs in UTC (tests/conftest.py)."""
 
 
 @settings(max_examples=300, deadline=None)

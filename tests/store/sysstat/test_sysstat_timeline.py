@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,16 +17,8 @@ from hostward.store.sysstat.day_merge import merge_entries
 
 
 @pytest.fixture(autouse=True)
-def utc() -> Iterator[None]:
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _utc(utc: None) -> None:
+    """Every test here runs in UTC (tests/conftest.py)."""
 
 
 def test_text_crossing_midnight_lands_on_two_days(tmp_path: Path) -> None:
