@@ -22,6 +22,8 @@ def test_systemd_unit_runs_the_recorder_as_a_restarting_service() -> None:
     assert service["ExecReload"].endswith("-HUP $MAINPID")
     assert service["ReadWritePaths"] == str(RecordConfig(data_dir=Path("/var/lib/hostward")).data_dir)
     assert "PrivateNetwork" not in service  # it would hide the host's interfaces from /proc/net/dev
+    # With [ntp] servers configured the recorder sends UDP queries (recorder/timehealth.py): not AF_UNIX only.
+    assert {"AF_INET", "AF_INET6"} <= set(service["RestrictAddressFamilies"].split())
     assert unit["Install"]["WantedBy"] == "multi-user.target"
 
 
