@@ -282,3 +282,35 @@ def test_missing_proc_field_in_live_mode(
     code, out, err = sar(capsys, "-q", "1", "1")
     assert (code, out) == (1, "")
     assert err == "hostward sar: /proc/loadavg: unexpected content '0.50 0.58'\n"
+
+
+def test_damaged_file_reports_what_precedes_the_damage_then_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "hw"
+    day = dt.date(2026, 11, 27)
+    base = dt.datetime(2026, 11, 27, 12, 0).timestamp()
+    ends = []
+    with DataFileWriter.open(path, day, HOST) as writer:
+        for i in range(6):
+            writer.write_sample(synthetic(base + i * 10, i * 10))
+            ends.append(path.stat().st_size)
+    data = bytearray(path.read_bytes())
+    data[ends[3] + 6] ^= 0xFF  # inside the fifth sample's frame: samples 1-4 stay readable
+    path.write_bytes(bytes(data))
+
+    code, out, err = sar(capsys, "-w", "-f", str(path))
+
+    assert code == 2  # as sar exits on a damaged sa file, after printing what it could read
+    assert out.splitlines()[1:] == [
+        "",
+        "12:00:00       proc/s   cswch/s",
+        "12:00:10         5.00    100.00",
+        "12:00:20         5.00    100.00",
+        "12:00:30         5.00    100.00",
+        "Average:         5.00    100.00",
+    ]
+    assert (
+        err
+        == f"hostward sar: {path}: corrupt data at offset {ends[3]}: checksum mismatch; the report stops there\n"
+    )

@@ -135,6 +135,19 @@ def test_corrupt_middle_names_file_and_offset(tmp_path: Path) -> None:
     assert path.read_bytes() == bytes(damaged)  # reading never repairs
 
 
+def test_salvage_returns_what_precedes_the_damage_and_says_where(tmp_path: Path) -> None:
+    data, full, ends = reference_file()
+    damaged = bytearray(data)
+    damaged[ends[3] + 7] ^= 0x40  # inside the second sample frame's payload
+    path = tmp_path / "hw20261127"
+    path.write_bytes(bytes(damaged))
+    salvaged = read_file(path, salvage=True)
+    # the restart mark and the two samples written before the damaged frame (ends[1..3]); nothing after it
+    assert salvaged.entries == full[:3]
+    assert salvaged.damage == (f"{path}: corrupt data at offset {ends[3]}: checksum mismatch",)
+    assert path.read_bytes() == bytes(damaged)  # reading never repairs
+
+
 def test_damaged_length_field_is_not_mistaken_for_a_torn_tail(tmp_path: Path) -> None:
     data, _, ends = reference_file()
     damaged = bytearray(data)

@@ -86,7 +86,8 @@ gauges: mean of the rows), LINUX RESTART where the recorder started (after a boo
 Formulas are sysstat's: CPU "all" is the sum of the per-CPU lines; runq-sz leaves out the sampler itself;
 %commit is Committed_AS over RAM + swap; -b counts physical disks only; %ifutil uses the link speed.
 
-exit status: 0 on success, 1 on unreadable data or /proc, 2 on bad usage.
+exit status: 0 on success, 1 on unreadable data or /proc, 2 on bad usage or a data file damaged
+in the middle (as sar: the report of what precedes the damage is printed first).
 examples:
   hostward sar -u 1 3                 CPU now, three 1-second samples
   hostward sar -q -r                  load and memory recorded today
@@ -119,6 +120,12 @@ def run(argv: list[str]) -> int:
     if args.comments:
         data = with_guard_events(data, args.file.parent if args.file else Path(_data_dir(args)))
     _write(render_file(data_with_previous(data, options), options, fmt))
+    if data.damage:
+        # sar does the same on a damaged sa file: the report of what could be read, then the error, exit 2.
+        sys.stdout.flush()
+        for line in data.damage:
+            sys.stderr.write(f"hostward sar: {line}; the report stops there\n")
+        return 2
     return 0
 
 
@@ -178,20 +185,22 @@ def load_data(args: SarArgs) -> DayData:
         raise UsageError("--date cannot be combined with --since or --until")
     data_dir = _data_dir(args)
     if args.file is not None:
-        data = read_file(args.file)
+        data = read_file(args.file, salvage=True)
         where = str(args.file)
     elif args.since is not None or args.until is not None:
         until = args.until or dt.datetime.now()
         since = args.since or dt.datetime.combine(until.date(), dt.time())
         if until < since:
             raise UsageError(f"empty time range: --until {until.isoformat(sep=' ')} is before --since")
-        data = read_range(Path(data_dir), since, until)
+        data = read_range(Path(data_dir), since, until, salvage=True)
         where = f"{data_dir} between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')}"
     else:
         day = args.date or dt.date.today()
-        data = read_day(Path(data_dir), day)
+        data = read_day(Path(data_dir), day, salvage=True)
         where = f"{data_dir} for {day.isoformat()}"
     if not any(isinstance(e, SystemSample) for e in data.entries):
+        if data.damage:
+            raise StoreError(f"{data.damage[0]} (no sample could be read before it)")
         raise StoreError(f"no samples recorded in {where}")
     return data
 

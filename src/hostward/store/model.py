@@ -40,3 +40,6 @@ class DayData:
     # the last sample before ``since``. Reports use it as the predecessor of the first sample in ``entries``,
     # so the first interval has a rate; it is never printed as a row. None after a restart.
     previous: SystemSample | None = None
+    # Read with salvage=True: one line per damaged file whose entries after the damage could not be read
+    # (what came before it is in ``entries``). Reports show what they have, then say so and exit non-zero.
+    damage: tuple[str, ...] = ()

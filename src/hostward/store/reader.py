@@ -84,6 +84,7 @@ class ScanResult:
     previous: SystemSample | None
     valid_size: int  # offset just past the last complete frame
     truncated: str | None  # why the tail was ignored, when it was
+    damaged: str | None = None  # salvage: why the entries stop before the end of the file
 
 
 def _load(path: Path) -> bytes:
@@ -105,7 +106,7 @@ def _load(path: Path) -> bytes:
     return data
 
 
-def scan(data: bytes, name: str) -> ScanResult:
+def scan(data: bytes, name: str, *, salvage: bool = False) -> ScanResult:
     """Decode a whole data file held in ``data``. Raises StoreError naming ``name`` and the offset of the first
     damaged frame; an incomplete *last* frame (interrupted write) ends the data and is reported in
     ``truncated`` instead."""
@@ -116,13 +117,13 @@ def scan(data: bytes, name: str) -> ScanResult:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _scan(data, name)
+        return _scan(data, name, salvage)
     finally:
         if paused:
             gc.enable()
 
 
-def _scan(data: bytes, name: str) -> ScanResult:
+def _scan(data: bytes, name: str, salvage: bool = False) -> ScanResult:
     fr.check_prefix(data, name)
     offset = fr.PREFIX_SIZE
     try:
@@ -143,6 +144,7 @@ def _scan(data: bytes, name: str) -> ScanResult:
     entries: list[Entry] = []
     previous: SystemSample | None = None
     truncated: str | None = None
+    damaged: str | None = None
     size = len(data)
     while offset < size:
         try:
@@ -189,6 +191,9 @@ def _scan(data: bytes, name: str) -> ScanResult:
         except fr.Truncated as exc:
             if _frame_follows(data, offset):
                 # A complete frame further on: this is not an interrupted append but a damaged length.
+                if salvage:
+                    damaged = f"{name}: corrupt data at offset {offset}: {exc}"
+                    break
                 raise StoreError(f"{name}: corrupt data at offset {offset}: {exc}") from exc
             truncated = f"incomplete last frame at offset {offset} ({size - offset} bytes): {exc}"
             break
@@ -196,9 +201,13 @@ def _scan(data: bytes, name: str) -> ScanResult:
             if _is_zero_tail(data, offset):
                 truncated = f"zero-filled tail at offset {offset} ({size - offset} bytes)"
                 break
+            if salvage:
+                # Like sar on a damaged sa file: keep what was read before the damage, and say where it is.
+                damaged = f"{name}: corrupt data at offset {offset}: {exc}"
+                break
             raise StoreError(f"{name}: corrupt data at offset {offset}: {exc}") from exc
         offset = offset_next
-    if awaiting_procs:
+    if awaiting_procs and damaged is None:
         # The write of the last sample was cut between its two frames: it is the sample in flight, dropped
         # whole (the writer cuts the file back to ``valid_size`` before appending).
         truncated = f"incomplete last sample at offset {sample_start} ({size - sample_start} bytes)"
@@ -207,7 +216,9 @@ def _scan(data: bytes, name: str) -> ScanResult:
             entries.pop()
         else:
             previous = None
-    return ScanResult(header, tuple(entries), previous, offset, truncated)
+    if awaiting_procs and damaged is not None and last_sample == "entry":
+        entries.pop()  # its process frame is what was damaged: the sample is not whole
+    return ScanResult(header, tuple(entries), previous, offset, truncated, damaged)
 
 
 def _is_zero_tail(data: bytes, offset: int) -> bool:
@@ -227,46 +238,49 @@ def _frame_follows(data: bytes, offset: int) -> bool:
     return False
 
 
-def read_file(path: Path, *, strict: bool = False) -> DayData:
+def read_file(path: Path, *, strict: bool = False, salvage: bool = False) -> DayData:
     """Everything in one data file, plain or xz-compressed.
 
     An incomplete last frame (the recorder was killed during a write, or is writing right now) is left out
     with a warning; with ``strict`` it is a StoreError. Damage anywhere else is a StoreError naming the file
-    and the offset; the file is not modified.
+    and the offset; the file is not modified. With ``salvage`` the entries before such damage are returned
+    and ``DayData.damage`` says where the rest was lost (reports, like sar, show what they can).
     """
-    result = scan(_load(path), str(path))
+    result = scan(_load(path), str(path), salvage=salvage)
     if result.truncated:
         if strict:
             raise StoreError(f"{path}: {result.truncated}")
         log.warning("%s: ignoring %s", path, result.truncated)
-    return DayData(result.header.host, result.entries, result.previous)
+    damage = (result.damaged,) if result.damaged else ()
+    return DayData(result.header.host, result.entries, result.previous, damage)
 
 
-def read_day(data_dir: Path, day: dt.date) -> DayData:
+def read_day(data_dir: Path, day: dt.date, *, salvage: bool = False) -> DayData:
     """Everything recorded on ``day`` (local time). StoreError when nothing was."""
     parts = day_parts(data_dir, day)
     if not parts:
         raise StoreError(f"no data recorded for {day.isoformat()} in {data_dir}")
-    days = [_read_part(path) for path in parts]
+    days = [_read_part(path, salvage) for path in parts]
     if len(days) == 1:
         return days[0]
     entries: list[Entry] = []
     for part in days:
         entries += part.entries
-    return DayData(days[0].host, tuple(entries), days[0].previous)
+    damage = tuple(line for part in days for line in part.damage)
+    return DayData(days[0].host, tuple(entries), days[0].previous, damage)
 
 
-def _read_part(path: Path) -> DayData:
+def _read_part(path: Path, salvage: bool = False) -> DayData:
     try:
-        return read_file(path)
+        return read_file(path, salvage=salvage)
     except StoreError:
         # The recorder's housekeeping may have compressed the file between listing and reading.
         if not path.exists() and path.with_name(path.name + XZ_SUFFIX).exists():
-            return read_file(path.with_name(path.name + XZ_SUFFIX))
+            return read_file(path.with_name(path.name + XZ_SUFFIX), salvage=salvage)
         raise
 
 
-def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime) -> DayData:
+def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime, *, salvage: bool = False) -> DayData:
     """Entries with ``since <= timestamp <= until`` from every day file in the range, in recording order.
 
     Naive datetimes are local time. ``previous`` is the last sample before ``since`` when no restart lies
@@ -279,10 +293,12 @@ def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime) -> DayDat
     host = None
     entries: list[Entry] = []
     previous: SystemSample | None = None
+    damage: list[str] = []
     day = first_day
     while day <= last_day:
         if day_parts(data_dir, day):
-            data = read_day(data_dir, day)
+            data = read_day(data_dir, day, salvage=salvage)
+            damage += data.damage
             host = host or data.host
             if not entries and data.previous is not None and data.previous.timestamp < start:
                 previous = data.previous
@@ -299,4 +315,4 @@ def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime) -> DayDat
         raise StoreError(
             f"no data recorded between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')} in {data_dir}"
         )
-    return DayData(host, tuple(entries), previous)
+    return DayData(host, tuple(entries), previous, tuple(damage))
