@@ -138,6 +138,10 @@ def test_cgroup_limit_is_compared_with_the_cgroups_usage(memcg_256m: MemoryCgrou
         )  # 160 MiB held + two interpreters of 256 MiB; the first holder alone is ~25%
         assert finding.level is Level.OK
         assert re.search(r"this process holds 6\d\.\d MiB$", finding.value), finding.value  # ~60 MiB
+        # Both holders are big consumers in the same cgroup: its limit is reported once, for the larger one.
+        both = [read_process(procfs, proc.pid) for proc in holders]
+        (once,) = check_cgroup_limits(procfs, both, ram_kb=0, count=2)
+        assert once.check.startswith(f"memcg of pid {holders[1].pid} ")
     finally:
         for proc in holders:
             proc.kill()

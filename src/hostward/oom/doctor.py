@@ -169,12 +169,17 @@ def check_cgroup_limits(
     procfs: ProcFS, processes: list[ProcessInfo], ram_kb: int, count: int = 5
 ) -> list[Finding]:
     out: list[Finding] = []
+    seen: set[str] = set()  # one finding per cgroup: its limit applies to all the big processes in it
     for proc in top_by_rss([p for p in processes if p.has_mm], count):
         try:
             cg = memory_cgroup_of(proc.pid, procfs)
             limit = cg.limit_bytes() if cg is not None else None
         except (ProcessGone, CollectError, ValueError):
             continue
+        if cg is not None:
+            if cg.path in seen:
+                continue
+            seen.add(cg.path)
         name = f"pid {proc.pid} {safe_text(proc.comm)}"
         if cg is None:
             out.append(
