@@ -53,6 +53,20 @@ def finish(name: str, proc: subprocess.Popen[bytes], out: Path, steady: float = 
     )
 
 
+def finish_all(runs: list[tuple[str, subprocess.Popen[bytes], Path]], count: int) -> dict[str, Run]:
+    """Wait for runs started together for ``count`` samples at 1 s. Steady state, start-up excluded: on-CPU time
+    per wall second (= per sample at 1 s) measured in the middle of the run."""
+    steady = dict.fromkeys((name for name, _, _ in runs), float("nan"))
+    if count >= 8:
+        time.sleep(3)
+        first = {name: (on_cpu_ns(proc.pid), time.monotonic()) for name, proc, _ in runs}
+        time.sleep(count - 5)
+        for name, proc, _ in runs:
+            cpu0, wall0 = first[name]
+            steady[name] = (on_cpu_ns(proc.pid) - cpu0) / 1e6 / (time.monotonic() - wall0)
+    return {name: finish(name, proc, out, steady[name]) for name, proc, out in runs}
+
+
 def side_by_side(workdir: Path, count: int) -> dict[str, Run]:
     """Start sadc (default activities), sadc -S DISK, and hostward without and with its top processes at the
     same moment, each for ``count`` samples at 1 s, and wait for all four."""
@@ -72,13 +86,4 @@ def side_by_side(workdir: Path, count: int) -> dict[str, Run]:
         start("hostward", [*record, "-d", str(hw_dir)], hw_dir, HOSTWARD_RECORD_TOP_PROCESSES="0"),
         start("hostward+top10", [*record, "-d", str(hw_top)], hw_top, HOSTWARD_RECORD_TOP_PROCESSES="10"),
     ]
-    steady = dict.fromkeys((name for name, _, _ in runs), float("nan"))
-    if count >= 8:
-        # Steady state, start-up excluded: on-CPU time per wall second (= per sample at 1 s) in the middle.
-        time.sleep(3)
-        first = {name: (on_cpu_ns(proc.pid), time.monotonic()) for name, proc, _ in runs}
-        time.sleep(count - 5)
-        for name, proc, _ in runs:
-            cpu0, wall0 = first[name]
-            steady[name] = (on_cpu_ns(proc.pid) - cpu0) / 1e6 / (time.monotonic() - wall0)
-    return {name: finish(name, proc, out, steady[name]) for name, proc, out in runs}
+    return finish_all(runs, count)

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from _peers import SADC, Run, finish, on_cpu_ns, start
+from _peers import SADC, Run, finish_all, start
 from hostward.collect.host import read_host
 from hostward.collect.sample import SystemSample
 from hostward.procfs import ProcFS
@@ -97,15 +97,7 @@ def side_by_side(workdir: Path, count: int, baseline: Path | None) -> dict[str, 
         str(count),
     ]
     runs.append(start("hostward -time", this, no_time, HOSTWARD_RECORD_TOP_PROCESSES="0"))
-    steady = dict.fromkeys((name for name, _, _ in runs), float("nan"))
-    if count >= 8:
-        time.sleep(3)
-        first = {name: (on_cpu_ns(proc.pid), time.monotonic()) for name, proc, _ in runs}
-        time.sleep(count - 5)
-        for name, proc, _ in runs:
-            cpu0, wall0 = first[name]
-            steady[name] = (on_cpu_ns(proc.pid) - cpu0) / 1e6 / (time.monotonic() - wall0)
-    return {name: finish(name, proc, out, steady[name]) for name, proc, out in runs}
+    return finish_all(runs, count)
 
 
 def in_process(iterations: int, top: int, cold: int) -> tuple[float, float, float, float]:

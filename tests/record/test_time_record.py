@@ -20,7 +20,8 @@ from hostward.ntp.sample import TimeSample, sample_time_health
 from hostward.ntp.server import NtpServer, ServeSettings
 from hostward.recorder.timehealth import POLL_SECONDS, TimeHealth, clock_sample
 from hostward.store import DataFileWriter, day_path, read_file
-from hostward.store.layout import SCHEMA, Shape, Unflattener, flatten, shape_of
+from hostward.store.layout import Shape, Unflattener, flatten, shape_of
+from hostward.store.schema import SCHEMA
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "store" / "hw20261127-format1"
 DAY = dt.date(2026, 11, 27)

@@ -145,7 +145,7 @@ def test_file_from_different_collectors_is_continued_in_a_new_part(
     """After an upgrade that changed the collectors mid-day, the day goes on in a new file; both are read."""
     from hostward.store import CommentMark
     from hostward.store import writer as writer_module
-    from hostward.store.layout import SCHEMA
+    from hostward.store.schema import SCHEMA
 
     day = dt.date(2026, 11, 27)
     path = day_path(tmp_path, day)

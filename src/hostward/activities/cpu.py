@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
-from hostward.collect.cpu import CpuTimes
+from hostward.collect.cpu import CpuTimes, total_ticks
 
 _NE = "node_cpu_seconds_total"
 _T = (
@@ -68,17 +68,7 @@ class _Ticks:
         )
 
     def total(self) -> int:
-        # guest and guest_nice are already inside user and nice
-        return (
-            self.user
-            + self.nice
-            + self.system
-            + self.idle
-            + self.iowait
-            + self.irq
-            + self.softirq
-            + self.steal
-        )
+        return total_ticks(self)
 
     def add(self, other: _Ticks) -> None:
         for name in self.__slots__:

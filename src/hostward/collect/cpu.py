@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
@@ -10,6 +11,33 @@ from hostward.procfs import ProcFS
 # Order of the time columns on a "cpu" line (proc(5)). steal since 2.6.11, guest 2.6.24, guest_nice 2.6.33:
 # older kernels print fewer columns, which we read as zero.
 CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice")
+
+
+class Ticks(Protocol):
+    """Anything with /proc/stat's time columns (CpuTimes, or a report's mutable working copy)."""
+
+    @property
+    def user(self) -> int: ...
+    @property
+    def nice(self) -> int: ...
+    @property
+    def system(self) -> int: ...
+    @property
+    def idle(self) -> int: ...
+    @property
+    def iowait(self) -> int: ...
+    @property
+    def irq(self) -> int: ...
+    @property
+    def softirq(self) -> int: ...
+    @property
+    def steal(self) -> int: ...
+
+
+def total_ticks(t: Ticks) -> int:
+    """All ticks of a CPU line. guest and guest_nice are left out: the kernel already counts them in user
+    and nice (kernel/sched/cputime.c account_guest_time)."""
+    return t.user + t.nice + t.system + t.idle + t.iowait + t.irq + t.softirq + t.steal
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +61,7 @@ class CpuTimes:
     @property
     def total(self) -> int:
         """All ticks, without counting guest time twice (it is already in user/nice)."""
-        return (
-            self.user
-            + self.nice
-            + self.system
-            + self.idle
-            + self.iowait
-            + self.irq
-            + self.softirq
-            + self.steal
-        )
+        return total_ticks(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,17 +24,15 @@ from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.store.framing import Corrupt, Reader, Writer, decode_varints
 from hostward.store.layout import (
-    SCHEMA,
     SamplePlan,
     Shape,
     Unflattener,
     bits_float,
-    decode_schema,
-    encode_schema,
     float_bits,
     shape_of,
 )
 from hostward.store.layout import flatten as flatten_sample
+from hostward.store.schema import SCHEMA, decode_schema, encode_schema
 
 KEYFRAME_EVERY = 60
 

@@ -31,28 +31,8 @@ from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, SystemSample
 from hostward.store.framing import Corrupt, Reader, Writer
 from hostward.store.records import Maker, maker
+from hostward.store.schema import SCHEMA
 
-
-def _int_fields(cls: type[Any], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.name not in exclude)
-
-
-# Group name -> field names, in vector order. Written into every file header.
-SCHEMA: dict[str, tuple[str, ...]] = {
-    "cpu_times": _int_fields(CpuTimes),
-    "cpu_stat": _int_fields(CpuStat, ("all", "per_cpu")),
-    "load_int": ("runnable", "threads", "last_pid"),
-    "load_float": ("load1", "load5", "load15"),
-    "memory": _int_fields(MemInfo, ("missing",)),
-    "vmstat": _int_fields(VmStat),
-    "disk": _int_fields(DiskStats, ("name", "whole_device", "physical")),
-    "net": _int_fields(NetDev, ("name",)),  # full_duplex is stored as 0/1
-    "psi_int": ("total_us",),
-    "psi_float": ("avg10", "avg60", "avg300"),
-    # Added after format 1 shipped: time health (adjtimex, server offset), at the end of a sample's integers
-    # when its shape says it has one. Files without the group (the format-1 golden file) read with time None.
-    "time": _int_fields(ClockSample),
-}
 PSI_RESOURCES = ("cpu", "memory", "io")
 _BITS = struct.Struct("<d")
 _QBITS = struct.Struct("<q")
@@ -494,19 +474,3 @@ def _default(cls: type[Any], name: str) -> Any:
         if f.name == name and f.default is not MISSING:
             return f.default
     return 0
-
-
-def encode_schema(out: Writer, schema: dict[str, tuple[str, ...]]) -> None:
-    out.uint(len(schema))
-    for group, names in schema.items():
-        out.text(group).uint(len(names))
-        for name in names:
-            out.text(name)
-
-
-def decode_schema(r: Reader) -> dict[str, tuple[str, ...]]:
-    schema: dict[str, tuple[str, ...]] = {}
-    for _ in range(r.count(1 << 10)):
-        group = r.text()
-        schema[group] = tuple(r.text() for _ in range(r.count(1 << 12)))
-    return schema
