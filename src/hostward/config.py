@@ -128,21 +128,27 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     elif explicit:
         raise ConfigError(f"configuration file {path} does not exist")
-    unknown = set(document) - {"record", "oom", "guard", "ntp"}
+    section_types = _section_types()
+    unknown = set(document) - set(section_types)
     if unknown:
         raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(unknown))}")
     sections: dict[str, Any] = {}
-    for name, cls in (
-        ("record", RecordConfig),
-        ("oom", OomConfig),
-        ("guard", GuardConfig),
-        ("ntp", NtpConfig),
-    ):
+    for name, cls in section_types.items():
         table = document.get(name, {})
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [{name}] must be a table")
         sections[name] = _build(cls, name, table, environ, path)
     return Config(**sections, source=path if path.exists() else None)
+
+
+def _section_types() -> dict[str, type[Any]]:
+    """Every [section] of the file: the dataclass-typed fields of Config, so a new section is one new field."""
+    hints = typing.get_type_hints(Config)
+    return {
+        f.name: hints[f.name]
+        for f in dataclasses.fields(Config)
+        if isinstance(hints[f.name], type) and dataclasses.is_dataclass(hints[f.name])
+    }
 
 
 def _build(
