@@ -1,0 +1,31 @@
+"""A real short recording for the dashboard's tests: samples of the live kernel written by the store writer
+(what `hostward record` does), with a comment, into a temp data directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+from hostward.collect.host import read_host
+from hostward.collect.sample import sample_system
+from hostward.procfs import ProcFS
+from hostward.store import CommentMark, DataFileWriter, day_path
+
+
+def record(data_dir: Path, samples: int = 4, step: float = 1.0, comment: str | None = None) -> dt.date:
+    """Sample the running system ``samples`` times, ``step`` seconds apart; the comment goes after the
+    second sample. Returns the local day written."""
+    procfs = ProcFS()
+    first = sample_system(procfs)
+    day = dt.datetime.fromtimestamp(first.timestamp).date()
+    host = read_host(procfs, len(first.cpu.per_cpu) or 1)
+    with DataFileWriter.open(day_path(data_dir, day), day, host) as writer:
+        writer.write_sample(first)
+        for i in range(1, samples):
+            time.sleep(step)
+            sample = sample_system(procfs)
+            writer.write_sample(sample)
+            if i == 1 and comment is not None:
+                writer.write_comment(CommentMark(sample.timestamp + 0.001, comment))
+    return day

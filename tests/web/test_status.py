@@ -1,0 +1,65 @@
+"""The dashboard's OOM, guard and clock data come from the same library calls as the CLI, on the live host."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hostward.oom.events import GuardEvent, append_event, events_path
+from hostward.plot.series import Mark, SeriesSet
+from hostward.web import status
+
+XSS_COMM = '"><img src=x>'
+
+
+@pytest.fixture
+def named_process() -> Iterator[int]:
+    """A real process whose name carries markup (a process chooses its own comm)."""
+    code = f"open('/proc/self/comm', 'w').write({XSS_COMM!r}); import time; time.sleep(60)"
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        for _ in range(100):
+            if Path(f"/proc/{proc.pid}/comm").read_text().strip() == XSS_COMM:
+                break
+            time.sleep(0.05)
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_oom_top_ranks_real_processes(named_process: int) -> None:
+    top = status.oom_top(limit=10_000)
+    rows = {p["pid"]: p for p in top["processes"]}
+    assert rows[named_process]["comm"] == XSS_COMM  # data stays data; the templates escape it
+    assert top["victim"] is not None and top["victim"]["pid"] == top["processes"][0]["pid"]
+    assert all(p["oom_score"] >= 0 for p in top["processes"])
+
+
+def test_guard_actions_and_timeline(tmp_path: Path) -> None:
+    now = time.time()
+    path = events_path(tmp_path)
+    append_event(
+        path, GuardEvent(now - 5, "signal", "memory available 2% < 5%", 42, "hog\x1b[2J", 900, "SIGTERM")
+    )
+    append_event(path, GuardEvent(now - 4, "trigger", "memory low", None))
+    append_event(path, GuardEvent(now - 99999, "signal", "old", 1, "x", 1, "SIGTERM"))
+    actions = status.guard_actions(tmp_path, now - 60, now)
+    assert len(actions) == 1 and actions[0]["kind"] == "signal"
+    assert "\x1b" not in actions[0]["comm"]  # control characters encoded, as sar -C does
+    found = SeriesSet(
+        (), (Mark(now - 10, "comment", "deployed"), Mark(now - 1, "restart", "restart (2 CPU)"))
+    )
+    line = status.timeline(found, tmp_path, now - 60, now)
+    assert [i["kind"] for i in line if i["kind"] != "oom-kill"] == ["comment", "guard", "restart"]
+    assert [i["time"] for i in line] == sorted(i["time"] for i in line)
+
+
+def test_clock_state_reads_the_kernel() -> None:
+    state = status.clock_state()
+    assert state["level"] in ("ok", "warning", "critical") and state["kernel"] is not None
