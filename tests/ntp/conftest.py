@@ -103,11 +103,17 @@ class ChronydFactory:
                 pytest.fail(f"chronyd on {address}:{port} did not start:\n{log.read_text()}")
         return server
 
-    def start_client(self, servers: list[ChronyServer]) -> tuple[ChronyServer, Path]:
+    def start_client(
+        self, servers: list[ChronyServer], *, offset_seconds: float = 0.0, drift: str | None = None
+    ) -> tuple[ChronyServer, Path]:
         """A chronyd that follows ``servers`` (polling every 1/16 s) without touching the clock (-x), with
-        its command socket in its private directory: returns the server record and that socket's path."""
+        its command socket in its private directory: returns the server record and that socket's path.
+        ``offset_seconds`` runs it under faketime (0 or at least 1.5 s); ``drift`` pre-writes its drift file."""
+        assert offset_seconds == 0 or abs(offset_seconds) >= 1.5, "shift chronyd by 0 or at least 1.5 s"
         home = self.workdir / f"client-{len(self.servers)}"
         home.mkdir(mode=0o700)
+        if drift is not None:
+            (home / "chrony.drift").write_text(drift)
         lines = [f"server {s.address} port {s.port} iburst minpoll -4 maxpoll -4" for s in servers]
         lines += [
             "port 0",
@@ -119,9 +125,12 @@ class ChronydFactory:
         conf = home / "chrony.conf"
         conf.write_text("\n".join(lines) + "\n")
         log = home / "chronyd.log"
+        argv = [self.chronyd, "-x", "-d", "-u", "root", "-f", str(conf)]
+        if offset_seconds:
+            argv = [self.faketime, "-f", f"{offset_seconds:+.6f}s", *argv]
         with open(log, "wb") as out:
             process = subprocess.Popen(
-                [self.chronyd, "-x", "-d", "-u", "root", "-f", str(conf)],
+                argv,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

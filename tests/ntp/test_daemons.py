@@ -62,11 +62,13 @@ def test_read_chrony_with_fixture_runner() -> None:
     def runner(argv: Sequence[str], timeout: float) -> str:
         calls.append(list(argv))
         assert timeout > 0
-        name = "tracking" if argv[-1] == "tracking" else "sources"
-        return (FIX / f"chronyc-{name}.csv").read_text()
+        return (FIX / f"chronyc-{argv[-1]}.csv").read_text()
 
     view = read_chrony(runner, socket_path="/tmp/x.sock")
     assert view.tracking is not None and len(view.sources) == 3
+    assert [s.name for s in view.sourcestats] == ["127.0.0.2", "127.0.0.3"]
+    assert view.sourcestats[1].samples == 12 and view.sourcestats[1].span_seconds == 130
+    assert view.sourcestats[1].offset_seconds == pytest.approx(3.922e-6)
     assert calls[0] == ["chronyc", "-c", "-n", "-h", "/tmp/x.sock", "tracking"]
 
 

@@ -22,6 +22,8 @@ from hostward.ntp.query import QueryReport, run_query
 from hostward.ntp.select import SourceState
 
 if TYPE_CHECKING:
+    from hostward.ntp.adjtimex import KernelClock
+    from hostward.ntp.daemons import ChronyView
     from hostward.ntp.status import TimeHealth
 
 EXIT = {"ok": 0, "warning": 1, "critical": 3}
@@ -241,31 +243,21 @@ def render_status(health: TimeHealth, *, explain_text: bool = False) -> str:
             f"  maximum error {k.maxerror_seconds * 1000:.3f} ms, estimated error {k.esterror_seconds * 1000:.3f} ms"
         )
         out.append(
-            f"  frequency correction {k.frequency_ppm:+.3f} ppm = {k.frequency_seconds_per_day * 1000:+.1f} ms/day "
-            f"(1 ppm = 86.4 ms/day); pending offset {human_seconds(k.offset_seconds, signed=True)}"
+            f"  {_kernel_frequency(k, health)}; pending offset {human_seconds(k.offset_seconds, signed=True)}"
         )
     out.append("Time daemons")
     if not health.daemons:
         out.append("  none running")
     out.extend(f"  {d.name} (pid {d.pid}): {d.cmdline}" for d in health.daemons)
+    for setup in health.setups:
+        where = f"{setup.config_path} ({setup.config_source})" if setup.config_path else setup.config_source
+        out.append(f"  {setup.daemon.name} (pid {setup.daemon.pid}) configuration: {where}")
+        if setup.command_socket:
+            out.append(f"    command socket {setup.command_socket}")
+        control = "yes" if setup.controls_clock else f"no: {setup.no_control_reason}"
+        out.append(f"    adjusts the clock: {control}")
     if health.chrony is not None:
-        out.append("chronyd (chronyc tracking / sources)")
-        t = health.chrony.tracking
-        if t is None:
-            out.append(f"  unavailable: {health.chrony.problem}")
-        else:
-            side = "behind" if t.system_offset_seconds > 0 else "ahead of"
-            out.append(f"  reference {t.reference_name} (stratum {t.stratum}), leap status {t.leap_status}")
-            out.append(f"  system clock {abs(t.system_offset_seconds):.9f} s {side} NTP time")
-            out.append(
-                f"  frequency {t.frequency_ppm:+.3f} ppm (negative: runs slow uncorrected), skew {t.skew_ppm:.3f} ppm"
-            )
-            for src in health.chrony.sources:
-                rx = "-" if src.last_rx_seconds is None else str(src.last_rx_seconds)
-                out.append(
-                    f"  {src.mode}{src.state} {src.name:<24} stratum {src.stratum:>2} reach {src.reach:>3o} "
-                    f"lastrx {rx:>5}  θ {human_seconds(src.theta_seconds, signed=True)} ± {human_seconds(src.error_seconds)}"
-                )
+        out.extend(render_chrony(health.chrony))
     out.append("Drift file")
     if health.drift is not None:
         d = health.drift
@@ -288,6 +280,65 @@ def render_status(health: TimeHealth, *, explain_text: bool = False) -> str:
             out.extend(_wrap(paragraph, "  "))
             out.append("")
     return "\n".join(out) + "\n"
+
+
+def _kernel_frequency(k: KernelClock, health: TimeHealth) -> str:
+    text = (
+        f"frequency correction {k.frequency_ppm:+.3f} ppm = {k.frequency_seconds_per_day * 1000:+.1f} ms/day "
+        "(1 ppm = 86.4 ms/day)"
+    )
+    nobody_adjusts = not health.daemons or (
+        health.setups and not any(s.controls_clock for s in health.setups)
+    )
+    if k.frequency_ppm == 0 and nobody_adjusts:
+        text += ": no correction applied (no daemon adjusts the clock), not a measure of its drift"
+    return text
+
+
+def render_chrony(chrony: ChronyView) -> list[str]:
+    """chronyd's own view, laid out as ``chronyc tracking`` and ``chronyc sources``/``sourcestats`` print it."""
+    out = ["chronyd's tracking (as chronyc tracking)"]
+    t = chrony.tracking
+    if t is None:
+        return [*out, f"  unavailable: {chrony.problem}"]
+
+    def line(label: str, value: str) -> str:
+        return f"  {label:<16}: {value}"
+
+    slow = "slow" if t.system_offset_seconds >= 0 else "fast"
+    out += [
+        line("Reference ID", f"{t.reference_id} ({t.reference_name})"),
+        line("Stratum", str(t.stratum)),
+        line("Ref time (UTC)", time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(t.reference_time_unix))),
+        line("System time", f"{abs(t.system_offset_seconds):.9f} seconds {slow} of NTP time"),
+        line("Last offset", f"{t.last_offset_seconds:+.9f} seconds"),
+        line("RMS offset", f"{t.rms_offset_seconds:.9f} seconds"),
+        line("Frequency", f"{abs(t.frequency_ppm):.3f} ppm {'slow' if t.frequency_ppm < 0 else 'fast'}"),
+        line("Residual freq", f"{t.residual_frequency_ppm:+.3f} ppm"),
+        line("Skew", f"{t.skew_ppm:.3f} ppm"),
+        line("Root delay", f"{t.root_delay_seconds:.9f} seconds"),
+        line("Root dispersion", f"{t.root_dispersion_seconds:.9f} seconds"),
+        line("Update interval", f"{t.update_interval_seconds:.1f} seconds"),
+        line("Leap status", t.leap_status),
+    ]
+    out.append("chronyd's sources (offsets relative to the clock as chronyd has already corrected it)")
+    for src in chrony.sources:
+        rx = "-" if src.last_rx_seconds is None else str(src.last_rx_seconds)
+        out.append(
+            f"  {src.mode}{src.state} {src.name:<24} stratum {src.stratum:>2} reach {src.reach:>3o} "
+            f"lastrx {rx:>5}  θ {human_seconds(src.theta_seconds, signed=True)} ± {human_seconds(src.error_seconds)}"
+        )
+    if chrony.sourcestats:
+        out.append(
+            "chronyd's sourcestats (NP samples, NR runs, span; frequency and θ relative to this clock)"
+        )
+        for st in chrony.sourcestats:
+            out.append(
+                f"  {st.name:<24} NP {st.samples:>3} NR {st.runs:>3} span {st.span_seconds:>6} s  "
+                f"freq {st.frequency_ppm:+.3f} ± {st.frequency_skew_ppm:.3f} ppm  "
+                f"θ {human_seconds(-st.offset_seconds, signed=True)} σ {human_seconds(st.std_dev_seconds)}"
+            )
+    return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -36,6 +36,7 @@ class RunningDaemon:
     name: str
     pid: int
     cmdline: str
+    argv: tuple[str, ...] = ()  # the command line as the kernel holds it (NUL-separated), for option parsing
 
 
 def find_time_daemons(procfs: ProcFS | None = None) -> tuple[RunningDaemon, ...]:
@@ -46,12 +47,11 @@ def find_time_daemons(procfs: ProcFS | None = None) -> tuple[RunningDaemon, ...]
             comm = procfs.read_pid(pid, "comm").strip()
             if comm not in KNOWN_DAEMONS:
                 continue
-            cmdline = (
-                procfs.read_pid_bytes(pid, "cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
-            )
+            raw = procfs.read_pid_bytes(pid, "cmdline")
         except (ProcessGone, CollectError):
             continue
-        found.append(RunningDaemon(KNOWN_DAEMONS[comm], pid, cmdline))
+        argv = tuple(a.decode(errors="replace") for a in raw.rstrip(b"\0").split(b"\0")) if raw else ()
+        found.append(RunningDaemon(KNOWN_DAEMONS[comm], pid, " ".join(argv).strip(), argv))
     return tuple(found)
 
 
@@ -154,6 +154,47 @@ def parse_chronyc_tracking(text: str) -> ChronyTracking:
         raise ParseError(f"chronyc tracking: {exc}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class ChronySourceStats:
+    """One line of ``chronyc -c sourcestats``: chronyd's regression over a source's recent samples."""
+
+    name: str
+    samples: int  # NP: samples kept
+    runs: int  # NR: runs of residuals with the same sign (few runs: the fit is poor)
+    span_seconds: int
+    frequency_ppm: float  # the source's frequency relative to the local clock
+    frequency_skew_ppm: float  # error bound of that frequency
+    offset_seconds: float  # chronyc's convention (local − source), relative to the corrected clock
+    std_dev_seconds: float
+
+
+def parse_chronyc_sourcestats(text: str) -> tuple[ChronySourceStats, ...]:
+    """Parse ``chronyc -c -n sourcestats`` (8 fields a line)."""
+    stats = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split(",")
+        if len(fields) != 8:
+            raise ParseError(f"chronyc sourcestats line {number}: expected 8 fields, got {len(fields)}")
+        try:
+            stats.append(
+                ChronySourceStats(
+                    fields[0],
+                    int(fields[1]),
+                    int(fields[2]),
+                    int(fields[3]),
+                    float(fields[4]),
+                    float(fields[5]),
+                    float(fields[6]),
+                    float(fields[7]),
+                )
+            )
+        except ValueError as exc:
+            raise ParseError(f"chronyc sourcestats line {number}: {exc}") from exc
+    return tuple(stats)
+
+
 Runner = Callable[[Sequence[str], float], str]
 
 
@@ -178,6 +219,7 @@ class ChronyView:
     tracking: ChronyTracking | None
     sources: tuple[ChronySource, ...]
     problem: str | None  # why chronyc could not tell us (not installed, daemon not answering)
+    sourcestats: tuple[ChronySourceStats, ...] = ()
 
 
 def read_chrony(
@@ -191,6 +233,7 @@ def read_chrony(
     try:
         tracking = parse_chronyc_tracking(runner([*base, "tracking"], timeout))
         sources = parse_chronyc_sources(runner([*base, "sources"], timeout))
+        stats = parse_chronyc_sourcestats(runner([*base, "sourcestats"], timeout))
     except (CollectError, ParseError) as exc:
         return ChronyView(None, (), str(exc))
-    return ChronyView(tracking, sources, None)
+    return ChronyView(tracking, sources, None, stats)

@@ -61,7 +61,7 @@ def configured_drift_path(config_text: str) -> Path | None:
     return found
 
 
-def _config_texts(paths: tuple[Path, ...]) -> list[str]:
+def config_texts(paths: tuple[Path, ...]) -> list[str]:
     texts = []
     for path in paths:
         try:
@@ -87,7 +87,7 @@ def find_drift_file(daemon: str, config_paths: tuple[Path, ...] | None = None) -
     if config_paths is None:
         config_paths = CHRONY_CONFIGS if daemon == "chronyd" else NTP_CONFIGS
     path = None
-    for text in _config_texts(config_paths):
+    for text in config_texts(config_paths):
         path = configured_drift_path(text) or path
     return path or DEFAULT_DRIFT.get(daemon)
 

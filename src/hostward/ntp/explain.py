@@ -60,7 +60,12 @@ def explain(health: TimeHealth) -> list[str]:
     """The general corrections followed by the host's own numbers, worked out."""
     lines = [f"{title} {body}" for title, body in MISCONCEPTIONS]
     kernel = health.kernel
-    if kernel is not None:
+    if kernel is not None and kernel.frequency_ppm == 0 and not health.daemons:
+        lines.append(
+            "On this host the kernel applies no frequency correction (0 ppm) because no daemon set one: that "
+            "is not a measurement of drift. The oscillator's real error is unknown until a daemon learns it."
+        )
+    elif kernel is not None:
         lines.append(
             f"On this host the kernel applies {kernel.frequency_ppm:+.3f} ppm: without it the clock would drift "
             f"{abs(kernel.frequency_seconds_per_day) * 1000:.1f} ms per day. Maximum error "
@@ -68,7 +73,7 @@ def explain(health: TimeHealth) -> list[str]:
         )
     if health.drift is not None:
         d = health.drift
-        skew = f" ± {d.skew_ppm:.3f} ppm" if d.skew_ppm is not None else ""
+        skew = f" ± {d.skew_ppm:.3f}" if d.skew_ppm is not None else ""
         lines.append(
             f"The drift file {d.path} holds {d.frequency_ppm:+.3f}{skew} ppm, i.e. "
             f"{abs(d.seconds_per_day) * 1000:.1f} ms per day, "

@@ -9,12 +9,7 @@ from typing import Any
 
 from hostward.ntp.client import Clock, ServerAddress, ServerResult, SocketFactory, query_servers, udp_socket
 from hostward.ntp.select import Candidate, Selection, SourceState, select
-from hostward.ntp.verdict import Verdict
-
-# Offsets people should worry about: Kerberos refuses tickets at 300 s skew; TLS and log correlation suffer
-# long before; a host synchronised by NTP over the internet is typically within a few ms.
-GOOD_OFFSET_S = 0.1
-BAD_OFFSET_S = 1.0
+from hostward.ntp.verdict import BAD_OFFSET_S, GOOD_OFFSET_S, Verdict
 
 
 @dataclass(frozen=True, slots=True)

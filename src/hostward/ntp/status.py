@@ -11,16 +11,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hostward.errors import CollectError
+from hostward.errors import CollectError, ParseError
 from hostward.ntp.adjtimex import AdjtimexCall, KernelClock, libc_adjtimex, read_kernel_clock
+from hostward.ntp.daemonconf import DEFAULT_CHRONY_SOCKET, DaemonSetup, read_setup
 from hostward.ntp.daemons import ChronyView, RunningDaemon, find_time_daemons, read_chrony
 from hostward.ntp.drift import DriftInfo, find_drift_file, read_drift
-from hostward.ntp.verdict import Verdict
+from hostward.ntp.verdict import BAD_OFFSET_S, GOOD_OFFSET_S, Verdict
 from hostward.procfs import ProcFS
 
 LARGE_FREQUENCY_PPM = 100.0  # real oscillators sit within about ±50 ppm; beyond 100 something is off
 LARGE_MAXERROR_S = 1.0
-WARN_OFFSET_S = 0.1
+WARN_OFFSET_S = GOOD_OFFSET_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,42 +33,65 @@ class TimeHealth:
     drift: DriftInfo | None
     drift_problem: str | None
     verdict: Verdict
+    setups: tuple[DaemonSetup, ...] = ()  # chronyd/ntpd: the configuration each runs with
 
 
 def gather(
     *,
     adjtimex: AdjtimexCall = libc_adjtimex,
     procfs: ProcFS | None = None,
-    chrony_reader: Callable[[], ChronyView] = read_chrony,
+    chrony_reader: Callable[[str | None], ChronyView] | None = None,
     now: Callable[[], float] = time.time,
+    daemons: tuple[RunningDaemon, ...] | None = None,
 ) -> TimeHealth:
+    """``daemons`` replaces the scan of /proc (tests pick their own chronyd out of the host's processes)."""
     kernel: KernelClock | None = None
     kernel_problem = None
     try:
         kernel = read_kernel_clock(adjtimex)
     except CollectError as exc:
         kernel_problem = str(exc)
-    daemons = find_time_daemons(procfs)
-    names = {d.name for d in daemons}
-    chrony = chrony_reader() if "chronyd" in names else None
-    drift = None
-    drift_problem = None
-    for daemon in ("chronyd", "ntpd"):
-        if daemon in names or (not names and daemon == "chronyd"):
-            path = find_drift_file(daemon)
-            if path is None:
-                continue
-            try:
-                drift = read_drift(daemon, path, now())
-            except CollectError as exc:
-                drift_problem = str(exc)
-            except Exception as exc:
-                drift_problem = str(exc)
-            if drift is None and drift_problem is None:
-                drift_problem = f"{path} does not exist (yet)"
-            break
-    verdict = judge(kernel, kernel_problem, daemons, chrony, drift)
-    return TimeHealth(kernel, kernel_problem, daemons, chrony, drift, drift_problem, verdict)
+    if daemons is None:
+        daemons = find_time_daemons(procfs)
+    setups = tuple(read_setup(d, procfs) for d in daemons if d.name in ("chronyd", "ntpd"))
+    chrony_setup = next((s for s in setups if s.daemon.name == "chronyd"), None)
+    chrony = None
+    if chrony_setup is not None:
+        reader = chrony_reader or _read_chrony_at
+        chrony = reader(chrony_setup.command_socket)
+    drift, drift_problem = _drift(setups, now())
+    verdict = judge(kernel, kernel_problem, daemons, chrony, drift, setups=setups)
+    return TimeHealth(kernel, kernel_problem, daemons, chrony, drift, drift_problem, verdict, setups)
+
+
+def _read_chrony_at(socket: str | None) -> ChronyView:
+    # The default socket is left to chronyc, which then also tries UDP 127.0.0.1:323 as it does by default.
+    return read_chrony(socket_path=None if socket in (None, DEFAULT_CHRONY_SOCKET) else socket)
+
+
+def _drift(setups: tuple[DaemonSetup, ...], now_unix: float) -> tuple[DriftInfo | None, str | None]:
+    """The running daemon's own drift file (from its configuration); with no daemon, chrony's default."""
+    if setups:
+        setup = setups[0]
+        daemon, path = setup.daemon.name, setup.drift_path
+        if path is None:
+            where = setup.config_path or setup.config_source
+            return (
+                None,
+                f"{daemon}'s configuration ({where}) has no driftfile: the frequency is relearned at each start",
+            )
+    else:
+        daemon, found = "chronyd", find_drift_file("chronyd")
+        if found is None:
+            return None, None
+        path = found
+    try:
+        drift = read_drift(daemon, path, now_unix)
+    except (CollectError, ParseError) as exc:
+        return None, str(exc)
+    if drift is None:
+        return None, f"{path} does not exist (yet)"
+    return drift, None
 
 
 def judge(
@@ -76,17 +100,18 @@ def judge(
     daemons: tuple[RunningDaemon, ...],
     chrony: ChronyView | None,
     drift: DriftInfo | None,
+    *,
+    setups: tuple[DaemonSetup, ...] = (),
 ) -> Verdict:
     steps: list[str] = []
     names = sorted({d.name for d in daemons})
     ntp_daemons = [n for n in names if n in ("chronyd", "ntpd", "systemd-timesyncd", "openntpd")]
-    level = "ok"
+    levels = ["ok"]
 
     def worse(new: str) -> None:
-        nonlocal level
-        order = ("ok", "warning", "critical")
-        level = max(level, new, key=order.index)
+        levels.append(new)
 
+    idle = [s for s in setups if not s.controls_clock]
     if len(ntp_daemons) > 1:
         worse("warning")
         steps.append(
@@ -98,16 +123,26 @@ def judge(
             "No NTP daemon is running, so nothing corrects this clock: it drifts by its frequency error "
             "(tens of ms a day is typical). Install and start chrony (or systemd-timesyncd)."
         )
+    for setup in idle:
+        worse("warning")
+        steps.append(
+            f"{setup.no_control_reason} (pid {setup.daemon.pid}); nothing keeps this clock right. "
+            "Start it without -x, with CAP_SYS_TIME."
+        )
     if kernel is None:
         worse("warning")
         steps.append(f"The kernel clock state could not be read: {kernel_problem}.")
     elif not kernel.synchronised:
         worse("critical" if not ntp_daemons else "warning")
-        if ntp_daemons:
+        if ntp_daemons and idle:
+            steps.append(
+                "The kernel clock is not marked synchronised: expected, since the daemon does not adjust it."
+            )
+        elif ntp_daemons:
             steps.append(
                 f"{ntp_daemons[0]} runs but the kernel clock is not marked synchronised: the daemon has not yet "
-                "reached a usable server, or (chronyd -x) does not control the clock. Check its sources "
-                "(chronyc sources: reach should be 377), UDP port 123 through firewalls, and DNS."
+                "reached a usable server. Check its sources (chronyc sources: reach should be 377), UDP port "
+                "123 through firewalls, and DNS."
             )
         else:
             steps.append("The kernel marks the clock unsynchronised (maxerror reached 16 s).")
@@ -124,30 +159,14 @@ def judge(
             "Typical of a virtual machine with an unstable clocksource; check /sys/devices/system/clocksource."
         )
     if chrony is not None:
-        if chrony.tracking is None:
-            worse("warning")
-            steps.append(f"chronyd runs but chronyc could not report: {chrony.problem}.")
-        else:
-            tracking = chrony.tracking
-            if not tracking.synchronised:
-                worse("warning")
-                steps.append("chronyd reports 'Not synchronised': it has no selectable source.")
-            elif abs(tracking.system_offset_seconds) > WARN_OFFSET_S:
-                worse("warning")
-                side = "behind" if tracking.system_offset_seconds > 0 else "ahead of"
-                steps.append(
-                    f"chronyd measures the system clock {abs(tracking.system_offset_seconds):.3f} s {side} NTP time "
-                    "and is slewing it out; 'chronyc makestep' steps it at once."
-                )
-            bad = [s.name for s in chrony.sources if s.state in ("x", "~")]
-            if bad:
-                worse("warning")
-                steps.append(
-                    f"chronyd distrusts these sources (falseticker or too variable): {', '.join(bad)}."
-                )
+        chrony_setup = next((s for s in setups if s.daemon.name == "chronyd"), None)
+        for level, step in judge_chrony(chrony, chrony_setup):
+            worse(level)
+            steps.append(step)
     if drift is not None and abs(drift.frequency_ppm) > LARGE_FREQUENCY_PPM:
         worse("warning")
         steps.append(f"The drift file records {drift.frequency_ppm:+.3f} ppm, unusually large.")
+    level = max(levels, key=("ok", "warning", "critical").index)
     if level == "ok":
         daemon = ntp_daemons[0]
         error = f" (kernel estimated error ±{kernel.esterror_seconds * 1000:.3f} ms)" if kernel else ""
@@ -157,3 +176,60 @@ def judge(
     else:
         summary = "This host's time cannot be trusted."
     return Verdict(level, summary, tuple(steps))
+
+
+def judge_chrony(chrony: ChronyView, setup: DaemonSetup | None) -> list[tuple[str, str]]:
+    """(level, sentence) findings from chronyd's own tracking and sources (``chronyc tracking``/``sources``).
+
+    The system time offset is graded as ``ntp query`` grades a measured offset: chronyd knowing how wrong the
+    clock is does not make it right, and it is only being corrected when chronyd controls the clock.
+    """
+    tracking = chrony.tracking
+    if tracking is None:
+        return [("warning", f"chronyd runs but chronyc could not report: {chrony.problem}.")]
+    found: list[tuple[str, str]] = []
+    if not tracking.synchronised:
+        found.append(("warning", "chronyd reports 'Not synchronised': it has no selectable source."))
+    else:
+        offset = tracking.system_offset_seconds
+        if abs(offset) >= WARN_OFFSET_S:
+            level = "critical" if abs(offset) >= BAD_OFFSET_S else "warning"
+            side = "behind" if offset > 0 else "ahead of"
+            measured = f"chronyd measures the system clock {abs(offset):.3f} s {side} NTP time"
+            if setup is None or setup.controls_clock:
+                found.append(
+                    (level, f"{measured} and is slewing it out; 'chronyc makestep' steps it at once.")
+                )
+            else:
+                found.append((level, f"{measured} and does not correct it ({setup.no_control_reason})."))
+        if tracking.rms_offset_seconds >= WARN_OFFSET_S:
+            found.append(
+                (
+                    "warning",
+                    f"chronyd's RMS offset is {tracking.rms_offset_seconds:.3f} s: its measurements are noisy.",
+                )
+            )
+        distance = tracking.root_delay_seconds / 2 + tracking.root_dispersion_seconds
+        if distance >= BAD_OFFSET_S:
+            found.append(
+                (
+                    "warning",
+                    f"The root distance (root delay/2 + root dispersion) is {distance:.3f} s: the reference "
+                    "is far away or has not been heard from for long.",
+                )
+            )
+    if tracking.leap_status in ("Insert second", "Delete second"):
+        verb = "inserted" if tracking.leap_status == "Insert second" else "deleted"
+        found.append(
+            (
+                "ok",
+                f"A leap second is pending: one second will be {verb} at the end of this UTC day "
+                "(chronyd leap status).",
+            )
+        )
+    bad = [s.name for s in chrony.sources if s.state in ("x", "~")]
+    if bad:
+        found.append(
+            ("warning", f"chronyd distrusts these sources (falseticker or too variable): {', '.join(bad)}.")
+        )
+    return found
