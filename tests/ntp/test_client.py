@@ -160,7 +160,9 @@ def test_kiss_of_death_deny_stops_all_traffic(code: str) -> None:
     assert result.error is not None and code in result.error and "denied" in result.error
 
 
-def test_kiss_of_death_rate_backs_off() -> None:
+def test_kiss_of_death_rate_ends_the_burst_and_keeps_what_it_has() -> None:
+    """A one-shot query cannot slow down without waiting doubled intervals (28 s for a default query): after
+    RATE it sends nothing more to that server and uses the samples it already has."""
     clock = FakeClock()
     count = iter(range(100))
 
@@ -169,11 +171,39 @@ def test_kiss_of_death_rate_backs_off() -> None:
             return [(reply_for(req, clock, stratum=0, reference_id=b"RATE"), SERVER)]
         return [(reply_for(req, clock, offset_s=0.25), SERVER)]
 
-    result = run(FakeNet(respond), clock, samples=4, interval=0.5)
+    net = FakeNet(respond)
+    result = run(net, clock, samples=4, interval=0.5)
     assert result.kiss_code == "RATE"
-    assert clock.slept == [0.5, 2.0, 2.0]  # doubled, and at least the 2 s public servers expect
-    assert len(result.samples) == 3
-    assert result.error is None
+    assert len(net.sent) == 2 and result.requests_sent == 2  # the RATE reply ended the burst
+    assert clock.slept == [0.5]
+    assert len(result.samples) == 1 and result.error is None
+
+
+def test_kiss_of_death_rate_on_the_first_request_reports_rate_limiting() -> None:
+    clock = FakeClock()
+    net = FakeNet(lambda req: [(reply_for(req, clock, stratum=0, reference_id=b"RATE"), SERVER)])
+    result = run(net, clock, samples=4, interval=2.0, retries=2)
+    assert len(net.sent) == 1 and clock.slept == []
+    assert result.error is not None and result.error.startswith("rate-limiting")
+    assert result.kiss_code == "RATE" and not result.usable
+
+
+@pytest.mark.parametrize(
+    ("fields", "data", "words"),
+    [
+        ({"origin_ts": 0xDEAD_BEEF}, None, "replied, but with a wrong origin timestamp ×2"),
+        ({"mode": Mode.BROADCAST}, None, "replied, but with the wrong mode ×2"),
+        ({}, b"\x24" + b"\0" * 20, "replied, but with a malformed packet (truncated) ×2"),
+    ],
+)
+def test_a_server_that_replies_wrongly_is_not_reported_as_a_timeout(
+    fields: dict[str, Any], data: bytes | None, words: str
+) -> None:
+    clock = FakeClock()
+    net = FakeNet(lambda req: [(data or reply_for(req, clock, **fields), SERVER)])
+    result = run(net, clock, samples=4, retries=1, timeout=0.25)
+    assert len(net.sent) == 2  # the first sample and its retry, then give up as for silence
+    assert result.error == f"{words}; no valid reply to 2 request(s)"
 
 
 def test_a_forged_kiss_of_death_is_ignored() -> None:

@@ -52,9 +52,10 @@ With no SERVER, the [ntp] servers of the configuration file are queried.
 
 Each server gets a burst of --samples requests --interval seconds apart (2 s is the spacing public
 servers accept, the same as iburst); the sample with the least round-trip delay is kept (RFC 5905
-clock filter). A server that answers with kiss-o'-death DENY/RSTR is not asked again; RATE doubles
-the interval. Replies that fail validation (wrong origin, duplicate, truncated, unsynchronised) are
-ignored and counted; see "ignored" in --json.
+clock filter). A server that answers with kiss-o'-death DENY/RSTR is not asked again; after RATE
+it is not asked again either and the samples it gave are used. Replies that fail validation (wrong
+origin, wrong mode, duplicate, truncated, unsynchronised) are ignored and counted ("ignored" in
+--json); a server that only replied so is reported as "replied, but with ...", not as a timeout.
 """
 
 STATUS_EPILOG = """\

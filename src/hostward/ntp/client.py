@@ -7,7 +7,8 @@ What it checks on every reply (RFC 5905 §8, "packet sanity tests", and §7.4):
     an off-path attacker cannot forge a reply and the request leaks nothing about our clock. The real T1 is
     kept locally. A reply to a request that was already answered is a duplicate; one to an earlier request
     we had given up on (and re-sent) is stale;
-  * kiss-o'-death (stratum 0): DENY and RSTR stop all traffic to that server, RATE doubles our interval;
+  * kiss-o'-death (stratum 0): DENY and RSTR stop all traffic to that server; RATE asks us to slow down,
+    which a one-shot burst can only do by stopping: the samples already taken are kept;
   * LI=3 or stratum 16+ means the server itself is unsynchronised: the reply counts for reach, not as a sample;
   * receive and transmit timestamps are non-zero.
 Everything else is counted by reason and ignored; only the deadline ends the wait, so junk cannot make us
@@ -273,13 +274,16 @@ def query_server(
                 kiss, error = outcome.kiss, f"access denied by the server (kiss-o'-death {outcome.kiss})"
                 break
             if outcome.kiss == "RATE":
-                # RFC 5905 §7.4: reduce our rate at once, and again on each further RATE.
+                # RFC 5905 §7.4: reduce the rate at once. A daemon doubles its poll interval; a one-shot
+                # query would then wait minutes for a burst, so it stops asking and keeps what it has.
                 kiss = "RATE"
-                interval = min(max(2 * interval, 2.0), 64.0)
-            elif outcome.kiss:
+                if not got:
+                    error = "rate-limiting: the server answered kiss-o'-death RATE; not asked again"
+                break
+            if outcome.kiss:
                 kiss = outcome.kiss
             if not outcome.answered and not got:
-                error = f"timeout: no reply within {timeout:g} s to {sent} request(s)"
+                error = _no_answer(drops, timeout, sent)
                 break
     finally:
         sock.close()
@@ -289,7 +293,7 @@ def query_server(
         elif kiss:
             error = f"only kiss-o'-death replies ({kiss})"
         else:
-            error = f"no usable reply to {sent} request(s)"
+            error = _no_answer(drops, timeout, sent)
     return ServerResult(
         server,
         str(sockaddr[0]),
@@ -301,6 +305,27 @@ def query_server(
         kiss,
         interval,
     )
+
+
+# What a server did wrong, for datagrams that came from it but could not be used (the source address matched).
+_REPLIED_WRONGLY = {
+    Drop.BOGUS_ORIGIN: "a wrong origin timestamp",
+    Drop.WRONG_MODE: "the wrong mode",
+    Drop.TRUNCATED: "a malformed packet (truncated)",
+    Drop.OVERSIZED: "a malformed packet (longer than 48 bytes)",
+    Drop.BAD_VERSION: "a malformed packet (bad version)",
+    Drop.ZERO_TIMESTAMP: "a zero receive or transmit timestamp",
+    Drop.STALE: "a late reply to an earlier request",
+    Drop.DUPLICATE: "a duplicate reply",
+}
+
+
+def _no_answer(drops: Counter[str], timeout: float, sent: int) -> str:
+    """Why a server gave no usable sample: it replied wrongly (say how, and how often), or it was silent."""
+    wrong = [f"{what} ×{drops[reason]}" for reason, what in _REPLIED_WRONGLY.items() if drops[reason]]
+    if wrong:
+        return f"replied, but with {', '.join(wrong)}; no valid reply to {sent} request(s)"
+    return f"timeout: no reply within {timeout:g} s to {sent} request(s)"
 
 
 def _exchange(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hostward.ntp.client import Clock, ServerAddress, ServerResult, SocketFactory, query_servers, udp_socket
+from hostward.ntp.packet import Leap
 from hostward.ntp.select import Candidate, Selection, SourceState, select
 from hostward.ntp.verdict import BAD_OFFSET_S, GOOD_OFFSET_S, Verdict
 
@@ -102,11 +103,31 @@ def judge(results: Sequence[ServerResult], selection: Selection) -> Verdict:
         for s in selection.states.values()
         if s in (SourceState.SELECTED, SourceState.COMBINED, SourceState.OUTLIER)
     )
-    quorum = f"{agreed} of {len(results)} servers form a majority"
+    unusable = len(results) - usable
+    quorum = f"{agreed} of {usable} usable servers form a majority" + (
+        f" ({unusable} of {len(results)} unusable)" if unusable else ""
+    )
     if falsetickers:
-        details.insert(0, f"rejected as falseticker(s): {', '.join(falsetickers)}")
+        by_name = {r.server.label: r for r in results}
+        details.insert(
+            0,
+            "rejected as falseticker(s): " + "; ".join(_outside(by_name[n], selection) for n in falsetickers),
+        )
+    details.extend(
+        f"{r.server.label} asked us to slow down (kiss-o'-death RATE): its burst was cut short, "
+        f"{len(r.samples)} sample(s) used"
+        for r in results
+        if r.kiss_code == "RATE" and r.usable
+    )
     if usable < 3:
         details.append("fewer than 3 usable servers: a single wrong server could not be outvoted")
+    peer = next((r.best for r in results if r.server.label == selection.system_peer), None)
+    if peer is not None and peer.leap in (Leap.INSERT, Leap.DELETE):
+        verb = "inserted" if peer.leap == Leap.INSERT else "deleted"
+        details.append(
+            f"a leap second is pending (leap indicator {int(peer.leap)}): the servers announce one second "
+            f"{verb} at the end of the scheduled UTC day (30 June or 31 December)"
+        )
     if abs(offset) >= BAD_OFFSET_S:
         level = "critical"
         advice = "Logs, TLS certificates, Kerberos and replication will misbehave; fix the time daemon."
@@ -115,10 +136,28 @@ def judge(results: Sequence[ServerResult], selection: Selection) -> Verdict:
         advice = (
             "Noticeable in logs and traces; check that the time daemon is running and reaches its servers."
         )
+    elif falsetickers or usable < 3:
+        level = "warning"
+        advice = "The offset is small, but the servers behind it are too few or disagree (see below)."
     else:
-        level = "warning" if falsetickers or usable < 3 else "ok"
+        level = "ok"
         advice = "Good."
     return Verdict(level, f"{where} {quorum}. {advice}", tuple(details))
+
+
+def _outside(result: ServerResult, selection: Selection) -> str:
+    """How far a falseticker's correctness interval θ ± λ lies outside the majority's interval."""
+    best = result.best
+    low, high = selection.low_seconds, selection.high_seconds
+    if best is None or low is None or high is None:
+        return result.server.label
+    theta, lam = best.offset_seconds, result.root_distance_seconds
+    gap = low - (theta + lam) if theta < low else (theta - lam) - high
+    side = "below" if theta < low else "above"
+    return (
+        f"{result.server.label} (θ {_signed(theta)} ± {lam * 1000:.1f} ms lies {_unsigned(gap)} {side} the "
+        f"majority's interval [{_signed(low)}, {_signed(high)}])"
+    )
 
 
 def run_query(
@@ -143,6 +182,10 @@ def run_query(
     usable, unusable = candidates_from(results)
     selection = select(usable, unusable)
     return QueryReport(tuple(results), selection, judge(results, selection))
+
+
+def _unsigned(seconds: float) -> str:
+    return f"{seconds:.3f} s" if abs(seconds) >= 0.0005 else f"{seconds * 1000:.3f} ms"
 
 
 def _signed(seconds: float) -> str:
