@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from pathlib import Path
 
 from hostward.collect.host import read_host
-from hostward.collect.sample import sample_system
+from hostward.collect.sample import SystemSample, sample_system
 from hostward.procfs import ProcFS
+from hostward.recorder.timehealth import TimeHealth
 from hostward.store import CommentMark, DataFileWriter, day_path
 
 
@@ -17,14 +19,19 @@ def record(data_dir: Path, samples: int = 4, step: float = 1.0, comment: str | N
     """Sample the running system ``samples`` times, ``step`` seconds apart; the comment goes after the
     second sample. Returns the local day written."""
     procfs = ProcFS()
-    first = sample_system(procfs)
+    clock = TimeHealth()  # the kernel clock state the recorder adds to each sample (sar --time)
+
+    def take() -> SystemSample:
+        return dataclasses.replace(sample_system(procfs), time=clock())
+
+    first = take()
     day = dt.datetime.fromtimestamp(first.timestamp).date()
     host = read_host(procfs, len(first.cpu.per_cpu) or 1)
     with DataFileWriter.open(day_path(data_dir, day), day, host) as writer:
         writer.write_sample(first)
         for i in range(1, samples):
             time.sleep(step)
-            sample = sample_system(procfs)
+            sample = take()
             writer.write_sample(sample)
             if i == 1 and comment is not None:
                 writer.write_comment(CommentMark(sample.timestamp + 0.001, comment))

@@ -63,6 +63,11 @@ def oom_top(limit: int = 20, procfs: ProcFS | None = None) -> dict[str, Any]:
     snap = take_snapshot(procfs, with_cmdline=False)
     rows = with_cmdlines(procfs, list(snap.killable)[: max(limit, 0)])
     victim = snap.victim
+    if victim is not None:
+        victim = (
+            next((r for r in rows if r.info.pid == victim.info.pid), None)
+            or with_cmdlines(procfs, [victim])[0]
+        )
     return {
         "time": time.time(),
         "kernel": snap.kernel_release,
