@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -16,7 +17,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.sample import ClockSample, SystemSample
 
 T0 = 1795773600.0
-COLUMNS = ("offset", "maxerr", "esterr", "freq", "sync", "steps", "agreeing")
+COLUMNS = ("offset", "koffset", "maxerr", "esterr", "freq", "sync", "steps", "agreeing")
 
 # A chrony-disciplined kernel: 250 us still to slew in, maxerror 12.5 ms, esterror 0.75 ms, -7.5 ppm.
 SYNCED = ClockSample(
@@ -52,8 +53,9 @@ def row(prev: SystemSample, curr: SystemSample) -> dict[str, float]:
 
 def test_kernel_values_in_ms_and_ppm_when_no_server_was_measured() -> None:
     values = row(sample(T0, 100.0), sample(T0 + 10, 110.0))
+    assert math.isnan(values.pop("offset"))  # no server measured: empty, never the kernel's offset
     assert values == {
-        "offset": pytest.approx(0.25),  # the kernel's remaining offset, ms
+        "koffset": pytest.approx(0.25),  # the kernel's remaining offset, ms
         "maxerr": pytest.approx(12.5),
         "esterr": pytest.approx(0.75),
         "freq": -7.5,
@@ -75,9 +77,10 @@ def test_server_offset_wins_over_the_kernels_when_known() -> None:
     values = row(sample(T0, 100.0), sample(T0 + 10, 110.0, measured))
     assert values["offset"] == pytest.approx(-2500.0)
     assert values["agreeing"] == 2.0
-    # Queried but no answer: the stored offset is not valid and the kernel's is shown.
+    assert values["koffset"] == pytest.approx(0.25)
+    # Queried but no answer: the stored offset is not valid, and the kernel's does not stand in for it.
     silent = dataclasses.replace(SYNCED, server_offset_ns=123, servers_queried=3)
-    assert row(sample(T0, 100.0), sample(T0 + 10, 110.0, silent))["offset"] == pytest.approx(0.25)
+    assert math.isnan(row(sample(T0, 100.0), sample(T0 + 10, 110.0, silent))["offset"])
 
 
 def test_unsynchronised_kernel() -> None:
@@ -124,7 +127,8 @@ def test_average_means_gauges_takes_the_worst_sync_and_totals_steps() -> None:
     span = Interval(reference, shown[-1], 4000)
     (average,) = TIME.averages(AverageInput(span, shown))
     values = dict(zip(COLUMNS, average.values, strict=True))
-    assert values["offset"] == pytest.approx((0.25 + 0.75 + 0.25 + 0.25) / 4)
+    assert math.isnan(values["offset"])
+    assert values["koffset"] == pytest.approx((0.25 + 0.75 + 0.25 + 0.25) / 4)
     assert values["maxerr"] == pytest.approx((12.5 + 13.5 + 12.5 + 12.5) / 4)
     assert values["freq"] == pytest.approx(-7.5)
     assert values["sync"] == 0.0
@@ -142,7 +146,8 @@ def test_definition_is_hostward_only_and_selected_by_its_own_flag() -> None:
     assert exporter["maxerr"] is not None and "node_timex_maxerror_seconds" in exporter["maxerr"]
     assert exporter["esterr"] is not None and "node_timex_estimated_error_seconds" in exporter["esterr"]
     assert exporter["freq"] is not None and "node_timex_frequency_adjustment_ratio" in exporter["freq"]
-    assert exporter["offset"] is not None and "node_timex_offset_seconds" in exporter["offset"]
+    assert exporter["koffset"] is not None and "node_timex_offset_seconds" in exporter["koffset"]
+    assert exporter["offset"] is None  # θ against servers: node_exporter has no such series
 
     assert [s.activity.name for s in parse_sar_args(["--time"]).selection(2)] == ["time"]
     assert [s.activity.name for s in parse_sar_args(["-q", "--time"]).selection(2)] == ["queue", "time"]

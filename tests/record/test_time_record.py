@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import os
 import subprocess
 import sys
@@ -235,8 +236,11 @@ def run_hostward(*args: str, config: Path | None = None) -> subprocess.Completed
     )
 
 
-def sar_time(path: Path) -> tuple[list[str], list[dict[str, float]]]:
-    """The header words and the data rows (not Average) of ``hostward sar --time -f path``."""
+def sar_time(path: Path, *, average: bool = False) -> tuple[list[str], list[dict[str, float]]]:
+    """The header words and the data rows (not Average, or only Average) of ``hostward sar --time -f path``.
+
+    Cells are cut at sar's fixed widths (an 11-character time, then " %9.2f" per column), so an empty cell
+    (a value not measured) reads as NaN instead of shifting the columns after it."""
     done = run_hostward("sar", "--time", "-f", str(path))
     assert done.returncode == 0, done.stderr
     header: list[str] = []
@@ -245,8 +249,9 @@ def sar_time(path: Path) -> tuple[list[str], list[dict[str, float]]]:
         words = line.split()
         if "offset" in words:
             header = words[1:]
-        elif header and len(words) == len(header) + 1 and not line.startswith("Average"):
-            rows.append(dict(zip(header, map(float, words[1:]), strict=True)))
+        elif header and words and line.startswith("Average") == average and words[0][:1].isdigit() != average:
+            cells = [line[11 + 10 * k : 21 + 10 * k].strip() for k in range(len(header))]
+            rows.append({h: float(c) if c else math.nan for h, c in zip(header, cells, strict=True)})
     return header, rows
 
 
@@ -277,7 +282,7 @@ def test_record_then_sar_time_shows_the_kernels_clock(tmp_path: Path) -> None:
     assert len(samples) == 3 and all(s.time is not None for s in samples)
 
     header, rows = sar_time(path)
-    assert header == ["offset", "maxerr", "esterr", "freq", "sync", "steps", "agreeing"]
+    assert header == ["offset", "koffset", "maxerr", "esterr", "freq", "sync", "steps", "agreeing"]
     assert len(rows) == 2  # 3 samples: 2 intervals
     low_freq, high_freq = sorted((before.frequency_ppm, after.frequency_ppm))
     low_max, high_max = sorted((before.maxerror_seconds * 1e3, after.maxerror_seconds * 1e3))
@@ -287,15 +292,17 @@ def test_record_then_sar_time_shows_the_kernels_clock(tmp_path: Path) -> None:
         if before.synchronised == after.synchronised:
             assert values["sync"] == float(before.synchronised)
         assert values["steps"] == 0  # nobody steps this machine's clock during the test
-        assert values["agreeing"] == 0  # no [ntp] servers configured: the kernel's offset
+        assert values["agreeing"] == 0  # no [ntp] servers configured: no θ, and the kernel's is apart
+        assert math.isnan(values["offset"])
         assert (
-            abs(values["offset"]) < 1000 * max(abs(before.offset_seconds), abs(after.offset_seconds)) + 0.01
+            abs(values["koffset"]) < 1000 * max(abs(before.offset_seconds), abs(after.offset_seconds)) + 0.01
         )
 
     # sadf -j carries the same definition under its JSON keys.
     done = run_hostward("sadf", "-j", "--time", str(path))
     assert done.returncode == 0, done.stderr
-    assert '"time-health": {"offset": ' in done.stdout and '"servers-agreeing": 0' in done.stdout
+    assert '"time-health": {"offset": null, "kernel-offset": ' in done.stdout
+    assert '"servers-agreeing": 0' in done.stdout
 
 
 def test_record_with_a_configured_server_stores_its_offset(tmp_path: Path) -> None:
@@ -318,3 +325,27 @@ def test_record_with_a_configured_server_stores_its_offset(tmp_path: Path) -> No
     assert last.server_offset_seconds == pytest.approx(2.5, abs=0.05)
     _, rows = sar_time(path)
     assert rows[-1]["offset"] == pytest.approx(2500, abs=50) and rows[-1]["agreeing"] == 1
+
+
+def test_sar_time_with_a_late_first_burst_never_mixes_kernel_offset_and_theta(tmp_path: Path) -> None:
+    """The first samples of a recording with servers come before the first burst completes: their θ cell is
+    empty (not 0, not the kernel's offset) and the Average of offset is the mean of the measured rows only."""
+    plain = series(6)
+    kernel_only = dataclasses.replace(CLOCK, server_offset_known=False, server_offset_ns=0, servers_queried=0)
+    clocks = [kernel_only] * 3 + [
+        dataclasses.replace(CLOCK, server_offset_ns=2_400_000_000),
+        dataclasses.replace(CLOCK, server_offset_ns=2_600_000_000),
+        dataclasses.replace(CLOCK, server_offset_ns=2_800_000_000),
+    ]
+    path = day_path(tmp_path, DAY)
+    with DataFileWriter.open(path, DAY, HOST) as writer:
+        for s, clock in zip(plain, clocks, strict=True):
+            writer.write_sample(dataclasses.replace(s, time=clock))
+    _, rows = sar_time(path)
+    assert len(rows) == 5
+    assert [math.isnan(r["offset"]) for r in rows] == [True, True, False, False, False]
+    assert [r["offset"] for r in rows[2:]] == [2400.0, 2600.0, 2800.0]
+    assert all(r["koffset"] == pytest.approx(-0.12) for r in rows)  # the kernel's -123 456 ns, apart
+    (average,) = sar_time(path, average=True)[1]
+    assert average["offset"] == pytest.approx(2600.0)  # not (0 + 0 + 2400 + 2600 + 2800) / 5
+    assert average["koffset"] == pytest.approx(-0.12)

@@ -5,9 +5,12 @@ sample, and the offset measured against the ``[ntp] servers`` when some are conf
 .ClockSample, recorder/timehealth.py). Columns, in sar's style (ms so that a synchronised clock does not read
 0.00):
 
-* ``offset``: RFC 5905 theta against the servers (server - local: positive means this host is behind) when
-  the recorder measured one, else the offset the kernel PLL is still slewing in (timex.offset, which has the
-  same sign: positive means the kernel will advance the clock). ``agreeing`` tells which: 0 means the kernel's.
+* ``offset``: RFC 5905 theta against the servers (server - local: positive means this host is behind), empty
+  when no measurement is known (no servers configured, before the first burst completes, servers silent);
+  ``agreeing`` says how many servers formed the majority behind it.
+* ``koffset``: the offset the kernel PLL is still slewing in (timex.offset, same sign: positive means the
+  kernel will advance the clock). A different quantity from theta: what the daemon has yet to correct, not
+  how wrong the clock is. The two are never mixed in one column or one average.
 * ``maxerr`` / ``esterr``: the time daemon's worst-case and estimated error (timex.maxerror/esterror). Without
   a daemon resetting it, maxerror grows by 500 us per second until the kernel declares the clock unsynchronised
   at 16 s.
@@ -21,13 +24,15 @@ sample, and the offset measured against the ``[ntp] servers`` when some are conf
   makestep) or slewed so fast that it amounts to one. Found from timestamps alone, so recordings made before
   time health was recorded show steps on graphs too (series.py), though they have no ``--time`` rows.
 
-``Average:`` holds the mean of offset, errors and frequency, the minimum of ``sync`` and ``agreeing`` (1 only if
+``Average:`` holds the mean of offset over the rows that have one (empty when none has), the means of koffset,
+errors and frequency, the minimum of ``sync`` and ``agreeing`` (1 only if
 synchronised throughout), and the total of ``steps`` (a mean count would round a step away).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 
 from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance, mean
 from hostward.collect.sample import ClockSample, SystemSample
@@ -51,14 +56,15 @@ def clock_step_seconds(prev: SystemSample, curr: SystemSample) -> float | None:
 
 
 def offset_seconds(clock: ClockSample) -> float:
-    """Theta against the servers when measured, else the kernel's remaining offset (same sign convention)."""
+    """Theta against the servers when measured, else NaN (printed as an empty cell)."""
     server = clock.server_offset_seconds
-    return server if server is not None else clock.kernel_offset_seconds
+    return server if server is not None else math.nan
 
 
 def _values(clock: ClockSample, steps: int) -> tuple[float, ...]:
     return (
         offset_seconds(clock) * 1e3,
+        clock.kernel_offset_seconds * 1e3,
         clock.maxerror_seconds * 1e3,
         clock.esterror_seconds * 1e3,
         clock.frequency_ppm,
@@ -84,17 +90,19 @@ def time_average(data: AverageInput) -> list[Row]:
     chain = (data.span.prev, *data.displayed)
     steps = sum(1 for a, b in itertools.pairwise(chain) if b.time is not None and clock_step_seconds(a, b))
     columns = list(zip(*rows, strict=True))
+    measured = [v for v in columns[0] if not math.isnan(v)]
     return [
         Row(
             None,
             (
-                mean(columns[0]),
+                mean(measured) if measured else math.nan,
                 mean(columns[1]),
                 mean(columns[2]),
                 mean(columns[3]),
-                min(columns[4]),
+                mean(columns[4]),
+                min(columns[5]),
                 float(steps),
-                min(columns[6]),
+                min(columns[7]),
             ),
         )
     ]
@@ -107,7 +115,8 @@ TIME = Activity(
     title="clock offset, error bounds, frequency correction, sync state, clock steps (hostward)",
     kind=Kind.GAUGE,
     columns=(
-        Column("offset", "offset", "ms", node_exporter="node_timex_offset_seconds * 1e3", parity=_T),
+        Column("offset", "offset", "ms", parity=_T),
+        Column("koffset", "kernel-offset", "ms", node_exporter="node_timex_offset_seconds * 1e3", parity=_T),
         Column("maxerr", "maxerror", "ms", node_exporter="node_timex_maxerror_seconds * 1e3", parity=_T),
         Column(
             "esterr", "esterror", "ms", node_exporter="node_timex_estimated_error_seconds * 1e3", parity=_T

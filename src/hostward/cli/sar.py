@@ -61,8 +61,9 @@ activity options (default -u):
   -A                every activity above, with -u ALL -P ALL -r ALL -n ALL
 
 hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar's):
-  --time            the kernel clock: offset (ms; against [ntp] servers when the recorder queried them),
-                    maxerr/esterr (ms), freq (ppm), sync (0/1), clock steps, servers agreeing
+  --time            the clock: offset θ (ms, against [ntp] servers; empty until measured), koffset (the
+                    kernel's remaining offset, ms), maxerr/esterr (ms), freq (ppm), sync (0/1), clock
+                    steps, servers agreeing
 
 display options:
   -p, --pretty      print device and interface names last on the line

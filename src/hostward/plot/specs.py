@@ -89,7 +89,8 @@ SPECS: tuple[FigureSpec, ...] = (
                 Panel(("cswch/s",), "switches/s", labels=("context switches",)))),
     # activities/time.py; clock steps are drawn as marks on every figure (series.py), like restarts.
     FigureSpec("clock", "time", "Clock: offset, error bounds and frequency correction",
-               (Panel(("offset",), "ms", signed=True, labels=("offset (+: this host is behind)",)),
+               (Panel(("offset", "koffset"), "ms", signed=True,
+                      labels=("offset θ against servers (+: this host is behind)", "kernel offset still to slew")),
                 Panel(("maxerr", "esterr"), "ms", labels=("maximum error", "estimated error")),
                 Panel(("freq",), "ppm", signed=True, labels=("frequency correction",)))),
 )  # fmt: skip

@@ -14,6 +14,7 @@ restarts and comments are listed after the statistics.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ class SadfFormat:
         return f"{day} {clock}" + ("" if self.local_time else " UTC")
 
     def value(self, value: float, decimals: int) -> str:
+        if math.isnan(value):
+            return ""  # not measured: an empty field, as sar prints an empty cell
         text = f"{value:.{decimals}f}"
         return text.replace(".", self.decimal_point) if self.decimal_point != "." else text
 
@@ -261,7 +264,7 @@ def _json_special(doc: _Doc, mark: RestartMark | CommentMark, opts: ReportOption
 def _dump(value: JsonValue, depth: int) -> str:
     """JSON with sadf's number formats ("%.2f") and a tab-indented layout close to sadf's."""
     if isinstance(value, Fixed):
-        return f"{value.value:.{value.decimals}f}"
+        return "null" if math.isnan(value.value) else f"{value.value:.{value.decimals}f}"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int):

@@ -80,6 +80,8 @@ class Layout:
         out: list[str] = []
         for row in rows:
             numbers = values_fmt % pick(row.values)
+            if "nan" in numbers:  # a value that was not measured (e.g. --time before the first burst): empty
+                numbers = numbers.replace("nan", "   ")
             if comma:
                 numbers = numbers.replace(".", self.decimal_point)
             if not self.has_item:
