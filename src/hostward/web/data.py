@@ -62,7 +62,8 @@ def parse_window(
 ) -> Window:
     """The range a request asks for: ``day`` (a whole local day), or ``since``/``until``; by default the last
     24 hours. Refuses empty and over-long ranges with one line (UsageError)."""
-    now = now or dt.datetime.now().replace(microsecond=0)
+    # Rounded up to the next second, so what was written in this second is in the default window.
+    now = now or dt.datetime.now().replace(microsecond=0) + dt.timedelta(seconds=1)
     if day and (since or until):
         raise UsageError("give either day or since/until, not both")
     if day:
@@ -141,8 +142,9 @@ def series_of(loaded: Loaded, activities: Sequence[Activity], *, pressure: bool 
 # -- JSON shapes (the API and the pages' charts read the same document) ---------------------------------------
 
 
-def _num(value: float) -> float | None:
-    return None if math.isnan(value) or math.isinf(value) else value
+def _num(value: float, decimals: int = 6) -> float | None:
+    """A value as sadf prints it (the column's decimals); NaN and infinities (gaps) as null."""
+    return None if math.isnan(value) or math.isinf(value) else round(value, decimals)
 
 
 def _round_times(times: Sequence[float]) -> list[float | None]:
@@ -169,7 +171,7 @@ def series_document(
             {
                 "item": s.item,
                 "times": _round_times(s.times),
-                "values": [[_num(v) for v in s.column(c.name)] for c in columns],
+                "values": [[_num(v, c.decimals) for v in s.column(c.name)] for c in columns],
             }
         )
     return {
@@ -203,7 +205,7 @@ def pressure_document(loaded: Loaded) -> dict[str, Any]:
             {
                 "item": None,
                 "times": _round_times(s.times),
-                "values": [[_num(v) for v in s.column(c)] for c in PRESSURE_COLUMNS],
+                "values": [[_num(v, 2) for v in s.column(c)] for c in PRESSURE_COLUMNS],
             }
             for s in series
         ],

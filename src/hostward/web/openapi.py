@@ -102,21 +102,18 @@ _OBJ = {"type": "object"}
 
 def document() -> dict[str, Any]:
     window = _WINDOW_PARAMS
-    export_ok = {
-        "description": "sadf -d (csv) or sadf -j (json) of the selection, byte for byte",
-        "content": {"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": _OBJ}},
-    }
-    export = _get("sadf output of an activity", export_ok, [_ACTIVITY, *window, *_SELECT_PARAMS], bad=True)
-    export["get"]["parameters"].insert(
-        1,
-        {
-            "name": "fmt",
-            "in": "path",
-            "required": True,
-            "schema": {"type": "string", "enum": ["csv", "json"]},
-        },
-    )
-    export["get"]["responses"]["404"] = _json(_ERROR, "no recorded samples in the range")
+    exports = {}
+    for fmt, media, schema, what in (
+        ("csv", "text/csv", {"type": "string"}, "sadf -d"),
+        ("json", "application/json", _OBJ, "sadf -j"),
+    ):
+        ok = {
+            "description": f"{what} of the selection, byte for byte",
+            "content": {media: {"schema": schema}},
+        }
+        op = _get(f"{what} output of an activity", ok, [_ACTIVITY, *window, *_SELECT_PARAMS], bad=True)
+        op["get"]["responses"]["404"] = _json(_ERROR, "no recorded samples in the range")
+        exports[f"/api/v1/export/{{activity}}.{fmt}"] = op
     return {
         "openapi": "3.0.3",
         "info": {
@@ -138,7 +135,7 @@ def document() -> dict[str, Any]:
                 bad=True,
             ),
             "/api/v1/pressure": _get("PSI stall percentages over a window", _json(_OBJ), window, bad=True),
-            "/api/v1/export/{activity}.{fmt}": export,
+            **exports,
             "/api/v1/timeline": _get(
                 "restarts, comments, clock steps, guard actions and OOM kills", _json(_OBJ), window, bad=True
             ),

@@ -7,6 +7,8 @@
   const charts = []; // {plot, activity, item, columns, times, values}
   const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31"];
+  // Event lines use colours outside the palette, so they never read as data.
+  const MARK_COLOURS = { restart: "#b000b0", comment: "#00a0a0", other: "#c08000" };
   let zooming = false;
   let expected = 0;
   let drawn = 0;
@@ -52,7 +54,7 @@
           for (const m of marks) {
             if (m.time < u.scales.x.min || m.time > u.scales.x.max) continue;
             const x = Math.round(u.valToPos(m.time, "x", true));
-            ctx.strokeStyle = m.kind === "restart" ? "#d62728" : m.kind === "comment" ? "#2ca02c" : "#ff7f0e";
+            ctx.strokeStyle = MARK_COLOURS[m.kind] || MARK_COLOURS.other;
             ctx.setLineDash([4, 4]);
             ctx.beginPath();
             ctx.moveTo(x, u.bbox.top);
