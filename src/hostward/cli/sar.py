@@ -6,13 +6,12 @@ import dataclasses
 import datetime as dt
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from hostward.cli.import_ import imported_report
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.host import read_host
-from hostward.collect.sample import SystemSample, sample_system
+from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.config import load_config
 from hostward.errors import StoreError, UsageError
 from hostward.oom.events import (
@@ -25,12 +24,10 @@ from hostward.oom.events import (
 )
 from hostward.oom.sanitize import safe_text
 from hostward.procfs import ProcFS
-from hostward.recorder.timehealth import TimeHealth
 from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
 from hostward.report.selection import NO_TTY_ROWS, ReportOptions
-from hostward.store import read_day, read_file, read_range
 from hostward.store.model import CommentMark, DayData
 
 HELP = """\
@@ -112,6 +109,9 @@ def run(argv: list[str]) -> int:
         data = load_data(args)
     except StoreError:
         # No recording for that day: history imported from sar/sadf text is kept apart (it has no counters).
+        # Imported here: the sysstat importer is only needed on this path (start-up of every other report).
+        from hostward.cli.import_ import imported_report  # noqa: PLC0415
+
         text = imported_report(args, fmt, rows)
         if text is None:
             raise
@@ -184,6 +184,8 @@ def load_data(args: SarArgs) -> DayData:
         raise UsageError("-f cannot be combined with --date, --since or --until")
     if args.date is not None and (args.since or args.until):
         raise UsageError("--date cannot be combined with --since or --until")
+    from hostward.store import read_day, read_file, read_range  # noqa: PLC0415  (the reader: not for live sar)
+
     data_dir = _data_dir(args)
     if args.file is not None:
         data = read_file(args.file, salvage=True)
@@ -234,10 +236,17 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
     if args.start or args.end or args.resample:
         raise UsageError("-s, -e and -i apply to recorded data (use -f, --date or --since)")
     procfs = ProcFS()
-    clock = TimeHealth()  # kernel clock state for --time: one adjtimex call per sample, no network
+    clock: Callable[[], ClockSample | None] | None = None
+    if any(s.activity.name == "time" for s in args.selection(1)):
+        # Kernel clock state for --time: one adjtimex call per sample, no network. Loading the C library
+        # (ldconfig) and the NTP modules is only worth it when the report is asked for.
+        from hostward.recorder.timehealth import TimeHealth  # noqa: PLC0415
+
+        clock = TimeHealth()
 
     def take_sample() -> SystemSample:
-        return dataclasses.replace(sample_system(procfs), time=clock())
+        sample = sample_system(procfs)
+        return sample if clock is None else dataclasses.replace(sample, time=clock())
 
     samples = live_samples(take_sample, float(args.interval or 1), args.count)
     first = next(samples)

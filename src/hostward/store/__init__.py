@@ -9,11 +9,35 @@ Public API (what reports, plots and the recorder use):
 * ``housekeep(data_dir, today, retention_days, compress_after_days)``
 """
 
-from hostward.store.delta import counter_delta, interval_seconds, rate_per_second
-from hostward.store.housekeeping import housekeep
-from hostward.store.model import CommentMark, DayData, Entry, RestartMark
-from hostward.store.reader import day_path, read_day, read_file, read_range
-from hostward.store.writer import DataFileWriter
+# Names resolve on first use (PEP 562), so importing one light submodule (a package's __init__ runs first)
+# does not import every submodule: start-up of commands that need one part stays cheap.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hostward.store.delta import counter_delta, interval_seconds, rate_per_second
+    from hostward.store.housekeeping import housekeep
+    from hostward.store.model import CommentMark, DayData, Entry, RestartMark
+    from hostward.store.reader import day_path, read_day, read_file, read_range
+    from hostward.store.writer import DataFileWriter
+
+_LAZY = {
+    "counter_delta": "hostward.store.delta",
+    "interval_seconds": "hostward.store.delta",
+    "rate_per_second": "hostward.store.delta",
+    "housekeep": "hostward.store.housekeeping",
+    "CommentMark": "hostward.store.model",
+    "DayData": "hostward.store.model",
+    "Entry": "hostward.store.model",
+    "RestartMark": "hostward.store.model",
+    "day_path": "hostward.store.reader",
+    "read_day": "hostward.store.reader",
+    "read_file": "hostward.store.reader",
+    "read_range": "hostward.store.reader",
+    "DataFileWriter": "hostward.store.writer",
+}
 
 __all__ = [
     "CommentMark",
@@ -30,3 +54,12 @@ __all__ = [
     "read_file",
     "read_range",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

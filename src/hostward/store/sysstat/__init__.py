@@ -8,8 +8,26 @@ Public API:
 * ``parse_sa`` / ``decode_sa`` (sa_format.py, sa_decode.py), ``parse_sar_text``, ``parse_sadf_csv``.
 """
 
-from hostward.store.sysstat.imported import ImportedDay, ImportedRow, read_imported, store_imported
-from hostward.store.sysstat.importer import FileImport, import_files, parse_input
+# Names resolve on first use (PEP 562), so importing one light submodule (a package's __init__ runs first)
+# does not import every submodule: start-up of commands that need one part stays cheap.
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hostward.store.sysstat.imported import ImportedDay, ImportedRow, read_imported, store_imported
+    from hostward.store.sysstat.importer import FileImport, import_files, parse_input
+
+_LAZY = {
+    "ImportedDay": "hostward.store.sysstat.imported",
+    "ImportedRow": "hostward.store.sysstat.imported",
+    "read_imported": "hostward.store.sysstat.imported",
+    "store_imported": "hostward.store.sysstat.imported",
+    "FileImport": "hostward.store.sysstat.importer",
+    "import_files": "hostward.store.sysstat.importer",
+    "parse_input": "hostward.store.sysstat.importer",
+}
 
 __all__ = [
     "FileImport",
@@ -20,3 +38,12 @@ __all__ = [
     "read_imported",
     "store_imported",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
