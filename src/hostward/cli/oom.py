@@ -13,28 +13,21 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from hostward.cli import setup_logging
 from hostward.cli.oom_guard import register as register_guard_commands
 from hostward.config import load_config
 from hostward.errors import CollectError, UsageError
-from hostward.oom import sources
-from hostward.oom.doctor import Level, diagnose
-from hostward.oom.explain import explain, render, to_json
-from hostward.oom.kernlog import kernel_lines
-from hostward.oom.oomparse import parse_events
-from hostward.oom.policy import Action, Outcome, Protector, status
-from hostward.oom.report import event_json, render_event, repeat_key
 from hostward.oom.sanitize import safe_text
-from hostward.oom.top import OomSnapshot, take_snapshot, with_cmdlines
-from hostward.oom.toptext import format_top
-from hostward.oom.trend import TrendLoader
 from hostward.procfs import ProcFS
+
+# Each subcommand imports what it uses (rich, the report parser, the doctor, the policy), so that
+# `hostward oom top --json` does not pay for the others at start-up.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hostward.oom.policy import Action
 
 DESCRIPTION = """\
 The OOM toolkit: see whom the kernel's OOM killer would pick and why, protect what must survive, and
@@ -206,6 +199,8 @@ def run(argv: list[str]) -> int:
 
 
 def _console() -> Console:
+    from rich.console import Console  # noqa: PLC0415
+
     console = Console(highlight=False, soft_wrap=False)
     if not console.is_terminal:  # pipes and files: no wrapping at 80 columns, no colour
         console = Console(highlight=False, soft_wrap=False, width=240, no_color=True)
@@ -219,6 +214,7 @@ def _emit_json(data: Any) -> None:
 
 # -- top ---------------------------------------------------------------------------------------------------------
 def _top(args: argparse.Namespace) -> int:
+    from hostward.oom.top import take_snapshot, with_cmdlines  # noqa: PLC0415
 
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be positive")
@@ -227,13 +223,15 @@ def _top(args: argparse.Namespace) -> int:
     while True:
         # Command lines are read for the shown rows only, unless every process is shown anyway.
         full = args.json or args.all
-        snap: OomSnapshot = take_snapshot(procfs, with_cmdline=full)
+        snap = take_snapshot(procfs, with_cmdline=full)
         rows = list(snap.processes if args.all else snap.killable)[: None if args.all else max(args.lines, 0)]
         if not full:
             rows = with_cmdlines(procfs, rows)
         if args.json:
             _emit_json(_top_json(snap, rows))
         else:
+            from hostward.oom.toptext import format_top  # noqa: PLC0415  (text only: --json skips it)
+
             if args.interval is not None and sys.stdout.isatty():
                 sys.stdout.write("\x1b[H\x1b[2J")  # home + clear: the only escape hostward writes itself
             width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
@@ -280,6 +278,7 @@ def _top_json(snap: Any, rows: list[Any]) -> dict[str, Any]:
 
 # -- explain -----------------------------------------------------------------------------------------------------
 def _explain(args: argparse.Namespace) -> int:
+    from hostward.oom.explain import explain, render, to_json  # noqa: PLC0415
 
     ex = explain(args.pid)
     if args.json:
@@ -291,6 +290,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 # -- protect -----------------------------------------------------------------------------------------------------
 def _protect(args: argparse.Namespace) -> int:
+    from hostward.oom.policy import Outcome, Protector, status  # noqa: PLC0415
 
     setup_logging(max(args.verbose, 1 if args.action == "daemon" else 0))
     rules = load_config(args.config).oom.protect
@@ -349,6 +349,9 @@ def _action_json(a: Any) -> dict[str, Any]:
 
 
 def _print_actions(actions: list[Any], rules_without_match: list[str]) -> None:
+    from rich.table import Table  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
     console = _console()
     table = Table(box=None, pad_edge=False)
     for col in ("RULE", "PID", "ADJ", "TARGET", "STATE", "COMMAND"):
@@ -372,6 +375,11 @@ def _print_actions(actions: list[Any], rules_without_match: list[str]) -> None:
 
 # -- report ------------------------------------------------------------------------------------------------------
 def _report(args: argparse.Namespace) -> int:
+    from hostward.oom import sources  # noqa: PLC0415
+    from hostward.oom.kernlog import kernel_lines  # noqa: PLC0415
+    from hostward.oom.oomparse import parse_events  # noqa: PLC0415
+    from hostward.oom.report import event_json, render_event  # noqa: PLC0415
+    from hostward.oom.trend import TrendLoader  # noqa: PLC0415
 
     if args.files:
         if args.dmesg or args.kmsg or args.journal:
@@ -418,6 +426,8 @@ def _report(args: argparse.Namespace) -> int:
 def _with_repeats(events: Iterator[Any]) -> Iterator[tuple[Any, int]]:
     """Each event with how many OOMs of the same memory cgroup (or the host) the log held up to it: other
     cgroups' kills on a busy host are not "the same OOM again"."""
+    from hostward.oom.report import repeat_key  # noqa: PLC0415
+
     seen: collections.Counter[tuple[str, str | None]] = collections.Counter()
     for event in events:
         key = repeat_key(event)
@@ -435,6 +445,9 @@ def _boot_epoch() -> float | None:
 
 # -- doctor ------------------------------------------------------------------------------------------------------
 def _doctor(args: argparse.Namespace) -> int:
+    from rich.text import Text  # noqa: PLC0415
+
+    from hostward.oom.doctor import Level, diagnose  # noqa: PLC0415
 
     findings = diagnose()
     if args.json:

@@ -18,11 +18,9 @@ from types import FrameType
 from hostward.cli import setup_logging
 from hostward.config import GuardConfig, load_config
 from hostward.errors import HostwardError, UsageError
-from hostward.oom.drill import DrillSpec, run_drill
-from hostward.oom.drill_timeline import render_text
-from hostward.oom.events import events_path
-from hostward.oom.guard_setup import build_guard
-from hostward.oom.triggers import parse_size, parse_threshold
+
+# The guard and drill modules are imported by the commands that run them: `hostward oom top` and the other
+# subcommands build this parser too, and should not pay for them at start-up.
 
 log = logging.getLogger("hostward.oom.guard")
 
@@ -201,6 +199,9 @@ def guard_config(args: argparse.Namespace, base: GuardConfig) -> GuardConfig:
 
 
 def cmd_guard(args: argparse.Namespace) -> int:
+    from hostward.oom.events import events_path  # noqa: PLC0415
+    from hostward.oom.guard_setup import build_guard  # noqa: PLC0415
+
     setup_logging(max(args.verbose, 1))  # a daemon explains every decision: INFO at least
     config = load_config()
     config = dataclasses.replace(config, guard=guard_config(args, config.guard))
@@ -227,6 +228,10 @@ class _Terminated(Exception):
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
+    from hostward.oom.drill import DrillSpec, run_drill  # noqa: PLC0415
+    from hostward.oom.drill_timeline import render_text  # noqa: PLC0415
+    from hostward.oom.triggers import parse_size, parse_threshold  # noqa: PLC0415
+
     setup_logging(args.verbose)
     if not args.verbose:  # the timeline says what happened; the guard's own log only on request
         logging.getLogger("hostward.oom.guard").setLevel(logging.ERROR)
