@@ -8,7 +8,6 @@ prints errors and chooses exit codes.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -54,6 +53,8 @@ def _usage() -> str:
 
 def setup_logging(verbose: int = 0) -> None:
     """Log to stderr (the journal picks it up under systemd) without timestamps when journald adds its own."""
+    import logging  # noqa: PLC0415  (8 ms: only the commands that log pay for it)
+
     level = (
         logging.DEBUG
         if verbose > 1

@@ -12,7 +12,6 @@ from pathlib import Path
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
-from hostward.config import load_config
 from hostward.errors import StoreError, UsageError
 from hostward.oom.events import (
     KIND_ESCALATE,
@@ -175,7 +174,11 @@ def _screen_rows() -> int:
 
 
 def _data_dir(args: SarArgs) -> Path:
-    return Path(args.data_dir or load_config().record.data_dir)
+    if args.data_dir:
+        return Path(args.data_dir)
+    from hostward.config import load_config  # noqa: PLC0415  (live reports need no configuration)
+
+    return Path(load_config().record.data_dir)
 
 
 def load_data(args: SarArgs) -> DayData:
