@@ -9,8 +9,10 @@ number the command line prints.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,9 @@ from hostward.report.sadf import SadfFormat, render_csv, render_json
 from hostward.report.selection import ReportOptions, Selected
 from hostward.store import read_range
 from hostward.store.model import DayData
+from hostward.store.reader import day_parts
 from hostward.store.sysstat import ImportedDay, read_imported
+from hostward.store.sysstat.imported import imported_path
 
 # Every report `hostward sar` has, in sar's order, then hostward's own (--time).
 PAGE_ACTIVITIES: tuple[Activity, ...] = (*ACTIVITIES, *HOSTWARD_ACTIVITIES)
@@ -110,9 +114,59 @@ class Loaded:
         return self.imported.host.nodename if self.imported is not None else ""
 
 
+def _fingerprint(data_dir: Path, window: Window) -> tuple[object, ...]:
+    """What the files of a window look like now (names, sizes, mtimes): a changed file is read again."""
+    out: list[object] = [str(data_dir), window]
+    day = window.since.date()
+    while day <= window.until.date():
+        try:
+            for path in [*day_parts(data_dir, day), imported_path(data_dir, day)]:
+                st = path.stat() if path.exists() else None
+                out.append((path.name, st and st.st_size, st and st.st_mtime_ns))
+        except (OSError, StoreError):
+            out.append((day, None))
+        day += dt.timedelta(days=1)
+    return tuple(out)
+
+
+class _Recent:
+    """The last few windows read, so the charts of one page (all asking for the same window) read the files
+    once. Keyed by the files' fingerprint: nothing stale is served after the recorder appends."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self.items: collections.OrderedDict[tuple[object, ...], Loaded] = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Loaded | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], value: Loaded) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_RECENT = _Recent()
+
+
 def load(data_dir: Path, window: Window) -> Loaded:
     """The recording of ``window`` (as ``hostward sar --since/--until``), or imported history when nothing was
     recorded there (as ``hostward sar`` falls back to it). Neither: an empty Loaded (pages say so)."""
+    key = _fingerprint(data_dir, window)
+    found = _RECENT.get(key)
+    if found is None:
+        found = _load(data_dir, window)
+        _RECENT.put(key, found)
+    return found
+
+
+def _load(data_dir: Path, window: Window) -> Loaded:
     try:
         data = read_range(data_dir, window.since, window.until, salvage=True)
     except StoreError:
