@@ -3,7 +3,7 @@
     /work/venv/bin/python bench/ntp_client.py [--queries 300]
 
 In-process clients (hostward query_server with one sample, ntplib.NTPClient.request) are measured with
-time.process_time() per query. Whole programs (`hostward ntp query`, `chronyd -Q`) are measured with
+time.process_time() per query, in interleaved rounds (median of 10). Whole programs (`hostward ntp query`, `chronyd -Q`) are measured with
 the children's rusage per run: that includes interpreter or daemon start-up, which is what a cron job or
 a monitoring check pays.
 """
@@ -14,6 +14,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,17 @@ def per_call_cpu(fn: Callable[[], object], n: int) -> float:
     for _ in range(n):
         fn()
     return (time.process_time() - start) / n
+
+
+def interleaved(clients: dict[str, Callable[[], object]], n: int, rounds: int = 10) -> dict[str, float]:
+    """Median CPU per call over ``rounds`` rounds of ``n / rounds`` calls each, the clients taking turns, so
+    load on the machine falls on every client alike."""
+    per_round = max(n // rounds, 1)
+    samples: dict[str, list[float]] = {name: [] for name in clients}
+    for _ in range(rounds):
+        for name, fn in clients.items():
+            samples[name].append(per_call_cpu(fn, per_round))
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def per_run_cpu(argv: list[str], n: int) -> float:
@@ -60,14 +72,17 @@ def main() -> None:
     try:
         target = ServerAddress(peer.address, peer.port)
         ntp = ntplib.NTPClient()
-        rows = {
-            "hostward query_server (in-process)": per_call_cpu(
-                lambda: query_server(target, samples=1, retries=0, timeout=1.0), args.queries
-            ),
-            "ntplib request (in-process)": per_call_cpu(
-                lambda: ntp.request(peer.address, port=peer.port, version=4, timeout=1), args.queries
-            ),
-        }
+        rows = interleaved(
+            {
+                "hostward query_server (in-process)": lambda: query_server(
+                    target, samples=1, retries=0, timeout=1.0
+                ),
+                "ntplib request (in-process)": lambda: ntp.request(
+                    peer.address, port=peer.port, version=4, timeout=1
+                ),
+            },
+            args.queries,
+        )
         tmp = tempfile.mkdtemp(prefix="bench-chronyq-", dir=PYCACHE)
         rows["hostward ntp query (program, 1 sample)"] = per_run_cpu(
             [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import socket
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 from tests.ntp.fakes import SERVER, FakeClock, FakeNet, fake_resolver, reply_for
 
 from hostward.errors import UsageError
-from hostward.ntp.client import ServerAddress, parse_server, query_server
+from hostward.ntp.client import ServerAddress, _request, parse_server, query_server, resolve
 from hostward.ntp.packet import Drop, Leap, Mode, Packet, decode
 
 TARGET = ServerAddress(*SERVER)
@@ -284,3 +285,23 @@ def test_fuzzed_well_formed_packets_with_a_wrong_origin_are_rejected(packet: Pac
     result = run(net, clock)
     assert result.samples == ()
     assert sum(result.drops.values()) == 1
+
+
+@given(st.integers(1, 4), st.integers(0, 2**64 - 1))
+def test_request_bytes_equal_the_generic_encoder(version: int, cookie: int) -> None:
+    expected = Packet(version=version, mode=Mode.CLIENT, poll=0, transmit_ts=cookie).encode()
+    assert _request(version, cookie) == expected
+
+
+def test_numeric_addresses_resolve_without_the_name_service() -> None:
+    assert resolve("127.0.0.1", 123, 1.0) == (socket.AF_INET, ("127.0.0.1", 123))
+    assert resolve("::1", 11123, 1.0) == (socket.AF_INET6, ("::1", 11123, 0, 0))
+
+
+def test_default_random_source_gives_k_bits() -> None:
+    from hostward.ntp.client import _URANDOM
+
+    values = [_URANDOM.getrandbits(k) for k in (1, 7, 64) for _ in range(50)]
+    assert all(0 <= v < 2**64 for v in values)
+    assert all(v < 2 for v in values[:50]) and all(v < 128 for v in values[50:100])
+    assert len(set(values[100:])) == 50  # 64 random bits: no repeats in 50 draws

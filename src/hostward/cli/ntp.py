@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hostward ntp", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", metavar="{query,status,serve}")
+    sub = parser.add_subparsers(
+        dest="command", metavar="{query,status,serve}", prog="hostward ntp"
+    )  # prog given: argparse would build a formatter (and import shutil) to compute it
     raw = argparse.RawDescriptionHelpFormatter
 
     q = sub.add_parser(

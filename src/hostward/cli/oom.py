@@ -120,7 +120,9 @@ examples:
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="hostward oom", description=DESCRIPTION, formatter_class=fmt)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", prog="hostward oom"
+    )  # prog given: argparse would build a formatter (and import shutil) to compute it
     sub.required = True
 
     top = sub.add_parser(

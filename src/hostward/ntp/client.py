@@ -18,9 +18,8 @@ query cannot corrupt the measurement.
 
 from __future__ import annotations
 
-import concurrent.futures
 import math
-import random
+import os
 import socket
 import time
 from collections import Counter
@@ -30,7 +29,7 @@ from typing import Any, Protocol
 
 from hostward.errors import UsageError
 from hostward.ntp import timestamps as ts
-from hostward.ntp.packet import Drop, Leap, Mode, Packet, PacketError, decode
+from hostward.ntp.packet import Drop, Leap, Mode, PacketError, decode
 
 NTP_PORT = 123
 PHI = 15e-6  # RFC 5905 Appendix A: frequency tolerance, 15 ppm; dispersion grows by PHI per second
@@ -49,6 +48,16 @@ class SocketLike(Protocol):
 
 class RandomSource(Protocol):
     def getrandbits(self, k: int, /) -> int: ...
+
+
+class _Urandom:
+    """The kernel's CSPRNG (getrandom(2)), as random.SystemRandom uses, without importing ``random``."""
+
+    def getrandbits(self, k: int, /) -> int:
+        return int.from_bytes(os.urandom((k + 7) // 8)) >> (-k % 8)
+
+
+_URANDOM = _Urandom()
 
 
 SocketFactory = Callable[[int], SocketLike]
@@ -108,9 +117,18 @@ def _port(text: str, whole: str) -> int:
 
 def resolve(host: str, port: int, timeout: float) -> tuple[int, tuple[Any, ...]]:
     """First UDP address for host (IPv4 or IPv6). Names resolve in a worker thread so the wait is bounded."""
+    # Fast path for the common numeric forms (no name service, no IDNA encoding): a third of a query's CPU.
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return int(family), (host, port) if family == socket.AF_INET else (host, port, 0, 0)
     try:
         infos = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM, 0, socket.AI_NUMERICHOST)
     except socket.gaierror:
+        import concurrent.futures  # noqa: PLC0415  (names only: numeric addresses never need a thread)
+
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         future = pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_DGRAM)
         pool.shutdown(wait=False)
@@ -222,7 +240,7 @@ def query_server(
     if samples < 1 or not 0 < timeout < math.inf or not 0 <= interval < math.inf or retries < 0:
         raise UsageError("samples must be >= 1, timeout > 0, interval and retries >= 0 (finite seconds)")
     clock = clock or Clock()
-    rng = rng or random.SystemRandom()
+    rng = rng or _URANDOM
     try:
         family, sockaddr = resolver(server.host, server.port, timeout)
     except OSError as exc:
@@ -307,6 +325,16 @@ def query_server(
     )
 
 
+def _request(version: int, cookie: int) -> bytes:
+    """A client request: LI 0, this version, mode 3, every field zero but the transmit timestamp (the cookie).
+    The same bytes as ``Packet(version=version, mode=Mode.CLIENT, transmit_ts=cookie).encode()``, built
+    without the generic encoder (this is on every query's path)."""
+    return _REQUEST_HEAD[version & 7] + cookie.to_bytes(8, "big")
+
+
+_REQUEST_HEAD = tuple(bytes([(v << 3) | Mode.CLIENT]) + bytes(39) for v in range(8))
+
+
 # What a server did wrong, for datagrams that came from it but could not be used (the source address matched).
 _REPLIED_WRONGLY = {
     Drop.BOGUS_ORIGIN: "a wrong origin timestamp",
@@ -342,7 +370,7 @@ def _exchange(
 ) -> _Exchange:
     cookie = rng.getrandbits(64)  # our "transmit timestamp": random, see the module docstring
     sent_cookies.add(cookie)
-    request = Packet(version=version, mode=Mode.CLIENT, poll=0, transmit_ts=cookie).encode()
+    request = _request(version, cookie)
     t1_wall = clock.wall_ns()
     t1_mono = clock.mono_ns()
     sock.sendto(request, sockaddr)
@@ -445,6 +473,10 @@ def query_servers(
             resolver=resolver,
             clock=clock,
         )
+
+    if len(servers) == 1:
+        return [one(servers[0])]  # no thread (nor thread pool import) for the common one-server check
+    import concurrent.futures  # noqa: PLC0415
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(servers), 16)) as pool:
         return list(pool.map(one, servers))

@@ -11,6 +11,7 @@ datagram is counted as ``oversized`` and ignored rather than half-understood.
 from __future__ import annotations
 
 import enum
+import socket
 import struct
 from dataclasses import dataclass
 
@@ -106,7 +107,7 @@ class Packet:
     def reference_text(self) -> str:
         """The reference ID as people read it: an IPv4 address above stratum 1, else ASCII (GPS, LOCL)."""
         if self.stratum >= 2:
-            return ".".join(str(b) for b in self.reference_id)
+            return socket.inet_ntoa(self.reference_id[:4].ljust(4, b"\0"))
         return self.kiss_code
 
     def encode(self) -> bytes:
