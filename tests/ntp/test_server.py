@@ -11,7 +11,7 @@ from tests.ntp.fakes import BASE_WALL_NS, FakeClock
 
 from hostward.errors import UsageError
 from hostward.ntp import timestamps as ts
-from hostward.ntp.client import ServerAddress, query_server
+from hostward.ntp.client import Clock, ServerAddress, query_server
 from hostward.ntp.packet import Drop, Leap, Mode, Packet, decode
 from hostward.ntp.server import ANSWERED, RATE_KOD_SENT, NtpServer, RateLimiter, Responder, ServeSettings
 
@@ -179,3 +179,45 @@ def test_ipv6_loopback_round_trip() -> None:
     finally:
         server.close()
         thread.join(timeout=2)
+
+
+def generic_reply(data: bytes, stratum: int, rx_ns: int, tx_ns: int) -> bytes | None:
+    """The reply built with the generic codec (decode, Packet.encode), as the server did before its fast path."""
+    try:
+        req = decode(data)
+    except ValueError:
+        return None
+    if req.mode != Mode.CLIENT:
+        return None
+    receive = ts.unix_ns_to_ntp(rx_ns)
+    return Packet(
+        leap=Leap.NONE,
+        version=req.version,
+        mode=Mode.SERVER,
+        stratum=stratum,
+        poll=max(-6, min(17, req.poll)),
+        precision=-20,
+        reference_id=bytes([127, 127, 1, 1]),
+        reference_ts=receive & ~0xFFFFFFFF,
+        origin_ts=req.transmit_ts,
+        receive_ts=receive,
+        transmit_ts=ts.unix_ns_to_ntp(tx_ns),
+    ).encode()
+
+
+@given(
+    first=st.integers(0, 255),
+    middle=st.binary(min_size=39, max_size=39),
+    transmit=st.integers(0, 2**64 - 1),
+    stratum=st.integers(1, 15),
+)
+def test_fast_reply_path_equals_the_generic_codec(
+    first: int, middle: bytes, transmit: int, stratum: int
+) -> None:
+    data = bytes([first]) + middle + transmit.to_bytes(8, "big")
+    wall = iter((BASE_WALL_NS + 2_000, BASE_WALL_NS + 9_000))
+    clock = Clock(lambda: next(wall), lambda: 0, lambda _s: None)
+    responder = Responder(ServeSettings(stratum=stratum, rate_per_second=0), clock)
+    rx_ns = BASE_WALL_NS + 1_000
+    expected = generic_reply(data, stratum, rx_ns, BASE_WALL_NS + 2_000)
+    assert responder.respond(data, "127.0.0.1", rx_ns) == expected
