@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hostward.collect.cpu import CpuStat, read_stat
 from hostward.collect.disk import DiskStats, read_diskstats
@@ -12,8 +13,10 @@ from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
-from hostward.collect.procs import ProcessInfo
 from hostward.procfs import ProcFS
+
+if TYPE_CHECKING:  # an annotation only: live reports need not import the process sampler
+    from hostward.collect.procs import ProcessInfo
 
 
 @dataclass(frozen=True, slots=True)
