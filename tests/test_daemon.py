@@ -14,10 +14,18 @@ from hostward.collect.sample import SystemSample
 from hostward.store import read_file
 
 
-def start_daemon(tmp_path: Path, config_text: str, *args: str) -> subprocess.Popen[str]:
+def start_daemon(
+    tmp_path: Path, config_text: str, *args: str, listen: str = "127.0.0.1:0"
+) -> subprocess.Popen[str]:
     config = tmp_path / "hostward.toml"
     config.write_text(config_text)
-    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": str(config)}
+    # /metrics on a free port: tests run side by side, and the default 9477 may be taken
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "HOSTWARD_CONFIG": str(config),
+        "HOSTWARD_METRICS_LISTEN": listen,
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "hostward", "daemon", "-d", str(tmp_path / "data"), "-v", *args],
         env=env,
@@ -36,7 +44,7 @@ def test_daemon_records_and_guards_with_defaults(tmp_path: Path) -> None:
     proc = start_daemon(tmp_path, "", "--interval", "1", "--count", "2", "--guard-dry-run")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "started: record, guard" in err
+    assert "started: record, guard, metrics" in err
     assert "guard started: scope host" in err
     assert len(samples(tmp_path / "data")) == 2
 
@@ -91,3 +99,39 @@ def test_systemd_unit_runs_the_daemon_unkillable_by_the_oom_killer() -> None:
     assert "AF_NETLINK" in service["RestrictAddressFamilies"]  # the process-event connector
     assert "ProtectControlGroups" not in service
     assert unit["Unit"]["Conflicts"] == "hostward-record.service"
+
+
+def test_daemon_serves_metrics_on_loopback_by_default(tmp_path: Path) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = start_daemon(
+        tmp_path,
+        "[metrics]\npoll_seconds = 1.0\n",
+        "--interval",
+        "1",
+        "--no-guard",
+        listen=f"127.0.0.1:{port}",
+    )
+    try:
+
+        def scrape() -> str:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                    return str(response.read().decode())
+            except OSError:
+                return ""
+
+        wait_for(lambda: "hostward_recorder_samples_today 0" not in scrape() and "node_cpu" in scrape(),
+                 what="/metrics with the recorder's samples")  # fmt: skip
+        body = scrape()
+        assert 'node_cpu_seconds_total{cpu="0",mode="idle"}' in body
+        assert "hostward_recorder_samples_today" in body
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert f"metrics: serving http://127.0.0.1:{port}/metrics" in err

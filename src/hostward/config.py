@@ -103,12 +103,33 @@ class NtpConfig:
     interval_seconds: float = 2.0  # between samples of a burst; public servers expect >= 2 s (iburst spacing)
 
 
+METRICS_PORT = 9477  # hostward's default /metrics port (node_exporter has 9100)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    """[metrics]: the Prometheus endpoint the daemon serves. Off-host listening needs TLS and a credential."""
+
+    enabled: bool = True
+    listen: str = (
+        f"127.0.0.1:{METRICS_PORT}"  # HOST:PORT; a non-loopback host needs tls_cert + tls_key + auth
+    )
+    tls_cert: str = ""  # PEM certificate chain file
+    tls_key: str = ""  # PEM private key file
+    bearer_token_file: str = ""  # a file holding the token scrapers send as "Authorization: Bearer ..."
+    basic_auth_user: str = ""  # node_exporter web-config style basic auth: user name ...
+    basic_auth_password_file: str = ""  # ... and a file holding an argon2 hash of the password
+    max_devices: int = 512  # per kind (disks, interfaces, filesystems): bounded output on crowded hosts
+    poll_seconds: float = 15.0  # how often slow sources (kernel log, day files, memcached, NTP) are read
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     record: RecordConfig = field(default_factory=RecordConfig)
     oom: OomConfig = field(default_factory=OomConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
     ntp: NtpConfig = field(default_factory=NtpConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     source: Path | None = None  # the file the values came from, for messages
 
 

@@ -59,6 +59,18 @@ class Daemon:
             self.parts.append(Part("guard", self.guard.run, self.guard.stop))
         else:
             log.info("guard: disabled by [guard] enabled = false")
+        if config.metrics.enabled:
+            # Imported here: the export layer sits above the parts (DESIGN.md), and a daemon with
+            # [metrics] enabled = false never loads prometheus_client.
+            from hostward.export.service import MetricsService  # noqa: PLC0415
+
+            metrics = MetricsService(
+                config
+            )  # a bad [metrics] section is a ConfigError before anything starts
+            log.info("metrics: serving %s", metrics.address)
+            self.parts.append(Part("metrics", metrics.run, metrics.stop))
+        else:
+            log.info("metrics: disabled by [metrics] enabled = false")
 
     def run(self) -> list[Part]:
         """Start every part and wait until they have all returned; returns the parts, failures noted."""

@@ -89,6 +89,15 @@ class RawTimex:
     tolerance: int
     tick_us: int
     tai: int
+    # PPS discipline fields (node_exporter's node_timex_pps_*); zero without a PPS source
+    ppsfreq: int = 0
+    jitter: int = 0
+    shift: int = 0
+    stabil: int = 0
+    jitcnt: int = 0
+    calcnt: int = 0
+    errcnt: int = 0
+    stbcnt: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +189,14 @@ def libc_adjtimex() -> RawTimex:
         tolerance=buf.tolerance,
         tick_us=buf.tick,
         tai=buf.tai,
+        ppsfreq=buf.ppsfreq,
+        jitter=buf.jitter,
+        shift=buf.shift,
+        stabil=buf.stabil,
+        jitcnt=buf.jitcnt,
+        calcnt=buf.calcnt,
+        errcnt=buf.errcnt,
+        stbcnt=buf.stbcnt,
     )
 
 

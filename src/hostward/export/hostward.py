@@ -1,0 +1,191 @@
+"""The ``hostward_*`` families: what node_exporter cannot know (OOM victims, guard actions, recorder health).
+
+Everything here is read from what the other parts leave behind (the kernel log, DATA_DIR/events.jsonl, the day
+files), never from another thread's variables, so it works the same inside the daemon, in ``hostward metrics
+serve`` beside a running daemon, and in textfile mode. Labels are bounded: victim names beyond ``MAX_VICTIMS``
+fold into ``comm="other"``, and no label carries a pid or a command line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from hostward.collect.sample import SystemSample
+from hostward.errors import StoreError
+from hostward.export.poll import Polled, Poller
+from hostward.oom.events import read_events
+from hostward.oom.kernlog import kernel_lines
+from hostward.oom.oomevent import OomEvent
+from hostward.oom.oomparse import OomReportParser
+from hostward.store.reader import day_parts, read_day
+
+MAX_VICTIMS = 20  # distinct (comm, cgroup, constraint) label sets kept; the rest count as "other"
+GUARD_OUTCOMES = ("signal", "escalate", "exited", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class OomKills:
+    """Kills seen in the kernel log since this process started reading it, by bounded victim labels."""
+
+    by_victim: tuple[tuple[tuple[str, str, str], int], ...]  # ((comm, cgroup, constraint), count)
+
+
+class OomKillCounter:
+    """Reads the kernel log on each poll and counts each OOM kill once (keyed by its monotonic time and pid),
+    so a counter never goes down when old records scroll out of the ring buffer."""
+
+    def __init__(self, lines: Callable[[], Iterable[str]]) -> None:
+        self._lines = lines
+        self._seen: set[tuple[float | None, int]] = set()
+        self._counts: Counter[tuple[str, str, str]] = Counter()
+
+    def poll(self) -> OomKills:
+        parser = OomReportParser()
+        events: list[OomEvent] = []
+        for line in kernel_lines(self._lines()):
+            events.extend(parser.feed(line))
+        events.extend(parser.finish())
+        for event in events:
+            for victim in event.victims:
+                key = (event.monotonic_seconds, victim.pid)
+                if key in self._seen:
+                    continue
+                self._seen.add(key)
+                self._counts[self._labels(victim.comm, event)] += 1
+        return OomKills(tuple(sorted(self._counts.items())))
+
+    def _labels(self, comm: str, event: OomEvent) -> tuple[str, str, str]:
+        # The victim's memory cgroup names a service (system.slice/foo.service), bounded in number like comm.
+        labels = (comm[:15], (event.task_memcg or "")[:128], event.constraint or "")
+        if labels not in self._counts and len(self._counts) >= MAX_VICTIMS:
+            return ("other", "other", event.constraint or "")
+        return labels
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderState:
+    samples_today: int  # samples stored in today's day file
+    last_write_time: float  # mtime of today's day file (0: no file yet)
+
+
+def read_recorder_state(data_dir: Path, clock: Callable[[], float] = time.time) -> RecorderState:
+    today = dt.date.fromtimestamp(clock())
+    try:
+        day = read_day(data_dir, today, salvage=True)
+    except StoreError:
+        return RecorderState(0, 0.0)
+    mtime = max((p.stat().st_mtime for p in day_parts(data_dir, today) if p.exists()), default=0.0)
+    samples = sum(1 for e in day.entries if isinstance(e, SystemSample))
+    return RecorderState(samples, mtime)
+
+
+class HostwardCollector:
+    """hostward_* families from the kernel log (polled), events.jsonl and the day files (polled)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        oom: Poller[OomKills] | None,
+        recorder: Poller[RecorderState] | None,
+        extra: tuple[Callable[[], Iterator[Metric]], ...] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.data_dir = data_dir
+        self.oom = oom
+        self.recorder = recorder
+        self.extra = extra
+        self.clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        polls = GaugeMetricFamily(
+            "hostward_source_last_poll_timestamp_seconds",
+            "When a slowly read source was last read successfully (0: not yet); scrapes serve that reading.",
+            labels=("source",),
+        )
+        up = GaugeMetricFamily(
+            "hostward_source_up", "Whether the last read of a polled source succeeded.", labels=("source",)
+        )
+        if self.oom is not None:
+            latest = self.oom.latest()
+            self._note(polls, up, "kernel_log", latest)
+            yield self._oom_family(latest.value)
+        yield from self._guard_families()
+        if self.recorder is not None:
+            latest_rec = self.recorder.latest()
+            self._note(polls, up, "recorder", latest_rec)
+            yield from self._recorder_families(latest_rec.value)
+        for extra in self.extra:
+            yield from extra()
+        yield polls
+        yield up
+
+    @staticmethod
+    def _note(polls: GaugeMetricFamily, up: GaugeMetricFamily, source: str, latest: Polled[Any]) -> None:
+        polls.add_metric((source,), latest.timestamp)
+        up.add_metric((source,), 1 if latest.error is None and latest.timestamp else 0)
+
+    @staticmethod
+    def _oom_family(kills: OomKills | None) -> Metric:
+        family = CounterMetricFamily(
+            "hostward_oom_kills_total",
+            "Processes killed by the kernel's OOM killer, seen in the kernel log, by victim.",
+            labels=("comm", "cgroup", "constraint"),
+        )
+        for labels, count in kills.by_victim if kills else ():
+            family.add_metric(labels, count)
+        return family
+
+    def _guard_families(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "hostward_guard_actions_total",
+            "Actions of the early OOM guard by outcome (signal, escalate, exited, error) and dry run.",
+            labels=("outcome", "dry_run"),
+        )
+        counts: Counter[tuple[str, str]] = Counter()
+        try:
+            events = read_events(self.data_dir / "events.jsonl")
+        except StoreError:
+            events = []
+        last = 0.0
+        for event in events:
+            if event.kind in GUARD_OUTCOMES:
+                counts[(event.kind, "true" if event.dry_run else "false")] += 1
+                last = max(last, event.time)
+        for outcome in GUARD_OUTCOMES:
+            for dry in ("false", "true"):
+                family.add_metric((outcome, dry), counts[(outcome, dry)])
+        yield family
+        yield GaugeMetricFamily(
+            "hostward_guard_last_action_timestamp_seconds",
+            "When the guard last acted (0: never).",
+            value=last,
+        )
+
+    def _recorder_families(self, state: RecorderState | None) -> Iterator[Metric]:
+        if state is None:
+            return
+        yield GaugeMetricFamily(
+            "hostward_recorder_samples_today",
+            "Samples stored in today's day file.",
+            value=state.samples_today,
+        )
+        yield GaugeMetricFamily(
+            "hostward_recorder_last_write_timestamp_seconds",
+            "When the recorder last wrote its day file (0: no file today).",
+            value=state.last_write_time,
+        )
+        if state.last_write_time:
+            yield GaugeMetricFamily(
+                "hostward_recorder_lag_seconds",
+                "Seconds since the recorder last wrote its day file.",
+                value=max(0.0, self.clock() - state.last_write_time),
+            )

@@ -1,0 +1,60 @@
+"""One private registry with hostward's collectors, and the pollers feeding its slow sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from hostward.config import Config
+from hostward.export.hostward import (
+    HostwardCollector,
+    OomKillCounter,
+    OomKills,
+    RecorderState,
+    read_recorder_state,
+)
+from hostward.export.node import NodeCollector
+from hostward.export.node_devices import DeviceCollector
+from hostward.export.poll import Poller
+from hostward.procfs import ProcFS
+
+
+@dataclass
+class Exporter:
+    registry: CollectorRegistry
+    hostward: HostwardCollector
+    pollers: list[Poller[object]] = field(default_factory=list)
+
+    def start(self) -> None:
+        for poller in self.pollers:
+            poller.start()
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stop()
+
+
+def _kmsg() -> Iterable[str]:
+    from hostward.oom.sources import kmsg_lines  # noqa: PLC0415 - only when the poller runs
+
+    return kmsg_lines()
+
+
+def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool = True,
+                   data_dir: Path | None = None) -> Exporter:  # fmt: skip
+    """node_* families (unless ``node`` is False: textfile mode beside node_exporter) and hostward_* ones."""
+    procfs = procfs or ProcFS()
+    data_dir = data_dir or config.record.data_dir
+    poll = config.metrics.poll_seconds
+    oom: Poller[OomKills] = Poller("kernel_log", OomKillCounter(_kmsg).poll, poll)
+    recorder: Poller[RecorderState] = Poller("recorder", lambda: read_recorder_state(data_dir), poll)
+    registry = CollectorRegistry(auto_describe=False)
+    if node:
+        registry.register(NodeCollector(procfs))
+        registry.register(DeviceCollector(procfs.read_optional, max_devices=config.metrics.max_devices))
+    collector = HostwardCollector(data_dir, oom=oom, recorder=recorder)
+    registry.register(collector)
+    return Exporter(registry, collector, [oom, recorder])  # type: ignore[list-item]
