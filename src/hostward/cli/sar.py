@@ -13,15 +13,6 @@ from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import StoreError, UsageError
-from hostward.oom.events import (
-    KIND_ESCALATE,
-    KIND_NO_VICTIM,
-    KIND_SIGNAL,
-    KIND_WOULD_KILL,
-    events_path,
-    read_events,
-)
-from hostward.oom.sanitize import safe_text
 from hostward.procfs import ProcFS
 from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
@@ -129,13 +120,22 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-# Guard events worth a line in a report: decisions and signals, not every trigger evaluation.
-_REPORTED_EVENTS = frozenset({KIND_SIGNAL, KIND_ESCALATE, KIND_WOULD_KILL, KIND_NO_VICTIM})
-
-
 def with_guard_events(data: DayData, data_dir: Path) -> DayData:
     """The OOM guard's actions (DATA_DIR/events.jsonl) merged in as comments at their time, so `sar -C` shows
     them where sar shows sadc's comments ("COM text"). Names are escaped: a process chooses its own comm."""
+    # Imported here: only `sar -C` reads the guard's events (start-up of every other report).
+    from hostward.oom.events import (  # noqa: PLC0415
+        KIND_ESCALATE,
+        KIND_NO_VICTIM,
+        KIND_SIGNAL,
+        KIND_WOULD_KILL,
+        events_path,
+        read_events,
+    )
+    from hostward.oom.sanitize import safe_text  # noqa: PLC0415
+
+    # Guard events worth a line in a report: decisions and signals, not every trigger evaluation.
+    reported = frozenset({KIND_SIGNAL, KIND_ESCALATE, KIND_WOULD_KILL, KIND_NO_VICTIM})
     stamps = [e.timestamp for e in data.entries]
     if not stamps:
         return data
@@ -150,7 +150,7 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
             ),
         )
         for e in read_events(events_path(data_dir))
-        if e.kind in _REPORTED_EVENTS and first <= e.time <= last
+        if e.kind in reported and first <= e.time <= last
     ]
     if not marks:
         return data
