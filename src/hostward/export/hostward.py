@@ -18,8 +18,9 @@ from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from hostward.collect.sample import SystemSample
+from hostward.collect.sample import ClockSample, SystemSample
 from hostward.errors import StoreError
+from hostward.export.hostward_oom import clock_families
 from hostward.export.poll import Polled, Poller
 from hostward.oom.events import read_events
 from hostward.oom.kernlog import kernel_lines
@@ -74,6 +75,7 @@ class OomKillCounter:
 class RecorderState:
     samples_today: int  # samples stored in today's day file
     last_write_time: float  # mtime of today's day file (0: no file yet)
+    clock: ClockSample | None = None  # the last sample's clock health (NTP servers, offset)
 
 
 def read_recorder_state(data_dir: Path, clock: Callable[[], float] = time.time) -> RecorderState:
@@ -83,8 +85,8 @@ def read_recorder_state(data_dir: Path, clock: Callable[[], float] = time.time) 
     except StoreError:
         return RecorderState(0, 0.0)
     mtime = max((p.stat().st_mtime for p in day_parts(data_dir, today) if p.exists()), default=0.0)
-    samples = sum(1 for e in day.entries if isinstance(e, SystemSample))
-    return RecorderState(samples, mtime)
+    samples = [e for e in day.entries if isinstance(e, SystemSample)]
+    return RecorderState(len(samples), mtime, samples[-1].time if samples else None)
 
 
 class HostwardCollector:
@@ -183,6 +185,7 @@ class HostwardCollector:
             "When the recorder last wrote its day file (0: no file today).",
             value=state.last_write_time,
         )
+        yield from clock_families(state.clock)
         if state.last_write_time:
             yield GaugeMetricFamily(
                 "hostward_recorder_lag_seconds",

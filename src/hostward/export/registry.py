@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry
+from prometheus_client.core import Metric
 
 from hostward.config import Config
 from hostward.export.hostward import (
@@ -15,6 +18,16 @@ from hostward.export.hostward import (
     OomKills,
     RecorderState,
     read_recorder_state,
+)
+from hostward.export.hostward_oom import (
+    Candidate,
+    Coverage,
+    candidate_families,
+    coverage_family,
+    memory_trigger,
+    read_candidate,
+    read_coverage,
+    trigger_families,
 )
 from hostward.export.node import NodeCollector
 from hostward.export.node_devices import DeviceCollector
@@ -26,7 +39,7 @@ from hostward.procfs import ProcFS
 class Exporter:
     registry: CollectorRegistry
     hostward: HostwardCollector
-    pollers: list[Poller[object]] = field(default_factory=list)
+    pollers: list[Poller[Any]] = field(default_factory=list)
 
     def start(self) -> None:
         for poller in self.pollers:
@@ -55,6 +68,24 @@ def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool =
     if node:
         registry.register(NodeCollector(procfs))
         registry.register(DeviceCollector(procfs.read_optional, max_devices=config.metrics.max_devices))
-    collector = HostwardCollector(data_dir, oom=oom, recorder=recorder)
+    candidate: Poller[Candidate | None] = Poller("oom_ranking", lambda: read_candidate(procfs), poll)
+    rules = config.oom.protect
+    coverage: Poller[Coverage] = Poller("protect", lambda: read_coverage(rules, procfs), poll)
+    trigger = memory_trigger(config.guard, procfs)
+    trigger_lock = threading.Lock()  # the trigger keeps a rate history; concurrent scrapes take turns
+
+    def triggers() -> Iterator[Metric]:
+        with trigger_lock:
+            return iter(list(trigger_families(trigger, config.guard.enabled)))
+
+    extra = (
+        triggers,
+        lambda: candidate_families(candidate.latest().value),
+        lambda: coverage_family(len(rules), coverage.latest().value),
+    )
+    collector = HostwardCollector(data_dir, oom=oom, recorder=recorder, extra=extra)
     registry.register(collector)
-    return Exporter(registry, collector, [oom, recorder])  # type: ignore[list-item]
+    pollers: list[Poller[Any]] = [oom, recorder, candidate]
+    if rules:
+        pollers.append(coverage)
+    return Exporter(registry, collector, pollers)
