@@ -123,6 +123,23 @@ def _flush_and_numbers(text: str, names: set[str]) -> dict[str, tuple[int, int]]
     return found
 
 
+def speed_family(names: list[str], read_sys: Callable[[str], str | None]) -> Metric:
+    """node_network_speed_bytes (netclass collector): /sys/class/net/DEV/speed in Mb/s, times 125000; a device
+    whose speed cannot be read (lo, EINVAL while down) has no series, and -1 ("unknown") gives -125000."""
+    family = GaugeMetricFamily(
+        "node_network_speed_bytes", "Network device property: speed_bytes", labels=("device",)
+    )
+    for name in names:
+        text = read_sys(f"class/net/{name}/speed")
+        if text is None:
+            continue
+        try:
+            family.add_metric((name,), int(text) * 125000)
+        except ValueError:
+            continue
+    return family
+
+
 def net_families(text: str, max_devices: int = MAX_DEVICES) -> tuple[list[Metric], int]:
     devices: list[NetDev] = [d for d in parse_net_dev(text) if not NETDEV_EXCLUDE.match(d.name)]
     dropped = max(0, len(devices) - max_devices)
@@ -212,9 +229,10 @@ def filesystem_families(
 class DeviceCollector:
     """node_disk_*, node_network_* and node_filesystem_* read at each scrape."""
 
-    def __init__(self, read_proc: Callable[[str], str | None], *, statvfs: StatVfs = os.statvfs,
-                 max_devices: int = MAX_DEVICES) -> None:  # fmt: skip
+    def __init__(self, read_proc: Callable[[str], str | None], read_sys: Callable[[str], str | None], *,
+                 statvfs: StatVfs = os.statvfs, max_devices: int = MAX_DEVICES) -> None:  # fmt: skip
         self.read_proc = read_proc
+        self.read_sys = read_sys
         self.statvfs = statvfs
         self.max_devices = max_devices
 
@@ -233,6 +251,8 @@ class DeviceCollector:
         if text is not None:
             families, n = net_families(text, self.max_devices)
             yield from families
+            names = sorted({s.labels["device"] for s in families[0].samples} | {"lo"})
+            yield speed_family(names, self.read_sys)
             dropped.add_metric(("network",), n)
         text = self.read_proc("1/mounts") or self.read_proc("mounts")
         if text is not None:

@@ -67,7 +67,11 @@ def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool =
     registry = CollectorRegistry(auto_describe=False)
     if node:
         registry.register(NodeCollector(procfs))
-        registry.register(DeviceCollector(procfs.read_optional, max_devices=config.metrics.max_devices))
+        registry.register(
+            DeviceCollector(
+                procfs.read_optional, procfs.read_sys_optional, max_devices=config.metrics.max_devices
+            )
+        )
     candidate: Poller[Candidate | None] = Poller("oom_ranking", lambda: read_candidate(procfs), poll)
     rules = config.oom.protect
     coverage: Poller[Coverage] = Poller("protect", lambda: read_coverage(rules, procfs), poll)

@@ -25,10 +25,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import Argon2Error, InvalidHashError
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from hostward.config import MetricsConfig
 from hostward.errors import ConfigError
+from hostward.export.exposition import render
 
 log = logging.getLogger("hostward.export")
 CLIENT_TIMEOUT_SECONDS = 10.0
@@ -206,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/metrics":
             try:
-                body = generate_latest(self.server.registry)
+                body = render(self.server.registry)
             except Exception:  # a broken source must answer 500 with one line, not hang the scraper
                 log.exception("metrics: a collector failed")
                 self._send(500, b"a collector failed; see the hostward log\n", "text/plain; charset=utf-8")

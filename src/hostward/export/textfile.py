@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import generate_latest
 
 from hostward.atomic import replacing
 from hostward.errors import StoreError
+from hostward.export.exposition import render
 
 TEXTFILE_NAME = "hostward.prom"
 DEBIAN_TEXTFILE_DIR = Path("/var/lib/prometheus/node-exporter")
@@ -25,7 +25,7 @@ def write_textfile(registry: CollectorRegistry, directory: Path) -> Path:
     if not directory.is_dir():
         raise StoreError(f"{directory} is not a directory (node_exporter's --collector.textfile.directory)")
     target = directory / TEXTFILE_NAME
-    body = generate_latest(registry)
+    body = render(registry)
     with replacing(target, what="write") as tmp:
         # O_EXCL | O_NOFOLLOW: a link planted under the temporary name in a shared directory is refused
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
