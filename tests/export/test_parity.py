@@ -159,11 +159,11 @@ def test_promql_over_the_same_window_agrees(tmp_path: Path) -> None:
         problems += _close(
             *_pair(prom, "rate(node_network_transmit_packets_total{JOB}[10s])", at), abs_tol=50, rel=0.2
         )
-        # Pressure: seconds stalled per second (0..1 per resource).
+        # Pressure: seconds stalled per second (0..1 per resource); window edges offset as for CPU.
         for resource in ("cpu_waiting", "io_waiting", "memory_waiting", "io_stalled"):
             problems += _close(
                 *_pair(prom, f"rate(node_pressure_{resource}_seconds_total{{JOB}}[10s])", at),
-                abs_tol=0.05,
+                abs_tol=0.1,
             )
         assert problems == []
 
