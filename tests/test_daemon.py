@@ -135,3 +135,24 @@ def test_daemon_serves_metrics_on_loopback_by_default(tmp_path: Path) -> None:
         _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert f"metrics: serving http://127.0.0.1:{port}/metrics" in err
+
+
+def test_daemon_records_when_the_metrics_port_is_taken_and_refuses_a_bad_section(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = start_daemon(
+            tmp_path, "", "--interval", "1", "--count", "1", "--no-guard", listen=f"127.0.0.1:{port}"
+        )
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "running without /metrics" in err and "started: record" in err
+    proc = start_daemon(tmp_path, "", "--count", "1", listen="0.0.0.0:9477")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert (
+        err.strip().splitlines()[-1].endswith("is not loopback: set tls_cert and tls_key (and a credential)")
+    )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hostward.config import Config
-from hostward.errors import HostwardError
+from hostward.errors import HostwardError, ListenError
 from hostward.oom.events import events_path
 from hostward.oom.guard import Guard
 from hostward.oom.guard_setup import build_guard
@@ -64,11 +64,15 @@ class Daemon:
             # [metrics] enabled = false never loads prometheus_client.
             from hostward.export.service import MetricsService  # noqa: PLC0415
 
-            metrics = MetricsService(
-                config
-            )  # a bad [metrics] section is a ConfigError before anything starts
-            log.info("metrics: serving %s", metrics.address)
-            self.parts.append(Part("metrics", metrics.run, metrics.stop))
+            # A bad [metrics] section is a ConfigError: nothing starts. A taken port is not the configuration's
+            # fault: record and guard all the same.
+            try:
+                metrics = MetricsService(config)
+            except ListenError as exc:
+                log.error("metrics: %s; running without /metrics", exc)
+            else:
+                log.info("metrics: serving %s", metrics.address)
+                self.parts.append(Part("metrics", metrics.run, metrics.stop))
         else:
             log.info("metrics: disabled by [metrics] enabled = false")
 

@@ -51,3 +51,7 @@ class AuthError(HostwardError):
 
 class ProcessGone(CollectError):
     """A process exited while we were reading it: callers skip it, never count it."""
+
+
+class ListenError(HostwardError):
+    """A server could not bind its address (in use, not local): the daemon's other parts go on without it."""

@@ -21,6 +21,8 @@ Run hostward's main job with the configuration file's settings (the embedded def
   protect   keep the [[oom.protect]] rules applied to every process, new ones included (none by default)
   guard     act before the kernel's OOM killer: when MemAvailable falls under 5% (and swap is short or
             absent), signal the process with the highest OOM badness, never a protected one
+  metrics   serve Prometheus /metrics on 127.0.0.1:9477 ([metrics] listen; enabled = false turns it off):
+            node_exporter's names plus hostward_* families, see docs/metrics.md
 
 Each part is the same as its own command (hostward record, hostward oom protect daemon, hostward oom guard),
 which can be run instead for finer control. Events (guard actions) go to DATA_DIR/events.jsonl, where

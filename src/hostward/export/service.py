@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from hostward.config import Config
-from hostward.errors import ConfigError
+from hostward.errors import ListenError
 from hostward.export.registry import build_exporter
 from hostward.export.server import MetricsServer, check_settings
 
@@ -20,7 +20,7 @@ class MetricsService:
         try:
             self.server = MetricsServer(listen, self.exporter.registry, credentials=credentials, tls=tls)
         except OSError as exc:
-            raise ConfigError(
+            raise ListenError(
                 f"metrics.listen {config.metrics.listen}: cannot listen: {exc.strerror}"
             ) from exc
         scheme = "https" if tls is not None else "http"
