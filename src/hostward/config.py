@@ -124,11 +124,24 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class WebConfig:
+    """[web]: the dashboard (``hostward web serve``). HTTPS on loopback unless told otherwise."""
+
+    listen: str = "127.0.0.1:9478"  # HOST:PORT or [v6]:PORT; a non-loopback address exposes the dashboard
+    tls_cert: str = ""  # PEM certificate; "" = one made at first start in DATA_DIR/web (ECDSA P-256)
+    tls_key: str = ""  # its private key (mode 0600)
+    plain_http: bool = False  # serve without TLS (behind a TLS-terminating proxy only); must be asked for
+    session_idle_minutes: float = 30.0
+    session_absolute_hours: float = 12.0
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     record: RecordConfig = field(default_factory=RecordConfig)
     oom: OomConfig = field(default_factory=OomConfig)
     guard: GuardConfig = field(default_factory=GuardConfig)
     ntp: NtpConfig = field(default_factory=NtpConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     source: Path | None = None  # the file the values came from, for messages
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("hostward.cli.import_", "import sysstat history: sa files, sar text, sadf -d CSV"),
     "oom": ("hostward.cli.oom", "OOM toolkit: top, explain, protect, report, doctor"),
     "ntp": ("hostward.cli.ntp", "time health: query, status, serve"),
+    "web": ("hostward.cli.web", "the secure web dashboard: serve, accounts, audit log"),
     "metrics": ("hostward.cli.metrics", "Prometheus /metrics with node_exporter's names; textfile mode"),
 }
 

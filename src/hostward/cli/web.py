@@ -1,0 +1,183 @@
+"""``hostward web``: the dashboard server, its accounts and its audit log."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import logging
+import math
+import sys
+import textwrap
+from pathlib import Path
+
+from hostward.cli import setup_logging
+from hostward.config import WebConfig, load_config
+from hostward.errors import ConfigError, UsageError
+
+log = logging.getLogger("hostward.web")
+
+EPILOG = """\
+The dashboard serves HTTPS on 127.0.0.1:9478 by default, with a certificate made at first start in
+DATA_DIR/web (or [web] tls_cert / tls_key). Accounts, sessions and the audit log live there too (0700).
+Roles: viewer (reads), operator (also adds timeline comments and edits the protection policy), admin (also
+manages accounts, sessions and reads the audit log). Operators and admins always enrol TOTP.
+
+examples:
+  hostward web user add alice --role admin      # asks for a password, shows a QR code to enrol TOTP
+  hostward web serve                            # https://127.0.0.1:9478/
+  hostward web serve --listen 0.0.0.0:9478      # reachable off-host (still HTTPS)
+  hostward web user list
+  hostward web user disable bob                 # also ends bob's sessions
+  hostward web audit verify                     # exit 1 if any entry was changed, removed or reordered
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hostward web",
+        description="The secure web dashboard: serve it, manage its accounts, check its audit log.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", type=Path, help="configuration file (default: $HOSTWARD_CONFIG, ...)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="hostward's data directory (default: [record] data_dir)"
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the dashboard server in the foreground")
+    serve.add_argument("--listen", help="HOST:PORT (default: [web] listen, 127.0.0.1:9478)")
+    serve.add_argument(
+        "--plain-http", action="store_true", help="serve without TLS (only behind a TLS-terminating proxy)"
+    )
+    user = sub.add_parser("user", help="accounts: add, list, disable, enable, passwd")
+    user_sub = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = user_sub.add_parser("add", help="create an account (password asked on the terminal)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=("viewer", "operator", "admin"), default="viewer")
+    add.add_argument("--totp", action="store_true", help="enrol TOTP for a viewer too (always for others)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    user_sub.add_parser("list", help="every account with role, second factor and state")
+    for name, text in (
+        ("disable", "disable an account and end its sessions"),
+        ("enable", "enable an account"),
+        ("passwd", "set a new password (ends the account's sessions)"),
+    ):
+        action = user_sub.add_parser(name, help=text)
+        action.add_argument("name")
+        if name == "passwd":
+            action.add_argument("--password-stdin", action="store_true")
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="action", required=True, metavar="ACTION")
+    audit_sub.add_parser("verify", help="check the hash chain of every entry")
+    return parser
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for a password: use --password-stdin")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    config = load_config(args.config)
+    data_dir = args.data_dir or config.record.data_dir
+    from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only for this command
+    from hostward.web.state import web_dir  # noqa: PLC0415
+
+    if args.command == "serve":
+        setup_logging(args.verbose + 1)
+        web = config.web
+        if args.listen:
+            web = dataclasses.replace(web, listen=args.listen)
+        if args.plain_http:
+            web = dataclasses.replace(web, plain_http=True)
+        return _serve(web, data_dir)
+    if args.command == "audit":
+        from hostward.web.audit import verify  # noqa: PLC0415
+
+        path = web_dir(data_dir) / "audit.jsonl"
+        verdict = verify(path)
+        if verdict.broken_at is None:
+            sys.stdout.write(f"{path}: {verdict.entries} entries, chain intact\n")
+            return 0
+        sys.stdout.write(f"{path}: entry on line {verdict.broken_at} {verdict.reason}\n")
+        return 1
+    accounts = Accounts(web_dir(data_dir) / "accounts.db")
+    if args.action == "add":
+        enrolment = accounts.add(args.name, args.role, _password(args.password_stdin), totp=args.totp)
+        sys.stdout.write(f"user {args.name} added with role {args.role}\n")
+        if enrolment.totp_uri:
+            import segno  # noqa: PLC0415
+
+            sys.stdout.write("Scan this with an authenticator app (or enter the secret by hand):\n")
+            if sys.stdout.isatty():
+                segno.make(enrolment.totp_uri, error="m").terminal(out=sys.stdout, compact=True)
+            sys.stdout.write(f"secret: {enrolment.totp_secret}\nuri: {enrolment.totp_uri}\n")
+            sys.stdout.write("Recovery codes (each works once in place of a code; keep them offline):\n")
+            sys.stdout.write(textwrap.indent("\n".join(enrolment.recovery_codes), "  ") + "\n")
+        return 0
+    if args.action == "list":
+        for name, role, totp, disabled, _created in accounts.list():
+            state = "disabled" if disabled else "active"
+            sys.stdout.write(f"{name:<20} {role:<9} {'TOTP' if totp else 'no 2FA':<7} {state}\n")
+        return 0
+    if args.action in ("disable", "enable"):
+        accounts.set_disabled(args.name, args.action == "disable")
+        sys.stdout.write(f"user {args.name} {args.action}d\n")
+        return 0
+    accounts.set_password(args.name, _password(args.password_stdin))
+    sys.stdout.write(f"password of {args.name} changed; their sessions ended\n")
+    return 0
+
+
+def _serve(web: WebConfig, data_dir: Path) -> int:
+    import uvicorn  # noqa: PLC0415
+
+    from hostward.web.app import create_app  # noqa: PLC0415
+    from hostward.web.listen import is_loopback, parse_listen  # noqa: PLC0415
+    from hostward.web.pages import routes  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+    from hostward.web.state import web_dir  # noqa: PLC0415
+    from hostward.web.tls import certificate_files, server_context  # noqa: PLC0415
+
+    host, port = parse_listen(web.listen, what="[web] listen")
+    for name in ("session_idle_minutes", "session_absolute_hours"):
+        value = getattr(web, name)
+        if not (math.isfinite(value) and 0 < value <= 10_000):
+            raise ConfigError(f"[web] {name} must be a number above 0 and at most 10000")
+    app = create_app(web, data_dir=data_dir, extra_routes=routes())
+    if app.state.accounts.count() == 0:
+        log.warning("no accounts yet: create one with 'hostward web user add NAME --role admin'")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        server_header=False,
+        proxy_headers=False,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=5,
+        limit_concurrency=200,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
+    config.load()
+    scheme = "http"
+    if not web.plain_http:
+        cert, key = certificate_files(web_dir(data_dir), web.tls_cert, web.tls_key)
+        config.ssl = server_context(cert, key)
+        scheme = "https"
+    elif not is_loopback(host):
+        log.warning("serving plain HTTP on %s: passwords and sessions cross the network in clear", host)
+    shown = f"[{host}]" if ":" in host else host
+    log.warning("dashboard at %s://%s:%d/", scheme, shown, port)
+    uvicorn.Server(config).run()
+    return 0

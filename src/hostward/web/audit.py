@@ -1,0 +1,137 @@
+"""The dashboard's audit log: one JSON line per authentication event, denied request, change and data access.
+
+Each entry carries UTC time, user, role, source address, action, object and result, and ``hash`` =
+SHA-256(previous entry's hash + this entry's canonical JSON): editing, removing or reordering any line breaks the
+chain from there on, which ``hostward web audit verify`` reports. JSON encoding with ``ensure_ascii`` turns every
+control character and non-ASCII character of a user-supplied field into an escape, so no value can forge a line.
+Secrets (passwords, codes, session ids, CSRF tokens) are never passed here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+
+from hostward.errors import StoreError
+
+GENESIS = "0" * 64
+MAX_FIELD_CHARS = 300
+
+
+def _canonical(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+
+
+def _chain(prev: str, entry: dict[str, Any]) -> str:
+    return hashlib.sha256((prev + _canonical(entry)).encode()).hexdigest()
+
+
+class AuditLog:
+    """Append-only, hash-chained; one writer per process (a lock), the file opened without following links."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._last_hash: str | None = None
+
+    def _tail_hash(self) -> str:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - 65536))
+                lines = handle.read().splitlines()
+        except FileNotFoundError:
+            return GENESIS
+        for line in reversed(lines):
+            try:
+                return str(json.loads(line)["hash"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return GENESIS
+
+    def append(self, **fields: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            **{key: str(value)[:MAX_FIELD_CHARS] for key, value in fields.items()},
+        }
+        with self._lock:
+            prev = self._last_hash if self._last_hash is not None else self._tail_hash()
+            entry["prev"] = prev
+            entry["hash"] = _chain(prev, entry)
+            line = (_canonical(entry) + "\n").encode()
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+                try:
+                    os.write(fd, line)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                raise StoreError(f"cannot append to the audit log {self.path}: {exc.strerror}") from exc
+            self._last_hash = entry["hash"]
+        return entry
+
+    def entries(self) -> list[dict[str, Any]]:
+        try:
+            text = self.path.read_text("utf-8", errors="replace")
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in text.splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                out.append({"unreadable": line[:120]})
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    entries: int
+    broken_at: int | None  # 1-based line of the first entry that does not chain, None when intact
+    reason: str = ""
+
+
+def verify(path: Path) -> Verdict:
+    """Recompute the chain from the first line; the first line whose hash or link is wrong is reported."""
+    prev = GENESIS
+    count = 0
+    try:
+        text = path.read_text("utf-8", errors="replace")
+    except FileNotFoundError:
+        return Verdict(0, None)
+    for number, line in enumerate(text.splitlines(), start=1):
+        count = number
+        try:
+            entry = json.loads(line)
+            stated = entry.pop("hash")
+        except (ValueError, KeyError, AttributeError):
+            return Verdict(count, number, "not a JSON audit entry")
+        if entry.get("prev") != prev:
+            return Verdict(count, number, "does not link to the entry before it (removed or reordered)")
+        if _chain(prev, entry) != stated:
+            return Verdict(count, number, "its contents were changed after it was written")
+        prev = stated
+    return Verdict(count, None)
+
+
+def audit(request: Request, action: str, object: str, result: str) -> None:
+    """Record ``action`` on ``object`` with ``result`` for the request's user (if any) and source address."""
+    log: AuditLog = request.app.state.audit
+    user = getattr(request.state, "user", None)
+    log.append(
+        user=getattr(user, "name", "-"),
+        role=getattr(user, "role", "-"),
+        address=request.client.host if request.client else "-",
+        action=action,
+        object=object,
+        result=result,
+    )

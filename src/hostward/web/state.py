@@ -1,0 +1,82 @@
+"""Where the dashboard keeps its state (accounts, sessions, audit log, TLS key) and how it opens the database.
+
+Everything lives in DATA_DIR/web, a directory only its owner may enter (0700): the database holds password
+hashes and session ids, the audit log names users and addresses. A directory that someone else owns or can
+write is refused rather than used, so another local user cannot plant a database or a symlink there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+from hostward.errors import ConfigError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    pw_hash TEXT NOT NULL,
+    totp_secret TEXT,
+    totp_last_step INTEGER NOT NULL DEFAULT 0,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS recovery_codes (
+    user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    PRIMARY KEY (user, code_hash)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    created REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    address TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS throttle (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    last REAL NOT NULL
+);
+"""
+
+
+def web_dir(data_dir: Path) -> Path:
+    """DATA_DIR/web, created 0700 if missing; refused if another user owns it or others may write it."""
+    path = data_dir / "web"
+    with contextlib.suppress(FileExistsError):
+        data_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
+        path.mkdir(mode=0o700)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{path} is not a directory (a symlink is not accepted)")
+    if info.st_uid != os.geteuid():
+        raise ConfigError(f"{path} is owned by uid {info.st_uid}, not by this user: refusing to use it")
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)  # ours, but too open (an older umask): close it before anything secret lands
+    return path
+
+
+@contextlib.contextmanager
+def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """One short-lived connection per operation (threads of the ASGI server never share one); WAL so readers
+    and the single writer do not block each other; foreign keys on so deleting a user ends their sessions."""
+    fresh = not db_path.exists()
+    if fresh:
+        # Create the file ourselves, exclusively and 0600, so sqlite never follows a planted link.
+        os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+    connection = sqlite3.connect(db_path, timeout=5.0, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys = ON")
+        if fresh:
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.executescript(SCHEMA)
+        yield connection
+    finally:
+        connection.close()
