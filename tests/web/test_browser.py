@@ -1,0 +1,246 @@
+"""The dashboard in a real browser (Debian's chromium driven by Playwright): every page draws its charts, zoom
+follows across charts, live points arrive, nothing breaks the CSP, and text chosen by processes and users
+(names, command lines, comments) stays inert text on every page that shows it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import unavailable
+from tests.web.dashboard import Dashboard, login, serve
+from tests.web.recording import record
+
+from hostward.activities import BY_NAME
+from hostward.web import data
+from hostward.web.data import PAGE_ACTIVITIES
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCRIPT_COMM = "<script>alert(1)</script>"  # the kernel keeps 15 bytes: "<script>alert(1"
+IMG_ARG = '"><img src=x onerror=alert(1)>'
+COMMENT = "see javascript:alert(document.cookie) <img src=x onerror=alert(2)>"
+PAGES = ["/", "/time", *(f"/activity/{a.name}" for a in PAGE_ACTIVITIES)]
+
+# Counts, on every chart canvas, the pixels drawn in one of the series colours (charts.js PALETTE): axes and
+# grid are grey and black, event lines have their own colours, so a non-zero count means data was drawn.
+COUNT_LINE_PIXELS = """() => {
+  const palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31"].map(h => [1, 3, 5].map(i => parseInt(h.slice(i, i + 2), 16)));
+  return Array.from(document.querySelectorAll('.plot canvas')).map(c => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 200 && palette.some(p => Math.abs(d[i] - p[0]) + Math.abs(d[i + 1] - p[1]) + Math.abs(d[i + 2] - p[2]) < 30)) n++;
+    }
+    return n;
+  });
+}"""
+X_SCALES = "() => window.hostwardCharts.map(c => [c.plot.scales.x.min, c.plot.scales.x.max])"
+
+
+@pytest.fixture(scope="module")
+def hostile_process() -> Iterator[int]:
+    """A real process whose name and command line carry markup."""
+    code = f"open('/proc/self/comm', 'w').write({SCRIPT_COMM!r}); import time; time.sleep(600)"
+    proc = subprocess.Popen([sys.executable, "-c", code, IMG_ARG])
+    try:
+        for _ in range(100):
+            if Path(f"/proc/{proc.pid}/comm").read_text().startswith("<script>"):
+                break
+            time.sleep(0.05)
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory, hostile_process: int) -> Iterator[Dashboard]:
+    data_dir = tmp_path_factory.mktemp("dash")
+    record(data_dir, samples=4, step=1.0, comment=COMMENT)
+    with serve(data_dir, interval_seconds=1.0) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        unavailable("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield launched
+        launched.close()
+
+
+class Watched:
+    """A logged-in page whose console messages and dialogs are kept."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.console: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: self.console.append(m.text))
+        page.on("pageerror", lambda e: self.console.append(f"page error: {e}"))
+
+        def on_dialog(d: Any) -> None:
+            self.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+
+    def csp_violations(self) -> list[str]:
+        return [m for m in self.console if "Content Security Policy" in m]
+
+
+@pytest.fixture
+def viewer(browser: Any, dashboard: Dashboard) -> Iterator[Watched]:
+    context = browser.new_context()
+    login(context, dashboard, "viewer")
+    watched = Watched(context.new_page())
+    yield watched
+    context.close()
+
+
+def _charts_drawn(page: Any) -> int:
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_have_attribute(
+        "data-charts-expected", re.compile(r"^\d+$"), timeout=20_000
+    )
+    expected = int(page.locator("body").get_attribute("data-charts-expected"))
+    if expected:
+        expect(page.locator("body")).to_have_attribute("data-charts-drawn", str(expected), timeout=20_000)
+    return expected
+
+
+def test_every_page_draws_its_charts_without_csp_violations(viewer: Watched, dashboard: Dashboard) -> None:
+    page = viewer.page
+    for path in PAGES:
+        page.goto(dashboard.url + path)
+        expected = _charts_drawn(page)
+        pixels = page.evaluate(COUNT_LINE_PIXELS)
+        assert expected > 0, path
+        assert len(pixels) == expected, path
+        assert all(n > 0 for n in pixels), (path, pixels)
+    page.goto(dashboard.url + "/oom")
+    assert page.get_by_role("heading", name="oom top: who the kernel would kill now").is_visible()
+    assert viewer.csp_violations() == []
+    assert viewer.dialogs == []
+
+
+def test_zoom_on_one_chart_zooms_them_all(viewer: Watched, dashboard: Dashboard) -> None:
+    page = viewer.page
+    page.goto(dashboard.url + "/activity/cpu?item=ALL&view=ALL")
+    assert _charts_drawn(page) >= 3
+    before = page.evaluate(X_SCALES)
+    over = page.locator(".plot .u-over").first
+    box = over.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    page.mouse.up()
+    after = page.evaluate(X_SCALES)
+    assert len({tuple(s) for s in after}) == 1  # every chart shows the same range
+    (lo, hi), (lo0, hi0) = after[0], before[0]
+    assert lo0 < lo < hi < hi0  # ... and it is the dragged, narrower one
+    assert viewer.csp_violations() == []
+
+
+def test_live_points_arrive(viewer: Watched, dashboard: Dashboard) -> None:
+    from playwright.sync_api import expect
+
+    page = viewer.page
+    page.goto(dashboard.url + "/")
+    _charts_drawn(page)
+    before = page.evaluate("() => window.hostwardCharts[0].plot.data[0].length")
+    expect(page.locator("body")).to_have_attribute("data-live-updates", re.compile(r"^[1-9]"), timeout=20_000)
+    assert page.evaluate("() => window.hostwardCharts[0].plot.data[0].length") > before
+    assert page.locator("#live-time").text_content() != "waiting for the next sample"
+    assert viewer.csp_violations() == []
+
+
+def test_hostile_names_and_comments_stay_text(
+    viewer: Watched, dashboard: Dashboard, hostile_process: int
+) -> None:
+    page = viewer.page
+    page.goto(dashboard.url + "/oom")
+    row = page.locator("#oom-top tr", has_text=str(hostile_process))
+    assert row.locator("td.comm").text_content() == SCRIPT_COMM[:15]
+    assert IMG_ARG in row.locator("td.cmd").text_content()
+    page.goto(dashboard.url + "/")
+    _charts_drawn(page)
+    assert page.locator("table.events td.text", has_text=COMMENT).count() == 1
+    for path in ("/", "/oom"):
+        page.goto(dashboard.url + path)
+        assert page.locator("img[src=x]").count() == 0
+        assert page.locator("a[href^='javascript']").count() == 0
+        assert page.locator("script:not([src])").count() == 0
+    assert viewer.dialogs == []
+    assert viewer.csp_violations() == []
+
+
+def test_table_and_downloads_show_what_is_drawn(
+    viewer: Watched, dashboard: Dashboard, tmp_path: Path
+) -> None:
+    page = viewer.page
+    page.goto(dashboard.url + "/activity/cpu")
+    assert _charts_drawn(page) == 1
+    page.locator("#table-toggle").click()
+    rows = page.locator("#table-view table tr")
+    points = page.evaluate(
+        "() => window.hostwardCharts[0].plot.data[0].filter((t, k, a) => t !== null).length"
+    )
+    assert rows.count() == points + 1  # header + one row per interval
+    first = rows.nth(1).locator("td").all_text_contents()
+    assert len(first) == 1 + len(BY_NAME["cpu"].view(""))
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="CSV (sadf -d)").click()
+    downloaded = Path(caught.value.path()).read_text()
+    assert downloaded.startswith(
+        "# hostname;interval;timestamp;CPU;%user;%nice;%system;%iowait;%steal;%idle\n"
+    )
+    numbers = [
+        line.split(";")[4:] for line in downloaded.splitlines() if ";-1;" not in line and ";all;" not in line
+    ]
+    # the table shows the same numbers sadf -d writes ("all" is written -1 by sadf: CPU rows are the ";-1;" ones)
+    csv_rows = [line.split(";") for line in downloaded.splitlines() if not line.startswith("#")]
+    csv_values = [r[4:] for r in csv_rows if r[3] == "-1"]
+    assert first[1:] == csv_values[0]
+    del numbers
+
+
+def test_comment_form_for_operators_only(browser: Any, dashboard: Dashboard) -> None:
+    context = browser.new_context()
+    login(context, dashboard, "viewer")
+    page = context.new_page()
+    page.goto(dashboard.url + "/")
+    assert page.locator("form.comment-form").count() == 0
+    context.close()
+    context = browser.new_context()
+    login(context, dashboard, "operator")
+    page = context.new_page()
+    page.goto(dashboard.url + "/")
+    page.locator("form.comment-form input[name=text]").fill("rolled back <v2>")
+    with page.expect_navigation():
+        page.locator("form.comment-form button").click()
+    assert page.locator("table.events td.text", has_text="rolled back <v2>").count() == 1
+    context.close()
+    loaded = data.load(Path(dashboard.app.state.data_dir), data.parse_window(None, None, None))
+    assert any(getattr(e, "text", None) == "rolled back <v2>" for e in loaded.recorded.entries)  # type: ignore[union-attr]
