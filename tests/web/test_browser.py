@@ -55,7 +55,11 @@ X_SCALES = "() => window.hostwardCharts.map(c => [c.plot.scales.x.min, c.plot.sc
 @pytest.fixture(scope="module")
 def hostile_process() -> Iterator[int]:
     """A real process whose name and command line carry markup."""
-    code = f"open('/proc/self/comm', 'w').write({SCRIPT_COMM!r}); import time; time.sleep(600)"
+    # oom_score_adj 1000 (raising needs no privilege) makes it the next OOM victim: shown on / and /oom.
+    code = (
+        f"open('/proc/self/comm', 'w').write({SCRIPT_COMM!r}); open('/proc/self/oom_score_adj', 'w').write('1000');"
+        " import time; time.sleep(600)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code, IMG_ARG])
     try:
         for _ in range(100):
@@ -176,6 +180,18 @@ def test_live_points_arrive(viewer: Watched, dashboard: Dashboard) -> None:
     assert viewer.csp_violations() == []
 
 
+def test_oom_top_refreshes_live(viewer: Watched, dashboard: Dashboard, hostile_process: int) -> None:
+    from playwright.sync_api import expect
+
+    page = viewer.page
+    page.goto(dashboard.url + "/oom")
+    expect(page.locator("body")).to_have_attribute("data-oom-updates", re.compile(r"^[1-9]"), timeout=20_000)
+    row = page.locator("#oom-top tr", has_text=str(hostile_process))
+    assert row.locator("td.comm").text_content() == SCRIPT_COMM[:15]  # redrawn by script, still text
+    assert page.locator("#oom-top tr.victim").count() == 1
+    assert viewer.dialogs == [] and viewer.csp_violations() == []
+
+
 def test_hostile_names_and_comments_stay_text(
     viewer: Watched, dashboard: Dashboard, hostile_process: int
 ) -> None:
@@ -184,9 +200,12 @@ def test_hostile_names_and_comments_stay_text(
     row = page.locator("#oom-top tr", has_text=str(hostile_process))
     assert row.locator("td.comm").text_content() == SCRIPT_COMM[:15]
     assert IMG_ARG in row.locator("td.cmd").text_content()
+    assert "victim" in (row.get_attribute("class") or "")
     page.goto(dashboard.url + "/")
     _charts_drawn(page)
     assert page.locator("table.events td.text", has_text=COMMENT).count() == 1
+    assert page.locator(".card .comm").text_content() == SCRIPT_COMM[:15]
+    assert IMG_ARG in page.locator(".card p.cmd").text_content()
     for path in ("/", "/oom"):
         page.goto(dashboard.url + path)
         assert page.locator("img[src=x]").count() == 0

@@ -167,7 +167,12 @@ async def oom_page(request: Request) -> Response:
             "guard": guard[-100:],
         }
 
-    context = {"nav": _nav(), **await anyio.to_thread.run_sync(gather)}
+    every = float(getattr(request.app.state, "record_interval_seconds", 10.0))
+    context = {
+        "nav": _nav(),
+        "refresh_seconds": int(min(max(every, 2), 60)),
+        **await anyio.to_thread.run_sync(gather),
+    }
     return render(request, "dash/oom.html", context)
 
 
