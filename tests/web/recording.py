@@ -15,9 +15,15 @@ from hostward.recorder.timehealth import TimeHealth
 from hostward.store import CommentMark, DataFileWriter, day_path
 
 
-def record(data_dir: Path, samples: int = 4, step: float = 1.0, comment: str | None = None) -> dt.date:
+def record(
+    data_dir: Path,
+    samples: int = 4,
+    step: float = 1.0,
+    comment: str | None = None,
+    nodename: str | None = None,
+) -> dt.date:
     """Sample the running system ``samples`` times, ``step`` seconds apart; the comment goes after the
-    second sample. Returns the local day written."""
+    second sample; ``nodename`` replaces the host name in the file header. Returns the local day written."""
     procfs = ProcFS()
     clock = TimeHealth()  # the kernel clock state the recorder adds to each sample (sar --time)
 
@@ -27,6 +33,8 @@ def record(data_dir: Path, samples: int = 4, step: float = 1.0, comment: str | N
     first = take()
     day = dt.datetime.fromtimestamp(first.timestamp).date()
     host = read_host(procfs, len(first.cpu.per_cpu) or 1)
+    if nodename is not None:
+        host = dataclasses.replace(host, nodename=nodename)
     with DataFileWriter.open(day_path(data_dir, day), day, host) as writer:
         writer.write_sample(first)
         for i in range(1, samples):

@@ -33,6 +33,7 @@ ARGS = [
 SCRIPT_COMM = "<script>alert(1)</script>"  # the kernel keeps 15 bytes: "<script>alert(1"
 IMG_ARG = '"><img src=x onerror=alert(1)>'
 COMMENT = "see javascript:alert(document.cookie) <img src=x onerror=alert(2)>"
+HOSTNAME = "db1<svg onload=alert(3)>"
 PAGES = ["/", "/time", *(f"/activity/{a.name}" for a in PAGE_ACTIVITIES)]
 
 # Counts, on every chart canvas, the pixels drawn in one of the series colours (charts.js PALETTE): axes and
@@ -75,7 +76,7 @@ def hostile_process() -> Iterator[int]:
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory, hostile_process: int) -> Iterator[Dashboard]:
     data_dir = tmp_path_factory.mktemp("dash")
-    record(data_dir, samples=4, step=1.0, comment=COMMENT)
+    record(data_dir, samples=4, step=1.0, comment=COMMENT, nodename=HOSTNAME)
     with serve(data_dir, interval_seconds=1.0) as running:
         yield running
 
@@ -205,6 +206,8 @@ def test_hostile_names_and_comments_stay_text(
     _charts_drawn(page)
     assert page.locator("table.events td.text", has_text=COMMENT).count() == 1
     assert page.locator(".card .comm").text_content() == SCRIPT_COMM[:15]
+    assert page.locator("h1").text_content().startswith(HOSTNAME + ":")
+    assert page.locator("svg[onload]").count() == 0
     assert IMG_ARG in page.locator(".card p.cmd").text_content()
     for path in ("/", "/oom"):
         page.goto(dashboard.url + path)

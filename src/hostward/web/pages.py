@@ -54,6 +54,10 @@ def _nav() -> list[dict[str, str]]:
     return [{"name": a.name, "flag": a.flag, "href": f"/activity/{a.name}"} for a in data.PAGE_ACTIVITIES]
 
 
+def _q_any(request: Request, *names: str) -> bool:
+    return any(request.query_params.get(n) for n in names)
+
+
 def _can_comment(request: Request) -> bool:
     role = getattr(current_user(request), "role", None)
     return role in ("operator", "admin")
@@ -143,7 +147,8 @@ async def activity_page(request: Request) -> Response:
         "src": _series_src(activity.name, query),
         "csv": f"/api/v1/export/{activity.name}.csv?{download}",
         "json": f"/api/v1/export/{activity.name}.json?{download}",
-        "live_src": _live_src(request),
+        # Live points only when the range ends now (no explicit end): a past day stays as recorded.
+        "live_src": "" if _q_any(request, "until", "day") else _live_src(request),
     }
     return render(request, "dash/activity.html", context)
 
