@@ -38,6 +38,12 @@ def full_config(request: Request) -> Config:
     return found if isinstance(found, Config) else load_config()
 
 
+def interval_seconds(request: Request) -> float:
+    """The recording interval ([record] interval_seconds): live points and cache TTLs follow it."""
+    found = getattr(request.app.state, "record_interval_seconds", None)
+    return float(found) if found is not None else float(full_config(request).record.interval_seconds)
+
+
 def error(message: str, status_code: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status_code, headers={"cache-control": "no-store"})
 
@@ -189,10 +195,7 @@ async def time_sources(request: Request) -> Response:
 @require_role("viewer")
 async def live(request: Request) -> Response:
     try:
-        every = float(
-            request.query_params.get("every", "")
-            or getattr(request.app.state, "record_interval_seconds", 10.0)
-        )
+        every = float(request.query_params.get("every", "") or interval_seconds(request))
     except ValueError:
         return error("every: expected a number of seconds")
     if not 1 <= every <= 60:

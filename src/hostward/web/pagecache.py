@@ -79,8 +79,11 @@ def _unpack(blob: bytes) -> Response | None:
 def _backend(request: Request) -> tuple[Backend | None, int]:
     state: Any = request.app.state
     backend = getattr(state, "page_cache", None)
-    interval = float(getattr(state, "record_interval_seconds", 10.0))
-    return backend, ttl_for(interval)
+    if backend is None:
+        return None, 0
+    from hostward.web.api import interval_seconds  # noqa: PLC0415 - api imports this module
+
+    return backend, ttl_for(interval_seconds(request))
 
 
 def role_of(request: Request) -> str | None:

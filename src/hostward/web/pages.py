@@ -46,7 +46,7 @@ def _series_src(name: str, query: dict[str, Any]) -> str:
 
 
 def _live_src(request: Request) -> str:
-    every = float(getattr(request.app.state, "record_interval_seconds", 10.0))
+    every = api.interval_seconds(request)
     return "/api/v1/live?" + urllib.parse.urlencode({"every": int(min(max(every, 1), 60))})
 
 
@@ -172,7 +172,7 @@ async def oom_page(request: Request) -> Response:
             "guard": guard[-100:],
         }
 
-    every = float(getattr(request.app.state, "record_interval_seconds", 10.0))
+    every = api.interval_seconds(request)
     context = {
         "nav": _nav(),
         "refresh_seconds": int(min(max(every, 2), 60)),
