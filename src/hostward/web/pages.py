@@ -134,8 +134,19 @@ async def activity_page(request: Request) -> Response:
         "item": sorted(items) if items is not None else [],
     }
     download = urllib.parse.urlencode({k: v for k, v in query.items() if v not in ("", [])}, doseq=True)
+    today = dt.date.today()
+    keep = {"view": view, "item": query["item"]}
+    shortcuts = [
+        (label, f"/activity/{activity.name}?" + urllib.parse.urlencode({**extra, **keep}, doseq=True))
+        for label, extra in (
+            ("last 24 h", {}),
+            ("today", {"day": today.isoformat()}),
+            ("yesterday", {"day": (today - dt.timedelta(days=1)).isoformat()}),
+        )
+    ]
     context = {
         "nav": _nav(),
+        "shortcuts": [{"label": label, "href": href} for label, href in shortcuts],
         "activity": {"name": activity.name, "flag": activity.flag, "title": activity.title},
         "views": ["", *sorted(activity.views)],
         "view": view,
