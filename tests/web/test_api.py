@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,13 +110,23 @@ def test_bad_requests_get_one_line(
     assert message in got.json()["error"] and "\n" not in got.json()["error"]
 
 
+def _csrf(c: httpx.Client) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/").text)
+    assert found is not None
+    return found.group(1)
+
+
 def test_comments_need_an_operator_and_a_clean_line(dashboard: Dashboard) -> None:
     with client(dashboard, "viewer") as c:
-        assert c.post("/comments", data={"text": "hi"}).status_code == 403
+        assert c.post("/comments", data={"text": "hi", "csrf_token": _csrf(c)}).status_code == 403
     with client(dashboard, "operator") as c:
-        assert c.post("/comments", data={"text": "two\nlines"}).status_code == 400
-        assert c.post("/comments", data={"text": "x" * 201}).status_code == 400
-        done = c.post("/comments", data={"text": "maintenance window"}, follow_redirects=False)
+        token = _csrf(c)
+        assert c.post("/comments", data={"text": "no token"}).status_code == 403
+        assert c.post("/comments", data={"text": "two\nlines", "csrf_token": token}).status_code == 400
+        assert c.post("/comments", data={"text": "x" * 201, "csrf_token": token}).status_code == 400
+        done = c.post(
+            "/comments", data={"text": "maintenance window", "csrf_token": token}, follow_redirects=False
+        )
         assert done.status_code == 303 and done.headers["location"] == "/"
         events = c.get("/api/v1/timeline", params=_range()).json()["events"]
     assert [e["text"] for e in events if e["kind"] == "comment"][-1] == "maintenance window"

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tests.conftest import unavailable
 from tests.web.dashboard import Dashboard, login, serve
@@ -266,3 +267,21 @@ def test_comment_form_for_operators_only(browser: Any, dashboard: Dashboard) -> 
     context.close()
     loaded = data.load(Path(dashboard.app.state.data_dir), data.parse_window(None, None, None))
     assert any(getattr(e, "text", None) == "rolled back <v2>" for e in loaded.recorded.entries)  # type: ignore[union-attr]
+
+
+def test_logout_ends_the_session(browser: Any, dashboard: Dashboard) -> None:
+    context = browser.new_context()
+    login(context, dashboard, "viewer")
+    page = context.new_page()
+    page.goto(dashboard.url + "/")
+    _charts_drawn(page)
+    cookie_name = dashboard.app.state.cookie_name
+    old = next(c["value"] for c in context.cookies() if c["name"] == cookie_name)
+    with page.expect_navigation():
+        page.locator("form.logout button").click()
+    page.goto(dashboard.url + "/activity/cpu")
+    assert "/login" in page.url
+    # The old session id is dead on the server too, not only forgotten by this browser.
+    replay = httpx.get(dashboard.url + "/api/v1/series/cpu", cookies={cookie_name: old}, timeout=30)
+    assert replay.status_code == 401
+    context.close()

@@ -64,9 +64,7 @@ def _can_comment(request: Request) -> bool:
 
 
 def _bad(request: Request, message: str) -> Response:
-    response = render(request, "dash/error.html", {"message": message, "nav": _nav()})
-    response.status_code = 400
-    return response
+    return render(request, "dash/error.html", {"message": message, "nav": _nav()}, status=400)
 
 
 @require_role("viewer")
