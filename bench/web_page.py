@@ -189,6 +189,7 @@ def over_http(data_dir: Path, day: dt.date) -> None:
 
         cache = DictCache()
         dash.app.state.page_cache = cache
+        data._RECENT.items.clear()  # cold: nothing read yet, nothing cached
         cold, charts = browser_time(dash.url, log_in, page)
         warm, _ = browser_time(dash.url, log_in, page)
         print(
