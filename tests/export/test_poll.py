@@ -48,3 +48,25 @@ def test_a_hung_source_does_not_hold_up_the_scrape(tmp_path: Path) -> None:
     assert 'hostward_source_last_poll_timestamp_seconds{source="recorder"} 2000' in text
     assert "hostward_recorder_samples_today 5" in text
     assert calls == [1]
+
+
+def test_polling_pauses_while_nobody_scrapes_and_resumes() -> None:
+    polls: list[int] = []
+    poller: Poller[int] = Poller("x", lambda: polls.append(1) or len(polls), 0.01)
+    poller._last_read -= 1000  # as if the last scrape was long ago
+    poller.start()
+    try:
+        for _ in range(400):
+            if polls:
+                break
+            threading.Event().wait(0.01)
+        threading.Event().wait(0.2)  # twenty intervals, all idle
+        assert len(polls) == 1  # the first poll only
+        poller.latest()  # a scrape
+        for _ in range(400):
+            if len(polls) > 1:
+                break
+            threading.Event().wait(0.01)
+        assert len(polls) > 1
+    finally:
+        poller.stop()

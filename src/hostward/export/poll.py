@@ -17,6 +17,7 @@ from hostward.errors import HostwardError
 
 T = TypeVar("T")
 log = logging.getLogger("hostward.export")
+IDLE_INTERVALS = 4  # stop polling after this many intervals without a scrape
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Poller(Generic[T]):
         self._latest: Polled[T] = Polled(None, 0.0, None)  # replaced whole: a reader sees one or the other
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last_read = time.monotonic()
 
     def start(self) -> None:
         if self._thread is None:
@@ -61,9 +63,15 @@ class Poller(Generic[T]):
             self._latest = Polled(value, self._clock(), None)
 
     def latest(self) -> Polled[T]:
+        self._last_read = time.monotonic()
         return self._latest
 
     def _run(self) -> None:
+        # Poll only while someone scrapes: a daemon nobody scrapes does not scan every process every interval
+        # (the OOM ranking and the protection status read all of /proc). The first poll always runs, so the
+        # first scrape has values; after an idle spell the first scrape gets the old values, marked by age.
         while not self._stop.is_set():
-            self.poll_once()
+            idle = time.monotonic() - self._last_read > IDLE_INTERVALS * self._interval
+            if not (idle and self._latest.timestamp):
+                self.poll_once()
             self._stop.wait(self._interval)
