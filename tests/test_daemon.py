@@ -4,27 +4,38 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import ssl
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
+import pytest
 from tests.record.conftest import SRC, wait_for
 
 from hostward.collect.sample import SystemSample
 from hostward.store import read_file
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def start_daemon(
-    tmp_path: Path, config_text: str, *args: str, listen: str = "127.0.0.1:0"
+    tmp_path: Path, config_text: str, *args: str, listen: str = "127.0.0.1:0", web_listen: str | None = None
 ) -> subprocess.Popen[str]:
     config = tmp_path / "hostward.toml"
     config.write_text(config_text)
-    # /metrics on a free port: tests run side by side, and the default 9477 may be taken
+    # /metrics and the dashboard on free ports: tests run side by side, and the defaults may be taken
     env = {
         **os.environ,
         "PYTHONPATH": str(SRC),
         "HOSTWARD_CONFIG": str(config),
         "HOSTWARD_METRICS_LISTEN": listen,
+        "HOSTWARD_WEB_LISTEN": web_listen or f"127.0.0.1:{free_port()}",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "hostward", "daemon", "-d", str(tmp_path / "data"), "-v", *args],
@@ -44,7 +55,7 @@ def test_daemon_records_and_guards_with_defaults(tmp_path: Path) -> None:
     proc = start_daemon(tmp_path, "", "--interval", "1", "--count", "2", "--guard-dry-run")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "started: record, guard, metrics" in err
+    assert "started: record, guard, metrics, web" in err
     assert "guard started: scope host" in err
     assert len(samples(tmp_path / "data")) == 2
 
@@ -156,3 +167,39 @@ def test_daemon_records_when_the_metrics_port_is_taken_and_refuses_a_bad_section
     assert (
         err.strip().splitlines()[-1].endswith("is not loopback: set tls_cert and tls_key (and a credential)")
     )
+
+
+def test_daemon_serves_the_dashboard_over_https_on_loopback_by_default(tmp_path: Path) -> None:
+    port = free_port()
+    proc = start_daemon(tmp_path, "", "--interval", "1", "--no-guard", web_listen=f"127.0.0.1:{port}")
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE  # the certificate made at first start is self-signed
+
+    def login_page() -> str:
+        try:
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/login", timeout=5, context=insecure) as r:
+                return str(r.read().decode())
+        except OSError:
+            return ""
+
+    try:
+        wait_for(lambda: "Log in" in login_page(), what="the dashboard's login page")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"https://127.0.0.1:{port}/api/v1/series/cpu", timeout=5, context=insecure)
+        assert refused.value.code == 401  # nothing without an account
+        refused.value.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert f"web: dashboard at https://127.0.0.1:{port}/" in err
+    assert "no dashboard accounts yet" in err
+    assert (tmp_path / "data" / "web").stat().st_mode & 0o077 == 0
+
+
+def test_daemon_without_the_dashboard(tmp_path: Path) -> None:
+    proc = start_daemon(tmp_path, "[web]\nenabled = false\n", "--interval", "1", "--count", "1", "--no-guard")
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "web: disabled by [web] enabled = false" in err and "started: record, metrics\n" in err

@@ -127,6 +127,7 @@ class MetricsConfig:
 class WebConfig:
     """[web]: the dashboard (``hostward web serve``). HTTPS on loopback unless told otherwise."""
 
+    enabled: bool = True  # `hostward daemon` serves the dashboard (`hostward web serve` always does)
     listen: str = "127.0.0.1:9478"  # HOST:PORT or [v6]:PORT; a non-loopback address exposes the dashboard
     tls_cert: str = ""  # PEM certificate; "" = one made at first start in DATA_DIR/web (ECDSA P-256)
     tls_key: str = ""  # its private key (mode 0600)

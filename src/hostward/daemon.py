@@ -75,6 +75,22 @@ class Daemon:
                 self.parts.append(Part("metrics", metrics.run, metrics.stop))
         else:
             log.info("metrics: disabled by [metrics] enabled = false")
+        if config.web.enabled:
+            # Imported here, as metrics: the web layer sits above the parts, and uvicorn loads only when used.
+            from hostward.web.server import WebServer  # noqa: PLC0415
+
+            # A bad [web] section stops the daemon (ConfigError); a taken port only costs the dashboard.
+            try:
+                web = WebServer(
+                    config.web, config.record.data_dir, interval_seconds=config.record.interval_seconds
+                )
+            except ListenError as exc:
+                log.error("web: %s; running without the dashboard", exc)
+            else:
+                log.info("web: dashboard at %s", web.address)
+                self.parts.append(Part("web", web.run, web.stop))
+        else:
+            log.info("web: disabled by [web] enabled = false")
 
     def run(self) -> list[Part]:
         """Start every part and wait until they have all returned; returns the parts, failures noted."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +174,19 @@ def test_a_broken_cache_costs_speed_not_pages(dashboard: Dashboard) -> None:
 
 def test_data_dir_from_the_app(dashboard: Dashboard) -> None:
     assert Path(dashboard.app.state.data_dir).is_dir()
+
+
+def test_in_process_cache_expires_and_stays_within_its_size() -> None:
+    from hostward.web.pagecache import MemoryBackend
+
+    cache = MemoryBackend(max_bytes=10)
+    cache.set("a", b"12345", 60)
+    cache.set("b", b"6789", 60)
+    assert cache.get("a") == b"12345" and cache.size == 9
+    cache.set("c", b"xyz", 60)  # 12 bytes > 10: the oldest entry goes
+    assert cache.get("a") is None and cache.get("b") == b"6789" and cache.size == 7
+    cache.set("big", b"x" * 11, 60)  # larger than the whole cache: not kept
+    assert cache.get("big") is None
+    cache.set("gone", b"1", 0)
+    time.sleep(0.01)
+    assert cache.get("gone") is None

@@ -23,8 +23,11 @@ Run hostward's main job with the configuration file's settings (the embedded def
             absent), signal the process with the highest OOM badness, never a protected one
   metrics   serve Prometheus /metrics on 127.0.0.1:9477 ([metrics] listen; enabled = false turns it off):
             node_exporter's names plus hostward_* families, see docs/metrics.md
+  web       serve the dashboard on https://127.0.0.1:9478/ ([web] listen; enabled = false turns it off);
+            create the first account with 'hostward web user add NAME --role admin', see docs/dashboard.md
 
-Each part is the same as its own command (hostward record, hostward oom protect daemon, hostward oom guard),
+Each part is the same as its own command (hostward record, hostward oom protect daemon, hostward oom guard,
+hostward web serve),
 which can be run instead for finer control. Events (guard actions) go to DATA_DIR/events.jsonl, where
 'hostward plot' draws them."""
 

@@ -6,14 +6,13 @@ import argparse
 import dataclasses
 import getpass
 import logging
-import math
 import sys
 import textwrap
 from pathlib import Path
 
 from hostward.cli import setup_logging
 from hostward.config import WebConfig, load_config
-from hostward.errors import ConfigError, UsageError
+from hostward.errors import UsageError
 
 log = logging.getLogger("hostward.web")
 
@@ -141,43 +140,7 @@ def run(argv: list[str]) -> int:
 
 
 def _serve(web: WebConfig, data_dir: Path) -> int:
-    import uvicorn  # noqa: PLC0415
+    from hostward.web.server import WebServer  # noqa: PLC0415 - uvicorn and the app only for serve
 
-    from hostward.web.app import create_app  # noqa: PLC0415
-    from hostward.web.listen import is_loopback, parse_listen  # noqa: PLC0415
-    from hostward.web.pages import routes  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
-    from hostward.web.state import web_dir  # noqa: PLC0415
-    from hostward.web.tls import certificate_files, server_context  # noqa: PLC0415
-
-    host, port = parse_listen(web.listen, what="[web] listen")
-    for name in ("session_idle_minutes", "session_absolute_hours"):
-        value = getattr(web, name)
-        if not (math.isfinite(value) and 0 < value <= 10_000):
-            raise ConfigError(f"[web] {name} must be a number above 0 and at most 10000")
-    app = create_app(web, data_dir=data_dir, extra_routes=routes())
-    if app.state.accounts.count() == 0:
-        log.warning("no accounts yet: create one with 'hostward web user add NAME --role admin'")
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        server_header=False,
-        proxy_headers=False,
-        log_level="warning",
-        access_log=False,
-        timeout_keep_alive=5,
-        limit_concurrency=200,
-        h11_max_incomplete_event_size=16 * 1024,
-    )
-    config.load()
-    scheme = "http"
-    if not web.plain_http:
-        cert, key = certificate_files(web_dir(data_dir), web.tls_cert, web.tls_key)
-        config.ssl = server_context(cert, key)
-        scheme = "https"
-    elif not is_loopback(host):
-        log.warning("serving plain HTTP on %s: passwords and sessions cross the network in clear", host)
-    shown = f"[{host}]" if ":" in host else host
-    log.warning("dashboard at %s://%s:%d/", scheme, shown, port)
-    uvicorn.Server(config).run()
+    WebServer(web, data_dir).run()
     return 0
