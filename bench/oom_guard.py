@@ -3,7 +3,7 @@
     /work/venv/bin/python bench/oom_guard.py                  # 20 drills per rate, 60 s idle measurement
     /work/venv/bin/python bench/oom_guard.py --runs 5 --idle 20 --json
 
-Three measurements, each on a 512 MiB drill cgroup (hostward.oom.drill: the hog only allocates inside it):
+Three measurements, each on a 512 MiB drill cgroup (hostward.oom.drill.drill: the hog only allocates inside it):
 
 1. hostward, cgroup scope (the real configuration for a limited workload): threshold eventfd on
    memory.usage_in_bytes. Detect = threshold crossed (from the hog's own progress reports) -> guard woke;
@@ -38,13 +38,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-logging.getLogger("hostward.oom.guard").setLevel(logging.ERROR)  # in-process drills: the table says it all
+logging.getLogger("hostward.oom.guard.guard").setLevel(
+    logging.ERROR
+)  # in-process drills: the table says it all
 sys.path.insert(0, str(SRC))
 
-from hostward.oom.cgroup import memory_cgroup_of  # noqa: E402
-from hostward.oom.drill import DrillSpec, default_headroom, run_drill  # noqa: E402
-from hostward.oom.guard_memcg import cgroup_levels  # noqa: E402
-from hostward.oom.triggers import MIB, parse_size  # noqa: E402
+from hostward.oom.drill.drill import DrillSpec, default_headroom, run_drill  # noqa: E402
+from hostward.oom.guard.cgroup import memory_cgroup_of  # noqa: E402
+from hostward.oom.guard.guard_memcg import cgroup_levels  # noqa: E402
+from hostward.oom.guard.triggers import MIB, parse_size  # noqa: E402
 
 EARLYOOM = "/usr/bin/earlyoom"
 ENV = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": "/dev/null"}

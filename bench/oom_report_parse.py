@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = str(ROOT / "src")
 sys.path.insert(0, SRC)
 
-from hostward.oom.kernlog import kernel_lines  # noqa: E402
-from hostward.oom.oomparse import parse_events  # noqa: E402
-from hostward.oom.sources import file_lines  # noqa: E402
+from hostward.oom.kernlog.kernlog import kernel_lines  # noqa: E402
+from hostward.oom.kernlog.oomparse import parse_events  # noqa: E402
+from hostward.oom.kernlog.sources import file_lines  # noqa: E402
 
 REPORT = (
     (ROOT / "tests/fixtures/oom/debian11-5.10-two-kills-panic.monotonic").read_text().split("[ 5023.5")[0]

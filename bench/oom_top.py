@@ -20,7 +20,7 @@ from pathlib import Path
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 sys.path.insert(0, SRC)
 
-from hostward.oom.top import take_snapshot  # noqa: E402
+from hostward.oom.score.top import take_snapshot  # noqa: E402
 from hostward.procfs import ProcFS  # noqa: E402
 
 

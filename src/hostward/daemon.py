@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from hostward.config import Config
 from hostward.errors import HostwardError, ListenError
-from hostward.oom.events import events_path
-from hostward.oom.guard import Guard
-from hostward.oom.guard_setup import build_guard
-from hostward.oom.policy import Protector
+from hostward.oom.guard.events import events_path
+from hostward.oom.guard.guard import Guard
+from hostward.oom.guard.guard_setup import build_guard
+from hostward.oom.protect.policy import Protector
 from hostward.recorder import Recorder
 
 log = logging.getLogger("hostward.daemon")

@@ -8,7 +8,7 @@ from pathlib import Path
 from hostward.cli.sar import with_guard_events
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import sample_system
-from hostward.oom.events import GuardEvent, append_event, events_path
+from hostward.oom.guard.events import GuardEvent, append_event, events_path
 from hostward.procfs import ProcFS
 from hostward.store.model import CommentMark, DayData
 

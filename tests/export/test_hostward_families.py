@@ -15,7 +15,7 @@ from hostward.config import Config, MetricsConfig, RecordConfig
 from hostward.export.hostward import MAX_VICTIMS, OomKillCounter
 from hostward.export.registry import build_exporter
 from hostward.export.textfile import write_textfile
-from hostward.oom.events import GuardEvent, append_event, events_path
+from hostward.oom.guard.events import GuardEvent, append_event, events_path
 
 KILL = (
     "6,{seq},{usec},-;Out of memory: Killed process {pid} ({comm}) total-vm:1000kB, anon-rss:500kB, file-rss:0kB, "

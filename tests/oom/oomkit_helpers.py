@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from tests.conftest import require_root, unavailable
 
-from hostward.oom.cgroup import MemoryCgroup, memory_cgroup_of
+from hostward.oom.guard.cgroup import MemoryCgroup, memory_cgroup_of
 
 # Allocates 1 MiB at a time, touching every page (b"x" * n writes; bytearray(n) would not be resident).
 ALLOCATOR = "import sys\nb = []\nwhile True:\n    b.append(b'x' * (1 << 20))\n"

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostward.cli.oom import run
-from hostward.oom.kernlog import iter_raw_lines, kernel_lines, split_line
-from hostward.oom.oomparse import parse_events
-from hostward.oom.report import event_json, render_event
-from hostward.oom.sanitize import safe_text
+from hostward.oom.kernlog.kernlog import iter_raw_lines, kernel_lines, split_line
+from hostward.oom.kernlog.oomparse import parse_events
+from hostward.oom.kernlog.report import event_json, render_event
+from hostward.oom.kernlog.sanitize import safe_text
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "oom"
 FIXTURE_LINES = [

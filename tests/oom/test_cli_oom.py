@@ -159,8 +159,8 @@ def test_half_report_does_not_claim_there_was_no_swap() -> None:
 def test_top_says_when_the_next_victim_is_hostward_itself() -> None:
     import dataclasses
 
-    from hostward.oom.top import take_snapshot
-    from hostward.oom.toptext import format_top
+    from hostward.oom.score.top import take_snapshot
+    from hostward.oom.score.toptext import format_top
 
     snap = take_snapshot()
     me = next(p for p in snap.processes if p.info.pid == os.getpid())

@@ -11,7 +11,6 @@ import pytest
 from tests.oom.oomkit_helpers import HOLDER, make_memcg, spawn_in
 
 from hostward.collect.procs import ProcessInfo, read_process
-from hostward.oom.cgroup import MemoryCgroup
 from hostward.oom.doctor import (
     Level,
     check_cgroup_limits,
@@ -21,6 +20,7 @@ from hostward.oom.doctor import (
     check_unkillable,
     diagnose,
 )
+from hostward.oom.guard.cgroup import MemoryCgroup
 from hostward.procfs import ProcFS
 
 

@@ -27,11 +27,11 @@ from tests.oom.test_guard_support import (
 )
 
 from hostward.errors import UsageError
-from hostward.oom import drill as drill_module
-from hostward.oom.cgroup import MemoryCgroup
-from hostward.oom.drill import DrillSpec, run_drill
-from hostward.oom.drill_timeline import DrillResult, render_text
-from hostward.oom.triggers import MIB, parse_size
+from hostward.oom.drill import drill as drill_module
+from hostward.oom.drill.drill import DrillSpec, run_drill
+from hostward.oom.drill.drill_timeline import DrillResult, render_text
+from hostward.oom.guard.cgroup import MemoryCgroup
+from hostward.oom.guard.triggers import MIB, parse_size
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 
@@ -190,7 +190,7 @@ def test_cli_drill_json() -> None:
 
 
 def _own_cgroup_dir() -> Path:
-    from hostward.oom.cgroup import memory_cgroup_of
+    from hostward.oom.guard.cgroup import memory_cgroup_of
 
     own = memory_cgroup_of("self")
     assert own is not None

@@ -23,11 +23,11 @@ from tests.oom.test_guard_support import SignalAudit, start_sleeper, stop
 
 from hostward.config import ProtectRule
 from hostward.errors import CollectError
-from hostward.oom.events import GuardEvent, read_events
-from hostward.oom.guard import Guard, GuardSettings
-from hostward.oom.hooks import Hooks
-from hostward.oom.triggers import Reading
-from hostward.oom.victim import Scope, Selection, VictimSelector
+from hostward.oom.guard.events import GuardEvent, read_events
+from hostward.oom.guard.guard import Guard, GuardSettings
+from hostward.oom.guard.hooks import Hooks
+from hostward.oom.guard.triggers import Reading
+from hostward.oom.guard.victim import Scope, Selection, VictimSelector
 from hostward.procfs import ProcFS
 
 LOW = Reading("fake", True, False, "fake memory is low", headroom_bytes=None)

@@ -16,10 +16,10 @@ from tests.oom.test_guard_support import ENV, drill_cgroup, go_and_wait_allocate
 
 from hostward.cli.oom_guard import build_parser, run
 from hostward.errors import UsageError
-from hostward.oom.cgroup import MemoryCgroup
-from hostward.oom.drill import read_vmstat_oom_kills
-from hostward.oom.drill_kmsg import KmsgWatch
-from hostward.oom.triggers import MIB
+from hostward.oom.drill.drill import read_vmstat_oom_kills
+from hostward.oom.drill.drill_kmsg import KmsgWatch
+from hostward.oom.guard.cgroup import MemoryCgroup
+from hostward.oom.guard.triggers import MIB
 from hostward.procfs import ProcFS
 
 
@@ -45,7 +45,7 @@ def test_bad_arguments_are_usage_errors() -> None:
 def test_a_hook_that_cannot_be_split_is_refused_at_start() -> None:
     """Not at the first kill, where the exception would stop the guard in the middle of an intervention."""
     from hostward.errors import ConfigError
-    from hostward.oom.hooks import Hooks
+    from hostward.oom.guard.hooks import Hooks
 
     proc = subprocess.run(  # a process with a timeout: a regression must fail, not leave a guard running
         [sys.executable, "-m", "hostward.cli.oom_guard", "guard", "--dry-run", "--hook-before", "logger 'x"],
@@ -163,7 +163,7 @@ def test_guard_process_dry_run_kills_nothing(tmp_path: Path) -> None:
 
 def test_build_guard_from_config() -> None:
     from hostward.config import Config, GuardConfig, OomConfig, ProtectRule
-    from hostward.oom.guard_setup import build_guard, resolve_cgroup
+    from hostward.oom.guard.guard_setup import build_guard, resolve_cgroup
 
     rules = (ProtectRule(name="sshd", oom_score_adj=-1000, comm="sshd"),)
     config = Config(

@@ -11,9 +11,9 @@ from tests.oom.test_guard import ScriptedTrigger
 from tests.oom.test_guard_support import SignalAudit, drill_cgroup, start_sleeper, stop
 
 from hostward.config import ProtectRule
-from hostward.oom.guard import Guard, GuardSettings
-from hostward.oom.triggers import MIB, Reading
-from hostward.oom.victim import Scope, VictimSelector
+from hostward.oom.guard.guard import Guard, GuardSettings
+from hostward.oom.guard.triggers import MIB, Reading
+from hostward.oom.guard.victim import Scope, VictimSelector
 
 pytestmark = [pytest.mark.root]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import require_root, unavailable
 
-from hostward.oom.cgroup import MemoryCgroup, memory_cgroup_of
+from hostward.oom.guard.cgroup import MemoryCgroup, memory_cgroup_of
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 ENV = {**os.environ, "PYTHONPATH": SRC}
@@ -52,9 +52,9 @@ def _ready(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
 
 
 def start_hog(cgroup: MemoryCgroup, args: list[str]) -> subprocess.Popen[bytes]:
-    """python -m hostward.oom.hog ARGS, moved into ``cgroup`` and waiting for its go byte."""
+    """python -m hostward.oom.drill.hog ARGS, moved into ``cgroup`` and waiting for its go byte."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hostward.oom.hog", *args],
+        [sys.executable, "-m", "hostward.oom.drill.hog", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env=ENV,

@@ -9,8 +9,8 @@ from tests.oom.test_guard_fakeproc import FakeProc, FlakyProcFS, build_proc
 
 from hostward.config import ProtectRule
 from hostward.errors import ConfigError
-from hostward.oom.cgroup import MemoryCgroup
-from hostward.oom.victim import Scope, Verdict, VictimSelector
+from hostward.oom.guard.cgroup import MemoryCgroup
+from hostward.oom.guard.victim import Scope, Verdict, VictimSelector
 from hostward.procfs import ProcFS
 
 OWN = 4242

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from hostward.oom.kernlog import iter_raw_lines, kernel_lines, split_line
-from hostward.oom.oomevent import OomEvent
-from hostward.oom.oomparse import parse_events
-from hostward.oom.sources import file_lines
+from hostward.oom.kernlog.kernlog import iter_raw_lines, kernel_lines, split_line
+from hostward.oom.kernlog.oomevent import OomEvent
+from hostward.oom.kernlog.oomparse import parse_events
+from hostward.oom.kernlog.sources import file_lines
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "oom"
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from tests.oom.oomkit_helpers import HOLDER, memcg_1g, spawn_in  # noqa: F401 - fixture
 
-from hostward.oom.explain import explain, to_json
-from hostward.oom.score import Era
-from hostward.oom.top import Eligibility, take_snapshot
+from hostward.oom.score.explain import explain, to_json
+from hostward.oom.score.score import Era
+from hostward.oom.score.top import Eligibility, take_snapshot
 from hostward.procfs import ProcFS
 
 

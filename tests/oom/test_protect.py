@@ -20,7 +20,14 @@ from tests.conftest import require_root
 from hostward.cli.oom import run
 from hostward.config import ProtectRule, load_config
 from hostward.errors import ConfigError
-from hostward.oom.policy import Action, Outcome, Protector, compile_rules, self_has_cap_sys_resource, status
+from hostward.oom.protect.policy import (
+    Action,
+    Outcome,
+    Protector,
+    compile_rules,
+    self_has_cap_sys_resource,
+    status,
+)
 from hostward.procfs import ProcFS
 
 SLEEPER = "import time; time.sleep(60)"
@@ -195,7 +202,7 @@ def test_cli_status_and_dry_run(tmp_path: Path, marker: str, sleepers: list[subp
 def _netlink(what: int, payload: bytes) -> bytes:
     import struct
 
-    from hostward.oom.connector import CN_IDX_PROC, CN_VAL_PROC
+    from hostward.oom.protect.connector import CN_IDX_PROC, CN_VAL_PROC
 
     event = struct.pack("=IIQ", what, 0, 123) + payload
     cn = struct.pack("=IIIIHH", CN_IDX_PROC, CN_VAL_PROC, 0, 0, len(event), 0) + event
@@ -205,7 +212,7 @@ def _netlink(what: int, payload: bytes) -> bytes:
 def test_connector_messages_are_decoded() -> None:
     import struct
 
-    from hostward.oom.connector import ProcEvent, parse_proc_event
+    from hostward.oom.protect.connector import ProcEvent, parse_proc_event
 
     fork_process = _netlink(1, struct.pack("=iiii", 10, 10, 20, 20))
     fork_thread = _netlink(1, struct.pack("=iiii", 10, 10, 21, 10))

@@ -17,7 +17,7 @@ from tests.conftest import require_binary
 from tests.oom.oomkit_helpers import ALLOCATOR, memcg_64m, spawn_in  # noqa: F401 - fixture
 
 from hostward.cli.oom import run
-from hostward.oom.cgroup import MemoryCgroup
+from hostward.oom.guard.cgroup import MemoryCgroup
 
 pytestmark = [pytest.mark.root, pytest.mark.slow]
 

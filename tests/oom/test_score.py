@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hostward.oom.score import (
+from hostward.oom.score.score import (
     BadnessInput,
     Era,
     HeuristicInput,

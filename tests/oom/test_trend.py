@@ -24,9 +24,9 @@ from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.procs import ProcessInfo
 from hostward.collect.sample import SystemSample
-from hostward.oom.oomevent import OomEvent, Victim
-from hostward.oom.report import event_json, render_event
-from hostward.oom.trend import (
+from hostward.oom.kernlog.oomevent import OomEvent, Victim
+from hostward.oom.kernlog.report import event_json, render_event
+from hostward.oom.kernlog.trend import (
     EventTime,
     EventTrend,
     NoTrend,
@@ -35,7 +35,7 @@ from hostward.oom.trend import (
     event_time,
     parse_wall_time,
 )
-from hostward.oom.trendtext import render_trend
+from hostward.oom.kernlog.trendtext import render_trend
 from hostward.store import CommentMark, DataFileWriter, DayData, RestartMark, day_path
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "oom"

@@ -14,8 +14,8 @@ from tests.conftest import unavailable
 from tests.oom.test_guard_support import drill_cgroup, start_hog, stop
 
 from hostward.errors import CollectError, UsageError
-from hostward.oom.guard_memcg import MemcgV1Trigger, MemcgV2Trigger, cgroup_levels, parse_memory_events
-from hostward.oom.triggers import (
+from hostward.oom.guard.guard_memcg import MemcgV1Trigger, MemcgV2Trigger, cgroup_levels, parse_memory_events
+from hostward.oom.guard.triggers import (
     GIB,
     KIB,
     MIB,
@@ -232,7 +232,7 @@ def test_psi_kernel_trigger_registers_and_stays_quiet_when_idle() -> None:
 
 # -- memory cgroups --------------------------------------------------------------------------------------------
 def test_v2_trigger_on_fixture_directory(tmp_path: Path) -> None:
-    from hostward.oom.cgroup import MemoryCgroup
+    from hostward.oom.guard.cgroup import MemoryCgroup
 
     directory = tmp_path / "job"
     directory.mkdir()
@@ -281,13 +281,13 @@ def test_v1_threshold_eventfd_wakes_at_the_crossing(tmp_path: Path) -> None:
 @pytest.mark.root
 def test_hog_refuses_to_allocate_outside_a_limited_cgroup() -> None:
     """Started but never moved into a limited cgroup, the hog exits with status 3 and allocates nothing."""
-    from hostward.oom.cgroup import memory_cgroup_of
+    from hostward.oom.guard.cgroup import memory_cgroup_of
 
     own = memory_cgroup_of("self")
     if own is not None and own.limit_bytes() is not None:
         pytest.skip("this test process itself runs in a limited cgroup")
     proc = subprocess.run(
-        [sys.executable, "-m", "hostward.oom.hog", "--rate", "10M", "--max", "8M"],
+        [sys.executable, "-m", "hostward.oom.drill.hog", "--rate", "10M", "--max", "8M"],
         input=b"g",
         capture_output=True,
         timeout=30,
@@ -322,7 +322,7 @@ def test_psi_kernel_trigger_fires_on_memory_stall() -> None:
     tenant's stall can fire it too: this proves the kernel-trigger plumbing, POLLPRI to a low reading.)"""
     import threading
 
-    from hostward.oom.drill import DrillSpec, run_drill
+    from hostward.oom.drill.drill import DrillSpec, run_drill
 
     path = Path("/proc/pressure/memory")
     if not path.exists():

@@ -11,7 +11,7 @@ from tests.plot.conftest import HOST, T10, day_entries
 from hostward.cli import COMMANDS, main
 from hostward.cli.plot import run
 from hostward.errors import StoreError, UsageError
-from hostward.oom.events import GuardEvent, append_event, events_path
+from hostward.oom.guard.events import GuardEvent, append_event, events_path
 from hostward.store import DataFileWriter, day_path
 from hostward.store.model import RestartMark
 from hostward.store.sysstat.imported import ImportedRow, store_imported

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hostward.oom.events import GuardEvent, append_event, events_path
+from hostward.oom.guard.events import GuardEvent, append_event, events_path
 from hostward.plot.series import Mark, SeriesSet
 from hostward.web import status
 

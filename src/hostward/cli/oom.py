@@ -19,7 +19,7 @@ from hostward.cli import setup_logging
 from hostward.cli.oom_guard import register as register_guard_commands
 from hostward.config import load_config
 from hostward.errors import CollectError, UsageError
-from hostward.oom.sanitize import safe_text
+from hostward.oom.kernlog.sanitize import safe_text
 from hostward.procfs import ProcFS
 
 # Each subcommand imports what it uses (rich, the report parser, the doctor, the policy), so that
@@ -27,7 +27,7 @@ from hostward.procfs import ProcFS
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from hostward.oom.policy import Action
+    from hostward.oom.protect.policy import Action
 
 DESCRIPTION = """\
 The OOM toolkit: see whom the kernel's OOM killer would pick and why, protect what must survive, and
@@ -216,7 +216,7 @@ def _emit_json(data: Any) -> None:
 
 # -- top ---------------------------------------------------------------------------------------------------------
 def _top(args: argparse.Namespace) -> int:
-    from hostward.oom.top import take_snapshot, with_cmdlines  # noqa: PLC0415
+    from hostward.oom.score.top import take_snapshot, with_cmdlines  # noqa: PLC0415
 
     if args.interval is not None and args.interval <= 0:
         raise UsageError("--interval must be positive")
@@ -232,7 +232,7 @@ def _top(args: argparse.Namespace) -> int:
         if args.json:
             _emit_json(_top_json(snap, rows))
         else:
-            from hostward.oom.toptext import format_top  # noqa: PLC0415  (text only: --json skips it)
+            from hostward.oom.score.toptext import format_top  # noqa: PLC0415  (text only: --json skips it)
 
             if args.interval is not None and sys.stdout.isatty():
                 sys.stdout.write("\x1b[H\x1b[2J")  # home + clear: the only escape hostward writes itself
@@ -280,7 +280,7 @@ def _top_json(snap: Any, rows: list[Any]) -> dict[str, Any]:
 
 # -- explain -----------------------------------------------------------------------------------------------------
 def _explain(args: argparse.Namespace) -> int:
-    from hostward.oom.explain import explain, render, to_json  # noqa: PLC0415
+    from hostward.oom.score.explain import explain, render, to_json  # noqa: PLC0415
 
     ex = explain(args.pid)
     if args.json:
@@ -292,7 +292,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 # -- protect -----------------------------------------------------------------------------------------------------
 def _protect(args: argparse.Namespace) -> int:
-    from hostward.oom.policy import Outcome, Protector, status  # noqa: PLC0415
+    from hostward.oom.protect.policy import Outcome, Protector, status  # noqa: PLC0415
 
     setup_logging(max(args.verbose, 1 if args.action == "daemon" else 0))
     rules = load_config(args.config).oom.protect
@@ -377,11 +377,11 @@ def _print_actions(actions: list[Any], rules_without_match: list[str]) -> None:
 
 # -- report ------------------------------------------------------------------------------------------------------
 def _report(args: argparse.Namespace) -> int:
-    from hostward.oom import sources  # noqa: PLC0415
-    from hostward.oom.kernlog import kernel_lines  # noqa: PLC0415
-    from hostward.oom.oomparse import parse_events  # noqa: PLC0415
-    from hostward.oom.report import event_json, render_event  # noqa: PLC0415
-    from hostward.oom.trend import TrendLoader  # noqa: PLC0415
+    from hostward.oom.kernlog import sources  # noqa: PLC0415
+    from hostward.oom.kernlog.kernlog import kernel_lines  # noqa: PLC0415
+    from hostward.oom.kernlog.oomparse import parse_events  # noqa: PLC0415
+    from hostward.oom.kernlog.report import event_json, render_event  # noqa: PLC0415
+    from hostward.oom.kernlog.trend import TrendLoader  # noqa: PLC0415
 
     if args.files:
         if args.dmesg or args.kmsg or args.journal:
@@ -428,7 +428,7 @@ def _report(args: argparse.Namespace) -> int:
 def _with_repeats(events: Iterator[Any]) -> Iterator[tuple[Any, int]]:
     """Each event with how many OOMs of the same memory cgroup (or the host) the log held up to it: other
     cgroups' kills on a busy host are not "the same OOM again"."""
-    from hostward.oom.report import repeat_key  # noqa: PLC0415
+    from hostward.oom.kernlog.report import repeat_key  # noqa: PLC0415
 
     seen: collections.Counter[tuple[str, str | None]] = collections.Counter()
     for event in events:

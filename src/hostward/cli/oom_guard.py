@@ -22,7 +22,7 @@ from hostward.errors import HostwardError, UsageError
 # The guard and drill modules are imported by the commands that run them: `hostward oom top` and the other
 # subcommands build this parser too, and should not pay for them at start-up.
 
-log = logging.getLogger("hostward.oom.guard")
+log = logging.getLogger("hostward.oom.guard.guard")
 
 GUARD_HELP = "act before the kernel's OOM killer: watch memory and pressure, signal the worst process"
 GUARD_DESCRIPTION = """\
@@ -199,8 +199,8 @@ def guard_config(args: argparse.Namespace, base: GuardConfig) -> GuardConfig:
 
 
 def cmd_guard(args: argparse.Namespace) -> int:
-    from hostward.oom.events import events_path  # noqa: PLC0415
-    from hostward.oom.guard_setup import build_guard  # noqa: PLC0415
+    from hostward.oom.guard.events import events_path  # noqa: PLC0415
+    from hostward.oom.guard.guard_setup import build_guard  # noqa: PLC0415
 
     setup_logging(max(args.verbose, 1))  # a daemon explains every decision: INFO at least
     config = load_config()
@@ -228,13 +228,13 @@ class _Terminated(Exception):
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
-    from hostward.oom.drill import DrillSpec, run_drill  # noqa: PLC0415
-    from hostward.oom.drill_timeline import render_text  # noqa: PLC0415
-    from hostward.oom.triggers import parse_size, parse_threshold  # noqa: PLC0415
+    from hostward.oom.drill.drill import DrillSpec, run_drill  # noqa: PLC0415
+    from hostward.oom.drill.drill_timeline import render_text  # noqa: PLC0415
+    from hostward.oom.guard.triggers import parse_size, parse_threshold  # noqa: PLC0415
 
     setup_logging(args.verbose)
     if not args.verbose:  # the timeline says what happened; the guard's own log only on request
-        logging.getLogger("hostward.oom.guard").setLevel(logging.ERROR)
+        logging.getLogger("hostward.oom.guard.guard").setLevel(logging.ERROR)
     if not args.limit:
         raise UsageError("the drill refuses to run without a memory limit: give --limit, e.g. --limit 512M")
     rate = 0 if args.rate.lower() in ("max", "0", "fastest") else parse_size(args.rate)

@@ -14,7 +14,7 @@ from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.sample import SystemSample
 from hostward.config import load_config
 from hostward.errors import HostwardError, StoreError, UsageError
-from hostward.oom.events import events_path, read_events
+from hostward.oom.guard.events import events_path, read_events
 from hostward.plot.figures import build_figures
 from hostward.plot.imported import series_from_imported
 from hostward.plot.output import FORMATS, PNG_DPI, save_each, save_pdf

@@ -124,7 +124,7 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
     """The OOM guard's actions (DATA_DIR/events.jsonl) merged in as comments at their time, so `sar -C` shows
     them where sar shows sadc's comments ("COM text"). Names are escaped: a process chooses its own comm."""
     # Imported here: only `sar -C` reads the guard's events (start-up of every other report).
-    from hostward.oom.events import (  # noqa: PLC0415
+    from hostward.oom.guard.events import (  # noqa: PLC0415
         KIND_ESCALATE,
         KIND_NO_VICTIM,
         KIND_SIGNAL,
@@ -132,7 +132,7 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
         events_path,
         read_events,
     )
-    from hostward.oom.sanitize import safe_text  # noqa: PLC0415
+    from hostward.oom.kernlog.sanitize import safe_text  # noqa: PLC0415
 
     # Guard events worth a line in a report: decisions and signals, not every trigger evaluation.
     reported = frozenset({KIND_SIGNAL, KIND_ESCALATE, KIND_WOULD_KILL, KIND_NO_VICTIM})

@@ -22,10 +22,10 @@ from hostward.collect.sample import ClockSample, SystemSample
 from hostward.errors import StoreError
 from hostward.export.hostward_oom import clock_families
 from hostward.export.poll import Polled, Poller
-from hostward.oom.events import read_events
-from hostward.oom.kernlog import kernel_lines
-from hostward.oom.oomevent import OomEvent
-from hostward.oom.oomparse import OomReportParser
+from hostward.oom.guard.events import read_events
+from hostward.oom.kernlog.kernlog import kernel_lines
+from hostward.oom.kernlog.oomevent import OomEvent
+from hostward.oom.kernlog.oomparse import OomReportParser
 from hostward.store.reader import day_parts, read_day
 
 MAX_VICTIMS = 20  # distinct (comm, cgroup, constraint) label sets kept; the rest count as "other"

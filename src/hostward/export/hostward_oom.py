@@ -17,9 +17,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from hostward.collect.sample import ClockSample
 from hostward.config import GuardConfig, ProtectRule
-from hostward.oom.policy import Outcome, status
-from hostward.oom.top import take_snapshot
-from hostward.oom.triggers import MemoryTrigger, Threshold, parse_threshold
+from hostward.oom.guard.triggers import MemoryTrigger, Threshold, parse_threshold
+from hostward.oom.protect.policy import Outcome, status
+from hostward.oom.score.top import take_snapshot
 from hostward.procfs import ProcFS
 
 

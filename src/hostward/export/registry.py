@@ -51,7 +51,7 @@ class Exporter:
 
 
 def _kmsg() -> Iterable[str]:
-    from hostward.oom.sources import kmsg_lines  # noqa: PLC0415 - only when the poller runs
+    from hostward.oom.kernlog.sources import kmsg_lines  # noqa: PLC0415 - only when the poller runs
 
     return kmsg_lines()
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from hostward.collect.procs import ProcessInfo, sample_processes, top_by_rss
 from hostward.errors import CollectError, ProcessGone
-from hostward.oom.cgroup import memory_cgroup_of
-from hostward.oom.report import human_kb
-from hostward.oom.sanitize import safe_text
+from hostward.oom.guard.cgroup import memory_cgroup_of
+from hostward.oom.kernlog.report import human_kb
+from hostward.oom.kernlog.sanitize import safe_text
 from hostward.procfs import ProcFS
 
 # Daemons for which -1000 is the usual, deliberate choice (they are small and their loss locks people out).

@@ -1,5 +1,5 @@
 """Events drawn on the time axis besides restarts: guard actions and OOM kills from ``events.jsonl``
-(written by hostward.oom.events). Clock steps are found in the recorded samples themselves (wall clock against
+(written by hostward.oom.guard.events). Clock steps are found in the recorded samples themselves (wall clock against
 uptime, activities/time.py) and marked by series.series_from_day like restarts; "clock-step"/"step" events in
 events.jsonl, should another part write them, are drawn the same way.
 
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from hostward.plot.series import Mark
 
-# events.jsonl kinds (oom/events.py) -> mark kinds drawn with their own style; the rest keep their name.
+# events.jsonl kinds (oom/guard/events.py) -> mark kinds drawn with their own style; the rest keep their name.
 KIND_MAP = {
     "signal": "oom-kill",
     "escalate": "oom-kill",

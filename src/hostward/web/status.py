@@ -18,8 +18,7 @@ from typing import Any
 
 from hostward.config import Config
 from hostward.errors import CollectError, HostwardError
-from hostward.oom import sources
-from hostward.oom.events import (
+from hostward.oom.guard.events import (
     KIND_ESCALATE,
     KIND_NO_VICTIM,
     KIND_SIGNAL,
@@ -27,13 +26,14 @@ from hostward.oom.events import (
     events_path,
     read_events,
 )
-from hostward.oom.kernlog import kernel_lines
-from hostward.oom.oomevent import OomEvent
-from hostward.oom.oomparse import parse_events
-from hostward.oom.policy import status as protect_status
-from hostward.oom.report import event_json, repeat_key
-from hostward.oom.sanitize import safe_text
-from hostward.oom.top import take_snapshot, with_cmdlines
+from hostward.oom.kernlog import sources
+from hostward.oom.kernlog.kernlog import kernel_lines
+from hostward.oom.kernlog.oomevent import OomEvent
+from hostward.oom.kernlog.oomparse import parse_events
+from hostward.oom.kernlog.report import event_json, repeat_key
+from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.protect.policy import status as protect_status
+from hostward.oom.score.top import take_snapshot, with_cmdlines
 from hostward.plot.series import SeriesSet
 from hostward.procfs import ProcFS
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from hostward.collect.procs import PAGE_SIZE, parse_stat
 from hostward.errors import CollectError, ProcessGone, UsageError
-from hostward.oom.cgroup import memory_cgroup_of
-from hostward.oom.policy import self_has_cap_sys_resource
-from hostward.oom.sanitize import safe_text
-from hostward.oom.score import (
+from hostward.oom.guard.cgroup import memory_cgroup_of
+from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.protect.policy import self_has_cap_sys_resource
+from hostward.oom.score.score import (
     OOM_DISABLE,
     Badness,
     BadnessInput,
@@ -24,7 +24,7 @@ from hostward.oom.score import (
     heuristic_badness,
     oom_adj_from_score_adj,
 )
-from hostward.oom.top import Eligibility, OomSnapshot, RankedProcess, take_snapshot
+from hostward.oom.score.top import Eligibility, OomSnapshot, RankedProcess, take_snapshot
 from hostward.procfs import ProcFS
 
 _MIB = 1024 * 1024

@@ -1,4 +1,4 @@
-"""Text and JSON of the memory trend before an OOM kill (oom/trend.py computes it; oom/report.py places it)."""
+"""Text and JSON of the memory trend before an OOM kill (oom/kernlog/trend.py computes it; oom/kernlog/report.py places it)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from hostward.oom.sanitize import json_safe, safe_text
-from hostward.oom.trend import EventTrend, Growth, MemoryPoint, NoTrend
+from hostward.oom.kernlog.sanitize import json_safe, safe_text
+from hostward.oom.kernlog.trend import EventTrend, Growth, MemoryPoint, NoTrend
 
 MIB = 1 << 20
 TREND_TITLE = "Before the kill (recorded by hostward)"

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from hostward.oom.sanitize import decode_kernel_escapes
+from hostward.oom.kernlog.sanitize import decode_kernel_escapes
 
 MAX_LINE_BYTES = 64 * 1024
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from hostward.oom.kernlog import KernelLine
-from hostward.oom.oomevent import MemcgState, MemInfo, OomEvent, TaskRow, Trigger, Victim
+from hostward.oom.kernlog.kernlog import KernelLine
+from hostward.oom.kernlog.oomevent import MemcgState, MemInfo, OomEvent, TaskRow, Trigger, Victim
 
 
 @dataclass

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from hostward.config import Config, GuardConfig
 from hostward.errors import UsageError
-from hostward.oom.cgroup import MemoryCgroup, find_mounts
-from hostward.oom.guard import Guard, GuardSettings
-from hostward.oom.guard_memcg import cgroup_trigger
-from hostward.oom.hooks import Hooks
-from hostward.oom.triggers import (
+from hostward.oom.guard.cgroup import MemoryCgroup, find_mounts
+from hostward.oom.guard.guard import Guard, GuardSettings
+from hostward.oom.guard.guard_memcg import cgroup_trigger
+from hostward.oom.guard.hooks import Hooks
+from hostward.oom.guard.triggers import (
     MemoryTrigger,
     PsiSpec,
     PsiTrigger,
@@ -21,7 +21,7 @@ from hostward.oom.triggers import (
     parse_psi_spec,
     parse_threshold,
 )
-from hostward.oom.victim import Scope, VictimSelector
+from hostward.oom.guard.victim import Scope, VictimSelector
 from hostward.procfs import ProcFS
 
 

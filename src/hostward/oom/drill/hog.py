@@ -1,4 +1,4 @@
-"""A tiny memory hog for OOM drills: ``python -m hostward.oom.hog --rate 1G``.
+"""A tiny memory hog for OOM drills: ``python -m hostward.oom.drill.hog --rate 1G``.
 
 Safety first, because this program exists to exhaust memory:
 
@@ -25,8 +25,8 @@ import signal
 import sys
 import time
 
-from hostward.oom.cgroup import V1_UNLIMITED_THRESHOLD, memory_cgroup_of
-from hostward.oom.triggers import parse_size
+from hostward.oom.guard.cgroup import V1_UNLIMITED_THRESHOLD, memory_cgroup_of
+from hostward.oom.guard.triggers import parse_size
 
 PAGE = 4096
 PR_SET_PDEATHSIG = 1
@@ -101,7 +101,9 @@ def run_bystander(size_bytes: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hostward.oom.hog", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hostward.oom.drill.hog", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--rate", default="1G", help="bytes per second, e.g. 200M, 1G; 0 = as fast as it can")
     parser.add_argument("--chunk", default="1M", help="mmap chunk size (default 1M)")
     parser.add_argument("--max", default="4G", help="stop allocating at this many bytes (default 4G)")

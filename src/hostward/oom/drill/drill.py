@@ -29,20 +29,20 @@ from typing import IO, Any
 
 from hostward.config import ProtectRule
 from hostward.errors import CollectError, UsageError
-from hostward.oom.cgroup import MemoryCgroup, memory_cgroup_of
-from hostward.oom.drill_kmsg import KmsgWatch
-from hostward.oom.drill_timeline import DrillResult, TimelineEntry, build_result
-from hostward.oom.events import GuardEvent
-from hostward.oom.guard import Guard, GuardSettings
-from hostward.oom.guard_memcg import cgroup_levels, cgroup_trigger
-from hostward.oom.triggers import MIB, Threshold
-from hostward.oom.victim import Scope, VictimSelector
+from hostward.oom.drill.drill_kmsg import KmsgWatch
+from hostward.oom.drill.drill_timeline import DrillResult, TimelineEntry, build_result
+from hostward.oom.guard.cgroup import MemoryCgroup, memory_cgroup_of
+from hostward.oom.guard.events import GuardEvent
+from hostward.oom.guard.guard import Guard, GuardSettings
+from hostward.oom.guard.guard_memcg import cgroup_levels, cgroup_trigger
+from hostward.oom.guard.triggers import MIB, Threshold
+from hostward.oom.guard.victim import Scope, VictimSelector
 from hostward.procfs import ProcFS
 
 log = logging.getLogger(__name__)
 
 BYSTANDER_RULE = ProtectRule(
-    name="drill-bystander", oom_score_adj=-1000, cmdline_regex=r"hostward\.oom\.hog .*--bystander"
+    name="drill-bystander", oom_score_adj=-1000, cmdline_regex=r"hostward\.oom\.drill\.hog .*--bystander"
 )
 # Reaction budget for the default headroom: wake-up (eventfd, <1 ms) + one selection over the cgroup (a few
 # ms in Python) + signal delivery + the victim's exit (exit_mmap of what it holds), with margin for a busy CPU.
@@ -229,7 +229,7 @@ def _start(
 ) -> subprocess.Popen[bytes]:
     """Start a hog that waits for its go byte, and move it into the cgroup before anything else happens."""
     proc = subprocess.Popen(
-        [spec.python, "-m", "hostward.oom.hog", *args],
+        [spec.python, "-m", "hostward.oom.drill.hog", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": _pythonpath()},

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from hostward.collect.procs import parse_cmdline, parse_stat, parse_status, user_name
 from hostward.config import ProtectRule
 from hostward.errors import CollectError, ConfigError, PermissionProblem, ProcessGone
-from hostward.oom.connector import ProcConnector, ProcEvent, ScanWatcher
-from hostward.oom.sanitize import safe_text
+from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.protect.connector import ProcConnector, ProcEvent, ScanWatcher
 from hostward.procfs import ProcFS
 
 log = logging.getLogger("hostward.oom.protect")

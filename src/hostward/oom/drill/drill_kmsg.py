@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from hostward.oom.kernlog import split_line
+from hostward.oom.kernlog.kernlog import split_line
 
 _KILLED = re.compile(r"^(Memory cgroup out of memory|Out of memory)[^:]*: Killed process (\d+) \((.*?)\)")
 

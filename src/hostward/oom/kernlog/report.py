@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from hostward.oom.oomevent import OomEvent, TaskRow
-from hostward.oom.sanitize import json_safe, safe_text
-from hostward.oom.trend import EventTrend, NoTrend
-from hostward.oom.trendtext import render_trend, trend_json
+from hostward.oom.kernlog.oomevent import OomEvent, TaskRow
+from hostward.oom.kernlog.sanitize import json_safe, safe_text
+from hostward.oom.kernlog.trend import EventTrend, NoTrend
+from hostward.oom.kernlog.trendtext import render_trend, trend_json
 
 MIB = 1 << 20
 PAGE_KB = 4  # task tables and Mem-Info count 4 KiB pages on x86_64, the reports' usual origin

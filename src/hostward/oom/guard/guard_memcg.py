@@ -12,8 +12,8 @@ import select
 from dataclasses import dataclass
 
 from hostward.errors import UsageError
-from hostward.oom.cgroup import MemoryCgroup
-from hostward.oom.triggers import (
+from hostward.oom.guard.cgroup import MemoryCgroup
+from hostward.oom.guard.triggers import (
     DEFAULT_WORST_RATE_BPS,
     RateTracker,
     Reading,

@@ -23,7 +23,7 @@ from pathlib import Path
 from hostward.collect.procs import ProcessInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
-from hostward.oom.oomevent import OomEvent
+from hostward.oom.kernlog.oomevent import OomEvent
 from hostward.store import DayData, Entry, read_day
 from hostward.store.reader import day_parts
 

@@ -6,10 +6,10 @@ import signal
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from hostward.oom.drill_kmsg import KernelKill
-from hostward.oom.events import KIND_ESCALATE, KIND_EXITED, KIND_SIGNAL, KIND_TRIGGER, GuardEvent
-from hostward.oom.guard_memcg import CgroupLevels
-from hostward.oom.triggers import format_bytes
+from hostward.oom.drill.drill_kmsg import KernelKill
+from hostward.oom.guard.events import KIND_ESCALATE, KIND_EXITED, KIND_SIGNAL, KIND_TRIGGER, GuardEvent
+from hostward.oom.guard.guard_memcg import CgroupLevels
+from hostward.oom.guard.triggers import format_bytes
 
 
 @dataclass(frozen=True, slots=True)

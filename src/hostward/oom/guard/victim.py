@@ -1,10 +1,10 @@
-"""Choose whom the guard signals: the kernel's badness (oom/top.py ``rank``) after the protection policy.
+"""Choose whom the guard signals: the kernel's badness (oom/score/top.py ``rank``) after the protection policy.
 
 The ranking is the kernel's (mm/oom_kill.c oom_badness, 5.9+: rss + swap + page tables in pages, plus
 oom_score_adj x totalpages/1000), with two differences that are the point of a userspace guard:
 
 * The policy's ``oom_score_adj`` of a matching [[oom.protect]] rule is used *instead of* the process's own.
-  Rules are matched by oom/policy.py (first match wins). Without CAP_SYS_RESOURCE nobody can lower a process's oom_score_adj, but the guard can still honour the rule.
+  Rules are matched by oom/protect/policy.py (first match wins). Without CAP_SYS_RESOURCE nobody can lower a process's oom_score_adj, but the guard can still honour the rule.
   A rule with -1000 makes a process protected: the guard never signals it, even when it is the largest.
 * ``totalpages`` is the scope's: RAM + swap for the host, the limit for a cgroup (as the kernel's memcg OOM
   uses mem_cgroup_get_max), so adj shifts weigh the same as in a real OOM of that scope.
@@ -26,11 +26,11 @@ from dataclasses import dataclass, replace
 from hostward.collect.procs import PAGE_SIZE, ProcessInfo, read_process
 from hostward.config import ProtectRule
 from hostward.errors import CollectError, ProcessGone
-from hostward.oom.cgroup import MemoryCgroup, parse_proc_cgroup
-from hostward.oom.policy import Facts, compile_rules, matches
-from hostward.oom.sanitize import safe_text
-from hostward.oom.score import Era
-from hostward.oom.top import Eligibility, MemoryTotals, rank, read_totals, running_era
+from hostward.oom.guard.cgroup import MemoryCgroup, parse_proc_cgroup
+from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.protect.policy import Facts, compile_rules, matches
+from hostward.oom.score.score import Era
+from hostward.oom.score.top import Eligibility, MemoryTotals, rank, read_totals, running_era
 from hostward.procfs import ProcFS
 
 log = logging.getLogger(__name__)

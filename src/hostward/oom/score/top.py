@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from hostward.collect.procs import PAGE_SIZE, ProcessInfo, parse_cmdline, read_process, sample_processes
 from hostward.errors import CollectError, ProcessGone
-from hostward.oom.score import Badness, BadnessInput, Era, badness, era_for, parse_kernel_release
+from hostward.oom.score.score import Badness, BadnessInput, Era, badness, era_for, parse_kernel_release
 from hostward.procfs import ProcFS
 
 

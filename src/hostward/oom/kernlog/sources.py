@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hostward.errors import CollectError, ParseError, PermissionProblem
-from hostward.oom.kernlog import MAX_LINE_BYTES, iter_raw_lines
+from hostward.oom.kernlog.kernlog import MAX_LINE_BYTES, iter_raw_lines
 
 COMMAND_TIMEOUT_SECONDS = 60.0
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hostward.errors import HostwardError
-from hostward.oom.events import (
+from hostward.oom.guard.events import (
     KIND_ERROR,
     KIND_ESCALATE,
     KIND_EXITED,
@@ -39,10 +39,10 @@ from hostward.oom.events import (
     GuardEvent,
     append_event,
 )
-from hostward.oom.hooks import Hooks, VictimDetails
-from hostward.oom.sanitize import safe_text
-from hostward.oom.triggers import Reading, Trigger
-from hostward.oom.victim import Candidate, Selection, VictimSelector
+from hostward.oom.guard.hooks import Hooks, VictimDetails
+from hostward.oom.guard.triggers import Reading, Trigger
+from hostward.oom.guard.victim import Candidate, Selection, VictimSelector
+from hostward.oom.kernlog.sanitize import safe_text
 
 log = logging.getLogger(__name__)
 

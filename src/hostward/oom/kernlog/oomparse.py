@@ -31,9 +31,9 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 
-from hostward.oom.kernlog import KernelLine
-from hostward.oom.oombuilder import EventBuilder
-from hostward.oom.oomevent import OomEvent, TaskRow, Trigger, Victim
+from hostward.oom.kernlog.kernlog import KernelLine
+from hostward.oom.kernlog.oombuilder import EventBuilder
+from hostward.oom.kernlog.oomevent import OomEvent, TaskRow, Trigger, Victim
 
 MAX_TASK_ROWS = 20000  # per event; a larger table is counted, not kept (constant memory on hostile input)
 MAX_VICTIMS = 1000  # per event (processes sharing the victim's memory are killed with it)

@@ -1,0 +1,1 @@
+"""The early OOM guard: triggers, victim choice, memory cgroup helpers, kill hooks and the events file."""
