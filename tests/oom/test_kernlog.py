@@ -189,3 +189,36 @@ def test_over_long_lines_are_cut_not_buffered() -> None:
     assert len(lines) == 2 and len(lines[0]) == 4096
     (ev,) = parse_events(kernel_lines(lines))
     assert ev.victims[0].pid == 5
+
+
+# mm/page_alloc.c warn_alloc(): "%s: page allocation failure: order:%u, mode:%#x(%pGg), nodemask=%*pbl" then
+# dump_stack() and show_mem(): the Mem-Info block an OOM report has, yet nothing was killed.
+ALLOC_FAILURE = [
+    "[  100.000001] kworker/0:1: page allocation failure: order:4, mode:0x40dc0(GFP_KERNEL|__GFP_COMP|__GFP_ZERO),"
+    " nodemask=(null),cpuset=/,mems_allowed=0",
+    "[  100.000002] CPU: 0 PID: 12 Comm: kworker/0:1 Not tainted 6.1.0-13-amd64 #1 Debian 6.1.55-1",
+    "[  100.000003] Mem-Info:",
+    "[  100.000004] active_anon:10 inactive_anon:20 isolated_anon:0",
+    "[  100.000005] Free swap  = 0kB",
+    "[  100.000006] Total swap = 0kB",
+    "[  100.000007] 4194304 pages RAM",
+]
+
+
+def test_page_allocation_failure_is_not_an_oom_kill() -> None:
+    assert list(parse_events(kernel_lines(ALLOC_FAILURE))) == []
+
+
+def test_oom_report_after_a_page_allocation_failure_is_still_found() -> None:
+    kmsg = (FIXTURES / "ubuntu24-6.8-global.kmsg").read_text().splitlines()
+    alone = list(parse_events(kernel_lines(kmsg)))
+    after = list(parse_events(kernel_lines([*ALLOC_FAILURE, *kmsg])))
+    assert len(after) == len(alone) == 1
+    assert after[0].victims == alone[0].victims
+    assert after[0].meminfo == alone[0].meminfo
+
+
+def test_headerless_report_long_after_an_allocation_failure_still_opens() -> None:
+    late = ["[  900.000001] Mem-Info:", "[  900.000002] Free swap  = 0kB", "[  900.000003] Total swap = 0kB"]
+    (ev,) = parse_events(kernel_lines([*ALLOC_FAILURE, *late]))
+    assert ev.meminfo is not None and ev.meminfo.total_swap_kb == 0

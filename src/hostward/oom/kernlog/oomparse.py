@@ -119,6 +119,10 @@ class OomReportParser:
         self._previous: KernelLine | None = (
             None  # last kill/constraint line, for lines wrapped after a prefix
         )
+        # mm/page_alloc.c warn_alloc(): "%s: page allocation failure: order:%u, mode:%#x(%pGg)..." is followed by
+        # the same show_mem() block (Mem-Info, Free swap, ...) an OOM report has, but nothing was killed: while
+        # inside one, report lines do not open a headerless event. Holds the failure line's time (or True).
+        self._alloc_failure: float | bool = False
 
     def feed(self, line: KernelLine) -> Iterator[OomEvent]:
         if self._pending_kill is not None:
@@ -172,6 +176,25 @@ class OomReportParser:
             self._current = None
             yield event
 
+    def _ends_alloc_failure(self, line: KernelLine, msg: str) -> bool:
+        """Whether a line after a page allocation failure starts a real OOM report (or is too late to belong)."""
+        since = self._alloc_failure
+        late = (
+            since is not True
+            and line.monotonic_seconds is not None
+            and abs(line.monotonic_seconds - float(since)) > GAP_SECONDS
+        )
+        if (
+            late
+            or _HEADER.match(msg)
+            or msg.startswith("oom-kill:")
+            or "illed process" in msg
+            or "ut of memory" in msg
+        ):
+            self._alloc_failure = False
+            return True
+        return False
+
     def _open(self, line: KernelLine) -> Iterator[OomEvent]:
         yield from self._close()
         self._count += 1
@@ -184,6 +207,16 @@ class OomReportParser:
 
     def _handle(self, line: KernelLine) -> Iterator[OomEvent]:
         msg = line.message.strip()
+        if "allocation failure" in msg and "page allocation failure" in msg:
+            yield from self._close()
+            self._alloc_failure = line.monotonic_seconds if line.monotonic_seconds is not None else True
+            return
+        if (
+            self._alloc_failure is not False
+            and self._current is None
+            and not self._ends_alloc_failure(line, msg)
+        ):
+            return
         cur = self._current
         if (
             (cur is None or not cur.section)
