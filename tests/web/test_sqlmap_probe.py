@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from conftest import unavailable
 from core_app import PASSWORD, make_app
 
+from conftest import unavailable
 from hostward.web import throttle
 
 pytestmark = pytest.mark.slow
@@ -55,9 +55,22 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[in
 
 def _run(args: list[str], out: Path) -> str:
     result = subprocess.run(
-        [*_sqlmap(), "--batch", "--flush-session", "--disable-coloring", f"--output-dir={out}", "--level=1",
-         "--risk=1", "--timeout=5", "--retries=0", *args],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            *_sqlmap(),
+            "--batch",
+            "--flush-session",
+            "--disable-coloring",
+            f"--output-dir={out}",
+            "--level=1",
+            "--risk=1",
+            "--timeout=5",
+            "--retries=0",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     return result.stdout + result.stderr
 
@@ -65,8 +78,13 @@ def _run(args: list[str], out: Path) -> str:
 def test_login_form_not_injectable(server: tuple[int, str], tmp_path: Path) -> None:
     port, _ = server
     log = _run(
-        [f"--url=http://127.0.0.1:{port}/login", "--data=username=ada&password=x&code=1&next=/",
-         "-p", "username,password,code", "--ignore-code=401"],
+        [
+            f"--url=http://127.0.0.1:{port}/login",
+            "--data=username=ada&password=x&code=1&next=/",
+            "-p",
+            "username,password,code",
+            "--ignore-code=401",
+        ],
         tmp_path / "sqlmap-login",
     )
     assert NOT_INJECTABLE in log, log[-2000:]
@@ -76,7 +94,12 @@ def test_login_form_not_injectable(server: tuple[int, str], tmp_path: Path) -> N
 def test_audit_search_not_injectable(server: tuple[int, str], tmp_path: Path) -> None:
     port, session_id = server
     log = _run(
-        [f"--url=http://127.0.0.1:{port}/admin/audit?q=login", f"--cookie=hostward_session={session_id}", "-p", "q"],
+        [
+            f"--url=http://127.0.0.1:{port}/admin/audit?q=login",
+            f"--cookie=hostward_session={session_id}",
+            "-p",
+            "q",
+        ],
         tmp_path / "sqlmap-audit",
     )
     assert "403" not in log.split("testing connection to the target URL")[-1][:300]
