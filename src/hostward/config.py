@@ -124,6 +124,16 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheConfig:
+    """[cache]: memcached servers hostward watches, and the dashboard's page cache."""
+
+    servers: tuple[str, ...] = ()  # HOST:PORT, [v6]:PORT or unix:/path
+    timeout_seconds: float = 0.25  # per memcached call; a lost server is a miss within this
+    page_cache: str = "memory"  # "memory" (in process) or "memcached" (the first of servers)
+    memory_bytes: int = 64 << 20  # bound of the in-process page cache
+
+
+@dataclass(frozen=True, slots=True)
 class WebConfig:
     """[web]: the dashboard (``hostward web serve``). HTTPS on loopback unless told otherwise."""
 
@@ -143,6 +153,7 @@ class Config:
     guard: GuardConfig = field(default_factory=GuardConfig)
     ntp: NtpConfig = field(default_factory=NtpConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     source: Path | None = None  # the file the values came from, for messages
 

@@ -82,7 +82,10 @@ class Daemon:
             # A bad [web] section stops the daemon (ConfigError); a taken port only costs the dashboard.
             try:
                 web = WebServer(
-                    config.web, config.record.data_dir, interval_seconds=config.record.interval_seconds
+                    config.web,
+                    config.record.data_dir,
+                    interval_seconds=config.record.interval_seconds,
+                    cache=config.cache,
                 )
             except ListenError as exc:
                 log.error("web: %s; running without the dashboard", exc)

@@ -177,16 +177,16 @@ def test_data_dir_from_the_app(dashboard: Dashboard) -> None:
 
 
 def test_in_process_cache_expires_and_stays_within_its_size() -> None:
-    from hostward.web.pagecache import MemoryBackend
+    from hostward.cache import MemoryCache
 
-    cache = MemoryBackend(max_bytes=10)
+    cache = MemoryCache(max_bytes=10)
     cache.set("a", b"12345", 60)
     cache.set("b", b"6789", 60)
-    assert cache.get("a") == b"12345" and cache.size == 9
-    cache.set("c", b"xyz", 60)  # 12 bytes > 10: the oldest entry goes
-    assert cache.get("a") is None and cache.get("b") == b"6789" and cache.size == 7
-    cache.set("big", b"x" * 11, 60)  # larger than the whole cache: not kept
-    assert cache.get("big") is None
+    assert cache.get("b") == b"6789"  # b is now the most recently used
+    cache.set("c", b"xyz", 60)  # 12 bytes > 10: the least recently used entry goes
+    assert cache.get("a") is None and cache.get("b") == b"6789" and cache.get("c") == b"xyz"
+    assert cache.set("big", b"x" * 11, 60) is False  # larger than the whole cache: not kept
+    assert cache.get("big") is None and cache.stats().too_large == 1
     cache.set("gone", b"1", 0)
     time.sleep(0.01)
     assert cache.get("gone") is None

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 from core_app import PASSWORD, make_app
+from tests.conftest import unavailable
 
-from conftest import unavailable
 from hostward.web import throttle
 
 pytestmark = pytest.mark.slow

@@ -9,13 +9,10 @@ data), and streams. A stored entry is the body plus its media type; the response
 
 from __future__ import annotations
 
-import collections
 import functools
 import hashlib
 import json
 import logging
-import threading
-import time
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -30,44 +27,11 @@ MIN_TTL, MAX_TTL = 1, 300
 
 
 class Backend(Protocol):
+    """What the page cache needs of ``hostward.cache``'s backends (tests substitute their own)."""
+
     def get(self, key: str) -> bytes | None: ...
 
-    def set(self, key: str, value: bytes, ttl: int) -> None: ...
-
-
-class MemoryBackend:
-    """The in-process cache: entries with an expiry, at most ``max_bytes`` in all (oldest dropped first)."""
-
-    def __init__(self, max_bytes: int = 64 << 20) -> None:
-        self.max_bytes = max_bytes
-        self.entries: collections.OrderedDict[str, tuple[float, bytes]] = collections.OrderedDict()
-        self.size = 0
-        self.lock = threading.Lock()
-
-    def get(self, key: str) -> bytes | None:
-        with self.lock:
-            found = self.entries.get(key)
-            if found is None:
-                return None
-            if found[0] < time.monotonic():
-                self._drop(key)
-                return None
-            return found[1]
-
-    def set(self, key: str, value: bytes, ttl: int) -> None:
-        if len(value) > self.max_bytes:
-            return
-        with self.lock:
-            if key in self.entries:
-                self._drop(key)
-            self.entries[key] = (time.monotonic() + ttl, value)
-            self.size += len(value)
-            while self.size > self.max_bytes:
-                self._drop(next(iter(self.entries)))
-
-    def _drop(self, key: str) -> None:
-        _, value = self.entries.pop(key)
-        self.size -= len(value)
+    def set(self, key: str, value: bytes, ttl_seconds: float) -> object: ...
 
 
 def ttl_for(interval_seconds: float) -> int:

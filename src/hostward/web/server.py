@@ -14,11 +14,11 @@ from pathlib import Path
 
 import uvicorn
 
-from hostward.config import WebConfig
+from hostward.cache import open_cache
+from hostward.config import CacheConfig, WebConfig
 from hostward.errors import ConfigError, ListenError
 from hostward.web.app import create_app
 from hostward.web.listen import is_loopback, parse_listen
-from hostward.web.pagecache import MemoryBackend
 from hostward.web.pages import routes
 from hostward.web.state import web_dir
 from hostward.web.tls import certificate_files, server_context
@@ -37,14 +37,20 @@ def check_web(web: WebConfig) -> tuple[str, int]:
 
 
 class WebServer:
-    def __init__(self, web: WebConfig, data_dir: Path, *, interval_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        web: WebConfig,
+        data_dir: Path,
+        *,
+        interval_seconds: float | None = None,
+        cache: CacheConfig | None = None,
+    ) -> None:
         host, port = check_web(web)
         self.app = create_app(web, data_dir=data_dir, extra_routes=routes())
         if interval_seconds is not None:
             self.app.state.record_interval_seconds = interval_seconds  # live points and cache TTLs follow it
-        # Role-wide API responses are cached in process (TODO(lead): hostward.cache.open_cache once it lands,
-        # so memcached is used when [cache] names a server).
-        self.app.state.page_cache = MemoryBackend()
+        # Role-wide API responses go to the page cache: in process, or memcached when [cache] says so.
+        self.app.state.page_cache = open_cache(cache or CacheConfig())
         self.has_accounts = self.app.state.accounts.count() > 0
         config = uvicorn.Config(
             self.app,

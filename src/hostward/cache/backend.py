@@ -1,0 +1,225 @@
+"""The cache interface (get/set/delete with a TTL, bytes values) and its two backends.
+
+Both count their own hits, misses, sets, values too large to keep, and errors, so the cache's usefulness can be
+shown next to the host's activity. The memcached backend turns every failure into a miss or a refused set within
+its timeout, and after a failure leaves the server alone for ``retry_seconds`` before trying again, so a dead
+server costs the caller one timeout per retry period rather than one per request.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from pymemcache.client.base import Client
+from pymemcache.exceptions import MemcacheError
+
+from hostward.config import CacheConfig
+from hostward.errors import ConfigError
+
+MAX_KEY_BYTES = 250  # memcached's KEY_MAX_LENGTH
+DEFAULT_ITEM_BYTES = 1 << 20  # memcached's default -I (item_size_max) when the server does not say
+
+
+@dataclass(frozen=True, slots=True)
+class CacheClientStats:
+    backend: str
+    hits: int
+    misses: int
+    sets: int
+    too_large: int
+    errors: int
+
+
+class CacheBackend(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+
+    def set(self, key: str, value: bytes, ttl_seconds: float) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def stats(self) -> CacheClientStats: ...
+
+
+def cache_key(key: str) -> str:
+    """A key memcached accepts: printable ASCII without spaces, at most 250 bytes; anything else is hashed."""
+    if len(key) <= MAX_KEY_BYTES and key.isascii() and key.isprintable() and " " not in key:
+        return key
+    return "hw:sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Counters:
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.hits = self.misses = self.sets = self.too_large = self.errors = 0
+
+    def snapshot(self) -> CacheClientStats:
+        return CacheClientStats(self.backend, self.hits, self.misses, self.sets, self.too_large, self.errors)
+
+
+class MemoryCache:
+    """In-process LRU bounded in bytes; expired entries are dropped when met. Thread-safe."""
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self.max_bytes = max_bytes
+        self._entries: collections.OrderedDict[str, tuple[float, bytes]] = collections.OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._count = _Counters("memory")
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None and found[0] < time.monotonic():
+                self._drop(key)
+                found = None
+            if found is None:
+                self._count.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self._count.hits += 1
+            return found[1]
+
+    def set(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        with self._lock:
+            if len(value) > self.max_bytes:
+                self._count.too_large += 1
+                return False
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (time.monotonic() + ttl_seconds, bytes(value))
+            self._size += len(value)
+            while self._size > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+            self._count.sets += 1
+            return True
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+
+    def stats(self) -> CacheClientStats:
+        with self._lock:
+            return self._count.snapshot()
+
+    def _drop(self, key: str) -> None:
+        _, value = self._entries.pop(key)
+        self._size -= len(value)
+
+
+def parse_server(text: str) -> tuple[str, int] | str:
+    """``HOST:PORT``, ``[v6]:PORT`` or ``unix:/path`` as pymemcache takes it; ConfigError naming the value."""
+    if text.startswith("unix:"):
+        path = text[5:]
+        if not path.startswith("/"):
+            raise ConfigError(f"[cache] servers: {text[:120]!r}: a unix socket needs an absolute path")
+        return path
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"[cache] servers: {text[:120]!r} is not HOST:PORT, [v6]:PORT or unix:/path")
+    return host, int(port)
+
+
+class MemcachedCache:
+    """memcached through pymemcache, one connection guarded by a lock, finite timeouts everywhere."""
+
+    def __init__(self, server: str, *, timeout_seconds: float = 0.25, retry_seconds: float = 5.0) -> None:
+        self.server = server
+        self.retry_seconds = retry_seconds
+        self._client = Client(
+            parse_server(server),
+            connect_timeout=timeout_seconds,
+            timeout=timeout_seconds,
+            no_delay=True,
+            key_prefix=b"",
+        )
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._item_bytes: int | None = None
+        self._count = _Counters("memcached")
+
+    def _failed(self) -> None:
+        self._count.errors += 1
+        self._down_until = time.monotonic() + self.retry_seconds
+        self._client.close()
+
+    def _available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _item_limit(self) -> int:
+        if self._item_bytes is None:
+            settings = self._client.stats("settings")
+            raw = settings.get(b"item_size_max", DEFAULT_ITEM_BYTES)
+            self._item_bytes = int(raw) if isinstance(raw, int | bytes | str) else DEFAULT_ITEM_BYTES
+        return self._item_bytes
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            value = None
+            if self._available():
+                try:
+                    value = self._client.get(cache_key(key))
+                except (TimeoutError, MemcacheError, OSError):
+                    self._failed()
+            if value is None:
+                self._count.misses += 1
+                return None
+            self._count.hits += 1
+            return bytes(value)
+
+    def set(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        with self._lock:
+            if not self._available():
+                return False
+            try:
+                # The item also holds its key and ~50 bytes of header: stay clear of the server's limit.
+                if len(value) + MAX_KEY_BYTES + 64 > self._item_limit():
+                    self._count.too_large += 1
+                    return False
+                stored = self._client.set(
+                    cache_key(key), value, expire=max(1, round(ttl_seconds)), noreply=False
+                )
+            except (TimeoutError, MemcacheError, OSError):
+                self._failed()
+                return False
+            if stored:
+                self._count.sets += 1
+            return bool(stored)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            if not self._available():
+                return
+            try:
+                self._client.delete(cache_key(key), noreply=False)
+            except (TimeoutError, MemcacheError, OSError):
+                self._failed()
+
+    def stats(self) -> CacheClientStats:
+        with self._lock:
+            return self._count.snapshot()
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()
+
+
+def open_cache(config: CacheConfig) -> CacheBackend:
+    """The page cache ``[cache]`` asks for: memcached on the first listed server, else in process."""
+    if config.page_cache == "memcached":
+        if not config.servers:
+            raise ConfigError('[cache] page_cache = "memcached" needs [cache] servers')
+        return MemcachedCache(config.servers[0], timeout_seconds=config.timeout_seconds)
+    if config.page_cache != "memory":
+        raise ConfigError(
+            f'[cache] page_cache must be "memory" or "memcached", not {config.page_cache[:40]!r}'
+        )
+    if not 1 << 20 <= config.memory_bytes <= 1 << 34:
+        raise ConfigError("[cache] memory_bytes must be between 1 MiB and 16 GiB")
+    return MemoryCache(config.memory_bytes)

@@ -1,0 +1,59 @@
+"""A real memcached for tests: started in the foreground as a child on 127.0.0.1 (or a unix socket), stopped by PID."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from tests.conftest import require_binary
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Memcached:
+    def __init__(
+        self, *, port: int | None = None, unix_path: Path | None = None, extra: tuple[str, ...] = ()
+    ):
+        binary = require_binary("memcached")["memcached"]
+        self.port = port if port is not None or unix_path else free_port()
+        self.unix_path = unix_path
+        where = (
+            ["-s", str(unix_path), "-a", "0777"] if unix_path else ["-l", "127.0.0.1", "-p", str(self.port)]
+        )
+        user = ["-u", "memcache"] if os.geteuid() == 0 else []
+        self.proc = subprocess.Popen([binary, *user, "-U", "0", *where, *extra])
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                with self._connect():
+                    return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("memcached did not start")
+
+    def _connect(self) -> socket.socket:
+        if self.unix_path:
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect(str(self.unix_path))
+            except OSError:
+                s.close()
+                raise
+            return s
+        return socket.create_connection(("127.0.0.1", self.port), timeout=1)
+
+    @property
+    def address(self) -> str:
+        return f"unix:{self.unix_path}" if self.unix_path else f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
