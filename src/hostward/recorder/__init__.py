@@ -4,8 +4,9 @@
 # does not import every submodule: start-up of commands that need one part stays cheap.
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from hostward.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from hostward.recorder.loop import Recorder, RecordSummary, append_comment
@@ -19,10 +20,4 @@ _LAZY = {
 __all__ = ["RecordSummary", "Recorder", "append_comment"]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -13,8 +13,9 @@ Public API (what reports, plots and the recorder use):
 # does not import every submodule: start-up of commands that need one part stays cheap.
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from hostward.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from hostward.store.delta import counter_delta, interval_seconds, rate_per_second
@@ -56,10 +57,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

@@ -12,8 +12,9 @@ Public API:
 # does not import every submodule: start-up of commands that need one part stays cheap.
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from hostward.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from hostward.store.sysstat.imported import ImportedDay, ImportedRow, read_imported, store_imported
@@ -40,10 +41,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
