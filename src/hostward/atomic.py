@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,15 @@ from hostward.errors import StoreError
 def replacing(path: Path, *, what: str = "write") -> Iterator[Path]:
     """Yield a temporary path to write; on success it replaces ``path``. An OSError while writing or renaming
     becomes one StoreError naming ``path``; the temporary file never outlives the block."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # An unpredictable name created with O_EXCL (mkstemp): a symlink or hardlink planted beforehand under a
+    # guessable name cannot redirect the write. Mode 0640 whatever the umask.
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, 0o640)
+        os.close(fd)
+    except OSError as exc:
+        raise StoreError(f"cannot {what} {path}: {exc.strerror or exc}") from exc
+    tmp = Path(name)
     try:
         yield tmp
         os.replace(tmp, path)

@@ -27,8 +27,9 @@ def write_textfile(registry: CollectorRegistry, directory: Path) -> Path:
     target = directory / TEXTFILE_NAME
     body = render(registry)
     with replacing(target, what="write") as tmp:
-        # O_EXCL | O_NOFOLLOW: a link planted under the temporary name in a shared directory is refused
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        # replacing() created tmp exclusively under an unpredictable name; O_NOFOLLOW refuses a swapped-in link
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC)
+        os.fchmod(fd, 0o644)  # node_exporter reads it as its own user
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
             handle.flush()
