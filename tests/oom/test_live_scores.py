@@ -15,7 +15,6 @@ from hostward.oom.score.score import Era
 from hostward.oom.score.top import Eligibility, take_snapshot
 from hostward.procfs import ProcFS
 
-
 # Since 6.2 the kernel keeps RSS counters per CPU and sums them approximately, so /proc/PID/statm and
 # /proc/PID/oom_score, read a moment apart, can straddle a score boundary by one point. Exactness is still
 # required: a few fresh reads are allowed to agree before a mismatch counts, and one that persists fails.
