@@ -20,6 +20,7 @@ from pymemcache.exceptions import MemcacheError
 
 from hostward.config import CacheConfig
 from hostward.errors import ConfigError
+from hostward.hostport import split_host_port
 
 MAX_KEY_BYTES = 250  # memcached's KEY_MAX_LENGTH
 DEFAULT_ITEM_BYTES = 1 << 20  # memcached's default -I (item_size_max) when the server does not say
@@ -119,11 +120,7 @@ def parse_server(text: str) -> tuple[str, int] | str:
         if not path.startswith("/"):
             raise ConfigError(f"[cache] servers: {text[:120]!r}: a unix socket needs an absolute path")
         return path
-    host, sep, port = text.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ConfigError(f"[cache] servers: {text[:120]!r} is not HOST:PORT, [v6]:PORT or unix:/path")
-    return host, int(port)
+    return split_host_port(text, what="[cache] servers (HOST:PORT, [v6]:PORT or unix:/path)")
 
 
 class MemcachedCache:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import ipaddress
 import logging
 import socket
 import ssl
@@ -30,6 +29,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from hostward.config import MetricsConfig
 from hostward.errors import ConfigError
 from hostward.export.exposition import render
+from hostward.hostport import is_loopback, split_host_port
 
 log = logging.getLogger("hostward.export")
 CLIENT_TIMEOUT_SECONDS = 10.0
@@ -44,12 +44,7 @@ class Listen:
 
     @property
     def loopback(self) -> bool:
-        if self.host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
+        return is_loopback(self.host)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,17 +56,7 @@ class Credentials:
 
 def parse_listen(text: str) -> Listen:
     """``HOST:PORT`` or ``[V6]:PORT``; port 0 picks a free one (tests)."""
-    host, sep, port_text = text.rpartition(":")
-    if not sep or not host:
-        raise ConfigError(f"metrics.listen: expected HOST:PORT, got {text!r}")
-    host = host.strip("[]")
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ConfigError(f"metrics.listen: bad port in {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"metrics.listen: port {port} is outside 0-65535")
-    return Listen(host, port)
+    return Listen(*split_host_port(text, what="metrics.listen", allow_zero_port=True))
 
 
 def _read_secret(path: str, what: str) -> bytes:

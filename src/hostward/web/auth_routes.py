@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from hostward.errors import UsageError
 from hostward.web.audit import audit
 from hostward.web.authz import current_user, deny, own_origin, require_role, session_of
 from hostward.web.render import render
@@ -123,7 +124,7 @@ async def admin_disable(request: Request) -> Response:
     name, disabled = str(form.get("name", "")), form.get("disabled") == "1"
     try:
         await run_in_threadpool(request.app.state.accounts.set_disabled, name, disabled)
-    except Exception:  # an unknown name: say so in the audit log and the answer, nothing else
+    except UsageError:  # an unknown name: say so in the audit log and the answer, nothing else
         audit(request, "disable" if disabled else "enable", name, "not found")
         return deny(request, 404, "no such user")
     audit(request, "disable" if disabled else "enable", name, "ok")

@@ -17,8 +17,8 @@ import uvicorn
 from hostward.cache import open_cache
 from hostward.config import CacheConfig, WebConfig
 from hostward.errors import ConfigError, ListenError
+from hostward.hostport import is_loopback, split_host_port
 from hostward.web.app import create_app
-from hostward.web.listen import is_loopback, parse_listen
 from hostward.web.pages import routes
 from hostward.web.state import web_dir
 from hostward.web.tls import certificate_files, server_context
@@ -28,7 +28,7 @@ log = logging.getLogger("hostward.web")
 
 def check_web(web: WebConfig) -> tuple[str, int]:
     """The [web] values that must hold before serving; the host and port to listen on."""
-    host, port = parse_listen(web.listen, what="[web] listen")
+    host, port = split_host_port(web.listen, what="[web] listen")
     for name in ("session_idle_minutes", "session_absolute_hours"):
         value = getattr(web, name)
         if not (math.isfinite(value) and 0 < value <= 10_000):
