@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import require_binary
@@ -57,3 +61,17 @@ class Memcached:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(5)
+
+
+@contextmanager
+def unix_memcached() -> Iterator[Memcached]:
+    """memcached on a unix socket in a fresh directory it may write: it drops to the memcache user before it
+    creates the socket, and pytest's tmp_path sits under a 0700 directory."""
+    directory = Path(tempfile.mkdtemp(prefix="hostward-mc-"))
+    directory.chmod(0o777)
+    server = Memcached(unix_path=directory / "mc.sock")
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -3,16 +3,13 @@ values too large, and a server that goes away and comes back (misses within the 
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.cache.memcached_server import Memcached
+from tests.cache.memcached_server import Memcached, unix_memcached
 
 from hostward.cache import MemcachedCache, MemoryCache, cache_key, open_cache, parse_server
 from hostward.config import CacheConfig
@@ -101,18 +98,11 @@ def test_a_lost_server_is_a_miss_and_it_reconnects(closing: list[MemcachedCache]
 
 
 def test_unix_socket(closing: list[MemcachedCache]) -> None:
-    # memcached drops to the memcache user before it creates the socket: give it a directory it may write.
-    directory = Path(tempfile.mkdtemp(prefix="hostward-mc-"))
-    directory.chmod(0o777)
-    server = Memcached(unix_path=directory / "mc.sock")
-    try:
+    with unix_memcached() as server:
         cache = open_cache(CacheConfig(servers=(server.address,), page_cache="memcached"))
         assert isinstance(cache, MemcachedCache)
         closing.append(cache)
         assert cache.set("k", b"v", 60) and cache.get("k") == b"v"
-    finally:
-        server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 def test_memory_cache_is_lru_and_bounded() -> None:

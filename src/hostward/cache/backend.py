@@ -18,9 +18,9 @@ from typing import Protocol
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheError
 
+from hostward.cache.stats import parse_server
 from hostward.config import CacheConfig
 from hostward.errors import ConfigError
-from hostward.hostport import split_host_port
 
 MAX_KEY_BYTES = 250  # memcached's KEY_MAX_LENGTH
 DEFAULT_ITEM_BYTES = 1 << 20  # memcached's default -I (item_size_max) when the server does not say
@@ -111,16 +111,6 @@ class MemoryCache:
     def _drop(self, key: str) -> None:
         _, value = self._entries.pop(key)
         self._size -= len(value)
-
-
-def parse_server(text: str) -> tuple[str, int] | str:
-    """``HOST:PORT``, ``[v6]:PORT`` or ``unix:/path`` as pymemcache takes it; ConfigError naming the value."""
-    if text.startswith("unix:"):
-        path = text[5:]
-        if not path.startswith("/"):
-            raise ConfigError(f"[cache] servers: {text[:120]!r}: a unix socket needs an absolute path")
-        return path
-    return split_host_port(text, what="[cache] servers (HOST:PORT, [v6]:PORT or unix:/path)")
 
 
 class MemcachedCache:
