@@ -1,27 +1,45 @@
 """Cache health and hostward's own use of a cache.
 
-``backend``: the small cache interface the dashboard's page cache uses — an in-process LRU by default, memcached
-when ``[cache]`` says so — which never raises into its caller: a lost server is a miss.
+``stats``: memcached's stats replies fetched raw (what ``echo stats | nc`` shows), with one deadline and a size
+bound. ``backend``: the small cache interface the dashboard's page cache uses — an in-process LRU by default,
+memcached when ``[cache]`` says so — which never raises into its caller: a lost server is a miss.
 """
 
+# Names resolve on first use (PEP 562): a stats poll does not import pymemcache.
 from __future__ import annotations
 
-from hostward.cache.backend import (
-    CacheBackend,
-    CacheClientStats,
-    MemcachedCache,
-    MemoryCache,
-    cache_key,
-    open_cache,
-    parse_server,
-)
+from typing import TYPE_CHECKING
+
+from hostward.lazy import lazy_getattr
+
+if TYPE_CHECKING:
+    from hostward.cache.backend import (
+        CacheBackend,
+        CacheClientStats,
+        MemcachedCache,
+        MemoryCache,
+        cache_key,
+        open_cache,
+    )
+    from hostward.cache.stats import StatsReply, fetch_stats, parse_server
+
+_LAZY = {
+    **dict.fromkeys(
+        ("CacheBackend", "CacheClientStats", "MemcachedCache", "MemoryCache", "cache_key", "open_cache"),
+        "hostward.cache.backend",
+    ),
+    **dict.fromkeys(("StatsReply", "fetch_stats", "parse_server"), "hostward.cache.stats"),
+}
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 __all__ = [
     "CacheBackend",
     "CacheClientStats",
     "MemcachedCache",
     "MemoryCache",
+    "StatsReply",
     "cache_key",
+    "fetch_stats",
     "open_cache",
     "parse_server",
 ]
