@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from hostward.ntp.timestamps import seconds_to_short, short_to_seconds
 
 PACKET_SIZE = 48
-_HEADER = struct.Struct("!BBbbII4sQQQQ")
+HEADER = struct.Struct("!BBbbII4sQQQQ")
 
 
 class Mode(enum.IntEnum):
@@ -109,7 +109,7 @@ class Packet:
         return reference_text(self.stratum, self.reference_id)
 
     def encode(self) -> bytes:
-        return _HEADER.pack(
+        return HEADER.pack(
             ((self.leap & 3) << 6) | ((self.version & 7) << 3) | (self.mode & 7),
             self.stratum & 0xFF,
             _signed8(self.poll),
@@ -135,7 +135,7 @@ def decode_fields(data: bytes) -> Fields:
         if len(data) < PACKET_SIZE:
             raise PacketError(Drop.TRUNCATED, f"{len(data)} bytes, need {PACKET_SIZE}")
         raise PacketError(Drop.OVERSIZED, f"{len(data)} bytes; extension fields and MACs are not supported")
-    fields: Fields = _HEADER.unpack(data)
+    fields: Fields = HEADER.unpack(data)
     version = (fields[0] >> 3) & 7
     if not 1 <= version <= 4:
         raise PacketError(Drop.BAD_VERSION, f"version {version}")
