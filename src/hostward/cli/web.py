@@ -22,9 +22,12 @@ DATA_DIR/web (or [web] tls_cert / tls_key). Accounts, sessions and the audit log
 Roles: viewer (reads), operator (also adds timeline comments and edits the protection policy), admin (also
 manages accounts, sessions and reads the audit log). Operators and admins always enrol TOTP.
 
+While no account exists, serve prints a one-time setup link on stderr: open it on this host within 30
+minutes to create the first admin in the browser (or use 'user add' below).
+
 examples:
+  hostward web serve                            # https://127.0.0.1:9478/ (and the setup link at first run)
   hostward web user add alice --role admin      # asks for a password, shows a QR code to enrol TOTP
-  hostward web serve                            # https://127.0.0.1:9478/
   hostward web serve --listen 0.0.0.0:9478      # reachable off-host (still HTTPS)
   hostward web user list
   hostward web user disable bob                 # also ends bob's sessions

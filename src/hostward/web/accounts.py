@@ -53,6 +53,16 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").lower().encode()).hexdigest()
 
 
+def new_recovery_codes() -> tuple[tuple[str, ...], list[str]]:
+    """Fresh recovery codes (shown once) and their hashes (stored)."""
+    codes = tuple("-".join(secrets.token_hex(5)[i : i + 5] for i in (0, 5)) for _ in range(RECOVERY_CODES))
+    return codes, [_code_hash(code) for code in codes]
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
 def check_name(name: str) -> str:
     if not (1 <= len(name) <= 64) or not all(c.isalnum() or c in "._-" for c in name):
         raise UsageError("a user name has 1-64 letters, digits, '.', '_' or '-'")
@@ -79,9 +89,7 @@ class Accounts:
             raise UsageError(problem)
         with_totp = role in TOTP_REQUIRED or bool(totp)
         secret = pyotp.random_base32() if with_totp else None
-        codes = tuple(
-            "-".join(secrets.token_hex(5)[i : i + 5] for i in (0, 5)) for _ in range(RECOVERY_CODES)
-        )
+        codes, hashes = new_recovery_codes()
         with connect(self.db_path) as db:
             if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
                 raise UsageError(f"user {name!r} exists already")
@@ -91,7 +99,7 @@ class Accounts:
             )
             db.executemany(
                 "INSERT INTO recovery_codes (user, code_hash) VALUES (?, ?)",
-                [(name, _code_hash(code)) for code in codes],
+                [(name, code_hash) for code_hash in hashes],
             )
         uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=self.issuer) if secret else None
         return Enrolment(secret, uri, codes if secret else ())
@@ -149,6 +157,11 @@ class Accounts:
                 "SELECT name, role, totp_secret IS NOT NULL, disabled, created FROM users ORDER BY name"
             ).fetchall()
         return [(r[0], r[1], bool(r[2]), bool(r[3]), r[4]) for r in rows]
+
+    def has_totp(self, name: str) -> bool:
+        with connect(self.db_path) as db:
+            row = db.execute("SELECT totp_secret IS NOT NULL FROM users WHERE name = ?", (name,)).fetchone()
+        return bool(row and row[0])
 
     def count(self) -> int:
         with connect(self.db_path) as db:

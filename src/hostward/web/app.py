@@ -16,9 +16,10 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from hostward.config import WebConfig
-from hostward.web import auth_routes
+from hostward.web import auth_routes, setup_routes
 from hostward.web.accounts import Accounts
 from hostward.web.audit import AuditLog
+from hostward.web.enrolment import Enrolments
 from hostward.web.security import SecurityHeaders
 from hostward.web.sessions import Sessions
 from hostward.web.state import web_dir
@@ -38,6 +39,7 @@ def create_app(
     app = Starlette(
         routes=[
             *auth_routes.routes(),
+            *setup_routes.routes(),
             *extra_routes,
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
@@ -47,6 +49,7 @@ def create_app(
     app.state.tls = secure
     app.state.cookie_name = "__Host-hostward" if secure else "hostward_session"
     app.state.accounts = Accounts(db)
+    app.state.enrolments = Enrolments(db)
     app.state.sessions = Sessions(
         db,
         idle_seconds=config.session_idle_minutes * 60,

@@ -97,7 +97,9 @@ async def account(request: Request) -> Response:
     user = current_user(request)
     assert user is not None  # require_role admitted a user
     sessions = await run_in_threadpool(request.app.state.sessions.list, user.name)
-    return render(request, "account.html", {"sessions": sessions, "current": request.state.session.key})
+    has_totp = await run_in_threadpool(request.app.state.accounts.has_totp, user.name)
+    context = {"sessions": sessions, "current": request.state.session.key, "has_totp": has_totp}
+    return render(request, "account.html", context)
 
 
 @require_role("viewer")

@@ -35,6 +35,12 @@ def render(request: Request, template: str, context: dict[str, Any], *, status: 
     page = (
         environment()
         .get_template(template)
-        .render({**context, "user": current_user(request), "csrf_token": session.csrf if session else ""})
+        .render(
+            {
+                **context,
+                "user": current_user(request),
+                "csrf_token": session.csrf if session else context.get("csrf_token", ""),
+            }
+        )
     )
     return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})

@@ -7,6 +7,7 @@ the dashboard). ``run`` serves until ``stop``, which only sets a flag (safe from
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import socket
@@ -18,6 +19,7 @@ from hostward.cache import open_cache
 from hostward.config import CacheConfig, WebConfig
 from hostward.errors import ConfigError, ListenError
 from hostward.hostport import is_loopback, split_host_port
+from hostward.web import setup_token
 from hostward.web.app import create_app
 from hostward.web.pages import routes
 from hostward.web.state import web_dir
@@ -28,12 +30,19 @@ log = logging.getLogger("hostward.web")
 
 def check_web(web: WebConfig) -> tuple[str, int]:
     """The [web] values that must hold before serving; the host and port to listen on."""
-    host, port = split_host_port(web.listen, what="[web] listen")
+    host, port = split_host_port(web.listen, what="[web] listen", allow_zero_port=True)
     for name in ("session_idle_minutes", "session_absolute_hours"):
         value = getattr(web, name)
         if not (math.isfinite(value) and 0 < value <= 10_000):
             raise ConfigError(f"[web] {name} must be a number above 0 and at most 10000")
     return host, port
+
+
+def _is_unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 class WebServer:
@@ -83,13 +92,39 @@ class WebServer:
             self.socket.close()
             raise ListenError(f"web.listen {web.listen}: cannot listen: {exc.strerror}") from exc
         self.socket.set_inheritable(True)
+        port = self.socket.getsockname()[1]  # the kernel's pick when the port is 0
         shown = f"[{host}]" if ":" in host else host
         self.address = f"{scheme}://{shown}:{port}/"
+        self.setup_link = self._setup_link(data_dir, scheme, host, port)
         self.server = uvicorn.Server(config)
+
+    def _setup_link(self, data_dir: Path, scheme: str, host: str, port: int) -> str | None:
+        """With no account yet, a fresh one-time link to create the first admin (see setup_token); it works only
+        from a loopback address, so it names one that reaches this listener."""
+        state_dir = web_dir(data_dir)
+        if self.has_accounts:
+            setup_token.withdraw(state_dir)
+            return None
+        if is_loopback(host):
+            local = f"[{host}]" if ":" in host else host
+        elif _is_unspecified(host):  # every address: loopback is one of them
+            local = "[::1]" if ":" in host else "127.0.0.1"
+        else:
+            return None  # bound to one non-loopback address: no local browser can reach it
+        token = setup_token.issue(state_dir)
+        return f"{scheme}://{local}:{port}/setup?token={token}"
 
     def run(self) -> None:
         log.warning("dashboard at %s", self.address)  # a warning so that it shows without -v: the URL to open
-        if not self.has_accounts:
+        if self.setup_link:
+            minutes = setup_token.VALID_SECONDS // 60
+            log.warning(
+                "no dashboard accounts yet: open %s on this host within %d minutes to create the first admin"
+                " (works once; or run 'hostward web user add NAME --role admin')",
+                self.setup_link,
+                minutes,
+            )
+        elif not self.has_accounts:
             log.warning(
                 "no dashboard accounts yet: create one with 'hostward web user add NAME --role admin'"
             )

@@ -39,6 +39,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     last_seen REAL NOT NULL,
     address TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS enrolments (
+    key TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    pw_hash TEXT,
+    totp_secret TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    expires REAL NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS throttle (
     key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
@@ -63,6 +73,9 @@ def web_dir(data_dir: Path) -> Path:
     return path
 
 
+_SCHEMA_CHECKED: set[Path] = set()  # databases this process has brought up to the current SCHEMA
+
+
 @contextlib.contextmanager
 def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
     """One short-lived connection per operation (threads of the ASGI server never share one); WAL so readers
@@ -76,7 +89,9 @@ def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
         connection.execute("PRAGMA foreign_keys = ON")
         if fresh:
             connection.execute("PRAGMA journal_mode = WAL")
-            connection.executescript(SCHEMA)
+        if fresh or db_path not in _SCHEMA_CHECKED:
+            connection.executescript(SCHEMA)  # tables added since the file was made appear on first use
+            _SCHEMA_CHECKED.add(db_path)
         yield connection
     finally:
         connection.close()
