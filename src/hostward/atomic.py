@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from hostward.errors import StoreError
+from hostward.safefs import create_temp
 
 
 @contextlib.contextmanager
@@ -19,12 +19,10 @@ def replacing(path: Path, *, what: str = "write") -> Iterator[Path]:
     # An unpredictable name created with O_EXCL (mkstemp): a symlink or hardlink planted beforehand under a
     # guessable name cannot redirect the write. Mode 0640 whatever the umask.
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.fchmod(fd, 0o640)
+        fd, tmp = create_temp(path.parent, path.name)
         os.close(fd)
     except OSError as exc:
         raise StoreError(f"cannot {what} {path}: {exc.strerror or exc}") from exc
-    tmp = Path(name)
     try:
         yield tmp
         os.replace(tmp, path)

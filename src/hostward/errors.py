@@ -55,3 +55,11 @@ class ProcessGone(CollectError):
 
 class ListenError(HostwardError):
     """A server could not bind its address (in use, not local): the daemon's other parts go on without it."""
+
+
+class UnsafePath(StoreError):
+    """A file or directory others could tamper with (writable by them, owned by them, a planted link)."""
+
+
+class InputTooLarge(ParseError):
+    """An input (file, pipe, decompressed stream) went past the documented limit for its kind."""

@@ -39,6 +39,7 @@ from hostward.procfs import ProcFS
 from hostward.recorder.sampler import CachingSampler
 from hostward.recorder.schedule import Schedule
 from hostward.recorder.timehealth import TimeHealth
+from hostward.safefs import check_private_dir, make_dirs, open_lock
 from hostward.store.housekeeping import housekeep
 from hostward.store.model import CommentMark, RestartMark
 from hostward.store.reader import day_path
@@ -277,8 +278,9 @@ def acquire_directory_lock(data_dir: Path) -> int:
     kill -9 never leaves a stale one."""
     path = data_dir / LOCK_NAME
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        make_dirs(data_dir)
+        check_private_dir(data_dir)
+        fd = open_lock(path)  # never through a planted symlink or hard link
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             # A full disk must not stop the recorder (it waits for space); go on without the guard.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hostward.errors import StoreError
+from hostward.safefs import create_temp
 from hostward.store.reader import PREFIX, XZ_SUFFIX
 
 log = logging.getLogger(__name__)
@@ -79,17 +80,20 @@ def housekeep(
 def compress_file(path: Path) -> Path:
     """``path`` -> ``path.xz`` (atomically), then remove ``path``. Returns the new file."""
     target = path.with_name(path.name + XZ_SUFFIX)
-    tmp = path.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp: Path | None = None
     try:
-        with open(path, "rb") as src, lzma.open(tmp, "wb", format=lzma.FORMAT_XZ, preset=XZ_PRESET) as dst:
-            while chunk := src.read(1 << 20):
-                dst.write(chunk)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
+        fd, tmp = create_temp(path.parent, target.name)  # unpredictable name, O_EXCL, 0640
+        with open(path, "rb") as src, os.fdopen(fd, "wb") as raw:
+            with lzma.open(raw, "wb", format=lzma.FORMAT_XZ, preset=XZ_PRESET) as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            raw.flush()  # the xz trailer was written when dst closed; raw stays open for fsync
+            os.fsync(raw.fileno())
         os.rename(tmp, target)
         path.unlink()
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise StoreError(f"cannot compress {path}: {exc.strerror}") from exc
     return target

@@ -27,6 +27,7 @@ from types import TracebackType
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
+from hostward.safefs import create_temp, make_dirs, open_append
 from hostward.store import framing as fr
 from hostward.store.codec import (
     F_KEY,
@@ -98,7 +99,7 @@ class DataFileWriter:
             if not path.exists():
                 _create(path, FileHeader(day, clock(), host, schema))
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+                fd = open_append(path, create=False)  # no symlink, no second hard link
             except FileNotFoundError:
                 continue  # moved away by housekeeping or an operator in between: create it again
             except OSError as exc:
@@ -203,11 +204,11 @@ def _truncate_quietly(fd: int, size: int) -> None:
 
 def _create(path: Path, header: FileHeader) -> None:
     """Create ``path`` holding just its prefix and header frame, atomically; losing a race is fine."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = fr.prefix_bytes() + fr.frame(fr.T_HEADER, encode_header(header))
+    tmp: Path | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        make_dirs(path.parent)
+        fd, tmp = create_temp(path.parent, path.name)  # unpredictable name, O_EXCL, 0640
         try:
             if os.write(fd, data) != len(data):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -218,8 +219,9 @@ def _create(path: Path, header: FileHeader) -> None:
     except OSError as exc:
         raise store_error(exc, "create", path) from exc
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def _check_and_repair(

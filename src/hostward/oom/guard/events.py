@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hostward.errors import StoreError
+from hostward.safefs import make_dirs, open_append
 
 EVENTS_FILE = "events.jsonl"
 
@@ -57,8 +58,8 @@ def append_event(path: Path, event: GuardEvent) -> None:
     """Append one line; creates the file (0640) and its directory. Raises StoreError naming the file."""
     line = (event.to_json() + "\n").encode("ascii")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        make_dirs(path.parent)
+        fd = open_append(path)  # 0640; never through a planted symlink or hard link
         try:
             os.write(fd, line)
         finally:
