@@ -62,6 +62,9 @@ class ProtectRule:
     cmdline_regex: str | None = None  # searched in the full command line, arguments joined by spaces
     user: str | None = None  # user name or numeric uid
     cgroup: str | None = None  # prefix of the process's cgroup path
+    # A rule below 0 (protecting) must match on something an ordinary user cannot choose (exe of a root-owned
+    # binary, user, cgroup); this says "comm/cmdline_regex alone is enough, any user may match it".
+    trust_unprivileged: bool = False
 
 
 @dataclass(frozen=True, slots=True)

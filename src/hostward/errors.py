@@ -53,6 +53,10 @@ class ProcessGone(CollectError):
     """A process exited while we were reading it: callers skip it, never count it."""
 
 
+class ProcessReplaced(ProcessGone):
+    """The PID chosen earlier now names another (younger) process: the one chosen is gone."""
+
+
 class ListenError(HostwardError):
     """A server could not bind its address (in use, not local): the daemon's other parts go on without it."""
 

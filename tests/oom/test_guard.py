@@ -156,7 +156,9 @@ def test_protected_process_never_signalled_even_when_largest(
     world.add("precious", 900_000)
     world.add("small", 50_000)
     audit = SignalAudit(monkeypatch, world.helper_pids)
-    rule = ProtectRule(name="keep", oom_score_adj=-1000, cmdline_regex="helper-precious")
+    rule = ProtectRule(
+        name="keep", oom_score_adj=-1000, cmdline_regex="helper-precious", trust_unprivileged=True
+    )
     guard, events = make_guard(world, ScriptedTrigger(lambda n: CRITICAL), rules=(rule,))
     run_guard(guard)
     assert audit.sent == [(world.fakes["small"].pid, signal.SIGKILL)]
@@ -171,7 +173,9 @@ def test_only_protected_in_scope_means_nothing_is_signalled(
 ) -> None:
     world.add("precious", 900_000)
     audit = SignalAudit(monkeypatch, world.helper_pids)
-    rule = ProtectRule(name="keep", oom_score_adj=-1000, cmdline_regex="helper-precious")
+    rule = ProtectRule(
+        name="keep", oom_score_adj=-1000, cmdline_regex="helper-precious", trust_unprivileged=True
+    )
     guard, events = make_guard(world, ScriptedTrigger(lambda n: OK if n > 3 else CRITICAL), rules=(rule,))
     for _ in range(10):
         guard.step()

@@ -165,7 +165,7 @@ def test_build_guard_from_config() -> None:
     from hostward.config import Config, GuardConfig, OomConfig, ProtectRule
     from hostward.oom.guard.guard_setup import build_guard, resolve_cgroup
 
-    rules = (ProtectRule(name="sshd", oom_score_adj=-1000, comm="sshd"),)
+    rules = (ProtectRule(name="sshd", oom_score_adj=-1000, exe="/usr/sbin/sshd"),)
     config = Config(
         guard=GuardConfig(mem_available="1G", psi="some:10%:2s", kill_group="pgrp", dry_run=True),
         oom=OomConfig(protect=rules),

@@ -18,7 +18,7 @@ from hostward.oom.guard.victim import Scope, VictimSelector
 pytestmark = [pytest.mark.root]
 
 CRITICAL = Reading("fake", True, True, "fake memory is critical")
-KEEP = ProtectRule(name="keep", oom_score_adj=-1000, cmdline_regex="KEEP-ME")
+KEEP = ProtectRule(name="keep", oom_score_adj=-1000, cmdline_regex="KEEP-ME", trust_unprivileged=True)
 
 
 def run_once(guard: Guard) -> None:

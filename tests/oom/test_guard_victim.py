@@ -58,7 +58,7 @@ def test_kernel_order_and_exclusions(tmp_path: Path) -> None:
 
 
 def test_protected_process_is_never_the_victim_even_when_largest(tmp_path: Path) -> None:
-    rule = ProtectRule(name="db", oom_score_adj=-1000, comm="postgres")
+    rule = ProtectRule(name="db", oom_score_adj=-1000, comm="postgres", trust_unprivileged=True)
     sel = selector(tmp_path, (rule,))
     selection = sel.select()
     assert selection.victim is not None and selection.victim.info.pid == 200
@@ -68,7 +68,7 @@ def test_protected_process_is_never_the_victim_even_when_largest(tmp_path: Path)
 
 
 def test_only_protected_left_means_no_victim(tmp_path: Path) -> None:
-    rule = ProtectRule(name="all", oom_score_adj=-1000, cmdline_regex=".")
+    rule = ProtectRule(name="all", oom_score_adj=-1000, cmdline_regex=".", trust_unprivileged=True)
     assert selector(tmp_path, (rule,)).select().victim is None
 
 

@@ -101,7 +101,7 @@ def test_lowering_below_zero_needs_cap_sys_resource(
     require_root()
     sleepers.append(_start(marker))
     time.sleep(0.2)
-    rules = [ProtectRule(name="protect-me", oom_score_adj=-1000, cmdline_regex=marker)]
+    rules = [ProtectRule(name="protect-me", oom_score_adj=-1000, cmdline_regex=marker, user="root")]
     has_cap = self_has_cap_sys_resource(ProcFS())
     (planned,) = [a for rs in status(rules) for a in rs.actions]
     (done,) = Protector(rules).scan()
@@ -185,8 +185,10 @@ def test_cli_status_and_dry_run(tmp_path: Path, marker: str, sleepers: list[subp
     out = io.StringIO()
     with redirect_stdout(out):
         assert run(["protect", "status", "--config", str(cfg), "--json"]) == 0
-    (entry,) = json.loads(out.getvalue())
+    covered, idle = json.loads(out.getvalue())
+    (entry,) = covered["processes"]
     assert entry["pid"] == sleepers[0].pid and entry["outcome"] == "would apply"
+    assert covered["trusted"] and idle["rule"] == "nobody-matches" and idle["processes"] == []
     out = io.StringIO()
     with redirect_stdout(out):
         assert run(["protect", "status", "--config", str(cfg)]) == 0

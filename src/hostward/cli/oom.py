@@ -68,7 +68,8 @@ exit status: 0 when the computed oom_score equals the kernel's /proc/PID/oom_sco
 actions:
   apply     set oom_score_adj on every running process a rule matches, then exit (default)
   daemon    apply, then keep applying to processes as they start (process-event connector, else /proc scan)
-  status    which processes each rule covers, which are not at their target and why; changes nothing
+  status    which processes each rule covers, which are not at their target and why, and why each rule
+            is trusted or refused; changes nothing
 
 examples:
   hostward oom protect --dry-run          show what apply would change
@@ -84,6 +85,10 @@ rules (hostward.toml):
   name = "batch"
   cmdline_regex = "\\\\bbatch-worker\\\\b"
   oom_score_adj = 500         # preferred victim
+
+A rule below 0 protects, so it must match on something an ordinary user cannot choose: exe (a binary only
+root can write), user or cgroup. comm and cmdline_regex alone are refused unless the rule says
+trust_unprivileged = true (any user could then start a process it protects).
 
 This replaces the cron job writing -17 to /proc/PID/oom_adj: see docs/oom.md.
 
@@ -298,11 +303,20 @@ def _protect(args: argparse.Namespace) -> int:
     rules = load_config(args.config).oom.protect
     if not rules:
         raise UsageError("no [[oom.protect]] rules in the configuration (see 'hostward oom protect --help')")
-    if args.action == "status" or (args.dry_run and args.action == "apply"):
-        report = status(rules) if args.action == "status" else None
-        actions = (
-            [a for rs in report for a in rs.actions] if report else Protector(rules, dry_run=True).scan()
+    if args.action == "status":
+        report = status(rules)
+        if args.json:
+            _emit_json([_rule_json(rs) for rs in report])
+            return 0
+        actions = [a for rs in report for a in rs.actions]
+        _print_actions(
+            actions,
+            rules_without_match=[rs.rule.name for rs in report if rs.trust.trusted and not rs.actions],
         )
+        _print_trust(report)
+        return 0
+    if args.dry_run and args.action == "apply":
+        actions = Protector(rules, dry_run=True).scan()
         if args.json:
             _emit_json([_action_json(a) for a in actions])
             return 0
@@ -348,6 +362,25 @@ def _action_json(a: Any) -> dict[str, Any]:
         "outcome": a.outcome.value,
         "reason": a.reason,
     }
+
+
+def _rule_json(rs: Any) -> dict[str, Any]:
+    return {
+        "rule": rs.rule.name,
+        "oom_score_adj": rs.rule.oom_score_adj,
+        "trusted": rs.trust.trusted,
+        "trust": rs.trust.reason,
+        "processes": [_action_json(a) for a in rs.actions],
+    }
+
+
+def _print_trust(report: list[Any]) -> None:
+    from rich.text import Text  # noqa: PLC0415
+
+    console = _console()
+    for rs in report:
+        state = "trusted" if rs.trust.trusted else "REFUSED"
+        console.print(Text(f"rule {safe_text(rs.rule.name)}: {state}: {rs.trust.reason}"))
 
 
 def _print_actions(actions: list[Any], rules_without_match: list[str]) -> None:

@@ -106,6 +106,8 @@ def protection(config: Config, procfs: ProcFS | None = None) -> list[dict[str, A
             {
                 "rule": _text(rs.rule.name, 80),
                 "oom_score_adj": rs.rule.oom_score_adj,
+                "trusted": rs.trust.trusted,
+                "trust": _text(rs.trust.reason, 300),
                 "processes": [
                     {
                         "pid": a.pid,

@@ -42,7 +42,10 @@ from hostward.procfs import ProcFS
 log = logging.getLogger(__name__)
 
 BYSTANDER_RULE = ProtectRule(
-    name="drill-bystander", oom_score_adj=-1000, cmdline_regex=r"hostward\.oom\.drill\.hog .*--bystander"
+    name="drill-bystander",
+    oom_score_adj=-1000,
+    cmdline_regex=r"hostward\.oom\.drill\.hog .*--bystander",
+    trust_unprivileged=True,  # the drill's guard sees only the drill's own cgroup: nobody else can match
 )
 # Reaction budget for the default headroom: wake-up (eventfd, <1 ms) + one selection over the cgroup (a few
 # ms in Python) + signal delivery + the victim's exit (exit_mmap of what it holds), with margin for a busy CPU.

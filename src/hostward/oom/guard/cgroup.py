@@ -10,15 +10,14 @@ A process's memory cgroup is the ``N:memory:/path`` line of /proc/PID/cgroup (v1
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
 import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.errors import CollectError, PermissionProblem, ProcessGone
+from hostward.oom.pidsafe import PinnedProcess
 from hostward.procfs import ProcFS
 
 # A v1 "no limit" reads as PAGE_COUNTER_MAX * PAGE_SIZE (9223372036854771712 on x86_64).
@@ -77,6 +76,24 @@ class MemoryCgroup:
             return []
         return [int(x) for x in text.split()]
 
+    def kill_member(self, pid: int, procfs: ProcFS | None = None) -> bool:
+        """SIGKILL ``pid`` if it is (still) in this cgroup; False when it exited or is now someone else.
+
+        The pid was read from cgroup.procs a moment ago; it may have exited and been reused since. The signal
+        goes through a /proc/PID descriptor whose cgroup is checked first (oom/pidsafe.py), never ``kill(pid)``.
+        """
+        try:
+            with PinnedProcess(procfs or ProcFS(), pid) as proc:
+                v1, v2 = parse_proc_cgroup(proc.read("cgroup"))
+                if (v1 if self.version == 1 else v2) != self.path:
+                    return False
+                proc.send_signal(signal.SIGKILL)
+                return True
+        except ProcessGone:
+            return False
+        except (CollectError, PermissionProblem) as exc:
+            raise CollectError(f"cannot kill pid {pid} in memory cgroup {self.path}: {exc}") from exc
+
     def child(self, name: str) -> MemoryCgroup:
         if "/" in name or name in ("", ".", ".."):
             raise ValueError(f"not a cgroup name: {name!r}")
@@ -96,10 +113,8 @@ class MemoryCgroup:
             return
         deadline = time.monotonic() + timeout_seconds
         while True:
-            pids = self.pids()
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            for pid in self.pids():
+                self.kill_member(pid)
             try:
                 self.directory.rmdir()
                 return

@@ -29,6 +29,7 @@ from hostward.errors import CollectError, ProcessGone
 from hostward.oom.guard.cgroup import MemoryCgroup, parse_proc_cgroup
 from hostward.oom.kernlog.sanitize import safe_text
 from hostward.oom.protect.policy import Facts, compile_rules, matches
+from hostward.oom.protect.trust import running_binary_trusted
 from hostward.oom.score.score import Era
 from hostward.oom.score.top import Eligibility, MemoryTotals, rank, read_totals, running_era
 from hostward.procfs import ProcFS
@@ -135,7 +136,7 @@ class Selection:
         return head + ["  " + c.line() for c in self.candidates[:limit]]
 
 
-def facts_of(info: ProcessInfo, exe: str | None, cgroup_text: str) -> Facts:
+def facts_of(info: ProcessInfo, exe: str | None, cgroup_text: str, *, exe_trusted: bool = False) -> Facts:
     """policy.Facts from what the selector has already read (no second pass over /proc/PID)."""
     cgroups = tuple(line.split(":", 2)[2] for line in cgroup_text.splitlines() if line.count(":") >= 2)
     return Facts(
@@ -147,6 +148,7 @@ def facts_of(info: ProcessInfo, exe: str | None, cgroup_text: str) -> Facts:
         cgroups=cgroups,
         oom_score_adj=info.oom_score_adj,
         kernel_thread=info.kernel_thread,
+        exe_trusted=exe_trusted,
     )
 
 
@@ -194,7 +196,9 @@ class VictimSelector:
         info = read_process(self.procfs, pid, with_score=False)
         cgroup_text = self.procfs.read_pid(pid, "cgroup")
         cgroup = self.scope.cgroup_in(cgroup_text)
-        facts = facts_of(info, _readlink(self.procfs, pid), cgroup_text)
+        facts = facts_of(
+            info, _readlink(self.procfs, pid), cgroup_text, exe_trusted=_exe_trusted(self.procfs, pid)
+        )
         compiled = next((r for r in self.rules if matches(r, facts)), None)
         rule = compiled.rule if compiled is not None else None
         adj = rule.oom_score_adj if rule is not None else info.oom_score_adj
@@ -251,6 +255,14 @@ def _readlink(procfs: ProcFS, pid: int) -> str | None:
         return os.readlink(procfs.pid_path(pid, "exe"))
     except OSError:
         return None  # kernel threads, or a process of another user without ptrace access
+
+
+def _exe_trusted(procfs: ProcFS, pid: int) -> bool:
+    """The binary the process runs is root's and not group/other-writable (protecting exe rules need it)."""
+    try:
+        return running_binary_trusted(os.stat(procfs.pid_path(pid, "exe")))
+    except OSError:
+        return False
 
 
 def _with_adj(info: ProcessInfo, adj: int) -> ProcessInfo:

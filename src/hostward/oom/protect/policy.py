@@ -9,14 +9,17 @@ Writing affects the whole thread group and every process sharing its memory.
 The first rule whose every given matcher matches wins. Matchers: ``exe`` (absolute path of /proc/PID/exe),
 ``comm`` (the 15-character kernel name; longer rule values are cut like the kernel cuts), ``cmdline_regex``
 (searched in the arguments joined by spaces), ``user`` (name or uid), ``cgroup`` (prefix of any cgroup path).
+
+A rule below 0 must match on something an ordinary user cannot choose (oom/protect/trust.py); one that does not
+is refused when rules are compiled strictly (applying, guarding) and shown as refused by ``status``.
+Every read and the write for one process go through one ``/proc/PID`` descriptor (oom/pidsafe.py): a PID reused
+between the match and the write fails the write instead of protecting a stranger.
 """
 
 from __future__ import annotations
 
 import enum
-import errno
 import logging
-import os
 import re
 import threading
 import time
@@ -27,7 +30,9 @@ from hostward.collect.procs import parse_cmdline, parse_stat, parse_status, user
 from hostward.config import ProtectRule
 from hostward.errors import CollectError, ConfigError, PermissionProblem, ProcessGone
 from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.pidsafe import PinnedProcess
 from hostward.oom.protect.connector import ProcConnector, ProcEvent, ScanWatcher
+from hostward.oom.protect.trust import Trust, judge, protecting, running_binary_trusted
 from hostward.procfs import ProcFS
 
 log = logging.getLogger("hostward.oom.protect")
@@ -50,6 +55,7 @@ class Outcome(enum.Enum):
 class CompiledRule:
     rule: ProtectRule
     regex: re.Pattern[str] | None
+    trust: Trust
 
     @property
     def name(self) -> str:
@@ -66,6 +72,9 @@ class Facts:
     cgroups: tuple[str, ...]
     oom_score_adj: int
     kernel_thread: bool
+    exe_trusted: bool = (
+        False  # the binary it runs (stat of /proc/PID/exe) is root's, not group/other-writable
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +89,10 @@ class Action:
     reason: str = ""
 
 
-def compile_rules(rules: Sequence[ProtectRule]) -> list[CompiledRule]:
-    """Validate rules (ConfigError names the rule): at least one matcher, adj in range, regex compiles."""
+def compile_rules(rules: Sequence[ProtectRule], *, strict: bool = True) -> list[CompiledRule]:
+    """Validate rules (ConfigError names the rule): at least one matcher, adj in range, regex compiles, and
+    (``strict``) a protecting rule matches on something an ordinary user cannot forge. Not strict, an
+    untrusted rule is kept with its refusal in ``trust`` and matches nothing (for status reports)."""
     compiled = []
     for rule in rules:
         where = f"[[oom.protect]] rule {rule.name!r}"
@@ -95,40 +106,47 @@ def compile_rules(rules: Sequence[ProtectRule]) -> list[CompiledRule]:
             regex = re.compile(rule.cmdline_regex) if rule.cmdline_regex else None
         except re.error as exc:
             raise ConfigError(f"{where}: cmdline_regex does not compile: {exc}") from exc
-        compiled.append(CompiledRule(rule, regex))
+        trust = judge(rule)
+        if strict and not trust.trusted:
+            raise ConfigError(f"{where}: {trust.reason}")
+        compiled.append(CompiledRule(rule, regex, trust))
     return compiled
 
 
-def read_facts(procfs: ProcFS, pid: int) -> Facts:
-    stat = parse_stat(procfs.read_pid(pid, "stat"))
-    status = parse_status(procfs.read_pid(pid, "status"))
+def read_facts(proc: PinnedProcess) -> Facts:
+    stat = parse_stat(proc.read("stat"))
+    status = parse_status(proc.read("status"))
     kthread = status.kthread if status.kthread is not None else bool(stat.flags & 0x00200000)
     try:
-        exe: str | None = os.readlink(procfs.pid_path(pid, "exe")).removesuffix(" (deleted)")
-    except OSError:
-        exe = None
+        exe: str | None = proc.readlink("exe").removesuffix(" (deleted)")
+        exe_trusted = running_binary_trusted(proc.stat("exe"))
+    except (CollectError, PermissionProblem):
+        exe, exe_trusted = None, False  # kernel thread, or an exe we may not follow
     cgroups = tuple(
-        line.split(":", 2)[2] for line in procfs.read_pid(pid, "cgroup").splitlines() if line.count(":") >= 2
+        line.split(":", 2)[2] for line in proc.read("cgroup").splitlines() if line.count(":") >= 2
     )
-    args = parse_cmdline(procfs.read_pid_bytes(pid, "cmdline"))
+    args = parse_cmdline(proc.read_bytes("cmdline"))
     return Facts(
-        pid=pid,
+        pid=proc.pid,
         comm=stat.comm,
         exe=exe,
         command=" ".join(args),
         uid=status.uid,
         cgroups=cgroups,
-        oom_score_adj=int(procfs.read_pid(pid, "oom_score_adj")),
+        oom_score_adj=int(proc.read("oom_score_adj")),
         kernel_thread=kthread,
+        exe_trusted=exe_trusted,
     )
 
 
 def matches(rule: CompiledRule, facts: Facts) -> bool:
     r = rule.rule
-    if facts.kernel_thread:
+    if facts.kernel_thread or not rule.trust.trusted:
         return False
     if r.exe is not None and facts.exe != r.exe:
         return False
+    if r.exe is not None and protecting(r) and not r.trust_unprivileged and not facts.exe_trusted:
+        return False  # the path is right but the file run is not root's (a bind mount in another namespace)
     if r.comm is not None and facts.comm != r.comm[: TASK_COMM_LEN - 1]:
         return False
     if rule.regex is not None and not rule.regex.search(facts.command):
@@ -163,8 +181,15 @@ def self_has_cap_sys_resource(procfs: ProcFS) -> bool:
 class Protector:
     """Applies rules to one pid, to every pid (scan), or to each process as it starts (run)."""
 
-    def __init__(self, rules: Sequence[ProtectRule], procfs: ProcFS | None = None, *, dry_run: bool = False):
-        self.rules = compile_rules(rules)
+    def __init__(
+        self,
+        rules: Sequence[ProtectRule],
+        procfs: ProcFS | None = None,
+        *,
+        dry_run: bool = False,
+        strict: bool = True,
+    ):
+        self.rules = compile_rules(rules, strict=strict)
         self.procfs = procfs or ProcFS()
         self.dry_run = dry_run
         self.has_cap = self_has_cap_sys_resource(self.procfs)
@@ -174,10 +199,19 @@ class Protector:
         return next((rule for rule in self.rules if matches(rule, facts)), None)
 
     def apply_pid(self, pid: int) -> Action | None:
-        """Bring one process in line with its rule; None if no rule matches it."""
+        """Bring one process in line with its rule; None if no rule matches it (or it is gone)."""
         try:
-            facts = read_facts(self.procfs, pid)
-        except (ProcessGone, CollectError):
+            proc = PinnedProcess(self.procfs, pid)
+        except (CollectError, PermissionProblem):  # ProcessGone included
+            return None
+        with proc:
+            return self._apply(proc)
+
+    def _apply(self, proc: PinnedProcess) -> Action | None:
+        pid = proc.pid
+        try:
+            facts = read_facts(proc)
+        except (CollectError, PermissionProblem, ValueError):
             return None
         rule = self.rule_for(facts)
         if rule is None:
@@ -198,7 +232,7 @@ class Protector:
         if self._refused.get(pid) == target:
             return action(Outcome.DENIED, "refused earlier; not retried")
         try:
-            write_oom_score_adj(self.procfs, pid, target)
+            proc.write("oom_score_adj", str(target))
         except ProcessGone:
             return action(Outcome.GONE)
         except PermissionProblem:
@@ -286,27 +320,18 @@ class Protector:
                     on_action(a)
 
 
-def write_oom_score_adj(procfs: ProcFS, pid: int, value: int) -> None:
-    path = procfs.pid_path(pid, "oom_score_adj")
-    try:
-        with open(path, "w") as handle:
-            handle.write(str(value))
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ESRCH):
-            raise ProcessGone(f"process {pid} exited") from exc
-        if exc.errno in (errno.EACCES, errno.EPERM):
-            raise PermissionProblem(f"cannot write {path}: {exc.strerror}") from exc
-        raise CollectError(f"cannot write {value} to {path}: {exc.strerror}") from exc
-
-
 @dataclass(frozen=True, slots=True)
 class RuleStatus:
     rule: ProtectRule
     actions: tuple[Action, ...]  # one per covered process: ALREADY, WOULD_APPLY or WOULD_FAIL
+    trust: Trust  # why the rule may be applied, or why it is refused (then it covers nothing)
 
 
 def status(rules: Sequence[ProtectRule], procfs: ProcFS | None = None) -> list[RuleStatus]:
-    """Which running processes each rule covers, whether they are at the target, and what would stop it."""
-    protector = Protector(rules, procfs, dry_run=True)
+    """Which running processes each rule covers, whether they are at the target, and what would stop it.
+    Refused rules are listed too, with the reason, and cover nothing."""
+    protector = Protector(rules, procfs, dry_run=True, strict=False)
     actions = protector.scan()
-    return [RuleStatus(r.rule, tuple(a for a in actions if a.rule == r.name)) for r in protector.rules]
+    return [
+        RuleStatus(r.rule, tuple(a for a in actions if a.rule == r.name), r.trust) for r in protector.rules
+    ]
