@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import require_binary
 
+from hostward.ntp.daemons import RunningDaemon, find_time_daemons, read_chrony
 from hostward.ntp.packet import Mode, Packet
 
 START_TIMEOUT_S = 5.0
@@ -159,6 +160,25 @@ class ChronydFactory:
                 server.process.kill()
                 server.process.wait(timeout=3)
         self.servers.clear()
+
+
+def wait_synchronised(chronyc: str, sock: Path, client: ChronyServer) -> None:
+    deadline = time.monotonic() + 10
+    view = read_chrony(chronyc=chronyc, socket_path=str(sock), timeout=2.0)
+    while view.tracking is None or not view.tracking.synchronised:
+        assert client.process.poll() is None, client.log.read_text()
+        assert time.monotonic() < deadline, f"chronyd did not synchronise: {view.problem}"
+        time.sleep(0.1)
+        view = read_chrony(chronyc=chronyc, socket_path=str(sock), timeout=2.0)
+
+
+def our_chronyd(client: ChronyServer) -> tuple[RunningDaemon, ...]:
+    deadline = time.monotonic() + 5
+    while not client.pidfile.exists():
+        assert time.monotonic() < deadline, client.log.read_text()
+        time.sleep(0.05)
+    pid = int(client.pidfile.read_text())
+    return tuple(d for d in find_time_daemons() if d.pid == pid)
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import require_binary
-from tests.ntp.conftest import ChronydFactory, ChronyServer
+from tests.ntp.conftest import ChronydFactory, our_chronyd, wait_synchronised
 
 from hostward.cli.ntp import render_status
 from hostward.errors import ParseError
@@ -21,10 +20,8 @@ from hostward.ntp.daemonconf import read_setup
 from hostward.ntp.daemons import (
     ChronyTracking,
     ChronyView,
-    RunningDaemon,
     find_time_daemons,
     parse_chronyc_sourcestats,
-    read_chrony,
 )
 from hostward.ntp.status import gather, judge
 from hostward.procfs import ProcFS
@@ -129,25 +126,6 @@ def test_sourcestats_parser_only_raises_parse_error(text: str) -> None:
 # -- a real chronyd client ----------------------------------------------------------------------------------
 
 
-def _wait_synchronised(chronyc: str, sock: Path, client: ChronyServer) -> None:
-    deadline = time.monotonic() + 10
-    view = read_chrony(chronyc=chronyc, socket_path=str(sock), timeout=2.0)
-    while view.tracking is None or not view.tracking.synchronised:
-        assert client.process.poll() is None, client.log.read_text()
-        assert time.monotonic() < deadline, f"chronyd did not synchronise: {view.problem}"
-        time.sleep(0.1)
-        view = read_chrony(chronyc=chronyc, socket_path=str(sock), timeout=2.0)
-
-
-def _our_chronyd(client: ChronyServer) -> tuple[RunningDaemon, ...]:
-    deadline = time.monotonic() + 5
-    while not client.pidfile.exists():
-        assert time.monotonic() < deadline, client.log.read_text()
-        time.sleep(0.05)
-    pid = int(client.pidfile.read_text())
-    return tuple(d for d in find_time_daemons() if d.pid == pid)
-
-
 @pytest.mark.peer
 @pytest.mark.slow
 def test_status_of_a_real_chronyd_x_under_faketime(chronyd_factory: ChronydFactory) -> None:
@@ -156,8 +134,8 @@ def test_status_of_a_real_chronyd_x_under_faketime(chronyd_factory: ChronydFacto
     chronyc = require_binary("chronyc")["chronyc"]
     server = chronyd_factory.start("127.0.86.40", 0.0)
     client, sock = chronyd_factory.start_client([server], offset_seconds=-2.5, drift="12.345000 0.500000\n")
-    _wait_synchronised(chronyc, sock, client)
-    daemons = _our_chronyd(client)
+    wait_synchronised(chronyc, sock, client)
+    daemons = our_chronyd(client)
     assert len(daemons) == 1
     health = gather(daemons=daemons)
     (setup,) = health.setups

@@ -257,8 +257,11 @@ def render_status(health: TimeHealth, *, explain_text: bool = False) -> str:
         out.append(f"  {setup.daemon.name} (pid {setup.daemon.pid}) configuration: {where}")
         if setup.command_socket:
             out.append(f"    command socket {setup.command_socket}")
-        control = "yes" if setup.controls_clock else f"no: {setup.no_control_reason}"
-        out.append(f"    adjusts the clock: {control}")
+        control = next((c for c in health.controls if c.pid == setup.daemon.pid), None)
+        text = (
+            control.text if control else "yes" if setup.controls_clock else f"no: {setup.no_control_reason}"
+        )
+        out.append(f"    adjusts the clock: {text}")
     if health.chrony is not None:
         out.extend(render_chrony(health.chrony))
     out.append("Drift file")
@@ -291,7 +294,7 @@ def _kernel_frequency(k: KernelClock, health: TimeHealth) -> str:
         "(1 ppm = 86.4 ms/day)"
     )
     nobody_adjusts = not health.daemons or (
-        health.setups and not any(s.controls_clock for s in health.setups)
+        health.controls and all(c.adjusts is False for c in health.controls)
     )
     if k.frequency_ppm == 0 and nobody_adjusts:
         text += ": no correction applied (no daemon adjusts the clock), not a measure of its drift"

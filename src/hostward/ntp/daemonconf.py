@@ -5,9 +5,17 @@ A status report that reads the distribution's default files describes a daemon t
 running. The running daemon's command line says which file it read (chronyd ``-f FILE``, ntpd ``-c FILE``;
 chronyd reads no file at all when configuration directives are given on the command line), and whether it
 controls the clock:
-  * ``chronyd -x`` never adjusts the clock; it measures and reports only (chronyd(8));
+  * ``chronyd -x`` never adjusts the clock; it measures and reports only (chronyd(8)); ``chronyd -Q`` measures
+    once and exits without correcting;
+  * ntpd with ``disable ntp`` in its configuration keeps measuring with the feedback loop open: no correction
+    (ntp.conf(5), "miscopt"). ntpd's own ``-x`` is not chronyd's: it only raises the step threshold to 600 s,
+    so ntpd -x still slews;
   * adjusting the clock needs CAP_SYS_TIME (capabilities(7), bit 25); chronyd keeps it after dropping root,
-    and a daemon whose effective set lacks it can measure but not correct.
+    and a daemon whose effective set lacks it can measure but not correct. (chronyd 4.3 without -x does not
+    even start without it: its first adjtimex(2) fails and it exits, "Fatal error : adjtimex(0x8001) failed".)
+Whether the kernel's synchronised flag can be expected clear also depends on the configuration: on Linux
+chronyd clears STA_UNSYNC only with ``rtcsync`` (chrony sys_timex.c, "clear the UNSYNC flag only if rtcsync
+is enabled"), and ntpd with ``disable kernel`` leaves the kernel's NTP state alone.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ class DaemonSetup:
     drift_path: Path | None
     controls_clock: bool
     no_control_reason: str | None  # why it does not adjust the clock, in words
+    # Whether the daemon, when synchronised, clears the kernel's STA_UNSYNC (chronyd: only with rtcsync).
+    marks_kernel_synchronised: bool = True
 
 
 def read_setup(daemon: RunningDaemon, procfs: ProcFS | None = None) -> DaemonSetup:
@@ -55,8 +65,14 @@ def read_setup(daemon: RunningDaemon, procfs: ProcFS | None = None) -> DaemonSet
         drift = drift or (Path(configured) if configured else DEFAULT_DRIFT["ntpd"])
         if config is None:
             config = next((p for p in NTP_CONFIGS if p.exists()), None)
-        controls, reason = _capability(daemon.pid, procfs)
-        return DaemonSetup(daemon, config, source, None, drift, controls, reason)
+        disabled = ntpd_disabled(texts)
+        reason: str | None
+        if "ntp" in disabled:
+            controls = False
+            reason = "ntpd's configuration says 'disable ntp': it measures but never corrects the clock"
+        else:
+            controls, reason = _capability(daemon.pid, procfs)
+        return DaemonSetup(daemon, config, source, None, drift, controls, reason, "kernel" not in disabled)
     controls, reason = _capability(daemon.pid, procfs)
     return DaemonSetup(daemon, None, source, None, None, controls, reason)
 
@@ -86,9 +102,29 @@ def _chronyd(daemon: RunningDaemon, argv: tuple[str, ...], procfs: ProcFS) -> Da
     reason: str | None
     if "-x" in flags:
         controls, reason = False, "chronyd was started with -x: it measures but never adjusts the clock"
+    elif "-Q" in flags:
+        controls, reason = False, "chronyd -Q measures once and exits without adjusting the clock"
     else:
         controls, reason = _capability(daemon.pid, procfs)
-    return DaemonSetup(daemon, config, source, socket, Path(drift) if drift else None, controls, reason)
+    rtcsync = _has_directive(texts, "rtcsync")
+    drift_path = Path(drift) if drift else None
+    return DaemonSetup(daemon, config, source, socket, drift_path, controls, reason, rtcsync)
+
+
+def ntpd_disabled(texts: list[str]) -> set[str]:
+    """The system flags ntpd's ``disable``/``enable`` lines leave off (ntp.conf(5)); the last line wins."""
+    off: set[str] = set()
+    for text in texts:
+        for line in text.splitlines():
+            words = line.split("#", 1)[0].split()
+            if words and words[0] in ("disable", "enable"):
+                flags = set(words[1:])
+                off = off | flags if words[0] == "disable" else off - flags
+    return off
+
+
+def _has_directive(texts: list[str], keyword: str) -> bool:
+    return any(line.split("#", 1)[0].split()[:1] == [keyword] for text in texts for line in text.splitlines())
 
 
 def _capability(pid: int, procfs: ProcFS) -> tuple[bool, str | None]:

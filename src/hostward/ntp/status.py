@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from hostward.errors import CollectError, ParseError
 from hostward.ntp.adjtimex import AdjtimexCall, KernelClock, libc_adjtimex, read_kernel_clock
+from hostward.ntp.control import ClockControl, assess
 from hostward.ntp.daemonconf import DEFAULT_CHRONY_SOCKET, DaemonSetup, read_setup
 from hostward.ntp.daemons import ChronyView, RunningDaemon, find_time_daemons, read_chrony
 from hostward.ntp.drift import DriftInfo, find_drift_file, read_drift
@@ -34,6 +35,7 @@ class TimeHealth:
     drift_problem: str | None
     verdict: Verdict
     setups: tuple[DaemonSetup, ...] = ()  # chronyd/ntpd: the configuration each runs with
+    controls: tuple[ClockControl, ...] = ()  # one per setup: do its corrections reach the clock?
 
 
 def gather(
@@ -59,9 +61,27 @@ def gather(
     if chrony_setup is not None:
         reader = chrony_reader or _read_chrony_at
         chrony = reader(chrony_setup.command_socket)
-    drift, drift_problem = _drift(setups, now())
-    verdict = judge(kernel, kernel_problem, daemons, chrony, drift, setups=setups)
-    return TimeHealth(kernel, kernel_problem, daemons, chrony, drift, drift_problem, verdict, setups)
+    now_unix = now()
+    drift, drift_problem = _drift(setups, now_unix)
+    controls = assess_all(setups, chrony, kernel, kernel_problem, now_unix)
+    verdict = judge(kernel, kernel_problem, daemons, chrony, drift, setups=setups, controls=controls)
+    return TimeHealth(
+        kernel, kernel_problem, daemons, chrony, drift, drift_problem, verdict, setups, controls
+    )
+
+
+def assess_all(
+    setups: tuple[DaemonSetup, ...],
+    chrony: ChronyView | None,
+    kernel: KernelClock | None,
+    kernel_problem: str | None,
+    now_unix: float,
+) -> tuple[ClockControl, ...]:
+    tracking = chrony.tracking if chrony is not None else None
+    return tuple(
+        assess(s, tracking if s.daemon.name == "chronyd" else None, kernel, kernel_problem, now_unix)
+        for s in setups
+    )
 
 
 def _read_chrony_at(socket: str | None) -> ChronyView:
@@ -102,7 +122,11 @@ def judge(
     drift: DriftInfo | None,
     *,
     setups: tuple[DaemonSetup, ...] = (),
+    controls: tuple[ClockControl, ...] | None = None,
 ) -> Verdict:
+    """``controls`` defaults to assess_all() at the current time."""
+    if controls is None:
+        controls = assess_all(setups, chrony, kernel, kernel_problem, time.time())
     steps: list[str] = []
     names = sorted({d.name for d in daemons})
     ntp_daemons = [n for n in names if n in ("chronyd", "ntpd", "systemd-timesyncd", "openntpd")]
@@ -111,7 +135,7 @@ def judge(
     def worse(new: str) -> None:
         levels.append(new)
 
-    idle = [s for s in setups if not s.controls_clock]
+    idle = [c for c in controls if c.adjusts is False]
     if len(ntp_daemons) > 1:
         worse("warning")
         steps.append(
@@ -123,28 +147,46 @@ def judge(
             "No NTP daemon is running, so nothing corrects this clock: it drifts by its frequency error "
             "(tens of ms a day is typical). Install and start chrony (or systemd-timesyncd)."
         )
-    for setup in idle:
+    for control in idle:
         worse("warning")
+        reason = str(control.reason) + (f" ({control.detail})" if control.detail else "")
         steps.append(
-            f"{setup.no_control_reason} (pid {setup.daemon.pid}); nothing keeps this clock right. "
-            "Start it without -x, with CAP_SYS_TIME."
+            f"{control.daemon} (pid {control.pid}): {reason[0].lower()}{reason[1:]}. Nothing keeps this clock "
+            "right: remove what stops it, or measure the clock itself with 'hostward ntp query'."
         )
+    no_rtcsync = next((s for s in setups if not s.marks_kernel_synchronised), None)
+    chrony_synchronised = chrony is not None and chrony.tracking is not None and chrony.tracking.synchronised
     if kernel is None:
         worse("warning")
         steps.append(f"The kernel clock state could not be read: {kernel_problem}.")
     elif not kernel.synchronised:
-        worse("critical" if not ntp_daemons else "warning")
         if ntp_daemons and idle:
+            worse("warning")
             steps.append(
                 "The kernel clock is not marked synchronised: expected, since the daemon does not adjust it."
             )
+        elif (
+            ntp_daemons
+            and no_rtcsync is not None
+            and (chrony_synchronised or no_rtcsync.daemon.name == "ntpd")
+        ):
+            name = no_rtcsync.daemon.name
+            why = (
+                "chronyd clears it only with 'rtcsync'" if name == "chronyd" else "ntpd has 'disable kernel'"
+            )
+            steps.append(
+                f"The kernel clock stays marked unsynchronised: {why} in its configuration, so the flag says "
+                f"nothing here; {name}'s own state is the authority."
+            )
         elif ntp_daemons:
+            worse("warning")
             steps.append(
                 f"{ntp_daemons[0]} runs but the kernel clock is not marked synchronised: the daemon has not yet "
                 "reached a usable server. Check its sources (chronyc sources: reach should be 377), UDP port "
                 "123 through firewalls, and DNS."
             )
         else:
+            worse("critical")
             steps.append("The kernel marks the clock unsynchronised (maxerror reached 16 s).")
     elif kernel.maxerror_seconds > LARGE_MAXERROR_S:
         worse("warning")
@@ -159,8 +201,8 @@ def judge(
             "Typical of a virtual machine with an unstable clocksource; check /sys/devices/system/clocksource."
         )
     if chrony is not None:
-        chrony_setup = next((s for s in setups if s.daemon.name == "chronyd"), None)
-        for level, step in judge_chrony(chrony, chrony_setup):
+        chrony_control = next((c for c in controls if c.daemon == "chronyd"), None)
+        for level, step in judge_chrony(chrony, chrony_control):
             worse(level)
             steps.append(step)
     if drift is not None and abs(drift.frequency_ppm) > LARGE_FREQUENCY_PPM:
@@ -178,7 +220,7 @@ def judge(
     return Verdict(level, summary, tuple(steps))
 
 
-def judge_chrony(chrony: ChronyView, setup: DaemonSetup | None) -> list[tuple[str, str]]:
+def judge_chrony(chrony: ChronyView, control: ClockControl | None) -> list[tuple[str, str]]:
     """(level, sentence) findings from chronyd's own tracking and sources (``chronyc tracking``/``sources``).
 
     The system time offset is graded as ``ntp query`` grades a measured offset: chronyd knowing how wrong the
@@ -196,12 +238,14 @@ def judge_chrony(chrony: ChronyView, setup: DaemonSetup | None) -> list[tuple[st
             level = "critical" if abs(offset) >= BAD_OFFSET_S else "warning"
             side = "behind" if offset > 0 else "ahead of"
             measured = f"chronyd measures the system clock {abs(offset):.3f} s {side} NTP time"
-            if setup is None or setup.controls_clock:
+            if control is None or control.adjusts:
                 found.append(
                     (level, f"{measured} and is slewing it out; 'chronyc makestep' steps it at once.")
                 )
+            elif control.adjusts is None:
+                found.append((level, f"{measured} and says it is slewing it out; {control.reason}."))
             else:
-                found.append((level, f"{measured} and does not correct it ({setup.no_control_reason})."))
+                found.append((level, f"{measured} and does not correct it ({control.reason})."))
         if tracking.rms_offset_seconds >= WARN_OFFSET_S:
             found.append(
                 (
