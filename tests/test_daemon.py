@@ -25,7 +25,12 @@ def free_port() -> int:
 
 
 def start_daemon(
-    tmp_path: Path, config_text: str, *args: str, listen: str = "127.0.0.1:0", web_listen: str | None = None
+    tmp_path: Path,
+    config_text: str,
+    *args: str,
+    listen: str = "127.0.0.1:0",
+    web_listen: str | None = None,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[str]:
     config = tmp_path / "hostward.toml"
     config.write_text(config_text)
@@ -36,6 +41,7 @@ def start_daemon(
         "HOSTWARD_CONFIG": str(config),
         "HOSTWARD_METRICS_LISTEN": listen,
         "HOSTWARD_WEB_LISTEN": web_listen or f"127.0.0.1:{free_port()}",
+        **(env_extra or {}),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "hostward", "daemon", "-d", str(tmp_path / "data"), "-v", *args],
@@ -96,6 +102,44 @@ oom_score_adj = 321
     assert "started: record, protect" in err
     assert "SIGTERM received: stopping" in err
     assert samples(tmp_path / "data"), "the recorder stored nothing"
+
+
+def test_daemon_tells_systemd_it_is_ready_alive_and_stopping(tmp_path: Path) -> None:
+    """The sd_notify protocol as systemd speaks it (Type=notify, WatchdogSec=): a datagram socket named by
+    NOTIFY_SOCKET receives READY=1 once the parts run, WATCHDOG=1 while samples come in, STOPPING=1 at the end."""
+    manager = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    manager.bind(str(tmp_path / "notify"))
+    manager.settimeout(30)
+    env = {"NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "1000000"}
+    proc = start_daemon(tmp_path, "", "--interval", "1", "--count", "4", "--no-guard", env_extra=env)
+    messages: list[str] = []
+    try:
+        while not messages or messages[-1] != "STOPPING=1":
+            messages.append(manager.recv(4096).decode())
+    finally:
+        manager.close()
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert messages[0].split("\n") == ["READY=1", "STATUS=record, metrics, web"]
+    assert messages.count("WATCHDOG=1") >= 2, messages
+    assert messages[-1] == "STOPPING=1"
+
+
+def test_sd_notify_outside_systemd_and_with_a_foreign_watchdog(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hostward.sdnotify import notify, watchdog_seconds
+
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    assert notify("READY=1") is False  # run by hand: nothing to tell, nothing fails
+    monkeypatch.setenv("WATCHDOG_USEC", "30000000")
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid() + 1))  # meant for another process (a parent shell)
+    assert watchdog_seconds() is None
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
+    assert watchdog_seconds() == 30.0
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as manager:
+        manager.bind(f"\0hostward-test-{os.getpid()}")
+        monkeypatch.setenv("NOTIFY_SOCKET", f"@hostward-test-{os.getpid()}")
+        assert notify("STATUS=x") is True
+        assert manager.recv(100) == b"STATUS=x"
 
 
 def test_systemd_unit_runs_the_daemon_unkillable_by_the_oom_killer() -> None:

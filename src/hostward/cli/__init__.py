@@ -47,7 +47,7 @@ Configuration: $HOSTWARD_CONFIG, else /etc/hostward/hostward.toml (root) or
 """
 
 
-def _usage() -> str:
+def usage() -> str:
     width = max(len(name) for name in COMMANDS)
     lines = [f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items()]
     return USAGE.format(commands="\n".join(lines))
@@ -75,7 +75,7 @@ def setup_logging(verbose: int = 0) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
-        sys.stdout.write(_usage())
+        sys.stdout.write(usage())
         return 0 if args else 2
     if args[0] == "--version":
         sys.stdout.write(f"hostward {__version__}\n")

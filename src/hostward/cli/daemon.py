@@ -36,6 +36,9 @@ signals:
   SIGTERM, SIGINT   stop every part cleanly (the recorder finishes the sample in hand), exit 0
   SIGHUP            reopen the data file (after moving it away)
 
+under systemd (Type=notify): READY=1 once every part runs, WATCHDOG=1 while the recorder takes samples
+(WatchdogSec= must exceed three recording intervals), STOPPING=1 on the way out.
+
 examples:
   hostward daemon                          as a service: see packaging/systemd/hostward.service
   hostward daemon --guard-dry-run -v       record, and log what the guard would do without signalling
