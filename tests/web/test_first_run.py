@@ -5,12 +5,7 @@ graphs, with no CSP violation on the way."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,65 +14,18 @@ import pyotp
 import pytest
 from tests.conftest import unavailable
 from tests.web.recording import record
+from tests.web.served import LINK, URL, Served, web_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
-LINK = re.compile(r"open (https://127\.0\.0\.1:\d+/setup\?token=[A-Za-z0-9_-]{43}) ")
-URL = re.compile(r"dashboard at (https://127\.0\.0\.1:\d+/)")
-
-
-class Served:
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-
-    def wait_for(self, pattern: re.Pattern[str], limit: float = 30.0) -> str:
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                found = pattern.search(line)
-                if found:
-                    return found.group(1)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"not printed: {pattern.pattern}; stderr: {''.join(self.lines)[-2000:]}")
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     data_dir = tmp_path / "data"
     record(data_dir, samples=3, step=1.0)
-    config = tmp_path / "hostward.toml"
-    config.write_text(f'[record]\ndata_dir = "{data_dir}"\n')
-    env = {**os.environ, "HOSTWARD_CONFIG": str(config)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hostward", "web", "serve", "--listen", "127.0.0.1:0"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    served = Served(proc)
-    try:
-        yield served
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        served.thread.join(timeout=10)
-        if proc.stderr is not None:
-            proc.stderr.close()
+    with web_serve(tmp_path, data_dir) as running:
+        yield running
 
 
 @pytest.fixture

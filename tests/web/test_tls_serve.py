@@ -36,6 +36,9 @@ def test_made_certificate(tmp_path: Path) -> None:
     assert "localhost" in san.get_values_for_type(x509.DNSName)
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     assert cert.extensions.get_extension_for_class(x509.KeyUsage).critical
+    ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == ski.digest  # self-signed: it names its own key
     with pytest.raises(FileExistsError):  # never overwrites (nor follows a planted link)
         make_certificate(cert_path, key_path)
 

@@ -75,6 +75,9 @@ def make_certificate(cert_path: Path, key_path: Path, *, now: dt.datetime | None
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        # RFC 5280 4.2.1.1: verifiers that follow the CA/Browser profile (cryptography's, sslyze's) want it even
+        # on a self-signed leaf; it names the signing key, here its own.
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )
     _write_exclusive(
@@ -105,6 +108,11 @@ def server_context(cert_path: Path, key_path: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.set_ciphers(TLS12_CIPHERS)
+    # Key exchange groups: OpenSSL's default also offers X448 and secp521r1, which Mozilla's intermediate profile
+    # (X25519, prime256v1, secp384r1) leaves out. Python 3.11 sets exactly one group (SSL_CTX_set1_groups):
+    # P-256, the group every TLS 1.3 client must implement (RFC 8446 9.1); a client that leads with an X25519
+    # key share gets one HelloRetryRequest.
+    context.set_ecdh_curve("prime256v1")
     context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_CIPHER_SERVER_PREFERENCE | ssl.OP_NO_RENEGOTIATION
     try:
         context.load_cert_chain(cert_path, key_path)
