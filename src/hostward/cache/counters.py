@@ -168,3 +168,21 @@ def _delta(before: Mapping[str, str], after: Mapping[str, str], name: str) -> fl
     if old is None or new is None or new < old:
         return None
     return new - old
+
+
+def average(intervals: list[Interval]) -> Interval | None:
+    """sar's ``Average:`` line: each counter's rate over the summed length of the intervals that know it
+    (averages since start and intervals a reset cut are left out, as their length is not the sampling one)."""
+    steps = [i for i in intervals if not i.since_start and i.seconds > 0]
+    if not steps:
+        return None
+    names = list(dict.fromkeys(name for step in steps for name in step.rates))
+    rates = {}
+    for name in names:
+        known = [(s.rates[name].per_second, s.seconds) for s in steps if name in s.rates]
+        pairs = [(rate, seconds) for rate, seconds in known if rate is not None]
+        total = sum(seconds for _, seconds in pairs)
+        rates[name] = Rate(sum(r * s for r, s in pairs) / total if total > 0 else None)
+    hits, gets = rates.get("get_hits"), rates.get("cmd_get")
+    hit = ratio(hits.per_second if hits else None, gets.per_second if gets else None)
+    return Interval(sum(s.seconds for s in steps), False, False, rates, hit)

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ntp": ("hostward.cli.ntp", "time health: query, status, serve"),
     "web": ("hostward.cli.web", "the secure web dashboard: serve, accounts, audit log"),
     "metrics": ("hostward.cli.metrics", "Prometheus /metrics with node_exporter's names; textfile mode"),
+    "cache": ("hostward.cli.cache", "memcached health explained: stats, slabs, settings, verdicts"),
 }
 
 USAGE = """\
