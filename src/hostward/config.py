@@ -49,6 +49,10 @@ class RecordConfig:
     retention_days: int = 28  # sysstat's HISTORY
     compress_after_days: int = 10  # sysstat's COMPRESSAFTER
     top_processes: int = 10  # processes by RSS kept per sample for post-mortems
+    redact_cmdline: bool = (
+        True  # mask secret-looking argument values of the kept command lines (collect/redact)
+    )
+    redact_patterns: tuple[str, ...] = ()  # extra regexes: group 1 (or the whole match) is masked
 
 
 @dataclass(frozen=True, slots=True)

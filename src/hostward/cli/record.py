@@ -21,9 +21,12 @@ Each sample holds the raw cumulative counters of /proc/stat, /proc/loadavg, /pro
 /proc/diskstats, /proc/net/dev and /proc/pressure; rates are computed when reading ('hostward sar'), with
 intervals measured on /proc/uptime so that a wall-clock step cannot produce negative or huge rates. With
 each sample go the top_processes largest processes by resident memory (pid, command line, RSS, swap, page
-tables, oom_score_adj, oom_score), for post-mortems of memory trouble. Time health rides along too: the kernel
-clock's NTP state (adjtimex: sync, error bounds, frequency, offset) and, when [ntp] servers are configured, the
-offset measured against them at most every 64 s ('hostward sar --time', docs/ntp.md).
+tables, oom_score_adj, oom_score), for post-mortems of memory trouble; their command lines are stored
+with the values of secret-looking arguments masked (--password=***, --token ***, PGPASSWORD=***, URL
+passwords) and cut at 1024 characters (redact_cmdline, redact_patterns; docs/security.md). Time health
+rides along too: the kernel clock's NTP state (adjtimex: sync, error bounds, frequency, offset) and, when [ntp]
+servers are configured, the offset measured against them at most every 64 s ('hostward sar --time',
+docs/ntp.md).
 
 Data files are DIR/hwYYYYMMDD, one per local-time day (sysstat: saYYYYMMDD). Each time the recorder starts it
 writes a restart mark (sar prints LINUX RESTART); at midnight the new day's file begins with the old day's last
@@ -40,7 +43,8 @@ signals:
 
 configuration:
   The [record] section of the configuration file ($HOSTWARD_CONFIG, else /etc/hostward/hostward.toml for
-  root) sets interval_seconds, data_dir, retention_days, compress_after_days and top_processes; variables
+  root) sets interval_seconds, data_dir, retention_days, compress_after_days, top_processes,
+  redact_cmdline and redact_patterns; variables
   HOSTWARD_RECORD_<KEY> override it and the options above override both.
 
 examples:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from hostward.collect.cpu import read_stat
 from hostward.collect.host import HostInfo, read_host
+from hostward.collect.redact import Redactor
 from hostward.collect.sample import SystemSample
 from hostward.config import NtpConfig, RecordConfig
 from hostward.errors import CollectError, StoreError
@@ -81,6 +82,8 @@ class Recorder:
         ntp: NtpConfig | None = None,
         time_health: TimeHealth | None = None,
     ) -> None:
+        # First: a bad [record] redact_patterns entry is a ConfigError before anything is opened.
+        redactor = Redactor(redact=config.redact_cmdline, patterns=config.redact_patterns)
         self.config = config
         self.procfs = procfs or ProcFS()
         self.clock = clock
@@ -101,7 +104,12 @@ class Recorder:
                 burst_interval=ntp.interval_seconds,
             )
         self._sample = CachingSampler(
-            self.procfs, clock, monotonic, top_processes=config.top_processes, time_health=time_health
+            self.procfs,
+            clock,
+            monotonic,
+            top_processes=config.top_processes,
+            time_health=time_health,
+            cmdline_filter=redactor,
         )
         # Held while nobody asked to stop: the loop sleeps in acquire(timeout=...) and stop() releases it. One C
         # call per sample, where Event.wait ran threading.Condition's Python code (a lock allocated, a deque,

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
@@ -42,9 +43,14 @@ class CachingSampler:
         monotonic: Callable[[], float] = time.monotonic,
         top_processes: int = 0,
         time_health: TimeHealth | None = None,
+        *,
+        cmdline_filter: Callable[[Sequence[str]], tuple[str, ...]] | None = None,
     ) -> None:
         self.procfs = procfs
         self.top_processes = top_processes
+        # What a kept command line goes through before it is stored (collect.redact.Redactor: secrets masked,
+        # length bounded); None keeps them as the kernel gives them.
+        self.cmdline_filter = cmdline_filter
         self.time_health = time_health  # None: samples carry no time health (as sample_system's)
         self.clock = clock
         self.monotonic = monotonic
@@ -106,6 +112,8 @@ class CachingSampler:
             except CollectError:  # ProcessGone included
                 continue
             if not info.kernel_thread:
+                if self.cmdline_filter is not None:
+                    info = replace(info, cmdline=self.cmdline_filter(info.cmdline))
                 found.append(info)
             if len(found) == self.top_processes:
                 break
