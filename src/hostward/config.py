@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hostward.errors import ConfigError
+from hostward.errors import ConfigError, UnsafePath
+from hostward.safefs import check_trusted_file
 
 
 def default_data_dir() -> Path:
@@ -179,6 +180,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raise ConfigError(f"{path}: {exc}") from exc
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+        _check_owner(path, document)
     elif explicit:
         raise ConfigError(f"configuration file {path} does not exist")
     section_types = _section_types()
@@ -192,6 +194,19 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raise ConfigError(f"{path}: [{name}] must be a table")
         sections[name] = _build(cls, name, table, environ, path)
     return Config(**sections, source=path if path.exists() else None)
+
+
+def _check_owner(path: Path, document: dict[str, Any]) -> None:
+    """Running as root, the file (and every directory above it) must be root's or ours alone: it says where root
+    writes, what it may kill and which commands it runs. Not as root, the same holds when the file names hooks
+    (whoever can edit it could run commands as us). See docs/security.md."""
+    guard = document.get("guard")
+    names_hooks = isinstance(guard, dict) and any(guard.get(k) for k in ("hook_before", "hook_after"))
+    if (os.geteuid() == 0 or names_hooks) and os.path.realpath(path) != os.devnull:  # /dev/null: no file
+        try:
+            check_trusted_file(path, "configuration file")
+        except UnsafePath as exc:
+            raise ConfigError(str(exc)) from exc
 
 
 def _section_types() -> dict[str, type[Any]]:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from hostward.errors import ConfigError
+from hostward.errors import ConfigError, UnsafePath
+from hostward.safefs import check_trusted_file
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,28 @@ class Hooks:
         # exception in the middle of an intervention.
         for phase, command in (("before", self.before), ("after", self.after)):
             try:
-                shlex.split(command)
+                argv = shlex.split(command)
             except ValueError as exc:
                 raise ConfigError(
                     f"{phase}-kill hook {command!r} cannot be split into arguments: {exc}"
                 ) from exc
+            if argv:
+                self._check_program(phase, argv[0])
+
+    def _check_program(self, phase: str, program: str) -> None:
+        """The program a hook runs must be root's or ours alone, like the configuration that names it: a hook
+        another user can replace is a command they run as root."""
+        found = (
+            shutil.which(program, path=self.base_env.get("PATH", os.defpath))
+            if "/" not in program
+            else program
+        )
+        if found is None:
+            raise ConfigError(f"{phase}-kill hook program {program!r} is not found on PATH")
+        try:
+            check_trusted_file(Path(found), f"{phase}-kill hook program")
+        except UnsafePath as exc:
+            raise ConfigError(str(exc)) from exc
 
     def run_before(self, victim: VictimDetails, *, wait: bool) -> None:
         proc = self._start(self.before, victim, "before")
