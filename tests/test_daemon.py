@@ -31,6 +31,7 @@ def start_daemon(
     listen: str = "127.0.0.1:0",
     web_listen: str | None = None,
     env_extra: dict[str, str] | None = None,
+    log_file: Path | None = None,
 ) -> subprocess.Popen[str]:
     config = tmp_path / "hostward.toml"
     config.write_text(config_text)
@@ -43,13 +44,18 @@ def start_daemon(
         "HOSTWARD_WEB_LISTEN": web_listen or f"127.0.0.1:{free_port()}",
         **(env_extra or {}),
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "hostward", "daemon", "-d", str(tmp_path / "data"), "-v", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = log_file.open("w") if log_file is not None else None
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "hostward", "daemon", "-d", str(tmp_path / "data"), "-v", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if log is None else log,
+            text=True,
+        )
+    finally:
+        if log is not None:
+            log.close()  # the child has its own descriptor
 
 
 def samples(data_dir: Path) -> list[SystemSample]:
@@ -102,6 +108,54 @@ oom_score_adj = 321
     assert "started: record, protect" in err
     assert "SIGTERM received: stopping" in err
     assert samples(tmp_path / "data"), "the recorder stored nothing"
+
+
+def test_sighup_reloads_rules_and_guard_and_keeps_the_old_config_when_the_new_is_invalid(
+    tmp_path: Path,
+) -> None:
+    marker = f"hostward-reload-test-{os.getpid()}"
+    log = tmp_path / "daemon.log"
+    proc = start_daemon(tmp_path, "", "--interval", "1", "--guard-dry-run", log_file=log)
+    config = tmp_path / "hostward.toml"
+    sleeper = subprocess.Popen(["bash", "-c", f"exec -a {marker} sleep 60"])
+    adj = Path(f"/proc/{sleeper.pid}/oom_score_adj")
+    try:
+        wait_for(lambda: "started: record, guard" in log.read_text(), what="the daemon's start")
+        assert adj.read_text().strip() == "0"
+        # A rule added to the file applies at once to the process already running.
+        config.write_text(
+            f'[[oom.protect]]\nname = "batch"\ncmdline_regex = "{marker}"\noom_score_adj = 500\n'
+        )
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: adj.read_text().strip() == "500", what="the reloaded rule on the running process")
+        assert "reload: [oom] protect () -> (ProtectRule(name='batch'" in log.read_text()
+        # An invalid file changes nothing, and says why.
+        config.write_text("[guard]\nmem_available_percent = 150\n[nosuchsection]\n")
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload refused" in log.read_text(), what="the refusal of an invalid file")
+        assert proc.poll() is None
+        # A guard setting restarts the guard with it; a listener change is named as needing a restart.
+        config.write_text(
+            f'[[oom.protect]]\nname = "batch"\ncmdline_regex = "{marker}"\noom_score_adj = 500\n'
+            "[guard]\nmem_available_percent = 7.0\n[cache]\ntimeout_seconds = 0.5\n"
+        )
+        proc.send_signal(signal.SIGHUP)
+        changed = "reload: [guard] mem_available_percent 5.0 -> 7.0"
+        wait_for(lambda: changed in log.read_text(), what="the guard's new setting")
+        wait_for(lambda: log.read_text().count("reload: guard restarted") == 2, what="the guard's restart")
+        text = log.read_text()
+        assert "reload: cache take effect at the next restart" in text
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, log.read_text()
+    assert "returned on its own" not in log.read_text()
+    assert samples(tmp_path / "data")
 
 
 def test_daemon_tells_systemd_it_is_ready_alive_and_stopping(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ reported and the others go on: a host without the process-event connector still 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from hostward.config import Config
+from hostward.configdiff import changed_sections
 from hostward.errors import HostwardError, ListenError
 from hostward.oom.guard.events import events_path
 from hostward.oom.guard.guard import Guard
@@ -33,34 +35,36 @@ class Part:
     run: Callable[[], object]
     stop: Callable[[], None]
     error: str | None = None
+    retiring: bool = False  # stopped by a reload, to be replaced: its return is expected
     thread: threading.Thread | None = field(default=None, repr=False)
 
 
+# Sections whose parts the daemon rebuilds on SIGHUP; the others need a restart (listeners, data directory).
+RELOADED = {"oom": "protect", "guard": "guard"}
+LIVE_RECORD_KEYS = ("retention_days", "compress_after_days")
+
+
 class Daemon:
-    def __init__(self, config: Config, *, count: int | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        count: int | None = None,
+        loader: Callable[[], Config] | None = None,
+        guard_off_reason: str = "[guard] enabled = false",
+    ) -> None:
         self.config = config
         self.parts: list[Part] = []
         self._stopped = threading.Event()
+        self._reload_requested = threading.Event()
+        self._loader = loader
+        self._guard_off_reason = guard_off_reason
         self.recorder = Recorder(config.record, ntp=config.ntp)
         self.parts.append(Part("record", lambda: self.recorder.run(count), self.recorder.stop))
-        if config.oom.protect:
-            protector = Protector(config.oom.protect)
-            stop_protect = threading.Event()
-            self.parts.append(
-                Part(
-                    "protect",
-                    lambda: protector.run(stop_protect, rescan_seconds=config.oom.rescan_seconds),
-                    stop_protect.set,
-                )
-            )
-        else:
-            log.info("protect: no [[oom.protect]] rules configured; nothing to apply")
         self.guard: Guard | None = None
-        if config.guard.enabled:
-            self.guard = build_guard(config, events_file=events_path(config.record.data_dir))
-            self.parts.append(Part("guard", self.guard.run, self.guard.stop))
-        else:
-            log.info("guard: disabled by [guard] enabled = false")
+        for part in (self._protect_part(config), self._guard_part(config)):
+            if part is not None:
+                self.parts.append(part)
         if config.metrics.enabled:
             # Imported here: the export layer sits above the parts (DESIGN.md), and a daemon with
             # [metrics] enabled = false never loads prometheus_client.
@@ -97,23 +101,122 @@ class Daemon:
         else:
             log.info("web: disabled by [web] enabled = false")
 
+    def _protect_part(self, config: Config) -> Part | None:
+        if not config.oom.protect:
+            log.info("protect: no [[oom.protect]] rules configured; nothing to apply")
+            return None
+        protector = Protector(config.oom.protect)
+        stop_protect = threading.Event()
+        rescan = config.oom.rescan_seconds
+        return Part("protect", lambda: protector.run(stop_protect, rescan_seconds=rescan), stop_protect.set)
+
+    def _guard_part(self, config: Config) -> Part | None:
+        if not config.guard.enabled:
+            log.info("guard: disabled by %s", self._guard_off_reason)
+            return None
+        guard = build_guard(config, events_file=events_path(config.record.data_dir))
+        self.guard = guard
+        return Part("guard", guard.run, guard.stop)
+
     def run(self) -> list[Part]:
         """Start every part and wait until they have all returned; returns the parts, failures noted."""
         for part in self.parts:
-            part.thread = threading.Thread(target=self._run_part, args=(part,), name=part.name, daemon=True)
-            part.thread.start()
+            self._start(part)
         notify("READY=1", "STATUS=" + ", ".join(part.name for part in self.parts))
         watchdog = watchdog_seconds()
         if watchdog is not None:
             threading.Thread(target=self._heartbeat, args=(watchdog,), name="watchdog", daemon=True).start()
+        # The main thread waits in short steps so that it stays responsive to signals and does the reloads
+        # SIGHUP asks for (a signal handler only sets a flag).
+        while any(part.thread is not None and part.thread.is_alive() for part in self.parts):
+            if self._stopped.is_set():
+                for part in list(self.parts):
+                    if part.thread is not None:
+                        part.thread.join(0.5)
+            elif self._reload_requested.wait(0.5):
+                self._reload_requested.clear()
+                self.reload()
         for part in self.parts:
             assert part.thread is not None
-            # join with a timeout so the main thread stays responsive to signals
-            while part.thread.is_alive():
-                part.thread.join(0.5)
+            part.thread.join()
         if self.guard is not None:
             self.guard.close()
         return self.parts
+
+    def _start(self, part: Part) -> None:
+        part.thread = threading.Thread(target=self._run_part, args=(part,), name=part.name, daemon=True)
+        part.thread.start()
+
+    def request_reload(self) -> None:
+        """SIGHUP: safe from a signal handler. The data file is reopened at once (after it was moved), the
+        configuration is read again by the main thread."""
+        self.recorder.reopen()
+        self._reload_requested.set()
+
+    def reload(self) -> bool:
+        """Read the configuration again and apply what can change live: the protection rules (applied at once
+        to every running process), the guard's settings, the recorder's housekeeping. An invalid file changes
+        nothing. Returns whether the new configuration was taken."""
+        if self._loader is None:
+            return False
+        notify("RELOADING=1")
+        try:
+            new = self._loader()
+        except HostwardError as exc:
+            log.error("reload refused, the running configuration stays: %s", exc)
+            notify("READY=1", "STATUS=reload refused: " + str(exc)[:200])
+            return False
+        changes = changed_sections(self.config, new)
+        if not changes:
+            log.info("reload: configuration unchanged")
+        for section, keys in changes.items():
+            log.info("reload: [%s] %s", section, "; ".join(keys))
+        rebuild = {RELOADED[s] for s in changes if s in RELOADED}
+        if "oom" in changes:
+            rebuild.add("guard")  # protected processes are never the guard's victims
+        restart_needed = [s for s in changes if s not in RELOADED and s != "record"]
+        record_keys = {key.split(" ", 1)[0] for key in changes.get("record", [])}
+        restart_needed += [f"record.{k}" for k in sorted(record_keys - set(LIVE_RECORD_KEYS))]
+        if restart_needed:
+            log.warning("reload: %s take effect at the next restart", ", ".join(restart_needed))
+        try:
+            self._rebuild(new, rebuild)
+        except HostwardError as exc:
+            log.error("reload refused, the running configuration stays: %s", exc)
+            notify("READY=1")
+            return False
+        live = {key: getattr(new.record, key) for key in LIVE_RECORD_KEYS}
+        self.recorder.config = dataclasses.replace(self.recorder.config, **live)
+        self.config = dataclasses.replace(new, record=self.recorder.config)
+        notify("READY=1", "STATUS=" + ", ".join(part.name for part in self.parts))
+        return True
+
+    def _rebuild(self, new: Config, names: set[str]) -> None:
+        """Build the new parts first (a bad guard setting must not leave the host unguarded), then swap."""
+        if not names:
+            return
+        old_guard = self.guard
+        built = {
+            name: make(new)
+            for name, make in (("protect", self._protect_part), ("guard", self._guard_part))
+            if name in names
+        }
+        for name, replacement in built.items():
+            current = next((p for p in self.parts if p.name == name), None)
+            if current is not None:
+                current.retiring = True
+                current.stop()
+                if current.thread is not None:
+                    current.thread.join(10)
+                self.parts.remove(current)
+            if replacement is not None:
+                self.parts.append(replacement)
+                self._start(replacement)
+                log.info("reload: %s restarted with the new settings", name)
+        if "guard" in built and built["guard"] is None:
+            self.guard = None
+        if "guard" in names and old_guard is not None and old_guard is not self.guard:
+            old_guard.close()
 
     def stop(self) -> None:
         """Safe from a signal handler: every part's stop only sets a flag or writes to a pipe."""
@@ -149,7 +252,7 @@ class Daemon:
             part.error = f"{type(exc).__name__}: {exc}"
             log.exception("%s crashed", part.name)
         else:
-            if not self._stopped.is_set() and part.name != "record":
+            if not self._stopped.is_set() and not part.retiring and part.name != "record":
                 log.warning("%s returned on its own", part.name)
         if part.name == "record" and not self._stopped.is_set():
             # The recorder ends only on --count or a fatal store error: the daemon's life is the recording's.

@@ -56,6 +56,9 @@ class ScriptedTrigger:
             raise result
         return result
 
+    def describe(self) -> str:
+        return "scripted readings"
+
     def wanted_interval(self) -> float:
         return 0.005
 

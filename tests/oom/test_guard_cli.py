@@ -85,6 +85,7 @@ def start_guard(cgroup: MemoryCgroup, events: Path, *extra: str) -> subprocess.P
                 "64M",
                 "--events",
                 str(events),
+                "-vv",  # the candidate table is logged at DEBUG
                 *extra,
             ],
             stdout=subprocess.DEVNULL,
@@ -157,6 +158,14 @@ def test_guard_process_dry_run_kills_nothing(tmp_path: Path) -> None:
             guard.send_signal(signal.SIGTERM)
             assert guard.wait(timeout=10) == 0
             assert hog.poll() is None
+            log = events.with_suffix(".log").read_text()
+            # earlyoom-style levels at start; one INFO decision line per event, no WARNING flood
+            assert re.search(
+                r"guard level: memcg: \S+ usage > 192\.0 MiB \(critical > .*\) of its limit 256", log
+            ), log
+            decisions = [line for line in log.splitlines() if "would signal: SIG" in line]
+            assert decisions and all(" INFO " in line for line in decisions), log
+            assert " WARNING " not in log, log
         finally:
             stop(guard, *([hog] if hog else []))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from hostward.cli import setup_logging
-from hostward.config import load_config
+from hostward.config import Config, load_config
 from hostward.daemon import Daemon
 from hostward.errors import UsageError
 
@@ -34,7 +34,11 @@ which can be run instead for finer control. Events (guard actions) go to DATA_DI
 EPILOG = """\
 signals:
   SIGTERM, SIGINT   stop every part cleanly (the recorder finishes the sample in hand), exit 0
-  SIGHUP            reopen the data file (after moving it away)
+  SIGHUP            reload the configuration: protection rules are applied at once to every running
+                    process, the guard restarts with its new settings, [record] retention_days and
+                    compress_after_days take effect; what changed is logged, and what needs a restart
+                    (listeners, data directory, interval) is named. An invalid file changes nothing
+                    (logged). The data file is also reopened (after moving it away).
 
 under systemd (Type=notify): READY=1 once every part runs, WATCHDOG=1 while the recorder takes samples
 (WatchdogSec= must exceed three recording intervals), STOPPING=1 on the way out.
@@ -66,9 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose + 1)
+def _configured(args: argparse.Namespace) -> Config:
+    """The configuration file with the command line's overrides: read at start and again on SIGHUP."""
     config = load_config(args.config)
     record = config.record
     if args.data_dir is not None:
@@ -77,16 +80,26 @@ def run(argv: list[str]) -> int:
         if not 1.0 <= args.interval <= 86400.0:
             raise UsageError("interval must be between 1 and 86400 seconds")
         record = dataclasses.replace(record, interval_seconds=args.interval)
-    if args.count is not None and args.count < 1:
-        raise UsageError("--count must be 1 or more")
     guard = config.guard
     if args.no_guard:
         guard = dataclasses.replace(guard, enabled=False)
     if args.guard_dry_run:
         guard = dataclasses.replace(guard, dry_run=True)
-    config = dataclasses.replace(config, record=record, guard=guard)
+    return dataclasses.replace(config, record=record, guard=guard)
 
-    daemon = Daemon(config, count=args.count)
+
+def run(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose + 1)
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be 1 or more")
+    config = _configured(args)
+    daemon = Daemon(
+        config,
+        count=args.count,
+        loader=lambda: _configured(args),
+        guard_off_reason="--no-guard" if args.no_guard else "[guard] enabled = false",
+    )
     log = logging.getLogger("hostward.daemon")
 
     def on_stop(signum: int, _frame: FrameType | None) -> None:
@@ -95,7 +108,7 @@ def run(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
-    signal.signal(signal.SIGHUP, lambda _s, _f: daemon.recorder.reopen())
+    signal.signal(signal.SIGHUP, lambda _s, _f: daemon.request_reload())
     log.info("started: %s", ", ".join(part.name for part in daemon.parts))
     parts = daemon.run()
     failed = [p for p in parts if p.error]

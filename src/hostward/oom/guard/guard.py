@@ -115,6 +115,11 @@ class Guard:
             ", ".join(t.name for t in self.triggers),
             " (dry run)" if self.settings.dry_run else "",
         )
+        for trigger in self.triggers:
+            try:
+                log.info("guard level: %s", trigger.describe())
+            except (HostwardError, OSError) as exc:  # the levels are information; guarding goes on
+                log.warning("guard level of %s unknown: %s", trigger.name, exc)
         while not self._stopped:
             self.step()
             limit = self.settings.max_interventions
@@ -195,7 +200,8 @@ class Guard:
         self._emit(
             KIND_TRIGGER, reading.detail, extra={"trigger": reading.trigger, "critical": reading.critical}
         )
-        log.warning("trigger %s: %s", reading.trigger, reading.detail)
+        # One decision line per event (below); what led to it at DEBUG, so a long dry run stays readable.
+        log.debug("trigger %s: %s", reading.trigger, reading.detail)
         try:
             selection = self.selector.select()
         except (HostwardError, OSError) as exc:
@@ -205,7 +211,7 @@ class Guard:
             self._quiet_until = self.clock() + 0.1
             return
         for line in selection.explain():
-            log.warning("candidates: %s", line)
+            log.debug("candidates: %s", line)
         victim = selection.victim
         if victim is None:
             log.warning("no eligible process in %s; nothing signalled", selection.scope.describe())
@@ -215,7 +221,10 @@ class Guard:
         targets = self._targets(victim, selection)
         sig = self._choose_signal(reading)
         reason = self._reason(reading, victim, sig)
-        log.warning("%s: %s", "would signal" if self.settings.dry_run else "signalling", reason)
+        if self.settings.dry_run:
+            log.info("would signal: %s", reason)
+        else:
+            log.warning("signalling: %s", reason)
         if self.settings.dry_run:
             for cand in targets:
                 self._emit(KIND_WOULD_KILL, reason, cand, sig)

@@ -33,6 +33,12 @@ class CgroupLevels:
     critical_bytes: int
     limit_bytes: int
 
+    def describe(self, path: str) -> str:
+        return (
+            f"memcg: {path} usage > {format_bytes(self.threshold_bytes)} "
+            f"(critical > {format_bytes(self.critical_bytes)}) of its limit {format_bytes(self.limit_bytes)}"
+        )
+
 
 def cgroup_levels(limit_bytes: int, headroom: Threshold, critical_percent: float = 3.0) -> CgroupLevels:
     """Threshold = limit - headroom; critical = limit - critical_percent of the limit.
@@ -153,6 +159,9 @@ class MemcgV1Trigger:
         low = usage >= levels.threshold_bytes
         return Reading(self.name, low, usage >= levels.critical_bytes, detail, headroom, rate)
 
+    def describe(self) -> str:
+        return self.levels.describe(self.cgroup.path)
+
     def wanted_interval(self) -> float:
         return self._interval
 
@@ -250,6 +259,9 @@ class MemcgV2Trigger:
         return Reading(
             self.name, usage >= levels.threshold_bytes, usage >= levels.critical_bytes, detail, headroom, rate
         )
+
+    def describe(self) -> str:
+        return self.levels.describe(self.cgroup.path)
 
     def wanted_interval(self) -> float:
         return self._interval

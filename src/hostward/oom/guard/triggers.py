@@ -137,6 +137,10 @@ class Trigger(Protocol):
 
     def sample(self, now: float) -> Reading: ...
 
+    def describe(self) -> str:
+        """The trigger's levels in absolute terms, for the start-up log (as earlyoom prints its limits)."""
+        ...
+
     def wanted_interval(self) -> float:
         """Seconds until this trigger must be sampled again if nothing wakes the guard."""
         ...
@@ -252,6 +256,19 @@ class MemoryTrigger:
             f"(threshold {self.mem_available} = {format_bytes(mem_limit)}){swap_text}"
         )
         return Reading(self.name, low, critical, detail, headroom, rate)
+
+    def describe(self) -> str:
+        values = _meminfo_bytes(self.procfs.read("meminfo"))
+        total, swap_total = values.get("MemTotal", 0), values.get("SwapTotal", 0)
+
+        def level(name: str, warn: Threshold, kill: Threshold, of: int) -> str:
+            return (
+                f"{name} < {warn} = {format_bytes(warn.bytes_of(of))} "
+                f"(critical < {kill} = {format_bytes(kill.bytes_of(of))}) of {format_bytes(of)}"
+            )
+
+        swap = level("SwapFree", self.swap_free, self.swap_kill, swap_total) if swap_total else "no swap"
+        return f"memory: {level('MemAvailable', self.mem_available, self.mem_kill, total)}, and {swap}"
 
     def wanted_interval(self) -> float:
         return self._interval
@@ -420,6 +437,10 @@ class PsiTrigger:
             False,
             f"memory stall {stalled_us / 1000:.0f}ms in the last {span:.2f}s (threshold {self.spec}, polled)",
         )
+
+    def describe(self) -> str:
+        how = "kernel trigger" if self.kernel_trigger else f"polled every {self.fallback_interval:g} s"
+        return f"{self.name}: {self.path} stall {self.spec} ({how})"
 
     def wanted_interval(self) -> float:
         # With a kernel trigger there is nothing to poll, but the "low" state expires after a window.
