@@ -92,6 +92,7 @@ class Daemon:
                     config.record.data_dir,
                     interval_seconds=config.record.interval_seconds,
                     cache=config.cache,
+                    hostward_config=config,
                 )
             except ListenError as exc:
                 log.error("web: %s; running without the dashboard", exc)

@@ -146,6 +146,8 @@ def test_every_page_draws_its_charts_without_csp_violations(viewer: Watched, das
         assert all(n > 0 for n in pixels), (path, pixels)
     page.goto(dashboard.url + "/oom")
     assert page.get_by_role("heading", name="oom top: who the kernel would kill now").is_visible()
+    page.goto(dashboard.url + "/cache")  # tables only: no charts
+    assert page.get_by_role("heading", name="The dashboard's page cache").is_visible()
     assert viewer.csp_violations() == []
     assert viewer.dialogs == []
 

@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 from hostward.cli import setup_logging
-from hostward.config import CacheConfig, WebConfig, load_config
+from hostward.config import Config, WebConfig, load_config
 from hostward.errors import UsageError
 
 log = logging.getLogger("hostward.web")
@@ -103,7 +103,7 @@ def run(argv: list[str]) -> int:
             web = dataclasses.replace(web, listen=args.listen)
         if args.plain_http:
             web = dataclasses.replace(web, plain_http=True)
-        return _serve(web, data_dir, config.cache)
+        return _serve(web, data_dir, dataclasses.replace(config, web=web))
     if args.command == "audit":
         from hostward.web.audit import verify  # noqa: PLC0415
 
@@ -142,8 +142,8 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _serve(web: WebConfig, data_dir: Path, cache: CacheConfig) -> int:
+def _serve(web: WebConfig, data_dir: Path, config: Config) -> int:
     from hostward.web.server import WebServer  # noqa: PLC0415 - uvicorn and the app only for serve
 
-    WebServer(web, data_dir, cache=cache).run()
+    WebServer(web, data_dir, cache=config.cache, hostward_config=config).run()
     return 0

@@ -18,12 +18,13 @@ from starlette.routing import BaseRoute, Route
 
 from hostward.errors import HostwardError, UsageError
 from hostward.recorder import append_comment
-from hostward.web import api, data, status
+from hostward.web import api, cachestatus, data, status
 from hostward.web.audit import audit
 from hostward.web.authz import current_user, require_role
 from hostward.web.render import render
 
 MAX_COMMENT_CHARS = 200
+OVERVIEW_CACHE_SERVERS = 4  # the overview shows the hit ratio of the first few; /cache shows them all
 # The overview's charts: (activity, columns, item) — "now and the last 24 h".
 OVERVIEW = (
     ("cpu", "%user,%system,%iowait,%steal", "all"),
@@ -72,13 +73,24 @@ async def overview(request: Request) -> Response:
     window = data.parse_window(None, None, None)
     data_dir = api.data_dir(request)
 
+    cache_config = api.full_config(request).cache
+    page_cache = getattr(request.app.state, "page_cache", None)
+
     def gather() -> dict[str, Any]:
         top = status.oom_top(1)
         clock = status.clock_state()
         loaded = data.load(data_dir, window)
         found = data.series_of(loaded, [])
         events = status.timeline(found, data_dir, window.since.timestamp(), window.until.timestamp())
-        return {"top": top, "clock": clock, "events": events, "host": loaded.host}
+        caches = cachestatus.servers(cache_config, details=False, limit=OVERVIEW_CACHE_SERVERS)
+        return {
+            "top": top,
+            "clock": clock,
+            "events": events,
+            "host": loaded.host,
+            "caches": caches,
+            "page_cache": cachestatus.page_cache(page_cache),
+        }
 
     got = await anyio.to_thread.run_sync(gather)
     since, until = window.since.isoformat(sep=" "), window.until.isoformat(sep=" ")
@@ -110,6 +122,8 @@ async def overview(request: Request) -> Response:
         "max_comment": MAX_COMMENT_CHARS,
         "window": window.label,
         "host": got["host"],
+        "caches": got["caches"],
+        "page_cache": got["page_cache"],
     }
     return render(request, "dash/overview.html", context)
 
@@ -209,6 +223,26 @@ async def time_page(request: Request) -> Response:
     return render(request, "dash/time.html", context)
 
 
+@require_role("viewer")
+async def cache_page(request: Request) -> Response:
+    cache_config = api.full_config(request).cache
+    page_cache = getattr(request.app.state, "page_cache", None)
+
+    def gather() -> dict[str, Any]:
+        return {
+            "servers": cachestatus.servers(cache_config),
+            "page_cache": cachestatus.page_cache(page_cache),
+        }
+
+    context = {
+        "nav": _nav(),
+        "figure_text": cachestatus.figure_text,
+        "raw_text": cachestatus.raw_text,
+        **await anyio.to_thread.run_sync(gather),
+    }
+    return render(request, "dash/cache.html", context)
+
+
 @require_role("operator")
 async def add_comment(request: Request) -> Response:
     """A timeline comment (what ``hostward record --comment`` adds and ``sar -C`` shows)."""
@@ -232,6 +266,7 @@ def routes() -> list[BaseRoute]:
         Route("/activity/{name}", activity_page),
         Route("/oom", oom_page),
         Route("/time", time_page),
+        Route("/cache", cache_page),
         Route("/comments", add_comment, methods=["POST"]),
         *api.routes(),
     ]

@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 
 from hostward.cache import open_cache
-from hostward.config import CacheConfig, WebConfig
+from hostward.config import CacheConfig, Config, WebConfig
 from hostward.errors import ConfigError, ListenError
 from hostward.hostport import is_loopback, split_host_port
 from hostward.web import setup_token
@@ -53,9 +53,14 @@ class WebServer:
         *,
         interval_seconds: float | None = None,
         cache: CacheConfig | None = None,
+        hostward_config: Config | None = None,
     ) -> None:
         host, port = check_web(web)
         self.app = create_app(web, data_dir=data_dir, extra_routes=routes())
+        if (
+            hostward_config is not None
+        ):  # pages read [ntp], [oom], [cache] from the file the server started with
+            self.app.state.hostward_config = hostward_config
         if interval_seconds is not None:
             self.app.state.record_interval_seconds = interval_seconds  # live points and cache TTLs follow it
         # Role-wide API responses go to the page cache: in process, or memcached when [cache] says so.
