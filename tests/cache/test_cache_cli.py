@@ -270,3 +270,42 @@ def test_interval_rows_follow_traffic(memcached: Memcached) -> None:
     assert round(gets) == 160 and round(sets) == 40
     assert summary["server"] == memcached.address and summary["verdict"]["level"] == "ok"
     assert all(v is None or v >= 0 for step in steps for v in step["rates"].values())
+
+
+def test_settings_figures_are_the_raw_settings(
+    memcached: Memcached, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["cache", "settings", memcached.address, "--json"]) == 0
+    raw = _nc(memcached.port, "stats settings")
+    settings = json.loads(capsys.readouterr().out)["servers"][0]["settings"]
+    assert settings == raw  # every setting, unchanged
+    assert main(["cache", "settings", memcached.address]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for name, value in raw.items():
+        assert any(line.split()[:2] == [name, value] for line in lines if line.startswith("  ")), name
+
+
+def test_interval_run_across_a_restart_shows_it_and_no_negative_rate() -> None:
+    """A real restart on the same port while `hostward cache stats --interval 1 4` runs."""
+    first = Memcached()
+    _traffic(first.port, sets=200, hits=2000, misses=300)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hostward", "cache", "stats", first.address, "--interval", "1", "4"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    header, row = proc.stdout.readline(), proc.stdout.readline()
+    first.stop()
+    second = Memcached(port=first.port)
+    try:
+        _traffic(second.port, sets=5, hits=10, misses=1)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        second.stop()
+    assert "get/s" in header and "average since start" in row
+    rows = rest.splitlines()
+    assert any("RESTART" in line for line in rows[:3]), rest
+    assert not any(re.search(r"(^|\s)-\d", line) for line in [row, *rows])
+    assert any(line.startswith("Average:") for line in rows)
+    assert proc.returncode in (0, 2)  # 2 only when a row met the server down mid-restart

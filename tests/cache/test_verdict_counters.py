@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from hostward.cache.counters import (
     RATE_COUNTERS,
+    average,
     counter_rate,
     fill_ratio,
     hit_ratio,
@@ -103,3 +104,14 @@ def test_counter_rate_is_total(a: float, b: float, s: float) -> None:
     rate = counter_rate(a, b, s)
     assert rate.per_second is None or (rate.per_second >= 0 and math.isfinite(rate.per_second))
     assert rate.reset == (math.isfinite(s) and s > 0 and math.isfinite(a) and math.isfinite(b) and b < a)
+
+
+def test_average_is_weighted_by_interval_length_and_skips_since_start_rows() -> None:
+    a = FULL | {"uptime": "12", "cmd_get": "1600", "get_hits": "1254"}  # +1000 gets, +900 hits in 10 s
+    b = a | {"uptime": "42", "cmd_get": "1900", "get_hits": "1254"}  # +300 gets, no hits in 30 s
+    steps = [interval(None, FULL), interval(FULL, a, 10.0), interval(a, b, 30.0)]
+    mean = average(steps)
+    assert mean is not None and mean.seconds == 40
+    assert mean.rates["cmd_get"].per_second == 1300 / 40
+    assert mean.hit_ratio == 900 / 1300
+    assert average(steps[:1]) is None  # only an average since start: nothing to average
