@@ -152,7 +152,7 @@ def _once(command: str, servers: list[str], timeout: float, *, as_json: bool) ->
         "slabs": cache_text.render_slabs,
         "settings": cache_text.render_settings,
     }[command]
-    sys.stdout.write("\n".join(render(r) for r in results if r.error is None))
+    _write("\n".join(render(r) for r in results if r.error is None))
     for failed in results:
         if failed.error is not None:  # one line each on stderr, as every hostward error
             sys.stderr.write(f"hostward cache: {failed.error}\n")
@@ -211,10 +211,33 @@ def _watch(servers: list[str], timeout: float, seconds: float, count: int | None
             sys.stdout.write(cache_text.rate_row("Average:", server, mean, final, gauges=False) + "\n")
     if not as_json:
         for health in results:
-            sys.stdout.write(
-                "\n".join([cache_text.header(health), *cache_text.render_verdict(health.verdict)]) + "\n"
-            )
+            _write("\n".join([cache_text.header(health), *cache_text.render_verdict(health.verdict)]) + "\n")
     return exit_code(results)
+
+
+STYLES = {"OK": "green", "WARNING": "yellow", "CRITICAL": "bold red", "warning": "yellow", "critical": "red"}
+
+
+def _write(text: str) -> None:
+    """Plain text to pipes and files; on a terminal, verdicts and findings coloured by level (rich)."""
+    if not sys.stdout.isatty():
+        sys.stdout.write(text)
+        return
+    from rich.console import Console  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    console = Console(highlight=False, soft_wrap=True)
+    for line in text.splitlines():
+        words = line.split()
+        level = (
+            words[1]
+            if line.startswith("Verdict: ")
+            else words[1].rstrip(":")
+            if line.startswith("  - ")
+            else ""
+        )
+        title = bool(line) and not line.startswith(" ") and not line.startswith("Verdict")
+        console.print(Text(line, style=STYLES.get(level, "bold" if title else "")))
 
 
 def _emit(data: Any) -> None:
