@@ -29,6 +29,10 @@ class StoreError(HostwardError):
     """A data file is unreadable, corrupt, foreign, or cannot be written."""
 
 
+class NoRecording(StoreError):
+    """Nothing was recorded for the day or range asked for (as opposed to a damaged file)."""
+
+
 class ParseError(HostwardError):
     """Input text (a log, a report, an import file) is malformed; the message names where."""
 

@@ -95,9 +95,20 @@ def test_empty_data_directory_range(capsys: pytest.CaptureFixture[str], tmp_path
         capsys, "--data-dir", str(tmp_path), "--since", "2026-11-20", "--until", "2026-11-21"
     )
     assert (code, out) == (1, "")
-    assert (
-        err
-        == f"hostward sar: no data recorded between 2026-11-20 00:00:00 and 2026-11-21 00:00:00 in {tmp_path}\n"
+    assert err == (
+        f"hostward sar: no data recorded between 2026-11-20 00:00:00 and 2026-11-21 00:00:00 in {tmp_path}: "
+        "start 'hostward daemon' (or 'hostward record') to record, or import sysstat files with 'hostward import'\n"
+    )
+
+
+def test_a_directory_given_to_f_is_one_line_naming_data_dir(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = sar(capsys, "-f", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"hostward sar: -f {tmp_path} is a directory: -f reads one data file (hwYYYYMMDD[.xz]); "
+        f"for a directory of them use --data-dir {tmp_path}\n"
     )
 
 

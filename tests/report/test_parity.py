@@ -136,6 +136,38 @@ def test_sadf_csv_matches_sadf(recording: Recording) -> None:
         assert _csv_problems(theirs, result.stdout) == [], report
 
 
+@pytest.mark.parametrize(
+    ("time_flag", "tz"), [("-U", "America/New_York"), ("-T", "America/New_York"), ("-t", "")]
+)
+def test_sadf_time_flags_match_sadf(recording: Recording, time_flag: str, tz: str) -> None:
+    """-U: seconds since the epoch; -T: the reader's local time; -t: the file creator's local time, which a
+    hostward file does not record: it is the reader's, so it matches sadf where both are the same zone."""
+    import subprocess
+
+    environ = environment(TZ=tz) if tz else environment()  # New York: local time visibly differs from UTC
+    theirs = subprocess.run(
+        ["sadf", "-d", time_flag, str(recording.safile), "--", "-u"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environ,
+    ).stdout
+    result = run_hostward("sadf", ["-d", time_flag, str(recording.hwfile), "--", "-u"], environ)
+    assert result.returncode == 0, result.stderr
+    assert _csv_problems(theirs, result.stdout) == [], time_flag
+
+
+@pytest.mark.parametrize(
+    ("flag", "meaning"), [("-x", "XML output"), ("-p", "awk-friendly"), ("-H", "the data file")]
+)
+def test_sadf_refuses_its_own_options_it_does_not_write_with_sadfs_meaning(
+    recording: Recording, flag: str, meaning: str
+) -> None:
+    result = run_hostward("sadf", [flag, str(recording.hwfile)])
+    assert result.returncode == 2
+    assert f"sadf option {flag} ({meaning}" in result.stderr and result.stderr.count("\n") == 1
+
+
 def test_sadf_json_matches_sadf(recording: Recording) -> None:
     import json
     import subprocess

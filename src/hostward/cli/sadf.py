@@ -13,7 +13,7 @@ from hostward.report.selection import NO_TTY_ROWS
 from hostward.store.model import DayData
 
 HELP = """\
-usage: hostward sadf {-d | -j} [-t] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
+usage: hostward sadf {-d | -j} [-t | -U] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
                      [FILE | -f FILE | --date YYYY-MM-DD | --since T [--until T]] [--data-dir DIR]
                      [-- SAR ACTIVITY OPTIONS]
 
@@ -24,7 +24,9 @@ definitions as 'hostward sar' (default activity: -u).
             "# hostname;interval;timestamp;<columns>" (sadf -d); CPU "all" is written -1
   -j        JSON: {"sysstat": {"hosts": [{..., "statistics": [...], "restarts": [...]}]}} with sadf -j's
             key names (cpu-load, memory, queue, io, disk, network/net-dev, ...)
-  -t, -T    timestamps in local time (default: UTC, written with a " UTC" suffix)
+  -t, -T    timestamps in local time (default: UTC, written with a " UTC" suffix); for sadf, -t is the
+            file creator's zone, which hostward data files do not record: -t is this host's, like -T
+  -U        timestamps as seconds since the epoch (UTC), for -d
   -C        include comments
   -s, -e    time window (time of day, as for sar)
   interval  keep only records close to multiples of interval seconds; count: at most count records
@@ -62,7 +64,9 @@ def run(argv: list[str]) -> int:
             setattr(args, name, value)
     data: DayData = load_data(args)
     options = file_options(args, data, NO_TTY_ROWS)
-    fmt = SadfFormat(local_time=args.local_time, decimal_point=from_environment().decimal_point)
+    fmt = SadfFormat(
+        local_time=args.local_time, decimal_point=from_environment().decimal_point, epoch=args.epoch
+    )
     if data.previous is not None and options.start is None and options.end is None:
         data = DayData(data.host, (data.previous, *data.entries))
     if "-j" in modes:

@@ -12,7 +12,7 @@ from pathlib import Path
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
-from hostward.errors import StoreError, UsageError
+from hostward.errors import NoRecording, StoreError, UsageError
 from hostward.procfs import ProcFS
 from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
@@ -84,6 +84,11 @@ examples:
 """
 
 
+NOTHING_RECORDED_HINT = (
+    "start 'hostward daemon' (or 'hostward record') to record, or import sysstat files with 'hostward import'"
+)
+
+
 def run(argv: list[str]) -> int:
     args = parse_sar_args(argv)
     if args.help:
@@ -97,13 +102,15 @@ def run(argv: list[str]) -> int:
         raise UsageError("interval 0 (statistics since boot) is not supported; give 1 or more seconds")
     try:
         data = load_data(args)
-    except StoreError:
+    except StoreError as exc:
         # No recording for that day: history imported from sar/sadf text is kept apart (it has no counters).
         # Imported here: the sysstat importer is only needed on this path (start-up of every other report).
         from hostward.cli.import_ import imported_report  # noqa: PLC0415
 
         text = imported_report(args, fmt, rows)
         if text is None:
+            if isinstance(exc, NoRecording) and args.file is None:
+                raise NoRecording(f"{exc}: {NOTHING_RECORDED_HINT}") from None
             raise
         _write(text)
         return 0
@@ -190,6 +197,11 @@ def load_data(args: SarArgs) -> DayData:
     from hostward.store import read_day, read_file, read_range  # noqa: PLC0415  (the reader: not for live sar)
 
     data_dir = _data_dir(args)
+    if args.file is not None and args.file.is_dir():
+        raise UsageError(
+            f"-f {args.file} is a directory: -f reads one data file (hwYYYYMMDD[.xz]); "
+            f"for a directory of them use --data-dir {args.file}"
+        )
     if args.file is not None:
         data = read_file(args.file, salvage=True)
         where = str(args.file)
@@ -207,7 +219,7 @@ def load_data(args: SarArgs) -> DayData:
     if not any(isinstance(e, SystemSample) for e in data.entries):
         if data.damage:
             raise StoreError(f"{data.damage[0]} (no sample could be read before it)")
-        raise StoreError(f"no samples recorded in {where}")
+        raise NoRecording(f"no samples recorded in {where}")
     return data
 
 

@@ -26,6 +26,18 @@ UNSUPPORTED = {
     "-o": "saving to a sysstat file (use 'hostward record')",
     "-D": "saYYYYMMDD file names",
 }
+# sadf's own options that hostward does not write, with sadf's meaning (not sar's: -x, -h, -D differ).
+SADF_UNSUPPORTED = {
+    "-x": "XML output",
+    "-p": "awk-friendly output",
+    "-H": "the data file's header only",
+    "-h": "every activity on one line",
+    "-g": "SVG graphs; use 'hostward plot --format svg'",
+    "-r": "raw counters",
+    "-c": "conversion of an old data file; use 'hostward import'",
+    "-D": "-d with values per interval",
+    "-O": "output options",
+}
 NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev"}
 SYSSTAT_NET_KEYWORDS = {"NFS", "NFSD", "SOCK", "IP", "EIP", "ICMP", "EICMP", "TCP", "ETCP", "UDP", "SOCK6", "IP6",
                         "EIP6", "ICMP6", "EICMP6", "UDP6", "FC", "SOFT", "ALL"}  # fmt: skip
@@ -54,6 +66,7 @@ class SarArgs:
     until: dt.datetime | None = None
     data_dir: Path | None = None
     local_time: bool = False  # sadf -T/-t: times in local time
+    epoch: bool = False  # sadf -U: seconds since the epoch
     help: bool = False
     rest: list[str] = field(default_factory=list)  # sadf: words before "--" it handles itself
 
@@ -212,12 +225,14 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 )
             args.flags.add("queue")
             i += 1
-        elif word in UNSUPPORTED:
-            raise UsageError(f"sar option {word} ({UNSUPPORTED[word]}) is not supported by hostward")
         elif sadf and word in ("-d", "-j", "-T", "-t", "-U"):
             args.rest.append(word)
-            if word in ("-T", "-t"):
-                args.local_time = True
+            args.local_time = args.local_time or word in ("-T", "-t")
+            args.epoch = args.epoch or word == "-U"
+        elif sadf and word in SADF_UNSUPPORTED:
+            raise UsageError(f"sadf option {word} ({SADF_UNSUPPORTED[word]}) is not supported by hostward")
+        elif word in UNSUPPORTED:
+            raise UsageError(f"sar option {word} ({UNSUPPORTED[word]}) is not supported by hostward")
         elif word.startswith("-") and len(word) > 1 and word[1:].isalpha():
             _letters(args, word)
         elif word.isdigit():

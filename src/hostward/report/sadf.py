@@ -43,6 +43,7 @@ class SadfFormat:
 
     local_time: bool = False
     decimal_point: str = "."
+    epoch: bool = False  # -U: seconds since the epoch in the timestamp column (-d)
 
     def tod(self, timestamp: float) -> tuple[int, int, int]:
         tm = time.localtime(timestamp) if self.local_time else time.gmtime(timestamp)
@@ -53,6 +54,8 @@ class SadfFormat:
         return time.strftime("%Y-%m-%d", tm), time.strftime("%H:%M:%S", tm)
 
     def stamp(self, timestamp: float) -> str:
+        if self.epoch:
+            return str(int(timestamp))  # records carry whole seconds; sadf prints them as they are
         day, clock = self.date_time(timestamp)
         return f"{day} {clock}" + ("" if self.local_time else " UTC")
 

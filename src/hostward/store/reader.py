@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import cast
 
 from hostward.collect.sample import SystemSample
-from hostward.errors import StoreError
+from hostward.errors import NoRecording, StoreError
 from hostward.store import framing as fr
 from hostward.store.codec import (
     F_CARRIED,
@@ -259,7 +259,7 @@ def read_day(data_dir: Path, day: dt.date, *, salvage: bool = False) -> DayData:
     """Everything recorded on ``day`` (local time). StoreError when nothing was."""
     parts = day_parts(data_dir, day)
     if not parts:
-        raise StoreError(f"no data recorded for {day.isoformat()} in {data_dir}")
+        raise NoRecording(f"no data recorded for {day.isoformat()} in {data_dir}")
     days = [_read_part(path, salvage) for path in parts]
     if len(days) == 1:
         return days[0]
@@ -312,7 +312,7 @@ def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime, *, salvag
                     entries.append(entry)
         day += dt.timedelta(days=1)
     if host is None:
-        raise StoreError(
+        raise NoRecording(
             f"no data recorded between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')} in {data_dir}"
         )
     return DayData(host, tuple(entries), previous, tuple(damage))
