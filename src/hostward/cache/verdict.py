@@ -129,6 +129,10 @@ def _memory(stats: Mapping[str, str], count: _Count, slabs: SlabTable | None) ->
     unread = count("evicted_unfetched")
     if unread:
         evidence += f", {unread} evicted never read"
+    recent = [c.evicted_time_seconds for c in slabs.classes if c.evicted] if slabs else []
+    last_use = min((t for t in recent if t is not None), default=None)
+    if last_use is not None:
+        evidence += f", the last evicted item was used {last_use} s before"
     limit_mib = (limit or 0) >> 20
     return [
         Finding(
