@@ -187,7 +187,8 @@ def test_idle_timeout_ends_a_session(tmp_path: Path) -> None:
 
 def test_password_rules(env: dict[str, object]) -> None:
     accounts: Accounts = env["accounts"]  # type: ignore[assignment]
-    for bad in ("short", "password123", "qwertyuiop", "newuser1"):
+    # "princess1" is on Django's list only, "hostward123" on hostward's own.
+    for bad in ("short", "password123", "qwertyuiop", "newuser1", "BaseBall1", "princess1", "hostward123"):
         with pytest.raises(UsageError):
             accounts.add("newuser1", "viewer", bad)
     accounts.add("newuser2", "viewer", "Ä" * 8)  # any characters, no composition rules

@@ -1,7 +1,8 @@
 """Password rules (NIST SP 800-63B, OWASP ASVS 5.0 V6.2): length, not composition, and no known-bad passwords.
 
 At least 8 characters and up to 128 are accepted, any characters; no rule demands digits or symbols. A password
-on the shipped list of common ones, or equal to the user's name or the host's name, is refused.
+on the shipped lists of common ones (8,354 of 8+ characters from Django's list of the 20,000 most common, and
+hostward's own host and season words), or equal to the user's name or the host's name, is refused.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ MAX_LENGTH = 128
 
 @functools.cache
 def _common() -> frozenset[str]:
-    text = resources.files("hostward.web").joinpath("data/common-passwords.txt").read_text("utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+    """Django's list of the most common passwords (see resources/common-passwords.LICENSE) plus our own."""
+    folder = resources.files("hostward.web").joinpath("resources")
+    words: set[str] = set()
+    for name in ("common-passwords.txt", "local-passwords.txt"):
+        text = folder.joinpath(name).read_text("utf-8")
+        words.update(line.strip().lower() for line in text.splitlines() if line.strip())
+    return frozenset(words)
 
 
 def password_problem(password: str, *, user: str) -> str | None:
