@@ -23,14 +23,17 @@ def free_port() -> int:
 
 class Memcached:
     def __init__(
-        self, *, port: int | None = None, unix_path: Path | None = None, extra: tuple[str, ...] = ()
+        self,
+        *,
+        port: int | None = None,
+        unix_path: Path | None = None,
+        extra: tuple[str, ...] = (),
+        listen: str = "127.0.0.1",  # memcached's -l: a comma-separated list, "127.0.0.1,[::1]"
     ):
         binary = require_binary("memcached")["memcached"]
         self.port = port if port is not None or unix_path else free_port()
         self.unix_path = unix_path
-        where = (
-            ["-s", str(unix_path), "-a", "0777"] if unix_path else ["-l", "127.0.0.1", "-p", str(self.port)]
-        )
+        where = ["-s", str(unix_path), "-a", "0777"] if unix_path else ["-l", listen, "-p", str(self.port)]
         user = ["-u", "memcache"] if os.geteuid() == 0 else []
         self.proc = subprocess.Popen([binary, *user, "-U", "0", *where, *extra])
         deadline = time.monotonic() + 5

@@ -309,3 +309,14 @@ def test_interval_run_across_a_restart_shows_it_and_no_negative_rate() -> None:
     assert not any(re.search(r"(^|\s)-\d", line) for line in [row, *rows])
     assert any(line.startswith("Average:") for line in rows)
     assert proc.returncode in (0, 2)  # 2 only when a row met the server down mid-restart
+
+
+def test_an_ipv6_server(capsys: pytest.CaptureFixture[str]) -> None:
+    server = Memcached(listen="127.0.0.1,[::1]")
+    try:
+        code = main(["cache", "stats", f"[::1]:{server.port}", "--json"])
+    finally:
+        server.stop()
+    body = json.loads(capsys.readouterr().out)["servers"][0]
+    assert code == 0 and body["server"] == f"[::1]:{server.port}"
+    assert body["raw"]["pid"] == str(server.proc.pid)
