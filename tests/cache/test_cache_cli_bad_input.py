@@ -91,6 +91,8 @@ def test_one_bad_server_among_good_ones_still_reports_the_good(capsys: pytest.Ca
         (["stats", "--interval", "1", "0"], "COUNT must be at least 1"),
         (["stats", "--interval", "1", "2", "3"], "takes N seconds and an optional COUNT"),
         (["stats", "--interval", "x"], "is not N [COUNT]"),
+        (["stats", "--interval", "1", "127.0.0.1:11211"], "name SERVERs before --interval"),
+        (["stats", "--interval", "1", "-3"], "COUNT '-3' is not a whole number"),
         (["settings", "--timeout", "0"], "--timeout must be between"),
     ],
 )

@@ -125,9 +125,13 @@ def _interval_args(values: list[str]) -> tuple[float, int | None]:
         raise UsageError("--interval takes N seconds and an optional COUNT")
     try:
         seconds = float(values[0])
-        count = int(values[1]) if len(values) == 2 else None
     except ValueError:
-        raise UsageError(f"--interval: {' '.join(values)[:40]!r} is not N [COUNT]") from None
+        raise UsageError(f"--interval: {values[0][:40]!r} is not N [COUNT]") from None
+    if len(values) == 2 and not values[1].isdigit():
+        raise UsageError(
+            f"--interval: COUNT {values[1][:40]!r} is not a whole number (name SERVERs before --interval)"
+        )
+    count = int(values[1]) if len(values) == 2 else None
     if not 0.1 <= seconds <= 86400:
         raise UsageError("--interval N must be between 0.1 and 86400 seconds")
     if count is not None and count < 1:
