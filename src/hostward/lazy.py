@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def lazy_getattr(

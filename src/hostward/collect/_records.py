@@ -21,9 +21,12 @@ from __future__ import annotations
 import dataclasses
 import types
 from collections.abc import Callable
-from typing import Any
 
-Maker = Callable[..., Any]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+Maker = Callable[..., "Any"]
 
 
 def maker(cls: type[Any], names: tuple[str, ...], extras: tuple[str, ...] = ()) -> Maker:

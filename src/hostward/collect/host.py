@@ -10,6 +10,8 @@ from hostward.procfs import ProcFS
 
 @dataclass(frozen=True, slots=True)
 class HostInfo:
+    """What sar prints in its first line besides the date: uname(2) fields and the number of CPUs."""
+
     sysname: str
     release: str
     nodename: str

@@ -10,6 +10,8 @@ from hostward.procfs import ProcFS
 
 @dataclass(frozen=True, slots=True)
 class LoadAvg:
+    """/proc/loadavg."""
+
     load1: float
     load5: float
     load15: float

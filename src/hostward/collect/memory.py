@@ -43,6 +43,8 @@ _MEMINFO_KEYS = {
 
 @dataclass(frozen=True, slots=True)
 class MemInfo:
+    """/proc/meminfo, in kB as the kernel prints it (0 for a field this kernel lacks)."""
+
     mem_total_kb: int = 0
     mem_free_kb: int = 0
     mem_available_kb: int = 0

@@ -11,6 +11,8 @@ from hostward.procfs import ProcFS
 
 @dataclass(frozen=True, slots=True)
 class NetDev:
+    """One interface's cumulative counters from /proc/net/dev."""
+
     name: str
     rx_bytes: int
     rx_packets: int

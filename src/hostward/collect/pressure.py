@@ -11,6 +11,8 @@ from hostward.procfs import ProcFS
 
 @dataclass(frozen=True, slots=True)
 class PressureLine:
+    """One 'some' or 'full' line of a PSI file."""
+
     avg10: float  # percent of wall time stalled, kernel's running averages
     avg60: float
     avg300: float
@@ -19,12 +21,16 @@ class PressureLine:
 
 @dataclass(frozen=True, slots=True)
 class Pressure:
+    """One PSI file: tasks stalled on the resource (some) and all non-idle tasks stalled (full)."""
+
     some: PressureLine
     full: PressureLine | None  # cpu has "full" only since 5.13 (and it reads zero at system level)
 
 
 @dataclass(frozen=True, slots=True)
 class PressureSet:
+    """/proc/pressure/{cpu,memory,io}; None for a resource this kernel does not report."""
+
     cpu: Pressure | None
     memory: Pressure | None
     io: Pressure | None

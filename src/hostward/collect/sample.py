@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from hostward.collect.cpu import CpuStat, read_stat
 from hostward.collect.disk import DiskStats, read_diskstats
@@ -15,6 +14,7 @@ from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
 from hostward.procfs import ProcFS
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:  # an annotation only: live reports need not import the process sampler
     from hostward.collect.procs import ProcessInfo
 

@@ -46,17 +46,23 @@ class Tail:
 
 @dataclass(frozen=True, slots=True)
 class Header:
+    """A column header line is due before the next rows."""
+
     previous: float  # timestamp the header line carries: the previous sample's
 
 
 @dataclass(frozen=True, slots=True)
 class Rows:
+    """The rows of one interval."""
+
     span: Interval
     rows: tuple[Row, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Average:
+    """The Average: rows at the end of a report."""
+
     rows: tuple[Row, ...]
     header: bool  # sar prints a header before Average: when its line count just wrapped
 
