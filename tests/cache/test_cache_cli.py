@@ -20,6 +20,8 @@ from hostward.cache.health import check
 from hostward.cli import main
 from hostward.cli.cache_text import rate_row, render_slabs, render_stats
 
+pytestmark = pytest.mark.peer
+
 # Counters a `stats` poll itself does not move (it moves connections and bytes).
 STILL = (
     "pid", "version", "cmd_get", "get_hits", "get_misses", "get_expired", "cmd_set", "curr_items",
@@ -285,6 +287,7 @@ def test_settings_figures_are_the_raw_settings(
         assert any(line.split()[:2] == [name, value] for line in lines if line.startswith("  ")), name
 
 
+@pytest.mark.slow
 def test_interval_run_across_a_restart_shows_it_and_no_negative_rate() -> None:
     """A real restart on the same port while `hostward cache stats --interval 1 4` runs."""
     first = Memcached()

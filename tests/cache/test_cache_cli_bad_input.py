@@ -67,6 +67,7 @@ def test_a_silent_peer_is_a_timeout_within_the_timeout(capsys: pytest.CaptureFix
     assert spent < 5  # one timeout, not one per command (generous: the machine is shared)
 
 
+@pytest.mark.peer
 def test_one_bad_server_among_good_ones_still_reports_the_good(capsys: pytest.CaptureFixture[str]) -> None:
     server = Memcached()
     try:
