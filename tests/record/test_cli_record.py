@@ -55,12 +55,25 @@ def test_record_three_samples_then_append_a_second_run(tmp_path: Path) -> None:
     assert all(0 < len(s.top_processes) <= 10 for s in samples)
     assert all(p.rss_bytes > 0 and not p.kernel_thread for s in samples for p in s.top_processes)
 
+    # A second session on the same boot is a gap, not a LINUX RESTART (as sadc appending without --boot).
     proc = hostward("record", "-i", "1", "-c", "1", "-d", str(tmp_path), "--comment", "second run")
     assert finish(proc) == 0
     data = read_file(path, strict=True)
     kinds = [type(e).__name__ for e in data.entries]
-    assert kinds[4:] == ["RestartMark", "CommentMark", "SystemSample"]
-    assert isinstance(data.entries[5], CommentMark) and data.entries[5].text == "second run"
+    assert kinds[4:] == ["CommentMark", "SystemSample"]
+    assert isinstance(data.entries[4], CommentMark) and data.entries[4].text == "second run"
+    report = hostward("sar", "-u", "-f", str(path))
+    out, _ = report.communicate(timeout=30)
+    assert out.count("LINUX RESTART") == 1 and len([ln for ln in out.splitlines() if " all " in ln]) == 4
+
+    # Another boot id kept in the directory: the host rebooted in between, so this session is a restart.
+    (tmp_path / ".hostward-boot").write_text("a-previous-boot\n")
+    assert finish(hostward("record", "-i", "1", "-c", "1", "-d", str(tmp_path))) == 0
+    kinds = [type(e).__name__ for e in read_file(path, strict=True).entries]
+    assert kinds[6:] == ["RestartMark", "SystemSample"]
+    assert (tmp_path / ".hostward-boot").read_text().strip() == Path(
+        "/proc/sys/kernel/random/boot_id"
+    ).read_text().strip()
 
 
 def test_comment_alone_appends_and_exits(tmp_path: Path) -> None:
@@ -89,7 +102,8 @@ def test_kill_9_loses_at_most_the_sample_in_flight(tmp_path: Path) -> None:
     data = read_file(path, strict=True)
     after = [e for e in data.entries if isinstance(e, SystemSample)]
     assert after[: len(before)] == before and len(after) == len(before) + 2
-    assert sum(isinstance(e, RestartMark) for e in data.entries) == 2
+    # same boot: the second session is a gap, not a second LINUX RESTART
+    assert sum(isinstance(e, RestartMark) for e in data.entries) == 1
 
 
 def test_sigterm_stops_cleanly_and_sighup_reopens(tmp_path: Path) -> None:

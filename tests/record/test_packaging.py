@@ -20,7 +20,10 @@ def test_systemd_unit_runs_the_recorder_as_a_restarting_service() -> None:
     assert service["ExecStart"].split()[1:] == ["record"]
     assert service["Restart"] == "on-failure"
     assert service["ExecReload"].endswith("-HUP $MAINPID")
-    assert service["ReadWritePaths"] == str(RecordConfig(data_dir=Path("/var/lib/hostward")).data_dir)
+    # A transient unprivileged user: systemd makes /var/lib/hostward (StateDirectory) writable for it, and the
+    # XDG defaults of a non-root hostward are pointed at /etc/hostward and /var/lib/hostward.
+    assert service["DynamicUser"] == "yes" and service["StateDirectory"] == "hostward"
+    assert service["Environment"].split() == ["XDG_CONFIG_HOME=/etc", "XDG_DATA_HOME=/var/lib"]
     assert "PrivateNetwork" not in service  # it would hide the host's interfaces from /proc/net/dev
     # With [ntp] servers configured the recorder sends UDP queries (recorder/timehealth.py): not AF_UNIX only.
     assert {"AF_INET", "AF_INET6"} <= set(service["RestrictAddressFamilies"].split())

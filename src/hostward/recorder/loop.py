@@ -2,10 +2,10 @@
 
 sadc's behaviours kept here, with their reasons:
 
-* A restart mark is written each time the recorder starts: counters may have restarted from zero, so reports
-  never compute a rate across it and print "LINUX RESTART". (sadc writes its R_RESTART record only when
-  called without an interval, as ``sa1 --boot`` does at boot; ``sadc 1 10 FILE`` appending to an existing
-  file computes its first interval across the gap. Marking every start avoids that gap-wide interval.)
+* A restart mark ("LINUX RESTART") is written when the recorder starts on a new boot (recorder/bootmark.py):
+  counters restarted from zero, so reports never compute a rate across it. A recorder restarted on the same
+  boot is a gap, as with sadc (which writes its R_RESTART record only at boot, ``sa1 --boot``): the first
+  interval after it spans the gap, from counters that kept counting.
 * At local midnight the new day's file starts with the old day's last sample, flagged as carried, so the new
   day's first interval has a predecessor (sadc writes the first sample of the new day at the end of the old
   file *and* at the top of the new one, for the same purpose).
@@ -37,6 +37,7 @@ from hostward.collect.sample import SystemSample
 from hostward.config import NtpConfig, RecordConfig
 from hostward.errors import CollectError, StoreError
 from hostward.procfs import ProcFS
+from hostward.recorder.bootmark import boot_id, rebooted_since_last_session, remember_boot
 from hostward.recorder.sampler import CachingSampler
 from hostward.recorder.schedule import Schedule
 from hostward.recorder.timehealth import TimeHealth
@@ -180,7 +181,12 @@ class Recorder:
         if self._host is None:
             self._host = read_host(self.procfs, len(sample.cpu.per_cpu))
         if first:
-            self._pending.append(RestartMark(sample.timestamp, sample.uptime_seconds, self._host))
+            current_boot = boot_id(self.procfs, sample)
+            if rebooted_since_last_session(self.config.data_dir, current_boot):
+                self._pending.append(RestartMark(sample.timestamp, sample.uptime_seconds, self._host))
+            else:
+                log.info("same boot as the last recording session: a gap in the recording, not a restart")
+            remember_boot(self.config.data_dir, current_boot)
             if self.comment:
                 self._pending.append(CommentMark(sample.timestamp, self.comment))
         self._store(sample)
