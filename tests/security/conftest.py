@@ -19,3 +19,19 @@ def public_tmp() -> Iterator[Path]:
         yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def xz_bomb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """~95 KB of xz holding 640 MiB of zeros: past every input limit of docs/security.md once decompressed."""
+    import lzma
+
+    path = tmp_path_factory.mktemp("bomb") / "sa05.xz"
+    compressor = lzma.LZMACompressor(format=lzma.FORMAT_XZ, preset=0)
+    zeros = bytes(16 << 20)
+    with path.open("wb") as handle:
+        for _ in range(40):
+            handle.write(compressor.compress(zeros))
+        handle.write(compressor.flush())
+    assert path.stat().st_size < 128 * 1024
+    return path

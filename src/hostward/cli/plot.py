@@ -155,7 +155,7 @@ def _load_foreign(
         with path.open("rb") as handle:
             head = handle.read(4096)
         if head.startswith(XZ_MAGIC):
-            head = lzma.LZMADecompressor().decompress(path.read_bytes(), max_length=64)
+            head = lzma.LZMADecompressor().decompress(head, max_length=64)  # 4 KiB of xz hold 64 bytes
     except (OSError, lzma.LZMAError):
         return None  # load_data reports it
     if head.startswith(HW_MAGIC):

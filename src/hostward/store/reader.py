@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
+from hostward.bounded import DATA_FILE_LIMIT, read_at_most, xz_decompress
 from hostward.collect.sample import SystemSample
 from hostward.errors import NoRecording, StoreError
 from hostward.store import framing as fr
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 PREFIX = "hw"
 XZ_SUFFIX = ".xz"
 _XZ_MAGIC = b"\xfd7zXZ\x00"
-_MAX_PLAIN = 1 << 31  # a day at 1 s is ~30 MiB; refuse to inflate a "bomb" beyond this
 _DECODE_ERRORS = (
     fr.Corrupt,
     ValueError,
@@ -89,20 +89,16 @@ class ScanResult:
 
 def _load(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        data = read_at_most(path, DATA_FILE_LIMIT, "a hostward data file")  # not /dev/zero's worth
     except FileNotFoundError as exc:
         raise StoreError(f"{path}: no such data file") from exc
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
     if data.startswith(_XZ_MAGIC):
         try:
-            decomp = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
-            plain = decomp.decompress(data, max_length=_MAX_PLAIN)
+            return xz_decompress(data, DATA_FILE_LIMIT, str(path), "a hostward data file")
         except lzma.LZMAError as exc:
             raise StoreError(f"{path}: corrupt xz compression ({exc})") from exc
-        if not decomp.eof:
-            raise StoreError(f"{path}: xz stream truncated or too large at compressed offset {len(data)}")
-        return plain
     return data
 
 

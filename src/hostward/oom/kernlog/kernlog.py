@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from hostward.bounded import KERNEL_LOG_LIMIT, too_large
 from hostward.oom.kernlog.sanitize import decode_kernel_escapes
 
 MAX_LINE_BYTES = 64 * 1024
@@ -175,17 +176,29 @@ def _micro(value: object) -> float | None:
         return None
 
 
-def iter_raw_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[str]:
-    """Decoded lines of a binary stream; a longer line is cut at ``max_line_bytes`` and its rest dropped."""
+def iter_raw_lines(
+    stream: BinaryIO,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    *,
+    limit: int = KERNEL_LOG_LIMIT,
+    name: str = "input",
+) -> Iterator[str]:
+    """Decoded lines of a binary stream; a longer line is cut at ``max_line_bytes`` and its rest dropped.
+    InputTooLarge once more than ``limit`` bytes were read (/dev/zero, an endless pipe, a gzip bomb)."""
+    consumed = 0
     while True:
         chunk = stream.readline(max_line_bytes)
         if not chunk:
             return
+        consumed += len(chunk)
         if not chunk.endswith(b"\n") and len(chunk) >= max_line_bytes:
-            while True:  # discard the remainder of an over-long line
+            while consumed <= limit:  # discard the remainder of an over-long line
                 rest = stream.readline(max_line_bytes)
+                consumed += len(rest)
                 if not rest or rest.endswith(b"\n"):
                     break
+        if consumed > limit:
+            raise too_large(name, limit, "a kernel log")
         yield chunk.decode("utf-8", errors="surrogateescape")
 
 

@@ -11,18 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from hostward.bounded import KERNEL_LOG_LIMIT
 from hostward.errors import CollectError, ParseError, PermissionProblem
 from hostward.oom.kernlog.kernlog import MAX_LINE_BYTES, iter_raw_lines
 
 COMMAND_TIMEOUT_SECONDS = 60.0
 
 
-def file_lines(path: str, stdin: BinaryIO | None = None) -> Iterator[str]:
-    """Lines of a log file, streamed; ``-`` is stdin; gzip files (logrotate's .gz) are decompressed on the fly."""
+def file_lines(path: str, stdin: BinaryIO | None = None, *, limit: int = KERNEL_LOG_LIMIT) -> Iterator[str]:
+    """Lines of a log file, streamed; ``-`` is stdin; gzip files (logrotate's .gz) are decompressed on the fly.
+    At most ``limit`` bytes (decompressed) are read; InputTooLarge beyond."""
     if path == "-":
         if stdin is None:
             raise ParseError("no standard input")
-        yield from iter_raw_lines(stdin)
+        yield from iter_raw_lines(stdin, limit=limit, name="standard input")
         return
     try:
         handle: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed below
@@ -37,13 +39,13 @@ def file_lines(path: str, stdin: BinaryIO | None = None) -> Iterator[str]:
         if magic == b"\x1f\x8b":
             with gzip.GzipFile(fileobj=handle) as unzipped:
                 try:
-                    yield from iter_raw_lines(unzipped)  # type: ignore[arg-type]
+                    yield from iter_raw_lines(unzipped, limit=limit, name=path)  # type: ignore[arg-type]
                 except (OSError, EOFError) as exc:
                     raise ParseError(f"{path}: damaged gzip data ({exc})") from exc
         else:
             if Path(path).is_dir():
                 raise ParseError(f"{path}: is a directory")
-            yield from iter_raw_lines(handle)
+            yield from iter_raw_lines(handle, limit=limit, name=path)
 
 
 def kmsg_lines(device: str = "/dev/kmsg") -> Iterator[str]:

@@ -13,6 +13,7 @@ import lzma
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostward.bounded import IMPORT_LIMIT, XZ_MAGIC, read_at_most, xz_decompress
 from hostward.collect.sample import SystemSample
 from hostward.errors import ParseError, StoreError
 from hostward.store.sysstat.day_merge import merge_entries
@@ -22,7 +23,7 @@ from hostward.store.sysstat.sa_import import SaContent, SadfRunner, read_sa_byte
 from hostward.store.sysstat.sadf_csv import looks_like_sadf, parse_sadf_csv
 from hostward.store.sysstat.sar_text import ParsedReport, parse_sar_text
 
-MAX_TEXT_BYTES = 1 << 31
+MAX_TEXT_BYTES = IMPORT_LIMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +41,12 @@ class FileImport:
 
 def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        data = read_at_most(path, IMPORT_LIMIT, "a sysstat file")
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
-    if data.startswith(b"\xfd7zXZ\x00"):  # sysstat's COMPRESSAFTER leaves saDD.xz files
+    if data.startswith(XZ_MAGIC):  # sysstat's COMPRESSAFTER leaves saDD.xz files
         try:
-            data = lzma.decompress(data)
+            data = xz_decompress(data, IMPORT_LIMIT, str(path), "a sysstat file")
         except lzma.LZMAError as exc:
             raise StoreError(f"{path}: corrupt xz compression ({exc})") from exc
     return data

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostward.bounded import IMPORT_LIMIT, read_at_most
 from hostward.collect.host import HostInfo
 from hostward.errors import StoreError
 from hostward.store.model import Entry
@@ -79,7 +80,7 @@ def read_sa_bytes(
 
 def read_sa_file(path: Path, *, sadf: SadfRunner | None = run_sadf) -> SaContent:
     try:
-        data = path.read_bytes()
+        data = read_at_most(path, IMPORT_LIMIT, "a sysstat file")
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
     return read_sa_bytes(data, str(path), sadf=sadf, path=path)
