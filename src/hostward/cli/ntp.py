@@ -63,6 +63,11 @@ examples:
   hostward ntp status              # verdict and next steps
   hostward ntp status --explain    # also: offset vs delay, signs, ppm, iburst, slewing, worked out
   hostward ntp status --json
+
+"adjusts the clock" says whether the daemon's corrections reach the clock: no for chronyd -x/-Q,
+ntpd 'disable ntp', a daemon without CAP_SYS_TIME, or a synchronised chronyd whose updates never
+show in the kernel's maxerror; "cannot tell" when the kernel's state is unreadable from here.
+Some forms cannot be seen locally at all (docs/ntp.md): 'hostward ntp query' measures the clock.
 """
 
 SERVE_EPILOG = """\

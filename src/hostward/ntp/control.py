@@ -90,10 +90,9 @@ def assess(
     expected = min(MAXERROR_LIMIT_S, root_distance + MAXERROR_GROWTH_PER_S * age)
     if kernel.maxerror_seconds > expected + SLACK_S:
         detail = (
-            f"the kernel's maximum error reads {kernel.maxerror_seconds:.3f} s where chronyd's updates (root "
-            f"distance {root_distance * 1000:.3f} ms, last update {age:.0f} s ago) would leave at most "
-            f"{expected:.3f} s: it runs with -x under a name we cannot see, or in a sandbox that accepts clock "
-            "adjustments without applying them"
+            f"kernel maxerror {kernel.maxerror_seconds:.3f} s, where chronyd's updates (root distance "
+            f"{root_distance * 1000:.3f} ms, {age:.0f} s ago) would leave at most {expected:.3f} s: -x out of "
+            "our sight, or a sandbox that ignores clock adjustments"
         )
         reason = "its corrections do not reach this clock"
         return ClockControl(name, pid, False, reason, "the kernel's clock state", detail)
