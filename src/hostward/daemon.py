@@ -59,7 +59,7 @@ class Daemon:
         self._reload_requested = threading.Event()
         self._loader = loader
         self._guard_off_reason = guard_off_reason
-        self.recorder = Recorder(config.record, ntp=config.ntp)
+        self.recorder = Recorder(config.record, ntp=config.ntp, cache=config.cache)
         self.parts.append(Part("record", lambda: self.recorder.run(count), self.recorder.stop))
         self.guard: Guard | None = None
         for part in (self._protect_part(config), self._guard_part(config)):

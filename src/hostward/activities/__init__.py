@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hostward.activities.base import Activity
+from hostward.activities.cache import CACHE
 from hostward.activities.cpu import CPU
 from hostward.activities.disk import DISK
 from hostward.activities.io import IO
@@ -25,7 +26,7 @@ ACTIVITIES: tuple[Activity, ...] = tuple(
 )
 # hostward's own reports, which sysstat lacks: selected by their own flags, never by -A (which stays sar's
 # -A, so parity with sysstat holds), and left out of sysstat header matching and parity tests.
-HOSTWARD_ACTIVITIES: tuple[Activity, ...] = (TIME,)
+HOSTWARD_ACTIVITIES: tuple[Activity, ...] = (TIME, CACHE)
 BY_NAME: dict[str, Activity] = {a.name: a for a in (*ACTIVITIES, *HOSTWARD_ACTIVITIES)}
 
 __all__ = ["ACTIVITIES", "BY_NAME", "HOSTWARD_ACTIVITIES", "Activity"]

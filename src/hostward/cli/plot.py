@@ -40,7 +40,7 @@ and the clock (offset, error bounds, frequency; clock steps are marked on every 
 from sysstat text ('hostward import') is drawn when the day has no recorded samples.
 
 activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|ALL, -w, -A,
-  and hostward's --time (the clock)
+  and hostward's --time (the clock) and --cache (one graph per memcached server of [cache] servers)
   --dev LIST        only these block devices (comma-separated, e.g. vda,sdb)
   --iface LIST      only these network interfaces
 time: --date DAY (default today), --since/--until, -s/-e within the day; a window given this way is

@@ -26,7 +26,9 @@ with the values of secret-looking arguments masked (--password=***, --token ***,
 passwords) and cut at 1024 characters (redact_cmdline, redact_patterns; docs/security.md). Time health
 rides along too: the kernel clock's NTP state (adjtimex: sync, error bounds, frequency, offset) and, when [ntp]
 servers are configured, the offset measured against them at most every 64 s ('hostward sar --time',
-docs/ntp.md).
+docs/ntp.md). With [cache] servers set, each memcached's stats counters are stored too, polled in the
+background so that a down or slow server never delays a sample; a server without a fresh reply is recorded
+as absent ('hostward sar --cache', docs/cache.md).
 
 Data files are DIR/hwYYYYMMDD, one per local-time day (sysstat: saYYYYMMDD). Each time the recorder starts it
 writes a restart mark (sar prints LINUX RESTART); at midnight the new day's file begins with the old day's last
@@ -140,7 +142,11 @@ def run(argv: list[str]) -> int:
         return 0
 
     recorder = Recorder(
-        config, comment=args.comment, housekeeping=not args.no_housekeeping, ntp=full_config.ntp
+        config,
+        comment=args.comment,
+        housekeeping=not args.no_housekeeping,
+        ntp=full_config.ntp,
+        cache=full_config.cache,
     )
 
     def on_stop(signum: int, _frame: FrameType | None) -> None:

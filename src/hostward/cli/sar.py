@@ -51,6 +51,11 @@ hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar'
   --time            the clock: offset θ (ms, against [ntp] servers; empty until measured), koffset (the
                     kernel's remaining offset, ms), maxerr/esterr (ms), freq (ppm), sync (0/1), clock
                     steps, servers agreeing
+  --cache           memcached servers recorded with [cache] servers (recorded data only), one row each:
+                    get/s hit/s miss/s set/s (lookups, found, not found, stores), %hit (hits of the
+                    lookups; empty without lookups), evict/s, recl/s (evicted, expired memory reused),
+                    items, %fill (item bytes of -m), rxkB/s txkB/s, conn, rejc/s (refused at -c), reset
+                    (1: restarted or 'stats reset', rates empty); empty row: no reply (docs/cache.md)
 
 display options:
   -p, --pretty      print device and interface names last on the line
@@ -81,6 +86,7 @@ examples:
   hostward sar -q -r                  load and memory recorded today
   hostward sar -A --date 2026-11-26   everything recorded yesterday
   hostward sar -n DEV --since "2026-11-25 22:00" --until "2026-11-26 06:00"
+  hostward sar --cache -s 09:00 -e 12:00  memcached servers recorded this morning
 """
 
 
@@ -250,6 +256,11 @@ def data_with_previous(data: DayData, options: ReportOptions) -> DayData:
 def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
     if args.start or args.end or args.resample:
         raise UsageError("-s, -e and -i apply to recorded data (use -f, --date or --since)")
+    if "cache" in args.flags:
+        raise UsageError(
+            "--cache reports recorded data ('hostward record' with [cache] servers); "
+            "for live memcached rates use 'hostward cache stats --interval N'"
+        )
     procfs = ProcFS()
     clock: Callable[[], ClockSample | None] | None = None
     if any(s.activity.name == "time" for s in args.selection(1)):

@@ -150,7 +150,7 @@ def _time_of_day(text: str, option: str) -> TimeOfDay:
 
 _LONG_WITH_VALUE = ("--data-dir", "--date", "--since", "--until")
 # hostward's own reports (activities.HOSTWARD_ACTIVITIES): long options, so no sysstat letter is ever taken.
-LONG_ACTIVITIES = {"--time": "time"}
+LONG_ACTIVITIES = {"--time": "time", "--cache": "cache"}
 
 
 def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:

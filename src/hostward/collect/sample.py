@@ -63,6 +63,49 @@ class ClockSample:
 
 
 @dataclass(frozen=True, slots=True)
+class MemcachedSample:
+    """One memcached server's ``stats`` counters at one sample, raw (rates are computed when reading).
+
+    ``present`` is False when the server gave no fresh reply for this sample (down, slow, not memcached): the
+    counters are then 0 and mean nothing, and reports show a gap. ``age_ms`` is how long before the sample the
+    reply was complete (it is polled off the sampling path), so a rate uses the time between the two replies.
+    A field the server did not send (an older or odder memcached) is 0. The recorder builds it from
+    ``hostward.cache.stats.StatsReply``; collect itself does not import cache.
+    """
+
+    server: str  # as configured: HOST:PORT, [v6]:PORT or unix:/path
+    present: bool = False
+    age_ms: int = 0
+    pid: int = 0
+    uptime: int = 0  # seconds since the server started (gauge; goes back on a restart)
+    cmd_get: int = 0
+    get_hits: int = 0
+    get_misses: int = 0
+    get_expired: int = 0
+    cmd_set: int = 0
+    cmd_flush: int = 0
+    delete_hits: int = 0
+    delete_misses: int = 0
+    evictions: int = 0
+    reclaimed: int = 0
+    expired_unfetched: int = 0
+    evicted_unfetched: int = 0
+    store_too_large: int = 0
+    store_no_memory: int = 0
+    bytes: int = 0  # gauge: memory used by items
+    limit_maxbytes: int = 0  # gauge: -m
+    curr_items: int = 0  # gauge
+    total_items: int = 0
+    curr_connections: int = 0  # gauge
+    max_connections: int = 0  # gauge: -c
+    total_connections: int = 0
+    rejected_connections: int = 0
+    listen_disabled_num: int = 0
+    bytes_read: int = 0
+    bytes_written: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class SystemSample:
     """Raw cumulative counters and gauges at one instant. Rates are computed between two samples, later."""
 
@@ -81,6 +124,9 @@ class SystemSample:
     # Time health, filled by the recorder (one adjtimex call per sample); None in files written before it was
     # recorded and from sample_system, which reads only /proc.
     time: ClockSample | None = None
+    # memcached servers of ``[cache] servers``, one record each in configuration order, filled by the recorder;
+    # empty in files written before it was recorded, without servers configured, and from sample_system.
+    caches: tuple[MemcachedSample, ...] = ()
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:

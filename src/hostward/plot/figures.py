@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -236,7 +237,7 @@ def _spec_figures(spec: FigureSpec, found: list[Series], page: _Page) -> list[Pl
         out: list[PlotFigure] = []
         for s in found:
             title = spec.title.format(item=s.item)
-            out += _one(f"{spec.key}-{s.item}", title, spec.panels, [s], page)
+            out += _one(f"{spec.key}-{_file_safe(s.item)}", title, spec.panels, [s], page)
         return out
     return _one(spec.key, spec.title, spec.panels, found[:1], page)
 
@@ -282,3 +283,8 @@ def _subtitle(host_label: str, window: tuple[float, float], tz: dt.tzinfo) -> st
     if end - start <= dt.timedelta(days=1) and (end.date() == start.date() or end.time() == dt.time()):
         return f"{host_label} — {start:%A %Y-%m-%d}"
     return f"{host_label} — {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+
+
+def _file_safe(item: str | None) -> str:
+    """An item as part of a file name: a memcached server ("unix:/run/mc.sock", "[::1]:11211") has / and :."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", item or "")

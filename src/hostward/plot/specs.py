@@ -93,4 +93,12 @@ SPECS: tuple[FigureSpec, ...] = (
                       labels=("offset θ against servers (+: this host is behind)", "kernel offset still to slew")),
                 Panel(("maxerr", "esterr"), "ms", labels=("maximum error", "estimated error")),
                 Panel(("freq",), "ppm", signed=True, labels=("frequency correction",)))),
+    # activities/cache.py: one figure per memcached server of [cache] servers; a gap where it did not answer.
+    FigureSpec("memcached", "cache", "memcached {item}",
+               (Panel(("get/s", "hit/s", "miss/s", "set/s"), "operations/s",
+                      labels=("lookups", "hits", "misses", "stores")),
+                Panel(("%hit", "%fill"), "percent", percent=True, labels=("hit ratio", "fill (bytes of -m)")),
+                Panel(("evict/s", "recl/s"), "items/s", labels=("evicted (still valid)", "expired, memory reused")),
+                Panel(("rxkB/s", "txkB/s"), "kB/s", labels=("received", "sent"))),
+               per_item=True),
 )  # fmt: skip

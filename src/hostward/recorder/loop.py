@@ -34,10 +34,11 @@ from hostward.collect.cpu import read_stat
 from hostward.collect.host import HostInfo, read_host
 from hostward.collect.redact import Redactor
 from hostward.collect.sample import SystemSample
-from hostward.config import NtpConfig, RecordConfig
+from hostward.config import CacheConfig, NtpConfig, RecordConfig
 from hostward.errors import CollectError, StoreError
 from hostward.procfs import ProcFS
 from hostward.recorder.bootmark import boot_id, rebooted_since_last_session, remember_boot
+from hostward.recorder.cachewatch import CacheWatch
 from hostward.recorder.sampler import CachingSampler
 from hostward.recorder.schedule import Schedule
 from hostward.recorder.timehealth import TimeHealth
@@ -82,6 +83,8 @@ class Recorder:
         housekeeping: bool = True,
         ntp: NtpConfig | None = None,
         time_health: TimeHealth | None = None,
+        cache: CacheConfig | None = None,
+        cache_watch: CacheWatch | None = None,
     ) -> None:
         # First: a bad [record] redact_patterns entry is a ConfigError before anything is opened.
         redactor = Redactor(redact=config.redact_cmdline, patterns=config.redact_patterns)
@@ -104,6 +107,11 @@ class Recorder:
                 samples_per_server=ntp.samples_per_server,
                 burst_interval=ntp.interval_seconds,
             )
+        if cache_watch is None and cache is not None and cache.servers:
+            # [cache] servers: polled in background threads, never on the sampling path (recorder/cachewatch.py).
+            cache_watch = CacheWatch(
+                cache.servers, interval=config.interval_seconds, timeout=cache.timeout_seconds
+            )
         self._sample = CachingSampler(
             self.procfs,
             clock,
@@ -111,6 +119,7 @@ class Recorder:
             top_processes=config.top_processes,
             time_health=time_health,
             cmdline_filter=redactor,
+            cache_watch=cache_watch,
         )
         # Held while nobody asked to stop: the loop sleeps in acquire(timeout=...) and stop() releases it. One C
         # call per sample, where Event.wait ran threading.Condition's Python code (a lock allocated, a deque,

@@ -28,6 +28,7 @@ from hostward.collect.procs import ProcessInfo, read_process, top_by_rss
 from hostward.collect.sample import SystemSample
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
+from hostward.recorder.cachewatch import CacheWatch
 from hostward.recorder.kernelfiles import KernelFiles
 from hostward.recorder.timehealth import TimeHealth
 
@@ -45,6 +46,7 @@ class CachingSampler:
         time_health: TimeHealth | None = None,
         *,
         cmdline_filter: Callable[[Sequence[str]], tuple[str, ...]] | None = None,
+        cache_watch: CacheWatch | None = None,
     ) -> None:
         self.procfs = procfs
         self.top_processes = top_processes
@@ -52,6 +54,7 @@ class CachingSampler:
         # length bounded); None keeps them as the kernel gives them.
         self.cmdline_filter = cmdline_filter
         self.time_health = time_health  # None: samples carry no time health (as sample_system's)
+        self.cache_watch = cache_watch  # None: no memcached servers are recorded
         self.clock = clock
         self.monotonic = monotonic
         self._disk_class: dict[str, tuple[bool, bool]] = {}
@@ -82,6 +85,7 @@ class CachingSampler:
             pressure=self._pressure(),
             top_processes=self._top() if self.top_processes > 0 else (),
             time=self.time_health() if self.time_health is not None else None,
+            caches=self.cache_watch() if self.cache_watch is not None else (),
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:
@@ -123,6 +127,8 @@ class CachingSampler:
         self._files.close()
         if self.time_health is not None:
             self.time_health.close()
+        if self.cache_watch is not None:
+            self.cache_watch.close()
 
     def _pressure(self) -> PressureSet | None:
         """As collect.pressure.read_pressure: None without PSI, a resource the kernel lacks is None."""

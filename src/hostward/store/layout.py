@@ -28,7 +28,7 @@ from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
-from hostward.collect.sample import ClockSample, SystemSample
+from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
 from hostward.store.framing import Corrupt, Reader, Writer
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
@@ -57,6 +57,7 @@ class Shape:
     pressure: tuple[int, int, int] | None
     memory_missing: tuple[str, ...]
     time: bool = False  # the sample carries a ClockSample (the "time" group); written only when True
+    caches: tuple[str, ...] = ()  # memcached servers, one "cache" group each; written only when not empty
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -72,6 +73,7 @@ class Shape:
             + len(self.nets) * len(schema["net"])
             + lines * len(schema["psi_int"])
             + (len(schema.get("time", ())) if self.time else 0)
+            + len(self.caches) * len(schema.get("cache", ()))
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -97,9 +99,13 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
-        if self.time:
+        if self.time or self.caches:
             # Appended only when present, so a shape without time health is byte-identical to format 1's.
-            out.uint(1)
+            out.uint(int(self.time))
+        if self.caches:
+            out.uint(len(self.caches))
+            for server in self.caches:
+                out.text(server)
         return out.bytes()
 
     @staticmethod
@@ -116,8 +122,9 @@ class Shape:
             pressure = codes
         missing = tuple(r.text() for _ in range(r.count(1 << 10)))
         time = bool(r.uint()) if r.pos < len(r.data) else False  # absent before the "time" group existed
+        caches = tuple(r.text() for _ in range(r.count(1 << 10))) if r.pos < len(r.data) else ()
         r.done()
-        return Shape(cpus, disks, nets, pressure, missing, time)
+        return Shape(cpus, disks, nets, pressure, missing, time, caches)
 
 
 def shape_of(sample: SystemSample) -> Shape:
@@ -135,6 +142,7 @@ def shape_of(sample: SystemSample) -> Shape:
         pressure=pressure,
         memory_missing=tuple(sorted(sample.memory.missing)),
         time=sample.time is not None,
+        caches=tuple(c.server for c in sample.caches),
     )
 
 
@@ -148,6 +156,7 @@ _get_disk = attrgetter(*SCHEMA["disk"])
 _get_net = attrgetter(*SCHEMA["net"])
 _get_psi_f = attrgetter(*SCHEMA["psi_float"])
 _get_time = attrgetter(*SCHEMA["time"])
+_get_cache = attrgetter(*SCHEMA["cache"])
 
 
 def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
@@ -178,6 +187,8 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
                         floats += _get_psi_f(line)
     if sample.time is not None:
         ints += _get_time(sample.time)
+    for cache in sample.caches:
+        ints += _get_cache(cache)
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -294,6 +305,12 @@ class Unflattener:
                 )
             pressure = make.pressure_set(None, 0, *found)
         clock = make.time(ints, pos) if plan.shape.time else None
+        if plan.shape.time:
+            pos += _W_TIME
+        caches = []
+        for server in plan.shape.caches:
+            caches.append(make.cache(ints, pos, server))
+            pos += _W_CACHE
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -307,6 +324,7 @@ class Unflattener:
             tuple(nets),
             pressure,
             clock,
+            tuple(caches),
         )
 
 
@@ -332,7 +350,8 @@ def _int_groups(shape: Shape) -> list[str]:
     lines = sum(shape.pressure) if shape.pressure else 0
     groups = ["cpu_times"] * (1 + sum(shape.cpu_present)) + ["cpu_stat", "load_int", "memory", "vmstat"]
     groups += ["disk"] * len(shape.disks) + ["net"] * len(shape.nets) + ["psi_int"] * lines
-    return [*groups, "time"] if shape.time else groups
+    groups += ["time"] if shape.time else []
+    return groups + ["cache"] * len(shape.caches)
 
 
 def _float_groups(shape: Shape) -> list[str]:
@@ -387,6 +406,8 @@ _W_DISK = len(SCHEMA["disk"])
 _W_NET = len(SCHEMA["net"])
 _W_PSI_I = len(SCHEMA["psi_int"])
 _W_PSI_F = len(SCHEMA["psi_float"])
+_W_TIME = len(SCHEMA["time"])
+_W_CACHE = len(SCHEMA["cache"])
 _ZERO_DISK = [0] * _W_DISK
 _ZERO_NET = [0] * _W_NET
 _ZERO_PSI_I = [0] * _W_PSI_I
@@ -417,6 +438,7 @@ class _Makers:
     pressure: Maker
     pressure_set: Maker
     time: Maker
+    cache: Maker
     sample: Maker
 
 
@@ -435,6 +457,7 @@ def _makers() -> _Makers:
         pressure=maker(Pressure, (), ("some", "full")),
         pressure_set=maker(PressureSet, (), PSI_RESOURCES),
         time=maker(ClockSample, SCHEMA["time"]),
+        cache=maker(MemcachedSample, SCHEMA["cache"], ("server",)),
         sample=maker(
             SystemSample,
             (),
@@ -449,6 +472,7 @@ def _makers() -> _Makers:
                 "nets",
                 "pressure",
                 "time",
+                "caches",
             ),
         ),
     )
@@ -466,6 +490,7 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "psi_int": PressureLine,
     "psi_float": PressureLine,
     "time": ClockSample,
+    "cache": MemcachedSample,
 }
 
 

@@ -11,7 +11,7 @@ from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
-from hostward.collect.sample import ClockSample
+from hostward.collect.sample import ClockSample, MemcachedSample
 from hostward.store.framing import Reader, Writer
 
 __all__ = ["SCHEMA", "decode_schema", "encode_schema"]
@@ -36,6 +36,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     # Added after format 1 shipped: time health (adjtimex, server offset), at the end of a sample's integers
     # when its shape says it has one. Files without the group (the format-1 golden file) read with time None.
     "time": _int_fields(ClockSample),
+    # Added with the cache activity: one group per memcached server of the shape, after "time".
+    "cache": _int_fields(MemcachedSample, ("server",)),
 }
 
 
