@@ -19,7 +19,8 @@ from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.sample import MemcachedSample, SystemSample
-from hostward.recorder.cachewatch import MAX_VALUE, STAT_FIELDS, memcached_sample
+from hostward.errors import ConfigError
+from hostward.recorder.cachewatch import MAX_VALUE, STAT_FIELDS, CacheWatch, memcached_sample
 from hostward.store.layout import Shape, Unflattener, flatten, shape_of
 from hostward.store.schema import SCHEMA
 
@@ -196,3 +197,20 @@ def test_rates_are_never_negative(a: MemcachedSample, b: MemcachedSample, itv_cs
     prev, curr = sample(0.0, a), sample(itv_cs / 100, b)
     for values in rows(prev, curr):
         assert all(math.isnan(v) or v >= 0 for v in values.values())
+
+
+@pytest.mark.parametrize(
+    ("servers", "timeout", "message"),
+    [
+        (("nohost",), 0.25, "'nohost' is not HOST:PORT"),
+        (("unix:relative.sock",), 0.25, "absolute path"),
+        (("127.0.0.1:11211",), 0.0, "timeout_seconds: 0.0 is out of range"),
+        (("127.0.0.1:11211",), math.inf, "out of range"),
+    ],
+)
+def test_bad_cache_settings_are_refused_at_start_in_one_line(
+    servers: tuple[str, ...], timeout: float, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as err:
+        CacheWatch(servers, interval=10.0, timeout=timeout)
+    assert "\n" not in str(err.value)

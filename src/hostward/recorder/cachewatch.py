@@ -20,16 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from hostward.cache.counters import integer
-from hostward.cache.stats import StatsReply, fetch_stats
+from hostward.cache.stats import StatsReply, fetch_stats, parse_server
 from hostward.collect.sample import MemcachedSample
-from hostward.errors import HostwardError
+from hostward.errors import ConfigError, HostwardError
 
 log = logging.getLogger("hostward.record")
 
 MARGIN_SECONDS = 0.05  # between the end of the poll's deadline and the sample
-MAX_VALUE = (
-    1 << 62
-) - 1  # larger values are not memcached's (64-bit counters far from wrapping): stored as 0
+MAX_TIMEOUT_SECONDS = 60.0
+# Larger values are not memcached's (its 64-bit counters are far from wrapping): stored as 0.
+MAX_VALUE = (1 << 62) - 1
 
 Fetch = Callable[[str], StatsReply]
 
@@ -131,9 +131,16 @@ class CacheWatch:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if interval <= 0 or not (0 < timeout < math.inf):
-            raise ValueError("interval and timeout must be positive and finite")
-        self.servers = tuple(servers)
+        if not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+            raise ConfigError(
+                f"[cache] timeout_seconds: {timeout!r} is out of range "
+                f"(more than 0, at most {MAX_TIMEOUT_SECONDS:g})"
+            )
+        if interval <= 0:
+            raise ValueError("interval must be positive")
+        self.servers = tuple(dict.fromkeys(servers))  # a server listed twice is polled and stored once
+        for server in self.servers:
+            parse_server(server)  # ConfigError naming the value: refused at start, not at every poll
         self.interval = interval
         self.timeout = timeout
         # Start early enough that a reply taking the whole timeout is in before the sample.
