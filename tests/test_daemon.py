@@ -67,7 +67,8 @@ def test_daemon_records_and_guards_with_defaults(tmp_path: Path) -> None:
     proc = start_daemon(tmp_path, "", "--interval", "1", "--count", "2", "--guard-dry-run")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "started: record, guard, metrics, web" in err
+    assert "started: record, protect, guard, metrics, web" in err  # protect: the default policy
+    assert "protect: " in err and " rule(s) from the default policy" in err
     assert "guard started: scope host" in err
     assert len(samples(tmp_path / "data")) == 2
 
@@ -120,7 +121,7 @@ def test_sighup_reloads_rules_and_guard_and_keeps_the_old_config_when_the_new_is
     sleeper = subprocess.Popen(["bash", "-c", f"exec -a {marker} sleep 60"])
     adj = Path(f"/proc/{sleeper.pid}/oom_score_adj")
     try:
-        wait_for(lambda: "started: record, guard" in log.read_text(), what="the daemon's start")
+        wait_for(lambda: "started: record, protect, guard" in log.read_text(), what="the daemon's start")
         assert adj.read_text().strip() == "0"
         # A rule added to the file applies at once to the process already running.
         config.write_text(
@@ -174,7 +175,7 @@ def test_daemon_tells_systemd_it_is_ready_alive_and_stopping(tmp_path: Path) -> 
         manager.close()
         _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert messages[0].split("\n") == ["READY=1", "STATUS=record, metrics, web"]
+    assert messages[0].split("\n") == ["READY=1", "STATUS=record, protect, metrics, web"]
     assert messages.count("WATCHDOG=1") >= 2, messages
     assert messages[-1] == "STOPPING=1"
 
@@ -300,4 +301,4 @@ def test_daemon_without_the_dashboard(tmp_path: Path) -> None:
     proc = start_daemon(tmp_path, "[web]\nenabled = false\n", "--interval", "1", "--count", "1", "--no-guard")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "web: disabled by [web] enabled = false" in err and "started: record, metrics\n" in err
+    assert "web: disabled by [web] enabled = false" in err and "started: record, protect, metrics\n" in err

@@ -70,6 +70,9 @@ class ProtectRule:
     # A rule below 0 (protecting) must match on something an ordinary user cannot choose (exe of a root-owned
     # binary, user, cgroup); this says "comm/cmdline_regex alone is enough, any user may match it".
     trust_unprivileged: bool = False
+    # What the processes it starts get: "reset" (back to the value before the rule; default below 0) or
+    # "inherit" (the kernel's copy on fork; default otherwise). See oom/protect/children.py.
+    children: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,8 @@ class OomConfig:
     """[oom]: protection policy and early guard."""
 
     protect: tuple[ProtectRule, ...] = ()
+    # With no [[oom.protect]] rules: protect sshd, console logins and hostward's daemon (oom/protect/defaults.py).
+    default_policy: bool = True
     rescan_seconds: float = 0.5  # fallback scan period when the process-event connector is unavailable
 
 

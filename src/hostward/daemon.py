@@ -20,6 +20,7 @@ from hostward.errors import HostwardError, ListenError
 from hostward.oom.guard.events import events_path
 from hostward.oom.guard.guard import Guard
 from hostward.oom.guard.guard_setup import build_guard
+from hostward.oom.protect.defaults import rules_in_force
 from hostward.oom.protect.policy import Protector
 from hostward.recorder import Recorder
 from hostward.sdnotify import notify, watchdog_seconds
@@ -103,10 +104,12 @@ class Daemon:
             log.info("web: disabled by [web] enabled = false")
 
     def _protect_part(self, config: Config) -> Part | None:
-        if not config.oom.protect:
-            log.info("protect: no [[oom.protect]] rules configured; nothing to apply")
+        rules, source = rules_in_force(config.oom)
+        if not rules:
+            log.info("protect: no [[oom.protect]] rules and [oom] default_policy = false; nothing to apply")
             return None
-        protector = Protector(config.oom.protect)
+        log.info("protect: %d rule(s) from the %s", len(rules), source)
+        protector = Protector(rules)
         stop_protect = threading.Event()
         rescan = config.oom.rescan_seconds
         return Part("protect", lambda: protector.run(stop_protect, rescan_seconds=rescan), stop_protect.set)

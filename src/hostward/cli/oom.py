@@ -90,6 +90,11 @@ A rule below 0 protects, so it must match on something an ordinary user cannot c
 root can write), user or cgroup. comm and cmdline_regex alone are refused unless the rule says
 trust_unprivileged = true (any user could then start a process it protects).
 
+children = "reset" (the default below 0) sets what a protected process starts back to the value from before
+the rule as soon as the fork or exec is reported, unless it matches a rule of its own; "inherit" keeps the
+kernel's copy. With no [[oom.protect]] rules at all, a default policy protects sshd (and OpenSSH 9.8's
+sshd-session), console logins and hostward's daemon; [oom] default_policy = false turns it off.
+
 This replaces the cron job writing -17 to /proc/PID/oom_adj: see docs/oom.md.
 
 exit status: apply: 0 when every matched process is at its target, 1 when the kernel refused a change (see
@@ -300,9 +305,15 @@ def _protect(args: argparse.Namespace) -> int:
     from hostward.oom.protect.policy import Outcome, Protector, status  # noqa: PLC0415
 
     setup_logging(max(args.verbose, 1 if args.action == "daemon" else 0))
-    rules = load_config(args.config).oom.protect
+    from hostward.oom.protect.defaults import SOURCE_DEFAULT, rules_in_force  # noqa: PLC0415
+
+    rules, source = rules_in_force(load_config(args.config).oom)
     if not rules:
-        raise UsageError("no [[oom.protect]] rules in the configuration (see 'hostward oom protect --help')")
+        raise UsageError(
+            "no [[oom.protect]] rules in the configuration and [oom] default_policy = false "
+            "(see 'hostward oom protect --help')"
+        )
+
     if args.action == "status":
         report = status(rules)
         if args.json:
@@ -314,6 +325,12 @@ def _protect(args: argparse.Namespace) -> int:
             rules_without_match=[rs.rule.name for rs in report if rs.trust.trusted and not rs.actions],
         )
         _print_trust(report)
+        if source == SOURCE_DEFAULT:
+            _console().print(
+                "(the default policy: the configuration has no [[oom.protect]] rules; "
+                "[oom] default_policy = false turns it off)",
+                markup=False,
+            )
         return 0
     if args.dry_run and args.action == "apply":
         actions = Protector(rules, dry_run=True).scan()

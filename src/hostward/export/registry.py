@@ -32,6 +32,7 @@ from hostward.export.hostward_oom import (
 from hostward.export.node import NodeCollector
 from hostward.export.node_devices import DeviceCollector
 from hostward.export.poll import Poller
+from hostward.oom.protect.defaults import rules_in_force
 from hostward.procfs import ProcFS
 
 
@@ -73,7 +74,7 @@ def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool =
             )
         )
     candidate: Poller[Candidate | None] = Poller("oom_ranking", lambda: read_candidate(procfs), poll)
-    rules = config.oom.protect
+    rules = rules_in_force(config.oom)[0]
     coverage: Poller[Coverage] = Poller("protect", lambda: read_coverage(rules, procfs), poll)
     trigger = memory_trigger(config.guard, procfs)
     trigger_lock = threading.Lock()  # the trigger keeps a rate history; concurrent scrapes take turns

@@ -32,6 +32,7 @@ from hostward.oom.kernlog.oomevent import OomEvent
 from hostward.oom.kernlog.oomparse import parse_events
 from hostward.oom.kernlog.report import event_json, repeat_key
 from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.protect.defaults import rules_in_force
 from hostward.oom.protect.policy import status as protect_status
 from hostward.oom.score.top import take_snapshot, with_cmdlines
 from hostward.plot.series import SeriesSet
@@ -97,7 +98,7 @@ def _process(p: Any) -> dict[str, Any]:
 
 def protection(config: Config, procfs: ProcFS | None = None) -> list[dict[str, Any]]:
     """``hostward oom protect status``: each [[oom.protect]] rule and the processes it covers."""
-    rules = config.oom.protect
+    rules = rules_in_force(config.oom)[0]
     if not rules:
         return []
     out = []

@@ -22,6 +22,7 @@ from hostward.oom.guard.triggers import (
     parse_threshold,
 )
 from hostward.oom.guard.victim import Scope, VictimSelector
+from hostward.oom.protect.defaults import rules_in_force
 from hostward.procfs import ProcFS
 
 
@@ -86,7 +87,7 @@ def build_guard(
     if cfg.kill_group not in ("", "pgrp", "cgroup"):
         raise UsageError(f"[guard] kill_group must be '', 'pgrp' or 'cgroup', not {cfg.kill_group!r}")
     scope = Scope(resolve_cgroup(cfg.cgroup, procfs) if cfg.cgroup else None)
-    selector = VictimSelector(scope, config.oom.protect, procfs=procfs)
+    selector = VictimSelector(scope, rules_in_force(config.oom)[0], procfs=procfs)
     # Hooks are checked before the triggers open their descriptors: a bad hook leaks nothing.
     hooks = Hooks(before=cfg.hook_before, after=cfg.hook_after) if cfg.hook_before or cfg.hook_after else None
     triggers = build_triggers(cfg, scope, procfs, critical_percent)

@@ -31,6 +31,7 @@ from hostward.config import ProtectRule
 from hostward.errors import CollectError, ConfigError, PermissionProblem, ProcessGone
 from hostward.oom.kernlog.sanitize import safe_text
 from hostward.oom.pidsafe import PinnedProcess
+from hostward.oom.protect.children import Lineage
 from hostward.oom.protect.connector import ProcConnector, ProcEvent, ScanWatcher
 from hostward.oom.protect.trust import Trust, judge, protecting, running_binary_trusted
 from hostward.procfs import ProcFS
@@ -49,6 +50,8 @@ class Outcome(enum.Enum):
     DENIED = "refused by kernel"
     GONE = "exited"
     FAILED = "failed"
+    RESET = "reset (inherited)"  # a descendant set back by its ancestor's children = reset
+    WOULD_RESET = "would reset"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +75,10 @@ class Facts:
     cgroups: tuple[str, ...]
     oom_score_adj: int
     kernel_thread: bool
-    exe_trusted: bool = (
-        False  # the binary it runs (stat of /proc/PID/exe) is root's, not group/other-writable
-    )
+    # The binary it runs (stat of /proc/PID/exe) is root's and not group/other-writable.
+    exe_trusted: bool = False
+    ppid: int = 0
+    start_ticks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,8 @@ def compile_rules(rules: Sequence[ProtectRule], *, strict: bool = True) -> list[
             raise ConfigError(f"{where}: oom_score_adj {rule.oom_score_adj} is outside -1000..1000")
         if not any((rule.exe, rule.comm, rule.cmdline_regex, rule.user, rule.cgroup)):
             raise ConfigError(f"{where}: give at least one of exe, comm, cmdline_regex, user, cgroup")
+        if rule.children not in ("", "reset", "inherit"):
+            raise ConfigError(f'{where}: children must be "reset" or "inherit", got {rule.children!r}')
         if rule.exe is not None and not rule.exe.startswith("/"):
             raise ConfigError(f"{where}: exe must be an absolute path, got {rule.exe!r}")
         try:
@@ -136,6 +142,8 @@ def read_facts(proc: PinnedProcess) -> Facts:
         oom_score_adj=int(proc.read("oom_score_adj")),
         kernel_thread=kthread,
         exe_trusted=exe_trusted,
+        ppid=stat.ppid,
+        start_ticks=stat.start_ticks,
     )
 
 
@@ -194,6 +202,10 @@ class Protector:
         self.dry_run = dry_run
         self.has_cap = self_has_cap_sys_resource(self.procfs)
         self._refused: dict[int, int] = {}  # pid -> target already refused once: not retried, not re-logged
+        self.lineage = Lineage(self.procfs)  # processes whose rule resets their descendants (children.py)
+        self._unmatched: list[
+            int
+        ] = []  # pids of this scan with no rule and a non-zero value: looked at again
 
     def rule_for(self, facts: Facts) -> CompiledRule | None:
         return next((rule for rule in self.rules if matches(rule, facts)), None)
@@ -215,7 +227,64 @@ class Protector:
             return None
         rule = self.rule_for(facts)
         if rule is None:
+            self.lineage.forget(pid)
+            return self._reset_inherited(proc, facts)
+        action = self._set(proc, facts, rule)
+        done = action.outcome in (Outcome.APPLIED, Outcome.ALREADY)
+        self.lineage.note(
+            pid=pid,
+            ppid=facts.ppid,
+            start_ticks=facts.start_ticks,
+            rule=rule.rule,
+            before=facts.oom_score_adj,
+            actual=action.target_adj if done else facts.oom_score_adj,
+        )
+        return action
+
+    def _reset_inherited(self, proc: PinnedProcess, facts: Facts) -> Action | None:
+        """A process no rule matches: set it back if it carries a value inherited under children = reset."""
+        if facts.oom_score_adj == 0 or facts.kernel_thread:
             return None
+        found = self.lineage.inherited_from(facts.ppid, facts.oom_score_adj)
+        if found is None:
+            self._unmatched.append(facts.pid)
+            return None
+        ancestor, guarded = found
+        reason = f"inherited from pid {ancestor} (rule {guarded.rule}, children = reset)"
+
+        def action(outcome: Outcome, why: str = reason) -> Action:
+            return Action(
+                facts.pid,
+                facts.comm,
+                facts.command,
+                guarded.rule,
+                facts.oom_score_adj,
+                guarded.reset_adj,
+                outcome,
+                why,
+            )
+
+        if self.dry_run:
+            return action(Outcome.WOULD_RESET)
+        try:
+            proc.write("oom_score_adj", str(guarded.reset_adj))
+        except ProcessGone:
+            return action(Outcome.GONE)
+        except (PermissionProblem, CollectError) as exc:
+            log.warning("pid %d (%s): cannot reset oom_score_adj: %s", facts.pid, safe_text(facts.comm), exc)
+            return action(Outcome.FAILED, str(exc))
+        log.info(
+            "pid %d (%s): oom_score_adj %d -> %d (%s)",
+            facts.pid,
+            safe_text(facts.comm),
+            facts.oom_score_adj,
+            guarded.reset_adj,
+            reason,
+        )
+        return action(Outcome.RESET)
+
+    def _set(self, proc: PinnedProcess, facts: Facts, rule: CompiledRule) -> Action:
+        pid = proc.pid
         target = rule.rule.oom_score_adj
 
         def action(outcome: Outcome, reason: str = "") -> Action:
@@ -263,9 +332,16 @@ class Protector:
         return action(Outcome.APPLIED)
 
     def scan(self) -> list[Action]:
-        actions = [a for pid in self.procfs.pids() if (a := self.apply_pid(pid)) is not None]
+        self._unmatched = []
+        pids = self.procfs.pids()
+        actions = [a for pid in pids if (a := self.apply_pid(pid)) is not None]
+        if len(self.lineage):
+            # A descendant listed before its ancestor (pids wrap) was looked at before the ancestor was noted.
+            again, self._unmatched = self._unmatched, []
+            actions += [a for pid in again if (a := self.apply_pid(pid)) is not None]
         alive = {a.pid for a in actions}
         self._refused = {pid: adj for pid, adj in self._refused.items() if pid in alive}
+        self.lineage.prune(set(pids))
         return actions
 
     def run(
@@ -306,6 +382,7 @@ class Protector:
     def _handle(self, event: ProcEvent, on_action: Callable[[Action], None] | None) -> None:
         if event.kind == "exit":
             self._refused.pop(event.tgid, None)
+            self.lineage.forget(event.tgid)
         elif event.kind == "overrun":
             log.warning("protect: process events were lost (socket overrun); rescanning")
             self._report(self.scan(), on_action)
