@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hostward.collect.redact import Redactor
 from hostward.errors import HostwardError
 from hostward.oom.guard.events import (
     KIND_ERROR,
@@ -353,7 +354,9 @@ class Guard:
         return VictimDetails(
             pid=info.pid,
             comm=info.comm,
-            cmdline=info.command,
+            # Kept in events.jsonl and handed to hooks (often sent on to chat or mail): redacted and bounded as
+            # the recorder stores command lines (collect/redact.py).
+            cmdline=" ".join(Redactor()(info.cmdline)) if info.cmdline else info.command,
             user=info.user,
             uid=info.uid,
             rss_bytes=info.rss_bytes,
