@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -243,3 +244,26 @@ def test_cli_status_says_why_each_rule_is_trusted_or_refused(tmp_path: Path) -> 
         assert run(["protect", "status", "--config", str(cfg), "--json"]) == 0
     sshd, named = json.loads(out.getvalue())
     assert sshd["trusted"] is True and named["trusted"] is False and named["processes"] == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["oom", "protect", "apply"], ["oom", "protect", "daemon"], ["oom", "guard", "--dry-run"]],
+    ids=["apply", "daemon", "guard"],
+)
+def test_forgeable_rule_stops_each_command_with_one_line(tmp_path: Path, command: list[str]) -> None:
+    cfg = tmp_path / "h.toml"
+    cfg.write_text('[[oom.protect]]\nname = "sshd"\ncomm = "sshd"\noom_score_adj = -1000\n')
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {**os.environ, "PYTHONPATH": str(src), "HOSTWARD_CONFIG": str(cfg)}
+    done = subprocess.run(
+        [sys.executable, "-m", "hostward", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "rule 'sshd': protects (-1000) but matches only on comm/cmdline_regex" in line

@@ -222,3 +222,21 @@ def test_redaction_can_be_switched_off(tmp_path: Path, secret_process: subproces
     stored = _stored_cmdline(files, secret_process.pid)
     assert f"--password={SECRETS['eq']}" in stored  # the test above could fail: the value is really there
     assert sum(len(a) + 1 for a in stored) <= MAX_CHARS  # the bound holds regardless
+
+
+def test_a_bad_extra_pattern_stops_the_recorder_at_start_in_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "hostward.toml"
+    config.write_text('[record]\nredact_patterns = ["("]\n')
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": str(config)}
+    done = subprocess.run(
+        [sys.executable, "-m", "hostward", "record", "-c", "1", "-d", str(tmp_path / "data")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "record.redact_patterns: '(' does not compile" in line
+    assert not list((tmp_path / "data").glob("hw*"))  # nothing recorded
