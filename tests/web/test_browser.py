@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.cache.memcached_server import Memcached
 from tests.conftest import unavailable
 from tests.web.dashboard import Dashboard, login, serve
 from tests.web.recording import record
@@ -35,7 +36,7 @@ SCRIPT_COMM = "<script>alert(1)</script>"  # the kernel keeps 15 bytes: "<script
 IMG_ARG = '"><img src=x onerror=alert(1)>'
 COMMENT = "see javascript:alert(document.cookie) <img src=x onerror=alert(2)>"
 HOSTNAME = "db1<svg onload=alert(3)>"
-PAGES = ["/", "/time", *(f"/activity/{a.name}" for a in PAGE_ACTIVITIES)]
+PAGES = ["/", "/time", "/cache", *(f"/activity/{a.name}" for a in PAGE_ACTIVITIES)]
 
 # Counts, on every chart canvas, the pixels drawn in one of the series colours (charts.js PALETTE): axes and
 # grid are grey and black, event lines have their own colours, so a non-zero count means data was drawn.
@@ -77,9 +78,15 @@ def hostile_process() -> Iterator[int]:
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory, hostile_process: int) -> Iterator[Dashboard]:
     data_dir = tmp_path_factory.mktemp("dash")
-    record(data_dir, samples=4, step=1.0, comment=COMMENT, nodename=HOSTNAME)
-    with serve(data_dir, interval_seconds=1.0) as running:
-        yield running
+    cache = (
+        Memcached()
+    )  # the recorded cache activity (/activity/cache, the history on /cache) from a real one
+    try:
+        record(data_dir, samples=4, step=1.0, comment=COMMENT, nodename=HOSTNAME, memcached_port=cache.port)
+        with serve(data_dir, interval_seconds=1.0) as running:
+            yield running
+    finally:
+        cache.stop()
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +153,7 @@ def test_every_page_draws_its_charts_without_csp_violations(viewer: Watched, das
         assert all(n > 0 for n in pixels), (path, pixels)
     page.goto(dashboard.url + "/oom")
     assert page.get_by_role("heading", name="oom top: who the kernel would kill now").is_visible()
-    page.goto(dashboard.url + "/cache")  # tables only: no charts
+    page.goto(dashboard.url + "/cache")
     assert page.get_by_role("heading", name="The dashboard's page cache").is_visible()
     assert viewer.csp_violations() == []
     assert viewer.dialogs == []

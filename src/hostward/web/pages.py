@@ -234,8 +234,12 @@ async def cache_page(request: Request) -> Response:
             "page_cache": cachestatus.page_cache(page_cache),
         }
 
+    window = data.parse_window(None, None, None)
+    query = {"since": window.since.isoformat(sep=" "), "until": window.until.isoformat(sep=" ")}
     context = {
         "nav": _nav(),
+        "src": _series_src("cache", query),
+        "window": window.label,
         "figure_text": cachestatus.figure_text,
         "raw_text": cachestatus.raw_text,
         **await anyio.to_thread.run_sync(gather),
