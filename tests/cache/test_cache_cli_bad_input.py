@@ -111,5 +111,5 @@ def test_help_documents_exit_codes_and_examples() -> None:
     for text in ("0  healthy", "1  warning", "2  error", "3  critical", "unix:/path"):
         assert text in result.stdout
     stats_help = _hostward("cache", "stats", "--help").stdout
-    assert "--interval N [COUNT ...]" in stats_help or "--interval N [COUNT]" in stats_help
+    assert "[--interval N [COUNT]]" in stats_help and "COUNT ..." not in stats_help
     assert "hostward cache stats --interval 1 3" in stats_help

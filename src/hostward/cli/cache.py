@@ -66,8 +66,17 @@ examples:
 DEFAULT_SERVER = "127.0.0.1:11211"
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse would spell ``nargs="+"`` as ``N [COUNT ...]``; --interval takes one or two values."""
+
+    def _format_args(self, action: argparse.Action, default_metavar: str) -> str:
+        if action.dest == "interval":
+            return "N [COUNT]"
+        return super()._format_args(action, default_metavar)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    raw = argparse.RawDescriptionHelpFormatter
+    raw = _Formatter
     parser = argparse.ArgumentParser(prog="hostward cache", description=DESCRIPTION, formatter_class=raw)
     sub = parser.add_subparsers(dest="command", metavar="{stats,slabs,settings}", prog="hostward cache")
     for name, summary, epilog in (
