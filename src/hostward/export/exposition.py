@@ -41,7 +41,11 @@ def render(registry: CollectorRegistry) -> bytes:
     out: list[str] = []
     append = out.append
     for family in registry.collect():
-        name = family.name + "_total" if family.type == "counter" else family.name
+        name = family.name
+        if family.type == "counter" and not (family.samples and family.samples[0].name == name):
+            name += (
+                "_total"  # CounterMetricFamily drops _total from its name; a plain Metric keeps it as given
+            )
         append(
             f"# HELP {name} {_escape_help(family.documentation)}\n# TYPE {name} {_TYPES.get(family.type, 'untyped')}\n"
         )

@@ -99,12 +99,14 @@ class HostwardCollector:
         oom: Poller[OomKills] | None,
         recorder: Poller[RecorderState] | None,
         extra: tuple[Callable[[], Iterator[Metric]], ...] = (),
+        sources: tuple[Poller[Any], ...] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.data_dir = data_dir
         self.oom = oom
         self.recorder = recorder
         self.extra = extra
+        self.sources = sources  # further polled sources (memcached servers) noted under their poller's name
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
@@ -127,6 +129,8 @@ class HostwardCollector:
             yield from self._recorder_families(latest_rec.value)
         for extra in self.extra:
             yield from extra()
+        for source in self.sources:
+            self._note(polls, up, source.name, source.latest())
         yield polls
         yield up
 

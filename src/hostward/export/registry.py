@@ -29,6 +29,7 @@ from hostward.export.hostward_oom import (
     read_coverage,
     trigger_families,
 )
+from hostward.export.memcached import memcached_families, memcached_pollers
 from hostward.export.node import NodeCollector
 from hostward.export.node_devices import DeviceCollector
 from hostward.export.poll import Poller
@@ -83,14 +84,17 @@ def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool =
         with trigger_lock:
             return iter(list(trigger_families(trigger, config.guard.enabled)))
 
+    servers = config.cache.servers
+    memcached = memcached_pollers(servers, config.cache.timeout_seconds, poll)
     extra = (
         triggers,
         lambda: candidate_families(candidate.latest().value),
         lambda: coverage_family(len(rules), coverage.latest().value),
+        lambda: memcached_families(tuple(zip(servers, memcached, strict=True))),
     )
-    collector = HostwardCollector(data_dir, oom=oom, recorder=recorder, extra=extra)
+    collector = HostwardCollector(data_dir, oom=oom, recorder=recorder, extra=extra, sources=memcached)
     registry.register(collector)
-    pollers: list[Poller[Any]] = [oom, recorder, candidate]
+    pollers: list[Poller[Any]] = [oom, recorder, candidate, *memcached]
     if rules:
         pollers.append(coverage)
     return Exporter(registry, collector, pollers)
