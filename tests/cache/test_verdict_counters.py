@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hostward.cache.counters import (
@@ -88,6 +88,7 @@ counter = st.one_of(st.integers(0, 2**64 - 1).map(str), st.text(max_size=12))
 replies = st.dictionaries(st.sampled_from([*RATE_COUNTERS, "pid", "uptime"]), counter)
 
 
+@settings(deadline=None)
 @given(replies, replies, st.floats(min_value=-5, max_value=1e6, allow_nan=False))
 def test_rates_are_never_negative_whatever_the_replies(
     a: dict[str, str], b: dict[str, str], s: float
@@ -99,6 +100,7 @@ def test_rates_are_never_negative_whatever_the_replies(
         assert step.hit_ratio is None or step.hit_ratio >= 0
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=True), st.floats(allow_nan=True), st.floats(allow_nan=True))
 def test_counter_rate_is_total(a: float, b: float, s: float) -> None:
     rate = counter_rate(a, b, s)
