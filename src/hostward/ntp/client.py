@@ -80,8 +80,11 @@ class _Urandom:
         if k == 64:
             for (value,) in self._pool:
                 return value
-            self._pool = _U64.iter_unpack(os.urandom(_POOL_BYTES))
-            return next(self._pool)[0]
+            # Take the first draw from the new pool before publishing it: another thread may drain it at once.
+            pool: Iterator[tuple[int]] = _U64.iter_unpack(os.urandom(_POOL_BYTES))
+            (value,) = next(pool)
+            self._pool = pool
+            return value
         return int.from_bytes(os.urandom((k + 7) // 8)) >> (-k % 8)
 
 
