@@ -152,3 +152,55 @@ def test_sysstat_files_are_drawn_directly_with_f(tmp_path: Path, capsys: pytest.
     svg = (tmp_path / "t.svg").read_text()
     assert "restart" in svg and "<svg" in svg
     assert not (tmp_path / "imported").exists()  # nothing imported
+
+
+def test_pdf_outline_has_a_bookmark_per_page(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    write(tmp_path)
+    out = tmp_path / "report.pdf"
+    assert (
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-u", "-r", "-n", "DEV", "-o", str(out)])
+        == 0
+    )
+    reader = PdfReader(out)
+    titles = [item.title for item in reader.outline]  # type: ignore[union-attr]
+    assert titles[0] == "Contents" and len(titles) == len(reader.pages)
+    assert "Network interface eth0" in titles
+    pages = [reader.get_destination_page_number(item) for item in reader.outline]  # type: ignore[arg-type]
+    assert pages == list(range(len(reader.pages)))
+
+
+def test_ifutil_is_left_out_with_a_note_when_the_link_speed_is_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path)  # eth0 recorded without a link speed (a virtual NIC): sar prints %ifutil 0.00
+    out = tmp_path / "net.svg"
+    assert run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-n", "DEV", "-o", str(out)]) == 0
+    svg = out.read_text()
+    assert "% of link" not in svg and "packets/s" in svg
+    assert (
+        "%ifutil not drawn (link speed unknown: virtual device or link down): eth0" in capsys.readouterr().err
+    )
+
+
+def test_dev_alone_selects_the_device_report_and_unknown_names_list_the_known(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path)
+    out = tmp_path / "dev.png"
+    assert run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "--dev", "vda", "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG") and "1 graph" in capsys.readouterr().out
+    with pytest.raises(UsageError, match="--dev: no sdz in the data; it has vda"):
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "--dev", "sdz"])
+    with pytest.raises(UsageError, match="--iface: no wlan9 in the data; it has eth0"):
+        run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "--iface", "wlan9"])
+
+
+def test_several_graphs_for_one_png_name_go_into_a_directory_named_after_it(tmp_path: Path) -> None:
+    write(tmp_path)
+    out = tmp_path / "out.png"
+    assert run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-u", "-r", "-o", str(out)]) == 0
+    assert not out.exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["01-cpu.png", "02-memory.png"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".png") == []

@@ -136,3 +136,13 @@ def test_selection_of_activities_and_items(day: DayData) -> None:
         day, activities={"cpu", "disk"}, items={"cpu": frozenset({"all"}), "disk": frozenset({"sdz"})}
     )
     assert list(figs) == ["cpu"]
+
+
+def test_lines_of_one_panel_have_distinct_styles(day: DayData) -> None:
+    """Two series with the same values (here kB/s received and transmitted can coincide) must not hide one
+    under the other: each line of a panel gets its own dash pattern."""
+    for fig in figures(day).values():
+        for ax in fig.figure.axes:
+            # data lines only: event marks (restarts, steps) are two-point vertical lines with their own style
+            styles = [line.get_linestyle() for line in ax.get_lines() if len(line.get_xdata()) > 2]
+            assert len(styles) == len(set(styles)) or len(styles) > 4, (fig.key, styles)

@@ -40,7 +40,16 @@ options:
   --day-first       banner dates like 05/11/2026 are day/month (default: guess from the language)
   --month-first     ... month/day (sar in C and en_US)
 
+Each file's line says what was stored; "kept:" lines name what is stored without a hostward report yet,
+"dropped:" lines what was not stored, with why.
+
 exit status: 0 on success, 1 on an unreadable or malformed file (nothing stored), 2 on bad usage.
+
+examples:
+  hostward import /var/log/sysstat/sa*            a month of sysstat history, binary sa files
+  hostward import --data-dir /srv/hw old-sar-A.txt   'sar -A' text kept in another data directory
+  sadf -d /var/log/sysstat/sa26 -- -A > sa26.csv && hostward import sa26.csv
+  hostward sar -A --date 2026-11-26               then report an imported day as sar would
 """
 
 
@@ -80,7 +89,7 @@ def run(argv: list[str]) -> int:
             f"{done.path}: {done.kind} ({done.detail}): {done.added} new, {done.already} already stored; {days}\n"
         )
         for note in done.skipped:
-            sys.stdout.write(f"  kept aside: {note}\n")
+            sys.stdout.write(f"  {note}\n")
     return 0
 
 

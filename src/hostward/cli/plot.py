@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from hostward.activities import BY_NAME
+from hostward.atomic import replacing
+from hostward.cli.progress import progress_bar
 from hostward.cli.sar import load_data
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.collect.sample import SystemSample
@@ -41,21 +43,35 @@ from sysstat text ('hostward import') is drawn when the day has no recorded samp
 
 activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|ALL, -w, -A,
   and hostward's --time (the clock) and --cache (one graph per memcached server of [cache] servers)
-  --dev LIST        only these block devices (comma-separated, e.g. vda,sdb)
-  --iface LIST      only these network interfaces
+  --dev LIST        only these block devices (comma-separated, e.g. vda,sdb); alone, it means -d
+  --iface LIST      only these network interfaces; alone, it means -n DEV
+                    (a name the data does not have is refused with the list of those it has)
 time: --date DAY (default today), --since/--until, -s/-e within the day; a window given this way is
   drawn exactly (a --date as 00:00-24:00)
   -f FILE           a hostward data file, or a sysstat one (sa file, sar text, sadf -d), drawn directly
 output:
-  -o, --output P    PDF file, or directory for PNG/SVG (default: hostward-HOST-DAY.pdf, or ./HOST-DAY/)
+  -o, --output P    PDF file, or directory for PNG/SVG (default: hostward-HOST-DAY.pdf, or ./HOST-DAY/);
+                    a .png/.svg name is one file for one graph, and a directory named after it
+                    (out.png -> out/) for several
   --format F        pdf, png or svg (default: from the -o suffix, else pdf)
   --no-events       do not draw OOM kills and guard actions from DATA_DIR/events.jsonl
   --full-day        keep the whole day on the time axis even when the data covers a small part of it
                     (without --date/-s/-e/--since, data covering under 6 hours, e.g. a drill, is zoomed
                     to its own extent)
 
-Restarts are dashed red lines; gaps in a line are times the recorder was not running.
+Restarts are dashed red lines; gaps in a line are times the recorder was not running. Percentages are
+drawn on a fixed 0-100 axis; lines of one panel have their own dash pattern, so equal series stay visible.
+%ifutil is left out (with a note) for interfaces whose link speed was never known, where sar prints 0.00.
+The PDF has a contents page and an outline (bookmarks) entry per graph. A terminal shows progress.
+
 exit status: 0 on success, 1 on missing or unreadable data, 2 on bad usage.
+
+examples:
+  hostward plot                                   today's activity as hostward-HOST-YYYYMMDD.pdf
+  hostward plot --date 2026-11-26 -o monday.pdf   one day, named
+  hostward plot -u -r -q -o overview.png          three graphs into ./overview/ as PNG
+  hostward plot --dev sda --since "2026-11-26 22:00" --until "2026-11-27 06:00" -o night.svg
+  hostward plot -f /var/log/sysstat/sa26 -A       a sysstat file drawn directly, nothing imported
 """
 
 
@@ -228,6 +244,7 @@ def run(argv: list[str]) -> int:
     if "--no-events" not in own:
         sset = merge_marks(sset, event_marks(_events(Path(data_dir), window), *window))
     activities, items = _selection(args, pressure, sset.cpu_count, own)
+    _check_items(sset, items)
     figures = build_figures(sset, window=window, host_label=host, activities=activities, items=items)
     if not figures:
         raise StoreError(
@@ -236,23 +253,43 @@ def run(argv: list[str]) -> int:
     fmt = _format(own)
     day = dt.datetime.fromtimestamp(window[0]).strftime("%Y%m%d")
     output = Path(own["--output"]) if "--output" in own else None
-    if fmt == "pdf":
-        path = output or Path(f"hostward-{host}-{day}.pdf")
-        save_pdf(path, f"Activity of {host}", figures, sset.notes)
-        sys.stdout.write(f"{path}: {len(figures)} graphs, {sset.samples} samples\n")
-    else:
+    if fmt != "pdf":
+        for note in sset.notes:  # the PDF shows them on its contents page; PNG/SVG have no such page
+            sys.stderr.write(f"hostward plot: note: {note}\n")
+    with progress_bar(f"drawing {len(figures)} graphs", len(figures)) as tick:
+        if fmt == "pdf":
+            path = output or Path(f"hostward-{host}-{day}.pdf")
+            save_pdf(path, f"Activity of {host}", figures, sset.notes, progress=tick)
+            sys.stdout.write(f"{path}: {len(figures)} graphs, {sset.samples} samples\n")
+            return 0
+        if output is not None and output.suffix.lower() == f".{fmt}" and len(figures) == 1:
+            with replacing(output) as tmp:
+                figures[0].figure.savefig(tmp, format=fmt, dpi=PNG_DPI)
+            sys.stdout.write(f"{output}: 1 graph, {sset.samples} samples\n")
+            return 0
+        # Several graphs for one file name: a directory named after it (out.png -> out/), never files
+        # scattered beside it.
         if output is not None and output.suffix.lower() == f".{fmt}":
-            if len(figures) == 1:
-                figures[0].figure.savefig(output, format=fmt, dpi=PNG_DPI)
-                sys.stdout.write(f"{output}: 1 graph, {sset.samples} samples\n")
-                return 0
-            paths = save_each(output.parent, fmt, figures, prefix=f"{output.stem}-")
-        else:
-            paths = save_each(output or Path(f"{host}-{day}"), fmt, figures)
-        sys.stdout.write(
-            f"{paths[0].parent}: {len(paths)} {fmt.upper()} graphs ({paths[0].name}...), {sset.samples} samples\n"
-        )
+            output = output.with_suffix("")
+        paths = save_each(output or Path(f"{host}-{day}"), fmt, figures, progress=tick)
+    sys.stdout.write(
+        f"{paths[0].parent}/: {len(paths)} {fmt.upper()} graphs ({paths[0].name}...), {sset.samples} samples\n"
+    )
     return 0
+
+
+def _check_items(sset: SeriesSet, items: dict[str, frozenset[str] | None]) -> None:
+    """--dev/--iface names that the data does not have: say which it has, rather than draw nothing."""
+    for activity, flag in (("disk", "--dev"), ("net_dev", "--iface")):
+        wanted = items.get(activity)
+        if wanted is None:
+            continue
+        present = sorted({str(s.item) for s in sset.of(activity) if s.item is not None})
+        missing = sorted(wanted - set(present))
+        if missing:
+            raise UsageError(
+                f"{flag}: no {', '.join(missing)} in the data; it has {', '.join(present) or 'none'}"
+            )
 
 
 def _format(own: dict[str, str]) -> str:
@@ -273,11 +310,14 @@ def _selection(
         items["disk"] = frozenset(own["--dev"].split(","))
     if "--iface" in own:
         items["net_dev"] = items["net_edev"] = frozenset(own["--iface"].split(","))
+    implied = {"disk"} if "--dev" in own else set()
+    implied |= {"net_dev"} if "--iface" in own else set()
     chosen = args.flags or args.all_activities or args.cpus is not None
     if not chosen:
-        return ({PRESSURE} if pressure else None), items
+        # --dev alone means -d (and --iface -n DEV), as a device list without its report would draw nothing.
+        return (({PRESSURE} if pressure else set()) | implied or None), items
     selected = args.selection(cpu_count)
-    names = {s.activity.name for s in selected}
+    names = {s.activity.name for s in selected} | implied
     for s in selected:
         if s.activity.name == "cpu":
             items["cpu"] = s.items

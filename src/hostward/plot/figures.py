@@ -61,6 +61,9 @@ def _tz() -> dt.tzinfo:
     return tz if tz is not None else dt.UTC
 
 
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
 def _busy_series(cpus: list[Series]) -> list[Series]:
     """Per-CPU busy share (100 - %idle), one single-column series per CPU."""
     out = []
@@ -70,7 +73,9 @@ def _busy_series(cpus: list[Series]) -> list[Series]:
     return out
 
 
-def _draw_panel(ax: Axes, panel: Panel, series: Series, label_item: bool = False) -> bool:
+def _draw_panel(
+    ax: Axes, panel: Panel, series: Series, label_item: bool = False, first_style: int = 0
+) -> bool:
     """Draw ``panel`` from ``series``; False when the series holds none of its columns."""
     present = [i for i, c in enumerate(panel.columns) if series.has(c)]
     if not present:
@@ -87,8 +92,9 @@ def _draw_panel(ax: Axes, panel: Panel, series: Series, label_item: bool = False
                          colors=[f"C{i}" for i in range(len(part))])  # fmt: skip
             first = False
     else:
-        for y, label in zip(ys, labels, strict=True):
-            ax.plot(x, y, label=label)
+        # Solid, dashed, dotted, dash-dot: two series with equal values stay distinguishable, one over the other.
+        for k, (y, label) in enumerate(zip(ys, labels, strict=True)):
+            ax.plot(x, y, label=label, linestyle=LINE_STYLES[(first_style + k) % len(LINE_STYLES)])
     return True
 
 
@@ -256,8 +262,8 @@ def _one(
         return []
     fig, axes = _figure(title, page.subtitle, len(usable))
     for ax, panel in zip(axes, usable, strict=True):
-        for s in series:
-            _draw_panel(ax, panel, s, label_item=label_item)
+        for n, s in enumerate(series):  # one series per CPU on the per-CPU figure: styles run on across them
+            _draw_panel(ax, panel, s, label_item=label_item, first_style=n * len(panel.columns))
     _finish(axes, usable, page)
     return [PlotFigure(key.replace("/", "_"), title, fig)]
 

@@ -6,14 +6,16 @@ Files are written to a temporary name and renamed, so a viewer never opens half 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from pypdf import PdfReader, PdfWriter
 
 from hostward.atomic import replacing
 from hostward.errors import StoreError
@@ -95,15 +97,38 @@ def contents_page(title: str, figures: Sequence[PlotFigure], notes: Sequence[str
     return fig
 
 
-def save_pdf(path: Path, title: str, figures: Sequence[PlotFigure], notes: Sequence[str] = ()) -> Path:
-    with replacing(path) as tmp, PdfPages(tmp, metadata={"Title": title, "Creator": "hostward plot"}) as pdf:
+def save_pdf(
+    path: Path,
+    title: str,
+    figures: Sequence[PlotFigure],
+    notes: Sequence[str] = (),
+    progress: Callable[[], None] = lambda: None,
+) -> Path:
+    """The report: contents page, one page per figure, and an outline (bookmarks) entry per page, which
+    matplotlib cannot write: pypdf adds it to what matplotlib produced."""
+    buffer = io.BytesIO()
+    with PdfPages(buffer, metadata={"Title": title, "Creator": "hostward plot"}) as pdf:
         pdf.savefig(contents_page(title, figures, notes))
         for pf in figures:
             pdf.savefig(pf.figure)
+            progress()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
+    writer.add_outline_item("Contents", 0)
+    for page, pf in enumerate(figures, 1):
+        writer.add_outline_item(pf.title, page)
+    writer.page_mode = "/UseOutlines"
+    with replacing(path) as tmp, tmp.open("wb") as handle:
+        writer.write(handle)
     return path
 
 
-def save_each(directory: Path, fmt: str, figures: Sequence[PlotFigure], prefix: str = "") -> list[Path]:
+def save_each(
+    directory: Path,
+    fmt: str,
+    figures: Sequence[PlotFigure],
+    prefix: str = "",
+    progress: Callable[[], None] = lambda: None,
+) -> list[Path]:
     """``<directory>/<prefix>NN-<key>.<fmt>`` for each figure."""
     out: list[Path] = []
     try:
@@ -115,4 +140,5 @@ def save_each(directory: Path, fmt: str, figures: Sequence[PlotFigure], prefix: 
         with replacing(path) as tmp:
             pf.figure.savefig(tmp, format=fmt, dpi=PNG_DPI)
         out.append(path)
+        progress()
     return out

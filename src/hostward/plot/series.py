@@ -165,7 +165,31 @@ def series_from_day(
         prev = entry
     first = samples[1].timestamp if len(samples) > 1 else math.nan
     last = samples[-1].timestamp if samples else math.nan
-    return SeriesSet(builder.build(), tuple(marks), first, last, max(data.host.cpu_count, 1), len(samples))
+    series, notes = _without_unknown_link_speed(builder.build(), samples)
+    return SeriesSet(series, tuple(marks), first, last, max(data.host.cpu_count, 1), len(samples), notes)
+
+
+def _without_unknown_link_speed(
+    series: tuple[Series, ...], samples: Sequence[SystemSample]
+) -> tuple[tuple[Series, ...], tuple[str, ...]]:
+    """%ifutil of an interface whose link speed was never known (virtual devices, links down) is sar's 0.00,
+    which a graph would draw as an idle link: it is left out, and a note says why."""
+    known = {dev.name for sample in samples for dev in sample.nets if dev.speed_mbps > 0}
+    unknown: list[str] = []
+    out: list[Series] = []
+    for s in series:
+        if s.activity != "net_dev" or s.item in known or "%ifutil" not in s.columns:
+            out.append(s)
+            continue
+        unknown.append(str(s.item))
+        index = s.columns.index("%ifutil")
+        blank = tuple(math.nan for _ in s.times)
+        values = (*s.values[:index], blank, *s.values[index + 1 :])
+        out.append(Series(s.activity, s.item, s.columns, s.times, values))
+    notes = (
+        f"%ifutil not drawn (link speed unknown: virtual device or link down): {', '.join(sorted(unknown))}",
+    )
+    return tuple(out), notes if unknown else ()
 
 
 def merge_marks(base: SeriesSet, extra: Iterable[Mark]) -> SeriesSet:

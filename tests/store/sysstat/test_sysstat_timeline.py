@@ -24,7 +24,7 @@ def _utc(utc: None) -> None:
 def test_text_crossing_midnight_lands_on_two_days(tmp_path: Path) -> None:
     done = import_files([FIXTURES / "import" / "midnight-C.txt"], tmp_path)
     assert done[0].days == (dt.date(2026, 11, 26), dt.date(2026, 11, 27))
-    assert "queue: columns newcol kept" in done[0].skipped
+    assert "kept: queue: columns newcol" in done[0].skipped
     first = read_imported(tmp_path, dt.date(2026, 11, 26))
     second = read_imported(tmp_path, dt.date(2026, 11, 27))
     assert first is not None and second is not None
@@ -91,7 +91,7 @@ def test_import_command_reports_what_it_stored(tmp_path: Path, capsys: pytest.Ca
     assert run(["--data-dir", str(tmp_path), str(text)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"{text}: sar-text (13 rows): 13 new, 0 already stored; 2026-11-26, 2026-11-27"
-    assert "  kept aside: queue: columns newcol kept" in out
+    assert "  kept: queue: columns newcol" in out
     assert run(["--data-dir", str(tmp_path), str(text)]) == 0
     assert ": 0 new, 13 already stored;" in capsys.readouterr().out
     with pytest.raises(UsageError, match="no file to import"):

@@ -35,7 +35,7 @@ class FileImport:
     added: int  # samples (sa) or rows (text) newly stored
     already: int  # samples or rows that were stored before (idempotent re-import)
     days: tuple[dt.date, ...]
-    skipped: tuple[str, ...]  # activities / reports / columns kept aside or not stored, with why
+    skipped: tuple[str, ...]  # activities / reports / columns kept or dropped, each note saying which and why
     detail: str  # e.g. "sysstat 12.6.1, 5 records" or "1234 rows"
 
 
@@ -91,20 +91,22 @@ def store_parsed(item: Parsed, data_dir: Path) -> FileImport:
     if isinstance(content, SaContent):
         samples = sum(isinstance(e, SystemSample) for e in content.entries)
         result = merge_entries(data_dir, content.host, content.entries)
-        skipped = tuple(content.skipped) + tuple(
-            f"{m} (not in the file; reads as zero)" for m in content.missing
+        # Said as it is: an activity hostward does not record is dropped, not "kept aside".
+        skipped = tuple(f"dropped: {name}" for name in content.skipped) + tuple(
+            f"note: {m} (not in the file; reads as zero)" for m in content.missing
         )
         how = " via sadf -c" if content.converted else ""
         return FileImport(path, kind, result.added, result.skipped, result.days, skipped,
                           f"sysstat {content.version}{how}, {samples} samples")  # fmt: skip
     stored = store_imported(data_dir, content.host, content.rows, content.restarts)
     skipped = tuple(
-        f"{name} ({count} rows kept, no hostward report)" for name, count in content.unknown.items()
+        f"kept: {name} ({count} rows stored; no hostward report shows them yet)"
+        for name, count in content.unknown.items()
     )
-    skipped += tuple(f"{act}: columns {', '.join(cols)} kept" for act, cols in content.unknown_columns.items()
+    skipped += tuple(f"kept: {act}: columns {', '.join(cols)}" for act, cols in content.unknown_columns.items()
                      if not act.startswith("sar:"))  # fmt: skip
     if content.comments:
-        skipped += (f"{content.comments} comments not imported",)
+        skipped += (f"dropped: {content.comments} comment lines (COM)",)
     return FileImport(
         path, kind, stored.added, stored.skipped, stored.days, skipped, f"{len(content.rows)} rows"
     )
