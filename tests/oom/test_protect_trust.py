@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import require_binary, require_root
+from tests.oom.oomkit_helpers import make_memcg
 
 from hostward.cli.oom import run
 from hostward.config import ProtectRule
@@ -267,3 +268,18 @@ def test_forgeable_rule_stops_each_command_with_one_line(tmp_path: Path, command
     assert done.returncode == 2 and "Traceback" not in done.stderr
     (line,) = done.stderr.splitlines()
     assert "rule 'sshd': protects (-1000) but matches only on comm/cmdline_regex" in line
+
+
+def test_a_real_cgroup_is_trusted_until_it_is_delegated_to_a_user() -> None:
+    """On the kernel's own hierarchies (/proc/self/mountinfo): root's memory cgroup is trusted; the same cgroup
+    chowned to a user (as systemd delegation does) is refused, since that user can move any process into it."""
+    cg = make_memcg(64 << 20)
+    try:
+        rule = ProtectRule(name="batch", cgroup=cg.path, oom_score_adj=-500)
+        assert judge(rule).trusted, judge(rule).reason
+        os.chown(cg.directory, NOBODY, NOBODY)
+        refused = judge(rule)
+        assert not refused.trusted and f"{cg.directory} is owned by uid {NOBODY}" in refused.reason
+    finally:
+        os.chown(cg.directory, 0, 0)
+        cg.destroy()
