@@ -26,6 +26,7 @@ from hostward.oom.guard.events import read_events
 from hostward.oom.kernlog.kernlog import kernel_lines
 from hostward.oom.kernlog.oomevent import OomEvent
 from hostward.oom.kernlog.oomparse import OomReportParser
+from hostward.recorder.status import RecorderStatus, read_status
 from hostward.store.reader import day_parts, read_day
 
 MAX_VICTIMS = 20  # distinct (comm, cgroup, constraint) label sets kept; the rest count as "other"
@@ -76,17 +77,19 @@ class RecorderState:
     samples_today: int  # samples stored in today's day file
     last_write_time: float  # mtime of today's day file (0: no file yet)
     clock: ClockSample | None = None  # the last sample's clock health (NTP servers, offset)
+    status: RecorderStatus | None = None  # the recorder session's write errors (from its lock file)
 
 
 def read_recorder_state(data_dir: Path, clock: Callable[[], float] = time.time) -> RecorderState:
     today = dt.date.fromtimestamp(clock())
+    status = read_status(data_dir)
     try:
         day = read_day(data_dir, today, salvage=True)
     except StoreError:
-        return RecorderState(0, 0.0)
+        return RecorderState(0, 0.0, status=status)
     mtime = max((p.stat().st_mtime for p in day_parts(data_dir, today) if p.exists()), default=0.0)
     samples = [e for e in day.entries if isinstance(e, SystemSample)]
-    return RecorderState(len(samples), mtime, samples[-1].time if samples else None)
+    return RecorderState(len(samples), mtime, samples[-1].time if samples else None, status)
 
 
 class HostwardCollector:
@@ -189,6 +192,17 @@ class HostwardCollector:
             "When the recorder last wrote its day file (0: no file today).",
             value=state.last_write_time,
         )
+        if state.status is not None:
+            yield CounterMetricFamily(
+                "hostward_recorder_write_errors_total",
+                "Day-file writes that failed (full disk, I/O error, unwritable file) in this recorder session.",
+                value=state.status.write_errors,
+            )
+            yield GaugeMetricFamily(
+                "hostward_recorder_last_write_error_timestamp_seconds",
+                "When a day-file write last failed (0: not in this recorder session).",
+                value=state.status.last_error_time,
+            )
         yield from clock_families(state.clock)
         if state.last_write_time:
             yield GaugeMetricFamily(

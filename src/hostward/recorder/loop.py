@@ -41,6 +41,7 @@ from hostward.recorder.bootmark import boot_id, rebooted_since_last_session, rem
 from hostward.recorder.cachewatch import CacheWatch
 from hostward.recorder.sampler import CachingSampler
 from hostward.recorder.schedule import Schedule
+from hostward.recorder.status import LOCK_NAME, note_write_errors, start_status
 from hostward.recorder.timehealth import TimeHealth
 from hostward.safefs import check_private_dir, make_dirs, open_lock
 from hostward.store.housekeeping import housekeep
@@ -63,6 +64,7 @@ class RecordSummary:
     samples: int = 0  # samples taken
     written: int = 0  # samples stored
     lost: int = 0  # samples that could not be stored (full disk, I/O error)
+    write_errors: int = 0  # failed writes and closes of day files (published in the lock file: status.py)
     collect_errors: int = 0
     files: list[Path] = field(default_factory=list)
 
@@ -138,6 +140,7 @@ class Recorder:
         self._lost_in_outage = 0
         self._housekept: dt.date | None = None
         self._housekeeper: threading.Thread | None = None
+        self._lock_fd = -1
 
     # -- control, safe from signal handlers -----------------------------------------------------------------
     def stop(self) -> None:
@@ -155,6 +158,7 @@ class Recorder:
         is already recording into the same directory (two delta-encoded streams must not interleave)."""
         interval = self.config.interval_seconds
         lock = acquire_directory_lock(self.config.data_dir)
+        self._lock_fd = lock
         schedule = Schedule(interval, self.monotonic(), self.clock())
         first = True
         try:
@@ -175,6 +179,7 @@ class Recorder:
             if self._housekeeper is not None:
                 # Let a compression finish rather than leave its temporary file behind.
                 self._housekeeper.join(timeout=120)
+            self._lock_fd = -1
             if lock >= 0:
                 os.close(lock)
         return self.summary
@@ -251,11 +256,16 @@ class Recorder:
         log.info("recording into %s every %g s", path, self.config.interval_seconds)
         return writer
 
+    def _count_write_error(self) -> None:
+        self.summary.write_errors += 1
+        note_write_errors(self._lock_fd, self.summary.write_errors, self.clock())
+
     def _write_failed(self, exc: StoreError) -> None:
         self.summary.lost += 1
+        self._count_write_error()
         self._lost_in_outage += 1
         # Reopen before the next write: that re-validates the file and drops anything half-written.
-        self._close(sync=False)
+        self._close(sync=False, counted=True)
         if self._failing_since is None:
             self._failing_since = self.clock()
             advice = (
@@ -267,13 +277,16 @@ class Recorder:
         else:
             log.debug("still cannot write: %s", exc)
 
-    def _close(self, *, sync: bool) -> None:
+    def _close(self, *, sync: bool, counted: bool = False) -> None:
         writer, self._writer = self._writer, None
         if writer is None:
             return
         try:
             writer.close(sync=sync)
         except StoreError as exc:
+            # a failed close (fdatasync at midnight) lost data too; after a failed write it is counted once
+            if not counted:
+                self._count_write_error()
             log.warning("%s", exc)
 
     def _maybe_housekeep(self, today: dt.date) -> None:
@@ -290,9 +303,6 @@ class Recorder:
         )
         thread.start()
         self._housekeeper = thread
-
-
-LOCK_NAME = ".hostward-record.lock"
 
 
 def acquire_directory_lock(data_dir: Path) -> int:
@@ -315,15 +325,13 @@ def acquire_directory_lock(data_dir: Path) -> int:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        holder = os.pread(fd, 32, 0).decode(errors="replace").split("\n")[0].strip() or "?"
         os.close(fd)
         raise StoreError(
             f"another hostward record (pid {holder}) is already recording into {data_dir}; "
             "use a different --data-dir, or --comment alone to add a note"
         ) from None
-    with contextlib.suppress(OSError):  # the pid is only for the message above; a full disk may refuse it
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    start_status(fd)  # the pid for the message above, and the write-error count (status.py)
     return fd
 
 
