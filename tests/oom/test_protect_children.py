@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -25,7 +26,13 @@ from tests.conftest import require_root
 
 from hostward.config import OomConfig, ProtectRule
 from hostward.oom.protect.children import children_policy
-from hostward.oom.protect.defaults import SOURCE_CONFIG, SOURCE_DEFAULT, default_rules, rules_in_force
+from hostward.oom.protect.defaults import (
+    HOSTWARD_DAEMON,
+    SOURCE_CONFIG,
+    SOURCE_DEFAULT,
+    default_rules,
+    rules_in_force,
+)
 from hostward.oom.protect.policy import Action, Outcome, Protector, compile_rules, self_has_cap_sys_resource
 from hostward.procfs import ProcFS
 
@@ -234,3 +241,20 @@ def test_default_policy_matches_hostwards_own_daemon_run_by_root_only() -> None:
         for p in (daemon, lookalike):
             p.kill()
             p.wait()
+
+
+@pytest.mark.parametrize(
+    ("command", "covered"),
+    [
+        ("/usr/bin/hostward daemon", True),
+        ("/opt/hostward/venv/bin/python3 /usr/bin/hostward daemon -v", True),
+        ("python3 -m hostward oom guard --dry-run", True),
+        ("hostward oom protect daemon", True),
+        ("/usr/bin/hostward sar -u 1", False),
+        ("hostward oom protect status", False),
+        ("myhostward daemon", False),
+        ("hostward daemonx", False),
+    ],
+)
+def test_default_hostward_rule_covers_the_long_running_commands_only(command: str, covered: bool) -> None:
+    assert bool(re.search(HOSTWARD_DAEMON, command)) is covered

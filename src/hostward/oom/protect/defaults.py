@@ -11,7 +11,8 @@ default-sshd-session   exe sshd-session (OpenSSH >= 9.8: one per connection, the
                        monitor as root and its unprivileged half as the user)
 default-getty          exe agetty/getty, user root (console logins waiting)        -1000  reset
 default-login          exe login, user root (a console login in progress)          -900   reset
-default-hostward       user root, command line ``hostward daemon``                 -900   reset
+default-hostward       user root, ``hostward daemon`` (or ``oom guard``,           -900   reset
+                       ``oom protect daemon``)
 =====================  ==========================================================  =====  ========
 
 -1000 (never chosen) only for listeners, which stay small; -900 for per-connection processes and hostward
@@ -39,7 +40,8 @@ SSHD_SESSION = (
 )
 GETTY = ("/usr/sbin/agetty", "/sbin/agetty", "/usr/sbin/getty", "/sbin/getty")
 LOGIN = ("/usr/bin/login", "/bin/login")
-HOSTWARD_DAEMON = r"(?:^|/)hostward daemon(?:\s|$)|-m hostward daemon(?:\s|$)"
+# The long-running commands that act when memory runs out: the main job, and the guard or protector run alone.
+HOSTWARD_DAEMON = r"(?:(?:^|/)hostward|-m hostward) (?:daemon|oom guard|oom protect daemon)(?:\s|$)"
 
 SOURCE_CONFIG = "configuration"
 SOURCE_DEFAULT = "default policy"
