@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hostward import validate as v
 from hostward.errors import ConfigError, UnsafePath
 from hostward.safefs import check_trusted_file
 
@@ -174,17 +175,21 @@ class Config:
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read the TOML file (if any) and apply HOSTWARD_* overrides. Raises ConfigError naming the key."""
     environ = os.environ if environ is None else environ
-    explicit = path is not None or "HOSTWARD_CONFIG" in environ
+    # HOSTWARD_CONFIG= (set but empty) means "not set", as an empty PATH-like variable does in the shell
+    explicit = path is not None or bool(environ.get("HOSTWARD_CONFIG"))
     path = path or default_config_path(environ)
     document: dict[str, Any] = {}
-    if path.exists():
+    if _exists(path):
         try:
             with open(path, "rb") as handle:
                 document = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from exc
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from exc
+        except (ValueError, RecursionError) as exc:
+            # TOMLDecodeError, and an integer of more than 4300 digits (int's str limit)
+            raise ConfigError(f"{path}: {v.quote(str(exc))[1:-1] or 'not valid TOML'}") from exc
         _check_owner(path, document)
     elif explicit:
         raise ConfigError(f"configuration file {path} does not exist")
@@ -198,7 +203,22 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [{name}] must be a table")
         sections[name] = _build(cls, name, table, environ, path)
-    return Config(**sections, source=path if path.exists() else None)
+    return Config(**sections, source=path if document or _exists(path) else None)
+
+
+def _exists(path: Path) -> bool:
+    """Whether the file is there; a directory on its path we may not search is one line, not a traceback."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {path}: {exc.strerror} (set HOSTWARD_CONFIG, or HOME to your own home)"
+        ) from exc
+    except ValueError as exc:  # an embedded NUL byte in $HOSTWARD_CONFIG
+        raise ConfigError(f"configuration file name {v.quote(str(path))} is not a valid path") from exc
+    return True
 
 
 def _check_owner(path: Path, document: dict[str, Any]) -> None:
@@ -237,9 +257,14 @@ def _build(
         where = f"{section}.{name}"
         env_key = f"HOSTWARD_{section}_{name}".upper()
         if env_key in environ:
-            values[name] = _coerce(hints[name], environ[env_key], f"${env_key}", from_env=True)
+            label = f"${env_key}"
+            values[name] = _coerce(hints[name], environ[env_key], label, from_env=True)
         elif name in table:
-            values[name] = _coerce(hints[name], table[name], f"{path}: {where}", from_env=False)
+            label = f"{path}: {where}"
+            values[name] = _coerce(hints[name], table[name], label, from_env=False)
+        else:
+            continue
+        values[name] = checked(where, hints[name], values[name], label)
     return cls(**values)
 
 
@@ -264,9 +289,19 @@ def _coerce(hint: Any, value: Any, where: str, *, from_env: bool) -> Any:
         unknown = set(value) - set(fields)
         if unknown:
             raise ConfigError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+        # a table inside a section ([[oom.protect]]): its keys are checked as "oom.protect.KEY"
+        rule_prefix = where.rsplit(": ", 1)[-1]
         try:
             return hint(
-                **{k: _coerce(fields[k], v, f"{where}.{k}", from_env=False) for k, v in value.items()}
+                **{
+                    k: checked(
+                        f"{rule_prefix}.{k}",
+                        fields[k],
+                        _coerce(fields[k], item, f"{where}.{k}", from_env=False),
+                        f"{where}.{k}",
+                    )
+                    for k, item in value.items()
+                }
             )
         except TypeError as exc:
             raise ConfigError(f"{where}: {exc}") from exc
@@ -293,13 +328,56 @@ def _coerce(hint: Any, value: Any, where: str, *, from_env: bool) -> Any:
         if hint is float:
             if isinstance(value, bool):
                 raise ValueError(value)
-            return float(value)
+            return float(value)  # nan, inf and huge ints: the range rules (checked) refuse them
         if hint is Path:
-            return Path(str(value)).expanduser()
+            return v.NON_EMPTY_PATH.parse(str(value), where, ConfigError)  # Path("") would be "."
         if hint is str:
             if not isinstance(value, str):
                 raise ValueError(value)
             return value
     except ValueError as exc:
-        raise ConfigError(f"{where}: invalid value {value!r} (expected {hint.__name__})") from exc
+        raise ConfigError(f"{where}: invalid value {v.quote(value)} (expected {hint.__name__})") from exc
     raise ConfigError(f"{where}: unsupported setting type {hint!r}")
+
+
+# The allowed range of every number, size and threshold key ("section.key"; tables inside a section as
+# "section.table.key"), checked once at load so a bad value stops start-up with one line naming the key and
+# its range (docs/security.md lists them). A numeric key with no entry gets DEFAULT_NUMBER.
+RULES: dict[str, v.Rule] = {
+    "record.interval_seconds": v.SAMPLE_INTERVAL,
+    "record.data_dir": v.NON_EMPTY_PATH,
+    "record.retention_days": v.DAYS,
+    "record.compress_after_days": v.DAYS,
+    "record.top_processes": v.Number(0, 1000, integer=True),
+    "oom.protect.oom_score_adj": v.Number(-1000, 1000, integer=True),  # the kernel's OOM_SCORE_ADJ_MIN/MAX
+    "oom.rescan_seconds": v.Number(0.01, 3600, unit="seconds"),
+    "guard.mem_available_percent": v.PERCENT,
+    "guard.swap_free_percent": v.PERCENT,
+    "guard.psi_full_avg10": v.PERCENT,
+    "guard.sustain_seconds": v.DELAY,
+    "guard.grace_seconds": v.DELAY,
+    "guard.mem_available": v.THRESHOLD,
+    "guard.swap_free": v.THRESHOLD,
+    "guard.cgroup_headroom": v.Threshold(optional=False),
+    "guard.kill_group": v.Choice(("", "pgrp", "cgroup")),
+    "ntp.timeout_seconds": v.Number(0, 60, above_low=True, unit="seconds"),
+    "ntp.samples_per_server": v.Number(1, 64, integer=True),
+    "ntp.interval_seconds": v.Number(0, 3600, unit="seconds"),
+    "web.session_idle_minutes": v.Number(1, 1440, unit="minutes"),
+    "web.session_absolute_hours": v.Number(1 / 60, 720, unit="hours"),
+    "cache.timeout_seconds": v.Number(0, 60, above_low=True, unit="seconds"),
+    "cache.memory_bytes": v.Number(1 << 20, 1 << 34, integer=True, unit="bytes"),
+    "metrics.max_devices": v.Number(1, 100_000, integer=True),
+    "metrics.poll_seconds": v.Number(1, 3600, unit="seconds"),
+}
+DEFAULT_NUMBER = v.Number(0, 1e12)  # finite, not negative: what a count, size or duration must at least be
+
+
+def checked(key: str, hint: Any, value: Any, label: str) -> Any:
+    """``value`` after the range rule of ``key`` (label: where it came from, for the message)."""
+    rule = RULES.get(key)
+    if rule is None and hint in (int, float):
+        rule = DEFAULT_NUMBER
+    if rule is None or value is None:
+        return value
+    return rule.check(value, label, ConfigError)

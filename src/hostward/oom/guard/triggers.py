@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from hostward import validate
 from hostward.errors import CollectError, UsageError
 from hostward.procfs import ProcFS
 
@@ -73,31 +74,17 @@ class Threshold:
         return f"{self.percent:g}%"
 
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
+def parse_size(text: str, name: str = "size") -> int:
     """'512M', '1.5G', '4096', '200MiB' -> bytes (binary multiples, as free(1) and the cgroup files use)."""
-    match = _SIZE.match(text)
-    if not match:
-        raise UsageError(f"not a size: {text!r} (examples: 512M, 1G, 200MiB, 4096)")
-    number = float(match[1])
-    factor = {"": 1, "k": KIB, "m": MIB, "g": GIB, "t": 1024 * GIB}[match[2].lower()]
-    return int(number * factor)
+    return validate.parse_size(text, name)
 
 
-def parse_threshold(text: str) -> Threshold:
-    """'5%' -> percent; '512M' -> absolute bytes."""
-    stripped = text.strip()
+def parse_threshold(text: str, name: str = "threshold") -> Threshold:
+    """'5%' -> percent; '512M' -> absolute bytes (hostward.validate.THRESHOLD's rule)."""
+    stripped = validate.Threshold(optional=False).parse(text, name).strip()
     if stripped.endswith("%"):
-        try:
-            value = float(stripped[:-1])
-        except ValueError as exc:
-            raise UsageError(f"not a percentage: {text!r}") from exc
-        if not 0.0 <= value <= 100.0:
-            raise UsageError(f"percentage out of range: {text!r}")
-        return Threshold(percent=value)
-    return Threshold(absolute_bytes=parse_size(stripped))
+        return Threshold(percent=float(stripped[:-1]))
+    return Threshold(absolute_bytes=validate.parse_size(stripped, name))
 
 
 def format_bytes(value: float) -> str:
