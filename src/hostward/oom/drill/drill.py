@@ -302,6 +302,9 @@ def _delta(before: int | None, after: int | None) -> int | None:
 
 
 def _discard(proc: subprocess.Popen[bytes]) -> None:
+    # Popen.kill() is kill(pid), safe here: the drill's own child is not reaped before the wait() below, so its
+    # pid cannot have been given to another process. Its descendants are killed through the cgroup
+    # (MemoryCgroup.destroy: a /proc/PID handle per member, oom/pidsafe.py).
     if proc.poll() is None:
         proc.kill()
     try:
