@@ -350,6 +350,7 @@ RULES: dict[str, v.Rule] = {
     "record.compress_after_days": v.DAYS,
     "record.top_processes": v.Number(0, 1000, integer=True),
     "oom.protect.oom_score_adj": v.Number(-1000, 1000, integer=True),  # the kernel's OOM_SCORE_ADJ_MIN/MAX
+    "oom.protect.children": v.Choice(("", "reset", "inherit")),  # "": reset below 0, inherit otherwise
     "oom.rescan_seconds": v.Number(0.01, 3600, unit="seconds"),
     "guard.mem_available_percent": v.PERCENT,
     "guard.swap_free_percent": v.PERCENT,

@@ -258,3 +258,13 @@ def test_default_policy_matches_hostwards_own_daemon_run_by_root_only() -> None:
 )
 def test_default_hostward_rule_covers_the_long_running_commands_only(command: str, covered: bool) -> None:
     assert bool(re.search(HOSTWARD_DAEMON, command)) is covered
+
+
+def test_a_bad_children_value_is_refused_when_the_file_is_loaded(tmp_path: Path) -> None:
+    from hostward.config import load_config
+    from hostward.errors import ConfigError
+
+    cfg = tmp_path / "h.toml"
+    cfg.write_text('[[oom.protect]]\nname = "x"\nuser = "root"\nchildren = "keep"\noom_score_adj = -1\n')
+    with pytest.raises(ConfigError, match=re.escape("oom.protect.children: invalid value 'keep'")):
+        load_config(cfg, environ={})
