@@ -10,11 +10,13 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hostward.collect.disk import DiskStats, parse_diskstats
 from hostward.collect.net import NetDev, parse_net_dev
+from hostward.export.mountstat import MOUNT_TIMEOUT_SECONDS, MountStatter, StatResult
 
 # node_exporter 1.5.0 defaults (the Debian package's own flags, logged at its start-up):
 DISK_EXCLUDE = re.compile(r"^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$")
@@ -186,7 +188,7 @@ def parse_mounts(text: str) -> tuple[Mount, ...]:
     return tuple(found)
 
 
-StatVfs = Callable[[str], os.statvfs_result]
+StatVfs = Callable[[str], os.statvfs_result]  # the same as mountstat's
 
 _FS_GAUGES = (
     ("avail_bytes", "Filesystem space available to non-root users in bytes."),
@@ -226,14 +228,22 @@ def filesystem_families(
     return list(families.values()), max(0, len(mounts) - max_devices)
 
 
+def _stat_result(results: dict[str, StatResult], path: str) -> os.statvfs_result:
+    result = results[path]
+    if isinstance(result, OSError):
+        raise result
+    return result
+
+
 class DeviceCollector:
     """node_disk_*, node_network_* and node_filesystem_* read at each scrape."""
 
     def __init__(self, read_proc: Callable[[str], str | None], read_sys: Callable[[str], str | None], *,
-                 statvfs: StatVfs = os.statvfs, max_devices: int = MAX_DEVICES) -> None:  # fmt: skip
+                 statvfs: StatVfs = os.statvfs, max_devices: int = MAX_DEVICES,
+                 mount_timeout: float = MOUNT_TIMEOUT_SECONDS) -> None:  # fmt: skip
         self.read_proc = read_proc
         self.read_sys = read_sys
-        self.statvfs = statvfs
+        self.mounts = MountStatter(statvfs, mount_timeout)  # a hung mount cannot stall the scrape
         self.max_devices = max_devices
 
     def collect(self) -> Iterator[Metric]:
@@ -256,7 +266,9 @@ class DeviceCollector:
             dropped.add_metric(("network",), n)
         text = self.read_proc("1/mounts") or self.read_proc("mounts")
         if text is not None:
-            families, n = filesystem_families(parse_mounts(text), self.statvfs, self.max_devices)
+            mounts = parse_mounts(text)
+            results = self.mounts.stat_all([m.mountpoint for m in mounts[: self.max_devices]])
+            families, n = filesystem_families(mounts, partial(_stat_result, results), self.max_devices)
             yield from families
             dropped.add_metric(("filesystem",), n)
         yield dropped
