@@ -1,10 +1,11 @@
 """memcached for the recorder: each ``[cache] servers`` entry polled off the sampling path, stored raw per sample.
 
-A sample never waits for a server. Each server has a poller thread that sends ``stats`` (one deadline of
-``[cache] timeout_seconds`` for the whole exchange, hostward.cache.stats) so that the reply is complete just
-before the next sample is due: samples land on wall-clock multiples of the interval (recorder/schedule.py), so
-the poll starts ``lead`` seconds (the timeout plus a margin, at most half the interval) before the next slot.
-The sample takes the latest reply that completed since the previous sample; when there is none (the server is
+A sample never waits for a server. Each server has a poller thread that sends ``stats`` over a kept
+connection (hostward.cache.stats.StatsConnection: one deadline of ``[cache] timeout_seconds`` for the whole
+exchange, a fresh connection after a failure) so that the reply is complete just before the next sample is
+due. Samples land on wall-clock multiples of the interval (recorder/schedule.py); the poller keeps the same
+schedule and starts ``lead`` seconds (the timeout plus a margin, at most half the interval) before each slot,
+on its own: the sampling thread only reads the latest result, it never wakes the poller. The sample takes the latest reply that completed since the previous sample; when there is none (the server is
 down, slower than the timeout, not memcached, or sent garbage) it records the server as absent and reports show
 a gap. Each reply is used once, and its age is stored with it, so rates are computed over the time between
 the two replies, not between the two samples.
@@ -12,6 +13,8 @@ the two replies, not between the two samples.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import math
 import threading
@@ -20,9 +23,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from hostward.cache.counters import integer
-from hostward.cache.stats import StatsReply, fetch_stats, parse_server
+from hostward.cache.stats import StatsConnection, StatsReply, parse_server
 from hostward.collect.sample import MemcachedSample
 from hostward.errors import ConfigError, HostwardError
+from hostward.recorder.schedule import Schedule
 
 log = logging.getLogger("hostward.record")
 
@@ -31,7 +35,7 @@ MAX_TIMEOUT_SECONDS = 60.0
 # Larger values are not memcached's (its 64-bit counters are far from wrapping): stored as 0.
 MAX_VALUE = (1 << 62) - 1
 
-Fetch = Callable[[str], StatsReply]
+Fetch = Callable[[str], StatsReply]  # server -> its stats reply (injectable; default a kept connection)
 
 # The integer fields of a stored record that come from the reply, by their memcached names.
 STAT_FIELDS: tuple[str, ...] = tuple(
@@ -49,56 +53,65 @@ def memcached_sample(server: str, stats: Mapping[str, str], age_ms: int = 0) -> 
     return MemcachedSample(server, True, max(0, min(age_ms, MAX_VALUE)), **values)
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class _Polled:
-    fields: Mapping[str, str] | None  # None: the poll failed
+    record: MemcachedSample | None  # converted in the poller's thread, off the sampling path; None: failed
     at: float  # monotonic seconds when it ended
 
 
 class _Poller:
-    """One server's thread: polls when ``schedule`` says, keeps the latest result."""
+    """One server's thread: polls at once, then ``lead`` seconds before each sample slot; keeps the latest
+    result. Its slots are the recorder's (recorder.schedule.Schedule: wall-clock multiples of the interval,
+    fixed on the monotonic axis), so the sampling thread never has to wake it."""
 
-    def __init__(self, server: str, fetch: Fetch, monotonic: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        server: str,
+        fetch: Callable[[], StatsReply],
+        *,
+        interval: float,
+        lead: float,
+        clock: Callable[[], float],
+        monotonic: Callable[[], float],
+        release: Callable[[], None],
+    ) -> None:
         self.server = server
         self.latest: _Polled | None = None
         self._fetch = fetch
+        self._release = release
         self._monotonic = monotonic
-        self._cond = threading.Condition()
-        self._due: float | None = monotonic()  # the first poll at once
-        self._closed = False
+        self._lead = lead
+        self._schedule = Schedule(interval, monotonic(), clock())
+        self._stop = threading.Event()
         self._problem: str | None = None
         self._thread = threading.Thread(target=self._run, name=f"hostward-cache-poll {server}", daemon=True)
         self._thread.start()
 
-    def schedule(self, due: float) -> None:
-        with self._cond:
-            self._due = due
-            self._cond.notify()
-
     def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify()
+        self._stop.set()
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._closed:
-                    due = self._due
-                    if due is not None and due <= self._monotonic():
-                        break
-                    self._cond.wait(None if due is None else due - self._monotonic())
-                if self._closed:
-                    return
-                self._due = None
-            self.latest = self._poll()
+        try:
+            due = self._monotonic()  # the first poll at once
+            while not self._stop.is_set():
+                delay = due - self._monotonic()
+                if delay > 0 and self._stop.wait(delay):
+                    break
+                self.latest = self._poll()
+                due = self._schedule.next_due(self._monotonic()) - self._lead
+        finally:
+            self._release()  # the kept connection, closed by the thread that uses it
 
     def _poll(self) -> _Polled:
         try:
-            reply = self._fetch(self.server)
+            reply = self._fetch()
         except HostwardError as exc:  # ProbeError, ProbeTimeout: absent, said once per change
             text = str(exc)
             self._report(text if self.server in text else f"memcached {self.server}: {text}")
@@ -107,7 +120,7 @@ class _Poller:
             self._report(f"memcached {self.server}: unexpected error: {exc!r}")
             return _Polled(None, self._monotonic())
         self._report(None)
-        return _Polled(reply.fields, self._monotonic())
+        return _Polled(memcached_sample(self.server, reply.fields), self._monotonic())
 
     def _report(self, problem: str | None) -> None:
         if problem != self._problem:
@@ -145,29 +158,38 @@ class CacheWatch:
         self.timeout = timeout
         # Start early enough that a reply taking the whole timeout is in before the sample.
         self.lead = min(timeout + MARGIN_SECONDS, interval / 2)
-        self._clock = clock
         self._monotonic = monotonic
-        do_fetch: Fetch = fetch or (lambda server: fetch_stats(server, timeout=timeout))
-        self._pollers = tuple(_Poller(server, do_fetch, monotonic) for server in self.servers)
+        pollers = []
+        for server in self.servers:
+            release: Callable[[], None] = _nothing
+            if fetch is None:
+                connection = StatsConnection(server, timeout=timeout)
+                poll, release = connection.fetch, connection.close
+            else:
+                poll = functools.partial(fetch, server)
+            pollers.append(
+                _Poller(
+                    server,
+                    poll,
+                    interval=interval,
+                    lead=self.lead,
+                    clock=clock,
+                    monotonic=monotonic,
+                    release=release,
+                )
+            )
+        self._pollers = tuple(pollers)
         self._last = -math.inf  # monotonic time of the previous sample
 
     def __call__(self) -> tuple[MemcachedSample, ...]:
         now = self._monotonic()
-        # The next sample's slot, as recorder.schedule.Schedule computes it (a wall-clock multiple of the
-        # interval, at least half an interval away), on the monotonic axis.
-        wall = self._clock()
-        offset = self.interval - math.fmod(wall, self.interval)
-        if offset < self.interval / 2:
-            offset += self.interval
-        due = now + offset - self.lead
         out = []
         for poller in self._pollers:
             polled = poller.latest
-            if polled is not None and polled.fields is not None and polled.at > self._last:
-                out.append(memcached_sample(poller.server, polled.fields, round((now - polled.at) * 1000)))
+            if polled is not None and polled.record is not None and polled.at > self._last:
+                out.append(dataclasses.replace(polled.record, age_ms=round((now - polled.at) * 1000)))
             else:
                 out.append(MemcachedSample(poller.server))  # absent: no fresh reply
-            poller.schedule(due)
         self._last = now
         return tuple(out)
 
