@@ -165,7 +165,7 @@ def secret_process() -> Iterator[subprocess.Popen[bytes]]:
 
 def _record(tmp_path: Path, data_dir: Path, record_section: str) -> list[Path]:
     config = tmp_path / "hostward.toml"
-    config.write_text(f"[record]\ntop_processes = 100000\n{record_section}")
+    config.write_text(f"[record]\ntop_processes = 1000\n{record_section}")
     env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": str(config)}
     done = subprocess.run(
         [
