@@ -11,8 +11,9 @@ is protection too; 0 when hostward found the ancestor already at its target). Th
 process-event connector reports the fork or exec, so the window is the connector's latency; without the
 connector, at the next /proc scan.
 
-OpenSSH does the same for itself where it can (openbsd-compat/port-linux.c): the listener saves its value, sets
--1000, and each per-connection child restores the saved value. That protects nothing when the saved value is
+OpenSSH does the same for itself where it can (openbsd-compat/port-linux.c, called from platform-listen.c's
+platform_pre_listen and platform_post_fork_child): the listener saves its value, sets -1000, and each
+per-connection child restores the saved value right after the fork. That protects nothing when the saved value is
 already -1000 (a unit with ``OOMScoreAdjust=-1000``), and does not help processes started by anything else.
 """
 
