@@ -11,13 +11,14 @@ default-sshd-session   exe sshd-session (OpenSSH >= 9.8: one per connection, the
                        monitor as root and its unprivileged half as the user)
 default-getty          exe agetty/getty, user root (console logins waiting)        -1000  reset
 default-login          exe login, user root (a console login in progress)          -900   reset
-default-hostward       user root, ``hostward daemon`` (or ``oom guard``,           -900   reset
+default-hostward       user root, ``hostward daemon`` (or ``oom guard``,           -1000  reset
                        ``oom protect daemon``)
 =====================  ==========================================================  =====  ========
 
--1000 (never chosen) only for listeners, which stay small; -900 for per-connection processes and hostward
-itself: still chosen if one of them alone holds nearly all memory (a leak must not take the host down with it).
-``children = reset`` (the default below 0) keeps this from leaking into shells and commands.
+-1000 (never chosen) for listeners, which stay small, and for hostward, which must survive to act (the same
+value as packaging/systemd/hostward.service's OOMScoreAdjust, so the two never fight); -900 for per-connection
+and per-login processes: still chosen if one of them alone holds nearly all memory. ``children = reset`` (the
+default below 0) keeps this from leaking into shells, commands and the guard's hooks.
 
 Binaries are looked up where Debian, Fedora and upstream install them; a rule is included only when its binary
 exists (symlinks resolved: /proc/PID/exe shows the real path) and only root can write it, so the policy is
@@ -80,7 +81,7 @@ def default_rules(resolve: Callable[[str], str | None] = _resolve) -> tuple[Prot
         for i, path in enumerate(_found(LOGIN, resolve))
     ]
     rules.append(
-        ProtectRule(name="default-hostward", cmdline_regex=HOSTWARD_DAEMON, user="root", oom_score_adj=-900)
+        ProtectRule(name="default-hostward", cmdline_regex=HOSTWARD_DAEMON, user="root", oom_score_adj=-1000)
     )
     return tuple(rule for rule in rules if judge(rule).trusted)
 
