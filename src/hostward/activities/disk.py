@@ -10,7 +10,7 @@ sysstat's check_disk_reg. Ticks are milliseconds.
 from __future__ import annotations
 
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
-from hostward.collect.disk import DiskStats
+from hostward.collect.disk import DiskStats, is_io_total
 from hostward.store.delta import counter_delta
 
 _ND = "node_disk_{}"
@@ -28,7 +28,7 @@ _ZERO = DiskStats(0, 0, "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
 def reported(d: DiskStats) -> bool:
-    return d.whole_device and (d.read_ios or d.write_ios or d.discard_ios) > 0
+    return d.whole_device and (d.read_ios or d.write_ios or d.discard_ios) > 0 and not is_io_total(d)
 
 
 def disk_rows(span: Interval) -> list[Row]:

@@ -9,6 +9,15 @@ from hostward.collect._records import maker
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 
+# An sa file whose per-disk counters do not add up to its A_IO totals keeps the totals as one more entry (see
+# store/sysstat/sa_decode.py): it feeds `sar -b` but is no device, so no per-device report ever shows it.
+IO_TOTAL_NAME = "io-total"
+
+
+def is_io_total(d: DiskStats) -> bool:
+    """The imported A_IO totals entry (major 0 is no block device's)."""
+    return d.major == 0 and d.name == IO_TOTAL_NAME
+
 
 @dataclass(frozen=True, slots=True)
 class DiskStats:

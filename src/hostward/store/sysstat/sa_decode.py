@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
-from hostward.collect.disk import DiskStats
+from hostward.collect.disk import IO_TOTAL_NAME, DiskStats
 from hostward.collect.host import HostInfo
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
@@ -241,9 +241,6 @@ def _vmstat(paging: tuple[Any, ...], swap: tuple[Any, ...]) -> VmStat:
         pgscan_direct=scand,
         pgsteal=steal,
     )
-
-
-IO_TOTAL_NAME = "io-total"
 
 
 def _disks(
