@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import lzma
+import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,9 +111,22 @@ def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str
     first = args.since.date() if args.since else args.date or dt.date.today()
     last = args.until.date() if args.until else first
     day = read_imported(data_dir, first, last)
+    if day is not None and (args.since is not None or args.until is not None):
+        lo = args.since.timestamp() if args.since else -math.inf
+        hi = args.until.timestamp() if args.until else math.inf
+        day = dataclasses.replace(day, rows=tuple(r for r in day.rows if lo <= r.timestamp <= hi))
     if day is None or not day.rows:
         return None
-    options = ReportOptions(reports=args.selection(max(day.host.cpu_count, 1)), pretty=args.pretty, rows=rows)
+    if args.interval is not None and args.resample is not None:
+        raise UsageError("give the interval either with -i or as an argument, not both")
+    options = ReportOptions(
+        reports=args.selection(max(day.host.cpu_count, 1)),
+        pretty=args.pretty,
+        start=args.start,
+        end=args.end,
+        interval=args.resample or args.interval or 1,
+        rows=rows,
+    )
     return render_imported(day, options, fmt)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import Activity, Kind, Row
+from hostward.report.engine import Slicer, TimeOfDayFn, in_window, local_tod
 from hostward.report.formatting import ReportFormat
 from hostward.report.sar_text import Layout, banner
 from hostward.report.selection import ReportOptions, Selected
@@ -93,9 +94,47 @@ def _average(activity: Activity, rows: list[ImportedRow]) -> list[Row]:
     return out
 
 
-def render_imported(day: ImportedDay, opts: ReportOptions, fmt: ReportFormat) -> Iterator[str]:
+def _windowed(
+    rows: list[ImportedRow], opts: ReportOptions, tod: TimeOfDayFn
+) -> tuple[list[ImportedRow], float | None]:
+    """-s/-e and -i applied to one activity's rows of one segment, choosing the rows sar chooses: with -s the
+    first record at or after the start is the reference, so a row is shown when the interval it covers
+    starts in the window; -e keeps rows up to and including the end; -i keeps rows close to multiples of the
+    interval (sar's next_slice). Text rows cannot be merged as counters can, so with -i each kept row shows
+    its own interval's values where sar shows the rate since the last kept record. The source's Average rows
+    no longer describe what is left: they are dropped, and averages are computed again. Also returns the
+    reference time (the start of the first row in the window), which sar's first header shows."""
+    kept: list[ImportedRow] = []
+    slicer: Slicer | None = None
+    reference: float | None = None
+    decided: dict[float, bool] = {}
+    for row in rows:
+        began = row.timestamp - (row.interval_seconds or 0.0)
+        if row.average or not in_window(tod(began), opts.start, None, end_inclusive=True):
+            continue
+        if not in_window(tod(row.timestamp), None, opts.end, end_inclusive=True):
+            continue
+        if slicer is None:
+            reference = began
+            slicer = Slicer(opts.interval, round(began * 100))
+        # one decision per record: the rows of its items (-P ALL, -d) share it
+        if row.timestamp not in decided:
+            decided[row.timestamp] = slicer.keep(round(row.timestamp * 100))
+        if decided[row.timestamp]:
+            kept.append(row)
+    return kept, reference
+
+
+def _filtered(opts: ReportOptions) -> bool:
+    return opts.start is not None or opts.end is not None or opts.interval > 1
+
+
+def render_imported(
+    day: ImportedDay, opts: ReportOptions, fmt: ReportFormat, tod: TimeOfDayFn = local_tod
+) -> Iterator[str]:
     """The report ``hostward sar <flags>`` prints for imported rows: banner, then per restart segment each
-    selected activity's header, rows and Average lines, then LINUX RESTART."""
+    selected activity's header, rows and Average lines, then LINUX RESTART. -s, -e and -i select rows as
+    they do for recorded data; headers repeat as sar repeats them."""
     first = day.rows[0].timestamp if day.rows else 0.0
     host = day.host
     if host.release and host.machine:
@@ -105,32 +144,49 @@ def render_imported(day: ImportedDay, opts: ReportOptions, fmt: ReportFormat) ->
     rows = sorted(day.rows, key=lambda r: (r.timestamp, r.average))
     for segment, restart in _segments(rows, day.restarts):
         for selected in opts.reports:
-            yield "".join(
-                _block(selected, [r for r in segment if r.activity == selected.activity.name], opts, fmt)
-            )
+            mine = [r for r in segment if r.activity == selected.activity.name]
+            reference = None
+            if _filtered(opts):
+                mine, reference = _windowed(mine, opts, tod)
+            yield "".join(_block(selected, mine, opts, fmt, reference))
         if restart is not None:
             label = fmt.clock(restart)
             yield f"\n{label}{' ' * max(11 - len(label.encode()), 0)}  LINUX RESTART\t({max(day.host.cpu_count, 1)} CPU)\n"
 
 
 def _block(
-    selected: Selected, rows: list[ImportedRow], opts: ReportOptions, fmt: ReportFormat
+    selected: Selected,
+    rows: list[ImportedRow],
+    opts: ReportOptions,
+    fmt: ReportFormat,
+    reference: float | None = None,
 ) -> Iterator[str]:
     activity = BY_NAME[selected.activity.name]
     shown = [r for r in rows if not r.average and selected.wants(r.item)]
     if not shown:
         return
     layout = Layout(selected, fmt, opts.pretty)
-    head = shown[0]
-    yield layout.header(fmt.clock(head.timestamp - (head.interval_seconds or 0.0)))
     groups: dict[float, list[Row]] = {}
+    starts: dict[float, float] = {}
     for r in shown:
         groups.setdefault(r.timestamp, []).append(Row(r.item, row_values(activity, r.value_map())))
+        starts.setdefault(r.timestamp, r.timestamp - (r.interval_seconds or 0.0))
+    # As engine.block: a header first, and again once the lines printed reach the screen's rows (every
+    # interval for multi-row reports such as -P ALL or -d).
+    lines = 0
+    previous = reference
     for stamp, group in groups.items():
+        if lines == 0 or lines >= opts.rows:
+            lines = 0
+            yield layout.header(fmt.clock(previous if previous is not None else starts[stamp]))
         yield layout.rows(fmt.clock(stamp), tuple(group))
+        lines += selected.header_weight if selected.header_weight is not None else len(group)
+        previous = stamp
     averages = [r for r in rows if r.average and selected.wants(r.item)]
     if averages:
         avg_rows = [Row(r.item, row_values(activity, r.value_map())) for r in averages]
     else:
         avg_rows = _average(activity, shown)
+    if lines >= opts.rows:
+        yield layout.header(fmt.average_label)
     yield layout.rows(fmt.average_label, tuple(avg_rows))

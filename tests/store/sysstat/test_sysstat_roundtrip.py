@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ from tests.store.sysstat.conftest import (
 
 from hostward.cli.sar_args import parse_sar_args
 from hostward.report.imported import render_imported
+from hostward.report.sar_text import render_file
 from hostward.report.selection import ReportOptions
+from hostward.store import read_file
 from hostward.store.sysstat import import_files, read_imported
 
 pytestmark = pytest.mark.peer
@@ -176,3 +179,59 @@ def test_sadf_csv_of_every_activity_imports_per_cpu_interrupts(
     options = ReportOptions(reports=parse_sar_args(["-u"]).selection(day.host.cpu_count))
     first_line = next(iter(render_imported(day, options, LOCALES["C"].fmt)))
     assert "__" not in first_line and "  (" not in first_line and day.host.nodename in first_line
+
+
+def test_text_import_honours_start_end_and_interval_like_sar(sysstat_run: SysstatRun, tmp_path: Path) -> None:
+    """-s/-e/-i select the same rows sar selects from the sa file; with -s/-e the averages are computed over
+    what is left; with -i only the times are compared (a text row holds its own interval's values, sar merges
+    the counters since the last kept record)."""
+    loc = LOCALES["C"]
+    done = import_files([_text_report(sysstat_run, loc, tmp_path)], tmp_path / "store")
+    day = read_imported(tmp_path / "store", done[0].days[0], done[0].days[-1])
+    assert day is not None
+    stamps = sorted({r.timestamp for r in day.rows if not r.average})
+    start, end = (time.strftime("%H:%M:%S", time.localtime(t)) for t in (stamps[1], stamps[-2]))
+    for extra in (("-s", start, "-e", end), ("-i", "2")):
+        for flags in (("-u",), ("-q",), ("-P", "ALL")):
+            args = parse_sar_args([*flags, *extra])
+            options = ReportOptions(
+                reports=args.selection(day.host.cpu_count),
+                start=args.start,
+                end=args.end,
+                interval=args.resample or 1,
+            )
+            ours = "".join(render_imported(day, options, loc.fmt))
+            theirs = run_sar(sysstat_run.sar, (*flags, *extra), sysstat_run.sa, loc)
+            what = f"sar {' '.join((*flags, *extra))}"
+            if extra[0] == "-i":
+                times = [
+                    [line.split()[:2] for line in text.splitlines() if line[:1].isdigit()]
+                    for text in (ours, theirs)
+                ]
+                assert times[0] == times[1], f"{what}:\n{ours}\n---\n{theirs}"
+            else:
+                # rows are the source's numbers; the Average is recomputed from them (rounded inputs)
+                assert_same_numbers(ours, theirs, 0.02, what)
+
+
+def test_text_import_repeats_headers_as_the_recorded_report_does(
+    sysstat_run: SysstatRun, tmp_path: Path
+) -> None:
+    """On a terminal sar repeats the header when the lines printed reach the screen's height: the imported
+    report does it at the same places as the report of the same data recorded (imported from the sa file)."""
+    loc = LOCALES["C"]
+    text = import_files([_text_report(sysstat_run, loc, tmp_path)], tmp_path / "text")
+    day = read_imported(tmp_path / "text", text[0].days[0], text[0].days[-1])
+    assert day is not None
+    binary = import_files([sysstat_run.sa], tmp_path / "sa")
+    day_file = tmp_path / "sa" / f"hw{binary[0].days[0]:%Y%m%d}"
+    for flags in (("-P", "ALL"), ("-u",), ("-d",)):
+        args = parse_sar_args(list(flags))
+        options = ReportOptions(reports=args.selection(day.host.cpu_count), rows=5)
+        ours = "".join(render_imported(day, options, loc.fmt))
+        recorded = "".join(render_file(read_file(day_file), options, loc.fmt))
+        headers = [i for i, line in enumerate(ours.splitlines()) if line.split()[1:2] in (["CPU"], ["DEV"])]
+        assert len(headers) > 1 or flags != ("-P", "ALL"), ours
+        assert headers == [
+            i for i, line in enumerate(recorded.splitlines()) if line.split()[1:2] in (["CPU"], ["DEV"])
+        ], f"{ours}\n---\n{recorded}"
