@@ -121,8 +121,9 @@ def test_children_policy_defaults_by_direction() -> None:
         compile_rules([ProtectRule(name="bad", oom_score_adj=1, comm="x", children="keep")])
 
 
-def test_a_child_forked_under_a_protected_parent_goes_back_within_the_connector_event(
-    marker: str, parent: subprocess.Popen[str]
+@pytest.mark.parametrize("use_connector", [True, False], ids=["connector", "scan"])
+def test_a_child_forked_under_a_protected_parent_goes_back_to_0(
+    marker: str, parent: subprocess.Popen[str], use_connector: bool
 ) -> None:
     rule, target = _rule(marker)
     protector = Protector([rule])
@@ -132,13 +133,18 @@ def test_a_child_forked_under_a_protected_parent_goes_back_within_the_connector_
     thread = threading.Thread(
         target=protector.run,
         args=(stop,),
-        kwargs={"on_action": seen.append, "on_ready": lambda h: (how.append(h), ready.set())},
+        kwargs={
+            "on_action": seen.append,
+            "on_ready": lambda h: (how.append(h), ready.set()),
+            "use_connector": use_connector,
+            "rescan_seconds": 0.1,
+        },
         daemon=True,
     )
     thread.start()
     try:
         assert ready.wait(10)
-        assert how == ["process-event connector"]
+        assert (how == ["process-event connector"]) is use_connector
         assert _wait_adj(parent.pid, target) == target
         child = _spawn(parent, ["sleep", "60"])  # fork (inherits the parent's value), then exec sleep
         assert _wait_adj(child, 0) == 0
