@@ -348,7 +348,7 @@ RULES: dict[str, v.Rule] = {
     "record.data_dir": v.NON_EMPTY_PATH,
     "record.retention_days": v.DAYS,
     "record.compress_after_days": v.DAYS,
-    "record.top_processes": v.Number(0, 1000, integer=True),
+    "record.top_processes": v.PROCESS_COUNT,
     "oom.protect.oom_score_adj": v.Number(-1000, 1000, integer=True),  # the kernel's OOM_SCORE_ADJ_MIN/MAX
     "oom.protect.children": v.Choice(("", "reset", "inherit")),  # "": reset below 0, inherit otherwise
     "oom.rescan_seconds": v.Number(0.01, 3600, unit="seconds"),

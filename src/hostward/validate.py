@@ -92,7 +92,15 @@ class Number:
         except ValueError:
             # sys.set_int_max_str_digits refuses > 4300 digits with ValueError too: "not a number" is right.
             raise _fail(error, name, text, self.describe()) from None
-        return self.check(value, name, error)
+        return _checked_text(self, value, text, name, error)
+
+
+def _checked_text(rule: Rule, value: Any, text: str, name: str, error: type[HostwardError]) -> Any:
+    """rule.check(value), quoting the text as the user typed it when it fails."""
+    try:
+        return rule.check(value, name, error)
+    except HostwardError:
+        raise _fail(error, name, text, rule.describe()) from None
 
 
 def parse_size(text: str, name: str = "size", error: type[HostwardError] = UsageError) -> int:
@@ -229,7 +237,7 @@ class DateValue:
             value = dt.date.fromisoformat(text.strip())
         except ValueError:
             raise _fail(error, name, text, self.describe()) from None
-        return self.check(value, name, error)
+        return _checked_text(self, value, text, name, error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +257,7 @@ class DateTimeValue:
             value = dt.datetime.fromisoformat(text.strip())
         except ValueError:
             raise _fail(error, name, text, self.describe()) from None
-        return self.check(value, name, error)
+        return _checked_text(self, value, text, name, error)
 
 
 def _day(value: dt.date) -> dt.date:
@@ -284,6 +292,8 @@ COUNT = Number(1, 2**31 - 1, integer=True)  # "stop after N", "the last N", "N r
 SMALL_COUNT = Number(0, 10000, integer=True)  # "keep N" (0: none)
 PORT = Number(0, 65535, integer=True)
 WHOLE_SECONDS = Number(1, 86400, integer=True, unit="seconds")  # sar's interval and -i
+PID = Number(1, 4194304, integer=True)  # the kernel's PID_MAX_LIMIT on 64-bit
+PROCESS_COUNT = Number(0, 4194304, integer=True)  # how many processes to keep (0: none)
 NON_EMPTY_PATH = PathValue()
 DATE = DateValue()
 DATETIME = DateTimeValue()

@@ -75,7 +75,7 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["-I", "SUM"], "hostward sar: sar option -I (interrupts) is not supported by hostward\n", 2),
         (["-n", "SOCK"], "hostward sar: -n SOCK is not supported by hostward (supported: DEV, EDEV, ALL)\n", 2),
         (["-s", "25:00"], "hostward sar: -s: invalid time '25:00' (expected HH:MM[:SS])\n", 2),
-        (["-i", "0", "-f", "x"], "hostward sar: -i: invalid interval '0' (expected a whole number of seconds, 1 or more)\n", 2),
+        (["-i", "0", "-f", "x"], "hostward sar: -i: invalid value '0' (expected a whole number from 1 to 86400 seconds)\n", 2),
         (["-f"], "hostward sar: option -f needs a value\n", 2),
         (["1", "2", "3"], "hostward sar: unexpected argument '3': interval and count are already given\n", 2),
         (["--since", "2026-11-27 10:00", "--until", "2026-11-27 09:00"],

@@ -133,9 +133,15 @@ def test_sigterm_stops_cleanly_and_sighup_reopens(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--interval", "0.5"], "interval must be between 1 and 86400 seconds"),
-        (["--count", "0"], "--count must be 1 or more"),
-        (["--retention-days", "-1"], "0 (never) or more days"),
+        (
+            ["--interval", "0.5"],
+            "--interval: invalid value '0.5' (expected a number from 1 to 86400 seconds)",
+        ),
+        (["--count", "0"], "--count: invalid value '0' (expected a whole number from 1 to"),
+        (
+            ["--retention-days", "-1"],
+            "--retention-days: invalid value '-1' (expected a whole number from 0 to",
+        ),
     ],
 )
 def test_bad_usage_exits_2(tmp_path: Path, args: list[str], message: str) -> None:

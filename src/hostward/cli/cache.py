@@ -8,7 +8,9 @@ import sys
 import time
 from typing import Any
 
+from hostward.cli.args import Parser
 from hostward.errors import UsageError
+from hostward.validate import Number, flag
 
 DESCRIPTION = """\
 Health of memcached servers, explained.
@@ -77,7 +79,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 def build_parser() -> argparse.ArgumentParser:
     raw = _Formatter
-    parser = argparse.ArgumentParser(prog="hostward cache", description=DESCRIPTION, formatter_class=raw)
+    parser = Parser(prog="hostward cache", description=DESCRIPTION, formatter_class=raw)
     sub = parser.add_subparsers(dest="command", metavar="{stats,slabs,settings}", prog="hostward cache")
     for name, summary, epilog in (
         ("stats", "counters grouped and explained, rates with --interval", STATS_EPILOG),
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("servers", nargs="*", metavar="SERVER", help="HOST:PORT, [IPv6]:PORT or unix:/path")
         p.add_argument(
             "--timeout",
-            type=float,
+            type=flag("--timeout", Number(0.01, 60, unit="seconds")),
             default=1.0,
             metavar="SECONDS",
             help="seconds to wait for each reply (default 1; 0.01 to 60)",

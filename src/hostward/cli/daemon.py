@@ -6,10 +6,11 @@ import argparse
 import dataclasses
 import logging
 import signal
-from pathlib import Path
 from types import FrameType
 
+from hostward import validate as v
 from hostward.cli import setup_logging
+from hostward.cli.args import Parser
 from hostward.config import Config, load_config
 from hostward.daemon import Daemon
 from hostward.errors import UsageError
@@ -52,16 +53,35 @@ exit status: 0 after SIGTERM/SIGINT, 1 when a part failed, 2 on bad usage or con
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hostward daemon",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file to read")
-    parser.add_argument("-d", "--data-dir", type=Path, metavar="DIR", help="directory of the data files")
-    parser.add_argument("-i", "--interval", type=float, metavar="SECONDS", help="seconds between samples")
-    parser.add_argument("-c", "--count", type=int, metavar="N", help="stop after N samples (for tests)")
+    parser.add_argument(
+        "--config",
+        type=v.flag("--config", v.NON_EMPTY_PATH),
+        metavar="FILE",
+        help="configuration file to read",
+    )
+    parser.add_argument(
+        "-d",
+        "--data-dir",
+        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
+        metavar="DIR",
+        help="directory of the data files",
+    )
+    parser.add_argument(
+        "-i",
+        "--interval",
+        type=v.flag("--interval", v.SAMPLE_INTERVAL),
+        metavar="SECONDS",
+        help="seconds between samples",
+    )
+    parser.add_argument(
+        "-c", "--count", type=v.flag("--count", v.COUNT), metavar="N", help="stop after N samples (for tests)"
+    )
     parser.add_argument("--no-guard", action="store_true", help="do not run the OOM guard")
     parser.add_argument(
         "--guard-dry-run", action="store_true", help="the guard decides and logs, never signals"

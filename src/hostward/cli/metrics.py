@@ -7,10 +7,11 @@ import dataclasses
 import logging
 import signal
 import threading
-from pathlib import Path
 from types import FrameType
 
+from hostward import validate as v
 from hostward.cli import setup_logging
+from hostward.cli.args import Parser
 from hostward.config import METRICS_PORT, load_config
 from hostward.errors import UsageError
 
@@ -36,23 +37,38 @@ are set. exit status: 0 after SIGTERM/SIGINT or --once, 2 on bad usage or config
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hostward metrics",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file to read")
     parser.add_argument(
-        "-d", "--data-dir", type=Path, metavar="DIR", help="directory of the recorder's files"
+        "--config",
+        type=v.flag("--config", v.NON_EMPTY_PATH),
+        metavar="FILE",
+        help="configuration file to read",
+    )
+    parser.add_argument(
+        "-d",
+        "--data-dir",
+        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
+        metavar="DIR",
+        help="directory of the recorder's files",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     serve = sub.add_parser("serve", help="serve /metrics until stopped")
     serve.add_argument("--listen", metavar="HOST:PORT", help=f"address (default 127.0.0.1:{METRICS_PORT})")
     text = sub.add_parser("textfile", help="write DIR/hostward.prom every interval")
-    text.add_argument("directory", type=Path, metavar="DIR")
-    text.add_argument("-i", "--interval", type=float, metavar="SECONDS", help="default: [record] interval")
+    text.add_argument("directory", type=v.flag("DIR", v.NON_EMPTY_PATH), metavar="DIR")
+    text.add_argument(
+        "-i",
+        "--interval",
+        type=v.flag("--interval", v.SAMPLE_INTERVAL),
+        metavar="SECONDS",
+        help="default: [record] interval",
+    )
     text.add_argument("--once", action="store_true", help="write once and exit")
     return parser
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from hostward import validate
+from hostward.cli.args import Parser
 from hostward.config import load_config
 from hostward.errors import UsageError
 from hostward.ntp.client import ServerAddress, parse_server
@@ -83,8 +85,11 @@ SIGTERM and prints what it answered and ignored.
 """
 
 
+NTP_TIMEOUT = validate.Number(0, 60, above_low=True, unit="seconds")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hostward ntp", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(
@@ -96,10 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
         "query", help="measure offsets against servers", epilog=QUERY_EPILOG, formatter_class=raw
     )
     q.add_argument("servers", nargs="*", metavar="SERVER[:PORT]", help="host name, IPv4, or [IPv6]; port 123")
-    q.add_argument("--samples", type=int, help="requests per server (default: config, 4)")
-    q.add_argument("--interval", type=float, help="seconds between requests to one server (default 2)")
-    q.add_argument("--timeout", type=float, help="seconds to wait for each reply (default 1)")
-    q.add_argument("--retries", type=int, default=1, help="re-sends of an unanswered request (default 1)")
+    q.add_argument(
+        "--samples",
+        type=validate.flag("--samples", validate.Number(1, 64, integer=True)),
+        help="requests per server (default: config, 4)",
+    )
+    q.add_argument(
+        "--interval",
+        type=validate.flag("--interval", validate.DELAY),
+        help="seconds between requests to one server (default 2)",
+    )
+    q.add_argument(
+        "--timeout",
+        type=validate.flag("--timeout", NTP_TIMEOUT),
+        help="seconds to wait for each reply (default 1)",
+    )
+    q.add_argument(
+        "--retries",
+        type=validate.flag("--retries", validate.Number(0, 10, integer=True)),
+        default=1,
+        help="re-sends of an unanswered request (default 1)",
+    )
     q.add_argument("--json", action="store_true", help="print JSON instead of the table")
 
     s = sub.add_parser(
@@ -114,15 +136,39 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--listen", default="127.0.0.1", metavar="ADDR", help="numeric address (default 127.0.0.1)"
     )
-    v.add_argument("--port", type=int, default=123, help="UDP port (default 123)")
     v.add_argument(
-        "--offset", type=float, default=0.0, metavar="SECONDS", help="added to our clock (default 0)"
+        "--port", type=validate.flag("--port", validate.PORT), default=123, help="UDP port (default 123)"
     )
-    v.add_argument("--stratum", type=int, default=10, help="stratum to advertise, 1-15 (default 10)")
-    v.add_argument("--rate", type=float, default=2.0, help="replies per second per client; 0: unlimited")
-    v.add_argument("--burst", type=int, default=8, help="replies a client may get back-to-back (default 8)")
     v.add_argument(
-        "--duration", type=float, default=0.0, help="stop after this many seconds (default: never)"
+        "--offset",
+        type=validate.flag("--offset", validate.Number(-1e9, 1e9, unit="seconds")),
+        default=0.0,
+        metavar="SECONDS",
+        help="added to our clock (default 0)",
+    )
+    v.add_argument(
+        "--stratum",
+        type=validate.flag("--stratum", validate.Number(1, 15, integer=True)),
+        default=10,
+        help="stratum to advertise, 1-15 (default 10)",
+    )
+    v.add_argument(
+        "--rate",
+        type=validate.flag("--rate", validate.Number(0, 1e6)),
+        default=2.0,
+        help="replies per second per client; 0: unlimited",
+    )
+    v.add_argument(
+        "--burst",
+        type=validate.flag("--burst", validate.Number(1, 10000, integer=True)),
+        default=8,
+        help="replies a client may get back-to-back (default 8)",
+    )
+    v.add_argument(
+        "--duration",
+        type=validate.flag("--duration", validate.Number(0, 1e9, unit="seconds")),
+        default=0.0,
+        help="stop after this many seconds (default: never)",
     )
     return parser
 

@@ -12,10 +12,11 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hostward import validate as v
 from hostward.cli import setup_logging
+from hostward.cli.args import Parser
 from hostward.cli.oom_guard import register as register_guard_commands
 from hostward.config import load_config
 from hostward.errors import CollectError, UsageError
@@ -129,7 +130,7 @@ examples:
 
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="hostward oom", description=DESCRIPTION, formatter_class=fmt)
+    parser = Parser(prog="hostward oom", description=DESCRIPTION, formatter_class=fmt)
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", prog="hostward oom"
     )  # prog given: argparse would build a formatter (and import shutil) to compute it
@@ -139,17 +140,29 @@ def build_parser() -> argparse.ArgumentParser:
         "top", help="rank processes by OOM badness", epilog=EXAMPLES["top"], formatter_class=fmt
     )
     top.add_argument(
-        "--interval", type=float, metavar="SECONDS", help="refresh every SECONDS (default: once)"
+        "--interval",
+        type=v.flag("--interval", v.Number(0.01, 86400, unit="seconds")),
+        metavar="SECONDS",
+        help="refresh every SECONDS (default: once)",
     )
-    top.add_argument("--iterations", type=int, metavar="N", help="stop after N refreshes")
-    top.add_argument("-n", "--lines", type=int, default=20, metavar="N", help="rows shown (default 20)")
+    top.add_argument(
+        "--iterations", type=v.flag("--iterations", v.COUNT), metavar="N", help="stop after N refreshes"
+    )
+    top.add_argument(
+        "-n",
+        "--lines",
+        type=v.flag("--lines", v.COUNT),
+        default=20,
+        metavar="N",
+        help="rows shown (default 20)",
+    )
     top.add_argument("--all", action="store_true", help="every process, including those never chosen")
     top.add_argument("--json", action="store_true", help="JSON (one object per refresh, one per line)")
 
     ex = sub.add_parser(
         "explain", help="the badness formula for one process", epilog=EXAMPLES["explain"], formatter_class=fmt
     )
-    ex.add_argument("pid", type=int, help="process id")
+    ex.add_argument("pid", type=v.flag("PID", v.PID), help="process id")
     ex.add_argument("--json", action="store_true", help="JSON for machines")
 
     pr = sub.add_parser(
@@ -164,7 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pr.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
     pr.add_argument(
-        "--config", type=Path, metavar="FILE", help="configuration file (default: see hostward --help)"
+        "--config",
+        type=v.flag("--config", v.NON_EMPTY_PATH),
+        metavar="FILE",
+        help="configuration file (default: see hostward --help)",
     )
     pr.add_argument(
         "--no-connector", action="store_true", help="daemon: poll /proc instead of the event connector"
@@ -180,13 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--dmesg", action="store_true", help="run dmesg")
     src.add_argument("--kmsg", action="store_true", help="read /dev/kmsg (root)")
     src.add_argument("--journal", action="store_true", help="run journalctl -k -o json")
-    rp.add_argument("--last", type=int, metavar="N", help="only the last N events")
+    rp.add_argument("--last", type=v.flag("--last", v.COUNT), metavar="N", help="only the last N events")
     rp.add_argument(
-        "--top", type=int, default=5, metavar="N", help="top consumers shown per event (default 5)"
+        "--top",
+        type=v.flag("--top", v.Number(0, 1000, integer=True)),
+        default=5,
+        metavar="N",
+        help="top consumers shown per event (default 5)",
     )
     rp.add_argument("--json", action="store_true", help="JSON for machines")
     rp.add_argument(
-        "--data-dir", type=Path, metavar="DIR", help="hostward's recordings (default: [record] data_dir)"
+        "--data-dir",
+        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
+        metavar="DIR",
+        help="hostward's recordings (default: [record] data_dir)",
     )
     rp.add_argument("--no-trend", action="store_true", help="do not look up recordings around each event")
 

@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from hostward import validate as v
 from hostward.cli import setup_logging
+from hostward.cli.args import Parser
 from hostward.config import GuardConfig, load_config
 from hostward.errors import HostwardError, UsageError
 
@@ -96,7 +98,7 @@ not fire); 1 when the kernel acted, nobody acted, or --kernel; 2 usage error.
 """
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[Parser]) -> None:
     """Add ``guard`` and ``drill`` to the ``hostward oom`` sub-parsers."""
     guard = subparsers.add_parser(
         "guard",
@@ -105,20 +107,42 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=GUARD_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    guard.add_argument("--mem-available", metavar="PCT|SIZE", help="MemAvailable threshold (default 5%%)")
-    guard.add_argument("--swap-free", metavar="PCT|SIZE", help="SwapFree threshold (default 5%%)")
+    guard.add_argument(
+        "--mem-available",
+        type=v.flag("--mem-available", v.Threshold(optional=False)),
+        metavar="PCT|SIZE",
+        help="MemAvailable threshold (default 5%%)",
+    )
+    guard.add_argument(
+        "--swap-free",
+        type=v.flag("--swap-free", v.Threshold(optional=False)),
+        metavar="PCT|SIZE",
+        help="SwapFree threshold (default 5%%)",
+    )
     guard.add_argument("--psi", metavar="SPEC", help="memory pressure trigger: some|full:STALL[:WINDOW]")
     guard.add_argument("--cgroup", metavar="PATH", help="scope: this memory cgroup subtree, not the host")
-    guard.add_argument("--headroom", metavar="PCT|SIZE", help="cgroup scope: act this far below the limit")
+    guard.add_argument(
+        "--headroom",
+        type=v.flag("--headroom", v.Threshold(optional=False)),
+        metavar="PCT|SIZE",
+        help="cgroup scope: act this far below the limit",
+    )
     guard.add_argument(
         "--critical-percent",
-        type=float,
+        type=v.flag("--critical-percent", v.PERCENT),
         default=3.0,
         metavar="PCT",
         help="cgroup: SIGKILL at once this close",
     )
-    guard.add_argument("--sustain", type=float, metavar="S", help="condition must hold this long (default 0)")
-    guard.add_argument("--grace", type=float, metavar="S", help="SIGTERM -> SIGKILL delay (default 2)")
+    guard.add_argument(
+        "--sustain",
+        type=v.flag("--sustain", v.DELAY),
+        metavar="S",
+        help="condition must hold this long (default 0)",
+    )
+    guard.add_argument(
+        "--grace", type=v.flag("--grace", v.DELAY), metavar="S", help="SIGTERM -> SIGKILL delay (default 2)"
+    )
     guard.add_argument("--dry-run", action="store_true", default=None, help="decide and log, never signal")
     group = guard.add_mutually_exclusive_group()
     group.add_argument("--kill-group", action="store_true", help="signal the victim's whole process group")
@@ -126,7 +150,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     guard.add_argument("--hook-before", metavar="CMD", help="run before a kill (argv, no shell)")
     guard.add_argument("--hook-after", metavar="CMD", help="run after a kill")
     guard.add_argument(
-        "--events", type=Path, metavar="FILE", help="events file (default DATA_DIR/events.jsonl)"
+        "--events",
+        type=v.flag("--events", v.NON_EMPTY_PATH),
+        metavar="FILE",
+        help="events file (default DATA_DIR/events.jsonl)",
     )
     guard.add_argument("--no-events", action="store_true", help="do not write the events file")
     guard.add_argument("-v", "--verbose", action="count", default=0, help="more log detail")
@@ -139,29 +166,61 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=DRILL_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    drill.add_argument("--limit", metavar="SIZE", help="memory limit of the drill cgroup (required)")
+    drill.add_argument(
+        "--limit",
+        type=v.flag("--limit", v.Size(low=1 << 20)),
+        metavar="SIZE",
+        help="memory limit of the drill cgroup (required)",
+    )
     drill.add_argument(
         "--rate",
         default="1G",
         metavar="SIZE|max",
         help="hog fill rate per second; max (or 0): as fast as it can (default 1G)",
     )
-    drill.add_argument("--headroom", metavar="PCT|SIZE", help="guard acts this far below the limit")
     drill.add_argument(
-        "--critical-percent", type=float, default=3.0, metavar="PCT", help="SIGKILL at once this close (3)"
+        "--headroom",
+        type=v.flag("--headroom", v.Threshold(optional=False)),
+        metavar="PCT|SIZE",
+        help="guard acts this far below the limit",
+    )
+    drill.add_argument(
+        "--critical-percent",
+        type=v.flag("--critical-percent", v.PERCENT),
+        default=3.0,
+        metavar="PCT",
+        help="SIGKILL at once this close (3)",
     )
     drill.add_argument("--bystander", action="store_true", help="also run a small protected process")
-    drill.add_argument("--bystander-size", default="32M", metavar="SIZE", help="its memory (default 32M)")
+    drill.add_argument(
+        "--bystander-size",
+        type=v.flag("--bystander-size", v.SIZE),
+        default="32M",
+        metavar="SIZE",
+        help="its memory (default 32M)",
+    )
     drill.add_argument("--kernel", action="store_true", help="no guard: let the kernel's OOM killer act")
-    drill.add_argument("--grace", type=float, default=2.0, metavar="S", help="guard SIGTERM -> SIGKILL delay")
-    drill.add_argument("--timeout", type=float, default=60.0, metavar="S", help="give up after (default 60)")
+    drill.add_argument(
+        "--grace",
+        type=v.flag("--grace", v.DELAY),
+        default=2.0,
+        metavar="S",
+        help="guard SIGTERM -> SIGKILL delay",
+    )
+    drill.add_argument(
+        "--timeout",
+        type=v.flag("--timeout", v.Number(1, 86400, unit="seconds")),
+        default=60.0,
+        metavar="S",
+        help="give up after (default 60)",
+    )
     drill.add_argument("--json", action="store_true", help="print the timeline and verdict as JSON")
     drill.add_argument("-v", "--verbose", action="count", default=0, help="show the guard's log")
     drill.set_defaults(func=cmd_drill)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hostward oom", description="early OOM guard and drills")
+    parser = Parser(prog="hostward oom", description="early OOM guard and drills")
     register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     return parser
 

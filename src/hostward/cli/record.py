@@ -6,10 +6,11 @@ import argparse
 import dataclasses
 import logging
 import signal
-from pathlib import Path
 from types import FrameType
 
+from hostward import validate as v
 from hostward.cli import setup_logging
+from hostward.cli.args import Parser
 from hostward.config import load_config
 from hostward.errors import UsageError
 from hostward.recorder import Recorder, append_comment
@@ -61,7 +62,7 @@ MAX_INTERVAL = 86400.0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hostward record",
         description=DESCRIPTION,
         epilog=EPILOG,
@@ -70,17 +71,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-i",
         "--interval",
-        type=float,
+        type=v.flag("--interval", v.SAMPLE_INTERVAL),
         metavar="SECONDS",
         help=f"seconds between samples, {MIN_INTERVAL:g} or more (default: interval_seconds, 10)",
     )
     parser.add_argument(
-        "-c", "--count", type=int, metavar="N", help="stop after N samples (default: run until signalled)"
+        "-c",
+        "--count",
+        type=v.flag("--count", v.COUNT),
+        metavar="N",
+        help="stop after N samples (default: run until signalled)",
     )
     parser.add_argument(
         "-d",
         "--data-dir",
-        type=Path,
+        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
         metavar="DIR",
         help="directory of the daily data files (default: data_dir, /var/lib/hostward for root)",
     )
@@ -91,21 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="insert TEXT as a comment (like sadc -C); alone, append it to today's file and exit",
     )
     parser.add_argument(
-        "--retention-days", type=int, metavar="DAYS", help="delete days older than DAYS (0: never)"
+        "--retention-days",
+        type=v.flag("--retention-days", v.DAYS),
+        metavar="DAYS",
+        help="delete days older than DAYS (0: never)",
     )
     parser.add_argument(
-        "--compress-after-days", type=int, metavar="DAYS", help="xz-compress days older than DAYS (0: never)"
+        "--compress-after-days",
+        type=v.flag("--compress-after-days", v.DAYS),
+        metavar="DAYS",
+        help="xz-compress days older than DAYS (0: never)",
     )
     parser.add_argument(
         "--top-processes",
-        type=int,
+        type=v.flag("--top-processes", v.PROCESS_COUNT),
         metavar="N",
         help="keep the N largest processes by resident memory with each sample (0: none; default 10)",
     )
     parser.add_argument(
         "--no-housekeeping", action="store_true", help="neither delete nor compress old days in this run"
     )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file to read")
+    parser.add_argument(
+        "--config",
+        type=v.flag("--config", v.NON_EMPTY_PATH),
+        metavar="FILE",
+        help="configuration file to read",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
     return parser
 

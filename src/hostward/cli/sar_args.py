@@ -11,6 +11,10 @@ from pathlib import Path
 from hostward.activities import ACTIVITIES, BY_NAME
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
+from hostward.validate import COUNT, DATE, DATETIME, WHOLE_SECONDS, Number
+
+# sar's interval: 0 (since boot, refused later with its own message) up to a day, as a whole number of seconds
+INTERVAL = Number(0, 86400, integer=True, unit="seconds")
 
 # sysstat options hostward does not implement, with what they report: refused with a clear message.
 UNSUPPORTED = {
@@ -128,17 +132,13 @@ def _value(argv: list[str], i: int, option: str) -> str:
 
 
 def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"{option}: invalid date {text!r} (expected YYYY-MM-DD)") from exc
+    value: dt.date = DATE.parse(text, option)
+    return value
 
 
 def _datetime(text: str, option: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"{option}: invalid date/time {text!r} (expected YYYY-MM-DD[ HH:MM[:SS]])") from exc
+    value: dt.datetime = DATETIME.parse(text, option)
+    return value
 
 
 def _time_of_day(text: str, option: str) -> TimeOfDay:
@@ -190,12 +190,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             else:
                 args.end = when
         elif word == "-i":
-            text = _value(argv, i, "-i")
-            if not text.isdigit() or int(text) < 1:
-                raise UsageError(
-                    f"-i: invalid interval {text!r} (expected a whole number of seconds, 1 or more)"
-                )
-            args.resample = int(text)
+            args.resample = WHOLE_SECONDS.parse(_value(argv, i, "-i"), "-i")
             i += 1
         elif word == "-P":
             args.cpus = _value(argv, i, "-P")
@@ -237,11 +232,9 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             _letters(args, word)
         elif word.isdigit():
             if args.interval is None:
-                args.interval = int(word)
+                args.interval = INTERVAL.parse(word, "interval")
             elif args.count is None:
-                if int(word) < 1:
-                    raise UsageError(f"invalid count {word!r} (expected 1 or more)")
-                args.count = int(word)
+                args.count = COUNT.parse(word, "count")
             else:
                 raise UsageError(f"unexpected argument {word!r}: interval and count are already given")
         elif sadf and not word.startswith("-") and args.file is None:

@@ -10,7 +10,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from hostward import validate as v
 from hostward.cli import setup_logging
+from hostward.cli.args import Parser
 from hostward.config import Config, WebConfig, load_config
 from hostward.errors import UsageError
 
@@ -36,15 +38,21 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hostward web",
         description="The secure web dashboard: serve it, manage its accounts, check its audit log.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--config", type=Path, help="configuration file (default: $HOSTWARD_CONFIG, ...)")
     parser.add_argument(
-        "--data-dir", type=Path, help="hostward's data directory (default: [record] data_dir)"
+        "--config",
+        type=v.flag("--config", v.NON_EMPTY_PATH),
+        help="configuration file (default: $HOSTWARD_CONFIG, ...)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
+        help="hostward's data directory (default: [record] data_dir)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,0 +1,24 @@
+"""The argparse parser every command uses: a bad flag is one UsageError line (exit 2), never usage + traceback.
+
+argparse itself prints the usage block and an error line and exits; hostward's rule is one line naming the
+flag. ``Parser.error`` raises :class:`UsageError` instead, which ``hostward.cli.main`` prints as
+``hostward COMMAND: MESSAGE``. Sub-parsers made with ``add_subparsers`` are Parsers too (argparse uses the
+parent's class). Value types come from :mod:`hostward.validate` through :func:`hostward.validate.flag`, so the
+command line and the configuration file share their ranges.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from hostward.errors import UsageError
+from hostward.validate import QUOTE_LIMIT
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        if len(text) > 2 * QUOTE_LIMIT:
+            text = text[: 2 * QUOTE_LIMIT - 3] + "..."
+        raise UsageError(f"{text} (try --help)")
