@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -10,6 +11,7 @@ import pytest
 from matplotlib.collections import PolyCollection
 from tests.plot.conftest import T10
 
+from hostward.collect.sample import SystemSample
 from hostward.plot.figures import SECONDS_PER_DAY, PlotFigure, build_figures
 from hostward.plot.series import Mark, merge_marks, series_from_day
 from hostward.store.model import DayData
@@ -146,3 +148,20 @@ def test_lines_of_one_panel_have_distinct_styles(day: DayData) -> None:
             # data lines only: event marks (restarts, steps) are two-point vertical lines with their own style
             styles = [line.get_linestyle() for line in ax.get_lines() if len(line.get_xdata()) > 2]
             assert len(styles) == len(set(styles)) or len(styles) > 4, (fig.key, styles)
+
+
+def test_percent_axes_are_0_to_100_unless_a_value_goes_past_it(day: DayData) -> None:
+    figs = figures(day)
+    memory_percent = figs["memory"].figure.axes[1]  # %memused and %commit: 50 % and 12.5 % here
+    assert memory_percent.get_ylabel() == "percent" and memory_percent.get_ylim() == (0.0, 100.0)
+    overcommitted = [
+        dataclasses.replace(
+            e, memory=dataclasses.replace(e.memory, committed_as_kb=e.memory.mem_total_kb * 3)
+        )
+        if isinstance(e, SystemSample)
+        else e
+        for e in day.entries
+    ]
+    figs = figures(DayData(day.host, tuple(overcommitted), day.previous))
+    low, high = figs["memory"].figure.axes[1].get_ylim()
+    assert low == 0.0 and high > 300.0  # %commit 300 % is drawn, not cut at 100

@@ -115,21 +115,23 @@ def _stretches(values: Sequence[float]) -> list[tuple[int, int]]:
 
 
 def _limits(ax: Axes, panel: Panel) -> None:
-    if panel.percent:
-        ax.set_ylim(0, 100)
-        return
+    """Percentages on a fixed 0-100 axis so two days compare at a glance (widened only when a value such as
+    %commit goes past 100); other panels from 0 to just above their highest value; signed ones as drawn."""
     if panel.signed:
         return  # matplotlib's autoscaling already spans the data on both sides of zero
     top = 0.0
     for line in ax.get_lines():
         ys = np.asarray(line.get_ydata(), dtype=float)
-        if np.any(~np.isnan(ys)):
+        if ys.size and np.any(~np.isnan(ys)):
             top = max(top, float(np.nanmax(ys)))
     for coll in ax.collections:
         for path in coll.get_paths():
             verts = np.asarray(path.vertices, dtype=float)
             if len(verts):
                 top = max(top, float(verts[:, 1].max()))
+    if panel.percent:
+        ax.set_ylim(0, 100 if top <= 100 else top * 1.05)
+        return
     ax.set_ylim(0, top * 1.08 if top > 0 else 1.0)
 
 

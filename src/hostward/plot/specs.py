@@ -52,7 +52,7 @@ SPECS: tuple[FigureSpec, ...] = (
     FigureSpec("memory", "memory", "Memory",
                (Panel(("kbmemused", "kbcached", "kbbuffers", "kbavail"), "GiB", scale=KIB_TO_GIB,
                       labels=("used", "page cache", "buffers", "available")),
-                Panel(("%memused", "%commit"), "percent", labels=("memory used", "committed (of RAM + swap)")))),
+                Panel(("%memused", "%commit"), "percent", percent=True, labels=("memory used", "committed (of RAM + swap)")))),
     FigureSpec("swap", "swap", "Swap space",
                (Panel(("kbswpused", "kbswpcad"), "MiB", scale=KIB_TO_MIB, labels=("used", "cached")),
                 Panel(("%swpused",), "% of swap", percent=True, labels=("used",)))),
