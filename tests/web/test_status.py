@@ -41,6 +41,21 @@ def test_oom_top_ranks_real_processes(named_process: int) -> None:
     assert all(p["oom_score"] >= 0 for p in top["processes"])
 
 
+def test_oom_top_masks_secrets_on_command_lines() -> None:
+    secret = "hunter2-web-test"
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", f"--password={secret}"])
+    try:
+        for _ in range(100):
+            if secret in Path(f"/proc/{proc.pid}/cmdline").read_text():
+                break
+            time.sleep(0.05)
+        rows = {p["pid"]: p for p in status.oom_top(limit=10_000)["processes"]}
+        assert secret not in rows[proc.pid]["cmdline"] and "--password=***" in rows[proc.pid]["cmdline"]
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_guard_actions_and_timeline(tmp_path: Path) -> None:
     now = time.time()
     path = events_path(tmp_path)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hostward.collect.redact import redact_args
 from hostward.config import Config
 from hostward.errors import CollectError, HostwardError
 from hostward.oom.guard.events import (
@@ -82,7 +83,8 @@ def _process(p: Any) -> dict[str, Any]:
         "pid": p.info.pid,
         "user": _text(p.info.user, 64),
         "comm": _text(p.info.comm, 64),
-        "cmdline": _text(" ".join(p.info.cmdline), 300),
+        # Viewers may be remote: a password on a command line is masked here as in the recordings.
+        "cmdline": _text(" ".join(redact_args(p.info.cmdline)), 300),
         "eligibility": p.eligibility.value,
         "rss_bytes": p.info.rss_bytes,
         "swap_bytes": p.info.swap_bytes,
