@@ -4,7 +4,8 @@ prometheus_client's generate_latest re-validates and re-escapes every name on ev
 of a scrape's CPU here); hostward's families have fixed, valid names, so this writes the same format without
 that work, and writes integral values as integers (``24683784`` rather than ``2.4683784e+07``), which
 Prometheus parses to the same float and which makes a scrape smaller. Label values and help texts are escaped
-as the format requires.
+as the format requires. Families built with ``export.families`` (most of them) are written from their cached
+series prefixes; any other prometheus_client Metric through its samples.
 """
 
 from __future__ import annotations
@@ -13,20 +14,14 @@ import math
 
 from prometheus_client import CollectorRegistry
 
-_TYPES = {"counter": "counter", "gauge": "gauge", "unknown": "untyped", "untyped": "untyped", "info": "gauge"}
-
-
-def _escape_help(text: str) -> str:
-    return text.replace("\\", r"\\").replace("\n", r"\n")
-
-
-def _escape_label(value: str) -> str:
-    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+from hostward.export.families import TextFamily, escape_label, header
 
 
 def format_value(value: float) -> str:
-    if isinstance(value, int):  # collectors pass kernel counters as they are
+    if type(value) is int:  # collectors pass kernel counters as they are (bool is not int here: "True")
         return str(value)
+    if isinstance(value, int):
+        return str(int(value))
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -41,17 +36,18 @@ def render(registry: CollectorRegistry) -> bytes:
     out: list[str] = []
     append = out.append
     for family in registry.collect():
+        if isinstance(family, TextFamily):
+            family.write(append, format_value)
+            continue
+        samples = family.samples
         name = family.name
-        if family.type == "counter" and not (family.samples and family.samples[0].name == name):
-            name += (
-                "_total"  # CounterMetricFamily drops _total from its name; a plain Metric keeps it as given
-            )
-        append(
-            f"# HELP {name} {_escape_help(family.documentation)}\n# TYPE {name} {_TYPES.get(family.type, 'untyped')}\n"
-        )
-        for sample in family.samples:
+        # CounterMetricFamily drops _total from its name; a plain Metric keeps the name it was given
+        if family.type == "counter" and not (samples and samples[0].name == name):
+            name += "_total"
+        append(header(name, family.documentation, family.type))
+        for sample in samples:
             if sample.labels:
-                labels = ",".join(f'{k}="{_escape_label(v)}"' for k, v in sample.labels.items())
+                labels = ",".join(f'{k}="{escape_label(v)}"' for k, v in sample.labels.items())
                 append(f"{sample.name}{{{labels}}} {format_value(sample.value)}\n")
             else:
                 append(f"{sample.name} {format_value(sample.value)}\n")

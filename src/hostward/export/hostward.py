@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from hostward.collect.sample import ClockSample, SystemSample
 from hostward.errors import StoreError
+from hostward.export.families import CounterFamily, GaugeFamily
 from hostward.export.hostward_oom import clock_families
 from hostward.export.poll import Polled, Poller
 from hostward.oom.guard.events import read_events
@@ -113,12 +114,12 @@ class HostwardCollector:
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
-        polls = GaugeMetricFamily(
+        polls = GaugeFamily(
             "hostward_source_last_poll_timestamp_seconds",
             "When a slowly read source was last read successfully (0: not yet); scrapes serve that reading.",
             labels=("source",),
         )
-        up = GaugeMetricFamily(
+        up = GaugeFamily(
             "hostward_source_up", "Whether the last read of a polled source succeeded.", labels=("source",)
         )
         if self.oom is not None:
@@ -138,13 +139,13 @@ class HostwardCollector:
         yield up
 
     @staticmethod
-    def _note(polls: GaugeMetricFamily, up: GaugeMetricFamily, source: str, latest: Polled[Any]) -> None:
+    def _note(polls: GaugeFamily, up: GaugeFamily, source: str, latest: Polled[Any]) -> None:
         polls.add_metric((source,), latest.timestamp)
         up.add_metric((source,), 1 if latest.error is None and latest.timestamp else 0)
 
     @staticmethod
     def _oom_family(kills: OomKills | None) -> Metric:
-        family = CounterMetricFamily(
+        family = CounterFamily(
             "hostward_oom_kills_total",
             "Processes killed by the kernel's OOM killer, seen in the kernel log, by victim.",
             labels=("comm", "cgroup", "constraint"),
@@ -154,7 +155,7 @@ class HostwardCollector:
         return family
 
     def _guard_families(self) -> Iterator[Metric]:
-        family = CounterMetricFamily(
+        family = CounterFamily(
             "hostward_guard_actions_total",
             "Actions of the early OOM guard by outcome (signal, escalate, exited, error) and dry run.",
             labels=("outcome", "dry_run"),
@@ -173,7 +174,7 @@ class HostwardCollector:
             for dry in ("false", "true"):
                 family.add_metric((outcome, dry), counts[(outcome, dry)])
         yield family
-        yield GaugeMetricFamily(
+        yield GaugeFamily(
             "hostward_guard_last_action_timestamp_seconds",
             "When the guard last acted (0: never).",
             value=last,
@@ -182,30 +183,30 @@ class HostwardCollector:
     def _recorder_families(self, state: RecorderState | None) -> Iterator[Metric]:
         if state is None:
             return
-        yield GaugeMetricFamily(
+        yield GaugeFamily(
             "hostward_recorder_samples_today",
             "Samples stored in today's day file.",
             value=state.samples_today,
         )
-        yield GaugeMetricFamily(
+        yield GaugeFamily(
             "hostward_recorder_last_write_timestamp_seconds",
             "When the recorder last wrote its day file (0: no file today).",
             value=state.last_write_time,
         )
         if state.status is not None:
-            yield CounterMetricFamily(
+            yield CounterFamily(
                 "hostward_recorder_write_errors_total",
                 "Day-file writes that failed (full disk, I/O error, unwritable file) in this recorder session.",
                 value=state.status.write_errors,
             )
-            yield GaugeMetricFamily(
+            yield GaugeFamily(
                 "hostward_recorder_last_write_error_timestamp_seconds",
                 "When a day-file write last failed (0: not in this recorder session).",
                 value=state.status.last_error_time,
             )
         yield from clock_families(state.clock)
         if state.last_write_time:
-            yield GaugeMetricFamily(
+            yield GaugeFamily(
                 "hostward_recorder_lag_seconds",
                 "Seconds since the recorder last wrote its day file.",
                 value=max(0.0, self.clock() - state.last_write_time),

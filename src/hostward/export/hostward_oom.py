@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from hostward.collect.sample import ClockSample
 from hostward.config import GuardConfig, ProtectRule
+from hostward.export.families import GaugeFamily
 from hostward.oom.guard.triggers import MemoryTrigger, Threshold, parse_threshold
 from hostward.oom.protect.policy import Outcome, status
 from hostward.oom.score.top import take_snapshot
@@ -67,10 +68,8 @@ def trigger_families(
     trigger: MemoryTrigger, enabled: bool, clock: Callable[[], float] = time.monotonic
 ) -> Iterator[Metric]:
     reading = trigger.sample(clock())
-    yield GaugeMetricFamily(
-        "hostward_guard_enabled", "Whether [guard] enabled is true.", value=1 if enabled else 0
-    )
-    low = GaugeMetricFamily(
+    yield GaugeFamily("hostward_guard_enabled", "Whether [guard] enabled is true.", value=1 if enabled else 0)
+    low = GaugeFamily(
         "hostward_guard_trigger_active",
         "Whether a guard trigger's condition is met now (level: low = act with SIGTERM, critical = SIGKILL).",
         labels=("trigger", "level"),
@@ -79,7 +78,7 @@ def trigger_families(
     low.add_metric((reading.trigger, "critical"), 1 if reading.critical else 0)
     yield low
     if reading.headroom_bytes is not None:
-        yield GaugeMetricFamily(
+        yield GaugeFamily(
             "hostward_guard_headroom_bytes",
             "Bytes left before the guard's hard limit (MemAvailable above the kill threshold).",
             value=reading.headroom_bytes,
@@ -87,10 +86,8 @@ def trigger_families(
 
 
 def coverage_family(rules: int, coverage: Coverage | None) -> Iterator[Metric]:
-    yield GaugeMetricFamily(
-        "hostward_protect_rules", "Number of [[oom.protect]] rules configured.", value=rules
-    )
-    family = GaugeMetricFamily(
+    yield GaugeFamily("hostward_protect_rules", "Number of [[oom.protect]] rules configured.", value=rules)
+    family = GaugeFamily(
         "hostward_protect_processes",
         "Running processes each protection rule covers, by state: applied, pending, refused (by the kernel).",
         labels=("rule", "state"),
@@ -103,14 +100,14 @@ def coverage_family(rules: int, coverage: Coverage | None) -> Iterator[Metric]:
 def candidate_families(candidate: Candidate | None) -> Iterator[Metric]:
     if candidate is None:
         return
-    score = GaugeMetricFamily(
+    score = GaugeFamily(
         "hostward_oom_top_candidate_score",
         "oom_score (0-2000) of the process the kernel's OOM killer would pick now.",
         labels=("comm",),
     )
     score.add_metric((candidate.comm,), candidate.score)
     yield score
-    yield GaugeMetricFamily(
+    yield GaugeFamily(
         "hostward_oom_top_candidate_badness_points",
         "oom_badness() points of the process the kernel's OOM killer would pick now.",
         value=candidate.points,
@@ -121,23 +118,23 @@ def clock_families(clock: ClockSample | None) -> Iterator[Metric]:
     """NTP health as the recorder last measured it against the [ntp] servers (none when none are configured)."""
     if clock is None or clock.servers_queried == 0:
         return
-    yield GaugeMetricFamily(
+    yield GaugeFamily(
         "hostward_ntp_servers_queried",
         "[ntp] servers the recorder queried in its last burst.",
         value=clock.servers_queried,
     )
-    yield GaugeMetricFamily(
+    yield GaugeFamily(
         "hostward_ntp_servers_agreeing",
         "Servers whose offsets agree (RFC 5905 intersection) in the last burst.",
         value=clock.servers_agreeing,
     )
     if clock.server_offset_known:
-        yield GaugeMetricFamily(
+        yield GaugeFamily(
             "hostward_ntp_offset_seconds",
             "Offset of the selected server's time from the local clock (server - local), RFC 5905 theta.",
             value=clock.server_offset_ns / 1e9,
         )
-        yield GaugeMetricFamily(
+        yield GaugeFamily(
             "hostward_ntp_root_distance_seconds",
             "Root distance of the selected server: the offset's error bound.",
             value=clock.server_error_ns / 1e9,

@@ -14,13 +14,15 @@ import re
 import time
 from collections.abc import Callable, Iterator
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric, UnknownMetricFamily
+from prometheus_client.core import Metric
 
 from hostward.collect.cpu import CpuTimes, parse_stat
 from hostward.collect.fields import parse_meminfo_fields, parse_vmstat_fields
 from hostward.collect.load import parse_loadavg
 from hostward.collect.pressure import Pressure, parse_pressure
 from hostward.errors import CollectError
+from hostward.export.families import CounterFamily, GaugeFamily, UntypedFamily
+from hostward.export.scrapefiles import ScrapeFiles
 from hostward.ntp.adjtimex import RawTimex, libc_adjtimex
 from hostward.procfs import ProcFS
 
@@ -42,10 +44,10 @@ def meminfo_metric_name(key: str, in_kb: bool) -> str:
 
 def cpu_families(stat_text: str) -> Iterator[Metric]:
     stat = parse_stat(stat_text)
-    seconds = CounterMetricFamily(
+    seconds = CounterFamily(
         "node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", labels=("cpu", "mode")
     )
-    guest = CounterMetricFamily(
+    guest = CounterFamily(
         "node_cpu_guest_seconds_total",
         "Seconds the CPUs spent in guests (VMs) for each mode.",
         labels=("cpu", "mode"),
@@ -60,20 +62,18 @@ def cpu_families(stat_text: str) -> Iterator[Metric]:
         guest.add_metric((cpu, "user"), times.guest / USER_HZ)
     yield seconds
     yield guest
-    yield GaugeMetricFamily("node_boot_time_seconds", "Node boot time, in unixtime.", value=stat.boot_time)
-    yield CounterMetricFamily(
+    yield GaugeFamily("node_boot_time_seconds", "Node boot time, in unixtime.", value=stat.boot_time)
+    yield CounterFamily(
         "node_context_switches_total", "Total number of context switches.", value=stat.context_switches
     )
-    yield CounterMetricFamily("node_forks_total", "Total number of forks.", value=stat.forks)
-    yield CounterMetricFamily(
-        "node_intr_total", "Total number of interrupts serviced.", value=stat.interrupts
-    )
-    yield GaugeMetricFamily(
+    yield CounterFamily("node_forks_total", "Total number of forks.", value=stat.forks)
+    yield CounterFamily("node_intr_total", "Total number of interrupts serviced.", value=stat.interrupts)
+    yield GaugeFamily(
         "node_procs_blocked",
         "Number of processes blocked waiting for I/O to complete.",
         value=stat.procs_blocked,
     )
-    yield GaugeMetricFamily(
+    yield GaugeFamily(
         "node_procs_running", "Number of processes in runnable state.", value=stat.procs_running
     )
 
@@ -95,23 +95,33 @@ def _modes(t: CpuTimes) -> tuple[tuple[str, int], ...]:
 
 def load_families(loadavg_text: str) -> Iterator[Metric]:
     load = parse_loadavg(loadavg_text)
-    yield GaugeMetricFamily("node_load1", "1m load average.", value=load.load1)
-    yield GaugeMetricFamily("node_load5", "5m load average.", value=load.load5)
-    yield GaugeMetricFamily("node_load15", "15m load average.", value=load.load15)
+    yield GaugeFamily("node_load1", "1m load average.", value=load.load1)
+    yield GaugeFamily("node_load5", "5m load average.", value=load.load5)
+    yield GaugeFamily("node_load15", "15m load average.", value=load.load15)
+
+
+_MEMINFO_NAMES: dict[tuple[str, bool], tuple[str, str]] = {}  # the kernel's ~55 keys; named once
+
+
+def _meminfo_name_and_help(key: str, in_kb: bool) -> tuple[str, str]:
+    found = _MEMINFO_NAMES.get((key, in_kb))
+    if found is None:
+        name = meminfo_metric_name(key, in_kb)
+        found = (name, f"Memory information field {name.removeprefix('node_memory_')}.")
+        if len(_MEMINFO_NAMES) < 1024:  # bounded whatever a fixture or a future kernel writes
+            _MEMINFO_NAMES[(key, in_kb)] = found
+    return found
 
 
 def meminfo_families(text: str) -> Iterator[Metric]:
     for f in parse_meminfo_fields(text):
-        name = meminfo_metric_name(f.key, f.in_kb)
-        help_name = name.removeprefix("node_memory_")
-        yield GaugeMetricFamily(
-            name, f"Memory information field {help_name}.", value=f.value * 1024 if f.in_kb else f.value
-        )
+        name, help_text = _meminfo_name_and_help(f.key, f.in_kb)
+        yield GaugeFamily(name, help_text, value=f.value * 1024 if f.in_kb else f.value)
 
 
 def vmstat_families(text: str) -> Iterator[Metric]:
     for f in parse_vmstat_fields(text, VMSTAT_FIELDS):
-        yield UnknownMetricFamily(f"node_vmstat_{f.key}", f"/proc/vmstat information field {f.key}.", f.value)
+        yield UntypedFamily(f"node_vmstat_{f.key}", f"/proc/vmstat information field {f.key}.", f.value)
 
 
 _PSI_HELP = {
@@ -130,14 +140,14 @@ def pressure_families(read: Callable[[str], str | None]) -> Iterator[Metric]:
         if text is None:
             continue
         psi: Pressure = parse_pressure(text)
-        yield CounterMetricFamily(
+        yield CounterFamily(
             f"node_pressure_{resource}_waiting_seconds_total",
             _PSI_HELP[(resource, "waiting")],
             value=psi.some.total_us / 1e6,
         )
         # node_exporter 1.5.0 publishes no cpu "full" (system-wide it reads zero, 5.13+).
         if resource != "cpu" and psi.full is not None:
-            yield CounterMetricFamily(
+            yield CounterFamily(
                 f"node_pressure_{resource}_stalled_seconds_total",
                 _PSI_HELP[(resource, "stalled")],
                 value=psi.full.total_us / 1e6,
@@ -145,9 +155,9 @@ def pressure_families(read: Callable[[str], str | None]) -> Iterator[Metric]:
 
 
 def time_families(now: float, clocksource: Callable[[str], str | None]) -> Iterator[Metric]:
-    yield GaugeMetricFamily("node_time_seconds", "System time in seconds since epoch (1970).", value=now)
+    yield GaugeFamily("node_time_seconds", "System time in seconds since epoch (1970).", value=now)
     zone = time.localtime(now)
-    offset = GaugeMetricFamily(
+    offset = GaugeFamily(
         "node_time_zone_offset_seconds", "System time zone offset in seconds.", labels=("time_zone",)
     )
     offset.add_metric((zone.tm_zone,), zone.tm_gmtoff)
@@ -155,7 +165,7 @@ def time_families(now: float, clocksource: Callable[[str], str | None]) -> Itera
     current = clocksource("current_clocksource")
     available = clocksource("available_clocksource")
     if current is not None and available is not None:
-        avail = GaugeMetricFamily(
+        avail = GaugeFamily(
             "node_time_clocksource_available_info",
             "Available clocksources read from '/sys/devices/system/clocksource'.",
             labels=("clocksource", "device"),
@@ -163,7 +173,7 @@ def time_families(now: float, clocksource: Callable[[str], str | None]) -> Itera
         for name in available.split():
             avail.add_metric((name, "0"), 1)
         yield avail
-        cur = GaugeMetricFamily(
+        cur = GaugeFamily(
             "node_time_clocksource_current_info",
             "Current clocksource read from '/sys/devices/system/clocksource'.",
             labels=("clocksource", "device"),
@@ -199,7 +209,7 @@ def timex_families(raw: RawTimex) -> Iterator[Metric]:
         ("tai_offset_seconds", "International Atomic Time (TAI) offset.", raw.tai),
     )
     for name, help_text, value in gauges:
-        yield GaugeMetricFamily(f"node_timex_{name}", help_text, value=value)
+        yield GaugeFamily(f"node_timex_{name}", help_text, value=value)
     counters = (
         ("pps_jitter_total", "Pulse per second count of jitter limit exceeded events.", raw.jitcnt),
         ("pps_calibration_total", "Pulse per second count of calibration intervals.", raw.calcnt),
@@ -211,11 +221,11 @@ def timex_families(raw: RawTimex) -> Iterator[Metric]:
         ),
     )
     for name, help_text, count in counters:
-        yield CounterMetricFamily(f"node_timex_{name}", help_text, value=count)
+        yield CounterFamily(f"node_timex_{name}", help_text, value=count)
 
 
 def uname_family(uname: os.uname_result, domainname: str) -> Metric:
-    family = GaugeMetricFamily(
+    family = GaugeFamily(
         "node_uname_info",
         "Labeled system information as provided by the uname system call.",
         labels=("domainname", "machine", "nodename", "release", "sysname", "version"),
@@ -247,7 +257,7 @@ def parse_os_release(text: str) -> dict[str, str]:
 
 
 def os_families(os_release: dict[str, str]) -> Iterator[Metric]:
-    info = GaugeMetricFamily(
+    info = GaugeFamily(
         "node_os_info",
         "A metric with a constant '1' value labeled by " + ", ".join(_OS_LABELS) + ".",
         labels=_OS_LABELS,
@@ -256,7 +266,7 @@ def os_families(os_release: dict[str, str]) -> Iterator[Metric]:
     yield info
     match = re.match(r"\d+(\.\d+)?", os_release.get("version_id", ""))
     if match:
-        version = GaugeMetricFamily(
+        version = GaugeFamily(
             "node_os_version",
             "Metric containing the major.minor part of the OS version.",
             labels=("id", "id_like", "name"),
@@ -280,6 +290,7 @@ class NodeCollector:
         os_release_paths: tuple[str, ...] = ("/etc/os-release", "/usr/lib/os-release"),
     ) -> None:
         self.procfs = procfs or ProcFS()
+        self.files = ScrapeFiles(self.procfs)  # kept open between scrapes
         self.clock = clock
         self.adjtimex = adjtimex
         self.os_release = self._read_os_release(os_release_paths)  # node_exporter caches it too
@@ -298,7 +309,7 @@ class NodeCollector:
         return {}
 
     def collect(self) -> Iterator[Metric]:
-        p = self.procfs
+        p = self.files
         yield from cpu_families(p.read("stat"))
         yield from load_families(p.read("loadavg"))
         yield from meminfo_families(p.read("meminfo"))

@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 
 from hostward.collect.disk import DiskStats, parse_diskstats
 from hostward.collect.net import NetDev, parse_net_dev
+from hostward.export.families import CounterFamily, GaugeFamily, TextFamily
 from hostward.export.mountstat import MOUNT_TIMEOUT_SECONDS, MountStatter, StatResult
 
 # node_exporter 1.5.0 defaults (the Debian package's own flags, logged at its start-up):
@@ -77,26 +78,26 @@ def disk_families(text: str, max_devices: int = MAX_DEVICES) -> tuple[list[Metri
     for spec in _DISK:
         name = f"node_disk_{spec.name}"
         family: Metric = (
-            CounterMetricFamily(name, spec.help, labels=("device",))
+            CounterFamily(name, spec.help, labels=("device",))
             if spec.kind == "counter"
-            else GaugeMetricFamily(name, spec.help, labels=("device",))
+            else GaugeFamily(name, spec.help, labels=("device",))
         )
         for disk in disks[:max_devices]:
             family.add_metric((disk.name,), spec.value(disk))  # type: ignore[attr-defined]
         families.append(family)
     kept = {d.name for d in disks[:max_devices]}
     extra = _flush_and_numbers(text, kept)
-    flush = CounterMetricFamily(
+    flush = CounterFamily(
         "node_disk_flush_requests_total",
         "The total number of flush requests completed successfully",
         labels=("device",),
     )
-    flush_time = CounterMetricFamily(
+    flush_time = CounterFamily(
         "node_disk_flush_requests_time_seconds_total",
         "This is the total number of seconds spent by all flush requests.",
         labels=("device",),
     )
-    info = GaugeMetricFamily(
+    info = GaugeFamily(
         "node_disk_info",
         "Info of /sys/block/<block_device>.",
         labels=("device", "major", "minor", "model", "path", "revision", "serial", "wwn"),
@@ -128,7 +129,7 @@ def _flush_and_numbers(text: str, names: set[str]) -> dict[str, tuple[int, int]]
 def speed_family(names: list[str], read_sys: Callable[[str], str | None]) -> Metric:
     """node_network_speed_bytes (netclass collector): /sys/class/net/DEV/speed in Mb/s, times 125000; a device
     whose speed cannot be read (lo, EINVAL while down) has no series, and -1 ("unknown") gives -125000."""
-    family = GaugeMetricFamily(
+    family = GaugeFamily(
         "node_network_speed_bytes", "Network device property: speed_bytes", labels=("device",)
     )
     for name in names:
@@ -142,12 +143,12 @@ def speed_family(names: list[str], read_sys: Callable[[str], str | None]) -> Met
     return family
 
 
-def net_families(text: str, max_devices: int = MAX_DEVICES) -> tuple[list[Metric], int]:
+def net_families(text: str, max_devices: int = MAX_DEVICES) -> tuple[list[TextFamily], int]:
     devices: list[NetDev] = [d for d in parse_net_dev(text) if not NETDEV_EXCLUDE.match(d.name)]
     dropped = max(0, len(devices) - max_devices)
-    families: list[Metric] = []
+    families: list[TextFamily] = []
     for name, attr in _NET:
-        family = CounterMetricFamily(
+        family = CounterFamily(
             f"node_network_{name}_total", f"Network device statistic {name}.", labels=("device",)
         )
         for dev in devices[:max_devices]:
@@ -166,6 +167,8 @@ class Mount:
 
 def _unescape(field: str) -> str:
     """/proc/mounts escapes space, tab, newline and backslash as octal (\\040 ...)."""
+    if "\\" not in field:
+        return field
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
 
 
@@ -208,7 +211,7 @@ def filesystem_families(
     statvfs fails publishes only device_error 1 (and readonly)."""
     labels = ("device", "fstype", "mountpoint")
     families = {
-        name: GaugeMetricFamily(f"node_filesystem_{name}", text, labels=labels) for name, text in _FS_GAUGES
+        name: GaugeFamily(f"node_filesystem_{name}", text, labels=labels) for name, text in _FS_GAUGES
     }
     for mount in mounts[:max_devices]:
         key = (mount.device, mount.fstype, mount.mountpoint)
@@ -247,7 +250,7 @@ class DeviceCollector:
         self.max_devices = max_devices
 
     def collect(self) -> Iterator[Metric]:
-        dropped = GaugeMetricFamily(
+        dropped = GaugeFamily(
             "hostward_metrics_devices_dropped",
             "Devices left out of the node_* families because there were more than the limit.",
             labels=("kind",),
@@ -259,9 +262,9 @@ class DeviceCollector:
             dropped.add_metric(("disk",), n)
         text = self.read_proc("net/dev")
         if text is not None:
-            families, n = net_families(text, self.max_devices)
-            yield from families
-            names = sorted({s.labels["device"] for s in families[0].samples} | {"lo"})
+            net, n = net_families(text, self.max_devices)
+            yield from net
+            names = sorted({values[0] for values, _ in net[0].series} | {"lo"})
             yield speed_family(names, self.read_sys)
             dropped.add_metric(("network",), n)
         text = self.read_proc("1/mounts") or self.read_proc("mounts")

@@ -68,10 +68,13 @@ def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool =
     recorder: Poller[RecorderState] = Poller("recorder", lambda: read_recorder_state(data_dir), poll)
     registry = CollectorRegistry(auto_describe=False)
     if node:
-        registry.register(NodeCollector(procfs))
+        node_collector = NodeCollector(procfs)
+        registry.register(node_collector)
         registry.register(
-            DeviceCollector(
-                procfs.read_optional, procfs.read_sys_optional, max_devices=config.metrics.max_devices
+            DeviceCollector(  # diskstats, net/dev and mounts kept open; per-interface /sys files opened each time
+                node_collector.files.read_optional,
+                node_collector.files.read_sys_once,
+                max_devices=config.metrics.max_devices,
             )
         )
     candidate: Poller[Candidate | None] = Poller("oom_ranking", lambda: read_candidate(procfs), poll)
