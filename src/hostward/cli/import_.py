@@ -122,6 +122,7 @@ def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str
     options = ReportOptions(
         reports=args.selection(max(day.host.cpu_count, 1)),
         pretty=args.pretty,
+        comments=args.comments,
         start=args.start,
         end=args.end,
         interval=args.resample or args.interval or 1,

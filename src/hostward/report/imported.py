@@ -17,8 +17,9 @@ from hostward.activities import BY_NAME
 from hostward.activities.base import Activity, Kind, Row
 from hostward.report.engine import Slicer, TimeOfDayFn, in_window, local_tod
 from hostward.report.formatting import ReportFormat
-from hostward.report.sar_text import Layout, banner
+from hostward.report.sar_text import Layout, banner, comment_line
 from hostward.report.selection import ReportOptions, Selected
+from hostward.store.model import CommentMark
 from hostward.store.sysstat.imported import ImportedDay, ImportedRow
 
 # Derivations for columns missing from an imported row (pr_stats.c print_cpu_stats, both branches).
@@ -141,14 +142,21 @@ def render_imported(
         yield banner(host, first, fmt)
     else:  # sadf -d carries neither the kernel release nor the machine: no "Linux  (db1) ... __" banner
         yield f"{host.sysname} ({host.nodename}) \t{fmt.date(first)} \t({max(host.cpu_count, 1)} CPU)\n"
-    rows = sorted(day.rows, key=lambda r: (r.timestamp, r.average))
+    rows = sorted(day.rows, key=lambda r: r.order)
     for segment, restart in _segments(rows, day.restarts):
+        if segment:
+            lo, hi = segment[0].timestamp - (segment[0].interval_seconds or 0.0), segment[-1].timestamp
+            notes = (
+                [CommentMark(t, text) for t, text in day.comments if lo <= t <= hi] if opts.comments else []
+            )
         for selected in opts.reports:
             mine = [r for r in segment if r.activity == selected.activity.name]
             reference = None
             if _filtered(opts):
                 mine, reference = _windowed(mine, opts, tod)
-            yield "".join(_block(selected, mine, opts, fmt, reference))
+            yield "".join(
+                _block(selected, mine, opts, fmt, reference=reference, notes=notes if segment else [])
+            )
         if restart is not None:
             label = fmt.clock(restart)
             yield f"\n{label}{' ' * max(11 - len(label.encode()), 0)}  LINUX RESTART\t({max(day.host.cpu_count, 1)} CPU)\n"
@@ -159,29 +167,38 @@ def _block(
     rows: list[ImportedRow],
     opts: ReportOptions,
     fmt: ReportFormat,
+    *,
     reference: float | None = None,
+    notes: list[CommentMark] | None = None,
 ) -> Iterator[str]:
     activity = BY_NAME[selected.activity.name]
     shown = [r for r in rows if not r.average and selected.wants(r.item)]
     if not shown:
         return
     layout = Layout(selected, fmt, opts.pretty)
-    groups: dict[float, list[Row]] = {}
-    starts: dict[float, float] = {}
+    groups: dict[tuple[float, int], list[Row]] = {}  # one per record: two records may share a second
+    starts: dict[tuple[float, int], float] = {}
     for r in shown:
-        groups.setdefault(r.timestamp, []).append(Row(r.item, row_values(activity, r.value_map())))
-        starts.setdefault(r.timestamp, r.timestamp - (r.interval_seconds or 0.0))
+        groups.setdefault((r.timestamp, r.ordinal), []).append(
+            Row(r.item, row_values(activity, r.value_map()))
+        )
+        starts.setdefault((r.timestamp, r.ordinal), r.timestamp - (r.interval_seconds or 0.0))
+    pending = list(notes or ())
     # As engine.block: a header first, and again once the lines printed reach the screen's rows (every
-    # interval for multi-row reports such as -P ALL or -d).
+    # interval for multi-row reports such as -P ALL or -d). -C comments come between the records around them.
     lines = 0
     previous = reference
-    for stamp, group in groups.items():
+    for (stamp, ordinal), group in groups.items():
+        while pending and (pending[0].timestamp < stamp or (pending[0].timestamp == stamp and ordinal > 0)):
+            yield comment_line(pending.pop(0), fmt)
         if lines == 0 or lines >= opts.rows:
             lines = 0
-            yield layout.header(fmt.clock(previous if previous is not None else starts[stamp]))
+            yield layout.header(fmt.clock(previous if previous is not None else starts[(stamp, ordinal)]))
         yield layout.rows(fmt.clock(stamp), tuple(group))
         lines += selected.header_weight if selected.header_weight is not None else len(group)
         previous = stamp
+    for note in pending:
+        yield comment_line(note, fmt)
     averages = [r for r in rows if r.average and selected.wants(r.item)]
     if averages:
         avg_rows = [Row(r.item, row_values(activity, r.value_map())) for r in averages]

@@ -34,13 +34,20 @@ class ImportedRow:
     item: str | None
     values: tuple[tuple[str, float], ...]
     average: bool = False  # an "Average:" row; its timestamp is the last row's of the same block
+    # Records that share a second (sadc appending right after a sample, a restart within the same second):
+    # 0 for the first, 1 for the next ... so that neither is taken for a repeat of the other.
+    ordinal: int = 0
 
     def value_map(self) -> Mapping[str, float]:
         return dict(self.values)
 
     @property
-    def key(self) -> tuple[float, str, str | None, bool]:
-        return (self.timestamp, self.activity, self.item, self.average)
+    def key(self) -> tuple[float, int, str, str | None, bool]:
+        return (self.timestamp, self.ordinal, self.activity, self.item, self.average)
+
+    @property
+    def order(self) -> tuple[float, int, bool]:
+        return (self.timestamp, self.ordinal, self.average)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,7 @@ class ImportedDay:
     host: HostInfo
     rows: tuple[ImportedRow, ...]
     restarts: tuple[float, ...] = ()  # LINUX RESTART times
+    comments: tuple[tuple[float, str], ...] = ()  # COM lines (sar -C, sadf -C): time and text
 
     def activities(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r.activity for r in self.rows))
@@ -77,6 +85,7 @@ def _row_json(row: ImportedRow) -> str:
             "n": row.item,
             "v": [list(p) for p in row.values],
             **({"avg": True} if row.average else {}),
+            **({"o": row.ordinal} if row.ordinal else {}),
         },
         separators=(",", ":"),
         ensure_ascii=False,
@@ -93,6 +102,7 @@ def read_imported_file(path: Path) -> ImportedDay:
         raise StoreError(f"cannot read {path}: {exc}") from exc
     rows: list[ImportedRow] = []
     restarts: list[float] = []
+    comments: list[tuple[float, str]] = []
     host: HostInfo | None = None
     for number, line in enumerate(lines, 1):
         try:
@@ -102,6 +112,9 @@ def read_imported_file(path: Path) -> ImportedDay:
                 host = HostInfo(str(s), str(r), str(n), str(m), int(c))
             elif "restart" in obj:
                 restarts.append(float(obj["restart"]))
+            elif "comment" in obj:
+                when, text = obj["comment"]
+                comments.append((float(when), str(text)))
             else:
                 rows.append(
                     ImportedRow(
@@ -111,13 +124,14 @@ def read_imported_file(path: Path) -> ImportedDay:
                         None if obj["n"] is None else str(obj["n"]),
                         tuple((str(k), float(v)) for k, v in obj["v"]),
                         bool(obj.get("avg", False)),
+                        int(obj.get("o", 0)),
                     )
                 )
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"{path}: line {number}: damaged imported row ({exc})") from exc
     if host is None:
         raise StoreError(f"{path}: line 1: no host line")
-    return ImportedDay(host, tuple(rows), tuple(restarts))
+    return ImportedDay(host, tuple(rows), tuple(restarts), tuple(comments))
 
 
 def read_imported(data_dir: Path, since: dt.date, until: dt.date | None = None) -> ImportedDay | None:
@@ -126,6 +140,7 @@ def read_imported(data_dir: Path, since: dt.date, until: dt.date | None = None) 
     host: HostInfo | None = None
     rows: list[ImportedRow] = []
     restarts: list[float] = []
+    comments: list[tuple[float, str]] = []
     day = since
     while day <= last:
         path = imported_path(data_dir, day)
@@ -134,10 +149,11 @@ def read_imported(data_dir: Path, since: dt.date, until: dt.date | None = None) 
             host = host or part.host
             rows += part.rows
             restarts += part.restarts
+            comments += part.comments
         day += dt.timedelta(days=1)
     if host is None:
         return None
-    return ImportedDay(host, tuple(rows), tuple(restarts))
+    return ImportedDay(host, tuple(rows), tuple(restarts), tuple(comments))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,16 +164,26 @@ class StoreResult:
 
 
 def store_imported(
-    data_dir: Path, host: HostInfo, rows: Iterable[ImportedRow], restarts: Iterable[float] = ()
+    data_dir: Path,
+    host: HostInfo,
+    rows: Iterable[ImportedRow],
+    restarts: Iterable[float] = (),
+    comments: Iterable[tuple[float, str]] = (),
 ) -> StoreResult:
-    """Merge rows into the day files, skipping those already stored (same key)."""
-    by_day: dict[dt.date, tuple[list[ImportedRow], list[float]]] = {}
+    """Merge rows (and restarts, comments) into the day files, skipping those already stored (same key)."""
+    by_day: dict[dt.date, tuple[list[ImportedRow], list[float], list[tuple[float, str]]]] = {}
+
+    def day_of(stamp: float) -> tuple[list[ImportedRow], list[float], list[tuple[float, str]]]:
+        return by_day.setdefault(dt.datetime.fromtimestamp(stamp).date(), ([], [], []))
+
     for row in rows:
-        by_day.setdefault(dt.datetime.fromtimestamp(row.timestamp).date(), ([], []))[0].append(row)
+        day_of(row.timestamp)[0].append(row)
     for stamp in restarts:
-        by_day.setdefault(dt.datetime.fromtimestamp(stamp).date(), ([], []))[1].append(stamp)
+        day_of(stamp)[1].append(stamp)
+    for comment in comments:
+        day_of(comment[0])[2].append(comment)
     added = skipped = 0
-    for day, (new_rows, new_restarts) in sorted(by_day.items()):
+    for day, (new_rows, new_restarts, new_comments) in sorted(by_day.items()):
         path = imported_path(data_dir, day)
         old = read_imported_file(path) if path.exists() else ImportedDay(host, ())
         if old.rows and old.host.nodename != host.nodename:
@@ -173,12 +199,18 @@ def store_imported(
                 have.add(row.key)
                 fresh.append(row)
         all_restarts = sorted(set(old.restarts) | set(new_restarts))
-        if not fresh and len(all_restarts) == len(old.restarts):
+        all_comments = sorted(set(old.comments) | set(new_comments))
+        if not fresh and len(all_restarts) == len(old.restarts) and len(all_comments) == len(old.comments):
             continue
         added += len(fresh)
-        merged = sorted([*old.rows, *fresh], key=lambda r: (r.timestamp, r.average))
-        _write_atomic(path, [_host_json(old.host if old.rows else host)]
-                      + [json.dumps({"restart": t}) for t in all_restarts] + [_row_json(r) for r in merged])  # fmt: skip
+        merged = sorted([*old.rows, *fresh], key=lambda r: r.order)
+        _write_atomic(
+            path,
+            [_host_json(old.host if old.rows else host)]
+            + [json.dumps({"restart": t}) for t in all_restarts]
+            + [json.dumps({"comment": [t, text]}, ensure_ascii=False) for t, text in all_comments]
+            + [_row_json(r) for r in merged],
+        )
     return StoreResult(added, skipped, tuple(sorted(by_day)))
 
 

@@ -98,7 +98,7 @@ def store_parsed(item: Parsed, data_dir: Path) -> FileImport:
         how = " via sadf -c" if content.converted else ""
         return FileImport(path, kind, result.added, result.skipped, result.days, skipped,
                           f"sysstat {content.version}{how}, {samples} samples")  # fmt: skip
-    stored = store_imported(data_dir, content.host, content.rows, content.restarts)
+    stored = store_imported(data_dir, content.host, content.rows, content.restarts, content.comments)
     skipped = tuple(
         f"kept: {name} ({count} rows stored; no hostward report shows them yet)"
         for name, count in content.unknown.items()
@@ -106,7 +106,7 @@ def store_parsed(item: Parsed, data_dir: Path) -> FileImport:
     skipped += tuple(f"kept: {act}: columns {', '.join(cols)}" for act, cols in content.unknown_columns.items()
                      if not act.startswith("sar:"))  # fmt: skip
     if content.comments:
-        skipped += (f"dropped: {content.comments} comment lines (COM)",)
+        skipped += (f"kept: {len(content.comments)} comments (COM; 'hostward sar -C' shows them)",)
     return FileImport(
         path, kind, stored.added, stored.skipped, stored.days, skipped, f"{len(content.rows)} rows"
     )

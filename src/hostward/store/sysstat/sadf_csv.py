@@ -56,9 +56,9 @@ def parse_sadf_csv(text: str, name: str) -> ParsedReport:
     schema: Schema | None = None
     has_item = False
     cpus = 0
-    merged: dict[tuple[float, str, str | None, bool], ImportedRow] = {}
+    merged: dict[tuple[float, int, str, str | None, bool], ImportedRow] = {}
     restarts: list[float] = []
-    comments = 0
+    comments: list[tuple[float, str]] = []
     unknown: dict[str, int] = {}
     unknown_columns: dict[str, tuple[str, ...]] = {}
     host_name: str | None = None
@@ -95,7 +95,9 @@ def parse_sadf_csv(text: str, name: str) -> ParsedReport:
             restarts.append(stamp)
             continue
         if fields[3].startswith("COM "):
-            comments += 1
+            comment = (stamp, ";".join(fields[3:])[4:])
+            if comment not in comments:
+                comments.append(comment)
             continue
         if wild is not None:
             schema = _expand(wild, len(fields) - (4 if has_item else 3))

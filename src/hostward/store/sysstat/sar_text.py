@@ -43,7 +43,7 @@ class ParsedReport:
     host: HostInfo
     rows: list[ImportedRow] = field(default_factory=list)
     restarts: list[float] = field(default_factory=list)
-    comments: int = 0
+    comments: list[tuple[float, str]] = field(default_factory=list)  # COM lines: time and text
     unknown: dict[str, int] = field(default_factory=dict)  # unknown report -> rows kept
     unknown_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -98,6 +98,9 @@ class _Block:
         self.prev_time: float | None = None  # the header's time: the sample before the first row
         self.group_prev: float | None = None
         self.last_row_time: float | None = None
+        self.group_items: set[str | None] = set()  # items of the record being read
+        self.same_second: dict[float, int] = {}  # records of this block per second
+        self.ordinal = 0
 
 
 def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> ParsedReport:
@@ -110,7 +113,10 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
     report: ParsedReport | None = None
     date: dt.date | None = None
     block: _Block | None = None
-    merged: dict[tuple[float, str, str | None, bool], ImportedRow] = {}
+    merged: dict[tuple[float, int, str, str | None, bool], ImportedRow] = {}
+    # (second, activity) -> records seen: in the restart segments before this one, and in this one
+    earlier_segments: dict[tuple[float, str], int] = {}
+    this_segment: dict[tuple[float, str], int] = {}
 
     def fail(number: int, why: str) -> ParseError:
         return ParseError(f"{name}: line {number}: {why}")
@@ -190,11 +196,18 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
                 raise fail(number, "a restart without a time")
             restart = at(first_day(sod, segment[1]), sod)
             report.restarts.append(restart)
+            for key, count in this_segment.items():
+                earlier_segments[key] = earlier_segments.get(key, 0) + count
+            this_segment.clear()
             segment[0] = segment[1] = restart
             block = None
             continue
         if tokens[0] == "COM":
-            report.comments += 1
+            if sod < 0:
+                raise fail(number, "a comment without a time")
+            comment = (at(first_day(sod, segment[1]), sod), rest.strip()[3:].strip())
+            if comment not in report.comments:  # sar -C repeats it in every activity's block
+                report.comments.append(comment)
             continue
         numeric = [bool(_NUMBER.match(t)) for t in tokens]
         if not any(numeric):
@@ -237,15 +250,28 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
             timestamp, interval = block.last_row_time, None
         else:
             timestamp = stamp(sod, block)
-            if timestamp != block.last_row_time:  # a new sample (the other items of one share its time)
+            # A new record: a new time, or an item seen again at the same time (two records in one second,
+            # e.g. sadc appending just after a sample). The other items of one record share its time.
+            if timestamp != block.last_row_time or item in block.group_items:
                 block.group_prev = block.last_row_time if block.last_row_time is not None else block.prev_time
                 block.last_row_time = timestamp
+                block.group_items = set()
+                k = block.same_second.get(timestamp, 0)
+                block.same_second[timestamp] = k + 1
+                # records of this second in earlier restart segments come first
+                block.ordinal = earlier_segments.get((timestamp, schema.activity), 0) + k
+                this_segment[(timestamp, schema.activity)] = max(
+                    this_segment.get((timestamp, schema.activity), 0), k + 1
+                )
+            block.group_items.add(item)
             interval = timestamp - block.group_prev if block.group_prev is not None else None
-        row = ImportedRow(timestamp, interval, schema.activity, item, values, average)
+        row = ImportedRow(
+            timestamp, interval, schema.activity, item, values, average, 0 if average else block.ordinal
+        )
         old = merged.get(row.key)
         if old is not None:  # the same row under two views (-u and -u ALL): one row with every column
             row = ImportedRow(old.timestamp, old.interval_seconds, old.activity, old.item,
-                              tuple({**dict(old.values), **dict(values)}.items()), average)  # fmt: skip
+                              tuple({**dict(old.values), **dict(values)}.items()), average, old.ordinal)  # fmt: skip
         merged[row.key] = row
         if not schema.known:
             report.unknown[schema.activity] = report.unknown.get(schema.activity, 0) + 1
@@ -255,5 +281,5 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
         # sar ends every line with a newline: a file cut in the middle of a time ("06:29:04 P") or of a
         # header would otherwise read as a new, unknown report and be imported without a word.
         raise fail(len(lines), "the last line is cut off (no newline at the end: truncated file?)")
-    report.rows = sorted(merged.values(), key=lambda r: (r.timestamp, r.average))
+    report.rows = sorted(merged.values(), key=lambda r: r.order)
     return report
