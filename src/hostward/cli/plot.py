@@ -59,8 +59,10 @@ output:
                     (without --date/-s/-e/--since, data covering under 6 hours, e.g. a drill, is zoomed
                     to its own extent)
 
-Restarts are dashed red lines; gaps in a line are times the recorder was not running. Percentages are
-drawn on a fixed 0-100 axis; lines of one panel have their own dash pattern, so equal series stay visible.
+Restarts are dashed red lines; gaps in a line are times the recorder was not running (on a memcached
+graph also samples where the server did not answer, and intervals where its counters were reset).
+Percentages are drawn on a fixed 0-100 axis; lines of one panel have their own dash pattern, so equal
+series stay visible.
 %ifutil is left out (with a note) for interfaces whose link speed was never known, where sar prints 0.00.
 The PDF has a contents page and an outline (bookmarks) entry per graph. A terminal shows progress.
 
