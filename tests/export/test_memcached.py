@@ -4,6 +4,7 @@ server that dies or hangs costing nothing but its own memcached_up."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from pymemcache.client.base import Client
 from tests.cache.memcached_server import Memcached
+from tests.conftest import require_binary
 
 from hostward.cache.stats import fetch_stats
 from hostward.config import CacheConfig, Config, MetricsConfig, RecordConfig
@@ -224,3 +226,18 @@ def test_any_stats_text_is_a_reading_or_one_probe_error(
 def test_no_servers_no_memcached_lines(tmp_path: Path) -> None:
     assert list(memcached_families(())) == []
     assert "memcached" not in render(_exporter(tmp_path).registry).decode()
+
+
+def test_promtool_accepts_the_families_but_memcached_exporters_own_uptime_name(
+    server: Memcached, tmp_path: Path
+) -> None:
+    promtool = require_binary("promtool")["promtool"]
+    exporter = _exporter(tmp_path, server.address)
+    _poll(exporter)
+    result = subprocess.run(
+        [promtool, "check", "metrics"], input=render(exporter.registry), capture_output=True, check=False
+    )
+    lints = (result.stdout + result.stderr).decode().strip().splitlines()
+    # memcached_exporter publishes this counter without _total; hostward keeps its name, as with
+    # node_exporter's CamelCase meminfo names
+    assert lints == ['memcached_uptime_seconds counter metrics should have "_total" suffix']

@@ -17,8 +17,9 @@ from hostward.errors import UsageError
 
 DESCRIPTION = f"""\
 Prometheus metrics: node_exporter 1.5.0's names for what hostward measures (CPU, memory, vmstat, load, disks,
-interfaces, filesystems, pressure, timex, uname, os) plus hostward_* families (OOM kills by victim, guard
-actions, recorder health). docs/metrics.md lists every family.
+interfaces, filesystems, pressure, timex, uname, os), hostward_* families (OOM kills by victim, guard
+actions, recorder health and write errors) and, for every [cache] servers entry, memcached_exporter's memcached_*
+families. docs/metrics.md lists every family.
 
   serve            serve /metrics on [metrics] listen (default 127.0.0.1:{METRICS_PORT}); `hostward daemon`
                    already serves it unless [metrics] enabled = false
