@@ -21,6 +21,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.sample import MemcachedSample, SystemSample
 from hostward.errors import ConfigError
 from hostward.recorder.cachewatch import MAX_VALUE, STAT_FIELDS, CacheWatch, memcached_sample
+from hostward.store.framing import Corrupt
 from hostward.store.layout import Shape, Unflattener, flatten, shape_of
 from hostward.store.schema import SCHEMA
 
@@ -214,3 +215,14 @@ def test_bad_cache_settings_are_refused_at_start_in_one_line(
     with pytest.raises(ConfigError, match=message) as err:
         CacheWatch(servers, interval=10.0, timeout=timeout)
     assert "\n" not in str(err.value)
+
+
+@given(st.binary(max_size=64))
+def test_a_damaged_shape_tail_is_refused_as_corrupt_or_read(tail: bytes) -> None:
+    """Bytes after the memory fields (where the time flag and the cache servers go) from a damaged file."""
+    head = dataclasses.replace(shape_of(sample(1.0)), time=False, caches=())
+    try:
+        decoded = Shape.decode(head.encode() + tail)
+    except Corrupt:
+        return
+    assert all(isinstance(server, str) for server in decoded.caches)

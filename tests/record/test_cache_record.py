@@ -335,3 +335,17 @@ def test_sar_cache_live_says_where_live_rates_are(capsys: pytest.CaptureFixture[
     assert main(["sar", "--cache", "1", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "hostward cache stats --interval" in err[0]
+
+
+def test_sar_cache_on_data_recorded_without_servers_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Recorder(RecordConfig(interval_seconds=0.2, data_dir=tmp_path), housekeeping=False).run(count=2)
+    path = day_path(tmp_path, dt.date.today())
+    assert main(["sar", "--cache", "-f", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "SERVER" not in captured.out
+    assert captured.err.splitlines() == [
+        "hostward sar: no memcached activity in this data: it is recorded when [cache] servers is set "
+        "(docs/cache.md)"
+    ]

@@ -124,6 +124,12 @@ def run(argv: list[str]) -> int:
     if args.comments:
         data = with_guard_events(data, args.file.parent if args.file else Path(_data_dir(args)))
     _write(render_file(data_with_previous(data, options), options, fmt))
+    if "cache" in args.flags and not any(isinstance(e, SystemSample) and e.caches for e in data.entries):
+        sys.stdout.flush()
+        sys.stderr.write(
+            "hostward sar: no memcached activity in this data: it is recorded when [cache] servers is set "
+            "(docs/cache.md)\n"
+        )
     if data.damage:
         # sar does the same on a damaged sa file: the report of what could be read, then the error, exit 2.
         sys.stdout.flush()
