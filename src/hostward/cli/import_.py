@@ -17,6 +17,7 @@ from hostward.report.formatting import ReportFormat
 from hostward.report.imported import render_imported
 from hostward.report.selection import ReportOptions
 from hostward.store.sysstat import import_files, read_imported
+from hostward.store.sysstat.imported import ImportedDay
 from hostward.store.sysstat.sa_format import looks_like_sa
 from hostward.store.sysstat.sadf_csv import looks_like_sadf
 
@@ -107,6 +108,14 @@ def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str
                 f"{args.file}' (then 'hostward sar --date DAY'), or draw it with 'hostward plot -f {args.file}'"
             )
         return None
+    day = imported_day(args)
+    if day is None:
+        return None
+    return render_imported(day, imported_options(args, day, rows), fmt)
+
+
+def imported_day(args: SarArgs) -> ImportedDay | None:
+    """The imported rows of the day or range the options name (--date, --since/--until), or None."""
     data_dir = Path(args.data_dir or load_config().record.data_dir)
     first = args.since.date() if args.since else args.date or dt.date.today()
     last = args.until.date() if args.until else first
@@ -115,11 +124,13 @@ def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str
         lo = args.since.timestamp() if args.since else -math.inf
         hi = args.until.timestamp() if args.until else math.inf
         day = dataclasses.replace(day, rows=tuple(r for r in day.rows if lo <= r.timestamp <= hi))
-    if day is None or not day.rows:
-        return None
+    return day if day is not None and day.rows else None
+
+
+def imported_options(args: SarArgs, day: ImportedDay, rows: int) -> ReportOptions:
     if args.interval is not None and args.resample is not None:
         raise UsageError("give the interval either with -i or as an argument, not both")
-    options = ReportOptions(
+    return ReportOptions(
         reports=args.selection(max(day.host.cpu_count, 1)),
         pretty=args.pretty,
         comments=args.comments,
@@ -128,7 +139,6 @@ def imported_report(args: SarArgs, fmt: ReportFormat, rows: int) -> Iterator[str
         interval=args.resample or args.interval or 1,
         rows=rows,
     )
-    return render_imported(day, options, fmt)
 
 
 def _sysstat_kind(path: Path) -> str | None:

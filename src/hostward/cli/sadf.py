@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from hostward.cli.sar import file_options, load_data
-from hostward.cli.sar_args import parse_sar_args
-from hostward.errors import UsageError
+from hostward.cli.sar import NOTHING_RECORDED_HINT, file_options, load_data
+from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.errors import NoRecording, UsageError
 from hostward.report.formatting import from_environment
 from hostward.report.sadf import SadfFormat, render_csv, render_json
 from hostward.report.selection import NO_TTY_ROWS
@@ -31,7 +31,8 @@ definitions as 'hostward sar' (default activity: -u).
   -s, -e    time window (time of day, as for sar)
   interval  keep only records close to multiples of interval seconds; count: at most count records
 
-Data is today's recording by default; FILE or -f FILE reads one hostward data file, --date one day,
+A day with no recording but imported sar/sadf text ('hostward import') is written from the imported rows
+(-d only; -j needs recorded counters). Data is today's recording by default; FILE or -f FILE reads one hostward data file, --date one day,
 --since/--until a range across days (see 'hostward sar --help'). Activity options after "--" are sar's
 (-u [ALL], -P, -q, -r [ALL], -S, -W, -B, -b, -d, -n DEV,EDEV, -w, -A).
 
@@ -40,6 +41,21 @@ examples:
   hostward sadf -d -- -u -r           CPU and memory of today as CSV
   hostward sadf -j --date 2026-11-26 -- -A
 """
+
+
+def _imported(args: SarArgs, modes: set[str], fmt: SadfFormat) -> int:
+    # Imported here: only this path needs the sysstat import store.
+    from hostward.cli.import_ import imported_day, imported_options  # noqa: PLC0415
+    from hostward.report.imported_sadf import render_imported_csv  # noqa: PLC0415
+
+    day = imported_day(args)
+    if day is None:
+        raise NoRecording(f"nothing recorded or imported there: {NOTHING_RECORDED_HINT}")
+    if "-j" in modes:
+        raise UsageError("sadf -j of imported text history is not available: use -d (CSV)")
+    for chunk in render_imported_csv(day, imported_options(args, day, NO_TTY_ROWS), fmt):
+        sys.stdout.write(chunk)
+    return 0
 
 
 def run(argv: list[str]) -> int:
@@ -62,11 +78,15 @@ def run(argv: list[str]) -> int:
         value = getattr(activities, name)
         if value:
             setattr(args, name, value)
-    data: DayData = load_data(args)
-    options = file_options(args, data, NO_TTY_ROWS)
     fmt = SadfFormat(
         local_time=args.local_time, decimal_point=from_environment().decimal_point, epoch=args.epoch
     )
+    try:
+        data: DayData = load_data(args)
+    except NoRecording:
+        # No recording there: history imported from sar/sadf text is written back as sadf would.
+        return _imported(args, modes, fmt)
+    options = file_options(args, data, NO_TTY_ROWS)
     if data.previous is not None and options.start is None and options.end is None:
         data = DayData(data.host, (data.previous, *data.entries))
     if "-j" in modes:

@@ -130,6 +130,30 @@ def _filtered(opts: ReportOptions) -> bool:
     return opts.start is not None or opts.end is not None or opts.interval > 1
 
 
+def restart_segments(day: ImportedDay) -> list[tuple[list[ImportedRow], float | None]]:
+    """The day's rows in record order, cut at its restarts."""
+    return _segments(sorted(day.rows, key=lambda r: r.order), day.restarts)
+
+
+def select_rows(
+    segment: list[ImportedRow],
+    selected: Selected,
+    opts: ReportOptions,
+    tod: TimeOfDayFn,
+    *,
+    keep_averages: bool = False,
+) -> tuple[list[ImportedRow], float | None]:
+    """One activity's rows of a segment as -s/-e/-i choose them (with the window's reference time), the items
+    the selection wants; the source's Average rows only when asked and nothing was filtered out."""
+    mine = [r for r in segment if r.activity == selected.activity.name]
+    reference = None
+    if _filtered(opts):
+        mine, reference = _windowed(mine, opts, tod)
+    elif not keep_averages:
+        mine = [r for r in mine if not r.average]
+    return [r for r in mine if r.average or selected.wants(r.item)], reference
+
+
 def render_imported(
     day: ImportedDay, opts: ReportOptions, fmt: ReportFormat, tod: TimeOfDayFn = local_tod
 ) -> Iterator[str]:
@@ -142,18 +166,14 @@ def render_imported(
         yield banner(host, first, fmt)
     else:  # sadf -d carries neither the kernel release nor the machine: no "Linux  (db1) ... __" banner
         yield f"{host.sysname} ({host.nodename}) \t{fmt.date(first)} \t({max(host.cpu_count, 1)} CPU)\n"
-    rows = sorted(day.rows, key=lambda r: r.order)
-    for segment, restart in _segments(rows, day.restarts):
+    for segment, restart in restart_segments(day):
         if segment:
             lo, hi = segment[0].timestamp - (segment[0].interval_seconds or 0.0), segment[-1].timestamp
             notes = (
                 [CommentMark(t, text) for t, text in day.comments if lo <= t <= hi] if opts.comments else []
             )
         for selected in opts.reports:
-            mine = [r for r in segment if r.activity == selected.activity.name]
-            reference = None
-            if _filtered(opts):
-                mine, reference = _windowed(mine, opts, tod)
+            mine, reference = select_rows(segment, selected, opts, tod, keep_averages=True)
             yield "".join(
                 _block(selected, mine, opts, fmt, reference=reference, notes=notes if segment else [])
             )

@@ -235,3 +235,29 @@ def test_text_import_repeats_headers_as_the_recorded_report_does(
         assert headers == [
             i for i, line in enumerate(recorded.splitlines()) if line.split()[1:2] in (["CPU"], ["DEV"])
         ], f"{ours}\n---\n{recorded}"
+
+
+def test_text_import_is_visible_to_sadf_as_sadf_writes_it(
+    sysstat_run: SysstatRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`hostward sadf -d` on an imported day (no recording): sadf's own lines for the same sa file, values
+    within the rounding of the text's derived columns (-u from -u ALL)."""
+    from hostward.cli import main
+
+    loc = LOCALES["C"]
+    done = import_files([_text_report(sysstat_run, loc, tmp_path)], tmp_path / "store")
+    day = done[0].days[0].isoformat()
+    for report in (["-u"], ["-q"], ["-n", "DEV"], ["-d"]):
+        assert main(["sadf", "-d", "--data-dir", str(tmp_path / "store"), "--date", day, "--", *report]) == 0
+        ours = capsys.readouterr().out.splitlines()
+        theirs = subprocess.run(
+            [sysstat_run.sadf, "-d", str(sysstat_run.sa), "--", *report],
+            capture_output=True, text=True, check=True, env=locale_env(loc),
+        ).stdout.splitlines()  # fmt: skip
+        assert len(ours) == len(theirs), (report, ours, theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            fa, fb = a.split(";"), b.split(";")
+            keys = 4 if len(fa) > 3 and not fa[3].replace(".", "").replace("-", "").isdigit() else 3
+            assert fa[:keys] == fb[:keys], (report, a, b)
+            for x, y in zip(fa[keys:], fb[keys:], strict=True):
+                assert x == y or abs(float(x) - float(y)) <= 0.03, (report, a, b)
