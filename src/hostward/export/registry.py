@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ class Exporter:
     registry: CollectorRegistry
     hostward: HostwardCollector
     pollers: list[Poller[Any]] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)  # kept-open kernel files
 
     def start(self) -> None:
         for poller in self.pollers:
@@ -50,6 +51,8 @@ class Exporter:
     def stop(self) -> None:
         for poller in self.pollers:
             poller.stop()
+        for close in self.closers:
+            close()
 
 
 def _kmsg() -> Iterable[str]:
@@ -67,8 +70,10 @@ def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool =
     oom: Poller[OomKills] = Poller("kernel_log", OomKillCounter(_kmsg).poll, poll)
     recorder: Poller[RecorderState] = Poller("recorder", lambda: read_recorder_state(data_dir), poll)
     registry = CollectorRegistry(auto_describe=False)
+    closers: list[Callable[[], None]] = []
     if node:
         node_collector = NodeCollector(procfs)
+        closers.append(node_collector.files.close)
         registry.register(node_collector)
         registry.register(
             DeviceCollector(  # diskstats, net/dev and mounts kept open; per-interface /sys files opened each time
@@ -100,4 +105,4 @@ def build_exporter(config: Config, *, procfs: ProcFS | None = None, node: bool =
     pollers: list[Poller[Any]] = [oom, recorder, candidate, *memcached]
     if rules:
         pollers.append(coverage)
-    return Exporter(registry, collector, pollers)
+    return Exporter(registry, collector, pollers, closers)

@@ -9,6 +9,7 @@ The lock makes concurrent scrapes take turns on the shared descriptors (a read e
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import threading
@@ -26,6 +27,10 @@ class ScrapeFiles:
         self._sys = KernelFiles(procfs.sys)
         self._sys_root = str(procfs.sys)
         self._lock = threading.Lock()
+
+    @property
+    def open_files(self) -> int:
+        return self._proc.open_count + self._sys.open_count
 
     def read(self, relpath: str) -> str:
         """``/proc/<relpath>``; CollectError when missing or unreadable."""
@@ -60,5 +65,10 @@ class ScrapeFiles:
 
     def close(self) -> None:
         with self._lock:
+            self._proc.close()
+            self._sys.close()
+
+    def __del__(self) -> None:  # an exporter dropped without stop() (tests, textfile --once) frees its fds
+        with contextlib.suppress(Exception):  # never an "exception ignored" at interpreter exit
             self._proc.close()
             self._sys.close()

@@ -27,6 +27,10 @@ class KernelFiles:
         self._fds: dict[str, int] = {}
         self._sizes: dict[str, int] = {}
 
+    @property
+    def open_count(self) -> int:
+        return len(self._fds)
+
     def read(self, relpath: str) -> str:
         """The current content of ``<root>/<relpath>``; CollectError when it is missing or unreadable."""
         text = self.read_optional(relpath)
