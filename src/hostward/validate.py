@@ -68,8 +68,8 @@ class Number:
     def describe(self) -> str:
         kind = "a whole number" if self.integer else "a number"
         unit = "" if not self.unit else (self.unit if self.unit == "%" else f" {self.unit}")
-        low = f"above {self.low:g}" if self.above_low else f"from {self.low:g}"
-        return f"{kind} {low} to {self.high:g}{unit}"
+        low = f"above {_number(self.low)}" if self.above_low else f"from {_number(self.low)}"
+        return f"{kind} {low} to {_number(self.high)}{unit}"
 
     def check(self, value: Any, name: str, error: type[HostwardError] = UsageError) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -93,6 +93,10 @@ class Number:
             # sys.set_int_max_str_digits refuses > 4300 digits with ValueError too: "not a number" is right.
             raise _fail(error, name, text, self.describe()) from None
         return _checked_text(self, value, text, name, error)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _checked_text(rule: Rule, value: Any, text: str, name: str, error: type[HostwardError]) -> Any:

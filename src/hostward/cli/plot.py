@@ -27,6 +27,7 @@ from hostward.store.model import DayData, Entry
 from hostward.store.sysstat.imported import ImportedDay, read_imported
 from hostward.store.sysstat.importer import parse_input
 from hostward.store.sysstat.sa_import import SaContent
+from hostward.validate import NON_EMPTY_PATH
 
 XZ_MAGIC = b"\xfd7zXZ\x00"
 
@@ -254,7 +255,7 @@ def run(argv: list[str]) -> int:
         )
     fmt = _format(own)
     day = dt.datetime.fromtimestamp(window[0]).strftime("%Y%m%d")
-    output = Path(own["--output"]) if "--output" in own else None
+    output = NON_EMPTY_PATH.parse(own["--output"], "--output") if "--output" in own else None
     if fmt != "pdf":
         for note in sset.notes:  # the PDF shows them on its contents page; PNG/SVG have no such page
             sys.stderr.write(f"hostward plot: note: {note}\n")

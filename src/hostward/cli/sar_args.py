@@ -11,7 +11,7 @@ from pathlib import Path
 from hostward.activities import ACTIVITIES, BY_NAME
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
-from hostward.validate import COUNT, DATE, DATETIME, WHOLE_SECONDS, Number
+from hostward.validate import COUNT, DATE, DATETIME, NON_EMPTY_PATH, WHOLE_SECONDS, Number
 
 # sar's interval: 0 (since boot, refused later with its own message) up to a day, as a whole number of seconds
 INTERVAL = Number(0, 86400, integer=True, unit="seconds")
@@ -166,7 +166,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             value = inline if eq else _value(argv, i, name)
             i += 0 if eq else 1
             if name == "--data-dir":
-                args.data_dir = Path(value)
+                args.data_dir = NON_EMPTY_PATH.parse(value, name)
             elif name == "--date":
                 args.date = _date(value, name)
             elif name == "--since":
@@ -180,7 +180,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
         elif word.startswith("--"):
             raise UsageError(f"unknown option {word} (try --help)")
         elif word == "-f":
-            args.file = Path(_value(argv, i, "-f"))
+            args.file = NON_EMPTY_PATH.parse(_value(argv, i, "-f"), "-f")
             i += 1
         elif word in ("-s", "-e"):
             when = _time_of_day(_value(argv, i, word), word)
