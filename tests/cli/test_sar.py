@@ -71,7 +71,7 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     ("argv", "message", "code"),
     [
         (["-Z"], "hostward sar: unknown option -Z (try --help)\n", 2),
-        (["--frobnicate"], "hostward sar: unknown option --frobnicate (try --help)\n", 2),
+        (["--frobnicate"], "hostward sar: unknown option '--frobnicate' (try --help)\n", 2),
         (["-I", "SUM"], "hostward sar: sar option -I (interrupts) is not supported by hostward\n", 2),
         (["-n", "SOCK"], "hostward sar: -n SOCK is not supported by hostward (supported: DEV, EDEV, ALL)\n", 2),
         (["-s", "25:00"], "hostward sar: -s: invalid time '25:00' (expected HH:MM[:SS])\n", 2),

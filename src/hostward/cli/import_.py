@@ -20,6 +20,7 @@ from hostward.store.sysstat import import_files, read_imported
 from hostward.store.sysstat.imported import ImportedDay
 from hostward.store.sysstat.sa_format import looks_like_sa
 from hostward.store.sysstat.sadf_csv import looks_like_sadf
+from hostward.validate import quote
 
 HELP = """\
 usage: hostward import [--data-dir DIR] [--day-first | --month-first] FILE...
@@ -79,7 +80,7 @@ def run(argv: list[str]) -> int:
         elif word == "--month-first":
             day_first = False
         elif word.startswith("-") and word != "-":
-            raise UsageError(f"unknown option {word} (try --help)")
+            raise UsageError(f"unknown option {quote(word)} (try --help)")
         else:
             files.append(Path(word))
         i += 1

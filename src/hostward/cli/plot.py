@@ -27,7 +27,7 @@ from hostward.store.model import DayData, Entry
 from hostward.store.sysstat.imported import ImportedDay, read_imported
 from hostward.store.sysstat.importer import parse_input
 from hostward.store.sysstat.sa_import import SaContent
-from hostward.validate import NON_EMPTY_PATH
+from hostward.validate import NON_EMPTY_PATH, quote
 
 XZ_MAGIC = b"\xfd7zXZ\x00"
 
@@ -301,7 +301,7 @@ def _format(own: dict[str, str]) -> str:
         suffix = Path(own.get("--output", "x.pdf")).suffix.lstrip(".").lower()
         fmt = suffix if suffix in FORMATS else "pdf" if not own.get("--output") else "png"
     if fmt not in FORMATS:
-        raise UsageError(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise UsageError(f"--format: {quote(fmt)} is not one of {', '.join(FORMATS)}")
     return fmt
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from hostward.activities import ACTIVITIES, BY_NAME
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
-from hostward.validate import COUNT, DATE, DATETIME, NON_EMPTY_PATH, WHOLE_SECONDS, Number
+from hostward.validate import COUNT, DATE, DATETIME, NON_EMPTY_PATH, WHOLE_SECONDS, Number, quote
 
 # sar's interval: 0 (since boot, refused later with its own message) up to a day, as a whole number of seconds
 INTERVAL = Number(0, 86400, integer=True, unit="seconds")
@@ -114,11 +114,11 @@ def cpu_items(spec: str | None, cpu_count: int) -> tuple[frozenset[str] | None, 
         low_text, _, high_text = word.partition("-")
         if not low_text.isdigit() or (high_text and not high_text.isdigit()):
             raise UsageError(
-                f"-P: invalid CPU list {spec!r} (expected ALL, or numbers and ranges like 0,2-3)"
+                f"-P: invalid CPU list {quote(spec)} (expected ALL, or numbers and ranges like 0,2-3)"
             )
         low, high = int(low_text), int(high_text or low_text)
         if high < low:
-            raise UsageError(f"-P: invalid CPU range {word!r}")
+            raise UsageError(f"-P: invalid CPU range {quote(word)}")
         if high >= cpu_count:
             raise UsageError(f"-P: not that many processors: CPU {high} (this data has {cpu_count} CPU)")
         items.update(str(n) for n in range(low, high + 1))
@@ -144,7 +144,7 @@ def _datetime(text: str, option: str) -> dt.datetime:
 def _time_of_day(text: str, option: str) -> TimeOfDay:
     parsed = TimeOfDay.parse(text)
     if parsed is None:
-        raise UsageError(f"{option}: invalid time {text!r} (expected HH:MM[:SS])")
+        raise UsageError(f"{option}: invalid time {quote(text)} (expected HH:MM[:SS])")
     return parsed
 
 
@@ -178,7 +178,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
         elif word in LONG_ACTIVITIES:
             args.flags.add(LONG_ACTIVITIES[word])
         elif word.startswith("--"):
-            raise UsageError(f"unknown option {word} (try --help)")
+            raise UsageError(f"unknown option {quote(word)} (try --help)")
         elif word == "-f":
             args.file = NON_EMPTY_PATH.parse(_value(argv, i, "-f"), "-f")
             i += 1
@@ -204,7 +204,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 elif keyword in SYSSTAT_NET_KEYWORDS:
                     raise UsageError(f"-n {keyword} is not supported by hostward (supported: DEV, EDEV, ALL)")
                 else:
-                    raise UsageError(f"-n: unknown keyword {keyword!r} (supported: DEV, EDEV, ALL)")
+                    raise UsageError(f"-n: unknown keyword {quote(keyword)} (supported: DEV, EDEV, ALL)")
             i += 1
         elif word in ("-u", "-r") and i + 1 < len(argv) and argv[i + 1] == "ALL":
             args.flags.add("cpu" if word == "-u" else "memory")
@@ -236,11 +236,11 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             elif args.count is None:
                 args.count = COUNT.parse(word, "count")
             else:
-                raise UsageError(f"unexpected argument {word!r}: interval and count are already given")
+                raise UsageError(f"unexpected argument {quote(word)}: interval and count are already given")
         elif sadf and not word.startswith("-") and args.file is None:
             args.file = Path(word)  # sadf [options] [datafile]
         else:
-            raise UsageError(f"unknown option or argument {word!r} (try --help)")
+            raise UsageError(f"unknown option or argument {quote(word)} (try --help)")
         i += 1
     if args.count is not None and args.interval == 0:
         raise UsageError("a count needs an interval of 1 second or more")
