@@ -7,6 +7,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from hostward.errors import StoreError
 from hostward.safefs import create_temp
@@ -25,6 +26,27 @@ def replacing(path: Path, *, what: str = "write") -> Iterator[Path]:
         raise StoreError(f"cannot {what} {path}: {exc.strerror or exc}") from exc
     try:
         yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StoreError(f"cannot {what} {path}: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def writing(path: Path, *, what: str = "write") -> Iterator[BinaryIO]:
+    """Like ``replacing``, but yield the temporary file already open: the data goes through the descriptor we
+    created, never through a name. Safe even in a directory another user can write to without the sticky bit
+    (a plot into someone's home): if they swap the temporary name for a link, our bytes still land in our own
+    0640 file, and the final rename moves their link, not through it."""
+    try:
+        fd, tmp = create_temp(path.parent, path.name)
+    except OSError as exc:
+        raise StoreError(f"cannot {what} {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
         os.replace(tmp, path)
     except OSError as exc:
         raise StoreError(f"cannot {what} {path}: {exc.strerror or exc}") from exc

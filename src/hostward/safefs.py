@@ -24,7 +24,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from hostward.errors import UnsafePath
+from hostward.errors import StoreError, UnsafePath
 
 DATA_FILE_MODE = 0o640  # root and an admin group (command lines of top processes are in the data files)
 DIR_MODE = 0o750
@@ -157,6 +157,16 @@ def check_private_dir(path: Path, what: str = "data directory") -> None:
     must be owned by root or the invoking user and not writable by group or others — a parent may be
     world-writable with the sticky bit (/tmp). Raises UnsafePath with one line naming the path and why."""
     _check_chain(path, what, own_is_dir=True)
+
+
+def prepare_private_dir(path: Path, what: str = "data directory") -> None:
+    """``make_dirs`` then ``check_private_dir``: what every writer into a data directory does before writing.
+    Raises StoreError (UnsafePath for a directory others control)."""
+    try:
+        make_dirs(path)
+    except OSError as exc:
+        raise StoreError(f"cannot create {what} {path}: {exc.strerror or exc}") from exc
+    check_private_dir(path, what)
 
 
 def check_trusted_file(path: Path, what: str) -> None:

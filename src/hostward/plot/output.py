@@ -17,9 +17,10 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from pypdf import PdfReader, PdfWriter
 
-from hostward.atomic import replacing
+from hostward.atomic import writing
 from hostward.errors import StoreError
 from hostward.plot.figures import PAGE_INCHES, STYLE, PlotFigure
+from hostward.safefs import make_dirs
 
 FORMATS = ("pdf", "png", "svg")
 PNG_DPI = 120  # 1403 x 992 pixels for an A4 landscape page: sharp on a laptop screen
@@ -117,7 +118,7 @@ def save_pdf(
     for page, pf in enumerate(figures, 1):
         writer.add_outline_item(pf.title, page)
     writer.page_mode = "/UseOutlines"
-    with replacing(path) as tmp, tmp.open("wb") as handle:
+    with writing(path) as handle:  # through our descriptor, never a name others can swap
         writer.write(handle)
     return path
 
@@ -132,13 +133,13 @@ def save_each(
     """``<directory>/<prefix>NN-<key>.<fmt>`` for each figure."""
     out: list[Path] = []
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        make_dirs(directory)  # 0750
     except OSError as exc:
         raise StoreError(f"cannot create {directory}: {exc.strerror}") from exc
     for n, pf in enumerate(figures, 1):
         path = directory / f"{prefix}{n:02d}-{pf.key}.{fmt}"
-        with replacing(path) as tmp:
-            pf.figure.savefig(tmp, format=fmt, dpi=PNG_DPI)
+        with writing(path) as handle:
+            pf.figure.savefig(handle, format=fmt, dpi=PNG_DPI)
         out.append(path)
         progress()
     return out

@@ -43,7 +43,7 @@ from hostward.recorder.sampler import CachingSampler
 from hostward.recorder.schedule import Schedule
 from hostward.recorder.status import LOCK_NAME, note_write_errors, start_status
 from hostward.recorder.timehealth import TimeHealth
-from hostward.safefs import check_private_dir, make_dirs, open_lock
+from hostward.safefs import check_private_dir, make_dirs, open_lock, prepare_private_dir
 from hostward.store.housekeeping import housekeep
 from hostward.store.model import CommentMark, RestartMark
 from hostward.store.reader import day_path
@@ -348,6 +348,7 @@ def append_comment(
     """``hostward record --comment TEXT`` without sampling: add a comment to today's file and return its path
     (sadc -C with no interval). Safe beside a running recorder: appends are locked and atomic."""
     procfs = procfs or ProcFS()
+    prepare_private_dir(data_dir)
     now = clock()
     day = local_day(now)
     path = day_path(data_dir, day)

@@ -24,6 +24,7 @@ from hostward.oom.guard.triggers import (
 from hostward.oom.guard.victim import Scope, VictimSelector
 from hostward.oom.protect.defaults import rules_in_force
 from hostward.procfs import ProcFS
+from hostward.safefs import prepare_private_dir
 
 
 def resolve_cgroup(path: str, procfs: ProcFS) -> MemoryCgroup:
@@ -88,6 +89,8 @@ def build_guard(
         raise UsageError(f"[guard] kill_group must be '', 'pgrp' or 'cgroup', not {cfg.kill_group!r}")
     scope = Scope(resolve_cgroup(cfg.cgroup, procfs) if cfg.cgroup else None)
     selector = VictimSelector(scope, rules_in_force(config.oom)[0], procfs=procfs)
+    if events_file is not None:  # StrictModes for the directory of events.jsonl: at start, not at an event
+        prepare_private_dir(events_file.parent, "guard events directory")
     # Hooks are checked before the triggers open their descriptors: a bad hook leaks nothing.
     hooks = Hooks(before=cfg.hook_before, after=cfg.hook_after) if cfg.hook_before or cfg.hook_after else None
     triggers = build_triggers(cfg, scope, procfs, critical_percent)

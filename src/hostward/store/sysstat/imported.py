@@ -14,9 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hostward.atomic import replacing
+from hostward.atomic import writing
 from hostward.collect.host import HostInfo
 from hostward.errors import StoreError
+from hostward.safefs import make_dirs
 
 IMPORTED_DIR = "imported"
 PREFIX = "im"
@@ -216,8 +217,8 @@ def store_imported(
 
 def _write_atomic(path: Path, lines: list[str]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)  # 0750
     except OSError as exc:
         raise StoreError(f"cannot create {path.parent}: {exc.strerror}") from exc
-    with replacing(path) as tmp:
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with writing(path) as handle:
+        handle.write(("\n".join(lines) + "\n").encode("utf-8"))

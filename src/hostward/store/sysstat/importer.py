@@ -16,6 +16,7 @@ from pathlib import Path
 from hostward.bounded import IMPORT_LIMIT, XZ_MAGIC, read_at_most, xz_decompress
 from hostward.collect.sample import SystemSample
 from hostward.errors import ParseError, StoreError
+from hostward.safefs import prepare_private_dir
 from hostward.store.sysstat.day_merge import merge_entries
 from hostward.store.sysstat.imported import store_imported
 from hostward.store.sysstat.sa_format import looks_like_sa
@@ -83,6 +84,7 @@ def import_files(
 ) -> list[FileImport]:
     """Parse every file, then store them in order. Raises before writing when any file is bad."""
     parsed = [parse_input(p, sadf=sadf, day_first=day_first) for p in paths]
+    prepare_private_dir(data_dir)  # StrictModes: no one else may plant names where root is about to write
     return [store_parsed(item, data_dir) for item in parsed]
 
 
