@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from hostward.activities import BY_NAME
-from hostward.atomic import replacing
+from hostward.atomic import writing
 from hostward.cli.progress import progress_bar
 from hostward.cli.sar import load_data
 from hostward.cli.sar_args import SarArgs, parse_sar_args
@@ -266,8 +266,8 @@ def run(argv: list[str]) -> int:
             sys.stdout.write(f"{path}: {len(figures)} graphs, {sset.samples} samples\n")
             return 0
         if output is not None and output.suffix.lower() == f".{fmt}" and len(figures) == 1:
-            with replacing(output) as tmp:
-                figures[0].figure.savefig(tmp, format=fmt, dpi=PNG_DPI)
+            with writing(output) as handle:  # through our descriptor, never a name others can swap
+                figures[0].figure.savefig(handle, format=fmt, dpi=PNG_DPI)
             sys.stdout.write(f"{output}: 1 graph, {sset.samples} samples\n")
             return 0
         # Several graphs for one file name: a directory named after it (out.png -> out/), never files
