@@ -100,6 +100,13 @@
         ready: [function () { drawn += 1; document.body.dataset.chartsDrawn = String(drawn); }],
       },
     };
+    // A chart whose columns hold no value in the range (e.g. %ifutil of a link whose speed is unknown)
+    // says so rather than look like an idle line.
+    const empty = data.slice(1).every((values) => values.every((v) => v === null || v === undefined));
+    if (empty) {
+      area.dataset.empty = "1";
+      wrap.appendChild(el("p", "muted", "No values in this range."));
+    }
     const plot = new uPlot(opts, data, area);
     area.dataset.chart = "1";
     charts.push({ plot: plot, activity: doc.activity, item: series.item, columns: cols, doc: doc });
