@@ -7,6 +7,7 @@ import errno
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,9 @@ from hostward.config import Config, MetricsConfig, RecordConfig
 from hostward.export.exposition import render
 from hostward.export.registry import build_exporter
 from hostward.recorder import Recorder
+from hostward.recorder.loop import local_day
 from hostward.recorder.status import LOCK_NAME, note_write_errors, parse_status, read_status, start_status
+from hostward.store import day_path
 
 
 @pytest.fixture
@@ -128,3 +131,17 @@ def test_no_lock_file_or_an_old_one_publishes_no_count(tmp_path: Path) -> None:
 def test_any_lock_file_text_is_a_status_or_none(text: str) -> None:
     status = parse_status(text)
     assert status is None or (status.write_errors >= 0 and status.last_error_time >= 0)
+
+
+def test_an_unwritable_day_file_is_counted(tmp_path: Path) -> None:
+    """Today's day file cannot be opened (a directory stands in its place): every write fails, for real."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o750)
+    day_path(data, local_day(time.time())).mkdir()
+    summary = Recorder(RecordConfig(interval_seconds=0.05, data_dir=data), housekeeping=False).run(count=3)
+    assert (summary.written, summary.write_errors) == (0, 3)
+    status = read_status(data)
+    assert status is not None and status.write_errors == 3
+    text = _scrape(data)
+    assert "hostward_recorder_write_errors_total 3\n" in text
+    assert f"hostward_recorder_last_write_error_timestamp_seconds {status.last_error_time}\n" in text
