@@ -12,6 +12,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from hostward.config import Config, MetricsConfig, RecordConfig
+from hostward.export.exposition import render
 from hostward.export.hostward import MAX_VICTIMS, OomKillCounter
 from hostward.export.registry import build_exporter
 from hostward.export.textfile import write_textfile
@@ -85,3 +86,18 @@ def test_textfile_is_replaced_atomically_and_refuses_planted_links(tmp_path: Pat
         [promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_guard_counts_follow_events_jsonl_between_scrapes(tmp_path: Path) -> None:
+    exporter = build_exporter(
+        Config(record=RecordConfig(data_dir=tmp_path), metrics=MetricsConfig()), node=False
+    )
+    key = ("hostward_guard_actions_total", (("dry_run", "false"), ("outcome", "signal")))
+    assert _values(render(exporter.registry).decode())[key] == 0  # no file yet
+    append_event(events_path(tmp_path), GuardEvent(time=1000.0, kind="signal", reason="test", dry_run=False))
+    assert _values(render(exporter.registry).decode())[key] == 1
+    assert _values(render(exporter.registry).decode())[key] == 1  # unchanged file: the cached counts
+    append_event(events_path(tmp_path), GuardEvent(time=2000.0, kind="signal", reason="test", dry_run=False))
+    values = _values(render(exporter.registry).decode())
+    assert values[key] == 2
+    assert values[("hostward_guard_last_action_timestamp_seconds", ())] == 2000

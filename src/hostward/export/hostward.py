@@ -112,6 +112,7 @@ class HostwardCollector:
         self.extra = extra
         self.sources = sources  # further polled sources (memcached servers) noted under their poller's name
         self.clock = clock
+        self._guard_cache: tuple[tuple[int, ...], Counter[tuple[str, str]], float] | None = None
 
     def collect(self) -> Iterator[Metric]:
         polls = GaugeFamily(
@@ -160,16 +161,7 @@ class HostwardCollector:
             "Actions of the early OOM guard by outcome (signal, escalate, exited, error) and dry run.",
             labels=("outcome", "dry_run"),
         )
-        counts: Counter[tuple[str, str]] = Counter()
-        try:
-            events = read_events(self.data_dir / "events.jsonl")
-        except StoreError:
-            events = []
-        last = 0.0
-        for event in events:
-            if event.kind in GUARD_OUTCOMES:
-                counts[(event.kind, "true" if event.dry_run else "false")] += 1
-                last = max(last, event.time)
+        counts, last = self._guard_counts()
         for outcome in GUARD_OUTCOMES:
             for dry in ("false", "true"):
                 family.add_metric((outcome, dry), counts[(outcome, dry)])
@@ -179,6 +171,31 @@ class HostwardCollector:
             "When the guard last acted (0: never).",
             value=last,
         )
+
+    def _guard_counts(self) -> tuple[Counter[tuple[str, str]], float]:
+        """Actions by (outcome, dry_run) and the last one's time, re-read only when events.jsonl changed (it is
+        append-only and grows for as long as the guard runs; a scrape costs one stat while it stays the same)."""
+        path = self.data_dir / "events.jsonl"
+        try:
+            st = path.stat()
+            key: tuple[int, ...] = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            key = ()
+        cached = self._guard_cache
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        counts: Counter[tuple[str, str]] = Counter()
+        try:
+            events = read_events(path) if key else []
+        except StoreError:
+            events = []
+        last = 0.0
+        for event in events:
+            if event.kind in GUARD_OUTCOMES:
+                counts[(event.kind, "true" if event.dry_run else "false")] += 1
+                last = max(last, event.time)
+        self._guard_cache = (key, counts, last)  # replaced whole: concurrent scrapes see one or the other
+        return counts, last
 
     def _recorder_families(self, state: RecorderState | None) -> Iterator[Metric]:
         if state is None:
