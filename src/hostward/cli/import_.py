@@ -87,13 +87,18 @@ def run(argv: list[str]) -> int:
     if not files:
         raise UsageError("no file to import (try --help)")
     target = data_dir or load_config().record.data_dir
-    for done in import_files(files, target, day_first=day_first):
+    imported = import_files(files, target, day_first=day_first)
+    for done in imported:
         days = ", ".join(d.isoformat() for d in done.days) or "no day"
         sys.stdout.write(
             f"{done.path}: {done.kind} ({done.detail}): {done.added} new, {done.already} already stored; {days}\n"
         )
         for note in done.skipped:
             sys.stdout.write(f"  {note}\n")
+    damaged = [done for done in imported if done.damage]
+    if damaged:
+        # sar prints the records before the damage, then why it stopped: the import keeps the same records
+        raise StoreError(f"{damaged[0].damage} (the samples before it were imported)")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import lzma
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -83,13 +84,32 @@ def test_bad_file_in_a_batch_stores_nothing_and_keeps_earlier_imports(
 
 
 @pytest.mark.peer
-def test_truncated_sa_file_names_the_offset(sysstat_run: SysstatRun, tmp_path: Path) -> None:
+def test_truncated_sa_file_imports_what_precedes_the_damage(
+    sysstat_run: SysstatRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = sysstat_run.sa.read_bytes()
     cut = tmp_path / "sa-cut"
     cut.write_bytes(data[: len(data) - 100])
-    with pytest.raises(StoreError, match=rf"{cut}: truncated sysstat file at offset \d+: activity \d+ needs"):
-        import_files([cut], tmp_path / "store")
-    assert not (tmp_path / "store").exists()
+    # sar prints the records before the damage, then "End of system activity file unexpected"
+    sar = subprocess.run(["sar", "-u", "-f", str(cut)], capture_output=True, text=True, env={"LC_ALL": "C"},
+                         timeout=60, check=False)  # fmt: skip
+    sar_rows = [line for line in sar.stdout.splitlines()
+                if line.split()[1:2] == ["all"] and not line.startswith("Average")]  # fmt: skip
+    assert sar.returncode != 0 and "unexpected" in sar.stderr
+    (done,) = import_files([cut], tmp_path / "store")
+    assert done.added == len(sar_rows) + 1 >= 2  # sar's intervals, and the first sample they start from
+    assert done.damage.startswith(f"{cut}: truncated sysstat file at offset ")
+    capsys.readouterr()
+    assert main(["import", "--data-dir", str(tmp_path / "store2"), str(cut)]) == 1
+    out, err = capsys.readouterr()
+    assert f"{done.added} new" in out
+    assert err.count("\n") == 1 and "(the samples before it were imported)" in err
+    # damage before the first record: nothing to import, nothing written
+    header_only = tmp_path / "sa-head"
+    header_only.write_bytes(data[:2000])
+    with pytest.raises(StoreError, match="truncated sysstat file at offset"):
+        import_files([header_only], tmp_path / "store3")
+    assert not (tmp_path / "store3").exists()
 
 
 @pytest.mark.peer
@@ -121,10 +141,16 @@ def test_garbage_record_header_names_its_offset(sysstat_run: SysstatRun, tmp_pat
     data[second + 20] = 99  # record type 99
     bad = tmp_path / "sa-bad"
     bad.write_bytes(bytes(data))
-    with pytest.raises(
-        StoreError, match=rf"invalid sysstat file at offset {second}: record header with type 99"
-    ):
-        import_files([bad], tmp_path / "store")
+    before = sum(1 for rec in sa.records[:1] if rec.stats)
+    if before == 0:  # the damage is the first sample: nothing to import
+        with pytest.raises(
+            StoreError, match=rf"invalid sysstat file at offset {second}: record header with type 99"
+        ):
+            import_files([bad], tmp_path / "store")
+        return
+    (done,) = import_files([bad], tmp_path / "store")  # what precedes the damage, as sar prints it
+    assert done.added == before
+    assert f"invalid sysstat file at offset {second}: record header with type 99" in done.damage
 
 
 def test_empty_and_foreign_text(tmp_path: Path) -> None:

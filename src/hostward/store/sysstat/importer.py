@@ -38,6 +38,7 @@ class FileImport:
     days: tuple[dt.date, ...]
     skipped: tuple[str, ...]  # activities / reports / columns kept or dropped, each note saying which and why
     detail: str  # e.g. "sysstat 12.6.1, 5 records" or "1234 rows"
+    damage: str = ""  # the file is damaged here: what precedes was imported, nothing after
 
 
 def _read(path: Path) -> bytes:
@@ -99,7 +100,7 @@ def store_parsed(item: Parsed, data_dir: Path) -> FileImport:
         )
         how = " via sadf -c" if content.converted else ""
         return FileImport(path, kind, result.added, result.skipped, result.days, skipped,
-                          f"sysstat {content.version}{how}, {samples} samples")  # fmt: skip
+                          f"sysstat {content.version}{how}, {samples} samples", content.damage)  # fmt: skip
     stored = store_imported(data_dir, content.host, content.rows, content.restarts, content.comments)
     skipped = tuple(
         f"kept: {name} ({count} rows stored; no hostward report shows them yet)"

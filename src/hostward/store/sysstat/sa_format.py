@@ -102,6 +102,7 @@ class SaFile:
     header: SaHeader
     activities: tuple[SaActivity, ...]
     records: tuple[SaRecord, ...]
+    damage: str = ""  # why reading stopped before the end (a truncated or damaged record); "" when whole
 
 
 def looks_like_sa(data: bytes) -> bool:
@@ -226,42 +227,57 @@ def parse_sa(data: bytes, name: str) -> SaFile:
         if act.size <= 0 or act.size > 1024 or act.nr2 <= 0 or act.nr < 0 or act.nr > NR_MAX:
             raise r.bad(f"activity {act.id} has size {act.size}, nr {act.nr}, nr2 {act.nr2}", at)
         activities.append(act)
-    records = [rec for rec in _records(r, tuple(activities), rec_size) if rec is not None]
-    return SaFile(header, tuple(activities), tuple(records))
+    found, damage = _records(r, tuple(activities), rec_size)
+    records = [rec for rec in found if rec is not None]
+    if damage and not any(rec.record_type == R_STATS for rec in records):
+        raise StoreError(damage)  # nothing usable precedes the damage
+    return SaFile(header, tuple(activities), tuple(records), damage)
 
 
-def _records(r: _Reader, activities: tuple[SaActivity, ...], rec_size: int) -> list[SaRecord | None]:
+def _records(
+    r: _Reader, activities: tuple[SaActivity, ...], rec_size: int
+) -> tuple[list[SaRecord | None], str]:
+    """The records up to the end, or up to the first damaged one (as sar prints them, then says why it stopped):
+    the list and the reason reading stopped ("" at the end of the file)."""
     out: list[SaRecord | None] = []
-    size = len(r.data)
-    while r.offset < size:
-        at = r.offset
-        raw = r.take(rec_size, "a record header")
-        uptime_cs, ust_time, extra_next, rtype, hour, minute, second = struct.unpack_from(
-            r.order + "QQIBBBB", raw
-        )
-        if not 0 < rtype <= R_EXTRA_MAX or hour > 23 or minute > 59 or second > 60:
-            raise r.bad(f"record header with type {rtype} and time {hour:02d}:{minute:02d}:{second:02d}", at)
-        hms = (hour, minute, second)
-        if rtype in (R_STATS, R_LAST_STATS):
-            if extra_next:
-                r.skip_extras()
-            stats: list[SaStats] = []
-            for act in activities:
-                count = r.unpack("i", f"the item count of activity {act.id}")[0] if act.has_nr else act.nr
-                if count < 0 or count > NR_MAX:
-                    raise r.bad(f"item count {count} for activity {act.id}", r.offset - 4)
-                stats.append(SaStats(act, count, r.take(act.size * count * act.nr2, f"activity {act.id}")))
-            out.append(SaRecord(at, R_STATS, uptime_cs, ust_time, hms, stats=tuple(stats)))
-        elif rtype == R_RESTART:
-            cpu_nr = r.unpack("i", "the CPU count of a restart record")[0]
-            if extra_next:
-                r.skip_extras()
-            out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, cpu_nr=cpu_nr))
-        elif rtype == R_COMMENT:
-            text = _cstr(r.take(MAX_COMMENT_LEN, "a comment"))
-            if extra_next:
-                r.skip_extras()
-            out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, comment=text))
-        elif extra_next:  # R_EXTRA*: only extra structures, nothing for us
+    while r.offset < len(r.data):
+        try:
+            _record(r, activities, rec_size, out)
+        except StoreError as exc:
+            return out, str(exc)
+    return out, ""
+
+
+def _record(
+    r: _Reader, activities: tuple[SaActivity, ...], rec_size: int, out: list[SaRecord | None]
+) -> None:
+    at = r.offset
+    raw = r.take(rec_size, "a record header")
+    uptime_cs, ust_time, extra_next, rtype, hour, minute, second = struct.unpack_from(
+        r.order + "QQIBBBB", raw
+    )
+    if not 0 < rtype <= R_EXTRA_MAX or hour > 23 or minute > 59 or second > 60:
+        raise r.bad(f"record header with type {rtype} and time {hour:02d}:{minute:02d}:{second:02d}", at)
+    hms = (hour, minute, second)
+    if rtype in (R_STATS, R_LAST_STATS):
+        if extra_next:
             r.skip_extras()
-    return out
+        stats: list[SaStats] = []
+        for act in activities:
+            count = r.unpack("i", f"the item count of activity {act.id}")[0] if act.has_nr else act.nr
+            if count < 0 or count > NR_MAX:
+                raise r.bad(f"item count {count} for activity {act.id}", r.offset - 4)
+            stats.append(SaStats(act, count, r.take(act.size * count * act.nr2, f"activity {act.id}")))
+        out.append(SaRecord(at, R_STATS, uptime_cs, ust_time, hms, stats=tuple(stats)))
+    elif rtype == R_RESTART:
+        cpu_nr = r.unpack("i", "the CPU count of a restart record")[0]
+        if extra_next:
+            r.skip_extras()
+        out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, cpu_nr=cpu_nr))
+    elif rtype == R_COMMENT:
+        text = _cstr(r.take(MAX_COMMENT_LEN, "a comment"))
+        if extra_next:
+            r.skip_extras()
+        out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, comment=text))
+    elif extra_next:  # R_EXTRA*: only extra structures, nothing for us
+        r.skip_extras()

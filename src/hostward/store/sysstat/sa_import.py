@@ -31,6 +31,7 @@ class SaContent:
     converted: bool  # read through `sadf -c` (an older sysstat format)
     skipped: tuple[str, ...]
     missing: tuple[str, ...]
+    damage: str = ""  # where and why reading stopped early (the samples before it are in entries)
 
 
 def run_sadf(argv: list[str]) -> bytes:
@@ -74,7 +75,13 @@ def read_sa_bytes(
     sa = parse_sa(data, name)
     decoded = decode_sa(sa, disk_name=disk_name, classify=classify)
     return SaContent(
-        decoded.host, decoded.entries, sa.header.version, converted, decoded.skipped, decoded.missing
+        decoded.host,
+        decoded.entries,
+        sa.header.version,
+        converted,
+        decoded.skipped,
+        decoded.missing,
+        sa.damage,
     )
 
 
