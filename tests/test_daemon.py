@@ -8,9 +8,11 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 from tests.record.conftest import SRC, wait_for
 
@@ -111,18 +113,42 @@ oom_score_adj = 321
     assert samples(tmp_path / "data"), "the recorder stored nothing"
 
 
+def _dashboard_oom_page(tmp_path: Path, web: str) -> str:
+    """The dashboard's /oom page as a viewer sees it (a viewer made with `hostward web user add`)."""
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": str(tmp_path / "hostward.toml")}
+    name = f"v{time.monotonic_ns()}"
+    subprocess.run(
+        [sys.executable, "-m", "hostward", "web", "--data-dir", str(tmp_path / "data"), "user", "add", name,
+         "--password-stdin"],
+        input="a long passphrase of mine\n", env=env, text=True, capture_output=True, check=True, timeout=60,
+    )  # fmt: skip
+    with httpx.Client(base_url=f"https://{web}", verify=False, timeout=30) as client:  # the made certificate
+        for _ in range(100):
+            try:
+                client.get("/login")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        form = {"username": name, "password": "a long passphrase of mine", "code": "", "next": "/oom"}
+        assert client.post("/login", data=form).status_code == 303
+        return client.get("/oom").text
+
+
 def test_sighup_reloads_rules_and_guard_and_keeps_the_old_config_when_the_new_is_invalid(
     tmp_path: Path,
 ) -> None:
     marker = f"hostward-reload-test-{os.getpid()}"
     log = tmp_path / "daemon.log"
-    proc = start_daemon(tmp_path, "", "--interval", "1", "--guard-dry-run", log_file=log)
+    web = f"127.0.0.1:{free_port()}"
+    proc = start_daemon(tmp_path, "", "--interval", "1", "--guard-dry-run", log_file=log, web_listen=web)
     config = tmp_path / "hostward.toml"
     sleeper = subprocess.Popen(["bash", "-c", f"exec -a {marker} sleep 60"])
     adj = Path(f"/proc/{sleeper.pid}/oom_score_adj")
     try:
         wait_for(lambda: "started: record, protect, guard" in log.read_text(), what="the daemon's start")
         assert adj.read_text().strip() == "0"
+        page_before = _dashboard_oom_page(tmp_path, web)
+        assert "batch" not in page_before
         # A rule added to the file applies at once to the process already running.
         config.write_text(
             f'[[oom.protect]]\nname = "batch"\ncmdline_regex = "{marker}"\noom_score_adj = 500\n'
@@ -130,6 +156,8 @@ def test_sighup_reloads_rules_and_guard_and_keeps_the_old_config_when_the_new_is
         proc.send_signal(signal.SIGHUP)
         wait_for(lambda: adj.read_text().strip() == "500", what="the reloaded rule on the running process")
         assert "reload: [oom] protect () -> (ProtectRule(name='batch'" in log.read_text()
+        # The dashboard's OOM page shows the rules now in force, not the ones it started with.
+        assert "batch" in _dashboard_oom_page(tmp_path, web)
         # An invalid file changes nothing, and says why.
         config.write_text("[guard]\nmem_available_percent = 150\n[nosuchsection]\n")
         proc.send_signal(signal.SIGHUP)

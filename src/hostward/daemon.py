@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hostward.config import Config
 from hostward.configdiff import changed_sections
@@ -63,6 +64,7 @@ class Daemon:
         self.recorder = Recorder(config.record, ntp=config.ntp, cache=config.cache)
         self.parts.append(Part("record", lambda: self.recorder.run(count), self.recorder.stop))
         self.guard: Guard | None = None
+        self.web_state: Any = None  # the dashboard app's state: its pages read the configuration from there
         for part in (self._protect_part(config), self._guard_part(config)):
             if part is not None:
                 self.parts.append(part)
@@ -99,6 +101,7 @@ class Daemon:
                 log.error("web: %s; running without the dashboard", exc)
             else:
                 log.info("web: dashboard at %s", web.address)
+                self.web_state = web.app.state
                 self.parts.append(Part("web", web.run, web.stop))
         else:
             log.info("web: disabled by [web] enabled = false")
@@ -192,6 +195,8 @@ class Daemon:
         live = {key: getattr(new.record, key) for key in LIVE_RECORD_KEYS}
         self.recorder.config = dataclasses.replace(self.recorder.config, **live)
         self.config = dataclasses.replace(new, record=self.recorder.config)
+        if self.web_state is not None:  # the dashboard shows the rules and settings now in force
+            self.web_state.hostward_config = self.config
         notify("READY=1", "STATUS=" + ", ".join(part.name for part in self.parts))
         return True
 
