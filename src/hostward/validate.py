@@ -221,7 +221,10 @@ class PathValue:
     def parse(self, text: str, name: str, error: type[HostwardError] = UsageError) -> Any:
         if not text.strip() or "\0" in text or "\n" in text or len(text) > 4096:
             raise _fail(error, name, text, self.describe())
-        return Path(text).expanduser()
+        try:
+            return Path(text).expanduser()
+        except RuntimeError:  # "~nosuchuser/...", or "~" with no home directory
+            raise _fail(error, name, text, "a path whose ~user names an existing user") from None
 
 
 @dataclass(frozen=True, slots=True)
