@@ -165,3 +165,20 @@ def test_percent_axes_are_0_to_100_unless_a_value_goes_past_it(day: DayData) -> 
     figs = figures(DayData(day.host, tuple(overcommitted), day.previous))
     low, high = figs["memory"].figure.axes[1].get_ylim()
     assert low == 0.0 and high > 300.0  # %commit 300 % is drawn, not cut at 100
+
+
+def test_pressure_shares_never_exceed_the_wall_time(day: DayData) -> None:
+    """The pressure files and the uptime are read microseconds apart: a fully stalled interval can come out at
+    100.08 %; it is clamped to 100 as sysstat clamps its percentages."""
+    from hostward.collect.pressure import Pressure, PressureLine, PressureSet
+    from hostward.plot.series import _pressure_values
+
+    def pressure(total_us: int) -> PressureSet:
+        line = PressureLine(100.0, 100.0, 100.0, total_us)
+        return PressureSet(Pressure(line, line), Pressure(line, line), Pressure(line, line))
+
+    samples = [e for e in day.entries if isinstance(e, SystemSample)][:2]
+    a = dataclasses.replace(samples[0], pressure=pressure(0))
+    b = dataclasses.replace(samples[1], pressure=pressure(10_008_000))  # 10.008 s stalled in 10 s
+    values = _pressure_values(a, b, 10.0)
+    assert values is not None and max(values) == 100.0

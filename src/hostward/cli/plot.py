@@ -161,9 +161,9 @@ def _clip(data: DayData, lo: float, hi: float) -> DayData:
 def _series(data: DayData, wanted: set[str] | None) -> SeriesSet:
     """Only the activities that will be drawn are computed (a day at 1 s is 86400 intervals)."""
     if wanted is None:
-        return series_from_day(data)
+        return series_from_day(data, hide_unknown_ifutil=True)
     chosen = [BY_NAME[name] for name in wanted if name in BY_NAME]
-    return series_from_day(data, chosen, pressure=PRESSURE in wanted)
+    return series_from_day(data, chosen, pressure=PRESSURE in wanted, hide_unknown_ifutil=True)
 
 
 def _load_foreign(
@@ -242,7 +242,9 @@ def run(argv: list[str]) -> int:
     if sset.samples < 2 or not any(len(s.times) for s in sset.series):
         lo, hi = (dt.datetime.fromtimestamp(t) for t in window)
         where = f"between {lo:%Y-%m-%d %H:%M:%S} and {hi:%Y-%m-%d %H:%M:%S}"
-        found = "no samples" if sset.samples == 0 else f"only {sset.samples} sample"
+        if sset.samples >= 2:  # samples, but none with these activities (e.g. --cache on a file without it)
+            raise StoreError(f"no data for the selected activities for {host} {where}")
+        found = "no samples" if sset.samples == 0 else "only 1 sample"
         raise StoreError(f"{found} for {host} {where}: a graph needs at least two samples")
     if "--no-events" not in own:
         sset = merge_marks(sset, event_marks(_events(Path(data_dir), window), *window))

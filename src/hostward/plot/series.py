@@ -113,7 +113,9 @@ def _pressure_values(prev: SystemSample, cur: SystemSample, seconds: float) -> t
         if la is None or lb is None or lb.total_us < la.total_us:
             out.append(math.nan)
         else:
-            out.append((lb.total_us - la.total_us) / (seconds * 1e6) * 100)
+            # Stall time cannot exceed the wall time: a share over 100 % is the two reads' skew (the pressure file
+            # and the uptime are read microseconds apart), clamped as sysstat clamps its percentages.
+            out.append(min((lb.total_us - la.total_us) / (seconds * 1e6) * 100, 100.0))
     return tuple(out)
 
 
@@ -123,9 +125,15 @@ def typical_step(stamps: Sequence[float]) -> float:
 
 
 def series_from_day(
-    data: DayData, activities: Iterable[Activity] | None = None, *, pressure: bool = True
+    data: DayData,
+    activities: Iterable[Activity] | None = None,
+    *,
+    pressure: bool = True,
+    hide_unknown_ifutil: bool = False,
 ) -> SeriesSet:
-    """Every activity's rows between consecutive samples of ``data`` (its ``previous`` sample included)."""
+    """Every activity's rows between consecutive samples of ``data`` (its ``previous`` sample included).
+    ``hide_unknown_ifutil``: for graphs, %ifutil of links whose speed was never known is blanked (with a note)
+    instead of sar's 0.00; tables and exports keep sar's numbers."""
     chosen = list(activities) if activities is not None else list(BY_NAME.values())
     entries = ([data.previous] if data.previous is not None else []) + list(data.entries)
     samples = [e for e in entries if isinstance(e, SystemSample)]
@@ -165,7 +173,10 @@ def series_from_day(
         prev = entry
     first = samples[1].timestamp if len(samples) > 1 else math.nan
     last = samples[-1].timestamp if samples else math.nan
-    series, notes = _without_unknown_link_speed(builder.build(), samples)
+    series = builder.build()
+    notes: tuple[str, ...] = ()
+    if hide_unknown_ifutil:
+        series, notes = _without_unknown_link_speed(series, samples)
     return SeriesSet(series, tuple(marks), first, last, max(data.host.cpu_count, 1), len(samples), notes)
 
 
