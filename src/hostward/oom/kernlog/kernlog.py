@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from hostward.bounded import KERNEL_LOG_LIMIT, too_large
-from hostward.oom.kernlog.sanitize import decode_kernel_escapes
+from hostward.oom.kernlog.ctime import CTIME_ANY, normalise_ctime
+from hostward.oom.kernlog.sanitize import decode_kernel_escapes, decode_rsyslog_escapes
 
 MAX_LINE_BYTES = 64 * 1024
 
@@ -36,6 +37,7 @@ class KernelLine:
     monotonic_seconds: float | None  # seconds since boot, as printk stamps it
     wall_time: str | None  # wall-clock text as the source wrote it (syslog/journal/dmesg -T)
     line_number: int
+    continued: bool = False  # an indented line without a timestamp: dmesg/journalctl continue a message so
 
 
 _KMSG = re.compile(r"^(\d+),(\d+),(\d+),[^;]*;(.*)$", re.S)
@@ -65,15 +67,28 @@ _SYSLOG_FULL = re.compile(
 _HOST_KERNEL = re.compile(r"^\S+ kernel(?:\[\d+\])?: ?(.*)$", re.S)
 _CALLER = re.compile(r"^\[\s*[TC]\d+\]\s?")
 _GREP = re.compile(r"^(?:[^\s:\[{]+:)?(?:\d+[:-])?(?=\S)")
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]*)*")  # mail/forum quoting ("> > ") and indentation
+# A second record glued onto a line (a lost newline): a printk stamp (always 6 decimals) or a dmesg -T stamp.
+_GLUED = re.compile(
+    r"(?:<\d>)?\[\s*\d+\.\d{6}\]|\[[^\W\d]\S{0,11} [^\W\d]\S{0,11} +\d{1,2} \d\d:\d\d:\d\d(?: \d{4})?\]"
+)
 
 
 def split_line(raw: str, line_number: int = 0) -> KernelLine | None:
     """One kernel message from one raw line, or None for lines that carry none (other programs, kmsg
     continuations, blank lines)."""
     line = raw.rstrip("\r\n")
-    if not line.strip():
+    if not line or line.isspace():
         return None
+    indented = False
+    if line[0] in " \t>" and not _KMSG_CONT.match(line):
+        indented = line[0] != ">"
+        line = line[_QUOTE.match(line).end() :]  # type: ignore[union-attr]  # matches any string
+        if not line or line.isspace():
+            return None
     parsed = _split(line, line_number)
+    if indented and parsed is not None and parsed.monotonic_seconds is None and parsed.wall_time is None:
+        return KernelLine(parsed.message, None, None, line_number, continued=True)
     if parsed is not None and (parsed.monotonic_seconds is not None or parsed.wall_time is not None):
         return parsed
     grep = _GREP.match(line)
@@ -85,13 +100,13 @@ def split_line(raw: str, line_number: int = 0) -> KernelLine | None:
 
 
 def _split(line: str, number: int) -> KernelLine | None:
-    if _KMSG_CONT.match(line):
+    first = line[0]
+    if first == " " and _KMSG_CONT.match(line):
         return None
-    if line.startswith("{"):
+    if first == "{":
         return _from_json(line, number)
     mono: float | None = None
     wall: str | None = None
-    first = line[0]
     # Dispatch on the first character: most lines then cost one or two regex matches.
     if first == "[":
         if m := _MONO.match(line):
@@ -100,20 +115,22 @@ def _split(line: str, number: int) -> KernelLine | None:
                 line = hk[1]
         elif m := _CTIME.match(line):
             wall, line = m[1], m[2]
+        elif m := CTIME_ANY.match(line):  # dmesg -T in another locale, or without the year
+            wall, line = normalise_ctime(m[2], m[3], m[4], m[5]), m[6]
     elif first.isdigit():
         if m := _KMSG.match(line):
             return _finish(decode_kernel_escapes(m[4]), int(m[3]) / 1e6, None, number)
         if m := _SYSLOG_ISO.match(line):
             if m[3] != "kernel":
                 return None
-            wall, line = m[1], m[4]
+            wall, line = m[1], decode_rsyslog_escapes(m[4]) if "#" in m[4] else m[4]
         elif m := _DMESG_ISO.match(line):
             wall, line = m[1], m[2]
     elif first == "<":
         if m := _RFC5424.match(line) or _SYSLOG_BSD.match(line) or _SYSLOG_ISO.match(line):
             if m[3] != "kernel":
                 return None
-            wall, line = m[1], m[4]
+            wall, line = m[1], decode_rsyslog_escapes(m[4]) if "#" in m[4] else m[4]
         elif m := _MONO.match(line) or _CTIME.match(line):
             if m.re is _MONO:
                 mono = float(m[1])
@@ -126,14 +143,17 @@ def _split(line: str, number: int) -> KernelLine | None:
         if m := _SYSLOG_BSD.match(line) or _SYSLOG_FULL.match(line):
             if m[3] != "kernel":
                 return None
-            wall, line = m[1], m[4]
+            wall, line = m[1], decode_rsyslog_escapes(m[4]) if "#" in m[4] else m[4]
     if mono is None and (m := _MONO.match(line)):  # syslog lines keep the printk stamp inside the message
         mono, line = float(m[1]), m[2]
-    return _finish(line, mono, wall, number)
+    # dmesg prints what /dev/kmsg escaped (\x0a for a newline in a process name); undo it as for kmsg.
+    return _finish(decode_kernel_escapes(line) if "\\x" in line else line, mono, wall, number)
 
 
 def _finish(message: str, mono: float | None, wall: str | None, number: int) -> KernelLine | None:
-    message = _CALLER.sub("", message, count=1).rstrip()
+    if message.startswith("["):  # printk caller id ([ T1234]) after the stamp
+        message = _CALLER.sub("", message, count=1)
+    message = message.rstrip()
     if not message:
         return None
     return KernelLine(message, mono, wall, number)
@@ -165,8 +185,8 @@ def _from_json(line: str, number: int) -> KernelLine | None:
             wall = dt.datetime.fromtimestamp(real, dt.UTC).isoformat(timespec="microseconds")
         except (OverflowError, ValueError, OSError):
             wall = None
-    lines = message.splitlines() or [""]
-    return _finish(lines[0], mono, wall, number)
+    # One journal entry is one kernel record: a newline in it comes from a process name and stays part of it.
+    return _finish(message.rstrip("\n"), mono, wall, number)
 
 
 def _micro(value: object) -> float | None:
@@ -203,7 +223,27 @@ def iter_raw_lines(
 
 
 def kernel_lines(raw_lines: Iterable[str]) -> Iterator[KernelLine]:
+    split = split_line
     for number, raw in enumerate(raw_lines, start=1):
-        parsed = split_line(raw, number)
-        if parsed is not None:
+        parsed = split(raw, number)
+        if parsed is None:
+            continue
+        if "[" in parsed.message:
+            yield from _unglue(parsed)
+        else:
             yield parsed
+
+
+def _unglue(line: KernelLine) -> Iterator[KernelLine]:
+    """Two kernel records on one line (a lost newline): cut before each further printk or dmesg -T stamp."""
+    rest = line
+    while (m := _GLUED.search(rest.message, 1)) is not None:
+        head = rest.message[: m.start()].rstrip()
+        tail = split_line(rest.message[m.start() :], rest.line_number)
+        if tail is None or (tail.monotonic_seconds is None and tail.wall_time is None):
+            break
+        if head:
+            yield KernelLine(head, rest.monotonic_seconds, rest.wall_time, rest.line_number)
+        wall = tail.wall_time if tail.wall_time is not None else rest.wall_time
+        rest = KernelLine(tail.message, tail.monotonic_seconds, wall, rest.line_number)
+    yield rest

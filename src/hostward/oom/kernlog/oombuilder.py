@@ -35,6 +35,7 @@ class EventBuilder:
     tasks_truncated: int = 0
     victims: list[Victim] = field(default_factory=list)
     selected: Victim | None = None
+    summary: Victim | None = None  # from the "oom-kill:...,task=NAME,pid=N,uid=U" line (4.19+)
     oom_group: str | None = None
     panic: str | None = None
     section: str = ""
@@ -54,7 +55,7 @@ class EventBuilder:
         notes = list(self.notes)
         if not self.has_header:
             notes.append("no 'invoked oom-killer' header: the log was filtered or starts mid-report")
-        if not self.victims and self.panic is None and self.oom_group is None:
+        if not self.victims and self.summary is None and self.panic is None and self.oom_group is None:
             notes.append("no 'Killed process' line: the report is cut short, or nothing was killed")
         rows = {row.pid: row for row in self.tasks}
         victims = [_complete(v, rows.get(v.pid)) for v in self.victims]
@@ -66,6 +67,9 @@ class EventBuilder:
                 )
             else:
                 victims.append(sel)
+        if not victims and self.summary is not None:
+            victims.append(self.summary)
+            notes.append("the victim is named only by the oom-kill: summary line (no 'Killed process' line)")
         memcg = None
         if self.memcg or self.memcg_stats:
             mem = self.memcg.get("memory")

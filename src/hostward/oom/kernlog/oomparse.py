@@ -43,8 +43,10 @@ _HEADER = re.compile(
     r"^(?P<comm>.*?) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-fA-F]+|\d+)(?:\((?P<flags>[^)]*)\))?"
     r"(?:, nodemask=(?P<nodemask>[^,]*))?, order=(?P<order>-?\d+)"
     r"(?:, oomkilladj=(?P<oomkilladj>-?\d+))?(?:, oom_adj=(?P<oom_adj>-?\d+))?"
-    r"(?:, oom_score_adj=(?P<adj>-?\d+))?"
+    r"(?:, oom_score_adj=(?P<adj>-?\d+))?",
+    re.S,
 )
+_HEADER_DONE = re.compile(r"=-?\d+\s*$")  # a whole header ends with order=, oom_adj= or oom_score_adj=
 _CPU = re.compile(r"^(?:CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: |Pid: (\d+), comm: )")
 _TASK_IN = re.compile(r"^Task in (\S+) killed as a result of limit of (\S+)")
 _MEMCG_USAGE = re.compile(r"^(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)")
@@ -60,29 +62,34 @@ _TABLE_HEAD = re.compile(r"^\[\s*pid\s*\]\s+(.*\bname)\s*$")
 _TABLE_ROW = re.compile(r"^\[\s*(\d+)\]\s+(.*)$")
 _SELECT = re.compile(
     r"^(?P<msg>.*?): (?:[Kk]ill) process (?P<pid>\d+) \((?P<comm>.*)\) score (?P<score>-?\d+)"
-    r" (?:or sacrifice child|or a child|and children)"
+    r" (?:or sacrifice child|or a child|and children)",
+    re.S,
 )
 _CONSTRAINT = re.compile(
     r"^oom-kill:constraint=(?P<constraint>[A-Z_]+),nodemask=(?P<nodemask>.*?),cpuset=(?P<cpuset>.*?),"
     r"mems_allowed=(?P<mems>.*?)(?:,oom_memcg=(?P<oom_memcg>.*?)|,global_oom)?,task_memcg=(?P<task_memcg>.*?),"
-    r"task=(?P<task>.*),pid=(?P<pid>\d+),uid=(?P<uid>\d+)\s*$"
+    r"task=(?P<task>.*),pid=(?P<pid>\d+),uid=(?P<uid>\d+)\s*$",
+    re.S,
 )
 _KILLED = re.compile(
     r"^(?:(?P<msg>.*?): )?Killed process (?P<pid>\d+)(?:, UID (?P<uid>\d+),)? \((?P<comm>.*)\)"
-    r"(?P<tail>(?: (?:total-vm|vsz):\d+kB.*)|\.)?\s*$"
+    r"(?P<tail>(?: (?:total-vm|vsz):\d+kB.*)|\.)?\s*$",
+    re.S,
 )
 _KILLED_START = re.compile(r"Killed process \d+(?:, UID \d+,)? \(")
+_CONSTRAINT_TASK = re.compile(r"^oom-kill:.*,task=")
 _TAIL_KB = re.compile(r"(total-vm|vsz|anon-rss|file-rss|shmem-rss|pgtables):(\d+)kB")
 _TAIL_UID = re.compile(r"UID:(\d+)")
 _TAIL_ADJ = re.compile(r"oom_score_adj:(-?\d+)")
-_SHARING = re.compile(r"^(?:.*?: )?Kill(?:ed)? process (\d+) \((.*)\) sharing same memory")
+_SHARING = re.compile(r"^(?:.*?: )?Kill(?:ed)? process (\d+) \((.*)\) sharing same memory", re.S)
 _REAPED = re.compile(
-    r"^oom_reaper: reaped process (\d+) \((.*)\), now anon-rss:(\d+)kB, file-rss:(\d+)kB(?:, shmem-rss:(\d+)kB)?"
+    r"^oom_reaper: reaped process (\d+) \((.*)\), now anon-rss:(\d+)kB, file-rss:(\d+)kB(?:, shmem-rss:(\d+)kB)?",
+    re.S,
 )
 _OOM_GROUP = re.compile(
     r"^(?:.*: Kill all processes in |Tasks in )(.*?)(?: are going to be killed)? due to memory\.oom\.group set"
 )
-_PANIC = re.compile(r"^Kernel panic - not syncing: (.*)$")
+_PANIC = re.compile(r"^Kernel panic - not syncing: (.*)$", re.S)
 _MEMINFO_KEYS = frozenset(
     [
         "active_anon",
@@ -107,6 +114,7 @@ _MEMINFO_KEYS = frozenset(
     ]
 )
 _NUMBER = re.compile(r"-?\d+")
+_FLUSH = KernelLine("", 0.0, None, 0)
 
 
 class OomReportParser:
@@ -123,12 +131,33 @@ class OomReportParser:
         # the same show_mem() block (Mem-Info, Free swap, ...) an OOM report has, but nothing was killed: while
         # inside one, report lines do not open a headerless event. Holds the failure line's time (or True).
         self._alloc_failure: float | bool = False
+        self._held: KernelLine | None = None  # the last line, until the next shows whether it goes on
+        # "Free swap"/"Total swap" seen before any event opened (a grep for "swap" keeps them, not Mem-Info)
+        self._orphan_swap: list[tuple[KernelLine, str]] = []
 
     def feed(self, line: KernelLine) -> Iterator[OomEvent]:
+        # Each line waits for the next one, which may be its wrapped rest: an indented line without a stamp
+        # (dmesg and journalctl print a newline inside a record that way), or the unstamped rest of a header or
+        # panic message cut by a terminal or a forum. (One generator per line: this runs for every log line.)
+        held, self._held = self._held, line
+        if held is None:
+            return
+        if (line.monotonic_seconds is None and line.wall_time is None) and _continues(held, line):
+            self._held = KernelLine(
+                held.message + _separator(held, line) + line.message,
+                held.monotonic_seconds,
+                held.wall_time,
+                line.line_number,
+            )
+            return
+        line = held
         if self._pending_kill is not None:
             pending, self._pending_kill = self._pending_kill, None
             joined = KernelLine(
-                pending.message + line.message, pending.monotonic_seconds, pending.wall_time, line.line_number
+                pending.message + _name_break(pending, line) + line.message,
+                pending.monotonic_seconds,
+                pending.wall_time,
+                line.line_number,
             )
             if _KILLED.match(joined.message) and _TAIL_KB.search(line.message):
                 yield from self._handle(joined)
@@ -153,7 +182,12 @@ class OomReportParser:
         ):
             # A line without the timestamp every other line has, right after a kill line: the kill line was
             # wrapped (terminal copy, syslog line limit). Handle the whole line again; it replaces its first half.
-            line = KernelLine(prev.message + msg, prev.monotonic_seconds, prev.wall_time, line.line_number)
+            line = KernelLine(
+                prev.message + _name_break(prev, line) + msg,
+                prev.monotonic_seconds,
+                prev.wall_time,
+                line.line_number,
+            )
             msg = line.message
         killed = "process" in msg and _KILLED_START.search(msg) is not None
         if killed and not _TAIL_KB.search(msg) and not msg.rstrip().endswith((")", ").")):
@@ -164,6 +198,9 @@ class OomReportParser:
         yield from self._handle(line)
 
     def finish(self) -> Iterator[OomEvent]:
+        if self._held is not None:
+            yield from self.feed(_FLUSH)  # handles the held line; the stamped sentinel continues nothing
+            self._held = None
         if self._pending_kill is not None:
             pending, self._pending_kill = self._pending_kill, None
             yield from self._handle(pending)
@@ -199,6 +236,10 @@ class OomReportParser:
         yield from self._close()
         self._count += 1
         self._current = EventBuilder(self._count, line.line_number)
+        orphans, self._orphan_swap = self._orphan_swap, []
+        for orphan, text in orphans:
+            if not _far_apart(orphan, line):
+                self._meminfo_line(self._current, text)
 
     def _event(self, line: KernelLine) -> Iterator[OomEvent]:
         """Open an event for a report line that arrived without a header (filtered log)."""
@@ -307,11 +348,12 @@ class OomReportParser:
             ev.touch(line)
             return
         if (m := _CONSTRAINT.match(msg)) is not None:
-            if cur is not None and cur.victims:
+            if cur is not None and (cur.victims or cur.summary is not None):
                 yield from self._open(line)
             yield from self._event(line)
             ev = self._ev()
             ev.constraint = m["constraint"]
+            ev.summary = Victim(int(m["pid"]), m["task"], uid=int(m["uid"]))
             ev.cpuset = m["cpuset"]
             ev.oom_memcg = m["oom_memcg"] or ev.oom_memcg
             ev.task_memcg = m["task_memcg"]
@@ -362,6 +404,13 @@ class OomReportParser:
             self._ev().panic = text
             self._ev().touch(line)
             yield from self._close()
+            return
+        if msg.startswith(("Free swap", "Total swap")):
+            if cur is None:
+                self._orphan_swap = [*self._orphan_swap[-1:], (line, msg)]
+                return
+            self._meminfo_line(cur, msg)
+            cur.touch(line)
             return
         if cur is not None and cur.section == "meminfo":
             self._meminfo_line(cur, msg)
@@ -431,8 +480,51 @@ def _maybe_report(msg: str) -> bool:
         or "Mem-Info" in msg
         or "Memory cgroup" in msg
         or ": usage " in msg
-        or msg.startswith(("Task in ", "Kernel panic", "[ pid ]", "[  pid  ]"))
+        or msg.startswith(("Task in ", "Kernel panic", "[ pid ]", "[  pid  ]", "Free swap", "Total swap"))
     )
+
+
+def _open_header(msg: str) -> bool:
+    return "invoked oom-killer:" in msg and not _HEADER_DONE.search(msg)
+
+
+def _continues(held: KernelLine, line: KernelLine) -> bool:
+    """Whether ``line`` is the rest of ``held``: indented without a stamp, or the stamp-less rest of a header or
+    panic message that had one."""
+    if line.monotonic_seconds is not None or line.wall_time is not None:
+        return False
+    if line.continued:
+        return True
+    stamped = held.monotonic_seconds is not None or held.wall_time is not None
+    return stamped and (held.message.startswith("Kernel panic") or _open_header(held.message))
+
+
+def _separator(held: KernelLine, line: KernelLine) -> str:
+    # Trailing spaces were stripped: a header wrapped after "oom-killer:" or a comma, and a panic message
+    # between two words, lost a space; a header cut inside a token lost nothing. Anything else broken onto an
+    # indented line was broken by a newline in the record (a process name: the only text a user controls).
+    msg = held.message
+    if msg.startswith("Kernel panic"):
+        return " "
+    if _open_header(msg):
+        return " " if msg.endswith((":", ",")) else ""
+    return "\n" if line.continued else ""
+
+
+def _name_break(first: KernelLine, rest: KernelLine) -> str:
+    """What stood between a kill line cut inside the process name and its rest: a newline in the name when
+    the kernel (or dmesg/journalctl, indenting) broke the record there, nothing for a plain terminal wrap."""
+    start = _KILLED_START.search(first.message) or _CONSTRAINT_TASK.search(first.message)
+    if start is None or ")" in first.message[start.end() :] or "," in first.message[start.end() :]:
+        return ""
+    stamped = rest.monotonic_seconds is not None or rest.wall_time is not None
+    return "\n" if rest.continued or stamped else ""
+
+
+def _far_apart(a: KernelLine, b: KernelLine) -> bool:
+    if a.monotonic_seconds is None or b.monotonic_seconds is None:
+        return False
+    return abs(a.monotonic_seconds - b.monotonic_seconds) > GAP_SECONDS
 
 
 def _infer_scope(ev: EventBuilder, message: str) -> None:

@@ -43,6 +43,19 @@ def decode_kernel_escapes(text: str) -> str:
     return re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m[1], 16)), text)
 
 
+_RSYSLOG = re.compile(r"#(0[0-3][0-7]|177)")
+
+
+def decode_rsyslog_escapes(text: str) -> str:
+    """rsyslog writes a control character it received as ``#`` and three octal digits (``#012`` for a newline,
+    $EscapeControlCharactersOnReceive, on by default); turn those back into characters. Only control
+    characters are decoded, so a literal ``#123`` in a message is left alone.
+    """
+    if "#" not in text:
+        return text
+    return _RSYSLOG.sub(lambda m: chr(int(m[1], 8)), text)
+
+
 def json_safe(value: Any) -> Any:
     """Strings that held undecodable bytes (surrogate escapes) become valid Unicode for any JSON reader."""
     if isinstance(value, str):
