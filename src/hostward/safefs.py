@@ -67,6 +67,32 @@ def create_temp(directory: Path, name: str, mode: int = DATA_FILE_MODE) -> tuple
     return fd, Path(temp)
 
 
+def create_unnamed(directory: Path, mode: int = DATA_FILE_MODE) -> int | None:
+    """An ``O_TMPFILE`` file in ``directory``: it has no name, so nothing can be planted at it and no second
+    link exists while it is filled; ``link_unnamed`` gives it its name. None where the file system lacks
+    O_TMPFILE (then use ``create_temp``). Raises OSError otherwise."""
+    try:
+        fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None
+        raise
+    os.fchmod(fd, mode)
+    return fd
+
+
+def link_unnamed(fd: int, path: Path) -> None:
+    """Name an ``O_TMPFILE`` file (linkat through /proc/self/fd). FileExistsError when ``path`` exists (a
+    planted link included): it is never replaced."""
+    # With both directory descriptors defaulted, os.link calls link(2), which does not follow the /proc magic
+    # link (EXDEV); a real dst_dir_fd makes it linkat(2) with AT_SYMLINK_FOLLOW.
+    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=directory, follow_symlinks=True)
+    finally:
+        os.close(directory)
+
+
 def _check_opened(fd: int, path: Path) -> None:
     """After opening: a regular file with a single link, or UnsafePath (the descriptor is closed)."""
     info = os.fstat(fd)

@@ -117,3 +117,24 @@ def test_events_file_is_created_0640_whatever_the_umask(data_dir: Path) -> None:
         os.umask(old)
     assert (data_dir / "sub" / "events.jsonl").stat().st_mode & 0o777 == 0o640
     assert (data_dir / "sub").stat().st_mode & 0o777 == 0o750
+
+
+def test_day_file_is_born_without_a_temporary_name(tmp_path: Path, data_dir: Path) -> None:
+    """O_TMPFILE: no .tmp name appears at any time (none left behind either), and a planted name is never
+    replaced by the link that names the new file."""
+    from hostward.safefs import create_unnamed, link_unnamed
+
+    fd = create_unnamed(data_dir)
+    assert fd is not None, "this file system supports O_TMPFILE"
+    try:
+        os.write(fd, b"new")
+        assert list(data_dir.iterdir()) == []  # filled, and still no name
+        victim = _victim(tmp_path)
+        (data_dir / "taken").symlink_to(victim)
+        with pytest.raises(FileExistsError):
+            link_unnamed(fd, data_dir / "taken")
+        link_unnamed(fd, data_dir / "free")
+    finally:
+        os.close(fd)
+    assert victim.read_bytes() == VICTIM_TEXT
+    assert (data_dir / "free").read_bytes() == b"new" and (data_dir / "free").stat().st_mode & 0o777 == 0o640

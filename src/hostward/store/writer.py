@@ -27,7 +27,7 @@ from types import TracebackType
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
-from hostward.safefs import create_temp, make_dirs, open_append
+from hostward.safefs import create_temp, create_unnamed, link_unnamed, make_dirs, open_append
 from hostward.store import framing as fr
 from hostward.store.codec import (
     F_KEY,
@@ -208,14 +208,21 @@ def _create(path: Path, header: FileHeader) -> None:
     tmp: Path | None = None
     try:
         make_dirs(path.parent)
-        fd, tmp = create_temp(path.parent, path.name)  # unpredictable name, O_EXCL, 0640
+        # O_TMPFILE: no name (nothing to plant, no second link a concurrent opener would refuse) until complete;
+        # else an unpredictable name, O_EXCL. Both 0640.
+        fd = create_unnamed(path.parent)
+        if fd is None:
+            fd, tmp = create_temp(path.parent, path.name)
         try:
             if os.write(fd, data) != len(data):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            with contextlib.suppress(FileExistsError):  # another writer created it first: use theirs
+                if tmp is None:
+                    link_unnamed(fd, path)
+                else:
+                    os.link(tmp, path)
         finally:
             os.close(fd)
-        with contextlib.suppress(FileExistsError):  # another writer created it first: use theirs
-            os.link(tmp, path)
     except OSError as exc:
         raise store_error(exc, "create", path) from exc
     finally:
