@@ -107,3 +107,19 @@ def test_overview_shows_the_hit_ratio_and_page_cache_counts(viewer: TestClient, 
     assert f"{memcached.address}: 75.0 %" in text
     assert "Dashboard page cache (memory): 50.0 % of 2 lookups" in text
     assert "<img src=x" not in page.text
+
+
+def test_api_serves_the_same_figures(viewer: TestClient, memcached: Memcached) -> None:
+    doc = viewer.get("/api/v1/cache").json()
+    first, refused, hostile = doc["servers"]
+    assert first["server"] == memcached.address and first["error"] is None
+    assert first["hit_ratio"] == 0.75
+    assert first["verdict"]["level"] in ("ok", "warning", "critical")
+    requests = next(g for g in first["groups"] if g["title"] == "Requests")
+    hits = next(f for f in requests["figures"] if f["key"] == "hits")
+    assert hits["value"] == 3 and hits["raw"] == [["get_hits", "3"]]
+    assert refused["error"] and refused["verdict"] is None and refused["groups"] == []
+    assert hostile["server"] == HOSTILE  # JSON carries it as data; pages escape it
+    assert doc["page_cache"]["backend"] == "memory"
+    paths = viewer.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/cache" in paths

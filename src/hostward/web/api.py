@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from hostward.config import Config, load_config
 from hostward.errors import StoreError, UsageError
-from hostward.web import data, status
+from hostward.web import cachestatus, data, status
 from hostward.web.authz import require_role
 from hostward.web.live import stream
 from hostward.web.openapi import document
@@ -193,6 +193,13 @@ async def time_sources(request: Request) -> Response:
 
 
 @require_role("viewer")
+async def cache(request: Request) -> Response:
+    # Not page-cached: the page cache's own counters are part of the answer.
+    config, backend = full_config(request).cache, getattr(request.app.state, "page_cache", None)
+    return JSONResponse(await _in_thread(lambda: cachestatus.document(config, backend)))
+
+
+@require_role("viewer")
 async def live(request: Request) -> Response:
     try:
         every = float(request.query_params.get("every", "") or interval_seconds(request))
@@ -224,5 +231,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/oom/protection", oom_protection),
         Route("/api/v1/time/status", time_status),
         Route("/api/v1/time/sources", time_sources),
+        Route("/api/v1/cache", cache),
         Route("/api/v1/live", live),
     ]

@@ -9,7 +9,7 @@ those typed records into what the templates show. The dashboard's own page cache
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from hostward.cache.counters import hit_ratio, ratio
@@ -98,3 +98,12 @@ def figure_text(figure: Figure) -> str:
 
 def raw_text(figure: Figure) -> str:
     return " ".join(f"{name} {value}" for name, value in figure.raw)
+
+
+def document(config: CacheConfig, backend: Any) -> dict[str, Any]:
+    """/api/v1/cache: what the cache page shows, as JSON (the records above, field for field)."""
+    found = page_cache(backend)
+    return {
+        "servers": [asdict(view) for view in servers(config)],
+        "page_cache": asdict(found) if found is not None else None,
+    }

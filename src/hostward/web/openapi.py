@@ -98,6 +98,28 @@ def _get(
 
 
 _OBJ = {"type": "object"}
+_CACHE = {
+    "type": "object",
+    "required": ["servers", "page_cache"],
+    "properties": {
+        "servers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["server", "error", "version", "hit_ratio", "verdict", "groups"],
+                "properties": {
+                    "server": {"type": "string"},
+                    "error": {"type": "string", "nullable": True},
+                    "version": {"type": "string", "nullable": True},
+                    "hit_ratio": {"type": "number", "nullable": True},
+                    "verdict": {"type": "object", "nullable": True},
+                    "groups": {"type": "array", "items": _OBJ},
+                },
+            },
+        },
+        "page_cache": {"type": "object", "nullable": True},
+    },
+}
 
 
 def document() -> dict[str, Any]:
@@ -145,6 +167,10 @@ def document() -> dict[str, Any]:
             "/api/v1/oom/protection": _get("protection rules and the processes they cover", _json(_OBJ)),
             "/api/v1/time/status": _get("ntp status: kernel clock and daemons", _json(_OBJ)),
             "/api/v1/time/sources": _get("ntp query of the configured servers", _json(_OBJ)),
+            "/api/v1/cache": _get(
+                "cache stats of the [cache] servers with their verdicts, and the page cache's own counters",
+                _json(_CACHE),
+            ),
             "/api/v1/live": {
                 "get": {
                     "summary": "Server-Sent Events: one 'sample' event per interval",
