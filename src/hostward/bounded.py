@@ -20,6 +20,7 @@ IMPORT_LIMIT = 512 * MIB  # one sysstat sa file or sar/sadf text: a day at 1 s o
 # One kernel log (file, pipe or gzip, decompressed). Streamed line by line, so this bounds time, not memory:
 # several GiB of a noisy kern.log still go through (tests/oom/test_bad_input.py streams 1 GiB).
 KERNEL_LOG_LIMIT = 4 * GIB
+CONFIG_LIMIT = 1 * MIB  # a configuration file (the example is ~10 KiB)
 XZ_MAGIC = b"\xfd7zXZ\x00"
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from hostward import validate as v
-from hostward.errors import ConfigError, UnsafePath
+from hostward.bounded import CONFIG_LIMIT, read_at_most
+from hostward.errors import ConfigError, InputTooLarge, UnsafePath
 from hostward.safefs import check_trusted_file
 
 
@@ -181,8 +182,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     document: dict[str, Any] = {}
     if _exists(path):
         try:
-            with open(path, "rb") as handle:
-                document = tomllib.load(handle)
+            raw = read_at_most(path, CONFIG_LIMIT, "a configuration file")  # not /dev/zero's worth
+            document = tomllib.loads(raw.decode("utf-8"))
+        except InputTooLarge as exc:
+            raise ConfigError(str(exc)) from exc
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
         except UnicodeDecodeError as exc:

@@ -152,3 +152,21 @@ def test_endless_pipe_to_import_is_refused(tmp_path: Path) -> None:
 def test_xz_bomb_is_refused(tmp_path: Path, xz_bomb: Path, args: list[str], limit: int) -> None:
     data_dir = tmp_path / "data"
     _assert_refused(_hostward([*args, str(xz_bomb)], data_dir), limit, data_dir)
+
+
+def test_dev_zero_as_the_configuration_is_refused(tmp_path: Path) -> None:
+    from hostward.bounded import CONFIG_LIMIT
+
+    env = {**os.environ, "HOSTWARD_CONFIG": "/dev/zero"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "hostward", "sar", "-u"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES)),
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert f"/dev/zero: more than {describe(CONFIG_LIMIT)}, the limit for a configuration file" in proc.stderr

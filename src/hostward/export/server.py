@@ -65,7 +65,8 @@ def _read_secret(path: str, what: str) -> bytes:
         if p.is_symlink():
             raise ConfigError(f"metrics.{what}: {path} is a symbolic link; point at the file itself")
         mode = p.stat().st_mode
-        data = p.read_bytes()[: MAX_SECRET_BYTES + 1]
+        with p.open("rb") as handle:
+            data = handle.read(MAX_SECRET_BYTES + 1)  # bounded: the path may be /dev/zero or a FIFO
     except OSError as exc:
         raise ConfigError(f"metrics.{what}: cannot read {path}: {exc.strerror}") from exc
     if mode & 0o077:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from hostward.atomic import replacing
+from hostward.atomic import writing
 from hostward.errors import StoreError
 from hostward.export.exposition import render
 
@@ -26,12 +26,11 @@ def write_textfile(registry: CollectorRegistry, directory: Path) -> Path:
         raise StoreError(f"{directory} is not a directory (node_exporter's --collector.textfile.directory)")
     target = directory / TEXTFILE_NAME
     body = render(registry)
-    with replacing(target, what="write") as tmp:
-        # replacing() created tmp exclusively under an unpredictable name; O_NOFOLLOW refuses a swapped-in link
-        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC)
-        os.fchmod(fd, 0o644)  # node_exporter reads it as its own user
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
+    # Written through the descriptor of the file writing() created exclusively under an unpredictable name:
+    # a name swapped in the directory meanwhile is never written through.
+    with writing(target, what="write") as handle:
+        os.fchmod(handle.fileno(), 0o644)  # node_exporter reads it as its own user
+        handle.write(body)
+        handle.flush()
+        os.fsync(handle.fileno())
     return target

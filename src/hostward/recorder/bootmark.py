@@ -12,7 +12,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from hostward.atomic import replacing
+from hostward.atomic import writing
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
 from hostward.procfs import ProcFS
@@ -42,5 +42,5 @@ def rebooted_since_last_session(data_dir: Path, current: str) -> bool:
 def remember_boot(data_dir: Path, current: str) -> None:
     """Keep ``current`` for the next session. Not worth failing a recording over: a lost id only costs one
     restart mark too many."""
-    with contextlib.suppress(StoreError), replacing(data_dir / BOOT_FILE, what="write") as tmp:
-        tmp.write_text(current + "\n", encoding="ascii")
+    with contextlib.suppress(StoreError), writing(data_dir / BOOT_FILE, what="write") as handle:
+        handle.write((current + "\n").encode("ascii"))
