@@ -181,8 +181,10 @@ def test_viewer_opts_in_to_totp_from_the_account_page(tmp_path: Path) -> None:
     assert login(c, "vera").status_code == 303
     assert 'action="/account/totp"' in c.get("/account").text
     csrf = csrf_of(c)
-    assert c.post("/account/totp", data={}).status_code == 403  # no CSRF token
-    page = c.post("/account/totp", data={"csrf_token": csrf})
+    assert c.post("/account/totp", data={"password": PASSWORD}).status_code == 403  # no CSRF token
+    # The password again: a stolen session alone cannot bind the account to someone else's authenticator.
+    assert c.post("/account/totp", data={"csrf_token": csrf, "password": "not it at all"}).status_code == 403
+    page = c.post("/account/totp", data={"csrf_token": csrf, "password": PASSWORD})
     assert page.status_code == 200
     secret = _secret(page.text)
     assert not accounts.has_totp("vera")
@@ -190,11 +192,12 @@ def test_viewer_opts_in_to_totp_from_the_account_page(tmp_path: Path) -> None:
     assert confirm.status_code == 200 and confirm.text.count("<li><code>") == 10
     assert accounts.has_totp("vera")
     assert 'action="/account/totp"' not in c.get("/account").text
-    assert c.post("/account/totp", data={"csrf_token": csrf}).status_code == 409  # has one now
+    assert c.post("/account/totp", data={"csrf_token": csrf, "password": PASSWORD}).status_code == 409
     # From now on the password alone does not log vera in.
     assert login(_client(app), "vera").status_code == 401
     results = [(e["action"], e["result"]) for e in _audit(tmp_path)]
     assert ("totp-enrol", "started") in results and ("totp-enrol", "ok") in results
+    assert ("totp-enrol", "refused: wrong password") in results
     assert ("denied", "missing or wrong CSRF token") in results
 
 

@@ -158,6 +158,17 @@ class Accounts:
             ).fetchall()
         return [(r[0], r[1], bool(r[2]), bool(r[3]), r[4]) for r in rows]
 
+    def password_matches(self, name: str, password: str) -> bool:
+        """Whether ``password`` is ``name``'s (an enabled account); the same argon2 work for unknown names."""
+        with connect(self.db_path) as db:
+            row = db.execute("SELECT pw_hash FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
+        ok: bool
+        try:
+            ok = _HASHER.verify(row[0] if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        return bool(ok and row)
+
     def has_totp(self, name: str) -> bool:
         with connect(self.db_path) as db:
             row = db.execute("SELECT totp_secret IS NOT NULL FROM users WHERE name = ?", (name,)).fetchone()

@@ -161,8 +161,24 @@ async def setup_confirm(request: Request) -> Response:
 
 @require_role("viewer")
 async def totp_begin(request: Request) -> Response:
+    """Enrolling a factor needs the password again: a stolen session alone must not bind the account to the
+    thief's authenticator (its owner could no longer log in). Failures count in the login throttle."""
     user = current_user(request)
     assert user is not None  # require_role admitted a user
+    state = request.app.state
+    keys = (f"user:{user.name}", f"addr:{request.client.host if request.client else '-'}")
+    wait = await run_in_threadpool(state.throttle.wait_seconds, *keys)
+    if wait > 0:
+        audit(request, "totp-enrol", user.name, "throttled")
+        response = deny(request, 429, f"too many failed attempts: wait {int(wait) + 1} s")
+        response.headers["Retry-After"] = str(int(wait) + 1)
+        return response
+    password = str((await request.form()).get("password", ""))[:256]
+    if not await run_in_threadpool(state.accounts.password_matches, user.name, password):
+        await run_in_threadpool(state.throttle.failed, *keys)
+        audit(request, "totp-enrol", user.name, "refused: wrong password")
+        return deny(request, 403, "wrong password")
+    await run_in_threadpool(state.throttle.succeeded, *keys)
     try:
         pending = await run_in_threadpool(_enrolments(request).begin_totp, user)
     except UsageError as exc:
