@@ -131,6 +131,9 @@ def _values(c: _Ticks, p: _Ticks, total: int) -> tuple[float, ...]:
 # A tickless CPU (no tick at all in the interval) reads 0 everywhere and 100 % idle; %nice in the ALL view is
 # the guest-less nice, which is 0 too.
 _TICKLESS = (0.0,) * 12 + (100.0,)
+# Counters that went back in total (a corrupt or foreign file): sysstat's interval is unsigned, so it wraps to
+# about 2**64 ticks and every share prints 0.00; never a negative share such as -5.13 %idle.
+_BACKWARDS = (0.0,) * 13
 
 
 def cpu_rows(span: Interval) -> list[Row]:
@@ -139,8 +142,8 @@ def cpu_rows(span: Interval) -> list[Row]:
     if not curr_cpus and not prev_cpus:
         # Kernel without per-CPU lines: "all" is the global line (sysstat's UP case).
         c, p = _Ticks.of(span.curr.cpu.all), _Ticks.of(span.prev.cpu.all)
-        total = _per_cpu_interval(c, p) or 1
-        return [Row("all", _values(c, p, total))]
+        total = _per_cpu_interval(c, p)
+        return [Row("all", _values(c, p, total or 1) if total >= 0 else _BACKWARDS)]
     all_c, all_p = _zero(), _zero()
     deltot = 0
     per_cpu: list[Row] = []
@@ -158,8 +161,13 @@ def cpu_rows(span: Interval) -> list[Row]:
         all_p.add(p)
         if now is None:
             continue  # offline now: counted (as no change) in "all", not displayed
-        per_cpu.append(Row(str(number), _values(c, p, interval) if interval else _TICKLESS))
-    return [Row("all", _values(all_c, all_p, deltot or 1)), *per_cpu]
+        per_cpu.append(
+            Row(
+                str(number),
+                _values(c, p, interval) if interval > 0 else _BACKWARDS if interval else _TICKLESS,
+            )
+        )
+    return [Row("all", _values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS), *per_cpu]
 
 
 CPU = Activity(

@@ -40,7 +40,7 @@ class ReportFormat:
         return time.strftime(self.date_fmt, tm)
 
     def number(self, value: float, decimals: int, width: int = 9) -> str:
-        text = f"{value:{width}.{decimals}f}"
+        text = f"{value:z{width}.{decimals}f}"  # z: a tiny negative prints 0.00, never -0.00 (sysstat)
         return text.replace(".", self.decimal_point) if self.decimal_point != "." else text
 
 

@@ -62,7 +62,7 @@ class SadfFormat:
     def value(self, value: float, decimals: int) -> str:
         if math.isnan(value):
             return ""  # not measured: an empty field, as sar prints an empty cell
-        text = f"{value:.{decimals}f}"
+        text = f"{value:z.{decimals}f}"  # never -0.00
         return text.replace(".", self.decimal_point) if self.decimal_point != "." else text
 
 
@@ -267,7 +267,7 @@ def _json_special(doc: _Doc, mark: RestartMark | CommentMark, opts: ReportOption
 def _dump(value: JsonValue, depth: int) -> str:
     """JSON with sadf's number formats ("%.2f") and a tab-indented layout close to sadf's."""
     if isinstance(value, Fixed):
-        return "null" if math.isnan(value.value) else f"{value.value:.{value.decimals}f}"
+        return "null" if math.isnan(value.value) else f"{value.value:z.{value.decimals}f}"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int):

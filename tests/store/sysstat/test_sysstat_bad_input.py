@@ -189,3 +189,46 @@ def test_sar_f_on_a_sysstat_file_says_what_to_do_instead(
         f"hostward sar: {junk}: not a hostward data file at offset 0; history from sysstat (sa files, sar text, "
         "sadf -d CSV) is brought in with 'hostward import FILE'\n"
     )
+
+
+SAR_U = """Linux 6.1.0-13-amd64 (web01) \t11/26/2026 \t_x86_64_\t(4 CPU)
+
+12:00:01 AM     CPU     %user     %nice   %system   %iowait    %steal     %idle
+12:10:01 AM     all      2.10      0.00      1.05      0.20      0.00     96.65
+12:20:01 AM     all      {user}      0.00      1.05      0.20      0.00     96.65
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("nan", "%user 'nan' is not a finite number"),
+        ("inf", "%user 'inf' is not a finite number"),
+        ("1e999", "%user '1e999' is not a finite number"),
+        ("-5.13", "%user '-5.13' is out of range (expected 0 to 100)"),
+        ("150.00", "%user '150.00' is out of range (expected 0 to 100)"),
+        ("9" * 500, "%user '" + "9" * 100),
+    ],
+)
+def test_imported_text_with_impossible_values_is_refused_with_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, why: str
+) -> None:
+    path = tmp_path / "sar-u.txt"
+    path.write_text(SAR_U.format(user=value))
+    message = one_line_error(capsys, ["--data-dir", str(tmp_path / "store"), str(path)])
+    assert f"{path}: line 5: " in message and why in message, message
+    assert len(message) < 300
+    assert not (tmp_path / "store").exists()
+
+
+def test_sadf_csv_with_nan_is_refused_with_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sadf.csv"
+    path.write_text(
+        "# hostname;interval;timestamp;CPU;%user;%nice;%system;%iowait;%steal;%idle\n"
+        "web01;600;2026-11-26 00:10:01 UTC;-1;2.10;0.00;1.05;0.20;0.00;96.65\n"
+        "web01;nan;2026-11-26 00:20:01 UTC;-1;2.10;0.00;1.05;0.20;0.00;96.65\n"
+    )
+    message = one_line_error(capsys, ["--data-dir", str(tmp_path / "store"), str(path)])
+    assert f"{path}: line 3: interval 'nan' is not a finite number" in message, message

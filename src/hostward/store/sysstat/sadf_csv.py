@@ -122,10 +122,10 @@ def parse_sadf_csv(text: str, name: str) -> ParsedReport:
                 elif item.isdigit():
                     cpus = max(cpus, int(item) + 1)
         try:
-            values = tuple((n, parse_number(t)) for n, t in zip(schema.names, values_text, strict=True))
-            interval = float(fields[1])
+            values = tuple((n, parse_number(t, n)) for n, t in zip(schema.names, values_text, strict=True))
+            interval = parse_number(fields[1], "interval")
         except ValueError as exc:
-            raise ParseError(f"{name}: line {number}: not a number ({exc})") from exc
+            raise ParseError(f"{name}: line {number}: {exc}") from exc
         row = ImportedRow(stamp, interval if interval > 0 else None, schema.activity, item, values)
         old = merged.get(row.key)
         if old is not None:

@@ -16,6 +16,7 @@ carries the time of the sample before the block's first row, which gives the fir
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from hostward.errors import ParseError
 from hostward.store.sysstat.imported import ImportedRow
 from hostward.store.sysstat.labels import AVERAGE_LABELS
 from hostward.store.sysstat.schema import ITEM_HEADERS, Schema, match_headers
+from hostward.validate import quote
 
 _BANNER = re.compile(
     r"^(?P<sys>\S+) (?P<rel>\S+) \((?P<node>[^)]*)\)\s+(?P<date>\S+)\s+_(?P<mach>\S+)_\s+\((?P<cpus>\d+) CPU\)\s*$"
@@ -48,8 +50,24 @@ class ParsedReport:
     unknown_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def parse_number(token: str) -> float:
-    return float(token.replace(",", "."))
+# CPU shares: sysstat bounds them to 0-100 (it clamps counters that go backwards), so beyond is a damaged file
+CPU_PERCENT = frozenset({"%user", "%usr", "%nice", "%system", "%sys", "%iowait", "%steal", "%irq", "%soft",
+                         "%guest", "%gnice", "%idle"})  # fmt: skip
+
+
+def parse_number(token: str, column: str = "") -> float:
+    """A value of a sar/sadf report: finite and not negative (no sar column is), CPU shares at most 100.
+    ValueError quoting at most 120 characters of the token."""
+    try:
+        value = float(token.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"{column or 'value'} {quote(token)} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{column or 'value'} {quote(token)} is not a finite number")
+    if value < 0 or (column in CPU_PERCENT and value > 100):
+        expected = "0 to 100" if column in CPU_PERCENT else "0 or more"
+        raise ValueError(f"{column or 'value'} {quote(token)} is out of range (expected {expected})")
+    return value
 
 
 def parse_banner_date(text: str, *, day_first: bool) -> dt.date | None:
@@ -241,9 +259,9 @@ def parse_sar_text(text: str, name: str, *, day_first: bool | None = None) -> Pa
         elif block.item_last:
             item, tokens = tokens[-1], tokens[:-1]
         try:
-            values = tuple((n, parse_number(t)) for n, t in zip(schema.names, tokens, strict=True))
+            values = tuple((n, parse_number(t, n)) for n, t in zip(schema.names, tokens, strict=True))
         except ValueError as exc:
-            raise fail(number, f"not a number: {exc}") from exc
+            raise fail(number, str(exc)) from exc
         if average:
             if block.last_row_time is None:
                 raise fail(number, "an average before any row")
