@@ -178,3 +178,10 @@ def test_any_text_is_a_value_in_range_or_one_usage_line(text: str, rule: v.Rule)
 
 def test_quote_is_bounded() -> None:
     assert len(v.quote("x" * 10_000)) == v.QUOTE_LIMIT
+
+
+def test_docs_security_lists_every_rule_with_its_range() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "security.md").read_text()
+    section = text[text.index("## Validation ranges") :]
+    for key, rule in RULES.items():
+        assert f"| `{key}` | {rule.describe()} |" in section, f"docs/security.md: add {key}: {rule.describe()}"
