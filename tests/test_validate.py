@@ -184,4 +184,6 @@ def test_docs_security_lists_every_rule_with_its_range() -> None:
     text = (Path(__file__).parent.parent / "docs" / "security.md").read_text()
     section = text[text.index("## Validation ranges") :]
     for key, rule in RULES.items():
-        assert f"| `{key}` | {rule.describe()} |" in section, f"docs/security.md: add {key}: {rule.describe()}"
+        assert f"| `{key}` | {rule.describe()} |" in section, (
+            f"docs/security.md: add {key}: {rule.describe()}"
+        )
