@@ -203,7 +203,7 @@ def test_daemon_tells_systemd_it_is_ready_alive_and_stopping(tmp_path: Path) -> 
         manager.close()
         _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert messages[0].split("\n") == ["READY=1", "STATUS=record, protect, metrics, web"]
+    assert messages[0].split("\n") == ["READY=1", "STATUS=record, protect, metrics, web, kernel-log"]
     assert messages.count("WATCHDOG=1") >= 2, messages
     assert messages[-1] == "STOPPING=1"
 
@@ -329,4 +329,7 @@ def test_daemon_without_the_dashboard(tmp_path: Path) -> None:
     proc = start_daemon(tmp_path, "[web]\nenabled = false\n", "--interval", "1", "--count", "1", "--no-guard")
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "web: disabled by [web] enabled = false" in err and "started: record, protect, metrics\n" in err
+    assert (
+        "web: disabled by [web] enabled = false" in err
+        and "started: record, protect, metrics, kernel-log\n" in err
+    )

@@ -21,6 +21,7 @@ from hostward.errors import HostwardError, ListenError
 from hostward.oom.guard.events import events_path
 from hostward.oom.guard.guard import Guard
 from hostward.oom.guard.guard_setup import build_guard
+from hostward.oom.kernlog.follow import KmsgFollower
 from hostward.oom.protect.defaults import rules_in_force
 from hostward.oom.protect.policy import Protector
 from hostward.recorder import Recorder
@@ -105,6 +106,12 @@ class Daemon:
                 self.parts.append(Part("web", web.run, web.stop))
         else:
             log.info("web: disabled by [web] enabled = false")
+        self.parts.append(self._kernel_log_part(config))
+
+    def _kernel_log_part(self, config: Config) -> Part:
+        """Kernel OOM kills from /dev/kmsg onto the timeline (events.jsonl); without CAP_SYSLOG it stops alone."""
+        follower = KmsgFollower(config.record.data_dir)
+        return Part("kernel-log", follower.run, follower.stop)
 
     def _protect_part(self, config: Config) -> Part | None:
         rules, source = rules_in_force(config.oom)

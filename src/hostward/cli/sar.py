@@ -145,32 +145,33 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
     # Imported here: only `sar -C` reads the guard's events (start-up of every other report).
     from hostward.oom.guard.events import (  # noqa: PLC0415
         KIND_ESCALATE,
+        KIND_KERNEL_KILL,
         KIND_NO_VICTIM,
         KIND_SIGNAL,
         KIND_WOULD_KILL,
+        describe_event,
         events_path,
         read_events,
     )
     from hostward.oom.kernlog.sanitize import safe_text  # noqa: PLC0415
 
-    # Guard events worth a line in a report: decisions and signals, not every trigger evaluation.
-    reported = frozenset({KIND_SIGNAL, KIND_ESCALATE, KIND_WOULD_KILL, KIND_NO_VICTIM})
+    # Events worth a line in a report: the guard's decisions and signals (not every trigger evaluation) and the
+    # kernel's own OOM kills (the daemon's kernel-log part).
+    reported = frozenset({KIND_SIGNAL, KIND_ESCALATE, KIND_WOULD_KILL, KIND_NO_VICTIM, KIND_KERNEL_KILL})
     stamps = [e.timestamp for e in data.entries]
     if not stamps:
         return data
     first, last = min(stamps), max(stamps)
-    marks = [
-        CommentMark(
-            e.time,
-            safe_text(
-                f"hostward oom guard: {e.kind}{' (dry run)' if e.dry_run else ''}"
-                f"{' ' + e.signal if e.signal else ''} pid {e.pid} ({e.comm}) badness {e.badness}: {e.reason}",
-                200,
-            ),
-        )
-        for e in read_events(events_path(data_dir))
-        if e.kind in reported and first <= e.time <= last
-    ]
+    seen: set[tuple[float, str]] = set()
+    marks = []
+    for e in read_events(events_path(data_dir)):
+        if e.kind not in reported or not first <= e.time <= last:
+            continue
+        text = safe_text(describe_event(e), 200)
+        if (e.time, text) in seen:  # the same line twice (two writers of one kill): shown once
+            continue
+        seen.add((e.time, text))
+        marks.append(CommentMark(e.time, text))
     if not marks:
         return data
     merged = sorted([*data.entries, *marks], key=lambda entry: entry.timestamp)

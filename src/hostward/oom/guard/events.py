@@ -1,4 +1,4 @@
-"""Guard events as JSON lines: ``<data_dir>/events.jsonl``, append-only, one object per line.
+"""Guard events, and the kernel's own OOM kills, as JSON lines: ``<data_dir>/events.jsonl``, append-only.
 
 This is the hand-over point to the activity store (being built concurrently): graphs and reports will read these
 lines to mark guard actions on the time axis. Each line is written with a single ``write(2)`` on an ``O_APPEND``
@@ -27,6 +27,9 @@ KIND_SIGNAL = "signal"  # SIGTERM or SIGKILL sent
 KIND_ESCALATE = "escalate"  # SIGKILL after the grace period (or on reaching the critical level)
 KIND_EXITED = "exited"  # the victim is gone
 KIND_ERROR = "error"  # the guard could not read its sources; it keeps running
+KIND_KERNEL_KILL = (
+    "kernel-kill"  # the kernel's OOM killer killed a process (from /dev/kmsg; oom/kernlog/follow)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,21 @@ class GuardEvent:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+
+
+def describe_event(event: GuardEvent) -> str:
+    """One line for a report (``sar -C``, the plot's marks): raw text, to pass through safe_text before display.
+    A dry-run decision says "would kill", never that something was killed."""
+    if event.kind == KIND_KERNEL_KILL:
+        return f"kernel OOM killer: killed pid {event.pid} ({event.comm}) in {event.scope}: {event.reason}"
+    if event.kind == KIND_WOULD_KILL or (event.dry_run and event.kind in (KIND_SIGNAL, KIND_ESCALATE)):
+        what = f"would kill pid {event.pid} ({event.comm}) with {event.signal or 'a signal'} (dry run, nothing sent)"
+    elif event.kind == KIND_NO_VICTIM:
+        what = "no victim eligible"
+    else:
+        what = f"{event.kind}{' ' + event.signal if event.signal else ''} pid {event.pid} ({event.comm})"
+    badness = f" badness {event.badness}" if event.badness is not None else ""
+    return f"hostward oom guard: {what}{badness}: {event.reason}"
 
 
 def events_path(data_dir: Path) -> Path:
