@@ -154,15 +154,23 @@ def _finish(message: str, mono: float | None, wall: str | None, number: int) -> 
     if message.startswith("["):  # printk caller id ([ T1234]) after the stamp
         message = _CALLER.sub("", message, count=1)
     message = message.rstrip()
-    if not message:
+    if not message or _ABSURD.search(message):
         return None
+    if mono is not None and not 0 <= mono <= MAX_UPTIME_SECONDS:
+        return None  # a stamp no kernel printed (negative, NaN, or centuries of uptime)
     return KernelLine(message, mono, wall, number)
+
+
+# The kernel prints integers of at most 20 digits (u64): a longer run of digits is not a kernel line, and a
+# report built from it would show absurd sizes and pids. Such lines are dropped like any foreign line.
+_ABSURD = re.compile(r"\d{21,}")
+MAX_UPTIME_SECONDS = 1e10  # about 317 years
 
 
 def _from_json(line: str, number: int) -> KernelLine | None:
     try:
         record = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return _finish(line, None, None, number)
     if not isinstance(record, dict):
         return None

@@ -18,6 +18,7 @@ from hostward.errors import ParseError
 from hostward.store.sysstat.imported import ImportedRow
 from hostward.store.sysstat.sar_text import ParsedReport, parse_number
 from hostward.store.sysstat.schema import ITEM_HEADERS, Schema, match_headers
+from hostward.validate import FIRST_DATE, LAST_DATE, quote
 
 _STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})( UTC)?$")
 
@@ -27,15 +28,27 @@ def looks_like_sadf(text: str) -> bool:
 
 
 def _timestamp(text: str) -> float:
-    if text.isdigit():
-        return float(text)  # sadf -U
-    m = _STAMP.match(text)
-    if not m:
-        raise ValueError(f"unrecognised timestamp {text!r}")
-    y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
-    if m.group(7):
-        return float(calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)))
-    return dt.datetime(y, mo, d, h, mi, s).timestamp()
+    """sadf's time field as POSIX seconds, within the dates the store can hold (hostward.validate)."""
+    if text.isdigit() and len(text) <= 12:
+        value = float(text)  # sadf -U
+    else:
+        m = _STAMP.match(text)
+        if not m:
+            raise ValueError(f"unrecognised timestamp {quote(text)}")
+        y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
+        if not FIRST_DATE.year <= y <= LAST_DATE.year:
+            raise ValueError(f"timestamp {quote(text)} out of range ({FIRST_DATE} to {LAST_DATE})")
+        if m.group(7):
+            value = float(calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0)))
+        else:
+            value = dt.datetime(y, mo, d, h, mi, s).timestamp()
+    if not _FIRST <= value <= _LAST:
+        raise ValueError(f"timestamp {quote(text)} out of range ({FIRST_DATE} to {LAST_DATE})")
+    return value
+
+
+_FIRST = calendar.timegm(FIRST_DATE.timetuple())
+_LAST = calendar.timegm(LAST_DATE.timetuple())
 
 
 def _expand(wild: tuple[str | None, tuple[str, ...], str], count: int) -> Schema:
