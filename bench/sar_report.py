@@ -1,41 +1,41 @@
-"""Time of a full `-A` report: `hostward sar -A -f` against sysstat's `sar -A -f`.
+"""Reading a recorded day: `hostward sar` against sysstat's `sar` on files of the same samples.
 
 What is compared, and why:
 
-1. **Equal sample counts, real data.** sadc and hostward record the same seconds side by side (``--record N``
-   runs ``sadc -S XALL 1 N`` and hostward's sampler in lock-step, N seconds of wall time; or pass existing
-   files with ``--sa`` and ``--hw``). Then each report is timed:
-   ``sar -A -f sa`` (every sysstat activity: it prints more than hostward has), ``sar <hostward's -A set> -f
-   sa`` (the same reports hostward prints: -u ALL -P ALL -w -W -B -b -r ALL -S -q -d -n DEV,EDEV), and
-   ``hostward sar -A -f hw``; the commands take turns, ``--repeat`` rounds, and the median is compared (the
-   machines are shared). Times include process start-up (for hostward: the Python interpreter).
-2. **A full day.** A sysstat file of 8640 records can only be recorded in real time (a day), so hostward's
-   full day is synthesised (8640 samples at 10 s of evolving counters, written by the store's writer) and
-   timed; sar's full-day time is estimated from its per-record time in (1), since its cost is linear in
-   records. The script prints which numbers are measured and which are extrapolated.
+* **The same samples.** ``--record N`` runs ``sadc -S XALL 1 N`` and ``hostward record -i 1 -c N`` (the
+  shipping default: 10 top processes with every sample) side by side, so both files hold the same N seconds;
+  or pass files recorded that way with ``--sa`` and ``--hw``. Nothing is extrapolated: each report is run on
+  those files as they are.
+* **The reports people run.** ``sar -u`` (the default report), ``sar -A`` against ``hostward sar -A``, and
+  sar restricted to the reports hostward's ``-A`` prints (sysstat's ``-A`` prints more).
+* **Interleaved rounds.** The commands take turns within each round, so a burst of load elsewhere on this
+  shared machine hits them alike; the median of ``--repeat`` rounds is compared. Measured per run: the
+  process's CPU time (user + system, from wait4; start-up included: for hostward, the interpreter), its wall
+  time, and its peak resident memory (ru_maxrss).
+* ``--baseline-src DIR`` also runs the hostward whose package is in DIR (an older checkout's ``src``) in the
+  same rounds: before/after on the same files.
 
-Usage: /work/venv/bin/python bench/sar_report.py [--record 600 | --sa FILE --hw FILE] [--repeat 5]
-       [--baseline-src OLD_CHECKOUT/src]   (times that hostward too, in the same rounds: before/after)
+Usage: .venv/bin/python bench/sar_report.py --record 600 [--repeat 7] [--baseline-src /work/main/src]
+       .venv/bin/python bench/sar_report.py --sa FILE --hw FILE [--keep DIR]
+(the recorded files go to a temporary directory that is removed at the end, unless --keep DIR is given)
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import datetime as dt
 import os
-import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from hostward.collect.host import read_host
-from hostward.collect.sample import SystemSample, sample_system
-from hostward.procfs import ProcFS
-from hostward.store import DataFileWriter
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _peers import SADC, SRC, finish_all, start
 
 SAR_EQUIVALENT = [
     "-u",
@@ -54,81 +54,40 @@ SAR_EQUIVALENT = [
     "-n",
     "DEV,EDEV",
 ]
-DAY_SAMPLES = 8640
+
+
+@dataclass
+class Measure:
+    cpu: list[float]
+    wall: list[float]
+    rss_mib: list[float]
+    out_bytes: int = 0
 
 
 def record(seconds: int, directory: Path) -> tuple[Path, Path]:
-    """sadc and hostward side by side for ``seconds`` samples at 1 s."""
-    sa, hw = directory / "sa", directory / "hw"
-    procfs = ProcFS()
-    proc = subprocess.Popen(["/usr/lib/sysstat/sadc", "-S", "XALL", "1", str(seconds), str(sa)])
-    samples: list[SystemSample] = []
-    last_size, last_hit = 0, -10.0
-    while len(samples) < seconds and (proc.poll() is None or (sa.exists() and sa.stat().st_size > last_size)):
-        size = sa.stat().st_size if sa.exists() else 0
-        if size > last_size and time.monotonic() - last_hit > 0.5:
-            samples.append(sample_system(procfs))
-            last_hit = time.monotonic()
-        last_size = max(size, last_size)
-        time.sleep(0.001)
-    proc.wait()
-    write(hw, samples)
-    return sa, hw
+    """sadc -S XALL and hostward's recorder (default top processes) side by side, ``seconds`` samples at 1 s."""
+    sa, hw_dir = directory / "sa", directory / "hw"
+    argv = [sys.executable, "-m", "hostward", "record", "-i", "1", "-c", str(seconds), "--no-housekeeping"]
+    runs = [
+        start("sadc -S XALL", [SADC, "-S", "XALL", "1", str(seconds), str(sa)], sa),
+        start("hostward record", [*argv, "-d", str(hw_dir)], hw_dir, HOSTWARD_RECORD_TOP_PROCESSES="10"),
+    ]
+    done = finish_all(runs, seconds)
+    return sa, done["hostward record"].file
 
 
-def write(path: Path, samples: list[SystemSample]) -> None:
-    host = read_host(ProcFS(), len(samples[0].cpu.per_cpu))
-    with DataFileWriter.open(path, dt.date.fromtimestamp(samples[0].timestamp), host) as writer:
-        for sample in samples:
-            writer.write_sample(sample)
-
-
-def synthetic_day(start: float) -> list[SystemSample]:
-    """8640 samples, 10 s apart, with counters that grow by random amounts and gauges that wander."""
-    rng = random.Random(42)
-    base = sample_system(ProcFS())
-    samples = []
-    s = base
-    for i in range(DAY_SAMPLES):
-        grow = lambda v: v + rng.randint(0, 2000)  # noqa: E731
-        cpus = tuple(
-            None if c is None else dataclasses.replace(c, user=c.user + rng.randint(0, 500), system=c.system + rng.randint(0, 200), idle=c.idle + rng.randint(300, 1000))
-            for c in s.cpu.per_cpu
-        )  # fmt: skip
-        s = dataclasses.replace(
-            s,
-            timestamp=start + i * 10,
-            uptime_seconds=base.uptime_seconds + i * 10,
-            cpu=dataclasses.replace(s.cpu, per_cpu=cpus, context_switches=grow(s.cpu.context_switches), forks=s.cpu.forks + rng.randint(0, 30)),
-            memory=dataclasses.replace(s.memory, mem_free_kb=max(0, s.memory.mem_free_kb + rng.randint(-5000, 5000))),
-            vmstat=dataclasses.replace(s.vmstat, pgfault=grow(s.vmstat.pgfault), pgfree=grow(s.vmstat.pgfree), pgpgout=grow(s.vmstat.pgpgout)),
-            # only disks that have done I/O move (sadc and sar -d skip the others, e.g. unused loop devices)
-            disks=tuple(dataclasses.replace(d, read_ios=grow(d.read_ios), write_ios=grow(d.write_ios), read_sectors=grow(d.read_sectors), io_ticks_ms=grow(d.io_ticks_ms)) if d.total_ios else d for d in s.disks),
-            nets=tuple(dataclasses.replace(n, rx_bytes=grow(n.rx_bytes), rx_packets=grow(n.rx_packets), tx_bytes=grow(n.tx_bytes)) for n in s.nets),
-        )  # fmt: skip
-        samples.append(s)
-    return samples
-
-
-@dataclasses.dataclass
-class Timing:
-    best: float
-    median: float
-    size: int  # bytes of output
-
-
-def timed(commands: dict[str, tuple[list[str], dict[str, str]]], repeat: int) -> dict[str, Timing]:
-    """Wall time of every command, ``repeat`` rounds; the commands take turns within a round so that a burst
-    of load from elsewhere on the machine hits them alike. Best and median of the rounds, and the output size."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    sizes: dict[str, int] = {}
-    for _ in range(repeat):
-        for name, (command, env) in commands.items():
-            t0 = time.perf_counter()
-            out = subprocess.run(command, capture_output=True, check=True, env=env).stdout
-            times[name].append(time.perf_counter() - t0)
-            sizes[name] = len(out)
-    return {name: Timing(min(t), statistics.median(t), sizes[name]) for name, t in times.items()}
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """(CPU seconds, wall seconds, peak RSS MiB, bytes of output) of one run."""
+    with tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed with exit status {proc.returncode}")
+        size = out.tell()
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, size
 
 
 def main() -> int:
@@ -138,81 +97,67 @@ def main() -> int:
     parser.add_argument(
         "--record", type=int, default=0, metavar="N", help="record N seconds side by side first"
     )
-    parser.add_argument("--sa", type=Path, help="existing sysstat file")
-    parser.add_argument("--hw", type=Path, help="existing hostward file with the same samples")
+    parser.add_argument("--sa", type=Path, help="an existing sysstat file")
+    parser.add_argument("--hw", type=Path, help="an existing hostward file of the same samples")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="record into DIR and keep the files")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--baseline-src",
-        type=Path,
-        metavar="DIR",
-        help="also time the hostward whose package is in DIR (e.g. an older checkout's src), same runs",
-    )
+    parser.add_argument("--baseline-src", type=Path, metavar="DIR", help="also time the hostward in DIR")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="hw-bench-"))
-    if args.record:
-        sa, hw = record(args.record, work)
-    elif args.sa and args.hw:
-        sa, hw = args.sa, args.hw
-    else:
-        parser.error("give --record N, or --sa and --hw")
-    env = dict(os.environ, LANG="C")
-    hostwards = {"hostward": ([sys.executable, "-m", "hostward", "sar"], env)}
-    if args.baseline_src:
-        baseline_env = dict(env, PYTHONPATH=str(args.baseline_src.resolve()))
-        hostwards["baseline"] = ([sys.executable, "-m", "hostward", "sar"], baseline_env)
-    records = (
-        int(
-            subprocess.run(
-                ["sar", "-w", "-f", str(sa)], capture_output=True, text=True, env=env
-            ).stdout.count("\n")
-        )
-        - 4
-    )
-    print(
-        f"equal sample counts: {records} intervals in {sa} and {hw}; {args.repeat} rounds, wall time "
-        "(median; best in brackets)"
-    )
-    commands = {
-        "sar -A -f": (["sar", "-A", "-f", str(sa)], env),
-        "sar <hostward's -A set> -f": (["sar", *SAR_EQUIVALENT, "-f", str(sa)], env),
-    }
-    for name, (argv, run_env) in hostwards.items():
-        commands[f"{name} sar -A -f"] = ([*argv, "-A", "-f", str(hw)], run_env)
-    t = timed(commands, args.repeat)
-    for name, timing in t.items():
-        print(
-            f"  {name:<32} {timing.median:8.3f} s ({timing.best:.3f})  {timing.size / 1e6:6.2f} MB out  "
-            f"{timing.median / records * 1e3:7.3f} ms/record"
-        )
-    sar_all, sar_eq = t["sar -A -f"].median, t["sar <hostward's -A set> -f"].median
-    for name in hostwards:
-        ours = t[f"{name} sar -A -f"].median
-        print(f"  ratio {name} / sar -A {'':<{10 - len(name)}}      {ours / sar_all:8.2f}")
-        print(f"  ratio {name} / sar same set {'':<{10 - len(name)}}{ours / sar_eq:8.2f}")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="hw-bench-"))
+    try:
+        if args.record:
+            work.mkdir(parents=True, exist_ok=True)
+            sa, hw = record(args.record, work)
+        elif args.sa and args.hw:
+            sa, hw = args.sa, args.hw
+        else:
+            parser.error("give --record N, or --sa and --hw")
+        return compare(sa, hw, args.repeat, args.baseline_src)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
 
-    day = work / "hwday"
-    start = dt.datetime.combine(dt.date.today(), dt.time()).timestamp()
-    write(day, synthetic_day(start))
-    t_day = timed(
-        {name: ([*argv, "-A", "-f", str(day)], run_env) for name, (argv, run_env) in hostwards.items()},
-        args.repeat,
-    )
-    est_all, est_eq = sar_all / records * (DAY_SAMPLES - 1), sar_eq / records * (DAY_SAMPLES - 1)
-    print(f"full day ({DAY_SAMPLES} samples at 10 s):")
-    for name, timing in t_day.items():
-        print(
-            f"  {name} sar -A -f (measured, synthetic day) {'':<{10 - len(name)}}{timing.median:8.3f} s "
-            f"({timing.best:.3f})  {timing.size / 1e6:6.2f} MB out"
-        )
-    print(f"  sar -A -f (extrapolated from ms/record)             {est_all:8.3f} s")
-    print(f"  sar <same set> -f (extrapolated)                    {est_eq:8.3f} s")
-    for name, timing in t_day.items():
-        print(
-            f"  ratio {name} / sar -A {'':<{10 - len(name)}}                    {timing.median / est_all:8.2f}"
-        )
-        print(
-            f"  ratio {name} / sar same set {'':<{10 - len(name)}}              {timing.median / est_eq:8.2f}"
-        )
+
+def compare(sa: Path, hw: Path, repeat: int, baseline: Path | None) -> int:
+    env = dict(os.environ, LANG="C", LC_ALL="C", HOSTWARD_CONFIG=os.devnull, PYTHONPATH=str(SRC))
+    hostwards = {"hostward": env}
+    if baseline is not None:
+        hostwards["baseline"] = dict(env, PYTHONPATH=str(baseline.resolve()))
+    records = subprocess.run(["sar", "-w", "-f", str(sa)], capture_output=True, text=True, env=env).stdout
+    print(f"{sa} ({sa.stat().st_size / 1e6:.1f} MB) and {hw} ({hw.stat().st_size / 1e6:.1f} MB): "
+          f"{records.count(chr(10)) - 4} intervals in sar -w; {repeat} interleaved rounds, medians")  # fmt: skip
+    cases: dict[str, dict[str, tuple[list[str], dict[str, str]]]] = {
+        "-u": {"sar": (["sar", "-u", "-f", str(sa)], env)},
+        "-A": {
+            "sar": (["sar", "-A", "-f", str(sa)], env),
+            "sar same set": (["sar", *SAR_EQUIVALENT, "-f", str(sa)], env),
+        },
+    }
+    for flag, commands in cases.items():
+        for name, run_env in hostwards.items():
+            commands[name] = ([sys.executable, "-m", "hostward", "sar", flag, "-f", str(hw)], run_env)
+    results = {flag: {name: Measure([], [], []) for name in commands} for flag, commands in cases.items()}
+    for _ in range(repeat):
+        for flag, commands in cases.items():
+            for name, (argv, run_env) in commands.items():
+                cpu, wall, rss, size = run_once(argv, run_env)
+                m = results[flag][name]
+                m.cpu.append(cpu)
+                m.wall.append(wall)
+                m.rss_mib.append(rss)
+                m.out_bytes = size
+    med = statistics.median
+    for flag, measures in results.items():
+        print(f"sar {flag}:")
+        for name, m in measures.items():
+            print(f"  {name:<14} cpu {med(m.cpu) * 1e3:8.1f} ms  wall {med(m.wall) * 1e3:8.1f} ms  "
+                  f"max RSS {med(m.rss_mib):7.1f} MiB  {m.out_bytes / 1e6:6.2f} MB out")  # fmt: skip
+        peers = [p for p in measures if p.startswith("sar")]
+        for name in hostwards:
+            for peer in peers:
+                ours, theirs = measures[name], measures[peer]
+                print(f"  ratio {name} / {peer:<13} cpu {med(ours.cpu) / med(theirs.cpu):6.2f}  "
+                      f"wall {med(ours.wall) / med(theirs.wall):6.2f}")  # fmt: skip
     return 0
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from tests.store.conftest import HOST, process, series, with_processes
 
-from hostward.store import DataFileWriter, day_path, read_file
+from hostward.errors import StoreError
+from hostward.store import CommentMark, DataFileWriter, day_path, framing, read_day, read_file
 from hostward.store.procs_codec import ProcsDecoder, ProcsEncoder
 
 DAY = dt.date(2026, 11, 27)
@@ -48,3 +51,34 @@ def test_samples_without_processes_are_unaffected(tmp_path: Path) -> None:
         for sample in mixed:
             writer.write_sample(sample)
     assert read_file(path).entries == tuple(mixed)
+
+
+def test_reports_can_leave_the_processes_undecoded(tmp_path: Path) -> None:
+    """What sar, sadf and plot read (processes=False): the same samples, carried one included, without their
+    process lists; a process frame with nothing before it is still damage."""
+    samples = with_processes(series(8))
+    path = day_path(tmp_path, DAY)
+    with DataFileWriter.open(path, DAY, HOST, keyframe_every=3) as writer:
+        writer.write_sample(samples[0], carried=True)
+        for sample in samples[1:]:
+            writer.write_sample(sample)
+    bare = [dataclasses.replace(s, top_processes=()) for s in samples]
+    data = read_file(path, processes=False)
+    assert data.previous == bare[0]
+    assert data.entries == tuple(bare[1:])
+    assert read_day(tmp_path, DAY, processes=False).entries == tuple(bare[1:])
+    whole = read_file(path)
+    assert whole.entries == tuple(samples[1:]) and whole.previous == samples[0]
+
+
+def test_a_stray_process_frame_is_damage_even_undecoded(tmp_path: Path) -> None:
+    path = day_path(tmp_path, DAY)
+    with DataFileWriter.open(path, DAY, HOST) as writer:
+        writer.write_comment(CommentMark(series(1)[0].timestamp, "before"))
+    with path.open("ab") as out:
+        out.write(framing.frame(framing.T_PROCS, ProcsEncoder().encode((process(7, 1),), reset=True)))
+    for processes in (True, False):
+        with pytest.raises(StoreError, match="process frame without its sample"):
+            read_file(path, processes=processes)
+        data = read_file(path, salvage=True, processes=processes)
+        assert len(data.entries) == 1 and "process frame without its sample" in data.damage[0]

@@ -209,26 +209,33 @@ def load_data(args: SarArgs) -> DayData:
         raise UsageError("--date cannot be combined with --since or --until")
     from hostward.store import read_day, read_file, read_range  # noqa: PLC0415  (the reader: not for live sar)
 
-    data_dir = _data_dir(args)
     if args.file is not None and args.file.is_dir():
         raise UsageError(
             f"-f {args.file} is a directory: -f reads one data file (hwYYYYMMDD[.xz]); "
             f"for a directory of them use --data-dir {args.file}"
         )
+    # No report here (sar, sadf, plot) reads the samples' top processes: not decoding them is most of the
+    # cost of a day recorded with the default top_processes (issue 17). -f reads no configuration.
     if args.file is not None:
-        data = read_file(args.file, salvage=True)
+        data = read_file(args.file, salvage=True, processes=False)
         where = str(args.file)
-    elif args.since is not None or args.until is not None:
+        return _with_samples(data, where)
+    data_dir = _data_dir(args)
+    if args.since is not None or args.until is not None:
         until = args.until or dt.datetime.now()
         since = args.since or dt.datetime.combine(until.date(), dt.time())
         if until < since:
             raise UsageError(f"empty time range: --until {until.isoformat(sep=' ')} is before --since")
-        data = read_range(Path(data_dir), since, until, salvage=True)
+        data = read_range(Path(data_dir), since, until, salvage=True, processes=False)
         where = f"{data_dir} between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')}"
     else:
         day = args.date or dt.date.today()
-        data = read_day(Path(data_dir), day, salvage=True)
+        data = read_day(Path(data_dir), day, salvage=True, processes=False)
         where = f"{data_dir} for {day.isoformat()}"
+    return _with_samples(data, where)
+
+
+def _with_samples(data: DayData, where: str) -> DayData:
     if not any(isinstance(e, SystemSample) for e in data.entries):
         if data.damage:
             raise StoreError(f"{data.damage[0]} (no sample could be read before it)")

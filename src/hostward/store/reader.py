@@ -102,10 +102,12 @@ def _load(path: Path) -> bytes:
     return data
 
 
-def scan(data: bytes, name: str, *, salvage: bool = False) -> ScanResult:
+def scan(data: bytes, name: str, *, salvage: bool = False, processes: bool = True) -> ScanResult:
     """Decode a whole data file held in ``data``. Raises StoreError naming ``name`` and the offset of the first
     damaged frame; an incomplete *last* frame (interrupted write) ends the data and is reported in
-    ``truncated`` instead."""
+    ``truncated`` instead. Without ``processes`` the top-process frames are checked (CRC, place in the file)
+    but not decoded, and every sample's ``top_processes`` is empty: no sar report reads them, and decoding
+    them was most of the cost of reading a day recorded with the default 10 (issue 17)."""
     # A day is ~260,000 records that all stay alive: with the cyclic garbage collector running, its
     # collections, triggered every few hundred allocations, traverse the growing heap again and again and
     # took ~40% of the decoding time. Decoding creates no reference cycles, so pausing it loses nothing.
@@ -113,13 +115,13 @@ def scan(data: bytes, name: str, *, salvage: bool = False) -> ScanResult:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _scan(data, name, salvage)
+        return _scan(data, name, salvage, processes)
     finally:
         if paused:
             gc.enable()
 
 
-def _scan(data: bytes, name: str, salvage: bool = False) -> ScanResult:
+def _scan(data: bytes, name: str, salvage: bool = False, processes: bool = True) -> ScanResult:
     fr.check_prefix(data, name)
     offset = fr.PREFIX_SIZE
     try:
@@ -160,13 +162,14 @@ def _scan(data: bytes, name: str, salvage: bool = False) -> ScanResult:
                     previous = sample
                     last_sample = "previous"
             elif ftype == fr.T_PROCS:
-                top = procs.decode(payload)
-                if last_sample == "entry":
-                    entries[-1] = replace(cast(SystemSample, entries[-1]), top_processes=top)
-                elif last_sample == "previous" and previous is not None:
-                    previous = replace(previous, top_processes=top)
-                else:
+                if last_sample is None or (last_sample == "previous" and previous is None):
                     raise fr.Corrupt("process frame without its sample")
+                if processes:
+                    top = procs.decode(payload)
+                    if last_sample == "entry":
+                        entries[-1] = replace(cast(SystemSample, entries[-1]), top_processes=top)
+                    elif previous is not None:
+                        previous = replace(previous, top_processes=top)
                 last_sample = None
                 awaiting_procs = False
             elif ftype == fr.T_SHAPE:
@@ -234,15 +237,16 @@ def _frame_follows(data: bytes, offset: int) -> bool:
     return False
 
 
-def read_file(path: Path, *, strict: bool = False, salvage: bool = False) -> DayData:
+def read_file(path: Path, *, strict: bool = False, salvage: bool = False, processes: bool = True) -> DayData:
     """Everything in one data file, plain or xz-compressed.
 
     An incomplete last frame (the recorder was killed during a write, or is writing right now) is left out
     with a warning; with ``strict`` it is a StoreError. Damage anywhere else is a StoreError naming the file
     and the offset; the file is not modified. With ``salvage`` the entries before such damage are returned
-    and ``DayData.damage`` says where the rest was lost (reports, like sar, show what they can).
+    and ``DayData.damage`` says where the rest was lost (reports, like sar, show what they can). Without
+    ``processes`` the samples' top processes are left out (see ``scan``).
     """
-    result = scan(_load(path), str(path), salvage=salvage)
+    result = scan(_load(path), str(path), salvage=salvage, processes=processes)
     if result.truncated:
         if strict:
             raise StoreError(f"{path}: {result.truncated}")
@@ -251,12 +255,12 @@ def read_file(path: Path, *, strict: bool = False, salvage: bool = False) -> Day
     return DayData(result.header.host, result.entries, result.previous, damage)
 
 
-def read_day(data_dir: Path, day: dt.date, *, salvage: bool = False) -> DayData:
+def read_day(data_dir: Path, day: dt.date, *, salvage: bool = False, processes: bool = True) -> DayData:
     """Everything recorded on ``day`` (local time). StoreError when nothing was."""
     parts = day_parts(data_dir, day)
     if not parts:
         raise NoRecording(f"no data recorded for {day.isoformat()} in {data_dir}")
-    days = [_read_part(path, salvage) for path in parts]
+    days = [_read_part(path, salvage, processes) for path in parts]
     if len(days) == 1:
         return days[0]
     entries: list[Entry] = []
@@ -266,17 +270,19 @@ def read_day(data_dir: Path, day: dt.date, *, salvage: bool = False) -> DayData:
     return DayData(days[0].host, tuple(entries), days[0].previous, damage)
 
 
-def _read_part(path: Path, salvage: bool = False) -> DayData:
+def _read_part(path: Path, salvage: bool, processes: bool) -> DayData:
     try:
-        return read_file(path, salvage=salvage)
+        return read_file(path, salvage=salvage, processes=processes)
     except StoreError:
         # The recorder's housekeeping may have compressed the file between listing and reading.
         if not path.exists() and path.with_name(path.name + XZ_SUFFIX).exists():
-            return read_file(path.with_name(path.name + XZ_SUFFIX), salvage=salvage)
+            return read_file(path.with_name(path.name + XZ_SUFFIX), salvage=salvage, processes=processes)
         raise
 
 
-def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime, *, salvage: bool = False) -> DayData:
+def read_range(
+    data_dir: Path, since: dt.datetime, until: dt.datetime, *, salvage: bool = False, processes: bool = True
+) -> DayData:
     """Entries with ``since <= timestamp <= until`` from every day file in the range, in recording order.
 
     Naive datetimes are local time. ``previous`` is the last sample before ``since`` when no restart lies
@@ -293,7 +299,7 @@ def read_range(data_dir: Path, since: dt.datetime, until: dt.datetime, *, salvag
     day = first_day
     while day <= last_day:
         if day_parts(data_dir, day):
-            data = read_day(data_dir, day, salvage=salvage)
+            data = read_day(data_dir, day, salvage=salvage, processes=processes)
             damage += data.damage
             host = host or data.host
             if not entries and data.previous is not None and data.previous.timestamp < start:
