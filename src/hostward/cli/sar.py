@@ -14,6 +14,7 @@ from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, StoreError, UsageError
 from hostward.procfs import ProcFS
+from hostward.report.engine import sample_parts
 from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
@@ -107,7 +108,7 @@ def run(argv: list[str]) -> int:
     if args.interval == 0:
         raise UsageError("interval 0 (statistics since boot) is not supported; give 1 or more seconds")
     try:
-        data = load_data(args)
+        data = load_data(args, parts=_sample_parts(args))
     except StoreError as exc:
         # No recording for that day: history imported from sar/sadf text is kept apart (it has no counters).
         # Imported here: the sysstat importer is only needed on this path (start-up of every other report).
@@ -201,8 +202,18 @@ def _data_dir(args: SarArgs) -> Path:
     return Path(load_config().record.data_dir)
 
 
-def load_data(args: SarArgs) -> DayData:
-    """The recording the options name; StoreError when there is none or it holds no sample."""
+def _sample_parts(args: SarArgs) -> frozenset[str] | None:
+    """What the reports asked for read of each sample (the rest is not decoded); None: everything."""
+    try:
+        # Only the activities matter here: a -P list is checked against the data's CPU count later.
+        return sample_parts(args.selection(1 << 16))
+    except UsageError:
+        return None
+
+
+def load_data(args: SarArgs, parts: frozenset[str] | None = None) -> DayData:
+    """The recording the options name; StoreError when there is none or it holds no sample. With ``parts``,
+    only those fields of each sample are read (hostward.store.parts)."""
     if args.file is not None and (args.date or args.since or args.until):
         raise UsageError("-f cannot be combined with --date, --since or --until")
     if args.date is not None and (args.since or args.until):
@@ -217,7 +228,7 @@ def load_data(args: SarArgs) -> DayData:
     # No report here (sar, sadf, plot) reads the samples' top processes: not decoding them is most of the
     # cost of a day recorded with the default top_processes (issue 17). -f reads no configuration.
     if args.file is not None:
-        data = read_file(args.file, salvage=True, processes=False)
+        data = read_file(args.file, salvage=True, processes=False, parts=parts)
         where = str(args.file)
         return _with_samples(data, where)
     data_dir = _data_dir(args)
@@ -226,11 +237,11 @@ def load_data(args: SarArgs) -> DayData:
         since = args.since or dt.datetime.combine(until.date(), dt.time())
         if until < since:
             raise UsageError(f"empty time range: --until {until.isoformat(sep=' ')} is before --since")
-        data = read_range(Path(data_dir), since, until, salvage=True, processes=False)
+        data = read_range(Path(data_dir), since, until, salvage=True, processes=False, parts=parts)
         where = f"{data_dir} between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')}"
     else:
         day = args.date or dt.date.today()
-        data = read_day(Path(data_dir), day, salvage=True, processes=False)
+        data = read_day(Path(data_dir), day, salvage=True, processes=False, parts=parts)
         where = f"{data_dir} for {day.isoformat()}"
     return _with_samples(data, where)
 

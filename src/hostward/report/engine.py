@@ -10,7 +10,7 @@ computed between the reference and the last displayed sample. A LINUX RESTART li
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
@@ -68,6 +68,36 @@ class Average:
 
 
 BlockEvent = Header | Rows | CommentMark | Average
+
+
+# What each activity's formulas read of a sample (activities/*.py), so that a report builds only that
+# (store/parts.py; issue 17). An activity missing here makes the reader build every part of every sample.
+SAMPLE_READS: dict[str, frozenset[str]] = {
+    "cpu": frozenset({"cpu"}),
+    "tasks": frozenset({"cpu"}),
+    "queue": frozenset({"cpu", "load"}),
+    "memory": frozenset({"memory"}),
+    "swap": frozenset({"memory"}),
+    "paging": frozenset({"vmstat"}),
+    "swapping": frozenset({"vmstat"}),
+    "io": frozenset({"disks"}),
+    "disk": frozenset({"disks"}),
+    "net_dev": frozenset({"nets"}),
+    "net_edev": frozenset({"nets"}),
+    "time": frozenset({"time"}),
+    "cache": frozenset({"caches"}),
+}
+
+
+def sample_parts(reports: Iterable[Selected]) -> frozenset[str] | None:
+    """The parts of each sample ``reports`` read (a reader's ``parts``); None: all of them."""
+    needed: set[str] = set()
+    for selected in reports:
+        reads = SAMPLE_READS.get(selected.activity.name)
+        if reads is None:
+            return None
+        needed |= reads
+    return frozenset(needed)
 
 
 def in_window(

@@ -32,6 +32,7 @@ from hostward.store.layout import (
     shape_of,
 )
 from hostward.store.layout import flatten as flatten_sample
+from hostward.store.parts import PartsBuilder
 from hostward.store.schema import SCHEMA, decode_schema, encode_schema
 
 KEYFRAME_EVERY = 60
@@ -208,8 +209,9 @@ def _shape_of_cached(sample: SystemSample, current: Shape | None) -> Shape:
 class SampleDecoder:
     """Follows the frames of one file: shapes, then keyframes and deltas."""
 
-    def __init__(self, schema: dict[str, tuple[str, ...]]) -> None:
-        self._unflatten = Unflattener(schema)
+    def __init__(self, schema: dict[str, tuple[str, ...]], parts: frozenset[str] | None = None) -> None:
+        """``parts``: build only these fields of each sample (store/parts.py); None builds them all."""
+        self._unflatten = Unflattener(schema, None if parts is None else PartsBuilder(parts))
         self._schema = schema
         self._plan: SamplePlan | None = None
         self._prev: list[int] | None = None

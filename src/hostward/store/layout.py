@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import struct
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from operator import attrgetter
 from typing import Any
@@ -202,10 +203,12 @@ class Unflattener:
     list applied at C speed), and every record is made by a generated constructor (store/records.py).
     """
 
-    def __init__(self, file_schema: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, file_schema: dict[str, tuple[str, ...]], partial: PartialBuild | None = None) -> None:
         self.schema = file_schema
         self._plans: dict[Shape, SamplePlan] = {}
         self._make = _makers()
+        # Builds only some parts of each sample (store/parts.py), for reports that read only those.
+        self._partial = partial
 
     def plan(self, shape: Shape) -> SamplePlan:
         plan = self._plans.get(shape)
@@ -240,6 +243,8 @@ class Unflattener:
             ints = list(map([*ints, *plan.int_defaults].__getitem__, plan.int_index))
         if plan.float_index is not None:
             floats = list(map([*floats, *plan.float_defaults].__getitem__, plan.float_index))
+        if self._partial is not None:
+            return self._partial(plan, ints, floats, timestamp)
         make = self._make
         make_times = make.cpu_times
         all_times = make_times(ints, 1)
@@ -260,7 +265,7 @@ class Unflattener:
         vmstat = make.vmstat(ints, pos)
         pos += _W_VM
         make_disk = make.disk
-        disks = []
+        disks: list[DiskStats] = []
         for i, (name, whole, physical) in enumerate(plan.shape.disks):
             if same is not None and previous is not None and same[pos : pos + _W_DISK] == _ZERO_DISK:
                 disks.append(previous.disks[i])
@@ -268,7 +273,7 @@ class Unflattener:
                 disks.append(make_disk(ints, pos, name, whole, physical))
             pos += _W_DISK
         make_net = make.net
-        nets = []
+        nets: list[NetDev] = []
         for i, name in enumerate(plan.shape.nets):
             if same is not None and previous is not None and same[pos : pos + _W_NET] == _ZERO_NET:
                 nets.append(previous.nets[i])
@@ -326,6 +331,10 @@ class Unflattener:
             clock,
             tuple(caches),
         )
+
+
+# (plan, integers, floats in our layout, timestamp or None) -> the sample
+PartialBuild = Callable[["SamplePlan", list[int], list[float], "float | None"], SystemSample]
 
 
 @dataclass(frozen=True, slots=True)

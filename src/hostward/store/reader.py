@@ -102,12 +102,20 @@ def _load(path: Path) -> bytes:
     return data
 
 
-def scan(data: bytes, name: str, *, salvage: bool = False, processes: bool = True) -> ScanResult:
+def scan(
+    data: bytes,
+    name: str,
+    *,
+    salvage: bool = False,
+    processes: bool = True,
+    parts: frozenset[str] | None = None,
+) -> ScanResult:
     """Decode a whole data file held in ``data``. Raises StoreError naming ``name`` and the offset of the first
     damaged frame; an incomplete *last* frame (interrupted write) ends the data and is reported in
     ``truncated`` instead. Without ``processes`` the top-process frames are checked (CRC, place in the file)
     but not decoded, and every sample's ``top_processes`` is empty: no sar report reads them, and decoding
-    them was most of the cost of reading a day recorded with the default 10 (issue 17)."""
+    them was most of the cost of reading a day recorded with the default 10 (issue 17). With ``parts`` only
+    those fields of each sample are built (store/parts.py: what a report's activities read)."""
     # A day is ~260,000 records that all stay alive: with the cyclic garbage collector running, its
     # collections, triggered every few hundred allocations, traverse the growing heap again and again and
     # took ~40% of the decoding time. Decoding creates no reference cycles, so pausing it loses nothing.
@@ -115,13 +123,13 @@ def scan(data: bytes, name: str, *, salvage: bool = False, processes: bool = Tru
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _scan(data, name, salvage, processes)
+        return _scan(data, name, salvage, processes, parts)
     finally:
         if paused:
             gc.enable()
 
 
-def _scan(data: bytes, name: str, salvage: bool = False, processes: bool = True) -> ScanResult:
+def _scan(data: bytes, name: str, salvage: bool, processes: bool, parts: frozenset[str] | None) -> ScanResult:
     fr.check_prefix(data, name)
     offset = fr.PREFIX_SIZE
     try:
@@ -134,7 +142,7 @@ def _scan(data: bytes, name: str, salvage: bool = False, processes: bool = True)
     except _DECODE_ERRORS as exc:
         raise StoreError(f"{name}: corrupt file header at offset {offset}: {exc}") from exc
     offset = offset_next
-    decoder = SampleDecoder(header.schema)
+    decoder = SampleDecoder(header.schema, parts)
     procs = ProcsDecoder()
     last_sample: str | None = None  # where the sample a T_PROCS frame belongs to went
     awaiting_procs = False  # that sample announced a T_PROCS frame (written in the same write)
@@ -237,16 +245,24 @@ def _frame_follows(data: bytes, offset: int) -> bool:
     return False
 
 
-def read_file(path: Path, *, strict: bool = False, salvage: bool = False, processes: bool = True) -> DayData:
+def read_file(
+    path: Path,
+    *,
+    strict: bool = False,
+    salvage: bool = False,
+    processes: bool = True,
+    parts: frozenset[str] | None = None,
+) -> DayData:
     """Everything in one data file, plain or xz-compressed.
 
     An incomplete last frame (the recorder was killed during a write, or is writing right now) is left out
     with a warning; with ``strict`` it is a StoreError. Damage anywhere else is a StoreError naming the file
     and the offset; the file is not modified. With ``salvage`` the entries before such damage are returned
     and ``DayData.damage`` says where the rest was lost (reports, like sar, show what they can). Without
-    ``processes`` the samples' top processes are left out (see ``scan``).
+    ``processes`` the samples' top processes are left out; with ``parts`` only those fields are read (see
+    ``scan``).
     """
-    result = scan(_load(path), str(path), salvage=salvage, processes=processes)
+    result = scan(_load(path), str(path), salvage=salvage, processes=processes, parts=parts)
     if result.truncated:
         if strict:
             raise StoreError(f"{path}: {result.truncated}")
@@ -255,12 +271,19 @@ def read_file(path: Path, *, strict: bool = False, salvage: bool = False, proces
     return DayData(result.header.host, result.entries, result.previous, damage)
 
 
-def read_day(data_dir: Path, day: dt.date, *, salvage: bool = False, processes: bool = True) -> DayData:
+def read_day(
+    data_dir: Path,
+    day: dt.date,
+    *,
+    salvage: bool = False,
+    processes: bool = True,
+    parts: frozenset[str] | None = None,
+) -> DayData:
     """Everything recorded on ``day`` (local time). StoreError when nothing was."""
-    parts = day_parts(data_dir, day)
-    if not parts:
+    files = day_parts(data_dir, day)
+    if not files:
         raise NoRecording(f"no data recorded for {day.isoformat()} in {data_dir}")
-    days = [_read_part(path, salvage, processes) for path in parts]
+    days = [_read_part(path, salvage, processes, parts) for path in files]
     if len(days) == 1:
         return days[0]
     entries: list[Entry] = []
@@ -270,18 +293,25 @@ def read_day(data_dir: Path, day: dt.date, *, salvage: bool = False, processes: 
     return DayData(days[0].host, tuple(entries), days[0].previous, damage)
 
 
-def _read_part(path: Path, salvage: bool, processes: bool) -> DayData:
+def _read_part(path: Path, salvage: bool, processes: bool, parts: frozenset[str] | None) -> DayData:
     try:
-        return read_file(path, salvage=salvage, processes=processes)
+        return read_file(path, salvage=salvage, processes=processes, parts=parts)
     except StoreError:
         # The recorder's housekeeping may have compressed the file between listing and reading.
         if not path.exists() and path.with_name(path.name + XZ_SUFFIX).exists():
-            return read_file(path.with_name(path.name + XZ_SUFFIX), salvage=salvage, processes=processes)
+            xz = path.with_name(path.name + XZ_SUFFIX)
+            return read_file(xz, salvage=salvage, processes=processes, parts=parts)
         raise
 
 
 def read_range(
-    data_dir: Path, since: dt.datetime, until: dt.datetime, *, salvage: bool = False, processes: bool = True
+    data_dir: Path,
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    salvage: bool = False,
+    processes: bool = True,
+    parts: frozenset[str] | None = None,
 ) -> DayData:
     """Entries with ``since <= timestamp <= until`` from every day file in the range, in recording order.
 
@@ -299,7 +329,7 @@ def read_range(
     day = first_day
     while day <= last_day:
         if day_parts(data_dir, day):
-            data = read_day(data_dir, day, salvage=salvage, processes=processes)
+            data = read_day(data_dir, day, salvage=salvage, processes=processes, parts=parts)
             damage += data.damage
             host = host or data.host
             if not entries and data.previous is not None and data.previous.timestamp < start:
