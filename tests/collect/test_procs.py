@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hostward.collect import procs
 from hostward.collect.procs import (
     PAGE_SIZE,
     parse_cmdline,
@@ -202,3 +203,40 @@ def test_stat_and_status_parsers_fail_only_with_collect_error(text: str) -> None
     for parse in (parse_stat, parse_status):
         with contextlib.suppress(CollectError):  # anything else (ValueError, IndexError...) fails the test
             parse(text)
+
+
+def _status_fields_by_lines(text: str) -> dict[str, str]:
+    """The line-by-line reading (lines end at "\\n", as the kernel writes them) that parse_status replaced with
+    one regular expression: the reference."""
+    fields: dict[str, str] = {}
+    for line in text.split("\n"):
+        key, sep, value = line.partition(":")
+        if sep and key in procs._STATUS_KEYS:
+            fields[key] = value.strip()
+    return fields
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*sorted(procs._STATUS_KEYS), "VmRSSx", " Name", "Uid ", "", "Other"]),
+            st.sampled_from([":", ": ", ":\t", "", "::"]),
+            st.text(st.characters(blacklist_characters="\n"), max_size=12),
+        ),
+        max_size=30,
+    )
+)
+def test_status_lines_are_picked_as_line_by_line(lines: list[tuple[str, str, str]]) -> None:
+    text = "\n".join(key + sep + value for key, sep, value in lines)
+    picked = {key: value.strip() for key, value in procs._STATUS_LINE.findall(text)}
+    assert picked == _status_fields_by_lines(text)
+
+
+def test_status_of_live_processes_reads_as_line_by_line() -> None:
+    for pid in ProcFS().pids()[:50]:
+        try:
+            text = ProcFS().read_pid(pid, "status")
+        except CollectError:
+            continue
+        picked = {key: value.strip() for key, value in procs._STATUS_LINE.findall(text)}
+        assert picked == _status_fields_by_lines(text)

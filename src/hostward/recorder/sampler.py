@@ -13,7 +13,6 @@ devices changes, and at least every ``REFRESH_SECONDS`` (so a renegotiated link 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -30,6 +29,7 @@ from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 from hostward.recorder.cachewatch import CacheWatch
 from hostward.recorder.kernelfiles import KernelFiles
+from hostward.recorder.pidfiles import PidFiles
 from hostward.recorder.timehealth import TimeHealth
 
 REFRESH_SECONDS = 60.0
@@ -63,6 +63,7 @@ class CachingSampler:
         self._net_names: tuple[str, ...] = ()
         self._refreshed = float("-inf")
         self._files = KernelFiles(procfs.proc)
+        self._pid_files = PidFiles(procfs)
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
@@ -92,19 +93,17 @@ class CachingSampler:
         """The ``top_processes`` largest user-space processes by RSS. Ranking reads only /proc/PID/statm of
         every process (its second field is the resident set in pages, the same count as VmRSS; the kernel
         generates it for about half the cost of /proc/PID/stat, and kernel threads and zombies, which have no
-        memory, read as 0); the full record is read for the winners alone. A process that exits or cannot be
-        read meanwhile is skipped, as it would be missing from a ps listing."""
-        procfs, ranked = self.procfs, []
-        base = str(procfs.proc)
-        for pid in procfs.pids():
+        memory, read as 0); the full record is read for the winners alone. All through descriptors kept open
+        across samples (recorder/pidfiles.py: pid reuse is detected there). A process that exits or cannot
+        be read meanwhile is skipped, as it would be missing from a ps listing."""
+        files, ranked = self._pid_files, []
+        pids = self.procfs.pids()
+        files.retain(pids)
+        read = files.read_pid_bytes
+        for pid in pids:
             try:
-                fd = os.open(f"{base}/{pid}/statm", os.O_RDONLY | os.O_CLOEXEC)
-                try:
-                    data = os.read(fd, 256)
-                finally:
-                    os.close(fd)
-                rss_pages = int(data.split(None, 2)[1])
-            except (OSError, ValueError, IndexError):
+                rss_pages = int(read(pid, "statm").split(None, 2)[1])
+            except (CollectError, ValueError, IndexError):
                 continue
             if rss_pages > 0:
                 ranked.append((-rss_pages, pid))
@@ -112,7 +111,7 @@ class CachingSampler:
         found: list[ProcessInfo] = []
         for _, pid in ranked:
             try:
-                info = read_process(procfs, pid)
+                info = read_process(files, pid)
             except CollectError:  # ProcessGone included
                 continue
             if not info.kernel_thread:
@@ -125,6 +124,7 @@ class CachingSampler:
 
     def close(self) -> None:
         self._files.close()
+        self._pid_files.close()
         if self.time_health is not None:
             self.time_health.close()
         if self.cache_watch is not None:

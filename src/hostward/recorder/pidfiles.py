@@ -1,0 +1,113 @@
+"""/proc/PID files kept open across samples, for the recorder's top processes.
+
+Ranking the processes reads /proc/PID/statm of every process each sample, and the winners' stat, status,
+oom_score_adj, oom_score and cmdline; opening and closing those files (and CPython's text I/O around each) was
+most of the recorder's cost with the default 10 top processes (issue 17). Here each file is opened once and
+re-read with ``pread(fd, n, 0)``, which makes the kernel generate it afresh (as recorder/kernelfiles.py).
+
+Pid reuse cannot hand us another process's figures: a descriptor is bound to the process it was opened on
+(its ``struct pid``), not to the number. Once that process is gone, reads fail with ESRCH even when a new
+process has the same pid (fs/proc/base.c: get_proc_task returns NULL); the descriptor is then closed and the
+path opened again, which reaches the new process, or says it is gone too. Descriptors of pids no longer
+listed are closed at every ranking, and at most ``limit`` stay open (beyond that, open, read, close).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+from collections.abc import Iterable
+from pathlib import Path
+
+from hostward.errors import CollectError, ProcessGone
+from hostward.procfs import ProcFS
+
+_GONE = (errno.ENOENT, errno.ESRCH)
+_FIRST_READ = 4096
+_KEEP_SIZE = 1 << 16  # a larger buffer is used for the read that needs it, not remembered
+
+
+def default_limit() -> int:
+    """Half the soft descriptor limit, at most 4096: the rest of the process keeps room."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 4096
+    return max(0, min(4096, soft // 2))
+
+
+class PidFiles:
+    """``read_pid``/``read_pid_bytes``/``pid_path`` as ProcFS, through descriptors kept open (collect.procs
+    reads a process through any object with these three methods)."""
+
+    def __init__(self, procfs: ProcFS, limit: int | None = None) -> None:
+        self.procfs = procfs
+        self.root = str(procfs.proc)
+        self.limit = default_limit() if limit is None else limit
+        self._fds: dict[tuple[int, str], int] = {}
+        self._sizes: dict[str, int] = {}
+
+    def read_pid(self, pid: int, name: str) -> str:
+        return self.read_pid_bytes(pid, name).decode("utf-8", errors="surrogateescape")
+
+    def read_pid_bytes(self, pid: int, name: str) -> bytes:
+        """``/proc/<pid>/<name>`` now; ProcessGone when the process has exited, CollectError when unreadable."""
+        key = (pid, name)
+        fd = self._fds.get(key)
+        if fd is not None:
+            try:
+                return self._pread(fd, name)
+            except OSError:
+                self._close(key)  # its process exited (ESRCH), perhaps its pid is someone else's now: reopen
+        path = f"{self.root}/{pid}/{name}"
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise _error(exc, pid, path) from exc
+        try:
+            data = self._pread(fd, name)
+        except OSError as exc:
+            os.close(fd)
+            raise _error(exc, pid, path) from exc
+        if len(self._fds) < self.limit:
+            self._fds[key] = fd
+        else:
+            os.close(fd)
+        return data
+
+    def pid_path(self, pid: int, name: str = "") -> Path:
+        return self.procfs.pid_path(pid, name)
+
+    def retain(self, pids: Iterable[int]) -> None:
+        """Close the descriptors of processes not in ``pids`` (the current listing)."""
+        alive = set(pids)
+        for key in [key for key in self._fds if key[0] not in alive]:
+            self._close(key)
+
+    def open_count(self) -> int:
+        return len(self._fds)
+
+    def close(self) -> None:
+        for key in list(self._fds):
+            self._close(key)
+
+    def _pread(self, fd: int, name: str) -> bytes:
+        size = self._sizes.get(name, _FIRST_READ)
+        data = os.pread(fd, size, 0)
+        while len(data) >= size:  # may have been cut (a long command line): read again with more room
+            size *= 2
+            if size <= _KEEP_SIZE:
+                self._sizes[name] = size
+            data = os.pread(fd, size, 0)
+        return data
+
+    def _close(self, key: tuple[int, str]) -> None:
+        fd = self._fds.pop(key, None)
+        if fd is not None:
+            os.close(fd)
+
+
+def _error(exc: OSError, pid: int, path: str) -> CollectError:
+    if exc.errno in _GONE:
+        return ProcessGone(f"process {pid} exited")
+    return CollectError(f"cannot read {path}: {exc.strerror}")
