@@ -34,10 +34,17 @@ from collections.abc import Iterable, Iterator
 from hostward.oom.kernlog.kernlog import KernelLine
 from hostward.oom.kernlog.oombuilder import EventBuilder
 from hostward.oom.kernlog.oomevent import OomEvent, TaskRow, Trigger, Victim
+from hostward.oom.kernlog.wrapped import (
+    GAP_SECONDS,
+    KILLED_START,
+    continues,
+    far_apart,
+    name_break,
+    separator,
+)
 
 MAX_TASK_ROWS = 20000  # per event; a larger table is counted, not kept (constant memory on hostile input)
 MAX_VICTIMS = 1000  # per event (processes sharing the victim's memory are killed with it)
-GAP_SECONDS = 120.0  # lines this far apart on the boot clock belong to different events
 
 _HEADER = re.compile(
     r"^(?P<comm>.*?) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-fA-F]+|\d+)(?:\((?P<flags>[^)]*)\))?"
@@ -46,7 +53,6 @@ _HEADER = re.compile(
     r"(?:, oom_score_adj=(?P<adj>-?\d+))?",
     re.S,
 )
-_HEADER_DONE = re.compile(r"=-?\d+\s*$")  # a whole header ends with order=, oom_adj= or oom_score_adj=
 _CPU = re.compile(r"^(?:CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: |Pid: (\d+), comm: )")
 _TASK_IN = re.compile(r"^Task in (\S+) killed as a result of limit of (\S+)")
 _MEMCG_USAGE = re.compile(r"^(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB, failcnt (\d+)")
@@ -76,8 +82,6 @@ _KILLED = re.compile(
     r"(?P<tail>(?: (?:total-vm|vsz):\d+kB.*)|\.)?\s*$",
     re.S,
 )
-_KILLED_START = re.compile(r"Killed process \d+(?:, UID \d+,)? \(")
-_CONSTRAINT_TASK = re.compile(r"^oom-kill:.*,task=")
 _TAIL_KB = re.compile(r"(total-vm|vsz|anon-rss|file-rss|shmem-rss|pgtables):(\d+)kB")
 _TAIL_UID = re.compile(r"UID:(\d+)")
 _TAIL_ADJ = re.compile(r"oom_score_adj:(-?\d+)")
@@ -142,9 +146,9 @@ class OomReportParser:
         held, self._held = self._held, line
         if held is None:
             return
-        if (line.monotonic_seconds is None and line.wall_time is None) and _continues(held, line):
+        if (line.monotonic_seconds is None and line.wall_time is None) and continues(held, line):
             self._held = KernelLine(
-                held.message + _separator(held, line) + line.message,
+                held.message + separator(held, line) + line.message,
                 held.monotonic_seconds,
                 held.wall_time,
                 line.line_number,
@@ -154,7 +158,7 @@ class OomReportParser:
         if self._pending_kill is not None:
             pending, self._pending_kill = self._pending_kill, None
             joined = KernelLine(
-                pending.message + _name_break(pending, line) + line.message,
+                pending.message + name_break(pending, line) + line.message,
                 pending.monotonic_seconds,
                 pending.wall_time,
                 line.line_number,
@@ -183,13 +187,13 @@ class OomReportParser:
             # A line without the timestamp every other line has, right after a kill line: the kill line was
             # wrapped (terminal copy, syslog line limit). Handle the whole line again; it replaces its first half.
             line = KernelLine(
-                prev.message + _name_break(prev, line) + msg,
+                prev.message + name_break(prev, line) + msg,
                 prev.monotonic_seconds,
                 prev.wall_time,
                 line.line_number,
             )
             msg = line.message
-        killed = "process" in msg and _KILLED_START.search(msg) is not None
+        killed = "process" in msg and KILLED_START.search(msg) is not None
         if killed and not _TAIL_KB.search(msg) and not msg.rstrip().endswith((")", ").")):
             self._pending_kill = line  # wrapped: the rest of the line follows
             return
@@ -238,7 +242,7 @@ class OomReportParser:
         self._current = EventBuilder(self._count, line.line_number)
         orphans, self._orphan_swap = self._orphan_swap, []
         for orphan, text in orphans:
-            if not _far_apart(orphan, line):
+            if not far_apart(orphan, line):
                 self._meminfo_line(self._current, text)
 
     def _event(self, line: KernelLine) -> Iterator[OomEvent]:
@@ -482,49 +486,6 @@ def _maybe_report(msg: str) -> bool:
         or ": usage " in msg
         or msg.startswith(("Task in ", "Kernel panic", "[ pid ]", "[  pid  ]", "Free swap", "Total swap"))
     )
-
-
-def _open_header(msg: str) -> bool:
-    return "invoked oom-killer:" in msg and not _HEADER_DONE.search(msg)
-
-
-def _continues(held: KernelLine, line: KernelLine) -> bool:
-    """Whether ``line`` is the rest of ``held``: indented without a stamp, or the stamp-less rest of a header or
-    panic message that had one."""
-    if line.monotonic_seconds is not None or line.wall_time is not None:
-        return False
-    if line.continued:
-        return True
-    stamped = held.monotonic_seconds is not None or held.wall_time is not None
-    return stamped and (held.message.startswith("Kernel panic") or _open_header(held.message))
-
-
-def _separator(held: KernelLine, line: KernelLine) -> str:
-    # Trailing spaces were stripped: a header wrapped after "oom-killer:" or a comma, and a panic message
-    # between two words, lost a space; a header cut inside a token lost nothing. Anything else broken onto an
-    # indented line was broken by a newline in the record (a process name: the only text a user controls).
-    msg = held.message
-    if msg.startswith("Kernel panic"):
-        return " "
-    if _open_header(msg):
-        return " " if msg.endswith((":", ",")) else ""
-    return "\n" if line.continued else ""
-
-
-def _name_break(first: KernelLine, rest: KernelLine) -> str:
-    """What stood between a kill line cut inside the process name and its rest: a newline in the name when
-    the kernel (or dmesg/journalctl, indenting) broke the record there, nothing for a plain terminal wrap."""
-    start = _KILLED_START.search(first.message) or _CONSTRAINT_TASK.search(first.message)
-    if start is None or ")" in first.message[start.end() :] or "," in first.message[start.end() :]:
-        return ""
-    stamped = rest.monotonic_seconds is not None or rest.wall_time is not None
-    return "\n" if rest.continued or stamped else ""
-
-
-def _far_apart(a: KernelLine, b: KernelLine) -> bool:
-    if a.monotonic_seconds is None or b.monotonic_seconds is None:
-        return False
-    return abs(a.monotonic_seconds - b.monotonic_seconds) > GAP_SECONDS
 
 
 def _infer_scope(ev: EventBuilder, message: str) -> None:

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from hostward.oom.kernlog.causes import diagnose
 from hostward.oom.kernlog.oomevent import OomEvent, TaskRow
 from hostward.oom.kernlog.sanitize import json_safe, safe_text
 from hostward.oom.kernlog.trend import EventTrend, NoTrend
@@ -192,6 +193,18 @@ def verdict(event: OomEvent, *, repeated: int = 1) -> Verdict:
             "an early user-space guard (hostward guard, earlyoom) and protection rules (hostward oom "
             "protect) decide who goes before the kernel has to"
         )
+    cause = diagnose(event, (human_kb, PAGE_KB), repeated=repeated)
+    if cause.headline is not None:
+        if event.scope != "memcg":  # "the host ran out" stays true beside the cause; "reached its limit" not
+            findings.insert(0, summary[0].lower() + summary[1:].rstrip("."))
+        summary = cause.headline
+    if cause.not_capacity:  # more memory or a higher limit would only postpone it
+        steps = [s for s in steps if "add memory" not in s and "legitimately needs more" not in s]
+        findings = [f for f in findings if not f.startswith("no single process dominated")]
+    if cause.not_process:  # a process's growth is not the story
+        steps = [s for s in steps if not s.startswith("find out why")]
+    findings.extend(cause.findings)
+    steps = [*cause.steps, *steps]
     if not steps:
         steps.append("compare the victim's size with what it normally uses (hostward sar, its own metrics)")
     return Verdict(summary, tuple(findings), tuple(steps))
