@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -17,7 +18,15 @@ from hostward.recorder.sampler import CachingSampler
 
 
 def _child() -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    """A process that has finished starting (its memory no longer moves) and sleeps."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline() == b"ready\n"
+    child.stdout.close()
+    return child
 
 
 def test_reads_what_a_fresh_open_reads_and_keeps_the_descriptor() -> None:
@@ -28,7 +37,9 @@ def test_reads_what_a_fresh_open_reads_and_keeps_the_descriptor() -> None:
         assert first == Path(f"/proc/{child.pid}/cmdline").read_text()
         assert files.open_count() == 1
         assert files.read_pid(child.pid, "cmdline") == first  # the kept descriptor, read again from 0
-        assert read_process(files, child.pid) == read_process(ProcFS(), child.pid)
+        kept, fresh = read_process(files, child.pid), read_process(ProcFS(), child.pid)
+        # (the state may flip between R and S while the child goes to sleep: everything else is settled)
+        assert dataclasses.replace(kept, state="") == dataclasses.replace(fresh, state="")
         assert files.open_count() == 5  # cmdline, then stat, status, oom_score_adj and oom_score
     finally:
         child.kill()
