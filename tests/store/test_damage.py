@@ -243,3 +243,22 @@ def test_unknown_optional_frame_is_skipped_and_unknown_mandatory_frame_refused(t
     path.write_bytes(data + frame(42, b"from the future"))
     with pytest.raises(StoreError, match=f"offset {len(data)}: unknown frame type 42"):
         read_file(path)
+
+
+def test_a_day_file_moved_aside_as_damaged_is_still_reported_up_to_the_damage(tmp_path: Path) -> None:
+    from hostward.store.reader import read_day
+
+    data, full, ends = reference_file()
+    damaged = bytearray(data)
+    damaged[ends[3] + 7] ^= 0x40
+    path = day_path(tmp_path, DAY)
+    path.write_bytes(bytes(damaged))
+    later = T0 + 3600
+    with DataFileWriter.open(path, DAY, HOST) as writer:  # the restart moves it aside as .damaged-1
+        writer.write_comment(CommentMark(later, "after the restart"))
+    day = read_day(tmp_path, DAY, salvage=True)
+    # the damaged file's entries before the damage first (they are older), then the new file's
+    assert day.entries == (*full[:3], CommentMark(later, "after the restart"))
+    (note,) = day.damage
+    assert note.startswith(f"{path}.damaged-1: corrupt data at offset {ends[3]}: checksum mismatch")
+    assert "moved aside as damaged; its 3 entries before the damage are reported" in note

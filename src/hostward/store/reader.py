@@ -77,6 +77,22 @@ def day_parts(data_dir: Path, day: dt.date) -> list[Path]:
     return [found[k] for k in sorted(found)]
 
 
+def damaged_parts(data_dir: Path, day: dt.date) -> list[Path]:
+    """Files of ``day`` the recorder moved aside as damaged (``.damaged-N``, plain or ``.xz``), in N order."""
+    base = day_path(data_dir, day)
+    pattern = re.compile(re.escape(base.name) + r"\.damaged-(\d{1,9})(?:\.xz)?")
+    try:
+        names = [p.name for p in data_dir.iterdir() if p.name.startswith(base.name + ".damaged-")]
+    except OSError:
+        return []  # day_parts has said why, or there is nothing
+    found: dict[int, Path] = {}
+    for name in sorted(names, key=lambda n: n.endswith(XZ_SUFFIX)):
+        match = pattern.fullmatch(name)
+        if match:
+            found.setdefault(int(match.group(1)), data_dir / name)
+    return [found[k] for k in sorted(found)]
+
+
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     header: FileHeader
@@ -284,6 +300,11 @@ def read_day(
     if not files:
         raise NoRecording(f"no data recorded for {day.isoformat()} in {data_dir}")
     days = [_read_part(path, salvage, processes, parts) for path in files]
+    damaged = [_read_damaged(path, processes, parts) for path in damaged_parts(data_dir, day)]
+    if any(damaged):
+        # A file moved aside as damaged still holds the samples before its damage: report them, in time order
+        # with the other parts, and say so (sar shows what it can read of a damaged file too).
+        days = sorted((d for d in (*days, *damaged) if d is not None), key=_first_time)
     if len(days) == 1:
         return days[0]
     entries: list[Entry] = []
@@ -291,6 +312,23 @@ def read_day(
         entries += part.entries
     damage = tuple(line for part in days for line in part.damage)
     return DayData(days[0].host, tuple(entries), days[0].previous, damage)
+
+
+def _read_damaged(path: Path, processes: bool, parts: frozenset[str] | None) -> DayData | None:
+    try:
+        data = read_file(path, salvage=True, processes=processes, parts=parts)
+    except StoreError as exc:
+        log.warning("%s (moved aside as damaged; nothing in it could be read)", exc)
+        return None
+    if not data.entries:
+        return None
+    why = data.damage[0] if data.damage else f"{path}: moved aside as damaged"
+    note = f"{why} (moved aside as damaged; its {len(data.entries)} entries before the damage are reported)"
+    return DayData(data.host, data.entries, data.previous, (note,))
+
+
+def _first_time(data: DayData) -> float:
+    return data.entries[0].timestamp if data.entries else float("inf")
 
 
 def _read_part(path: Path, salvage: bool, processes: bool, parts: frozenset[str] | None) -> DayData:
