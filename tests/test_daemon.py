@@ -320,7 +320,7 @@ def test_daemon_serves_the_dashboard_over_https_on_loopback_by_default(tmp_path:
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert f"web: dashboard at https://127.0.0.1:{port}/" in err
+    assert err.count(f"dashboard at https://127.0.0.1:{port}/") == 1
     assert "no dashboard accounts yet" in err
     assert (tmp_path / "data" / "web").stat().st_mode & 0o077 == 0
 

@@ -101,7 +101,7 @@ class Daemon:
             except ListenError as exc:
                 log.error("web: %s; running without the dashboard", exc)
             else:
-                log.info("web: dashboard at %s", web.address)
+                # the server itself says "dashboard at URL" when it listens (once, visible without -v)
                 self.web_state = web.app.state
                 self.parts.append(Part("web", web.run, web.stop))
         else:
