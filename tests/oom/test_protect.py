@@ -118,6 +118,22 @@ def test_lowering_below_zero_needs_cap_sys_resource(
     assert back.outcome is Outcome.APPLIED and _adj(sleepers[0].pid) == 0
 
 
+def test_a_refused_negative_value_still_lowers_a_raised_process_to_zero(
+    marker: str, sleepers: list[subprocess.Popen[bytes]]
+) -> None:
+    require_root()
+    sleepers.append(_start(marker))
+    time.sleep(0.2)
+    Path(f"/proc/{sleepers[0].pid}/oom_score_adj").write_text("500")  # e.g. inherited from a preferred parent
+    rules = [ProtectRule(name="protect-me", oom_score_adj=-500, cmdline_regex=marker, user="root")]
+    (done,) = Protector(rules).scan()
+    if self_has_cap_sys_resource(ProcFS()):
+        assert done.outcome is Outcome.APPLIED and _adj(sleepers[0].pid) == -500
+    else:
+        assert done.outcome is Outcome.LOWERED and _adj(sleepers[0].pid) == 0
+        assert "CAP_SYS_RESOURCE" in done.reason and "lowered to 0 instead" in done.reason
+
+
 @pytest.mark.parametrize("use_connector", [True, False], ids=["connector", "scan"])
 def test_new_process_is_protected_within_one_second(
     marker: str, sleepers: list[subprocess.Popen[bytes]], use_connector: bool

@@ -48,6 +48,7 @@ class Outcome(enum.Enum):
     WOULD_APPLY = "would apply"
     WOULD_FAIL = "would be refused"
     DENIED = "refused by kernel"
+    LOWERED = "lowered to 0 (target refused)"  # below 0 refused: set as far down as the kernel allows
     GONE = "exited"
     FAILED = "failed"
     RESET = "reset (inherited)"  # a descendant set back by its ancestor's children = reset
@@ -318,6 +319,20 @@ class Protector:
                 rule.name,
                 reason,
             )
+            if target < 0 < facts.oom_score_adj:
+                # Without CAP_SYS_RESOURCE the floor is the task's oom_score_adj_min (normally 0): a protected
+                # process left above it would stay a preferred victim. Lower it that far and say so.
+                try:
+                    proc.write("oom_score_adj", "0")
+                except (ProcessGone, PermissionProblem, CollectError):
+                    return action(Outcome.DENIED, reason)
+                log.warning(
+                    "pid %d (%s): oom_score_adj lowered to 0 instead (rule %s)",
+                    pid,
+                    safe_text(facts.comm),
+                    rule.name,
+                )
+                return action(Outcome.LOWERED, f"{reason}; lowered to 0 instead, as far as the kernel allows")
             return action(Outcome.DENIED, reason)
         except CollectError as exc:
             return action(Outcome.FAILED, str(exc))
