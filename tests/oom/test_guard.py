@@ -320,7 +320,9 @@ def test_events_file_and_hooks(world: World, monkeypatch: pytest.MonkeyPatch, tm
     guard, _ = make_guard(world, ScriptedTrigger(lambda n: LOW), hooks=hooks, events_file=events_file)
     run_guard(guard)
     deadline = time.monotonic() + 5
-    while not (out / "after").exists() and time.monotonic() < deadline:
+    after = out / "after"
+    # The shell creates the file before grep writes into it: wait for the content, not the name.
+    while not (after.exists() and after.read_text().endswith("\n")) and time.monotonic() < deadline:
         time.sleep(0.02)
     pid = world.fakes["victim"].pid
     before = dict(line.split("=", 1) for line in (out / "before").read_text().splitlines())
