@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import datetime as dt
+import http.client
 import socket
 import ssl
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ from tests.export.conftest import get, hostward_server
 
 from hostward.config import Config, MetricsConfig
 from hostward.errors import ConfigError
-from hostward.export.server import MetricsServer, check_settings
+from hostward.export.server import MAX_CONNECTIONS, MetricsServer, check_settings
 
 
 def _secret(path: Path, text: str, mode: int = 0o600) -> str:
@@ -163,3 +165,34 @@ def test_bad_config_section_is_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"metrics\.enabled"):
         load_config(tmp_path / "c.toml", environ={})
     assert isinstance(Config().metrics, MetricsConfig)
+
+
+def test_connections_are_served_by_reused_workers_and_bounded(tmp_path: Path) -> None:
+    with hostward_server(tmp_path) as server:
+        url = f"http://127.0.0.1:{server.port}/metrics"
+        for _ in range(40):
+            get(url)
+        assert 1 <= server.workers < 10  # reused, not one thread per scrape
+        # every slot taken by a client that never sends: the next connection is closed at once
+        hogs = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(MAX_CONNECTIONS)]
+        try:
+            with pytest.raises((OSError, http.client.HTTPException)):
+                urllib.request.urlopen(url, timeout=5)
+        finally:
+            for sock in hogs:
+                sock.close()
+        deadline = time.monotonic() + 10
+        while True:  # the workers see the hogs go and take scrapes again
+            try:
+                assert "node_cpu_seconds_total" in get(url)
+                break
+            except (OSError, http.client.HTTPException):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        assert server.workers <= MAX_CONNECTIONS
+    name = f"metrics-client-{server.port}"
+    deadline = time.monotonic() + 10  # closed: its workers end
+    while any(t.name == name for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.name == name for t in threading.enumerate())
