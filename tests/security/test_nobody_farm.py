@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import FIXTURES, require_binary, require_root, unavailable
 
+pytestmark = [pytest.mark.root, pytest.mark.slow]
+
 NOBODY = 65534
 PID_SPAN = 400  # old temp names are planted for this many pids after the last one the kernel handed out
 SYSCTLS = (Path("/proc/sys/fs/protected_symlinks"), Path("/proc/sys/fs/protected_hardlinks"))

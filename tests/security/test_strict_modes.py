@@ -104,3 +104,15 @@ def test_make_dirs_leaves_existing_directories_alone(tmp_path: Path) -> None:
     make_dirs(tmp_path / "a" / "b", 0o700)
     assert (tmp_path / "a").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "a" / "b").stat().st_mode & 0o777 == 0o700
+
+
+def test_guard_refuses_an_events_directory_others_can_write(tmp_path: Path) -> None:
+    from hostward.config import Config
+    from hostward.oom.guard.guard_setup import build_guard
+
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o777)
+    with pytest.raises(UnsafePath, match=f"refusing guard events directory {data}: it is writable"):
+        build_guard(Config(), events_file=data / "events.jsonl")
+    assert list(data.iterdir()) == []
