@@ -180,7 +180,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     explicit = path is not None or bool(environ.get("HOSTWARD_CONFIG"))
     path = path or default_config_path(environ)
     document: dict[str, Any] = {}
-    if _exists(path):
+    if _exists(path, explicit):
         try:
             raw = read_at_most(path, CONFIG_LIMIT, "a configuration file")  # not /dev/zero's worth
             document = tomllib.loads(raw.decode("utf-8"))
@@ -206,19 +206,18 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [{name}] must be a table")
         sections[name] = _build(cls, name, table, environ, path)
-    return Config(**sections, source=path if document or _exists(path) else None)
+    return Config(**sections, source=path if document or _exists(path, explicit) else None)
 
 
-def _exists(path: Path) -> bool:
+def _exists(path: Path, explicit: bool) -> bool:
     """Whether the file is there; a directory on its path we may not search is one line, not a traceback."""
     try:
         os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return False
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read {path}: {exc.strerror} (set HOSTWARD_CONFIG, or HOME to your own home)"
-        ) from exc
+        hint = "" if explicit else " (set HOSTWARD_CONFIG, or HOME to your own home)"
+        raise ConfigError(f"cannot read {path}: {exc.strerror}{hint}") from exc
     except ValueError as exc:  # an embedded NUL byte in $HOSTWARD_CONFIG
         raise ConfigError(f"configuration file name {v.quote(str(path))} is not a valid path") from exc
     return True
