@@ -23,6 +23,7 @@ from hostward.oom.guard.triggers import (
     PsiSpec,
     PsiTrigger,
     RateTracker,
+    Reading,
     Threshold,
     adaptive_interval,
     parse_psi_spec,
@@ -137,6 +138,33 @@ def test_rate_tracker_follows_falls_and_decays() -> None:
     assert tracker.update(1.0, 900 * MIB) == pytest.approx(100 * MIB)
     assert tracker.update(2.0, 900 * MIB) == pytest.approx(50 * MIB)  # decays, does not drop to 0 at once
     assert tracker.update(3.0, 600 * MIB) == pytest.approx(300 * MIB)
+
+
+def test_a_slow_bursty_leak_is_judged_by_its_sustained_rate() -> None:
+    # 50 MiB in one 0.5 s poll every 5 s: 100 MiB/s during a burst, 10 MiB/s on average.
+    tracker = RateTracker(half_life=2.0, window=5.0)
+    headroom = 1000 * MIB
+    for step in range(41):
+        now = step * 0.5
+        if step and step % 10 == 0:
+            headroom -= 50 * MIB
+        tracker.update(now, headroom)
+    assert tracker.rate_bps == pytest.approx(100 * MIB)  # the peak follows the burst (polls stay quick)
+    assert tracker.sustained_bps == pytest.approx(10 * MIB, rel=0.05)
+    reading = Reading("memory", True, False, "", 150 * MIB, tracker.rate_bps, tracker.sustained_bps)
+    assert reading.seconds_to_limit() == pytest.approx(15.0, rel=0.05)  # time for SIGTERM's 2 s grace
+    at_peak = Reading("memory", True, False, "", 150 * MIB, tracker.rate_bps)
+    assert at_peak.seconds_to_limit() == pytest.approx(1.5)  # what the unsmoothed estimate said: SIGKILL
+
+
+def test_a_fast_steady_leak_keeps_its_rate_and_no_history_means_the_peak() -> None:
+    tracker = RateTracker(window=5.0)
+    tracker.update(0.0, 1000 * MIB)
+    tracker.update(0.5, 900 * MIB)
+    assert tracker.sustained_bps == tracker.rate_bps == pytest.approx(200 * MIB)  # too little history yet
+    for step in range(2, 20):
+        tracker.update(step * 0.5, 1000 * MIB - step * 100 * MIB)
+    assert tracker.sustained_bps == pytest.approx(200 * MIB)
 
 
 # -- host memory on a fixture /proc ----------------------------------------------------------------------------

@@ -157,7 +157,9 @@ class MemcgV1Trigger:
             f"(threshold {format_bytes(levels.threshold_bytes)}, critical {format_bytes(levels.critical_bytes)})"
         )
         low = usage >= levels.threshold_bytes
-        return Reading(self.name, low, usage >= levels.critical_bytes, detail, headroom, rate)
+        return Reading(
+            self.name, low, usage >= levels.critical_bytes, detail, headroom, rate, self.rate.sustained_bps
+        )
 
     def describe(self) -> str:
         return self.levels.describe(self.cgroup.path)
@@ -257,7 +259,13 @@ class MemcgV2Trigger:
             f"(threshold {format_bytes(levels.threshold_bytes)}){'; events ' + events if events else ''}"
         )
         return Reading(
-            self.name, usage >= levels.threshold_bytes, usage >= levels.critical_bytes, detail, headroom, rate
+            self.name,
+            usage >= levels.threshold_bytes,
+            usage >= levels.critical_bytes,
+            detail,
+            headroom,
+            rate,
+            self.rate.sustained_bps,
         )
 
     def describe(self) -> str:

@@ -37,6 +37,7 @@ import os
 import re
 import select
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -104,11 +105,16 @@ class Reading:
     detail: str  # one sentence for the log: the measured value against the threshold
     headroom_bytes: int | None = None  # bytes left before the hard limit (None: not a memory trigger)
     fall_rate_bps: float = 0.0  # how fast that headroom is shrinking (0 when stable or rising)
+    sustained_fall_bps: float | None = None  # the fall averaged over RateTracker.window (None: not measured)
 
     def seconds_to_limit(self) -> float | None:
-        if self.headroom_bytes is None or self.fall_rate_bps <= 0:
+        """When the limit will be reached at the sustained fall rate: a slow leak that allocates in bursts is
+        judged by its average, so SIGTERM keeps its grace period when there is time (the peak rate, which
+        follows the bursts, only sets how often to poll)."""
+        rate = self.sustained_fall_bps if self.sustained_fall_bps is not None else self.fall_rate_bps
+        if self.headroom_bytes is None or rate <= 0:
             return None
-        return max(self.headroom_bytes, 0) / self.fall_rate_bps
+        return max(self.headroom_bytes, 0) / rate
 
 
 class Trigger(Protocol):
@@ -136,17 +142,23 @@ class Trigger(Protocol):
 
 
 class RateTracker:
-    """Fall rate of a headroom, bytes/s: the faster of the last interval and a decaying peak.
+    """Fall rate of a headroom, bytes/s: the faster of the last interval and a decaying peak (``rate_bps``), and
+    the fall averaged over the last ``window`` seconds (``sustained_bps``).
 
     The decaying peak keeps the poll interval short for a while after a burst instead of relaxing after one
-    quiet sample; it halves every ``half_life`` seconds.
+    quiet sample; it halves every ``half_life`` seconds. It follows each burst of a slow leak, though, so the
+    time left before the limit is judged on the sustained rate; until the window holds half its span of history,
+    the sustained rate is the peak (no history: be quick).
     """
 
-    def __init__(self, half_life: float = 2.0) -> None:
+    def __init__(self, half_life: float = 2.0, window: float = 5.0) -> None:
         self.half_life = half_life
+        self.window = window
         self._last: tuple[float, int] | None = None
+        self._history: deque[tuple[float, int]] = deque()
         self._peak = 0.0
         self.rate_bps = 0.0
+        self.sustained_bps = 0.0
 
     def update(self, now: float, headroom_bytes: int) -> float:
         if self._last is not None:
@@ -157,6 +169,16 @@ class RateTracker:
                 self._peak = max(current, self._peak * 0.5 ** (dt / self.half_life))
                 self.rate_bps = self._peak
         self._last = (now, headroom_bytes)
+        history = self._history
+        history.append((now, headroom_bytes))
+        while len(history) > 2 and now - history[1][0] >= self.window:
+            history.popleft()
+        oldest, at_oldest = history[0]
+        span = now - oldest
+        if span >= self.window / 2:
+            self.sustained_bps = max((at_oldest - headroom_bytes) / span, 0.0)
+        else:
+            self.sustained_bps = self.rate_bps
         return self.rate_bps
 
 
@@ -242,7 +264,7 @@ class MemoryTrigger:
             f"MemAvailable {format_bytes(avail)} of {format_bytes(total)} "
             f"(threshold {self.mem_available} = {format_bytes(mem_limit)}){swap_text}"
         )
-        return Reading(self.name, low, critical, detail, headroom, rate)
+        return Reading(self.name, low, critical, detail, headroom, rate, self.rate.sustained_bps)
 
     def describe(self) -> str:
         values = _meminfo_bytes(self.procfs.read("meminfo"))
