@@ -94,7 +94,7 @@ def test_one_bad_server_among_good_ones_still_reports_the_good(capsys: pytest.Ca
         (["stats", "--interval", "x"], "is not N [COUNT]"),
         (["stats", "--interval", "1", "127.0.0.1:11211"], "name SERVERs before --interval"),
         (["stats", "--interval", "1", "-3"], "COUNT '-3' is not a whole number"),
-        (["settings", "--timeout", "0"], "--timeout must be between"),
+        (["settings", "--timeout", "0"], "--timeout: invalid value '0' (expected a number from 0.01 to 60"),
     ],
 )
 def test_bad_arguments_are_one_line_exit_2(
