@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from hostward.collect.procs import ProcessInfo, sample_processes, top_by_rss
 from hostward.errors import CollectError, ProcessGone
+from hostward.oom.drill.stale import stale_drill_cgroups
 from hostward.oom.guard.cgroup import memory_cgroup_of
 from hostward.oom.kernlog.report import human_kb
 from hostward.oom.kernlog.sanitize import safe_text
@@ -292,6 +293,24 @@ def check_unkillable(processes: list[ProcessInfo], ram_kb: int) -> list[Finding]
     return out
 
 
+def check_stale_drills(procfs: ProcFS) -> list[Finding]:
+    """Drill cgroups whose drill was killed (SIGKILL) before it could remove them."""
+    own = memory_cgroup_of("self", procfs)
+    stale = stale_drill_cgroups(own, procfs) if own is not None else []
+    if not stale:
+        return []
+    paths = ", ".join(safe_text(cg.path) for cg in stale[:5]) + (" ..." if len(stale) > 5 else "")
+    return [
+        Finding(
+            "stale drill cgroups",
+            f"{len(stale)}: {paths}",
+            Level.WARN,
+            "left by `hostward oom drill` runs that were killed; a hog may still hold memory in them",
+            "the next `hostward oom drill` removes them; or kill their processes and rmdir them",
+        )
+    ]
+
+
 def diagnose(procfs: ProcFS | None = None) -> list[Finding]:
     procfs = procfs or ProcFS()
     mem = _meminfo_kb(procfs)
@@ -302,6 +321,7 @@ def diagnose(procfs: ProcFS | None = None) -> list[Finding]:
     findings.extend(check_cgroup_limits(procfs, processes, ram_kb))
     findings.append(check_kdump(procfs))
     findings.extend(check_unkillable(processes, ram_kb))
+    findings.extend(check_stale_drills(procfs))
     if not any(f.check.startswith("oom_score_adj -1000") for f in findings):
         findings.append(
             Finding(

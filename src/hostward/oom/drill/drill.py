@@ -31,6 +31,7 @@ from hostward.config import ProtectRule
 from hostward.errors import CollectError, UsageError
 from hostward.oom.drill.drill_kmsg import KmsgWatch
 from hostward.oom.drill.drill_timeline import DrillResult, TimelineEntry, build_result
+from hostward.oom.drill.stale import drill_name, remove_stale_drill_cgroups
 from hostward.oom.guard.cgroup import MemoryCgroup, memory_cgroup_of
 from hostward.oom.guard.events import GuardEvent
 from hostward.oom.guard.guard import Guard, GuardSettings
@@ -121,7 +122,8 @@ def run_drill(
         raise CollectError("no memory cgroup controller found (v1 memory, or v2 with the memory controller)")
     headroom = spec.headroom or default_headroom(spec.limit_bytes, spec.rate_bps)
     levels = cgroup_levels(spec.limit_bytes, headroom, spec.critical_percent)
-    cgroup = parent.child(f"hostward-drill-{os.getpid()}-{next(_counter)}")
+    remove_stale_drill_cgroups(parent, procfs)
+    cgroup = parent.child(drill_name(os.getpid(), next(_counter)))
     run = _Run()
     procs: list[subprocess.Popen[bytes]] = []
     guard: Guard | None = None
