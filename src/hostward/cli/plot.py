@@ -22,6 +22,8 @@ from hostward.plot.imported import series_from_imported
 from hostward.plot.output import FORMATS, PNG_DPI, save_each, save_pdf
 from hostward.plot.series import PRESSURE, SeriesSet, merge_marks, series_from_day
 from hostward.plot.timeline import event_marks
+from hostward.report.engine import sample_parts
+from hostward.report.selection import Selected
 from hostward.store.framing import MAGIC as HW_MAGIC
 from hostward.store.model import DayData, Entry
 from hostward.store.sysstat.imported import ImportedDay, read_imported
@@ -191,6 +193,17 @@ def _load_foreign(
     return sset, content.host.nodename, _window(args, sset.start, sset.end)
 
 
+def sample_parts_for(wanted: set[str] | None) -> frozenset[str] | None:
+    """What the graphs of ``wanted`` read of each sample (series_from_day: their activities' formulas, the
+    pressure totals, and timestamps and uptimes, always read); the rest is not decoded. None: everything."""
+    if wanted is None or any(name not in BY_NAME and name != PRESSURE for name in wanted):
+        return None
+    parts = sample_parts(Selected(BY_NAME[name]) for name in wanted if name in BY_NAME)
+    if parts is None or PRESSURE not in wanted:
+        return parts
+    return parts | {"pressure"}
+
+
 def _load(
     args: SarArgs, data_dir: Path, wanted: set[str] | None
 ) -> tuple[SeriesSet, str, tuple[float, float]]:
@@ -199,7 +212,7 @@ def _load(
         if foreign is not None:
             return foreign
     try:
-        data = load_data(args)
+        data = load_data(args, parts=sample_parts_for(wanted))
     except StoreError as recorded_error:
         if args.file is not None:
             raise
