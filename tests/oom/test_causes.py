@@ -94,3 +94,13 @@ def test_the_daemon_event_carries_the_cause_as_its_one_line_reason() -> None:
     (event,) = events("cause-slab-leak.dmesg")
     (kill,) = kill_events(event, 1.0)
     assert kill.reason.startswith("Kernel memory (unreclaimable slab") and "\n" not in kill.reason
+
+
+def test_dirty_cache_that_could_not_be_written_makes_a_premature_memcg_oom() -> None:
+    v = one("cause-dirty-writeback.journal-iso")
+    assert any(
+        "dirty and writeback page cache was 400.0 MiB of the cgroup's 512.0 MiB, anon only 40.0 MiB" in f
+        for f in v.findings
+    )
+    assert any("vm.dirty_ratio" in s for s in v.next_steps)
+    assert "raise the limit" not in text(v)

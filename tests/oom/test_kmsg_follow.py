@@ -26,6 +26,7 @@ from hostward.oom.kernlog.follow import (
     read_position,
     write_position,
 )
+from hostward.plot.timeline import event_marks
 from hostward.procfs import ProcFS
 from hostward.store.model import CommentMark, DayData
 
@@ -175,3 +176,8 @@ def test_sar_C_shows_kernel_kills_once_and_dry_runs_as_would_kill(tmp_path: Path
         "the host itself had memory left.",
         "hostward oom guard: would kill pid 6 (hog) with SIGTERM (dry run, nothing sent) badness 9: low",
     ]
+
+
+def test_plot_draws_kernel_kills_as_oom_kills() -> None:
+    (mark,) = event_marks([(1005.0, KIND_KERNEL_KILL, "kernel-kill python3 5")], 1000.0, 1020.0)
+    assert (mark.kind, mark.label) == ("oom-kill", "kernel-kill python3 5")

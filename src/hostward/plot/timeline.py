@@ -19,8 +19,11 @@ KIND_MAP = {
     "escalate": "oom-kill",
     "exited": "oom-kill",
     "would-kill": "oom-kill (dry run)",
+    "kernel-kill": "oom-kill",  # the kernel's own kill, from the daemon's kernel-log part
 }
-DRAWN = frozenset({"signal", "escalate", "would-kill", "oom-kill", "clock-step", "step", "kernel-oom"})
+DRAWN = frozenset(
+    {"signal", "escalate", "would-kill", "oom-kill", "clock-step", "step", "kernel-oom", "kernel-kill"}
+)
 
 
 def event_marks(events: Iterable[tuple[float, str, str]], start: float, end: float) -> list[Mark]:
