@@ -9,11 +9,15 @@ compared are `sar FLAGS -f safile` and `hostward sar FLAGS -f hwfile`, end to en
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +77,8 @@ def _lockstep(sadc: str, safile: Path, procfs: ProcFS, records: int) -> list[Sys
     """Run ``sadc 1 records`` and take one sample right after each record it appends."""
     time.sleep((1.12 - time.time() % 1) % 1)  # start ~0.12 s after a second boundary: same stamps
     last_size = safile.stat().st_size if safile.exists() else 0
-    proc = subprocess.Popen([sadc, "-S", "DISK", "1", str(records), str(safile)])
+    # DISK for -d, IPV6 for -n SOCK6 (-v and -n SOCK are in sadc's default set).
+    proc = subprocess.Popen([sadc, "-S", "DISK,IPV6", "1", str(records), str(safile)])
     samples: list[SystemSample] = []
     last_hit = -10.0
     deadline = time.monotonic() + records + 10
@@ -175,3 +180,37 @@ def compare(theirs: str, ours: str, time_width: int = 11) -> list[str]:
             if not column.parity.allows(ty, tx):
                 problems.append(f"line {number}: {column.header} sar {x} hostward {y} ({column.parity.why})")
     return problems
+
+
+@contextlib.contextmanager
+def socket_traffic() -> Iterator[None]:
+    """Loopback TCP connections opened and closed every 50 ms (TIME_WAIT grows), a few held open, and UDP
+    and IPv6 sockets open, until the block ends."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = [
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+        socket.socket(socket.AF_INET6, socket.SOCK_DGRAM),
+    ]
+    held[0].bind(("127.0.0.1", 0))
+    held[1].bind(("::1", 0))
+
+    def churn() -> None:
+        while not stop.wait(0.05):
+            client = socket.create_connection(listener.getsockname(), timeout=5)
+            server, _ = listener.accept()
+            held.append(client)
+            if len(held) > 12:
+                held.pop(2).close()  # the oldest client closes first: its end goes to TIME_WAIT
+            server.close()
+
+    thread = threading.Thread(target=churn, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        for sock in held:
+            sock.close()
+        listener.close()

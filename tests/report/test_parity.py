@@ -7,11 +7,20 @@ src/hostward/activities/, summarised in docs/parity.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.conftest import require_binary
-from tests.report.sidebyside import Recording, compare, environment, record, run_hostward, run_sar
+from tests.report.sidebyside import (
+    Recording,
+    compare,
+    environment,
+    record,
+    run_hostward,
+    run_sar,
+    socket_traffic,
+)
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 
@@ -20,9 +29,10 @@ INTERVALS = 12
 
 
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Recording:
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
     sadc = require_binary("sadc", "sar")["sadc"]
-    return record(sadc, tmp_path_factory.mktemp("parity"), INTERVALS)
+    with socket_traffic():  # so that -n SOCK's columns move while both record
+        yield record(sadc, tmp_path_factory.mktemp("parity"), INTERVALS)
 
 
 REPORTS = [
@@ -45,6 +55,10 @@ REPORTS = [
     ["-n", "DEV,EDEV", "-p"],
     ["-w"],
     ["-bBq", "-r", "-S", "-W", "-w"],
+    ["-v"],
+    ["-n", "SOCK"],
+    ["-n", "SOCK6"],
+    ["-n", "SOCK,SOCK6,DEV", "-v", "-q"],
 ]
 
 
@@ -60,7 +74,24 @@ def test_report_matches_sar(recording: Recording, flags: list[str]) -> None:
 def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -> None:
     """hostward -A is sar's -A restricted to the activities hostward has: the same blocks in the same order."""
     theirs = run_sar(
-        ["-u", "ALL", "-P", "ALL", "-w", "-W", "-B", "-b", "-r", "ALL", "-S", "-q", "-d", "-n", "DEV,EDEV"],
+        [
+            "-u",
+            "ALL",
+            "-P",
+            "ALL",
+            "-w",
+            "-W",
+            "-B",
+            "-b",
+            "-r",
+            "ALL",
+            "-S",
+            "-v",
+            "-q",
+            "-d",
+            "-n",
+            "DEV,EDEV,SOCK,SOCK6",
+        ],
         recording.safile,
     )
     result = run_hostward("sar", ["-A", "-f", str(recording.hwfile)])
@@ -114,7 +145,7 @@ def test_time_window_and_resampling_match_sar(recording: Recording, window: list
 def test_locales_match_sar(recording: Recording, env: dict[str, str]) -> None:
     _require_locale(env["LANG"])
     environ = environment(**env)
-    for report in (["-u"], ["-q", "-r"]):
+    for report in (["-u"], ["-q", "-r"], ["-v", "-n", "SOCK"]):
         theirs = run_sar(report, recording.safile, environ)
         result = run_hostward("sar", [*report, "-f", str(recording.hwfile)], environ)
         assert compare(theirs, result.stdout) == [], (report, env)
@@ -123,7 +154,16 @@ def test_locales_match_sar(recording: Recording, env: dict[str, str]) -> None:
 def test_sadf_csv_matches_sadf(recording: Recording) -> None:
     import subprocess
 
-    for report in (["-u"], ["-P", "ALL"], ["-q", "-r", "ALL"], ["-n", "DEV"], ["-d"], ["-S", "-W", "-w"]):
+    for report in (
+        ["-u"],
+        ["-P", "ALL"],
+        ["-q", "-r", "ALL"],
+        ["-n", "DEV"],
+        ["-d"],
+        ["-S", "-W", "-w"],
+        ["-v"],
+        ["-n", "SOCK,SOCK6"],
+    ):
         theirs = subprocess.run(
             ["sadf", "-d", str(recording.safile), "--", *report],
             capture_output=True,
@@ -172,7 +212,7 @@ def test_sadf_json_matches_sadf(recording: Recording) -> None:
     import json
     import subprocess
 
-    report = ["-u", "-q", "-r", "-S", "-b", "-B", "-W", "-w", "-d", "-n", "DEV,EDEV"]
+    report = ["-u", "-q", "-r", "-S", "-b", "-B", "-W", "-w", "-d", "-v", "-n", "DEV,EDEV,SOCK,SOCK6"]
     theirs = json.loads(
         subprocess.run(
             ["sadf", "-j", str(recording.safile), "--", *report],

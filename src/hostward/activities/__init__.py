@@ -7,20 +7,38 @@ from hostward.activities.cache import CACHE
 from hostward.activities.cpu import CPU
 from hostward.activities.disk import DISK
 from hostward.activities.io import IO
+from hostward.activities.ktables import KTABLES
 from hostward.activities.memory import MEMORY
 from hostward.activities.net_dev import NET_DEV
 from hostward.activities.net_edev import NET_EDEV
 from hostward.activities.paging import PAGING
 from hostward.activities.queue import QUEUE
+from hostward.activities.sockets import SOCK, SOCK6
 from hostward.activities.swap import SWAP
 from hostward.activities.swapping import SWAPPING
 from hostward.activities.tasks import TASKS
 from hostward.activities.time import TIME
 
-# In sysstat's act[] order (activity.c): sar prints the reports of a file in this order.
+# In sysstat's act[] order (activity.c; ``order`` is the index there, swap printing with memory): sar prints
+# the reports of a file in this order.
 ACTIVITIES: tuple[Activity, ...] = tuple(
     sorted(
-        (CPU, TASKS, SWAPPING, PAGING, IO, MEMORY, SWAP, QUEUE, DISK, NET_DEV, NET_EDEV),
+        (
+            CPU,
+            TASKS,
+            SWAPPING,
+            PAGING,
+            IO,
+            MEMORY,
+            SWAP,
+            KTABLES,
+            QUEUE,
+            DISK,
+            NET_DEV,
+            NET_EDEV,
+            SOCK,
+            SOCK6,
+        ),
         key=lambda a: a.order,
     )
 )

@@ -85,7 +85,7 @@ def _c(header: str, key: str, unit: str, ne: str | None = None, text: bool = Tru
 DISK = Activity(
     name="disk",
     flag="-d",
-    order=10,
+    order=11,
     title="block device activity (-p: device name last)",
     kind=Kind.COUNTER,
     columns=(

@@ -46,7 +46,7 @@ def net_edev_rows(span: Interval) -> list[Row]:
 NET_EDEV = Activity(
     name="net_edev",
     flag="-n EDEV",
-    order=12,
+    order=13,
     title="network interfaces errors",
     kind=Kind.COUNTER,
     columns=tuple(

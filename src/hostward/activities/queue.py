@@ -57,7 +57,7 @@ def queue_average(data: AverageInput) -> list[Row]:
 QUEUE = Activity(
     name="queue",
     flag="-q",
-    order=8,
+    order=9,
     title="queue length and load averages",
     kind=Kind.GAUGE,
     columns=(

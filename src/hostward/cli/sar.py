@@ -42,9 +42,11 @@ activity options (default -u):
   -W                swapping: pages swapped in/out per second
   -B                paging: pages in/out, faults, frees, scans, steals, %vmeff
   -b                I/O and transfer rates, summed over physical disks
+  -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
-  -n {DEV|EDEV|ALL}[,...]
-                    network interfaces: traffic (DEV), errors (EDEV)
+  -n {DEV|EDEV|SOCK|SOCK6|ALL}[,...]
+                    network interfaces: traffic (DEV), errors (EDEV); sockets in use: IPv4 (SOCK:
+                    all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6)
   -w                task creation and context switches
   -A                every activity above, with -u ALL -P ALL -r ALL -n ALL
 

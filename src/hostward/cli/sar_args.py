@@ -22,7 +22,6 @@ UNSUPPORTED = {
     "-H": "hugepages",
     "-I": "interrupts",
     "-m": "power management",
-    "-v": "kernel tables",
     "-y": "TTY devices",
     "-h": "human-readable units",
     "-x": "extended output",
@@ -42,9 +41,10 @@ SADF_UNSUPPORTED = {
     "-D": "-d with values per interval",
     "-O": "output options",
 }
-NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev"}
-SYSSTAT_NET_KEYWORDS = {"NFS", "NFSD", "SOCK", "IP", "EIP", "ICMP", "EICMP", "TCP", "ETCP", "UDP", "SOCK6", "IP6",
-                        "EIP6", "ICMP6", "EICMP6", "UDP6", "FC", "SOFT", "ALL"}  # fmt: skip
+NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "SOCK": "sock", "SOCK6": "sock6"}
+SYSSTAT_NET_KEYWORDS = {"NFS", "NFSD", "IP", "EIP", "ICMP", "EICMP", "TCP", "ETCP", "UDP", "IP6", "EIP6", "ICMP6",
+                        "EICMP6", "UDP6", "FC", "SOFT", "ALL"}  # fmt: skip
+_NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "ALL"])
 Q_KEYWORDS = {"LOAD", "CPU", "IO", "MEM", "PSI", "ALL"}
 
 
@@ -202,9 +202,11 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 elif keyword == "ALL":
                     args.flags.update(NET_KEYWORDS.values())
                 elif keyword in SYSSTAT_NET_KEYWORDS:
-                    raise UsageError(f"-n {keyword} is not supported by hostward (supported: DEV, EDEV, ALL)")
+                    raise UsageError(
+                        f"-n {keyword} is not supported by hostward (supported: {_NET_SUPPORTED})"
+                    )
                 else:
-                    raise UsageError(f"-n: unknown keyword {quote(keyword)} (supported: DEV, EDEV, ALL)")
+                    raise UsageError(f"-n: unknown keyword {quote(keyword)} (supported: {_NET_SUPPORTED})")
             i += 1
         elif word in ("-u", "-r") and i + 1 < len(argv) and argv[i + 1] == "ALL":
             args.flags.add("cpu" if word == "-u" else "memory")
@@ -248,7 +250,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
 
 
 _LETTERS = {"B": "paging", "b": "io", "d": "disk", "q": "queue", "r": "memory", "S": "swap", "u": "cpu",
-            "W": "swapping", "w": "tasks"}  # fmt: skip
+            "v": "ktables", "W": "swapping", "w": "tasks"}  # fmt: skip
 
 
 def _letters(args: SarArgs, word: str) -> None:

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from hostward.collect.cpu import CpuStat, read_stat
 from hostward.collect.disk import DiskStats, read_diskstats
+from hostward.collect.kernel import KernelTables, read_kernel_tables
 from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
+from hostward.collect.sockets import Sockets, Sockets6, read_sockets, read_sockets6
 from hostward.procfs import ProcFS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
@@ -127,6 +129,10 @@ class SystemSample:
     # memcached servers of ``[cache] servers``, one record each in configuration order, filled by the recorder;
     # empty in files written before it was recorded, without servers configured, and from sample_system.
     caches: tuple[MemcachedSample, ...] = ()
+    # sar -v, -n SOCK and -n SOCK6: None in files written before they were recorded (reports then show nothing).
+    ktables: KernelTables | None = None
+    sockets: Sockets | None = None
+    sockets6: Sockets6 | None = None
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -144,4 +150,7 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         disks=read_diskstats(procfs),
         nets=read_net_dev(procfs),
         pressure=read_pressure(procfs),
+        ktables=read_kernel_tables(procfs.read_optional),
+        sockets=read_sockets(procfs.read_optional),
+        sockets6=read_sockets6(procfs.read_optional),
     )

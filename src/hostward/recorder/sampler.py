@@ -19,12 +19,14 @@ from dataclasses import replace
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
+from hostward.collect.kernel import read_kernel_tables
 from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
 from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, top_by_rss
 from hostward.collect.sample import SystemSample
+from hostward.collect.sockets import read_sockets, read_sockets6
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 from hostward.recorder.cachewatch import CacheWatch
@@ -87,6 +89,9 @@ class CachingSampler:
             top_processes=self._top() if self.top_processes > 0 else (),
             time=self.time_health() if self.time_health is not None else None,
             caches=self.cache_watch() if self.cache_watch is not None else (),
+            ktables=read_kernel_tables(files.read_optional),
+            sockets=read_sockets(files.read_optional),
+            sockets6=read_sockets6(files.read_optional),
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

@@ -25,11 +25,13 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
+from hostward.collect.kernel import KernelTables
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
+from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Corrupt, Reader, Writer
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
@@ -37,6 +39,10 @@ from hostward.store.schema import SCHEMA
 PSI_RESOURCES = ("cpu", "memory", "io")
 _BITS = struct.Struct("<d")
 _QBITS = struct.Struct("<q")
+# Optional single records of a sample: group name = SystemSample attribute -> record class. Present ones are
+# listed in the shape (``extras``) and follow the cache groups, in this order; a group a file lists that this
+# version does not know is skipped.
+OPTIONAL_GROUPS: dict[str, type[Any]] = {"ktables": KernelTables, "sockets": Sockets, "sockets6": Sockets6}
 
 
 def float_bits(value: float) -> int:
@@ -59,6 +65,7 @@ class Shape:
     memory_missing: tuple[str, ...]
     time: bool = False  # the sample carries a ClockSample (the "time" group); written only when True
     caches: tuple[str, ...] = ()  # memcached servers, one "cache" group each; written only when not empty
+    extras: tuple[str, ...] = ()  # OPTIONAL_GROUPS present, in vector order; written only when not empty
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -75,6 +82,7 @@ class Shape:
             + lines * len(schema["psi_int"])
             + (len(schema.get("time", ())) if self.time else 0)
             + len(self.caches) * len(schema.get("cache", ()))
+            + sum(len(schema.get(group, ())) for group in self.extras)
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -100,13 +108,17 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
-        if self.time or self.caches:
+        if self.time or self.caches or self.extras:
             # Appended only when present, so a shape without time health is byte-identical to format 1's.
             out.uint(int(self.time))
-        if self.caches:
+        if self.caches or self.extras:
             out.uint(len(self.caches))
             for server in self.caches:
                 out.text(server)
+        if self.extras:
+            out.uint(len(self.extras))
+            for group in self.extras:
+                out.text(group)
         return out.bytes()
 
     @staticmethod
@@ -124,8 +136,9 @@ class Shape:
         missing = tuple(r.text() for _ in range(r.count(1 << 10)))
         time = bool(r.uint()) if r.pos < len(r.data) else False  # absent before the "time" group existed
         caches = tuple(r.text() for _ in range(r.count(1 << 10))) if r.pos < len(r.data) else ()
+        extras = tuple(r.text() for _ in range(r.count(1 << 6))) if r.pos < len(r.data) else ()
         r.done()
-        return Shape(cpus, disks, nets, pressure, missing, time, caches)
+        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras)
 
 
 def shape_of(sample: SystemSample) -> Shape:
@@ -144,6 +157,7 @@ def shape_of(sample: SystemSample) -> Shape:
         memory_missing=tuple(sorted(sample.memory.missing)),
         time=sample.time is not None,
         caches=tuple(c.server for c in sample.caches),
+        extras=tuple(group for group in OPTIONAL_GROUPS if getattr(sample, group) is not None),
     )
 
 
@@ -158,6 +172,7 @@ _get_net = attrgetter(*SCHEMA["net"])
 _get_psi_f = attrgetter(*SCHEMA["psi_float"])
 _get_time = attrgetter(*SCHEMA["time"])
 _get_cache = attrgetter(*SCHEMA["cache"])
+_get_optional = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_GROUPS}
 
 
 def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
@@ -190,6 +205,10 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
         ints += _get_time(sample.time)
     for cache in sample.caches:
         ints += _get_cache(cache)
+    for group, get in _get_optional.items():
+        record = getattr(sample, group)
+        if record is not None:
+            ints += get(record)
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -316,6 +335,12 @@ class Unflattener:
         for server in plan.shape.caches:
             caches.append(make.cache(ints, pos, server))
             pos += _W_CACHE
+        optional: dict[str, Any] = dict.fromkeys(OPTIONAL_GROUPS)
+        for group in plan.shape.extras:
+            made = make.optional.get(group)
+            if made is not None:  # else a group of a later version, left out of our vector by the plan
+                optional[group] = made(ints, pos)
+                pos += len(SCHEMA[group])
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -330,6 +355,7 @@ class Unflattener:
             pressure,
             clock,
             tuple(caches),
+            *optional.values(),
         )
 
 
@@ -360,7 +386,7 @@ def _int_groups(shape: Shape) -> list[str]:
     groups = ["cpu_times"] * (1 + sum(shape.cpu_present)) + ["cpu_stat", "load_int", "memory", "vmstat"]
     groups += ["disk"] * len(shape.disks) + ["net"] * len(shape.nets) + ["psi_int"] * lines
     groups += ["time"] if shape.time else []
-    return groups + ["cache"] * len(shape.caches)
+    return groups + ["cache"] * len(shape.caches) + list(shape.extras)
 
 
 def _float_groups(shape: Shape) -> list[str]:
@@ -374,7 +400,7 @@ def _index(
     index, defaults, pos = [0], [], 1
     for group in groups:
         theirs = file_schema.get(group, ())
-        for name in SCHEMA[group]:
+        for name in SCHEMA.get(group, ()):  # a group we do not know is skipped
             if name in theirs:
                 index.append(pos + theirs.index(name))
             else:
@@ -448,6 +474,7 @@ class _Makers:
     pressure_set: Maker
     time: Maker
     cache: Maker
+    optional: dict[str, Maker]
     sample: Maker
 
 
@@ -467,6 +494,7 @@ def _makers() -> _Makers:
         pressure_set=maker(PressureSet, (), PSI_RESOURCES),
         time=maker(ClockSample, SCHEMA["time"]),
         cache=maker(MemcachedSample, SCHEMA["cache"], ("server",)),
+        optional={group: maker(cls, SCHEMA[group]) for group, cls in OPTIONAL_GROUPS.items()},
         sample=maker(
             SystemSample,
             (),
@@ -482,6 +510,7 @@ def _makers() -> _Makers:
                 "pressure",
                 "time",
                 "caches",
+                *OPTIONAL_GROUPS,
             ),
         ),
     )
@@ -500,6 +529,7 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "psi_float": PressureLine,
     "time": ClockSample,
     "cache": MemcachedSample,
+    **OPTIONAL_GROUPS,
 }
 
 

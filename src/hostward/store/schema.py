@@ -9,9 +9,11 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
+from hostward.collect.kernel import KernelTables
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.sample import ClockSample, MemcachedSample
+from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Reader, Writer
 
 __all__ = ["SCHEMA", "decode_schema", "encode_schema"]
@@ -38,6 +40,11 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "time": _int_fields(ClockSample),
     # Added with the cache activity: one group per memcached server of the shape, after "time".
     "cache": _int_fields(MemcachedSample, ("server",)),
+    # Added with sar -v and -n SOCK/SOCK6: optional single records after the cache groups (layout.py
+    # OPTIONAL_GROUPS), each written when the sample's shape lists it.
+    "ktables": _int_fields(KernelTables),
+    "sockets": _int_fields(Sockets),
+    "sockets6": _int_fields(Sockets6),
 }
 
 

@@ -46,7 +46,7 @@ LOCALES = {
 # Every report hostward defines, with sar's flags.
 FLAG_SETS: tuple[tuple[str, ...], ...] = (
     ("-u",), ("-u", "ALL"), ("-P", "ALL"), ("-w",), ("-W",), ("-B",), ("-b",), ("-r",), ("-r", "ALL"), ("-S",),
-    ("-q",), ("-d",), ("-n", "DEV"), ("-n", "EDEV"),
+    ("-q",), ("-d",), ("-n", "DEV"), ("-n", "EDEV"), ("-v",), ("-n", "SOCK"),
 )  # fmt: skip
 
 

@@ -23,11 +23,13 @@ from typing import Any
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import IO_TOTAL_NAME, DiskStats
 from hostward.collect.host import HostInfo
+from hostward.collect.kernel import KernelTables
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import SystemSample
+from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.model import CommentMark, Entry, RestartMark
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
 
@@ -52,10 +54,13 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     5: (0x8A, (0, 8, 0), "8Q"),  # stats_paging
     6: (0x8B, (7, 0, 0), "7Q"),  # stats_io
     7: (0x8B, (17, 0, 0), "17Q"),  # stats_memory
+    8: (0x8B, (4, 0, 0), "4Q"),  # stats_ktables: file_used inode_used dentry_stat pty_nr
     9: (0x8C, (3, 0, 3), "3Q3I4x"),  # stats_queue
     11: (0x8C, (3, 3, 8), "Q16x3Q8I"),  # stats_disk (wwn skipped)
     12: (0x8D, (7, 0, 1), "7QI16sb3x"),  # stats_net_dev
     13: (0x8C, (9, 0, 0), "9Q16s"),  # stats_net_edev
+    16: (0x8A, (0, 0, 6), "6I"),  # stats_net_sock: sock tcp tcp_tw udp raw frag
+    24: (0x8A, (0, 0, 4), "4I"),  # stats_net_sock6: tcp6 udp6 raw6 frag6
     40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
     41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
     42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
@@ -192,6 +197,25 @@ def _sample(
         disks=_disks(by_id.get(11), by_id.get(6), disk_name, classify),
         nets=_nets(by_id.get(12, []), by_id.get(13, [])),
         pressure=_pressure(by_id.get(40), by_id.get(41), by_id.get(42)),
+        ktables=_ktables(by_id.get(8)),
+        sockets=_sockets(by_id.get(16)),
+        sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
+    )
+
+
+def _ktables(items: list[tuple[Any, ...]] | None) -> KernelTables | None:
+    if not items:
+        return None  # not in the file: sar -v shows nothing, and neither does hostward
+    file_used, inode_used, dentry_stat, pty_nr = (int(x) for x in items[0])
+    return KernelTables(dentunusd=dentry_stat, file_used=file_used, inode_used=inode_used, pty_nr=pty_nr)
+
+
+def _sockets(items: list[tuple[Any, ...]] | None) -> Sockets | None:
+    if not items:
+        return None
+    sock, tcp, tcp_tw, udp, raw, frag = (int(x) for x in items[0])
+    return Sockets(
+        sock_inuse=sock, tcp_inuse=tcp, tcp_tw=tcp_tw, udp_inuse=udp, raw_inuse=raw, frag_inuse=frag
     )
 
 

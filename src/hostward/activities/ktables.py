@@ -1,0 +1,52 @@
+"""sar -v: kernel tables (rd_stats.c read_kernel_tables, pr_stats.c stub_print_ktables_stats): unused
+dentries, file handles, inodes and pseudo-terminals in use. Gauges, printed ``%9llu`` and averaged ``%9.0f``
+over the displayed samples (sysstat's avg_count)."""
+
+from __future__ import annotations
+
+from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.collect.kernel import KernelTables
+
+_D = Tolerance(
+    "the dentry cache grows and shrinks with every path lookup between the reads", abs=3000.0, rel=0.02
+)
+_F = Tolerance(
+    "files opened or closed between the reads (sadc's own and ours among them)", abs=64.0, rel=0.05
+)
+_I = Tolerance("inodes allocated or freed between the reads", abs=3000.0, rel=0.02)
+_P = Tolerance("a terminal opened or closed between the reads", abs=1.0)
+
+
+def _values(k: KernelTables) -> tuple[float, ...]:
+    return (float(k.dentunusd), float(k.file_used), float(k.inode_used), float(k.pty_nr))
+
+
+def ktables_rows(span: Interval) -> list[Row]:
+    k = span.curr.ktables
+    return [] if k is None else [Row(None, _values(k))]
+
+
+def ktables_average(data: AverageInput) -> list[Row]:
+    tables = [s.ktables for s in data.displayed if s.ktables is not None]
+    if not tables:
+        return []
+    sums = [sum(col) for col in zip(*(_values(k) for k in tables), strict=True)]
+    return [Row(None, tuple(v / len(tables) for v in sums))]
+
+
+KTABLES = Activity(
+    name="ktables",
+    flag="-v",
+    order=8,
+    title="inode, file and other kernel tables",
+    kind=Kind.GAUGE,
+    columns=(
+        Column("dentunusd", "dentunusd", "count", decimals=0, parity=_D),
+        Column("file-nr", "file-nr", "count", decimals=0, node_exporter="node_filefd_allocated", parity=_F),
+        Column("inode-nr", "inode-nr", "count", decimals=0, parity=_I),
+        Column("pty-nr", "pty-nr", "count", decimals=0, parity=_P),
+    ),
+    rows=ktables_rows,
+    average=ktables_average,
+    json_section="kernel",
+)
