@@ -233,3 +233,25 @@ def test_missing_proc_field_is_a_collect_error(fixtures_dir: Path, tmp_path: Pat
     (root / "proc" / "loadavg").write_text("0.50 0.58\n")
     with pytest.raises(CollectError, match="loadavg"):
         sample_system(ProcFS(proc=root / "proc", sys=root / "sys"))
+
+
+def test_kernel_tables_sockets_and_pressure(data: DayData) -> None:
+    # -v: dentry-state's 2nd field; file-nr 2100 - 0 free; inode-state 50300 - 1100 free; pty/nr.
+    # -n SOCK(6): t1's counts. -q PSI: averages as printed; %s.. = stall µs of the 1.00 s interval / 10^4:
+    # cpu 250000 -> 25.00; io some 100000 -> 10.00, full 50000 -> 5.00; memory 10000 -> 1.00, 5000 -> 0.50.
+    text = report(
+        data, *(Selected(BY_NAME[n]) for n in ("ktables", "sock", "sock6", "psi_cpu", "psi_io", "psi_mem"))
+    )
+    blocks = text.split("\n\n")[1:]
+    assert [b.splitlines()[1] for b in blocks] == [
+        "10:00:01       100400      2100     49200         3",
+        "10:00:01          110        14         5         1         2        50",
+        "10:00:01            5         2         1         0",
+        "10:00:01        14.50     10.50      5.75     25.00",
+        "10:00:01         3.00      2.50      3.10     10.00      1.50      1.20      1.52      5.00",
+        "10:00:01         0.00      0.00      0.00      1.00      0.00      0.00      0.00      0.50",
+    ]
+    assert [b.splitlines()[2][11:] == b.splitlines()[1][11:] for b in blocks] == [
+        True
+    ] * 6  # one row: its mean
+    assert blocks[3].splitlines()[0] == "10:00:00     %scpu-10  %scpu-60 %scpu-300     %scpu"

@@ -59,6 +59,9 @@ REPORTS = [
     ["-n", "SOCK"],
     ["-n", "SOCK6"],
     ["-n", "SOCK,SOCK6,DEV", "-v", "-q"],
+    ["-q", "PSI"],
+    ["-q", "ALL"],
+    ["-q", "MEM,CPU"],
 ]
 
 
@@ -88,6 +91,7 @@ def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -
             "-S",
             "-v",
             "-q",
+            "ALL",
             "-d",
             "-n",
             "DEV,EDEV,SOCK,SOCK6",
@@ -163,6 +167,7 @@ def test_sadf_csv_matches_sadf(recording: Recording) -> None:
         ["-S", "-W", "-w"],
         ["-v"],
         ["-n", "SOCK,SOCK6"],
+        ["-q", "PSI"],
     ):
         theirs = subprocess.run(
             ["sadf", "-d", str(recording.safile), "--", *report],
@@ -212,7 +217,7 @@ def test_sadf_json_matches_sadf(recording: Recording) -> None:
     import json
     import subprocess
 
-    report = ["-u", "-q", "-r", "-S", "-b", "-B", "-W", "-w", "-d", "-v", "-n", "DEV,EDEV,SOCK,SOCK6"]
+    report = ["-u", "-q", "ALL", "-r", "-S", "-b", "-B", "-W", "-w", "-d", "-v", "-n", "DEV,EDEV,SOCK,SOCK6"]
     theirs = json.loads(
         subprocess.run(
             ["sadf", "-j", str(recording.safile), "--", *report],

@@ -12,6 +12,7 @@ from hostward.activities.memory import MEMORY
 from hostward.activities.net_dev import NET_DEV
 from hostward.activities.net_edev import NET_EDEV
 from hostward.activities.paging import PAGING
+from hostward.activities.psi import PSI_CPU, PSI_IO, PSI_MEM
 from hostward.activities.queue import QUEUE
 from hostward.activities.sockets import SOCK, SOCK6
 from hostward.activities.swap import SWAP
@@ -38,6 +39,9 @@ ACTIVITIES: tuple[Activity, ...] = tuple(
             NET_EDEV,
             SOCK,
             SOCK6,
+            PSI_CPU,
+            PSI_IO,
+            PSI_MEM,
         ),
         key=lambda a: a.order,
     )

@@ -36,7 +36,11 @@ activity options (default -u):
   -u [ALL]          CPU utilisation; ALL adds %irq %soft %guest %gnice and splits %usr/%sys
   -P {N[,M-K...]|ALL}
                     per-CPU utilisation of the listed CPUs ("all" names the total); ALL: total and every CPU
-  -q [LOAD]         run queue length, task list size, load averages, blocked tasks
+  -q [KEYWORD[,...]]
+                    LOAD (the default): run queue length, task list size, load averages, blocked
+                    tasks; CPU, IO, MEM: pressure stall (%s..: some task waited, %f..: every non-idle
+                    task waited; -10/-60/-300: the kernel's averages over 10 s, 1 and 5 min; no suffix:
+                    share of the interval); PSI: CPU,IO,MEM; ALL: all four
   -r [ALL]          memory utilisation; ALL adds kbanonpg kbslab kbkstack kbpgtbl kbvmused
   -S                swap space utilisation
   -W                swapping: pages swapped in/out per second
@@ -48,7 +52,7 @@ activity options (default -u):
                     network interfaces: traffic (DEV), errors (EDEV); sockets in use: IPv4 (SOCK:
                     all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6)
   -w                task creation and context switches
-  -A                every activity above, with -u ALL -P ALL -r ALL -n ALL
+  -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL
 
 hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar's):
   --time            the clock: offset θ (ms, against [ntp] servers; empty until measured), koffset (the

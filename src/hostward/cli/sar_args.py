@@ -45,7 +45,8 @@ NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "SOCK": "sock", "SOCK6": "
 SYSSTAT_NET_KEYWORDS = {"NFS", "NFSD", "IP", "EIP", "ICMP", "EICMP", "TCP", "ETCP", "UDP", "IP6", "EIP6", "ICMP6",
                         "EICMP6", "UDP6", "FC", "SOFT", "ALL"}  # fmt: skip
 _NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "ALL"])
-Q_KEYWORDS = {"LOAD", "CPU", "IO", "MEM", "PSI", "ALL"}
+Q_KEYWORDS = {"LOAD": ("queue",), "CPU": ("psi_cpu",), "IO": ("psi_io",), "MEM": ("psi_mem",),
+              "PSI": ("psi_cpu", "psi_io", "psi_mem"), "ALL": ("queue", "psi_cpu", "psi_io", "psi_mem")}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -215,12 +216,11 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             else:
                 args.memory_view = "ALL"
             i += 1
-        elif word == "-q" and i + 1 < len(argv) and argv[i + 1] in Q_KEYWORDS:
-            if argv[i + 1] not in ("LOAD", "ALL"):
-                raise UsageError(
-                    f"-q {argv[i + 1]} (pressure stall reports) is not supported by hostward yet"
-                )
-            args.flags.add("queue")
+        elif word == "-q" and i + 1 < len(argv) and argv[i + 1].split(",")[0] in Q_KEYWORDS:
+            for keyword in argv[i + 1].split(","):  # sa_common.c parse_sar_q_opt: a list of keywords
+                if keyword not in Q_KEYWORDS:
+                    raise UsageError(f"-q: unknown keyword {keyword!r} (expected {', '.join(Q_KEYWORDS)})")
+                args.flags.update(Q_KEYWORDS[keyword])
             i += 1
         elif sadf and word in ("-d", "-j", "-T", "-t", "-U"):
             args.rest.append(word)
