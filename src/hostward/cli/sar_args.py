@@ -219,7 +219,9 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
         elif word == "-q" and i + 1 < len(argv) and argv[i + 1].split(",")[0] in Q_KEYWORDS:
             for keyword in argv[i + 1].split(","):  # sa_common.c parse_sar_q_opt: a list of keywords
                 if keyword not in Q_KEYWORDS:
-                    raise UsageError(f"-q: unknown keyword {keyword!r} (expected {', '.join(Q_KEYWORDS)})")
+                    raise UsageError(
+                        f"-q: unknown keyword {quote(keyword)} (expected {', '.join(Q_KEYWORDS)})"
+                    )
                 args.flags.update(Q_KEYWORDS[keyword])
             i += 1
         elif sadf and word in ("-d", "-j", "-T", "-t", "-U"):
