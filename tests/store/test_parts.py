@@ -13,14 +13,17 @@ from tests.store.conftest import HOST, series, with_processes
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import AverageInput, Interval, uptime_cs
+from hostward.collect.kernel import KernelTables
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
+from hostward.collect.sockets import Sockets, Sockets6
 from hostward.report.engine import SAMPLE_READS, sample_parts
 from hostward.report.selection import Selected
 from hostward.store import DataFileWriter, day_path, read_day, read_file
 from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
-FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches")
+FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
+          "sockets6")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -33,7 +36,13 @@ def busy(n: int) -> list[SystemSample]:
             MemcachedSample("127.0.0.1:11212", i % 3 != 0, cmd_set=7 * i),
         )
         cpu = dataclasses.replace(s.cpu, procs_blocked=i % 4, procs_running=1 + i % 3)
-        out.append(dataclasses.replace(s, cpu=cpu, time=clock, caches=caches))
+        tables = KernelTables(1000 + i, 50 + i, 900 - i, i % 2)
+        socks, socks6 = Sockets(30 + i, 5, 9 * i, 2, 1, i % 2), Sockets6(i, 2, 1, 0)
+        out.append(
+            dataclasses.replace(
+                s, cpu=cpu, time=clock, caches=caches, ktables=tables, sockets=socks, sockets6=socks6
+            )
+        )
     return out
 
 

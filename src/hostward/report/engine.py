@@ -86,6 +86,12 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     "net_edev": frozenset({"nets"}),
     "time": frozenset({"time"}),
     "cache": frozenset({"caches"}),
+    "psi_cpu": frozenset({"pressure"}),
+    "psi_io": frozenset({"pressure"}),
+    "psi_mem": frozenset({"pressure"}),
+    "ktables": frozenset({"ktables"}),
+    "sock": frozenset({"sockets"}),
+    "sock6": frozenset({"sockets6"}),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
@@ -32,12 +33,16 @@ from hostward.store.layout import (
     _W_STAT,
     _W_TIME,
     _W_VM,
+    OPTIONAL_GROUPS,
     SamplePlan,
     _makers,
     bits_float,
 )
+from hostward.store.schema import SCHEMA
 
-SAMPLE_PARTS = frozenset({"cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches"})
+SAMPLE_PARTS = frozenset(
+    {"cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", *OPTIONAL_GROUPS}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +124,14 @@ class PartsBuilder:
         if "caches" in parts:
             make_cache = make.cache
             caches = tuple(make_cache(ints, pos + i * _W_CACHE, s) for i, s in enumerate(shape.caches))
+        pos += len(shape.caches) * _W_CACHE
+        optional: dict[str, Any] = dict.fromkeys(OPTIONAL_GROUPS)
+        for group in shape.extras:  # kernel tables, sockets (a later version's group is not in our vector)
+            made = make.optional.get(group)
+            if made is not None:
+                if group in parts:
+                    optional[group] = made(ints, pos)
+                pos += len(SCHEMA[group])
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -133,6 +146,7 @@ class PartsBuilder:
             pressure,
             clock,
             caches,
+            *optional.values(),
         )
 
     def _pressure(
