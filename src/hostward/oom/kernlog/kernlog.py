@@ -154,7 +154,7 @@ def _finish(message: str, mono: float | None, wall: str | None, number: int) -> 
     if message.startswith("["):  # printk caller id ([ T1234]) after the stamp
         message = _CALLER.sub("", message, count=1)
     message = message.rstrip()
-    if not message or _ABSURD.search(message):
+    if not message:
         return None
     if mono is not None and not 0 <= mono <= MAX_UPTIME_SECONDS:
         return None  # a stamp no kernel printed (negative, NaN, or centuries of uptime)
@@ -162,8 +162,9 @@ def _finish(message: str, mono: float | None, wall: str | None, number: int) -> 
 
 
 # The kernel prints integers of at most 20 digits (u64): a longer run of digits is not a kernel line, and a
-# report built from it would show absurd sizes and pids. Such lines are dropped like any foreign line.
-_ABSURD = re.compile(r"\d{21,}")
+# report built from it would show absurd sizes and pids. The OOM parser drops such lines like any foreign line
+# (oomparse: only the lines that may belong to a report pay for the scan).
+ABSURD_NUMBER = re.compile(r"\d{21,}")
 MAX_UPTIME_SECONDS = 1e10  # about 317 years
 
 

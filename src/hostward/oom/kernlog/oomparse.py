@@ -31,7 +31,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 
-from hostward.oom.kernlog.kernlog import KernelLine
+from hostward.oom.kernlog.kernlog import ABSURD_NUMBER, KernelLine
 from hostward.oom.kernlog.oombuilder import EventBuilder
 from hostward.oom.kernlog.oomevent import OomEvent, TaskRow, Trigger, Victim
 from hostward.oom.kernlog.wrapped import (
@@ -269,6 +269,8 @@ class OomReportParser:
             and not msg.startswith(("CPU:", "Pid:"))
         ):
             return  # not part of a report, and no block (task table, Mem-Info, memcg stats) is being read
+        if ABSURD_NUMBER.search(msg):
+            return  # more digits than any kernel integer: not a kernel line (kernlog.ABSURD_NUMBER)
         if m := _HEADER.match(msg):
             yield from self._open(line)
             ev = self._ev()
