@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, ClassVar
 
 from hostward.bounded import KERNEL_LOG_LIMIT, too_large
 from hostward.oom.kernlog.ctime import CTIME_ANY, normalise_ctime
@@ -37,7 +37,14 @@ class KernelLine:
     monotonic_seconds: float | None  # seconds since boot, as printk stamps it
     wall_time: str | None  # wall-clock text as the source wrote it (syslog/journal/dmesg -T)
     line_number: int
-    continued: bool = False  # an indented line without a timestamp: dmesg/journalctl continue a message so
+    # An indented line without a timestamp: dmesg and journalctl continue a record so (ContinuedLine). A class
+    # attribute, not a field: constructing the millions of ordinary lines stays as cheap as it was.
+    continued: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuedLine(KernelLine):
+    continued: ClassVar[bool] = True
 
 
 _KMSG = re.compile(r"^(\d+),(\d+),(\d+),[^;]*;(.*)$", re.S)
@@ -80,15 +87,9 @@ def split_line(raw: str, line_number: int = 0) -> KernelLine | None:
     line = raw.rstrip("\r\n")
     if not line or line.isspace():
         return None
-    indented = False
     if line[0] in " \t>" and not _KMSG_CONT.match(line):
-        indented = line[0] != ">"
-        line = line[_QUOTE.match(line).end() :]  # type: ignore[union-attr]  # matches any string
-        if not line or line.isspace():
-            return None
+        return _split_quoted(line, line_number)
     parsed = _split(line, line_number)
-    if indented and parsed is not None and parsed.monotonic_seconds is None and parsed.wall_time is None:
-        return KernelLine(parsed.message, None, None, line_number, continued=True)
     if parsed is not None and (parsed.monotonic_seconds is not None or parsed.wall_time is not None):
         return parsed
     grep = _GREP.match(line)
@@ -96,6 +97,18 @@ def split_line(raw: str, line_number: int = 0) -> KernelLine | None:
         again = _split(line[grep.end() :], line_number)
         if again is not None and (again.monotonic_seconds is not None or again.wall_time is not None):
             return again
+    return parsed
+
+
+def _split_quoted(line: str, line_number: int) -> KernelLine | None:
+    """A line indented or quoted (``> ``) by mail or a forum; indented without a stamp, it continues a record."""
+    indented = line[0] != ">"
+    line = line[_QUOTE.match(line).end() :]  # type: ignore[union-attr]  # matches any string
+    if not line or line.isspace():
+        return None
+    parsed = split_line(line, line_number)
+    if indented and parsed is not None and parsed.monotonic_seconds is None and parsed.wall_time is None:
+        return ContinuedLine(parsed.message, None, None, line_number)
     return parsed
 
 
@@ -123,14 +136,18 @@ def _split(line: str, number: int) -> KernelLine | None:
         if m := _SYSLOG_ISO.match(line):
             if m[3] != "kernel":
                 return None
-            wall, line = m[1], decode_rsyslog_escapes(m[4]) if "#" in m[4] else m[4]
+            wall, line = m[1], m[4]
+            if "#" in line:  # rsyslog escapes control characters as #ooo
+                line = decode_rsyslog_escapes(line)
         elif m := _DMESG_ISO.match(line):
             wall, line = m[1], m[2]
     elif first == "<":
         if m := _RFC5424.match(line) or _SYSLOG_BSD.match(line) or _SYSLOG_ISO.match(line):
             if m[3] != "kernel":
                 return None
-            wall, line = m[1], decode_rsyslog_escapes(m[4]) if "#" in m[4] else m[4]
+            wall, line = m[1], m[4]
+            if "#" in line:  # rsyslog escapes control characters as #ooo
+                line = decode_rsyslog_escapes(line)
         elif m := _MONO.match(line) or _CTIME.match(line):
             if m.re is _MONO:
                 mono = float(m[1])
@@ -143,7 +160,9 @@ def _split(line: str, number: int) -> KernelLine | None:
         if m := _SYSLOG_BSD.match(line) or _SYSLOG_FULL.match(line):
             if m[3] != "kernel":
                 return None
-            wall, line = m[1], decode_rsyslog_escapes(m[4]) if "#" in m[4] else m[4]
+            wall, line = m[1], m[4]
+            if "#" in line:  # rsyslog escapes control characters as #ooo
+                line = decode_rsyslog_escapes(line)
     if mono is None and (m := _MONO.match(line)):  # syslog lines keep the printk stamp inside the message
         mono, line = float(m[1]), m[2]
     # dmesg prints what /dev/kmsg escaped (\x0a for a newline in a process name); undo it as for kmsg.
