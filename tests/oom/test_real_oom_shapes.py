@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import signal
+import subprocess
 import uuid
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import require_binary, unavailable
-from tests.oom.oomkit_helpers import ALLOCATOR, memcg_64m, spawn_in  # noqa: F401 - fixture
+from tests.oom.oomkit_helpers import ALLOCATOR, HOLDER, memcg_64m, spawn_in  # noqa: F401 - fixture
 
 from hostward.cli.oom import run
 from hostward.oom.guard.cgroup import MemoryCgroup
@@ -69,3 +70,33 @@ def test_memory_held_by_a_tmpfs_file_is_named_as_the_cause(memcg_64m: MemoryCgro
         assert event["verdict"]["next_steps"][0].startswith("find what holds it: df -h -t tmpfs")
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_many_small_processes_are_told_apart_from_one_leak(memcg_64m: MemoryCgroup) -> None:  # noqa: F811
+    # Processes of 10 MiB each fill the 64 MiB cgroup together: no single one is the leak.
+    procs = []
+    try:
+        killed = None
+        for _ in range(12):
+            proc = spawn_in(memcg_64m, HOLDER, "10", stdout=subprocess.PIPE)
+            procs.append(proc)
+            assert proc.stdout is not None
+            ready = proc.stdout.readline()
+            gone = [p for p in procs if p.poll() is not None]
+            if gone or not ready:
+                killed = next((p for p in procs if p.poll() == -signal.SIGKILL), None)
+                break
+        assert killed is not None, "the cgroup never ran out"
+        event = _event_of(_report("--kmsg"), killed.pid)
+        ours = {p.pid for p in procs}
+        assert len([t for t in event["tasks"] if t["pid"] in ours]) >= 3
+        findings = "\n".join(event["verdict"]["findings"])
+        assert "no single process dominated" in findings, event["verdict"]
+        assert "one process dominated" not in findings
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
