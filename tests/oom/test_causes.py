@@ -104,3 +104,18 @@ def test_dirty_cache_that_could_not_be_written_makes_a_premature_memcg_oom() -> 
     )
     assert any("vm.dirty_ratio" in s for s in v.next_steps)
     assert "raise the limit" not in text(v)
+
+
+def test_a_huge_page_pool_is_named_as_ram_nothing_else_could_use() -> None:
+    (event,) = events("cause-hugepages.dmesg")
+    assert event.meminfo is not None
+    assert (event.meminfo.hugepages_kb, event.meminfo.hugepages_free_kb) == (
+        6 << 20,
+        4 << 20,
+    )  # 2M and 1G pools
+    v = verdict(event)
+    assert any(
+        f.startswith("6.0 GiB (75% of RAM) was reserved as huge pages, 4.0 GiB of it unused")
+        for f in v.findings
+    )
+    assert any("vm.nr_hugepages" in s for s in v.next_steps)

@@ -5,6 +5,7 @@ the victim's kill line) and, when it recognises its cause, gives the figures, wh
 
 * unreclaimable slab dominating RAM: kernel memory (a driver or subsystem leak); the victim was collateral;
 * shmem/tmpfs holding the memory: files in tmpfs or System V/POSIX shared memory, which no kill frees;
+* huge pages reserved (the hugetlb pool): RAM no ordinary allocation can use;
 * dirty/writeback page cache in a memcg with little anon: reclaim could not write it back in time;
 * swap free but unused (as opposed to absent or exhausted): anon pages could not go there;
 * a kill while the cgroup's usage was already below its limit: premature (a kill racing a previous one);
@@ -24,6 +25,7 @@ from hostward.oom.kernlog.sanitize import safe_text
 
 SLAB_SHARE = 0.30  # unreclaimable slab above this share of RAM (or of the memcg usage) is the story
 SHMEM_SHARE = 0.30  # Mem-Info shmem above this share of RAM
+HUGEPAGES_SHARE = 0.25  # hugetlb pool above this share of RAM
 VICTIM_SHMEM_SHARE = 0.5  # the victim's resident memory that is shmem
 DIRTY_SHARE = 0.5  # memcg file_dirty + file_writeback against usage
 ANON_LOW_SHARE = 0.3
@@ -47,7 +49,7 @@ Units = tuple[Callable[[float | None], str], int]
 
 def diagnose(event: OomEvent, units: Units, *, repeated: int = 1) -> Diagnosis:
     d = Diagnosis()
-    for check in (_slab, _shmem, _dirty, _swap, _premature, _bystander, _storm):
+    for check in (_slab, _shmem, _hugepages, _dirty, _swap, _premature, _bystander, _storm):
         check(event, units, d, repeated)
     return d
 
@@ -136,6 +138,23 @@ def _shmem(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
     d.not_capacity = d.not_process = True
     if d.headline is None:
         d.headline = "Shared memory or tmpfs files held the memory; the killed process was not the leak."
+
+
+def _hugepages(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
+    kb, page_kb = units
+    mi, ram = event.meminfo, _ram_kb(event, page_kb)
+    if event.scope != "global" or mi is None or not ram or mi.hugepages_kb <= HUGEPAGES_SHARE * ram:
+        return
+    d.findings.append(
+        f"{kb(mi.hugepages_kb)} ({mi.hugepages_kb / ram:.0%} of RAM) was reserved as huge pages, "
+        f"{kb(mi.hugepages_free_kb)} of it unused: hugetlb memory serves only programs that map it and is never "
+        "reclaimed for anything else"
+    )
+    d.steps.append(
+        "size the huge page pool to what its users map (vm.nr_hugepages, HugePages_Free in /proc/meminfo); "
+        "a pool reserved for a database that is not running is lost RAM"
+    )
+    d.not_capacity = True
 
 
 def _dirty(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:

@@ -30,6 +30,8 @@ class EventBuilder:
     total_swap_kb: int | None = None
     ram_pages: int | None = None
     pagecache_pages: int | None = None
+    hugepages_kb: int = 0
+    hugepages_free_kb: int = 0
     columns: list[str] | None = None
     tasks: list[TaskRow] = field(default_factory=list)
     tasks_truncated: int = 0
@@ -98,6 +100,8 @@ class EventBuilder:
                 self.total_swap_kb,
                 self.ram_pages,
                 self.pagecache_pages,
+                self.hugepages_kb,
+                self.hugepages_free_kb,
             )
         constraint = self.constraint
         if constraint is None and (self.memcg or self.oom_memcg):

@@ -75,6 +75,8 @@ class MemInfo:
     total_swap_kb: int | None = None
     ram_pages: int | None = None
     pagecache_pages: int | None = None
+    hugepages_kb: int = 0  # hugetlb pages reserved, summed over the "Node N hugepages_total=..." lines
+    hugepages_free_kb: int = 0
 
 
 @dataclass(frozen=True, slots=True)

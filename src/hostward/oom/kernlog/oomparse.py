@@ -63,6 +63,9 @@ _MEMINFO_TOKEN = re.compile(r"\b([a-z_]+):(\d+)\b")
 _FREE_SWAP = re.compile(r"^Free swap\s*=\s*(-?\d+)kB")
 _TOTAL_SWAP = re.compile(r"^Total swap\s*=\s*(\d+)kB")
 _PAGES_RAM = re.compile(r"^(\d+) pages RAM")
+_HUGEPAGES = re.compile(
+    r"hugepages_total=(\d+) hugepages_free=(\d+) hugepages_surp=\d+ hugepages_size=(\d+)kB"
+)
 _PAGECACHE = re.compile(r"^(\d+) total pagecache pages")
 _TABLE_HEAD = re.compile(r"^\[\s*pid\s*\]\s+(.*\bname)\s*$")
 _TABLE_ROW = re.compile(r"^\[\s*(\d+)\]\s+(.*)$")
@@ -437,6 +440,10 @@ class OomReportParser:
             ev.ram_pages = int(m[1])
         elif m := _PAGECACHE.match(msg):
             ev.pagecache_pages = int(m[1])
+        elif (huge := _HUGEPAGES.search(msg)) is not None:  # mm/show_mem.c show_hugetlb (per node and size)
+            size_kb = int(huge[3])
+            ev.hugepages_kb += int(huge[1]) * size_kb
+            ev.hugepages_free_kb += int(huge[2]) * size_kb
         elif not msg.startswith(("Node ", "lowmem_reserve")):
             for key, value in _MEMINFO_TOKEN.findall(msg):
                 if key in _MEMINFO_KEYS and key not in ev.meminfo:
