@@ -33,7 +33,6 @@ from hostward.store.codec import (
     decode_stamp_text,
 )
 from hostward.store.model import CommentMark, DayData, Entry, RestartMark
-from hostward.store.procs_codec import ProcsDecoder
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +158,13 @@ def _scan(data: bytes, name: str, salvage: bool, processes: bool, parts: frozens
         raise StoreError(f"{name}: corrupt file header at offset {offset}: {exc}") from exc
     offset = offset_next
     decoder = SampleDecoder(header.schema, parts)
-    procs = ProcsDecoder()
+    procs = None
+    if processes:
+        # Imported here: reports never decode the top processes, and the codec with the process collector
+        # behind it is ~6 ms of start-up (issue 17).
+        from hostward.store.procs_codec import ProcsDecoder  # noqa: PLC0415
+
+        procs = ProcsDecoder()
     last_sample: str | None = None  # where the sample a T_PROCS frame belongs to went
     awaiting_procs = False  # that sample announced a T_PROCS frame (written in the same write)
     sample_start = offset
@@ -188,7 +193,7 @@ def _scan(data: bytes, name: str, salvage: bool, processes: bool, parts: frozens
             elif ftype == fr.T_PROCS:
                 if last_sample is None or (last_sample == "previous" and previous is None):
                     raise fr.Corrupt("process frame without its sample")
-                if processes:
+                if procs is not None:
                     top = procs.decode(payload)
                     if last_sample == "entry":
                         entries[-1] = replace(cast(SystemSample, entries[-1]), top_processes=top)
