@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from hostward.collect.kernel import KernelTables, parse_kernel_tables, read_kernel_tables
 from hostward.collect.sample import sample_system
+from hostward.collect.snmp import Snmp, parse_snmp, read_snmp
 from hostward.collect.sockets import Sockets, Sockets6, parse_sockstat, parse_sockstat6, read_sockets
 from hostward.procfs import ProcFS
 
@@ -88,3 +89,45 @@ def test_live_files_open_and_sockets_move_the_counts() -> None:
     after = read_sockets(procfs.read_optional)
     assert after.tcp_tw >= 1
     assert os.path.exists("/proc/sys/fs/file-nr")
+
+
+def test_snmp_fields_are_taken_by_name_whatever_the_kernel_adds() -> None:
+    text = (
+        "Ip: Forwarding DefaultTTL InReceives Extra OutRequests\nIp: 1 64 10 99 7\n"
+        "Tcp: ActiveOpens InErrs\nTcp: 5 x\nUdp: NoPorts\nUdp: 3\nUdpLite: NoPorts\nUdpLite: 1000\n"
+    )
+    snmp = parse_snmp(text)
+    assert (snmp.Ip_InReceives, snmp.Ip_OutRequests, snmp.Tcp_ActiveOpens, snmp.Udp_NoPorts) == (10, 7, 5, 3)
+    assert snmp.Tcp_InErrs == 0 and snmp.Ip_InDelivers == 0  # not a number / not in this kernel's file
+    assert parse_snmp(None) == Snmp()
+
+
+@settings(deadline=None)
+@given(st.text(max_size=400))
+def test_snmp_parser_never_raises(text: str) -> None:
+    assert all(getattr(parse_snmp(text), name) >= 0 for name in Snmp.__slots__)
+
+
+def test_live_snmp_moves_with_loopback_traffic() -> None:
+    procfs = ProcFS()
+    before = read_snmp(procfs.read_optional)
+    listener = socket.create_server(("127.0.0.1", 0))
+    pairs = [
+        (socket.create_connection(listener.getsockname(), timeout=5), listener.accept()[0]) for _ in range(5)
+    ]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        for _ in range(10):
+            udp.sendto(b"x", udp.getsockname())
+        for _ in range(10):
+            udp.recv(16)  # counted in InDatagrams when read
+    after = read_snmp(procfs.read_optional)
+    for a, b in pairs:
+        a.close()
+        b.close()
+    listener.close()
+    assert after.Tcp_ActiveOpens >= before.Tcp_ActiveOpens + 5
+    assert after.Tcp_PassiveOpens >= before.Tcp_PassiveOpens + 5
+    assert after.Tcp_InSegs > before.Tcp_InSegs and after.Ip_InReceives > before.Ip_InReceives
+    assert after.Udp_OutDatagrams >= before.Udp_OutDatagrams + 10
+    assert after.Udp_InDatagrams >= before.Udp_InDatagrams + 10

@@ -77,8 +77,8 @@ def _lockstep(sadc: str, safile: Path, procfs: ProcFS, records: int) -> list[Sys
     """Run ``sadc 1 records`` and take one sample right after each record it appends."""
     time.sleep((1.12 - time.time() % 1) % 1)  # start ~0.12 s after a second boundary: same stamps
     last_size = safile.stat().st_size if safile.exists() else 0
-    # DISK for -d, IPV6 for -n SOCK6 (-v and -n SOCK are in sadc's default set).
-    proc = subprocess.Popen([sadc, "-S", "DISK,IPV6", "1", str(records), str(safile)])
+    # DISK for -d, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP (-v, -n SOCK are sadc's defaults).
+    proc = subprocess.Popen([sadc, "-S", "DISK,IPV6,SNMP", "1", str(records), str(safile)])
     samples: list[SystemSample] = []
     last_hit = -10.0
     deadline = time.monotonic() + records + 10
@@ -184,8 +184,8 @@ def compare(theirs: str, ours: str, time_width: int = 11) -> list[str]:
 
 @contextlib.contextmanager
 def socket_traffic() -> Iterator[None]:
-    """Loopback TCP connections opened and closed every 50 ms (TIME_WAIT grows), a few held open, and UDP
-    and IPv6 sockets open, until the block ends."""
+    """Loopback TCP connections opened and closed every 50 ms (TIME_WAIT grows), a few held open, UDP and
+    IPv6 sockets open, and a datagram to a closed port each time (NoPorts, ICMP), until the block ends."""
     stop = threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
     held = [
@@ -194,6 +194,9 @@ def socket_traffic() -> Iterator[None]:
     ]
     held[0].bind(("127.0.0.1", 0))
     held[1].bind(("::1", 0))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]  # free again once closed: nobody listens there
 
     def churn() -> None:
         while not stop.wait(0.05):
@@ -203,6 +206,7 @@ def socket_traffic() -> Iterator[None]:
             if len(held) > 12:
                 held.pop(2).close()  # the oldest client closes first: its end goes to TIME_WAIT
             server.close()
+            held[0].sendto(b"x", ("127.0.0.1", closed_port))  # a UDP NoPorts and an ICMP error each
 
     thread = threading.Thread(target=churn, daemon=True)
     thread.start()

@@ -255,3 +255,19 @@ def test_kernel_tables_sockets_and_pressure(data: DayData) -> None:
         True
     ] * 6  # one row: its mean
     assert blocks[3].splitlines()[0] == "10:00:00     %scpu-10  %scpu-60 %scpu-300     %scpu"
+
+
+def test_ipv4_protocol_rates(data: DayData) -> None:
+    # /proc/net/snmp differences over the 1.00 s interval, fields by name (Ip OutTransmits and the Icmp
+    # OutRateLimit* columns of newer kernels shift nothing): IP InReceives +250, ForwDatagrams +1, InDelivers
+    # +200, OutRequests +150; EIP InHdrErrors +1, InDiscards +2, OutNoRoutes +1; TCP +10 +5 +120 +130; ETCP
+    # AttemptFails +3, EstabResets +1, RetransSegs +4, OutRsts +5; UDP +40 in, +50 out, NoPorts +8.
+    names = ("net_ip", "net_eip", "net_tcp", "net_etcp", "net_udp")
+    text = report(data, *(Selected(BY_NAME[n]) for n in names))
+    assert [b.splitlines()[1] for b in text.split("\n\n")[1:]] == [
+        "10:00:01       250.00      1.00    200.00    150.00      0.00      0.00      0.00      0.00",
+        "10:00:01         1.00      0.00      0.00      2.00      0.00      1.00      0.00      0.00",
+        "10:00:01        10.00      5.00    120.00    130.00",
+        "10:00:01         3.00      1.00      4.00      0.00      5.00",
+        "10:00:01        40.00     50.00      8.00      0.00",
+    ]

@@ -62,6 +62,10 @@ REPORTS = [
     ["-q", "PSI"],
     ["-q", "ALL"],
     ["-q", "MEM,CPU"],
+    ["-n", "IP"],
+    ["-n", "EIP"],
+    ["-n", "TCP,ETCP"],
+    ["-n", "UDP"],
 ]
 
 
@@ -94,7 +98,7 @@ def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -
             "ALL",
             "-d",
             "-n",
-            "DEV,EDEV,SOCK,SOCK6",
+            "DEV,EDEV,SOCK,IP,EIP,TCP,ETCP,UDP,SOCK6",
         ],
         recording.safile,
     )
@@ -168,6 +172,7 @@ def test_sadf_csv_matches_sadf(recording: Recording) -> None:
         ["-v"],
         ["-n", "SOCK,SOCK6"],
         ["-q", "PSI"],
+        ["-n", "IP,EIP,TCP,ETCP,UDP"],
     ):
         theirs = subprocess.run(
             ["sadf", "-d", str(recording.safile), "--", *report],
@@ -217,7 +222,21 @@ def test_sadf_json_matches_sadf(recording: Recording) -> None:
     import json
     import subprocess
 
-    report = ["-u", "-q", "ALL", "-r", "-S", "-b", "-B", "-W", "-w", "-d", "-v", "-n", "DEV,EDEV,SOCK,SOCK6"]
+    report = [
+        "-u",
+        "-q",
+        "ALL",
+        "-r",
+        "-S",
+        "-b",
+        "-B",
+        "-W",
+        "-w",
+        "-d",
+        "-v",
+        "-n",
+        "DEV,EDEV,SOCK,IP,EIP,TCP,ETCP,UDP,SOCK6",
+    ]
     theirs = json.loads(
         subprocess.run(
             ["sadf", "-j", str(recording.safile), "--", *report],

@@ -15,6 +15,7 @@ from hostward.activities import BY_NAME
 from hostward.activities.base import AverageInput, Interval, uptime_cs
 from hostward.collect.kernel import KernelTables
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
+from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.report.engine import SAMPLE_READS, sample_parts
 from hostward.report.selection import Selected
@@ -23,7 +24,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6")  # fmt: skip
+          "sockets6", "snmp")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -38,9 +39,17 @@ def busy(n: int) -> list[SystemSample]:
         cpu = dataclasses.replace(s.cpu, procs_blocked=i % 4, procs_running=1 + i % 3)
         tables = KernelTables(1000 + i, 50 + i, 900 - i, i % 2)
         socks, socks6 = Sockets(30 + i, 5, 9 * i, 2, 1, i % 2), Sockets6(i, 2, 1, 0)
+        snmp = Snmp(Ip_InReceives=100 * i, Tcp_ActiveOpens=3 * i, Udp_NoPorts=i)
         out.append(
             dataclasses.replace(
-                s, cpu=cpu, time=clock, caches=caches, ktables=tables, sockets=socks, sockets6=socks6
+                s,
+                cpu=cpu,
+                time=clock,
+                caches=caches,
+                ktables=tables,
+                sockets=socks,
+                sockets6=socks6,
+                snmp=snmp,
             )
         )
     return out

@@ -14,6 +14,7 @@ from hostward.activities.net_edev import NET_EDEV
 from hostward.activities.paging import PAGING
 from hostward.activities.psi import PSI_CPU, PSI_IO, PSI_MEM
 from hostward.activities.queue import QUEUE
+from hostward.activities.snmp import NET_EIP, NET_ETCP, NET_IP, NET_TCP, NET_UDP
 from hostward.activities.sockets import SOCK, SOCK6
 from hostward.activities.swap import SWAP
 from hostward.activities.swapping import SWAPPING
@@ -38,6 +39,11 @@ ACTIVITIES: tuple[Activity, ...] = tuple(
             NET_DEV,
             NET_EDEV,
             SOCK,
+            NET_IP,
+            NET_EIP,
+            NET_TCP,
+            NET_ETCP,
+            NET_UDP,
             SOCK6,
             PSI_CPU,
             PSI_IO,

@@ -48,9 +48,11 @@ activity options (default -u):
   -b                I/O and transfer rates, summed over physical disks
   -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
-  -n {DEV|EDEV|SOCK|SOCK6|ALL}[,...]
+  -n {DEV|EDEV|SOCK|IP|EIP|TCP|ETCP|UDP|SOCK6|ALL}[,...]
                     network interfaces: traffic (DEV), errors (EDEV); sockets in use: IPv4 (SOCK:
-                    all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6)
+                    all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6);
+                    IPv4 datagrams (IP) and their errors (EIP); TCP opens and segments (TCP), failed
+                    and reset connections, retransmits (ETCP); UDP datagrams, to no port (UDP)
   -w                task creation and context switches
   -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL
 

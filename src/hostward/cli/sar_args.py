@@ -41,9 +41,22 @@ SADF_UNSUPPORTED = {
     "-D": "-d with values per interval",
     "-O": "output options",
 }
-NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "SOCK": "sock", "SOCK6": "sock6"}
-SYSSTAT_NET_KEYWORDS = {"NFS", "NFSD", "IP", "EIP", "ICMP", "EICMP", "TCP", "ETCP", "UDP", "IP6", "EIP6", "ICMP6",
-                        "EICMP6", "UDP6", "FC", "SOFT", "ALL"}  # fmt: skip
+NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "SOCK": "sock", "IP": "net_ip", "EIP": "net_eip",
+                "TCP": "net_tcp", "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6"}  # fmt: skip
+SYSSTAT_NET_KEYWORDS = {
+    "NFS",
+    "NFSD",
+    "ICMP",
+    "EICMP",
+    "IP6",
+    "EIP6",
+    "ICMP6",
+    "EICMP6",
+    "UDP6",
+    "FC",
+    "SOFT",
+    "ALL",
+}
 _NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "ALL"])
 Q_KEYWORDS = {"LOAD": ("queue",), "CPU": ("psi_cpu",), "IO": ("psi_io",), "MEM": ("psi_mem",),
               "PSI": ("psi_cpu", "psi_io", "psi_mem"), "ALL": ("queue", "psi_cpu", "psi_io", "psi_mem")}  # fmt: skip

@@ -13,6 +13,7 @@ from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
+from hostward.collect.snmp import Snmp, read_snmp
 from hostward.collect.sockets import Sockets, Sockets6, read_sockets, read_sockets6
 from hostward.procfs import ProcFS
 
@@ -133,6 +134,7 @@ class SystemSample:
     ktables: KernelTables | None = None
     sockets: Sockets | None = None
     sockets6: Sockets6 | None = None
+    snmp: Snmp | None = None  # sar -n IP, EIP, TCP, ETCP, UDP
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -153,4 +155,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         ktables=read_kernel_tables(procfs.read_optional),
         sockets=read_sockets(procfs.read_optional),
         sockets6=read_sockets6(procfs.read_optional),
+        snmp=read_snmp(procfs.read_optional),
     )

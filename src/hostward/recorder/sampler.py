@@ -26,6 +26,7 @@ from hostward.collect.net import NetDev, parse_net_dev, read_link
 from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, top_by_rss
 from hostward.collect.sample import SystemSample
+from hostward.collect.snmp import read_snmp
 from hostward.collect.sockets import read_sockets, read_sockets6
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
@@ -92,6 +93,7 @@ class CachingSampler:
             ktables=read_kernel_tables(files.read_optional),
             sockets=read_sockets(files.read_optional),
             sockets6=read_sockets6(files.read_optional),
+            snmp=read_snmp(files.read_optional),
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

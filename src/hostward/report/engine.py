@@ -92,6 +92,7 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     "ktables": frozenset({"ktables"}),
     "sock": frozenset({"sockets"}),
     "sock6": frozenset({"sockets6"}),
+    **dict.fromkeys(("net_ip", "net_eip", "net_tcp", "net_etcp", "net_udp"), frozenset({"snmp"})),
 }
 
 

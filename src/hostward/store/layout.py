@@ -31,6 +31,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
+from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Corrupt, Reader, Writer
 from hostward.store.records import Maker, maker
@@ -42,7 +43,12 @@ _QBITS = struct.Struct("<q")
 # Optional single records of a sample: group name = SystemSample attribute -> record class. Present ones are
 # listed in the shape (``extras``) and follow the cache groups, in this order; a group a file lists that this
 # version does not know is skipped.
-OPTIONAL_GROUPS: dict[str, type[Any]] = {"ktables": KernelTables, "sockets": Sockets, "sockets6": Sockets6}
+OPTIONAL_GROUPS: dict[str, type[Any]] = {
+    "ktables": KernelTables,
+    "sockets": Sockets,
+    "sockets6": Sockets6,
+    "snmp": Snmp,
+}
 
 
 def float_bits(value: float) -> int:

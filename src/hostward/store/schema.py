@@ -13,6 +13,7 @@ from hostward.collect.kernel import KernelTables
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.sample import ClockSample, MemcachedSample
+from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Reader, Writer
 
@@ -45,6 +46,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "ktables": _int_fields(KernelTables),
     "sockets": _int_fields(Sockets),
     "sockets6": _int_fields(Sockets6),
+    "snmp": _int_fields(Snmp),  # sar -n IP, EIP, TCP, ETCP, UDP
 }
 
 

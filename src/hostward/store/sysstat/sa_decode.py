@@ -29,6 +29,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import SystemSample
+from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.model import CommentMark, Entry, RestartMark
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
@@ -60,12 +61,27 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     12: (0x8D, (7, 0, 1), "7QI16sb3x"),  # stats_net_dev
     13: (0x8C, (9, 0, 0), "9Q16s"),  # stats_net_edev
     16: (0x8A, (0, 0, 6), "6I"),  # stats_net_sock: sock tcp tcp_tw udp raw frag
+    17: (0x8C, (8, 0, 0), "8Q"),  # stats_net_ip: the -n IP columns' counters, in their order
+    18: (0x8C, (8, 0, 0), "8Q"),  # stats_net_eip
+    21: (0x8A, (0, 4, 0), "4Q"),  # stats_net_tcp
+    22: (0x8A, (0, 5, 0), "5Q"),  # stats_net_etcp
+    23: (0x8A, (0, 4, 0), "4Q"),  # stats_net_udp
     24: (0x8A, (0, 0, 4), "4I"),  # stats_net_sock6: tcp6 udp6 raw6 frag6
     40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
     41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
     42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
 }
 C_DUPLEX_HALF = 1  # rd_stats.h
+# A_NET_IP, EIP, TCP, ETCP, UDP: the Snmp fields their structures hold, in structure order (rd_stats.h).
+_SNMP_COUNTERS: dict[int, tuple[str, ...]] = {
+    17: ("Ip_InReceives", "Ip_ForwDatagrams", "Ip_InDelivers", "Ip_OutRequests", "Ip_ReasmReqds", "Ip_ReasmOKs",
+         "Ip_FragOKs", "Ip_FragCreates"),
+    18: ("Ip_InHdrErrors", "Ip_InAddrErrors", "Ip_InUnknownProtos", "Ip_InDiscards", "Ip_OutDiscards",
+         "Ip_OutNoRoutes", "Ip_ReasmFails", "Ip_FragFails"),
+    21: ("Tcp_ActiveOpens", "Tcp_PassiveOpens", "Tcp_InSegs", "Tcp_OutSegs"),
+    22: ("Tcp_AttemptFails", "Tcp_EstabResets", "Tcp_RetransSegs", "Tcp_InErrs", "Tcp_OutRsts"),
+    23: ("Udp_InDatagrams", "Udp_OutDatagrams", "Udp_NoPorts", "Udp_InErrors"),
+}  # fmt: skip
 
 DiskNamer = Callable[[int, int], str]
 DiskClassifier = Callable[[str], tuple[bool, bool]]  # name -> (whole_device, physical)
@@ -199,6 +215,7 @@ def _sample(
         pressure=_pressure(by_id.get(40), by_id.get(41), by_id.get(42)),
         ktables=_ktables(by_id.get(8)),
         sockets=_sockets(by_id.get(16)),
+        snmp=_snmp(by_id),
         sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
     )
 
@@ -208,6 +225,19 @@ def _ktables(items: list[tuple[Any, ...]] | None) -> KernelTables | None:
         return None  # not in the file: sar -v shows nothing, and neither does hostward
     file_used, inode_used, dentry_stat, pty_nr = (int(x) for x in items[0])
     return KernelTables(dentunusd=dentry_stat, file_used=file_used, inode_used=inode_used, pty_nr=pty_nr)
+
+
+def _snmp(by_id: dict[int, list[tuple[Any, ...]]]) -> Snmp | None:
+    """A_NET_IP, EIP, TCP, ETCP and UDP (sadc -S SNMP records them together); their structures hold the
+    counters of the report's columns in column order."""
+    if not any(by_id.get(aid) for aid in _SNMP_COUNTERS):
+        return None
+    values: dict[str, int] = {}
+    for aid, names in _SNMP_COUNTERS.items():
+        items = by_id.get(aid)
+        if items:
+            values.update(zip(names, (int(x) for x in items[0]), strict=True))
+    return Snmp(**values)
 
 
 def _sockets(items: list[tuple[Any, ...]] | None) -> Sockets | None:
