@@ -114,3 +114,33 @@ def test_the_issue_examples_are_one_line(argv: list[str], expected: str) -> None
     run.assert_one_line_refusal(codes=(2,))
     assert expected in run.err, run.err
     assert snapshot(WORKDIR) == before
+
+
+def _every_key() -> list[str]:
+    import dataclasses
+
+    from hostward.config import _section_types
+
+    return [
+        f"{section}.{f.name}" for section, cls in _section_types().items() for f in dataclasses.fields(cls)
+    ]
+
+
+@pytest.mark.parametrize("key", _every_key())
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=hostile_values)
+def test_every_configuration_key_from_the_environment(key: str, value: str) -> None:
+    """HOSTWARD_<SECTION>_<KEY>=anything: a value within the key's rule, or one ConfigError line naming it."""
+    from hostward.config import load_config
+    from hostward.errors import ConfigError
+
+    section, name = key.split(".", 1)
+    variable = f"HOSTWARD_{section}_{name}".upper()
+    if "\x00" in value:
+        return  # the kernel cannot pass a NUL inside an environment variable
+    try:
+        load_config(environ={variable: value, "HOME": str(HOME), "XDG_CONFIG_HOME": str(HOME)})
+    except ConfigError as exc:
+        text = str(exc)
+        assert "\n" not in text and len(text) < 600, text[:700]
+        assert variable in text or "HOSTWARD" in text or str(HOME) in text, text
