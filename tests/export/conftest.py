@@ -23,7 +23,7 @@ NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 # node_exporter with the collectors hostward matches (bench/metrics_scrape.py uses the same list)
 NODE_COLLECTORS = (
     "cpu", "stat", "loadavg", "meminfo", "vmstat", "diskstats", "netdev", "pressure", "time", "timex", "uname",
-    "os", "filesystem",
+    "os", "filesystem", "filefd", "sockstat", "netstat",
 )  # fmt: skip
 
 

@@ -152,8 +152,9 @@ def test_promtool_check_metrics_passes_with_node_exporters_exemptions(tmp_path: 
     )
     problems = [
         line for line in (result.stdout + result.stderr).splitlines()
-        # node_exporter's own exemption: meminfo fields keep the kernel's CamelCase names
-        if line.strip() and not (line.startswith("node_memory_") and "camelCase" in line)
+        # node_exporter's own exemption: meminfo, netstat and sockstat fields keep the kernel's CamelCase names
+        if line.strip()
+        and not (line.startswith(("node_memory_", "node_netstat_", "node_sockstat_")) and "camelCase" in line)
     ]  # fmt: skip
     assert problems == []
 

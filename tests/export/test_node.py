@@ -134,3 +134,31 @@ def test_field_parsers_never_crash_unexpectedly(text: str) -> None:
     for parse in (parse_meminfo_fields, lambda t: parse_vmstat_fields(t, re.compile("pg"))):
         with contextlib.suppress(CollectError):  # a bad value is one CollectError naming the line
             parse(text)
+
+
+@given(st.text(max_size=400), st.text(max_size=400), st.text(max_size=400))
+def test_net_families_read_any_text_without_raising(a: str, b: str, c: str) -> None:
+    """filefd/sockstat/netstat parsers meet files of other kernels (or garbage): never an exception."""
+    from hostward.export.node_net import filefd_families, netstat_families, sockstat_families
+
+    for family in (*filefd_families(a), *sockstat_families(a, b, 4096), *netstat_families(a, b, c)):
+        assert family.name.startswith("node_")
+
+
+def test_sockstat_and_netstat_shapes() -> None:
+    from hostward.export.node_net import netstat_families, sockstat_families
+
+    sockstat = "sockets: used 11\nTCP: inuse 1 orphan 0 tw 202 alloc 1 mem 104\nFRAG: inuse 0 memory 0\n"
+    got = {f.name: f.samples[0].value for f in sockstat_families(sockstat, "TCP6: inuse 3\n", 4096)}
+    assert got["node_sockstat_sockets_used"] == 11 and got["node_sockstat_TCP_tw"] == 202
+    assert got["node_sockstat_TCP_mem_bytes"] == 104 * 4096 and got["node_sockstat_TCP6_inuse"] == 3
+    assert "node_sockstat_FRAG_memory_bytes" not in got
+    snmp = "Tcp: ActiveOpens InSegs RtoMin\nTcp: 5 7 200\n"
+    net = {
+        f.name: f.samples[0].value for f in netstat_families(None, snmp, "Ip6InOctets 9\nIp6InReceives 1\n")
+    }
+    assert net == {
+        "node_netstat_Tcp_ActiveOpens": 5,
+        "node_netstat_Tcp_InSegs": 7,
+        "node_netstat_Ip6_InOctets": 9,
+    }

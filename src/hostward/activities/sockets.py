@@ -83,20 +83,20 @@ SOCK6 = Activity(
     kind=Kind.GAUGE,
     columns=(
         Column(
-            "tcp6sck", "tcp6sck", "count", decimals=0, node_exporter="node_sockstat6_TCP6_inuse", parity=_S
+            "tcp6sck", "tcp6sck", "count", decimals=0, node_exporter="node_sockstat_TCP6_inuse", parity=_S
         ),
         Column(
-            "udp6sck", "udp6sck", "count", decimals=0, node_exporter="node_sockstat6_UDP6_inuse", parity=_S
+            "udp6sck", "udp6sck", "count", decimals=0, node_exporter="node_sockstat_UDP6_inuse", parity=_S
         ),
         Column(
-            "raw6sck", "raw6sck", "count", decimals=0, node_exporter="node_sockstat6_RAW6_inuse", parity=_S
+            "raw6sck", "raw6sck", "count", decimals=0, node_exporter="node_sockstat_RAW6_inuse", parity=_S
         ),
         Column(
             "ip6-frag",
             "ip6-frag",
             "count",
             decimals=0,
-            node_exporter="node_sockstat6_FRAG6_inuse",
+            node_exporter="node_sockstat_FRAG6_inuse",
             parity=_FRAG,
         ),
     ),

@@ -3,7 +3,7 @@
 Read from the kernel when a scrape arrives. Sources and conversions follow node_exporter's collectors:
 cpu (cpu_linux.go), stat (stat_linux.go), loadavg, meminfo (meminfo_linux.go), vmstat (default field set),
 pressure (pressure_linux.go), time, timex (timex.go), uname and os (os_release.go). Disks, interfaces and
-filesystems are in ``node_devices``.
+filesystems are in ``node_devices``; filefd, sockstat and netstat in ``node_net``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from hostward.collect.load import parse_loadavg
 from hostward.collect.pressure import Pressure, parse_pressure
 from hostward.errors import CollectError
 from hostward.export.families import CounterFamily, GaugeFamily, UntypedFamily
+from hostward.export.node_net import filefd_families, netstat_families, sockstat_families
 from hostward.export.scrapefiles import ScrapeFiles
 from hostward.ntp.adjtimex import RawTimex, libc_adjtimex
 from hostward.procfs import ProcFS
 
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # USER_HZ: /proc/stat counts in 1/100 s on every architecture Linux exports it for (node_exporter's userHZ).
 USER_HZ = 100.0
 # node_exporter --collector.vmstat.fields default
@@ -323,3 +325,12 @@ class NodeCollector:
             yield from timex_families(self.adjtimex())
         yield uname_family(self.uname, self.domainname)
         yield from os_families(self.os_release)
+        file_nr = p.read_optional("sys/fs/file-nr")
+        if file_nr is not None:
+            yield from filefd_families(file_nr)
+        yield from sockstat_families(
+            p.read_optional("net/sockstat"), p.read_optional("net/sockstat6"), PAGE_SIZE
+        )
+        yield from netstat_families(
+            p.read_optional("net/netstat"), p.read_optional("net/snmp"), p.read_optional("net/snmp6")
+        )
