@@ -82,3 +82,34 @@ def test_real_kill_reaches_sar_C_once(tmp_path: Path, memcg_64m: MemoryCgroup) -
     proc = start_daemon(tmp_path, "", "--interval", "1", "--count", "2", "--no-guard", log_file=log_file)
     proc.communicate(timeout=60)
     assert [k["pid"] for k in _kernel_kills(data)].count(victim.pid) == 1
+
+
+def test_record_alone_follows_the_kernel_log_too(tmp_path: Path, memcg_64m: MemoryCgroup) -> None:  # noqa: F811
+    """`hostward record` (the recorder service without the daemon) puts kernel kills on the timeline as well,
+    when it may read /dev/kmsg (root here)."""
+    data = tmp_path / "data"
+    log_file = tmp_path / "record.log"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": "/dev/null"}
+    with log_file.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hostward", "record", "-i", "1", "-d", str(data), "-v"],
+            stderr=log,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
+    try:
+        wait_for(lambda: "kernel-log: following" in log_file.read_text(), timeout=30, what="the follower")
+        victim = spawn_in(memcg_64m, ALLOCATOR)
+        assert victim.wait(timeout=60) == -signal.SIGKILL, "the allocator was not OOM-killed"
+        wait_for(
+            lambda: any(k["pid"] == victim.pid for k in _kernel_kills(data)),
+            timeout=30,
+            what="the kill in events.jsonl",
+        )
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, log_file.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert [k["pid"] for k in _kernel_kills(data)].count(victim.pid) == 1

@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import signal
+import threading
+from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from hostward import validate as v
 from hostward.cli import setup_logging
 from hostward.cli.args import Parser
 from hostward.config import load_config
-from hostward.errors import UsageError
+from hostward.errors import HostwardError, UsageError
 from hostward.recorder import Recorder, append_comment
+
+if TYPE_CHECKING:
+    from hostward.oom.kernlog.follow import KmsgFollower
 
 DESCRIPTION = """\
 Sample kernel activity at a fixed interval and append it to daily data files, like sysstat's sadc.
@@ -43,6 +50,11 @@ EPILOG = """\
 signals:
   SIGTERM, SIGINT   finish the current sample, close the file, exit 0
   SIGHUP            close and reopen the data file (after moving it away)
+
+kernel OOM kills:
+  Run as a service (no --count) by root or with CAP_SYSLOG, the recorder also follows /dev/kmsg and writes each
+  kernel OOM kill to DATA_DIR/events.jsonl, as the daemon does: 'hostward sar -C' and 'hostward plot' show
+  them. Without access (the unprivileged recorder unit) the recording goes on without them.
 
 configuration:
   The [record] section of the configuration file ($HOSTWARD_CONFIG, else /etc/hostward/hostward.toml for
@@ -126,6 +138,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _kernel_log_follower(data_dir: Path, wanted: bool) -> KmsgFollower | None:
+    """Kernel OOM kills onto the timeline as the daemon does, when this process may read /dev/kmsg (root or
+    CAP_SYSLOG; the unprivileged recorder service may not: then the recording goes on without it)."""
+    if not wanted:
+        return None  # --count: a test or a one-off sample, not a service
+    try:
+        os.close(os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
+    except OSError as exc:
+        logging.getLogger("hostward.record").info("kernel-log: not followed (/dev/kmsg: %s)", exc.strerror)
+        return None
+    from hostward.oom.kernlog.follow import KmsgFollower  # noqa: PLC0415  (only the service path needs it)
+
+    return KmsgFollower(data_dir)
+
+
+def _follow(follower: KmsgFollower) -> None:
+    try:
+        follower.run()
+    except HostwardError as exc:  # the recording matters more than the kernel-kill events
+        logging.getLogger("hostward.record").error("kernel-log stopped: %s", exc)
+
+
 def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose + 1)  # the recorder is a service: INFO by default, it logs rarely
@@ -165,9 +199,13 @@ def run(argv: list[str]) -> int:
         cache=full_config.cache,
     )
 
+    follower = _kernel_log_follower(config.data_dir, args.count is None)
+
     def on_stop(signum: int, _frame: FrameType | None) -> None:
         logging.getLogger("hostward.record").info("%s received: stopping", signal.Signals(signum).name)
         recorder.stop()
+        if follower is not None:
+            follower.stop()
 
     def on_hup(_signum: int, _frame: FrameType | None) -> None:
         recorder.reopen()
@@ -175,7 +213,16 @@ def run(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     signal.signal(signal.SIGHUP, on_hup)
-    summary = recorder.run(args.count)
+    following = None
+    if follower is not None:
+        following = threading.Thread(target=_follow, args=(follower,), name="kernel-log", daemon=True)
+        following.start()
+    try:
+        summary = recorder.run(args.count)
+    finally:
+        if follower is not None and following is not None:
+            follower.stop()
+            following.join(10)
     logging.getLogger("hostward.record").info(
         "stopped after %d sample(s): %d stored, %d lost", summary.samples, summary.written, summary.lost
     )
