@@ -13,7 +13,7 @@ import argparse
 from typing import NoReturn
 
 from hostward.errors import UsageError
-from hostward.validate import QUOTE_LIMIT
+from hostward.validate import NON_EMPTY_PATH, QUOTE_LIMIT, flag
 
 
 class Parser(argparse.ArgumentParser):
@@ -22,3 +22,19 @@ class Parser(argparse.ArgumentParser):
         if len(text) > 2 * QUOTE_LIMIT:
             text = text[: 2 * QUOTE_LIMIT - 3] + "..."
         raise UsageError(f"{text} (try --help)")
+
+
+# The flags several commands share, defined once so their spelling, checks and help stay the same.
+def add_config_flag(parser: argparse.ArgumentParser, help_text: str = "configuration file to read") -> None:
+    parser.add_argument("--config", type=flag("--config", NON_EMPTY_PATH), metavar="FILE", help=help_text)
+
+
+def add_data_dir_flag(
+    parser: argparse.ArgumentParser, help_text: str = "directory of the data files", *, short: bool = True
+) -> None:
+    names = ("-d", "--data-dir") if short else ("--data-dir",)
+    parser.add_argument(*names, type=flag("--data-dir", NON_EMPTY_PATH), metavar="DIR", help=help_text)
+
+
+def add_verbose_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")

@@ -10,7 +10,7 @@ from types import FrameType
 
 from hostward import validate as v
 from hostward.cli import setup_logging
-from hostward.cli.args import Parser
+from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag, add_verbose_flag
 from hostward.config import Config, load_config
 from hostward.daemon import Daemon
 from hostward.errors import UsageError
@@ -59,19 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--config",
-        type=v.flag("--config", v.NON_EMPTY_PATH),
-        metavar="FILE",
-        help="configuration file to read",
-    )
-    parser.add_argument(
-        "-d",
-        "--data-dir",
-        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
-        metavar="DIR",
-        help="directory of the data files",
-    )
+    add_config_flag(parser)
+    add_data_dir_flag(parser)
     parser.add_argument(
         "-i",
         "--interval",
@@ -86,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--guard-dry-run", action="store_true", help="the guard decides and logs, never signals"
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
+    add_verbose_flag(parser)
     return parser
 
 

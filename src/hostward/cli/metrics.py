@@ -11,7 +11,7 @@ from types import FrameType
 
 from hostward import validate as v
 from hostward.cli import setup_logging
-from hostward.cli.args import Parser
+from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag, add_verbose_flag
 from hostward.config import METRICS_PORT, load_config
 from hostward.errors import UsageError
 
@@ -44,20 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--config",
-        type=v.flag("--config", v.NON_EMPTY_PATH),
-        metavar="FILE",
-        help="configuration file to read",
-    )
-    parser.add_argument(
-        "-d",
-        "--data-dir",
-        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
-        metavar="DIR",
-        help="directory of the recorder's files",
-    )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
+    add_config_flag(parser)
+    add_data_dir_flag(parser, "directory of the recorder's files")
+    add_verbose_flag(parser)
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     serve = sub.add_parser("serve", help="serve /metrics until stopped")
     serve.add_argument("--listen", metavar="HOST:PORT", help=f"address (default 127.0.0.1:{METRICS_PORT})")

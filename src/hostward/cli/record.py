@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from hostward import validate as v
 from hostward.cli import setup_logging
-from hostward.cli.args import Parser
+from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag, add_verbose_flag
 from hostward.config import load_config
 from hostward.errors import HostwardError, UsageError
 from hostward.recorder import Recorder, append_comment
@@ -94,12 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="stop after N samples (default: run until signalled)",
     )
-    parser.add_argument(
-        "-d",
-        "--data-dir",
-        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
-        metavar="DIR",
-        help="directory of the daily data files (default: data_dir, /var/lib/hostward for root)",
+    add_data_dir_flag(
+        parser, "directory of the daily data files (default: data_dir, /var/lib/hostward for root)"
     )
     parser.add_argument(
         "-C",
@@ -128,13 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-housekeeping", action="store_true", help="neither delete nor compress old days in this run"
     )
-    parser.add_argument(
-        "--config",
-        type=v.flag("--config", v.NON_EMPTY_PATH),
-        metavar="FILE",
-        help="configuration file to read",
-    )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug)")
+    add_config_flag(parser)
+    add_verbose_flag(parser)
     return parser
 
 

@@ -10,9 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from hostward import validate as v
 from hostward.cli import setup_logging
-from hostward.cli.args import Parser
+from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag
 from hostward.config import Config, WebConfig, load_config
 from hostward.errors import UsageError
 
@@ -44,16 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--config",
-        type=v.flag("--config", v.NON_EMPTY_PATH),
-        help="configuration file (default: $HOSTWARD_CONFIG, ...)",
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
-        help="hostward's data directory (default: [record] data_dir)",
-    )
+    add_config_flag(parser, "configuration file (default: $HOSTWARD_CONFIG, ...)")
+    add_data_dir_flag(parser, "hostward's data directory (default: [record] data_dir)", short=False)
     parser.add_argument("-v", "--verbose", action="count", default=0)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="run the dashboard server in the foreground")
