@@ -133,7 +133,7 @@ def test_unsupported_cpu_number(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_help_is_a_manual(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = sar(capsys, "--help")
     assert code == 0
-    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|SOCK|IP|EIP|TCP|ETCP|UDP|SOCK6|ALL}", "-v", "-w",
+    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|SOCK|IP|EIP|TCP|ETCP|UDP|SOCK6|ALL}", "-v", "-H", "-w",
                  "-A", "-f FILE", "--date", "--since", "--until", "--data-dir", "-s hh:mm", "-i SECONDS", "exit status"):  # fmt: skip
         assert flag in out
 

@@ -44,8 +44,8 @@ def test_pdf_report_has_a_contents_page_and_one_page_per_graph(
     assert run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-o", str(out)]) == 0
     assert out.read_bytes().startswith(b"%PDF")
     said = capsys.readouterr().out
-    assert said.startswith(f"{out}: 12 graphs, 92 samples")
-    assert out.read_bytes().count(b"/Type /Page") - out.read_bytes().count(b"/Type /Pages") == 13
+    assert said.startswith(f"{out}: 13 graphs, 92 samples")  # hugepages (-H) too
+    assert out.read_bytes().count(b"/Type /Page") - out.read_bytes().count(b"/Type /Pages") == 14
 
 
 def test_png_and_svg_files_follow_sar_flags(tmp_path: Path) -> None:

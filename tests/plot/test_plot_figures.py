@@ -27,7 +27,7 @@ def figures(day: DayData, **kw: object) -> dict[str, PlotFigure]:
 def test_every_activity_gets_a_figure_with_titles_and_units(day: DayData) -> None:
     figs = figures(day)
     assert list(figs) == ["cpu", "cpu-each", "queue", "memory", "swap", "swapping", "paging", "io", "disk-vda",
-                          "net-eth0", "net-errors", "tasks"]  # fmt: skip
+                          "net-eth0", "net-errors", "hugepages", "tasks"]  # fmt: skip
     assert [ax.get_ylabel() for ax in figs["queue"].figure.axes] == ["tasks", "load average", "tasks"]
     assert figs["memory"].figure.axes[0].get_ylabel() == "GiB"
     title = figs["cpu"].figure.get_suptitle()

@@ -271,3 +271,14 @@ def test_ipv4_protocol_rates(data: DayData) -> None:
         "10:00:01         3.00      1.00      4.00      0.00      5.00",
         "10:00:01        40.00     50.00      8.00      0.00",
     ]
+
+
+def test_hugepages(data: DayData) -> None:
+    # t1: 64 pages of 2048 kB, 32 free (65536 kB), 32 used (65536 kB, 50 %), 4 reserved (8192 kB), 2 surplus.
+    # Average over the one displayed sample: the same; %hugused from the sums.
+    text = report(data, Selected(BY_NAME["huge"]))
+    assert text.splitlines()[2:] == [
+        "10:00:00    kbhugfree kbhugused  %hugused kbhugrsvd kbhugsurp",
+        "10:00:01        65536     65536     50.00      8192      4096",
+        "Average:        65536     65536     50.00      8192      4096",
+    ]

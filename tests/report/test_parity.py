@@ -66,6 +66,8 @@ REPORTS = [
     ["-n", "EIP"],
     ["-n", "TCP,ETCP"],
     ["-n", "UDP"],
+    ["-H"],
+    ["-r", "-H", "-S"],
 ]
 
 
@@ -93,6 +95,7 @@ def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -
             "-r",
             "ALL",
             "-S",
+            "-H",
             "-v",
             "-q",
             "ALL",
@@ -173,6 +176,7 @@ def test_sadf_csv_matches_sadf(recording: Recording) -> None:
         ["-n", "SOCK,SOCK6"],
         ["-q", "PSI"],
         ["-n", "IP,EIP,TCP,ETCP,UDP"],
+        ["-H"],
     ):
         theirs = subprocess.run(
             ["sadf", "-d", str(recording.safile), "--", *report],
@@ -233,6 +237,7 @@ def test_sadf_json_matches_sadf(recording: Recording) -> None:
         "-W",
         "-w",
         "-d",
+        "-H",
         "-v",
         "-n",
         "DEV,EDEV,SOCK,IP,EIP,TCP,ETCP,UDP,SOCK6",

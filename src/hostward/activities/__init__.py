@@ -6,6 +6,7 @@ from hostward.activities.base import Activity
 from hostward.activities.cache import CACHE
 from hostward.activities.cpu import CPU
 from hostward.activities.disk import DISK
+from hostward.activities.huge import HUGE
 from hostward.activities.io import IO
 from hostward.activities.ktables import KTABLES
 from hostward.activities.memory import MEMORY
@@ -33,6 +34,7 @@ ACTIVITIES: tuple[Activity, ...] = tuple(
             IO,
             MEMORY,
             SWAP,
+            HUGE,
             KTABLES,
             QUEUE,
             DISK,

@@ -115,7 +115,9 @@ class Activity:
 
     name: str  # "cpu", "queue", ...: also the name used on hostward's own command lines
     flag: str  # the sar option that selects it, e.g. "-u", "-n DEV"
-    order: int  # position in sysstat's act[] list (activity.c): sar prints file reports in this order
+    # Position in sysstat's act[] list (activity.c): sar prints file reports in this order. A fraction places a
+    # second report of one sysstat activity (-S prints with -r's record) before the next activity.
+    order: float
     title: str  # one line for --help
     kind: Kind
     columns: tuple[Column, ...]

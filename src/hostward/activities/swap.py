@@ -46,7 +46,7 @@ def swap_average(data: AverageInput) -> list[Row]:
 SWAP = Activity(
     name="swap",
     flag="-S",
-    order=7,
+    order=6.5,  # printed with memory's record (A_MEMORY), before A_HUGE
     title="swap space utilisation",
     kind=Kind.GAUGE,
     columns=(

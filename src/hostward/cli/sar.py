@@ -46,6 +46,7 @@ activity options (default -u):
   -W                swapping: pages swapped in/out per second
   -B                paging: pages in/out, faults, frees, scans, steals, %vmeff
   -b                I/O and transfer rates, summed over physical disks
+  -H                hugepages: pool free, used, reserved, surplus (kB)
   -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
   -n {DEV|EDEV|SOCK|IP|EIP|TCP|ETCP|UDP|SOCK6|ALL}[,...]

@@ -19,7 +19,6 @@ INTERVAL = Number(0, 86400, integer=True, unit="seconds")
 # sysstat options hostward does not implement, with what they report: refused with a clear message.
 UNSUPPORTED = {
     "-F": "filesystems",
-    "-H": "hugepages",
     "-I": "interrupts",
     "-m": "power management",
     "-y": "TTY devices",
@@ -265,7 +264,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
 
 
 _LETTERS = {"B": "paging", "b": "io", "d": "disk", "q": "queue", "r": "memory", "S": "swap", "u": "cpu",
-            "v": "ktables", "W": "swapping", "w": "tasks"}  # fmt: skip
+            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge"}  # fmt: skip
 
 
 def _letters(args: SarArgs, word: str) -> None:

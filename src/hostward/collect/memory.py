@@ -37,6 +37,8 @@ _MEMINFO_KEYS = {
     "VmallocUsed": "vmalloc_used_kb",
     "HugePages_Total": "hugepages_total",  # a count of pages, not kB
     "HugePages_Free": "hugepages_free",
+    "HugePages_Rsvd": "hugepages_rsvd",
+    "HugePages_Surp": "hugepages_surp",
     "Hugepagesize": "hugepage_size_kb",
 }
 
@@ -70,6 +72,8 @@ class MemInfo:
     vmalloc_used_kb: int = 0
     hugepages_total: int = 0
     hugepages_free: int = 0
+    hugepages_rsvd: int = 0  # reserved for mappings, not yet faulted in (sar -H kbhugrsvd)
+    hugepages_surp: int = 0  # above vm.nr_hugepages, from vm.nr_overcommit_hugepages (kbhugsurp)
     hugepage_size_kb: int = 0
     # meminfo keys this kernel did not print (e.g. MemAvailable before 3.14): reported, not fatal.
     missing: frozenset[str] = field(default_factory=frozenset)

@@ -90,6 +90,7 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     "psi_io": frozenset({"pressure"}),
     "psi_mem": frozenset({"pressure"}),
     "ktables": frozenset({"ktables"}),
+    "huge": frozenset({"memory"}),
     "sock": frozenset({"sockets"}),
     "sock6": frozenset({"sockets6"}),
     **dict.fromkeys(("net_ip", "net_eip", "net_tcp", "net_etcp", "net_udp"), frozenset({"snmp"})),

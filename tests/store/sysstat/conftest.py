@@ -47,7 +47,7 @@ LOCALES = {
 FLAG_SETS: tuple[tuple[str, ...], ...] = (
     ("-u",), ("-u", "ALL"), ("-P", "ALL"), ("-w",), ("-W",), ("-B",), ("-b",), ("-r",), ("-r", "ALL"), ("-S",),
     ("-q",), ("-d",), ("-n", "DEV"), ("-n", "EDEV"), ("-v",), ("-n", "SOCK"),
-    ("-q", "PSI"), ("-q", "ALL"),
+    ("-q", "PSI"), ("-q", "ALL"), ("-H",),
 )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ from hostward.store.sysstat import import_files
 pytestmark = pytest.mark.peer
 
 FLAGS: tuple[tuple[str, ...], ...] = (("-v",), ("-n", "SOCK"), ("-n", "SOCK6"), ("-v", "-n", "SOCK6,SOCK"),
-                                      ("-n", "IP,EIP"), ("-n", "TCP,ETCP"), ("-n", "UDP"))  # fmt: skip
+                                      ("-n", "IP,EIP"), ("-n", "TCP,ETCP"), ("-n", "UDP"), ("-H",))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_sections_sit_where_sar_a_puts_them(xall: tuple[Path, Path, str]) -> Non
     sa, day_file, sar = xall
     ours = run_hostward_sar((("-A",),), day_file, LOCALES["C"])[0]
     theirs = run_sar(sar, ("-A",), sa, LOCALES["C"])
-    headers = ("kbswpfree", "dentunusd", "runq-sz", "rxerr/s", "totsck", "irec/s", "ihdrerr/s", "active/s",
+    headers = ("kbswpfree", "kbhugfree", "dentunusd", "runq-sz", "rxerr/s", "totsck", "irec/s", "ihdrerr/s", "active/s",
                "atmptf/s", "idgm/s", "tcp6sck")  # fmt: skip
     assert [h for h in headers if h in ours] == list(headers)
     assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index)

@@ -55,6 +55,7 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     5: (0x8A, (0, 8, 0), "8Q"),  # stats_paging
     6: (0x8B, (7, 0, 0), "7Q"),  # stats_io
     7: (0x8B, (17, 0, 0), "17Q"),  # stats_memory
+    34: (0x8B, (4, 0, 0), "4Q"),  # stats_huge: frhkb tlhkb rsvdhkb surphkb
     8: (0x8B, (4, 0, 0), "4Q"),  # stats_ktables: file_used inode_used dentry_stat pty_nr
     9: (0x8C, (3, 0, 3), "3Q3I4x"),  # stats_queue
     11: (0x8C, (3, 3, 8), "Q16x3Q8I"),  # stats_disk (wwn skipped)
@@ -208,7 +209,7 @@ def _sample(
         uptime_seconds=rec.uptime_cs / 100,
         cpu=cpu,
         load=load,
-        memory=_memory(mem[0]) if mem else MemInfo(),
+        memory=_huge(_memory(mem[0]) if mem else MemInfo(), by_id.get(34)),
         vmstat=_vmstat(paging[0], swap[0]),
         disks=_disks(by_id.get(11), by_id.get(6), disk_name, classify),
         nets=_nets(by_id.get(12, []), by_id.get(13, [])),
@@ -217,6 +218,22 @@ def _sample(
         sockets=_sockets(by_id.get(16)),
         snmp=_snmp(by_id),
         sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
+    )
+
+
+def _huge(memory: MemInfo, items: list[tuple[Any, ...]] | None) -> MemInfo:
+    """A_HUGE keeps kB, not pages and their size: stored as pages of 1 kB, which gives sar -H's figures
+    exactly. Without it, the hugepage lines read as missing, so sar -H shows nothing, as sar does."""
+    if not items:
+        return replace(memory, missing=memory.missing | {"HugePages_Total"})
+    free, total, rsvd, surp = (int(x) for x in items[0])
+    return replace(
+        memory,
+        hugepages_total=total,
+        hugepages_free=free,
+        hugepages_rsvd=rsvd,
+        hugepages_surp=surp,
+        hugepage_size_kb=1,
     )
 
 
