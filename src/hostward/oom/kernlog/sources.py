@@ -7,6 +7,9 @@ import gzip
 import io
 import os
 import subprocess
+import tempfile
+import threading
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -75,18 +78,43 @@ def kmsg_lines(device: str = "/dev/kmsg") -> Iterator[str]:
         os.close(fd)
 
 
-def command_lines(argv: list[str]) -> Iterator[str]:
-    """Output lines of a log command (dmesg, journalctl), with a finite timeout."""
-    try:
-        proc = subprocess.run(argv, capture_output=True, timeout=COMMAND_TIMEOUT_SECONDS, check=False)
-    except FileNotFoundError as exc:
-        raise CollectError(f"{argv[0]} is not installed") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise CollectError(f"{argv[0]} did not finish within {COMMAND_TIMEOUT_SECONDS:g} s") from exc
-    if proc.returncode != 0 and not proc.stdout:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise CollectError(f"{' '.join(argv)} failed: {err[-1] if err else 'exit ' + str(proc.returncode)}")
-    yield from iter_raw_lines(io.BytesIO(proc.stdout))
+def command_lines(argv: list[str], *, limit: int = KERNEL_LOG_LIMIT) -> Iterator[str]:
+    """Output lines of a log command (dmesg, journalctl), streamed as they come: memory stays bounded however
+    much it prints, at most ``limit`` bytes are read (InputTooLarge beyond, the command killed), and a command
+    still running after COMMAND_TIMEOUT_SECONDS is killed and said so."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL)
+        except FileNotFoundError as exc:
+            raise CollectError(f"{argv[0]} is not installed") from exc
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            proc.kill()
+
+        timer = threading.Timer(COMMAND_TIMEOUT_SECONDS, expire)
+        timer.start()
+        produced = False
+        try:
+            output = typing.cast(BinaryIO, proc.stdout)  # a pipe: stdout=PIPE above
+            for line in iter_raw_lines(output, limit=limit, name=f"{argv[0]}'s output"):
+                produced = True
+                yield line
+        finally:
+            timer.cancel()
+            proc.kill()  # read to the end, or refused: it must not outlive the reader (no-op once exited)
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if timed_out.is_set():
+            raise CollectError(f"{argv[0]} did not finish within {COMMAND_TIMEOUT_SECONDS:g} s")
+        if proc.returncode != 0 and not produced:
+            errors.seek(0)
+            err = errors.read(4096).decode("utf-8", "replace").strip().splitlines()
+            raise CollectError(
+                f"{' '.join(argv)} failed: {err[-1] if err else 'exit ' + str(proc.returncode)}"
+            )
 
 
 def dmesg_lines() -> Iterator[str]:
