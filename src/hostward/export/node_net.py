@@ -25,14 +25,17 @@ NETSTAT_FIELDS = re.compile(
 )
 
 
+def _number(text: str) -> float | None:
+    return float(text) if text.isdigit() else None  # the kernel writes unsigned integers here
+
+
 def filefd_families(file_nr: str) -> Iterator[Metric]:
     fields = file_nr.split()
-    if len(fields) < 3:
-        return
-    yield GaugeFamily(
-        "node_filefd_allocated", "File descriptor statistics: allocated.", value=float(fields[0])
-    )
-    yield GaugeFamily("node_filefd_maximum", "File descriptor statistics: maximum.", value=float(fields[2]))
+    allocated, maximum = (_number(fields[0]), _number(fields[2])) if len(fields) >= 3 else (None, None)
+    if allocated is None or maximum is None:
+        return  # not the kernel's format: absent, as node_exporter's family on a parse error
+    yield GaugeFamily("node_filefd_allocated", "File descriptor statistics: allocated.", value=allocated)
+    yield GaugeFamily("node_filefd_maximum", "File descriptor statistics: maximum.", value=maximum)
 
 
 def sockstat_families(sockstat: str | None, sockstat6: str | None, page_size: int) -> Iterator[Metric]:
@@ -40,13 +43,17 @@ def sockstat_families(sockstat: str | None, sockstat6: str | None, page_size: in
         for line in (text or "").splitlines():
             protocol, _, rest = line.partition(":")
             words = rest.split()
-            if protocol == "sockets" and words[:1] == ["used"] and len(words) >= 2:
-                yield GaugeFamily(
-                    "node_sockstat_sockets_used", "Number of IPv4 sockets in use.", value=float(words[1])
-                )
+            if protocol == "sockets":
+                used = _number(words[1]) if words[:1] == ["used"] and len(words) >= 2 else None
+                if used is not None:
+                    yield GaugeFamily(
+                        "node_sockstat_sockets_used", "Number of IPv4 sockets in use.", value=used
+                    )
+                continue
+            if not protocol.isidentifier():
                 continue
             for name, value in zip(words[::2], words[1::2], strict=False):
-                if not value.isdigit():
+                if not value.isdigit() or not name.isidentifier():
                     continue
                 yield _sockstat(protocol, name, float(value))
                 if name == "mem":  # pages of socket buffers, also in bytes
@@ -63,7 +70,7 @@ def netstat_families(netstat: str | None, snmp: str | None, snmp6: str | None) -
     seen: set[str] = set()
     for key, value in (*_paired(netstat), *_paired(snmp), *_snmp6(snmp6)):
         name = f"node_netstat_{key}"
-        if key in seen or not NETSTAT_FIELDS.match(key):
+        if key in seen or not key.isidentifier() or not NETSTAT_FIELDS.match(key):
             continue
         seen.add(key)
         yield UntypedFamily(name, f"Statistic {key.replace('_', '', 1)}.", value)
