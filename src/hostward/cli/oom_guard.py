@@ -121,18 +121,8 @@ def register(subparsers: argparse._SubParsersAction[Parser]) -> None:
     )
     guard.add_argument("--psi", metavar="SPEC", help="memory pressure trigger: some|full:STALL[:WINDOW]")
     guard.add_argument("--cgroup", metavar="PATH", help="scope: this memory cgroup subtree, not the host")
-    guard.add_argument(
-        "--headroom",
-        type=v.flag("--headroom", v.Threshold(optional=False)),
-        metavar="PCT|SIZE",
-        help="cgroup scope: act this far below the limit",
-    )
-    guard.add_argument(
-        "--critical-percent",
-        type=v.flag("--critical-percent", v.PERCENT),
-        default=3.0,
-        metavar="PCT",
-        help="cgroup: SIGKILL at once this close",
+    _add_cgroup_levels(
+        guard, "cgroup scope: act this far below the limit", "cgroup: SIGKILL at once this close"
     )
     guard.add_argument(
         "--sustain",
@@ -178,19 +168,7 @@ def register(subparsers: argparse._SubParsersAction[Parser]) -> None:
         metavar="SIZE|max",
         help="hog fill rate per second; max (or 0): as fast as it can (default 1G)",
     )
-    drill.add_argument(
-        "--headroom",
-        type=v.flag("--headroom", v.Threshold(optional=False)),
-        metavar="PCT|SIZE",
-        help="guard acts this far below the limit",
-    )
-    drill.add_argument(
-        "--critical-percent",
-        type=v.flag("--critical-percent", v.PERCENT),
-        default=3.0,
-        metavar="PCT",
-        help="SIGKILL at once this close (3)",
-    )
+    _add_cgroup_levels(drill, "guard acts this far below the limit", "SIGKILL at once this close (3)")
     drill.add_argument("--bystander", action="store_true", help="also run a small protected process")
     drill.add_argument(
         "--bystander-size",
@@ -217,6 +195,23 @@ def register(subparsers: argparse._SubParsersAction[Parser]) -> None:
     drill.add_argument("--json", action="store_true", help="print the timeline and verdict as JSON")
     drill.add_argument("-v", "--verbose", action="count", default=0, help="show the guard's log")
     drill.set_defaults(func=cmd_drill)
+
+
+def _add_cgroup_levels(parser: argparse.ArgumentParser, headroom_help: str, critical_help: str) -> None:
+    """--headroom and --critical-percent, the cgroup levels the guard and the drill share."""
+    parser.add_argument(
+        "--headroom",
+        type=v.flag("--headroom", v.Threshold(optional=False)),
+        metavar="PCT|SIZE",
+        help=headroom_help,
+    )
+    parser.add_argument(
+        "--critical-percent",
+        type=v.flag("--critical-percent", v.PERCENT),
+        default=3.0,
+        metavar="PCT",
+        help=critical_help,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
