@@ -111,7 +111,9 @@ def test_values_are_the_servers_own(server: Memcached, tmp_path: Path) -> None:
         if field not in after:
             continue  # total_malloced: gone from `stats` in 1.6
         low, high = sorted((float(before[field]), float(after[field])))
-        # counters the reading itself moves (connections, bytes, time) lie between the two looks; the rest equal
+        # counters the reading itself moves (connections, bytes, time) lie between the two looks; the rest equal.
+        # A connection closed just before the exporter's poll may still be counted open by the server.
+        high += 1 if field == "curr_connections" else 0
         assert low <= value(name) <= high, (name, before[field], after[field])
         checked += 1
     assert checked >= 25

@@ -37,8 +37,14 @@ def _report(*argv: str) -> dict[str, Any]:
     return data
 
 
-def _events_for(data: dict[str, Any], pid: int) -> list[dict[str, Any]]:
-    return [e for e in data["events"] if any(v["pid"] == pid for v in e["victims"])]
+def _events_for(data: dict[str, Any], pid: int, memcg: str | None = None) -> list[dict[str, Any]]:
+    """Kills of ``pid`` (in the test's own cgroup when given: pid_max is 32768 here, and earlier tests' kills stay
+    in the ring buffer, so an older victim may have had the same pid)."""
+    return [
+        e
+        for e in data["events"]
+        if any(v["pid"] == pid for v in e["victims"]) and (memcg is None or e.get("oom_memcg") == memcg)
+    ]
 
 
 def test_memcg_oom_kill_is_reported_from_dmesg_and_kmsg(memcg_64m) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -48,7 +54,7 @@ def test_memcg_oom_kill_is_reported_from_dmesg_and_kmsg(memcg_64m) -> None:  # t
     if kills_before is not None:
         assert memcg_64m.oom_kills() == kills_before + 1  # the kernel's own counter agrees
     for source in ("--dmesg", "--kmsg"):
-        events = _events_for(_report(source), pid)
+        events = _events_for(_report(source), pid, memcg_64m.path)
         assert len(events) == 1, source
         event = events[0]
         assert event["constraint"] == "CONSTRAINT_MEMCG"
@@ -71,7 +77,7 @@ def test_several_kills_in_a_row_are_separate_events(memcg_64m) -> None:  # type:
     require_binary("dmesg")
     pids = [_oom_kill_one(memcg_64m) for _ in range(2)]
     data = _report("--dmesg")
-    found = [_events_for(data, pid) for pid in pids]
+    found = [_events_for(data, pid, memcg_64m.path) for pid in pids]
     assert all(len(events) == 1 for events in found)
     assert found[0][0]["index"] < found[1][0]["index"]
 
