@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from tests.ntp.fakes import SERVER, FakeClock, FakeNet, fake_resolver, reply_for
 
 from hostward.errors import UsageError
-from hostward.ntp.client import ServerAddress, _request, parse_server, query_server, resolve
+from hostward.ntp.client import _request, query_server
 from hostward.ntp.packet import Drop, Leap, Mode, Packet, decode
+from hostward.ntp.transport import ServerAddress, parse_server, resolve
 
 TARGET = ServerAddress(*SERVER)
 

@@ -19,9 +19,9 @@ from hostward import validate
 from hostward.cli.args import Parser
 from hostward.config import load_config
 from hostward.errors import UsageError
-from hostward.ntp.client import ServerAddress, parse_server
 from hostward.ntp.query import QueryReport, run_query
 from hostward.ntp.select import SourceState
+from hostward.ntp.transport import ServerAddress, parse_server
 
 if TYPE_CHECKING:
     from hostward.ntp.adjtimex import KernelClock

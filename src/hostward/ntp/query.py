@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hostward.ntp.client import Clock, ServerAddress, ServerResult, SocketFactory, query_servers, udp_socket
+from hostward.ntp.client import ServerResult, query_servers
 from hostward.ntp.packet import Leap
 from hostward.ntp.select import Candidate, Selection, SourceState, select
+from hostward.ntp.transport import Clock, ServerAddress, SocketFactory, udp_socket
 from hostward.ntp.verdict import BAD_OFFSET_S, GOOD_OFFSET_S, Verdict
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from hostward.errors import CollectError
 from hostward.ntp.adjtimex import AdjtimexCall, libc_adjtimex, read_kernel_clock
-from hostward.ntp.client import ServerAddress, SocketFactory, parse_server, udp_socket
 from hostward.ntp.query import run_query
 from hostward.ntp.select import SourceState
+from hostward.ntp.transport import ServerAddress, SocketFactory, parse_server, udp_socket
 
 STEP_THRESHOLD_S = 0.5  # a wall/monotonic disagreement larger than this between samples is a step
 

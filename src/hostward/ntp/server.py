@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 from hostward.errors import ProbeError, UsageError
 from hostward.ntp import timestamps as ts
-from hostward.ntp.client import OUR_PRECISION_LOG2, Clock
+from hostward.ntp.client import OUR_PRECISION_LOG2
 from hostward.ntp.packet import PACKET_SIZE, Drop, Leap, Mode, Packet
+from hostward.ntp.transport import Clock
 
 # chronyd serving its local clock ("local stratum N") uses the reference ID 127.127.1.1; so do we, so that
 # clients show something familiar.

@@ -261,8 +261,8 @@ def _jsonable(value: Any) -> Any:
 
 def ntp_sources(config: Config, *, timeout: float = 1.0) -> dict[str, Any]:
     """``hostward ntp query --json`` of the configured [ntp] servers (one quick burst)."""
-    from hostward.ntp.client import parse_server  # noqa: PLC0415
     from hostward.ntp.query import run_query  # noqa: PLC0415
+    from hostward.ntp.transport import parse_server  # noqa: PLC0415
 
     texts = list(config.ntp.servers)
     if not texts:
