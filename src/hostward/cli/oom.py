@@ -6,18 +6,17 @@ import argparse
 import collections
 import json
 import shutil
-import signal
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from hostward import validate as v
-from hostward.cli import setup_logging
 from hostward.cli.args import Parser
 from hostward.cli.oom_guard import register as register_guard_commands
+from hostward.cli.oom_output import emit_json, make_console
+from hostward.cli.oom_protect import run_protect
 from hostward.config import load_config
 from hostward.errors import CollectError, UsageError
 from hostward.oom.kernlog.sanitize import safe_text
@@ -26,9 +25,7 @@ from hostward.procfs import ProcFS
 # Each subcommand imports what it uses (rich, the report parser, the doctor, the policy), so that
 # `hostward oom top --json` does not pay for the others at start-up.
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from hostward.oom.protect.policy import Action
+    pass
 
 DESCRIPTION = """\
 The OOM toolkit: see whom the kernel's OOM killer would pick and why, protect what must survive, and
@@ -228,23 +225,9 @@ def run(argv: list[str]) -> int:
     if getattr(args, "func", None) is not None:
         guard_code: int = args.func(args)
         return guard_code
-    handler = {"top": _top, "explain": _explain, "protect": _protect, "report": _report, "doctor": _doctor}
+    handler = {"top": _top, "explain": _explain, "protect": run_protect, "report": _report, "doctor": _doctor}
     code: int = handler[args.command](args)
     return code
-
-
-def _console() -> Console:
-    from rich.console import Console  # noqa: PLC0415
-
-    console = Console(highlight=False, soft_wrap=False)
-    if not console.is_terminal:  # pipes and files: no wrapping at 80 columns, no colour
-        console = Console(highlight=False, soft_wrap=False, width=240, no_color=True)
-    return console
-
-
-def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, sort_keys=False) + "\n")
-    sys.stdout.flush()
 
 
 # -- top ---------------------------------------------------------------------------------------------------------
@@ -263,7 +246,7 @@ def _top(args: argparse.Namespace) -> int:
         if not full:
             rows = with_cmdlines(procfs, rows)
         if args.json:
-            _emit_json(_top_json(snap, rows))
+            emit_json(_top_json(snap, rows))
         else:
             from hostward.oom.score.toptext import format_top  # noqa: PLC0415  (text only: --json skips it)
 
@@ -317,135 +300,10 @@ def _explain(args: argparse.Namespace) -> int:
 
     ex = explain(args.pid)
     if args.json:
-        _emit_json(to_json(ex))
+        emit_json(to_json(ex))
     else:
         sys.stdout.write("\n".join(render(ex)) + "\n")
     return 0 if ex.target.matches_kernel is not False else 1
-
-
-# -- protect -----------------------------------------------------------------------------------------------------
-def _protect(args: argparse.Namespace) -> int:
-    from hostward.oom.protect.policy import Outcome, Protector, status  # noqa: PLC0415
-
-    setup_logging(max(args.verbose, 1 if args.action == "daemon" else 0))
-    from hostward.oom.protect.defaults import SOURCE_DEFAULT, rules_in_force  # noqa: PLC0415
-
-    rules, source = rules_in_force(load_config(args.config).oom)
-    if not rules:
-        raise UsageError(
-            "no [[oom.protect]] rules in the configuration and [oom] default_policy = false "
-            "(see 'hostward oom protect --help')"
-        )
-
-    if args.action == "status":
-        report = status(rules)
-        if args.json:
-            _emit_json([_rule_json(rs) for rs in report])
-            return 0
-        actions = [a for rs in report for a in rs.actions]
-        _print_actions(
-            actions,
-            rules_without_match=[rs.rule.name for rs in report if rs.trust.trusted and not rs.actions],
-        )
-        _print_trust(report)
-        if source == SOURCE_DEFAULT:
-            _console().print(
-                "(the default policy: the configuration has no [[oom.protect]] rules; "
-                "[oom] default_policy = false turns it off)",
-                markup=False,
-            )
-        return 0
-    if args.dry_run and args.action == "apply":
-        actions = Protector(rules, dry_run=True).scan()
-        if args.json:
-            _emit_json([_action_json(a) for a in actions])
-            return 0
-        _print_actions(
-            actions, rules_without_match=[r.name for r in rules if not any(a.rule == r.name for a in actions)]
-        )
-        return 0
-    protector = Protector(rules, dry_run=args.dry_run)
-    if args.action == "apply":
-        actions = protector.scan()
-        if args.json:
-            _emit_json([_action_json(a) for a in actions])
-        else:
-            _print_actions(actions, rules_without_match=[])
-        return 1 if any(a.outcome in (Outcome.DENIED, Outcome.FAILED) for a in actions) else 0
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-
-    def show(a: Action) -> None:
-        if args.json:
-            _emit_json(_action_json(a))
-
-    try:
-        protector.run(
-            stop,
-            rescan_seconds=load_config(args.config).oom.rescan_seconds,
-            use_connector=not args.no_connector,
-            on_action=show,
-        )
-    except KeyboardInterrupt:
-        stop.set()
-    return 0
-
-
-def _action_json(a: Any) -> dict[str, Any]:
-    return {
-        "pid": a.pid,
-        "comm": a.comm,
-        "command": a.command,
-        "rule": a.rule,
-        "previous_adj": a.previous_adj,
-        "target_adj": a.target_adj,
-        "outcome": a.outcome.value,
-        "reason": a.reason,
-    }
-
-
-def _rule_json(rs: Any) -> dict[str, Any]:
-    return {
-        "rule": rs.rule.name,
-        "oom_score_adj": rs.rule.oom_score_adj,
-        "trusted": rs.trust.trusted,
-        "trust": rs.trust.reason,
-        "processes": [_action_json(a) for a in rs.actions],
-    }
-
-
-def _print_trust(report: list[Any]) -> None:
-    from rich.text import Text  # noqa: PLC0415
-
-    console = _console()
-    for rs in report:
-        state = "trusted" if rs.trust.trusted else "REFUSED"
-        console.print(Text(f"rule {safe_text(rs.rule.name)}: {state}: {rs.trust.reason}"))
-
-
-def _print_actions(actions: list[Any], rules_without_match: list[str]) -> None:
-    from rich.table import Table  # noqa: PLC0415
-    from rich.text import Text  # noqa: PLC0415
-
-    console = _console()
-    table = Table(box=None, pad_edge=False)
-    for col in ("RULE", "PID", "ADJ", "TARGET", "STATE", "COMMAND"):
-        table.add_column(col, no_wrap=col != "COMMAND", overflow="fold")
-    for a in actions:
-        table.add_row(
-            Text(safe_text(a.rule)),
-            str(a.pid),
-            str(a.previous_adj),
-            str(a.target_adj),
-            a.outcome.value,
-            Text(safe_text(a.command or f"[{a.comm}]", 200)),
-        )
-    console.print(table)
-    for a in actions:
-        if a.reason:
-            console.print(Text(f"pid {a.pid} ({safe_text(a.comm)}): {a.outcome.value}: {a.reason}"))
-    for name in rules_without_match:
-        console.print(Text(f"rule {safe_text(name)}: matches no running process"))
 
 
 # -- report ------------------------------------------------------------------------------------------------------
@@ -526,7 +384,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
     findings = diagnose()
     if args.json:
-        _emit_json(
+        emit_json(
             [
                 {
                     "check": f.check,
@@ -539,7 +397,7 @@ def _doctor(args: argparse.Namespace) -> int:
             ]
         )
         return 0
-    console = _console()
+    console = make_console()
     style = {Level.OK: "green", Level.INFO: "cyan", Level.WARN: "yellow", Level.BAD: "bold red"}
     for f in findings:
         head = Text(f"[{f.level.value:>4}] ", style=style[f.level])

@@ -1,0 +1,24 @@
+"""Output shared by the ``hostward oom`` subcommands: a rich console that stays plain in pipes, and JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def make_console() -> Console:
+    from rich.console import Console  # noqa: PLC0415
+
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:  # pipes and files: no wrapping at 80 columns, no colour
+        console = Console(highlight=False, soft_wrap=False, width=240, no_color=True)
+    return console
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, sort_keys=False) + "\n")
+    sys.stdout.flush()
