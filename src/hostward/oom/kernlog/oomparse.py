@@ -33,7 +33,9 @@ from collections.abc import Iterable, Iterator
 
 from hostward.oom.kernlog.kernlog import ABSURD_NUMBER, KernelLine
 from hostward.oom.kernlog.oombuilder import EventBuilder
-from hostward.oom.kernlog.oomevent import OomEvent, TaskRow, Trigger, Victim
+from hostward.oom.kernlog.oomevent import OomEvent, Trigger, Victim
+from hostward.oom.kernlog.oomfields import TAIL_KB, infer_scope, meminfo_line, task_row
+from hostward.oom.kernlog.oomfields import victim as read_victim
 from hostward.oom.kernlog.wrapped import (
     GAP_SECONDS,
     KILLED_START,
@@ -43,7 +45,6 @@ from hostward.oom.kernlog.wrapped import (
     separator,
 )
 
-MAX_TASK_ROWS = 20000  # per event; a larger table is counted, not kept (constant memory on hostile input)
 MAX_VICTIMS = 1000  # per event (processes sharing the victim's memory are killed with it)
 
 _HEADER = re.compile(
@@ -59,14 +60,6 @@ _MEMCG_USAGE = re.compile(r"^(memory|memory\+swap|swap|kmem): usage (\d+)kB, lim
 _MEMCG_STATS = re.compile(r"^Memory cgroup stats for (.*?):(.*)$")
 _STAT_LINE = re.compile(r"^([a-z_]+) (\d+)$")
 _STAT_TOKEN = re.compile(r"([a-z_]+):(\d+)KB")
-_MEMINFO_TOKEN = re.compile(r"\b([a-z_]+):(\d+)\b")
-_FREE_SWAP = re.compile(r"^Free swap\s*=\s*(-?\d+)kB")
-_TOTAL_SWAP = re.compile(r"^Total swap\s*=\s*(\d+)kB")
-_PAGES_RAM = re.compile(r"^(\d+) pages RAM")
-_HUGEPAGES = re.compile(
-    r"hugepages_total=(\d+) hugepages_free=(\d+) hugepages_surp=\d+ hugepages_size=(\d+)kB"
-)
-_PAGECACHE = re.compile(r"^(\d+) total pagecache pages")
 _TABLE_HEAD = re.compile(r"^\[\s*pid\s*\]\s+(.*\bname)\s*$")
 _TABLE_ROW = re.compile(r"^\[\s*(\d+)\]\s+(.*)$")
 _SELECT = re.compile(
@@ -85,9 +78,6 @@ _KILLED = re.compile(
     r"(?P<tail>(?: (?:total-vm|vsz):\d+kB.*)|\.)?\s*$",
     re.S,
 )
-_TAIL_KB = re.compile(r"(total-vm|vsz|anon-rss|file-rss|shmem-rss|pgtables):(\d+)kB")
-_TAIL_UID = re.compile(r"UID:(\d+)")
-_TAIL_ADJ = re.compile(r"oom_score_adj:(-?\d+)")
 _SHARING = re.compile(r"^(?:.*?: )?Kill(?:ed)? process (\d+) \((.*)\) sharing same memory", re.S)
 _REAPED = re.compile(
     r"^oom_reaper: reaped process (\d+) \((.*)\), now anon-rss:(\d+)kB, file-rss:(\d+)kB(?:, shmem-rss:(\d+)kB)?",
@@ -97,30 +87,6 @@ _OOM_GROUP = re.compile(
     r"^(?:.*: Kill all processes in |Tasks in )(.*?)(?: are going to be killed)? due to memory\.oom\.group set"
 )
 _PANIC = re.compile(r"^Kernel panic - not syncing: (.*)$", re.S)
-_MEMINFO_KEYS = frozenset(
-    [
-        "active_anon",
-        "inactive_anon",
-        "isolated_anon",
-        "active_file",
-        "inactive_file",
-        "isolated_file",
-        "unevictable",
-        "dirty",
-        "writeback",
-        "unstable",
-        "slab_reclaimable",
-        "slab_unreclaimable",
-        "mapped",
-        "shmem",
-        "pagetables",
-        "bounce",
-        "free",
-        "free_pcp",
-        "free_cma",
-    ]
-)
-_NUMBER = re.compile(r"-?\d+")
 _FLUSH = KernelLine("", 0.0, None, 0)
 
 
@@ -166,7 +132,7 @@ class OomReportParser:
                 pending.wall_time,
                 line.line_number,
             )
-            if _KILLED.match(joined.message) and _TAIL_KB.search(line.message):
+            if _KILLED.match(joined.message) and TAIL_KB.search(line.message):
                 yield from self._handle(joined)
                 return
             yield from self._handle(pending)
@@ -197,7 +163,7 @@ class OomReportParser:
             )
             msg = line.message
         killed = "process" in msg and KILLED_START.search(msg) is not None
-        if killed and not _TAIL_KB.search(msg) and not msg.rstrip().endswith((")", ").")):
+        if killed and not TAIL_KB.search(msg) and not msg.rstrip().endswith((")", ").")):
             self._pending_kill = line  # wrapped: the rest of the line follows
             return
         if killed or msg.startswith("oom-kill:"):
@@ -246,7 +212,7 @@ class OomReportParser:
         orphans, self._orphan_swap = self._orphan_swap, []
         for orphan, text in orphans:
             if not far_apart(orphan, line):
-                self._meminfo_line(self._current, text)
+                meminfo_line(self._current, text)
 
     def _event(self, line: KernelLine) -> Iterator[OomEvent]:
         """Open an event for a report line that arrived without a header (filtered log)."""
@@ -292,7 +258,7 @@ class OomReportParser:
             ev.touch(line)
             return
         if cur is not None and cur.section == "tasks" and (row := _TABLE_ROW.match(msg)) and cur.columns:
-            self._task_row(cur, row[1], row[2])
+            task_row(cur, row[1], row[2])
             cur.touch(line)
             return
         if cur is not None and (m := _CPU.match(msg)) and cur.trigger is not None and cur.trigger.pid is None:
@@ -352,7 +318,7 @@ class OomReportParser:
             yield from self._event(line)
             ev = self._ev()
             ev.selected = Victim(int(m["pid"]), m["comm"], score=int(m["score"]))
-            _infer_scope(ev, m["msg"])
+            infer_scope(ev, m["msg"])
             ev.section = ""
             ev.touch(line)
             return
@@ -382,12 +348,12 @@ class OomReportParser:
             yield from self._event(line)
             ev = self._ev()
             ev.victims = [v for v in ev.victims if v.pid != pid]
-            victim = _victim(pid, m["comm"], m["tail"] or "", ev.selected)
+            victim = read_victim(pid, m["comm"], m["tail"] or "", ev.selected)
             if m["uid"] is not None:  # RHEL 6 backport: "Killed process %d, UID %d, (%s) ..."
                 victim = dataclasses.replace(victim, uid=int(m["uid"]))
             ev.victims.append(victim)
             if m["msg"]:
-                _infer_scope(ev, m["msg"])
+                infer_scope(ev, m["msg"])
             ev.section = ""
             ev.touch(line)
             return
@@ -418,68 +384,17 @@ class OomReportParser:
             if cur is None:
                 self._orphan_swap = [*self._orphan_swap[-1:], (line, msg)]
                 return
-            self._meminfo_line(cur, msg)
+            meminfo_line(cur, msg)
             cur.touch(line)
             return
         if cur is not None and cur.section == "meminfo":
-            self._meminfo_line(cur, msg)
+            meminfo_line(cur, msg)
             cur.touch(line)
 
     def _ev(self) -> EventBuilder:
         if self._current is None:  # pragma: no cover - callers open one first
             raise RuntimeError("no open event")
         return self._current
-
-    @staticmethod
-    def _meminfo_line(ev: EventBuilder, msg: str) -> None:
-        if m := _FREE_SWAP.match(msg):
-            ev.free_swap_kb = int(m[1])
-        elif m := _TOTAL_SWAP.match(msg):
-            ev.total_swap_kb = int(m[1])
-        elif m := _PAGES_RAM.match(msg):
-            ev.ram_pages = int(m[1])
-        elif m := _PAGECACHE.match(msg):
-            ev.pagecache_pages = int(m[1])
-        elif (huge := _HUGEPAGES.search(msg)) is not None:  # mm/show_mem.c show_hugetlb (per node and size)
-            size_kb = int(huge[3])
-            ev.hugepages_kb += int(huge[1]) * size_kb
-            ev.hugepages_free_kb += int(huge[2]) * size_kb
-        elif not msg.startswith(("Node ", "lowmem_reserve")):
-            for key, value in _MEMINFO_TOKEN.findall(msg):
-                if key in _MEMINFO_KEYS and key not in ev.meminfo:
-                    ev.meminfo[key] = int(value)
-
-    @staticmethod
-    def _task_row(ev: EventBuilder, pid_text: str, rest: str) -> None:
-        columns = ev.columns or []
-        numeric = columns[:-1]  # the last column is the name, which may contain spaces
-        parts = rest.split(None, len(numeric))
-        if len(parts) < len(numeric) or not all(_NUMBER.fullmatch(p) for p in parts[: len(numeric)]):
-            return
-        if len(ev.tasks) >= MAX_TASK_ROWS:
-            ev.tasks_truncated += 1
-            return
-        values = dict(zip(numeric, (int(p) for p in parts[: len(numeric)]), strict=True))
-        name = parts[len(numeric)] if len(parts) > len(numeric) else ""
-        pgtables = values.get("pgtables_bytes")
-        if pgtables is None and "nr_ptes" in values:
-            pgtables = (values["nr_ptes"] + values.get("nr_pmds", 0)) * 4096
-        ev.tasks.append(
-            TaskRow(
-                pid=int(pid_text),
-                uid=values.get("uid"),
-                tgid=values.get("tgid"),
-                total_vm_pages=values.get("total_vm"),
-                rss_pages=values.get("rss", 0),
-                pgtables_bytes=pgtables,
-                swap_pages=values.get("swapents"),
-                oom_score_adj=values.get("oom_score_adj"),
-                oom_adj=values.get("oom_adj"),
-                name=name,
-                rss_anon_pages=values.get("rss_anon"),
-                rss_shmem_pages=values.get("rss_shmem"),
-            )
-        )
 
 
 def _maybe_report(msg: str) -> bool:
@@ -494,38 +409,6 @@ def _maybe_report(msg: str) -> bool:
         or "Memory cgroup" in msg
         or ": usage " in msg
         or msg.startswith(("Task in ", "Kernel panic", "[ pid ]", "[  pid  ]", "Free swap", "Total swap"))
-    )
-
-
-def _infer_scope(ev: EventBuilder, message: str) -> None:
-    if ev.constraint is not None:
-        return
-    lowered = message.lower()
-    if "memory cgroup" in lowered:
-        ev.constraint = "CONSTRAINT_MEMCG"
-    elif "cpuset" in lowered:
-        ev.constraint = "CONSTRAINT_CPUSET"
-    elif "mpol_bind" in lowered:
-        ev.constraint = "CONSTRAINT_MEMORY_POLICY"
-    elif "out of memory" in lowered:
-        ev.constraint = "CONSTRAINT_NONE"
-
-
-def _victim(pid: int, comm: str, tail: str, selected: Victim | None) -> Victim:
-    kb = {k: int(v) for k, v in _TAIL_KB.findall(tail)}
-    uid = _TAIL_UID.search(tail)
-    adj = _TAIL_ADJ.search(tail)
-    return Victim(
-        pid=pid,
-        comm=comm,
-        uid=int(uid[1]) if uid else None,
-        total_vm_kb=kb.get("total-vm", kb.get("vsz")),
-        anon_rss_kb=kb.get("anon-rss"),
-        file_rss_kb=kb.get("file-rss"),
-        shmem_rss_kb=kb.get("shmem-rss"),
-        pgtables_kb=kb.get("pgtables"),
-        oom_score_adj=int(adj[1]) if adj else None,
-        score=selected.score if selected is not None and selected.pid == pid else None,
     )
 
 
