@@ -22,8 +22,9 @@ from hostward.collect.sample import MemcachedSample, SystemSample
 from hostward.errors import ConfigError
 from hostward.recorder.cachewatch import MAX_VALUE, STAT_FIELDS, CacheWatch, memcached_sample
 from hostward.store.framing import Corrupt
-from hostward.store.layout import Shape, Unflattener, flatten, shape_of
+from hostward.store.layout import Unflattener, flatten
 from hostward.store.schema import SCHEMA
+from hostward.store.shape import Shape, shape_of
 
 T0 = 1795773600.0
 NAMES = tuple(c.name for c in CACHE_COLUMNS)

@@ -21,8 +21,9 @@ from hostward.ntp.sample import TimeSample, sample_time_health
 from hostward.ntp.server import NtpServer, ServeSettings
 from hostward.recorder.timehealth import POLL_SECONDS, TimeHealth, clock_sample
 from hostward.store import DataFileWriter, day_path, read_file
-from hostward.store.layout import Shape, Unflattener, flatten, shape_of
+from hostward.store.layout import Unflattener, flatten
 from hostward.store.schema import SCHEMA
+from hostward.store.shape import Shape, shape_of
 
 GOLDEN = Path(__file__).parent.parent / "fixtures" / "store" / "hw20261127-format1"
 DAY = dt.date(2026, 11, 27)

@@ -14,8 +14,9 @@ from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store import DataFileWriter, read_file
-from hostward.store.layout import Shape, Unflattener, flatten, shape_of
+from hostward.store.layout import Unflattener, flatten
 from hostward.store.schema import SCHEMA
+from hostward.store.shape import Shape, shape_of
 
 DAY = dt.date(2026, 11, 27)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tests.store.conftest import base_sample
 
-from hostward.store.layout import Unflattener, flatten, shape_of
+from hostward.store.layout import Unflattener, flatten
 from hostward.store.schema import SCHEMA
+from hostward.store.shape import shape_of
 
 
 def test_field_missing_from_the_file_reads_as_default_and_unknown_fields_are_ignored() -> None:

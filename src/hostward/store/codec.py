@@ -23,17 +23,11 @@ from typing import cast
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.store.framing import Corrupt, Reader, Writer, decode_varints
-from hostward.store.layout import (
-    SamplePlan,
-    Shape,
-    Unflattener,
-    bits_float,
-    float_bits,
-    shape_of,
-)
+from hostward.store.layout import SamplePlan, Unflattener
 from hostward.store.layout import flatten as flatten_sample
 from hostward.store.parts import PartsBuilder
 from hostward.store.schema import SCHEMA, decode_schema, encode_schema
+from hostward.store.shape import Shape, bits_float, float_bits, shape_of
 
 KEYFRAME_EVERY = 60
 

@@ -17,7 +17,6 @@ the wall-clock timestamp is always stored as its bit pattern, so every value rea
 from __future__ import annotations
 
 import functools
-import struct
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from operator import attrgetter
@@ -25,147 +24,15 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
-from hostward.collect.kernel import KernelTables
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
-from hostward.collect.snmp import Snmp
-from hostward.collect.sockets import Sockets, Sockets6
-from hostward.store.framing import Corrupt, Reader, Writer
+from hostward.store.framing import Corrupt
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
-
-PSI_RESOURCES = ("cpu", "memory", "io")
-_BITS = struct.Struct("<d")
-_QBITS = struct.Struct("<q")
-# Optional single records of a sample: group name = SystemSample attribute -> record class. Present ones are
-# listed in the shape (``extras``) and follow the cache groups, in this order; a group a file lists that this
-# version does not know is skipped.
-OPTIONAL_GROUPS: dict[str, type[Any]] = {
-    "ktables": KernelTables,
-    "sockets": Sockets,
-    "sockets6": Sockets6,
-    "snmp": Snmp,
-}
-
-
-def float_bits(value: float) -> int:
-    return int(_QBITS.unpack(_BITS.pack(value))[0])
-
-
-def bits_float(value: int) -> float:
-    return float(_BITS.unpack(_QBITS.pack(value))[0])
-
-
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """Everything about a sample that is not a number."""
-
-    cpu_present: tuple[bool, ...]  # per CPU number: has a line in /proc/stat (online)
-    disks: tuple[tuple[str, bool, bool], ...]  # name, whole_device, physical
-    nets: tuple[str, ...]
-    # None: no PSI at all; else per resource (cpu, memory, io): 0 absent, 1 "some" only, 2 "some" and "full"
-    pressure: tuple[int, int, int] | None
-    memory_missing: tuple[str, ...]
-    time: bool = False  # the sample carries a ClockSample (the "time" group); written only when True
-    caches: tuple[str, ...] = ()  # memcached servers, one "cache" group each; written only when not empty
-    extras: tuple[str, ...] = ()  # OPTIONAL_GROUPS present, in vector order; written only when not empty
-
-    def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
-        n_cpu = 1 + sum(self.cpu_present)
-        lines = sum(self.pressure) if self.pressure else 0
-        return (
-            1  # timestamp bits
-            + n_cpu * len(schema["cpu_times"])
-            + len(schema["cpu_stat"])
-            + len(schema["load_int"])
-            + len(schema["memory"])
-            + len(schema["vmstat"])
-            + len(self.disks) * len(schema["disk"])
-            + len(self.nets) * len(schema["net"])
-            + lines * len(schema["psi_int"])
-            + (len(schema.get("time", ())) if self.time else 0)
-            + len(self.caches) * len(schema.get("cache", ()))
-            + sum(len(schema.get(group, ())) for group in self.extras)
-        )
-
-    def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
-        lines = sum(self.pressure) if self.pressure else 0
-        return 1 + len(schema["load_float"]) + lines * len(schema["psi_float"])
-
-    def encode(self) -> bytes:
-        out = Writer().uint(len(self.cpu_present))
-        for present in self.cpu_present:
-            out.uint(int(present))
-        out.uint(len(self.disks))
-        for name, whole, physical in self.disks:
-            out.text(name).uint(int(whole)).uint(int(physical))
-        out.uint(len(self.nets))
-        for name in self.nets:
-            out.text(name)
-        if self.pressure is None:
-            out.uint(0)
-        else:
-            out.uint(1)
-            for code in self.pressure:
-                out.uint(code)
-        out.uint(len(self.memory_missing))
-        for key in self.memory_missing:
-            out.text(key)
-        if self.time or self.caches or self.extras:
-            # Appended only when present, so a shape without time health is byte-identical to format 1's.
-            out.uint(int(self.time))
-        if self.caches or self.extras:
-            out.uint(len(self.caches))
-            for server in self.caches:
-                out.text(server)
-        if self.extras:
-            out.uint(len(self.extras))
-            for group in self.extras:
-                out.text(group)
-        return out.bytes()
-
-    @staticmethod
-    def decode(data: bytes | memoryview) -> Shape:
-        r = Reader(data)
-        cpus = tuple(bool(r.uint()) for _ in range(r.count(1 << 16)))
-        disks = tuple((r.text(), bool(r.uint()), bool(r.uint())) for _ in range(r.count(1 << 16)))
-        nets = tuple(r.text() for _ in range(r.count(1 << 16)))
-        pressure: tuple[int, int, int] | None = None
-        if r.uint():
-            codes = (r.uint(), r.uint(), r.uint())
-            if max(codes) > 2:
-                raise Corrupt("bad pressure code")
-            pressure = codes
-        missing = tuple(r.text() for _ in range(r.count(1 << 10)))
-        time = bool(r.uint()) if r.pos < len(r.data) else False  # absent before the "time" group existed
-        caches = tuple(r.text() for _ in range(r.count(1 << 10))) if r.pos < len(r.data) else ()
-        extras = tuple(r.text() for _ in range(r.count(1 << 6))) if r.pos < len(r.data) else ()
-        r.done()
-        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras)
-
-
-def shape_of(sample: SystemSample) -> Shape:
-    pressure: tuple[int, int, int] | None = None
-    if sample.pressure is not None:
-        codes = []
-        for resource in PSI_RESOURCES:
-            p: Pressure | None = getattr(sample.pressure, resource)
-            codes.append(0 if p is None else 1 if p.full is None else 2)
-        pressure = (codes[0], codes[1], codes[2])
-    return Shape(
-        cpu_present=tuple(c is not None for c in sample.cpu.per_cpu),
-        disks=tuple((d.name, d.whole_device, d.physical) for d in sample.disks),
-        nets=tuple(n.name for n in sample.nets),
-        pressure=pressure,
-        memory_missing=tuple(sorted(sample.memory.missing)),
-        time=sample.time is not None,
-        caches=tuple(c.server for c in sample.caches),
-        extras=tuple(group for group in OPTIONAL_GROUPS if getattr(sample, group) is not None),
-    )
-
+from hostward.store.shape import OPTIONAL_GROUPS, PSI_RESOURCES, Shape, bits_float, float_bits
 
 _get_cpu = attrgetter(*SCHEMA["cpu_times"])
 _get_stat = attrgetter(*SCHEMA["cpu_stat"])

@@ -33,12 +33,11 @@ from hostward.store.layout import (
     _W_STAT,
     _W_TIME,
     _W_VM,
-    OPTIONAL_GROUPS,
     SamplePlan,
     _makers,
-    bits_float,
 )
 from hostward.store.schema import SCHEMA
+from hostward.store.shape import OPTIONAL_GROUPS, bits_float
 
 SAMPLE_PARTS = frozenset(
     {"cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", *OPTIONAL_GROUPS}
