@@ -58,7 +58,21 @@ def cgroup_levels(limit_bytes: int, headroom: Threshold, critical_percent: float
 EVENTFD_FALLBACK_WORST_RATE_BPS = 256 * 1024 * 1024
 
 
-class MemcgV1Trigger:
+class _CgroupLevelsTrigger:
+    """What the v1 and v2 cgroup triggers share: their levels for the start-up log, their adaptive interval."""
+
+    cgroup: MemoryCgroup
+    levels: CgroupLevels
+    _interval: float
+
+    def describe(self) -> str:
+        return self.levels.describe(self.cgroup.path)
+
+    def wanted_interval(self) -> float:
+        return self._interval
+
+
+class MemcgV1Trigger(_CgroupLevelsTrigger):
     """memory.usage_in_bytes against thresholds below memory.limit_in_bytes, woken by the kernel's eventfd.
 
     Two thresholds are registered on one eventfd (warn and critical), plus the OOM notifier (memory.oom_control
@@ -161,12 +175,6 @@ class MemcgV1Trigger:
             self.name, low, usage >= levels.critical_bytes, detail, headroom, rate, self.rate.sustained_bps
         )
 
-    def describe(self) -> str:
-        return self.levels.describe(self.cgroup.path)
-
-    def wanted_interval(self) -> float:
-        return self._interval
-
     def close(self) -> None:
         # Closing the eventfd unregisters the events (the kernel sees EPOLLHUP on it and removes them).
         if self.eventfd is not None:
@@ -184,7 +192,7 @@ def parse_memory_events(text: str) -> dict[str, int]:
     return counters
 
 
-class MemcgV2Trigger:
+class MemcgV2Trigger(_CgroupLevelsTrigger):
     """memory.current against memory.max (or memory.high when there is no max), polled adaptively, woken early by
     memory.events: kernfs raises POLLPRI|POLLERR on it whenever a counter changes, and ``max`` counts each time
     the cgroup ran into its limit and had to reclaim, the earliest sign that the limit is about to bite.
@@ -267,12 +275,6 @@ class MemcgV2Trigger:
             rate,
             self.rate.sustained_bps,
         )
-
-    def describe(self) -> str:
-        return self.levels.describe(self.cgroup.path)
-
-    def wanted_interval(self) -> float:
-        return self._interval
 
     def close(self) -> None:
         if self._events_fd is not None:
