@@ -15,38 +15,19 @@ import argparse
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 
 from pymemcache.client.base import Client
 
+from _cpu import interleaved
 from _memcached import Memcached
 from hostward.cache.health import check
 from hostward.cache.stats import fetch_stats
 
 MEMCACHED_TOOL = shutil.which("memcached-tool") or "/usr/share/memcached/scripts/memcached-tool"
 PYCACHE = tempfile.mkdtemp(prefix="bench-pycache-")
-
-
-def per_call_cpu(fn: Callable[[], object], n: int) -> float:
-    fn()
-    start = time.process_time()
-    for _ in range(n):
-        fn()
-    return (time.process_time() - start) / n
-
-
-def interleaved(readers: dict[str, Callable[[], object]], n: int, rounds: int = 10) -> dict[str, float]:
-    per_round = max(n // rounds, 1)
-    samples: dict[str, list[float]] = {name: [] for name in readers}
-    for _ in range(rounds):
-        for name, fn in readers.items():
-            samples[name].append(per_call_cpu(fn, per_round))
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def per_run_cpu(argv: list[str], n: int, stdin: bytes = b"") -> float:

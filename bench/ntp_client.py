@@ -14,38 +14,17 @@ import argparse
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 
 import ntplib
 
+from _cpu import interleaved
 from hostward.ntp.client import ServerAddress, query_server
 from ntp_common import start_chronyd
 
 PYCACHE = tempfile.mkdtemp(prefix="bench-pycache-")
-
-
-def per_call_cpu(fn: Callable[[], object], n: int) -> float:
-    fn()
-    start = time.process_time()
-    for _ in range(n):
-        fn()
-    return (time.process_time() - start) / n
-
-
-def interleaved(clients: dict[str, Callable[[], object]], n: int, rounds: int = 10) -> dict[str, float]:
-    """Median CPU per call over ``rounds`` rounds of ``n / rounds`` calls each, the clients taking turns, so
-    load on the machine falls on every client alike."""
-    per_round = max(n // rounds, 1)
-    samples: dict[str, list[float]] = {name: [] for name in clients}
-    for _ in range(rounds):
-        for name, fn in clients.items():
-            samples[name].append(per_call_cpu(fn, per_round))
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def per_run_cpu(argv: list[str], n: int) -> float:

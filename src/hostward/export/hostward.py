@@ -85,7 +85,9 @@ def read_recorder_state(data_dir: Path, clock: Callable[[], float] = time.time) 
     today = dt.date.fromtimestamp(clock())
     status = read_status(data_dir)
     try:
-        day = read_day(data_dir, today, salvage=True)
+        day = read_day(
+            data_dir, today, salvage=True, processes=False
+        )  # counts and the clock: no process frames
     except StoreError:
         return RecorderState(0, 0.0, status=status)
     mtime = max((p.stat().st_mtime for p in day_parts(data_dir, today) if p.exists()), default=0.0)
