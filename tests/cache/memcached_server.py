@@ -39,8 +39,12 @@ class Memcached:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             try:
-                with self._connect():
-                    return
+                with self._connect() as probe:
+                    # A round trip, not just a connect: memcached counts a connection only when a worker takes it
+                    # up, so a bare connect could still be counted after the test's first poll.
+                    probe.sendall(b"version\r\n")
+                    if probe.recv(64).startswith(b"VERSION"):
+                        return
             except OSError:
                 time.sleep(0.02)
         self.stop()
@@ -49,6 +53,7 @@ class Memcached:
     def _connect(self) -> socket.socket:
         if self.unix_path:
             s = socket.socket(socket.AF_UNIX)
+            s.settimeout(1)
             try:
                 s.connect(str(self.unix_path))
             except OSError:

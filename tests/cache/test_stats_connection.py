@@ -19,7 +19,9 @@ def test_polls_share_one_connection_and_see_what_fetch_stats_sees() -> None:
     connection = StatsConnection(server.address, timeout=2.0)
     try:
         first = connection.fetch()
+        kept = connection._sock.getsockname() if connection._sock else None
         later = [connection.fetch() for _ in range(5)]
+        assert kept is not None and connection._sock is not None and connection._sock.getsockname() == kept
         # Only one connection was ever made for the six polls (the server counts each accept).
         assert int(later[-1].fields["total_connections"]) == int(first.fields["total_connections"])
         assert later[-1].fields["pid"] == fetch_stats(server.address, timeout=2.0).fields["pid"]
