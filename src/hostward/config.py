@@ -21,6 +21,7 @@ from typing import Any
 from hostward import validate as v
 from hostward.bounded import CONFIG_LIMIT, read_at_most
 from hostward.errors import ConfigError, InputTooLarge, UnsafePath
+from hostward.recorder import selection
 from hostward.safefs import check_trusted_file
 
 
@@ -56,6 +57,8 @@ class RecordConfig:
         True  # mask secret-looking argument values of the kept command lines (collect/redact)
     )
     redact_patterns: tuple[str, ...] = ()  # extra regexes: group 1 (or the whole match) is masked
+    # sadc's -S keywords: which optional activity groups are recorded (recorder/selection.py)
+    activities: tuple[str, ...] = ("DISK", "SNMP", "IPV6")
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +354,7 @@ RULES: dict[str, v.Rule] = {
     "record.retention_days": v.DAYS,
     "record.compress_after_days": v.DAYS,
     "record.top_processes": v.PROCESS_COUNT,
+    "record.activities": selection.ACTIVITIES,
     "oom.protect.oom_score_adj": v.Number(-1000, 1000, integer=True),  # the kernel's OOM_SCORE_ADJ_MIN/MAX
     "oom.protect.children": v.Choice(("", "reset", "inherit")),  # "": reset below 0, inherit otherwise
     "oom.rescan_seconds": v.Number(0.01, 3600, unit="seconds"),

@@ -289,6 +289,26 @@ class Choice:
         return self.check(text, name, error)
 
 
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A non-empty list of words from a fixed set (a TOML list, or comma-separated on a command line or in an
+    environment variable); upper case, as sadc's -S keywords are written."""
+
+    words: tuple[str, ...]
+
+    def describe(self) -> str:
+        return "a non-empty list of " + ", ".join(self.words)
+
+    def check(self, value: Any, name: str, error: type[HostwardError] = UsageError) -> Any:
+        items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+        if not items or any(not isinstance(w, str) or w not in self.words for w in items):
+            raise _fail(error, name, ",".join(map(str, items)), self.describe())
+        return tuple(dict.fromkeys(items))  # repeated words once, in the order given
+
+    def parse(self, text: str, name: str, error: type[HostwardError] = UsageError) -> Any:
+        return self.check(tuple(w.strip() for w in text.split(",") if w.strip()), name, error)
+
+
 # The ranges used across hostward; config.RULES and the command-line flags pick from these.
 PERCENT = Number(0, 100, unit="%")
 SAMPLE_INTERVAL = Number(1, 86400, unit="seconds")  # the recorder: 1 s up to a day

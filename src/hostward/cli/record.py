@@ -18,11 +18,13 @@ from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag, add_ve
 from hostward.config import load_config
 from hostward.errors import HostwardError, UsageError
 from hostward.recorder import Recorder, append_comment
+from hostward.recorder.selection import ACTIVITIES, describe_keywords
 
 if TYPE_CHECKING:
     from hostward.oom.kernlog.follow import KmsgFollower
 
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Sample kernel activity at a fixed interval and append it to daily data files, like sysstat's sadc.
 
 Each sample holds the raw cumulative counters of /proc/stat, /proc/loadavg, /proc/meminfo, /proc/vmstat,
@@ -44,7 +46,16 @@ sample so the first interval of the day can be reported. Once a day, days older 
 deleted and closed days older than compress_after_days are xz-compressed (sysstat's HISTORY and COMPRESSAFTER).
 
 A kill -9 loses at most the sample being written. When the disk is full the recorder logs it once, keeps
-sampling and resumes writing when space returns."""
+sampling and resumes writing when space returns.
+
+Activities: like sadc, the recorder always stores its base set (CPU, load, memory, swap, paging, I/O, disks,
+network interfaces, pressure, kernel tables, sockets) and -S KEYWORDS (or [record] activities) adds groups:
+"""
+    + describe_keywords("  ")
+    + """
+The default is DISK,SNMP,IPV6. A report of an activity that was not recorded prints nothing, as sar does on a
+file recorded without it; live reports ('hostward sar -n TCP 1 5') read what they need whatever the setting."""
+)
 
 EPILOG = """\
 signals:
@@ -59,12 +70,13 @@ kernel OOM kills:
 configuration:
   The [record] section of the configuration file ($HOSTWARD_CONFIG, else /etc/hostward/hostward.toml for
   root) sets interval_seconds, data_dir, retention_days, compress_after_days, top_processes,
-  redact_cmdline and redact_patterns; variables
+  redact_cmdline, redact_patterns and activities; variables
   HOSTWARD_RECORD_<KEY> override it and the options above override both.
 
 examples:
   hostward record                              run as a service (see packaging/systemd/hostward-record.service)
   hostward record --interval 1 --count 60      one minute at 1 s resolution, then exit
+  hostward record -S XALL -i 1 -c 60           the same with every activity hostward can record
   hostward record --comment "deployed v2.3"    add a note to today's file (sar prints it as COM) and exit
 
 exit status: 0 on success or after SIGTERM/SIGINT, 1 on a data file error, 2 on bad usage or configuration."""
@@ -122,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the N largest processes by resident memory with each sample (0: none; default 10)",
     )
     parser.add_argument(
+        "-S",
+        "--activities",
+        type=v.flag("-S", ACTIVITIES),
+        metavar="KEYWORDS",
+        help="optional activities to record, as sadc -S: comma-separated keywords below "
+        "(default: activities, DISK,SNMP,IPV6)",
+    )
+    parser.add_argument(
         "--no-housekeeping", action="store_true", help="neither delete nor compress old days in this run"
     )
     add_config_flag(parser)
@@ -167,6 +187,8 @@ def run(argv: list[str]) -> int:
         changes["compress_after_days"] = args.compress_after_days
     if args.top_processes is not None:
         changes["top_processes"] = args.top_processes
+    if args.activities is not None:
+        changes["activities"] = args.activities
     config = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
     if not MIN_INTERVAL <= config.interval_seconds <= MAX_INTERVAL:
         raise UsageError(f"interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds")

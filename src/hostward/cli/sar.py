@@ -14,7 +14,7 @@ from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, StoreError, UsageError
 from hostward.procfs import ProcFS
-from hostward.report.engine import sample_parts
+from hostward.report.engine import recorded, sample_parts
 from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
@@ -267,8 +267,15 @@ def file_options(args: SarArgs, data: DayData, rows: int) -> ReportOptions:
     if args.interval is not None and args.resample is not None:
         raise UsageError("give the interval either with -i or as an argument, not both")
     cpu_count = max(data.host.cpu_count, 1)
+    reports = args.selection(cpu_count)
+    if not recorded(reports, data.entries):
+        # sar and sadf: "Requested activities not available in file", exit 1 (recorded without -S SNMP ...).
+        raise StoreError(
+            "the requested activities are not in this recording: it was made without them "
+            "('hostward record -S KEYWORDS' chooses what is recorded; see 'hostward record --help')"
+        )
     return ReportOptions(
-        reports=args.selection(cpu_count),
+        reports=reports,
         pretty=args.pretty,
         comments=args.comments,
         start=args.start,

@@ -41,6 +41,7 @@ from hostward.recorder.bootmark import boot_id, rebooted_since_last_session, rem
 from hostward.recorder.cachewatch import CacheWatch
 from hostward.recorder.sampler import CachingSampler
 from hostward.recorder.schedule import Schedule
+from hostward.recorder.selection import groups_for
 from hostward.recorder.status import LOCK_NAME, note_write_errors, start_status
 from hostward.recorder.timehealth import TimeHealth
 from hostward.safefs import check_private_dir, make_dirs, open_lock, prepare_private_dir
@@ -122,6 +123,7 @@ class Recorder:
             time_health=time_health,
             cmdline_filter=redactor,
             cache_watch=cache_watch,
+            groups=groups_for(config.activities),
         )
         # Held while nobody asked to stop: the loop sleeps in acquire(timeout=...) and stop() releases it. One C
         # call per sample, where Event.wait ran threading.Condition's Python code (a lock allocated, a deque,

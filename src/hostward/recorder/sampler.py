@@ -33,6 +33,7 @@ from hostward.procfs import ProcFS
 from hostward.recorder.cachewatch import CacheWatch
 from hostward.recorder.kernelfiles import KernelFiles
 from hostward.recorder.pidfiles import PidFiles
+from hostward.recorder.selection import ALL_GROUPS
 from hostward.recorder.timehealth import TimeHealth
 
 REFRESH_SECONDS = 60.0
@@ -50,8 +51,12 @@ class CachingSampler:
         *,
         cmdline_filter: Callable[[Sequence[str]], tuple[str, ...]] | None = None,
         cache_watch: CacheWatch | None = None,
+        groups: frozenset[str] = ALL_GROUPS,
     ) -> None:
         self.procfs = procfs
+        self.groups = (
+            groups  # optional activity groups collected ([record] activities, recorder/selection.py)
+        )
         self.top_processes = top_processes
         # What a kept command line goes through before it is stored (collect.redact.Redactor: secrets masked,
         # length bounded); None keeps them as the kernel gives them.
@@ -70,7 +75,7 @@ class CachingSampler:
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
-        files = self._files
+        files, groups = self._files, self.groups
         uptime = parse_uptime(files.read("uptime"))
         # Rows are labelled to the millisecond (sar prints seconds); intervals come from uptime, not from this.
         now = round(self.clock(), 3)
@@ -90,10 +95,10 @@ class CachingSampler:
             top_processes=self._top() if self.top_processes > 0 else (),
             time=self.time_health() if self.time_health is not None else None,
             caches=self.cache_watch() if self.cache_watch is not None else (),
-            ktables=read_kernel_tables(files.read_optional),
-            sockets=read_sockets(files.read_optional),
-            sockets6=read_sockets6(files.read_optional),
-            snmp=read_snmp(files.read_optional),
+            ktables=read_kernel_tables(files.read_optional) if "ktables" in groups else None,
+            sockets=read_sockets(files.read_optional) if "sockets" in groups else None,
+            sockets6=read_sockets6(files.read_optional) if "sockets6" in groups else None,
+            snmp=read_snmp(files.read_optional) if "snmp" in groups else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

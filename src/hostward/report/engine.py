@@ -17,6 +17,7 @@ from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
 from hostward.collect.sample import SystemSample
 from hostward.report.selection import ReportOptions, Selected, TimeOfDay
 from hostward.store.model import CommentMark, Entry, RestartMark
+from hostward.store.shape import OPTIONAL_GROUPS
 
 TimeOfDayFn = Callable[[float], tuple[int, int, int]]
 
@@ -106,6 +107,22 @@ def sample_parts(reports: Iterable[Selected]) -> frozenset[str] | None:
             return None
         needed |= reads
     return frozenset(needed)
+
+
+def recorded(reports: Iterable[Selected], entries: Iterable[object]) -> bool:
+    """Whether any of ``reports`` has data in ``entries``: a report that reads an optional group (kernel
+    tables, sockets, SNMP ...) has none when no sample holds the group (recorded without it, as sadc without
+    -S SNMP); the others always have. sar's "Requested activities not available in file" when False."""
+    wanted = [SAMPLE_READS.get(r.activity.name, frozenset()) & OPTIONAL_GROUPS.keys() for r in reports]
+    if any(not groups for groups in wanted):
+        return True
+    needed = frozenset().union(*wanted)
+    return any(
+        getattr(entry, group, None) is not None
+        for entry in entries
+        if isinstance(entry, SystemSample)
+        for group in needed
+    )
 
 
 def in_window(

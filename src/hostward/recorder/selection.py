@@ -1,0 +1,54 @@
+"""Which optional activity groups the recorder collects, chosen as sadc's ``-S`` keywords (``[record] activities``).
+
+sadc always collects a base set (CPU, memory, paging, queue, kernel tables, sockets ...) and ``-S`` adds
+groups: SNMP (the IPv4 protocol counters), IPV6, INT (interrupts), POWER, XDISK (filesystems); ALL is every group
+but XDISK's, XALL everything. hostward always records its base (its required records plus sadc's default optional
+groups) and takes the same keywords for the rest, so an administrator's sa1 habits carry over and the recorder's
+cost can be compared with sadc's on the same set. DISK is accepted for familiarity: hostward always records disks.
+Groups not yet collected by hostward are absent from every set; ``groups_for`` never returns a name the sampler
+does not know.
+"""
+
+from __future__ import annotations
+
+from hostward import validate as v
+
+# Optional groups (store/shape.py OPTIONAL_GROUPS) that sadc collects without -S: recorded whatever the setting.
+BASE: frozenset[str] = frozenset({"ktables", "sockets"})
+# The optional groups each -S keyword adds.
+ADDED_BY: dict[str, frozenset[str]] = {
+    "DISK": frozenset(),
+    "SNMP": frozenset({"snmp"}),
+    "IPV6": frozenset({"sockets6"}),
+}
+# What each keyword adds, in the recorder's --help (the sar reports it feeds).
+ADDS: dict[str, str] = {
+    "DISK": "nothing more: hostward always records disks",
+    "SNMP": "IPv4, TCP and UDP counters (sar -n IP,EIP,TCP,ETCP,UDP)",
+    "IPV6": "IPv6 sockets (sar -n SOCK6)",
+    "ALL": "every group above",
+    "XALL": "every group above",
+}
+ALL_GROUPS: frozenset[str] = BASE.union(*ADDED_BY.values())
+_ALL: frozenset[str] = BASE.union(*(groups for keyword, groups in ADDED_BY.items() if keyword != "XDISK"))
+KEYWORDS: tuple[str, ...] = (*ADDED_BY, "ALL", "XALL")
+DEFAULT: tuple[str, ...] = ("DISK", "SNMP", "IPV6")  # what hostward recorded before the setting existed
+ACTIVITIES = v.Words(KEYWORDS)
+
+
+def groups_for(keywords: tuple[str, ...]) -> frozenset[str]:
+    """The optional groups recorded for ``keywords`` (already checked against ``KEYWORDS``)."""
+    chosen = set(BASE)
+    for keyword in keywords:
+        if keyword == "XALL":
+            chosen |= ALL_GROUPS
+        elif keyword == "ALL":
+            chosen |= _ALL
+        else:
+            chosen |= ADDED_BY[keyword]
+    return frozenset(chosen)
+
+
+def describe_keywords(indent: str) -> str:
+    """One line per keyword, for --help."""
+    return "\n".join(f"{indent}{keyword:<6} {ADDS[keyword]}" for keyword in KEYWORDS)
