@@ -21,7 +21,7 @@ from hostward.collect.net import NetDev
 from hostward.collect.sample import ClockSample, SystemSample
 from hostward.store import DataFileWriter, day_path, read_file
 from hostward.store.codec import SampleDecoder, SampleEncoder, _zigzag_bytes, current_schema
-from hostward.store.framing import Corrupt, Reader, decode_varints, encode_varints
+from hostward.store.framing import Corrupt, Reader, decode_varint_ends, decode_varints, encode_varints
 from hostward.store.records import maker
 
 DAY = dt.date(2026, 11, 27)
@@ -64,6 +64,38 @@ def test_varint_length_limit_is_the_readers() -> None:
     assert decode_varints(b"\x05" + longest, 2) == reference_decode(b"\x05" + longest, 2)
     with pytest.raises(Corrupt):
         decode_varints(b"\x80" + longest, 1)
+
+
+@settings(max_examples=500)
+@given(
+    data=st.one_of(st.binary(max_size=80), st.lists(any_int, max_size=60).map(encode_varints)),
+    count=st.integers(min_value=0, max_value=90),
+    head=st.integers(min_value=0, max_value=60),
+    tail=st.integers(min_value=0, max_value=30),
+)
+def test_decoding_the_ends_is_slicing_a_whole_decode(data: bytes, count: int, head: int, tail: int) -> None:
+    """A partial read (store/parts.py) decodes the first and last values only: the same values, and the same
+    frames refused (wrong count, a number cut at the end, a number too long anywhere), as a whole decode."""
+    if data and data[-1] < 0x80 and count == 0:
+        count = len(data.translate(None, bytes(range(0x80, 0x100))))  # often the right count
+    try:
+        whole = decode_varints(data, count)
+        expected: list[int] | None = (
+            whole[:head] + whole[len(whole) - tail :] if head + tail < count else whole
+        )
+    except Corrupt:
+        expected = None
+    try:
+        got: list[int] | None = decode_varint_ends(data, count, head, tail)
+    except Corrupt:
+        got = None
+    assert got == expected
+
+
+def test_a_number_too_long_between_the_ends_is_refused() -> None:
+    too_long = b"\x80" * 101 + b"\x01"
+    with pytest.raises(Corrupt, match="too long"):
+        decode_varint_ends(b"\x02" + too_long + b"\x04", 3, 1, 1)
 
 
 @given(values=st.lists(st.one_of(any_int, st.booleans()), max_size=400))

@@ -22,7 +22,7 @@ from typing import cast
 
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
-from hostward.store.framing import Corrupt, Reader, Writer, decode_varints
+from hostward.store.framing import Corrupt, Reader, Writer, decode_varint_ends, decode_varints
 from hostward.store.layout import SamplePlan, Unflattener
 from hostward.store.layout import flatten as flatten_sample
 from hostward.store.parts import PartsBuilder
@@ -205,16 +205,24 @@ class SampleDecoder:
 
     def __init__(self, schema: dict[str, tuple[str, ...]], parts: frozenset[str] | None = None) -> None:
         """``parts``: build only these fields of each sample (store/parts.py); None builds them all."""
-        self._unflatten = Unflattener(schema, None if parts is None else PartsBuilder(parts))
+        self._parts = None if parts is None else PartsBuilder(parts)
+        self._unflatten = Unflattener(schema, self._parts)
         self._schema = schema
         self._plan: SamplePlan | None = None
         self._prev: list[int] | None = None
         self._prev_sample: SystemSample | None = None
+        self._head = 0  # > 0: only the plan's first _head integers (and its floats) are decoded and kept
 
     def shape(self, payload: bytes | memoryview) -> None:
-        self._plan = self._unflatten.plan(Shape.decode(payload))
+        plan = self._plan = self._unflatten.plan(Shape.decode(payload))
         self._prev = None
         self._prev_sample = None
+        # A report that reads only the first groups of the vector (sar -u: the CPU times) decodes those and
+        # the floats, and keeps the delta chain of those alone; a file of another layout is read whole.
+        self._head = 0
+        if self._parts is not None and plan.int_index is None and plan.float_index is None:
+            head = self._parts.head(plan)
+            self._head = head if head < plan.n_int else 0
 
     def sample(self, payload: bytes | memoryview) -> tuple[SystemSample, int]:
         """-> (sample, flags): test F_CARRIED and F_PROCS in the flags."""
@@ -227,6 +235,8 @@ class SampleDecoder:
         if flags & ~_KNOWN_FLAGS:
             raise Corrupt(f"unknown sample flags {flags:#x}")
         n_int = plan.n_int
+        if self._head:
+            return self._sample_head(plan, payload, flags), flags
         values = decode_varints(bytes(payload[1:]), n_int + plan.n_float)
         deltas = None
         if not flags & F_KEY:
@@ -247,6 +257,24 @@ class SampleDecoder:
         )
         self._prev_sample = sample
         return sample, flags
+
+    def _sample_head(self, plan: SamplePlan, payload: bytes | memoryview, flags: int) -> SystemSample:
+        """``sample`` when only the first ``_head`` integers are read: the same checks, a shorter chain."""
+        head = self._head
+        values = decode_varint_ends(bytes(payload[1:]), plan.n_int + plan.n_float, head, plan.n_float)
+        if not flags & F_KEY:
+            if self._prev is None:
+                raise Corrupt("delta sample without a keyframe before it")
+            values = list(map(add, self._prev, values))
+        self._prev = values
+        ints, float_ints = values[:head], values[head:]
+        if flags & F_RAWFLOAT:
+            floats = [bits_float(_int64(v)) for v in float_ints]
+        else:
+            floats = [v / 100 for v in float_ints]
+        timestamp = ints[0] / 1000 if flags & F_MSTIME else bits_float(_int64(ints[0]))
+        assert self._parts is not None  # _head is only set with parts
+        return self._parts(plan, ints, floats, timestamp)
 
 
 def current_schema() -> dict[str, tuple[str, ...]]:

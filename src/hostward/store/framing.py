@@ -17,6 +17,7 @@ type means the file was written by a newer, incompatible hostward and is refused
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import zlib
@@ -241,8 +242,49 @@ def decode_varints(data: bytes, count: int) -> list[int]:
     return values
 
 
+def decode_varint_ends(data: bytes, count: int, head: int, tail: int) -> list[int]:
+    """The first ``head`` and the last ``tail`` of exactly ``count`` zigzag varints filling ``data``, checked
+    as ``decode_varints`` checks the whole list (count, last number complete, no number too long); the values
+    between them are counted but not decoded (all of them when the ends overlap). ``sar -u`` reads ~60 of a
+    sample's ~430 values (issue 17)."""
+    if head + tail >= count:
+        return decode_varints(data, count)
+    if data.isascii():
+        if len(data) != count:
+            raise Corrupt(f"sample holds {len(data)} values, its shape says {count}")
+        return list(map(_ZZ_BYTE, data[:head] + data[count - tail :]))
+    if data[-1] >= 0x80:
+        raise Corrupt("value list ends inside a number")
+    ends = data.translate(_ENDS)  # 0 where a number ends, 1 inside one
+    found = ends.count(0)
+    if found != count:
+        raise Corrupt(f"sample holds {found} values, its shape says {count}")
+    if _TOO_LONG in ends:
+        raise Corrupt("number too long")
+    head_end = _values_span(head).match(data)
+    tail_span = _values_span_reversed(tail).match(data[::-1])
+    if head_end is None or tail_span is None:  # cannot happen: ``count`` complete numbers were found
+        raise Corrupt("value list shorter than its count")
+    tail_start = len(data) - tail_span.end()
+    return decode_varints(data[: head_end.end()], head) + decode_varints(data[tail_start:], tail)
+
+
+@functools.cache
+def _values_span(n: int) -> re.Pattern[bytes]:
+    """Matches the first ``n`` varints of a list (each: continuation bytes, then a byte below 0x80)."""
+    return re.compile(rb"(?:[\x80-\xff]*[\x00-\x7f]){%d}" % n)
+
+
+@functools.cache
+def _values_span_reversed(n: int) -> re.Pattern[bytes]:
+    """Matches the last ``n`` varints of a list read backwards (its final byte, then continuation bytes)."""
+    return re.compile(rb"(?:[\x00-\x7f][\x80-\xff]*){%d}" % n)
+
+
 # Zigzag value of each single-byte varint (0 -> 0, 1 -> -1, 2 -> 1, ...), as a bound lookup for map().
 _ZZ_BYTE = tuple((z >> 1) ^ -(z & 1) for z in range(0x80)).__getitem__
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _MULTI_BYTE = re.compile(rb"([\x80-\xff]+[\x00-\x7f])")
 _MAX_VARINT_BYTES = 101  # as Reader.uint's limit: 700 bits
+_ENDS = bytes(0 if b < 0x80 else 1 for b in range(0x100))
+_TOO_LONG = b"\x01" * _MAX_VARINT_BYTES

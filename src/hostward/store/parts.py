@@ -76,6 +76,31 @@ class PartsBuilder:
         self._make = _makers()
         self._blank = _blank()
 
+    def head(self, plan: SamplePlan) -> int:
+        """How many of a vector's leading integers the parts read (the timestamp at least): the decoder can
+        leave the rest of each frame's integers undecoded (``framing.decode_varint_ends``). Offsets as in
+        ``__call__``; the floats (uptime, load, pressure) are few and always read."""
+        shape, parts = plan.shape, self.parts
+        end = 1 + (1 + sum(shape.cpu_present)) * _W_CPU + _W_STAT
+        need = end if "cpu" in parts else 1
+        lines = sum(shape.pressure) if shape.pressure else 0
+        sizes = [
+            ("load", _W_LOAD_I),
+            ("memory", _W_MEM),
+            ("vmstat", _W_VM),
+            ("disks", len(shape.disks) * _W_DISK),
+            ("nets", len(shape.nets) * _W_NET),
+            ("pressure", lines * _W_PSI_I),
+            ("time", _W_TIME if shape.time else 0),
+            ("caches", len(shape.caches) * _W_CACHE),
+        ]
+        sizes += [(group, len(SCHEMA[group])) for group in shape.extras if group in OPTIONAL_GROUPS]
+        for part, size in sizes:
+            end += size
+            if part in parts:
+                need = end
+        return need
+
     def __call__(
         self, plan: SamplePlan, ints: list[int], floats: list[float], timestamp: float | None
     ) -> SystemSample:
