@@ -76,7 +76,7 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["-n", "ICMP"], "hostward sar: -n ICMP is not supported by hostward (supported: DEV, EDEV, SOCK, IP, EIP, TCP, ETCP, UDP, SOCK6, ALL)\n", 2),
         (["-s", "25:00"], "hostward sar: -s: invalid time '25:00' (expected HH:MM[:SS])\n", 2),
         (["-i", "0", "-f", "x"], "hostward sar: -i: invalid value '0' (expected a whole number from 1 to 86400 seconds)\n", 2),
-        (["-f"], "hostward sar: option -f needs a value\n", 2),
+        (["-f", "-f"], "hostward sar: give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)\n", 2),
         (["1", "2", "3"], "hostward sar: unexpected argument '3': interval and count are already given\n", 2),
         (["--since", "2026-11-27 10:00", "--until", "2026-11-27 09:00"],
          "hostward sar: empty time range: --until 2026-11-27 09:00:00 is before --since\n", 2),
@@ -101,15 +101,14 @@ def test_empty_data_directory_range(capsys: pytest.CaptureFixture[str], tmp_path
     )
 
 
-def test_a_directory_given_to_f_is_one_line_naming_data_dir(
+def test_a_directory_given_to_f_reads_todays_file_there(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """sysstat 12.6: `sar -f DIR` reads today's file in DIR; an empty DIR says so in one line."""
     code, out, err = sar(capsys, "-f", str(tmp_path))
-    assert (code, out) == (2, "")
-    assert err == (
-        f"hostward sar: -f {tmp_path} is a directory: -f reads one data file (hwYYYYMMDD[.xz]); "
-        f"for a directory of them use --data-dir {tmp_path}\n"
-    )
+    assert (code, out) == (1, "")
+    assert err.startswith(f"hostward sar: no data recorded for {dt.date.today().isoformat()} in {tmp_path}")
+    assert err.count("\n") == 1
 
 
 def test_range_with_files_but_no_samples_in_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.cli.sar_options import resolve_day
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, StoreError, UsageError
@@ -19,18 +20,20 @@ from hostward.report.formatting import ReportFormat, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
 from hostward.report.selection import NO_TTY_ROWS, ReportOptions
+from hostward.report.since_boot import boot_sample
 from hostward.store.model import CommentMark, DayData
 
 HELP = """\
-usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-C] [interval [count]]
-       hostward sar [ACTIVITY OPTIONS] [-f FILE | --date YYYY-MM-DD | --since T [--until T]]
+usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-C] [--dec=N] [interval [count]]
+       hostward sar [ACTIVITY OPTIONS] [-f [FILE|DIR] | -N | --date YYYY-MM-DD | --since T [--until T]]
                     [--data-dir DIR] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [-i SECONDS]
 
 Report system activity with sysstat 12.6's sar flags, formulas and layout.
 
 With an interval, sample the running system every interval seconds, count times (forever without a count;
-Ctrl-C prints the averages). Without one, report recorded data ('hostward record'): today's file by default,
-like sar reading today's sa file.
+Ctrl-C prints the averages). Interval 0 prints the statistics since boot once: counters as rates over the
+uptime, gauges as they are now, no Average line (sar 0). Without an interval, report recorded data
+('hostward record'): today's file by default, like sar reading today's sa file.
 
 activity options (default -u):
   -u [ALL]          CPU utilisation; ALL adds %irq %soft %guest %gnice and splits %usr/%sys
@@ -69,6 +72,11 @@ hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar'
 
 display options:
   -p, --pretty      print device and interface names last on the line
+  --dev=NAME[,...]  -d shows only these block devices (names as -d prints them)
+  --iface=NAME[,...]
+                    -n DEV and -n EDEV show only these interfaces; as sar, a name of 16 bytes or more is
+                    ignored, and a list left empty shows every interface
+  --dec={0|1|2}     decimal places of every value printed with decimals (integers keep none)
   -C                print comments ('hostward record --comment') and the OOM guard's actions
   -s hh:mm[:ss]     start the report at this time of day (recorded data)
   -e hh:mm[:ss]     end the report at this time of day (recorded data)
@@ -76,6 +84,10 @@ display options:
 
 data options:
   -f FILE           read one hostward data file (hwYYYYMMDD or hwYYYYMMDD.xz)
+  -f DIR            read today's file in the directory DIR (as sar -f DIR reads DIR/saDD)
+  -f                with no name (or before an option or a number): today's file in the data directory
+  -N                (-1 ... -99) the day N days ago in the data directory, like sar -1 (sar reads saDD);
+                    with an interval the system is sampled live and -N is ignored, as sar does
   --date DAY        read the day DAY (YYYY-MM-DD) from the data directory
   --since T         read from T (YYYY-MM-DD[ HH:MM[:SS]], local time), across days if needed
   --until T         ... up to T (default: now)
@@ -96,6 +108,9 @@ examples:
   hostward sar -q -r                  load and memory recorded today
   hostward sar -A --date 2026-11-26   everything recorded yesterday
   hostward sar -n DEV --since "2026-11-25 22:00" --until "2026-11-26 06:00"
+  hostward sar -1 -d --dev=vda --dec=0  yesterday's disk vda, whole numbers
+  hostward sar -n DEV --iface=lo,eth0 1 3  two interfaces, live
+  hostward sar -u -P ALL 0            CPU use since boot, each CPU
   hostward sar --cache -s 09:00 -e 12:00  memcached servers recorded this morning
 """
 
@@ -110,12 +125,14 @@ def run(argv: list[str]) -> int:
     if args.help:
         sys.stdout.write(HELP)
         return 0
-    fmt = from_environment()
+    fmt = dataclasses.replace(from_environment(), decimals=args.decimals)
     rows = _screen_rows()
     if args.interval is not None and args.interval > 0 and not _reads_file(args):
         return _live(args, fmt, rows)
     if args.interval == 0:
-        raise UsageError("interval 0 (statistics since boot) is not supported; give 1 or more seconds")
+        if _reads_file(args):
+            raise UsageError("interval 0 (statistics since boot) reads the running system, not recorded data")
+        return _live(args, fmt, rows)
     try:
         data = load_data(args, parts=_sample_parts(args))
     except StoreError as exc:
@@ -189,7 +206,8 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
 
 
 def _reads_file(args: SarArgs) -> bool:
-    return any(x is not None for x in (args.file, args.date, args.since, args.until))
+    # -N alone does not: `sar -1 1 3` samples the running system, as sar does (the day offset is ignored).
+    return args.default_file or any(x is not None for x in (args.file, args.date, args.since, args.until))
 
 
 def _screen_rows() -> int:
@@ -223,17 +241,13 @@ def _sample_parts(args: SarArgs) -> frozenset[str] | None:
 def load_data(args: SarArgs, parts: frozenset[str] | None = None) -> DayData:
     """The recording the options name; StoreError when there is none or it holds no sample. With ``parts``,
     only those fields of each sample are read (hostward.store.parts)."""
+    resolve_day(args)
     if args.file is not None and (args.date or args.since or args.until):
         raise UsageError("-f cannot be combined with --date, --since or --until")
     if args.date is not None and (args.since or args.until):
         raise UsageError("--date cannot be combined with --since or --until")
     from hostward.store import read_day, read_file, read_range  # noqa: PLC0415  (the reader: not for live sar)
 
-    if args.file is not None and args.file.is_dir():
-        raise UsageError(
-            f"-f {args.file} is a directory: -f reads one data file (hwYYYYMMDD[.xz]); "
-            f"for a directory of them use --data-dir {args.file}"
-        )
     # No report here (sar, sadf, plot) reads the samples' top processes: not decoding them is most of the
     # cost of a day recorded with the default top_processes (issue 17). -f reads no configuration.
     if args.file is not None:
@@ -315,10 +329,15 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
         sample = sample_system(procfs)
         return sample if clock is None else dataclasses.replace(sample, time=clock())
 
-    samples = live_samples(take_sample, float(args.interval or 1), args.count)
+    since_boot = args.interval == 0
+    samples = live_samples(take_sample, float(args.interval or 1), 0 if since_boot else args.count)
     first = next(samples)
     host = read_host(procfs, len(first.cpu.per_cpu) or 1)
     options = ReportOptions(reports=args.selection(host.cpu_count), pretty=args.pretty, rows=rows)
+    if since_boot:  # sar 0: one report of the rates since boot, no Average (sar.c write_stats_startup)
+        report = LiveReport(host, options, fmt, boot_sample(first))
+        sys.stdout.write(report.banner() + report.sample(first))
+        return 0
     report = LiveReport(host, options, fmt, first)
     sys.stdout.write(report.banner())
     sys.stdout.flush()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hostward.activities import ACTIVITIES, BY_NAME
+from hostward.cli.sar_options import ITEM_LISTS, days_ago, decimal_places, item_list, takes_file_name
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
 from hostward.validate import COUNT, DATE, DATETIME, NON_EMPTY_PATH, WHOLE_SECONDS, Number, quote
@@ -23,6 +24,7 @@ UNSUPPORTED = {
     "-m": "power management",
     "-y": "TTY devices",
     "-h": "human-readable units",
+    "--human": "human-readable units",
     "-x": "extended output",
     "-t": "true time of the file's creator",
     "-o": "saving to a sysstat file (use 'hostward record')",
@@ -78,6 +80,11 @@ class SarArgs:
     interval: int | None = None
     count: int | None = None
     file: Path | None = None
+    default_file: bool = False  # -f without a file name: the day's recording in the data directory
+    days_ago: int | None = None  # -N: the recording of N days ago
+    devices: frozenset[str] | None = None  # --dev=: block devices -d shows (None: all)
+    ifaces: frozenset[str] | None = None  # --iface=: interfaces -n DEV/EDEV show (None: all)
+    decimals: int | None = None  # --dec=: decimal places of values printed with decimals
     date: dt.date | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
@@ -108,6 +115,10 @@ class SarArgs:
                 reports.append(Selected(activity, cpu_view, items, weight))
             elif name == "memory":
                 reports.append(Selected(activity, memory_view))
+            elif name == "disk" and self.devices is not None:
+                reports.append(Selected(activity, items=self.devices))
+            elif name in ("net_dev", "net_edev") and self.ifaces is not None:
+                reports.append(Selected(activity, items=self.ifaces))
             else:
                 reports.append(Selected(activity))
         return tuple(reports)
@@ -186,15 +197,38 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 args.since = _datetime(value, name)
             else:
                 args.until = _datetime(value, name)
+        elif name in ITEM_LISTS:
+            if not eq:
+                raise UsageError(f"option {name} needs a list: {name}=NAME[,NAME...]")
+            if name == "--dev":
+                args.devices = item_list(name, inline)
+            else:
+                args.ifaces = item_list(name, inline)
+        elif name == "--dec":
+            if sadf:
+                raise UsageError("sadf has no --dec option (sadf -d/-j write every value with its decimals)")
+            if not eq:
+                raise UsageError("option --dec needs a value: --dec={0|1|2}")
+            args.decimals = decimal_places(inline)
         elif word == "--pretty":
             args.pretty = True
         elif word in LONG_ACTIVITIES:
             args.flags.add(LONG_ACTIVITIES[word])
-        elif word.startswith("--"):
+        elif word.startswith("--") and word not in UNSUPPORTED:
             raise UsageError(f"unknown option {quote(word)} (try --help)")
         elif word == "-f":
-            args.file = NON_EMPTY_PATH.parse(_value(argv, i, "-f"), "-f")
-            i += 1
+            if args.file is not None or args.default_file or args.days_ago is not None:
+                raise UsageError("give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)")
+            following = argv[i + 1] if i + 1 < len(argv) else None
+            if following is not None and takes_file_name(following):
+                args.file = NON_EMPTY_PATH.parse(following, "-f")
+                i += 1
+            else:  # sar's -f with no name: the default data file of the day
+                args.default_file = True
+        elif (back := days_ago(word)) is not None:
+            if args.file is not None or args.default_file or args.days_ago is not None:
+                raise UsageError("give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)")
+            args.days_ago = back
         elif word in ("-s", "-e"):
             when = _time_of_day(_value(argv, i, word), word)
             i += 1
@@ -253,7 +287,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 args.count = COUNT.parse(word, "count")
             else:
                 raise UsageError(f"unexpected argument {quote(word)}: interval and count are already given")
-        elif sadf and not word.startswith("-") and args.file is None:
+        elif sadf and not word.startswith("-") and args.file is None and args.days_ago is None:
             args.file = Path(word)  # sadf [options] [datafile]
         else:
             raise UsageError(f"unknown option or argument {quote(word)} (try --help)")

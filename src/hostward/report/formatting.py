@@ -29,6 +29,11 @@ class ReportFormat:
     decimal_point: str = "."
     average_label: str = "Average:"
     utc: bool = False  # sar prints local time; sadf prints UTC unless -t
+    decimals: int | None = None  # --dec: places of every value printed with decimals (None: its own)
+
+    def places(self, decimals: int) -> int:
+        """common.c cprintf_f/cprintf_pc: --dec replaces the places of values that have some; integers stay."""
+        return decimals if decimals == 0 or self.decimals is None else self.decimals
 
     def clock(self, timestamp: float) -> str:
         """The time column of a row (sar's timestamp string)."""

@@ -57,7 +57,7 @@ class Layout:
         item = activity.item
         self.item_last = item is not None and pretty and item.movable
         self.has_item = item is not None
-        values = "".join(f" %9.{activity.columns[i].decimals}f" for i in self.view)
+        values = "".join(f" %9.{fmt.places(activity.columns[i].decimals)}f" for i in self.view)
         self.values_fmt = values
         self.item_fmt = "" if item is None or self.item_last else f" %{item.width}s"
         self.decimal_point = fmt.decimal_point

@@ -1,0 +1,81 @@
+"""sar's options that choose which items and which day a report shows, and how many decimals it prints
+(sar.c main, sa_common.c parse_sa_devices / set_default_file / check_alt_sa_dir): ``--dev=``, ``--iface=``,
+``--dec=``, ``-N`` (the day N days ago) and ``-f`` with no file or with a directory. Kept apart from
+sar_args.py, which parses the activity letters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Protocol
+
+from hostward.errors import UsageError
+from hostward.validate import quote
+
+# sysstat's name limits (rd_stats.h): a name of this many bytes or more is left out of the list, silently, as
+# add_list_item does; a list left empty that way filters nothing.
+MAX_DEV_LEN = 128
+MAX_IFACE_LEN = 16
+ITEM_LISTS = {"--dev": MAX_DEV_LEN, "--iface": MAX_IFACE_LEN}
+
+# sar.c: "-" followed by one or two digits (strlen < 4) is a day offset, read from the default data file.
+_DAYS_AGO = re.compile(r"-[0-9]{1,2}")
+
+
+def item_list(option: str, value: str) -> frozenset[str] | None:
+    """``--dev=vda,sdb`` / ``--iface=lo,eth0``: the names to show; None when the list names nothing."""
+    limit = ITEM_LISTS[option]
+    names = frozenset(n for n in value.split(",") if n and len(n.encode("utf-8", "surrogateescape")) < limit)
+    return names or None
+
+
+def decimal_places(value: str) -> int:
+    """``--dec={0|1|2}``: decimal places of the values sar prints with decimals."""
+    if value not in ("0", "1", "2"):
+        raise UsageError(f"--dec: invalid value {quote(value)} (expected 0, 1 or 2)")
+    return int(value)
+
+
+def days_ago(word: str) -> int | None:
+    """``-1`` ... ``-99``: how many days back; None when the word is not a day offset."""
+    return int(word[1:]) if _DAYS_AGO.fullmatch(word) else None
+
+
+def takes_file_name(following: str | None) -> bool:
+    """sar's ``-f [FILE]``: the next word is the file unless it is missing, an option or a number (interval)."""
+    return following is not None and not following.startswith("-") and not following.isdigit()
+
+
+def day_of(days_back: int, today: dt.date | None = None) -> dt.date:
+    """The calendar day ``days_back`` days before today (sa_common.c get_time with d_off)."""
+    return (today or dt.date.today()) - dt.timedelta(days=days_back)
+
+
+class _DayChoice(Protocol):
+    file: Path | None
+    data_dir: Path | None
+    date: dt.date | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+    days_ago: int | None
+
+
+def resolve_day(args: _DayChoice, today: dt.date | None = None) -> None:
+    """Turn ``-f DIR`` and ``-N`` into the data directory and day they stand for (in place; idempotent).
+
+    sysstat 12.6: ``-f DIR`` reads today's file in DIR (check_alt_sa_dir), ``-N`` the default file of N days
+    ago (set_default_file); hostward's day files are DIR/hwYYYYMMDD[.xz], so both become a day and a directory.
+    """
+    if args.file is not None and args.file.is_dir():
+        if args.data_dir is not None and args.data_dir != args.file:
+            raise UsageError(f"-f {args.file} is a directory: give the directory once (-f DIR or --data-dir)")
+        if args.date or args.since or args.until:
+            raise UsageError("-f DIR reads today's file there: for another day use --data-dir DIR --date DAY")
+        args.data_dir, args.file = args.file, None
+        args.date = day_of(0, today)
+    if args.days_ago is not None:
+        if args.date or args.since or args.until:
+            raise UsageError(f"-{args.days_ago} names the day already: leave out --date, --since and --until")
+        args.date = day_of(args.days_ago, today)
+        args.days_ago = None

@@ -1,0 +1,39 @@
+"""``sar 0``: statistics since boot, as rates between an all-zero sample and the current one.
+
+sar.c write_stats_startup zeroes the previous record (its uptime too) and every activity's previous buffer,
+then prints one ordinary report: each counter's rate is its value over the uptime, each gauge is read as it
+is, and there is no ``Average:`` line. :func:`boot_sample` builds that zeroed previous sample from a real one, so
+the items (CPUs, devices, interfaces) are the same and only the numbers differ.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+from hostward.collect.sample import SystemSample
+
+_T = TypeVar("_T")
+
+
+def _zero(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str | bytes):
+        return value
+    if isinstance(value, int | float):
+        return type(value)(0)
+    if isinstance(value, tuple):
+        return tuple(_zero(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _zero(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{f.name: _zero(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        )
+    return value
+
+
+def boot_sample(sample: SystemSample) -> SystemSample:
+    """``sample`` with every counter and gauge at 0, keeping its names and its time (sar labels the header
+    line with the current time: the zeroed record keeps the current record's hour, minute and second)."""
+    zeroed: SystemSample = _zero(sample)
+    return dataclasses.replace(zeroed, timestamp=sample.timestamp)
