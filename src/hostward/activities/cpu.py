@@ -7,10 +7,9 @@ recomputed from its ticks (rd_stats.c get_per_cpu_interval) because tick counts 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from operator import add, attrgetter
 
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
-from hostward.collect.cpu import CpuTimes, total_ticks
 
 _NE = "node_cpu_seconds_total"
 _T = (
@@ -46,85 +45,67 @@ COLUMNS = (
 )
 
 
-@dataclass(slots=True)
-class _Ticks:
-    """Mutable copy of CpuTimes: get_per_cpu_interval adjusts the previous idle/iowait in place."""
-
-    user: int
-    nice: int
-    system: int
-    idle: int
-    iowait: int
-    irq: int
-    softirq: int
-    steal: int
-    guest: int
-    guest_nice: int
-
-    @classmethod
-    def of(cls, t: CpuTimes) -> _Ticks:
-        return cls(
-            t.user, t.nice, t.system, t.idle, t.iowait, t.irq, t.softirq, t.steal, t.guest, t.guest_nice
-        )
-
-    def total(self) -> int:
-        return total_ticks(self)
-
-    def add(self, other: _Ticks) -> None:
-        for name in self.__slots__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-def _zero() -> _Ticks:
-    return _Ticks(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-
-
+# A CPU line as a tuple, in this order: reading all ten at once (attrgetter) and summing lines with map() cost a
+# fraction of a mutable record per line; a day's report computes a few rows for each of ~86,400 samples.
+_TICKS = attrgetter(
+    "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"
+)
+_NO_TICKS = (0,) * 10
+_IDLE, _IOWAIT = 3, 4
 _WRAP_GUARD = (1 << 64) - 0x7FFFF
+Ticks = tuple[int, ...]
 
 
-def _per_cpu_interval(c: _Ticks, p: _Ticks) -> int:
-    """rd_stats.c get_per_cpu_interval (12.6.1), including its fix-ups of the previous idle/iowait."""
+def _total(t: Ticks) -> int:
+    """collect.cpu.total_ticks of a tuple: guest and guest_nice are already in user and nice."""
+    return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7]
+
+
+def _per_cpu_interval(c: Ticks, p: Ticks) -> tuple[int, Ticks]:
+    """rd_stats.c get_per_cpu_interval (12.6.1): the interval, and the previous line with its fix-ups of
+    idle/iowait (sysstat makes them in place; "all" sums the fixed-up lines)."""
+    cu, cn, _, ci, cw, _, _, _, cg, cgn = c
+    pu, pn, _, pi, pw, _, _, _, pg, pgn = p
     ishift = 0
-    if c.user - c.guest < p.user - p.guest:
-        ishift += (p.user - p.guest) - (c.user - c.guest)
-    if c.nice - c.guest_nice < p.nice - p.guest_nice:
-        ishift += (p.nice - p.guest_nice) - (c.nice - c.guest_nice)
-    if c.iowait < p.iowait and p.iowait < _WRAP_GUARD:
-        # iowait can go back when the kernel re-accounts waiting as idle; a CPU back online restarts it at 0.
-        p.iowait = c.iowait if (c.idle > p.idle or p.idle >= _WRAP_GUARD) else 0
-    if c.idle < p.idle and p.idle < _WRAP_GUARD:
-        p.idle = 0
-    return c.total() - p.total() + ishift
+    if cu - cg < pu - pg:
+        ishift += (pu - pg) - (cu - cg)
+    if cn - cgn < pn - pgn:
+        ishift += (pn - pgn) - (cn - cgn)
+    iowait_back, idle_back = cw < pw < _WRAP_GUARD, ci < pi < _WRAP_GUARD
+    if iowait_back or idle_back:
+        fixed = list(p)
+        if iowait_back:
+            # iowait can go back when the kernel re-accounts waiting as idle; a CPU back online restarts it at 0.
+            fixed[_IOWAIT] = cw if (ci > pi or pi >= _WRAP_GUARD) else 0
+        if idle_back:
+            fixed[_IDLE] = 0
+        p = tuple(fixed)
+    return _total(c) - _total(p) + ishift, p
 
 
-def _sp(p: int, c: int, total: int) -> float:
-    """common.c ll_sp_value: a counter that went back (dyn-tick race) reads 0."""
-    return 0.0 if c < p else (c - p) / total * 100
-
-
-def _values(c: _Ticks, p: _Ticks, total: int) -> tuple[float, ...]:
-    """Every column, in COLUMNS order (pr_stats.c print_cpu_stats, both the default and the ALL branch)."""
-    idle = 0.0 if c.idle < p.idle else _sp(p.idle, c.idle, total)
-    usr = 0.0 if c.user - c.guest < p.user - p.guest else _sp(p.user - p.guest, c.user - c.guest, total)
-    nice_ng = (
-        0.0
-        if c.nice - c.guest_nice < p.nice - p.guest_nice
-        else _sp(p.nice - p.guest_nice, c.nice - c.guest_nice, total)
-    )
+def _values(c: Ticks, p: Ticks, total: int) -> tuple[float, ...]:
+    """Every column, in COLUMNS order (pr_stats.c print_cpu_stats, both the default and the ALL branch). Each
+    share is common.c ll_sp_value: a counter that went back (dyn-tick race) reads 0, else (c - p) / total * 100
+    (the same operations as sar, so the same digits)."""
+    cu, cn, cs, ci, cw, cq, csq, cst, cg, cgn = c
+    pu, pn, ps, pi, pw, pq, psq, pst, pg, pgn = p
+    c_sys, p_sys = cs + cq + csq, ps + pq + psq
+    c_usr, p_usr = cu - cg, pu - pg
+    c_nice, p_nice = cn - cgn, pn - pgn
     return (
-        _sp(p.user, c.user, total),
-        _sp(p.nice, c.nice, total),
-        _sp(p.system + p.irq + p.softirq, c.system + c.irq + c.softirq, total),
-        _sp(p.iowait, c.iowait, total),
-        _sp(p.steal, c.steal, total),
-        nice_ng,
-        usr,
-        _sp(p.system, c.system, total),
-        _sp(p.irq, c.irq, total),
-        _sp(p.softirq, c.softirq, total),
-        _sp(p.guest, c.guest, total),
-        _sp(p.guest_nice, c.guest_nice, total),
-        idle,
+        0.0 if cu < pu else (cu - pu) / total * 100,
+        0.0 if cn < pn else (cn - pn) / total * 100,
+        0.0 if c_sys < p_sys else (c_sys - p_sys) / total * 100,
+        0.0 if cw < pw else (cw - pw) / total * 100,
+        0.0 if cst < pst else (cst - pst) / total * 100,
+        0.0 if c_nice < p_nice else (c_nice - p_nice) / total * 100,
+        0.0 if c_usr < p_usr else (c_usr - p_usr) / total * 100,
+        0.0 if cs < ps else (cs - ps) / total * 100,
+        0.0 if cq < pq else (cq - pq) / total * 100,
+        0.0 if csq < psq else (csq - psq) / total * 100,
+        0.0 if cg < pg else (cg - pg) / total * 100,
+        0.0 if cgn < pgn else (cgn - pgn) / total * 100,
+        0.0 if ci < pi else (ci - pi) / total * 100,
     )
 
 
@@ -141,24 +122,25 @@ def cpu_rows(span: Interval) -> list[Row]:
     prev_cpus, curr_cpus = span.prev.cpu.per_cpu, span.curr.cpu.per_cpu
     if not curr_cpus and not prev_cpus:
         # Kernel without per-CPU lines: "all" is the global line (sysstat's UP case).
-        c, p = _Ticks.of(span.curr.cpu.all), _Ticks.of(span.prev.cpu.all)
-        total = _per_cpu_interval(c, p)
+        total, p = _per_cpu_interval(c := _TICKS(span.curr.cpu.all), _TICKS(span.prev.cpu.all))
         return [Row("all", _values(c, p, total or 1) if total >= 0 else _BACKWARDS)]
-    all_c, all_p = _zero(), _zero()
+    all_c: Ticks = _NO_TICKS
+    all_p: Ticks = _NO_TICKS
     deltot = 0
     per_cpu: list[Row] = []
-    for number in range(max(len(curr_cpus), len(prev_cpus))):
-        now = curr_cpus[number] if number < len(curr_cpus) else None
-        before = prev_cpus[number] if number < len(prev_cpus) else None
+    n_curr, n_prev = len(curr_cpus), len(prev_cpus)
+    for number in range(max(n_curr, n_prev)):
+        before = prev_cpus[number] if number < n_prev else None
         if before is None:
             # Came back online with no reference: not shown and not counted (jump-from-zero syndrome).
             continue
-        p = _Ticks.of(before)
-        c = _Ticks.of(now) if now is not None else _Ticks.of(before)
-        interval = _per_cpu_interval(c, p)
+        now = curr_cpus[number] if number < n_curr else None
+        p = _TICKS(before)
+        c = _TICKS(now) if now is not None else p
+        interval, p = _per_cpu_interval(c, p)
         deltot += interval
-        all_c.add(c)
-        all_p.add(p)
+        all_c = tuple(map(add, all_c, c))
+        all_p = tuple(map(add, all_p, p))
         if now is None:
             continue  # offline now: counted (as no change) in "all", not displayed
         per_cpu.append(
