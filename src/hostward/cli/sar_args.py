@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hostward.activities import ACTIVITIES, BY_NAME
+from hostward import activities
 from hostward.cli.sar_options import ITEM_LISTS, days_ago, decimal_places, item_list, takes_file_name
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
@@ -99,7 +99,7 @@ class SarArgs:
         cpu_view, memory_view, cpus = self.cpu_view, self.memory_view, self.cpus
         if self.all_activities:
             # sar's -A: hostward-only reports (--time) are asked for by name, so -A matches sysstat's.
-            names |= {a.name for a in ACTIVITIES}
+            names |= activities.SYSSTAT.keys()
             cpu_view = cpu_view or "ALL"
             memory_view = "ALL"
             cpus = cpus or "ALL"
@@ -108,8 +108,8 @@ class SarArgs:
         if not names:
             names.add("cpu")
         reports: list[Selected] = []
-        for name in sorted(names, key=lambda n: BY_NAME[n].order):
-            activity = BY_NAME[name]
+        for activity in activities.by_order(names):
+            name = activity.name
             if name == "cpu":
                 items, weight = cpu_items(cpus, cpu_count)
                 reports.append(Selected(activity, cpu_view, items, weight))
