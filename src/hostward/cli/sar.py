@@ -16,7 +16,7 @@ from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, StoreError, UsageError
 from hostward.procfs import ProcFS
 from hostward.report.engine import recorded, sample_parts
-from hostward.report.formatting import ReportFormat, from_environment
+from hostward.report.formatting import ReportFormat, colors_from_environment, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
 from hostward.report.selection import NO_TTY_ROWS, ReportOptions
@@ -101,6 +101,14 @@ gauges: mean of the rows), LINUX RESTART where the recorder started (after a boo
 Formulas are sysstat's: CPU "all" is the sum of the per-CPU lines; runq-sz leaves out the sampler itself;
 %commit is Committed_AS over RAM + swap; -b counts physical disks only; %ifutil uses the link speed.
 
+environment:
+  S_COLORS          "never": no colours; "always": colours; unset or anything else: colours when stdout is a
+                    terminal (sysstat's colours: percentages from 75 and from 50, zero and other values,
+                    item names, LINUX RESTART and COM lines)
+  S_COLORS_SGR      colours to change, as sysstat: H (%>=75) M (%>=50) Z (zero) N (values) I (items)
+                    C (comments) R (restarts), e.g. "H=31;1:I=32;22"; malformed entries are ignored
+  S_TIME_FORMAT     ISO: 24-hour times and ISO dates
+
 exit status: 0 on success, 1 on unreadable data or /proc, 2 on bad usage or a data file damaged
 in the middle (as sar: the report of what precedes the damage is printed first).
 examples:
@@ -111,6 +119,7 @@ examples:
   hostward sar -1 -d --dev=vda --dec=0  yesterday's disk vda, whole numbers
   hostward sar -n DEV --iface=lo,eth0 1 3  two interfaces, live
   hostward sar -u -P ALL 0            CPU use since boot, each CPU
+  S_COLORS=always hostward sar -u | less -R  colours through a pager
   hostward sar --cache -s 09:00 -e 12:00  memcached servers recorded this morning
 """
 
@@ -125,7 +134,11 @@ def run(argv: list[str]) -> int:
     if args.help:
         sys.stdout.write(HELP)
         return 0
-    fmt = dataclasses.replace(from_environment(), decimals=args.decimals)
+    fmt = dataclasses.replace(
+        from_environment(),
+        decimals=args.decimals,
+        colors=colors_from_environment(os.environ, _stdout_is_tty()),
+    )
     rows = _screen_rows()
     if args.interval is not None and args.interval > 0 and not _reads_file(args):
         return _live(args, fmt, rows)
@@ -208,6 +221,13 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
 def _reads_file(args: SarArgs) -> bool:
     # -N alone does not: `sar -1 1 3` samples the running system, as sar does (the day offset is ignored).
     return args.default_file or any(x is not None for x in (args.file, args.date, args.since, args.until))
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return os.isatty(sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a descriptor (captured): not a terminal
+        return False
 
 
 def _screen_rows() -> int:
