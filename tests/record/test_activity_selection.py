@@ -24,6 +24,7 @@ def test_every_group_is_an_optional_group_of_the_store() -> None:
     assert groups_for(("DISK",)) == BASE  # sadc's default set, always recorded
     assert BASE < groups_for(DEFAULT) <= groups_for(("ALL",)) <= ALL_GROUPS
     assert "snmp" in groups_for(("SNMP",)) and "snmp" not in groups_for(("IPV6",))
+    assert "snmp6" in groups_for(("IPV6",)) and "snmp6" not in groups_for(("SNMP",))
 
 
 def test_config_file_environment_and_errors(tmp_path: Path) -> None:
@@ -50,7 +51,7 @@ def _recorded(tmp_path: Path, activities: tuple[str, ...]) -> list[SystemSample]
 def test_a_recording_holds_the_chosen_groups_only(tmp_path: Path) -> None:
     base = _recorded(tmp_path / "base", ("DISK",))
     assert base and all(s.ktables is not None and s.sockets is not None for s in base)
-    assert all(s.snmp is None and s.sockets6 is None for s in base)
+    assert all(s.snmp is None and s.sockets6 is None and s.snmp6 is None for s in base)
     full = _recorded(tmp_path / "full", ("XALL",))
     assert full and all(getattr(s, group) is not None for s in full for group in ALL_GROUPS)
 

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -218,3 +219,67 @@ def socket_traffic() -> Iterator[None]:
         for sock in held:
             sock.close()
         listener.close()
+
+
+def _ip6_packet(next_header: int, payload_length: int, payload: bytes, version: int = 6) -> bytes:
+    """An IPv6 header from ::1 to ::1 and its payload, for a raw IPPROTO_RAW socket (the header included)."""
+    loopback = socket.inet_pton(socket.AF_INET6, "::1")
+    return struct.pack("!IHBB", version << 28, payload_length, next_header, 64) + loopback * 2 + payload
+
+
+@contextlib.contextmanager
+def ipv6_traffic() -> Iterator[None]:
+    """Every 50 ms over ::1 (needs root for the raw sockets), until the block ends: a TCP connection opened and
+    closed; a UDP datagram received and one to a closed port (Udp6 NoPorts, ICMPv6 destination unreachable
+    out and in); an ICMPv6 echo request (echo, echo reply); packets the kernel rejects: an unknown next
+    header (InUnknownProtos, ICMPv6 parameter problem out and in), a payload length beyond the packet
+    (InTruncatedPkts), a version 4 header (InHdrErrors); and a datagram to ff01::1 out of lo, which has no
+    route (OutNoRoutes)."""
+    stop = threading.Event()
+    listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    receiver = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    receiver.bind(("::1", 0))
+    receiver.setblocking(False)
+    sender = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    # Multicast out of lo, which has no multicast route: ff01::1 fails with ENETUNREACH (Ip6 OutNoRoutes).
+    sender.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, socket.if_nametoindex("lo"))
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+        probe.bind(("::1", 0))
+        closed_port = probe.getsockname()[1]  # free again once closed: nobody listens there
+    icmp = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    icmp.setblocking(False)
+    raw = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    rejected = (
+        _ip6_packet(253, 4, b"hwrd"),
+        _ip6_packet(17, 100, b"8 bytes!"),
+        _ip6_packet(17, 8, b"8 bytes!", 4),
+    )
+    echo = struct.pack("!BBHHH", 128, 0, 0, os.getpid() & 0xFFFF, 1) + b"hostward"  # the kernel sums it
+
+    def churn() -> None:
+        while not stop.wait(0.05):
+            client = socket.create_connection(listener.getsockname()[:2], timeout=5)
+            server, _ = listener.accept()
+            client.close()
+            server.close()
+            sender.sendto(b"x", receiver.getsockname()[:2])
+            sender.sendto(b"x", ("::1", closed_port))
+            icmp.sendto(echo, ("::1", 0))
+            for packet in rejected:
+                raw.sendto(packet, ("::1", 0))
+            with contextlib.suppress(OSError):
+                sender.sendto(b"x", ("ff01::1", 9))
+            for sock in (receiver, icmp):
+                with contextlib.suppress(BlockingIOError):
+                    while sock.recv(2048):
+                        pass
+
+    thread = threading.Thread(target=churn, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        for sock in (listener, receiver, sender, icmp, raw):
+            sock.close()

@@ -282,3 +282,24 @@ def test_hugepages(data: DayData) -> None:
         "10:00:01        65536     65536     50.00      8192      4096",
         "Average:        65536     65536     50.00      8192      4096",
     ]
+
+
+def test_ipv6_protocol_rates(data: DayData) -> None:
+    # /proc/net/snmp6 differences over the 1.00 s interval, by name (Ip6 octets, Icmp6 OutEchos and InType*,
+    # UdpLite6 NoPorts +500 move too and show nowhere): IP6 +300 +2 +290 +280 +4 +2 +6 +7 +1 +3; EIP6 +1 to
+    # +11 in column order; ICMP6 +40 +41 +10 +9 +10, group membership +1..+5, router +6..+8, neighbour
+    # +11..+14; EICMP6 +1 +20 +21 +2 ... +9; UDP6 +60 in, +70 out, NoPorts +20, InErrors +1.
+    names = ("net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6")
+    text = report(data, *(Selected(BY_NAME[n]) for n in names))
+    rows = [b.splitlines()[1].split() for b in text.split("\n\n")[1:]]
+    assert [[float(v) for v in row[1:]] for row in rows] == [
+        [300, 2, 290, 280, 4, 2, 6, 7, 1, 3],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        [40, 41, 10, 9, 10, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14],
+        [1, 20, 21, 2, 3, 4, 5, 6, 7, 8, 9],
+        [60, 70, 20, 1],
+    ]
+    assert text.split("\n\n")[5].splitlines()[:2] == [
+        "10:00:00      idgm6/s   odgm6/s noport6/s idgmer6/s",
+        "10:00:01        60.00     70.00     20.00      1.00",
+    ]

@@ -14,6 +14,7 @@ from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
 from hostward.collect.snmp import Snmp, read_snmp
+from hostward.collect.snmp6 import Snmp6, read_snmp6
 from hostward.collect.sockets import Sockets, Sockets6, read_sockets, read_sockets6
 from hostward.procfs import ProcFS
 
@@ -135,6 +136,7 @@ class SystemSample:
     sockets: Sockets | None = None
     sockets6: Sockets6 | None = None
     snmp: Snmp | None = None  # sar -n IP, EIP, TCP, ETCP, UDP
+    snmp6: Snmp6 | None = None  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -156,4 +158,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         sockets=read_sockets(procfs.read_optional),
         sockets6=read_sockets6(procfs.read_optional),
         snmp=read_snmp(procfs.read_optional),
+        snmp6=read_snmp6(procfs.read_optional),
     )

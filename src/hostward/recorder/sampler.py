@@ -27,6 +27,7 @@ from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, top_by_rss
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import read_snmp
+from hostward.collect.snmp6 import read_snmp6
 from hostward.collect.sockets import read_sockets, read_sockets6
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
@@ -99,6 +100,7 @@ class CachingSampler:
             sockets=read_sockets(files.read_optional) if "sockets" in groups else None,
             sockets6=read_sockets6(files.read_optional) if "sockets6" in groups else None,
             snmp=read_snmp(files.read_optional) if "snmp" in groups else None,
+            snmp6=read_snmp6(files.read_optional) if "snmp6" in groups else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

@@ -12,6 +12,7 @@ from hostward.collect.kernel import KernelTables
 from hostward.collect.pressure import Pressure
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
+from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Corrupt, Reader, Writer
 
@@ -29,6 +30,7 @@ OPTIONAL_GROUPS: dict[str, type[Any]] = {
     "sockets": Sockets,
     "sockets6": Sockets6,
     "snmp": Snmp,
+    "snmp6": Snmp6,
 }
 
 

@@ -32,6 +32,7 @@ from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.model import CommentMark, Entry, RestartMark
+from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     22: (0x8A, (0, 5, 0), "5Q"),  # stats_net_etcp
     23: (0x8A, (0, 4, 0), "4Q"),  # stats_net_udp
     24: (0x8A, (0, 0, 4), "4I"),  # stats_net_sock6: tcp6 udp6 raw6 frag6
+    **SNMP6_LAYOUTS,  # 25-29: A_NET_IP6, EIP6, ICMP6, EICMP6, UDP6
     40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
     41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
     42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
@@ -218,6 +220,7 @@ def _sample(
         sockets=_sockets(by_id.get(16)),
         snmp=_snmp(by_id),
         sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
+        snmp6=snmp6(by_id),
     )
 
 
