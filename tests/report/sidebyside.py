@@ -24,6 +24,7 @@ from pathlib import Path
 
 from hostward.activities import ACTIVITIES
 from hostward.activities.base import Activity, Column
+from hostward.activities.icmp import NET_EICMP, NET_ICMP, SADC_SHIFT, SHIFTED
 from hostward.collect.host import read_host
 from hostward.collect.load import read_uptime
 from hostward.collect.sample import SystemSample, sample_system
@@ -144,6 +145,7 @@ def compare(theirs: str, ours: str, time_width: int = 11) -> list[str]:
     """Differences between two sar reports: lines that are not data rows must be identical strings; data rows
     must have the same time and item, and each value within its column's parity tolerance."""
     problems: list[str] = []
+    theirs = icmp_by_counter(theirs)
     a_lines, b_lines = theirs.splitlines(), ours.splitlines()
     if len(a_lines) != len(b_lines):
         problems.append(f"{len(a_lines)} lines from sar, {len(b_lines)} from hostward")
@@ -283,3 +285,78 @@ def ipv6_traffic() -> Iterator[None]:
         thread.join(timeout=10)
         for sock in (listener, receiver, sender, icmp, raw):
             sock.close()
+
+
+def ping_loopback(count: int) -> None:
+    """``count`` ICMP echo requests to 127.0.0.1 over a raw socket (root), as ping sends them: the kernel
+    answers each (InEchos, OutEchoReps) and the reply comes back (InEchoReps); the request counts as OutEchos."""
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as raw:
+        raw.settimeout(5)
+        for seq in range(count):
+            raw.sendto(_echo_request(os.getpid() & 0xFFFF, seq & 0xFFFF), ("127.0.0.1", 0))
+
+
+def _echo_request(ident: int, seq: int) -> bytes:
+    body = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + b"hostward"
+    total = sum(struct.unpack(f"!{len(body) // 2}H", body))
+    total = (total & 0xFFFF) + (total >> 16)
+    checksum = ~((total & 0xFFFF) + (total >> 16)) & 0xFFFF
+    return body[:2] + struct.pack("!H", checksum) + body[4:]
+
+
+# sadc 12.6 reads the Icmp line by position; since kernel 6.0 (OutRateLimitGlobal/Host) its outgoing figures sit
+# two columns early (activities/icmp.py). Where the kernel has those counters, comparisons first move each of
+# sar's values to the column of the counter it is.
+ICMP_SHIFTED_HERE = "OutRateLimitGlobal" in (
+    Path("/proc/net/snmp").read_text() if Path("/proc/net/snmp").exists() else ""
+)
+
+
+def icmp_by_counter(text: str) -> str:
+    """sar text with its -n ICMP and EICMP blocks' shifted columns replaced by the sar column that holds the
+    counter hostward shows there (SADC_SHIFT; 0.00 where sar shows it nowhere: OutAddrMasks, OutAddrMaskReps,
+    or OutSrcQuenchs and OutRedirects when the report has no -n ICMP block). Other blocks are unchanged."""
+    if not ICMP_SHIFTED_HERE:
+        return text
+    blocks = text.split("\n\n")
+    found: dict[str, list[int]] = {NET_ICMP.name: [], NET_EICMP.name: []}
+    for i, block in enumerate(blocks):
+        header = block.split("\n", 1)[0].split()
+        for activity in (NET_ICMP, NET_EICMP):
+            if header[-len(activity.columns) :] == [c.header for c in activity.columns]:
+                found[activity.name].append(i)
+    for k, at in enumerate(found[NET_EICMP.name]):
+        icmp_at = found[NET_ICMP.name][k] if k < len(found[NET_ICMP.name]) else None
+        blocks[at] = _shift_block(blocks[at], NET_EICMP, None if icmp_at is None else blocks[icmp_at])
+    for at in found[NET_ICMP.name]:
+        blocks[at] = _shift_block(blocks[at], NET_ICMP, None)
+    return "\n\n".join(blocks)
+
+
+def _cells(line: str, n: int) -> tuple[str, list[str]]:
+    return line[: -10 * n], [line[len(line) - 10 * (n - i) : len(line) - 10 * (n - i - 1)] for i in range(n)]
+
+
+def _shift_block(block: str, activity: Activity, icmp_block: str | None) -> str:
+    headers = [c.header for c in activity.columns]
+    icmp_headers = [c.header for c in NET_ICMP.columns]
+    lines = block.split("\n")
+    icmp_lines = icmp_block.split("\n") if icmp_block is not None else []
+    out = lines[:1]
+    for r, line in enumerate(lines[1:], 1):
+        if not line:
+            out.append(line)
+            continue
+        prefix, cells = _cells(line, len(headers))
+        other = _cells(icmp_lines[r], len(icmp_headers))[1] if r < len(icmp_lines) else None
+        fixed = []
+        for header, cell in zip(headers, cells, strict=True):
+            source = SADC_SHIFT.get(header) if header in SHIFTED else header
+            if source in headers:
+                fixed.append(cells[headers.index(source)])
+            elif source is not None and other is not None:
+                fixed.append(other[icmp_headers.index(source)])
+            else:
+                fixed.append(f" {'0.00' if '.' in cell else '0,00':>9}")
+        out.append(prefix + "".join(fixed))
+    return "\n".join(out)

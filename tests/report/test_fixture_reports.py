@@ -303,3 +303,23 @@ def test_ipv6_protocol_rates(data: DayData) -> None:
         "10:00:00      idgm6/s   odgm6/s noport6/s idgmer6/s",
         "10:00:01        60.00     70.00     20.00      1.00",
     ]
+
+
+def test_icmp_messages_and_errors_by_field_name(data: DayData) -> None:
+    # t0 -> t1 Icmp: InMsgs +30, InEchos +10, InEchoReps +10, OutMsgs +30, OutEchos +10, OutEchoReps +10;
+    # InErrors +2, InDestUnreachs +10, InTimeExcds +1, OutDestUnreachs +10. OutRateLimitGlobal +7 and
+    # OutRateLimitHost +3 sit between OutErrors and OutDestUnreachs (kernel 6.0+) and show in no column.
+    text = report(data, Selected(BY_NAME["net_icmp"]), Selected(BY_NAME["net_eicmp"]))
+    blocks = text.split("\n\n")[1:]
+    assert blocks[0].splitlines()[:2] == [
+        "10:00:00       imsg/s    omsg/s    iech/s   iechr/s    oech/s   oechr/s     itm/s    itmr/s     otm/s"
+        "    otmr/s  iadrmk/s iadrmkr/s  oadrmk/s oadrmkr/s",
+        "10:00:01        30.00     30.00     10.00     10.00     10.00     10.00      0.00      0.00      0.00"
+        "      0.00      0.00      0.00      0.00      0.00",
+    ]
+    assert blocks[1].splitlines()[:2] == [
+        "10:00:00       ierr/s    oerr/s idstunr/s odstunr/s   itmex/s   otmex/s iparmpb/s oparmpb/s   isrcq/s"
+        "   osrcq/s  iredir/s  oredir/s",
+        "10:00:01         2.00      0.00     10.00     10.00      1.00      0.00      0.00      0.00      0.00"
+        "      0.00      0.00      0.00",
+    ]

@@ -37,6 +37,8 @@ SYSSTAT: dict[str, str] = {
     "sock": "sockets:SOCK",
     "net_ip": "snmp:NET_IP",
     "net_eip": "snmp:NET_EIP",
+    "net_icmp": "icmp:NET_ICMP",
+    "net_eicmp": "icmp:NET_EICMP",
     "net_tcp": "snmp:NET_TCP",
     "net_etcp": "snmp:NET_ETCP",
     "net_udp": "snmp:NET_UDP",

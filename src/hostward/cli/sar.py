@@ -52,11 +52,13 @@ activity options (default -u):
   -H                hugepages: pool free, used, reserved, surplus (kB)
   -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
-  -n {DEV|EDEV|SOCK|IP|EIP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}[,...]
+  -n {DEV|EDEV|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}[,...]
                     network interfaces: traffic (DEV), errors (EDEV); sockets in use: IPv4 (SOCK:
                     all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6);
-                    IPv4 datagrams (IP) and their errors (EIP); TCP opens and segments (TCP), failed
-                    and reset connections, retransmits (ETCP); UDP datagrams, to no port (UDP);
+                    IPv4 datagrams (IP) and their errors (EIP); ICMPv4 messages (ICMP: echo, timestamp,
+                    address mask) and errors (EICMP: unreachable, time exceeded, redirect...); TCP opens
+                    and segments (TCP), failed and reset connections, retransmits (ETCP); UDP
+                    datagrams, to no port (UDP);
                     the same for IPv6 (IP6, EIP6, UDP6) with multicast and too-big columns; ICMPv6
                     messages: echoes, group membership, router and neighbour discovery (ICMP6), and
                     its errors: unreachable, time exceeded, parameter problems, redirects (EICMP6)
