@@ -333,6 +333,9 @@ def data_with_previous(data: DayData, options: ReportOptions) -> DayData:
     return DayData(data.host, (data.previous, *data.entries))
 
 
+_SNMP6_REPORTS = frozenset({"net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6"})
+
+
 def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
     if args.start or args.end or args.resample:
         raise UsageError("-s, -e and -i apply to recorded data (use -f, --date or --since)")
@@ -342,8 +345,15 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
             "for live memcached rates use 'hostward cache stats --interval N'"
         )
     procfs = ProcFS()
+    selected = {s.activity.name for s in args.selection(1)}
+    if selected & _SNMP6_REPORTS and procfs.read_optional("net/snmp6") is None:
+        # sadc records zeros without the file and sar prints them without a word; say why they are zeros.
+        sys.stderr.write(
+            "hostward sar: this host has no /proc/net/snmp6 (IPv6 is disabled): the IPv6 protocol reports "
+            "show zeros, as sar's do\n"
+        )
     clock: Callable[[], ClockSample | None] | None = None
-    if any(s.activity.name == "time" for s in args.selection(1)):
+    if "time" in selected:
         # Kernel clock state for --time: one adjtimex call per sample, no network. Loading the C library
         # (ldconfig) and the NTP modules is only worth it when the report is asked for.
         from hostward.recorder.timehealth import TimeHealth  # noqa: PLC0415

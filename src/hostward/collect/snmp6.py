@@ -80,20 +80,18 @@ class Snmp6:
 
 
 SNMP6_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Snmp6))
-_WANTED = frozenset(SNMP6_FIELDS)
+# The kernel's name of each field ("Ip6InReceives" -> "Ip6_InReceives").
+_BY_KERNEL_NAME = {name.replace("_", "", 1): name for name in SNMP6_FIELDS}
 
 
 def parse_snmp6(text: str | None) -> Snmp6:
     found: dict[str, int] = {}
     for line in (text or "").splitlines():
-        words = line.split()
-        if len(words) != 2:
-            continue
-        name, value = words
-        proto, six, rest = name.partition("6")  # "Ip6InReceives" -> Ip, 6, InReceives
-        key = f"{proto}6_{rest}"
-        if six and key in _WANTED and value.isascii() and value.isdigit():
-            found[key] = int(value)
+        words = line.split()  # ["Ip6InReceives", "2117"]
+        if len(words) == 2 and (name := _BY_KERNEL_NAME.get(words[0])):
+            value = words[1]
+            if value.isascii() and value.isdigit():
+                found[name] = int(value)
     return Snmp6(**found)
 
 
