@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/startup.py [--runs 10]
 
+The NTP and cache rows query a chronyd and a memcached this script starts on 127.0.0.1 (and stops).
+
 Each round runs every command once, in turn, so load on the machine falls on all of them alike. CPU is the
 child's user + system time (rusage of the waited process, children included), which is what the command
 costs the host; the 1 s interval of ``sar -u 1 1`` is sleep and costs nothing. Byte-code caching is on (in a
@@ -19,24 +21,45 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _memcached import Memcached
+from ntp_common import start_chronyd
+
 SRC = Path(__file__).resolve().parent.parent / "src"
 
-# (label, hostward argv, peer label, peer argv or None when the peer is not installed)
-PAIRS = (
-    ("hostward --version", ["--version"], "sar -V", ["sar", "-V"]),
-    ("hostward sar -u 1 1", ["sar", "-u", "1", "1"], "sar -u 1 1", ["sar", "-u", "1", "1"]),
-    ("hostward oom top --json", ["oom", "top", "--json"], "dstat --top-oom 1 1", ["dstat", "--top-oom", "1", "1"]),
-)  # fmt: skip
+MEMCACHED_TOOL = "/usr/share/memcached/scripts/memcached-tool"
 
 
-def cpu_of(argv: list[str], env: dict[str, str]) -> float:
+def pairs(ntp: str, ntp_port: int, cache: str, tmp: Path) -> list[tuple[str, list[str], str, list[str]]]:
+    """(label, hostward argv, peer label, peer argv): the peer is skipped when its program is not installed."""
+    chrony = [
+        f"pidfile {tmp}/chrony.pid",
+        "cmdport 0",
+        f"bindcmdaddress {tmp}/chrony.sock",
+        f"driftfile {tmp}/drift",
+    ]
+    return [
+        ("hostward --version", ["--version"], "sar -V", ["sar", "-V"]),
+        ("hostward sar -u 1 1", ["sar", "-u", "1", "1"], "sar -u 1 1", ["sar", "-u", "1", "1"]),
+        ("hostward oom top --json", ["oom", "top", "--json"], "dstat --top-oom 1 1", ["dstat", "--top-oom", "1", "1"]),
+        ("hostward ntp query", ["ntp", "query", "--samples", "1", f"{ntp}:{ntp_port}"], "chronyd -Q",
+         ["/usr/sbin/chronyd", "-Q", "-u", "root", "-t", "10",
+          f"server {ntp} port {ntp_port} iburst minpoll -6 maxpoll -6", *chrony]),
+        ("hostward cache stats", ["cache", "stats", cache], "memcached-tool stats", [MEMCACHED_TOOL, cache, "stats"]),
+    ]  # fmt: skip
+
+
+# Commands whose exit status is a verdict: `ntp query` exits 1 (WARNING) with one server, fewer than 3.
+VERDICT_EXITS = {"hostward ntp query": (0, 1)}
+
+
+def cpu_of(argv: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
     code = os.waitstatus_to_exitcode(status)
-    if code != 0:
+    if code not in ok:
         raise SystemExit(f"{' '.join(argv)} failed ({code}): {err.strip()}")
     return usage.ru_utime + usage.ru_stime
 
@@ -47,32 +70,17 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=10, help="rounds (default 10)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(SRC),
-            "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"),
-            "HOSTWARD_CONFIG": os.devnull,
-            "LANG": "C",
-        }
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        # The installed entry point, as users run it (python -m adds runpy, ~3 ms).
-        script = Path(sys.executable).parent / "hostward"
-        hostward = [str(script)] if script.exists() else [sys.executable, "-m", "hostward"]
-        commands: list[tuple[str, list[str]]] = []
-        for label, ours, peer_label, peer in PAIRS:
-            commands.append((label, [*hostward, *ours]))
-            if shutil.which(peer[0]):
-                commands.append((peer_label, peer))
-        for _label, argv in commands:  # warm the byte-code cache and the page cache
-            cpu_of(argv, env)
-        cpu: dict[str, list[float]] = {label: [] for label, _ in commands}
-        for _ in range(args.runs):
-            for label, argv in commands:
-                cpu[label].append(cpu_of(argv, env))
-    median = {label: statistics.median(values) * 1000 for label, values in cpu.items()}
+    chronyd = start_chronyd("127.0.0.1")
+    memcached = Memcached()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+            rows = pairs(chronyd.address, chronyd.port, memcached.address, Path(tmp))
+            median = measure(rows, args.runs, Path(tmp))
+    finally:
+        memcached.stop()
+        chronyd.stop()
     print(f"start-up CPU, median of {args.runs} interleaved runs (ms; user + system)")
-    for label, _ours, peer_label, _peer in PAIRS:
+    for label, _ours, peer_label, _peer in rows:
         line = f"  {label:<26} {median[label]:7.1f} ms"
         if peer_label in median:
             peer_ms = median[peer_label]
@@ -81,6 +89,33 @@ def main() -> None:
         else:
             line += f"   {peer_label}: not installed"
         print(line)
+
+
+def measure(rows: list[tuple[str, list[str], str, list[str]]], runs: int, tmp: Path) -> dict[str, float]:
+    """Median CPU (ms) of every command, hostward's and the peers', run in turn ``runs`` times."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
+        "HOSTWARD_CONFIG": os.devnull,
+        "LANG": "C",
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # The installed entry point, as users run it (python -m adds runpy, ~3 ms).
+    script = Path(sys.executable).parent / "hostward"
+    hostward = [str(script)] if script.exists() else [sys.executable, "-m", "hostward"]
+    commands: list[tuple[str, list[str]]] = []
+    for label, ours, peer_label, peer in rows:
+        commands.append((label, [*hostward, *ours]))
+        if shutil.which(peer[0]):
+            commands.append((peer_label, peer))
+    for label, argv in commands:  # warm the byte-code cache and the page cache
+        cpu_of(argv, env, VERDICT_EXITS.get(label, (0,)))
+    cpu: dict[str, list[float]] = {label: [] for label, _ in commands}
+    for _ in range(runs):
+        for label, argv in commands:
+            cpu[label].append(cpu_of(argv, env, VERDICT_EXITS.get(label, (0,))))
+    return {label: statistics.median(values) * 1000 for label, values in cpu.items()}
 
 
 if __name__ == "__main__":

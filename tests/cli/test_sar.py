@@ -73,7 +73,7 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["-Z"], "hostward sar: unknown option -Z (try --help)\n", 2),
         (["--frobnicate"], "hostward sar: unknown option '--frobnicate' (try --help)\n", 2),
         (["-I", "SUM"], "hostward sar: sar option -I (interrupts) is not supported by hostward\n", 2),
-        (["-n", "ICMP"], "hostward sar: -n ICMP is not supported by hostward (supported: DEV, EDEV, SOCK, IP, EIP, TCP, ETCP, UDP, SOCK6, ALL)\n", 2),
+        (["-n", "NFS"], "hostward sar: -n NFS is not supported by hostward (supported: DEV, EDEV, SOCK, IP, EIP, ICMP, EICMP, TCP, ETCP, UDP, SOCK6, IP6, EIP6, ICMP6, EICMP6, UDP6, ALL)\n", 2),
         (["-s", "25:00"], "hostward sar: -s: invalid time '25:00' (expected HH:MM[:SS])\n", 2),
         (["-i", "0", "-f", "x"], "hostward sar: -i: invalid value '0' (expected a whole number from 1 to 86400 seconds)\n", 2),
         (["-f", "-f"], "hostward sar: give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)\n", 2),
@@ -132,8 +132,8 @@ def test_unsupported_cpu_number(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_help_is_a_manual(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = sar(capsys, "--help")
     assert code == 0
-    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|SOCK|IP|EIP|TCP|ETCP|UDP|SOCK6|ALL}", "-v", "-H", "-w",
-                 "-A", "-F [MOUNT]", "--fs=NAME", "-f FILE", "--date", "--since", "--until", "--data-dir", "-s hh:mm", "-i SECONDS", "exit status"):  # fmt: skip
+    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}", "-v", "-H", "-w",
+                 "-A", "-f FILE", "--date", "--since", "--until", "--data-dir", "-s hh:mm", "-i SECONDS", "exit status"):  # fmt: skip
         assert flag in out
 
 

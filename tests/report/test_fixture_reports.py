@@ -4,7 +4,6 @@ worked out by hand from sysstat's formulas (the arithmetic is in the comments)."
 from __future__ import annotations
 
 import calendar
-import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from hostward.activities import BY_NAME
-from hostward.collect.filesystems import Filesystem
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample, sample_system
 from hostward.procfs import ProcFS
@@ -286,36 +284,42 @@ def test_hugepages(data: DayData) -> None:
     ]
 
 
-def test_filesystems_summary_is_each_ones_last_values(data: DayData) -> None:
-    # vda: 100 GiB, 40 GiB free (40960 MB free, 61440 used, 60.00 %), 35 GiB for users (65.00 %), 250000 of
-    # 1e6 inodes used (25.00 %); then 512 MB and 1000 inodes more used. The loop filesystem (64 MB, 16.5 MB
-    # free: %.0f rounds the tie to even, 16; 47.5 used -> 48; 74.22 %, 78.91 % with 3 MB reserved; 384 of
-    # 16384 inodes used, 2.34 %) is mounted for the second sample only: Summary shows it with those values,
-    # after vda (first seen first), and vda with its last ones.
-    gib, mib = 1 << 30, 1 << 20
-    vda = Filesystem("/dev/vda", "/", 100 * gib, 40 * gib, 35 * gib, 1_000_000, 750_000)
-    vda2 = dataclasses.replace(vda, free_bytes=vda.free_bytes - 512 * mib, avail_bytes=vda.avail_bytes - 512 * mib,
-                               inodes_free=749_000)  # fmt: skip
-    loop = Filesystem(
-        "/dev/loop0", "/mnt/a b", 64 * mib, 16 * mib + 512 * 1024, 13 * mib + 512 * 1024, 16384, 16000
-    )
-    s0, s1 = data.entries
-    assert isinstance(s0, SystemSample) and isinstance(s1, SystemSample)
-    s2 = dataclasses.replace(s1, timestamp=s1.timestamp + 1, uptime_seconds=s1.uptime_seconds + 1)
-    days = DayData(HOST, (dataclasses.replace(s0, filesystems=(vda,)), dataclasses.replace(s1, filesystems=(vda, loop)),
-                          dataclasses.replace(s2, filesystems=(vda2,))))  # fmt: skip
-    head = "\n10:00:00     MBfsfree  MBfsused   %fsused  %ufsused     Ifree     Iused    %Iused "
-    v1 = "     40960     61440     60.00     65.00    750000    250000     25.00"
-    v2 = "     40448     61952     60.50     65.50    749000    251000     25.10"
-    lp = "        16        48     74.22     78.91     16000       384      2.34"
-    assert report(days, Selected(BY_NAME["filesystems"]), pretty=True) == (
-        f"{BANNER}{head}FILESYSTEM\n10:00:01   {v1} /dev/vda\n10:00:01   {lp} /dev/loop0\n"
-        f"10:00:02   {v2} /dev/vda\nSummary:   {v2} /dev/vda\nSummary:   {lp} /dev/loop0\n"
-    )
-    german = ReportFormat(decimal_point=",", average_label="Durchschn.:", summary_label="Zusammenfassung:")
-    text = report(days, Selected(BY_NAME["filesystems_mount"], items=frozenset({"/mnt/a b"})), fmt=german)
-    assert text.splitlines()[-3:] == [
-        head.strip("\n") + "MOUNTPOINT",
-        "10:00:01   " + lp.replace(".", ",") + " /mnt/a b",
-        "Zusammenfassung:" + lp.replace(".", ",") + " /mnt/a b",
+def test_ipv6_protocol_rates(data: DayData) -> None:
+    # /proc/net/snmp6 differences over the 1.00 s interval, by name (Ip6 octets, Icmp6 OutEchos and InType*,
+    # UdpLite6 NoPorts +500 move too and show nowhere): IP6 +300 +2 +290 +280 +4 +2 +6 +7 +1 +3; EIP6 +1 to
+    # +11 in column order; ICMP6 +40 +41 +10 +9 +10, group membership +1..+5, router +6..+8, neighbour
+    # +11..+14; EICMP6 +1 +20 +21 +2 ... +9; UDP6 +60 in, +70 out, NoPorts +20, InErrors +1.
+    names = ("net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6")
+    text = report(data, *(Selected(BY_NAME[n]) for n in names))
+    rows = [b.splitlines()[1].split() for b in text.split("\n\n")[1:]]
+    assert [[float(v) for v in row[1:]] for row in rows] == [
+        [300, 2, 290, 280, 4, 2, 6, 7, 1, 3],
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        [40, 41, 10, 9, 10, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14],
+        [1, 20, 21, 2, 3, 4, 5, 6, 7, 8, 9],
+        [60, 70, 20, 1],
+    ]
+    assert text.split("\n\n")[5].splitlines()[:2] == [
+        "10:00:00      idgm6/s   odgm6/s noport6/s idgmer6/s",
+        "10:00:01        60.00     70.00     20.00      1.00",
+    ]
+
+
+def test_icmp_messages_and_errors_by_field_name(data: DayData) -> None:
+    # t0 -> t1 Icmp: InMsgs +30, InEchos +10, InEchoReps +10, OutMsgs +30, OutEchos +10, OutEchoReps +10;
+    # InErrors +2, InDestUnreachs +10, InTimeExcds +1, OutDestUnreachs +10. OutRateLimitGlobal +7 and
+    # OutRateLimitHost +3 sit between OutErrors and OutDestUnreachs (kernel 6.0+) and show in no column.
+    text = report(data, Selected(BY_NAME["net_icmp"]), Selected(BY_NAME["net_eicmp"]))
+    blocks = text.split("\n\n")[1:]
+    assert blocks[0].splitlines()[:2] == [
+        "10:00:00       imsg/s    omsg/s    iech/s   iechr/s    oech/s   oechr/s     itm/s    itmr/s     otm/s"
+        "    otmr/s  iadrmk/s iadrmkr/s  oadrmk/s oadrmkr/s",
+        "10:00:01        30.00     30.00     10.00     10.00     10.00     10.00      0.00      0.00      0.00"
+        "      0.00      0.00      0.00      0.00      0.00",
+    ]
+    assert blocks[1].splitlines()[:2] == [
+        "10:00:00       ierr/s    oerr/s idstunr/s odstunr/s   itmex/s   otmex/s iparmpb/s oparmpb/s   isrcq/s"
+        "   osrcq/s  iredir/s  oredir/s",
+        "10:00:01         2.00      0.00     10.00     10.00      1.00      0.00      0.00      0.00      0.00"
+        "      0.00      0.00      0.00",
     ]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from tests.store.conftest import HOST, series
 
-from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
+from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store import DataFileWriter, read_file
 from hostward.store.layout import Unflattener, flatten
@@ -29,19 +29,22 @@ def _with_tables(i: int, sample: SystemSample) -> SystemSample:
         sockets=Sockets(22 + i, 3, 4100 - 7 * i, 2, 1, 0),
         sockets6=Sockets6(5, i, 0, 1),
         snmp=Snmp(Ip_InReceives=1000 + i, Tcp_OutSegs=7 * i, Udp_InErrors=i % 2),
+        snmp6=Snmp6(Ip6_InReceives=900 + i, Icmp6_OutNeighborAdvertisements=i, Udp6_InErrors=3 * i),
     )
 
 
 def test_optional_records_round_trip_and_come_and_go(tmp_path: Path) -> None:
     samples = [_with_tables(i, s) for i, s in enumerate(series(8))]
     samples[3] = dataclasses.replace(samples[3], sockets6=None)  # recorded without it for one sample
-    samples[5] = dataclasses.replace(samples[5], ktables=None, sockets=None, sockets6=None, snmp=None)
+    samples[5] = dataclasses.replace(
+        samples[5], ktables=None, sockets=None, sockets6=None, snmp=None, snmp6=None
+    )
     path = tmp_path / "hw"
     with DataFileWriter.open(path, DAY, HOST) as writer:
         for sample in samples:
             writer.write_sample(sample)
     assert read_file(path).entries == tuple(samples)
-    assert shape_of(samples[3]).extras == ("ktables", "sockets", "snmp")
+    assert shape_of(samples[3]).extras == ("ktables", "sockets", "snmp", "snmp6")
     assert shape_of(samples[5]).extras == ()
 
 
@@ -56,12 +59,15 @@ def test_shape_lists_extras_after_everything_older() -> None:
 def test_file_without_the_groups_reads_them_as_absent() -> None:
     sample = _with_tables(1, series(1)[0])
     old_schema = {
-        g: names for g, names in SCHEMA.items() if g not in ("ktables", "sockets", "sockets6", "snmp")
+        g: names
+        for g, names in SCHEMA.items()
+        if g not in ("ktables", "sockets", "sockets6", "snmp", "snmp6")
     }
-    bare = dataclasses.replace(sample, ktables=None, sockets=None, sockets6=None, snmp=None)
+    bare = dataclasses.replace(sample, ktables=None, sockets=None, sockets6=None, snmp=None, snmp6=None)
     ints, floats = flatten(bare)
     back = Unflattener(old_schema).build(shape_of(bare), ints, floats)
     assert back.ktables is None and back.sockets is None and back.sockets6 is None and back.snmp is None
+    assert back.snmp6 is None
     assert back == bare
 
 
@@ -71,39 +77,18 @@ def test_group_of_a_later_version_is_skipped_not_misread() -> None:
     sample = _with_tables(2, series(1)[0])
     ints, floats = flatten(sample)
     shape = shape_of(sample)
-    future = ("ktables", "snmp_future", "sockets", "sockets6", "snmp")
+    future = ("ktables", "snmp_future", "sockets", "sockets6", "snmp", "snmp6")
     file_schema = {**SCHEMA, "snmp_future": ("a", "b", "c")}
     width = len(SCHEMA["ktables"])
-    at = len(ints) - len(SCHEMA["snmp"]) - len(SCHEMA["sockets6"]) - len(SCHEMA["sockets"])
+    at = (
+        len(ints)
+        - len(SCHEMA["snmp6"])
+        - len(SCHEMA["snmp"])
+        - len(SCHEMA["sockets6"])
+        - len(SCHEMA["sockets"])
+    )
     assert sample.ktables is not None
     assert ints[at - width : at] == list(dataclasses.astuple(sample.ktables))
     future_ints = [*ints[:at], 7, 8, 9, *ints[at:]]
     back = Unflattener(file_schema).build(dataclasses.replace(shape, extras=future), future_ints, floats)
     assert back == sample
-
-
-def test_item_lists_round_trip_and_a_later_versions_list_is_skipped(tmp_path: Path) -> None:
-    """Filesystems (an optional list: names in the shape, numbers in the vector) come and go, read back
-    exactly; a list a later version records is stepped over, ours still read at their place."""
-    fs = (
-        Filesystem("/dev/vda", "/", 10**12, 10**11, 9 * 10**10, 10**6, 10**5),
-        Filesystem("/dev/x", "/a b", 9, 8, 7, 6, 5),
-    )
-    samples = [dataclasses.replace(s, filesystems=fs[: i % 3]) for i, s in enumerate(series(6))]
-    samples[4] = dataclasses.replace(samples[4], filesystems=None)
-    path = tmp_path / "hw"
-    with DataFileWriter.open(path, DAY, HOST) as writer:
-        for sample in samples:
-            writer.write_sample(sample)
-    assert read_file(path).entries == tuple(samples)
-    assert shape_of(samples[0]).lists == (("filesystems", ()),) and shape_of(samples[4]).lists == ()
-    sample = samples[2]
-    ints, floats = flatten(sample)
-    shape = shape_of(sample)
-    future = dataclasses.replace(shape, lists=(("mounts_future", (("x",), ("y",))), *shape.lists))
-    at = len(ints) - 2 * len(SCHEMA["filesystems"])
-    back = Unflattener({**SCHEMA, "mounts_future": ("a", "b")}).build(
-        future, [*ints[:at], 1, 2, 3, 4, *ints[at:]], floats
-    )
-    assert back == sample
-    assert Shape.decode(future.encode()) == future

@@ -13,10 +13,10 @@ from tests.store.conftest import HOST, series, with_processes
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import AverageInput, Interval, uptime_cs
-from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
 from hostward.collect.snmp import Snmp
+from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.report.engine import SAMPLE_READS, sample_parts
 from hostward.report.selection import Selected
@@ -25,7 +25,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "filesystems")  # fmt: skip
+          "sockets6", "snmp", "snmp6")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -41,8 +41,7 @@ def busy(n: int) -> list[SystemSample]:
         tables = KernelTables(1000 + i, 50 + i, 900 - i, i % 2)
         socks, socks6 = Sockets(30 + i, 5, 9 * i, 2, 1, i % 2), Sockets6(i, 2, 1, 0)
         snmp = Snmp(Ip_InReceives=100 * i, Tcp_ActiveOpens=3 * i, Udp_NoPorts=i)
-        fs = (Filesystem("/dev/vda", "/", 10**12, 10**11 - i * 4096, 9 * 10**10, 10**6, 10**5 - i),)
-        fs += (Filesystem("/dev/loop0", "/mnt/a b", 10**8, 10**7, 10**7, 100, 50),) if i % 4 else ()
+        snmp6 = Snmp6(Ip6_InReceives=50 * i, Icmp6_InEchos=i, Udp6_NoPorts=2 * i)
         out.append(
             dataclasses.replace(
                 s,
@@ -53,7 +52,7 @@ def busy(n: int) -> list[SystemSample]:
                 sockets=socks,
                 sockets6=socks6,
                 snmp=snmp,
-                filesystems=fs,
+                snmp6=snmp6,
             )
         )
     return out

@@ -1,66 +1,107 @@
-"""One declarative definition per sar activity; every output (sar text, sadf CSV/JSON, ...) reads these."""
+"""One declarative definition per sar activity; every output (sar text, sadf CSV/JSON, ...) reads these.
+
+Definitions are imported when first used: ``get("cpu")`` imports only activities/cpu.py, so ``hostward sar -u``
+does not build the columns of twenty other reports at start-up. ``ACTIVITIES``, ``BY_NAME`` and
+``HOSTWARD_ACTIVITIES`` import every definition on first access (PEP 562), for the outputs that show them all.
+Adding an activity is one module and one line in a table below.
+"""
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity
-from hostward.activities.cache import CACHE
-from hostward.activities.cpu import CPU
-from hostward.activities.disk import DISK
-from hostward.activities.filesystems import FILESYSTEMS, FILESYSTEMS_MOUNT
-from hostward.activities.huge import HUGE
-from hostward.activities.io import IO
-from hostward.activities.ktables import KTABLES
-from hostward.activities.memory import MEMORY
-from hostward.activities.net_dev import NET_DEV
-from hostward.activities.net_edev import NET_EDEV
-from hostward.activities.paging import PAGING
-from hostward.activities.psi import PSI_CPU, PSI_IO, PSI_MEM
-from hostward.activities.queue import QUEUE
-from hostward.activities.snmp import NET_EIP, NET_ETCP, NET_IP, NET_TCP, NET_UDP
-from hostward.activities.sockets import SOCK, SOCK6
-from hostward.activities.swap import SWAP
-from hostward.activities.swapping import SWAPPING
-from hostward.activities.tasks import TASKS
-from hostward.activities.time import TIME
+import importlib
 
-# In sysstat's act[] order (activity.c; ``order`` is the index there, swap printing with memory): sar prints
-# the reports of a file in this order.
-ACTIVITIES: tuple[Activity, ...] = tuple(
-    sorted(
-        (
-            CPU,
-            TASKS,
-            SWAPPING,
-            PAGING,
-            IO,
-            MEMORY,
-            SWAP,
-            HUGE,
-            KTABLES,
-            QUEUE,
-            DISK,
-            NET_DEV,
-            NET_EDEV,
-            SOCK,
-            NET_IP,
-            NET_EIP,
-            NET_TCP,
-            NET_ETCP,
-            NET_UDP,
-            SOCK6,
-            FILESYSTEMS,
-            PSI_CPU,
-            PSI_IO,
-            PSI_MEM,
-        ),
-        key=lambda a: a.order,
-    )
-)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from hostward.activities.base import Activity
+
+    ACTIVITIES: tuple[Activity, ...]
+    BY_NAME: dict[str, Activity]
+    HOSTWARD_ACTIVITIES: tuple[Activity, ...]
+
+# name -> "module:ATTRIBUTE" of the sysstat reports. The name is the activity's own ``name`` (checked by
+# tests/activities/test_registry.py); the order of the lines does not matter (``ACTIVITIES`` sorts by ``order``).
+SYSSTAT: dict[str, str] = {
+    "cpu": "cpu:CPU",
+    "tasks": "tasks:TASKS",
+    "swapping": "swapping:SWAPPING",
+    "paging": "paging:PAGING",
+    "io": "io:IO",
+    "memory": "memory:MEMORY",
+    "swap": "swap:SWAP",
+    "huge": "huge:HUGE",
+    "ktables": "ktables:KTABLES",
+    "queue": "queue:QUEUE",
+    "disk": "disk:DISK",
+    "net_dev": "net_dev:NET_DEV",
+    "net_edev": "net_edev:NET_EDEV",
+    "sock": "sockets:SOCK",
+    "net_ip": "snmp:NET_IP",
+    "net_eip": "snmp:NET_EIP",
+    "net_icmp": "icmp:NET_ICMP",
+    "net_eicmp": "icmp:NET_EICMP",
+    "net_tcp": "snmp:NET_TCP",
+    "net_etcp": "snmp:NET_ETCP",
+    "net_udp": "snmp:NET_UDP",
+    "sock6": "sockets:SOCK6",
+    "net_ip6": "snmp6:NET_IP6",
+    "net_eip6": "snmp6:NET_EIP6",
+    "net_icmp6": "snmp6:NET_ICMP6",
+    "net_eicmp6": "snmp6:NET_EICMP6",
+    "net_udp6": "snmp6:NET_UDP6",
+    "psi_cpu": "psi:PSI_CPU",
+    "psi_io": "psi:PSI_IO",
+    "psi_mem": "psi:PSI_MEM",
+}
 # hostward's own reports, which sysstat lacks: selected by their own flags, never by -A (which stays sar's
 # -A, so parity with sysstat holds), and left out of sysstat header matching and parity tests.
-HOSTWARD_ACTIVITIES: tuple[Activity, ...] = (TIME, CACHE)
-# A second form of a sysstat report, selected by its own option word (-F MOUNT), never by -A.
-VARIANTS: tuple[Activity, ...] = (FILESYSTEMS_MOUNT,)
-BY_NAME: dict[str, Activity] = {a.name: a for a in (*ACTIVITIES, *HOSTWARD_ACTIVITIES, *VARIANTS)}
+HOSTWARD: dict[str, str] = {
+    "time": "time:TIME",
+    "cache": "cache:CACHE",
+}
 
-__all__ = ["ACTIVITIES", "BY_NAME", "HOSTWARD_ACTIVITIES", "VARIANTS", "Activity"]
+
+def get(name: str) -> Activity:
+    """The definition of activity ``name``, importing only its module; KeyError for an unknown name."""
+    found = _loaded.get(name)
+    if found is None:
+        module, _, attribute = (SYSSTAT.get(name) or HOSTWARD[name]).partition(":")
+        found = getattr(importlib.import_module(f"hostward.activities.{module}"), attribute)
+        _loaded[name] = found
+    return found
+
+
+def by_order(names: set[str] | frozenset[str]) -> list[Activity]:
+    """The definitions of ``names`` in sysstat's act[] order (activity.c; sar prints a file's reports in it)."""
+    return sorted((get(name) for name in names), key=lambda a: a.order)
+
+
+_loaded: dict[str, Activity] = {}
+
+
+def __getattr__(name: str) -> object:
+    if name == "ACTIVITIES":
+        value: object = tuple(by_order(frozenset(SYSSTAT)))
+    elif name == "HOSTWARD_ACTIVITIES":
+        value = tuple(by_order(frozenset(HOSTWARD)))
+    elif name == "BY_NAME":
+        value = {a.name: a for a in (*by_order(frozenset(SYSSTAT)), *by_order(frozenset(HOSTWARD)))}
+    elif name == "Activity":
+        from hostward.activities.base import Activity  # noqa: PLC0415
+
+        value = Activity
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "ACTIVITIES",
+    "BY_NAME",
+    "HOSTWARD",
+    "HOSTWARD_ACTIVITIES",
+    "SYSSTAT",
+    "Activity",
+    "by_order",
+    "get",
+]

@@ -103,7 +103,6 @@ class ItemSpec:
     json_key: str = ""
     csv_all: str | None = None  # sadf -d writes CPU "all" as -1
     movable: bool = True  # `sar -p` moves the item to the end of the line (DISPLAY_PRETTY)
-    trailing: bool = False  # always last on the line, unpadded (sar -F's FILESYSTEM)
 
 
 RowsFn = Callable[[Interval], list[Row]]
@@ -129,8 +128,6 @@ class Activity:
     average: AverageFn | None = None  # None: counters average as rows(first, last)
     # Named column subsets: "" is the default view; "ALL" is the `-u ALL` / `-r ALL` one.
     views: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # True: the last block is labelled "Summary:" (each item's last values, sar -F), not "Average:".
-    summary: bool = False
 
     def view(self, name: str = "") -> tuple[int, ...]:
         """Indices of the columns a view shows, in display order; unknown or empty views show every text column."""

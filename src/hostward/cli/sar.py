@@ -16,7 +16,7 @@ from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, StoreError, UsageError
 from hostward.procfs import ProcFS
 from hostward.report.engine import recorded, sample_parts
-from hostward.report.formatting import ReportFormat, from_environment
+from hostward.report.formatting import ReportFormat, colors_from_environment, from_environment
 from hostward.report.live import live_samples
 from hostward.report.sar_text import LiveReport, render_file
 from hostward.report.selection import NO_TTY_ROWS, ReportOptions
@@ -52,15 +52,17 @@ activity options (default -u):
   -H                hugepages: pool free, used, reserved, surplus (kB)
   -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
-  -n {DEV|EDEV|SOCK|IP|EIP|TCP|ETCP|UDP|SOCK6|ALL}[,...]
+  -n {DEV|EDEV|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}[,...]
                     network interfaces: traffic (DEV), errors (EDEV); sockets in use: IPv4 (SOCK:
                     all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6);
-                    IPv4 datagrams (IP) and their errors (EIP); TCP opens and segments (TCP), failed
-                    and reset connections, retransmits (ETCP); UDP datagrams, to no port (UDP)
+                    IPv4 datagrams (IP) and their errors (EIP); ICMPv4 messages (ICMP: echo, timestamp,
+                    address mask) and errors (EICMP: unreachable, time exceeded, redirect...); TCP opens
+                    and segments (TCP), failed and reset connections, retransmits (ETCP); UDP
+                    datagrams, to no port (UDP);
+                    the same for IPv6 (IP6, EIP6, UDP6) with multicast and too-big columns; ICMPv6
+                    messages: echoes, group membership, router and neighbour discovery (ICMP6), and
+                    its errors: unreachable, time exceeded, parameter problems, redirects (EICMP6)
   -w                task creation and context switches
-  -F [MOUNT]        filesystems mounted from a device: free and used MB, %used (and %ufsused, counting
-                    root's reserved blocks as used), free and used inodes, %Iused; the device name last
-                    (MOUNT: the mount point); the last block, "Summary:", is each one's last values
   -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL
 
 hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar's):
@@ -79,7 +81,6 @@ display options:
   --iface=NAME[,...]
                     -n DEV and -n EDEV show only these interfaces; as sar, a name of 16 bytes or more is
                     ignored, and a list left empty shows every interface
-  --fs=NAME[,...]   -F shows only these devices (with -F MOUNT: mount points), e.g. --fs=/dev/vda
   --dec={0|1|2}     decimal places of every value printed with decimals (integers keep none)
   -C                print comments ('hostward record --comment') and the OOM guard's actions
   -s hh:mm[:ss]     start the report at this time of day (recorded data)
@@ -105,6 +106,14 @@ gauges: mean of the rows), LINUX RESTART where the recorder started (after a boo
 Formulas are sysstat's: CPU "all" is the sum of the per-CPU lines; runq-sz leaves out the sampler itself;
 %commit is Committed_AS over RAM + swap; -b counts physical disks only; %ifutil uses the link speed.
 
+environment:
+  S_COLORS          "never": no colours; "always": colours; unset or anything else: colours when stdout is a
+                    terminal (sysstat's colours: percentages from 75 and from 50, zero and other values,
+                    item names, LINUX RESTART and COM lines)
+  S_COLORS_SGR      colours to change, as sysstat: H (%>=75) M (%>=50) Z (zero) N (values) I (items)
+                    C (comments) R (restarts), e.g. "H=31;1:I=32;22"; malformed entries are ignored
+  S_TIME_FORMAT     ISO: 24-hour times and ISO dates
+
 exit status: 0 on success, 1 on unreadable data or /proc, 2 on bad usage or a data file damaged
 in the middle (as sar: the report of what precedes the damage is printed first).
 examples:
@@ -115,8 +124,8 @@ examples:
   hostward sar -1 -d --dev=vda --dec=0  yesterday's disk vda, whole numbers
   hostward sar -n DEV --iface=lo,eth0 1 3  two interfaces, live
   hostward sar -u -P ALL 0            CPU use since boot, each CPU
+  S_COLORS=always hostward sar -u | less -R  colours through a pager
   hostward sar --cache -s 09:00 -e 12:00  memcached servers recorded this morning
-  hostward sar -F MOUNT --fs=/ 1 1    space and inodes of the root filesystem now
 """
 
 
@@ -130,7 +139,11 @@ def run(argv: list[str]) -> int:
     if args.help:
         sys.stdout.write(HELP)
         return 0
-    fmt = dataclasses.replace(from_environment(), decimals=args.decimals)
+    fmt = dataclasses.replace(
+        from_environment(),
+        decimals=args.decimals,
+        colors=colors_from_environment(os.environ, _stdout_is_tty()),
+    )
     rows = _screen_rows()
     if args.interval is not None and args.interval > 0 and not _reads_file(args):
         return _live(args, fmt, rows)
@@ -213,6 +226,13 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
 def _reads_file(args: SarArgs) -> bool:
     # -N alone does not: `sar -1 1 3` samples the running system, as sar does (the day offset is ignored).
     return args.default_file or any(x is not None for x in (args.file, args.date, args.since, args.until))
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return os.isatty(sys.stdout.fileno())
+    except (OSError, ValueError):  # a stdout without a descriptor (captured): not a terminal
+        return False
 
 
 def _screen_rows() -> int:
@@ -313,6 +333,9 @@ def data_with_previous(data: DayData, options: ReportOptions) -> DayData:
     return DayData(data.host, (data.previous, *data.entries))
 
 
+_SNMP6_REPORTS = frozenset({"net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6"})
+
+
 def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
     if args.start or args.end or args.resample:
         raise UsageError("-s, -e and -i apply to recorded data (use -f, --date or --since)")
@@ -322,8 +345,15 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
             "for live memcached rates use 'hostward cache stats --interval N'"
         )
     procfs = ProcFS()
+    selected = {s.activity.name for s in args.selection(1)}
+    if selected & _SNMP6_REPORTS and procfs.read_optional("net/snmp6") is None:
+        # sadc records zeros without the file and sar prints them without a word; say why they are zeros.
+        sys.stderr.write(
+            "hostward sar: this host has no /proc/net/snmp6 (IPv6 is disabled): the IPv6 protocol reports "
+            "show zeros, as sar's do\n"
+        )
     clock: Callable[[], ClockSample | None] | None = None
-    if any(s.activity.name == "time" for s in args.selection(1)):
+    if "time" in selected:
         # Kernel clock state for --time: one adjtimex call per sample, no network. Loading the C library
         # (ldconfig) and the NTP modules is only worth it when the report is asked for.
         from hostward.recorder.timehealth import TimeHealth  # noqa: PLC0415

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hostward.activities import ACTIVITIES, BY_NAME
+from hostward import activities
 from hostward.cli.sar_options import ITEM_LISTS, days_ago, decimal_places, item_list, takes_file_name
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
@@ -19,6 +19,7 @@ INTERVAL = Number(0, 86400, integer=True, unit="seconds")
 
 # sysstat options hostward does not implement, with what they report: refused with a clear message.
 UNSUPPORTED = {
+    "-F": "filesystems",
     "-I": "interrupts",
     "-m": "power management",
     "-y": "TTY devices",
@@ -42,17 +43,11 @@ SADF_UNSUPPORTED = {
     "-O": "output options",
 }
 NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "SOCK": "sock", "IP": "net_ip", "EIP": "net_eip",
-                "TCP": "net_tcp", "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6"}  # fmt: skip
+                "ICMP": "net_icmp", "EICMP": "net_eicmp", "TCP": "net_tcp", "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6", "IP6": "net_ip6",
+                "EIP6": "net_eip6", "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6"}  # fmt: skip
 SYSSTAT_NET_KEYWORDS = {
     "NFS",
     "NFSD",
-    "ICMP",
-    "EICMP",
-    "IP6",
-    "EIP6",
-    "ICMP6",
-    "EICMP6",
-    "UDP6",
     "FC",
     "SOFT",
     "ALL",
@@ -91,7 +86,6 @@ class SarArgs:
     local_time: bool = False  # sadf -T/-t: times in local time
     epoch: bool = False  # sadf -U: seconds since the epoch
     help: bool = False
-    filesystems: frozenset[str] | None = None  # --fs=: only these devices (or mount points, with -F MOUNT)
     rest: list[str] = field(default_factory=list)  # sadf: words before "--" it handles itself
 
     def selection(self, cpu_count: int) -> tuple[Selected, ...]:
@@ -99,7 +93,7 @@ class SarArgs:
         cpu_view, memory_view, cpus = self.cpu_view, self.memory_view, self.cpus
         if self.all_activities:
             # sar's -A: hostward-only reports (--time) are asked for by name, so -A matches sysstat's.
-            names |= {a.name for a in ACTIVITIES}
+            names |= activities.SYSSTAT.keys()
             cpu_view = cpu_view or "ALL"
             memory_view = "ALL"
             cpus = cpus or "ALL"
@@ -107,11 +101,9 @@ class SarArgs:
             names.add("cpu")
         if not names:
             names.add("cpu")
-        if "filesystems_mount" in names:  # -F MOUNT, also with -A or another -F (sar's AO_F_MOUNT)
-            names.discard("filesystems")
         reports: list[Selected] = []
-        for name in sorted(names, key=lambda n: BY_NAME[n].order):
-            activity = BY_NAME[name]
+        for activity in activities.by_order(names):
+            name = activity.name
             if name == "cpu":
                 items, weight = cpu_items(cpus, cpu_count)
                 reports.append(Selected(activity, cpu_view, items, weight))
@@ -121,8 +113,6 @@ class SarArgs:
                 reports.append(Selected(activity, items=self.devices))
             elif name in ("net_dev", "net_edev") and self.ifaces is not None:
                 reports.append(Selected(activity, items=self.ifaces))
-            elif name in ("filesystems", "filesystems_mount"):
-                reports.append(Selected(activity, items=self.filesystems))
             else:
                 reports.append(Selected(activity))
         return tuple(reports)
@@ -206,8 +196,6 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 raise UsageError(f"option {name} needs a list: {name}=NAME[,NAME...]")
             if name == "--dev":
                 args.devices = item_list(name, inline)
-            elif name == "--fs":
-                args.filesystems = item_list(name, inline)
             else:
                 args.ifaces = item_list(name, inline)
         elif name == "--dec":
@@ -216,9 +204,6 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             if not eq:
                 raise UsageError("option --dec needs a value: --dec={0|1|2}")
             args.decimals = decimal_places(inline)
-        elif word == "-F" and i + 1 < len(argv) and argv[i + 1] == "MOUNT":
-            args.flags.add("filesystems_mount")
-            i += 1
         elif word == "--pretty":
             args.pretty = True
         elif word in LONG_ACTIVITIES:
@@ -307,7 +292,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
 
 
 _LETTERS = {"B": "paging", "b": "io", "d": "disk", "q": "queue", "r": "memory", "S": "swap", "u": "cpu",
-            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge", "F": "filesystems"}  # fmt: skip
+            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge"}  # fmt: skip
 
 
 def _letters(args: SarArgs, word: str) -> None:

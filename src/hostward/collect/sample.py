@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from hostward.collect.cpu import CpuStat, read_stat
 from hostward.collect.disk import DiskStats, read_diskstats
-from hostward.collect.filesystems import Filesystem, read_filesystems
 from hostward.collect.kernel import KernelTables, read_kernel_tables
 from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
 from hostward.collect.snmp import Snmp, read_snmp
+from hostward.collect.snmp6 import Snmp6, read_snmp6
 from hostward.collect.sockets import Sockets, Sockets6, read_sockets, read_sockets6
 from hostward.procfs import ProcFS
 
@@ -136,8 +136,7 @@ class SystemSample:
     sockets: Sockets | None = None
     sockets6: Sockets6 | None = None
     snmp: Snmp | None = None  # sar -n IP, EIP, TCP, ETCP, UDP
-    # sar -F: None when not recorded (sadc records them with -S XDISK), () when no filesystem qualifies.
-    filesystems: tuple[Filesystem, ...] | None = None
+    snmp6: Snmp6 | None = None  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -159,5 +158,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         sockets=read_sockets(procfs.read_optional),
         sockets6=read_sockets6(procfs.read_optional),
         snmp=read_snmp(procfs.read_optional),
-        filesystems=read_filesystems(procfs.read_optional),
+        snmp6=read_snmp6(procfs.read_optional),
     )

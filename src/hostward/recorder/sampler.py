@@ -19,7 +19,6 @@ from dataclasses import replace
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
-from hostward.collect.filesystems import read_filesystems
 from hostward.collect.kernel import read_kernel_tables
 from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
@@ -28,6 +27,7 @@ from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, top_by_rss
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import read_snmp
+from hostward.collect.snmp6 import read_snmp6
 from hostward.collect.sockets import read_sockets, read_sockets6
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
@@ -100,7 +100,7 @@ class CachingSampler:
             sockets=read_sockets(files.read_optional) if "sockets" in groups else None,
             sockets6=read_sockets6(files.read_optional) if "sockets6" in groups else None,
             snmp=read_snmp(files.read_optional) if "snmp" in groups else None,
-            filesystems=read_filesystems(files.read_optional) if "filesystems" in groups else None,
+            snmp6=read_snmp6(files.read_optional) if "snmp6" in groups else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

@@ -20,19 +20,19 @@ BASE: frozenset[str] = frozenset({"ktables", "sockets"})
 ADDED_BY: dict[str, frozenset[str]] = {
     "DISK": frozenset(),
     "SNMP": frozenset({"snmp"}),
-    "IPV6": frozenset({"sockets6"}),
+    "IPV6": frozenset({"sockets6", "snmp6"}),
     "INT": frozenset(),
     "POWER": frozenset(),
-    "XDISK": frozenset({"filesystems"}),
+    "XDISK": frozenset(),
 }
 # What each keyword adds, in the recorder's --help (the sar reports it feeds).
 ADDS: dict[str, str] = {
     "DISK": "nothing more: hostward always records disks",
     "SNMP": "IPv4, TCP and UDP counters (sar -n IP,EIP,TCP,ETCP,UDP)",
-    "IPV6": "IPv6 sockets (sar -n SOCK6)",
+    "IPV6": "IPv6 sockets and IPv6, ICMPv6 and UDPv6 counters (sar -n SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6)",
     "INT": "interrupts per IRQ (sar -I): not recorded by hostward yet",
     "POWER": "power management (sar -m): not recorded by hostward yet",
-    "XDISK": "filesystems mounted from a device: space and inodes (sar -F)",
+    "XDISK": "filesystems (sar -F): not recorded by hostward yet",
     "ALL": "every group above but XDISK's",
     "XALL": "every group above",
 }

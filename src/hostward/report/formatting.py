@@ -17,7 +17,61 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hostward.store.sysstat.labels import AVERAGE_LABELS, SUMMARY_LABELS
+from hostward.store.sysstat.labels import AVERAGE_LABELS
+
+
+@dataclass(frozen=True, slots=True)
+class Colors:
+    """sysstat's S_COLORS escape sequences (common.c init_colors; defaults from common.h C_*).
+
+    ``percent_high``/``percent_low``: a percentage at or above 75 / 50; ``zero``/``value``: a value that prints
+    as zero / any other; ``item``: CPU, device and interface names; ``restart``/``comment``: LINUX RESTART and
+    COM lines. Each is followed by ``normal``.
+    """
+
+    percent_high: str = "\x1b[31;1m"
+    percent_low: str = "\x1b[35;1m"
+    zero: str = "\x1b[34;22m"
+    value: str = "\x1b[34;1m"
+    item: str = "\x1b[32;22m"
+    restart: str = "\x1b[31;22m"
+    comment: str = "\x1b[33;22m"
+    normal: str = "\x1b[0m"
+
+    def for_value(self, value: float, places: int, percent: bool) -> str:
+        """common.c cprintf_pc (percentages) and cprintf_f / cprintf_u64 (other values)."""
+        if percent:
+            if value >= 75.0:
+                return self.percent_high
+            if value >= 50.0:
+                return self.percent_low
+            if (places > 0 and value < (0.05 if places == 1 else 0.005)) or (places == 0 and value <= 0.5):
+                return self.zero
+            return self.value
+        if places > 0:
+            lim = 0.05 if places == 1 else 0.005
+            return self.zero if -lim < value < lim else self.value
+        return self.zero if -0.5 <= value <= 0.5 else self.value
+
+
+# S_COLORS_SGR letters (common.c init_colors) and the Colors field each one sets.
+_SGR_KEYS = {"H": "percent_high", "M": "percent_low", "Z": "zero", "N": "value", "I": "item", "C": "comment",
+             "R": "restart"}  # fmt: skip
+
+
+def colors_from_environment(environ: Mapping[str, str], tty: bool) -> Colors | None:
+    """S_COLORS: "never" (no colours), "always", anything else or unset: colours when stdout is a terminal.
+    S_COLORS_SGR ("H=31;1:Z=34;22:...") changes single colours; malformed entries are ignored, as sysstat does."""
+    wanted = environ.get("S_COLORS")
+    if wanted == "never" or (wanted != "always" and not tty):
+        return None
+    chosen: dict[str, str] = {}
+    for entry in environ.get("S_COLORS_SGR", "").split(":"):
+        if not 3 <= len(entry) <= 7 or entry[1] != "=" or entry[2:].strip(";0123456789"):
+            continue
+        if entry[0] in _SGR_KEYS:
+            chosen[_SGR_KEYS[entry[0]]] = f"\x1b[{entry[2:]}m"
+    return Colors(**chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +82,9 @@ class ReportFormat:
     date_fmt: str = "%m/%d/%y"
     decimal_point: str = "."
     average_label: str = "Average:"
-    summary_label: str = "Summary:"  # sar -F's last block
     utc: bool = False  # sar prints local time; sadf prints UTC unless -t
     decimals: int | None = None  # --dec: places of every value printed with decimals (None: its own)
+    colors: Colors | None = None  # S_COLORS: None prints no escape sequence
 
     def places(self, decimals: int) -> int:
         """common.c cprintf_f/cprintf_pc: --dec replaces the places of values that have some; integers stay."""
@@ -77,30 +131,26 @@ def from_environment(environ: Mapping[str, str] | None = None) -> ReportFormat:
         date_fmt="%Y-%m-%d" if iso else "%x",
         decimal_point=decimal,
         average_label=average_label(env),
-        summary_label=average_label(env, SUMMARY_LABELS, "Summary:"),
     )
 
 
-def average_label(
-    environ: Mapping[str, str], labels: Mapping[str, str] = AVERAGE_LABELS, english: str = "Average:"
-) -> str:
-    """gettext's choice for sysstat's "Average:" (or another message, given its ``labels``): LANGUAGE, then
-    LC_ALL, LC_MESSAGES, LANG; C means English.
+def average_label(environ: Mapping[str, str]) -> str:
+    """gettext's choice for sysstat's "Average:": LANGUAGE, then LC_ALL, LC_MESSAGES, LANG; C means English.
 
     As with gettext, LANGUAGE is only honoured when the message locale itself is not C.
     """
     messages = environ.get("LC_ALL") or environ.get("LC_MESSAGES") or environ.get("LANG") or "C"
     if messages.split(".")[0] in ("C", "POSIX") or not _installed(messages):
-        return english
+        return "Average:"
     candidates = [c for c in environ.get("LANGUAGE", "").split(":") if c] + [messages]
     for candidate in candidates:
         name = candidate.split(".")[0].split("@")[0]
         for key in (name, name.split("_")[0]):
-            if key in labels:
-                return labels[key]
+            if key in AVERAGE_LABELS:
+                return AVERAGE_LABELS[key]
         if name.startswith("en"):
-            return english
-    return english
+            return "Average:"
+    return "Average:"
 
 
 def _installed(name: str) -> bool:

@@ -26,7 +26,7 @@ from hostward.report.engine import (
     local_tod,
     segments,
 )
-from hostward.report.formatting import ReportFormat, pad
+from hostward.report.formatting import Colors, ReportFormat, pad
 from hostward.report.selection import ReportOptions, Selected
 from hostward.store.model import CommentMark, DayData, RestartMark
 
@@ -55,12 +55,19 @@ class Layout:
             getter = operator.itemgetter(*self.view)
             self.pick = getter
         item = activity.item
-        self.item_last = item is not None and (item.trailing or (pretty and item.movable))
+        self.item_last = item is not None and pretty and item.movable
         self.has_item = item is not None
         values = "".join(f" %9.{fmt.places(activity.columns[i].decimals)}f" for i in self.view)
         self.values_fmt = values
         self.item_fmt = "" if item is None or self.item_last else f" %{item.width}s"
         self.decimal_point = fmt.decimal_point
+        self.colors = fmt.colors
+        # S_COLORS: each value's places and whether sar prints it as a percentage (common.c cprintf_pc)
+        self.cells = tuple(
+            (fmt.places(activity.columns[i].decimals), activity.columns[i].unit == "percent")
+            for i in self.view
+        )
+        self.item_width = item.width if item is not None else 0
         heads = "".join(f" {activity.columns[i].header:>9}" for i in self.view)
         if item is None:
             self.header_text = heads
@@ -74,6 +81,8 @@ class Layout:
         return f"\n{pad(label)}{self.header_text}\n"
 
     def rows(self, label: str, rows: tuple[Row, ...]) -> str:
+        if self.colors is not None:
+            return self._colored_rows(label, rows, self.colors)
         start = pad(label)
         pick, values_fmt, item_fmt = self.pick, self.values_fmt, self.item_fmt
         comma = self.decimal_point != "."
@@ -92,6 +101,27 @@ class Layout:
                 out.append(f"{start}{item_fmt % row.item}{numbers}\n")
         return "".join(out)
 
+    def _colored_rows(self, label: str, rows: tuple[Row, ...], colors: Colors) -> str:
+        """The rows with sysstat's colours: each value and item name wrapped in its escape sequence and
+        ``normal``, the leading space inside (pr_stats.c cprintf_in / cprintf_f / cprintf_pc)."""
+        start = pad(label)
+        out: list[str] = []
+        for row in rows:
+            line = [start]
+            if self.has_item and not self.item_last:
+                line.append(f"{colors.item} {row.item:>{self.item_width}}{colors.normal}")
+            for value, (places, percent) in zip(self.pick(row.values), self.cells, strict=True):
+                text = f" {value:9.{places}f}"
+                if "nan" in text:
+                    text = " " * len(text)
+                elif self.decimal_point != ".":
+                    text = text.replace(".", self.decimal_point)
+                line.append(f"{colors.for_value(value, places, percent)}{text}{colors.normal}")
+            if self.item_last:
+                line.append(f"{colors.item} {row.item}{colors.normal}")
+            out.append("".join(line) + "\n")
+        return "".join(out)
+
 
 def header_line(selected: Selected, label: str, fmt: ReportFormat, pretty: bool) -> str:
     return Layout(selected, fmt, pretty).header(label)
@@ -103,12 +133,18 @@ def row_lines(selected: Selected, label: str, rows: tuple[Row, ...], fmt: Report
 
 def restart_line(mark: RestartMark, fmt: ReportFormat) -> str:
     """sar.c print_sar_restart."""
-    return f"\n{pad(fmt.clock(mark.timestamp))}  LINUX RESTART\t({max(mark.host.cpu_count, 1)} CPU)\n"
+    text = f"  LINUX RESTART\t({max(mark.host.cpu_count, 1)} CPU)\n"
+    if fmt.colors is not None:  # cprintf_s(IS_RESTART): the colour's end comes after the newline
+        text = f"{fmt.colors.restart}{text}{fmt.colors.normal}"
+    return f"\n{pad(fmt.clock(mark.timestamp))}{text}"
 
 
 def comment_line(mark: CommentMark, fmt: ReportFormat) -> str:
     """sar.c print_sar_comment."""
-    return f"{pad(fmt.clock(mark.timestamp))}  COM {mark.text}\n"
+    text = f"  COM {mark.text}\n"
+    if fmt.colors is not None:  # cprintf_s(IS_COMMENT)
+        text = f"{fmt.colors.comment}{text}{fmt.colors.normal}"
+    return f"{pad(fmt.clock(mark.timestamp))}{text}"
 
 
 def _special(
@@ -155,10 +191,9 @@ def _block_text(
         elif isinstance(event, Header):
             yield layout.header(clock(event.previous))
         elif isinstance(event, Average):
-            label = fmt.summary_label if selected.activity.summary else fmt.average_label
             if event.header:
-                yield layout.header(label)
-            yield layout.rows(label, event.rows)
+                yield layout.header(fmt.average_label)
+            yield layout.rows(fmt.average_label, event.rows)
         else:
             yield comment_line(event, fmt)
 
@@ -239,9 +274,9 @@ class LiveReport:
         data = AverageInput(
             Interval(self.first, last, uptime_cs(last) - uptime_cs(self.first)), tuple(self.displayed)
         )
+        label = self.fmt.average_label
         out: list[str] = []
         for selected in self.opts.reports:
-            label = self.fmt.summary_label if selected.activity.summary else self.fmt.average_label
             rows = tuple(r for r in selected.activity.averages(data) if selected.wants(r.item))
             if self.every_sample:
                 out.append(header_line(selected, label, self.fmt, self.opts.pretty))

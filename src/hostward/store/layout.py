@@ -32,16 +32,7 @@ from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
 from hostward.store.framing import Corrupt
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
-from hostward.store.shape import (
-    LIST_NAMES,
-    OPTIONAL_GROUPS,
-    OPTIONAL_LISTS,
-    PSI_RESOURCES,
-    ItemLists,
-    Shape,
-    bits_float,
-    float_bits,
-)
+from hostward.store.shape import OPTIONAL_GROUPS, PSI_RESOURCES, Shape, bits_float, float_bits
 
 _get_cpu = attrgetter(*SCHEMA["cpu_times"])
 _get_stat = attrgetter(*SCHEMA["cpu_stat"])
@@ -55,7 +46,6 @@ _get_psi_f = attrgetter(*SCHEMA["psi_float"])
 _get_time = attrgetter(*SCHEMA["time"])
 _get_cache = attrgetter(*SCHEMA["cache"])
 _get_optional = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_GROUPS}
-_get_list = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_LISTS}
 
 
 def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
@@ -92,9 +82,6 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
         record = getattr(sample, group)
         if record is not None:
             ints += get(record)
-    for group, get in _get_list.items():
-        for item in getattr(sample, group) or ():
-            ints += get(item)
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -227,7 +214,6 @@ class Unflattener:
             if made is not None:  # else a group of a later version, left out of our vector by the plan
                 optional[group] = made(ints, pos)
                 pos += len(SCHEMA[group])
-        lists = build_lists(make.lists, plan.shape.lists, ints, pos, None)
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -243,25 +229,7 @@ class Unflattener:
             clock,
             tuple(caches),
             *optional.values(),
-            *lists.values(),
         )
-
-
-def build_lists(
-    makers: dict[str, Maker], lists: ItemLists, ints: list[int], pos: int, wanted: frozenset[str] | None
-) -> dict[str, tuple[Any, ...] | None]:
-    """The OPTIONAL_LISTS records of a sample whose lists start at ``pos`` of our vector (``wanted``: only
-    those groups, None: all); a list of a later version is not in our vector (the plan left it out)."""
-    out: dict[str, tuple[Any, ...] | None] = dict.fromkeys(OPTIONAL_LISTS)
-    for group, items in lists:
-        made = makers.get(group)
-        if made is None:
-            continue
-        width = len(SCHEMA[group])
-        if wanted is None or group in wanted:
-            out[group] = tuple(made(ints, pos + i * width, *names) for i, names in enumerate(items))
-        pos += width * len(items)
-    return out
 
 
 # (plan, integers, floats in our layout, timestamp or None) -> the sample
@@ -291,8 +259,7 @@ def _int_groups(shape: Shape) -> list[str]:
     groups = ["cpu_times"] * (1 + sum(shape.cpu_present)) + ["cpu_stat", "load_int", "memory", "vmstat"]
     groups += ["disk"] * len(shape.disks) + ["net"] * len(shape.nets) + ["psi_int"] * lines
     groups += ["time"] if shape.time else []
-    groups += ["cache"] * len(shape.caches) + list(shape.extras)
-    return groups + [group for group, items in shape.lists for _ in items]
+    return groups + ["cache"] * len(shape.caches) + list(shape.extras)
 
 
 def _float_groups(shape: Shape) -> list[str]:
@@ -381,7 +348,6 @@ class _Makers:
     time: Maker
     cache: Maker
     optional: dict[str, Maker]
-    lists: dict[str, Maker]
     sample: Maker
 
 
@@ -402,7 +368,6 @@ def _makers() -> _Makers:
         time=maker(ClockSample, SCHEMA["time"]),
         cache=maker(MemcachedSample, SCHEMA["cache"], ("server",)),
         optional={group: maker(cls, SCHEMA[group]) for group, cls in OPTIONAL_GROUPS.items()},
-        lists={group: maker(cls, SCHEMA[group], LIST_NAMES[group]) for group, cls in OPTIONAL_LISTS.items()},
         sample=maker(
             SystemSample,
             (),
@@ -419,7 +384,6 @@ def _makers() -> _Makers:
                 "time",
                 "caches",
                 *OPTIONAL_GROUPS,
-                *OPTIONAL_LISTS,
             ),
         ),
     )
@@ -439,7 +403,6 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "time": ClockSample,
     "cache": MemcachedSample,
     **OPTIONAL_GROUPS,
-    **OPTIONAL_LISTS,
 }
 
 

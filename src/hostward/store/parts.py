@@ -35,25 +35,12 @@ from hostward.store.layout import (
     _W_VM,
     SamplePlan,
     _makers,
-    build_lists,
 )
 from hostward.store.schema import SCHEMA
-from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, bits_float
+from hostward.store.shape import OPTIONAL_GROUPS, bits_float
 
 SAMPLE_PARTS = frozenset(
-    {
-        "cpu",
-        "load",
-        "memory",
-        "vmstat",
-        "disks",
-        "nets",
-        "pressure",
-        "time",
-        "caches",
-        *OPTIONAL_GROUPS,
-        *OPTIONAL_LISTS,
-    }
+    {"cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", *OPTIONAL_GROUPS}
 )
 
 
@@ -108,7 +95,6 @@ class PartsBuilder:
             ("caches", len(shape.caches) * _W_CACHE),
         ]
         sizes += [(group, len(SCHEMA[group])) for group in shape.extras if group in OPTIONAL_GROUPS]
-        sizes += [(g, len(items) * len(SCHEMA[g])) for g, items in shape.lists if g in OPTIONAL_LISTS]
         for part, size in sizes:
             end += size
             if part in parts:
@@ -170,7 +156,6 @@ class PartsBuilder:
                 if group in parts:
                     optional[group] = made(ints, pos)
                 pos += len(SCHEMA[group])
-        lists = build_lists(make.lists, shape.lists, ints, pos, parts)
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -186,7 +171,6 @@ class PartsBuilder:
             clock,
             caches,
             *optional.values(),
-            *lists.values(),
         )
 
     def _pressure(

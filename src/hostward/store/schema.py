@@ -9,12 +9,12 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
-from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.sample import ClockSample, MemcachedSample
 from hostward.collect.snmp import Snmp
+from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Reader, Writer
 
@@ -48,8 +48,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "sockets": _int_fields(Sockets),
     "sockets6": _int_fields(Sockets6),
     "snmp": _int_fields(Snmp),  # sar -n IP, EIP, TCP, ETCP, UDP
-    # Optional lists of named records (shape.py OPTIONAL_LISTS): one group per item, names in the shape.
-    "filesystems": _int_fields(Filesystem, ("name", "mountpoint")),  # sar -F
+    "snmp6": _int_fields(Snmp6),  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
 }
 
 

@@ -5,14 +5,14 @@ flattens the numbers against it), and the exact bit-pattern encoding of floats t
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.pressure import Pressure
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
+from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Corrupt, Reader, Writer
 
@@ -30,19 +30,8 @@ OPTIONAL_GROUPS: dict[str, type[Any]] = {
     "sockets": Sockets,
     "sockets6": Sockets6,
     "snmp": Snmp,
+    "snmp6": Snmp6,
 }
-
-
-# Optional lists of named records (sar -F's filesystems): group name = SystemSample attribute -> record class.
-# A record's str fields name it and live in the shape (``lists``); its int fields go to the vector, one group
-# per item, after the optional single records. A list this version does not know is skipped, as a group is.
-OPTIONAL_LISTS: dict[str, type[Any]] = {"filesystems": Filesystem}
-LIST_NAMES: dict[str, tuple[str, ...]] = {
-    group: tuple(f.name for f in fields(cls) if f.type in ("str", str))
-    for group, cls in OPTIONAL_LISTS.items()
-}
-
-ItemLists = tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]  # (group, each item's names), in vector order
 
 
 def float_bits(value: float) -> int:
@@ -66,7 +55,6 @@ class Shape:
     time: bool = False  # the sample carries a ClockSample (the "time" group); written only when True
     caches: tuple[str, ...] = ()  # memcached servers, one "cache" group each; written only when not empty
     extras: tuple[str, ...] = ()  # OPTIONAL_GROUPS present, in vector order; written only when not empty
-    lists: ItemLists = ()  # OPTIONAL_LISTS present (even empty); written only when there is one
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -84,7 +72,6 @@ class Shape:
             + (len(schema.get("time", ())) if self.time else 0)
             + len(self.caches) * len(schema.get("cache", ()))
             + sum(len(schema.get(group, ())) for group in self.extras)
-            + sum(len(items) * len(schema.get(group, ())) for group, items in self.lists)
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -110,25 +97,17 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
-        if self.time or self.caches or self.extras or self.lists:
+        if self.time or self.caches or self.extras:
             # Appended only when present, so a shape without time health is byte-identical to format 1's.
             out.uint(int(self.time))
-        if self.caches or self.extras or self.lists:
+        if self.caches or self.extras:
             out.uint(len(self.caches))
             for server in self.caches:
                 out.text(server)
-        if self.extras or self.lists:
+        if self.extras:
             out.uint(len(self.extras))
             for group in self.extras:
                 out.text(group)
-        if self.lists:
-            out.uint(len(self.lists))
-            for group, items in self.lists:
-                out.text(group).uint(len(items))
-                for names in items:
-                    out.uint(len(names))
-                    for name in names:
-                        out.text(name)
         return out.bytes()
 
     @staticmethod
@@ -147,13 +126,8 @@ class Shape:
         time = bool(r.uint()) if r.pos < len(r.data) else False  # absent before the "time" group existed
         caches = tuple(r.text() for _ in range(r.count(1 << 10))) if r.pos < len(r.data) else ()
         extras = tuple(r.text() for _ in range(r.count(1 << 6))) if r.pos < len(r.data) else ()
-        lists: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
-        for _ in range(r.count(1 << 6) if r.pos < len(r.data) else 0):
-            group = r.text()
-            items = tuple(tuple(r.text() for _ in range(r.count(1 << 4))) for _ in range(r.count(1 << 16)))
-            lists.append((group, items))
         r.done()
-        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras, tuple(lists))
+        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras)
 
 
 def shape_of(sample: SystemSample) -> Shape:
@@ -173,9 +147,4 @@ def shape_of(sample: SystemSample) -> Shape:
         time=sample.time is not None,
         caches=tuple(c.server for c in sample.caches),
         extras=tuple(group for group in OPTIONAL_GROUPS if getattr(sample, group) is not None),
-        lists=tuple(
-            (group, tuple(tuple(getattr(item, n) for n in LIST_NAMES[group]) for item in records))
-            for group in OPTIONAL_LISTS
-            if (records := getattr(sample, group)) is not None
-        ),
     )

@@ -32,7 +32,8 @@ from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.model import CommentMark, Entry, RestartMark
-from hostward.store.sysstat.sa_decode_fs import A_FS, FS_LAYOUT, decode_filesystems
+from hostward.store.sysstat.sa_decode_netmisc import ICMP_COUNTERS
+from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,13 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     16: (0x8A, (0, 0, 6), "6I"),  # stats_net_sock: sock tcp tcp_tw udp raw frag
     17: (0x8C, (8, 0, 0), "8Q"),  # stats_net_ip: the -n IP columns' counters, in their order
     18: (0x8C, (8, 0, 0), "8Q"),  # stats_net_eip
+    19: (0x8A, (0, 14, 0), "14Q"),  # stats_net_icmp (sa_decode_netmisc.py)
+    20: (0x8A, (0, 12, 0), "12Q"),  # stats_net_eicmp
     21: (0x8A, (0, 4, 0), "4Q"),  # stats_net_tcp
     22: (0x8A, (0, 5, 0), "5Q"),  # stats_net_etcp
     23: (0x8A, (0, 4, 0), "4Q"),  # stats_net_udp
     24: (0x8A, (0, 0, 4), "4I"),  # stats_net_sock6: tcp6 udp6 raw6 frag6
-    A_FS: FS_LAYOUT,  # stats_filesystem (sa_decode_fs.py)
+    **SNMP6_LAYOUTS,  # 25-29: A_NET_IP6, EIP6, ICMP6, EICMP6, UDP6
     40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
     41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
     42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
@@ -84,6 +87,7 @@ _SNMP_COUNTERS: dict[int, tuple[str, ...]] = {
     21: ("Tcp_ActiveOpens", "Tcp_PassiveOpens", "Tcp_InSegs", "Tcp_OutSegs"),
     22: ("Tcp_AttemptFails", "Tcp_EstabResets", "Tcp_RetransSegs", "Tcp_InErrs", "Tcp_OutRsts"),
     23: ("Udp_InDatagrams", "Udp_OutDatagrams", "Udp_NoPorts", "Udp_InErrors"),
+    **ICMP_COUNTERS,
 }  # fmt: skip
 
 DiskNamer = Callable[[int, int], str]
@@ -220,7 +224,7 @@ def _sample(
         sockets=_sockets(by_id.get(16)),
         snmp=_snmp(by_id),
         sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
-        filesystems=decode_filesystems(by_id.get(A_FS)),
+        snmp6=snmp6(by_id),
     )
 
 
@@ -248,7 +252,7 @@ def _ktables(items: list[tuple[Any, ...]] | None) -> KernelTables | None:
 
 
 def _snmp(by_id: dict[int, list[tuple[Any, ...]]]) -> Snmp | None:
-    """A_NET_IP, EIP, TCP, ETCP and UDP (sadc -S SNMP records them together); their structures hold the
+    """A_NET_IP, EIP, ICMP, EICMP, TCP, ETCP and UDP (sadc -S SNMP records them together); their structures hold the
     counters of the report's columns in column order."""
     if not any(by_id.get(aid) for aid in _SNMP_COUNTERS):
         return None

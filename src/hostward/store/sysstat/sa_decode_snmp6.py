@@ -1,0 +1,49 @@
+"""A_NET_IP6, EIP6, ICMP6, EICMP6 and UDP6 of a sysstat sa file -> hostward's ``Snmp6`` record.
+
+sadc -S IPV6 records the five together from /proc/net/snmp6 (rd_stats.c read_net_ip6 ... read_net_udp6).
+Their structures (rd_stats.h stats_net_ip6, eip6, icmp6, eicmp6, udp6) hold the counters of the report's
+columns in column order, and ``Snmp6`` declares its fields in that same order, so each activity is a run
+of consecutive fields: 10 ``unsigned long long``, 11 of them, then 17, 11 and 4 ``unsigned long``
+(``aligned(8)``: 8 bytes on every writer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostward.collect.snmp6 import SNMP6_FIELDS, Snmp6
+
+# id -> (magic, types_nr, struct format of one item) (activity.c, rd_stats.h of sysstat 12.6.1).
+SNMP6_LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
+    25: (0x8C, (10, 0, 0), "10Q"),  # stats_net_ip6
+    26: (0x8C, (11, 0, 0), "11Q"),  # stats_net_eip6
+    27: (0x8A, (0, 17, 0), "17Q"),  # stats_net_icmp6
+    28: (0x8A, (0, 11, 0), "11Q"),  # stats_net_eicmp6
+    29: (0x8A, (0, 4, 0), "4Q"),  # stats_net_udp6
+}
+
+
+def _runs() -> dict[int, tuple[str, ...]]:
+    runs, at = {}, 0
+    for aid, (_, types, _) in SNMP6_LAYOUTS.items():
+        width = sum(types)
+        runs[aid] = SNMP6_FIELDS[at : at + width]
+        at += width
+    assert at == len(SNMP6_FIELDS), "Snmp6 must declare exactly the five structures' fields"
+    return runs
+
+
+SNMP6_COUNTERS: dict[int, tuple[str, ...]] = _runs()
+
+
+def snmp6(by_id: dict[int, list[tuple[Any, ...]]]) -> Snmp6 | None:
+    """None when the file holds none of the five (recorded without -S IPV6): the reports then show nothing,
+    as sar does. One without another reads as zeros, which sar never meets (sadc records them together)."""
+    if not any(by_id.get(aid) for aid in SNMP6_COUNTERS):
+        return None
+    values: dict[str, int] = {}
+    for aid, names in SNMP6_COUNTERS.items():
+        items = by_id.get(aid)
+        if items:
+            values.update(zip(names, (int(x) for x in items[0]), strict=True))
+    return Snmp6(**values)

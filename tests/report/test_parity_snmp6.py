@@ -1,0 +1,116 @@
+"""sar -n IP6, EIP6, ICMP6, EICMP6, UDP6: sadc and hostward sample the same seconds while IPv6 traffic over ::1
+moves the counters (TCP, UDP to an open and a closed port, ICMPv6 echoes, packets the kernel rejects); every
+report, sadf -d and sadf -j agree with sysstat's (tests/report/sidebyside.py explains the lock-step)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from tests.conftest import require_binary, require_root
+from tests.report.sidebyside import (
+    Recording,
+    compare,
+    environment,
+    ipv6_traffic,
+    record,
+    run_hostward,
+    run_sar,
+)
+from tests.report.test_parity import _csv_problems, _keys, _require_locale
+
+pytestmark = [pytest.mark.peer, pytest.mark.slow]
+
+INTERVALS = 5
+ALL6 = "IP6,EIP6,ICMP6,EICMP6,UDP6"
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
+    sadc = require_binary("sadc", "sar")["sadc"]
+    require_root()  # raw sockets: ICMPv6 echoes and hand-made IPv6 headers
+    with ipv6_traffic():
+        yield record(sadc, tmp_path_factory.mktemp("parity6"), INTERVALS)  # sadc -S DISK,IPV6,SNMP
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["-n", "IP6"],
+        ["-n", "EIP6"],
+        ["-n", "ICMP6"],
+        ["-n", "EICMP6"],
+        ["-n", "UDP6"],
+        ["-n", f"SOCK6,{ALL6}"],
+    ],
+    ids=lambda f: " ".join(f),
+)
+def test_report_matches_sar(recording: Recording, flags: list[str]) -> None:
+    theirs = run_sar(flags, recording.safile)
+    result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert compare(theirs, result.stdout) == []
+
+
+# The columns the traffic moves: sar's own average for each must be above zero, so a wrong formula or a
+# counter read from the wrong field cannot hide behind zeros on both sides.
+MOVED = {
+    "IP6": ("irec6/s", "idel6/s", "orq6/s"),
+    "EIP6": ("ihdrer6/s", "iukwnp6/s", "onort6/s", "itrpck6/s"),
+    "ICMP6": ("imsg6/s", "omsg6/s", "iech6/s", "iechr6/s", "oechr6/s"),
+    "EICMP6": ("ierr6/s", "idtunr6/s", "odtunr6/s", "iprmpb6/s", "oprmpb6/s"),
+    "UDP6": ("idgm6/s", "odgm6/s", "noport6/s"),
+}
+
+
+@pytest.mark.parametrize("keyword", list(MOVED))
+def test_the_traffic_moves_the_columns_on_both_sides(recording: Recording, keyword: str) -> None:
+    for text in (
+        run_sar(["-n", keyword], recording.safile),
+        run_hostward("sar", ["-n", keyword, "-f", str(recording.hwfile)]).stdout,
+    ):
+        lines = text.strip().splitlines()
+        header = next(line for line in lines if MOVED[keyword][0] in line).split()
+        average = lines[-1].split()
+        assert average[0] == "Average:"
+        values = dict(zip(header[1:], average[1:], strict=True))
+        assert all(float(values[column]) >= 5 for column in MOVED[keyword]), (keyword, values)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"LANG": "en_US.UTF-8"}, {"LANG": "de_DE.UTF-8"}, {"LANG": "en_US.UTF-8", "S_TIME_FORMAT": "ISO"}],
+    ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()),
+)
+def test_locales_match_sar(recording: Recording, env: dict[str, str]) -> None:
+    _require_locale(env["LANG"])
+    environ = environment(**env)
+    theirs = run_sar(["-n", ALL6], recording.safile, environ)
+    result = run_hostward("sar", ["-n", ALL6, "-f", str(recording.hwfile)], environ)
+    assert compare(theirs, result.stdout) == []
+
+
+def test_sadf_csv_and_json_match_sadf(recording: Recording) -> None:
+    def sadf(fmt: str) -> str:
+        return subprocess.run(
+            ["sadf", fmt, str(recording.safile), "--", "-n", ALL6],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=environment(),
+        ).stdout
+
+    ours = run_hostward("sadf", ["-d", str(recording.hwfile), "--", "-n", ALL6])
+    assert ours.returncode == 0, ours.stderr
+    assert _csv_problems(sadf("-d"), ours.stdout) == []
+    theirs_j = json.loads(sadf("-j"))["sysstat"]["hosts"][0]["statistics"]
+    ours_j = json.loads(run_hostward("sadf", ["-j", str(recording.hwfile), "--", "-n", ALL6]).stdout)
+    stats = ours_j["sysstat"]["hosts"][0]["statistics"]
+    assert len(theirs_j) == len(stats) == INTERVALS
+    for record_t, record_o in zip(theirs_j, stats, strict=True):
+        assert _keys(record_t) == _keys(record_o)
+        assert record_t["timestamp"] == record_o["timestamp"]
+    assert {"network/net-icmp6/onbad6", "network/net-eip6/itrpck6"} <= _keys(stats[0])
