@@ -10,6 +10,10 @@ Pid reuse cannot hand us another process's figures: a descriptor is bound to the
 process has the same pid (fs/proc/base.c: get_proc_task returns NULL); the descriptor is then closed and the
 path opened again, which reaches the new process, or says it is gone too. Descriptors of pids no longer
 listed are closed at every ranking, and at most ``limit`` stay open (beyond that, open, read, close).
+
+``resident_pages`` is the ranking itself: one loop over the listing with the statm descriptors at hand, kernel
+threads recognised once and skipped after that (recorder/kthreads.py), so most of the work per process is one
+pread and one int().
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from pathlib import Path
 
 from hostward.errors import CollectError, ProcessGone
 from hostward.procfs import ProcFS
+from hostward.recorder.kthreads import KernelThreads
 
 _GONE = (errno.ENOENT, errno.ESRCH)
 _FIRST_READ = 4096
 _KEEP_SIZE = 1 << 16  # a larger buffer is used for the read that needs it, not remembered
+_STATM_READ = 512  # seven numbers of at most 20 digits: a read this long is never cut
 
 
 def default_limit() -> int:
@@ -46,6 +52,7 @@ class PidFiles:
         self.limit = default_limit() if limit is None else limit
         self._fds: dict[tuple[int, str], int] = {}
         self._sizes: dict[str, int] = {}
+        self.kernel_threads = KernelThreads(self.root)
 
     def read_pid(self, pid: int, name: str) -> str:
         return self.read_pid_bytes(pid, name).decode("utf-8", errors="surrogateescape")
@@ -69,11 +76,44 @@ class PidFiles:
         except OSError as exc:
             os.close(fd)
             raise _error(exc, pid, path) from exc
-        if len(self._fds) < self.limit:
+        if len(self._fds) + len(self.kernel_threads) < self.limit:
             self._fds[key] = fd
         else:
             os.close(fd)
         return data
+
+    def resident_pages(self, pids: Iterable[int]) -> list[tuple[int, int]]:
+        """``(-resident pages, pid)`` of each listed process with resident memory, in listing order (sort it
+        for the largest first). The second field of /proc/PID/statm is the resident set in pages, the count
+        VmRSS shows in kB. Processes that exit meanwhile or cannot be read are left out, as in a ps listing;
+        kernel threads, which have no memory, are recognised once and not read again (kthreads.py)."""
+        kthreads = self.kernel_threads
+        kthreads.forget_exited()  # after the listing: a pid taken over since is read as the new process
+        skip = kthreads.pids
+        fds = self._fds
+        pread = os.pread
+        ranked: list[tuple[int, int]] = []
+        for pid in pids:
+            if pid in skip:
+                continue
+            data = None
+            fd = fds.get((pid, "statm"))
+            if fd is not None:
+                try:
+                    data = pread(fd, _STATM_READ, 0)
+                except OSError:
+                    self._close((pid, "statm"))  # exited; perhaps the pid is someone else's now: reopen
+            try:
+                if data is None or len(data) >= _STATM_READ:
+                    data = self.read_pid_bytes(pid, "statm")
+                pages = int(data.split(None, 2)[1])
+            except (CollectError, ValueError, IndexError):
+                continue
+            if pages > 0:
+                ranked.append((-pages, pid))
+            elif kthreads.enabled and len(fds) + len(kthreads) < self.limit and kthreads.check(pid):
+                self._close((pid, "statm"))
+        return ranked
 
     def pid_path(self, pid: int, name: str = "") -> Path:
         return self.procfs.pid_path(pid, name)
@@ -83,13 +123,16 @@ class PidFiles:
         alive = set(pids)
         for key in [key for key in self._fds if key[0] not in alive]:
             self._close(key)
+        self.kernel_threads.retain(alive)
 
     def open_count(self) -> int:
-        return len(self._fds)
+        """Descriptors held: kept files and the kernel threads' pidfds."""
+        return len(self._fds) + len(self.kernel_threads)
 
     def close(self) -> None:
         for key in list(self._fds):
             self._close(key)
+        self.kernel_threads.close()
 
     def _pread(self, fd: int, name: str) -> bytes:
         size = self._sizes.get(name, _FIRST_READ)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
@@ -105,32 +104,23 @@ class CachingSampler:
 
     def _top(self) -> tuple[ProcessInfo, ...]:
         """The ``top_processes`` largest user-space processes by RSS. Ranking reads only /proc/PID/statm of
-        every process (its second field is the resident set in pages, the same count as VmRSS; the kernel
-        generates it for about half the cost of /proc/PID/stat, and kernel threads and zombies, which have no
+        every process but the kernel threads (its second field is the resident set in pages, the same count as
+        VmRSS; the kernel generates it for about half the cost of /proc/PID/stat, and zombies, which have no
         memory, read as 0); the full record is read for the winners alone. All through descriptors kept open
         across samples (recorder/pidfiles.py: pid reuse is detected there). A process that exits or cannot
         be read meanwhile is skipped, as it would be missing from a ps listing."""
-        files, ranked = self._pid_files, []
+        files = self._pid_files
         pids = self.procfs.pids()
         files.retain(pids)
-        read = files.read_pid_bytes
-        for pid in pids:
-            try:
-                rss_pages = int(read(pid, "statm").split(None, 2)[1])
-            except (CollectError, ValueError, IndexError):
-                continue
-            if rss_pages > 0:
-                ranked.append((-rss_pages, pid))
+        ranked = files.resident_pages(pids)
         ranked.sort()
         found: list[ProcessInfo] = []
         for _, pid in ranked:
             try:
-                info = read_process(files, pid)
+                info = read_process(files, pid, cmdline_filter=self.cmdline_filter)
             except CollectError:  # ProcessGone included
                 continue
             if not info.kernel_thread:
-                if self.cmdline_filter is not None:
-                    info = replace(info, cmdline=self.cmdline_filter(info.cmdline))
                 found.append(info)
             if len(found) == self.top_processes:
                 break
