@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from hostward.plot.decimate import decimate
 from hostward.plot.series import Mark, Series, SeriesSet
 from hostward.plot.specs import CPU_LABELS, CPU_MODES, SPECS, FigureSpec, Panel
 
@@ -74,27 +75,37 @@ def _busy_series(cpus: list[Series]) -> list[Series]:
 
 
 def _draw_panel(
-    ax: Axes, panel: Panel, series: Series, label_item: bool = False, first_style: int = 0
+    ax: Axes,
+    panel: Panel,
+    series: Series,
+    window: tuple[float, float],
+    *,
+    label_item: bool = False,
+    first_style: int = 0,
 ) -> bool:
-    """Draw ``panel`` from ``series``; False when the series holds none of its columns."""
+    """Draw ``panel`` from ``series`` (one line per column, at most two points per pixel column of the time
+    ``window``: plot/decimate.py); False when the series holds none of its columns."""
     present = [i for i, c in enumerate(panel.columns) if series.has(c)]
     if not present:
         return False
     x = to_x(series.times)
     ys = [[v * panel.scale for v in series.column(panel.columns[i])] for i in present]
+    days = (window[0] / SECONDS_PER_DAY, window[1] / SECONDS_PER_DAY)
     labels = [panel.label(i) + (f" {series.item}" if label_item else "") for i in present]
     if panel.stacked:
         # One stack per stretch of data: a NaN (the recorder was not running) leaves a blank, not a dip.
         first = True
         for lo, hi in _stretches(ys[0]):
             part = [[0.0 if math.isnan(v) else v for v in y[lo:hi]] for y in ys]
-            ax.stackplot(x[lo:hi], part, labels=labels if first else (), alpha=0.85,
+            xs, layers = decimate(x[lo:hi], part, days, shared=True)
+            ax.stackplot(xs[0], layers, labels=labels if first else (), alpha=0.85,
                          colors=[f"C{i}" for i in range(len(part))])  # fmt: skip
             first = False
     else:
         # Solid, dashed, dotted, dash-dot: two series with equal values stay distinguishable, one over the other.
-        for k, (y, label) in enumerate(zip(ys, labels, strict=True)):
-            ax.plot(x, y, label=label, linestyle=LINE_STYLES[(first_style + k) % len(LINE_STYLES)])
+        xs, lines = decimate(x, ys, days, shared=False)
+        for k, (line_x, y, label) in enumerate(zip(xs, lines, labels, strict=True)):
+            ax.plot(line_x, y, label=label, linestyle=LINE_STYLES[(first_style + k) % len(LINE_STYLES)])
     return True
 
 
@@ -163,10 +174,36 @@ def _marks(ax: Axes, marks: Sequence[Mark], window: tuple[float, float], seen: s
 
 
 def _figure(title: str, subtitle: str, panels: int) -> tuple[Figure, list[Axes]]:
-    fig = Figure(figsize=PAGE_INCHES, layout="constrained")
+    # No layout engine: matplotlib's constrained layout measured every tick label of every panel in an extra
+    # draw before each save (half of the drawing time). The page is fixed, so are the margins; only the
+    # legends' width varies, and _make_room measures just them.
+    fig = Figure(figsize=PAGE_INCHES)
     axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0].tolist()
-    fig.suptitle(f"{title}\n{subtitle}", fontsize=12)
+    fig.suptitle(f"{title}\n{subtitle}", fontsize=12, y=0.985, va="top")
     return fig, axes
+
+
+# Fixed margins as fractions of the A4 landscape page: the two-line title above, the y tick labels and axis
+# label to the left (ticks of at most 6 digits: larger values get an offset), tick labels and the time label
+# below (two lines of them for several days).
+MARGINS = {"left": 0.07, "top": 0.91, "bottom": 0.085, "hspace": 0.1}
+RIGHT_MOST = 0.975  # right edge of the panels when no legend needs room
+LEGEND_GAP_POINTS = 8.0
+
+
+def _make_room(fig: Figure, axes: Sequence[Axes]) -> None:
+    """Place the panels, leaving room at the right for the widest legend (legends sit outside the plot)."""
+    from matplotlib.backends.backend_agg import RendererAgg  # noqa: PLC0415  (a text measurer, no pixels)
+
+    renderer = RendererAgg(1, 1, fig.dpi)  # type: ignore[no-untyped-call]
+    widest = 0.0
+    for ax in axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            widest = max(widest, legend.get_window_extent(renderer).width)
+    page_width = PAGE_INCHES[0] * fig.dpi
+    right = RIGHT_MOST if widest == 0 else 1.0 - (widest + LEGEND_GAP_POINTS * fig.dpi / 72) / page_width
+    fig.subplots_adjust(right=max(0.5, right), **MARGINS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +225,11 @@ def _finish(axes: list[Axes], panels: Sequence[Panel], page: _Page) -> None:
         _marks(ax, sset.marks, window, seen if ax is axes[0] else set(seen))
         _time_axis(ax, window, tz)
         if ax.get_legend_handles_labels()[0]:
-            # Outside the plot, right of it: never hides data (constrained layout makes room).
+            # Outside the plot, right of it: never hides data (_make_room leaves the room).
             ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0, framealpha=0.8)
     tzname = dt.datetime.fromtimestamp(window[0], tz).strftime("%Z") or "local time"
     axes[-1].set_xlabel(f"time ({tzname})")
+    _make_room(axes[0].figure, axes)  # type: ignore[arg-type]
 
 
 def build_figures(
@@ -265,7 +303,7 @@ def _one(
     fig, axes = _figure(title, page.subtitle, len(usable))
     for ax, panel in zip(axes, usable, strict=True):
         for n, s in enumerate(series):  # one series per CPU on the per-CPU figure: styles run on across them
-            _draw_panel(ax, panel, s, label_item=label_item, first_style=n * len(panel.columns))
+            _draw_panel(ax, panel, s, page.window, label_item=label_item, first_style=n * len(panel.columns))
     _finish(axes, usable, page)
     return [PlotFigure(key.replace("/", "_"), title, fig)]
 

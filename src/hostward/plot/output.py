@@ -13,9 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from pypdf import PdfReader, PdfWriter
 
 from hostward.atomic import writing
 from hostward.errors import StoreError
@@ -107,6 +105,10 @@ def save_pdf(
 ) -> Path:
     """The report: contents page, one page per figure, and an outline (bookmarks) entry per page, which
     matplotlib cannot write: pypdf adds it to what matplotlib produced."""
+    # Imported here: PNG and SVG output need neither (pypdf and its crypto providers: ~0.1 s of start-up).
+    from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415
+    from pypdf import PdfReader, PdfWriter  # noqa: PLC0415
+
     buffer = io.BytesIO()
     with PdfPages(buffer, metadata={"Title": title, "Creator": "hostward plot"}) as pdf:
         pdf.savefig(contents_page(title, figures, notes))

@@ -64,34 +64,34 @@ class SeriesSet:
 
 
 class _Builder:
-    """Collects rows per (activity, item) with NaN gap markers."""
+    """Collects rows per (activity, item) with NaN gap markers; columns are formed once, at the end."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, str | None], tuple[list[str], list[float], list[list[float]]]] = {}
+        self.rows: dict[tuple[str, str | None], tuple[Sequence[str], list[float], list[Sequence[float]]]] = {}
 
     def add(
         self, activity: str, item: str | None, columns: Sequence[str], stamp: float, values: Sequence[float]
     ) -> None:
-        key = (activity, item)
-        if key not in self.rows:
-            self.rows[key] = (list(columns), [], [[] for _ in columns])
-        _, times, cols = self.rows[key]
-        for c, v in zip(cols, values, strict=True):
-            c.append(float(v))
-        times.append(stamp)
+        found = self.rows.get((activity, item))
+        if found is None:
+            found = self.rows[(activity, item)] = (columns, [], [])
+        if len(values) != len(found[0]):
+            raise ValueError(f"{activity} {item}: {len(values)} values for {len(found[0])} columns")
+        found[1].append(stamp)
+        found[2].append(values)
 
     def gap(self, stamp: float) -> None:
         """A break in every series (the NaN point is placed at ``stamp``)."""
-        for _, times, cols in self.rows.values():
-            if times and not math.isnan(cols[0][-1]):
+        for columns, times, rows in self.rows.values():
+            if times and not math.isnan(rows[-1][0]):
                 times.append(stamp)
-                for c in cols:
-                    c.append(math.nan)
+                rows.append((math.nan,) * len(columns))
 
     def build(self) -> tuple[Series, ...]:
         out = []
-        for (activity, item), (columns, times, cols) in self.rows.items():
-            out.append(Series(activity, item, tuple(columns), tuple(times), tuple(tuple(c) for c in cols)))
+        for (activity, item), (columns, times, rows) in self.rows.items():
+            values = tuple(tuple(map(float, column)) for column in zip(*rows, strict=True))
+            out.append(Series(activity, item, tuple(columns), tuple(times), values))
         return tuple(out)
 
 
@@ -135,6 +135,7 @@ def series_from_day(
     ``hide_unknown_ifutil``: for graphs, %ifutil of links whose speed was never known is blanked (with a note)
     instead of sar's 0.00; tables and exports keep sar's numbers."""
     chosen = list(activities) if activities is not None else list(BY_NAME.values())
+    names = {a.name: tuple(c.name for c in a.columns) for a in chosen}
     entries = ([data.previous] if data.previous is not None else []) + list(data.entries)
     samples = [e for e in entries if isinstance(e, SystemSample)]
     step = typical_step([s.timestamp for s in samples])
@@ -163,9 +164,9 @@ def series_from_day(
                     marks.append(Mark(entry.timestamp, "clock-step", f"clock step {jump:+.3f} s"))
                 span = Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev))
                 for activity in chosen:
-                    names = [c.name for c in activity.columns]
+                    columns = names[activity.name]
                     for row in activity.rows(span):
-                        builder.add(activity.name, row.item, names, entry.timestamp, row.values)
+                        builder.add(activity.name, row.item, columns, entry.timestamp, row.values)
                 if pressure:
                     values = _pressure_values(prev, entry, seconds)
                     if values is not None:

@@ -1,0 +1,57 @@
+"""Decimation to the pixel width keeps what a reader sees: each pixel column's lowest and highest point, every
+gap, time order; a series that already fits is untouched."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hostward.plot.decimate import COLUMNS, decimate, envelope_indices
+
+values = st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.just(math.nan))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(values, min_size=1, max_size=400), st.integers(1, 40))
+def test_each_column_keeps_its_lowest_and_highest_point_and_every_gap(ys: list[float], columns: int) -> None:
+    y = np.asarray(ys, dtype=np.float64)
+    x = np.arange(len(y), dtype=np.float64)
+    window = (0.0, float(len(y)))
+    keep = envelope_indices(x, y, window, columns)
+    assert list(keep) == sorted(set(keep.tolist()))  # time order, no point twice
+    if len(y) <= 2 * columns:
+        assert list(keep) == list(range(len(y)))
+        return
+    assert set(np.flatnonzero(np.isnan(y)).tolist()) <= set(keep.tolist())
+    width = len(y) / columns
+    bins = np.floor(x / width).astype(int)
+    kept_bins = bins[keep]
+    for b in set(bins[~np.isnan(y)].tolist()):
+        column = y[(bins == b) & ~np.isnan(y)]
+        drawn = y[keep][(kept_bins == b) & ~np.isnan(y[keep])]
+        assert drawn.min() == column.min() and drawn.max() == column.max()
+        assert len(drawn) <= 2
+
+
+def test_a_one_second_day_is_drawn_with_at_most_two_points_per_column_and_keeps_a_spike() -> None:
+    x = np.arange(86400, dtype=np.float64)
+    y = np.sin(x / 3000.0)
+    y[43210] = 50.0  # a one-second spike
+    y[1000:1100] = math.nan  # the recorder stopped
+    xs, ys = decimate(x, [y], (0.0, 86400.0), shared=False)
+    assert len(ys[0]) <= 2 * COLUMNS + 100
+    assert np.nanmax(ys[0]) == 50.0 and xs[0][np.nanargmax(ys[0])] == 43210.0
+    assert np.isnan(ys[0]).sum() == 100
+
+
+def test_a_stack_keeps_one_x_for_all_layers() -> None:
+    x = np.arange(10000, dtype=np.float64)
+    layers = [np.abs(np.sin(x / 100.0)), np.abs(np.cos(x / 70.0))]
+    xs, ys = decimate(x, layers, (0.0, 10000.0), shared=True)
+    assert all(np.array_equal(xs[0], other) for other in xs)
+    assert all(len(y) == len(xs[0]) < len(x) for y in ys)
+    total = layers[0] + layers[1]
+    assert float((ys[0] + ys[1]).max()) == float(total.max())
