@@ -222,7 +222,9 @@ def test_file_with_comments_and_resampling(capsys: pytest.CaptureFixture[str], t
 def test_sadf_csv_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     write_day(tmp_path, dt.date(2026, 11, 27), dt.datetime(2026, 11, 27, 8, 0), 3)
     assert (
-        main(["sadf", "-d", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-P", "ALL", "-q"])
+        main(
+            ["sadf", "-d", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-u", "-P", "ALL", "-q"]
+        )
         == 0
     )
     assert capsys.readouterr().out.splitlines() == [
@@ -252,7 +254,8 @@ def test_sadf_csv_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 def test_sadf_needs_one_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sadf", "--", "-u"]) == 2
     assert (
-        capsys.readouterr().err == "hostward sadf: choose exactly one output format: -d (CSV) or -j (JSON)\n"
+        capsys.readouterr().err
+        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON) or -p (awk)\n"
     )
 
 

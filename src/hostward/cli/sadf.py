@@ -9,12 +9,14 @@ from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.errors import NoRecording, UsageError
 from hostward.report.formatting import from_environment
 from hostward.report.sadf import SadfFormat, render_csv, render_json
+from hostward.report.sadf_p import render_ppc
 from hostward.report.selection import NO_TTY_ROWS
 from hostward.store.model import DayData
 
 HELP = """\
-usage: hostward sadf {-d | -j} [-t | -U] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
-                     [FILE | -f FILE | --date YYYY-MM-DD | --since T [--until T]] [--data-dir DIR]
+usage: hostward sadf {-d | -j | -p} [-t | -U] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
+                     [FILE | DIR | -N | --date YYYY-MM-DD | --since T [--until T]] [--data-dir DIR]
+                     [--dev=NAME[,...]] [--iface=NAME[,...]]
                      [-- SAR ACTIVITY OPTIONS]
 
 Write recorded activity for machines, in sysstat 12.6's sadf formats, computed by the same activity
@@ -24,22 +26,29 @@ definitions as 'hostward sar' (default activity: -u).
             "# hostname;interval;timestamp;<columns>" (sadf -d); CPU "all" is written -1
   -j        JSON: {"sysstat": {"hosts": [{..., "statistics": [...], "restarts": [...]}]}} with sadf -j's
             key names (cpu-load, memory, queue, io, disk, network/net-dev, ...)
+  -p        for awk: one value per line, "host<TAB>interval<TAB>timestamp<TAB>item<TAB>field<TAB>value";
+            item is "-" for system-wide reports, "all" or "cpuN" for CPUs, else the device or interface;
+            restarts "host<TAB>-1<TAB>time<TAB>LINUX-RESTART<TAB>(N CPU)", comments (-C) "...<TAB>COM text"
   -t, -T    timestamps in local time (default: UTC, written with a " UTC" suffix); for sadf, -t is the
             file creator's zone, which hostward data files do not record: -t is this host's, like -T
-  -U        timestamps as seconds since the epoch (UTC), for -d
+  -U        timestamps as seconds since the epoch (UTC), for -d and -p
+  --dev=, --iface=
+            only these block devices (-d) or interfaces (-n DEV, EDEV), as 'hostward sar'
   -C        include comments
   -s, -e    time window (time of day, as for sar)
   interval  keep only records close to multiples of interval seconds; count: at most count records
 
 A day with no recording but imported sar/sadf text ('hostward import') is written from the imported rows
-(-d only; -j needs recorded counters). Data is today's recording by default; FILE or -f FILE reads one hostward data file, --date one day,
---since/--until a range across days (see 'hostward sar --help'). Activity options after "--" are sar's
+(-d only; -j and -p need recorded counters). Data is today's recording by default; FILE or -f FILE reads
+one hostward data file, DIR today's file in that directory, -N (-1 ... -99) the day N days ago, --date
+one day, --since/--until a range across days (see 'hostward sar --help'). Activity options after "--" are sar's
 (-u [ALL], -P, -q, -r [ALL], -S, -W, -B, -b, -d, -n DEV,EDEV, -w, -A).
 
 exit status: 0 on success, 1 on unreadable data, 2 on bad usage.
 examples:
   hostward sadf -d -- -u -r           CPU and memory of today as CSV
   hostward sadf -j --date 2026-11-26 -- -A
+  hostward sadf -p -1 -- -d | awk -F'\t' '$5 == "%util" && $6 > 80'   busy disks yesterday
 """
 
 
@@ -51,8 +60,9 @@ def _imported(args: SarArgs, modes: set[str], fmt: SadfFormat) -> int:
     day = imported_day(args)
     if day is None:
         raise NoRecording(f"nothing recorded or imported there: {NOTHING_RECORDED_HINT}")
-    if "-j" in modes:
-        raise UsageError("sadf -j of imported text history is not available: use -d (CSV)")
+    if "-d" not in modes:
+        mode = "-j" if "-j" in modes else "-p"
+        raise UsageError(f"sadf {mode} of imported text history is not available: use -d (CSV)")
     for chunk in render_imported_csv(day, imported_options(args, day, NO_TTY_ROWS), fmt):
         sys.stdout.write(chunk)
     return 0
@@ -68,13 +78,13 @@ def run(argv: list[str]) -> int:
     if args.help or "--help" in after:
         sys.stdout.write(HELP)
         return 0
-    modes = {w for w in args.rest if w in ("-d", "-j")}
+    modes = {w for w in args.rest if w in ("-d", "-j", "-p")}
     if len(modes) != 1:
-        raise UsageError("choose exactly one output format: -d (CSV) or -j (JSON)")
+        raise UsageError("choose exactly one output format: -d (CSV), -j (JSON) or -p (awk)")
     activities = parse_sar_args(after)
     if activities.interval is not None or activities.file is not None:
         raise UsageError("interval, count and data file go before '--'; only activity options after it")
-    for name in ("flags", "cpu_view", "memory_view", "cpus", "all_activities", "pretty"):
+    for name in ("flags", "cpu_view", "memory_view", "cpus", "all_activities", "pretty", "comments"):
         value = getattr(activities, name)
         if value:
             setattr(args, name, value)
@@ -91,6 +101,9 @@ def run(argv: list[str]) -> int:
         data = DayData(data.host, (data.previous, *data.entries))
     if "-j" in modes:
         sys.stdout.write(render_json(data, options, fmt))
+    elif "-p" in modes:
+        for chunk in render_ppc(data, options, fmt):
+            sys.stdout.write(chunk)
     else:
         for chunk in render_csv(data, options, fmt):
             sys.stdout.write(chunk)

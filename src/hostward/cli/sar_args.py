@@ -33,7 +33,6 @@ UNSUPPORTED = {
 # sadf's own options that hostward does not write, with sadf's meaning (not sar's: -x, -h, -D differ).
 SADF_UNSUPPORTED = {
     "-x": "XML output",
-    "-p": "awk-friendly output",
     "-H": "the data file's header only",
     "-h": "every activity on one line",
     "-g": "SVG graphs; use 'hostward plot --format svg'",
@@ -97,9 +96,7 @@ class SarArgs:
             cpu_view = cpu_view or "ALL"
             memory_view = "ALL"
             cpus = cpus or "ALL"
-        if cpus is not None:
-            names.add("cpu")
-        if not names:
+        if not names:  # sar.c select_default_activity: -u when nothing else is asked for (-P alone too)
             names.add("cpu")
         reports: list[Selected] = []
         for activity in activities.by_order(names):
@@ -264,7 +261,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                     )
                 args.flags.update(Q_KEYWORDS[keyword])
             i += 1
-        elif sadf and word in ("-d", "-j", "-T", "-t", "-U"):
+        elif sadf and word in ("-d", "-j", "-p", "-T", "-t", "-U"):
             args.rest.append(word)
             args.local_time = args.local_time or word in ("-T", "-t")
             args.epoch = args.epoch or word == "-U"
