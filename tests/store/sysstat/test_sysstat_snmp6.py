@@ -12,7 +12,10 @@ from tests.conftest import require_binary, require_root, unavailable
 from tests.report.sidebyside import ipv6_traffic
 from tests.store.sysstat.conftest import LOCALES, available, locale_env, run_hostward_sar, run_sar
 
-from hostward.store.sysstat import import_files
+from hostward.cli.sar_args import parse_sar_args
+from hostward.report.imported import render_imported
+from hostward.report.selection import ReportOptions
+from hostward.store.sysstat import import_files, read_imported
 
 pytestmark = pytest.mark.peer
 
@@ -62,3 +65,25 @@ def test_sections_sit_where_sar_a_puts_them(xall: tuple[Path, Path, str]) -> Non
     for header in headers:  # each block identical to sar's
         block = ours[ours.index(header) - 11 :].split("\n\n")[0]
         assert block in theirs, header
+
+
+@pytest.mark.parametrize("name", list(LOCALES))
+def test_sar_text_of_the_file_imports_to_sars_numbers(
+    xall: tuple[Path, Path, str], tmp_path: Path, name: str
+) -> None:
+    """`sar -A > file` (computed values, no counters) imported as text rows: the IPv6 reports render as sar's."""
+    sa, _, sar = xall
+    loc = LOCALES[name]
+    if not available(loc):
+        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
+    text = tmp_path / "sar-A.txt"
+    text.write_text(run_sar(sar, ("-A",), sa, loc), encoding="utf-8")
+    done = import_files([text], tmp_path / "store")
+    assert done[0].kind == "sar-text"
+    assert not any("6/s" in note for note in done[0].skipped), done[0].skipped  # none kept aside unreported
+    day = read_imported(tmp_path / "store", done[0].days[0], done[0].days[-1])
+    assert day is not None
+    for flags in FLAGS:
+        options = ReportOptions(reports=parse_sar_args(list(flags)).selection(day.host.cpu_count))
+        ours = "".join(render_imported(day, options, loc.fmt))
+        assert ours == run_sar(sar, flags, sa, loc), f"sar {' '.join(flags)} in {name}"
