@@ -72,7 +72,9 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     [
         (["-Z"], "hostward sar: unknown option -Z (try --help)\n", 2),
         (["--frobnicate"], "hostward sar: unknown option '--frobnicate' (try --help)\n", 2),
-        (["-I", "SUM"], "hostward sar: sar option -I (interrupts) is not supported by hostward\n", 2),
+        (["-y"], "hostward sar: sar option -y (TTY devices) is not supported by hostward\n", 2),
+        (["-I", "LOC"], "hostward sar: -I takes SUM or ALL, not 'LOC': pick interrupts with --int=LOC\n", 2),
+        (["-I", "--int=LOC,,TOOLONGNAME"], "hostward sar: --int: invalid interrupt list 'LOC,,TOOLONGNAME' (expected names as sar -I prints them, e.g. LOC,CAL,24)\n", 2),
         (["-n", "NFS"], "hostward sar: -n NFS is not supported by hostward (supported: DEV, EDEV, SOCK, IP, EIP, ICMP, EICMP, TCP, ETCP, UDP, SOCK6, IP6, EIP6, ICMP6, EICMP6, UDP6, ALL)\n", 2),
         (["-s", "25:00"], "hostward sar: -s: invalid time '25:00' (expected HH:MM[:SS])\n", 2),
         (["-i", "0", "-f", "x"], "hostward sar: -i: invalid value '0' (expected a whole number from 1 to 86400 seconds)\n", 2),
@@ -221,6 +223,16 @@ def test_file_with_comments_and_resampling(capsys: pytest.CaptureFixture[str], t
 
 def test_sadf_csv_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     write_day(tmp_path, dt.date(2026, 11, 27), dt.datetime(2026, 11, 27, 8, 0), 3)
+    # -P alone selects no activity when another one is asked for (sa_common.c select_default_activity)
+    assert (
+        main(
+            ["sadf", "-d", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-u", "-P", "ALL", "-q"]
+        )
+        == 0
+    )
+    assert (
+        capsys.readouterr().out.splitlines()[0].endswith(";runq-sz;plist-sz;ldavg-1;ldavg-5;ldavg-15;blocked")
+    )
     assert (
         main(
             ["sadf", "-d", "--date", "2026-11-27", "--data-dir", str(tmp_path), "--", "-u", "-P", "ALL", "-q"]

@@ -19,7 +19,9 @@ from hostward.store.shape import OPTIONAL_GROUPS
 
 
 def test_every_group_is_an_optional_group_of_the_store() -> None:
-    assert set(ALL_GROUPS) <= set(OPTIONAL_GROUPS)
+    # interrupts (sar -I) are a SystemSample field of their own: names in the shape, counts at the vector's end
+    assert set(ALL_GROUPS) <= {*OPTIONAL_GROUPS, "interrupts"}
+    assert "interrupts" in groups_for(("INT",)) and "interrupts" not in groups_for(DEFAULT)
     assert groups_for(("XALL",)) == ALL_GROUPS
     assert groups_for(("DISK",)) == BASE  # sadc's default set, always recorded
     assert BASE < groups_for(DEFAULT) <= groups_for(("ALL",)) <= ALL_GROUPS
@@ -51,7 +53,9 @@ def _recorded(tmp_path: Path, activities: tuple[str, ...]) -> list[SystemSample]
 def test_a_recording_holds_the_chosen_groups_only(tmp_path: Path) -> None:
     base = _recorded(tmp_path / "base", ("DISK",))
     assert base and all(s.ktables is not None and s.sockets is not None for s in base)
-    assert all(s.snmp is None and s.sockets6 is None and s.snmp6 is None for s in base)
+    assert all(
+        s.snmp is None and s.sockets6 is None and s.snmp6 is None and s.interrupts is None for s in base
+    )
     full = _recorded(tmp_path / "full", ("XALL",))
     assert full and all(getattr(s, group) is not None for s in full for group in ALL_GROUPS)
 

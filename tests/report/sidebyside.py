@@ -25,6 +25,7 @@ from pathlib import Path
 from hostward.activities import ACTIVITIES
 from hostward.activities.base import Activity, Column
 from hostward.activities.icmp import NET_EICMP, NET_ICMP, SADC_SHIFT, SHIFTED
+from hostward.activities.irq import irq_activity
 from hostward.collect.host import read_host
 from hostward.collect.load import read_uptime
 from hostward.collect.sample import SystemSample, sample_system
@@ -35,6 +36,10 @@ from hostward.store.model import CommentMark, Entry, RestartMark
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
+# DISK for -d, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP (-v, -n SOCK are sadc's defaults); INT for -I.
+SADC_GROUPS = "DISK,IPV6,SNMP"
+
+
 @dataclass(frozen=True)
 class Recording:
     safile: Path
@@ -42,7 +47,9 @@ class Recording:
     samples: tuple[SystemSample, ...]
 
 
-def record(sadc: str, directory: Path, count: int, script: tuple[int | str, ...] = ()) -> Recording:
+def record(
+    sadc: str, directory: Path, count: int, script: tuple[int | str, ...] = (), *, groups: str = SADC_GROUPS
+) -> Recording:
     """``count`` intervals (count + 1 samples) recorded by sadc and by hostward in lock-step.
 
     ``script`` continues the recording: a number N appends N more samples (a new sadc run), "restart" a LINUX
@@ -52,12 +59,12 @@ def record(sadc: str, directory: Path, count: int, script: tuple[int | str, ...]
     hwfile = directory / "hw"
     procfs = ProcFS()
     entries: list[Entry] = []
-    samples = _lockstep(sadc, safile, procfs, count + 1)
+    samples = _lockstep(sadc, safile, procfs, count + 1, groups)
     entries += samples
     host = read_host(procfs, len(samples[0].cpu.per_cpu))
     for step in script:
         if isinstance(step, int):
-            entries += _lockstep(sadc, safile, procfs, step)
+            entries += _lockstep(sadc, safile, procfs, step, groups)
         elif step == "restart":
             subprocess.run([sadc, str(safile)], check=True)
             entries.append(RestartMark(time.time(), read_uptime(procfs).uptime_seconds, host))
@@ -75,12 +82,13 @@ def record(sadc: str, directory: Path, count: int, script: tuple[int | str, ...]
     return Recording(safile, hwfile, tuple(e for e in entries if isinstance(e, SystemSample)))
 
 
-def _lockstep(sadc: str, safile: Path, procfs: ProcFS, records: int) -> list[SystemSample]:
-    """Run ``sadc 1 records`` and take one sample right after each record it appends."""
+def _lockstep(
+    sadc: str, safile: Path, procfs: ProcFS, records: int, groups: str = SADC_GROUPS
+) -> list[SystemSample]:
+    """Run ``sadc -S groups 1 records`` and take one sample right after each record it appends."""
     time.sleep((1.12 - time.time() % 1) % 1)  # start ~0.12 s after a second boundary: same stamps
     last_size = safile.stat().st_size if safile.exists() else 0
-    # DISK for -d, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP (-v, -n SOCK are sadc's defaults).
-    proc = subprocess.Popen([sadc, "-S", "DISK,IPV6,SNMP", "1", str(records), str(safile)])
+    proc = subprocess.Popen([sadc, "-S", groups, "1", str(records), str(safile)])
     samples: list[SystemSample] = []
     last_hit = -10.0
     deadline = time.monotonic() + records + 10
@@ -129,9 +137,18 @@ def run_hostward(
     )
 
 
+def _sized_activities(tokens: list[str]) -> list[Activity]:
+    """Reports whose columns depend on the data (-I: "all" and one per CPU shown), built for these words."""
+    if "INTR" not in tokens:
+        return []
+    cpus = [t[3:] for t in tokens if t.startswith("CPU") and t[3:].isdigit()]
+    shown = [*cpus, *(["all"] if "all" in tokens else [])]
+    return [irq_activity(max((int(c) for c in cpus), default=-1) + 1, shown)]
+
+
 def _header_activity(tokens: list[str]) -> tuple[Activity, list[Column]] | None:
     """The activity (and its displayed columns) whose header line has these words."""
-    for activity in ACTIVITIES:
+    for activity in (*ACTIVITIES, *_sized_activities(tokens)):
         for view in {"", *activity.views}:
             columns = [activity.columns[i] for i in activity.view(view)]
             names = [c.header for c in columns]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hostward.activities import BY_NAME
+from hostward.activities.irq import irq_activity
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample, sample_system
 from hostward.procfs import ProcFS
@@ -322,4 +323,29 @@ def test_icmp_messages_and_errors_by_field_name(data: DayData) -> None:
         "   osrcq/s  iredir/s  oredir/s",
         "10:00:01         2.00      0.00     10.00     10.00      1.00      0.00      0.00      0.00      0.00"
         "      0.00      0.00      0.00",
+    ]
+
+
+def test_interrupts_per_cpu_in_32_bits(data: DayData) -> None:
+    # /proc/interrupts over the 1.00 s interval: CPU0's LOC goes 4294967000 -> 204, a wrap of sadc's unsigned int:
+    # +500; CPU1's +250 (all: 750); IRQ 36 +250 on CPU1; ERR (one count, CPU0's column) +3. "sum" per CPU: CPU0
+    # 4294967100 -> 307 wraps too: +503; CPU1 +500; all: +1003. 24 and NMI do not move.
+    text = report(data, Selected(irq_activity(2)))
+    assert text.splitlines()[2:9] == [
+        "10:00:00         INTR       all      CPU0      CPU1",
+        "10:00:01          sum   1003.00    503.00    500.00",
+        "10:00:01           24      0.00      0.00      0.00",
+        "10:00:01           36    250.00      0.00    250.00",
+        "10:00:01          NMI      0.00      0.00      0.00",
+        "10:00:01          LOC    750.00    500.00    250.00",
+        "10:00:01          ERR      3.00      3.00      0.00",
+    ]
+    only = report(data, Selected(irq_activity(2, ["1"]), items=frozenset({"sum", "LOC"})))
+    assert only.splitlines()[2:8] == [
+        "10:00:00         INTR      CPU1",
+        "10:00:01          sum    500.00",
+        "10:00:01          LOC    250.00",
+        "",
+        "Average:         INTR      CPU1",
+        "Average:          sum    500.00",
     ]

@@ -13,6 +13,7 @@ from tests.store.conftest import HOST, series, with_processes
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import AverageInput, Interval, uptime_cs
+from hostward.collect.interrupts import Interrupts
 from hostward.collect.kernel import KernelTables
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
 from hostward.collect.snmp import Snmp
@@ -25,7 +26,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "snmp6")  # fmt: skip
+          "sockets6", "snmp", "snmp6", "interrupts")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -42,6 +43,7 @@ def busy(n: int) -> list[SystemSample]:
         socks, socks6 = Sockets(30 + i, 5, 9 * i, 2, 1, i % 2), Sockets6(i, 2, 1, 0)
         snmp = Snmp(Ip_InReceives=100 * i, Tcp_ActiveOpens=3 * i, Udp_NoPorts=i)
         snmp6 = Snmp6(Ip6_InReceives=50 * i, Icmp6_InEchos=i, Udp6_NoPorts=2 * i)
+        irqs = Interrupts(("24", "LOC"), 2, (i, 0, 250 * i, 240 * i))
         out.append(
             dataclasses.replace(
                 s,
@@ -53,6 +55,7 @@ def busy(n: int) -> list[SystemSample]:
                 sockets6=socks6,
                 snmp=snmp,
                 snmp6=snmp6,
+                interrupts=irqs,
             )
         )
     return out

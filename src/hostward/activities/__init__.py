@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SYSSTAT: dict[str, str] = {
     "cpu": "cpu:CPU",
     "tasks": "tasks:TASKS",
+    "irq": "irq:IRQ",
     "swapping": "swapping:SWAPPING",
     "paging": "paging:PAGING",
     "io": "io:IO",

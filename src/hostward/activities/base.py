@@ -128,6 +128,8 @@ class Activity:
     average: AverageFn | None = None  # None: counters average as rows(first, last)
     # Named column subsets: "" is the default view; "ALL" is the `-u ALL` / `-r ALL` one.
     views: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    header_every_record: bool = False  # sar -I prints its header before every record and Average:
+    csv_fields: str | None = None  # sadf -d header fields when not the columns' (-I: sysstat's "INTR;CPU*")
 
     def view(self, name: str = "") -> tuple[int, ...]:
         """Indices of the columns a view shows, in display order; unknown or empty views show every text column."""

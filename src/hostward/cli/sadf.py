@@ -84,7 +84,16 @@ def run(argv: list[str]) -> int:
     activities = parse_sar_args(after)
     if activities.interval is not None or activities.file is not None:
         raise UsageError("interval, count and data file go before '--'; only activity options after it")
-    for name in ("flags", "cpu_view", "memory_view", "cpus", "all_activities", "pretty", "comments"):
+    for name in (
+        "flags",
+        "cpu_view",
+        "memory_view",
+        "cpus",
+        "all_activities",
+        "pretty",
+        "comments",
+        "interrupts",
+    ):
         value = getattr(activities, name)
         if value:
             setattr(args, name, value)

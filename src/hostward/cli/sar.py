@@ -39,6 +39,10 @@ activity options (default -u):
   -u [ALL]          CPU utilisation; ALL adds %irq %soft %guest %gnice and splits %usr/%sys
   -P {N[,M-K...]|ALL}
                     per-CPU utilisation of the listed CPUs ("all" names the total); ALL: total and every CPU
+                    (with -I: which CPU columns show; without -P only "all")
+  -I [SUM|ALL]      interrupts per second, one line per interrupt of /proc/interrupts (numbered IRQs,
+                    LOC timer, RES, CAL, TLB...) after a "sum" line of them all; SUM: the "sum" line only
+  --int=LIST        with -I: only these interrupts, named as -I prints them (e.g. --int=LOC,CAL,sum)
   -q [KEYWORD[,...]]
                     LOAD (the default): run queue length, task list size, load averages, blocked
                     tasks; CPU, IO, MEM: pressure stall (%s..: some task waited, %f..: every non-idle
@@ -119,6 +123,8 @@ in the middle (as sar: the report of what precedes the damage is printed first).
 examples:
   hostward sar -u 1 3                 CPU now, three 1-second samples
   hostward sar -q -r                  load and memory recorded today
+  hostward sar -I SUM -P ALL 1 3      interrupts per second, in total and per CPU, now
+  hostward sar -I --int=LOC,CAL       timer and function-call interrupts recorded today
   hostward sar -A --date 2026-11-26   everything recorded yesterday
   hostward sar -n DEV --since "2026-11-25 22:00" --until "2026-11-26 06:00"
   hostward sar -1 -d --dev=vda --dec=0  yesterday's disk vda, whole numbers

@@ -20,7 +20,6 @@ INTERVAL = Number(0, 86400, integer=True, unit="seconds")
 # sysstat options hostward does not implement, with what they report: refused with a clear message.
 UNSUPPORTED = {
     "-F": "filesystems",
-    "-I": "interrupts",
     "-m": "power management",
     "-y": "TTY devices",
     "-h": "human-readable units",
@@ -64,6 +63,7 @@ class SarArgs:
     cpu_view: str = ""
     memory_view: str = ""
     cpus: str | None = None  # -P argument
+    interrupts: set[str] = field(default_factory=set)  # -I SUM ("sum") and --int=LIST: the lines -I shows
     all_activities: bool = False  # -A
     pretty: bool = False
     comments: bool = False
@@ -110,6 +110,14 @@ class SarArgs:
                 reports.append(Selected(activity, items=self.devices))
             elif name in ("net_dev", "net_edev") and self.ifaces is not None:
                 reports.append(Selected(activity, items=self.ifaces))
+            elif name == "irq":
+                # -I shares A_CPU's bitmap: "all" alone unless -P (or -A) asks for CPUs. Its columns depend on
+                # the data's CPU count: built here (imported on use, as activities.get does).
+                from hostward.activities.irq import irq_activity  # noqa: PLC0415
+
+                shown, _ = cpu_items(cpus, cpu_count)
+                items = frozenset(self.interrupts) if self.interrupts else None
+                reports.append(Selected(irq_activity(min(cpu_count, 8192), shown), items=items))  # NR_CPUS
             else:
                 reports.append(Selected(activity))
         return tuple(reports)
@@ -140,6 +148,16 @@ def cpu_items(spec: str | None, cpu_count: int) -> tuple[frozenset[str] | None, 
     return frozenset(items), len(items)
 
 
+def _interrupt_list(text: str) -> list[str]:
+    """--int=LIST: interrupt names as /proc/interrupts and sar print them (sar.c parse_sa_devices)."""
+    names = [word for word in text.split(",") if word]
+    if not names or any(len(word) > 7 or not word.isprintable() or " " in word for word in names):
+        raise UsageError(
+            f"--int: invalid interrupt list {quote(text)} (expected names as sar -I prints them, e.g. LOC,CAL,24)"
+        )
+    return names
+
+
 def _value(argv: list[str], i: int, option: str) -> str:
     if i + 1 >= len(argv):
         raise UsageError(f"option {option} needs a value")
@@ -163,7 +181,7 @@ def _time_of_day(text: str, option: str) -> TimeOfDay:
     return parsed
 
 
-_LONG_WITH_VALUE = ("--data-dir", "--date", "--since", "--until")
+_LONG_WITH_VALUE = ("--data-dir", "--date", "--since", "--until", "--int")
 # hostward's own reports (activities.HOSTWARD_ACTIVITIES): long options, so no sysstat letter is ever taken.
 LONG_ACTIVITIES = {"--time": "time", "--cache": "cache"}
 
@@ -186,6 +204,8 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 args.date = _date(value, name)
             elif name == "--since":
                 args.since = _datetime(value, name)
+            elif name == "--int":
+                args.interrupts.update(_interrupt_list(value))
             else:
                 args.until = _datetime(value, name)
         elif name in ITEM_LISTS:
@@ -253,6 +273,17 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             else:
                 args.memory_view = "ALL"
             i += 1
+        elif word == "-I":
+            # sa_common.c parse_sar_opt: -I [SUM | ALL]; SUM keeps the "sum" line, ALL is every line.
+            args.flags.add("irq")
+            if i + 1 < len(argv) and argv[i + 1] in ("SUM", "ALL"):
+                if argv[i + 1] == "SUM":
+                    args.interrupts.add("sum")  # K_LOWERSUM, the first line of -I
+                i += 1
+            elif i + 1 < len(argv) and not argv[i + 1].startswith("-") and not argv[i + 1].isdigit():
+                raise UsageError(
+                    f"-I takes SUM or ALL, not {quote(argv[i + 1])}: pick interrupts with --int={argv[i + 1]}"
+                )
         elif word == "-q" and i + 1 < len(argv) and argv[i + 1].split(",")[0] in Q_KEYWORDS:
             for keyword in argv[i + 1].split(","):  # sa_common.c parse_sar_q_opt: a list of keywords
                 if keyword not in Q_KEYWORDS:
@@ -289,7 +320,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
 
 
 _LETTERS = {"B": "paging", "b": "io", "d": "disk", "q": "queue", "r": "memory", "S": "swap", "u": "cpu",
-            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge"}  # fmt: skip
+            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge", "I": "irq"}  # fmt: skip
 
 
 def _letters(args: SarArgs, word: str) -> None:

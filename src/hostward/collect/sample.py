@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hostward.collect.cpu import CpuStat, read_stat
 from hostward.collect.disk import DiskStats, read_diskstats
+from hostward.collect.interrupts import Interrupts, read_interrupts
 from hostward.collect.kernel import KernelTables, read_kernel_tables
 from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
@@ -137,6 +138,7 @@ class SystemSample:
     sockets6: Sockets6 | None = None
     snmp: Snmp | None = None  # sar -n IP, EIP, TCP, ETCP, UDP
     snmp6: Snmp6 | None = None  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
+    interrupts: Interrupts | None = None  # sar -I: per interrupt and CPU (not an OPTIONAL_GROUPS record)
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -159,4 +161,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         sockets6=read_sockets6(procfs.read_optional),
         snmp=read_snmp(procfs.read_optional),
         snmp6=read_snmp6(procfs.read_optional),
+        interrupts=read_interrupts(procfs.read_optional),
     )

@@ -165,6 +165,9 @@ SPECS: tuple[FigureSpec, ...] = (
                 Panel(("noport6/s", "idgmer6/s"), "datagrams/s", labels=("to no port", "received with errors")))),
     FigureSpec("pressure", "pressure", "Pressure stall (share of time tasks waited)",
                (Panel(("cpu some", "memory some", "memory full", "io some", "io full"), "% of time", percent=True),)),
+    # activities/irq.py: its first row is "sum", every interrupt on every CPU (the "all" column).
+    FigureSpec("interrupts", "irq", "Interrupts (every interrupt, all CPUs)",
+               (Panel(("all",), "interrupts/s", labels=("all interrupts",)),)),
     FigureSpec("tasks", "tasks", "Task creation and context switches",
                (Panel(("proc/s",), "tasks/s", labels=("tasks created",)),
                 Panel(("cswch/s",), "switches/s", labels=("context switches",)))),

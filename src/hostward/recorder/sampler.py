@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
+from hostward.collect.interrupts import read_interrupts
 from hostward.collect.kernel import read_kernel_tables
 from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
@@ -100,6 +101,7 @@ class CachingSampler:
             sockets6=read_sockets6(files.read_optional) if "sockets6" in groups else None,
             snmp=read_snmp(files.read_optional) if "snmp" in groups else None,
             snmp6=read_snmp6(files.read_optional) if "snmp6" in groups else None,
+            interrupts=read_interrupts(files.read_optional) if "interrupts" in groups else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

@@ -21,7 +21,7 @@ ADDED_BY: dict[str, frozenset[str]] = {
     "DISK": frozenset(),
     "SNMP": frozenset({"snmp"}),
     "IPV6": frozenset({"sockets6", "snmp6"}),
-    "INT": frozenset(),
+    "INT": frozenset({"interrupts"}),
     "POWER": frozenset(),
     "XDISK": frozenset(),
 }
@@ -30,7 +30,7 @@ ADDS: dict[str, str] = {
     "DISK": "nothing more: hostward always records disks",
     "SNMP": "IPv4, TCP and UDP counters (sar -n IP,EIP,TCP,ETCP,UDP)",
     "IPV6": "IPv6 sockets and IPv6, ICMPv6 and UDPv6 counters (sar -n SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6)",
-    "INT": "interrupts per IRQ (sar -I): not recorded by hostward yet",
+    "INT": "interrupts per IRQ and CPU (sar -I)",
     "POWER": "power management (sar -m): not recorded by hostward yet",
     "XDISK": "filesystems (sar -F): not recorded by hostward yet",
     "ALL": "every group above but XDISK's",

@@ -97,6 +97,7 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("net_ip", "net_eip", "net_tcp", "net_etcp", "net_udp"), frozenset({"snmp"})),
     **dict.fromkeys(("net_icmp", "net_eicmp"), frozenset({"snmp"})),
     **dict.fromkeys(("net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6"), frozenset({"snmp6"})),
+    "irq": frozenset({"interrupts"}),
 }
 
 
@@ -232,7 +233,7 @@ def block(
         all_rows = activity.rows(span)
         if not all_rows:
             continue  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
-        if dish:
+        if dish or activity.header_every_record:
             yield Header(prev.timestamp)
         yield Rows(
             span, tuple(all_rows) if keep_all else tuple(r for r in all_rows if selected.wants(r.item))
@@ -253,4 +254,6 @@ def block(
         last = displayed[-1]
         span = Interval(reference, last, uptime_cs(last) - uptime_cs(reference))
         rows = activity.averages(AverageInput(span, tuple(displayed)))
-        yield Average(tuple(r for r in rows if selected.wants(r.item)), header=dish)
+        yield Average(
+            tuple(r for r in rows if selected.wants(r.item)), header=dish or activity.header_every_record
+        )

@@ -90,6 +90,8 @@ def render_csv(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[
 
 def csv_header(selected: Selected) -> str:
     activity = selected.activity
+    if activity.csv_fields is not None:
+        return f"# hostname;interval;timestamp;{activity.csv_fields}\n"
     names = [activity.columns[i].header for i in activity.view(selected.view)]
     if activity.item is not None:
         names.insert(0, activity.item.header)

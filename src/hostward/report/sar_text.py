@@ -256,7 +256,7 @@ class LiveReport:
             rows = tuple(r for r in selected.activity.rows(span) if selected.wants(r.item))
             if not rows:
                 continue
-            if dish:
+            if dish or selected.activity.header_every_record:
                 out.append(
                     header_line(selected, self.fmt.clock(self.prev.timestamp), self.fmt, self.opts.pretty)
                 )
@@ -278,7 +278,7 @@ class LiveReport:
         out: list[str] = []
         for selected in self.opts.reports:
             rows = tuple(r for r in selected.activity.averages(data) if selected.wants(r.item))
-            if self.every_sample:
+            if self.every_sample or selected.activity.header_every_record:
                 out.append(header_line(selected, label, self.fmt, self.opts.pretty))
             out.append(row_lines(selected, label, rows, self.fmt, self.opts.pretty))
         return "".join(out)

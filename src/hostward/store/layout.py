@@ -24,6 +24,7 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
+from hostward.collect.interrupts import Interrupts
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
@@ -82,6 +83,8 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
         record = getattr(sample, group)
         if record is not None:
             ints += get(record)
+    if sample.interrupts is not None:
+        ints += sample.interrupts.counts
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -229,6 +232,7 @@ class Unflattener:
             clock,
             tuple(caches),
             *optional.values(),
+            interrupts_at(plan.shape, ints, pos),
         )
 
 
@@ -259,7 +263,19 @@ def _int_groups(shape: Shape) -> list[str]:
     groups = ["cpu_times"] * (1 + sum(shape.cpu_present)) + ["cpu_stat", "load_int", "memory", "vmstat"]
     groups += ["disk"] * len(shape.disks) + ["net"] * len(shape.nets) + ["psi_int"] * lines
     groups += ["time"] if shape.time else []
-    return groups + ["cache"] * len(shape.caches) + list(shape.extras)
+    return (
+        groups
+        + ["cache"] * len(shape.caches)
+        + list(shape.extras)
+        + ["irq"] * (len(shape.irqs) * shape.irq_cpus)
+    )
+
+
+def interrupts_at(shape: Shape, ints: list[int], pos: int) -> Interrupts | None:
+    """sar -I's counts, which end the integers (after ``pos``) when the shape lists interrupts."""
+    if not shape.irqs:
+        return None
+    return Interrupts(shape.irqs, shape.irq_cpus, tuple(ints[pos : pos + len(shape.irqs) * shape.irq_cpus]))
 
 
 def _float_groups(shape: Shape) -> list[str]:
@@ -384,6 +400,7 @@ def _makers() -> _Makers:
                 "time",
                 "caches",
                 *OPTIONAL_GROUPS,
+                "interrupts",
             ),
         ),
     )

@@ -35,12 +35,25 @@ from hostward.store.layout import (
     _W_VM,
     SamplePlan,
     _makers,
+    interrupts_at,
 )
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_GROUPS, bits_float
 
 SAMPLE_PARTS = frozenset(
-    {"cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", *OPTIONAL_GROUPS}
+    {
+        "cpu",
+        "load",
+        "memory",
+        "vmstat",
+        "disks",
+        "nets",
+        "pressure",
+        "time",
+        "caches",
+        *OPTIONAL_GROUPS,
+        "interrupts",
+    }
 )
 
 
@@ -95,6 +108,8 @@ class PartsBuilder:
             ("caches", len(shape.caches) * _W_CACHE),
         ]
         sizes += [(group, len(SCHEMA[group])) for group in shape.extras if group in OPTIONAL_GROUPS]
+        # sar -I's counts end the vector
+        sizes.append(("interrupts", len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"])))
         for part, size in sizes:
             end += size
             if part in parts:
@@ -156,6 +171,7 @@ class PartsBuilder:
                 if group in parts:
                     optional[group] = made(ints, pos)
                 pos += len(SCHEMA[group])
+        interrupts = interrupts_at(shape, ints, pos) if "interrupts" in parts else None
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -171,6 +187,7 @@ class PartsBuilder:
             clock,
             caches,
             *optional.values(),
+            interrupts,
         )
 
     def _pressure(

@@ -49,6 +49,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "sockets6": _int_fields(Sockets6),
     "snmp": _int_fields(Snmp),  # sar -n IP, EIP, TCP, ETCP, UDP
     "snmp6": _int_fields(Snmp6),  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
+    # sar -I: one value per interrupt and CPU column of the shape (Interrupts.counts), ending the vector.
+    "irq": ("count",),
 }
 
 

@@ -55,6 +55,10 @@ class Shape:
     time: bool = False  # the sample carries a ClockSample (the "time" group); written only when True
     caches: tuple[str, ...] = ()  # memcached servers, one "cache" group each; written only when not empty
     extras: tuple[str, ...] = ()  # OPTIONAL_GROUPS present, in vector order; written only when not empty
+    # sar -I: the interrupts of /proc/interrupts and the CPU columns each has (SystemSample.interrupts); their
+    # counts ("irq" groups of one value) end the vector. Written only when present.
+    irqs: tuple[str, ...] = ()
+    irq_cpus: int = 0
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -72,6 +76,7 @@ class Shape:
             + (len(schema.get("time", ())) if self.time else 0)
             + len(self.caches) * len(schema.get("cache", ()))
             + sum(len(schema.get(group, ())) for group in self.extras)
+            + len(self.irqs) * self.irq_cpus * len(schema.get("irq", ()))
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -97,17 +102,21 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
-        if self.time or self.caches or self.extras:
+        if self.time or self.caches or self.extras or self.irqs:
             # Appended only when present, so a shape without time health is byte-identical to format 1's.
             out.uint(int(self.time))
-        if self.caches or self.extras:
+        if self.caches or self.extras or self.irqs:
             out.uint(len(self.caches))
             for server in self.caches:
                 out.text(server)
-        if self.extras:
+        if self.extras or self.irqs:
             out.uint(len(self.extras))
             for group in self.extras:
                 out.text(group)
+        if self.irqs:
+            out.uint(self.irq_cpus).uint(len(self.irqs))
+            for name in self.irqs:
+                out.text(name)
         return out.bytes()
 
     @staticmethod
@@ -126,8 +135,13 @@ class Shape:
         time = bool(r.uint()) if r.pos < len(r.data) else False  # absent before the "time" group existed
         caches = tuple(r.text() for _ in range(r.count(1 << 10))) if r.pos < len(r.data) else ()
         extras = tuple(r.text() for _ in range(r.count(1 << 6))) if r.pos < len(r.data) else ()
+        irqs: tuple[str, ...] = ()
+        irq_cpus = 0
+        if r.pos < len(r.data):
+            irq_cpus = r.count(8192)  # sysstat's NR_CPUS
+            irqs = tuple(r.text() for _ in range(r.count(1 << 13)))
         r.done()
-        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras)
+        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras, irqs, irq_cpus)
 
 
 def shape_of(sample: SystemSample) -> Shape:
@@ -147,4 +161,6 @@ def shape_of(sample: SystemSample) -> Shape:
         time=sample.time is not None,
         caches=tuple(c.server for c in sample.caches),
         extras=tuple(group for group in OPTIONAL_GROUPS if getattr(sample, group) is not None),
+        irqs=sample.interrupts.names if sample.interrupts is not None else (),
+        irq_cpus=sample.interrupts.cpus if sample.interrupts is not None else 0,
     )

@@ -1,0 +1,35 @@
+"""A_IRQ of a sysstat 12.6 sa file -> ``Interrupts`` (sa_decode.py calls this for each record).
+
+The record holds ``count`` (CPUs + 1) blocks of ``nr2`` (interrupts + 1) ``struct stats_irq {unsigned int
+irq_nr; char irq_name[8];}`` (rd_stats.h): block 0 is CPU "all" and the only one whose names are filled, item 0
+of each block is the "sum" line. hostward keeps the per-CPU counts of the named interrupts and computes the
+"all" column and the "sum" line when reporting, as sadc computed them (32-bit sums), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostward.collect.interrupts import IRQ_MASK, Interrupts
+
+A_IRQ = 3
+LAYOUT = (0x8C, (0, 0, 1), "I8s")  # magic ACTIVITY_MAGIC_BASE + 2, one unsigned int, the name
+
+
+def _name(raw: Any) -> str:
+    text = raw.split(b"\0", 1)[0] if isinstance(raw, bytes) else b""
+    return text.decode("ascii", errors="replace")
+
+
+def decode_irq(items: list[tuple[Any, ...]] | None, nr2: int) -> Interrupts | None:
+    """``items``: every structure of the record in file order (``count * nr2``); None without A_IRQ."""
+    if not items or nr2 < 2 or len(items) < 2 * nr2:
+        return None  # no interrupts, or no CPU block besides "all"
+    cpus = len(items) // nr2 - 1
+    names = tuple(_name(items[i][1]) for i in range(1, nr2))
+    counts = [0] * ((nr2 - 1) * cpus)
+    for c in range(cpus):
+        block = (c + 1) * nr2
+        for i in range(1, nr2):
+            counts[(i - 1) * cpus + c] = int(items[block + i][0]) & IRQ_MASK
+    return Interrupts(names, cpus, tuple(counts))

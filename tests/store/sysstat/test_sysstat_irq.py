@@ -1,0 +1,60 @@
+"""sar -I from an sa file recorded by the real sadc with ``-S XALL`` while the disk and the scheduler work:
+imported (A_IRQ is no longer dropped), then reported by hostward byte for byte as sar prints it, in every
+locale sysstat writes, with and without -P; and -A carries the INTR section where sar -A puts it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from tests.conftest import require_binary, unavailable
+from tests.report.test_parity_irq import interrupt_traffic
+from tests.store.sysstat.conftest import LOCALES, available, locale_env, run_hostward_sar, run_sar
+
+from hostward.store.sysstat import import_files
+
+pytestmark = pytest.mark.peer
+
+FLAGS: tuple[tuple[str, ...], ...] = (("-I",), ("-I", "SUM"), ("-I", "ALL", "-P", "ALL"), ("-I", "SUM", "-P", "1"),
+                                      ("-I", "--int=LOC,RES,sum", "-P", "ALL", "-p"), ("-I", "-u", "-w"))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def xall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    found = require_binary("sadc", "sar")
+    work = tmp_path_factory.mktemp("xall-irq")
+    sa = work / "sa"
+    with interrupt_traffic(work):
+        subprocess.run(
+            [found["sadc"], "-S", "XALL", "1", "4", str(sa)], check=True, env=locale_env(LOCALES["C"])
+        )
+    done = import_files([sa], work / "data")
+    assert done[0].kind == "sa" and done[0].added == 4
+    assert not any("A_IRQ (" in note for note in done[0].skipped)
+    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
+
+
+@pytest.mark.parametrize("name", list(LOCALES))
+def test_imported_interrupts_are_sars_bytes(xall: tuple[Path, Path, str], name: str) -> None:
+    sa, day_file, sar = xall
+    loc = LOCALES[name]
+    if not available(loc):
+        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
+    ours = run_hostward_sar(FLAGS, day_file, loc)
+    for flags, text in zip(FLAGS, ours, strict=True):
+        theirs = run_sar(sar, flags, sa, loc)
+        assert text == theirs, f"sar {' '.join(flags)} in {name}:\n{text}\n--- sar:\n{theirs}"
+    assert " LOC " in ours[0] and "CPU1" in ours[2]
+
+
+def test_the_section_sits_where_sar_a_puts_it(xall: tuple[Path, Path, str]) -> None:
+    """-A of the imported file: INTR (with every CPU, as -A means -P ALL) after -w and before -W."""
+    sa, day_file, sar = xall
+    ours = run_hostward_sar((("-A",),), day_file, LOCALES["C"])[0]
+    theirs = run_sar(sar, ("-A",), sa, LOCALES["C"])
+    headers = ("proc/s", "INTR       all      CPU0", "pswpin/s")
+    assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index) == list(headers)
+    start = ours.rindex("\n", 0, ours.index(headers[1])) + 1
+    block = ours[start : ours.index("\n\n", ours.index("Average:", start))]
+    assert block.count("INTR") == 4 and block in theirs  # a header before each of the 3 intervals and Average
