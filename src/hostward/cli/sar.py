@@ -62,10 +62,10 @@ activity options (default -u):
                     IPv4 datagrams (IP) and their errors (EIP); ICMPv4 messages (ICMP: echo, timestamp,
                     address mask) and errors (EICMP: unreachable, time exceeded, redirect...); TCP opens
                     and segments (TCP), failed and reset connections, retransmits (ETCP); UDP
-                    datagrams, to no port (UDP);
-                    the same for IPv6 (IP6, EIP6, UDP6) with multicast and too-big columns; ICMPv6
-                    messages: echoes, group membership, router and neighbour discovery (ICMP6), and
-                    its errors: unreachable, time exceeded, parameter problems, redirects (EICMP6)
+                    datagrams, to no port (UDP); the same for IPv6 (IP6, EIP6, UDP6) with multicast
+                    and too-big columns; ICMPv6 messages: echoes, group membership, router and
+                    neighbour discovery (ICMP6), and errors: unreachable, time exceeded, parameter
+                    problems, redirects, packets too big (EICMP6)
   -w                task creation and context switches
   -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL
 
@@ -130,6 +130,7 @@ examples:
   hostward sar -1 -d --dev=vda --dec=0  yesterday's disk vda, whole numbers
   hostward sar -n DEV --iface=lo,eth0 1 3  two interfaces, live
   hostward sar -u -P ALL 0            CPU use since boot, each CPU
+  hostward sar -n IP6,EICMP6 5 2      IPv6 traffic and ICMPv6 errors now, two 5-second samples
   S_COLORS=always hostward sar -u | less -R  colours through a pager
   hostward sar --cache -s 09:00 -e 12:00  memcached servers recorded this morning
 """
