@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.cli.sar_options import resolve_day
+from hostward.cli.sar_output import SampleOutput
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, StoreError, UsageError
@@ -24,7 +25,7 @@ from hostward.report.since_boot import boot_sample
 from hostward.store.model import CommentMark, DayData
 
 HELP = """\
-usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-C] [--dec=N] [interval [count]]
+usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-C] [--dec=N] [-o FILE] [interval [count]]
        hostward sar [ACTIVITY OPTIONS] [-f [FILE|DIR] | -N | --date YYYY-MM-DD | --since T [--until T]]
                     [--data-dir DIR] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [-i SECONDS]
 
@@ -101,6 +102,10 @@ data options:
   --since T         read from T (YYYY-MM-DD[ HH:MM[:SS]], local time), across days if needed
   --until T         ... up to T (default: now)
   --data-dir DIR    data directory (default: [record] data_dir, /var/lib/hostward for root)
+  -o FILE           with an interval: also record every sample, all activities, into the hostward data
+                    file FILE (created 0640; appended to when it is already a hostward data file of the
+                    same day; anything else, a symbolic link included, is refused and left as it is);
+                    read it back with -f FILE
 
 Output is sysstat's: a tab-separated banner, an 11-column time in the locale's format (LANG=C: 24 h; en_US:
 12 h with AM/PM; S_TIME_FORMAT=ISO: 24 h and ISO dates), values as " %9.2f" with the locale's decimal point,
@@ -131,6 +136,8 @@ examples:
   hostward sar -n DEV --iface=lo,eth0 1 3  two interfaces, live
   hostward sar -u -P ALL 0            CPU use since boot, each CPU
   hostward sar -n IP6,EICMP6 5 2      IPv6 traffic and ICMPv6 errors now, two 5-second samples
+  hostward sar -o /tmp/incident -q 5 120  watch the load for 10 minutes, keep everything
+  hostward sar -A -f /tmp/incident    ... and read every activity of it back later
   S_COLORS=always hostward sar -u | less -R  colours through a pager
   hostward sar --cache -s 09:00 -e 12:00  memcached servers recorded this morning
 """
@@ -146,6 +153,8 @@ def run(argv: list[str]) -> int:
     if args.help:
         sys.stdout.write(HELP)
         return 0
+    if args.output is not None:
+        _check_output(args)
     fmt = dataclasses.replace(
         from_environment(),
         decimals=args.decimals,
@@ -228,6 +237,14 @@ def with_guard_events(data: DayData, data_dir: Path) -> DayData:
         return data
     merged = sorted([*data.entries, *marks], key=lambda entry: entry.timestamp)
     return dataclasses.replace(data, entries=tuple(merged))
+
+
+def _check_output(args: SarArgs) -> None:
+    """sar.c: -o goes with an interval of 1 s or more, never with -f or a day."""
+    if _reads_file(args) or args.days_ago is not None:
+        raise UsageError("-o records the running system: it cannot be combined with -f, -N or a day")
+    if not args.interval:
+        raise UsageError("-o needs an interval of 1 second or more: hostward sar -o FILE interval [count]")
 
 
 def _reads_file(args: SarArgs) -> bool:
@@ -381,14 +398,23 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
         sys.stdout.write(report.banner() + report.sample(first))
         return 0
     report = LiveReport(host, options, fmt, first)
-    sys.stdout.write(report.banner())
-    sys.stdout.flush()
+    output = SampleOutput(args.output) if args.output is not None else None
     try:
-        for sample in samples:
-            sys.stdout.write(report.sample(sample))
-            sys.stdout.flush()
-    except KeyboardInterrupt:
-        sys.stdout.write("\n")  # sar's SIGINT handler: step past the "^C" echoed by the terminal
+        if output is not None:
+            output.write(first, host)
+        sys.stdout.write(report.banner())
+        sys.stdout.flush()
+        try:
+            for sample in samples:
+                if output is not None:
+                    output.write(sample, host)
+                sys.stdout.write(report.sample(sample))
+                sys.stdout.flush()
+        except KeyboardInterrupt:
+            sys.stdout.write("\n")  # sar's SIGINT handler: step past the "^C" echoed by the terminal
+    finally:
+        if output is not None:
+            output.close()
     sys.stdout.write(report.average())
     return 0
 

@@ -26,7 +26,6 @@ UNSUPPORTED = {
     "--human": "human-readable units",
     "-x": "extended output",
     "-t": "true time of the file's creator",
-    "-o": "saving to a sysstat file (use 'hostward record')",
     "-D": "saYYYYMMDD file names",
 }
 # sadf's own options that hostward does not write, with sadf's meaning (not sar's: -x, -h, -D differ).
@@ -73,6 +72,7 @@ class SarArgs:
     interval: int | None = None
     count: int | None = None
     file: Path | None = None
+    output: Path | None = None  # -o: record the live samples into this hostward data file
     default_file: bool = False  # -f without a file name: the day's recording in the data directory
     days_ago: int | None = None  # -N: the recording of N days ago
     devices: frozenset[str] | None = None  # --dev=: block devices -d shows (None: all)
@@ -236,6 +236,17 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 i += 1
             else:  # sar's -f with no name: the default data file of the day
                 args.default_file = True
+        elif word == "-o":
+            if sadf:
+                raise UsageError("sadf has no -o option (use 'hostward sar -o FILE interval')")
+            if args.output is not None:
+                raise UsageError("give -o once")
+            following = argv[i + 1] if i + 1 < len(argv) else None
+            if following is None or not takes_file_name(following):
+                # sar -o alone writes the default sa file; hostward's day files belong to the recorder
+                raise UsageError("-o needs a file name: hostward sar -o FILE interval [count]")
+            args.output = NON_EMPTY_PATH.parse(following, "-o")
+            i += 1
         elif (back := days_ago(word)) is not None:
             if args.file is not None or args.default_file or args.days_ago is not None:
                 raise UsageError("give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)")
