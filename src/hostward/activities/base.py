@@ -60,6 +60,7 @@ class Column:
     parity: Tolerance = field(default_factory=lambda: EXACT)
     text: bool = True  # False: sadf -j only (sysstat's JSON carries a few legacy keys, e.g. disk "rd_sec")
     key: str = ""  # name used by views when two columns share a header (-u's %nice vs -u ALL's %nice)
+    ppc: str = ""  # sadf -p field name when not the header (-I's per-CPU columns are "cpu0", "cpu1"...)
 
     @property
     def name(self) -> str:
@@ -103,6 +104,7 @@ class ItemSpec:
     json_key: str = ""
     csv_all: str | None = None  # sadf -d writes CPU "all" as -1
     movable: bool = True  # `sar -p` moves the item to the end of the line (DISPLAY_PRETTY)
+    ppc_item: str = "{}"  # sadf -p item text, "{}" the item (-y writes "ttyS{}")
 
 
 RowsFn = Callable[[Interval], list[Row]]

@@ -30,7 +30,10 @@ SUM = "sum"  # rd_stats.h K_LOWERSUM: the first line, every interrupt counted
 def _columns(cpu_count: int) -> tuple[Column, ...]:
     return (
         Column("all", "all", "per_second", parity=_PARITY),
-        *(Column(f"CPU{c}", f"CPU{c}", "per_second", parity=_PARITY) for c in range(cpu_count)),
+        *(
+            Column(f"CPU{c}", f"CPU{c}", "per_second", parity=_PARITY, ppc=f"cpu{c}")
+            for c in range(cpu_count)
+        ),
     )
 
 

@@ -22,7 +22,7 @@ def _item(activity: Activity, item: str | None) -> str:
         return "-"
     if activity.item.header == "CPU" and item != "all":
         return f"cpu{item}"  # rndr_stats.c: "cpu%d"
-    return item
+    return activity.item.ppc_item.format(item)
 
 
 def render_ppc(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[str]:
@@ -44,7 +44,9 @@ def _block(
 ) -> Iterator[str]:
     activity = selected.activity
     view = activity.view(selected.view)
-    columns = [(i, activity.columns[i].header, activity.columns[i].decimals) for i in view]
+    columns = [
+        (i, activity.columns[i].ppc or activity.columns[i].header, activity.columns[i].decimals) for i in view
+    ]
     for event in block(segment, selected, opts, fmt.tod):
         if isinstance(event, Rows):
             prefix = f"{host}\t{seconds(event.span.itv_cs)}\t{fmt.stamp(event.span.curr.timestamp)}\t"

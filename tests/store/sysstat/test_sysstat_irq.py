@@ -5,6 +5,7 @@ locale sysstat writes, with and without -P; and -A carries the INTR section wher
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,23 @@ def test_the_section_sits_where_sar_a_puts_it(xall: tuple[Path, Path, str]) -> N
     start = ours.rindex("\n", 0, ours.index(headers[1])) + 1
     block = ours[start : ours.index("\n\n", ours.index("Average:", start))]
     assert block.count("INTR") == 4 and block in theirs  # a header before each of the 3 intervals and Average
+
+
+@pytest.mark.parametrize("flags", [("-I", "SUM", "-P", "ALL"), ("-I", "--int=LOC,CAL")], ids=" ".join)
+def test_sadf_p_of_the_imported_file_is_sadfs(xall: tuple[Path, Path, str], flags: tuple[str, ...]) -> None:
+    """sadf -p: interrupt name as the item, "all" and "cpuN" as the field (rndr_stats.c render_irq_stats)."""
+    sa, day_file, _ = xall
+    sadf = require_binary("sadf")["sadf"]
+    env = locale_env(LOCALES["C"])
+    theirs = subprocess.run(
+        [sadf, "-p", str(sa), "--", *flags], capture_output=True, text=True, check=True, env=env
+    )
+    ours = subprocess.run(
+        [sys.executable, "-m", "hostward", "sadf", "-p", str(day_file), "--", *flags],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert ours.stdout == theirs.stdout
+    assert ("\tsum\tcpu1\t" if "SUM" in flags else "\tLOC\tall\t") in ours.stdout
