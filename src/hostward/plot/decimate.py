@@ -17,6 +17,7 @@ COLUMNS = 1400  # pixel columns across a page at the PNG resolution (A4 at 120 d
 
 Floats = npt.NDArray[np.float64]
 Indices = npt.NDArray[np.intp]
+Values = Sequence[float] | Floats
 
 
 def envelope_indices(x: Floats, y: Floats, window: tuple[float, float], columns: int = COLUMNS) -> Indices:
@@ -40,7 +41,7 @@ def envelope_indices(x: Floats, y: Floats, window: tuple[float, float], columns:
 
 
 def decimate(
-    x: Sequence[float], ys: Sequence[Sequence[float]], window: tuple[float, float], *, shared: bool
+    x: Values, ys: Sequence[Values], window: tuple[float, float], *, shared: bool
 ) -> tuple[list[Floats], list[Floats]]:
     """(x per series, y per series) with the envelope of each series kept. ``shared``: one set of points for
     all series (a stack, whose layers must stay on the same x), chosen from their sum."""

@@ -12,6 +12,7 @@ physical whole device (sadc only stores the sums of those in A_IO; see ``_disks`
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import struct
@@ -169,6 +170,9 @@ def decode_sa(
     present = {a.id for a in sa.activities if a.id not in skipped}
     wanted = {1: "A_CPU", 2: "A_PCSW", 4: "A_SWAP", 5: "A_PAGE", 6: "A_IO", 7: "A_MEMORY", 9: "A_QUEUE"}
     missing = tuple(name for aid, name in wanted.items() if aid not in present)
+    # One /sys lookup per device and file, not per record (they were most of the decoding time of a day).
+    disk_name = functools.cache(disk_name)
+    classify = functools.cache(classify)
     entries: list[Entry] = []
     for rec in sa.records:
         if rec.record_type == R_RESTART:
