@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import subprocess
 import sys
@@ -253,3 +254,71 @@ def test_status_of_live_processes_reads_as_line_by_line() -> None:
             continue
         picked = procs._status_fields(text)
         assert picked == _status_fields_by_lines(text)
+
+
+def _named_child(name: bytes) -> subprocess.Popen[bytes]:
+    """A sleeping child whose task name (comm) is ``name`` (prctl PR_SET_NAME), ready when it says so."""
+    code = (
+        "import ctypes, sys, time; libc = ctypes.CDLL(None); "
+        f"libc.prctl(15, ctypes.c_char_p({name!r}), 0, 0, 0); print('ready', flush=True); time.sleep(30)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    child.stdout.close()
+    return child
+
+
+@pytest.mark.parametrize(
+    "name", [b"a\nb\\c d)\t", b" lead", b"tail \t", b"x\\n(y) ", b"\xff\xfe\x01\x1b", b"\\"]
+)
+def test_status_gives_what_stat_gives_for_hostile_names(name: bytes) -> None:
+    """read_process_again takes the name, state and parent from status (which escapes "\\n" and "\\\\" in the
+    name) instead of stat (raw): the same record as read_process for names made to confuse both."""
+    child = _named_child(name)
+    try:
+        procfs = ProcFS()
+        full = read_process(procfs, child.pid)
+        assert full.comm == name.decode("utf-8", "surrogateescape")
+        again = procs.read_process_again(procfs, child.pid, full.start_ticks)
+        assert again == full
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_status_stands_in_for_stat_on_every_live_process() -> None:
+    procfs = ProcFS()
+    compared = 0
+    for pid in procfs.pids():
+        try:
+            full = read_process(procfs, pid)
+            again = procs.read_process_again(procfs, pid, full.start_ticks)
+        except CollectError:
+            continue  # exited meanwhile
+        assert again is not None  # this kernel (6.x) writes the Kthread line: status is always enough
+        moving = ("state", "rss_bytes", "swap_bytes", "pgtables_bytes", "vm_size_bytes", "oom_score")
+        assert dataclasses.replace(again, **{k: getattr(full, k) for k in moving}) == full
+        compared += 1
+    assert compared > 20
+
+
+def _kernel_escape(name: str) -> str:
+    return name.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+@given(
+    name=st.text(st.characters(blacklist_characters="\0"), max_size=16),
+    state=st.sampled_from("RSDZTtXIP"),
+    ppid=st.integers(min_value=0, max_value=4194304),
+)
+def test_status_identity_reads_back_any_name(name: str, state: str, ppid: int) -> None:
+    text = f"Name:\t{_kernel_escape(name)}\nUmask:\t0022\nState:\t{state} (x)\nTgid:\t5\nPPid:\t{ppid}\nUid:\t0\n"
+    assert procs._status_identity(text) == (name, state, ppid)
+
+
+@given(st.text(st.sampled_from(list("Name:StPPid\t\n\\ x0123")), max_size=80))
+def test_status_identity_of_any_text_is_none_or_consistent(text: str) -> None:
+    found = procs._status_identity(text)
+    if found is not None:
+        name, state, ppid = found
+        assert text.startswith("Name:\t" + _kernel_escape(name) + "\n") and len(state) == 1 and ppid >= 0

@@ -259,13 +259,111 @@ def read_process(
     if cmdline_filter is not None:
         cmdline = cmdline_filter(cmdline)
     kthread = status.kthread if status.kthread is not None else bool(stat.flags & PF_KTHREAD)
+    return _info(
+        pid,
+        ppid=stat.ppid,
+        comm=stat.comm,
+        state=stat.state,
+        start_ticks=stat.start_ticks,
+        kthread=kthread,
+        status=status,
+        adj=adj,
+        score=score,
+        cmdline=cmdline,
+    )
+
+
+def read_process_again(
+    procfs: PidReader,
+    pid: int,
+    start_ticks: int,
+    *,
+    cmdline_filter: Callable[[Sequence[str]], tuple[str, ...]] | None = None,
+) -> ProcessInfo | None:
+    """``read_process`` of a process read before, whose start time the caller kept (it never changes): the
+    rest of what /proc/PID/stat gives (parent, name, state, the kernel-thread flag) is in /proc/PID/status
+    too, so stat is not read (the recorder reads its top processes at every sample). None when the status
+    text cannot stand in for stat exactly: no "Kthread:" line (kernels before 6.x), a leader without memory
+    whose threads run, lines not as the kernel writes them; the caller then uses ``read_process``.
+
+    The caller must know that ``pid`` is still the process whose start time it kept (recorder/pidfiles.py:
+    descriptors bound to the process)."""
+    text = procfs.read_pid(pid, "status")
+    identity = _status_identity(text)
+    if identity is None:
+        return None
+    comm, state, ppid = identity
+    status = parse_status(text)
+    if status.kthread is None or (status.rss_bytes is None and status.threads > 1):
+        return None
+    adj = int(procfs.read_pid(pid, "oom_score_adj"))
+    score = int(procfs.read_pid(pid, "oom_score"))
+    cmdline = parse_cmdline(procfs.read_pid_bytes(pid, "cmdline"))
+    if cmdline_filter is not None:
+        cmdline = cmdline_filter(cmdline)
+    return _info(
+        pid,
+        ppid=ppid,
+        comm=comm,
+        state=state,
+        start_ticks=start_ticks,
+        kthread=status.kthread,
+        status=status,
+        adj=adj,
+        score=score,
+        cmdline=cmdline,
+    )
+
+
+# fs/proc/array.c proc_task_name(): status escapes exactly two characters of the name, "\n" as "\\n" and "\\" as
+# "\\\\", where stat prints it raw (checked on 6.18 with names set by prctl(PR_SET_NAME)).
+_KERNEL_NAME = re.compile(r"(?:[^\\]|\\[n\\])*", re.DOTALL)
+_NAME_ESCAPE = re.compile(r"\\([n\\])")
+_UNESCAPED = {"n": "\n", "\\": "\\"}
+
+
+def _status_identity(text: str) -> tuple[str, str, int] | None:
+    """(comm, state, ppid) as /proc/PID/stat gives them, from the Name, State and PPid lines of
+    /proc/PID/status (the same task fields, task_state()); None when the text is not as the kernel writes it."""
+    end = text.find("\n")
+    if end < 0 or not text.startswith("Name:\t"):
+        return None
+    state_at = text.find("\nState:\t", end)
+    ppid_at = text.find("\nPPid:\t", end)
+    if state_at < 0 or ppid_at < 0 or state_at + 9 >= len(text):
+        return None
+    ppid_end = text.find("\n", ppid_at + 7)
+    ppid = text[ppid_at + 7 : ppid_end if ppid_end >= 0 else None]
+    if not ppid.isascii() or not ppid.isdigit():
+        return None
+    name = text[6:end]
+    if "\\" in name:
+        if _KERNEL_NAME.fullmatch(name) is None:
+            return None
+        name = _NAME_ESCAPE.sub(lambda m: _UNESCAPED[m[1]], name)
+    return name, text[state_at + 8], int(ppid)
+
+
+def _info(
+    pid: int,
+    *,
+    ppid: int,
+    comm: str,
+    state: str,
+    start_ticks: int,
+    kthread: bool,
+    status: StatusFields,
+    adj: int,
+    score: int | None,
+    cmdline: tuple[str, ...],
+) -> ProcessInfo:
     info: ProcessInfo = _make_info(
         (),
         0,
         pid,
-        stat.ppid,
-        stat.comm,
-        stat.state,
+        ppid,
+        comm,
+        state,
         cmdline,
         status.uid,
         user_name(status.uid),
@@ -277,7 +375,7 @@ def read_process(
         status.vm_size_bytes or 0,
         adj,
         score,
-        stat.start_ticks,
+        start_ticks,
         bool(status.cap_eff >> CAP_SYS_ADMIN & 1),
         bool(status.cap_eff >> CAP_SYS_RESOURCE & 1),
     )

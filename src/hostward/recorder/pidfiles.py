@@ -52,6 +52,8 @@ class PidFiles:
         self.limit = default_limit() if limit is None else limit
         self._fds: dict[tuple[int, str], int] = {}
         self._sizes: dict[str, int] = {}
+        self._serials: dict[tuple[int, str], int] = {}
+        self._next_serial = 0
         self.kernel_threads = KernelThreads(self.root)
 
     def read_pid(self, pid: int, name: str) -> str:
@@ -78,6 +80,8 @@ class PidFiles:
             raise _error(exc, pid, path) from exc
         if len(self._fds) + len(self.kernel_threads) < self.limit:
             self._fds[key] = fd
+            self._next_serial += 1
+            self._serials[key] = self._next_serial
         else:
             os.close(fd)
         return data
@@ -115,6 +119,13 @@ class PidFiles:
                 self._close((pid, "statm"))
         return ranked
 
+    def kept(self, pid: int, name: str) -> int | None:
+        """A number naming the kept descriptor of ``/proc/<pid>/<name>``, new each time one is opened (never
+        reused, unlike descriptor numbers), or None when none is kept. While it stays the same, every read
+        through it was of the same process: what a caller learnt of that process at one read (its start time)
+        holds at the next."""
+        return self._serials.get((pid, name))
+
     def pid_path(self, pid: int, name: str = "") -> Path:
         return self.procfs.pid_path(pid, name)
 
@@ -147,6 +158,7 @@ class PidFiles:
     def _close(self, key: tuple[int, str]) -> None:
         fd = self._fds.pop(key, None)
         if fd is not None:
+            del self._serials[key]
             os.close(fd)
 
 

@@ -24,7 +24,7 @@ from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
 from hostward.collect.pressure import PressureSet, parse_pressure
-from hostward.collect.procs import ProcessInfo, read_process, top_by_rss
+from hostward.collect.procs import ProcessInfo, read_process, read_process_again, top_by_rss
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import read_snmp
 from hostward.collect.snmp6 import read_snmp6
@@ -73,6 +73,7 @@ class CachingSampler:
         self._refreshed = float("-inf")
         self._files = KernelFiles(procfs.proc)
         self._pid_files = PidFiles(procfs)
+        self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
@@ -114,12 +115,16 @@ class CachingSampler:
         files = self._pid_files
         pids = self.procfs.pids()
         files.retain(pids)
+        seen = self._seen
+        if seen:
+            for pid in [pid for pid in seen if files.kept(pid, "status") is None]:
+                del seen[pid]  # its descriptor was closed (exited, not listed): forget it
         ranked = files.resident_pages(pids)
         ranked.sort()
         found: list[ProcessInfo] = []
         for _, pid in ranked:
             try:
-                info = read_process(files, pid, cmdline_filter=self.cmdline_filter)
+                info = self._read_process(pid)
             except CollectError:  # ProcessGone included
                 continue
             if not info.kernel_thread:
@@ -127,6 +132,39 @@ class CachingSampler:
             if len(found) == self.top_processes:
                 break
         return tuple(top_by_rss(found, self.top_processes))
+
+    def _read_process(self, pid: int) -> ProcessInfo:
+        """read_process, without /proc/PID/stat for a process read before: its start time is kept with the
+        serial of the status descriptor it was read through (recorder/pidfiles.py); while status is read
+        through that same descriptor, it is the same process, and status gives the rest of what stat did
+        (collect.procs.read_process_again). A process whose status cannot stand in for stat (an older kernel
+        without the Kthread line, a leader without memory) is read in full while its descriptor lasts."""
+        files, seen, redact = self._pid_files, self._seen, self.cmdline_filter
+        known = seen.get(pid)
+        if known is not None:
+            status_serial, start_ticks = known
+            if start_ticks < 0:
+                info = read_process(files, pid, cmdline_filter=redact)
+                if files.kept(pid, "status") != status_serial:
+                    del seen[pid]  # another process perhaps: it may read without stat again next time
+                return info
+            again = read_process_again(files, pid, start_ticks, cmdline_filter=redact)
+            if files.kept(pid, "status") == status_serial:
+                if again is not None:
+                    return again
+                seen[pid] = (status_serial, -1)
+                return read_process(files, pid, cmdline_filter=redact)
+            del seen[pid]  # another descriptor now: perhaps another process; read it afresh
+        info = read_process(files, pid, cmdline_filter=redact)
+        new_status, stat_serial = files.kept(pid, "status"), files.kept(pid, "stat")
+        if new_status is not None and stat_serial is not None:
+            # stat was read before status, each through a descriptor bound to its process; stat read again
+            # through the same descriptor proves its process lived across the status read, so both were the
+            # same process (a pid is not reused while its process lives).
+            files.read_pid_bytes(pid, "stat")
+            if files.kept(pid, "stat") == stat_serial:
+                seen[pid] = (new_status, info.start_ticks)
+        return info
 
     def close(self) -> None:
         self._files.close()

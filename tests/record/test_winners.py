@@ -1,0 +1,120 @@
+"""The recorder's top processes read again without /proc/PID/stat: the start time kept with the serial of the
+status descriptor, dropped whenever that descriptor changes (recorder/sampler.py _read_process)."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from hostward.collect.procs import ProcessInfo, read_process
+from hostward.errors import ProcessGone
+from hostward.procfs import ProcFS
+from hostward.recorder.pidfiles import PidFiles
+from hostward.recorder.sampler import CachingSampler
+
+MOVING = ("state", "rss_bytes", "swap_bytes", "pgtables_bytes", "vm_size_bytes", "oom_score")
+
+
+def _settled(info: ProcessInfo, like: ProcessInfo) -> ProcessInfo:
+    """``info`` with the figures that move between two reads taken from ``like``."""
+    return dataclasses.replace(info, **{k: getattr(like, k) for k in MOVING})
+
+
+def _child() -> subprocess.Popen[bytes]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)", "winner"],
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    child.stdout.close()
+    return child
+
+
+class _Counting(PidFiles):
+    def __init__(self, procfs: ProcFS) -> None:
+        super().__init__(procfs)
+        self.reads: list[tuple[int, str]] = []
+
+    def read_pid_bytes(self, pid: int, name: str) -> bytes:
+        self.reads.append((pid, name))
+        return super().read_pid_bytes(pid, name)
+
+
+def test_the_second_sample_reads_no_stat_of_the_same_top_processes() -> None:
+    sampler = CachingSampler(ProcFS(), top_processes=5)
+    files = sampler._pid_files = _Counting(sampler.procfs)
+    try:
+        first = {p.pid: p for p in sampler._top()}
+        assert len(first) == 5
+        assert {pid for pid, name in files.reads if name == "stat"} >= first.keys()
+        files.reads.clear()
+        second = sampler._top()
+        stat_reads = {pid for pid, name in files.reads if name == "stat"}
+        for info in second:
+            if info.pid in first:  # the same process as before: status stood in for stat
+                assert info.pid not in stat_reads
+                assert _settled(info, first[info.pid]) == first[info.pid]
+            fresh = read_process(ProcFS(), info.pid)
+            assert _settled(info, fresh) == fresh  # what a full read gives, moving figures aside
+    finally:
+        sampler.close()
+
+
+def test_a_new_status_descriptor_drops_the_kept_start_time() -> None:
+    child = _child()
+    sampler = CachingSampler(ProcFS(), top_processes=1)
+    try:
+        full = sampler._read_process(child.pid)
+        serial = sampler._pid_files.kept(child.pid, "status")
+        assert serial is not None and sampler._seen[child.pid] == (serial, full.start_ticks)
+        assert sampler._read_process(child.pid) == dataclasses.replace(
+            full, state=sampler._read_process(child.pid).state
+        )
+        # Not listed any more: its descriptors are closed, and with them goes what was known of it.
+        sampler._pid_files.retain([])
+        assert sampler._pid_files.kept(child.pid, "status") is None
+        sampler._top()
+        assert child.pid not in sampler._seen
+        again = sampler._read_process(child.pid)  # read in full through new descriptors, kept anew
+        new_serial = sampler._pid_files.kept(child.pid, "status")
+        assert new_serial is not None and new_serial != serial and again.start_ticks == full.start_ticks
+        child.kill()
+        child.wait()
+        with pytest.raises(ProcessGone):
+            sampler._read_process(child.pid)
+        assert sampler._pid_files.kept(child.pid, "status") is None
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        sampler.close()
+
+
+def test_a_status_that_cannot_stand_in_for_stat_is_read_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a kernel without the Kthread line: read_process_again says no, and the process is read in full
+    (stat included) while its descriptor lasts, without asking again."""
+    from hostward.recorder import sampler as sampler_module
+
+    asked: list[int] = []
+
+    def never(files: object, pid: int, start_ticks: int, **_: object) -> None:
+        asked.append(pid)
+
+    monkeypatch.setattr(sampler_module, "read_process_again", never)
+    child = _child()
+    sampler = CachingSampler(ProcFS(), top_processes=1)
+    files = sampler._pid_files = _Counting(sampler.procfs)
+    try:
+        first = sampler._read_process(child.pid)
+        second = sampler._read_process(child.pid)
+        third = sampler._read_process(child.pid)
+        assert asked == [child.pid]  # asked once, then read in full
+        assert [name for _, name in files.reads].count("stat") == 4  # 1 + its check, then 1 + 1
+        assert _settled(second, first) == first and _settled(third, first) == first
+    finally:
+        child.kill()
+        child.wait()
+        sampler.close()
