@@ -6,6 +6,7 @@ import sys
 
 from hostward.cli.sar import NOTHING_RECORDED_HINT, file_options, load_data
 from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.cli.sar_options import disk_names, renamed_data
 from hostward.errors import NoRecording, UsageError
 from hostward.report.formatting import from_environment
 from hostward.report.sadf import SadfFormat, render_csv, render_json
@@ -93,6 +94,9 @@ def run(argv: list[str]) -> int:
         "pretty",
         "comments",
         "interrupts",
+        "devices",
+        "ifaces",
+        "persistent",
     ):
         value = getattr(activities, name)
         if value:
@@ -105,6 +109,8 @@ def run(argv: list[str]) -> int:
     except NoRecording:
         # No recording there: history imported from sar/sadf text is written back as sadf would.
         return _imported(args, modes, fmt)
+    if args.persistent is not None:
+        data = renamed_data(data, disk_names(args.persistent))
     options = file_options(args, data, NO_TTY_ROWS)
     if data.previous is not None and options.start is None and options.end is None:
         data = DayData(data.host, (data.previous, *data.entries))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from hostward.cli.sar_args import SarArgs, parse_sar_args
-from hostward.cli.sar_options import resolve_day
+from hostward.cli.sar_options import disk_names, rename_disks, renamed_data, resolve_day
 from hostward.cli.sar_output import SampleOutput
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
@@ -87,6 +87,11 @@ display options:
                     -n DEV and -n EDEV show only these interfaces; as sar, a name of 16 bytes or more is
                     ignored, and a list left empty shows every interface
   --dec={0|1|2}     decimal places of every value printed with decimals (integers keep none)
+  -j {ID|LABEL|PATH|UUID|PARTUUID|...|SID}
+                    -d names devices by their link in /dev/disk/by-<type> (the first in alphabetical
+                    order pointing at the device; a device without one keeps its name), implies -p;
+                    a host without that directory (no udev, as in many VMs and containers) stops with
+                    one line, as sar does; SID: WWN names, which hostward does not record: names stay
   -C                print comments ('hostward record --comment') and the OOM guard's actions
   -s hh:mm[:ss]     start the report at this time of day (recorded data)
   -e hh:mm[:ss]     end the report at this time of day (recorded data)
@@ -181,6 +186,8 @@ def run(argv: list[str]) -> int:
             raise
         _write(text)
         return 0
+    if args.persistent is not None:
+        data = renamed_data(data, disk_names(args.persistent))
     options = file_options(args, data, rows)
     if args.comments:
         data = with_guard_events(data, args.file.parent if args.file else Path(_data_dir(args)))
@@ -369,6 +376,7 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
             "for live memcached rates use 'hostward cache stats --interval N'"
         )
     procfs = ProcFS()
+    names = disk_names(args.persistent) if args.persistent is not None else {}
     selected = {s.activity.name for s in args.selection(1)}
     if selected & _SNMP6_REPORTS and procfs.read_optional("net/snmp6") is None:
         # sadc records zeros without the file and sar prints them without a word; say why they are zeros.
@@ -385,7 +393,7 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
         clock = TimeHealth()
 
     def take_sample() -> SystemSample:
-        sample = sample_system(procfs)
+        sample = rename_disks(sample_system(procfs), names)
         return sample if clock is None else dataclasses.replace(sample, time=clock())
 
     since_boot = args.interval == 0

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hostward import activities
-from hostward.cli.sar_options import ITEM_LISTS, days_ago, decimal_places, item_list, takes_file_name
+from hostward.cli.sar_options import (
+    ITEM_LISTS,
+    check_persistent_type,
+    days_ago,
+    decimal_places,
+    item_list,
+    takes_file_name,
+)
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
 from hostward.validate import COUNT, DATE, DATETIME, NON_EMPTY_PATH, WHOLE_SECONDS, Number, quote
@@ -77,6 +84,7 @@ class SarArgs:
     days_ago: int | None = None  # -N: the recording of N days ago
     devices: frozenset[str] | None = None  # --dev=: block devices -d shows (None: all)
     ifaces: frozenset[str] | None = None  # --iface=: interfaces -n DEV/EDEV show (None: all)
+    persistent: str | None = None  # -j: "SID" or the /dev/disk/by-* kind of the device names -d shows
     decimals: int | None = None  # --dec=: decimal places of values printed with decimals
     date: dt.date | None = None
     since: dt.datetime | None = None
@@ -236,6 +244,10 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 i += 1
             else:  # sar's -f with no name: the default data file of the day
                 args.default_file = True
+        elif word == "-j" and not sadf:
+            args.persistent = check_persistent_type(_value(argv, i, "-j"))
+            args.pretty = True  # sa_common.c: -j implies -p
+            i += 1
         elif word == "-o":
             if sadf:
                 raise UsageError("sadf has no -o option (use 'hostward sar -o FILE interval')")

@@ -5,12 +5,17 @@ sar_args.py, which parses the activity letters."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
 from typing import Protocol
 
-from hostward.errors import UsageError
+from hostward.collect import persistent
+from hostward.collect.persistent import persistent_dir, persistent_names
+from hostward.collect.sample import SystemSample
+from hostward.errors import CollectError, UsageError
+from hostward.store.model import DayData, Entry
 from hostward.validate import quote
 
 # sysstat's name limits (rd_stats.h): a name of this many bytes or more is left out of the list, silently, as
@@ -79,3 +84,53 @@ def resolve_day(args: _DayChoice, today: dt.date | None = None) -> None:
             raise UsageError(f"-{args.days_ago} names the day already: leave out --date, --since and --until")
         args.date = day_of(args.days_ago, today)
         args.days_ago = None
+
+
+def check_persistent_type(value: str) -> str:
+    """``-j {SID|ID|LABEL|PATH|UUID|...}``: the type as sar keeps it ("SID", or any other word in lower case)."""
+    if value == "SID":
+        return value
+    if not value or len(value) >= _PERSISTENT_TYPE_MAX or "/" in value or value.startswith("."):
+        raise UsageError(
+            f"-j: invalid type {quote(value)} (expected SID, ID, LABEL, PATH, UUID, PARTUUID...)"
+        )
+    return value.lower()
+
+
+_PERSISTENT_TYPE_MAX = 31  # sa_common.c: persistent_name_type[32], one byte for the end of the string
+
+
+def disk_names(kind: str, root: Path | None = None) -> dict[str, str]:
+    """-j KIND: kernel name -> persistent name from /dev/disk/by-KIND; CollectError when the host has no such
+    directory (sar then stops with "Invalid type of persistent device name")."""
+    if kind == "SID":
+        return {}  # WWN-based names: hostward does not record WWNs, so devices keep their names (as sar does
+        # for a device without a WWN, which is every virtio disk)
+    directory = persistent_dir(kind, root)
+    if directory is None:
+        where = (root or persistent.DEV_DISK) / f"by-{kind}"
+        raise CollectError(
+            f"-j {kind.upper()}: {where} does not exist on this host, so there are no such names "
+            "(sar: Invalid type of persistent device name)"
+        )
+    return persistent_names(directory)
+
+
+def rename_disks(sample: SystemSample, names: dict[str, str]) -> SystemSample:
+    """``sample`` with its block devices under their persistent names (a device without one keeps its own)."""
+    if not names or not any(d.name in names for d in sample.disks):
+        return sample
+    disks = tuple(dataclasses.replace(d, name=names.get(d.name, d.name)) for d in sample.disks)
+    return dataclasses.replace(sample, disks=disks)
+
+
+def renamed_data(data: DayData, names: dict[str, str]) -> DayData:
+    """Every sample of ``data`` through :func:`rename_disks`."""
+    if not names:
+        return data
+
+    def one(entry: Entry) -> Entry:
+        return rename_disks(entry, names) if isinstance(entry, SystemSample) else entry
+
+    previous = data.previous and rename_disks(data.previous, names)
+    return dataclasses.replace(data, entries=tuple(one(e) for e in data.entries), previous=previous)
