@@ -1,14 +1,26 @@
-"""Collectors of sar -n ICMP/EICMP (the Icmp lines of /proc/net/snmp), on kernel-format text and on the live
-kernel under loopback traffic the test makes."""
+"""Collectors of sar -n ICMP/EICMP (the Icmp lines of /proc/net/snmp) and NFS/NFSD (/proc/net/rpc/nfs, nfsd),
+on kernel-format text and on the live kernel (under loopback traffic the test makes; this machine has no NFS)."""
 
 from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import require_root
 from tests.report.sidebyside import ping_loopback
 
+from hostward.collect.nfs import (
+    NfsClient,
+    NfsServer,
+    parse_nfs_client,
+    parse_nfs_server,
+    read_nfs_client,
+    read_nfs_server,
+)
 from hostward.collect.snmp import parse_snmp, read_snmp
 from hostward.procfs import ProcFS
 
@@ -64,3 +76,51 @@ def test_live_icmp_counters_move_with_pings_and_closed_ports() -> None:
     assert after.Icmp_OutDestUnreachs - before.Icmp_OutDestUnreachs >= 5
     assert after.Icmp_InDestUnreachs - before.Icmp_InDestUnreachs >= 5
     assert after.Icmp_InMsgs - before.Icmp_InMsgs >= 45
+
+
+def test_nfs_client_counts_add_nfsv3_and_nfsv4_as_sadc(fixtures_dir: Path) -> None:
+    text = (fixtures_dir / "report/t0/proc/net/rpc/nfs").read_text()
+    assert parse_nfs_client(text) == NfsClient(
+        rpc_calls=5000, rpc_retrans=12, read=200 + 50, write=100 + 60, access=400 + 70, getattr=1000 + 80
+    )
+    # No NFSv4 line (an NFSv3-only client) and a short proc3 line: what is missing reads 0.
+    assert parse_nfs_client("rpc 7 1 7\nproc3 22 0 5 0 0 9\n") == NfsClient(7, 1, 0, 0, 9, 5)
+
+
+def test_nfs_server_lines_by_keyword(fixtures_dir: Path) -> None:
+    text = (fixtures_dir / "report/t0/proc/net/rpc/nfsd").read_text()
+    assert parse_nfs_server(text) == NfsServer(
+        rpc_calls=9230, rpc_bad=3, net_packets=9300, net_udp=100, net_tcp=9200, rc_hits=30, rc_misses=200,
+        read=700 + 70, write=800 + 80, access=600 + 60, getattr=2000 + 900,
+    )  # fmt: skip
+
+
+def test_nfs_counters_are_32_bits_as_the_kernels() -> None:
+    assert parse_nfs_client(f"rpc {2**32 + 5} 1\n").rpc_calls == 5
+
+
+def test_host_without_nfs_reads_zeros_as_sadc_records_them() -> None:
+    procfs = ProcFS()
+    if Path("/proc/net/rpc/nfs").exists() or Path("/proc/net/rpc/nfsd").exists():
+        pytest.skip("this host has NFS loaded: the absent case is covered by the parsers' None input")
+    assert read_nfs_client(procfs.read_optional) == NfsClient()
+    assert read_nfs_server(procfs.read_optional) == NfsServer()
+    assert parse_nfs_client(None) == NfsClient() and parse_nfs_server(None) == NfsServer()
+
+
+@settings(deadline=None)
+@given(st.text(max_size=300))
+def test_nfs_parsers_never_raise(text: str) -> None:
+    for record in (parse_nfs_client(text), parse_nfs_server(text)):
+        assert all(0 <= getattr(record, name) < 2**32 for name in record.__slots__)
+
+
+@settings(deadline=None)
+@given(st.lists(st.integers(0, 2**40), min_size=1, max_size=80))
+def test_nfs_parsers_take_numbers_where_the_kernel_puts_them(values: list[int]) -> None:
+    line = " ".join(map(str, values))
+    client = parse_nfs_client(f"rpc {line}\nproc3 {line}\n")
+    v = [x % 2**32 for x in values]
+    at = lambda i: v[i] if i < len(v) else 0  # noqa: E731
+    assert (client.rpc_calls, client.rpc_retrans) == (at(0), at(1))
+    assert (client.getattr, client.access, client.read, client.write) == (at(2), at(5), at(7), at(8))

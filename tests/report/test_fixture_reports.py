@@ -349,3 +349,22 @@ def test_interrupts_per_cpu_in_32_bits(data: DayData) -> None:
         "Average:         INTR      CPU1",
         "Average:          sum    500.00",
     ]
+
+
+def test_nfs_client_and_server(data: DayData) -> None:
+    # Client t0 -> t1: rpc calls +100, retrans +2; NFSv3 GETATTR +40, ACCESS +10, READ +30, WRITE +5 and
+    # NFSv4 READ +2, WRITE +1, ACCESS +3, GETATTR +4 (summed, as sadc does).
+    # Server: rpc +136, bad +1; net +140 (udp +10, tcp +130); rc hits +3, misses +30; v3 GETATTR +30,
+    # ACCESS +10, READ +50, WRITE +20; v4 ops ACCESS +2, GETATTR +25, READ +1, WRITE +5.
+    text = report(data, Selected(BY_NAME["net_nfs"]), Selected(BY_NAME["net_nfsd"]))
+    blocks = text.split("\n\n")[1:]
+    assert blocks[0].splitlines()[:2] == [
+        "10:00:00       call/s retrans/s    read/s   write/s  access/s  getatt/s",
+        "10:00:01       100.00      2.00     32.00      6.00     13.00     44.00",
+    ]
+    assert blocks[1].splitlines()[:2] == [
+        "10:00:00      scall/s badcall/s  packet/s     udp/s     tcp/s     hit/s    miss/s   sread/s  swrite/s"
+        " saccess/s sgetatt/s",
+        "10:00:01       136.00      1.00    140.00     10.00    130.00      3.00     30.00     51.00     25.00"
+        "     12.00     55.00",
+    ]

@@ -1,4 +1,4 @@
-"""sar -n ICMP and EICMP against sysstat 12.6: live parity (sadc and hostward sample the same seconds while the
+"""sar -n ICMP, EICMP, NFS and NFSD against sysstat 12.6: live parity (sadc and hostward sample the same seconds while the
 test pings 127.0.0.1 and sends datagrams to a closed port) and the import round trip (an sa file recorded by
 sadc -S XALL, imported, reported byte for byte as sar reports it, in every locale sysstat writes).
 
@@ -38,7 +38,14 @@ from hostward.store.sysstat import import_files
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 
 INTERVALS = 6
-IMPORT_FLAGS: tuple[tuple[str, ...], ...] = (("-n", "ICMP"), ("-n", "EICMP"), ("-n", "ICMP,EICMP,IP"))
+IMPORT_FLAGS: tuple[tuple[str, ...], ...] = (
+    ("-n", "ICMP"),
+    ("-n", "EICMP"),
+    ("-n", "ICMP,EICMP,IP"),
+    ("-n", "NFS"),
+    ("-n", "NFSD"),
+    ("-n", "NFSD,DEV,NFS"),
+)
 
 
 @contextlib.contextmanager
@@ -95,6 +102,17 @@ def test_icmp_and_eicmp_match_sar_counter_by_counter(recording: Recording) -> No
     assert ierr_row["idstunr/s"] > 5 and ierr_row["odstunr/s"] > 5
 
 
+@pytest.mark.parametrize("flags", [["-n", "NFS"], ["-n", "NFSD"], ["-n", "NFS,NFSD,EDEV"]], ids=" ".join)
+def test_nfs_reports_match_sar(recording: Recording, flags: list[str]) -> None:
+    """Without NFS on the host (no /proc/net/rpc/nfs, nfsd) sadc records zeros and sar prints them: so does
+    hostward. With NFS, the counters are exercised by the fixture reports (tests/report/test_fixture_reports)."""
+    theirs = run_sar(flags, recording.safile)
+    result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert compare(theirs, result.stdout) == []
+    assert result.stdout == theirs or Path("/proc/net/rpc/nfs").exists()  # zeros: identical to the byte
+
+
 def test_sars_shifted_columns_show_neighbouring_counters(recording: Recording) -> None:
     """What docs/parity.md says of sadc 12.6 on this kernel: its oech/s holds OutSrcQuenchs (0 here) while
     echo requests are sent, and its otm/s holds OutEchos."""
@@ -126,7 +144,7 @@ def xall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
         )
     done = import_files([sa], work / "data")
     assert done[0].kind == "sa" and done[0].added == 4
-    kept = ("A_NET_ICMP", "A_NET_EICMP")
+    kept = ("A_NET_ICMP", "A_NET_EICMP", "A_NET_NFS", "A_NET_NFSD")
     assert not any(f"{name} (" in note for note in done[0].skipped for name in kept)
     return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
 
@@ -149,9 +167,10 @@ def test_imported_sections_sit_where_sar_a_puts_them(xall: tuple[Path, Path, str
     sa, day_file, sar = xall
     ours = run_hostward_sar((("-A",),), day_file, LOCALES["C"])[0]
     theirs = run_sar_in(sar, ("-A",), sa, LOCALES["C"])
-    headers = ("totsck", "irec/s", "ihdrerr/s", "imsg/s", "ierr/s", "active/s", "idgm/s")
+    headers = ("rxerr/s", "call/s", "scall/s", "totsck", "irec/s", "ihdrerr/s", "imsg/s", "ierr/s", "active/s",
+               "idgm/s")  # fmt: skip
     assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index) == list(headers)
-    for header in ("imsg/s", "ierr/s"):  # each block identical to sar's
+    for header in ("call/s", "scall/s", "imsg/s", "ierr/s"):  # each block identical to sar's
         block = ours[ours.index(header) - 11 :].split("\n\n")[0]
         assert block in theirs, header
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.store.conftest import HOST, series
 
 from hostward.collect.kernel import KernelTables
+from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
@@ -30,6 +31,8 @@ def _with_tables(i: int, sample: SystemSample) -> SystemSample:
         sockets6=Sockets6(5, i, 0, 1),
         snmp=Snmp(Ip_InReceives=1000 + i, Tcp_OutSegs=7 * i, Udp_InErrors=i % 2),
         snmp6=Snmp6(Ip6_InReceives=900 + i, Icmp6_OutNeighborAdvertisements=i, Udp6_InErrors=3 * i),
+        nfs=NfsClient(rpc_calls=70 + i, getattr=2**32 - 1),
+        nfsd=NfsServer(rpc_calls=5 * i, net_tcp=i, rc_misses=1),
     )
 
 
@@ -37,14 +40,14 @@ def test_optional_records_round_trip_and_come_and_go(tmp_path: Path) -> None:
     samples = [_with_tables(i, s) for i, s in enumerate(series(8))]
     samples[3] = dataclasses.replace(samples[3], sockets6=None)  # recorded without it for one sample
     samples[5] = dataclasses.replace(
-        samples[5], ktables=None, sockets=None, sockets6=None, snmp=None, snmp6=None
+        samples[5], ktables=None, sockets=None, sockets6=None, snmp=None, snmp6=None, nfs=None, nfsd=None
     )
     path = tmp_path / "hw"
     with DataFileWriter.open(path, DAY, HOST) as writer:
         for sample in samples:
             writer.write_sample(sample)
     assert read_file(path).entries == tuple(samples)
-    assert shape_of(samples[3]).extras == ("ktables", "sockets", "snmp", "snmp6")
+    assert shape_of(samples[3]).extras == ("ktables", "sockets", "snmp", "snmp6", "nfs", "nfsd")
     assert shape_of(samples[5]).extras == ()
 
 
@@ -61,13 +64,15 @@ def test_file_without_the_groups_reads_them_as_absent() -> None:
     old_schema = {
         g: names
         for g, names in SCHEMA.items()
-        if g not in ("ktables", "sockets", "sockets6", "snmp", "snmp6")
+        if g not in ("ktables", "sockets", "sockets6", "snmp", "snmp6", "nfs", "nfsd")
     }
-    bare = dataclasses.replace(sample, ktables=None, sockets=None, sockets6=None, snmp=None, snmp6=None)
+    bare = dataclasses.replace(
+        sample, ktables=None, sockets=None, sockets6=None, snmp=None, snmp6=None, nfs=None, nfsd=None
+    )
     ints, floats = flatten(bare)
     back = Unflattener(old_schema).build(shape_of(bare), ints, floats)
     assert back.ktables is None and back.sockets is None and back.sockets6 is None and back.snmp is None
-    assert back.snmp6 is None
+    assert back.snmp6 is None and back.nfs is None and back.nfsd is None
     assert back == bare
 
 
@@ -77,11 +82,13 @@ def test_group_of_a_later_version_is_skipped_not_misread() -> None:
     sample = _with_tables(2, series(1)[0])
     ints, floats = flatten(sample)
     shape = shape_of(sample)
-    future = ("ktables", "snmp_future", "sockets", "sockets6", "snmp", "snmp6")
+    future = ("ktables", "snmp_future", "sockets", "sockets6", "snmp", "snmp6", "nfs", "nfsd")
     file_schema = {**SCHEMA, "snmp_future": ("a", "b", "c")}
     width = len(SCHEMA["ktables"])
     at = (
         len(ints)
+        - len(SCHEMA["nfsd"])
+        - len(SCHEMA["nfs"])
         - len(SCHEMA["snmp6"])
         - len(SCHEMA["snmp"])
         - len(SCHEMA["sockets6"])

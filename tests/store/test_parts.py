@@ -15,6 +15,7 @@ from hostward.activities import BY_NAME
 from hostward.activities.base import AverageInput, Interval, uptime_cs
 from hostward.collect.interrupts import Interrupts
 from hostward.collect.kernel import KernelTables
+from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
@@ -26,7 +27,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "snmp6", "interrupts")  # fmt: skip
+          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -44,6 +45,7 @@ def busy(n: int) -> list[SystemSample]:
         snmp = Snmp(Ip_InReceives=100 * i, Tcp_ActiveOpens=3 * i, Udp_NoPorts=i)
         snmp6 = Snmp6(Ip6_InReceives=50 * i, Icmp6_InEchos=i, Udp6_NoPorts=2 * i)
         irqs = Interrupts(("24", "LOC"), 2, (i, 0, 250 * i, 240 * i))
+        nfs, nfsd = NfsClient(rpc_calls=9 * i, read=i), NfsServer(rpc_calls=4 * i, rc_hits=i)
         out.append(
             dataclasses.replace(
                 s,
@@ -56,6 +58,8 @@ def busy(n: int) -> list[SystemSample]:
                 snmp=snmp,
                 snmp6=snmp6,
                 interrupts=irqs,
+                nfs=nfs,
+                nfsd=nfsd,
             )
         )
     return out

@@ -35,6 +35,8 @@ SYSSTAT: dict[str, str] = {
     "disk": "disk:DISK",
     "net_dev": "net_dev:NET_DEV",
     "net_edev": "net_edev:NET_EDEV",
+    "net_nfs": "nfs:NET_NFS",
+    "net_nfsd": "nfs:NET_NFSD",
     "sock": "sockets:SOCK",
     "net_ip": "snmp:NET_IP",
     "net_eip": "snmp:NET_EIP",

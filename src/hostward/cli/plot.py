@@ -45,8 +45,8 @@ swap, paging, I/O, each block device, each network interface, network errors, pr
 and the clock (offset, error bounds, frequency; clock steps are marked on every graph). Data imported
 from sysstat text ('hostward import') is drawn when the day has no recorded samples.
 
-activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|
-  SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL,
+activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|
+  ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL,
   -w, -v, -H, -I (interrupts in total), -A,
   and hostward's --time (the clock) and --cache (one graph per memcached server of [cache] servers)
   --dev LIST        only these block devices (comma-separated, e.g. vda,sdb); alone, it means -d

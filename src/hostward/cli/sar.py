@@ -57,8 +57,9 @@ activity options (default -u):
   -H                hugepages: pool free, used, reserved, surplus (kB)
   -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
-  -n {DEV|EDEV|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}[,...]
-                    network interfaces: traffic (DEV), errors (EDEV); sockets in use: IPv4 (SOCK:
+  -n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}[,...]
+                    network interfaces: traffic (DEV), errors (EDEV); NFS client and server RPC
+                    calls (NFS, NFSD; zeros on a host without NFS, as sar); sockets in use: IPv4 (SOCK:
                     all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6);
                     IPv4 datagrams (IP) and their errors (EIP); ICMPv4 messages (ICMP: echo, timestamp,
                     address mask) and errors (EICMP: unreachable, time exceeded, redirect...); TCP opens

@@ -46,12 +46,11 @@ SADF_UNSUPPORTED = {
     "-D": "-d with values per interval",
     "-O": "output options",
 }
-NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "SOCK": "sock", "IP": "net_ip", "EIP": "net_eip",
-                "ICMP": "net_icmp", "EICMP": "net_eicmp", "TCP": "net_tcp", "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6", "IP6": "net_ip6",
-                "EIP6": "net_eip6", "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6"}  # fmt: skip
+NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "NFS": "net_nfs", "NFSD": "net_nfsd", "SOCK": "sock",
+                "IP": "net_ip", "EIP": "net_eip", "ICMP": "net_icmp", "EICMP": "net_eicmp", "TCP": "net_tcp",
+                "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6", "IP6": "net_ip6", "EIP6": "net_eip6",
+                "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6"}  # fmt: skip
 SYSSTAT_NET_KEYWORDS = {
-    "NFS",
-    "NFSD",
     "FC",
     "SOFT",
     "ALL",

@@ -13,6 +13,7 @@ from hostward.collect.kernel import KernelTables, read_kernel_tables
 from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
+from hostward.collect.nfs import NfsClient, NfsServer, read_nfs_client, read_nfs_server
 from hostward.collect.pressure import PressureSet, read_pressure
 from hostward.collect.snmp import Snmp, read_snmp
 from hostward.collect.snmp6 import Snmp6, read_snmp6
@@ -139,6 +140,8 @@ class SystemSample:
     snmp: Snmp | None = None  # sar -n IP, EIP, TCP, ETCP, UDP
     snmp6: Snmp6 | None = None  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
     interrupts: Interrupts | None = None  # sar -I: per interrupt and CPU (not an OPTIONAL_GROUPS record)
+    nfs: NfsClient | None = None  # sar -n NFS
+    nfsd: NfsServer | None = None  # sar -n NFSD
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -162,4 +165,6 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         snmp=read_snmp(procfs.read_optional),
         snmp6=read_snmp6(procfs.read_optional),
         interrupts=read_interrupts(procfs.read_optional),
+        nfs=read_nfs_client(procfs.read_optional),
+        nfsd=read_nfs_server(procfs.read_optional),
     )

@@ -23,6 +23,7 @@ from hostward.collect.kernel import read_kernel_tables
 from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
+from hostward.collect.nfs import read_nfs_client, read_nfs_server
 from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, read_process_again, top_by_rss
 from hostward.collect.sample import SystemSample
@@ -103,6 +104,8 @@ class CachingSampler:
             snmp=read_snmp(files.read_optional) if "snmp" in groups else None,
             snmp6=read_snmp6(files.read_optional) if "snmp6" in groups else None,
             interrupts=read_interrupts(files.read_optional) if "interrupts" in groups else None,
+            nfs=read_nfs_client(files.read_optional) if "nfs" in groups else None,
+            nfsd=read_nfs_server(files.read_optional) if "nfsd" in groups else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

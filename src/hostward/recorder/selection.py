@@ -15,7 +15,7 @@ from __future__ import annotations
 from hostward import validate as v
 
 # Optional groups (store/shape.py OPTIONAL_GROUPS) that sadc collects without -S: recorded whatever the setting.
-BASE: frozenset[str] = frozenset({"ktables", "sockets"})
+BASE: frozenset[str] = frozenset({"ktables", "sockets", "nfs", "nfsd"})
 # The optional groups each -S keyword adds.
 ADDED_BY: dict[str, frozenset[str]] = {
     "DISK": frozenset(),
@@ -28,7 +28,7 @@ ADDED_BY: dict[str, frozenset[str]] = {
 # What each keyword adds, in the recorder's --help (the sar reports it feeds).
 ADDS: dict[str, str] = {
     "DISK": "nothing more: hostward always records disks",
-    "SNMP": "IPv4, TCP and UDP counters (sar -n IP,EIP,TCP,ETCP,UDP)",
+    "SNMP": "IPv4, ICMP, TCP and UDP counters (sar -n IP,EIP,ICMP,EICMP,TCP,ETCP,UDP)",
     "IPV6": "IPv6 sockets and IPv6, ICMPv6 and UDPv6 counters (sar -n SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6)",
     "INT": "interrupts per IRQ and CPU (sar -I)",
     "POWER": "power management (sar -m): not recorded by hostward yet",

@@ -96,6 +96,8 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     "sock6": frozenset({"sockets6"}),
     **dict.fromkeys(("net_ip", "net_eip", "net_tcp", "net_etcp", "net_udp"), frozenset({"snmp"})),
     **dict.fromkeys(("net_icmp", "net_eicmp"), frozenset({"snmp"})),
+    "net_nfs": frozenset({"nfs"}),
+    "net_nfsd": frozenset({"nfsd"}),
     **dict.fromkeys(("net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6"), frozenset({"snmp6"})),
     "irq": frozenset({"interrupts"}),
 }

@@ -12,6 +12,7 @@ from hostward.collect.disk import DiskStats
 from hostward.collect.kernel import KernelTables
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
+from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.sample import ClockSample, MemcachedSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
@@ -51,6 +52,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "snmp6": _int_fields(Snmp6),  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
     # sar -I: one value per interrupt and CPU column of the shape (Interrupts.counts), ending the vector.
     "irq": ("count",),
+    "nfs": _int_fields(NfsClient),  # sar -n NFS
+    "nfsd": _int_fields(NfsServer),  # sar -n NFSD
 }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hostward.collect.kernel import KernelTables
+from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.pressure import Pressure
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
@@ -31,6 +32,8 @@ OPTIONAL_GROUPS: dict[str, type[Any]] = {
     "sockets6": Sockets6,
     "snmp": Snmp,
     "snmp6": Snmp6,
+    "nfs": NfsClient,
+    "nfsd": NfsServer,
 }
 
 

@@ -35,7 +35,7 @@ from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.model import CommentMark, Entry, RestartMark
 from hostward.store.sysstat.sa_decode_irq import A_IRQ, decode_irq
 from hostward.store.sysstat.sa_decode_irq import LAYOUT as IRQ_LAYOUT
-from hostward.store.sysstat.sa_decode_netmisc import ICMP_COUNTERS
+from hostward.store.sysstat.sa_decode_netmisc import ICMP_COUNTERS, nfs_client, nfs_server
 from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
 
@@ -67,6 +67,8 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     11: (0x8C, (3, 3, 8), "Q16x3Q8I"),  # stats_disk (wwn skipped)
     12: (0x8D, (7, 0, 1), "7QI16sb3x"),  # stats_net_dev
     13: (0x8C, (9, 0, 0), "9Q16s"),  # stats_net_edev
+    14: (0x8A, (0, 0, 6), "6I"),  # stats_net_nfs (sa_decode_netmisc.py)
+    15: (0x8A, (0, 0, 11), "11I"),  # stats_net_nfsd
     16: (0x8A, (0, 0, 6), "6I"),  # stats_net_sock: sock tcp tcp_tw udp raw frag
     17: (0x8C, (8, 0, 0), "8Q"),  # stats_net_ip: the -n IP columns' counters, in their order
     18: (0x8C, (8, 0, 0), "8Q"),  # stats_net_eip
@@ -235,6 +237,8 @@ def _sample(
         interrupts=decode_irq(
             by_id.get(A_IRQ), next((s.activity.nr2 for s in rec.stats if s.activity.id == A_IRQ), 0)
         ),
+        nfs=nfs_client(by_id.get(14)),
+        nfsd=nfs_server(by_id.get(15)),
     )
 
 

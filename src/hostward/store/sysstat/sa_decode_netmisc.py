@@ -1,4 +1,5 @@
-"""Decoders of sysstat sa-file structures for sar -n ICMP, EICMP (rd_stats.h stats_net_icmp, stats_net_eicmp).
+"""Decoders of sysstat sa-file structures for sar -n ICMP, EICMP, NFS, NFSD (rd_stats.h stats_net_icmp,
+stats_net_eicmp, stats_net_nfs, stats_net_nfsd).
 
 sa_decode.py lists their layouts in LAYOUTS and calls these from ``_sample``; the structures' fields are the
 counters of the report's columns in column order, stored as sadc read them (by position, so on kernels >= 6.0
@@ -6,6 +7,10 @@ the outgoing ICMP figures are those sadc found there: sar reports them as such, 
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from hostward.collect.nfs import NfsClient, NfsServer
 
 # A_NET_ICMP, A_NET_EICMP: the Snmp fields their structures hold, in structure order (rd_stats.h).
 ICMP_COUNTERS: dict[int, tuple[str, ...]] = {
@@ -16,3 +21,14 @@ ICMP_COUNTERS: dict[int, tuple[str, ...]] = {
          "Icmp_OutTimeExcds", "Icmp_InParmProbs", "Icmp_OutParmProbs", "Icmp_InSrcQuenchs",
          "Icmp_OutSrcQuenchs", "Icmp_InRedirects", "Icmp_OutRedirects"),
 }  # fmt: skip
+
+
+def nfs_client(items: list[tuple[Any, ...]] | None) -> NfsClient | None:
+    """A_NET_NFS (stats_net_nfs: rpccnt rpcretrans readcnt writecnt accesscnt getattcnt)."""
+    return NfsClient(*(int(x) for x in items[0])) if items else None
+
+
+def nfs_server(items: list[tuple[Any, ...]] | None) -> NfsServer | None:
+    """A_NET_NFSD (stats_net_nfsd: rpccnt rpcbad netcnt netudpcnt nettcpcnt rchits rcmisses readcnt writecnt
+    accesscnt getattcnt)."""
+    return NfsServer(*(int(x) for x in items[0])) if items else None
