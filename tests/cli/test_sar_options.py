@@ -58,7 +58,7 @@ def test_names_at_sysstats_length_limit_are_left_out_silently() -> None:
         (["-f", "x", "-f", "y"], "give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)"),
         (["-1", "-7"], "give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)"),
         (["-100"], "unknown option or argument '-100' (try --help)"),
-        (["--human"], "sar option --human (human-readable units) is not supported by hostward"),
+        (["-x"], "sar option -x (extended output) is not supported by hostward"),
     ],
 )
 def test_bad_values_are_one_line(argv: list[str], message: str) -> None:

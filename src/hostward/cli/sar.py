@@ -25,7 +25,7 @@ from hostward.report.since_boot import boot_sample
 from hostward.store.model import CommentMark, DayData
 
 HELP = """\
-usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-C] [--dec=N] [-o FILE] [interval [count]]
+usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-h] [-C] [--dec=N] [-o FILE] [interval [count]]
        hostward sar [ACTIVITY OPTIONS] [-f [FILE|DIR] | -N | --date YYYY-MM-DD | --since T [--until T]]
                     [--data-dir DIR] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [-i SECONDS]
 
@@ -83,6 +83,9 @@ hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar'
 
 display options:
   -p, --pretty      print device and interface names last on the line
+  --human           sizes with a unit letter (kB values from k, -n DEV rates from B, scaled by 1024:
+                    22.0G, 3.0M, 160.0k), percentages with one decimal and a % sign
+  -h                --human --pretty
   --dev=NAME[,...]  -d shows only these block devices (names as -d prints them)
   --iface=NAME[,...]
                     -n DEV and -n EDEV show only these interfaces; as sar, a name of 16 bytes or more is
@@ -165,6 +168,7 @@ def run(argv: list[str]) -> int:
         from_environment(),
         decimals=args.decimals,
         colors=colors_from_environment(os.environ, _stdout_is_tty()),
+        human=args.human,
     )
     rows = _screen_rows()
     if args.interval is not None and args.interval > 0 and not _reads_file(args):

@@ -29,8 +29,6 @@ UNSUPPORTED = {
     "-F": "filesystems",
     "-m": "power management",
     "-y": "TTY devices",
-    "-h": "human-readable units",
-    "--human": "human-readable units",
     "-x": "extended output",
     "-t": "true time of the file's creator",
     "-D": "saYYYYMMDD file names",
@@ -84,6 +82,7 @@ class SarArgs:
     devices: frozenset[str] | None = None  # --dev=: block devices -d shows (None: all)
     ifaces: frozenset[str] | None = None  # --iface=: interfaces -n DEV/EDEV show (None: all)
     persistent: str | None = None  # -j: "SID" or the /dev/disk/by-* kind of the device names -d shows
+    human: bool = False  # -h / --human: unit letters and % signs
     decimals: int | None = None  # --dec=: decimal places of values printed with decimals
     date: dt.date | None = None
     since: dt.datetime | None = None
@@ -228,6 +227,8 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             if not eq:
                 raise UsageError("option --dec needs a value: --dec={0|1|2}")
             args.decimals = decimal_places(inline)
+        elif word == "--human" and not sadf:
+            args.human = True
         elif word == "--pretty":
             args.pretty = True
         elif word in LONG_ACTIVITIES:
@@ -354,6 +355,8 @@ def _letters(args: SarArgs, word: str) -> None:
             args.all_activities = True
         elif letter == "p":
             args.pretty = True
+        elif letter == "h":  # sa_common.c: -h is --pretty --human
+            args.pretty = args.human = True
         elif letter == "C":
             args.comments = True
         elif f"-{letter}" in UNSUPPORTED:

@@ -85,6 +85,7 @@ class ReportFormat:
     utc: bool = False  # sar prints local time; sadf prints UTC unless -t
     decimals: int | None = None  # --dec: places of every value printed with decimals (None: its own)
     colors: Colors | None = None  # S_COLORS: None prints no escape sequence
+    human: bool = False  # sar -h / --human: sizes with unit letters, percentages with a "%" sign
 
     def places(self, decimals: int) -> int:
         """common.c cprintf_f/cprintf_pc: --dec replaces the places of values that have some; integers stay."""

@@ -27,6 +27,7 @@ from hostward.report.engine import (
     segments,
 )
 from hostward.report.formatting import Colors, ReportFormat, pad
+from hostward.report.human import SIZE_COLUMNS, percent_places, size_text
 from hostward.report.selection import ReportOptions, Selected
 from hostward.store.model import CommentMark, DayData, RestartMark
 
@@ -68,6 +69,10 @@ class Layout:
             for i in self.view
         )
         self.item_width = item.width if item is not None else 0
+        self.human = fmt.human
+        self.dec = fmt.decimals
+        sizes = SIZE_COLUMNS.get(activity.name, {}) if fmt.human else {}
+        self.sizes = tuple(sizes.get(activity.columns[i].header) for i in self.view)
         heads = "".join(f" {activity.columns[i].header:>9}" for i in self.view)
         if item is None:
             self.header_text = heads
@@ -81,8 +86,8 @@ class Layout:
         return f"\n{pad(label)}{self.header_text}\n"
 
     def rows(self, label: str, rows: tuple[Row, ...]) -> str:
-        if self.colors is not None:
-            return self._colored_rows(label, rows, self.colors)
+        if self.colors is not None or self.human:
+            return self._colored_rows(label, rows, self.colors or _NO_COLORS)
         start = pad(label)
         pick, values_fmt, item_fmt = self.pick, self.values_fmt, self.item_fmt
         comma = self.decimal_point != "."
@@ -110,17 +115,29 @@ class Layout:
             line = [start]
             if self.has_item and not self.item_last:
                 line.append(f"{colors.item} {row.item:>{self.item_width}}{colors.normal}")
-            for value, (places, percent) in zip(self.pick(row.values), self.cells, strict=True):
-                text = f" {value:9.{places}f}"
+            for value, (places, percent), size in zip(
+                self.pick(row.values), self.cells, self.sizes, strict=True
+            ):
+                after = ""
+                if size is not None:  # cprintf_unit: the colour is chosen on the value as measured
+                    text, after = size_text(value * size[1], size[0], self.dec)
+                elif percent and self.human:
+                    text, after = f" {value:8.{percent_places(places)}f}", "%"
+                else:
+                    text = f" {value:9.{places}f}"
                 if "nan" in text:
                     text = " " * len(text)
                 elif self.decimal_point != ".":
                     text = text.replace(".", self.decimal_point)
-                line.append(f"{colors.for_value(value, places, percent)}{text}{colors.normal}")
+                line.append(f"{colors.for_value(value, places, percent)}{text}{colors.normal}{after}")
             if self.item_last:
                 line.append(f"{colors.item} {row.item}{colors.normal}")
             out.append("".join(line) + "\n")
         return "".join(out)
+
+
+# Human-readable output without S_COLORS: the coloured path with empty escape sequences.
+_NO_COLORS = Colors(*([""] * 8))
 
 
 def header_line(selected: Selected, label: str, fmt: ReportFormat, pretty: bool) -> str:
