@@ -182,3 +182,25 @@ def test_pressure_shares_never_exceed_the_wall_time(day: DayData) -> None:
     b = dataclasses.replace(samples[1], pressure=pressure(10_008_000))  # 10.008 s stalled in 10 s
     values = _pressure_values(a, b, 10.0)
     assert values is not None and max(values) == 100.0
+
+
+def test_legends_sit_right_of_the_panels_and_inside_the_page(day: DayData) -> None:
+    """Fixed margins (no layout engine): the panels end where the widest legend begins, and no legend runs off
+    the page, on the figure with the longest legend texts too."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for key, pf in figures(day).items():
+        fig = pf.figure
+        assert fig.get_layout_engine() is None, key
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        page = fig.bbox
+        for ax in fig.axes:
+            panel = ax.get_window_extent(renderer)
+            assert panel.x0 > 0 and panel.x1 < page.x1, key
+            legend = ax.get_legend()
+            if legend is not None:
+                box = legend.get_window_extent(renderer)
+                assert panel.x1 < box.x0 and box.x1 <= page.x1 + 0.5, (key, box, page)
+            ticks = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+            assert all(t.x0 >= 0 for t in ticks), key
