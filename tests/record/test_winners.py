@@ -70,9 +70,8 @@ def test_a_new_status_descriptor_drops_the_kept_start_time() -> None:
         full = sampler._read_process(child.pid)
         serial = sampler._pid_files.kept(child.pid, "status")
         assert serial is not None and sampler._seen[child.pid] == (serial, full.start_ticks)
-        assert sampler._read_process(child.pid) == dataclasses.replace(
-            full, state=sampler._read_process(child.pid).state
-        )
+        assert _settled(sampler._read_process(child.pid), full) == full  # read without stat now
+        assert sampler._seen[child.pid] == (serial, full.start_ticks)
         # Not listed any more: its descriptors are closed, and with them goes what was known of it.
         sampler._pid_files.retain([])
         assert sampler._pid_files.kept(child.pid, "status") is None
