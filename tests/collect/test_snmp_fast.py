@@ -1,4 +1,4 @@
-"""parse_snmp picks the wanted values of a pair at C speed when they are all plain digits, else one by one: the
+"""parse_snmp6 builds the same record as a keyword call; parse_snmp picks the wanted values of a pair at C speed when they are all plain digits, else one by one: the
 same record as the line-by-line reading it replaced, for the live file and for any text."""
 
 from __future__ import annotations
@@ -82,3 +82,19 @@ def test_any_pairs_read_as_before(pairs: list[tuple[str, list[str], list[str]]],
 @given(st.text(st.sampled_from(list("IpTcUd:ActiveOpensInSeg 0123\n\t")), max_size=200))
 def test_any_text_reads_as_before(text: str) -> None:
     assert parse_snmp(text) == _reference(text)
+
+
+def test_snmp6_record_is_the_keyword_call() -> None:
+    from hostward.collect.snmp6 import SNMP6_FIELDS, Snmp6, parse_snmp6
+
+    path = Path("/proc/net/snmp6")
+    text = path.read_text() if path.exists() else ""
+    lines = "".join(
+        f"{name.replace('_', '', 1):<32}\t{i * 1000 + 7}\n" for i, name in enumerate(SNMP6_FIELDS)
+    )
+    expected = Snmp6(**{name: i * 1000 + 7 for i, name in enumerate(SNMP6_FIELDS)})
+    assert parse_snmp6(lines) == expected and type(parse_snmp6(lines)) is Snmp6
+    assert parse_snmp6("Ip6InReceives 5\nIp6OutRequests x\n") == Snmp6(Ip6_InReceives=5)
+    assert parse_snmp6("") == parse_snmp6(None) == Snmp6()
+    if text:
+        assert parse_snmp6(text).Ip6_InReceives > 0
