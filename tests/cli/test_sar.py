@@ -263,7 +263,7 @@ def test_sadf_needs_one_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sadf", "--", "-u"]) == 2
     assert (
         capsys.readouterr().err
-        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON) or -p (awk)\n"
+        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON), -p (awk) or -g (SVG)\n"
     )
 
 

@@ -80,4 +80,7 @@ def test_one_output_format_at_a_time() -> None:
         [sys.executable, "-m", "hostward", "sadf", "-p", "-d"], capture_output=True, text=True, check=False
     )
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON) or -p (awk)\n"
+    assert (
+        done.stderr
+        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON), -p (awk) or -g (SVG)\n"
+    )

@@ -15,7 +15,7 @@ from hostward.report.selection import NO_TTY_ROWS
 from hostward.store.model import DayData
 
 HELP = """\
-usage: hostward sadf {-d | -j | -p} [-t | -U] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
+usage: hostward sadf {-d | -j | -p | -g} [-t | -U] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
                      [FILE | DIR | -N | --date YYYY-MM-DD | --since T [--until T]] [--data-dir DIR]
                      [--dev=NAME[,...]] [--iface=NAME[,...]]
                      [-- SAR ACTIVITY OPTIONS]
@@ -30,6 +30,10 @@ definitions as 'hostward sar' (default activity: -u).
   -p        for awk: one value per line, "host<TAB>interval<TAB>timestamp<TAB>item<TAB>field<TAB>value";
             item is "-" for system-wide reports, "all" or "cpuN" for CPUs, else the device or interface;
             restarts "host<TAB>-1<TAB>time<TAB>LINUX-RESTART<TAB>(N CPU)", comments (-C) "...<TAB>COM text"
+  -g        one SVG document on stdout (sadf -g > day.svg), drawn by 'hostward plot --format svg' and
+            stacked one graph under the other; the drawing is hostward's, not sadf's: white matplotlib
+            figures with the series of 'hostward plot', restarts as dashed lines and gaps where
+            nothing was recorded, instead of sadf's black 1050x300 panels; sadf's -O options do not apply
   -t, -T    timestamps in local time (default: UTC, written with a " UTC" suffix); for sadf, -t is the
             file creator's zone, which hostward data files do not record: -t is this host's, like -T
   -U        timestamps as seconds since the epoch (UTC), for -d and -p
@@ -49,6 +53,7 @@ exit status: 0 on success, 1 on unreadable data, 2 on bad usage.
 examples:
   hostward sadf -d -- -u -r           CPU and memory of today as CSV
   hostward sadf -j --date 2026-11-26 -- -A
+  hostward sadf -g -- -u -q > today.svg   CPU and load of today as one SVG
   hostward sadf -p -1 -- -d | awk -F'\t' '$5 == "%util" && $6 > 80'   busy disks yesterday
 """
 
@@ -79,9 +84,13 @@ def run(argv: list[str]) -> int:
     if args.help or "--help" in after:
         sys.stdout.write(HELP)
         return 0
-    modes = {w for w in args.rest if w in ("-d", "-j", "-p")}
+    modes = {w for w in args.rest if w in ("-d", "-j", "-p", "-g")}
     if len(modes) != 1:
-        raise UsageError("choose exactly one output format: -d (CSV), -j (JSON) or -p (awk)")
+        raise UsageError("choose exactly one output format: -d (CSV), -j (JSON), -p (awk) or -g (SVG)")
+    if "-g" in modes:
+        from hostward.cli.sadf_g import run_g  # noqa: PLC0415  (matplotlib: only for -g)
+
+        return run_g(before, after)
     activities = parse_sar_args(after)
     if activities.interval is not None or activities.file is not None:
         raise UsageError("interval, count and data file go before '--'; only activity options after it")

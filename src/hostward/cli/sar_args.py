@@ -38,7 +38,6 @@ SADF_UNSUPPORTED = {
     "-x": "XML output",
     "-H": "the data file's header only",
     "-h": "every activity on one line",
-    "-g": "SVG graphs; use 'hostward plot --format svg'",
     "-r": "raw counters",
     "-c": "conversion of an old data file; use 'hostward import'",
     "-D": "-d with values per interval",
@@ -315,7 +314,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                     )
                 args.flags.update(Q_KEYWORDS[keyword])
             i += 1
-        elif sadf and word in ("-d", "-j", "-p", "-T", "-t", "-U"):
+        elif sadf and word in ("-d", "-j", "-p", "-g", "-T", "-t", "-U"):
             args.rest.append(word)
             args.local_time = args.local_time or word in ("-T", "-t")
             args.epoch = args.epoch or word == "-U"
