@@ -72,7 +72,7 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     [
         (["-Z"], "hostward sar: unknown option -Z (try --help)\n", 2),
         (["--frobnicate"], "hostward sar: unknown option '--frobnicate' (try --help)\n", 2),
-        (["-y"], "hostward sar: sar option -y (TTY devices) is not supported by hostward\n", 2),
+        (["-x"], "hostward sar: sar option -x (extended output) is not supported by hostward\n", 2),
         (["-I", "LOC"], "hostward sar: -I takes SUM or ALL, not 'LOC': pick interrupts with --int=LOC\n", 2),
         (["-I", "--int=LOC,,TOOLONGNAME"], "hostward sar: --int: invalid interrupt list 'LOC,,TOOLONGNAME' (expected names as sar -I prints them, e.g. LOC,CAL,24)\n", 2),
         (["-n", "FC"], "hostward sar: -n FC is not supported by hostward (supported: DEV, EDEV, NFS, NFSD, SOCK, IP, EIP, ICMP, EICMP, TCP, ETCP, UDP, SOCK6, IP6, EIP6, ICMP6, EICMP6, UDP6, ALL)\n", 2),

@@ -368,3 +368,17 @@ def test_nfs_client_and_server(data: DayData) -> None:
         "10:00:01       136.00      1.00    140.00     10.00    130.00      3.00     30.00     51.00     25.00"
         "     12.00     55.00",
     ]
+
+
+def test_serial_lines_per_port_in_32_bits(data: DayData) -> None:
+    # /proc/tty/driver/serial over 1.00 s: ttyS0 rx +500, tx 4294967200 -> 104 (an unsigned int wrap: +200);
+    # ttyS1 tx +10, fe +3, pe 0 -> 1 (printed only once non-zero), oe +5; ttyS2 has no UART (no tx:, not a
+    # line), ttyS3 appears in t1 only: left out, as sar leaves out a line without a previous sample.
+    text = report(data, Selected(BY_NAME["tty"]), pretty=True)  # -p does not move the port number
+    assert text.splitlines()[2:] == [
+        "10:00:00          TTY   rcvin/s   xmtin/s framerr/s prtyerr/s     brk/s   ovrun/s",
+        "10:00:01            0    500.00    200.00      0.00      0.00      0.00      0.00",
+        "10:00:01            1      0.00     10.00      3.00      1.00      0.00      5.00",
+        "Average:            0    500.00    200.00      0.00      0.00      0.00      0.00",
+        "Average:            1      0.00     10.00      3.00      1.00      0.00      5.00",
+    ]

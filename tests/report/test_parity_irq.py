@@ -1,5 +1,9 @@
 """sar -I: sadc (-S INT) and hostward sample the same seconds while the test makes the disk and the scheduler
-work; every -I report, with and without -P, and sadf -d/-j, must agree (activities/irq.py's tolerance)."""
+work; every -I report, with and without -P, and sadf -d/-j, must agree (activities/irq.py's tolerance).
+
+sar -y rides along (sadc records A_SERIAL by default): ttyS0 is this VM's console, so the test does not write
+to it; its counters move only when the kernel prints to the console, so -y's values are mostly 0.00 here and
+the fixture test (tests/report/test_fixture_reports.py) is what checks its formulas."""
 
 from __future__ import annotations
 
@@ -72,6 +76,8 @@ REPORTS = [
     ["-I", "-P", "0,all", "-p"],
     ["-I", "--int=LOC,CAL,sum", "-P", "ALL"],
     ["-I", "SUM", "-u", "-w"],
+    ["-y"],
+    ["-y", "-p", "-I", "SUM"],
 ]
 
 

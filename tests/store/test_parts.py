@@ -17,6 +17,7 @@ from hostward.collect.interrupts import Interrupts
 from hostward.collect.kernel import KernelTables
 from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
+from hostward.collect.serial import SerialLine
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
@@ -27,7 +28,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd")  # fmt: skip
+          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -46,6 +47,7 @@ def busy(n: int) -> list[SystemSample]:
         snmp6 = Snmp6(Ip6_InReceives=50 * i, Icmp6_InEchos=i, Udp6_NoPorts=2 * i)
         irqs = Interrupts(("24", "LOC"), 2, (i, 0, 250 * i, 240 * i))
         nfs, nfsd = NfsClient(rpc_calls=9 * i, read=i), NfsServer(rpc_calls=4 * i, rc_hits=i)
+        ports = (SerialLine(0, rx=i, tx=30 * i), SerialLine(1, frame=i // 3))
         out.append(
             dataclasses.replace(
                 s,
@@ -60,6 +62,7 @@ def busy(n: int) -> list[SystemSample]:
                 interrupts=irqs,
                 nfs=nfs,
                 nfsd=nfsd,
+                serial=ports,
             )
         )
     return out

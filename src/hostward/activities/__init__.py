@@ -32,6 +32,7 @@ SYSSTAT: dict[str, str] = {
     "huge": "huge:HUGE",
     "ktables": "ktables:KTABLES",
     "queue": "queue:QUEUE",
+    "tty": "tty:TTY",
     "disk": "disk:DISK",
     "net_dev": "net_dev:NET_DEV",
     "net_edev": "net_edev:NET_EDEV",

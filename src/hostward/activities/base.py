@@ -105,6 +105,7 @@ class ItemSpec:
     csv_all: str | None = None  # sadf -d writes CPU "all" as -1
     movable: bool = True  # `sar -p` moves the item to the end of the line (DISPLAY_PRETTY)
     ppc_item: str = "{}"  # sadf -p item text, "{}" the item (-y writes "ttyS{}")
+    json_number: bool = False  # sadf -j writes the item as a number (-y's "line": 0)
 
 
 RowsFn = Callable[[Interval], list[Row]]

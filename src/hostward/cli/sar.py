@@ -69,6 +69,8 @@ activity options (default -u):
                     neighbour discovery (ICMP6), and errors: unreachable, time exceeded, parameter
                     problems, redirects, packets too big (EICMP6)
   -w                task creation and context switches
+  -y                serial lines (TTY): characters received and sent per second, framing, parity,
+                    break and overrun errors; /proc/tty/driver/serial is root's: no rows otherwise
   -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL
 
 hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar's):

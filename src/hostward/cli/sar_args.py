@@ -28,7 +28,6 @@ INTERVAL = Number(0, 86400, integer=True, unit="seconds")
 UNSUPPORTED = {
     "-F": "filesystems",
     "-m": "power management",
-    "-y": "TTY devices",
     "-x": "extended output",
     "-t": "true time of the file's creator",
     "-D": "saYYYYMMDD file names",
@@ -342,7 +341,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
 
 
 _LETTERS = {"B": "paging", "b": "io", "d": "disk", "q": "queue", "r": "memory", "S": "swap", "u": "cpu",
-            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge", "I": "irq"}  # fmt: skip
+            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge", "I": "irq", "y": "tty"}  # fmt: skip
 
 
 def _letters(args: SarArgs, word: str) -> None:

@@ -15,6 +15,7 @@ from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.nfs import NfsClient, NfsServer, read_nfs_client, read_nfs_server
 from hostward.collect.pressure import PressureSet, read_pressure
+from hostward.collect.serial import SerialLine, read_serial
 from hostward.collect.snmp import Snmp, read_snmp
 from hostward.collect.snmp6 import Snmp6, read_snmp6
 from hostward.collect.sockets import Sockets, Sockets6, read_sockets, read_sockets6
@@ -142,6 +143,7 @@ class SystemSample:
     interrupts: Interrupts | None = None  # sar -I: per interrupt and CPU (not an OPTIONAL_GROUPS record)
     nfs: NfsClient | None = None  # sar -n NFS
     nfsd: NfsServer | None = None  # sar -n NFSD
+    serial: tuple[SerialLine, ...] = ()  # sar -y: serial ports with tx/rx accounting (root only)
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -167,4 +169,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         interrupts=read_interrupts(procfs.read_optional),
         nfs=read_nfs_client(procfs.read_optional),
         nfsd=read_nfs_server(procfs.read_optional),
+        serial=read_serial(procfs.read_optional),
     )

@@ -178,6 +178,12 @@ SPECS: tuple[FigureSpec, ...] = (
     # activities/irq.py: its first row is "sum", every interrupt on every CPU (the "all" column).
     FigureSpec("interrupts", "irq", "Interrupts (every interrupt, all CPUs)",
                (Panel(("all",), "interrupts/s", labels=("all interrupts",)),)),
+    # activities/tty.py: one figure per serial port.
+    FigureSpec("serial", "tty", "Serial line ttyS{item}",
+               (Panel(("rcvin/s", "xmtin/s"), "characters/s", labels=("received", "sent")),
+                Panel(("framerr/s", "prtyerr/s", "brk/s", "ovrun/s"), "per second",
+                      labels=("framing errors", "parity errors", "breaks", "overruns"))),
+               per_item=True),
     FigureSpec("tasks", "tasks", "Task creation and context switches",
                (Panel(("proc/s",), "tasks/s", labels=("tasks created",)),
                 Panel(("cswch/s",), "switches/s", labels=("context switches",)))),

@@ -27,6 +27,7 @@ from hostward.collect.nfs import read_nfs_client, read_nfs_server
 from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, read_process_again, top_by_rss
 from hostward.collect.sample import SystemSample
+from hostward.collect.serial import read_serial
 from hostward.collect.snmp import read_snmp
 from hostward.collect.snmp6 import read_snmp6
 from hostward.collect.sockets import read_sockets, read_sockets6
@@ -106,6 +107,7 @@ class CachingSampler:
             interrupts=read_interrupts(files.read_optional) if "interrupts" in groups else None,
             nfs=read_nfs_client(files.read_optional) if "nfs" in groups else None,
             nfsd=read_nfs_server(files.read_optional) if "nfsd" in groups else None,
+            serial=read_serial(files.read_optional) if "serial" in groups else (),
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

@@ -100,6 +100,7 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     "net_nfsd": frozenset({"nfsd"}),
     **dict.fromkeys(("net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6"), frozenset({"snmp6"})),
     "irq": frozenset({"interrupts"}),
+    "tty": frozenset({"serial"}),
 }
 
 

@@ -160,7 +160,8 @@ def _activity_json(activity: Activity, selected: Selected, rows: list[Row]) -> J
     def obj(row: Row) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = {}
         if activity.item is not None:
-            out[activity.item.json_key] = row.item or ""
+            item = row.item or ""
+            out[activity.item.json_key] = int(item) if activity.item.json_number and item.isdigit() else item
         for i in json_cols:
             column = activity.columns[i]
             target = out

@@ -30,6 +30,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
+from hostward.collect.serial import SerialLine
 from hostward.store.framing import Corrupt
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
@@ -46,6 +47,7 @@ _get_net = attrgetter(*SCHEMA["net"])
 _get_psi_f = attrgetter(*SCHEMA["psi_float"])
 _get_time = attrgetter(*SCHEMA["time"])
 _get_cache = attrgetter(*SCHEMA["cache"])
+_get_serial = attrgetter(*SCHEMA["serial"])
 _get_optional = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_GROUPS}
 
 
@@ -85,6 +87,8 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
             ints += get(record)
     if sample.interrupts is not None:
         ints += sample.interrupts.counts
+    for port in sample.serial:
+        ints += _get_serial(port)
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -233,6 +237,7 @@ class Unflattener:
             tuple(caches),
             *optional.values(),
             interrupts_at(plan.shape, ints, pos),
+            serial_at(plan.shape, ints, pos),
         )
 
 
@@ -268,7 +273,17 @@ def _int_groups(shape: Shape) -> list[str]:
         + ["cache"] * len(shape.caches)
         + list(shape.extras)
         + ["irq"] * (len(shape.irqs) * shape.irq_cpus)
+        + ["serial"] * len(shape.serial)
     )
+
+
+def serial_at(shape: Shape, ints: list[int], pos: int) -> tuple[SerialLine, ...]:
+    """sar -y's lines, after the interrupts (``pos``: where the interrupts start)."""
+    if not shape.serial:
+        return ()
+    make = _makers().serial
+    at = pos + len(shape.irqs) * shape.irq_cpus
+    return tuple(make(ints, at + i * _W_SERIAL, line) for i, line in enumerate(shape.serial))
 
 
 def interrupts_at(shape: Shape, ints: list[int], pos: int) -> Interrupts | None:
@@ -332,6 +347,7 @@ _W_PSI_I = len(SCHEMA["psi_int"])
 _W_PSI_F = len(SCHEMA["psi_float"])
 _W_TIME = len(SCHEMA["time"])
 _W_CACHE = len(SCHEMA["cache"])
+_W_SERIAL = len(SCHEMA["serial"])
 _ZERO_DISK = [0] * _W_DISK
 _ZERO_NET = [0] * _W_NET
 _ZERO_PSI_I = [0] * _W_PSI_I
@@ -364,6 +380,7 @@ class _Makers:
     time: Maker
     cache: Maker
     optional: dict[str, Maker]
+    serial: Maker
     sample: Maker
 
 
@@ -384,6 +401,7 @@ def _makers() -> _Makers:
         time=maker(ClockSample, SCHEMA["time"]),
         cache=maker(MemcachedSample, SCHEMA["cache"], ("server",)),
         optional={group: maker(cls, SCHEMA[group]) for group, cls in OPTIONAL_GROUPS.items()},
+        serial=maker(SerialLine, SCHEMA["serial"], ("line",)),
         sample=maker(
             SystemSample,
             (),
@@ -401,6 +419,7 @@ def _makers() -> _Makers:
                 "caches",
                 *OPTIONAL_GROUPS,
                 "interrupts",
+                "serial",
             ),
         ),
     )
@@ -420,6 +439,8 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "time": ClockSample,
     "cache": MemcachedSample,
     **OPTIONAL_GROUPS,
+    "irq": Interrupts,  # one "count" per interrupt and CPU: a missing one reads 0
+    "serial": SerialLine,
 }
 
 

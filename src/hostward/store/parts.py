@@ -36,6 +36,7 @@ from hostward.store.layout import (
     SamplePlan,
     _makers,
     interrupts_at,
+    serial_at,
 )
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_GROUPS, bits_float
@@ -53,6 +54,7 @@ SAMPLE_PARTS = frozenset(
         "caches",
         *OPTIONAL_GROUPS,
         "interrupts",
+        "serial",
     }
 )
 
@@ -110,6 +112,7 @@ class PartsBuilder:
         sizes += [(group, len(SCHEMA[group])) for group in shape.extras if group in OPTIONAL_GROUPS]
         # sar -I's counts end the vector
         sizes.append(("interrupts", len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"])))
+        sizes.append(("serial", len(shape.serial) * len(SCHEMA["serial"])))  # sar -y's lines follow them
         for part, size in sizes:
             end += size
             if part in parts:
@@ -172,6 +175,7 @@ class PartsBuilder:
                     optional[group] = made(ints, pos)
                 pos += len(SCHEMA[group])
         interrupts = interrupts_at(shape, ints, pos) if "interrupts" in parts else None
+        serial = serial_at(shape, ints, pos) if "serial" in parts else ()
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -188,6 +192,7 @@ class PartsBuilder:
             caches,
             *optional.values(),
             interrupts,
+            serial,
         )
 
     def _pressure(

@@ -14,6 +14,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.sample import ClockSample, MemcachedSample
+from hostward.collect.serial import SerialLine
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
@@ -54,6 +55,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "irq": ("count",),
     "nfs": _int_fields(NfsClient),  # sar -n NFS
     "nfsd": _int_fields(NfsServer),  # sar -n NFSD
+    # sar -y: one group per serial line of the shape, after the interrupts.
+    "serial": _int_fields(SerialLine, ("line",)),
 }
 
 

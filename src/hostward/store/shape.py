@@ -62,6 +62,9 @@ class Shape:
     # counts ("irq" groups of one value) end the vector. Written only when present.
     irqs: tuple[str, ...] = ()
     irq_cpus: int = 0
+    serial: tuple[
+        int, ...
+    ] = ()  # sar -y: the serial lines' numbers; their "serial" groups follow the interrupts
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -80,6 +83,7 @@ class Shape:
             + len(self.caches) * len(schema.get("cache", ()))
             + sum(len(schema.get(group, ())) for group in self.extras)
             + len(self.irqs) * self.irq_cpus * len(schema.get("irq", ()))
+            + len(self.serial) * len(schema.get("serial", ()))
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -105,21 +109,25 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
-        if self.time or self.caches or self.extras or self.irqs:
+        if self.time or self.caches or self.extras or self.irqs or self.serial:
             # Appended only when present, so a shape without time health is byte-identical to format 1's.
             out.uint(int(self.time))
-        if self.caches or self.extras or self.irqs:
+        if self.caches or self.extras or self.irqs or self.serial:
             out.uint(len(self.caches))
             for server in self.caches:
                 out.text(server)
-        if self.extras or self.irqs:
+        if self.extras or self.irqs or self.serial:
             out.uint(len(self.extras))
             for group in self.extras:
                 out.text(group)
-        if self.irqs:
+        if self.irqs or self.serial:
             out.uint(self.irq_cpus).uint(len(self.irqs))
             for name in self.irqs:
                 out.text(name)
+        if self.serial:
+            out.uint(len(self.serial))
+            for line in self.serial:
+                out.uint(line)
         return out.bytes()
 
     @staticmethod
@@ -143,8 +151,9 @@ class Shape:
         if r.pos < len(r.data):
             irq_cpus = r.count(8192)  # sysstat's NR_CPUS
             irqs = tuple(r.text() for _ in range(r.count(1 << 13)))
+        serial = tuple(r.uint() for _ in range(r.count(1 << 16))) if r.pos < len(r.data) else ()
         r.done()
-        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras, irqs, irq_cpus)
+        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras, irqs, irq_cpus, serial)
 
 
 def shape_of(sample: SystemSample) -> Shape:
@@ -166,4 +175,5 @@ def shape_of(sample: SystemSample) -> Shape:
         extras=tuple(group for group in OPTIONAL_GROUPS if getattr(sample, group) is not None),
         irqs=sample.interrupts.names if sample.interrupts is not None else (),
         irq_cpus=sample.interrupts.cpus if sample.interrupts is not None else 0,
+        serial=tuple(s.line for s in sample.serial),
     )

@@ -4,6 +4,7 @@ locale sysstat writes, with and without -P; and -A carries the INTR section wher
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from hostward.store.sysstat import import_files
 pytestmark = pytest.mark.peer
 
 FLAGS: tuple[tuple[str, ...], ...] = (("-I",), ("-I", "SUM"), ("-I", "ALL", "-P", "ALL"), ("-I", "SUM", "-P", "1"),
-                                      ("-I", "--int=LOC,RES,sum", "-P", "ALL", "-p"), ("-I", "-u", "-w"))  # fmt: skip
+                                      ("-I", "--int=LOC,RES,sum", "-P", "ALL", "-p"), ("-I", "-u", "-w"), ("-y",), ("-y", "-p"))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,10 @@ def test_the_section_sits_where_sar_a_puts_it(xall: tuple[Path, Path, str]) -> N
     sa, day_file, sar = xall
     ours = run_hostward_sar((("-A",),), day_file, LOCALES["C"])[0]
     theirs = run_sar(sar, ("-A",), sa, LOCALES["C"])
-    headers = ("proc/s", "INTR       all      CPU0", "pswpin/s")
+    headers = ("proc/s", "INTR       all      CPU0", "pswpin/s", "runq-sz", "TTY   rcvin/s", "DEV       tps")
     assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index) == list(headers)
+    tty = ours[ours.rindex("\n", 0, ours.index(headers[4])) + 1 :].split("\n\n")[0]
+    assert tty in theirs and tty.count("\n") == 4  # header, 3 intervals, Average
     start = ours.rindex("\n", 0, ours.index(headers[1])) + 1
     block = ours[start : ours.index("\n\n", ours.index("Average:", start))]
     assert block.count("INTR") == 4 and block in theirs  # a header before each of the 3 intervals and Average
@@ -79,3 +82,20 @@ def test_sadf_p_of_the_imported_file_is_sadfs(xall: tuple[Path, Path, str], flag
     )
     assert ours.stdout == theirs.stdout
     assert ("\tsum\tcpu1\t" if "SUM" in flags else "\tLOC\tall\t") in ours.stdout
+
+
+def test_sadf_j_and_d_serial_of_the_imported_file_are_sadfs(xall: tuple[Path, Path, str]) -> None:
+    """-y in sadf -j: "serial", the port as a number ("line": 0); in sadf -d: sadf's line."""
+    sa, day_file, _ = xall
+    sadf = require_binary("sadf")["sadf"]
+    env = locale_env(LOCALES["C"])
+
+    def run(*argv: str) -> str:
+        return subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
+
+    theirs = json.loads(run(sadf, "-j", str(sa), "--", "-y"))["sysstat"]["hosts"][0]["statistics"]
+    ours = json.loads(run(sys.executable, "-m", "hostward", "sadf", "-j", str(day_file), "--", "-y"))
+    assert [r["serial"] for r in theirs] == [r["serial"] for r in ours["sysstat"]["hosts"][0]["statistics"]]
+    assert isinstance(theirs[0]["serial"][0]["line"], int)
+    hostward_csv = run(sys.executable, "-m", "hostward", "sadf", "-d", str(day_file), "--", "-y")
+    assert hostward_csv == run(sadf, "-d", str(sa), "--", "-y")

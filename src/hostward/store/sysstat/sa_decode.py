@@ -36,6 +36,8 @@ from hostward.store.model import CommentMark, Entry, RestartMark
 from hostward.store.sysstat.sa_decode_irq import A_IRQ, decode_irq
 from hostward.store.sysstat.sa_decode_irq import LAYOUT as IRQ_LAYOUT
 from hostward.store.sysstat.sa_decode_netmisc import ICMP_COUNTERS, nfs_client, nfs_server
+from hostward.store.sysstat.sa_decode_serial import A_SERIAL, decode_serial
+from hostward.store.sysstat.sa_decode_serial import LAYOUT as SERIAL_LAYOUT
 from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
 
@@ -57,6 +59,7 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     1: (0x8B, (10, 0, 0), "10Q"),  # stats_cpu
     2: (0x8B, (1, 1, 0), "QQ"),  # stats_pcsw: context_switch, processes
     A_IRQ: IRQ_LAYOUT,  # stats_irq: (CPUs + 1) x (interrupts + 1), sa_decode_irq.py
+    A_SERIAL: SERIAL_LAYOUT,  # stats_serial: one per port, sa_decode_serial.py
     4: (0x8A, (0, 2, 0), "QQ"),  # stats_swap
     5: (0x8A, (0, 8, 0), "8Q"),  # stats_paging
     6: (0x8B, (7, 0, 0), "7Q"),  # stats_io
@@ -234,6 +237,7 @@ def _sample(
         snmp=_snmp(by_id),
         sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
         snmp6=snmp6(by_id),
+        serial=decode_serial(by_id.get(A_SERIAL)),
         interrupts=decode_irq(
             by_id.get(A_IRQ), next((s.activity.nr2 for s in rec.stats if s.activity.id == A_IRQ), 0)
         ),

@@ -1,0 +1,22 @@
+"""A_SERIAL of a sysstat 12.6 sa file -> ``SerialLine`` records (sa_decode.py calls this for each record).
+
+``struct stats_serial {unsigned int rx, tx, frame, parity, brk, overrun, line;}`` (rd_stats.h), one per port
+sadc read in that record; kept as they are, so sar -y on the imported file is sar's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostward.collect.serial import SerialLine
+
+A_SERIAL = 10
+LAYOUT = (0x8B, (0, 0, 7), "7I")  # magic ACTIVITY_MAGIC_BASE + 1
+
+
+def decode_serial(items: list[tuple[Any, ...]] | None) -> tuple[SerialLine, ...]:
+    out = []
+    for item in items or ():
+        rx, tx, frame, parity, brk, overrun, line = (int(x) for x in item)
+        out.append(SerialLine(line, rx, tx, frame, parity, brk, overrun))
+    return tuple(out)
