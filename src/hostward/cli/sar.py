@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.cli.sar_options import disk_names, rename_disks, renamed_data, resolve_day
@@ -19,10 +22,14 @@ from hostward.procfs import ProcFS
 from hostward.report.engine import recorded, sample_parts
 from hostward.report.formatting import ReportFormat, colors_from_environment, from_environment
 from hostward.report.live import live_samples
+from hostward.report.sar_stream import render_stream
 from hostward.report.sar_text import LiveReport, render_file
 from hostward.report.selection import NO_TTY_ROWS, ReportOptions
 from hostward.report.since_boot import boot_sample
-from hostward.store.model import CommentMark, DayData
+from hostward.store.model import CommentMark, DayData, Entry
+
+if TYPE_CHECKING:
+    from hostward.store.reader import Recording
 
 HELP = """\
 usage: hostward sar [ACTIVITY OPTIONS] [-A] [-p] [-h] [-C] [--dec=N] [-o FILE] [interval [count]]
@@ -180,7 +187,8 @@ def run(argv: list[str]) -> int:
             raise UsageError("interval 0 (statistics since boot) reads the running system, not recorded data")
         return _live(args, fmt, rows)
     try:
-        data = load_data(args, parts=_sample_parts(args))
+        recording = load_stream(args)
+        data = load_data(args, parts=_sample_parts(args)) if recording is None else None
     except StoreError as exc:
         # No recording for that day: history imported from sar/sadf text is kept apart (it has no counters).
         # Imported here: the sysstat importer is only needed on this path (start-up of every other report).
@@ -193,6 +201,9 @@ def run(argv: list[str]) -> int:
             raise
         _write(text)
         return 0
+    if recording is not None:
+        return _report_stream(args, recording, fmt, rows)
+    assert data is not None
     if args.persistent is not None:
         data = renamed_data(data, disk_names(args.persistent))
     options = file_options(args, data, rows)
@@ -205,13 +216,36 @@ def run(argv: list[str]) -> int:
             "hostward sar: no memcached activity in this data: it is recorded when [cache] servers is set "
             "(docs/cache.md)\n"
         )
-    if data.damage:
-        # sar does the same on a damaged sa file: the report of what could be read, then the error, exit 2.
-        sys.stdout.flush()
-        for line in data.damage:
-            sys.stderr.write(f"hostward sar: {line}; the report stops there\n")
-        return 2
-    return 0
+    return _say_damage(data.damage)
+
+
+def _report_stream(args: SarArgs, recording: Recording, fmt: ReportFormat, rows: int) -> int:
+    """``run``'s report for a recording read as it is written (load_stream)."""
+    options = file_options(args, DayData(recording.host, ()), rows)
+    entries: Iterable[Entry] = recording
+    if recording.previous is not None and options.start is None and options.end is None:
+        entries = itertools.chain((recording.previous,), recording)  # as data_with_previous
+    # Nothing in a report makes reference cycles, and reports that average displayed samples (-r, -q, ...)
+    # keep them: the cyclic collector would traverse that growing heap again and again (as in reader.scan).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        _write(render_stream(recording.host, entries, options, fmt))
+    finally:
+        if paused:
+            gc.enable()
+    return _say_damage(recording.damage)
+
+
+def _say_damage(damage: Iterable[str]) -> int:
+    lines = list(damage)
+    if not lines:
+        return 0
+    # sar does the same on a damaged sa file: the report of what could be read, then the error, exit 2.
+    sys.stdout.flush()
+    for line in lines:
+        sys.stderr.write(f"hostward sar: {line}; the report stops there\n")
+    return 2
 
 
 def with_guard_events(data: DayData, data_dir: Path) -> DayData:
@@ -301,14 +335,50 @@ def _sample_parts(args: SarArgs) -> frozenset[str] | None:
         return None
 
 
-def load_data(args: SarArgs, parts: frozenset[str] | None = None) -> DayData:
-    """The recording the options name; StoreError when there is none or it holds no sample. With ``parts``,
-    only those fields of each sample are read (hostward.store.parts)."""
+def _check_source(args: SarArgs) -> None:
     resolve_day(args)
     if args.file is not None and (args.date or args.since or args.until):
         raise UsageError("-f cannot be combined with --date, --since or --until")
     if args.date is not None and (args.since or args.until):
         raise UsageError("--date cannot be combined with --since or --until")
+
+
+def load_stream(args: SarArgs) -> Recording | None:
+    """The recording of ``-f FILE`` or of a day as a stream, decoded while the report is written, so memory
+    does not grow with the day's length (issue 17); None where the report needs the whole recording first
+    (-C merges the guard's events, --cache and reports of groups a recording may lack look for them,
+    --since/--until cross days, -j renames disks). StoreError as ``load_data``."""
+    parts = _sample_parts(args)
+    if args.comments or "cache" in args.flags or args.since is not None or args.until is not None:
+        return None
+    if args.persistent is not None:  # -j renames the disks of the whole recording
+        return None
+    try:
+        if not recorded(args.selection(1 << 16), ()):
+            return None
+    except UsageError:
+        return None  # said with the data's CPU count by file_options
+    _check_source(args)
+    from hostward.store.reader import stream_day, stream_file  # noqa: PLC0415  (not for live sar)
+
+    if args.file is not None:
+        recording, where = stream_file(args.file, processes=False, parts=parts), str(args.file)
+    else:
+        day = args.date or dt.date.today()
+        data_dir = _data_dir(args)
+        recording = stream_day(Path(data_dir), day, processes=False, parts=parts)
+        where = f"{data_dir} for {day.isoformat()}"
+    if not recording.has_samples:
+        for _ in recording:
+            pass
+        _with_samples(DayData(recording.host, (), None, tuple(recording.damage)), where)
+    return recording
+
+
+def load_data(args: SarArgs, parts: frozenset[str] | None = None) -> DayData:
+    """The recording the options name; StoreError when there is none or it holds no sample. With ``parts``,
+    only those fields of each sample are read (hostward.store.parts)."""
+    _check_source(args)
     from hostward.store import read_day, read_file, read_range  # noqa: PLC0415  (the reader: not for live sar)
 
     # No report here (sar, sadf, plot) reads the samples' top processes: not decoding them is most of the

@@ -200,63 +200,101 @@ class Slicer:
         return low <= pt1 < high or low <= pt2 < high
 
 
+class Block:
+    """One activity over one segment, fed the segment's entries one at a time (``feed``) and closed with
+    ``end``: sar.c handle_curr_act_stats as a state machine, so a report can go through a recording once,
+    every activity in step, without keeping the segment (issue 17). The samples an ``Average:`` row needs
+    are kept only for activities that average displayed samples (``Activity.average``); the others need
+    only the last."""
+
+    def __init__(
+        self, reference: SystemSample, selected: Selected, opts: ReportOptions, tod: TimeOfDayFn = local_tod
+    ) -> None:
+        self.selected = selected
+        self.opts = opts
+        self.tod = tod
+        self.reference = reference
+        self.prev = reference
+        self.prev_cs = uptime_cs(reference)
+        self.slicer = Slicer(opts.interval, self.prev_cs)
+        self.keep_all_displayed = selected.activity.average is not None
+        self.header_every_record = selected.activity.header_every_record
+        self.displayed: list[SystemSample] = []
+        self.lines = 0
+        self.remaining = opts.count
+        self.dish = True
+        self.stopped = False  # -e or the count reached: the rest of the segment is not read
+        self.end_tod = opts.end.as_tuple() if opts.end is not None else None
+        self.keep_all_rows = selected.items is None
+
+    def feed(self, entry: SystemSample | CommentMark) -> tuple[BlockEvent, ...]:
+        """The events ``entry`` gives (none, a comment, or rows with the header due before them)."""
+        if self.stopped:
+            return ()
+        opts = self.opts
+        lines = self.lines
+        dish = self.dish = lines >= opts.rows or lines == 0
+        if dish:
+            lines = self.lines = 0
+        if isinstance(entry, CommentMark):
+            if opts.comments and in_window(
+                self.tod(entry.timestamp), opts.start, opts.end, end_inclusive=True
+            ):
+                if lines:
+                    self.lines += 1
+                return (entry,)
+            return ()
+        entry_cs = uptime_cs(entry)
+        if not self.slicer.keep(entry_cs):
+            return ()
+        if self.end_tod is not None and self.tod(entry.timestamp) > self.end_tod:
+            self.stopped = True
+            return ()
+        prev = self.prev
+        span = Interval(prev, entry, entry_cs - self.prev_cs)
+        selected = self.selected
+        all_rows = selected.activity.rows(span)
+        if not all_rows:
+            return ()  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
+        rows = Rows(
+            span,
+            tuple(all_rows) if self.keep_all_rows else tuple(r for r in all_rows if selected.wants(r.item)),
+        )
+        self.prev_cs = entry_cs
+        if self.keep_all_displayed or not self.displayed:
+            self.displayed.append(entry)
+        else:
+            self.displayed[0] = entry
+        self.prev = entry
+        self.lines += selected.header_weight if selected.header_weight is not None else len(all_rows)
+        if self.remaining > 0:
+            self.remaining -= 1
+            if self.remaining == 0:
+                self.stopped = True
+        return (Header(prev.timestamp), rows) if dish or self.header_every_record else (rows,)
+
+    def end(self) -> tuple[BlockEvent, ...]:
+        """The ``Average:`` rows, after the segment's last entry (none when no row was displayed)."""
+        dish = self.dish
+        if not self.stopped:
+            # sar reads one more record (end of data, or the RESTART) and decides on a header before stopping.
+            dish = self.lines >= self.opts.rows or self.lines == 0
+        if not self.displayed:
+            return ()
+        reference, last = self.reference, self.displayed[-1]
+        span = Interval(reference, last, uptime_cs(last) - uptime_cs(reference))
+        rows = self.selected.activity.averages(AverageInput(span, tuple(self.displayed)))
+        wanted = tuple(r for r in rows if self.selected.wants(r.item))
+        return (Average(wanted, header=dish or self.header_every_record),)
+
+
 def block(
     segment: Segment, selected: Selected, opts: ReportOptions, tod: TimeOfDayFn = local_tod
 ) -> Iterator[BlockEvent]:
     """One activity over one segment, as sar.c handle_curr_act_stats prints it."""
-    activity = selected.activity
-    reference = segment.reference
-    prev = reference
-    slicer = Slicer(opts.interval, uptime_cs(reference))
-    displayed: list[SystemSample] = []
-    lines = 0
-    remaining = opts.count
-    dish = True
-    stopped = False
-    prev_cs = uptime_cs(prev)
-    end = opts.end.as_tuple() if opts.end is not None else None
-    keep_all = selected.items is None
+    state = Block(segment.reference, selected, opts, tod)
     for entry in segment.body:
-        dish = lines >= opts.rows or lines == 0
-        if dish:
-            lines = 0
-        if isinstance(entry, CommentMark):
-            if opts.comments and in_window(tod(entry.timestamp), opts.start, opts.end, end_inclusive=True):
-                yield entry
-                if lines:
-                    lines += 1
-            continue
-        entry_cs = uptime_cs(entry)
-        if not slicer.keep(entry_cs):
-            continue
-        if end is not None and tod(entry.timestamp) > end:
-            stopped = True
+        if state.stopped:
             break
-        span = Interval(prev, entry, entry_cs - prev_cs)
-        all_rows = activity.rows(span)
-        if not all_rows:
-            continue  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
-        if dish or activity.header_every_record:
-            yield Header(prev.timestamp)
-        yield Rows(
-            span, tuple(all_rows) if keep_all else tuple(r for r in all_rows if selected.wants(r.item))
-        )
-        prev_cs = entry_cs
-        displayed.append(entry)
-        prev = entry
-        lines += selected.header_weight if selected.header_weight is not None else len(all_rows)
-        if remaining > 0:
-            remaining -= 1
-            if remaining == 0:
-                stopped = True
-                break
-    if not stopped:
-        # sar reads one more record (end of data, or the RESTART) and decides on a header before stopping.
-        dish = lines >= opts.rows or lines == 0
-    if displayed:
-        last = displayed[-1]
-        span = Interval(reference, last, uptime_cs(last) - uptime_cs(reference))
-        rows = activity.averages(AverageInput(span, tuple(displayed)))
-        yield Average(
-            tuple(r for r in rows if selected.wants(r.item)), header=dish or activity.header_every_record
-        )
+        yield from state.feed(entry)
+    yield from state.end()

@@ -164,7 +164,7 @@ def comment_line(mark: CommentMark, fmt: ReportFormat) -> str:
     return f"{pad(fmt.clock(mark.timestamp))}{text}"
 
 
-def _special(
+def special_line(
     mark: RestartMark | CommentMark, opts: ReportOptions, fmt: ReportFormat, tod: TimeOfDayFn
 ) -> str:
     if not in_window(tod(mark.timestamp), opts.start, opts.end, end_inclusive=True):
@@ -183,13 +183,13 @@ def render_file(
     clock = _memo(fmt.clock)
     for part in segments(data.entries, opts, tod):
         for mark in part.leading:
-            yield _special(mark, opts, fmt, tod)
+            yield special_line(mark, opts, fmt, tod)
         if isinstance(part, Tail):
             continue
         for selected in opts.reports:
             yield "".join(_block_text(part, selected, opts, fmt, tod=tod, clock=clock))
         if part.restart is not None:
-            yield _special(part.restart, opts, fmt, tod)
+            yield special_line(part.restart, opts, fmt, tod)
 
 
 def _block_text(

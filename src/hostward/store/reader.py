@@ -11,44 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-import lzma
 import re
-import struct
-import zlib
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-from hostward.bounded import DATA_FILE_LIMIT, read_at_most, xz_decompress
+from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import NoRecording, StoreError
-from hostward.store import framing as fr
-from hostward.store.codec import (
-    F_CARRIED,
-    F_PROCS,
-    FileHeader,
-    SampleDecoder,
-    decode_header,
-    decode_restart,
-    decode_stamp_text,
-)
-from hostward.store.model import CommentMark, DayData, Entry, RestartMark
+from hostward.store.codec import FileHeader
+from hostward.store.model import DayData, Entry, RestartMark
+from hostward.store.stream import FrameReader, Scan, chunks
 
 log = logging.getLogger(__name__)
 
 PREFIX = "hw"
 XZ_SUFFIX = ".xz"
-_XZ_MAGIC = b"\xfd7zXZ\x00"
-_DECODE_ERRORS = (
-    fr.Corrupt,
-    ValueError,
-    IndexError,
-    KeyError,
-    TypeError,
-    OverflowError,
-    struct.error,
-    zlib.error,
-)
 
 
 def day_path(data_dir: Path, day: dt.date) -> Path:
@@ -102,21 +80,6 @@ class ScanResult:
     damaged: str | None = None  # salvage: why the entries stop before the end of the file
 
 
-def _load(path: Path) -> bytes:
-    try:
-        data = read_at_most(path, DATA_FILE_LIMIT, "a hostward data file")  # not /dev/zero's worth
-    except FileNotFoundError as exc:
-        raise StoreError(f"{path}: no such data file") from exc
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
-    if data.startswith(_XZ_MAGIC):
-        try:
-            return xz_decompress(data, DATA_FILE_LIMIT, str(path), "a hostward data file")
-        except lzma.LZMAError as exc:
-            raise StoreError(f"{path}: corrupt xz compression ({exc})") from exc
-    return data
-
-
 def scan(
     data: bytes,
     name: str,
@@ -135,135 +98,19 @@ def scan(
     # collections, triggered every few hundred allocations, traverse the growing heap again and again and
     # took ~40% of the decoding time. Decoding creates no reference cycles, so pausing it loses nothing.
     # (Process-wide, but only ever delays collection; a concurrent scan that found it paused leaves it alone.)
+    # A stream (``Scan`` consumed as it goes) keeps no such heap: nothing to pause there.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _scan(data, name, salvage, processes, parts)
+        frames = FrameReader(iter((data,)))
+        result = Scan(frames, name, salvage=salvage, processes=processes, parts=parts)
+        entries = tuple(result)
+        return ScanResult(
+            result.header, entries, result.previous, result.valid_size, result.truncated, result.damaged
+        )
     finally:
         if paused:
             gc.enable()
-
-
-def _scan(data: bytes, name: str, salvage: bool, processes: bool, parts: frozenset[str] | None) -> ScanResult:
-    fr.check_prefix(data, name)
-    offset = fr.PREFIX_SIZE
-    try:
-        ftype, payload, offset_next = fr.next_frame(data, offset)
-        if ftype != fr.T_HEADER:
-            raise fr.Corrupt(f"first frame has type {ftype}, expected a header")
-        header = decode_header(payload)
-    except fr.Truncated as exc:
-        raise StoreError(f"{name}: truncated data file at offset {offset}: {exc}") from exc
-    except _DECODE_ERRORS as exc:
-        raise StoreError(f"{name}: corrupt file header at offset {offset}: {exc}") from exc
-    offset = offset_next
-    decoder = SampleDecoder(header.schema, parts)
-    procs = None
-    if processes:
-        # Imported here: reports never decode the top processes, and the codec with the process collector
-        # behind it is ~6 ms of start-up (issue 17).
-        from hostward.store.procs_codec import ProcsDecoder  # noqa: PLC0415
-
-        procs = ProcsDecoder()
-    last_sample: str | None = None  # where the sample a T_PROCS frame belongs to went
-    awaiting_procs = False  # that sample announced a T_PROCS frame (written in the same write)
-    sample_start = offset
-    entries: list[Entry] = []
-    previous: SystemSample | None = None
-    truncated: str | None = None
-    damaged: str | None = None
-    size = len(data)
-    while offset < size:
-        try:
-            ftype, payload, offset_next = fr.next_frame(data, offset)
-            if awaiting_procs and ftype != fr.T_PROCS:
-                raise fr.Corrupt("a sample's process frame is missing")
-            if ftype == fr.T_SAMPLE:
-                sample_start = offset
-                sample, flags = decoder.sample(payload)
-                carried = bool(flags & F_CARRIED)
-                awaiting_procs = bool(flags & F_PROCS)
-                last_sample = None
-                if not carried:
-                    entries.append(sample)
-                    last_sample = "entry"
-                elif not entries:
-                    previous = sample
-                    last_sample = "previous"
-            elif ftype == fr.T_PROCS:
-                if last_sample is None or (last_sample == "previous" and previous is None):
-                    raise fr.Corrupt("process frame without its sample")
-                if procs is not None:
-                    top = procs.decode(payload)
-                    if last_sample == "entry":
-                        entries[-1] = replace(cast(SystemSample, entries[-1]), top_processes=top)
-                    elif previous is not None:
-                        previous = replace(previous, top_processes=top)
-                last_sample = None
-                awaiting_procs = False
-            elif ftype == fr.T_SHAPE:
-                decoder.shape(payload)
-                last_sample = None
-            elif ftype == fr.T_RESTART:
-                stamp, uptime, host = decode_restart(payload)
-                entries.append(RestartMark(stamp, uptime, host))
-                last_sample = None
-            elif ftype == fr.T_COMMENT:
-                stamp, text = decode_stamp_text(payload)
-                entries.append(CommentMark(stamp, text))
-                last_sample = None
-            elif ftype & fr.OPTIONAL:
-                pass  # an optional frame of a later version
-            else:
-                raise fr.Corrupt(f"unknown frame type {ftype} (written by a newer hostward?)")
-        except fr.Truncated as exc:
-            if _frame_follows(data, offset):
-                # A complete frame further on: this is not an interrupted append but a damaged length.
-                if salvage:
-                    damaged = f"{name}: corrupt data at offset {offset}: {exc}"
-                    break
-                raise StoreError(f"{name}: corrupt data at offset {offset}: {exc}") from exc
-            truncated = f"incomplete last frame at offset {offset} ({size - offset} bytes): {exc}"
-            break
-        except _DECODE_ERRORS as exc:
-            if _is_zero_tail(data, offset):
-                truncated = f"zero-filled tail at offset {offset} ({size - offset} bytes)"
-                break
-            if salvage:
-                # Like sar on a damaged sa file: keep what was read before the damage, and say where it is.
-                damaged = f"{name}: corrupt data at offset {offset}: {exc}"
-                break
-            raise StoreError(f"{name}: corrupt data at offset {offset}: {exc}") from exc
-        offset = offset_next
-    if awaiting_procs and damaged is None:
-        # The write of the last sample was cut between its two frames: it is the sample in flight, dropped
-        # whole (the writer cuts the file back to ``valid_size`` before appending).
-        truncated = f"incomplete last sample at offset {sample_start} ({size - sample_start} bytes)"
-        offset = sample_start
-        if last_sample == "entry":
-            entries.pop()
-        else:
-            previous = None
-    if awaiting_procs and damaged is not None and last_sample == "entry":
-        entries.pop()  # its process frame is what was damaged: the sample is not whole
-    return ScanResult(header, tuple(entries), previous, offset, truncated, damaged)
-
-
-def _is_zero_tail(data: bytes, offset: int) -> bool:
-    """A crash after the file grew but before its blocks were written leaves zeros (ext4 delayed allocation)."""
-    return not data[offset:].strip(b"\0")
-
-
-def _frame_follows(data: bytes, offset: int) -> bool:
-    """Whether a valid (CRC-checked) frame starts anywhere after ``offset``. Only called on the error path,
-    where the rest of the file is normally at most one torn frame."""
-    for start in range(offset + 1, len(data) - fr.FRAME_OVERHEAD + 1):
-        try:
-            fr.next_frame(data, start)
-        except (fr.Corrupt, fr.Truncated):
-            continue
-        return True
-    return False
 
 
 def read_file(
@@ -283,13 +130,30 @@ def read_file(
     ``processes`` the samples' top processes are left out; with ``parts`` only those fields are read (see
     ``scan``).
     """
-    result = scan(_load(path), str(path), salvage=salvage, processes=processes, parts=parts)
+    result = _open(path, salvage, processes, parts)
+    paused = gc.isenabled()  # as in ``scan``: a whole day of records stays alive
+    gc.disable()
+    try:
+        entries = tuple(result)
+    finally:
+        if paused:
+            gc.enable()
+    _ended(path, result, strict)
+    damage = (result.damaged,) if result.damaged else ()
+    return DayData(result.header.host, entries, result.previous, damage)
+
+
+def _open(path: Path, salvage: bool, processes: bool, parts: frozenset[str] | None) -> Scan:
+    """A scan of ``path`` (plain or xz) read a piece at a time; StoreError at once when it is not readable,
+    not ours, or its header is damaged."""
+    return Scan(FrameReader(chunks(path)), str(path), salvage=salvage, processes=processes, parts=parts)
+
+
+def _ended(path: Path, result: Scan, strict: bool = False) -> None:
     if result.truncated:
         if strict:
             raise StoreError(f"{path}: {result.truncated}")
         log.warning("%s: ignoring %s", path, result.truncated)
-    damage = (result.damaged,) if result.damaged else ()
-    return DayData(result.header.host, result.entries, result.previous, damage)
 
 
 def read_day(
@@ -391,3 +255,81 @@ def read_range(
             f"no data recorded between {since.isoformat(sep=' ')} and {until.isoformat(sep=' ')} in {data_dir}"
         )
     return DayData(host, tuple(entries), previous, tuple(damage))
+
+
+class Recording:
+    """A recording read as a report consumes it: entries decoded one at a time, so memory does not grow with
+    the day's length (issue 17). ``host`` and ``previous`` (as in DayData) are known before the first entry;
+    ``damage`` once the entries are exhausted. Iterate once. ``has_samples``: whether any entry is a sample
+    (read ahead up to the first one: the entries before it are restart and comment marks)."""
+
+    def __init__(self, host: HostInfo, previous: SystemSample | None, entries: Iterator[Entry]) -> None:
+        self.host = host
+        self.previous = previous
+        self.damage: list[str] = []
+        self._entries = entries
+        self._ahead: list[Entry] = []
+        for entry in entries:
+            self._ahead.append(entry)
+            if isinstance(entry, SystemSample):
+                break
+        self.has_samples = bool(self._ahead) and isinstance(self._ahead[-1], SystemSample)
+
+    @classmethod
+    def of(cls, data: DayData) -> Recording:
+        """A recording already read whole (days with damaged parts, time ranges)."""
+        recording = cls(data.host, data.previous, iter(data.entries))
+        recording.damage = list(data.damage)
+        return recording
+
+    def __iter__(self) -> Iterator[Entry]:
+        ahead, self._ahead = self._ahead, []
+        yield from ahead
+        yield from self._entries
+
+
+def stream_file(path: Path, *, processes: bool = True, parts: frozenset[str] | None = None) -> Recording:
+    """``read_file(path, salvage=True, ...)`` as a stream: damage ends the entries and is said in ``damage``."""
+    return _stream_parts([path], processes, parts)
+
+
+def stream_day(
+    data_dir: Path, day: dt.date, *, processes: bool = True, parts: frozenset[str] | None = None
+) -> Recording:
+    """``read_day(data_dir, day, salvage=True, ...)`` as a stream. A day with a part moved aside as damaged
+    is read whole (its parts are put in time order first)."""
+    files = day_parts(data_dir, day)
+    if not files:
+        raise NoRecording(f"no data recorded for {day.isoformat()} in {data_dir}")
+    if damaged_parts(data_dir, day):
+        return Recording.of(read_day(data_dir, day, salvage=True, processes=processes, parts=parts))
+    return _stream_parts(files, processes, parts)
+
+
+def _stream_parts(files: list[Path], processes: bool, parts: frozenset[str] | None) -> Recording:
+    first = _open_part(files[0], processes, parts)
+    damage: list[str] = []
+
+    def entries() -> Iterator[Entry]:
+        for i, path in enumerate(files):
+            scan = first if i == 0 else _open_part(path, processes, parts)
+            yield from scan
+            _ended(Path(scan.name), scan)
+            if scan.damaged:
+                damage.append(scan.damaged)
+
+    recording = Recording(first.header.host, None, entries())
+    recording.previous = first.previous  # final once an entry was read (Recording reads ahead to one)
+    recording.damage = damage
+    return recording
+
+
+def _open_part(path: Path, processes: bool, parts: frozenset[str] | None) -> Scan:
+    try:
+        return _open(path, True, processes, parts)
+    except StoreError:
+        # The recorder's housekeeping may have compressed the file between listing and reading.
+        xz = path.with_name(path.name + XZ_SUFFIX)
+        if not path.exists() and xz.exists():
+            return _open(xz, True, processes, parts)
+        raise
