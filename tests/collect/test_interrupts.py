@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 
 from hypothesis import given
@@ -55,9 +56,38 @@ def test_no_file_or_no_header_is_no_record() -> None:
     assert parse_interrupts("   CPU0\n") is None  # a header and no interrupt
 
 
+def _one_word_at_a_time(text: str) -> Interrupts | None:
+    """sadc's loop written plainly: per line, per online CPU, strtoul on the next word (the parser's fast path for
+    lines of plain counts must give the same)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        parts = line.split("CPU")[1:]
+        if parts and all(p[:1].isdigit() for p in parts):
+            ids = [int(re.findall(r"^\d+", p)[0]) for p in parts]
+            body = lines[i + 1 :]
+            break
+    else:
+        return None
+    names, counts = [], []
+    for line in body:
+        label, colon, rest = line.partition(":")
+        if not colon:
+            continue
+        names.append(label.lstrip(" ")[:7])
+        row, words = [0] * (max(ids) + 1), rest.split()
+        for k, cpu in enumerate(ids):
+            if k >= len(words) or not (words[k].isascii() and words[k].isdigit()):
+                break
+            row[cpu] = int(words[k]) % 2**32
+        counts += row
+    return Interrupts(tuple(names), max(ids) + 1, tuple(counts)) if names else None
+
+
 @given(st.text(alphabet=st.sampled_from(list("CPU0123456789 :\nLOCabc-\t")), max_size=400))
 def test_any_text_parses_into_a_consistent_record_or_none(text: str) -> None:
     irqs = parse_interrupts(text)
+    if max((int(n) for n in re.findall(r"CPU(\d+)", text)), default=0) < 8192:
+        assert irqs == _one_word_at_a_time(text)
     if irqs is not None:
         assert len(irqs.counts) == len(irqs.names) * irqs.cpus
         assert all(0 <= n < 2**32 for n in irqs.counts)

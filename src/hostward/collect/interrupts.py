@@ -67,6 +67,8 @@ def parse_interrupts(text: str | None) -> Interrupts | None:
     if not cpu_ids or len(cpu_ids) > 8192 or max(cpu_ids) >= 8192:  # sysstat's NR_CPUS
         return None
     cpus = max(cpu_ids) + 1
+    online = len(cpu_ids)
+    contiguous = cpu_ids == list(range(cpus))  # every CPU online: a line's counts are its first words
     names: list[str] = []
     counts: list[int] = []
     for line in lines[start:]:
@@ -74,14 +76,20 @@ def parse_interrupts(text: str | None) -> Interrupts | None:
         if not colon:
             continue
         names.append(label.lstrip(" ")[:NAME_CHARS])
+        words = rest.split(None, online)[:online]  # the description after the counts is not split
+        joined = "".join(words)
+        if contiguous and len(words) == online and joined.isascii() and joined.isdigit():
+            counts += map(int, words)  # the common line, read at C speed
+            continue
         row = [0] * cpus
-        words = rest.split()
         for k, cpu in enumerate(cpu_ids):
             word = words[k] if k < len(words) else ""
             if not (word.isascii() and word.isdigit()):
                 break  # strtoul stops at the controller's name: this and later CPUs read 0
-            row[cpu] = int(word) & IRQ_MASK
+            row[cpu] = int(word)
         counts += row
+    if counts and max(counts) > IRQ_MASK:
+        counts = [n & IRQ_MASK for n in counts]  # sadc stores each in an unsigned int
     return Interrupts(tuple(names), cpus, tuple(counts)) if names else None
 
 
