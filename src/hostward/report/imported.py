@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 
-from hostward.activities import BY_NAME
 from hostward.activities.base import Activity, Kind, Row
 from hostward.report.engine import Slicer, TimeOfDayFn, in_window, local_tod
 from hostward.report.formatting import ReportFormat
@@ -191,7 +190,7 @@ def _block(
     reference: float | None = None,
     notes: list[CommentMark] | None = None,
 ) -> Iterator[str]:
-    activity = BY_NAME[selected.activity.name]
+    activity = selected.activity  # -I: the columns of the data's CPU count and -P, built by the selection
     shown = [r for r in rows if not r.average and selected.wants(r.item)]
     if not shown:
         return
@@ -211,7 +210,7 @@ def _block(
     for (stamp, ordinal), group in groups.items():
         while pending and (pending[0].timestamp < stamp or (pending[0].timestamp == stamp and ordinal > 0)):
             yield comment_line(pending.pop(0), fmt)
-        if lines == 0 or lines >= opts.rows:
+        if lines == 0 or lines >= opts.rows or activity.header_every_record:  # -I: before every record
             lines = 0
             yield layout.header(fmt.clock(previous if previous is not None else starts[(stamp, ordinal)]))
         yield layout.rows(fmt.clock(stamp), tuple(group))
@@ -224,6 +223,6 @@ def _block(
         avg_rows = [Row(r.item, row_values(activity, r.value_map())) for r in averages]
     else:
         avg_rows = _average(activity, shown)
-    if lines >= opts.rows:
+    if lines >= opts.rows or activity.header_every_record:
         yield layout.header(fmt.average_label)
     yield layout.rows(fmt.average_label, tuple(avg_rows))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hostward.activities import BY_NAME
 from hostward.report.imported import restart_segments, row_values, select_rows
 from hostward.report.sadf import SadfFormat, csv_header
 from hostward.report.selection import ReportOptions, Selected
@@ -27,7 +26,7 @@ def render_imported_csv(day: ImportedDay, opts: ReportOptions, fmt: SadfFormat) 
 
 
 def _block(host: str, selected: Selected, rows: list[ImportedRow], fmt: SadfFormat) -> Iterator[str]:
-    activity = BY_NAME[selected.activity.name]
+    activity = selected.activity  # -I: the columns of the data's CPU count and -P, built by the selection
     view = activity.view(selected.view)
     yield csv_header(selected)
     for row in rows:

@@ -99,3 +99,36 @@ def test_sadf_j_and_d_serial_of_the_imported_file_are_sadfs(xall: tuple[Path, Pa
     assert isinstance(theirs[0]["serial"][0]["line"], int)
     hostward_csv = run(sys.executable, "-m", "hostward", "sadf", "-d", str(day_file), "--", "-y")
     assert hostward_csv == run(sadf, "-d", str(sa), "--", "-y")
+
+
+def test_sar_text_of_interrupts_and_serial_lines_imports_as_rows(
+    xall: tuple[Path, Path, str], tmp_path: Path
+) -> None:
+    """`sar -I ALL -y` text (no -P: "INTR all", as hostward's -I shows it) is imported as rows and printed back
+    as sar printed it, a header before every -I record included."""
+    sa, _, sar = xall
+    text = run_sar(sar, ("-I", "ALL", "-y"), sa, LOCALES["C"])
+    (tmp_path / "sar.txt").write_text(text)
+    done = import_files([tmp_path / "sar.txt"], tmp_path / "data")
+    assert done[0].kind == "sar-text" and not any("INTR" in note for note in done[0].skipped)
+    day = f"{done[0].days[0]:%Y-%m-%d}"
+    ours = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hostward",
+            "sar",
+            "-I",
+            "ALL",
+            "-y",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--date",
+            day,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=locale_env(LOCALES["C"]),
+    ).stdout
+    assert ours == text
