@@ -10,7 +10,6 @@ the day's length (issue 17).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
@@ -86,12 +85,17 @@ class _Segment:
         self.fmt = fmt
         self.clock = clock
         self.blocks = [(Block(reference, s, opts, tod), Layout(s, fmt, opts.pretty)) for s in opts.reports]
-        self.waiting: list[IO[str]] = [
-            tempfile.SpooledTemporaryFile(  # noqa: SIM115  (closed in end(), when its text is written)
-                SPOOL_BYTES, mode="w+", encoding="utf-8", errors="surrogatepass"
-            )
-            for _ in self.blocks[1:]
-        ]
+        self.waiting: list[IO[str]] = []
+        if len(self.blocks) > 1:
+            # Imported here: a single report (sar -u) waits for nothing, and tempfile is ~6 ms of start-up.
+            import tempfile  # noqa: PLC0415
+
+            self.waiting = [
+                tempfile.SpooledTemporaryFile(  # noqa: SIM115  (closed in end(), when its text is written)
+                    SPOOL_BYTES, mode="w+", encoding="utf-8", errors="surrogatepass"
+                )
+                for _ in self.blocks[1:]
+            ]
         self.pieces: list[list[str]] = [[] for _ in self.blocks[1:]]  # text not yet in its spool
 
     def feed(self, entry: SystemSample | CommentMark) -> str:
