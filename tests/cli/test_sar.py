@@ -75,7 +75,7 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["-x"], "hostward sar: sar option -x (extended output) is not supported by hostward\n", 2),
         (["-I", "LOC"], "hostward sar: -I takes SUM or ALL, not 'LOC': pick interrupts with --int=LOC\n", 2),
         (["-I", "--int=LOC,,TOOLONGNAME"], "hostward sar: --int: invalid interrupt list 'LOC,,TOOLONGNAME' (expected names as sar -I prints them, e.g. LOC,CAL,24)\n", 2),
-        (["-n", "FC"], "hostward sar: -n FC is not supported by hostward (supported: DEV, EDEV, NFS, NFSD, SOCK, IP, EIP, ICMP, EICMP, TCP, ETCP, UDP, SOCK6, IP6, EIP6, ICMP6, EICMP6, UDP6, ALL)\n", 2),
+        (["-n", "FC"], "hostward sar: -n FC is not supported by hostward (supported: DEV, EDEV, NFS, NFSD, SOCK, IP, EIP, ICMP, EICMP, TCP, ETCP, UDP, SOCK6, IP6, EIP6, ICMP6, EICMP6, UDP6, SOFT, ALL)\n", 2),
         (["-s", "25:00"], "hostward sar: -s: invalid time '25:00' (expected HH:MM[:SS])\n", 2),
         (["-i", "0", "-f", "x"], "hostward sar: -i: invalid value '0' (expected a whole number from 1 to 86400 seconds)\n", 2),
         (["-f", "-f"], "hostward sar: give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)\n", 2),
@@ -134,7 +134,7 @@ def test_unsupported_cpu_number(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_help_is_a_manual(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = sar(capsys, "--help")
     assert code == 0
-    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}", "-v", "-H", "-w",
+    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|SOFT|ALL}", "-v", "-H", "-w",
                  "-A", "-f FILE", "--date", "--since", "--until", "--data-dir", "-s hh:mm", "-i SECONDS", "exit status"):  # fmt: skip
         assert flag in out
 

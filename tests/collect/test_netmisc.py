@@ -1,8 +1,10 @@
-"""Collectors of sar -n ICMP/EICMP (the Icmp lines of /proc/net/snmp) and NFS/NFSD (/proc/net/rpc/nfs, nfsd),
+"""Collectors of sar -n ICMP/EICMP (the Icmp lines of /proc/net/snmp), NFS/NFSD (/proc/net/rpc/nfs, nfsd) and
+SOFT (/proc/net/softnet_stat),
 on kernel-format text and on the live kernel (under loopback traffic the test makes; this machine has no NFS)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from pathlib import Path
@@ -22,6 +24,8 @@ from hostward.collect.nfs import (
     read_nfs_server,
 )
 from hostward.collect.snmp import parse_snmp, read_snmp
+from hostward.collect.softnet import FIELDS as SOFTNET_FIELDS
+from hostward.collect.softnet import parse_softnet, read_softnet
 from hostward.procfs import ProcFS
 
 # net/ipv4/proc.c icmp_put since 6.0: OutRateLimitGlobal and OutRateLimitHost follow OutErrors.
@@ -124,3 +128,46 @@ def test_nfs_parsers_take_numbers_where_the_kernel_puts_them(values: list[int]) 
     at = lambda i: v[i] if i < len(v) else 0  # noqa: E731
     assert (client.rpc_calls, client.rpc_retrans) == (at(0), at(1))
     assert (client.getattr, client.access, client.read, client.write) == (at(2), at(5), at(7), at(8))
+
+
+def test_softnet_lines_by_cpu_number(fixtures_dir: Path) -> None:
+    softnet = parse_softnet((fixtures_dir / "report/t0/proc/net/softnet_stat").read_text())
+    assert softnet is not None and softnet.lines == 2
+    assert softnet.line(0) == (0, 0xFFFFFF00, 5, 1, 0, 0, 0)
+    assert softnet.line(1) == (1, 1000, 0, 0, 7, 0, 2)
+    assert softnet.total() == ((0xFFFFFF00 + 1000) & 0xFFFFFFFF, 5, 1, 7, 0, 2)
+
+
+def test_softnet_before_5_10_has_no_cpu_column_and_offline_cpus_keep_their_number() -> None:
+    old = (
+        "00000010 00000001 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000002 00000003\n"
+    )
+    softnet = parse_softnet(old * 2)
+    assert softnet is not None and [softnet.line(i)[0] for i in range(2)] == [0, 1]
+    assert softnet.line(1) == (1, 16, 1, 0, 2, 3, 0)  # no backlog column either: 0
+    # CPU 1 offline: the kernel skips it, and the CPU column says which line is which.
+    new = "00000001 0 0 0 0 0 0 0 0 0 0 0 {} 0 0\n"
+    softnet = parse_softnet(new.format("00000000") + new.format("00000002"))
+    assert softnet is not None and [softnet.line(i)[0] for i in range(2)] == [0, 2]
+    assert parse_softnet(None) is None
+
+
+@settings(deadline=None)
+@given(st.text(max_size=300))
+def test_softnet_parser_never_raises(text: str) -> None:
+    softnet = parse_softnet(text)
+    assert softnet is not None and all(0 <= v < 2**32 for v in softnet.values)
+    assert len(softnet.values) == softnet.lines * len(SOFTNET_FIELDS)
+
+
+def test_live_softnet_counts_loopback_packets() -> None:
+    procfs = ProcFS()
+    before = read_softnet(procfs.read_optional)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        for _ in range(500):
+            udp.sendto(b"x", udp.getsockname())  # each goes through a CPU's backlog: processed + 1
+    after = read_softnet(procfs.read_optional)
+    assert before is not None and after is not None
+    assert after.lines == before.lines == os.cpu_count()
+    assert (after.total()[0] - before.total()[0]) % 2**32 >= 500

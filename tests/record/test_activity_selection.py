@@ -21,7 +21,12 @@ from hostward.store.shape import OPTIONAL_GROUPS
 def test_every_group_is_an_optional_group_of_the_store() -> None:
     # interrupts (sar -I) and serial lines (sar -y) are SystemSample fields of their own: names or port numbers
     # in the shape, counts at the vector's end
-    assert set(ALL_GROUPS) <= {*OPTIONAL_GROUPS, "interrupts", "serial"}
+    assert set(ALL_GROUPS) <= {
+        *OPTIONAL_GROUPS,
+        "interrupts",
+        "serial",
+        "softnet",
+    }  # softnet: sar -n SOFT, per CPU too
     assert "interrupts" in groups_for(("INT",)) and "interrupts" not in groups_for(DEFAULT)
     assert groups_for(("XALL",)) == ALL_GROUPS
     assert groups_for(("DISK",)) == BASE  # sadc's default set, always recorded

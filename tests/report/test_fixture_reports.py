@@ -382,3 +382,15 @@ def test_serial_lines_per_port_in_32_bits(data: DayData) -> None:
         "Average:            0    500.00    200.00      0.00      0.00      0.00      0.00",
         "Average:            1      0.00     10.00      3.00      1.00      0.00      5.00",
     ]
+
+
+def test_softnet_per_cpu_in_32_bits(data: DayData) -> None:
+    # /proc/net/softnet_stat over the 1.00 s interval: CPU0 processed 0xffffff00 -> 0x2c, a wrap: +300, dropped
+    # +1, backlog 3 now; CPU1 processed +250, squeezed +2, RPS +2, flow limit +1, backlog 0 now. "all": the sums.
+    every_cpu = Selected(BY_NAME["softnet"], items=frozenset({"all", "0", "1"}))
+    assert report(data, every_cpu).splitlines()[2:6] == [
+        "10:00:00        CPU   total/s   dropd/s squeezd/s  rx_rps/s flw_lim/s   blg_len",
+        "10:00:01        all    550.00      1.00      2.00      2.00      1.00         3",
+        "10:00:01          0    300.00      1.00      0.00      0.00      0.00         3",
+        "10:00:01          1    250.00      0.00      2.00      2.00      1.00         0",
+    ]

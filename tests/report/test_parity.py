@@ -101,7 +101,7 @@ def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -
             "ALL",
             "-d",
             "-n",
-            "DEV,EDEV,NFS,NFSD,SOCK,IP,EIP,ICMP,EICMP,TCP,ETCP,UDP,SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6",
+            "DEV,EDEV,NFS,NFSD,SOCK,IP,EIP,ICMP,EICMP,TCP,ETCP,UDP,SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6,SOFT",
         ],
         recording.safile,
     )

@@ -1,4 +1,4 @@
-"""sar -n ICMP, EICMP, NFS and NFSD against sysstat 12.6: live parity (sadc and hostward sample the same seconds while the
+"""sar -n ICMP, EICMP, NFS, NFSD and SOFT against sysstat 12.6: live parity (sadc and hostward sample the same seconds while the
 test pings 127.0.0.1 and sends datagrams to a closed port) and the import round trip (an sa file recorded by
 sadc -S XALL, imported, reported byte for byte as sar reports it, in every locale sysstat writes).
 
@@ -45,6 +45,9 @@ IMPORT_FLAGS: tuple[tuple[str, ...], ...] = (
     ("-n", "NFS"),
     ("-n", "NFSD"),
     ("-n", "NFSD,DEV,NFS"),
+    ("-n", "SOFT"),
+    ("-n", "SOFT", "-P", "ALL"),
+    ("-n", "SOFT,ICMP", "-P", "1"),
 )
 
 
@@ -113,6 +116,22 @@ def test_nfs_reports_match_sar(recording: Recording, flags: list[str]) -> None:
     assert result.stdout == theirs or Path("/proc/net/rpc/nfs").exists()  # zeros: identical to the byte
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [["-n", "SOFT"], ["-n", "SOFT", "-P", "ALL"], ["-n", "SOFT", "-P", "1"], ["-P", "0", "-n", "SOFT,ICMP"]],
+    ids=" ".join,
+)
+def test_softnet_matches_sar(recording: Recording, flags: list[str]) -> None:
+    result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert compare(run_sar(flags, recording.safile), result.stdout) == []
+
+
+def test_softnet_moved_with_the_traffic(recording: Recording) -> None:
+    average = run_hostward("sar", ["-n", "SOFT", "-f", str(recording.hwfile)]).stdout.splitlines()[-1].split()
+    assert average[:2] == ["Average:", "all"] and float(average[2]) > 100  # packets through the backlog
+
+
 def test_sars_shifted_columns_show_neighbouring_counters(recording: Recording) -> None:
     """What docs/parity.md says of sadc 12.6 on this kernel: its oech/s holds OutSrcQuenchs (0 here) while
     echo requests are sent, and its otm/s holds OutEchos."""
@@ -144,7 +163,7 @@ def xall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
         )
     done = import_files([sa], work / "data")
     assert done[0].kind == "sa" and done[0].added == 4
-    kept = ("A_NET_ICMP", "A_NET_EICMP", "A_NET_NFS", "A_NET_NFSD")
+    kept = ("A_NET_ICMP", "A_NET_EICMP", "A_NET_NFS", "A_NET_NFSD", "A_NET_SOFT")
     assert not any(f"{name} (" in note for note in done[0].skipped for name in kept)
     return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
 
@@ -168,9 +187,9 @@ def test_imported_sections_sit_where_sar_a_puts_them(xall: tuple[Path, Path, str
     ours = run_hostward_sar((("-A",),), day_file, LOCALES["C"])[0]
     theirs = run_sar_in(sar, ("-A",), sa, LOCALES["C"])
     headers = ("rxerr/s", "call/s", "scall/s", "totsck", "irec/s", "ihdrerr/s", "imsg/s", "ierr/s", "active/s",
-               "idgm/s")  # fmt: skip
+               "idgm/s", "idgm6/s", "total/s", "%scpu-10")  # fmt: skip
     assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index) == list(headers)
-    for header in ("call/s", "scall/s", "imsg/s", "ierr/s"):  # each block identical to sar's
+    for header in ("call/s", "scall/s", "imsg/s", "ierr/s", "total/s"):  # each block identical to sar's
         block = ours[ours.index(header) - 11 :].split("\n\n")[0]
         assert block in theirs, header
 
@@ -191,7 +210,17 @@ def test_imported_sadf_json_and_csv_are_sadfs(xall: tuple[Path, Path, str]) -> N
     stats_o = ours["sysstat"]["hosts"][0]["statistics"]
     assert [s["network"] for s in stats_o] == [s["network"] for s in stats_t]
     assert set(stats_t[0]["network"]) == {"net-icmp", "net-eicmp"}
-    for flags in (["-n", "ICMP"], ["-n", "EICMP"]):
+    for report in (["-n", "SOFT"], ["-n", "SOFT", "-P", "ALL"], ["-n", "NFS,NFSD"]):
+        theirs = json.loads(
+            subprocess.run(
+                ["sadf", "-j", str(sa), "--", *report], capture_output=True, text=True, check=True, env=env
+            ).stdout
+        )
+        ours = json.loads(run_hostward("sadf", ["-j", str(day_file), "--", *report]).stdout)
+        stats_t = theirs["sysstat"]["hosts"][0]["statistics"]
+        stats_o = ours["sysstat"]["hosts"][0]["statistics"]
+        assert [s["network"] for s in stats_o] == [s["network"] for s in stats_t], report
+    for flags in (["-n", "ICMP"], ["-n", "EICMP"], ["-n", "SOFT", "-P", "ALL"], ["-n", "NFSD"]):
         csv_t = subprocess.run(
             ["sadf", "-d", str(sa), "--", *flags], capture_output=True, text=True, check=True, env=env
         )

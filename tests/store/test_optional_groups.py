@@ -15,6 +15,7 @@ from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
+from hostward.collect.softnet import Softnet
 from hostward.store import DataFileWriter, read_file
 from hostward.store.layout import Unflattener, flatten
 from hostward.store.schema import SCHEMA
@@ -99,3 +100,23 @@ def test_group_of_a_later_version_is_skipped_not_misread() -> None:
     future_ints = [*ints[:at], 7, 8, 9, *ints[at:]]
     back = Unflattener(file_schema).build(dataclasses.replace(shape, extras=future), future_ints, floats)
     assert back == sample
+
+
+def test_softnet_lines_round_trip_after_the_interrupts_and_come_and_go(tmp_path: Path) -> None:
+    """sar -n SOFT's per-CPU lines (Shape.softnet) follow the irq counts; a sample without them, or with
+    another CPU count, changes the shape and reads back exactly."""
+    lines = [(0, 2**32 - 1, 1, 0, 0, 0, 4), (1, 77, 0, 2, 3, 1, 0), (3, 5, 0, 0, 0, 0, 0)]
+    samples = [
+        dataclasses.replace(s, softnet=Softnet(tuple(v + i * (k == 1) for line in lines[: 2 + i % 2] for k, v in
+                                                     enumerate(line))))
+        for i, s in enumerate(map(_with_tables, range(6), series(6)))
+    ]  # fmt: skip
+    samples[4] = dataclasses.replace(samples[4], softnet=None)
+    path = tmp_path / "hw"
+    with DataFileWriter.open(path, DAY, HOST) as writer:
+        for sample in samples:
+            writer.write_sample(sample)
+    assert read_file(path).entries == tuple(samples)
+    shape = shape_of(samples[1])
+    assert shape.softnet == 3 and Shape.decode(shape.encode()) == shape
+    assert shape_of(samples[4]).softnet == 0

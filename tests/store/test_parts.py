@@ -21,6 +21,7 @@ from hostward.collect.serial import SerialLine
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
+from hostward.collect.softnet import Softnet
 from hostward.report.engine import SAMPLE_READS, sample_parts
 from hostward.report.selection import Selected
 from hostward.store import DataFileWriter, day_path, read_day, read_file
@@ -28,7 +29,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial")  # fmt: skip
+          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial", "softnet")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -63,6 +64,7 @@ def busy(n: int) -> list[SystemSample]:
                 nfs=nfs,
                 nfsd=nfsd,
                 serial=ports,
+                softnet=Softnet((0, 100 * i, 0, 0, 1, 0, i % 3, 1, 90 * i, 1, i, 0, 0, 0)),
             )
         )
     return out

@@ -52,6 +52,7 @@ SYSSTAT: dict[str, str] = {
     "net_icmp6": "snmp6:NET_ICMP6",
     "net_eicmp6": "snmp6:NET_EICMP6",
     "net_udp6": "snmp6:NET_UDP6",
+    "softnet": "softnet:SOFTNET",
     "psi_cpu": "psi:PSI_CPU",
     "psi_io": "psi:PSI_IO",
     "psi_mem": "psi:PSI_MEM",

@@ -64,7 +64,7 @@ activity options (default -u):
   -H                hugepages: pool free, used, reserved, surplus (kB)
   -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
-  -n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|ALL}[,...]
+  -n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|SOFT|ALL}[,...]
                     network interfaces: traffic (DEV), errors (EDEV); NFS client and server RPC
                     calls (NFS, NFSD; zeros on a host without NFS, as sar); sockets in use: IPv4 (SOCK:
                     all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6);
@@ -74,7 +74,8 @@ activity options (default -u):
                     datagrams, to no port (UDP); the same for IPv6 (IP6, EIP6, UDP6) with multicast
                     and too-big columns; ICMPv6 messages: echoes, group membership, router and
                     neighbour discovery (ICMP6), and errors: unreachable, time exceeded, parameter
-                    problems, redirects, packets too big (EICMP6)
+                    problems, redirects, packets too big (EICMP6); softirq packet work per CPU:
+                    processed, dropped, squeezed, RPS, flow limit, backlog (SOFT; CPUs with -P)
   -w                task creation and context switches
   -y                serial lines (TTY): characters received and sent per second, framing, parity,
                     break and overrun errors; /proc/tty/driver/serial is root's: no rows otherwise

@@ -45,10 +45,9 @@ SADF_UNSUPPORTED = {
 NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "NFS": "net_nfs", "NFSD": "net_nfsd", "SOCK": "sock",
                 "IP": "net_ip", "EIP": "net_eip", "ICMP": "net_icmp", "EICMP": "net_eicmp", "TCP": "net_tcp",
                 "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6", "IP6": "net_ip6", "EIP6": "net_eip6",
-                "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6"}  # fmt: skip
+                "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6", "SOFT": "softnet"}  # fmt: skip
 SYSSTAT_NET_KEYWORDS = {
     "FC",
-    "SOFT",
     "ALL",
 }
 _NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "ALL"])
@@ -112,6 +111,8 @@ class SarArgs:
                 reports.append(Selected(activity, memory_view))
             elif name == "disk" and self.devices is not None:
                 reports.append(Selected(activity, items=self.devices))
+            elif name == "softnet":  # shares A_CPU's bitmap as -I does: "all" alone unless -P (or -A)
+                reports.append(Selected(activity, "", *cpu_items(cpus, cpu_count)))
             elif name in ("net_dev", "net_edev") and self.ifaces is not None:
                 reports.append(Selected(activity, items=self.ifaces))
             elif name == "irq":

@@ -19,6 +19,7 @@ from hostward.collect.serial import SerialLine, read_serial
 from hostward.collect.snmp import Snmp, read_snmp
 from hostward.collect.snmp6 import Snmp6, read_snmp6
 from hostward.collect.sockets import Sockets, Sockets6, read_sockets, read_sockets6
+from hostward.collect.softnet import Softnet, read_softnet
 from hostward.procfs import ProcFS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
@@ -144,6 +145,7 @@ class SystemSample:
     nfs: NfsClient | None = None  # sar -n NFS
     nfsd: NfsServer | None = None  # sar -n NFSD
     serial: tuple[SerialLine, ...] = ()  # sar -y: serial ports with tx/rx accounting (root only)
+    softnet: Softnet | None = None  # sar -n SOFT: per CPU (not an OPTIONAL_GROUPS record)
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -170,4 +172,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         nfs=read_nfs_client(procfs.read_optional),
         nfsd=read_nfs_server(procfs.read_optional),
         serial=read_serial(procfs.read_optional),
+        softnet=read_softnet(procfs.read_optional),
     )

@@ -173,6 +173,13 @@ SPECS: tuple[FigureSpec, ...] = (
     FigureSpec("udp6", "net_udp6", "UDPv6 datagrams",
                (Panel(("idgm6/s", "odgm6/s"), "datagrams/s", labels=("received", "sent")),
                 Panel(("noport6/s", "idgmer6/s"), "datagrams/s", labels=("to no port", "received with errors")))),
+    # activities/softnet.py: its first row is CPU "all".
+    FigureSpec("softnet", "softnet", "Network softirq work (all CPUs)",
+               (Panel(("total/s",), "packets/s", labels=("processed",)),
+                Panel(("dropd/s", "squeezd/s", "rx_rps/s", "flw_lim/s"), "per second",
+                      labels=("dropped (backlog full)", "softirq run cut short", "received by RPS IPI",
+                              "flow limit hit")),
+                Panel(("blg_len",), "packets", labels=("backlog queue length",)))),
     FigureSpec("pressure", "pressure", "Pressure stall (share of time tasks waited)",
                (Panel(("cpu some", "memory some", "memory full", "io some", "io full"), "% of time", percent=True),)),
     # activities/irq.py: its first row is "sum", every interrupt on every CPU (the "all" column).

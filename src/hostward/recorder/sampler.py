@@ -31,6 +31,7 @@ from hostward.collect.serial import read_serial
 from hostward.collect.snmp import read_snmp
 from hostward.collect.snmp6 import read_snmp6
 from hostward.collect.sockets import read_sockets, read_sockets6
+from hostward.collect.softnet import read_softnet
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 from hostward.recorder.cachewatch import CacheWatch
@@ -108,6 +109,7 @@ class CachingSampler:
             nfs=read_nfs_client(files.read_optional) if "nfs" in groups else None,
             nfsd=read_nfs_server(files.read_optional) if "nfsd" in groups else None,
             serial=read_serial(files.read_optional) if "serial" in groups else (),
+            softnet=read_softnet(files.read_optional) if "softnet" in groups else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from hostward import validate as v
 
 # Optional groups (store/shape.py OPTIONAL_GROUPS) that sadc collects without -S: recorded whatever the setting.
-BASE: frozenset[str] = frozenset({"ktables", "sockets", "nfs", "nfsd", "serial"})
+BASE: frozenset[str] = frozenset({"ktables", "sockets", "nfs", "nfsd", "serial", "softnet"})
 # The optional groups each -S keyword adds.
 ADDED_BY: dict[str, frozenset[str]] = {
     "DISK": frozenset(),

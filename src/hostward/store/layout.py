@@ -31,6 +31,7 @@ from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
 from hostward.collect.serial import SerialLine
+from hostward.collect.softnet import Softnet
 from hostward.store.framing import Corrupt
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
@@ -89,6 +90,8 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
         ints += sample.interrupts.counts
     for port in sample.serial:
         ints += _get_serial(port)
+    if sample.softnet is not None:
+        ints += sample.softnet.values
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -238,6 +241,7 @@ class Unflattener:
             *optional.values(),
             interrupts_at(plan.shape, ints, pos),
             serial_at(plan.shape, ints, pos),
+            softnet_at(plan.shape, ints, pos),
         )
 
 
@@ -274,6 +278,7 @@ def _int_groups(shape: Shape) -> list[str]:
         + list(shape.extras)
         + ["irq"] * (len(shape.irqs) * shape.irq_cpus)
         + ["serial"] * len(shape.serial)
+        + ["softnet"] * shape.softnet
     )
 
 
@@ -284,6 +289,14 @@ def serial_at(shape: Shape, ints: list[int], pos: int) -> tuple[SerialLine, ...]
     make = _makers().serial
     at = pos + len(shape.irqs) * shape.irq_cpus
     return tuple(make(ints, at + i * _W_SERIAL, line) for i, line in enumerate(shape.serial))
+
+
+def softnet_at(shape: Shape, ints: list[int], pos: int) -> Softnet | None:
+    """sar -n SOFT's lines, after the interrupts and the serial lines (``pos``: where the interrupts start)."""
+    if not shape.softnet:
+        return None
+    at = pos + len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"]) + len(shape.serial) * _W_SERIAL
+    return Softnet(tuple(ints[at : at + shape.softnet * len(SCHEMA["softnet"])]))
 
 
 def interrupts_at(shape: Shape, ints: list[int], pos: int) -> Interrupts | None:
@@ -420,6 +433,7 @@ def _makers() -> _Makers:
                 *OPTIONAL_GROUPS,
                 "interrupts",
                 "serial",
+                "softnet",
             ),
         ),
     )
@@ -441,6 +455,7 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     **OPTIONAL_GROUPS,
     "irq": Interrupts,  # one "count" per interrupt and CPU: a missing one reads 0
     "serial": SerialLine,
+    "softnet": Softnet,  # every field defaults to 0
 }
 
 

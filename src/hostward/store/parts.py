@@ -37,6 +37,7 @@ from hostward.store.layout import (
     _makers,
     interrupts_at,
     serial_at,
+    softnet_at,
 )
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_GROUPS, bits_float
@@ -55,6 +56,7 @@ SAMPLE_PARTS = frozenset(
         *OPTIONAL_GROUPS,
         "interrupts",
         "serial",
+        "softnet",
     }
 )
 
@@ -113,6 +115,7 @@ class PartsBuilder:
         # sar -I's counts end the vector
         sizes.append(("interrupts", len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"])))
         sizes.append(("serial", len(shape.serial) * len(SCHEMA["serial"])))  # sar -y's lines follow them
+        sizes.append(("softnet", shape.softnet * len(SCHEMA["softnet"])))  # then sar -n SOFT's
         for part, size in sizes:
             end += size
             if part in parts:
@@ -176,6 +179,7 @@ class PartsBuilder:
                 pos += len(SCHEMA[group])
         interrupts = interrupts_at(shape, ints, pos) if "interrupts" in parts else None
         serial = serial_at(shape, ints, pos) if "serial" in parts else ()
+        softnet = softnet_at(shape, ints, pos) if "softnet" in parts else None
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -193,6 +197,7 @@ class PartsBuilder:
             *optional.values(),
             interrupts,
             serial,
+            softnet,
         )
 
     def _pressure(

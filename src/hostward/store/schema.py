@@ -18,6 +18,7 @@ from hostward.collect.serial import SerialLine
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
 from hostward.collect.sockets import Sockets, Sockets6
+from hostward.collect.softnet import FIELDS as SOFTNET_FIELDS
 from hostward.store.framing import Reader, Writer
 
 __all__ = ["SCHEMA", "decode_schema", "encode_schema"]
@@ -57,6 +58,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "nfsd": _int_fields(NfsServer),  # sar -n NFSD
     # sar -y: one group per serial line of the shape, after the interrupts.
     "serial": _int_fields(SerialLine, ("line",)),
+    # sar -n SOFT: one group per line of /proc/net/softnet_stat, after the serial lines (Shape.softnet).
+    "softnet": SOFTNET_FIELDS,
 }
 
 

@@ -65,6 +65,9 @@ class Shape:
     serial: tuple[
         int, ...
     ] = ()  # sar -y: the serial lines' numbers; their "serial" groups follow the interrupts
+    # sar -n SOFT: lines of /proc/net/softnet_stat (SystemSample.softnet), one "softnet" group each after the
+    # serial lines. Written only when present.
+    softnet: int = 0
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -84,6 +87,7 @@ class Shape:
             + sum(len(schema.get(group, ())) for group in self.extras)
             + len(self.irqs) * self.irq_cpus * len(schema.get("irq", ()))
             + len(self.serial) * len(schema.get("serial", ()))
+            + self.softnet * len(schema.get("softnet", ()))
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -109,25 +113,27 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
-        if self.time or self.caches or self.extras or self.irqs or self.serial:
+        if self.time or self.caches or self.extras or self.irqs or self.serial or self.softnet:
             # Appended only when present, so a shape without time health is byte-identical to format 1's.
             out.uint(int(self.time))
-        if self.caches or self.extras or self.irqs or self.serial:
+        if self.caches or self.extras or self.irqs or self.serial or self.softnet:
             out.uint(len(self.caches))
             for server in self.caches:
                 out.text(server)
-        if self.extras or self.irqs or self.serial:
+        if self.extras or self.irqs or self.serial or self.softnet:
             out.uint(len(self.extras))
             for group in self.extras:
                 out.text(group)
-        if self.irqs or self.serial:
+        if self.irqs or self.serial or self.softnet:
             out.uint(self.irq_cpus).uint(len(self.irqs))
             for name in self.irqs:
                 out.text(name)
-        if self.serial:
+        if self.serial or self.softnet:
             out.uint(len(self.serial))
             for line in self.serial:
                 out.uint(line)
+        if self.softnet:
+            out.uint(self.softnet)
         return out.bytes()
 
     @staticmethod
@@ -152,8 +158,11 @@ class Shape:
             irq_cpus = r.count(8192)  # sysstat's NR_CPUS
             irqs = tuple(r.text() for _ in range(r.count(1 << 13)))
         serial = tuple(r.uint() for _ in range(r.count(1 << 16))) if r.pos < len(r.data) else ()
+        softnet = r.count(8192) if r.pos < len(r.data) else 0  # absent before sar -n SOFT was recorded
         r.done()
-        return Shape(cpus, disks, nets, pressure, missing, time, caches, extras, irqs, irq_cpus, serial)
+        return Shape(
+            cpus, disks, nets, pressure, missing, time, caches, extras, irqs, irq_cpus, serial, softnet
+        )
 
 
 def shape_of(sample: SystemSample) -> Shape:
@@ -176,4 +185,5 @@ def shape_of(sample: SystemSample) -> Shape:
         irqs=sample.interrupts.names if sample.interrupts is not None else (),
         irq_cpus=sample.interrupts.cpus if sample.interrupts is not None else 0,
         serial=tuple(s.line for s in sample.serial),
+        softnet=sample.softnet.lines if sample.softnet is not None else 0,
     )

@@ -1,5 +1,5 @@
-"""Decoders of sysstat sa-file structures for sar -n ICMP, EICMP, NFS, NFSD (rd_stats.h stats_net_icmp,
-stats_net_eicmp, stats_net_nfs, stats_net_nfsd).
+"""Decoders of sysstat sa-file structures for sar -n ICMP, EICMP, NFS, NFSD, SOFT (rd_stats.h stats_net_icmp,
+stats_net_eicmp, stats_net_nfs, stats_net_nfsd, stats_softnet).
 
 sa_decode.py lists their layouts in LAYOUTS and calls these from ``_sample``; the structures' fields are the
 counters of the report's columns in column order, stored as sadc read them (by position, so on kernels >= 6.0
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from hostward.collect.nfs import NfsClient, NfsServer
+from hostward.collect.softnet import Softnet
 
 # A_NET_ICMP, A_NET_EICMP: the Snmp fields their structures hold, in structure order (rd_stats.h).
 ICMP_COUNTERS: dict[int, tuple[str, ...]] = {
@@ -32,3 +33,15 @@ def nfs_server(items: list[tuple[Any, ...]] | None) -> NfsServer | None:
     """A_NET_NFSD (stats_net_nfsd: rpccnt rpcbad netcnt netudpcnt nettcpcnt rchits rcmisses readcnt writecnt
     accesscnt getattcnt)."""
     return NfsServer(*(int(x) for x in items[0])) if items else None
+
+
+def softnet(items: list[tuple[Any, ...]] | None) -> Softnet | None:
+    """A_NET_SOFT (stats_softnet: processed dropped time_squeeze received_rps flow_limit backlog_len), CPU "all"
+    first then one structure per CPU number; "all" is the sum of the others (modulo 2**32, as hostward's
+    Softnet.total computes it), so only the CPUs are kept."""
+    if not items:
+        return None
+    values: list[int] = []
+    for cpu, item in enumerate(items[1:]):
+        values += (cpu, *(int(x) for x in item))
+    return Softnet(tuple(values))
