@@ -33,6 +33,11 @@ class NoRecording(StoreError):
     """Nothing was recorded for the day or range asked for (as opposed to a damaged file)."""
 
 
+class NotAvailable(HostwardError):
+    """A report has nothing it could show: no such source on this host, nor in the recording (sar's
+    "Requested activities not available")."""
+
+
 class ParseError(HostwardError):
     """Input text (a log, a report, an import file) is malformed; the message names where."""
 

@@ -13,6 +13,7 @@ import pytest
 from hostward.cli import main
 from hostward.cli.sar_args import parse_sar_args
 from hostward.collect.cpu import CpuStat, CpuTimes
+from hostward.collect.fchost import fc_hosts
 from hostward.collect.host import HostInfo
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
@@ -75,7 +76,7 @@ def sar(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["-x"], "hostward sar: sar option -x (extended output) is not supported by hostward\n", 2),
         (["-I", "LOC"], "hostward sar: -I takes SUM or ALL, not 'LOC': pick interrupts with --int=LOC\n", 2),
         (["-I", "--int=LOC,,TOOLONGNAME"], "hostward sar: --int: invalid interrupt list 'LOC,,TOOLONGNAME' (expected names as sar -I prints them, e.g. LOC,CAL,24)\n", 2),
-        (["-n", "FC"], "hostward sar: -n FC is not supported by hostward (supported: DEV, EDEV, NFS, NFSD, SOCK, IP, EIP, ICMP, EICMP, TCP, ETCP, UDP, SOCK6, IP6, EIP6, ICMP6, EICMP6, UDP6, SOFT, ALL)\n", 2),
+        (["-n", "XYZ"], "hostward sar: -n: unknown keyword 'XYZ' (supported: DEV, EDEV, NFS, NFSD, SOCK, IP, EIP, ICMP, EICMP, TCP, ETCP, UDP, SOCK6, IP6, EIP6, ICMP6, EICMP6, UDP6, SOFT, FC, ALL)\n", 2),
         (["-s", "25:00"], "hostward sar: -s: invalid time '25:00' (expected HH:MM[:SS])\n", 2),
         (["-i", "0", "-f", "x"], "hostward sar: -i: invalid value '0' (expected a whole number from 1 to 86400 seconds)\n", 2),
         (["-f", "-f"], "hostward sar: give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)\n", 2),
@@ -134,7 +135,7 @@ def test_unsupported_cpu_number(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_help_is_a_manual(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = sar(capsys, "--help")
     assert code == 0
-    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|SOFT|ALL}", "-v", "-H", "-w",
+    for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|FC|SOFT|ALL}", "-v", "-H", "-w",
                  "-A", "-f FILE", "--date", "--since", "--until", "--data-dir", "-s hh:mm", "-i SECONDS", "exit status"):  # fmt: skip
         assert flag in out
 
@@ -335,3 +336,43 @@ def test_damaged_file_reports_what_precedes_the_damage_then_fails(
         err
         == f"hostward sar: {path}: corrupt data at offset {ends[3]}: checksum mismatch; the report stops there\n"
     )
+
+
+def test_fibre_channel_alone_reports_nothing_as_sar_without_adapters(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sar -n FC on a host without /sys/class/fc_host prints only "Requested activities not available";
+    hostward says why in one line. With adapters, it says hostward does not record them."""
+    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ())
+    code, out, err = sar(capsys, "-n", "FC", "1", "1")
+    assert (code, out) == (1, "")
+    assert err == (
+        "hostward sar: -n FC: nothing to report: this host has no Fibre Channel adapter"
+        " (/sys/class/fc_host is absent or empty)\n"
+    )
+    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ("host0", "host3"))
+    code, out, err = sar(capsys, "-n", "FC", "1", "1")
+    assert (
+        code == 1 and "does not record Fibre Channel statistics (this host's adapters: host0, host3)" in err
+    )
+
+
+def test_fibre_channel_within_all_is_left_out(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ())
+    code, out, err = sar(capsys, "-n", "FC,SOCK", "1", "1")
+    assert code == 0 and err == "" and "totsck" in out  # silent, as sar without adapters
+    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ("host0",))
+    code, out, err = sar(capsys, "-n", "ALL", "1", "1")
+    assert code == 0 and "totsck" in out and "total/s" in out
+    assert err == "hostward sar: -n FC left out: hostward does not record Fibre Channel statistics (host0)\n"
+
+
+def test_fc_hosts_lists_the_class_directory(tmp_path: Path) -> None:
+    assert fc_hosts(tmp_path) == ()
+    (tmp_path / "class/fc_host/host7").mkdir(parents=True)
+    (tmp_path / "class/fc_host/host2").mkdir()
+    assert fc_hosts(tmp_path) == ("host2", "host7")
+    if not Path("/sys/class/fc_host").exists():  # these machines: no adapters, as sar finds
+        assert fc_hosts() == ()

@@ -48,6 +48,8 @@ IMPORT_FLAGS: tuple[tuple[str, ...], ...] = (
     ("-n", "SOFT"),
     ("-n", "SOFT", "-P", "ALL"),
     ("-n", "SOFT,ICMP", "-P", "1"),
+    ("-n", "ALL"),  # every -n keyword sysstat 12.6 has (FC: no adapter here, so neither prints it)
+    ("-n", "ALL", "-P", "ALL"),
 )
 
 
@@ -231,3 +233,18 @@ def test_imported_sadf_json_and_csv_are_sadfs(xall: tuple[Path, Path, str]) -> N
         assert [line.split(";")[3:] for line in csv_o.stdout.splitlines()[1:]] == [
             line.split(";")[3:] for line in csv_t.stdout.splitlines()[1:]
         ]
+
+
+def test_fibre_channel_alone_from_a_file_is_not_available_as_in_sar(xall: tuple[Path, Path, str]) -> None:
+    sa, day_file, sar = xall
+    theirs = subprocess.run(
+        [sar, "-n", "FC", "-f", str(sa)], capture_output=True, text=True, env=locale_env(LOCALES["C"])
+    )
+    assert (theirs.returncode, theirs.stdout) == (1, "")
+    assert theirs.stderr.startswith("Requested activities not available in file")
+    ours = run_hostward("sar", ["-n", "FC", "-f", str(day_file)])
+    assert (ours.returncode, ours.stdout) == (1, "")
+    assert ours.stderr == (
+        "hostward sar: -n FC: nothing to report: hostward recordings hold no Fibre Channel statistics"
+        " (sar reads them from /sys/class/fc_host)\n"
+    )

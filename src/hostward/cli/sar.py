@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from hostward.cli.sar_args import SarArgs, parse_sar_args
 from hostward.cli.sar_options import disk_names, rename_disks, renamed_data, resolve_day
 from hostward.cli.sar_output import SampleOutput
+from hostward.collect.fchost import fc_hosts
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
-from hostward.errors import NoRecording, StoreError, UsageError
+from hostward.errors import NoRecording, NotAvailable, StoreError, UsageError
 from hostward.procfs import ProcFS
 from hostward.report.engine import recorded, sample_parts
 from hostward.report.formatting import ReportFormat, colors_from_environment, from_environment
@@ -64,7 +65,7 @@ activity options (default -u):
   -H                hugepages: pool free, used, reserved, surplus (kB)
   -v                kernel tables: unused dentries, file handles, inodes and ptys in use
   -d                block device activity (whole devices that have done I/O)
-  -n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|SOFT|ALL}[,...]
+  -n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|FC|SOFT|ALL}[,...]
                     network interfaces: traffic (DEV), errors (EDEV); NFS client and server RPC
                     calls (NFS, NFSD; zeros on a host without NFS, as sar); sockets in use: IPv4 (SOCK:
                     all families, TCP, UDP, raw, fragment queues, TCP in TIME_WAIT), IPv6 (SOCK6);
@@ -75,7 +76,9 @@ activity options (default -u):
                     and too-big columns; ICMPv6 messages: echoes, group membership, router and
                     neighbour discovery (ICMP6), and errors: unreachable, time exceeded, parameter
                     problems, redirects, packets too big (EICMP6); softirq packet work per CPU:
-                    processed, dropped, squeezed, RPS, flow limit, backlog (SOFT; CPUs with -P)
+                    processed, dropped, squeezed, RPS, flow limit, backlog (SOFT; CPUs with -P);
+                    Fibre Channel (FC) is not recorded: alone it reports nothing (as sar on a host
+                    without adapters), within ALL it is left out (with a note if the host has adapters)
   -w                task creation and context switches
   -y                serial lines (TTY): characters received and sent per second, framing, parity,
                     break and overrun errors; /proc/tty/driver/serial is root's: no rows otherwise
@@ -167,11 +170,31 @@ NOTHING_RECORDED_HINT = (
 )
 
 
+def _fibre_channel(args: SarArgs, hosts: tuple[str, ...]) -> None:
+    """-n FC: hostward does not record Fibre Channel statistics. Asked alone, there is nothing to report, as
+    sar says on a host without adapters ("Requested activities not available", which is all it prints);
+    with other reports (-n ALL), those are printed: silently without adapters, as sar, else with a note."""
+    if not (args.flags or args.all_activities):
+        if _reads_file(args):
+            why = "hostward recordings hold no Fibre Channel statistics (sar reads them from /sys/class/fc_host)"
+        elif hosts:
+            why = f"hostward does not record Fibre Channel statistics (this host's adapters: {', '.join(hosts)})"
+        else:
+            why = "this host has no Fibre Channel adapter (/sys/class/fc_host is absent or empty)"
+        raise NotAvailable(f"-n FC: nothing to report: {why}")
+    if hosts:
+        sys.stderr.write(
+            f"hostward sar: -n FC left out: hostward does not record Fibre Channel statistics ({', '.join(hosts)})\n"
+        )
+
+
 def run(argv: list[str]) -> int:
     args = parse_sar_args(argv)
     if args.help:
         sys.stdout.write(HELP)
         return 0
+    if args.fibre_channel:
+        _fibre_channel(args, fc_hosts())
     if args.output is not None:
         _check_output(args)
     fmt = dataclasses.replace(

@@ -46,11 +46,7 @@ NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "NFS": "net_nfs", "NFSD": 
                 "IP": "net_ip", "EIP": "net_eip", "ICMP": "net_icmp", "EICMP": "net_eicmp", "TCP": "net_tcp",
                 "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6", "IP6": "net_ip6", "EIP6": "net_eip6",
                 "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6", "SOFT": "softnet"}  # fmt: skip
-SYSSTAT_NET_KEYWORDS = {
-    "FC",
-    "ALL",
-}
-_NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "ALL"])
+_NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "FC", "ALL"])
 Q_KEYWORDS = {"LOAD": ("queue",), "CPU": ("psi_cpu",), "IO": ("psi_io",), "MEM": ("psi_mem",),
               "PSI": ("psi_cpu", "psi_io", "psi_mem"), "ALL": ("queue", "psi_cpu", "psi_io", "psi_mem")}  # fmt: skip
 
@@ -80,6 +76,7 @@ class SarArgs:
     ifaces: frozenset[str] | None = None  # --iface=: interfaces -n DEV/EDEV show (None: all)
     persistent: str | None = None  # -j: "SID" or the /dev/disk/by-* kind of the device names -d shows
     human: bool = False  # -h / --human: unit letters and % signs
+    fibre_channel: bool = False  # -n FC: Fibre Channel adapters, which hostward does not record
     decimals: int | None = None  # --dec=: decimal places of values printed with decimals
     date: dt.date | None = None
     since: dt.datetime | None = None
@@ -281,10 +278,9 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                     args.flags.add(NET_KEYWORDS[keyword])
                 elif keyword == "ALL":
                     args.flags.update(NET_KEYWORDS.values())
-                elif keyword in SYSSTAT_NET_KEYWORDS:
-                    raise UsageError(
-                        f"-n {keyword} is not supported by hostward (supported: {_NET_SUPPORTED})"
-                    )
+                    args.fibre_channel = True
+                elif keyword == "FC":  # not recorded: cli/sar.py answers as sar does without adapters
+                    args.fibre_channel = True
                 else:
                     raise UsageError(f"-n: unknown keyword {quote(keyword)} (supported: {_NET_SUPPORTED})")
             i += 1
