@@ -5,6 +5,7 @@ on kernel-format text and on the live kernel (under loopback traffic the test ma
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import require_root
 from tests.report.sidebyside import ping_loopback
 
+from hostward.cli import main
 from hostward.collect.nfs import (
     NfsClient,
     NfsServer,
@@ -171,3 +173,32 @@ def test_live_softnet_counts_loopback_packets() -> None:
     assert before is not None and after is not None
     assert after.lines == before.lines == os.cpu_count()
     assert (after.total()[0] - before.total()[0]) % 2**32 >= 500
+
+
+@pytest.mark.parametrize("nfs", [True, False], ids=["nfs", "no-nfs"])
+def test_live_nfs_without_the_module_gives_zeros_and_says_why(
+    fixtures_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    nfs: bool,
+) -> None:
+    """sar prints zeros without a word where /proc/net/rpc/nfs is absent; hostward prints the same zeros and one
+    line on stderr saying why."""
+    root = tmp_path / "host"
+    shutil.copytree(fixtures_dir / "report" / "t1", root)
+    if not nfs:
+        shutil.rmtree(root / "proc" / "net" / "rpc")
+    monkeypatch.setenv("LANG", "C")
+    monkeypatch.setattr("hostward.cli.sar.ProcFS", lambda: ProcFS(root / "proc", root / "sys"))
+    assert main(["sar", "-n", "NFS", "0"]) == 0  # interval 0: since boot, one row
+    out, err = capsys.readouterr()
+    row = out.splitlines()[3].split()[1:]
+    if nfs:  # t1's client counters over its uptime: not zeros
+        assert err == "" and row != ["0.00"] * 6
+    else:
+        assert row == ["0.00"] * 6
+        assert err == (
+            "hostward sar: this host has no /proc/net/rpc/nfs (no NFS client loaded): -n NFS shows zeros, "
+            "as sar's does\n"
+        )

@@ -485,6 +485,13 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
             "hostward sar: this host has no /proc/net/snmp6 (IPv6 is disabled): the IPv6 protocol reports "
             "show zeros, as sar's do\n"
         )
+    for name, path, role in (("net_nfs", "net/rpc/nfs", "client"), ("net_nfsd", "net/rpc/nfsd", "server")):
+        if name in selected and not args.all_activities and procfs.read_optional(path) is None:
+            # Without the NFS module sadc records zeros and sar prints them without a word, as for snmp6.
+            sys.stderr.write(
+                f"hostward sar: this host has no /proc/{path} (no NFS {role} loaded): -n {name[4:].upper()} "
+                "shows zeros, as sar's does\n"
+            )
     clock: Callable[[], ClockSample | None] | None = None
     if "time" in selected:
         # Kernel clock state for --time: one adjtimex call per sample, no network. Loading the C library
