@@ -486,7 +486,12 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
             "show zeros, as sar's do\n"
         )
     for name, path, role in (("net_nfs", "net/rpc/nfs", "client"), ("net_nfsd", "net/rpc/nfsd", "server")):
-        if name in selected and not args.all_activities and procfs.read_optional(path) is None:
+        # (-A and -n ALL, which sets fibre_channel too, ask for everything: no note there)
+        if (
+            name in selected
+            and not (args.all_activities or args.fibre_channel)
+            and procfs.read_optional(path) is None
+        ):
             # Without the NFS module sadc records zeros and sar prints them without a word, as for snmp6.
             sys.stderr.write(
                 f"hostward sar: this host has no /proc/{path} (no NFS {role} loaded): -n {name[4:].upper()} "
