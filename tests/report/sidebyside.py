@@ -37,7 +37,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 # DISK for -d, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP (-v, -n SOCK are sadc's defaults); INT for -I.
-SADC_GROUPS = "DISK,IPV6,SNMP"
+SADC_GROUPS = "DISK,IPV6,SNMP,INT"
 
 
 @dataclass(frozen=True)
