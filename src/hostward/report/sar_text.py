@@ -29,6 +29,7 @@ from hostward.report.engine import (
 from hostward.report.formatting import Colors, ReportFormat, pad
 from hostward.report.human import SIZE_COLUMNS, percent_places, size_text
 from hostward.report.selection import ReportOptions, Selected
+from hostward.report.since_boot import boot_sample
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 
@@ -254,7 +255,11 @@ class LiveReport:
         only = self.opts.reports[0]
         if only.header_weight is not None:
             return only.header_weight > 1
-        return len(only.activity.rows(Interval(self.first, self.first, 0))) > 1
+        # nr_ini: the items sadc found at start (every interface; the disks that have done I/O since boot),
+        # i.e. the rows of the first sample against boot, not of an empty interval
+        return (
+            len(only.activity.rows(Interval(boot_sample(self.first), self.first, uptime_cs(self.first)))) > 1
+        )
 
     def banner(self) -> str:
         return banner(self.host, self.first.timestamp, self.fmt)
