@@ -158,5 +158,8 @@ def test_memory_of_a_streamed_report_does_not_grow_with_the_day(
         finally:
             tracemalloc.stop()
 
+    peak(20)  # first use: lazy imports and caches, not the day
     short, long = peak(100), peak(800)
-    assert long < short * 1.1, (short, long)
+    # A whole read grows about 8-fold here; a bounded one moves by a few allocator pages between runs (seen up
+    # to 1.12x under load), so the margin is wide of the noise and far below the growth.
+    assert long < short * 1.5, (short, long)
