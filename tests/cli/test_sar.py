@@ -136,7 +136,7 @@ def test_help_is_a_manual(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = sar(capsys, "--help")
     assert code == 0
     for flag in ("-u [ALL]", "-P {N", "-q", "-r [ALL]", "-S", "-W", "-B", "-b", "-d", "-n {DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|FC|SOFT|ALL}", "-v", "-H", "-w",
-                 "-A", "-f FILE", "--date", "--since", "--until", "--data-dir", "-s hh:mm", "-i SECONDS", "exit status"):  # fmt: skip
+                 "-A", "-F [MOUNT]", "--fs=NAME", "-f FILE", "--date", "--since", "--until", "--data-dir", "-s hh:mm", "-i SECONDS", "exit status"):  # fmt: skip
         assert flag in out
 
 

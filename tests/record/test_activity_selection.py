@@ -15,7 +15,7 @@ from hostward.errors import ConfigError
 from hostward.recorder import Recorder
 from hostward.recorder.selection import ALL_GROUPS, BASE, DEFAULT, groups_for
 from hostward.store import read_file
-from hostward.store.shape import OPTIONAL_GROUPS
+from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS
 
 
 def test_every_group_is_an_optional_group_of_the_store() -> None:
@@ -26,13 +26,15 @@ def test_every_group_is_an_optional_group_of_the_store() -> None:
         "interrupts",
         "serial",
         "softnet",
-    }  # softnet: sar -n SOFT, per CPU too
+        *OPTIONAL_LISTS,
+    }  # softnet: sar -n SOFT, per CPU too; OPTIONAL_LISTS: sar -F
     assert "interrupts" in groups_for(("INT",)) and "interrupts" not in groups_for(DEFAULT)
     assert groups_for(("XALL",)) == ALL_GROUPS
     assert groups_for(("DISK",)) == BASE  # sadc's default set, always recorded
     assert BASE < groups_for(DEFAULT) <= groups_for(("ALL",)) <= ALL_GROUPS
     assert "snmp" in groups_for(("SNMP",)) and "snmp" not in groups_for(("IPV6",))
     assert "snmp6" in groups_for(("IPV6",)) and "snmp6" not in groups_for(("SNMP",))
+    assert "filesystems" in groups_for(("XDISK",)) and "filesystems" not in groups_for(("ALL",))  # sadc's
 
 
 def test_config_file_environment_and_errors(tmp_path: Path) -> None:
@@ -60,7 +62,12 @@ def test_a_recording_holds_the_chosen_groups_only(tmp_path: Path) -> None:
     base = _recorded(tmp_path / "base", ("DISK",))
     assert base and all(s.ktables is not None and s.sockets is not None for s in base)
     assert all(
-        s.snmp is None and s.sockets6 is None and s.snmp6 is None and s.interrupts is None for s in base
+        s.snmp is None
+        and s.sockets6 is None
+        and s.snmp6 is None
+        and s.interrupts is None
+        and s.filesystems is None
+        for s in base
     )
     full = _recorded(tmp_path / "full", ("XALL",))
     assert full and all(getattr(s, group) is not None for s in full for group in ALL_GROUPS)
@@ -78,7 +85,11 @@ def test_sar_and_sadf_say_when_the_recording_lacks_what_is_asked(tmp_path: Path)
     )
     assert recorded.returncode == 0, recorded.stderr
     (day,) = [str(p) for p in tmp_path.iterdir() if p.name.startswith("hw")]
-    for argv in (("sar", "-n", "TCP", "-f", day), ("sadf", "-j", day, "--", "-n", "TCP")):
+    for argv in (
+        ("sar", "-n", "TCP", "-f", day),
+        ("sadf", "-j", day, "--", "-n", "TCP"),
+        ("sar", "-F", "-f", day),
+    ):
         result = _hostward(*argv)
         assert result.returncode == 1 and result.stdout == ""
         assert result.stderr.count("\n") == 1 and "not in this recording" in result.stderr

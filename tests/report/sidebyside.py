@@ -22,7 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hostward.activities import ACTIVITIES
+from tests.conftest import require_binary, require_root
+
+from hostward.activities import ACTIVITIES, VARIANTS
 from hostward.activities.base import Activity, Column
 from hostward.activities.icmp import NET_EICMP, NET_ICMP, SADC_SHIFT, SHIFTED
 from hostward.activities.irq import irq_activity
@@ -36,8 +38,9 @@ from hostward.store.model import CommentMark, Entry, RestartMark
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-# DISK for -d, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP (-v, -n SOCK are sadc's defaults); INT for -I.
-SADC_GROUPS = "DISK,IPV6,SNMP,INT"
+# XDISK for -d and -F, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP, INT for -I (-v, -n SOCK are sadc's
+# defaults): what hostward's -A prints.
+SADC_GROUPS = "XDISK,IPV6,SNMP,INT"
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ def _sized_activities(tokens: list[str]) -> list[Activity]:
 
 def _header_activity(tokens: list[str]) -> tuple[Activity, list[Column]] | None:
     """The activity (and its displayed columns) whose header line has these words."""
-    for activity in (*ACTIVITIES, *_sized_activities(tokens)):
+    for activity in (*ACTIVITIES, *VARIANTS, *_sized_activities(tokens)):
         for view in {"", *activity.views}:
             columns = [activity.columns[i] for i in activity.view(view)]
             names = [c.header for c in columns]
@@ -377,3 +380,47 @@ def _shift_block(block: str, activity: Activity, icmp_block: str | None) -> str:
                 fixed.append(f" {'0.00' if '.' in cell else '0,00':>9}")
         out.append(prefix + "".join(fixed))
     return "\n".join(out)
+
+
+@contextlib.contextmanager
+def loop_filesystem(directory: Path, megabytes: int = 64) -> Iterator[Path]:
+    """An ext4 filesystem in a file, mounted through a loop device under ``directory``; unmounted after."""
+    require_root()
+    found = require_binary("mkfs.ext4", "mount", "umount")
+    image, mountpoint = directory / "fs.img", directory / "mnt"
+    with image.open("wb") as f:
+        f.truncate(megabytes << 20)
+    subprocess.run([found["mkfs.ext4"], "-q", "-F", str(image)], check=True, timeout=60)
+    mountpoint.mkdir()
+    subprocess.run([found["mount"], "-o", "loop", str(image), str(mountpoint)], check=True, timeout=60)
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run([found["umount"], str(mountpoint)], check=True, timeout=60)
+
+
+@contextlib.contextmanager
+def filling(directory: Path, chunk: int = 2 << 20, files: int = 5) -> Iterator[None]:
+    """Each second, 0.6 s after its start (away from the reads sadc and the lock-step sampler make just
+    after the boundary), write ``chunk`` bytes and create ``files`` empty files in ``directory``, synced, so
+    the free space and inode counts of its filesystem move between samples but not during them."""
+    stop = threading.Event()
+
+    def fill() -> None:
+        n = 0
+        while not stop.wait((1.6 - time.time() % 1) % 1):
+            with (directory / f"blob{n}").open("wb") as f:
+                f.write(os.urandom(chunk))
+                os.fsync(f.fileno())
+            for i in range(files):
+                (directory / f"e{n}-{i}").touch()
+            os.sync()
+            n += 1
+
+    thread = threading.Thread(target=fill, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)

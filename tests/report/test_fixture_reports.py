@@ -4,6 +4,7 @@ worked out by hand from sysstat's formulas (the arithmetic is in the comments)."
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from hostward.activities import BY_NAME
 from hostward.activities.irq import irq_activity
+from hostward.collect.filesystems import Filesystem
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample, sample_system
 from hostward.procfs import ProcFS
@@ -393,4 +395,39 @@ def test_softnet_per_cpu_in_32_bits(data: DayData) -> None:
         "10:00:01        all    550.00      1.00      2.00      2.00      1.00         3",
         "10:00:01          0    300.00      1.00      0.00      0.00      0.00         3",
         "10:00:01          1    250.00      0.00      2.00      2.00      1.00         0",
+    ]
+
+
+def test_filesystems_summary_is_each_ones_last_values(data: DayData) -> None:
+    # vda: 100 GiB, 40 GiB free (40960 MB free, 61440 used, 60.00 %), 35 GiB for users (65.00 %), 250000 of
+    # 1e6 inodes used (25.00 %); then 512 MB and 1000 inodes more used. The loop filesystem (64 MB, 16.5 MB
+    # free: %.0f rounds the tie to even, 16; 47.5 used -> 48; 74.22 %, 78.91 % with 3 MB reserved; 384 of
+    # 16384 inodes used, 2.34 %) is mounted for the second sample only: Summary shows it with those values,
+    # after vda (first seen first), and vda with its last ones.
+    gib, mib = 1 << 30, 1 << 20
+    vda = Filesystem("/dev/vda", "/", 100 * gib, 40 * gib, 35 * gib, 1_000_000, 750_000)
+    vda2 = dataclasses.replace(vda, free_bytes=vda.free_bytes - 512 * mib, avail_bytes=vda.avail_bytes - 512 * mib,
+                               inodes_free=749_000)  # fmt: skip
+    loop = Filesystem(
+        "/dev/loop0", "/mnt/a b", 64 * mib, 16 * mib + 512 * 1024, 13 * mib + 512 * 1024, 16384, 16000
+    )
+    s0, s1 = data.entries
+    assert isinstance(s0, SystemSample) and isinstance(s1, SystemSample)
+    s2 = dataclasses.replace(s1, timestamp=s1.timestamp + 1, uptime_seconds=s1.uptime_seconds + 1)
+    days = DayData(HOST, (dataclasses.replace(s0, filesystems=(vda,)), dataclasses.replace(s1, filesystems=(vda, loop)),
+                          dataclasses.replace(s2, filesystems=(vda2,))))  # fmt: skip
+    head = "\n10:00:00     MBfsfree  MBfsused   %fsused  %ufsused     Ifree     Iused    %Iused "
+    v1 = "     40960     61440     60.00     65.00    750000    250000     25.00"
+    v2 = "     40448     61952     60.50     65.50    749000    251000     25.10"
+    lp = "        16        48     74.22     78.91     16000       384      2.34"
+    assert report(days, Selected(BY_NAME["filesystems"]), pretty=True) == (
+        f"{BANNER}{head}FILESYSTEM\n10:00:01   {v1} /dev/vda\n10:00:01   {lp} /dev/loop0\n"
+        f"10:00:02   {v2} /dev/vda\nSummary:   {v2} /dev/vda\nSummary:   {lp} /dev/loop0\n"
+    )
+    german = ReportFormat(decimal_point=",", average_label="Durchschn.:", summary_label="Zusammenfassung:")
+    text = report(days, Selected(BY_NAME["filesystems_mount"], items=frozenset({"/mnt/a b"})), fmt=german)
+    assert text.splitlines()[-3:] == [
+        head.strip("\n") + "MOUNTPOINT",
+        "10:00:01   " + lp.replace(".", ",") + " /mnt/a b",
+        "Zusammenfassung:" + lp.replace(".", ",") + " /mnt/a b",
     ]

@@ -100,6 +100,7 @@ def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -
             "-q",
             "ALL",
             "-d",
+            "-F",
             "-I",
             "ALL",
             "-y",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.store.conftest import HOST, series
 
+from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.sample import SystemSample
@@ -120,3 +121,30 @@ def test_softnet_lines_round_trip_after_the_interrupts_and_come_and_go(tmp_path:
     shape = shape_of(samples[1])
     assert shape.softnet == 3 and Shape.decode(shape.encode()) == shape
     assert shape_of(samples[4]).softnet == 0
+
+
+def test_item_lists_round_trip_and_a_later_versions_list_is_skipped(tmp_path: Path) -> None:
+    """Filesystems (an optional list: names in the shape, numbers in the vector) come and go, read back
+    exactly; a list a later version records is stepped over, ours still read at their place."""
+    fs = (
+        Filesystem("/dev/vda", "/", 10**12, 10**11, 9 * 10**10, 10**6, 10**5),
+        Filesystem("/dev/x", "/a b", 9, 8, 7, 6, 5),
+    )
+    samples = [dataclasses.replace(s, filesystems=fs[: i % 3]) for i, s in enumerate(series(6))]
+    samples[4] = dataclasses.replace(samples[4], filesystems=None)
+    path = tmp_path / "hw"
+    with DataFileWriter.open(path, DAY, HOST) as writer:
+        for sample in samples:
+            writer.write_sample(sample)
+    assert read_file(path).entries == tuple(samples)
+    assert shape_of(samples[0]).lists == (("filesystems", ()),) and shape_of(samples[4]).lists == ()
+    sample = samples[2]
+    ints, floats = flatten(sample)
+    shape = shape_of(sample)
+    future = dataclasses.replace(shape, lists=(("mounts_future", (("x",), ("y",))), *shape.lists))
+    at = len(ints) - 2 * len(SCHEMA["filesystems"])
+    back = Unflattener({**SCHEMA, "mounts_future": ("a", "b")}).build(
+        future, [*ints[:at], 1, 2, 3, 4, *ints[at:]], floats
+    )
+    assert back == sample
+    assert Shape.decode(future.encode()) == future

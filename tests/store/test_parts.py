@@ -13,6 +13,7 @@ from tests.store.conftest import HOST, series, with_processes
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import AverageInput, Interval, uptime_cs
+from hostward.collect.filesystems import Filesystem
 from hostward.collect.interrupts import Interrupts
 from hostward.collect.kernel import KernelTables
 from hostward.collect.nfs import NfsClient, NfsServer
@@ -29,7 +30,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial", "softnet")  # fmt: skip
+          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial", "softnet", "filesystems")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -46,6 +47,8 @@ def busy(n: int) -> list[SystemSample]:
         socks, socks6 = Sockets(30 + i, 5, 9 * i, 2, 1, i % 2), Sockets6(i, 2, 1, 0)
         snmp = Snmp(Ip_InReceives=100 * i, Tcp_ActiveOpens=3 * i, Udp_NoPorts=i)
         snmp6 = Snmp6(Ip6_InReceives=50 * i, Icmp6_InEchos=i, Udp6_NoPorts=2 * i)
+        fs = (Filesystem("/dev/vda", "/", 10**12, 10**11 - i * 4096, 9 * 10**10, 10**6, 10**5 - i),)
+        fs += (Filesystem("/dev/loop0", "/mnt/a b", 10**8, 10**7, 10**7, 100, 50),) if i % 4 else ()
         irqs = Interrupts(("24", "LOC"), 2, (i, 0, 250 * i, 240 * i))
         nfs, nfsd = NfsClient(rpc_calls=9 * i, read=i), NfsServer(rpc_calls=4 * i, rc_hits=i)
         ports = (SerialLine(0, rx=i, tx=30 * i), SerialLine(1, frame=i // 3))
@@ -65,6 +68,7 @@ def busy(n: int) -> list[SystemSample]:
                 nfsd=nfsd,
                 serial=ports,
                 softnet=Softnet((0, 100 * i, 0, 0, 1, 0, i % 3, 1, 90 * i, 1, i, 0, 0, 0)),
+                filesystems=fs,
             )
         )
     return out

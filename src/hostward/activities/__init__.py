@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     ACTIVITIES: tuple[Activity, ...]
     BY_NAME: dict[str, Activity]
+    VARIANTS: tuple[Activity, ...]
     HOSTWARD_ACTIVITIES: tuple[Activity, ...]
 
 # name -> "module:ATTRIBUTE" of the sysstat reports. The name is the activity's own ``name`` (checked by
@@ -53,9 +54,14 @@ SYSSTAT: dict[str, str] = {
     "net_eicmp6": "snmp6:NET_EICMP6",
     "net_udp6": "snmp6:NET_UDP6",
     "softnet": "softnet:SOFTNET",
+    "filesystems": "filesystems:FILESYSTEMS",
     "psi_cpu": "psi:PSI_CPU",
     "psi_io": "psi:PSI_IO",
     "psi_mem": "psi:PSI_MEM",
+}
+# A second form of a sysstat report, selected by its own option word (-F MOUNT), never by -A.
+VARIANT: dict[str, str] = {
+    "filesystems_mount": "filesystems:FILESYSTEMS_MOUNT",
 }
 # hostward's own reports, which sysstat lacks: selected by their own flags, never by -A (which stays sar's
 # -A, so parity with sysstat holds), and left out of sysstat header matching and parity tests.
@@ -69,7 +75,7 @@ def get(name: str) -> Activity:
     """The definition of activity ``name``, importing only its module; KeyError for an unknown name."""
     found = _loaded.get(name)
     if found is None:
-        module, _, attribute = (SYSSTAT.get(name) or HOSTWARD[name]).partition(":")
+        module, _, attribute = (SYSSTAT.get(name) or VARIANT.get(name) or HOSTWARD[name]).partition(":")
         found = getattr(importlib.import_module(f"hostward.activities.{module}"), attribute)
         _loaded[name] = found
     return found
@@ -88,8 +94,17 @@ def __getattr__(name: str) -> object:
         value: object = tuple(by_order(frozenset(SYSSTAT)))
     elif name == "HOSTWARD_ACTIVITIES":
         value = tuple(by_order(frozenset(HOSTWARD)))
+    elif name == "VARIANTS":
+        value = tuple(by_order(frozenset(VARIANT)))
     elif name == "BY_NAME":
-        value = {a.name: a for a in (*by_order(frozenset(SYSSTAT)), *by_order(frozenset(HOSTWARD)))}
+        value = {
+            a.name: a
+            for a in (
+                *by_order(frozenset(SYSSTAT)),
+                *by_order(frozenset(HOSTWARD)),
+                *by_order(frozenset(VARIANT)),
+            )
+        }
     elif name == "Activity":
         from hostward.activities.base import Activity  # noqa: PLC0415
 
@@ -106,6 +121,8 @@ __all__ = [
     "HOSTWARD",
     "HOSTWARD_ACTIVITIES",
     "SYSSTAT",
+    "VARIANT",
+    "VARIANTS",
     "Activity",
     "by_order",
     "get",

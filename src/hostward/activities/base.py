@@ -106,6 +106,7 @@ class ItemSpec:
     movable: bool = True  # `sar -p` moves the item to the end of the line (DISPLAY_PRETTY)
     ppc_item: str = "{}"  # sadf -p item text, "{}" the item (-y writes "ttyS{}")
     json_number: bool = False  # sadf -j writes the item as a number (-y's "line": 0)
+    trailing: bool = False  # always last on the line, unpadded (sar -F's FILESYSTEM)
 
 
 RowsFn = Callable[[Interval], list[Row]]
@@ -133,6 +134,8 @@ class Activity:
     views: dict[str, tuple[str, ...]] = field(default_factory=dict)
     header_every_record: bool = False  # sar -I prints its header before every record and Average:
     csv_fields: str | None = None  # sadf -d header fields when not the columns' (-I: sysstat's "INTR;CPU*")
+    # True: the last block is labelled "Summary:" (each item's last values, sar -F), not "Average:".
+    summary: bool = False
 
     def view(self, name: str = "") -> tuple[int, ...]:
         """Indices of the columns a view shows, in display order; unknown or empty views show every text column."""

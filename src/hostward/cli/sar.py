@@ -82,6 +82,9 @@ activity options (default -u):
   -w                task creation and context switches
   -y                serial lines (TTY): characters received and sent per second, framing, parity,
                     break and overrun errors; /proc/tty/driver/serial is root's: no rows otherwise
+  -F [MOUNT]        filesystems mounted from a device: free and used MB, %used (and %ufsused, counting
+                    root's reserved blocks as used), free and used inodes, %Iused; the device name last
+                    (MOUNT: the mount point); the last block, "Summary:", is each one's last values
   -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL
 
 hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar's):
@@ -103,6 +106,7 @@ display options:
   --iface=NAME[,...]
                     -n DEV and -n EDEV show only these interfaces; as sar, a name of 16 bytes or more is
                     ignored, and a list left empty shows every interface
+  --fs=NAME[,...]   -F shows only these devices (with -F MOUNT: mount points), e.g. --fs=/dev/vda
   --dec={0|1|2}     decimal places of every value printed with decimals (integers keep none)
   -j {ID|LABEL|PATH|UUID|PARTUUID|...|SID}
                     -d names devices by their link in /dev/disk/by-<type> (the first in alphabetical
@@ -162,6 +166,7 @@ examples:
   hostward sar -A -f /tmp/incident    ... and read every activity of it back later
   S_COLORS=always hostward sar -u | less -R  colours through a pager
   hostward sar --cache -s 09:00 -e 12:00  memcached servers recorded this morning
+  hostward sar -F MOUNT --fs=/ 1 1    space and inodes of the root filesystem now
 """
 
 

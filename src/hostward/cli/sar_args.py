@@ -26,7 +26,6 @@ INTERVAL = Number(0, 86400, integer=True, unit="seconds")
 
 # sysstat options hostward does not implement, with what they report: refused with a clear message.
 UNSUPPORTED = {
-    "-F": "filesystems",
     "-m": "power management",
     "-x": "extended output",
     "-t": "true time of the file's creator",
@@ -85,6 +84,7 @@ class SarArgs:
     local_time: bool = False  # sadf -T/-t: times in local time
     epoch: bool = False  # sadf -U: seconds since the epoch
     help: bool = False
+    filesystems: frozenset[str] | None = None  # --fs=: only these devices (or mount points, with -F MOUNT)
     rest: list[str] = field(default_factory=list)  # sadf: words before "--" it handles itself
 
     def selection(self, cpu_count: int) -> tuple[Selected, ...]:
@@ -98,6 +98,8 @@ class SarArgs:
             cpus = cpus or "ALL"
         if not names:  # sar.c select_default_activity: -u when nothing else is asked for (-P alone too)
             names.add("cpu")
+        if "filesystems_mount" in names:  # -F MOUNT, also with -A or another -F (sar's AO_F_MOUNT)
+            names.discard("filesystems")
         reports: list[Selected] = []
         for activity in activities.by_order(names):
             name = activity.name
@@ -112,6 +114,8 @@ class SarArgs:
                 reports.append(Selected(activity, "", *cpu_items(cpus, cpu_count)))
             elif name in ("net_dev", "net_edev") and self.ifaces is not None:
                 reports.append(Selected(activity, items=self.ifaces))
+            elif name in ("filesystems", "filesystems_mount"):
+                reports.append(Selected(activity, items=self.filesystems))
             elif name == "irq":
                 # -I shares A_CPU's bitmap: "all" alone unless -P (or -A) asks for CPUs. Its columns depend on
                 # the data's CPU count: built here (imported on use, as activities.get does).
@@ -215,6 +219,8 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 raise UsageError(f"option {name} needs a list: {name}=NAME[,NAME...]")
             if name == "--dev":
                 args.devices = item_list(name, inline)
+            elif name == "--fs":
+                args.filesystems = item_list(name, inline)
             else:
                 args.ifaces = item_list(name, inline)
         elif name == "--dec":
@@ -225,6 +231,9 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             args.decimals = decimal_places(inline)
         elif word == "--human" and not sadf:
             args.human = True
+        elif word == "-F" and i + 1 < len(argv) and argv[i + 1] == "MOUNT":
+            args.flags.add("filesystems_mount")
+            i += 1
         elif word == "--pretty":
             args.pretty = True
         elif word in LONG_ACTIVITIES:
@@ -338,7 +347,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
 
 
 _LETTERS = {"B": "paging", "b": "io", "d": "disk", "q": "queue", "r": "memory", "S": "swap", "u": "cpu",
-            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge", "I": "irq", "y": "tty"}  # fmt: skip
+            "v": "ktables", "W": "swapping", "w": "tasks", "H": "huge", "I": "irq", "y": "tty", "F": "filesystems"}  # fmt: skip
 
 
 def _letters(args: SarArgs, word: str) -> None:

@@ -22,14 +22,15 @@ from hostward.validate import quote
 # add_list_item does; a list left empty that way filters nothing.
 MAX_DEV_LEN = 128
 MAX_IFACE_LEN = 16
-ITEM_LISTS = {"--dev": MAX_DEV_LEN, "--iface": MAX_IFACE_LEN}
+MAX_FS_LEN = 128
+ITEM_LISTS = {"--dev": MAX_DEV_LEN, "--iface": MAX_IFACE_LEN, "--fs": MAX_FS_LEN}
 
 # sar.c: "-" followed by one or two digits (strlen < 4) is a day offset, read from the default data file.
 _DAYS_AGO = re.compile(r"-[0-9]{1,2}")
 
 
 def item_list(option: str, value: str) -> frozenset[str] | None:
-    """``--dev=vda,sdb`` / ``--iface=lo,eth0``: the names to show; None when the list names nothing."""
+    """``--dev=vda,sdb`` / ``--iface=lo,eth0`` / ``--fs=/dev/vda``: the names to show; None when the list names nothing."""
     limit = ITEM_LISTS[option]
     names = frozenset(n for n in value.split(",") if n and len(n.encode("utf-8", "surrogateescape")) < limit)
     return names or None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hostward.collect.cpu import CpuStat, read_stat
 from hostward.collect.disk import DiskStats, read_diskstats
+from hostward.collect.filesystems import Filesystem, read_filesystems
 from hostward.collect.interrupts import Interrupts, read_interrupts
 from hostward.collect.kernel import KernelTables, read_kernel_tables
 from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
@@ -146,6 +147,8 @@ class SystemSample:
     nfsd: NfsServer | None = None  # sar -n NFSD
     serial: tuple[SerialLine, ...] = ()  # sar -y: serial ports with tx/rx accounting (root only)
     softnet: Softnet | None = None  # sar -n SOFT: per CPU (not an OPTIONAL_GROUPS record)
+    # sar -F: None when not recorded (sadc records them with -S XDISK), () when no filesystem qualifies.
+    filesystems: tuple[Filesystem, ...] | None = None
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -173,4 +176,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         nfsd=read_nfs_server(procfs.read_optional),
         serial=read_serial(procfs.read_optional),
         softnet=read_softnet(procfs.read_optional),
+        filesystems=read_filesystems(procfs.read_optional),
     )

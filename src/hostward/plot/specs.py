@@ -180,6 +180,11 @@ SPECS: tuple[FigureSpec, ...] = (
                       labels=("dropped (backlog full)", "softirq run cut short", "received by RPS IPI",
                               "flow limit hit")),
                 Panel(("blg_len",), "packets", labels=("backlog queue length",)))),
+    FigureSpec("fs", "filesystems", "Filesystem {item}",
+               (Panel(("%fsused", "%ufsused", "%Iused"), "% used", percent=True,
+                      labels=("space", "space (root's reserve counted)", "inodes")),
+                Panel(("MBfsfree", "MBfsused"), "MB", stacked=True, labels=("free", "used"))),
+               per_item=True),
     FigureSpec("pressure", "pressure", "Pressure stall (share of time tasks waited)",
                (Panel(("cpu some", "memory some", "memory full", "io some", "io full"), "% of time", percent=True),)),
     # activities/irq.py: its first row is "sum", every interrupt on every CPU (the "all" column).

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
+from hostward.collect.filesystems import read_filesystems
 from hostward.collect.interrupts import read_interrupts
 from hostward.collect.kernel import read_kernel_tables
 from hostward.collect.load import parse_loadavg, parse_uptime
@@ -110,6 +111,7 @@ class CachingSampler:
             nfsd=read_nfs_server(files.read_optional) if "nfsd" in groups else None,
             serial=read_serial(files.read_optional) if "serial" in groups else (),
             softnet=read_softnet(files.read_optional) if "softnet" in groups else None,
+            filesystems=read_filesystems(files.read_optional) if "filesystems" in groups else None,
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:

@@ -23,7 +23,7 @@ ADDED_BY: dict[str, frozenset[str]] = {
     "IPV6": frozenset({"sockets6", "snmp6"}),
     "INT": frozenset({"interrupts"}),
     "POWER": frozenset(),
-    "XDISK": frozenset(),
+    "XDISK": frozenset({"filesystems"}),
 }
 # What each keyword adds, in the recorder's --help (the sar reports it feeds).
 ADDS: dict[str, str] = {
@@ -32,7 +32,7 @@ ADDS: dict[str, str] = {
     "IPV6": "IPv6 sockets and IPv6, ICMPv6 and UDPv6 counters (sar -n SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6)",
     "INT": "interrupts per IRQ and CPU (sar -I)",
     "POWER": "power management (sar -m): not recorded by hostward yet",
-    "XDISK": "filesystems (sar -F): not recorded by hostward yet",
+    "XDISK": "filesystems mounted from a device: space and inodes (sar -F)",
     "ALL": "every group above but XDISK's",
     "XALL": "every group above",
 }

@@ -17,7 +17,7 @@ from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
 from hostward.collect.sample import SystemSample
 from hostward.report.selection import ReportOptions, Selected, TimeOfDay
 from hostward.store.model import CommentMark, Entry, RestartMark
-from hostward.store.shape import OPTIONAL_GROUPS
+from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS
 
 TimeOfDayFn = Callable[[float], tuple[int, int, int]]
 
@@ -102,6 +102,7 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6"), frozenset({"snmp6"})),
     "irq": frozenset({"interrupts"}),
     "tty": frozenset({"serial"}),
+    **dict.fromkeys(("filesystems", "filesystems_mount"), frozenset({"filesystems"})),
 }
 
 
@@ -120,7 +121,8 @@ def recorded(reports: Iterable[Selected], entries: Iterable[object]) -> bool:
     """Whether any of ``reports`` has data in ``entries``: a report that reads an optional group (kernel
     tables, sockets, SNMP ...) has none when no sample holds the group (recorded without it, as sadc without
     -S SNMP); the others always have. sar's "Requested activities not available in file" when False."""
-    wanted = [SAMPLE_READS.get(r.activity.name, frozenset()) & OPTIONAL_GROUPS.keys() for r in reports]
+    optional = OPTIONAL_GROUPS.keys() | OPTIONAL_LISTS.keys()
+    wanted = [SAMPLE_READS.get(r.activity.name, frozenset()) & optional for r in reports]
     if any(not groups for groups in wanted):
         return True
     needed = frozenset().union(*wanted)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hostward.store.sysstat.labels import AVERAGE_LABELS
+from hostward.store.sysstat.labels import AVERAGE_LABELS, SUMMARY_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,7 @@ class ReportFormat:
     date_fmt: str = "%m/%d/%y"
     decimal_point: str = "."
     average_label: str = "Average:"
+    summary_label: str = "Summary:"  # sar -F's last block
     utc: bool = False  # sar prints local time; sadf prints UTC unless -t
     decimals: int | None = None  # --dec: places of every value printed with decimals (None: its own)
     colors: Colors | None = None  # S_COLORS: None prints no escape sequence
@@ -132,26 +133,30 @@ def from_environment(environ: Mapping[str, str] | None = None) -> ReportFormat:
         date_fmt="%Y-%m-%d" if iso else "%x",
         decimal_point=decimal,
         average_label=average_label(env),
+        summary_label=average_label(env, SUMMARY_LABELS, "Summary:"),
     )
 
 
-def average_label(environ: Mapping[str, str]) -> str:
-    """gettext's choice for sysstat's "Average:": LANGUAGE, then LC_ALL, LC_MESSAGES, LANG; C means English.
+def average_label(
+    environ: Mapping[str, str], labels: Mapping[str, str] = AVERAGE_LABELS, english: str = "Average:"
+) -> str:
+    """gettext's choice for sysstat's "Average:" (or another message, given its ``labels``): LANGUAGE, then
+    LC_ALL, LC_MESSAGES, LANG; C means English.
 
     As with gettext, LANGUAGE is only honoured when the message locale itself is not C.
     """
     messages = environ.get("LC_ALL") or environ.get("LC_MESSAGES") or environ.get("LANG") or "C"
     if messages.split(".")[0] in ("C", "POSIX") or not _installed(messages):
-        return "Average:"
+        return english
     candidates = [c for c in environ.get("LANGUAGE", "").split(":") if c] + [messages]
     for candidate in candidates:
         name = candidate.split(".")[0].split("@")[0]
         for key in (name, name.split("_")[0]):
-            if key in AVERAGE_LABELS:
-                return AVERAGE_LABELS[key]
+            if key in labels:
+                return labels[key]
         if name.startswith("en"):
-            return "Average:"
-    return "Average:"
+            return english
+    return english
 
 
 def _installed(name: str) -> bool:

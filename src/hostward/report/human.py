@@ -23,6 +23,8 @@ SIZE_COLUMNS: dict[str, dict[str, tuple[int, float]]] = {
     "huge": {h: (_KB, 1.0) for h in ("kbhugfree", "kbhugused", "kbhugrsvd", "kbhugsurp")},
     "disk": {h: (_KB, 1.0) for h in ("rkB/s", "wkB/s", "dkB/s", "areq-sz")},
     "net_dev": {h: (UNIT_BYTE, 1024.0) for h in ("rxkB/s", "txkB/s")},
+    # sar -F -h prints the free and used bytes (f_bfree, f_blocks - f_bfree), not MB
+    **{fs: {h: (UNIT_BYTE, 1048576.0) for h in ("MBfsfree", "MBfsused")} for fs in ("filesystems", "filesystems_mount")},
 }  # fmt: skip
 
 

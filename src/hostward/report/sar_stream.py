@@ -142,9 +142,10 @@ class _Segment:
             elif isinstance(event, Header):
                 out.append(layout.header(clock(event.previous)))
             elif isinstance(event, Average):
+                label = fmt.summary_label if layout.selected.activity.summary else fmt.average_label
                 if event.header:
-                    out.append(layout.header(fmt.average_label))
-                out.append(layout.rows(fmt.average_label, event.rows))
+                    out.append(layout.header(label))
+                out.append(layout.rows(label, event.rows))
             else:
                 out.append(comment_line(event, fmt))
         return "".join(out)

@@ -57,7 +57,7 @@ class Layout:
             getter = operator.itemgetter(*self.view)
             self.pick = getter
         item = activity.item
-        self.item_last = item is not None and pretty and item.movable
+        self.item_last = item is not None and (item.trailing or (pretty and item.movable))
         self.has_item = item is not None
         values = "".join(f" %9.{fmt.places(activity.columns[i].decimals)}f" for i in self.view)
         self.values_fmt = values
@@ -209,9 +209,10 @@ def _block_text(
         elif isinstance(event, Header):
             yield layout.header(clock(event.previous))
         elif isinstance(event, Average):
+            label = fmt.summary_label if selected.activity.summary else fmt.average_label
             if event.header:
-                yield layout.header(fmt.average_label)
-            yield layout.rows(fmt.average_label, event.rows)
+                yield layout.header(label)
+            yield layout.rows(label, event.rows)
         else:
             yield comment_line(event, fmt)
 
@@ -296,9 +297,9 @@ class LiveReport:
         data = AverageInput(
             Interval(self.first, last, uptime_cs(last) - uptime_cs(self.first)), tuple(self.displayed)
         )
-        label = self.fmt.average_label
         out: list[str] = []
         for selected in self.opts.reports:
+            label = self.fmt.summary_label if selected.activity.summary else self.fmt.average_label
             rows = tuple(r for r in selected.activity.averages(data) if selected.wants(r.item))
             if self.every_sample or selected.activity.header_every_record:
                 out.append(header_line(selected, label, self.fmt, self.opts.pretty))

@@ -35,7 +35,15 @@ from hostward.collect.softnet import Softnet
 from hostward.store.framing import Corrupt
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
-from hostward.store.shape import OPTIONAL_GROUPS, PSI_RESOURCES, Shape, bits_float, float_bits
+from hostward.store.shape import (
+    LIST_NAMES,
+    OPTIONAL_GROUPS,
+    OPTIONAL_LISTS,
+    PSI_RESOURCES,
+    Shape,
+    bits_float,
+    float_bits,
+)
 
 _get_cpu = attrgetter(*SCHEMA["cpu_times"])
 _get_stat = attrgetter(*SCHEMA["cpu_stat"])
@@ -50,6 +58,7 @@ _get_time = attrgetter(*SCHEMA["time"])
 _get_cache = attrgetter(*SCHEMA["cache"])
 _get_serial = attrgetter(*SCHEMA["serial"])
 _get_optional = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_GROUPS}
+_get_list = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_LISTS}
 
 
 def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
@@ -92,6 +101,9 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
         ints += _get_serial(port)
     if sample.softnet is not None:
         ints += sample.softnet.values
+    for group, get in _get_list.items():
+        for item in getattr(sample, group) or ():
+            ints += get(item)
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats
@@ -242,7 +254,27 @@ class Unflattener:
             interrupts_at(plan.shape, ints, pos),
             serial_at(plan.shape, ints, pos),
             softnet_at(plan.shape, ints, pos),
+            *build_lists(make.lists, plan.shape, ints, pos, None).values(),
         )
+
+
+def build_lists(
+    makers: dict[str, Maker], shape: Shape, ints: list[int], pos: int, wanted: frozenset[str] | None
+) -> dict[str, tuple[Any, ...] | None]:
+    """The OPTIONAL_LISTS records of a sample, after its softnet lines (``pos``: where the interrupts start;
+    ``wanted``: only those groups, None: all); a list of a later version is not in our vector."""
+    out: dict[str, tuple[Any, ...] | None] = dict.fromkeys(OPTIONAL_LISTS)
+    pos += len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"]) + len(shape.serial) * _W_SERIAL
+    pos += shape.softnet * len(SCHEMA["softnet"])
+    for group, items in shape.lists:
+        made = makers.get(group)
+        if made is None:
+            continue
+        width = len(SCHEMA[group])
+        if wanted is None or group in wanted:
+            out[group] = tuple(made(ints, pos + i * width, *names) for i, names in enumerate(items))
+        pos += width * len(items)
+    return out
 
 
 # (plan, integers, floats in our layout, timestamp or None) -> the sample
@@ -279,6 +311,7 @@ def _int_groups(shape: Shape) -> list[str]:
         + ["irq"] * (len(shape.irqs) * shape.irq_cpus)
         + ["serial"] * len(shape.serial)
         + ["softnet"] * shape.softnet
+        + [group for group, items in shape.lists for _ in items]
     )
 
 
@@ -393,6 +426,7 @@ class _Makers:
     time: Maker
     cache: Maker
     optional: dict[str, Maker]
+    lists: dict[str, Maker]
     serial: Maker
     sample: Maker
 
@@ -415,6 +449,7 @@ def _makers() -> _Makers:
         cache=maker(MemcachedSample, SCHEMA["cache"], ("server",)),
         optional={group: maker(cls, SCHEMA[group]) for group, cls in OPTIONAL_GROUPS.items()},
         serial=maker(SerialLine, SCHEMA["serial"], ("line",)),
+        lists={group: maker(cls, SCHEMA[group], LIST_NAMES[group]) for group, cls in OPTIONAL_LISTS.items()},
         sample=maker(
             SystemSample,
             (),
@@ -434,6 +469,7 @@ def _makers() -> _Makers:
                 "interrupts",
                 "serial",
                 "softnet",
+                *OPTIONAL_LISTS,
             ),
         ),
     )
@@ -456,6 +492,7 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "irq": Interrupts,  # one "count" per interrupt and CPU: a missing one reads 0
     "serial": SerialLine,
     "softnet": Softnet,  # every field defaults to 0
+    **OPTIONAL_LISTS,
 }
 
 

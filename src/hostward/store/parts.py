@@ -35,12 +35,13 @@ from hostward.store.layout import (
     _W_VM,
     SamplePlan,
     _makers,
+    build_lists,
     interrupts_at,
     serial_at,
     softnet_at,
 )
 from hostward.store.schema import SCHEMA
-from hostward.store.shape import OPTIONAL_GROUPS, bits_float
+from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, bits_float
 
 SAMPLE_PARTS = frozenset(
     {
@@ -57,6 +58,7 @@ SAMPLE_PARTS = frozenset(
         "interrupts",
         "serial",
         "softnet",
+        *OPTIONAL_LISTS,
     }
 )
 
@@ -116,6 +118,7 @@ class PartsBuilder:
         sizes.append(("interrupts", len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"])))
         sizes.append(("serial", len(shape.serial) * len(SCHEMA["serial"])))  # sar -y's lines follow them
         sizes.append(("softnet", shape.softnet * len(SCHEMA["softnet"])))  # then sar -n SOFT's
+        sizes += [(g, len(items) * len(SCHEMA[g])) for g, items in shape.lists if g in OPTIONAL_LISTS]
         for part, size in sizes:
             end += size
             if part in parts:
@@ -180,6 +183,7 @@ class PartsBuilder:
         interrupts = interrupts_at(shape, ints, pos) if "interrupts" in parts else None
         serial = serial_at(shape, ints, pos) if "serial" in parts else ()
         softnet = softnet_at(shape, ints, pos) if "softnet" in parts else None
+        lists = build_lists(make.lists, shape, ints, pos, parts)
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,
@@ -198,6 +202,7 @@ class PartsBuilder:
             interrupts,
             serial,
             softnet,
+            *lists.values(),
         )
 
     def _pressure(

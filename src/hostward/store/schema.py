@@ -9,6 +9,7 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
+from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
@@ -60,6 +61,9 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "serial": _int_fields(SerialLine, ("line",)),
     # sar -n SOFT: one group per line of /proc/net/softnet_stat, after the serial lines (Shape.softnet).
     "softnet": SOFTNET_FIELDS,
+    # Optional lists of named records (shape.py OPTIONAL_LISTS): one group per item, names in the shape,
+    # after the softnet lines.
+    "filesystems": _int_fields(Filesystem, ("name", "mountpoint")),  # sar -F
 }
 
 

@@ -5,9 +5,10 @@ flattens the numbers against it), and the exact bit-pattern encoding of floats t
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
+from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.pressure import Pressure
@@ -35,6 +36,18 @@ OPTIONAL_GROUPS: dict[str, type[Any]] = {
     "nfs": NfsClient,
     "nfsd": NfsServer,
 }
+
+
+# Optional lists of named records (sar -F's filesystems): group name = SystemSample attribute -> record class.
+# A record's str fields name it and live in the shape (``lists``); its int fields go to the vector, one group
+# per item, after the softnet lines. A list this version does not know is skipped, as a group is.
+OPTIONAL_LISTS: dict[str, type[Any]] = {"filesystems": Filesystem}
+LIST_NAMES: dict[str, tuple[str, ...]] = {
+    group: tuple(f.name for f in fields(cls) if f.type in ("str", str))
+    for group, cls in OPTIONAL_LISTS.items()
+}
+
+ItemLists = tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]  # (group, each item's names), in vector order
 
 
 def float_bits(value: float) -> int:
@@ -68,6 +81,7 @@ class Shape:
     # sar -n SOFT: lines of /proc/net/softnet_stat (SystemSample.softnet), one "softnet" group each after the
     # serial lines. Written only when present.
     softnet: int = 0
+    lists: ItemLists = ()  # OPTIONAL_LISTS present (even empty), last in the vector; written only when any
 
     def int_count(self, schema: dict[str, tuple[str, ...]]) -> int:
         n_cpu = 1 + sum(self.cpu_present)
@@ -88,6 +102,7 @@ class Shape:
             + len(self.irqs) * self.irq_cpus * len(schema.get("irq", ()))
             + len(self.serial) * len(schema.get("serial", ()))
             + self.softnet * len(schema.get("softnet", ()))
+            + sum(len(items) * len(schema.get(group, ())) for group, items in self.lists)
         )
 
     def float_count(self, schema: dict[str, tuple[str, ...]]) -> int:
@@ -113,27 +128,35 @@ class Shape:
         out.uint(len(self.memory_missing))
         for key in self.memory_missing:
             out.text(key)
-        if self.time or self.caches or self.extras or self.irqs or self.serial or self.softnet:
+        if self.time or self.caches or self.extras or self.irqs or self.serial or self.softnet or self.lists:
             # Appended only when present, so a shape without time health is byte-identical to format 1's.
             out.uint(int(self.time))
-        if self.caches or self.extras or self.irqs or self.serial or self.softnet:
+        if self.caches or self.extras or self.irqs or self.serial or self.softnet or self.lists:
             out.uint(len(self.caches))
             for server in self.caches:
                 out.text(server)
-        if self.extras or self.irqs or self.serial or self.softnet:
+        if self.extras or self.irqs or self.serial or self.softnet or self.lists:
             out.uint(len(self.extras))
             for group in self.extras:
                 out.text(group)
-        if self.irqs or self.serial or self.softnet:
+        if self.irqs or self.serial or self.softnet or self.lists:
             out.uint(self.irq_cpus).uint(len(self.irqs))
             for name in self.irqs:
                 out.text(name)
-        if self.serial or self.softnet:
+        if self.serial or self.softnet or self.lists:
             out.uint(len(self.serial))
             for line in self.serial:
                 out.uint(line)
-        if self.softnet:
+        if self.softnet or self.lists:
             out.uint(self.softnet)
+        if self.lists:
+            out.uint(len(self.lists))
+            for group, items in self.lists:
+                out.text(group).uint(len(items))
+                for names in items:
+                    out.uint(len(names))
+                    for name in names:
+                        out.text(name)
         return out.bytes()
 
     @staticmethod
@@ -159,9 +182,26 @@ class Shape:
             irqs = tuple(r.text() for _ in range(r.count(1 << 13)))
         serial = tuple(r.uint() for _ in range(r.count(1 << 16))) if r.pos < len(r.data) else ()
         softnet = r.count(8192) if r.pos < len(r.data) else 0  # absent before sar -n SOFT was recorded
+        lists: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+        for _ in range(r.count(1 << 6) if r.pos < len(r.data) else 0):
+            group = r.text()
+            items = tuple(tuple(r.text() for _ in range(r.count(1 << 4))) for _ in range(r.count(1 << 16)))
+            lists.append((group, items))
         r.done()
         return Shape(
-            cpus, disks, nets, pressure, missing, time, caches, extras, irqs, irq_cpus, serial, softnet
+            cpus,
+            disks,
+            nets,
+            pressure,
+            missing,
+            time,
+            caches,
+            extras,
+            irqs,
+            irq_cpus,
+            serial,
+            softnet,
+            tuple(lists),
         )
 
 
@@ -186,4 +226,9 @@ def shape_of(sample: SystemSample) -> Shape:
         irq_cpus=sample.interrupts.cpus if sample.interrupts is not None else 0,
         serial=tuple(s.line for s in sample.serial),
         softnet=sample.softnet.lines if sample.softnet is not None else 0,
+        lists=tuple(
+            (group, tuple(tuple(getattr(item, n) for n in LIST_NAMES[group]) for item in records))
+            for group in OPTIONAL_LISTS
+            if (records := getattr(sample, group)) is not None
+        ),
     )

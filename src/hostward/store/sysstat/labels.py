@@ -42,3 +42,13 @@ AVERAGE_LABELS: dict[str, str] = {
     "zh_CN": "平均时间:",
     "zh_TW": "平均時間：",
 }
+
+# msgstr of "Summary:" (sar -F's last block) in the same translations; the others print it in English.
+SUMMARY_LABELS: dict[str, str] = {
+    "cs": "Souhrn:", "da": "Resume:", "de": "Zusammenfassung:", "eo": "Resumo:", "es": "Resumen:",
+    "fi": "Yhteenveto:", "fr": "Résumé:", "fur": "Sintesi:", "hr": "Sažetak:", "hu": "Összegzés:",
+    "id": "Ringkasan:", "it": "Sommario:", "ja": "サマリ:", "ko": "요약:", "nb": "Sammendrag:",
+    "nl": "Samenvatting:", "pl": "Podsumowanie:", "pt": "Resumo:", "pt_BR": "Sumário:", "ro": "Rezumat:",
+    "ru": "Сводка:", "sk": "Súhrn:", "sr": "Сажетак:", "sv": "Sammanfattning:", "tr": "Özet:",
+    "uk": "Резюме:", "vi": "Tổng kết:", "zh_CN": "总计:",
+}  # fmt: skip
