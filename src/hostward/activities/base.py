@@ -111,6 +111,7 @@ class ItemSpec:
 
 RowsFn = Callable[[Interval], list[Row]]
 AverageFn = Callable[[AverageInput], list[Row]]
+RowsOfFn = Callable[[Interval, frozenset[str]], list[Row] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,9 @@ class Activity:
     csv_fields: str | None = None  # sadf -d header fields when not the columns' (-I: sysstat's "INTR;CPU*")
     # True: the last block is labelled "Summary:" (each item's last values, sar -F), not "Average:".
     summary: bool = False
+    # The rows of only some items, for an activity whose unwanted rows are its cost (one per CPU: sar -u shows
+    # "all" of 64): what ``rows`` gives filtered by the items, or None where ``rows`` gives no row at all.
+    rows_of: RowsOfFn | None = None
 
     def view(self, name: str = "") -> tuple[int, ...]:
         """Indices of the columns a view shows, in display order; unknown or empty views show every text column."""

@@ -119,9 +119,21 @@ _BACKWARDS = (0.0,) * 13
 
 def cpu_rows(span: Interval) -> list[Row]:
     """Rows "all", "0", "1", ... ; an offline CPU (no line in /proc/stat) gets no row and adds nothing to "all"."""
+    return _cpu_rows(span, None)
+
+
+def cpu_rows_of(span: Interval, items: frozenset[str]) -> list[Row]:
+    """``cpu_rows`` of only these items: every CPU still counts in "all", but only the CPUs shown get their
+    thirteen shares computed (sar -u shows "all" alone; sar -P 3 one CPU)."""
+    return _cpu_rows(span, items)
+
+
+def _cpu_rows(span: Interval, items: frozenset[str] | None) -> list[Row]:
     prev_cpus, curr_cpus = span.prev.cpu.per_cpu, span.curr.cpu.per_cpu
     if not curr_cpus and not prev_cpus:
         # Kernel without per-CPU lines: "all" is the global line (sysstat's UP case).
+        if items is not None and "all" not in items:
+            return []
         total, p = _per_cpu_interval(c := _TICKS(span.curr.cpu.all), _TICKS(span.prev.cpu.all))
         return [Row("all", _values(c, p, total or 1) if total >= 0 else _BACKWARDS)]
     all_c: Ticks = _NO_TICKS
@@ -143,12 +155,13 @@ def cpu_rows(span: Interval) -> list[Row]:
         all_p = tuple(map(add, all_p, p))
         if now is None:
             continue  # offline now: counted (as no change) in "all", not displayed
-        per_cpu.append(
-            Row(
-                str(number),
-                _values(c, p, interval) if interval > 0 else _BACKWARDS if interval else _TICKLESS,
+        name = str(number)
+        if items is None or name in items:
+            per_cpu.append(
+                Row(name, _values(c, p, interval) if interval > 0 else _BACKWARDS if interval else _TICKLESS)
             )
-        )
+    if items is not None and "all" not in items:
+        return per_cpu
     return [Row("all", _values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS), *per_cpu]
 
 
@@ -160,6 +173,7 @@ CPU = Activity(
     kind=Kind.COUNTER,
     columns=COLUMNS,
     rows=cpu_rows,
+    rows_of=cpu_rows_of,
     json_section="cpu-load",
     json_list=True,
     item=ItemSpec("CPU", width=7, json_key="cpu", csv_all="-1", movable=False),

@@ -229,6 +229,13 @@ class Block:
         self.stopped = False  # -e or the count reached: the rest of the segment is not read
         self.end_tod = opts.end.as_tuple() if opts.end is not None else None
         self.keep_all_rows = selected.items is None
+        # Only the items shown are computed where the activity can (per-CPU rows), when the line count does
+        # not depend on the rows left out (header_weight).
+        self.rows_of = (
+            selected.activity.rows_of
+            if selected.items is not None and selected.header_weight is not None
+            else None
+        )
 
     def feed(self, entry: SystemSample | CommentMark) -> tuple[BlockEvent, ...]:
         """The events ``entry`` gives (none, a comment, or rows with the header due before them)."""
@@ -256,13 +263,22 @@ class Block:
         prev = self.prev
         span = Interval(prev, entry, entry_cs - self.prev_cs)
         selected = self.selected
-        all_rows = selected.activity.rows(span)
-        if not all_rows:
-            return ()  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
-        rows = Rows(
-            span,
-            tuple(all_rows) if self.keep_all_rows else tuple(r for r in all_rows if selected.wants(r.item)),
-        )
+        if self.rows_of is not None and selected.items is not None:
+            shown = self.rows_of(span, selected.items)
+            if shown is None:
+                return ()  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
+            all_rows = shown
+            rows = Rows(span, tuple(shown))
+        else:
+            all_rows = selected.activity.rows(span)
+            if not all_rows:
+                return ()  # nothing recorded for this activity in this sample (sar: nr[curr] == 0)
+            rows = Rows(
+                span,
+                tuple(all_rows)
+                if self.keep_all_rows
+                else tuple(r for r in all_rows if selected.wants(r.item)),
+            )
         self.prev_cs = entry_cs
         if self.keep_all_displayed or not self.displayed:
             self.displayed.append(entry)

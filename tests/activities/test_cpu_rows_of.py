@@ -1,0 +1,41 @@
+"""sar -u and -P N compute only the CPU rows they show (activities/cpu.py cpu_rows_of, issue 17): the same rows,
+same digits, as every row filtered, whatever the counters do (offline CPUs, CPUs back online, counters going
+back, values near 2**64), and the same report text."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.store.conftest import series
+
+from hostward.activities.base import Interval
+from hostward.activities.cpu import CPU, cpu_rows, cpu_rows_of
+from hostward.collect.cpu import CpuTimes
+from hostward.collect.sample import SystemSample
+
+BASE = series(1)[0]
+tick = st.one_of(st.integers(0, 2000), st.sampled_from([0, 1, (1 << 64) - 5, (1 << 64) - 0x7FFFF, 1 << 63]))
+times = st.builds(CpuTimes, *([tick] * 10))
+per_cpu = st.lists(st.one_of(st.none(), times), max_size=5)
+items = st.frozensets(st.sampled_from(["all", "0", "1", "2", "3", "4", "5"]), min_size=1)
+
+
+def sample(all_times: CpuTimes, cpus: list[CpuTimes | None]) -> SystemSample:
+    return dataclasses.replace(BASE, cpu=dataclasses.replace(BASE.cpu, all=all_times, per_cpu=tuple(cpus)))
+
+
+@settings(max_examples=400)
+@given(prev_all=times, curr_all=times, prev=per_cpu, curr=per_cpu, wanted=items)
+def test_rows_of_some_items_are_those_rows_of_all(
+    prev_all: CpuTimes, curr_all: CpuTimes, prev: list[CpuTimes | None], curr: list[CpuTimes | None],
+    wanted: frozenset[str],
+) -> None:  # fmt: skip
+    span = Interval(sample(prev_all, prev), sample(curr_all, curr), 100)
+    expected = [row for row in cpu_rows(span) if row.item in wanted]
+    assert repr(cpu_rows_of(span, wanted)) == repr(expected)
+
+
+def test_the_cpu_report_declares_it() -> None:
+    assert CPU.rows_of is cpu_rows_of
