@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from hostward.digits import is_digits
 from hostward.errors import ConfigError
 
 
@@ -14,7 +15,7 @@ def split_host_port(text: str, *, what: str, allow_zero_port: bool = False) -> t
     host, sep, port_text = text.rpartition(":")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     lowest = 0 if allow_zero_port else 1
-    if not sep or not port_text.isdigit() or not lowest <= int(port_text) <= 65535:
+    if not sep or not is_digits(port_text) or not lowest <= int(port_text) <= 65535:
         raise ConfigError(f"{what}: {text[:120]!r} is not HOST:PORT with a port from {lowest} to 65535")
     if not host:
         raise ConfigError(f"{what}: {text[:120]!r} names no host (use 0.0.0.0 to listen everywhere)")

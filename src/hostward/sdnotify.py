@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import socket
 
+from hostward.digits import is_digits
+
 
 def notify(*states: str) -> bool:
     """Send ``states`` (e.g. ``"READY=1"``, ``"STATUS=recording"``) to the service manager, if there is one.
@@ -32,6 +34,6 @@ def watchdog_seconds() -> float | None:
     """The watchdog interval systemd asked for (``WatchdogSec=``), or None when there is no watchdog for us."""
     usec = os.environ.get("WATCHDOG_USEC", "")
     pid = os.environ.get("WATCHDOG_PID", "")
-    if not usec.isdigit() or int(usec) == 0 or (pid.isdigit() and int(pid) != os.getpid()):
+    if not is_digits(usec) or int(usec) == 0 or (is_digits(pid) and int(pid) != os.getpid()):
         return None
     return int(usec) / 1e6

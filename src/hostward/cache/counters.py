@@ -18,6 +18,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hostward.digits import is_digits
+
 # Cumulative counters of `stats` in memcached 1.6 (zeroed by a restart or `stats reset`).
 COUNTERS: frozenset[str] = frozenset(
     {
@@ -56,7 +58,7 @@ def number(fields: Mapping[str, str], name: str) -> int | float | None:
     text = fields.get(name)
     if text is None or not 0 < len(text) <= 40 or not text.isascii():
         return None
-    if text.isdigit():
+    if is_digits(text):
         return int(text)
     try:
         value = float(text)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hostward.digits import is_digits
+
 MAX_CLASS = 255  # memcached has at most 64 (MAX_NUMBER_OF_SLAB_CLASSES); anything beyond is not a class id
 
 
@@ -57,7 +59,7 @@ class SlabTable:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isdigit() and len(text) <= 20 else None
+    return int(text) if text is not None and is_digits(text) and len(text) <= 20 else None
 
 
 def _per_class(fields: Mapping[str, str], prefix: str) -> dict[int, dict[str, str]]:
@@ -67,7 +69,7 @@ def _per_class(fields: Mapping[str, str], prefix: str) -> dict[int, dict[str, st
         if not key.startswith(prefix):
             continue
         ident, sep, name = key[len(prefix) :].partition(":")
-        if sep and name and ident.isdigit() and len(ident) <= 3 and 0 < int(ident) <= MAX_CLASS:
+        if sep and name and is_digits(ident) and len(ident) <= 3 and 0 < int(ident) <= MAX_CLASS:
             classes.setdefault(int(ident), {})[name] = value
     return classes
 

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from hostward.cli.args import Parser
+from hostward.digits import is_digits
 from hostward.errors import UsageError
 from hostward.validate import Number, flag
 
@@ -138,7 +139,7 @@ def _interval_args(values: list[str]) -> tuple[float, int | None]:
         seconds = float(values[0])
     except ValueError:
         raise UsageError(f"--interval: {values[0][:40]!r} is not N [COUNT]") from None
-    if len(values) == 2 and not values[1].isdigit():
+    if len(values) == 2 and not is_digits(values[1]):
         raise UsageError(
             f"--interval: COUNT {values[1][:40]!r} is not a whole number (name SERVERs before --interval)"
         )

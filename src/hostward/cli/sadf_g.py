@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hostward.digits import is_digits
 from hostward.errors import StoreError
 
 _PROLOG = re.compile(rb"\A\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", re.S)
@@ -70,7 +71,7 @@ def stack(documents: list[bytes]) -> bytes:
 def _number(path: Path) -> int:
     """save_each names graphs NN-key.svg: their order is the number's (100 comes after 99)."""
     head = path.name.split("-", 1)[0]
-    return int(head) if head.isdigit() else 0
+    return int(head) if is_digits(head) else 0
 
 
 def run_g(before: list[str], after: list[str]) -> int:

@@ -17,6 +17,7 @@ from hostward.cli.sar_options import (
     item_list,
     takes_file_name,
 )
+from hostward.digits import is_digits
 from hostward.errors import UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
 from hostward.validate import COUNT, DATE, DATETIME, NON_EMPTY_PATH, WHOLE_SECONDS, Number, quote
@@ -141,7 +142,7 @@ def cpu_items(spec: str | None, cpu_count: int) -> tuple[frozenset[str] | None, 
             items.add("all")
             continue
         low_text, _, high_text = word.partition("-")
-        if not low_text.isdigit() or (high_text and not high_text.isdigit()):
+        if not is_digits(low_text) or (high_text and not is_digits(high_text)):
             raise UsageError(
                 f"-P: invalid CPU list {quote(spec)} (expected ALL, or numbers and ranges like 0,2-3)"
             )
@@ -307,7 +308,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                 if argv[i + 1] == "SUM":
                     args.interrupts.add("sum")  # K_LOWERSUM, the first line of -I
                 i += 1
-            elif i + 1 < len(argv) and not argv[i + 1].startswith("-") and not argv[i + 1].isdigit():
+            elif i + 1 < len(argv) and not argv[i + 1].startswith("-") and not is_digits(argv[i + 1]):
                 raise UsageError(
                     f"-I takes SUM or ALL, not {quote(argv[i + 1])}: pick interrupts with --int={argv[i + 1]}"
                 )
@@ -329,7 +330,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             raise UsageError(f"sar option {word} ({UNSUPPORTED[word]}) is not supported by hostward")
         elif word.startswith("-") and len(word) > 1 and word[1:].isalpha():
             _letters(args, word)
-        elif word.isdigit():
+        elif is_digits(word):
             if args.interval is None:
                 args.interval = INTERVAL.parse(word, "interval")
             elif args.count is None:

@@ -14,6 +14,7 @@ from typing import Protocol
 from hostward.collect import persistent
 from hostward.collect.persistent import persistent_dir, persistent_names
 from hostward.collect.sample import SystemSample
+from hostward.digits import is_digits
 from hostward.errors import CollectError, UsageError
 from hostward.store.model import DayData, Entry
 from hostward.validate import quote
@@ -50,7 +51,7 @@ def days_ago(word: str) -> int | None:
 
 def takes_file_name(following: str | None) -> bool:
     """sar's ``-f [FILE]``: the next word is the file unless it is missing, an option or a number (interval)."""
-    return following is not None and not following.startswith("-") and not following.isdigit()
+    return following is not None and not following.startswith("-") and not is_digits(following)
 
 
 def day_of(days_back: int, today: dt.date | None = None) -> dt.date:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hostward.digits import is_digits
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 
@@ -101,7 +102,7 @@ def parse_stat(text: str) -> CpuStat:
             times = _parse_times(rest.split(), line)
             if key == "cpu":
                 total = times
-            elif key[3:].isdigit():
+            elif is_digits(key[3:]):
                 cpus[int(key[3:])] = times
         elif key in _STAT_SCALARS:
             first = rest.split(None, 1)

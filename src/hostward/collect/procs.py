@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hostward.collect._records import maker
+from hostward.digits import is_digits
 from hostward.errors import CollectError, ProcessGone
 from hostward.procfs import ProcFS
 
@@ -334,7 +335,7 @@ def _status_identity(text: str) -> tuple[str, str, int] | None:
         return None
     ppid_end = text.find("\n", ppid_at + 7)
     ppid = text[ppid_at + 7 : ppid_end if ppid_end >= 0 else None]
-    if not ppid.isascii() or not ppid.isdigit():
+    if not is_digits(ppid):
         return None
     name = text[6:end]
     if "\\" in name:
@@ -386,7 +387,7 @@ def _live_thread_status(procfs: PidReader, pid: int, leader: StatusFields) -> St
     """A thread-group leader that exited while other threads run has no mm of its own; the kernel's
     find_lock_task_mm() then uses the first thread that still has one, and so do we."""
     try:
-        tids = sorted(int(t) for t in os.listdir(procfs.pid_path(pid, "task")) if t.isdigit())
+        tids = sorted(int(t) for t in os.listdir(procfs.pid_path(pid, "task")) if is_digits(t))
     except OSError:
         return leader
     for tid in tids:

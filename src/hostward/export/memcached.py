@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from prometheus_client.core import Metric
 
 from hostward.cache.stats import fetch_stats
+from hostward.digits import is_digits
 from hostward.errors import ProbeError
 from hostward.export.poll import Poller
 
@@ -125,7 +126,7 @@ class MemcachedReading:
 
 def parse_number(field: str, text: str) -> float:
     """memcached prints integers (kept exact, however large) and a few decimals; ProbeError on anything else."""
-    if text.isdigit():
+    if is_digits(text):
         return int(text)
     try:
         value = float(text)
@@ -143,7 +144,7 @@ def _convert(field: str, text: str, how: str) -> float:
         return 1 if text == "yes" else 0
     if how == _TIMEVAL:  # "seconds.microseconds", as memcached_exporter's parseTimeval reads it
         seconds, dot, micros = text.partition(".")
-        if not (dot and seconds.isdigit() and micros.isdigit()):
+        if not (dot and is_digits(seconds) and is_digits(micros)):
             raise ProbeError(f"stats field {field!r} is {text[:40]!r}, not seconds.microseconds")
         return int(seconds) + int(micros) / 1e6
     return parse_number(field, text)

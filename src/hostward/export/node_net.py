@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from prometheus_client.core import Metric
 
+from hostward.digits import is_digits
 from hostward.export.families import GaugeFamily, UntypedFamily
 
 # node_exporter --collector.netstat.fields default
@@ -26,7 +27,7 @@ NETSTAT_FIELDS = re.compile(
 
 
 def _number(text: str) -> float | None:
-    return float(text) if text.isdigit() else None  # the kernel writes unsigned integers here
+    return float(text) if is_digits(text) else None  # the kernel writes unsigned integers here
 
 
 def filefd_families(file_nr: str) -> Iterator[Metric]:
@@ -53,7 +54,7 @@ def sockstat_families(sockstat: str | None, sockstat6: str | None, page_size: in
             if not protocol.isidentifier():
                 continue
             for name, value in zip(words[::2], words[1::2], strict=False):
-                if not value.isdigit() or not name.isidentifier():
+                if not is_digits(value) or not name.isidentifier():
                     continue
                 yield _sockstat(protocol, name, float(value))
                 if name == "mem":  # pages of socket buffers, also in bytes

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hostward.digits import is_digits
 from hostward.errors import UsageError
 
 NTP_PORT = 123
@@ -138,7 +139,7 @@ def parse_server(text: str) -> ServerAddress:
 
 
 def _port(text: str, whole: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not is_digits(text) or not 0 < int(text) < 65536:
         raise UsageError(f"bad server {whole!r}: port must be 1-65535")
     return int(text)
 

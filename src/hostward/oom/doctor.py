@@ -10,6 +10,7 @@ import shutil
 from dataclasses import dataclass
 
 from hostward.collect.procs import ProcessInfo, sample_processes, top_by_rss
+from hostward.digits import is_digits
 from hostward.errors import CollectError, ProcessGone
 from hostward.oom.drill.stale import stale_drill_cgroups
 from hostward.oom.guard.cgroup import memory_cgroup_of
@@ -49,7 +50,7 @@ def _meminfo_kb(procfs: ProcFS) -> dict[str, int]:
     for line in procfs.read("meminfo").splitlines():
         key, _, rest = line.partition(":")
         parts = rest.split()
-        if parts and parts[0].isdigit():
+        if parts and is_digits(parts[0]):
             values[key] = int(parts[0])
     return values
 

@@ -20,6 +20,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from hostward.digits import is_digits
+
 LOCK_NAME = ".hostward-record.lock"
 _WIDTH = 20
 _PREFIX = "write_errors "
@@ -57,11 +59,11 @@ def note_write_errors(fd: int, write_errors: int, when: float) -> None:
 def parse_status(text: str) -> RecorderStatus | None:
     """The lock file's contents; None when it has no count (older recorder, or never written)."""
     lines = text.split("\n")
-    if len(lines) < 2 or not lines[0].isdigit():
+    if len(lines) < 2 or not is_digits(lines[0]):
         return None
     rest = lines[1]
     count, middle, when = rest[len(_PREFIX) :].partition(_MIDDLE)
-    if not (rest.startswith(_PREFIX) and middle and count.isdigit() and when.isdigit()):
+    if not (rest.startswith(_PREFIX) and middle and is_digits(count) and is_digits(when)):
         return None
     return RecorderStatus(int(lines[0]), int(count), int(when))
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from hostward.activities.base import Activity, Interval, Row, uptime_cs
 from hostward.collect.sample import SystemSample
+from hostward.digits import is_digits
 from hostward.report.engine import (
     Header,
     Rows,
@@ -161,7 +162,7 @@ def _activity_json(activity: Activity, selected: Selected, rows: list[Row]) -> J
         out: dict[str, JsonValue] = {}
         if activity.item is not None:
             item = row.item or ""
-            out[activity.item.json_key] = int(item) if activity.item.json_number and item.isdigit() else item
+            out[activity.item.json_key] = int(item) if activity.item.json_number and is_digits(item) else item
         for i in json_cols:
             column = activity.columns[i]
             target = out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hostward.activities.base import Activity
+from hostward.digits import is_digits
 
 # sysstat sizes the CPU bitmap for NR_CPUS = 8192 (common.h): BITMAP_SIZE(8192) = 1025 bytes. `-P ALL` sets every
 # bit, and sar counts the set bits as the lines one record prints (sar.c handle_curr_act_stats), so with
@@ -42,7 +43,7 @@ class TimeOfDay:
         if len(text) == 5:
             text += ":00"
         parts = text.split(":")
-        if len(text) != 8 or len(parts) != 3 or not all(p.isdigit() and len(p) == 2 for p in parts):
+        if len(text) != 8 or len(parts) != 3 or not all(is_digits(p) and len(p) == 2 for p in parts):
             return None
         hour, minute, second = (int(p) for p in parts)
         if hour > 23 or minute > 59 or second > 59:

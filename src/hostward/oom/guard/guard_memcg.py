@@ -11,6 +11,7 @@ import os
 import select
 from dataclasses import dataclass
 
+from hostward.digits import is_digits
 from hostward.errors import UsageError
 from hostward.oom.guard.cgroup import MemoryCgroup
 from hostward.oom.guard.triggers import (
@@ -187,7 +188,7 @@ def parse_memory_events(text: str) -> dict[str, int]:
     counters: dict[str, int] = {}
     for line in text.splitlines():
         key, _, value = line.partition(" ")
-        if value.strip().isdigit():
+        if is_digits(value.strip()):
             counters[key] = int(value)
     return counters
 

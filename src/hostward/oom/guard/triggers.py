@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hostward import validate
+from hostward.digits import is_digits
 from hostward.errors import CollectError, UsageError
 from hostward.procfs import ProcFS
 
@@ -297,7 +298,7 @@ def _meminfo_bytes(text: str) -> dict[str, int]:
     for line in text.splitlines():
         key, sep, rest = line.partition(":")
         parts = rest.split()
-        if sep and parts and parts[0].isdigit():
+        if sep and parts and is_digits(parts[0]):
             values[key] = int(parts[0]) * (KIB if len(parts) > 1 else 1)
     if "MemTotal" not in values:
         raise CollectError("/proc/meminfo: no MemTotal line")

@@ -15,6 +15,8 @@ import re
 import subprocess
 import threading
 
+from hostward.digits import is_digits
+
 ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_LOCALES = 200  # a host with every locale installed has ~500; the common ones sort first enough
 _TIMEOUT_SECONDS = 5.0
@@ -51,7 +53,7 @@ def load_month_table(locale_cmd: str = "locale") -> dict[str, int]:
         text = _run([locale_cmd, "-k", "LC_TIME"], {**base, "LC_ALL": name})
         for _field, values in _FIELD.findall(text):
             for number, month in enumerate(values.split(";")[:12], start=1):
-                if month and not month.isdigit():
+                if month and not is_digits(month):
                     table.setdefault(_key(month), number)
     return table
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.atomic import writing
+from hostward.digits import is_digits
 from hostward.errors import CollectError, PermissionProblem, StoreError
 from hostward.oom.guard.events import KIND_KERNEL_KILL, GuardEvent, append_event, events_path
 from hostward.oom.kernlog.kernlog import MAX_LINE_BYTES, split_line
@@ -62,7 +63,7 @@ def read_position(path: Path) -> KmsgPosition | None:
         return None
     finally:
         os.close(fd)
-    if len(text) != 2 or not text[1].isdigit():
+    if len(text) != 2 or not is_digits(text[1]):
         return None
     return KmsgPosition(text[0], int(text[1]))
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, ClassVar
 
 from hostward.bounded import KERNEL_LOG_LIMIT, too_large
+from hostward.digits import is_digits
 from hostward.oom.kernlog.ctime import CTIME_ANY, normalise_ctime
 from hostward.oom.kernlog.sanitize import decode_kernel_escapes, decode_rsyslog_escapes
 
@@ -130,7 +131,7 @@ def _split(line: str, number: int) -> KernelLine | None:
             wall, line = m[1], m[2]
         elif m := CTIME_ANY.match(line):  # dmesg -T in another locale, or without the year
             wall, line = normalise_ctime(m[2], m[3], m[4], m[5]), m[6]
-    elif first.isdigit():
+    elif is_digits(first):
         if m := _KMSG.match(line):
             return _finish(decode_kernel_escapes(m[4]), int(m[3]) / 1e6, None, number)
         if m := _SYSLOG_ISO.match(line):

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 
 from hostward.collect.host import HostInfo
+from hostward.digits import is_digits
 from hostward.errors import ParseError
 from hostward.store.sysstat.imported import ImportedRow
 from hostward.store.sysstat.sar_text import ParsedReport, parse_number
@@ -29,7 +30,7 @@ def looks_like_sadf(text: str) -> bool:
 
 def _timestamp(text: str) -> float:
     """sadf's time field as POSIX seconds, within the dates the store can hold (hostward.validate)."""
-    if text.isdigit() and len(text) <= 12:
+    if is_digits(text) and len(text) <= 12:
         value = float(text)  # sadf -U
     else:
         m = _STAMP.match(text)
@@ -132,7 +133,7 @@ def parse_sadf_csv(text: str, name: str) -> ParsedReport:
             if schema.item_header == "CPU":
                 if item == "-1":
                     item = "all"
-                elif item.isdigit():
+                elif is_digits(item):
                     cpus = max(cpus, int(item) + 1)
         try:
             values = tuple((n, parse_number(t, n)) for n, t in zip(schema.names, values_text, strict=True))
