@@ -12,9 +12,8 @@ counter (docs/parity.md). An imported sa file reports what sadc stored, as sar d
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rate
+from hostward.activities._counters import counter_activity
+from hostward.activities.base import Tolerance
 
 _MSG = Tolerance(
     "ICMP messages between the two reads (other tests ping and probe closed ports)", abs=50.0, rel=0.1
@@ -48,51 +47,20 @@ SADC_SHIFT: dict[str, str] = {
     "osrcq/s": "oech/s",  # OutSrcQuenchs: -n ICMP's oech/s in sar
     "oredir/s": "oechr/s",
 }
+_BY_POSITION = dict.fromkeys(SHIFTED, _SHIFTED)
 
 
-def _rows(counters: tuple[str, ...]) -> Callable[[Interval], list[Row]]:
-    def rows(span: Interval) -> list[Row]:
-        p, c = span.prev.snmp, span.curr.snmp
-        if p is None or c is None:
-            return []
-        return [Row(None, tuple(rate(getattr(p, n), getattr(c, n), span.itv_cs) for n in counters))]
-
-    return rows
-
-
-def _activity(
-    name: str, keyword: str, *, order: int, title: str, spec: tuple[tuple[str, str], ...], parity: Tolerance
-) -> Activity:
-    return Activity(
-        name=name,
-        flag=f"-n {keyword}",
-        order=order,
-        title=title,
-        kind=Kind.COUNTER,
-        columns=tuple(
-            Column(
-                header,
-                header.removesuffix("/s"),
-                "per_second",
-                node_exporter=f"node_netstat_{counter}" if counter in _NODE else None,
-                parity=_SHIFTED if header in SHIFTED else parity,
-            )
-            for header, counter in spec
-        ),
-        rows=_rows(tuple(counter for _, counter in spec)),
-        json_section=f"network/net-{keyword.lower()}",
-    )
-
-
-NET_ICMP = _activity("net_icmp", "ICMP", order=19, title="ICMPv4 messages", spec=(
+NET_ICMP = counter_activity("net_icmp", "ICMP", "snmp", order=19, title="ICMPv4 messages", spec=(
     ("imsg/s", "Icmp_InMsgs"), ("omsg/s", "Icmp_OutMsgs"), ("iech/s", "Icmp_InEchos"),
     ("iechr/s", "Icmp_InEchoReps"), ("oech/s", "Icmp_OutEchos"), ("oechr/s", "Icmp_OutEchoReps"),
     ("itm/s", "Icmp_InTimestamps"), ("itmr/s", "Icmp_InTimestampReps"), ("otm/s", "Icmp_OutTimestamps"),
     ("otmr/s", "Icmp_OutTimestampReps"), ("iadrmk/s", "Icmp_InAddrMasks"), ("iadrmkr/s", "Icmp_InAddrMaskReps"),
-    ("oadrmk/s", "Icmp_OutAddrMasks"), ("oadrmkr/s", "Icmp_OutAddrMaskReps")), parity=_MSG)  # fmt: skip
-NET_EICMP = _activity("net_eicmp", "EICMP", order=20, title="ICMPv4 errors", spec=(
+    ("oadrmk/s", "Icmp_OutAddrMasks"), ("oadrmkr/s", "Icmp_OutAddrMaskReps")), parity=_MSG,
+    parity_of=_BY_POSITION, node=_NODE)  # fmt: skip
+NET_EICMP = counter_activity("net_eicmp", "EICMP", "snmp", order=20, title="ICMPv4 errors", spec=(
     ("ierr/s", "Icmp_InErrors"), ("oerr/s", "Icmp_OutErrors"), ("idstunr/s", "Icmp_InDestUnreachs"),
     ("odstunr/s", "Icmp_OutDestUnreachs"), ("itmex/s", "Icmp_InTimeExcds"), ("otmex/s", "Icmp_OutTimeExcds"),
     ("iparmpb/s", "Icmp_InParmProbs"), ("oparmpb/s", "Icmp_OutParmProbs"), ("isrcq/s", "Icmp_InSrcQuenchs"),
     ("osrcq/s", "Icmp_OutSrcQuenchs"), ("iredir/s", "Icmp_InRedirects"),
-    ("oredir/s", "Icmp_OutRedirects")), parity=_ERR)  # fmt: skip
+    ("oredir/s", "Icmp_OutRedirects")), parity=_ERR,
+    parity_of=_BY_POSITION, node=_NODE)  # fmt: skip

@@ -4,9 +4,8 @@ the rates between the first and the last sample (counters)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rate
+from hostward.activities._counters import counter_activity
+from hostward.activities.base import Tolerance
 
 _PKT = Tolerance(
     "packets and segments between the two reads (other tests talk over loopback)", abs=100.0, rel=0.1
@@ -19,55 +18,20 @@ _NODE = {"Tcp_ActiveOpens", "Tcp_PassiveOpens", "Tcp_InSegs", "Tcp_OutSegs", "Tc
          "Tcp_OutRsts", "Udp_InDatagrams", "Udp_OutDatagrams", "Udp_NoPorts", "Udp_InErrors"}  # fmt: skip
 
 
-def _rows(counters: tuple[str, ...]) -> Callable[[Interval], list[Row]]:
-    def rows(span: Interval) -> list[Row]:
-        p, c = span.prev.snmp, span.curr.snmp
-        if p is None or c is None:
-            return []
-        return [Row(None, tuple(rate(getattr(p, n), getattr(c, n), span.itv_cs) for n in counters))]
-
-    return rows
-
-
-def _activity(
-    name: str, keyword: str, *, order: int, title: str, spec: tuple[tuple[str, str], ...], parity: Tolerance
-) -> Activity:
-    counters = tuple(counter for _, counter in spec)
-    return Activity(
-        name=name,
-        flag=f"-n {keyword}",
-        order=order,
-        title=title,
-        kind=Kind.COUNTER,
-        columns=tuple(
-            Column(
-                header,
-                header.removesuffix("/s"),
-                "per_second",
-                node_exporter=f"node_netstat_{counter}" if counter in _NODE else None,
-                parity=parity,
-            )
-            for header, counter in spec
-        ),
-        rows=_rows(counters),
-        json_section=f"network/net-{keyword.lower()}",
-    )
-
-
-NET_IP = _activity("net_ip", "IP", order=17, title="IPv4 traffic", spec=(
+NET_IP = counter_activity("net_ip", "IP", "snmp", order=17, title="IPv4 traffic", spec=(
     ("irec/s", "Ip_InReceives"), ("fwddgm/s", "Ip_ForwDatagrams"), ("idel/s", "Ip_InDelivers"),
     ("orq/s", "Ip_OutRequests"), ("asmrq/s", "Ip_ReasmReqds"), ("asmok/s", "Ip_ReasmOKs"),
-    ("fragok/s", "Ip_FragOKs"), ("fragcrt/s", "Ip_FragCreates")), parity=_PKT)  # fmt: skip
-NET_EIP = _activity("net_eip", "EIP", order=18, title="IPv4 errors", spec=(
+    ("fragok/s", "Ip_FragOKs"), ("fragcrt/s", "Ip_FragCreates")), parity=_PKT, node=_NODE)  # fmt: skip
+NET_EIP = counter_activity("net_eip", "EIP", "snmp", order=18, title="IPv4 errors", spec=(
     ("ihdrerr/s", "Ip_InHdrErrors"), ("iadrerr/s", "Ip_InAddrErrors"), ("iukwnpr/s", "Ip_InUnknownProtos"),
     ("idisc/s", "Ip_InDiscards"), ("odisc/s", "Ip_OutDiscards"), ("onort/s", "Ip_OutNoRoutes"),
-    ("asmf/s", "Ip_ReasmFails"), ("fragf/s", "Ip_FragFails")), parity=_ERR)  # fmt: skip
-NET_TCP = _activity("net_tcp", "TCP", order=21, title="TCPv4 connections and segments", spec=(
+    ("asmf/s", "Ip_ReasmFails"), ("fragf/s", "Ip_FragFails")), parity=_ERR, node=_NODE)  # fmt: skip
+NET_TCP = counter_activity("net_tcp", "TCP", "snmp", order=21, title="TCPv4 connections and segments", spec=(
     ("active/s", "Tcp_ActiveOpens"), ("passive/s", "Tcp_PassiveOpens"), ("iseg/s", "Tcp_InSegs"),
-    ("oseg/s", "Tcp_OutSegs")), parity=_PKT)  # fmt: skip
-NET_ETCP = _activity("net_etcp", "ETCP", order=22, title="TCPv4 errors", spec=(
+    ("oseg/s", "Tcp_OutSegs")), parity=_PKT, node=_NODE)  # fmt: skip
+NET_ETCP = counter_activity("net_etcp", "ETCP", "snmp", order=22, title="TCPv4 errors", spec=(
     ("atmptf/s", "Tcp_AttemptFails"), ("estres/s", "Tcp_EstabResets"), ("retrans/s", "Tcp_RetransSegs"),
-    ("isegerr/s", "Tcp_InErrs"), ("orsts/s", "Tcp_OutRsts")), parity=_EVT)  # fmt: skip
-NET_UDP = _activity("net_udp", "UDP", order=23, title="UDPv4 datagrams", spec=(
+    ("isegerr/s", "Tcp_InErrs"), ("orsts/s", "Tcp_OutRsts")), parity=_EVT, node=_NODE)  # fmt: skip
+NET_UDP = counter_activity("net_udp", "UDP", "snmp", order=23, title="UDPv4 datagrams", spec=(
     ("idgm/s", "Udp_InDatagrams"), ("odgm/s", "Udp_OutDatagrams"), ("noport/s", "Udp_NoPorts"),
-    ("idgmerr/s", "Udp_InErrors")), parity=_PKT)  # fmt: skip
+    ("idgmerr/s", "Udp_InErrors")), parity=_PKT, node=_NODE)  # fmt: skip

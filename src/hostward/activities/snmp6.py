@@ -5,9 +5,8 @@ activity.c's hdr_line and json_stats.c's keys (the header without "/s")."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rate
+from hostward.activities._counters import counter_activity
+from hostward.activities.base import Tolerance
 
 _PKT = Tolerance("packets between the two reads (other tests talk over loopback)", abs=100.0, rel=0.1)
 _MSG = Tolerance("ICMPv6 messages (echoes, errors, neighbour discovery) between the reads", abs=10.0, rel=0.1)
@@ -19,52 +18,17 @@ _NODE = {"Icmp6_InMsgs", "Icmp6_OutMsgs", "Icmp6_InErrors", "Udp6_InDatagrams", 
          "Udp6_NoPorts", "Udp6_InErrors"}  # fmt: skip
 
 
-def _rows(counters: tuple[str, ...]) -> Callable[[Interval], list[Row]]:
-    def rows(span: Interval) -> list[Row]:
-        p, c = span.prev.snmp6, span.curr.snmp6
-        if p is None or c is None:
-            return []
-        return [Row(None, tuple(rate(getattr(p, n), getattr(c, n), span.itv_cs) for n in counters))]
-
-    return rows
-
-
-def _activity(
-    name: str, keyword: str, *, order: int, title: str, spec: tuple[tuple[str, str], ...], parity: Tolerance
-) -> Activity:
-    counters = tuple(counter for _, counter in spec)
-    return Activity(
-        name=name,
-        flag=f"-n {keyword}",
-        order=order,
-        title=title,
-        kind=Kind.COUNTER,
-        columns=tuple(
-            Column(
-                header,
-                header.removesuffix("/s"),
-                "per_second",
-                node_exporter=f"node_netstat_{counter}" if counter in _NODE else None,
-                parity=parity,
-            )
-            for header, counter in spec
-        ),
-        rows=_rows(counters),
-        json_section=f"network/net-{keyword.lower()}",
-    )
-
-
-NET_IP6 = _activity("net_ip6", "IP6", order=25, title="IPv6 traffic", spec=(
+NET_IP6 = counter_activity("net_ip6", "IP6", "snmp6", order=25, title="IPv6 traffic", spec=(
     ("irec6/s", "Ip6_InReceives"), ("fwddgm6/s", "Ip6_OutForwDatagrams"), ("idel6/s", "Ip6_InDelivers"),
     ("orq6/s", "Ip6_OutRequests"), ("asmrq6/s", "Ip6_ReasmReqds"), ("asmok6/s", "Ip6_ReasmOKs"),
     ("imcpck6/s", "Ip6_InMcastPkts"), ("omcpck6/s", "Ip6_OutMcastPkts"), ("fragok6/s", "Ip6_FragOKs"),
-    ("fragcr6/s", "Ip6_FragCreates")), parity=_PKT)  # fmt: skip
-NET_EIP6 = _activity("net_eip6", "EIP6", order=26, title="IPv6 errors", spec=(
+    ("fragcr6/s", "Ip6_FragCreates")), parity=_PKT, node=_NODE)  # fmt: skip
+NET_EIP6 = counter_activity("net_eip6", "EIP6", "snmp6", order=26, title="IPv6 errors", spec=(
     ("ihdrer6/s", "Ip6_InHdrErrors"), ("iadrer6/s", "Ip6_InAddrErrors"), ("iukwnp6/s", "Ip6_InUnknownProtos"),
     ("i2big6/s", "Ip6_InTooBigErrors"), ("idisc6/s", "Ip6_InDiscards"), ("odisc6/s", "Ip6_OutDiscards"),
     ("inort6/s", "Ip6_InNoRoutes"), ("onort6/s", "Ip6_OutNoRoutes"), ("asmf6/s", "Ip6_ReasmFails"),
-    ("fragf6/s", "Ip6_FragFails"), ("itrpck6/s", "Ip6_InTruncatedPkts")), parity=_ERR)  # fmt: skip
-NET_ICMP6 = _activity("net_icmp6", "ICMP6", order=27, title="ICMPv6 messages", spec=(
+    ("fragf6/s", "Ip6_FragFails"), ("itrpck6/s", "Ip6_InTruncatedPkts")), parity=_ERR, node=_NODE)  # fmt: skip
+NET_ICMP6 = counter_activity("net_icmp6", "ICMP6", "snmp6", order=27, title="ICMPv6 messages", spec=(
     ("imsg6/s", "Icmp6_InMsgs"), ("omsg6/s", "Icmp6_OutMsgs"), ("iech6/s", "Icmp6_InEchos"),
     ("iechr6/s", "Icmp6_InEchoReplies"), ("oechr6/s", "Icmp6_OutEchoReplies"),
     ("igmbq6/s", "Icmp6_InGroupMembQueries"), ("igmbr6/s", "Icmp6_InGroupMembResponses"),
@@ -73,12 +37,12 @@ NET_ICMP6 = _activity("net_icmp6", "ICMP6", order=27, title="ICMPv6 messages", s
     ("ortsol6/s", "Icmp6_OutRouterSolicits"), ("irtad6/s", "Icmp6_InRouterAdvertisements"),
     ("inbsol6/s", "Icmp6_InNeighborSolicits"), ("onbsol6/s", "Icmp6_OutNeighborSolicits"),
     ("inbad6/s", "Icmp6_InNeighborAdvertisements"), ("onbad6/s", "Icmp6_OutNeighborAdvertisements")),
-    parity=_MSG)  # fmt: skip
-NET_EICMP6 = _activity("net_eicmp6", "EICMP6", order=28, title="ICMPv6 errors", spec=(
+    parity=_MSG, node=_NODE)  # fmt: skip
+NET_EICMP6 = counter_activity("net_eicmp6", "EICMP6", "snmp6", order=28, title="ICMPv6 errors", spec=(
     ("ierr6/s", "Icmp6_InErrors"), ("idtunr6/s", "Icmp6_InDestUnreachs"), ("odtunr6/s", "Icmp6_OutDestUnreachs"),
     ("itmex6/s", "Icmp6_InTimeExcds"), ("otmex6/s", "Icmp6_OutTimeExcds"), ("iprmpb6/s", "Icmp6_InParmProblems"),
     ("oprmpb6/s", "Icmp6_OutParmProblems"), ("iredir6/s", "Icmp6_InRedirects"), ("oredir6/s", "Icmp6_OutRedirects"),
-    ("ipck2b6/s", "Icmp6_InPktTooBigs"), ("opck2b6/s", "Icmp6_OutPktTooBigs")), parity=_MSG)  # fmt: skip
-NET_UDP6 = _activity("net_udp6", "UDP6", order=29, title="UDPv6 datagrams", spec=(
+    ("ipck2b6/s", "Icmp6_InPktTooBigs"), ("opck2b6/s", "Icmp6_OutPktTooBigs")), parity=_MSG, node=_NODE)  # fmt: skip
+NET_UDP6 = counter_activity("net_udp6", "UDP6", "snmp6", order=29, title="UDPv6 datagrams", spec=(
     ("idgm6/s", "Udp6_InDatagrams"), ("odgm6/s", "Udp6_OutDatagrams"), ("noport6/s", "Udp6_NoPorts"),
-    ("idgmer6/s", "Udp6_InErrors")), parity=_PKT)  # fmt: skip
+    ("idgmer6/s", "Udp6_InErrors")), parity=_PKT, node=_NODE)  # fmt: skip
