@@ -1,12 +1,15 @@
 """What one of sadc's -S keywords costs, sadc against `hostward record` (default INT: sar -I, every interrupt
-per CPU): each recorder runs with -S DISK and with -S DISK,<KEYWORD>, all four started together, at 1 s.
+per CPU): each recorder runs with -S BASE and with -S BASE,<KEYWORD> (BASE default DISK), all four started
+together, at 1 s.
 
 Printed per sample: steady on-CPU time (ms, start-up excluded: bench/_peers.py) and bytes on disk, live and
 xz-compressed (header removed by differencing with a 1-sample run); then the keyword's own cost for each tool
 and hostward / sadc on the same set. Both recorders also collect sadc's default set (which includes -y's
-serial lines) in every run.
+serial lines) in every run. IPV6 (sar -n SOCK6 and the five /proc/net/snmp6 reports, IP6 ... UDP6) is measured
+on top of SNMP: sadc reads /proc/net/snmp6 once per activity (five times a sample), hostward once.
 
-Usage: .venv/bin/python bench/record_group.py [--keyword INT] [--samples N]   (takes about N + 3 seconds)
+Usage: .venv/bin/python bench/record_group.py [--keyword INT] [--base DISK] [--samples N]   (about N + 3 s)
+Example: .venv/bin/python bench/record_group.py --keyword IPV6 --base DISK,SNMP --samples 40
 """
 
 from __future__ import annotations
@@ -44,9 +47,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--keyword", default="INT", help="sadc's -S keyword to measure (default INT)")
+    parser.add_argument("--base", default="DISK", help="the -S set measured without it (default DISK)")
     parser.add_argument("--samples", type=int, default=60)
     args = parser.parse_args()
-    n, sets = args.samples, ("DISK", f"DISK,{args.keyword}")
+    n, sets = args.samples, (args.base, f"{args.base},{args.keyword}")
     if n < 2:
         parser.error("--samples must be 2 or more")
     with tempfile.TemporaryDirectory() as tmp:
