@@ -8,7 +8,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from hostward.cli.sar import with_guard_events
+from hostward.cli.sar_data import with_guard_events
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import sample_system
 from hostward.oom.guard.events import (

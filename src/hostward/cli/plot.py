@@ -14,8 +14,8 @@ from pathlib import Path
 from hostward.activities import BY_NAME
 from hostward.atomic import writing
 from hostward.cli.progress import progress_bar
-from hostward.cli.sar import load_data
 from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.cli.sar_data import load_data
 from hostward.collect.sample import SystemSample
 from hostward.config import load_config
 from hostward.errors import HostwardError, StoreError, UsageError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from hostward.cli.sar import NOTHING_RECORDED_HINT, file_options, load_data
 from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.cli.sar_data import NOTHING_RECORDED_HINT, file_options, load_data
 from hostward.cli.sar_options import disk_names, renamed_data
 from hostward.errors import NoRecording, UsageError
 from hostward.report.formatting import from_environment
