@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary, unavailable
-from tests.store.sysstat.conftest import LOCALES, available, locale_env, run_hostward_sar, run_sar
+from tests.store.sysstat.conftest import LOCALES, XallDay, assert_sars_bytes, locale_env, xall_import
 
 from hostward.cli.sar_args import parse_sar_args
 from hostward.report.human import size_text
-from hostward.store.sysstat import import_files
 
 FLAGS: tuple[tuple[str, ...], ...] = (
     ("-h", "-u"), ("-h", "-P", "ALL"), ("-h", "-u", "ALL"), ("-h", "-r", "ALL"), ("-h", "-S"), ("-h", "-H"),
@@ -24,32 +21,20 @@ FLAGS: tuple[tuple[str, ...], ...] = (
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    found = require_binary("sadc", "sar")
-    work = tmp_path_factory.mktemp("human")
-    sa = work / "sa"
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "4", str(sa)], check=True, env=locale_env(LOCALES["C"]))
-    done = import_files([sa], work / "data")
-    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
+def imported(tmp_path_factory: pytest.TempPathFactory) -> XallDay:
+    return xall_import(tmp_path_factory, "human")
 
 
 @pytest.mark.parametrize("name", list(LOCALES))
-def test_human_is_sars_bytes(imported: tuple[Path, Path, str], name: str) -> None:
-    sa, day_file, sar = imported
-    loc = LOCALES[name]
-    if not available(loc):
-        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
-    ours = run_hostward_sar(FLAGS, day_file, loc)
-    for flags, text in zip(FLAGS, ours, strict=True):
-        theirs = run_sar(sar, flags, sa, loc)
-        assert text == theirs, f"sar {' '.join(flags)} in {name}:\n{text}\n--- sar:\n{theirs}"
+def test_human_is_sars_bytes(imported: XallDay, name: str) -> None:
+    ours = assert_sars_bytes(imported, FLAGS, name)
     assert "G " in ours[3] or "M " in ours[3]  # memory in GiB/MiB: the scaling ran
     assert "%" in ours[0].splitlines()[3]
 
 
-def test_human_with_colours_is_sars_bytes(imported: tuple[Path, Path, str]) -> None:
+def test_human_with_colours_is_sars_bytes(imported: XallDay) -> None:
     """The colour's end comes between the number and its unit letter (common.c cprintf_unit)."""
-    sa, day_file, sar = imported
+    sa, day_file, sar = imported.sa, imported.day_file, imported.sar
     env = {**locale_env(LOCALES["C"]), "S_COLORS": "always"}
     for flags in (("-h", "-r", "-d", "-n", "DEV"), ("-h", "-P", "ALL", "-S")):
         argv = [*flags, "-f"]

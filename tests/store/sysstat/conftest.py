@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary
+from tests.conftest import require_binary, unavailable
 
 from hostward.report.formatting import ReportFormat
+from hostward.store.sysstat import import_files
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 
@@ -117,3 +120,68 @@ def sysstat_run(tmp_path_factory: pytest.TempPathFactory) -> SysstatRun:
         [found["sadc"], "-S", "DISK", "1", "5", str(sa)], check=True, env={**os.environ, "TZ": "UTC"}
     )
     return SysstatRun(sa, found["sar"], found["sadf"], work)
+
+
+@dataclass(frozen=True)
+class XallDay:
+    """An sa file of ``sadc -S XALL 1 4`` (every activity, 4 samples) and the hostward day it imported to."""
+
+    sa: Path
+    day_file: Path
+    sar: str
+
+
+def xall_import(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    traffic: Callable[[Path], AbstractContextManager[object]] | None = None,
+    kept: tuple[str, ...] = (),
+) -> XallDay:
+    """Record ``sadc -S XALL 1 4`` while ``traffic(workdir)`` moves the counters, import it, and check the four
+    samples came in and none of the ``kept`` activities (sadc's A_ names) was set aside."""
+    found = require_binary("sadc", "sar")
+    work = tmp_path_factory.mktemp(name)
+    sa = work / "sa"
+    with traffic(work) if traffic else nullcontext():
+        subprocess.run(
+            [found["sadc"], "-S", "XALL", "1", "4", str(sa)], check=True, env=locale_env(LOCALES["C"])
+        )
+    done = import_files([sa], work / "data")
+    assert done[0].kind == "sa" and done[0].added == 4
+    assert not any(f"{k} (" in note for note in done[0].skipped for k in kept), done[0].skipped
+    return XallDay(sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"])
+
+
+def locale_or_unavailable(name: str) -> Locale:
+    loc = LOCALES[name]
+    if not available(loc):
+        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
+    return loc
+
+
+def assert_sars_bytes(day: XallDay, flag_sets: tuple[tuple[str, ...], ...], name: str) -> list[str]:
+    """``hostward sar FLAGS`` of the imported day is byte for byte ``sar FLAGS -f sa`` for each flag set, in
+    locale ``name``; returns hostward's outputs."""
+    loc = locale_or_unavailable(name)
+    ours = run_hostward_sar(flag_sets, day.day_file, loc)
+    for flags, text in zip(flag_sets, ours, strict=True):
+        theirs = run_sar(day.sar, flags, day.sa, loc)
+        assert text == theirs, f"sar {' '.join(flags)} in {name}:\n{text}\n--- sar:\n{theirs}"
+    return ours
+
+
+def sar_a(day: XallDay) -> tuple[str, str]:
+    """``sar -A`` of the imported day by hostward and by sar, in the C locale."""
+    ours = run_hostward_sar((("-A",),), day.day_file, LOCALES["C"])[0]
+    return ours, run_sar(day.sar, ("-A",), day.sa, LOCALES["C"])
+
+
+def assert_sections_as_in_sar_a(day: XallDay, headers: tuple[str, ...]) -> None:
+    """-A of the imported day: every header present, in sar's order, each block identical to sar's."""
+    ours, theirs = sar_a(day)
+    assert [h for h in headers if h in ours] == list(headers)
+    assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index)
+    for header in headers:
+        block = ours[ours.index(header) - 11 :].split("\n\n")[0]
+        assert block in theirs, header

@@ -10,9 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary, unavailable
+from tests.conftest import require_binary
 from tests.report.test_parity_irq import interrupt_traffic
-from tests.store.sysstat.conftest import LOCALES, available, locale_env, run_hostward_sar, run_sar
+from tests.store.sysstat.conftest import (
+    LOCALES,
+    XallDay,
+    assert_sars_bytes,
+    locale_env,
+    run_sar,
+    sar_a,
+    xall_import,
+)
 
 from hostward.store.sysstat import import_files
 
@@ -23,38 +31,19 @@ FLAGS: tuple[tuple[str, ...], ...] = (("-I",), ("-I", "SUM"), ("-I", "ALL", "-P"
 
 
 @pytest.fixture(scope="module")
-def xall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    found = require_binary("sadc", "sar")
-    work = tmp_path_factory.mktemp("xall-irq")
-    sa = work / "sa"
-    with interrupt_traffic(work):
-        subprocess.run(
-            [found["sadc"], "-S", "XALL", "1", "4", str(sa)], check=True, env=locale_env(LOCALES["C"])
-        )
-    done = import_files([sa], work / "data")
-    assert done[0].kind == "sa" and done[0].added == 4
-    assert not any("A_IRQ (" in note for note in done[0].skipped)
-    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
+def xall(tmp_path_factory: pytest.TempPathFactory) -> XallDay:
+    return xall_import(tmp_path_factory, "xall-irq", traffic=interrupt_traffic, kept=("A_IRQ",))
 
 
 @pytest.mark.parametrize("name", list(LOCALES))
-def test_imported_interrupts_are_sars_bytes(xall: tuple[Path, Path, str], name: str) -> None:
-    sa, day_file, sar = xall
-    loc = LOCALES[name]
-    if not available(loc):
-        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
-    ours = run_hostward_sar(FLAGS, day_file, loc)
-    for flags, text in zip(FLAGS, ours, strict=True):
-        theirs = run_sar(sar, flags, sa, loc)
-        assert text == theirs, f"sar {' '.join(flags)} in {name}:\n{text}\n--- sar:\n{theirs}"
+def test_imported_interrupts_are_sars_bytes(xall: XallDay, name: str) -> None:
+    ours = assert_sars_bytes(xall, FLAGS, name)
     assert " LOC " in ours[0] and "CPU1" in ours[2]
 
 
-def test_the_section_sits_where_sar_a_puts_it(xall: tuple[Path, Path, str]) -> None:
+def test_the_section_sits_where_sar_a_puts_it(xall: XallDay) -> None:
     """-A of the imported file: INTR (with every CPU, as -A means -P ALL) after -w and before -W."""
-    sa, day_file, sar = xall
-    ours = run_hostward_sar((("-A",),), day_file, LOCALES["C"])[0]
-    theirs = run_sar(sar, ("-A",), sa, LOCALES["C"])
+    ours, theirs = sar_a(xall)
     headers = ("proc/s", "INTR       all      CPU0", "pswpin/s", "runq-sz", "TTY   rcvin/s", "DEV       tps")
     assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index) == list(headers)
     tty = ours[ours.rindex("\n", 0, ours.index(headers[4])) + 1 :].split("\n\n")[0]
@@ -65,9 +54,9 @@ def test_the_section_sits_where_sar_a_puts_it(xall: tuple[Path, Path, str]) -> N
 
 
 @pytest.mark.parametrize("flags", [("-I", "SUM", "-P", "ALL"), ("-I", "--int=LOC,CAL")], ids=" ".join)
-def test_sadf_p_of_the_imported_file_is_sadfs(xall: tuple[Path, Path, str], flags: tuple[str, ...]) -> None:
+def test_sadf_p_of_the_imported_file_is_sadfs(xall: XallDay, flags: tuple[str, ...]) -> None:
     """sadf -p: interrupt name as the item, "all" and "cpuN" as the field (rndr_stats.c render_irq_stats)."""
-    sa, day_file, _ = xall
+    sa, day_file = xall.sa, xall.day_file
     sadf = require_binary("sadf")["sadf"]
     env = locale_env(LOCALES["C"])
     theirs = subprocess.run(
@@ -84,9 +73,9 @@ def test_sadf_p_of_the_imported_file_is_sadfs(xall: tuple[Path, Path, str], flag
     assert ("\tsum\tcpu1\t" if "SUM" in flags else "\tLOC\tall\t") in ours.stdout
 
 
-def test_sadf_j_and_d_serial_of_the_imported_file_are_sadfs(xall: tuple[Path, Path, str]) -> None:
+def test_sadf_j_and_d_serial_of_the_imported_file_are_sadfs(xall: XallDay) -> None:
     """-y in sadf -j: "serial", the port as a number ("line": 0); in sadf -d: sadf's line."""
-    sa, day_file, _ = xall
+    sa, day_file = xall.sa, xall.day_file
     sadf = require_binary("sadf")["sadf"]
     env = locale_env(LOCALES["C"])
 
@@ -101,12 +90,10 @@ def test_sadf_j_and_d_serial_of_the_imported_file_are_sadfs(xall: tuple[Path, Pa
     assert hostward_csv == run(sadf, "-d", str(sa), "--", "-y")
 
 
-def test_sar_text_of_interrupts_and_serial_lines_imports_as_rows(
-    xall: tuple[Path, Path, str], tmp_path: Path
-) -> None:
+def test_sar_text_of_interrupts_and_serial_lines_imports_as_rows(xall: XallDay, tmp_path: Path) -> None:
     """`sar -I ALL -y` text (no -P: "INTR all", as hostward's -I shows it) is imported as rows and printed back
     as sar printed it, a header before every -I record included."""
-    sa, _, sar = xall
+    sa, sar = xall.sa, xall.sar
     text = run_sar(sar, ("-I", "ALL", "-y"), sa, LOCALES["C"])
     (tmp_path / "sar.txt").write_text(text)
     done = import_files([tmp_path / "sar.txt"], tmp_path / "data")
