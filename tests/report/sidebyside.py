@@ -18,10 +18,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
 from tests.conftest import require_binary, require_root
 
 from hostward.activities import ACTIVITIES, VARIANTS
@@ -83,6 +86,29 @@ def record(
             else:
                 writer.write_sample(entry)
     return Recording(safile, hwfile, tuple(e for e in entries if isinstance(e, SystemSample)))
+
+
+def recording_fixture(
+    name: str,
+    count: int,
+    traffic: Callable[[Path], AbstractContextManager[object]],
+    *,
+    groups: str = SADC_GROUPS,
+    root: bool = False,
+) -> Any:
+    """A module-scoped ``recording`` fixture: ``count`` intervals recorded side by side (``record``, sadc -S
+    ``groups``) in a fresh directory while ``traffic(directory)`` runs; ``root`` when the traffic needs it."""
+
+    @pytest.fixture(scope="module", name="recording")
+    def recording(tmp_path_factory: pytest.TempPathFactory) -> Recording:
+        sadc = require_binary("sadc", "sar")["sadc"]
+        if root:
+            require_root()
+        directory = tmp_path_factory.mktemp(name)
+        with traffic(directory):
+            return record(sadc, directory, count, groups=groups)
+
+    return recording
 
 
 def _lockstep(
@@ -206,10 +232,27 @@ def compare(theirs: str, ours: str, time_width: int = 11) -> list[str]:
 
 
 @contextlib.contextmanager
+def background(step: Callable[[], object], period: float = 0.05) -> Iterator[None]:
+    """``step()`` every ``period`` seconds in a thread until the block ends (then waits for the last one)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(period):
+            step()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
 def socket_traffic() -> Iterator[None]:
     """Loopback TCP connections opened and closed every 50 ms (TIME_WAIT grows), a few held open, UDP and
     IPv6 sockets open, and a datagram to a closed port each time (NoPorts, ICMP), until the block ends."""
-    stop = threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
     held = [
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
@@ -222,22 +265,18 @@ def socket_traffic() -> Iterator[None]:
         closed_port = probe.getsockname()[1]  # free again once closed: nobody listens there
 
     def churn() -> None:
-        while not stop.wait(0.05):
-            client = socket.create_connection(listener.getsockname(), timeout=5)
-            server, _ = listener.accept()
-            held.append(client)
-            if len(held) > 12:
-                held.pop(2).close()  # the oldest client closes first: its end goes to TIME_WAIT
-            server.close()
-            held[0].sendto(b"x", ("127.0.0.1", closed_port))  # a UDP NoPorts and an ICMP error each
+        client = socket.create_connection(listener.getsockname(), timeout=5)
+        server, _ = listener.accept()
+        held.append(client)
+        if len(held) > 12:
+            held.pop(2).close()  # the oldest client closes first: its end goes to TIME_WAIT
+        server.close()
+        held[0].sendto(b"x", ("127.0.0.1", closed_port))  # a UDP NoPorts and an ICMP error each
 
-    thread = threading.Thread(target=churn, daemon=True)
-    thread.start()
     try:
-        yield
+        with background(churn):
+            yield
     finally:
-        stop.set()
-        thread.join(timeout=10)
         for sock in held:
             sock.close()
         listener.close()
@@ -257,7 +296,6 @@ def ipv6_traffic() -> Iterator[None]:
     header (InUnknownProtos, ICMPv6 parameter problem out and in), a payload length beyond the packet
     (InTruncatedPkts), a version 4 header (InHdrErrors); and a datagram to ff01::1 out of lo, which has no
     route (OutNoRoutes)."""
-    stop = threading.Event()
     listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
     receiver = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     receiver.bind(("::1", 0))
@@ -279,30 +317,26 @@ def ipv6_traffic() -> Iterator[None]:
     echo = struct.pack("!BBHHH", 128, 0, 0, os.getpid() & 0xFFFF, 1) + b"hostward"  # the kernel sums it
 
     def churn() -> None:
-        while not stop.wait(0.05):
-            client = socket.create_connection(listener.getsockname()[:2], timeout=5)
-            server, _ = listener.accept()
-            client.close()
-            server.close()
-            sender.sendto(b"x", receiver.getsockname()[:2])
-            sender.sendto(b"x", ("::1", closed_port))
-            icmp.sendto(echo, ("::1", 0))
-            for packet in rejected:
-                raw.sendto(packet, ("::1", 0))
-            with contextlib.suppress(OSError):
-                sender.sendto(b"x", ("ff01::1", 9))
-            for sock in (receiver, icmp):
-                with contextlib.suppress(BlockingIOError):
-                    while sock.recv(2048):
-                        pass
+        client = socket.create_connection(listener.getsockname()[:2], timeout=5)
+        server, _ = listener.accept()
+        client.close()
+        server.close()
+        sender.sendto(b"x", receiver.getsockname()[:2])
+        sender.sendto(b"x", ("::1", closed_port))
+        icmp.sendto(echo, ("::1", 0))
+        for packet in rejected:
+            raw.sendto(packet, ("::1", 0))
+        with contextlib.suppress(OSError):
+            sender.sendto(b"x", ("ff01::1", 9))
+        for sock in (receiver, icmp):
+            with contextlib.suppress(BlockingIOError):
+                while sock.recv(2048):
+                    pass
 
-    thread = threading.Thread(target=churn, daemon=True)
-    thread.start()
     try:
-        yield
+        with background(churn):
+            yield
     finally:
-        stop.set()
-        thread.join(timeout=10)
         for sock in (listener, receiver, sender, icmp, raw):
             sock.close()
 

@@ -7,16 +7,17 @@ src/hostward/activities/, summarised in docs/parity.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.conftest import require_binary
+from tests.report.parity_checks import csv_problems, json_keys, require_locale
 from tests.report.sidebyside import (
     Recording,
     compare,
     environment,
     record,
+    recording_fixture,
     run_hostward,
     run_sar,
     socket_traffic,
@@ -28,11 +29,8 @@ pytestmark = [pytest.mark.peer, pytest.mark.slow]
 INTERVALS = 12
 
 
-@pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
-    sadc = require_binary("sadc", "sar")["sadc"]
-    with socket_traffic():  # so that -n SOCK's columns move while both record
-        yield record(sadc, tmp_path_factory.mktemp("parity"), INTERVALS)
+# socket_traffic: so that -n SOCK's columns move while both record
+recording = recording_fixture("parity", INTERVALS, lambda _: socket_traffic())
 
 
 REPORTS = [
@@ -158,7 +156,7 @@ def test_time_window_and_resampling_match_sar(recording: Recording, window: list
     ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()),
 )
 def test_locales_match_sar(recording: Recording, env: dict[str, str]) -> None:
-    _require_locale(env["LANG"])
+    require_locale(env["LANG"])
     environ = environment(**env)
     for report in (["-u"], ["-q", "-r"], ["-v", "-n", "SOCK"]):
         theirs = run_sar(report, recording.safile, environ)
@@ -191,7 +189,7 @@ def test_sadf_csv_matches_sadf(recording: Recording) -> None:
         ).stdout
         result = run_hostward("sadf", ["-d", str(recording.hwfile), "--", *report])
         assert result.returncode == 0, result.stderr
-        assert _csv_problems(theirs, result.stdout) == [], report
+        assert csv_problems(theirs, result.stdout) == [], report
 
 
 @pytest.mark.parametrize(
@@ -212,7 +210,7 @@ def test_sadf_time_flags_match_sadf(recording: Recording, time_flag: str, tz: st
     ).stdout
     result = run_hostward("sadf", ["-d", time_flag, str(recording.hwfile), "--", "-u"], environ)
     assert result.returncode == 0, result.stderr
-    assert _csv_problems(theirs, result.stdout) == [], time_flag
+    assert csv_problems(theirs, result.stdout) == [], time_flag
 
 
 @pytest.mark.parametrize(
@@ -262,56 +260,8 @@ def test_sadf_json_matches_sadf(recording: Recording) -> None:
     stats_t, stats_o = host_t["statistics"], host_o["statistics"]
     assert len(stats_t) == len(stats_o) == INTERVALS
     for record_t, record_o in zip(stats_t, stats_o, strict=True):
-        assert _keys(record_t) == _keys(record_o)
+        assert json_keys(record_t) == json_keys(record_o)
         assert record_t["timestamp"] == record_o["timestamp"]
-
-
-def _keys(value: object, prefix: str = "") -> set[str]:
-    if isinstance(value, dict):
-        return {k for key, v in value.items() for k in {prefix + key, *_keys(v, prefix + key + "/")}}
-    if isinstance(value, list) and value:
-        return _keys(value[0], prefix + "[]/")
-    return set()
-
-
-def _csv_problems(theirs: str, ours: str) -> list[str]:
-    """Comment lines identical; data lines: same host, interval, timestamp and item, values within 10 % + 1000
-    (the CSV carries the same numbers the text reports compare column by column)."""
-    problems = []
-    a_lines, b_lines = theirs.splitlines(), ours.splitlines()
-    if len(a_lines) != len(b_lines):
-        return [f"{len(a_lines)} lines from sadf, {len(b_lines)} from hostward"]
-    keys = 3
-    for a, b in zip(a_lines, b_lines, strict=True):
-        if a.startswith("#"):
-            if a != b:
-                problems.append(f"{a!r} != {b!r}")
-            keys = 4 if a.split(";")[3] in ("CPU", "DEV", "IFACE") else 3
-            continue
-        fa, fb = a.split(";"), b.split(";")
-        if len(fa) != len(fb):
-            problems.append(f"{a!r} vs {b!r}: field count")
-            continue
-        if fa[:keys] != fb[:keys]:
-            problems.append(f"{fa[:keys]} != {fb[:keys]}")
-        for x, y in zip(fa[keys:], fb[keys:], strict=True):
-            if abs(float(x) - float(y)) > 1000 + 0.1 * abs(float(x)) or x.count(".") != y.count("."):
-                problems.append(f"{a!r} vs {b!r}: {x} {y}")
-    return problems
-
-
-def _require_locale(name: str) -> None:
-    import locale
-
-    from tests.conftest import unavailable
-
-    saved = locale.setlocale(locale.LC_TIME)
-    try:
-        locale.setlocale(locale.LC_TIME, name)
-    except locale.Error:
-        unavailable(f"locale {name} is not generated (scripts/setup --test generates it)")
-    finally:
-        locale.setlocale(locale.LC_TIME, saved)
 
 
 def test_restart_and_comment_records_match_sar(tmp_path: Path) -> None:

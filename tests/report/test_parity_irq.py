@@ -11,17 +11,16 @@ import contextlib
 import json
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary
 from tests.report.sidebyside import (
     Recording,
+    background,
     compare,
     environment,
-    record,
+    recording_fixture,
     run_hostward,
     run_sar,
     socket_traffic,
@@ -39,32 +38,19 @@ TOLERANCE = IRQ.columns[0].parity
 def interrupt_traffic(directory: Path) -> Iterator[None]:
     """A file rewritten and fsynced every 20 ms (the block device's completion interrupts) and socket_traffic's
     loopback connections (wake-ups across CPUs: rescheduling and function-call interrupts)."""
-    stop = threading.Event()
     target = directory / "churn"
 
     def write() -> None:
-        while not stop.wait(0.02):
-            with target.open("wb") as handle:
-                handle.write(os.urandom(64 * 1024))
-                handle.flush()
-                os.fsync(handle.fileno())
+        with target.open("wb") as handle:
+            handle.write(os.urandom(64 * 1024))
+            handle.flush()
+            os.fsync(handle.fileno())
 
-    thread = threading.Thread(target=write, daemon=True)
-    thread.start()
-    try:
-        with socket_traffic():
-            yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+    with background(write, 0.02), socket_traffic():
+        yield
 
 
-@pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Recording:
-    sadc = require_binary("sadc", "sar")["sadc"]
-    directory = tmp_path_factory.mktemp("irq")
-    with interrupt_traffic(directory):
-        return record(sadc, directory, INTERVALS, groups="INT")
+recording = recording_fixture("irq", INTERVALS, interrupt_traffic, groups="INT")
 
 
 REPORTS = [

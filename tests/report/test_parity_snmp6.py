@@ -6,20 +6,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 
 import pytest
-from tests.conftest import require_binary, require_root
+from tests.report.parity_checks import csv_problems, json_keys, require_locale
 from tests.report.sidebyside import (
     Recording,
     compare,
     environment,
     ipv6_traffic,
-    record,
+    recording_fixture,
     run_hostward,
     run_sar,
 )
-from tests.report.test_parity import _csv_problems, _keys, _require_locale
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 
@@ -27,12 +25,8 @@ INTERVALS = 5
 ALL6 = "IP6,EIP6,ICMP6,EICMP6,UDP6"
 
 
-@pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
-    sadc = require_binary("sadc", "sar")["sadc"]
-    require_root()  # raw sockets: ICMPv6 echoes and hand-made IPv6 headers
-    with ipv6_traffic():
-        yield record(sadc, tmp_path_factory.mktemp("parity6"), INTERVALS)  # sadc -S DISK,IPV6,SNMP
+# sadc -S XDISK,IPV6,SNMP,INT; root for the raw sockets: ICMPv6 echoes and hand-made IPv6 headers
+recording = recording_fixture("parity6", INTERVALS, lambda _: ipv6_traffic(), root=True)
 
 
 @pytest.mark.parametrize(
@@ -86,7 +80,7 @@ def test_the_traffic_moves_the_columns_on_both_sides(recording: Recording, keywo
     ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()),
 )
 def test_locales_match_sar(recording: Recording, env: dict[str, str]) -> None:
-    _require_locale(env["LANG"])
+    require_locale(env["LANG"])
     environ = environment(**env)
     theirs = run_sar(["-n", ALL6], recording.safile, environ)
     result = run_hostward("sar", ["-n", ALL6, "-f", str(recording.hwfile)], environ)
@@ -105,12 +99,12 @@ def test_sadf_csv_and_json_match_sadf(recording: Recording) -> None:
 
     ours = run_hostward("sadf", ["-d", str(recording.hwfile), "--", "-n", ALL6])
     assert ours.returncode == 0, ours.stderr
-    assert _csv_problems(sadf("-d"), ours.stdout) == []
+    assert csv_problems(sadf("-d"), ours.stdout) == []
     theirs_j = json.loads(sadf("-j"))["sysstat"]["hosts"][0]["statistics"]
     ours_j = json.loads(run_hostward("sadf", ["-j", str(recording.hwfile), "--", "-n", ALL6]).stdout)
     stats = ours_j["sysstat"]["hosts"][0]["statistics"]
     assert len(theirs_j) == len(stats) == INTERVALS
     for record_t, record_o in zip(theirs_j, stats, strict=True):
-        assert _keys(record_t) == _keys(record_o)
+        assert json_keys(record_t) == json_keys(record_o)
         assert record_t["timestamp"] == record_o["timestamp"]
-    assert {"network/net-icmp6/onbad6", "network/net-eip6/itrpck6"} <= _keys(stats[0])
+    assert {"network/net-icmp6/onbad6", "network/net-eip6/itrpck6"} <= json_keys(stats[0])
