@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import socket
 import struct
@@ -166,6 +167,15 @@ def run_hostward(
     )
 
 
+def assert_matches_sar(recording: Recording, flags: list[str]) -> None:
+    """``hostward sar FLAGS`` of the recording runs cleanly and agrees with sar's (``compare``)."""
+    theirs = run_sar(flags, recording.safile)
+    result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert compare(theirs, result.stdout) == [], flags
+
+
 def _sized_activities(tokens: list[str]) -> list[Activity]:
     """Reports whose columns depend on the data (-I: "all" and one per CPU shown), built for these words."""
     if "INTR" not in tokens:
@@ -232,12 +242,13 @@ def compare(theirs: str, ours: str, time_width: int = 11) -> list[str]:
 
 
 @contextlib.contextmanager
-def background(step: Callable[[], object], period: float = 0.05) -> Iterator[None]:
-    """``step()`` every ``period`` seconds in a thread until the block ends (then waits for the last one)."""
+def background(step: Callable[[], object], period: float | Callable[[], float] = 0.05) -> Iterator[None]:
+    """``step()`` every ``period`` seconds (or after ``period()`` seconds each time) in a thread until the block
+    ends, then waits for the last one."""
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(period):
+        while not stop.wait(period() if callable(period) else period):
             step()
 
     thread = threading.Thread(target=loop, daemon=True)
@@ -438,23 +449,16 @@ def filling(directory: Path, chunk: int = 2 << 20, files: int = 5) -> Iterator[N
     """Each second, 0.6 s after its start (away from the reads sadc and the lock-step sampler make just
     after the boundary), write ``chunk`` bytes and create ``files`` empty files in ``directory``, synced, so
     the free space and inode counts of its filesystem move between samples but not during them."""
-    stop = threading.Event()
+    numbers = itertools.count()
 
     def fill() -> None:
-        n = 0
-        while not stop.wait((1.6 - time.time() % 1) % 1):
-            with (directory / f"blob{n}").open("wb") as f:
-                f.write(os.urandom(chunk))
-                os.fsync(f.fileno())
-            for i in range(files):
-                (directory / f"e{n}-{i}").touch()
-            os.sync()
-            n += 1
+        n = next(numbers)
+        with (directory / f"blob{n}").open("wb") as f:
+            f.write(os.urandom(chunk))
+            os.fsync(f.fileno())
+        for i in range(files):
+            (directory / f"e{n}-{i}").touch()
+        os.sync()
 
-    thread = threading.Thread(target=fill, daemon=True)
-    thread.start()
-    try:
+    with background(fill, lambda: (1.6 - time.time() % 1) % 1):
         yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)

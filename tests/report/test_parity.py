@@ -14,6 +14,7 @@ from tests.conftest import require_binary
 from tests.report.parity_checks import csv_problems, json_keys, require_locale
 from tests.report.sidebyside import (
     Recording,
+    assert_matches_sar,
     compare,
     environment,
     record,
@@ -71,11 +72,7 @@ REPORTS = [
 
 @pytest.mark.parametrize("flags", REPORTS, ids=lambda f: " ".join(f))
 def test_report_matches_sar(recording: Recording, flags: list[str]) -> None:
-    theirs = run_sar(flags, recording.safile)
-    result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert compare(theirs, result.stdout) == []
+    assert_matches_sar(recording, flags)
 
 
 def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from tests.report.sidebyside import (
     Recording,
+    assert_matches_sar,
     background,
     compare,
     environment,
@@ -69,11 +70,7 @@ REPORTS = [
 
 @pytest.mark.parametrize("flags", REPORTS, ids=lambda f: " ".join(f))
 def test_report_matches_sar(recording: Recording, flags: list[str]) -> None:
-    theirs = run_sar(flags, recording.safile)
-    result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert compare(theirs, result.stdout) == []
+    assert_matches_sar(recording, flags)
 
 
 def test_the_counters_moved(recording: Recording) -> None:

@@ -11,6 +11,7 @@ import pytest
 from tests.report.parity_checks import csv_problems, json_keys, require_locale
 from tests.report.sidebyside import (
     Recording,
+    assert_matches_sar,
     compare,
     environment,
     ipv6_traffic,
@@ -42,11 +43,7 @@ recording = recording_fixture("parity6", INTERVALS, lambda _: ipv6_traffic(), ro
     ids=lambda f: " ".join(f),
 )
 def test_report_matches_sar(recording: Recording, flags: list[str]) -> None:
-    theirs = run_sar(flags, recording.safile)
-    result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert compare(theirs, result.stdout) == []
+    assert_matches_sar(recording, flags)
 
 
 # The columns the traffic moves: sar's own average for each must be above zero, so a wrong formula or a
