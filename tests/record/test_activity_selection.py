@@ -35,6 +35,8 @@ def test_every_group_is_an_optional_group_of_the_store() -> None:
     assert "snmp" in groups_for(("SNMP",)) and "snmp" not in groups_for(("IPV6",))
     assert "snmp6" in groups_for(("IPV6",)) and "snmp6" not in groups_for(("SNMP",))
     assert "filesystems" in groups_for(("XDISK",)) and "filesystems" not in groups_for(("ALL",))  # sadc's
+    assert "cpufreq" in groups_for(("POWER",)) and "cpufreq" in groups_for(("ALL",))  # sar -m CPU
+    assert "cpufreq" not in groups_for(DEFAULT)
 
 
 def test_config_file_environment_and_errors(tmp_path: Path) -> None:
@@ -67,6 +69,7 @@ def test_a_recording_holds_the_chosen_groups_only(tmp_path: Path) -> None:
         and s.snmp6 is None
         and s.interrupts is None
         and s.filesystems is None
+        and s.cpufreq is None
         for s in base
     )
     full = _recorded(tmp_path / "full", ("XALL",))
@@ -89,6 +92,7 @@ def test_sar_and_sadf_say_when_the_recording_lacks_what_is_asked(tmp_path: Path)
         ("sar", "-n", "TCP", "-f", day),
         ("sadf", "-j", day, "--", "-n", "TCP"),
         ("sar", "-F", "-f", day),
+        ("sar", "-m", "CPU", "-f", day),
     ):
         result = _hostward(*argv)
         assert result.returncode == 1 and result.stdout == ""

@@ -431,3 +431,51 @@ def test_filesystems_summary_is_each_ones_last_values(data: DayData) -> None:
         "10:00:01   " + lp.replace(".", ",") + " /mnt/a b",
         "Zusammenfassung:" + lp.replace(".", ",") + " /mnt/a b",
     ]
+
+
+def test_cpu_frequencies_of_the_current_sample(data: DayData) -> None:
+    # /proc/cpuinfo at t1: CPU0 2400.127 MHz (sadc keeps 240012 hundredths: ".127" / 10), CPU1 1199.999
+    # (119999); "all" is their integer mean, 180005 (not 1800.06). Average: the one displayed sample.
+    every_cpu = Selected(BY_NAME["pwr_cpu"], items=frozenset({"all", "0", "1"}))
+    assert report(data, every_cpu).splitlines()[2:] == [
+        "10:00:00        CPU       MHz",
+        "10:00:01        all   1800.05",
+        "10:00:01          0   2400.12",
+        "10:00:01          1   1199.99",
+        "Average:        all   1800.05",
+        "Average:          0   2400.12",
+        "Average:          1   1199.99",
+    ]
+
+
+def test_cpu_frequency_average_counts_offline_samples_as_zero_and_skips_cpus_offline_at_the_end(
+    data: DayData,
+) -> None:
+    """sar's stub_print_pwr_cpufreq_stats: a CPU at 0 gets no row; the average sums what was shown and
+    divides by the number of samples; a CPU offline in the last sample gets no Average row."""
+    from hostward.collect.power import CpuFrequency
+
+    first = data.entries[0]
+
+    def at(offset: float, *freqs: int) -> SystemSample:
+        assert isinstance(first, SystemSample)
+        named = tuple(CpuFrequency(name, f) for name, f in zip(("all", "0", "1", "2"), freqs, strict=False))
+        return dataclasses.replace(
+            first, timestamp=T0 + offset, uptime_seconds=1000.0 + offset, cpufreq=named
+        )
+
+    samples = (at(0, 1, 1, 1, 1), at(1, 200000, 100000, 300000, 0), at(2, 150000, 100000, 0, 200000),
+               at(3, 100001, 100001, 100001, 100001))  # fmt: skip
+    every_cpu = Selected(BY_NAME["pwr_cpu"], items=frozenset({"all", "0", "1", "2"}))
+    lines = report(DayData(HOST, samples), every_cpu).splitlines()
+    assert [line for line in lines if line.startswith("10:00:02")] == [
+        "10:00:02        all   1500.00",
+        "10:00:02          0   1000.00",  # CPU1 at 0: no row
+        "10:00:02          2   2000.00",
+    ]
+    assert lines[-4:] == [
+        "Average:        all   1500.00",  # (200000 + 150000 + 100001) / 300 = 1500.0033
+        "Average:          0   1000.00",
+        "Average:          1   1333.34",  # (300000 + 0 + 100001) / 300 = 1333.3366...
+        "Average:          2   1000.00",  # (0 + 200000 + 100001) / 300 = 1000.0033
+    ]

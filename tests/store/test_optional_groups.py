@@ -12,6 +12,7 @@ from tests.store.conftest import HOST, series
 from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.nfs import NfsClient, NfsServer
+from hostward.collect.power import CpuFrequency
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.snmp6 import Snmp6
@@ -148,3 +149,28 @@ def test_item_lists_round_trip_and_a_later_versions_list_is_skipped(tmp_path: Pa
     )
     assert back == sample
     assert Shape.decode(future.encode()) == future
+
+
+def test_cpu_frequencies_round_trip_beside_the_filesystems_and_come_and_go(tmp_path: Path) -> None:
+    """sar -m CPU's records (one number each: the list's getter must still give a tuple) follow the
+    filesystems; a CPU appears, a sample without them reads None, and the names stay in the shape."""
+    fs = (Filesystem("/dev/vda", "/", 10**12, 10**11, 9 * 10**10, 10**6, 10**5),)
+    freqs = [
+        (
+            CpuFrequency("all", 259614 + i),
+            CpuFrequency("0", 259614),
+            *(() if i % 2 else (CpuFrequency("1", i),)),
+        )
+        for i in range(6)
+    ]
+    samples = [dataclasses.replace(s, filesystems=fs, cpufreq=freqs[i]) for i, s in enumerate(series(6))]
+    samples[3] = dataclasses.replace(samples[3], cpufreq=None)
+    path = tmp_path / "hw"
+    with DataFileWriter.open(path, DAY, HOST) as writer:
+        for sample in samples:
+            writer.write_sample(sample)
+    assert read_file(path).entries == tuple(samples)
+    shape = shape_of(samples[0])
+    assert shape.lists == (("filesystems", (("/dev/vda", "/"),)), ("cpufreq", (("all",), ("0",), ("1",))))
+    assert Shape.decode(shape.encode()) == shape
+    assert flatten(samples[0])[0][-3:] == [259614, 259614, 0]

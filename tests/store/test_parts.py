@@ -17,6 +17,7 @@ from hostward.collect.filesystems import Filesystem
 from hostward.collect.interrupts import Interrupts
 from hostward.collect.kernel import KernelTables
 from hostward.collect.nfs import NfsClient, NfsServer
+from hostward.collect.power import CpuFrequency
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
 from hostward.collect.serial import SerialLine
 from hostward.collect.snmp import Snmp
@@ -30,7 +31,7 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial", "softnet", "filesystems")  # fmt: skip
+          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial", "softnet", "filesystems", "cpufreq")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -69,6 +70,11 @@ def busy(n: int) -> list[SystemSample]:
                 serial=ports,
                 softnet=Softnet((0, 100 * i, 0, 0, 1, 0, i % 3, 1, 90 * i, 1, i, 0, 0, 0)),
                 filesystems=fs,
+                cpufreq=(
+                    CpuFrequency("all", 250000 + i),
+                    CpuFrequency("0", 240000),
+                    CpuFrequency("1", 260000 + 2 * i),
+                ),
             )
         )
     return out

@@ -54,6 +54,7 @@ SYSSTAT: dict[str, str] = {
     "net_eicmp6": "snmp6:NET_EICMP6",
     "net_udp6": "snmp6:NET_UDP6",
     "softnet": "softnet:SOFTNET",
+    "pwr_cpu": "power:PWR_CPU",
     "filesystems": "filesystems:FILESYSTEMS",
     "psi_cpu": "psi:PSI_CPU",
     "psi_io": "psi:PSI_IO",

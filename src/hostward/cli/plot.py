@@ -47,7 +47,7 @@ from sysstat text ('hostward import') is drawn when the day has no recorded samp
 
 activity options (sar's): -u, -P ALL, -q [PSI|ALL], -r, -S, -W, -B, -b, -d, -n DEV|EDEV|NFS|NFSD|SOCK|IP|EIP|ICMP|EICMP|TCP|
   ETCP|UDP|SOCK6|IP6|EIP6|ICMP6|EICMP6|UDP6|SOFT|ALL,
-  -w, -v, -H, -I (interrupts in total), -y, -F, -A,
+  -w, -v, -H, -I (interrupts in total), -y, -F, -m CPU|ALL, -A,
   and hostward's --time (the clock) and --cache (one graph per memcached server of [cache] servers)
   --dev LIST        only these block devices (comma-separated, e.g. vda,sdb); alone, it means -d
   --iface LIST      only these network interfaces; alone, it means -n DEV

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.cli.sar_args import SarArgs, check_power, parse_sar_args
 from hostward.cli.sar_data import (
     NOTHING_RECORDED_HINT,
     data_dir_of,
@@ -88,13 +88,17 @@ activity options (default -u):
                     processed, dropped, squeezed, RPS, flow limit, backlog (SOFT; CPUs with -P);
                     Fibre Channel (FC) is not recorded: alone it reports nothing (as sar on a host
                     without adapters), within ALL it is left out (with a note if the host has adapters)
+  -m {CPU|FAN|FREQ|IN|TEMP|USB|ALL}[,...]
+                    power management: CPU clock frequency in MHz (CPU; CPUs with -P, offline ones left
+                    out); FAN, FREQ, IN, TEMP and USB are not recorded: alone they report nothing, ALL is
+                    CPU (as sar's on a host without sensors), e.g. hostward sar -m CPU -P ALL 1 3
   -w                task creation and context switches
   -y                serial lines (TTY): characters received and sent per second, framing, parity,
                     break and overrun errors; /proc/tty/driver/serial is root's: no rows otherwise
   -F [MOUNT]        filesystems mounted from a device: free and used MB, %used (and %ufsused, counting
                     root's reserved blocks as used), free and used inodes, %Iused; the device name last
                     (MOUNT: the mount point); the last block, "Summary:", is each one's last values
-  -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL
+  -A                every activity above, with -u ALL -P ALL -r ALL -q ALL -n ALL -m ALL
 
 hostward-only activities (not in sysstat's sar, nor in -A, so that -A stays sar's):
   --time            the clock: offset θ (ms, against [ntp] servers; empty until measured), koffset (the
@@ -204,6 +208,7 @@ def run(argv: list[str]) -> int:
         return 0
     if args.fibre_channel:
         _fibre_channel(args, fc_hosts())
+    check_power(args, reads_file(args))
     if args.output is not None:
         _check_output(args)
     fmt = dataclasses.replace(

@@ -18,7 +18,7 @@ from hostward.cli.sar_options import (
     takes_file_name,
 )
 from hostward.digits import is_digits
-from hostward.errors import UsageError
+from hostward.errors import NotAvailable, UsageError
 from hostward.report.selection import CPU_ALL_BITS, Selected, TimeOfDay
 from hostward.validate import COUNT, DATE, DATETIME, NON_EMPTY_PATH, WHOLE_SECONDS, Number, quote
 
@@ -27,7 +27,6 @@ INTERVAL = Number(0, 86400, integer=True, unit="seconds")
 
 # sysstat options hostward does not implement, with what they report: refused with a clear message.
 UNSUPPORTED = {
-    "-m": "power management",
     "-x": "extended output",
     "-t": "true time of the file's creator",
     "-D": "saYYYYMMDD file names",
@@ -47,6 +46,10 @@ NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "NFS": "net_nfs", "NFSD": 
                 "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6", "IP6": "net_ip6", "EIP6": "net_eip6",
                 "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6", "SOFT": "softnet"}  # fmt: skip
 _NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "FC", "ALL"])
+# sar -m: CPU is recorded (activities/power.py); the others read /sys/class/hwmon and USB devices, which hostward
+# does not record: ALL is every power report the data has, as sar's on a file without the others.
+M_KEYWORDS = {"CPU": "the CPU clock frequency", "FAN": "fan speeds", "FREQ": "weighted CPU frequencies",
+              "IN": "voltage inputs", "TEMP": "temperatures", "USB": "USB devices"}  # fmt: skip
 Q_KEYWORDS = {"LOAD": ("queue",), "CPU": ("psi_cpu",), "IO": ("psi_io",), "MEM": ("psi_mem",),
               "PSI": ("psi_cpu", "psi_io", "psi_mem"), "ALL": ("queue", "psi_cpu", "psi_io", "psi_mem")}  # fmt: skip
 
@@ -77,6 +80,7 @@ class SarArgs:
     persistent: str | None = None  # -j: "SID" or the /dev/disk/by-* kind of the device names -d shows
     human: bool = False  # -h / --human: unit letters and % signs
     fibre_channel: bool = False  # -n FC: Fibre Channel adapters, which hostward does not record
+    power_missing: list[str] = field(default_factory=list)  # -m FAN, TEMP ...: power reports not recorded
     decimals: int | None = None  # --dec=: decimal places of values printed with decimals
     date: dt.date | None = None
     since: dt.datetime | None = None
@@ -111,7 +115,10 @@ class SarArgs:
                 reports.append(Selected(activity, memory_view))
             elif name == "disk" and self.devices is not None:
                 reports.append(Selected(activity, items=self.devices))
-            elif name == "softnet":  # shares A_CPU's bitmap as -I does: "all" alone unless -P (or -A)
+            elif name in (
+                "softnet",
+                "pwr_cpu",
+            ):  # shares A_CPU's bitmap as -I does: "all" alone unless -P (or -A)
                 reports.append(Selected(activity, "", *cpu_items(cpus, cpu_count)))
             elif name in ("net_dev", "net_edev") and self.ifaces is not None:
                 reports.append(Selected(activity, items=self.ifaces))
@@ -128,6 +135,19 @@ class SarArgs:
             else:
                 reports.append(Selected(activity))
         return tuple(reports)
+
+
+def check_power(args: SarArgs, from_file: bool) -> None:
+    """-m FAN, FREQ, IN, TEMP, USB: hostward records none of them. Asked with nothing else there is nothing to
+    report (sar says "Requested activities not available"); with other reports those are printed alone."""
+    if not args.power_missing or args.flags or args.all_activities:
+        return
+    what = ", ".join(M_KEYWORDS[keyword] for keyword in args.power_missing)
+    if from_file:
+        why = f"hostward recordings hold no {what} (only -m CPU is recorded)"
+    else:
+        why = f"this host has no source of {what} (/sys/class/hwmon, USB devices) and hostward does not record it yet"
+    raise NotAvailable(f"-m {','.join(args.power_missing)}: nothing to report: {why}")
 
 
 def cpu_items(spec: str | None, cpu_count: int) -> tuple[frozenset[str] | None, int]:
@@ -293,6 +313,17 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                     args.fibre_channel = True
                 else:
                     raise UsageError(f"-n: unknown keyword {quote(keyword)} (supported: {_NET_SUPPORTED})")
+            i += 1
+        elif word == "-m":
+            for keyword in _value(argv, i, "-m").split(","):  # sa_common.c parse_sar_m_opt
+                if keyword in ("CPU", "ALL"):
+                    args.flags.add("pwr_cpu")
+                elif keyword in M_KEYWORDS:
+                    args.power_missing.append(keyword)
+                else:
+                    raise UsageError(
+                        f"-m: unknown keyword {quote(keyword)} (supported: {', '.join(M_KEYWORDS)}, ALL)"
+                    )
             i += 1
         elif word in ("-u", "-r") and i + 1 < len(argv) and argv[i + 1] == "ALL":
             args.flags.add("cpu" if word == "-u" else "memory")

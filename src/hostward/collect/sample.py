@@ -15,6 +15,7 @@ from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.nfs import NfsClient, NfsServer, read_nfs_client, read_nfs_server
+from hostward.collect.power import CpuFrequency, read_cpufreq
 from hostward.collect.pressure import PressureSet, read_pressure
 from hostward.collect.serial import SerialLine, read_serial
 from hostward.collect.snmp import Snmp, read_snmp
@@ -149,6 +150,8 @@ class SystemSample:
     softnet: Softnet | None = None  # sar -n SOFT: per CPU (not an OPTIONAL_GROUPS record)
     # sar -F: None when not recorded (sadc records them with -S XDISK), () when no filesystem qualifies.
     filesystems: tuple[Filesystem, ...] | None = None
+    # sar -m CPU: "all" then each CPU; None when not recorded (sadc records it with -S POWER) or not readable.
+    cpufreq: tuple[CpuFrequency, ...] | None = None
 
 
 def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
@@ -177,4 +180,5 @@ def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> Sys
         serial=read_serial(procfs.read_optional),
         softnet=read_softnet(procfs.read_optional),
         filesystems=read_filesystems(procfs.read_optional),
+        cpufreq=read_cpufreq(procfs.read_optional),
     )

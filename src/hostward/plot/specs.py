@@ -185,6 +185,9 @@ SPECS: tuple[FigureSpec, ...] = (
                       labels=("space", "space (root's reserve counted)", "inodes")),
                 Panel(("MBfsfree", "MBfsused"), "MB", stacked=True, labels=("free", "used"))),
                per_item=True),
+    # activities/power.py: its first row is CPU "all".
+    FigureSpec("cpufreq", "pwr_cpu", "CPU clock frequency (mean of all CPUs)",
+               (Panel(("MHz",), "MHz", labels=("clock frequency",)),)),
     FigureSpec("pressure", "pressure", "Pressure stall (share of time tasks waited)",
                (Panel(("cpu some", "memory some", "memory full", "io some", "io full"), "% of time", percent=True),)),
     # activities/irq.py: its first row is "sum", every interrupt on every CPU (the "all" column).

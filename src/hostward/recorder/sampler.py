@@ -25,6 +25,7 @@ from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
 from hostward.collect.nfs import read_nfs_client, read_nfs_server
+from hostward.collect.power import read_cpufreq
 from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, read_process_again, top_by_rss
 from hostward.collect.sample import SystemSample
@@ -111,6 +112,7 @@ class CachingSampler:
             nfsd=read_nfs_server(files.read_optional) if "nfsd" in groups else None,
             serial=read_serial(files.read_optional) if "serial" in groups else (),
             softnet=read_softnet(files.read_optional) if "softnet" in groups else None,
+            cpufreq=read_cpufreq(files.read_optional) if "cpufreq" in groups else None,
             filesystems=read_filesystems(files.read_optional) if "filesystems" in groups else None,
         )
 

@@ -22,7 +22,7 @@ ADDED_BY: dict[str, frozenset[str]] = {
     "SNMP": frozenset({"snmp"}),
     "IPV6": frozenset({"sockets6", "snmp6"}),
     "INT": frozenset({"interrupts"}),
-    "POWER": frozenset(),
+    "POWER": frozenset({"cpufreq"}),
     "XDISK": frozenset({"filesystems"}),
 }
 # What each keyword adds, in the recorder's --help (the sar reports it feeds).
@@ -31,7 +31,7 @@ ADDS: dict[str, str] = {
     "SNMP": "IPv4, ICMP, TCP and UDP counters (sar -n IP,EIP,ICMP,EICMP,TCP,ETCP,UDP)",
     "IPV6": "IPv6 sockets and IPv6, ICMPv6 and UDPv6 counters (sar -n SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6)",
     "INT": "interrupts per IRQ and CPU (sar -I)",
-    "POWER": "power management (sar -m): not recorded by hostward yet",
+    "POWER": "CPU clock frequencies (sar -m CPU); fans, voltages, temperatures and USB devices not yet",
     "XDISK": "filesystems mounted from a device: space and inodes (sar -F)",
     "ALL": "every group above but XDISK's",
     "XALL": "every group above",

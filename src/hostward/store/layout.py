@@ -58,7 +58,15 @@ _get_time = attrgetter(*SCHEMA["time"])
 _get_cache = attrgetter(*SCHEMA["cache"])
 _get_serial = attrgetter(*SCHEMA["serial"])
 _get_optional = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_GROUPS}
-_get_list = {group: attrgetter(*SCHEMA[group]) for group in OPTIONAL_LISTS}
+
+
+def _fields_getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """attrgetter of ``names`` that gives a tuple even for one field (sar -m CPU's records have one)."""
+    get: Callable[[Any], Any] = attrgetter(*names)
+    return get if len(names) > 1 else lambda item: (get(item),)
+
+
+_get_list = {group: _fields_getter(SCHEMA[group]) for group in OPTIONAL_LISTS}
 
 
 def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
@@ -101,9 +109,9 @@ def flatten(sample: SystemSample) -> tuple[list[int], list[float]]:
         ints += _get_serial(port)
     if sample.softnet is not None:
         ints += sample.softnet.values
-    for group, get in _get_list.items():
+    for group, get_list in _get_list.items():
         for item in getattr(sample, group) or ():
-            ints += get(item)
+            ints += get_list(item)
     # NetDev.full_duplex is a bool among the ints: bool is an int subclass, so the zigzag and delta
     # arithmetic treat it as 0/1 without a conversion pass over the whole vector.
     return ints, floats

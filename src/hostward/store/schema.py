@@ -14,6 +14,7 @@ from hostward.collect.kernel import KernelTables
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.nfs import NfsClient, NfsServer
+from hostward.collect.power import CpuFrequency
 from hostward.collect.sample import ClockSample, MemcachedSample
 from hostward.collect.serial import SerialLine
 from hostward.collect.snmp import Snmp
@@ -64,6 +65,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     # Optional lists of named records (shape.py OPTIONAL_LISTS): one group per item, names in the shape,
     # after the softnet lines.
     "filesystems": _int_fields(Filesystem, ("name", "mountpoint")),  # sar -F
+    "cpufreq": _int_fields(CpuFrequency, ("cpu",)),  # sar -m CPU
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from hostward.collect.filesystems import Filesystem
 from hostward.collect.kernel import KernelTables
 from hostward.collect.nfs import NfsClient, NfsServer
+from hostward.collect.power import CpuFrequency
 from hostward.collect.pressure import Pressure
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
@@ -41,7 +42,10 @@ OPTIONAL_GROUPS: dict[str, type[Any]] = {
 # Optional lists of named records (sar -F's filesystems): group name = SystemSample attribute -> record class.
 # A record's str fields name it and live in the shape (``lists``); its int fields go to the vector, one group
 # per item, after the softnet lines. A list this version does not know is skipped, as a group is.
-OPTIONAL_LISTS: dict[str, type[Any]] = {"filesystems": Filesystem}
+OPTIONAL_LISTS: dict[str, type[Any]] = {
+    "filesystems": Filesystem,
+    "cpufreq": CpuFrequency,  # sar -m CPU: items "all", "0", "1" ...
+}
 LIST_NAMES: dict[str, tuple[str, ...]] = {
     group: tuple(f.name for f in fields(cls) if f.type in ("str", str))
     for group, cls in OPTIONAL_LISTS.items()

@@ -37,6 +37,7 @@ from hostward.store.sysstat.sa_decode_fs import A_FS, FS_LAYOUT, decode_filesyst
 from hostward.store.sysstat.sa_decode_irq import A_IRQ, decode_irq
 from hostward.store.sysstat.sa_decode_irq import LAYOUT as IRQ_LAYOUT
 from hostward.store.sysstat.sa_decode_netmisc import ICMP_COUNTERS, nfs_client, nfs_server, softnet
+from hostward.store.sysstat.sa_decode_power import A_PWR_CPU, PWR_CPU_LAYOUT, decode_cpufreq
 from hostward.store.sysstat.sa_decode_serial import A_SERIAL, decode_serial
 from hostward.store.sysstat.sa_decode_serial import LAYOUT as SERIAL_LAYOUT
 from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
@@ -84,6 +85,7 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     24: (0x8A, (0, 0, 4), "4I"),  # stats_net_sock6: tcp6 udp6 raw6 frag6
     **SNMP6_LAYOUTS,  # 25-29: A_NET_IP6, EIP6, ICMP6, EICMP6, UDP6
     39: (0x8A, (0, 0, 6), "6I"),  # stats_softnet: CPU "all" then each CPU (sa_decode_netmisc.py)
+    A_PWR_CPU: PWR_CPU_LAYOUT,  # stats_pwr_cpufreq (sa_decode_power.py)
     A_FS: FS_LAYOUT,  # stats_filesystem (sa_decode_fs.py)
     40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
     41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
@@ -248,6 +250,7 @@ def _sample(
         nfsd=nfs_server(by_id.get(15)),
         softnet=softnet(by_id.get(39)),
         filesystems=decode_filesystems(by_id.get(A_FS)),
+        cpufreq=decode_cpufreq(by_id.get(A_PWR_CPU)),
     )
 
 

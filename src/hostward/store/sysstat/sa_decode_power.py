@@ -1,0 +1,19 @@
+"""A_PWR_CPU of a sysstat sa file (rd_stats.h stats_pwr_cpufreq): one unsigned long per item, the clock in
+MHz x 100, item 0 CPU "all" and item 1 + n CPU n, stored as hostward's CpuFrequency records (sar -m CPU)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostward.collect.power import CpuFrequency
+
+A_PWR_CPU = 30
+# magic, types_nr (one unsigned long), one item: cpufreq
+PWR_CPU_LAYOUT = (0x8A, (0, 1, 0), "Q")
+
+
+def decode_cpufreq(items: list[tuple[Any, ...]] | None) -> tuple[CpuFrequency, ...] | None:
+    """None when the file does not hold A_PWR_CPU (sadc ran without -S POWER) or holds no item."""
+    if not items:
+        return None
+    return tuple(CpuFrequency("all" if i == 0 else str(i - 1), int(item[0])) for i, item in enumerate(items))
