@@ -156,6 +156,17 @@ def run_sar(flags: list[str], safile: Path, env: dict[str, str] | None = None) -
     return result.stdout
 
 
+def run_sadf(options: list[str], safile: Path, report: list[str], env: dict[str, str] | None = None) -> str:
+    """``sadf OPTIONS safile -- REPORT``'s output."""
+    return subprocess.run(
+        ["sadf", *options, str(safile), "--", *report],
+        capture_output=True,
+        text=True,
+        env=env or environment(),
+        check=True,
+    ).stdout
+
+
 def run_hostward(
     command: str, flags: list[str], env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ from tests.report.sidebyside import (
     record,
     recording_fixture,
     run_hostward,
+    run_sadf,
     run_sar,
     socket_traffic,
 )
@@ -162,7 +163,6 @@ def test_locales_match_sar(recording: Recording, env: dict[str, str]) -> None:
 
 
 def test_sadf_csv_matches_sadf(recording: Recording) -> None:
-    import subprocess
 
     for report in (
         ["-u"],
@@ -177,13 +177,7 @@ def test_sadf_csv_matches_sadf(recording: Recording) -> None:
         ["-n", "IP,EIP,TCP,ETCP,UDP"],
         ["-H"],
     ):
-        theirs = subprocess.run(
-            ["sadf", "-d", str(recording.safile), "--", *report],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=environment(),
-        ).stdout
+        theirs = run_sadf(["-d"], recording.safile, report)
         result = run_hostward("sadf", ["-d", str(recording.hwfile), "--", *report])
         assert result.returncode == 0, result.stderr
         assert csv_problems(theirs, result.stdout) == [], report
@@ -195,16 +189,9 @@ def test_sadf_csv_matches_sadf(recording: Recording) -> None:
 def test_sadf_time_flags_match_sadf(recording: Recording, time_flag: str, tz: str) -> None:
     """-U: seconds since the epoch; -T: the reader's local time; -t: the file creator's local time, which a
     hostward file does not record: it is the reader's, so it matches sadf where both are the same zone."""
-    import subprocess
 
     environ = environment(TZ=tz) if tz else environment()  # New York: local time visibly differs from UTC
-    theirs = subprocess.run(
-        ["sadf", "-d", time_flag, str(recording.safile), "--", "-u"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=environ,
-    ).stdout
+    theirs = run_sadf(["-d", time_flag], recording.safile, ["-u"], environ)
     result = run_hostward("sadf", ["-d", time_flag, str(recording.hwfile), "--", "-u"], environ)
     assert result.returncode == 0, result.stderr
     assert csv_problems(theirs, result.stdout) == [], time_flag
@@ -223,7 +210,6 @@ def test_sadf_refuses_its_own_options_it_does_not_write_with_sadfs_meaning(
 
 def test_sadf_json_matches_sadf(recording: Recording) -> None:
     import json
-    import subprocess
 
     report = [
         "-u",
@@ -241,15 +227,7 @@ def test_sadf_json_matches_sadf(recording: Recording) -> None:
         "-n",
         "DEV,EDEV,SOCK,IP,EIP,TCP,ETCP,UDP,SOCK6",
     ]
-    theirs = json.loads(
-        subprocess.run(
-            ["sadf", "-j", str(recording.safile), "--", *report],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=environment(),
-        ).stdout
-    )
+    theirs = json.loads(run_sadf(["-j"], recording.safile, report))
     ours = json.loads(run_hostward("sadf", ["-j", str(recording.hwfile), "--", *report]).stdout)
     host_t, host_o = theirs["sysstat"]["hosts"][0], ours["sysstat"]["hosts"][0]
     for key in ("nodename", "sysname", "release", "machine", "number-of-cpus", "file-date"):

@@ -23,6 +23,7 @@ from tests.report.sidebyside import (
     environment,
     recording_fixture,
     run_hostward,
+    run_sadf,
     run_sar,
     socket_traffic,
 )
@@ -93,13 +94,7 @@ def _fields(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("flags", [["-I", "ALL"], ["-I", "SUM", "-P", "ALL"]], ids=" ".join)
 def test_sadf_csv_matches_sadf(recording: Recording, flags: list[str]) -> None:
-    theirs = subprocess.run(
-        ["sadf", "-d", str(recording.safile), "--", *flags],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=environment(),
-    ).stdout
+    theirs = run_sadf(["-d"], recording.safile, flags)
     result = run_hostward("sadf", ["-d", str(recording.hwfile), "--", *flags])
     assert result.returncode == 0, result.stderr
     a, b = _fields(theirs), _fields(result.stdout)
@@ -113,15 +108,7 @@ def test_sadf_csv_matches_sadf(recording: Recording, flags: list[str]) -> None:
 
 def test_sadf_json_matches_sadf(recording: Recording) -> None:
     flags = ["-I", "ALL", "-P", "ALL"]
-    theirs = json.loads(
-        subprocess.run(
-            ["sadf", "-j", str(recording.safile), "--", *flags],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=environment(),
-        ).stdout
-    )
+    theirs = json.loads(run_sadf(["-j"], recording.safile, flags))
     ours = json.loads(run_hostward("sadf", ["-j", str(recording.hwfile), "--", *flags]).stdout)
     stats_t = theirs["sysstat"]["hosts"][0]["statistics"]
     stats_o = ours["sysstat"]["hosts"][0]["statistics"]

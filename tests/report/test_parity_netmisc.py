@@ -26,6 +26,7 @@ from tests.report.sidebyside import (
     ping_loopback,
     recording_fixture,
     run_hostward,
+    run_sadf,
     run_sar,
     socket_traffic,
 )
@@ -169,11 +170,7 @@ def test_imported_sadf_json_and_csv_are_sadfs(xall: XallDay) -> None:
     sa, day_file = xall.sa, xall.day_file
     env = locale_env(LOCALES["C"])
     for report in (["-n", "ICMP,EICMP"], ["-n", "SOFT"], ["-n", "SOFT", "-P", "ALL"], ["-n", "NFS,NFSD"]):
-        theirs = json.loads(
-            subprocess.run(
-                ["sadf", "-j", str(sa), "--", *report], capture_output=True, text=True, check=True, env=env
-            ).stdout
-        )
+        theirs = json.loads(run_sadf(["-j"], sa, report, env))
         ours = json.loads(run_hostward("sadf", ["-j", str(day_file), "--", *report]).stdout)
         stats_t = theirs["sysstat"]["hosts"][0]["statistics"]
         stats_o = ours["sysstat"]["hosts"][0]["statistics"]
@@ -181,15 +178,11 @@ def test_imported_sadf_json_and_csv_are_sadfs(xall: XallDay) -> None:
         if report == ["-n", "ICMP,EICMP"]:
             assert set(stats_t[0]["network"]) == {"net-icmp", "net-eicmp"}
     for flags in (["-n", "ICMP"], ["-n", "EICMP"], ["-n", "SOFT", "-P", "ALL"], ["-n", "NFSD"]):
-        csv_t = subprocess.run(
-            ["sadf", "-d", str(sa), "--", *flags], capture_output=True, text=True, check=True, env=env
-        )
+        csv_t = run_sadf(["-d"], sa, flags, env)
         csv_o = run_hostward("sadf", ["-d", str(day_file), "--", *flags])
-        assert (
-            csv_o.stdout.splitlines()[0] == csv_t.stdout.splitlines()[0]
-        )  # the header line: sadf's key names
+        assert csv_o.stdout.splitlines()[0] == csv_t.splitlines()[0]  # the header line: sadf's key names
         assert [line.split(";")[3:] for line in csv_o.stdout.splitlines()[1:]] == [
-            line.split(";")[3:] for line in csv_t.stdout.splitlines()[1:]
+            line.split(";")[3:] for line in csv_t.splitlines()[1:]
         ]
 
 

@@ -5,7 +5,6 @@ report, sadf -d and sadf -j agree with sysstat's (tests/report/sidebyside.py exp
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 from tests.report.parity_checks import csv_problems, json_keys, require_locale
@@ -17,6 +16,7 @@ from tests.report.sidebyside import (
     ipv6_traffic,
     recording_fixture,
     run_hostward,
+    run_sadf,
     run_sar,
 )
 
@@ -86,13 +86,7 @@ def test_locales_match_sar(recording: Recording, env: dict[str, str]) -> None:
 
 def test_sadf_csv_and_json_match_sadf(recording: Recording) -> None:
     def sadf(fmt: str) -> str:
-        return subprocess.run(
-            ["sadf", fmt, str(recording.safile), "--", "-n", ALL6],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=environment(),
-        ).stdout
+        return run_sadf([fmt], recording.safile, ["-n", ALL6])
 
     ours = run_hostward("sadf", ["-d", str(recording.hwfile), "--", "-n", ALL6])
     assert ours.returncode == 0, ours.stderr
