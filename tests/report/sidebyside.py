@@ -92,13 +92,13 @@ def record(
 def recording_fixture(
     name: str,
     count: int,
-    traffic: Callable[[Path], AbstractContextManager[object]],
+    traffic: Callable[[Path], AbstractContextManager[object]] | None = None,
     *,
     groups: str = SADC_GROUPS,
     root: bool = False,
 ) -> Any:
     """A module-scoped ``recording`` fixture: ``count`` intervals recorded side by side (``record``, sadc -S
-    ``groups``) in a fresh directory while ``traffic(directory)`` runs; ``root`` when the traffic needs it."""
+    ``groups``) in a fresh directory while ``traffic(directory)``, if any, runs; ``root`` when it needs it."""
 
     @pytest.fixture(scope="module", name="recording")
     def recording(tmp_path_factory: pytest.TempPathFactory) -> Recording:
@@ -106,7 +106,7 @@ def recording_fixture(
         if root:
             require_root()
         directory = tmp_path_factory.mktemp(name)
-        with traffic(directory):
+        with traffic(directory) if traffic else contextlib.nullcontext():
             return record(sadc, directory, count, groups=groups)
 
     return recording

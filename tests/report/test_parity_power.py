@@ -7,12 +7,18 @@ the mean could not pass. -m FAN live is refused with one line, as this host has 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary
-from tests.report.sidebyside import Recording, compare, record, run_hostward, run_sar
+from tests.report.sidebyside import (
+    Recording,
+    compare,
+    environment,
+    recording_fixture,
+    run_hostward,
+    run_sadf,
+    run_sar,
+)
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 
@@ -33,10 +39,7 @@ def _cpuinfo_mhz() -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
-    sadc = require_binary("sadc", "sar")["sadc"]
-    yield record(sadc, tmp_path_factory.mktemp("parity-power"), INTERVALS, groups="POWER")
+recording = recording_fixture("parity-power", INTERVALS, groups="POWER")
 
 
 @pytest.mark.parametrize("flags", REPORTS, ids=" ".join)
@@ -62,15 +65,8 @@ def test_frequencies_are_cpuinfos(recording: Recording) -> None:
 
 
 def test_sadf_csv_matches_sadf(recording: Recording) -> None:
-    import subprocess
-
-    from tests.report.sidebyside import environment
-
     flags = ["-m", "CPU", "-P", "ALL"]
-    theirs = subprocess.run(
-        ["sadf", "-d", str(recording.safile), "--", *flags], capture_output=True, text=True, check=True,
-        env=environment(TZ="UTC"),
-    ).stdout  # fmt: skip
+    theirs = run_sadf(["-d"], recording.safile, flags, environment(TZ="UTC"))
     ours = run_hostward("sadf", ["-d", str(recording.hwfile), "--", *flags], env=environment(TZ="UTC")).stdout
     assert ours.splitlines()[0] == theirs.splitlines()[0] == "# hostname;interval;timestamp;CPU;MHz"
     assert [line.split(";")[3:] for line in ours.splitlines()[1:]] == [

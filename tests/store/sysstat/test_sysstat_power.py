@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary, unavailable
-from tests.report.sidebyside import run_hostward
-from tests.store.sysstat.conftest import LOCALES, available, locale_env, run_hostward_sar, run_sar
-
-from hostward.store.sysstat import import_files
+from tests.report.sidebyside import run_hostward, run_sadf
+from tests.store.sysstat.conftest import LOCALES, XallDay, assert_sars_bytes, locale_env, sar_a, xall_import
 
 pytestmark = pytest.mark.peer
 
@@ -22,35 +18,19 @@ FLAGS: tuple[tuple[str, ...], ...] = (("-m", "CPU"), ("-m", "CPU", "-P", "ALL"),
 
 
 @pytest.fixture(scope="module")
-def xall(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    found = require_binary("sadc", "sar")
-    work = tmp_path_factory.mktemp("xall-power")
-    sa = work / "sa"
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "4", str(sa)], check=True, env=locale_env(LOCALES["C"]))
-    done = import_files([sa], work / "data")
-    assert done[0].kind == "sa" and done[0].added == 4
-    assert not any("A_PWR_CPU" in note for note in done[0].skipped), done[0].skipped
-    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
+def xall(tmp_path_factory: pytest.TempPathFactory) -> XallDay:
+    return xall_import(tmp_path_factory, "xall-power", kept=("A_PWR_CPU",))
 
 
 @pytest.mark.parametrize("name", list(LOCALES))
-def test_imported_cpu_frequencies_are_sars_bytes(xall: tuple[Path, Path, str], name: str) -> None:
-    sa, day_file, sar = xall
-    loc = LOCALES[name]
-    if not available(loc):
-        unavailable(f"locale {loc.env['LANG']} is not installed (scripts/setup --test generates it)")
-    ours = run_hostward_sar(FLAGS, day_file, loc)
-    for flags, text in zip(FLAGS, ours, strict=True):
-        theirs = run_sar(sar, flags, sa, loc)
-        assert text == theirs, f"sar {' '.join(flags)} in {name}:\n{text}\n--- sar:\n{theirs}"
+def test_imported_cpu_frequencies_are_sars_bytes(xall: XallDay, name: str) -> None:
+    ours = assert_sars_bytes(xall, FLAGS, name)
     assert "MHz" in ours[0] and len(ours[1].splitlines()) > len(ours[0].splitlines())
 
 
-def test_section_sits_where_sar_a_puts_it(xall: tuple[Path, Path, str]) -> None:
+def test_section_sits_where_sar_a_puts_it(xall: XallDay) -> None:
     """-A of the imported file: -m CPU after -n SOFT (the network reports) and before -F, as sar prints it."""
-    sa, day_file, sar = xall
-    ours = run_hostward_sar((("-A",),), day_file, LOCALES["C"])[0]
-    theirs = run_sar(sar, ("-A",), sa, LOCALES["C"])
+    ours, theirs = sar_a(xall)
     headers = ("total/s", "MHz", "MBfsfree", "%scpu-10")
     assert sorted(headers, key=ours.index) == sorted(headers, key=theirs.index) == list(headers)
     blocks = [block for block in ours.split("\n\n") if "MHz" in block]
@@ -60,13 +40,11 @@ def test_section_sits_where_sar_a_puts_it(xall: tuple[Path, Path, str]) -> None:
 
 
 @pytest.mark.parametrize("mode", ["-d", "-j", "-p"])
-def test_imported_sadf_output_is_sadfs(xall: tuple[Path, Path, str], mode: str) -> None:
-    sa, day_file, _ = xall
+def test_imported_sadf_output_is_sadfs(xall: XallDay, mode: str) -> None:
+    sa, day_file = xall.sa, xall.day_file
     env = locale_env(LOCALES["C"])
     for report in (["-m", "CPU"], ["-m", "CPU", "-P", "ALL"], ["-m", "ALL", "-P", "1"]):
-        theirs = subprocess.run(
-            ["sadf", mode, str(sa), "--", *report], capture_output=True, text=True, check=True, env=env
-        ).stdout
+        theirs = run_sadf([mode], sa, report, env)
         ours = run_hostward("sadf", [mode, str(day_file), "--", *report], env=env)
         assert ours.returncode == 0, ours.stderr
         if mode == "-j":
@@ -79,8 +57,8 @@ def test_imported_sadf_output_is_sadfs(xall: tuple[Path, Path, str], mode: str) 
             assert ours.stdout == theirs, report
 
 
-def test_other_power_reports_alone_are_not_available_as_in_sar(xall: tuple[Path, Path, str]) -> None:
-    sa, day_file, sar = xall
+def test_other_power_reports_alone_are_not_available_as_in_sar(xall: XallDay) -> None:
+    sa, day_file, sar = xall.sa, xall.day_file, xall.sar
     env = locale_env(LOCALES["C"])
     theirs = subprocess.run([sar, "-m", "FAN", "-f", str(sa)], capture_output=True, text=True, env=env)
     assert (theirs.returncode, theirs.stdout) == (1, "")
