@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from hostward.cli.sar_args import SarArgs, parse_sar_args
+from hostward.cli.sar_args import SarArgs, check_power, parse_sar_args
 from hostward.cli.sar_data import NOTHING_RECORDED_HINT, file_options, load_data
 from hostward.cli.sar_options import disk_names, renamed_data
 from hostward.errors import NoRecording, UsageError
@@ -47,7 +47,7 @@ A day with no recording but imported sar/sadf text ('hostward import') is writte
 (-d only; -j and -p need recorded counters). Data is today's recording by default; FILE or -f FILE reads
 one hostward data file, DIR today's file in that directory, -N (-1 ... -99) the day N days ago, --date
 one day, --since/--until a range across days (see 'hostward sar --help'). Activity options after "--" are sar's
-(-u [ALL], -P, -q, -r [ALL], -S, -W, -B, -b, -d, -n DEV,EDEV, -w, -A).
+(-u [ALL], -P, -q, -r [ALL], -S, -W, -B, -b, -d, -n DEV,EDEV, -m CPU, -w, -A), as 'hostward sar --help' lists them.
 
 exit status: 0 on success, 1 on unreadable data, 2 on bad usage.
 examples:
@@ -94,6 +94,9 @@ def run(argv: list[str]) -> int:
     activities = parse_sar_args(after)
     if activities.interval is not None or activities.file is not None:
         raise UsageError("interval, count and data file go before '--'; only activity options after it")
+    check_power(
+        activities, from_file=True
+    )  # -m FAN ... alone: nothing recorded, as sadf on a file without them
     for name in (
         "flags",
         "cpu_view",

@@ -69,3 +69,12 @@ def test_other_power_reports_alone_are_not_available_as_in_sar(xall: XallDay) ->
         "hostward sar: -m FAN,TEMP: nothing to report: hostward recordings hold no fan speeds, temperatures"
         " (only -m CPU is recorded)\n"
     )
+    theirs = subprocess.run(
+        ["sadf", "-d", str(sa), "--", "-m", "USB"], capture_output=True, text=True, env=env
+    )
+    assert (theirs.returncode, theirs.stdout) == (1, "")
+    ours = run_hostward("sadf", ["-d", str(day_file), "--", "-m", "USB"], env=env)
+    assert (ours.returncode, ours.stdout) == (1, "")
+    assert ours.stderr == (
+        "hostward sadf: -m USB: nothing to report: hostward recordings hold no USB devices (only -m CPU is recorded)\n"
+    )
