@@ -44,6 +44,7 @@ from hostward.store.shape import (
     bits_float,
     float_bits,
 )
+from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
 
 _get_cpu = attrgetter(*SCHEMA["cpu_times"])
 _get_stat = attrgetter(*SCHEMA["cpu_stat"])
@@ -260,29 +261,10 @@ class Unflattener:
             tuple(caches),
             *optional.values(),
             interrupts_at(plan.shape, ints, pos),
-            serial_at(plan.shape, ints, pos),
+            serial_at(plan.shape, ints, pos, make.serial),
             softnet_at(plan.shape, ints, pos),
             *build_lists(make.lists, plan.shape, ints, pos, None).values(),
         )
-
-
-def build_lists(
-    makers: dict[str, Maker], shape: Shape, ints: list[int], pos: int, wanted: frozenset[str] | None
-) -> dict[str, tuple[Any, ...] | None]:
-    """The OPTIONAL_LISTS records of a sample, after its softnet lines (``pos``: where the interrupts start;
-    ``wanted``: only those groups, None: all); a list of a later version is not in our vector."""
-    out: dict[str, tuple[Any, ...] | None] = dict.fromkeys(OPTIONAL_LISTS)
-    pos += len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"]) + len(shape.serial) * _W_SERIAL
-    pos += shape.softnet * len(SCHEMA["softnet"])
-    for group, items in shape.lists:
-        made = makers.get(group)
-        if made is None:
-            continue
-        width = len(SCHEMA[group])
-        if wanted is None or group in wanted:
-            out[group] = tuple(made(ints, pos + i * width, *names) for i, names in enumerate(items))
-        pos += width * len(items)
-    return out
 
 
 # (plan, integers, floats in our layout, timestamp or None) -> the sample
@@ -321,30 +303,6 @@ def _int_groups(shape: Shape) -> list[str]:
         + ["softnet"] * shape.softnet
         + [group for group, items in shape.lists for _ in items]
     )
-
-
-def serial_at(shape: Shape, ints: list[int], pos: int) -> tuple[SerialLine, ...]:
-    """sar -y's lines, after the interrupts (``pos``: where the interrupts start)."""
-    if not shape.serial:
-        return ()
-    make = _makers().serial
-    at = pos + len(shape.irqs) * shape.irq_cpus
-    return tuple(make(ints, at + i * _W_SERIAL, line) for i, line in enumerate(shape.serial))
-
-
-def softnet_at(shape: Shape, ints: list[int], pos: int) -> Softnet | None:
-    """sar -n SOFT's lines, after the interrupts and the serial lines (``pos``: where the interrupts start)."""
-    if not shape.softnet:
-        return None
-    at = pos + len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"]) + len(shape.serial) * _W_SERIAL
-    return Softnet(tuple(ints[at : at + shape.softnet * len(SCHEMA["softnet"])]))
-
-
-def interrupts_at(shape: Shape, ints: list[int], pos: int) -> Interrupts | None:
-    """sar -I's counts, which end the integers (after ``pos``) when the shape lists interrupts."""
-    if not shape.irqs:
-        return None
-    return Interrupts(shape.irqs, shape.irq_cpus, tuple(ints[pos : pos + len(shape.irqs) * shape.irq_cpus]))
 
 
 def _float_groups(shape: Shape) -> list[str]:

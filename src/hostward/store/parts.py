@@ -35,13 +35,10 @@ from hostward.store.layout import (
     _W_VM,
     SamplePlan,
     _makers,
-    build_lists,
-    interrupts_at,
-    serial_at,
-    softnet_at,
 )
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, bits_float
+from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
 
 SAMPLE_PARTS = frozenset(
     {
@@ -181,7 +178,7 @@ class PartsBuilder:
                     optional[group] = made(ints, pos)
                 pos += len(SCHEMA[group])
         interrupts = interrupts_at(shape, ints, pos) if "interrupts" in parts else None
-        serial = serial_at(shape, ints, pos) if "serial" in parts else ()
+        serial = serial_at(shape, ints, pos, make.serial) if "serial" in parts else ()
         softnet = softnet_at(shape, ints, pos) if "softnet" in parts else None
         lists = build_lists(make.lists, shape, ints, pos, parts)
         return make.sample(  # type: ignore[no-any-return]

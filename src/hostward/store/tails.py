@@ -1,0 +1,60 @@
+"""The per-item sections that end a sample's integers, in this order: sar -I's counts (interrupts x CPUs),
+sar -y's serial lines, sar -n SOFT's per-CPU lines, then the OPTIONAL_LISTS (sar -F's filesystems). Each reader
+takes ``pos``, where the interrupts start, and skips the sections before its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostward.collect.interrupts import Interrupts
+from hostward.collect.serial import SerialLine
+from hostward.collect.softnet import Softnet
+from hostward.store.records import Maker
+from hostward.store.schema import SCHEMA
+from hostward.store.shape import OPTIONAL_LISTS, Shape
+
+
+def build_lists(
+    makers: dict[str, Maker], shape: Shape, ints: list[int], pos: int, wanted: frozenset[str] | None
+) -> dict[str, tuple[Any, ...] | None]:
+    """The OPTIONAL_LISTS records of a sample, after its softnet lines (``pos``: where the interrupts start;
+    ``wanted``: only those groups, None: all); a list of a later version is not in our vector."""
+    out: dict[str, tuple[Any, ...] | None] = dict.fromkeys(OPTIONAL_LISTS)
+    pos += len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"]) + len(shape.serial) * len(SCHEMA["serial"])
+    pos += shape.softnet * len(SCHEMA["softnet"])
+    for group, items in shape.lists:
+        made = makers.get(group)
+        if made is None:
+            continue
+        width = len(SCHEMA[group])
+        if wanted is None or group in wanted:
+            out[group] = tuple(made(ints, pos + i * width, *names) for i, names in enumerate(items))
+        pos += width * len(items)
+    return out
+
+
+def serial_at(shape: Shape, ints: list[int], pos: int, make: Maker) -> tuple[SerialLine, ...]:
+    """sar -y's lines, after the interrupts (``pos``: where the interrupts start)."""
+    if not shape.serial:
+        return ()
+    at = pos + len(shape.irqs) * shape.irq_cpus
+    return tuple(make(ints, at + i * len(SCHEMA["serial"]), line) for i, line in enumerate(shape.serial))
+
+
+def softnet_at(shape: Shape, ints: list[int], pos: int) -> Softnet | None:
+    """sar -n SOFT's lines, after the interrupts and the serial lines (``pos``: where the interrupts start)."""
+    if not shape.softnet:
+        return None
+    at = (
+        pos
+        + len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"])
+        + len(shape.serial) * len(SCHEMA["serial"])
+    )
+    return Softnet(tuple(ints[at : at + shape.softnet * len(SCHEMA["softnet"])]))
+
+
+def interrupts_at(shape: Shape, ints: list[int], pos: int) -> Interrupts | None:
+    """sar -I's counts, which end the integers (after ``pos``) when the shape lists interrupts."""
+    if not shape.irqs:
+        return None
+    return Interrupts(shape.irqs, shape.irq_cpus, tuple(ints[pos : pos + len(shape.irqs) * shape.irq_cpus]))
