@@ -100,6 +100,8 @@ def test_dash_a_matches_sar_for_the_supported_activities(recording: Recording) -
             "-I",
             "ALL",
             "-y",
+            "-m",
+            "CPU",
             "-n",
             "DEV,EDEV,NFS,NFSD,SOCK,IP,EIP,ICMP,EICMP,TCP,ETCP,UDP,SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6,SOFT",
         ],
