@@ -352,8 +352,11 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
 
         clock = TimeHealth()
 
+    # Only the records the reports show are read (and their readers imported); -o records everything.
+    parts = None if args.output is not None else wanted_parts(args)
+
     def take_sample() -> SystemSample:
-        sample = rename_disks(sample_system(procfs), names)
+        sample = rename_disks(sample_system(procfs, parts=parts), names)
         return sample if clock is None else dataclasses.replace(sample, time=clock())
 
     since_boot = args.interval == 0

@@ -5,28 +5,31 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 
 from hostward.collect.cpu import CpuStat, read_stat
 from hostward.collect.disk import DiskStats, read_diskstats
-from hostward.collect.filesystems import Filesystem, read_filesystems
-from hostward.collect.interrupts import Interrupts, read_interrupts
-from hostward.collect.kernel import KernelTables, read_kernel_tables
 from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
-from hostward.collect.nfs import NfsClient, NfsServer, read_nfs_client, read_nfs_server
-from hostward.collect.power import CpuFrequency, read_cpufreq
 from hostward.collect.pressure import PressureSet, read_pressure
-from hostward.collect.serial import SerialLine, read_serial
-from hostward.collect.snmp import Snmp, read_snmp
-from hostward.collect.snmp6 import Snmp6, read_snmp6
-from hostward.collect.sockets import Sockets, Sockets6, read_sockets, read_sockets6
-from hostward.collect.softnet import Softnet, read_softnet
 from hostward.procfs import ProcFS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
-if TYPE_CHECKING:  # an annotation only: live reports need not import the process sampler
+if TYPE_CHECKING:  # annotations only: live reports import the process sampler and optional readers they use
+    from typing import Any
+
+    from hostward.collect.filesystems import Filesystem
+    from hostward.collect.interrupts import Interrupts
+    from hostward.collect.kernel import KernelTables
+    from hostward.collect.nfs import NfsClient, NfsServer
+    from hostward.collect.power import CpuFrequency
     from hostward.collect.procs import ProcessInfo
+    from hostward.collect.serial import SerialLine
+    from hostward.collect.snmp import Snmp
+    from hostward.collect.snmp6 import Snmp6
+    from hostward.collect.sockets import Sockets, Sockets6
+    from hostward.collect.softnet import Softnet
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,31 +157,48 @@ class SystemSample:
     cpufreq: tuple[CpuFrequency, ...] | None = None
 
 
-def sample_system(procfs: ProcFS, clock: Callable[[], float] = time.time) -> SystemSample:
-    """Read every source once. The uptime is read first and the wall clock right after, so both label the
-    same instant; /proc/stat next, since CPU percentages are the most sensitive to read skew."""
+# The optional records (SystemSample fields) and their readers, imported when first read: a live report reads,
+# and its command imports, only the records it shows (issue 17: start-up and CPU per live sample).
+OPTIONAL_READERS: dict[str, tuple[str, str]] = {
+    "ktables": ("hostward.collect.kernel", "read_kernel_tables"),
+    "sockets": ("hostward.collect.sockets", "read_sockets"),
+    "sockets6": ("hostward.collect.sockets", "read_sockets6"),
+    "snmp": ("hostward.collect.snmp", "read_snmp"),
+    "snmp6": ("hostward.collect.snmp6", "read_snmp6"),
+    "interrupts": ("hostward.collect.interrupts", "read_interrupts"),
+    "nfs": ("hostward.collect.nfs", "read_nfs_client"),
+    "nfsd": ("hostward.collect.nfs", "read_nfs_server"),
+    "serial": ("hostward.collect.serial", "read_serial"),
+    "softnet": ("hostward.collect.softnet", "read_softnet"),
+    "filesystems": ("hostward.collect.filesystems", "read_filesystems"),
+    "cpufreq": ("hostward.collect.power", "read_cpufreq"),
+}
+
+
+def sample_system(
+    procfs: ProcFS, clock: Callable[[], float] = time.time, parts: frozenset[str] | None = None
+) -> SystemSample:
+    """Read every source once (with ``parts``, of the optional records only those: the others keep their
+    "not read" defaults). The uptime is read first and the wall clock right after, so both label the same
+    instant; /proc/stat next, since CPU percentages are the most sensitive to read skew."""
     uptime = read_uptime(procfs)
     now = clock()
+    cpu = read_stat(procfs)
+    load, memory, vmstat = read_loadavg(procfs), read_meminfo(procfs), read_vmstat(procfs)
+    disks, nets, pressure = read_diskstats(procfs), read_net_dev(procfs), read_pressure(procfs)
+    optional: dict[str, Any] = {}
+    for field_name, (module, reader) in OPTIONAL_READERS.items():
+        if parts is None or field_name in parts:
+            optional[field_name] = getattr(import_module(module), reader)(procfs.read_optional)
     return SystemSample(
         timestamp=now,
         uptime_seconds=uptime.uptime_seconds,
-        cpu=read_stat(procfs),
-        load=read_loadavg(procfs),
-        memory=read_meminfo(procfs),
-        vmstat=read_vmstat(procfs),
-        disks=read_diskstats(procfs),
-        nets=read_net_dev(procfs),
-        pressure=read_pressure(procfs),
-        ktables=read_kernel_tables(procfs.read_optional),
-        sockets=read_sockets(procfs.read_optional),
-        sockets6=read_sockets6(procfs.read_optional),
-        snmp=read_snmp(procfs.read_optional),
-        snmp6=read_snmp6(procfs.read_optional),
-        interrupts=read_interrupts(procfs.read_optional),
-        nfs=read_nfs_client(procfs.read_optional),
-        nfsd=read_nfs_server(procfs.read_optional),
-        serial=read_serial(procfs.read_optional),
-        softnet=read_softnet(procfs.read_optional),
-        filesystems=read_filesystems(procfs.read_optional),
-        cpufreq=read_cpufreq(procfs.read_optional),
+        cpu=cpu,
+        load=load,
+        memory=memory,
+        vmstat=vmstat,
+        disks=disks,
+        nets=nets,
+        pressure=pressure,
+        **optional,
     )

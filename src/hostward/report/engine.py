@@ -17,7 +17,6 @@ from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
 from hostward.collect.sample import SystemSample
 from hostward.report.selection import ReportOptions, Selected, TimeOfDay
 from hostward.store.model import CommentMark, Entry, RestartMark
-from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS
 
 TimeOfDayFn = Callable[[float], tuple[int, int, int]]
 
@@ -122,6 +121,9 @@ def recorded(reports: Iterable[Selected], entries: Iterable[object]) -> bool:
     """Whether any of ``reports`` has data in ``entries``: a report that reads an optional group (kernel
     tables, sockets, SNMP ...) has none when no sample holds the group (recorded without it, as sadc without
     -S SNMP); the others always have. sar's "Requested activities not available in file" when False."""
+    # Imported here: only reports of recordings ask (the record classes are not for live sar's start-up).
+    from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS  # noqa: PLC0415
+
     optional = OPTIONAL_GROUPS.keys() | OPTIONAL_LISTS.keys()
     wanted = [SAMPLE_READS.get(r.activity.name, frozenset()) & optional for r in reports]
     if any(not groups for groups in wanted):
