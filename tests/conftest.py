@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,3 +76,21 @@ def utc_module() -> Iterator[None]:
     """Module-wide UTC, for hypothesis tests (which must not use function-scoped fixtures)."""
     with timezone("UTC"):
         yield
+
+
+def modules_after(code: str, prefix: str) -> tuple[set[str], str]:
+    """The hostward modules under ``prefix`` a fresh interpreter has imported after running ``code`` (what a
+    command's start-up costs), and what ``code`` printed."""
+    probe = (
+        f"import sys, json\n{code}\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefix!r}))), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOSTWARD_CONFIG": os.devnull},
+        timeout=60,
+    )
+    return set(json.loads(done.stderr.strip().splitlines()[-1])), done.stdout

@@ -3,12 +3,8 @@ definitions it reports (start-up cost; issue 17)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
+from tests.conftest import modules_after
 
 from hostward import activities
 
@@ -43,20 +39,7 @@ def test_by_order_sorts_a_selection_and_unknown_names_are_key_errors() -> None:
 
 
 def _activity_modules_after(code: str) -> set[str]:
-    probe = (
-        "import sys, json\n"
-        f"{code}\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('hostward.activities.'))))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOSTWARD_CONFIG": os.devnull},
-        timeout=60,
-    ).stdout
-    return set(json.loads(out))
+    return modules_after(code, "hostward.activities.")[0]
 
 
 def test_sar_u_builds_only_the_cpu_definition() -> None:

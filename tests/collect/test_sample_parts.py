@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from dataclasses import fields
+
+from tests.conftest import modules_after
 
 from hostward.collect.sample import OPTIONAL_READERS, SystemSample, sample_system
 from hostward.procfs import ProcFS
@@ -32,25 +30,16 @@ def test_parts_read_only_what_is_asked() -> None:
 
 
 def test_live_sar_u_imports_no_optional_reader() -> None:
-    probe = (
-        "import sys, json, runpy\n"
+    code = (
+        "import runpy\n"
         "sys.argv = ['hostward', 'sar', '-u', '1', '1']\n"
         "try:\n"
         "    runpy.run_module('hostward', run_name='__main__')\n"
         "except SystemExit:\n"
-        "    pass\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('hostward.collect.'))), file=sys.stderr)"
+        "    pass"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOSTWARD_CONFIG": os.devnull},
-        timeout=60,
-    )
-    assert "%user" in result.stdout
-    imported = set(json.loads(result.stderr.strip().splitlines()[-1]))
+    imported, printed = modules_after(code, "hostward.collect.")
+    assert "%user" in printed
     readers = {module for module, _ in OPTIONAL_READERS.values()}
     assert not imported & readers, imported & readers
     assert "hostward.collect.cpu" in imported

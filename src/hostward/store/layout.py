@@ -46,6 +46,11 @@ from hostward.store.shape import (
 )
 from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
 
+# The parts of a sample (SystemSample fields after the timestamp and uptime), in the order a sample is built.
+PART_ORDER: tuple[str, ...] = (
+    "cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", *OPTIONAL_GROUPS,
+    "interrupts", "serial", "softnet", *OPTIONAL_LISTS,
+)  # fmt: skip
 _get_cpu = attrgetter(*SCHEMA["cpu_times"])
 _get_stat = attrgetter(*SCHEMA["cpu_stat"])
 _get_load_i = attrgetter(*SCHEMA["load_int"])
@@ -419,24 +424,7 @@ def _makers() -> _Makers:
         sample=maker(
             SystemSample,
             (),
-            (
-                "timestamp",
-                "uptime_seconds",
-                "cpu",
-                "load",
-                "memory",
-                "vmstat",
-                "disks",
-                "nets",
-                "pressure",
-                "time",
-                "caches",
-                *OPTIONAL_GROUPS,
-                "interrupts",
-                "serial",
-                "softnet",
-                *OPTIONAL_LISTS,
-            ),
+            ("timestamp", "uptime_seconds", *PART_ORDER),
         ),
     )
 

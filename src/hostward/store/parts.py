@@ -33,6 +33,7 @@ from hostward.store.layout import (
     _W_STAT,
     _W_TIME,
     _W_VM,
+    PART_ORDER,
     SamplePlan,
     _makers,
 )
@@ -40,24 +41,7 @@ from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, bits_float
 from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
 
-SAMPLE_PARTS = frozenset(
-    {
-        "cpu",
-        "load",
-        "memory",
-        "vmstat",
-        "disks",
-        "nets",
-        "pressure",
-        "time",
-        "caches",
-        *OPTIONAL_GROUPS,
-        "interrupts",
-        "serial",
-        "softnet",
-        *OPTIONAL_LISTS,
-    }
-)
+SAMPLE_PARTS = frozenset(PART_ORDER)
 
 
 @dataclass(frozen=True, slots=True)
