@@ -49,7 +49,8 @@ A kill -9 loses at most the sample being written. When the disk is full the reco
 sampling and resumes writing when space returns.
 
 Activities: like sadc, the recorder always stores its base set (CPU, load, memory, swap, paging, I/O, disks,
-network interfaces, pressure, kernel tables, sockets) and -S KEYWORDS (or [record] activities) adds groups:
+network interfaces, pressure, kernel tables, sockets, NFS client and server, serial lines, softnet) and
+-S KEYWORDS (or [record] activities) adds groups:
 """
     + describe_keywords("  ")
     + """

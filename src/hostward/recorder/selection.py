@@ -5,9 +5,6 @@ groups: SNMP (the IPv4 protocol counters), IPV6, INT (interrupts), POWER, XDISK 
 but XDISK's, XALL everything. hostward always records its base (its required records plus sadc's default optional
 groups) and takes the same keywords for the rest, so an administrator's sa1 habits carry over and the recorder's
 cost can be compared with sadc's on the same set. DISK is accepted for familiarity: hostward always records disks.
-A keyword whose groups hostward does not collect yet adds nothing (and says so in --help) rather than failing, so a
-configuration written with sadc's habits keeps working; ``groups_for`` never returns a name the sampler does
-not know.
 """
 
 from __future__ import annotations
