@@ -15,25 +15,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from importlib import import_module
+from typing import Any
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
-from hostward.collect.filesystems import read_filesystems
-from hostward.collect.interrupts import read_interrupts
-from hostward.collect.kernel import read_kernel_tables
 from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
-from hostward.collect.nfs import read_nfs_client, read_nfs_server
-from hostward.collect.power import read_cpufreq
 from hostward.collect.pressure import PressureSet, parse_pressure
 from hostward.collect.procs import ProcessInfo, read_process, read_process_again, top_by_rss
-from hostward.collect.sample import SystemSample
-from hostward.collect.serial import read_serial
-from hostward.collect.snmp import read_snmp
-from hostward.collect.snmp6 import read_snmp6
-from hostward.collect.sockets import read_sockets, read_sockets6
-from hostward.collect.softnet import read_softnet
+from hostward.collect.sample import OPTIONAL_READERS, SystemSample
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 from hostward.recorder.cachewatch import CacheWatch
@@ -60,8 +52,13 @@ class CachingSampler:
         groups: frozenset[str] = ALL_GROUPS,
     ) -> None:
         self.procfs = procfs
-        self.groups = (
-            groups  # optional activity groups collected ([record] activities, recorder/selection.py)
+        # optional activity groups collected ([record] activities, recorder/selection.py)
+        self.groups = groups
+        # their readers, in sample_system's order (collect/sample.py OPTIONAL_READERS): imported once, here
+        self._optional: tuple[tuple[str, Callable[..., Any]], ...] = tuple(
+            (name, getattr(import_module(module), reader))
+            for name, (module, reader) in OPTIONAL_READERS.items()
+            if name in groups
         )
         self.top_processes = top_processes
         # What a kept command line goes through before it is stored (collect.redact.Redactor: secrets masked,
@@ -82,7 +79,8 @@ class CachingSampler:
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
-        files, groups = self._files, self.groups
+        files = self._files
+        read_optional = files.read_optional
         uptime = parse_uptime(files.read("uptime"))
         # Rows are labelled to the millisecond (sar prints seconds); intervals come from uptime, not from this.
         now = round(self.clock(), 3)
@@ -102,18 +100,7 @@ class CachingSampler:
             top_processes=self._top() if self.top_processes > 0 else (),
             time=self.time_health() if self.time_health is not None else None,
             caches=self.cache_watch() if self.cache_watch is not None else (),
-            ktables=read_kernel_tables(files.read_optional) if "ktables" in groups else None,
-            sockets=read_sockets(files.read_optional) if "sockets" in groups else None,
-            sockets6=read_sockets6(files.read_optional) if "sockets6" in groups else None,
-            snmp=read_snmp(files.read_optional) if "snmp" in groups else None,
-            snmp6=read_snmp6(files.read_optional) if "snmp6" in groups else None,
-            interrupts=read_interrupts(files.read_optional) if "interrupts" in groups else None,
-            nfs=read_nfs_client(files.read_optional) if "nfs" in groups else None,
-            nfsd=read_nfs_server(files.read_optional) if "nfsd" in groups else None,
-            serial=read_serial(files.read_optional) if "serial" in groups else (),
-            softnet=read_softnet(files.read_optional) if "softnet" in groups else None,
-            cpufreq=read_cpufreq(files.read_optional) if "cpufreq" in groups else None,
-            filesystems=read_filesystems(files.read_optional) if "filesystems" in groups else None,
+            **{name: reader(read_optional) for name, reader in self._optional},
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:
