@@ -22,7 +22,7 @@ import os
 import select
 from collections.abc import Iterable
 
-PF_KTHREAD = 0x00200000  # include/linux/sched.h (collect.procs has the same constant for its records)
+from hostward.collect.procs import PF_KTHREAD
 
 
 class KernelThreads:
