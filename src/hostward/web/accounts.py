@@ -33,6 +33,14 @@ _HASHER = PasswordHasher()  # argon2id with the library's current RFC 9106 low-m
 _DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
 
 
+def _password_ok(stored: str | None, password: str) -> bool:
+    """argon2 verification of ``password``; an unknown name (None) costs the same work against a dummy hash."""
+    try:
+        return bool(_HASHER.verify(stored if stored is not None else _DUMMY_HASH, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     name: str
@@ -111,12 +119,7 @@ class Accounts:
                 "SELECT role, pw_hash, totp_secret, totp_last_step, disabled FROM users WHERE name = ?",
                 (name,),
             ).fetchone()
-        stored = row[1] if row else _DUMMY_HASH
-        password_ok: bool
-        try:
-            password_ok = _HASHER.verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            password_ok = False
+        password_ok = _password_ok(row[1] if row else None, password)
         if row is None or not password_ok or row[4]:
             return None
         role, pw_hash, secret, last_step = row[0], row[1], row[2], row[3]
@@ -162,12 +165,7 @@ class Accounts:
         """Whether ``password`` is ``name``'s (an enabled account); the same argon2 work for unknown names."""
         with connect(self.db_path) as db:
             row = db.execute("SELECT pw_hash FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
-        ok: bool
-        try:
-            ok = _HASHER.verify(row[0] if row else _DUMMY_HASH, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-        return bool(ok and row)
+        return _password_ok(row[0] if row else None, password) and row is not None
 
     def has_totp(self, name: str) -> bool:
         with connect(self.db_path) as db:
