@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from hostward.errors import UsageError
 from hostward.web.audit import audit
-from hostward.web.authz import current_user, deny, own_origin, require_role, session_of
+from hostward.web.authz import client_address, current_user, deny, own_origin, require_role, session_of
 from hostward.web.render import render
 
 LOGIN_FAILED = "Invalid user name, password or code."
@@ -26,10 +26,6 @@ def safe_next(target: str) -> str:
     if target.startswith("/") and not target.startswith(("//", "/\\")) and "\n" not in target:
         return target
     return "/"
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "-"
 
 
 async def login_page(request: Request) -> Response:
@@ -51,7 +47,7 @@ async def login(request: Request) -> Response:
     code = str(form.get("code", ""))[:32]
     target = safe_next(str(form.get("next", "/")))
     state = request.app.state
-    keys = (f"user:{name}", f"addr:{_address(request)}")
+    keys = (f"user:{name}", f"addr:{client_address(request)}")
     wait = await run_in_threadpool(state.throttle.wait_seconds, *keys)
     if wait > 0:
         audit(request, "login", name, "throttled")
@@ -72,7 +68,7 @@ async def login(request: Request) -> Response:
     old = request.cookies.get(state.cookie_name)
     if old:
         await run_in_threadpool(state.sessions.end, old)  # never carry a session id across a login
-    session_id = await run_in_threadpool(state.sessions.create, user.name, _address(request))
+    session_id = await run_in_threadpool(state.sessions.create, user.name, client_address(request))
     request.state.user = user
     audit(request, "login", user.name, "ok")
     redirect = RedirectResponse(target, status_code=303)

@@ -48,6 +48,11 @@ def current_user(request: Request) -> User | None:
     return user
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as sessions and the login throttle key it ("-" when the server does not know it)."""
+    return request.client.host if request.client else "-"
+
+
 def own_origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 

@@ -23,7 +23,7 @@ from hostward.errors import UsageError
 from hostward.hostport import is_loopback
 from hostward.web import setup_token
 from hostward.web.audit import audit
-from hostward.web.authz import current_user, deny, own_origin, require_role
+from hostward.web.authz import client_address, current_user, deny, own_origin, require_role
 from hostward.web.enrolment import ENROL_SECONDS, Enrolments, Pending, setup_key, user_key
 from hostward.web.render import render
 from hostward.web.state import web_dir
@@ -143,8 +143,7 @@ async def setup_confirm(request: Request) -> Response:
             return deny(request, 403, "too many wrong codes: " + LINK_INVALID)
         return _totp_page(request, pending, "/setup/confirm", pending.csrf, error="That code is not right.")
     state = request.app.state
-    address = request.client.host if request.client else "-"
-    session_id = await run_in_threadpool(state.sessions.create, confirmed.user.name, address)
+    session_id = await run_in_threadpool(state.sessions.create, confirmed.user.name, client_address(request))
     request.state.user = confirmed.user
     audit(request, "setup", confirmed.user.name, "ok: admin created")
     audit(request, "login", confirmed.user.name, "ok")
@@ -166,7 +165,7 @@ async def totp_begin(request: Request) -> Response:
     user = current_user(request)
     assert user is not None  # require_role admitted a user
     state = request.app.state
-    keys = (f"user:{user.name}", f"addr:{request.client.host if request.client else '-'}")
+    keys = (f"user:{user.name}", f"addr:{client_address(request)}")
     wait = await run_in_threadpool(state.throttle.wait_seconds, *keys)
     if wait > 0:
         audit(request, "totp-enrol", user.name, "throttled")
