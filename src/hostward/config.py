@@ -58,7 +58,7 @@ class RecordConfig:
     )
     redact_patterns: tuple[str, ...] = ()  # extra regexes: group 1 (or the whole match) is masked
     # sadc's -S keywords: which optional activity groups are recorded (recorder/selection.py)
-    activities: tuple[str, ...] = ("DISK", "SNMP", "IPV6")
+    activities: tuple[str, ...] = selection.DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
