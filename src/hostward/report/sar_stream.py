@@ -15,9 +15,9 @@ from typing import IO
 
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
-from hostward.report.engine import Average, Block, BlockEvent, Header, Rows, TimeOfDayFn, in_window, local_tod
+from hostward.report.engine import Block, BlockEvent, TimeOfDayFn, in_window, local_tod
 from hostward.report.formatting import ReportFormat
-from hostward.report.sar_text import Layout, banner, comment_line, special_line
+from hostward.report.sar_text import Layout, banner, events_text, special_line
 from hostward.report.selection import ReportOptions
 from hostward.store.model import CommentMark, Entry, RestartMark
 
@@ -131,24 +131,7 @@ class _Segment:
                 yield self._text(state.end(), layout)
 
     def _text(self, events: tuple[BlockEvent, ...], layout: Layout) -> str:
-        """sar_text._block_text for some events."""
-        if not events:
-            return ""
-        out: list[str] = []
-        clock, fmt = self.clock, self.fmt
-        for event in events:
-            if isinstance(event, Rows):
-                out.append(layout.rows(clock(event.span.curr.timestamp), event.rows))
-            elif isinstance(event, Header):
-                out.append(layout.header(clock(event.previous)))
-            elif isinstance(event, Average):
-                label = fmt.summary_label if layout.selected.activity.summary else fmt.average_label
-                if event.header:
-                    out.append(layout.header(label))
-                out.append(layout.rows(label, event.rows))
-            else:
-                out.append(comment_line(event, fmt))
-        return "".join(out)
+        return "".join(events_text(events, layout, self.fmt, self.clock)) if events else ""
 
 
 def _recent(clock: Callable[[float], str]) -> Callable[[float], str]:

@@ -9,13 +9,14 @@ device and interface names 9 (or last on the line with -p).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.report.engine import (
     Average,
+    BlockEvent,
     Header,
     Rows,
     Segment,
@@ -203,13 +204,20 @@ def _block_text(
     clock: Callable[[float], str],
 ) -> Iterator[str]:
     layout = Layout(selected, fmt, opts.pretty)
-    for event in block(segment, selected, opts, tod):
+    return events_text(block(segment, selected, opts, tod), layout, fmt, clock)
+
+
+def events_text(
+    events: Iterable[BlockEvent], layout: Layout, fmt: ReportFormat, clock: Callable[[float], str]
+) -> Iterator[str]:
+    """The text of an activity block's events (also sar_stream's, fed a segment an entry at a time)."""
+    for event in events:
         if isinstance(event, Rows):
             yield layout.rows(clock(event.span.curr.timestamp), event.rows)
         elif isinstance(event, Header):
             yield layout.header(clock(event.previous))
         elif isinstance(event, Average):
-            label = fmt.summary_label if selected.activity.summary else fmt.average_label
+            label = fmt.summary_label if layout.selected.activity.summary else fmt.average_label
             if event.header:
                 yield layout.header(label)
             yield layout.rows(label, event.rows)
