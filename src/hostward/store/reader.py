@@ -8,6 +8,7 @@ read first, in order) or ``hwYYYYMMDD.damaged-N`` (kept for inspection, never re
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -94,20 +95,26 @@ def scan(
     but not decoded, and every sample's ``top_processes`` is empty: no sar report reads them, and decoding
     them was most of the cost of reading a day recorded with the default 10 (issue 17). With ``parts`` only
     those fields of each sample are built (store/parts.py: what a report's activities read)."""
-    # A day is ~260,000 records that all stay alive: with the cyclic garbage collector running, its
-    # collections, triggered every few hundred allocations, traverse the growing heap again and again and
-    # took ~40% of the decoding time. Decoding creates no reference cycles, so pausing it loses nothing.
-    # (Process-wide, but only ever delays collection; a concurrent scan that found it paused leaves it alone.)
-    # A stream (``Scan`` consumed as it goes) keeps no such heap: nothing to pause there.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         frames = FrameReader(iter((data,)))
         result = Scan(frames, name, salvage=salvage, processes=processes, parts=parts)
         entries = tuple(result)
-        return ScanResult(
-            result.header, entries, result.previous, result.valid_size, result.truncated, result.damaged
-        )
+    return ScanResult(
+        result.header, entries, result.previous, result.valid_size, result.truncated, result.damaged
+    )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a whole day is decoded. A day is ~260,000 records that all stay
+    alive: with the collector running, its collections, triggered every few hundred allocations, traverse the
+    growing heap again and again and took ~40% of the decoding time. Decoding creates no reference cycles, so
+    pausing it loses nothing. (Process-wide, but only ever delays collection; a concurrent scan that found it
+    paused leaves it alone.) A stream (``Scan`` consumed as it goes) keeps no such heap: nothing to pause there."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if paused:
             gc.enable()
@@ -131,13 +138,8 @@ def read_file(
     ``scan``).
     """
     result = _open(path, salvage, processes, parts)
-    paused = gc.isenabled()  # as in ``scan``: a whole day of records stays alive
-    gc.disable()
-    try:
+    with _collector_paused():
         entries = tuple(result)
-    finally:
-        if paused:
-            gc.enable()
     _ended(path, result, strict)
     damage = (result.damaged,) if result.damaged else ()
     return DayData(result.header.host, entries, result.previous, damage)
