@@ -13,6 +13,20 @@ from hostward.store.records import Maker
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_LISTS, Shape
 
+_W_IRQ = len(SCHEMA["irq"])
+_W_SERIAL = len(SCHEMA["serial"])
+_W_SOFTNET = len(SCHEMA["softnet"])
+
+
+def _serial_start(shape: Shape, pos: int) -> int:
+    """Where sar -y's lines start: after the interrupts (``pos``: where the interrupts start)."""
+    return pos + len(shape.irqs) * shape.irq_cpus * _W_IRQ
+
+
+def _softnet_start(shape: Shape, pos: int) -> int:
+    """Where sar -n SOFT's lines start: after the serial lines."""
+    return _serial_start(shape, pos) + len(shape.serial) * _W_SERIAL
+
 
 def build_lists(
     makers: dict[str, Maker], shape: Shape, ints: list[int], pos: int, wanted: frozenset[str] | None
@@ -20,8 +34,7 @@ def build_lists(
     """The OPTIONAL_LISTS records of a sample, after its softnet lines (``pos``: where the interrupts start;
     ``wanted``: only those groups, None: all); a list of a later version is not in our vector."""
     out: dict[str, tuple[Any, ...] | None] = dict.fromkeys(OPTIONAL_LISTS)
-    pos += len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"]) + len(shape.serial) * len(SCHEMA["serial"])
-    pos += shape.softnet * len(SCHEMA["softnet"])
+    pos = _softnet_start(shape, pos) + shape.softnet * _W_SOFTNET
     for group, items in shape.lists:
         made = makers.get(group)
         if made is None:
@@ -37,24 +50,20 @@ def serial_at(shape: Shape, ints: list[int], pos: int, make: Maker) -> tuple[Ser
     """sar -y's lines, after the interrupts (``pos``: where the interrupts start)."""
     if not shape.serial:
         return ()
-    at = pos + len(shape.irqs) * shape.irq_cpus
-    return tuple(make(ints, at + i * len(SCHEMA["serial"]), line) for i, line in enumerate(shape.serial))
+    at = _serial_start(shape, pos)
+    return tuple(make(ints, at + i * _W_SERIAL, line) for i, line in enumerate(shape.serial))
 
 
 def softnet_at(shape: Shape, ints: list[int], pos: int) -> Softnet | None:
     """sar -n SOFT's lines, after the interrupts and the serial lines (``pos``: where the interrupts start)."""
     if not shape.softnet:
         return None
-    at = (
-        pos
-        + len(shape.irqs) * shape.irq_cpus * len(SCHEMA["irq"])
-        + len(shape.serial) * len(SCHEMA["serial"])
-    )
-    return Softnet(tuple(ints[at : at + shape.softnet * len(SCHEMA["softnet"])]))
+    at = _softnet_start(shape, pos)
+    return Softnet(tuple(ints[at : at + shape.softnet * _W_SOFTNET]))
 
 
 def interrupts_at(shape: Shape, ints: list[int], pos: int) -> Interrupts | None:
     """sar -I's counts, which end the integers (after ``pos``) when the shape lists interrupts."""
     if not shape.irqs:
         return None
-    return Interrupts(shape.irqs, shape.irq_cpus, tuple(ints[pos : pos + len(shape.irqs) * shape.irq_cpus]))
+    return Interrupts(shape.irqs, shape.irq_cpus, tuple(ints[pos : _serial_start(shape, pos)]))
