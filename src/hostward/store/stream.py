@@ -288,7 +288,7 @@ class Scan:
                     raise fr.Corrupt(f"unknown frame type {ftype} (written by a newer hostward?)")
             except fr.Truncated as exc:
                 rest = frames.rest(offset)
-                if _frame_follows(rest, 0):
+                if _frame_follows(rest):
                     # A complete frame further on: this is not an interrupted append but a damaged length.
                     if self._salvage:
                         self.damaged = f"{name}: corrupt data at offset {offset}: {exc}"
@@ -298,7 +298,7 @@ class Scan:
                 break
             except _DECODE_ERRORS as exc:
                 rest = frames.rest(offset)
-                if _is_zero_tail(rest, 0):
+                if _is_zero_tail(rest):
                     self.truncated = f"zero-filled tail at offset {offset} ({len(rest)} bytes)"
                     break
                 if self._salvage:
@@ -319,15 +319,15 @@ class Scan:
         self.valid_size = offset
 
 
-def _is_zero_tail(data: bytes, offset: int) -> bool:
+def _is_zero_tail(data: bytes) -> bool:
     """A crash after the file grew but before its blocks were written leaves zeros (ext4 delayed allocation)."""
-    return not data[offset:].strip(b"\0")
+    return not data.strip(b"\0")
 
 
-def _frame_follows(data: bytes, offset: int) -> bool:
-    """Whether a valid (CRC-checked) frame starts anywhere after ``offset``. Only called on the error path,
-    where the rest of the file is normally at most one torn frame."""
-    for start in range(offset + 1, len(data) - fr.FRAME_OVERHEAD + 1):
+def _frame_follows(data: bytes) -> bool:
+    """Whether a valid (CRC-checked) frame starts anywhere after the start of ``data``. Only called on the error
+    path, where the rest of the file is normally at most one torn frame."""
+    for start in range(1, len(data) - fr.FRAME_OVERHEAD + 1):
         try:
             fr.next_frame(data, start)
         except (fr.Corrupt, fr.Truncated):
