@@ -245,13 +245,8 @@ class SampleDecoder:
             # Both lists hold exactly the shape's count (decode_varints checks it; a shape frame resets _prev).
             deltas, values = values, list(map(add, self._prev, values))
         self._prev = values
-        ints, float_ints = values[:n_int], values[n_int:]
-        if flags & F_RAWFLOAT:
-            floats = [bits_float(_int64(v)) for v in float_ints]
-        else:
-            floats = [v / 100 for v in float_ints]
-        # Milliseconds or the float's bit pattern: both read back exactly.
-        timestamp = ints[0] / 1000 if flags & F_MSTIME else bits_float(_int64(ints[0]))
+        ints = values[:n_int]
+        floats, timestamp = _floats_and_time(flags, ints[0], values[n_int:])
         sample = self._unflatten.build_planned(
             plan, ints, floats, timestamp, deltas=deltas, previous=self._prev_sample
         )
@@ -267,14 +262,20 @@ class SampleDecoder:
                 raise Corrupt("delta sample without a keyframe before it")
             values = list(map(add, self._prev, values))
         self._prev = values
-        ints, float_ints = values[:head], values[head:]
-        if flags & F_RAWFLOAT:
-            floats = [bits_float(_int64(v)) for v in float_ints]
-        else:
-            floats = [v / 100 for v in float_ints]
-        timestamp = ints[0] / 1000 if flags & F_MSTIME else bits_float(_int64(ints[0]))
+        ints = values[:head]
+        floats, timestamp = _floats_and_time(flags, ints[0], values[head:])
         assert self._parts is not None  # _head is only set with parts
         return self._parts(plan, ints, floats, timestamp)
+
+
+def _floats_and_time(flags: int, first: int, float_ints: list[int]) -> tuple[list[float], float]:
+    """A sample's floats (bit patterns or hundredths) and its timestamp from its first integer (milliseconds or
+    the float's bit pattern: both read back exactly)."""
+    if flags & F_RAWFLOAT:
+        floats = [bits_float(_int64(v)) for v in float_ints]
+    else:
+        floats = [v / 100 for v in float_ints]
+    return floats, first / 1000 if flags & F_MSTIME else bits_float(_int64(first))
 
 
 def current_schema() -> dict[str, tuple[str, ...]]:
