@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import lzma
 import math
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from hostward.activities import BY_NAME
 from hostward.atomic import writing
 from hostward.cli.progress import progress_bar
 from hostward.cli.sar_args import SarArgs, parse_sar_args
-from hostward.cli.sar_data import load_data
+from hostward.cli.sar_data import collector_paused, load_data
 from hostward.collect.sample import SystemSample
 from hostward.config import load_config
 from hostward.errors import HostwardError, StoreError, UsageError
@@ -256,7 +253,8 @@ def run(argv: list[str]) -> int:
     data_dir = args.data_dir or load_config().record.data_dir
     # Activity names do not depend on the CPU count; -P lists are checked against the data's below.
     wanted, _ = _selection(args, pressure, 8192, own)
-    with _collector_paused():
+    # Drawing (matplotlib's artists do form cycles) runs with the collector on.
+    with collector_paused():
         sset, host, window = _load(args, Path(data_dir), wanted)
     if "--full-day" not in own and not _explicit_window(args):
         window = _fit(window, sset.start, sset.end)
@@ -302,20 +300,6 @@ def run(argv: list[str]) -> int:
         f"{paths[0].parent}/: {len(paths)} {fmt.upper()} graphs ({paths[0].name}...), {sset.samples} samples\n"
     )
     return 0
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading a day and computing its series make ~10^6 objects without reference cycles (tuples, records):
-    the cyclic collector would walk them again and again and find nothing (a third of the CPU of reading a
-    10 s day). Paused while they are built; drawing (matplotlib's artists do form cycles) runs with it on."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _check_items(sset: SeriesSet, items: dict[str, frozenset[str] | None]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import itertools
 import os
 import sys
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 from hostward.cli.sar_args import SarArgs, check_power, parse_sar_args
 from hostward.cli.sar_data import (
     NOTHING_RECORDED_HINT,
+    collector_paused,
     data_dir_of,
     data_with_previous,
     file_options,
@@ -265,13 +265,8 @@ def _report_stream(args: SarArgs, recording: Recording, fmt: ReportFormat, rows:
         entries = itertools.chain((recording.previous,), recording)  # as data_with_previous
     # Nothing in a report makes reference cycles, and reports that average displayed samples (-r, -q, ...)
     # keep them: the cyclic collector would traverse that growing heap again and again (as in reader.scan).
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         _write(render_stream(recording.host, entries, options, fmt))
-    finally:
-        if paused:
-            gc.enable()
     return _say_damage(recording.damage)
 
 
