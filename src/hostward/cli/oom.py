@@ -10,10 +10,10 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hostward import validate as v
-from hostward.cli.args import Parser
+from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag
 from hostward.cli.oom_guard import register as register_guard_commands
 from hostward.cli.oom_output import emit_json, make_console
 from hostward.cli.oom_protect import run_protect
@@ -24,8 +24,6 @@ from hostward.procfs import ProcFS
 
 # Each subcommand imports what it uses (rich, the report parser, the doctor, the policy), so that
 # `hostward oom top --json` does not pay for the others at start-up.
-if TYPE_CHECKING:
-    pass
 
 DESCRIPTION = """\
 The OOM toolkit: see whom the kernel's OOM killer would pick and why, protect what must survive, and
@@ -173,12 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to do (default: apply)",
     )
     pr.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
-    pr.add_argument(
-        "--config",
-        type=v.flag("--config", v.NON_EMPTY_PATH),
-        metavar="FILE",
-        help="configuration file (default: see hostward --help)",
-    )
+    add_config_flag(pr, "configuration file (default: see hostward --help)")
     pr.add_argument(
         "--no-connector", action="store_true", help="daemon: poll /proc instead of the event connector"
     )
@@ -202,12 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="top consumers shown per event (default 5)",
     )
     rp.add_argument("--json", action="store_true", help="JSON for machines")
-    rp.add_argument(
-        "--data-dir",
-        type=v.flag("--data-dir", v.NON_EMPTY_PATH),
-        metavar="DIR",
-        help="hostward's recordings (default: [record] data_dir)",
-    )
+    add_data_dir_flag(rp, "hostward's recordings (default: [record] data_dir)", short=False)
     rp.add_argument("--no-trend", action="store_true", help="do not look up recordings around each event")
 
     dr = sub.add_parser(

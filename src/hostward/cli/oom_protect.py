@@ -24,7 +24,8 @@ def run_protect(args: argparse.Namespace) -> int:
     setup_logging(max(args.verbose, 1 if args.action == "daemon" else 0))
     from hostward.oom.protect.defaults import SOURCE_DEFAULT, rules_in_force  # noqa: PLC0415
 
-    rules, source = rules_in_force(load_config(args.config).oom)
+    config = load_config(args.config)
+    rules, source = rules_in_force(config.oom)
     if not rules:
         raise UsageError(
             "no [[oom.protect]] rules in the configuration and [oom] default_policy = false "
@@ -76,7 +77,7 @@ def run_protect(args: argparse.Namespace) -> int:
     try:
         protector.run(
             stop,
-            rescan_seconds=load_config(args.config).oom.rescan_seconds,
+            rescan_seconds=config.oom.rescan_seconds,
             use_connector=not args.no_connector,
             on_action=show,
         )
