@@ -112,6 +112,29 @@ class ItemSpec:
 RowsFn = Callable[[Interval], list[Row]]
 AverageFn = Callable[[AverageInput], list[Row]]
 RowsOfFn = Callable[[Interval, frozenset[str]], list[Row] | None]
+GaugePick = Callable[[SystemSample], tuple[float, ...] | None]  # a sample's gauges; None: not in the sample
+
+
+def gauge_rows(pick: GaugePick) -> RowsFn:
+    """One row without an item: the current sample's gauges, none when it lacks them (sar -v, -n SOCK)."""
+
+    def rows(span: Interval) -> list[Row]:
+        values = pick(span.curr)
+        return [] if values is None else [Row(None, values)]
+
+    return rows
+
+
+def gauge_average(pick: GaugePick) -> AverageFn:
+    """The mean of each gauge over the displayed samples that have them (sysstat's avg_count), none if none has."""
+
+    def average(data: AverageInput) -> list[Row]:
+        values = [v for v in map(pick, data.displayed) if v is not None]
+        if not values:
+            return []
+        return [Row(None, tuple(sum(col) / len(values) for col in zip(*values, strict=True)))]
+
+    return average
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ over the displayed samples (sysstat's avg_count)."""
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Column, Kind, Tolerance, gauge_average, gauge_rows
 from hostward.collect.kernel import KernelTables
+from hostward.collect.sample import SystemSample
 
 _D = Tolerance(
     "the dentry cache grows and shrinks with every path lookup between the reads", abs=3000.0, rel=0.02
@@ -17,21 +18,11 @@ _I = Tolerance("inodes allocated or freed between the reads", abs=3000.0, rel=0.
 _P = Tolerance("a terminal opened or closed between the reads", abs=1.0)
 
 
-def _values(k: KernelTables) -> tuple[float, ...]:
+def _values(sample: SystemSample) -> tuple[float, ...] | None:
+    k: KernelTables | None = sample.ktables
+    if k is None:
+        return None
     return (float(k.dentunusd), float(k.file_used), float(k.inode_used), float(k.pty_nr))
-
-
-def ktables_rows(span: Interval) -> list[Row]:
-    k = span.curr.ktables
-    return [] if k is None else [Row(None, _values(k))]
-
-
-def ktables_average(data: AverageInput) -> list[Row]:
-    tables = [s.ktables for s in data.displayed if s.ktables is not None]
-    if not tables:
-        return []
-    sums = [sum(col) for col in zip(*(_values(k) for k in tables), strict=True)]
-    return [Row(None, tuple(v / len(tables) for v in sums))]
 
 
 KTABLES = Activity(
@@ -46,7 +37,7 @@ KTABLES = Activity(
         Column("inode-nr", "inode-nr", "count", decimals=0, parity=_I),
         Column("pty-nr", "pty-nr", "count", decimals=0, parity=_P),
     ),
-    rows=ktables_rows,
-    average=ktables_average,
+    rows=gauge_rows(_values),
+    average=gauge_average(_values),
     json_section="kernel",
 )

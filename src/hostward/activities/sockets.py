@@ -4,9 +4,7 @@ displayed samples."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Column, Kind, Tolerance, gauge_average, gauge_rows
 from hostward.collect.sample import SystemSample
 from hostward.collect.sockets import Sockets, Sockets6
 
@@ -16,8 +14,6 @@ _ALL = Tolerance(
 )
 _TW = Tolerance("TIME_WAIT sockets expire and appear between the reads", abs=60.0, rel=0.05)
 _FRAG = Tolerance("fragment queues are reassembled within milliseconds", abs=4.0)
-
-Pick = Callable[[SystemSample], tuple[float, ...] | None]
 
 
 def _sock(sample: SystemSample) -> tuple[float, ...] | None:
@@ -32,24 +28,6 @@ def _sock6(sample: SystemSample) -> tuple[float, ...] | None:
     if s is None:
         return None
     return tuple(map(float, (s.tcp6_inuse, s.udp6_inuse, s.raw6_inuse, s.frag6_inuse)))
-
-
-def _rows(pick: Pick) -> Callable[[Interval], list[Row]]:
-    def rows(span: Interval) -> list[Row]:
-        values = pick(span.curr)
-        return [] if values is None else [Row(None, values)]
-
-    return rows
-
-
-def _average(pick: Pick) -> Callable[[AverageInput], list[Row]]:
-    def average(data: AverageInput) -> list[Row]:
-        values = [v for v in map(pick, data.displayed) if v is not None]
-        if not values:
-            return []
-        return [Row(None, tuple(sum(col) / len(values) for col in zip(*values, strict=True)))]
-
-    return average
 
 
 SOCK = Activity(
@@ -70,8 +48,8 @@ SOCK = Activity(
         ),
         Column("tcp-tw", "tcp-tw", "count", decimals=0, node_exporter="node_sockstat_TCP_tw", parity=_TW),
     ),
-    rows=_rows(_sock),
-    average=_average(_sock),
+    rows=gauge_rows(_sock),
+    average=gauge_average(_sock),
     json_section="network/net-sock",
 )
 
@@ -100,7 +78,7 @@ SOCK6 = Activity(
             parity=_FRAG,
         ),
     ),
-    rows=_rows(_sock6),
-    average=_average(_sock6),
+    rows=gauge_rows(_sock6),
+    average=gauge_average(_sock6),
     json_section="network/net-sock6",
 )
