@@ -32,3 +32,15 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0, what: str = "
             return
         time.sleep(0.05)
     pytest.fail(f"timed out waiting for {what}")
+
+
+def sleeping_child(*args: str) -> subprocess.Popen[bytes]:
+    """A Python child that has finished starting (its memory no longer moves) and sleeps a minute; ``args``
+    follow its code on the command line."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)", *args],
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+    child.stdout.close()
+    return child

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.record.conftest import sleeping_child
 
 from hostward.collect.procs import read_process
 from hostward.errors import CollectError, ProcessGone
@@ -17,21 +16,9 @@ from hostward.recorder.pidfiles import PidFiles
 from hostward.recorder.sampler import CachingSampler
 
 
-def _child() -> subprocess.Popen[bytes]:
-    """A process that has finished starting (its memory no longer moves) and sleeps."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE,
-    )
-    assert child.stdout is not None
-    assert child.stdout.readline() == b"ready\n"
-    child.stdout.close()
-    return child
-
-
 def test_reads_what_a_fresh_open_reads_and_keeps_the_descriptor() -> None:
     files = PidFiles(ProcFS())
-    child = _child()
+    child = sleeping_child()
     try:
         first = files.read_pid(child.pid, "cmdline")
         assert first == Path(f"/proc/{child.pid}/cmdline").read_text()
@@ -52,7 +39,7 @@ def test_a_descriptor_of_an_exited_process_is_never_read_as_the_new_one() -> Non
     """After the process a descriptor was opened on exits, its reads fail (ESRCH): whatever process has the
     pid now is reached by opening the path again, or the process is reported gone."""
     files = PidFiles(ProcFS())
-    child = _child()
+    child = sleeping_child()
     pid = child.pid
     try:
         files.read_pid_bytes(pid, "statm")

@@ -4,10 +4,9 @@ status descriptor, dropped whenever that descriptor changes (recorder/sampler.py
 from __future__ import annotations
 
 import dataclasses
-import subprocess
-import sys
 
 import pytest
+from tests.record.conftest import sleeping_child
 
 from hostward.collect.procs import ProcessInfo, read_process
 from hostward.errors import ProcessGone
@@ -21,16 +20,6 @@ MOVING = ("state", "rss_bytes", "swap_bytes", "pgtables_bytes", "vm_size_bytes",
 def _settled(info: ProcessInfo, like: ProcessInfo) -> ProcessInfo:
     """``info`` with the figures that move between two reads taken from ``like``."""
     return dataclasses.replace(info, **{k: getattr(like, k) for k in MOVING})
-
-
-def _child() -> subprocess.Popen[bytes]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)", "winner"],
-        stdout=subprocess.PIPE,
-    )
-    assert child.stdout is not None and child.stdout.readline() == b"ready\n"
-    child.stdout.close()
-    return child
 
 
 class _Counting(PidFiles):
@@ -64,7 +53,7 @@ def test_the_second_sample_reads_no_stat_of_the_same_top_processes() -> None:
 
 
 def test_a_new_status_descriptor_drops_the_kept_start_time() -> None:
-    child = _child()
+    child = sleeping_child("winner")
     sampler = CachingSampler(ProcFS(), top_processes=1)
     try:
         full = sampler._read_process(child.pid)
@@ -103,7 +92,7 @@ def test_a_status_that_cannot_stand_in_for_stat_is_read_in_full(monkeypatch: pyt
         asked.append(pid)
 
     monkeypatch.setattr(sampler_module, "read_process_again", never)
-    child = _child()
+    child = sleeping_child("winner")
     sampler = CachingSampler(ProcFS(), top_processes=1)
     files = sampler._pid_files = _Counting(sampler.procfs)
     try:
