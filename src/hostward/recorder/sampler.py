@@ -52,9 +52,8 @@ class CachingSampler:
         groups: frozenset[str] = ALL_GROUPS,
     ) -> None:
         self.procfs = procfs
-        # optional activity groups collected ([record] activities, recorder/selection.py)
-        self.groups = groups
-        # their readers, in sample_system's order (collect/sample.py OPTIONAL_READERS): imported once, here
+        # The readers of the optional activity groups collected ([record] activities, recorder/selection.py),
+        # in sample_system's order (collect/sample.py OPTIONAL_READERS): imported once, here.
         self._optional: tuple[tuple[str, Callable[..., Any]], ...] = tuple(
             (name, getattr(import_module(module), reader))
             for name, (module, reader) in OPTIONAL_READERS.items()
