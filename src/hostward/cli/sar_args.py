@@ -185,6 +185,12 @@ def _interrupt_list(text: str) -> list[str]:
     return names
 
 
+def _no_data_yet(args: SarArgs) -> None:
+    """-f and -N name the data: one of them, once."""
+    if args.file is not None or args.default_file or args.days_ago is not None:
+        raise UsageError("give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)")
+
+
 def _value(argv: list[str], i: int, option: str) -> str:
     if i + 1 >= len(argv):
         raise UsageError(f"option {option} needs a value")
@@ -262,8 +268,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
         elif word.startswith("--") and word not in UNSUPPORTED:
             raise UsageError(f"unknown option {quote(word)} (try --help)")
         elif word == "-f":
-            if args.file is not None or args.default_file or args.days_ago is not None:
-                raise UsageError("give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)")
+            _no_data_yet(args)
             following = argv[i + 1] if i + 1 < len(argv) else None
             if following is not None and takes_file_name(following):
                 args.file = NON_EMPTY_PATH.parse(following, "-f")
@@ -286,8 +291,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
             args.output = NON_EMPTY_PATH.parse(following, "-o")
             i += 1
         elif (back := days_ago(word)) is not None:
-            if args.file is not None or args.default_file or args.days_ago is not None:
-                raise UsageError("give the data once: -f FILE, -f DIR, -f alone, or -N (N days ago)")
+            _no_data_yet(args)
             args.days_ago = back
         elif word in ("-s", "-e"):
             when = _time_of_day(_value(argv, i, word), word)
