@@ -17,13 +17,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import require_binary, unavailable
-from tests.store.sysstat.conftest import LOCALES, available, locale_env, run_hostward_sar, run_sar
+from tests.store.sysstat.conftest import (
+    LOCALES,
+    available,
+    locale_env,
+    run_hostward_sar,
+    run_sar,
+    xall_import,
+)
 
 from hostward.cli.sar_args import parse_sar_args
 from hostward.cli.sar_options import resolve_day
 from hostward.errors import UsageError
 from hostward.report.formatting import ReportFormat
-from hostward.store.sysstat import import_files
 
 # -- parsing ---------------------------------------------------------------------------------------------------
 
@@ -124,13 +130,8 @@ def test_any_value_of_the_new_options_parses_or_is_a_usage_error(value: str) -> 
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    found = require_binary("sadc", "sar")
-    work = tmp_path_factory.mktemp("options")
-    sa = work / "sa"
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "4", str(sa)], check=True, env=locale_env(LOCALES["C"]))
-    done = import_files([sa], work / "data")
-    assert done[0].added == 4
-    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
+    day = xall_import(tmp_path_factory, "options")  # sadc -S XALL 1 4, imported, its 4 samples checked
+    return day.sa, day.day_file, day.sar
 
 
 def _names(report: str, header: str) -> list[str]:
