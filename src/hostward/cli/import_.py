@@ -134,15 +134,14 @@ def imported_day(args: SarArgs) -> ImportedDay | None:
 
 
 def imported_options(args: SarArgs, day: ImportedDay, rows: int) -> ReportOptions:
-    if args.interval is not None and args.resample is not None:
-        raise UsageError("give the interval either with -i or as an argument, not both")
+    interval = args.report_interval()  # its usage error before any other
     return ReportOptions(
         reports=args.selection(max(day.host.cpu_count, 1)),
         pretty=args.pretty,
         comments=args.comments,
         start=args.start,
         end=args.end,
-        interval=args.resample or args.interval or 1,
+        interval=interval,
         rows=rows,
     )
 

@@ -92,6 +92,12 @@ class SarArgs:
     filesystems: frozenset[str] | None = None  # --fs=: only these devices (or mount points, with -F MOUNT)
     rest: list[str] = field(default_factory=list)  # sadf: words before "--" it handles itself
 
+    def report_interval(self) -> int:
+        """Seconds between the rows of a report of recorded data: -i N or the interval argument (not both)."""
+        if self.interval is not None and self.resample is not None:
+            raise UsageError("give the interval either with -i or as an argument, not both")
+        return self.resample or self.interval or 1
+
     def selection(self, cpu_count: int) -> tuple[Selected, ...]:
         names = set(self.flags)
         cpu_view, memory_view, cpus = self.cpu_view, self.memory_view, self.cpus

@@ -180,8 +180,7 @@ def with_samples(data: DayData, where: str) -> DayData:
 
 
 def file_options(args: SarArgs, data: DayData, rows: int) -> ReportOptions:
-    if args.interval is not None and args.resample is not None:
-        raise UsageError("give the interval either with -i or as an argument, not both")
+    interval = args.report_interval()  # its usage error before any other
     cpu_count = max(data.host.cpu_count, 1)
     reports = args.selection(cpu_count)
     if not recorded(reports, data.entries):
@@ -196,7 +195,7 @@ def file_options(args: SarArgs, data: DayData, rows: int) -> ReportOptions:
         comments=args.comments,
         start=args.start,
         end=args.end,
-        interval=args.resample or args.interval or 1,
+        interval=interval,
         count=args.count or -1,
         rows=rows,
     )
