@@ -35,6 +35,7 @@ from hostward.report.engine import (
 )
 from hostward.report.formatting import ReportFormat
 from hostward.report.selection import ReportOptions, Selected
+from hostward.safetext import safe_name
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 
@@ -111,7 +112,7 @@ def _csv_block(
             for row in event.rows:
                 fields = [fmt.value(row.values[i], activity.columns[i].decimals) for i in view]
                 if activity.item is not None:
-                    item = row.item or ""
+                    item = safe_name(row.item or "")
                     fields.insert(
                         0, activity.item.csv_all if item == "all" and activity.item.csv_all else item
                     )

@@ -14,6 +14,7 @@ from hostward.activities.base import Activity
 from hostward.report.engine import Rows, Segment, Tail, block, in_window, segments
 from hostward.report.sadf import SadfFormat, seconds
 from hostward.report.selection import ReportOptions, Selected
+from hostward.safetext import safe_name
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 
@@ -22,7 +23,7 @@ def _item(activity: Activity, item: str | None) -> str:
         return "-"
     if activity.item.header == "CPU" and item != "all":
         return f"cpu{item}"  # rndr_stats.c: "cpu%d"
-    return activity.item.ppc_item.format(item)
+    return activity.item.ppc_item.format(safe_name(item))
 
 
 def render_ppc(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[str]:

@@ -31,6 +31,7 @@ from hostward.report.formatting import Colors, ReportFormat, pad
 from hostward.report.human import SIZE_COLUMNS, percent_places, size_text
 from hostward.report.selection import ReportOptions, Selected
 from hostward.report.since_boot import boot_sample
+from hostward.safetext import safe_name
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 
@@ -103,9 +104,9 @@ class Layout:
             if not self.has_item:
                 out.append(f"{start}{numbers}\n")
             elif self.item_last:
-                out.append(f"{start}{numbers} {row.item}\n")
+                out.append(f"{start}{numbers} {safe_name(row.item)}\n")
             else:
-                out.append(f"{start}{item_fmt % row.item}{numbers}\n")
+                out.append(f"{start}{item_fmt % safe_name(row.item)}{numbers}\n")
         return "".join(out)
 
     def _colored_rows(self, label: str, rows: tuple[Row, ...], colors: Colors) -> str:
@@ -116,7 +117,7 @@ class Layout:
         for row in rows:
             line = [start]
             if self.has_item and not self.item_last:
-                line.append(f"{colors.item} {row.item:>{self.item_width}}{colors.normal}")
+                line.append(f"{colors.item} {safe_name(row.item):>{self.item_width}}{colors.normal}")
             for value, (places, percent), size in zip(
                 self.pick(row.values), self.cells, self.sizes, strict=True
             ):
@@ -133,7 +134,7 @@ class Layout:
                     text = text.replace(".", self.decimal_point)
                 line.append(f"{colors.for_value(value, places, percent)}{text}{colors.normal}{after}")
             if self.item_last:
-                line.append(f"{colors.item} {row.item}{colors.normal}")
+                line.append(f"{colors.item} {safe_name(row.item)}{colors.normal}")
             out.append("".join(line) + "\n")
         return "".join(out)
 

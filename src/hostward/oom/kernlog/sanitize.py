@@ -1,36 +1,14 @@
-"""Make untrusted text (process names, command lines, log lines) safe to show on a terminal.
-
-Any user can name a process ``\\x1b]0;owned\\x07`` or put a newline in it (prctl PR_SET_NAME, or argv), and a kernel
-log carries those bytes verbatim. Control characters (C0, DEL, C1), lone surrogates from undecodable bytes and
-bidirectional overrides are replaced by visible escapes, so what is printed is exactly one line of inert text.
-"""
+"""Kernel-log text: its escapes decoded (kmsg/journald ``\\xNN``, rsyslog ``#NNN``), then shown through
+``hostward.safetext.safe_text`` (re-exported here), and made valid for JSON."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-# C0 controls, DEL, C1 controls, surrogates (undecodable bytes), bidi overrides/isolates, zero-width marks.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\x1b": "\\e"}
+from hostward.safetext import safe_text
 
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape of an undecodable byte: show the byte
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def safe_text(text: str, max_len: int | None = None) -> str:
-    """``text`` with every control or invisible-formatting character escaped; optionally cut with an ellipsis."""
-    cleaned = _UNSAFE.sub(_escape, text)
-    if max_len is not None and len(cleaned) > max_len:
-        return cleaned[: max(max_len - 1, 0)] + "…"
-    return cleaned
+__all__ = ["decode_kernel_escapes", "decode_rsyslog_escapes", "json_safe", "safe_text"]
 
 
 def decode_kernel_escapes(text: str) -> str:
