@@ -12,10 +12,11 @@ from hostward.activities import BY_NAME
 from hostward.atomic import writing
 from hostward.cli.progress import progress_bar
 from hostward.cli.sar_args import SarArgs, parse_sar_args
-from hostward.cli.sar_data import collector_paused, load_data
+from hostward.cli.sar_data import load_data
 from hostward.collect.sample import SystemSample
 from hostward.config import load_config
 from hostward.errors import HostwardError, StoreError, UsageError
+from hostward.gcpause import collector_paused
 from hostward.oom.guard.events import events_path, read_events
 from hostward.plot.figures import build_figures
 from hostward.plot.imported import series_from_imported

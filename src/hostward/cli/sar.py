@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from hostward.cli.sar_args import SarArgs, check_power, parse_sar_args
 from hostward.cli.sar_data import (
     NOTHING_RECORDED_HINT,
-    collector_paused,
     data_dir_of,
     data_with_previous,
     file_options,
@@ -29,6 +28,7 @@ from hostward.collect.fchost import fc_hosts
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, NotAvailable, StoreError, UsageError
+from hostward.gcpause import collector_paused
 from hostward.procfs import ProcFS
 from hostward.report.formatting import ReportFormat, colors_from_environment, from_environment
 from hostward.report.live import live_samples

@@ -3,11 +3,8 @@ recording where a report needs it first (comments merged, days crossed), the rep
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,21 +18,6 @@ from hostward.store.model import CommentMark, DayData
 
 if TYPE_CHECKING:
     from hostward.store.reader import Recording
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a day's records are read and reported or turned into series:
-    ~10^6 objects without reference cycles (tuples, records) that stay alive, which its collections would
-    traverse again and again and find nothing in (a third of the CPU of reading a 10 s day; as in
-    reader.scan). Only ever delays collection: a caller that found it paused leaves it paused."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 NOTHING_RECORDED_HINT = (

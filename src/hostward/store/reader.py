@@ -8,9 +8,7 @@ read first, in order) or ``hwYYYYMMDD.damaged-N`` (kept for inspection, never re
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import logging
 import re
 from collections.abc import Iterator
@@ -20,6 +18,7 @@ from pathlib import Path
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import NoRecording, StoreError
+from hostward.gcpause import collector_paused
 from hostward.store.codec import FileHeader
 from hostward.store.model import DayData, Entry, RestartMark
 from hostward.store.stream import FrameReader, Scan, chunks
@@ -95,29 +94,13 @@ def scan(
     but not decoded, and every sample's ``top_processes`` is empty: no sar report reads them, and decoding
     them was most of the cost of reading a day recorded with the default 10 (issue 17). With ``parts`` only
     those fields of each sample are built (store/parts.py: what a report's activities read)."""
-    with _collector_paused():
+    with collector_paused():
         frames = FrameReader(iter((data,)))
         result = Scan(frames, name, salvage=salvage, processes=processes, parts=parts)
         entries = tuple(result)
     return ScanResult(
         result.header, entries, result.previous, result.valid_size, result.truncated, result.damaged
     )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while a whole day is decoded. A day is ~260,000 records that all stay
-    alive: with the collector running, its collections, triggered every few hundred allocations, traverse the
-    growing heap again and again and took ~40% of the decoding time. Decoding creates no reference cycles, so
-    pausing it loses nothing. (Process-wide, but only ever delays collection; a concurrent scan that found it
-    paused leaves it alone.) A stream (``Scan`` consumed as it goes) keeps no such heap: nothing to pause there."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def read_file(
@@ -138,7 +121,7 @@ def read_file(
     ``scan``).
     """
     result = _open(path, salvage, processes, parts)
-    with _collector_paused():
+    with collector_paused():
         entries = tuple(result)
     _ended(path, result, strict)
     damage = (result.damaged,) if result.damaged else ()
