@@ -6,7 +6,9 @@ too and no command ever starts its real work: this file tests the command line, 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,14 @@ WORKDIR = Path(tempfile.mkdtemp(prefix="hostward-fuzz-"))
 HOME = Path(tempfile.mkdtemp(prefix="hostward-fuzz-home-"))
 ENV = {"HOSTWARD_CONFIG": str(HOME / "absent.toml"), "HOME": str(HOME), "XDG_CONFIG_HOME": str(HOME),
        "MPLCONFIGDIR": str(HOME / "matplotlib"), "XDG_DATA_HOME": str(HOME)}  # fmt: skip
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_temp_dirs() -> Iterator[None]:
+    """The module-level directories above go when the module's tests are done."""
+    yield
+    shutil.rmtree(WORKDIR, ignore_errors=True)
+    shutil.rmtree(HOME, ignore_errors=True)
 
 
 def _argv(words: list[str], flag: str, value: str, *, equals: bool) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,13 @@ CONFIGS = sorted(HOSTILE.glob("config-*.toml"))
 HOME = Path(tempfile.mkdtemp(prefix="hostward-hostile-home-"))
 ENV = {"HOME": str(HOME), "XDG_CONFIG_HOME": str(HOME), "XDG_DATA_HOME": str(HOME),
        "MPLCONFIGDIR": str(HOME / "matplotlib"), "HOSTWARD_CONFIG": str(HOME / "absent.toml")}  # fmt: skip
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_temp_dirs() -> Iterator[None]:
+    """The module-level directories above go when the module's tests are done."""
+    yield
+    shutil.rmtree(HOME, ignore_errors=True)
 
 
 def _check(argv: list[str], watched: Path, *, may_write: bool = False) -> str:

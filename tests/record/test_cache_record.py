@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import json
 import math
+import shutil
 import socket
 import tempfile
 import threading
@@ -171,6 +172,7 @@ def recording() -> Iterator[Recording]:
         server.stop()
         garbage.stop()
         silent.close()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def test_every_sample_is_taken_and_stored_whatever_the_servers_do(recording: Recording) -> None:
