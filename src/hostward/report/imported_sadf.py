@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from hostward.report.imported import restart_segments, row_values, select_rows
 from hostward.report.sadf import SadfFormat, csv_header
 from hostward.report.selection import ReportOptions, Selected
+from hostward.safetext import safe_text
 from hostward.store.sysstat.imported import ImportedDay, ImportedRow
 
 
@@ -22,7 +23,7 @@ def render_imported_csv(day: ImportedDay, opts: ReportOptions, fmt: SadfFormat) 
         if restart is not None:
             yield f"{host};-1;{fmt.stamp(restart)};LINUX-RESTART\t({max(day.host.cpu_count, 1)} CPU)\n"
     for when, text in comments:
-        yield f"{host};-1;{fmt.stamp(when)};COM {text}\n"
+        yield f"{host};-1;{fmt.stamp(when)};COM {safe_text(text)}\n"
 
 
 def _block(host: str, selected: Selected, rows: list[ImportedRow], fmt: SadfFormat) -> Iterator[str]:

@@ -35,7 +35,7 @@ from hostward.report.engine import (
 )
 from hostward.report.formatting import ReportFormat
 from hostward.report.selection import ReportOptions, Selected
-from hostward.safetext import safe_name
+from hostward.safetext import safe_name, safe_text
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 
@@ -118,7 +118,7 @@ def _csv_block(
                     )
                 yield prefix + ";".join(fields) + "\n"
         elif isinstance(event, CommentMark):
-            yield f"{host};-1;{fmt.stamp(event.timestamp)};COM {event.text}\n"
+            yield f"{host};-1;{fmt.stamp(event.timestamp)};COM {safe_text(event.text)}\n"
         elif isinstance(event, Header):
             continue
 
@@ -128,7 +128,7 @@ def _csv_special(host: str, mark: RestartMark | CommentMark, opts: ReportOptions
         return ""
     if isinstance(mark, RestartMark):
         return f"{host};-1;{fmt.stamp(mark.timestamp)};LINUX-RESTART\t({max(mark.host.cpu_count, 1)} CPU)\n"
-    return f"{host};-1;{fmt.stamp(mark.timestamp)};COM {mark.text}\n" if opts.comments else ""
+    return f"{host};-1;{fmt.stamp(mark.timestamp)};COM {safe_text(mark.text)}\n" if opts.comments else ""
 
 
 # -- sadf -j ---------------------------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def _json_special(doc: _Doc, mark: RestartMark | CommentMark, opts: ReportOption
         boot: JsonValue = {"date": day, "time": clock, "utc": utc, "cpu_count": max(mark.host.cpu_count, 1)}
         doc.restarts.append({"boot": boot})
     elif opts.comments:
-        comment: JsonValue = {"date": day, "time": clock, "utc": utc, "com": mark.text}
+        comment: JsonValue = {"date": day, "time": clock, "utc": utc, "com": safe_text(mark.text)}
         doc.comments.append({"comment": comment})
 
 

@@ -14,7 +14,7 @@ from hostward.activities.base import Activity
 from hostward.report.engine import Rows, Segment, Tail, block, in_window, segments
 from hostward.report.sadf import SadfFormat, seconds
 from hostward.report.selection import ReportOptions, Selected
-from hostward.safetext import safe_name
+from hostward.safetext import safe_name, safe_text
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 
@@ -56,7 +56,7 @@ def _block(
                 for i, header, decimals in columns:
                     yield f"{start}{header}\t{fmt.value(row.values[i], decimals)}\n"
         elif isinstance(event, CommentMark):
-            yield f"{host}\t-1\t{fmt.stamp(event.timestamp)}\tCOM {event.text}\n"
+            yield f"{host}\t-1\t{fmt.stamp(event.timestamp)}\tCOM {safe_text(event.text)}\n"
 
 
 def _special(host: str, mark: RestartMark | CommentMark, opts: ReportOptions, fmt: SadfFormat) -> str:
@@ -66,4 +66,4 @@ def _special(host: str, mark: RestartMark | CommentMark, opts: ReportOptions, fm
         return (
             f"{host}\t-1\t{fmt.stamp(mark.timestamp)}\tLINUX-RESTART\t({max(mark.host.cpu_count, 1)} CPU)\n"
         )
-    return f"{host}\t-1\t{fmt.stamp(mark.timestamp)}\tCOM {mark.text}\n" if opts.comments else ""
+    return f"{host}\t-1\t{fmt.stamp(mark.timestamp)}\tCOM {safe_text(mark.text)}\n" if opts.comments else ""

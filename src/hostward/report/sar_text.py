@@ -31,7 +31,7 @@ from hostward.report.formatting import Colors, ReportFormat, pad
 from hostward.report.human import SIZE_COLUMNS, percent_places, size_text
 from hostward.report.selection import ReportOptions, Selected
 from hostward.report.since_boot import boot_sample
-from hostward.safetext import safe_name
+from hostward.safetext import safe_name, safe_text
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 
@@ -160,8 +160,9 @@ def restart_line(mark: RestartMark, fmt: ReportFormat) -> str:
 
 
 def comment_line(mark: CommentMark, fmt: ReportFormat) -> str:
-    """sar.c print_sar_comment."""
-    text = f"  COM {mark.text}\n"
+    """sar.c print_sar_comment. The text is escaped (safe_text): an imported sa file's COM record may carry
+    terminal escapes (sar itself prints each unprintable byte as '.')."""
+    text = f"  COM {safe_text(mark.text)}\n"
     if fmt.colors is not None:  # cprintf_s(IS_COMMENT)
         text = f"{fmt.colors.comment}{text}{fmt.colors.normal}"
     return f"{pad(fmt.clock(mark.timestamp))}{text}"
