@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,24 @@ def test_png_and_svg_files_follow_sar_flags(tmp_path: Path) -> None:
         run(["--data-dir", str(tmp_path), "--date", "2026-11-27", "-d", "-o", str(tmp_path / "d.svg")]) == 0
     )
     assert b"<svg" in (tmp_path / "d.svg").read_bytes()[:2000]
+
+
+def test_svg_text_is_text_and_the_same_data_gives_the_same_file(tmp_path: Path) -> None:
+    """Titles and tick labels are <text> elements (not glyph outlines), with no dated metadata block, so
+    plotting the same day twice writes the same bytes; graphs of one run never share an SVG id."""
+    write(tmp_path)
+    argv = ["--data-dir", str(tmp_path), "--date", "2026-11-27", "-u", "-r", "--format", "svg", "-o"]
+    assert run([*argv, str(tmp_path / "a")]) == 0
+    assert run([*argv, str(tmp_path / "b")]) == 0
+    cpu = (tmp_path / "a" / "01-cpu.svg").read_text()
+    texts = re.findall(r"<text\b[^>]*>([^<]*)</text>", cpu)
+    assert "CPU utilisation by mode (all CPUs)" in texts and "% of CPU time" in texts and "user" in texts
+    assert "plothost — Friday 2026-11-27" in texts
+    assert "<metadata>" not in cpu and "DejaVuSans-" not in cpu  # no glyph outlines in <defs>
+    for name in ("01-cpu.svg", "02-memory.svg"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    ids = [set(re.findall(r'id="(p[0-9a-f]{6,})"', (tmp_path / "a" / n).read_text())) for n in ("01-cpu.svg", "02-memory.svg")]  # fmt: skip
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
 
 
 def test_empty_range_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,7 +20,7 @@ from hostward.gcpause import collector_paused
 from hostward.oom.guard.events import events_path, read_events
 from hostward.plot.figures import build_figures
 from hostward.plot.imported import series_from_imported
-from hostward.plot.output import FORMATS, PNG_DPI, save_each, save_pdf
+from hostward.plot.output import FORMATS, save_each, save_figure, save_pdf
 from hostward.plot.series import PRESSURE, SeriesSet, merge_marks, series_from_day
 from hostward.plot.timeline import event_marks
 from hostward.report.engine import sample_parts
@@ -289,7 +289,7 @@ def run(argv: list[str]) -> int:
             return 0
         if output is not None and output.suffix.lower() == f".{fmt}" and len(figures) == 1:
             with writing(output) as handle:  # through our descriptor, never a name others can swap
-                figures[0].figure.savefig(handle, format=fmt, dpi=PNG_DPI)
+                save_figure(figures[0].figure, handle, fmt, figures[0].key)
             sys.stdout.write(f"{output}: 1 graph, {sset.samples} samples\n")
             return 0
         # Several graphs for one file name: a directory named after it (out.png -> out/), never files

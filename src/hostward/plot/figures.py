@@ -42,9 +42,6 @@ STYLE: dict[Any, Any] = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "lines.linewidth": 1.0,
-    # SVG text as <text> elements (as sadf -g writes it): selectable, a tenth of the size, and cheaper to
-    # write than every glyph as a path; viewers draw it in their sans-serif font.
-    "svg.fonttype": "none",
 }
 
 
