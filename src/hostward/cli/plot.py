@@ -186,7 +186,7 @@ def _load_foreign(
     from hostward.store.sysstat.importer import parse_input  # noqa: PLC0415
     from hostward.store.sysstat.sa_import import SaContent  # noqa: PLC0415
 
-    _, _, content = parse_input(path)
+    _, _, content = parse_input(path, parts=sample_parts_for(wanted))
     if isinstance(content, SaContent):
         entries = content.entries
         data = DayData(content.host, entries)

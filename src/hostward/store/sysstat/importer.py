@@ -69,11 +69,18 @@ def _decode_text(data: bytes, path: Path) -> str:
 Parsed = tuple[Path, str, SaContent | ParsedReport]
 
 
-def parse_input(path: Path, *, sadf: SadfRunner | None = run_sadf, day_first: bool | None = None) -> Parsed:
-    """Read and fully parse one input file (no store access)."""
+def parse_input(
+    path: Path,
+    *,
+    sadf: SadfRunner | None = run_sadf,
+    day_first: bool | None = None,
+    parts: frozenset[str] | None = None,
+) -> Parsed:
+    """Read and fully parse one input file (no store access). ``parts``: of an sa file, decode only these
+    SystemSample fields (decode_sa); text is parsed whole."""
     data = _read(path)
     if looks_like_sa(data):
-        return path, "sa", read_sa_bytes(data, str(path), sadf=sadf, path=path)
+        return path, "sa", read_sa_bytes(data, str(path), sadf=sadf, path=path, parts=parts)
     text = _decode_text(data, path)
     if looks_like_sadf(text):
         return path, "sadf-csv", parse_sadf_csv(text, str(path))

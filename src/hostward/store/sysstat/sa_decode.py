@@ -91,6 +91,15 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
     42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
 }
+# id -> the SystemSample field it fills (store/parts.py's part names). A_CPU, A_PCSW and A_QUEUE are always
+# decoded: the CPU and load records take from all three.
+SA_PARTS: dict[int, str] = {
+    7: "memory", 34: "memory", 4: "vmstat", 5: "vmstat", 6: "disks", 11: "disks", 12: "nets", 13: "nets",
+    40: "pressure", 41: "pressure", 42: "pressure", 8: "ktables", 16: "sockets", 24: "sockets6",
+    **{aid: "snmp" for aid in (17, 18, 19, 20, 21, 22, 23)}, **{aid: "snmp6" for aid in SNMP6_LAYOUTS},
+    A_SERIAL: "serial", A_IRQ: "interrupts", 14: "nfs", 15: "nfsd", 39: "softnet", A_FS: "filesystems",
+    A_PWR_CPU: "cpufreq",
+}  # fmt: skip
 C_DUPLEX_HALF = 1  # rd_stats.h
 # A_NET_IP, EIP, TCP, ETCP, UDP: the Snmp fields their structures hold, in structure order (rd_stats.h).
 _SNMP_COUNTERS: dict[int, tuple[str, ...]] = {
@@ -165,8 +174,11 @@ def decode_sa(
     *,
     disk_name: DiskNamer = sys_disk_name,
     classify: DiskClassifier = sys_classify,
+    parts: frozenset[str] | None = None,
 ) -> DecodedFile:
-    """Every record of ``sa`` as hostward entries, in file order."""
+    """Every record of ``sa`` as hostward entries, in file order. ``parts`` (SystemSample field names, as
+    store/parts.py reads them): only the activities filling them are decoded, the other fields read as not
+    recorded (a graph of -u of a day need not unpack every disk and interface of every record)."""
     h = sa.header
     cpus = max(h.cpu_nr - 1, 1)
     host = HostInfo(h.sysname or "Linux", h.release, h.nodename, h.machine, cpus)
@@ -183,6 +195,9 @@ def decode_sa(
     # One /sys lookup per device and file, not per record (they were most of the decoding time of a day).
     disk_name = functools.cache(disk_name)
     classify = functools.cache(classify)
+    ignored = set(skipped)
+    if parts is not None:
+        ignored |= {aid for aid, part in SA_PARTS.items() if part not in parts}
     entries: list[Entry] = []
     for rec in sa.records:
         if rec.record_type == R_RESTART:
@@ -193,12 +208,12 @@ def decode_sa(
         elif rec.record_type == R_COMMENT:
             entries.append(CommentMark(float(rec.ust_time), rec.comment))
         else:
-            entries.append(_sample(rec, h.byte_order, skipped, disk_name, classify))
+            entries.append(_sample(rec, h.byte_order, ignored, disk_name, classify))
     return DecodedFile(host, tuple(entries), tuple(skipped.values()), missing)
 
 
 def _sample(
-    rec: SaRecord, order: str, skipped: dict[int, str], disk_name: DiskNamer, classify: DiskClassifier
+    rec: SaRecord, order: str, skipped: set[int], disk_name: DiskNamer, classify: DiskClassifier
 ) -> SystemSample:
     by_id = {
         s.activity.id: _items(s, LAYOUTS[s.activity.id][2], order)

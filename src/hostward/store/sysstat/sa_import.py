@@ -59,6 +59,7 @@ def read_sa_bytes(
     disk_name: DiskNamer = sys_disk_name,
     classify: DiskClassifier = sys_classify,
     path: Path | None = None,
+    parts: frozenset[str] | None = None,
 ) -> SaContent:
     """Decode a whole sa file held in ``data``. A file of an older sysstat format is converted with
     ``sadf -c`` (sysstat's own upgrade path) when ``sadf`` is given and ``path`` names the file on disk."""
@@ -73,7 +74,7 @@ def read_sa_bytes(
         data = sadf(["-c", str(path)])
         converted = True
     sa = parse_sa(data, name)
-    decoded = decode_sa(sa, disk_name=disk_name, classify=classify)
+    decoded = decode_sa(sa, disk_name=disk_name, classify=classify, parts=parts)
     return SaContent(
         decoded.host,
         decoded.entries,
