@@ -264,7 +264,7 @@ def test_sadf_needs_one_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sadf", "--", "-u"]) == 2
     assert (
         capsys.readouterr().err
-        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON), -p (awk) or -g (SVG)\n"
+        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON), -p (awk), -x (XML) or -g (SVG)\n"
     )
 
 

@@ -82,5 +82,5 @@ def test_one_output_format_at_a_time() -> None:
     assert (done.returncode, done.stdout) == (2, "")
     assert (
         done.stderr
-        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON), -p (awk) or -g (SVG)\n"
+        == "hostward sadf: choose exactly one output format: -d (CSV), -j (JSON), -p (awk), -x (XML) or -g (SVG)\n"
     )

@@ -1,4 +1,4 @@
-"""``hostward sadf``: recorded activity as sadf -d (CSV) or sadf -j (JSON)."""
+"""``hostward sadf``: recorded activity as sadf -d (CSV), -j (JSON), -p (awk), -x (XML) or -g (SVG)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from hostward.errors import NoRecording, UsageError
 from hostward.report.formatting import from_environment
 from hostward.report.sadf import SadfFormat, render_csv, render_json
 from hostward.report.sadf_p import render_ppc
+from hostward.report.sadf_x import render_xml
 from hostward.report.selection import NO_TTY_ROWS
 from hostward.store.model import DayData
 
 HELP = """\
-usage: hostward sadf {-d | -j | -p | -g} [-t | -U] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
+usage: hostward sadf {-d | -j | -p | -x | -g} [-t | -U] [-C] [-s hh:mm[:ss]] [-e hh:mm[:ss]] [interval [count]]
                      [FILE | DIR | -N | --date YYYY-MM-DD | --since T [--until T]] [--data-dir DIR]
                      [--dev=NAME[,...]] [--iface=NAME[,...]]
                      [-- SAR ACTIVITY OPTIONS]
@@ -30,13 +31,16 @@ definitions as 'hostward sar' (default activity: -u).
   -p        for awk: one value per line, "host<TAB>interval<TAB>timestamp<TAB>item<TAB>field<TAB>value";
             item is "-" for system-wide reports, "all" or "cpuN" for CPUs, else the device or interface;
             restarts "host<TAB>-1<TAB>time<TAB>LINUX-RESTART<TAB>(N CPU)", comments (-C) "...<TAB>COM text"
+  -x        XML as sysstat's sadf -x writes it (DTD 3.11): a <host> header, one <timestamp> per sample
+            holding each activity's element (<cpu-load>, <memory>, <network per="second"> ...), then
+            <restarts> and, with -C, <comments>; names and comments are escaped for XML
   -g        one SVG document on stdout (sadf -g > day.svg), drawn by 'hostward plot --format svg' and
             stacked one graph under the other; the drawing is hostward's, not sadf's: white matplotlib
             figures with the series of 'hostward plot', restarts as dashed lines and gaps where
             nothing was recorded, instead of sadf's black 1050x300 panels; sadf's -O options do not apply
   -t, -T    timestamps in local time (default: UTC, written with a " UTC" suffix); for sadf, -t is the
             file creator's zone, which hostward data files do not record: -t is this host's, like -T
-  -U        timestamps as seconds since the epoch (UTC), for -d and -p
+  -U        timestamps as seconds since the epoch (UTC), for -d and -p (-j and -x keep dates, as sadf)
   --dev=, --iface=
             only these block devices (-d) or interfaces (-n DEV, EDEV), as 'hostward sar'
   -C        include comments
@@ -44,7 +48,7 @@ definitions as 'hostward sar' (default activity: -u).
   interval  keep only records close to multiples of interval seconds; count: at most count records
 
 A day with no recording but imported sar/sadf text ('hostward import') is written from the imported rows
-(-d only; -j and -p need recorded counters). Data is today's recording by default; FILE or -f FILE reads
+(-d only; -j, -p and -x need recorded counters). Data is today's recording by default; FILE or -f FILE reads
 one hostward data file, DIR today's file in that directory, -N (-1 ... -99) the day N days ago, --date
 one day, --since/--until a range across days (see 'hostward sar --help'). Activity options after "--" are sar's
 (-u [ALL], -P, -q, -r [ALL], -S, -W, -B, -b, -d, -n DEV,EDEV, -m CPU, -w, -A), as 'hostward sar --help' lists them.
@@ -54,6 +58,7 @@ examples:
   hostward sadf -d -- -u -r           CPU and memory of today as CSV
   hostward sadf -j --date 2026-11-26 -- -A
   hostward sadf -g -- -u -q > today.svg   CPU and load of today as one SVG
+  hostward sadf -x -1 -- -n DEV --iface=lo > lo.xml   yesterday's loopback traffic as XML
   hostward sadf -p -1 -- -d | awk -F'\t' '$5 == "%util" && $6 > 80'   busy disks yesterday
 """
 
@@ -67,7 +72,7 @@ def _imported(args: SarArgs, modes: set[str], fmt: SadfFormat) -> int:
     if day is None:
         raise NoRecording(f"nothing recorded or imported there: {NOTHING_RECORDED_HINT}")
     if "-d" not in modes:
-        mode = "-j" if "-j" in modes else "-p"
+        mode = next(iter(modes))
         raise UsageError(f"sadf {mode} of imported text history is not available: use -d (CSV)")
     for chunk in render_imported_csv(day, imported_options(args, day, NO_TTY_ROWS), fmt):
         sys.stdout.write(chunk)
@@ -84,9 +89,11 @@ def run(argv: list[str]) -> int:
     if args.help or "--help" in after:
         sys.stdout.write(HELP)
         return 0
-    modes = {w for w in args.rest if w in ("-d", "-j", "-p", "-g")}
+    modes = {w for w in args.rest if w in ("-d", "-j", "-p", "-x", "-g")}
     if len(modes) != 1:
-        raise UsageError("choose exactly one output format: -d (CSV), -j (JSON), -p (awk) or -g (SVG)")
+        raise UsageError(
+            "choose exactly one output format: -d (CSV), -j (JSON), -p (awk), -x (XML) or -g (SVG)"
+        )
     if "-g" in modes:
         from hostward.cli.sadf_g import run_g  # noqa: PLC0415  (matplotlib: only for -g)
 
@@ -128,6 +135,8 @@ def run(argv: list[str]) -> int:
         data = DayData(data.host, (data.previous, *data.entries))
     if "-j" in modes:
         sys.stdout.write(render_json(data, options, fmt))
+    elif "-x" in modes:
+        render_xml(data, options, fmt, sys.stdout.write)
     elif "-p" in modes:
         for chunk in render_ppc(data, options, fmt):
             sys.stdout.write(chunk)

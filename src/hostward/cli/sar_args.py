@@ -33,7 +33,6 @@ UNSUPPORTED = {
 }
 # sadf's own options that hostward does not write, with sadf's meaning (not sar's: -x, -h, -D differ).
 SADF_UNSUPPORTED = {
-    "-x": "XML output",
     "-H": "the data file's header only",
     "-h": "every activity on one line",
     "-r": "raw counters",
@@ -361,7 +360,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                     )
                 args.flags.update(Q_KEYWORDS[keyword])
             i += 1
-        elif sadf and word in ("-d", "-j", "-p", "-g", "-T", "-t", "-U"):
+        elif sadf and word in ("-d", "-j", "-p", "-g", "-x", "-T", "-t", "-U"):
             args.rest.append(word)
             args.local_time = args.local_time or word in ("-T", "-t")
             args.epoch = args.epoch or word == "-U"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hostward.activities.base import Activity, Interval, Row, uptime_cs
@@ -152,12 +152,18 @@ class _Doc:
     comments: list[JsonValue] = field(default_factory=list)
 
 
-def _activity_json(activity: Activity, selected: Selected, rows: list[Row]) -> JsonValue:
+def machine_columns(selected: Selected) -> list[int]:
+    """The columns sadf -j and -x write: the view's in sar's order for an activity with views, else every text
+    column plus the machine-only ones (disk's rd_sec ...), in definition order."""
+    activity = selected.activity
     view = activity.view(selected.view)
     if activity.views:
-        json_cols = list(view)  # sadf -j writes the columns of the view in sar's order
-    else:
-        json_cols = [i for i, c in enumerate(activity.columns) if i in view or not c.text]
+        return list(view)
+    return [i for i, c in enumerate(activity.columns) if i in view or not c.text]
+
+
+def _activity_json(activity: Activity, selected: Selected, rows: list[Row]) -> JsonValue:
+    json_cols = machine_columns(selected)
 
     def obj(row: Row) -> dict[str, JsonValue]:
         out: dict[str, JsonValue] = {}
@@ -213,41 +219,81 @@ def _record(
     return record if len(record) > 1 else None
 
 
-def render_json(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> str:
-    doc = _Doc()
+SampleFn = Callable[[Interval], bool]  # writes one record; False when the sample had nothing to write
+MarkFn = Callable[[RestartMark | CommentMark], None]
+
+
+def walk_records(data: DayData, opts: ReportOptions, fmt: SadfFormat, sample: SampleFn, mark: MarkFn) -> None:
+    """sadf.c logic1_display_loop, shared by -j and -x: every kept sample as an interval from the last written
+    one, in time order; restarts and (with -C) comments inside the -s/-e window handed to ``mark`` where met."""
+
+    def special(entry: RestartMark | CommentMark) -> None:
+        if not in_window(fmt.tod(entry.timestamp), opts.start, opts.end, end_inclusive=True):
+            return
+        if isinstance(entry, RestartMark) or opts.comments:
+            mark(entry)
+
     for part in segments(data.entries, opts, fmt.tod):
-        for mark in part.leading:
-            _json_special(doc, mark, opts, fmt)
+        for leading in part.leading:
+            special(leading)
         if isinstance(part, Tail):
             continue
         prev = part.reference
         slicer = Slicer(opts.interval, uptime_cs(prev))
+        left = opts.count  # records per restart segment; -1: all. Comments after the last one still count.
         for entry in part.body:
             if isinstance(entry, CommentMark):
-                _json_special(doc, entry, opts, fmt)
+                special(entry)
                 continue
-            if not slicer.keep(uptime_cs(entry)):
+            if left == 0 or not slicer.keep(uptime_cs(entry)):
                 continue
             if opts.end is not None and fmt.tod(entry.timestamp) > opts.end.as_tuple():
                 break
-            record = _record(entry, Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev)), opts, fmt)
-            if record is not None:
-                doc.statistics.append(record)
+            if sample(Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev))):
                 prev = entry
+                left -= 1 if left > 0 else 0
         if part.restart is not None:
-            _json_special(doc, part.restart, opts, fmt)
+            special(part.restart)
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """The file's date, UTC time and zone as sadf's header writes them (the first record's)."""
+
+    date: str
+    utc_time: str
+    timezone: str
+
+
+def file_stamp(data: DayData, fmt: SadfFormat) -> FileStamp:
     first = data.entries[0].timestamp if data.entries else 0.0
-    host = data.host
     day = time.strftime("%Y-%m-%d", time.localtime(first) if fmt.local_time else time.gmtime(first))
+    return FileStamp(
+        day, time.strftime("%H:%M:%S", time.gmtime(first)), time.strftime("%Z", time.localtime(first))
+    )
+
+
+def render_json(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> str:
+    doc = _Doc()
+
+    def sample(span: Interval) -> bool:
+        record = _record(span.curr, span, opts, fmt)
+        if record is not None:
+            doc.statistics.append(record)
+        return record is not None
+
+    walk_records(data, opts, fmt, sample, lambda mark: _json_special(doc, mark, fmt))
+    host = data.host
+    stamp = file_stamp(data, fmt)
     header: dict[str, JsonValue] = {
         "nodename": host.nodename,
         "sysname": host.sysname,
         "release": host.release,
         "machine": host.machine,
         "number-of-cpus": max(host.cpu_count, 1),
-        "file-date": day,
-        "file-utc-time": time.strftime("%H:%M:%S", time.gmtime(first)),
-        "timezone": time.strftime("%Z", time.localtime(first)),
+        "file-date": stamp.date,
+        "file-utc-time": stamp.utc_time,
+        "timezone": stamp.timezone,
         "statistics": doc.statistics,
         "restarts": doc.restarts,
     }
@@ -256,15 +302,13 @@ def render_json(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> str:
     return _dump({"sysstat": {"hosts": [header]}}, 0) + "\n"
 
 
-def _json_special(doc: _Doc, mark: RestartMark | CommentMark, opts: ReportOptions, fmt: SadfFormat) -> None:
-    if not in_window(fmt.tod(mark.timestamp), opts.start, opts.end, end_inclusive=True):
-        return
+def _json_special(doc: _Doc, mark: RestartMark | CommentMark, fmt: SadfFormat) -> None:
     day, clock = fmt.date_time(mark.timestamp)
     utc = 0 if fmt.local_time else 1
     if isinstance(mark, RestartMark):
         boot: JsonValue = {"date": day, "time": clock, "utc": utc, "cpu_count": max(mark.host.cpu_count, 1)}
         doc.restarts.append({"boot": boot})
-    elif opts.comments:
+    else:
         comment: JsonValue = {"date": day, "time": clock, "utc": utc, "com": safe_text(mark.text)}
         doc.comments.append({"comment": comment})
 
