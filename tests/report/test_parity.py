@@ -199,9 +199,7 @@ def test_sadf_time_flags_match_sadf(recording: Recording, time_flag: str, tz: st
     assert csv_problems(theirs, result.stdout) == [], time_flag
 
 
-@pytest.mark.parametrize(
-    ("flag", "meaning"), [("-r", "raw counters"), ("-H", "the data file")]
-)
+@pytest.mark.parametrize(("flag", "meaning"), [("-r", "raw counters"), ("-H", "the data file")])
 def test_sadf_refuses_its_own_options_it_does_not_write_with_sadfs_meaning(
     recording: Recording, flag: str, meaning: str
 ) -> None:

@@ -42,7 +42,7 @@ xsi:schemaLocation="http://pagesperso-orange.fr/sebastien.godard sysstat.xsd">
 _NOT_XML = re.compile("[\ufffe\uffff]")
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
-Write = Callable[[str], None]
+Write = Callable[[str], object]  # e.g. sys.stdout.write, list.append
 
 
 def xml_text(text: str) -> str:
