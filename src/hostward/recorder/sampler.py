@@ -9,6 +9,9 @@ virtual interfaces). On a 2-vCPU VM that is more than a third of the sampling co
 when a device is added or a link renegotiates. The recorder keeps them and looks again when the set of
 devices changes, and at least every ``REFRESH_SECONDS`` (so a renegotiated link speed, which only scales
 %ifutil, is picked up within a minute). sadc re-reads both each time; the values stored are the same.
+
+Every file is read at every sample, but a file whose text reads the same as at the last sample is not parsed
+again: its last record is given again (recorder/unchanged.py; snmp, snmp6, softnet, net/dev ... on a quiet host).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from hostward.recorder.kernelfiles import KernelFiles
 from hostward.recorder.pidfiles import PidFiles
 from hostward.recorder.selection import ALL_GROUPS
 from hostward.recorder.timehealth import TimeHealth
+from hostward.recorder.unchanged import SameReads, SameText
 
 REFRESH_SECONDS = 60.0
 _PSI_PATHS = ("pressure/cpu", "pressure/memory", "pressure/io")
@@ -54,8 +58,12 @@ class CachingSampler:
         self.procfs = procfs
         # The readers of the optional activity groups collected ([record] activities, recorder/selection.py),
         # in sample_system's order (collect/sample.py OPTIONAL_READERS): imported once, here.
-        self._optional: tuple[tuple[str, Callable[..., Any]], ...] = tuple(
-            (name, getattr(import_module(module), reader))
+        # Each through SameReads (its last record again while the files it reads read the same), but sar -F's,
+        # whose records also hold statvfs figures.
+        self._files = KernelFiles(procfs.proc)
+        read_optional = self._files.read_optional
+        self._optional: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
+            (name, _reader(getattr(import_module(module), reader), read_optional, pure=name != "filesystems"))
             for name, (module, reader) in OPTIONAL_READERS.items()
             if name in groups
         )
@@ -72,14 +80,18 @@ class CachingSampler:
         self._disk_names: tuple[str, ...] = ()
         self._net_names: tuple[str, ...] = ()
         self._refreshed = float("-inf")
-        self._files = KernelFiles(procfs.proc)
+        self._loadavg = SameText(parse_loadavg)
+        self._psi = tuple(SameText(parse_pressure) for _ in _PSI_PATHS)
+        self._disk_text: str | None = None
+        self._disks_parsed: tuple[DiskStats, ...] = ()
+        self._net_text: str | None = None
+        self._nets_parsed: tuple[NetDev, ...] = ()
         self._pid_files = PidFiles(procfs)
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
         files = self._files
-        read_optional = files.read_optional
         uptime = parse_uptime(files.read("uptime"))
         # Rows are labelled to the millisecond (sar prints seconds); intervals come from uptime, not from this.
         now = round(self.clock(), 3)
@@ -90,7 +102,7 @@ class CachingSampler:
             timestamp=now,
             uptime_seconds=uptime.uptime_seconds,
             cpu=parse_stat(files.read("stat")),
-            load=parse_loadavg(files.read("loadavg")),
+            load=self._loadavg(files.read("loadavg")),
             memory=parse_meminfo(files.read("meminfo")),
             vmstat=parse_vmstat(files.read("vmstat")),
             disks=self._disks(stale),
@@ -99,7 +111,7 @@ class CachingSampler:
             top_processes=self._top() if self.top_processes > 0 else (),
             time=self.time_health() if self.time_health is not None else None,
             caches=self.cache_watch() if self.cache_watch is not None else (),
-            **{name: reader(read_optional) for name, reader in self._optional},
+            **{name: reader() for name, reader in self._optional},
         )
 
     def _top(self) -> tuple[ProcessInfo, ...]:
@@ -175,10 +187,11 @@ class CachingSampler:
         """As collect.pressure.read_pressure: None without PSI, a resource the kernel lacks is None."""
         read = self._files.read_optional
         cpu, memory, io = (read(path) for path in _PSI_PATHS)
+        parse_cpu, parse_memory, parse_io = self._psi
         found = (
-            parse_pressure(cpu) if cpu else None,
-            parse_pressure(memory) if memory else None,
-            parse_pressure(io) if io else None,
+            parse_cpu(cpu) if cpu else None,
+            parse_memory(memory) if memory else None,
+            parse_io(io) if io else None,
         )
         if found == (None, None, None):
             return None
@@ -188,6 +201,8 @@ class CachingSampler:
         text = self._files.read_optional("diskstats")
         if text is None:
             return ()
+        if not stale and text == self._disk_text:
+            return self._disks_parsed  # the same text parsed with the same classification: the same records
         # Parse with the classification we have, then check the device set on the result (one pass over the
         # text instead of two); when it changed, or the classification is due for a refresh, classify every
         # device again and parse again.
@@ -198,6 +213,7 @@ class CachingSampler:
             known = self._disk_class = {name: self._classify(name) for name in names}
             self._disk_names = names
             disks = parse_diskstats(text, lambda name: known.get(name) or self._classify(name))
+        self._disk_text, self._disks_parsed = text, disks
         return disks
 
     def _classify(self, name: str) -> tuple[bool, bool]:
@@ -208,6 +224,8 @@ class CachingSampler:
 
     def _nets(self, stale: bool) -> tuple[NetDev, ...]:
         text = self._files.read("net/dev")
+        if not stale and text == self._net_text:
+            return self._nets_parsed  # as in _disks
         # As _disks: check the interface set on the parsed result, parse again after a refresh of the links.
         nets = parse_net_dev(text, self._links)
         names = tuple(net.name for net in nets)
@@ -215,4 +233,15 @@ class CachingSampler:
             self._links = {name: read_link(self.procfs, name) for name in names}
             self._net_names = names
             nets = parse_net_dev(text, self._links)
+        self._net_text, self._nets_parsed = text, nets
         return nets
+
+
+def _reader(
+    reader: Callable[[Callable[[str], str | None]], Any], read: Callable[[str], str | None], *, pure: bool
+) -> Callable[[], Any]:
+    """An optional record's reader bound to the kept-open files: through SameReads when its record is built
+    from the files it reads alone (recorder/unchanged.py)."""
+    if pure:
+        return SameReads(reader, read)
+    return lambda: reader(read)
