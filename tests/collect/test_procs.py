@@ -323,3 +323,43 @@ def test_status_identity_of_any_text_is_none_or_consistent(text: str) -> None:
     if found is not None:
         name, state, ppid = found
         assert text.startswith("Name:\t" + _kernel_escape(name) + "\n") and len(state) == 1 and ppid >= 0
+
+
+def test_status_without_switches_cuts_only_the_kernel_closing_lines() -> None:
+    body = b"Name:\tx\nState:\tS (sleeping)\nPPid:\t1\n"
+    tail = b"voluntary_ctxt_switches:\t12\nnonvoluntary_ctxt_switches:\t3\n"
+    assert procs.status_without_switches(body + tail) == body[:-1]
+    for odd in (
+        body + tail + b"Extra:\t1\n",  # a line after them
+        body + tail[:-1],  # no final newline
+        body + tail.replace(b"12", b"1 2"),
+        body + b"nonvoluntary_ctxt_switches:\t3\n",
+        body + tail.replace(b"\t12", b"\t\xd9\xa1"),  # not ASCII digits
+    ):
+        assert procs.status_without_switches(odd) == odd
+
+
+@given(
+    voluntary=st.integers(min_value=0, max_value=10**12),
+    nonvoluntary=st.integers(min_value=0, max_value=10**12),
+    cut=st.integers(min_value=0, max_value=4000),
+)
+def test_the_switch_counts_never_change_the_record(voluntary: int, nonvoluntary: int, cut: int) -> None:
+    """process_again of two status texts with the same status_without_switches is the same record: what the
+    recorder relies on to give an idle process's record again. Also on a status cut anywhere (then whole)."""
+    status = Path("/proc/self/status").read_bytes()
+    body = procs.status_without_switches(status)
+    assert body != status  # this kernel ends status with the two lines
+    tail = f"\nvoluntary_ctxt_switches:\t{voluntary}\nnonvoluntary_ctxt_switches:\t{nonvoluntary}\n"
+    other = body + tail.encode()
+    assert procs.status_without_switches(other) == body
+
+    def record(text: bytes) -> procs.ProcessInfo | None:
+        return procs.process_again(
+            1, 5, text, oom_score_adj=b"0\n", oom_score=b"667\n", cmdline=b"python\0-c\0"
+        )
+
+    assert record(other) == record(status) is not None
+    short = status[:cut]
+    if procs.status_without_switches(short) == body:
+        assert record(short) == record(status)

@@ -4,6 +4,8 @@ status descriptor, dropped whenever that descriptor changes (recorder/sampler.py
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 from tests.record.conftest import sleeping_child
@@ -82,16 +84,16 @@ def test_a_new_status_descriptor_drops_the_kept_start_time() -> None:
 
 
 def test_a_status_that_cannot_stand_in_for_stat_is_read_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As on a kernel without the Kthread line: read_process_again says no, and the process is read in full
+    """As on a kernel without the Kthread line: process_again says no, and the process is read in full
     (stat included) while its descriptor lasts, without asking again."""
     from hostward.recorder import sampler as sampler_module
 
     asked: list[int] = []
 
-    def never(files: object, pid: int, start_ticks: int, **_: object) -> None:
+    def never(pid: int, start_ticks: int, status: bytes, **_: object) -> None:
         asked.append(pid)
 
-    monkeypatch.setattr(sampler_module, "read_process_again", never)
+    monkeypatch.setattr(sampler_module, "process_again", never)
     child = sleeping_child("winner")
     sampler = CachingSampler(ProcFS(), top_processes=1)
     files = sampler._pid_files = _Counting(sampler.procfs)
@@ -105,4 +107,36 @@ def test_a_status_that_cannot_stand_in_for_stat_is_read_in_full(monkeypatch: pyt
     finally:
         child.kill()
         child.wait()
+        sampler.close()
+
+
+def test_an_idle_process_gives_its_record_again_and_a_moving_one_a_new_one() -> None:
+    """Read again with the same four texts (status but for its context-switch counts), a process's record is
+    the one built before; once its memory moved, a new record with the new figures."""
+    code = (
+        "import sys\nblocks = []\nprint('ready', flush=True)\n"
+        "for line in sys.stdin:\n    blocks.append(b'\\x01' * (8 << 20))\n    print('grew', flush=True)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdin is not None and child.stdout is not None
+    sampler = CachingSampler(ProcFS(), top_processes=1)
+    try:
+        assert child.stdout.readline() == b"ready\n"
+        sampler._read_process(child.pid)  # in full, start time kept
+        second = sampler._read_process(child.pid)  # built from status
+        third = sampler._read_process(child.pid)
+        assert third is second  # nothing it reads moved: not parsed again
+        child.stdin.write(b"grow\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == b"grew\n"
+        fourth = sampler._read_process(child.pid)
+        assert fourth.rss_bytes >= second.rss_bytes + (8 << 20)
+        fresh = read_process(ProcFS(), child.pid)
+        assert _settled(fourth, fresh) == fresh and fourth.rss_bytes == fresh.rss_bytes
+        assert sampler._read_process(child.pid) is fourth
+    finally:
+        child.kill()
+        child.wait()
+        child.stdin.close()
+        child.stdout.close()
         sampler.close()

@@ -284,36 +284,78 @@ def read_process_again(
     """``read_process`` of a process read before, whose start time the caller kept (it never changes): the
     rest of what /proc/PID/stat gives (parent, name, state, the kernel-thread flag) is in /proc/PID/status
     too, so stat is not read (the recorder reads its top processes at every sample). None when the status
-    text cannot stand in for stat exactly: no "Kthread:" line (kernels before 6.x), a leader without memory
-    whose threads run, lines not as the kernel writes them; the caller then uses ``read_process``.
+    text cannot stand in for stat exactly (``process_again``); the caller then uses ``read_process``.
 
     The caller must know that ``pid`` is still the process whose start time it kept (recorder/pidfiles.py:
     descriptors bound to the process)."""
-    text = procfs.read_pid(pid, "status")
+    status = procfs.read_pid_bytes(pid, "status")
+    adj = procfs.read_pid_bytes(pid, "oom_score_adj")
+    score = procfs.read_pid_bytes(pid, "oom_score")
+    cmdline = procfs.read_pid_bytes(pid, "cmdline")
+    return process_again(
+        pid,
+        start_ticks,
+        status,
+        oom_score_adj=adj,
+        oom_score=score,
+        cmdline=cmdline,
+        cmdline_filter=cmdline_filter,
+    )
+
+
+def process_again(
+    pid: int,
+    start_ticks: int,
+    status: bytes,
+    *,
+    oom_score_adj: bytes,
+    oom_score: bytes,
+    cmdline: bytes,
+    cmdline_filter: Callable[[Sequence[str]], tuple[str, ...]] | None = None,
+) -> ProcessInfo | None:
+    """The record ``read_process_again`` builds from the four files' contents, read in this order (a pure
+    function of them). None when the status text cannot stand in for stat exactly: no "Kthread:" line (kernels
+    before 6.x), a leader without memory whose threads run, lines not as the kernel writes them."""
+    text = status.decode("utf-8", errors="surrogateescape")
     identity = _status_identity(text)
     if identity is None:
         return None
     comm, state, ppid = identity
-    status = parse_status(text)
-    if status.kthread is None or (status.rss_bytes is None and status.threads > 1):
+    fields = parse_status(text)
+    if fields.kthread is None or (fields.rss_bytes is None and fields.threads > 1):
         return None
-    adj = int(procfs.read_pid(pid, "oom_score_adj"))
-    score = int(procfs.read_pid(pid, "oom_score"))
-    cmdline = parse_cmdline(procfs.read_pid_bytes(pid, "cmdline"))
+    adj = int(oom_score_adj.decode("utf-8", errors="surrogateescape"))
+    score = int(oom_score.decode("utf-8", errors="surrogateescape"))
+    arguments = parse_cmdline(cmdline)
     if cmdline_filter is not None:
-        cmdline = cmdline_filter(cmdline)
+        arguments = cmdline_filter(arguments)
     return _info(
         pid,
         ppid=ppid,
         comm=comm,
         state=state,
         start_ticks=start_ticks,
-        kthread=status.kthread,
-        status=status,
+        kthread=fields.kthread,
+        status=fields,
         adj=adj,
         score=score,
-        cmdline=cmdline,
+        cmdline=arguments,
     )
+
+
+# The end of /proc/PID/status as fs/proc/array.c writes it (task_context_switch_counts, last since 2.6.23): two
+# counters that move whenever the process runs and that no record here uses.
+_SWITCHES = re.compile(rb"\nvoluntary_ctxt_switches:\t[0-9]+\nnonvoluntary_ctxt_switches:\t[0-9]+\n\Z")
+
+
+def status_without_switches(status: bytes) -> bytes:
+    """/proc/PID/status without its two closing context-switch lines when it ends with them, else whole: the
+    part ``process_again`` reads (no wanted key is on those lines), so two texts with the same such part give
+    the same record. The recorder compares it from one sample to the next to skip parsing an idle process."""
+    at = status.rfind(b"\nvoluntary_ctxt_switches:")
+    if at >= 0 and _SWITCHES.match(status, at) is not None:
+        return status[:at]
+    return status
 
 
 # fs/proc/array.c proc_task_name(): status escapes exactly two characters of the name, "\n" as "\\n" and "\\" as

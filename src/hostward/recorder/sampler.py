@@ -27,7 +27,13 @@ from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
 from hostward.collect.pressure import PressureSet, parse_pressure
-from hostward.collect.procs import ProcessInfo, read_process, read_process_again, top_by_rss
+from hostward.collect.procs import (
+    ProcessInfo,
+    process_again,
+    read_process,
+    status_without_switches,
+    top_by_rss,
+)
 from hostward.collect.sample import OPTIONAL_READERS, SystemSample
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
@@ -88,6 +94,8 @@ class CachingSampler:
         self._nets_parsed: tuple[NetDev, ...] = ()
         self._pid_files = PidFiles(procfs)
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
+        # pid -> (what its record was built from, the record): read_process_again's inputs at the last sample.
+        self._again: dict[int, tuple[tuple[int, bytes, bytes, bytes, bytes], ProcessInfo]] = {}
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
@@ -128,6 +136,10 @@ class CachingSampler:
         if seen:
             for pid in [pid for pid in seen if files.kept(pid, "status") is None]:
                 del seen[pid]  # its descriptor was closed (exited, not listed): forget it
+        again = self._again
+        if again:
+            for pid in [pid for pid in again if pid not in seen]:
+                del again[pid]
         ranked = files.resident_pages(pids)
         ranked.sort()
         found: list[ProcessInfo] = []
@@ -146,8 +158,10 @@ class CachingSampler:
         """read_process, without /proc/PID/stat for a process read before: its start time is kept with the
         serial of the status descriptor it was read through (recorder/pidfiles.py); while status is read
         through that same descriptor, it is the same process, and status gives the rest of what stat did
-        (collect.procs.read_process_again). A process whose status cannot stand in for stat (an older kernel
-        without the Kthread line, a leader without memory) is read in full while its descriptor lasts."""
+        (collect.procs.process_again, as read_process_again). A process whose status cannot stand in for stat
+        (an older kernel without the Kthread line, a leader without memory) is read in full while its
+        descriptor lasts. When the four files read the same as at the last sample (status but for its
+        context-switch counts), the record built then is given again: it is a function of those texts."""
         files, seen, redact = self._pid_files, self._seen, self.cmdline_filter
         known = seen.get(pid)
         if known is not None:
@@ -157,10 +171,26 @@ class CachingSampler:
                 if files.kept(pid, "status") != status_serial:
                     del seen[pid]  # another process perhaps: it may read without stat again next time
                 return info
-            again = read_process_again(files, pid, start_ticks, cmdline_filter=redact)
+            read = files.read_pid_bytes
+            status = read(pid, "status")
+            adj, score, cmdline = read(pid, "oom_score_adj"), read(pid, "oom_score"), read(pid, "cmdline")
             if files.kept(pid, "status") == status_serial:
-                if again is not None:
-                    return again
+                inputs = (status_serial, status_without_switches(status), adj, score, cmdline)
+                last = self._again.get(pid)
+                if last is not None and last[0] == inputs:
+                    return last[1]
+                info_again = process_again(
+                    pid,
+                    start_ticks,
+                    status,
+                    oom_score_adj=adj,
+                    oom_score=score,
+                    cmdline=cmdline,
+                    cmdline_filter=redact,
+                )
+                if info_again is not None:
+                    self._again[pid] = (inputs, info_again)
+                    return info_again
                 seen[pid] = (status_serial, -1)
                 return read_process(files, pid, cmdline_filter=redact)
             del seen[pid]  # another descriptor now: perhaps another process; read it afresh
