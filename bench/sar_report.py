@@ -12,6 +12,10 @@ What is compared, and why:
   shared machine hits them alike; the median of ``--repeat`` rounds is compared. Measured per run: the
   process's CPU time (user + system, from wait4; start-up included: for hostward, the interpreter), its wall
   time, and its peak resident memory (ru_maxrss).
+* **As installed.** A package installed by pip or a distribution has its byte code compiled; this environment
+  sets ``PYTHONDONTWRITEBYTECODE``, which made every run compile hostward's sources again (~50 ms of each
+  run). The hostward runs get a private ``PYTHONPYCACHEPREFIX`` (removed at the end), filled by one untimed
+  run of each command before the rounds.
 * ``--baseline-src DIR`` also runs the hostward whose package is in DIR (an older checkout's ``src``) in the
   same rounds: before/after on the same files.
 
@@ -117,17 +121,21 @@ def main() -> int:
             sa, hw = args.sa, args.hw
         else:
             parser.error("give --record N, or --sa and --hw")
-        return compare(sa, hw, args.repeat, args.baseline_src)
+        with tempfile.TemporaryDirectory(prefix="hw-bench-pycache-") as pycache:
+            return compare(sa, hw, args.repeat, args.baseline_src, Path(pycache))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def compare(sa: Path, hw: Path, repeat: int, baseline: Path | None) -> int:
+def compare(sa: Path, hw: Path, repeat: int, baseline: Path | None, pycache: Path) -> int:
     env = dict(os.environ, LANG="C", LC_ALL="C", HOSTWARD_CONFIG=os.devnull, PYTHONPATH=str(SRC))
-    hostwards = {"hostward": env}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    hostwards = {"hostward": dict(env, PYTHONPYCACHEPREFIX=str(pycache / "hostward"))}
     if baseline is not None:
-        hostwards["baseline"] = dict(env, PYTHONPATH=str(baseline.resolve()))
+        hostwards["baseline"] = dict(
+            env, PYTHONPATH=str(baseline.resolve()), PYTHONPYCACHEPREFIX=str(pycache / "baseline")
+        )
     records = subprocess.run(["sar", "-w", "-f", str(sa)], capture_output=True, text=True, env=env).stdout
     print(f"{sa} ({sa.stat().st_size / 1e6:.1f} MB) and {hw} ({hw.stat().st_size / 1e6:.1f} MB): "
           f"{records.count(chr(10)) - 4} intervals in sar -w; {repeat} interleaved rounds, medians")  # fmt: skip
@@ -142,6 +150,9 @@ def compare(sa: Path, hw: Path, repeat: int, baseline: Path | None) -> int:
         for name, run_env in hostwards.items():
             commands[name] = ([sys.executable, "-m", "hostward", "sar", flag, "-f", str(hw)], run_env)
     results = {flag: {name: Measure([], [], []) for name in commands} for flag, commands in cases.items()}
+    for commands in cases.values():  # byte code compiled, as an installed package has it
+        for name in hostwards:
+            run_once(*commands[name])
     for _ in range(repeat):
         for flag, commands in cases.items():
             for name, (argv, run_env) in commands.items():

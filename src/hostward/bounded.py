@@ -8,7 +8,6 @@ limits, and why they are what they are, are listed in docs/security.md ("Bounded
 
 from __future__ import annotations
 
-import lzma
 from pathlib import Path
 
 from hostward.errors import InputTooLarge
@@ -47,6 +46,8 @@ def read_at_most(path: Path, limit: int, what: str) -> bytes:
 def xz_decompress(data: bytes, limit: int, name: str, what: str) -> bytes:
     """Every stream of an xz file (``cat a.xz b.xz`` is one valid file, as for ``xz -d``), at most ``limit``
     bytes of output in all. InputTooLarge past it; lzma.LZMAError for damaged or truncated data."""
+    import lzma  # noqa: PLC0415  (only xz input needs it: not in the start-up of every report)
+
     pieces: list[bytes] = []
     total = 0
     rest = data

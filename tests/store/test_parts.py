@@ -9,6 +9,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from tests.conftest import modules_after
 from tests.store.conftest import HOST, series, with_processes
 
 from hostward.activities import BY_NAME
@@ -166,3 +167,29 @@ def test_an_activity_without_a_declaration_reads_everything() -> None:
     unknown = dataclasses.replace(BY_NAME["cpu"], name="not-declared")
     assert sample_parts([Selected(BY_NAME["cpu"]), Selected(unknown)]) is None
     assert sample_parts([Selected(BY_NAME["cpu"]), Selected(BY_NAME["queue"])]) == {"cpu", "load"}
+
+
+def test_sar_u_on_a_file_with_every_group_imports_none_of_their_records(
+    recorded: tuple[Path, list[SystemSample]],
+) -> None:
+    # Issue 17: the optional groups' record classes (SNMP, sockets, NFS, filesystems ...) cost start-up; a report
+    # that reads only the CPU times does not import them, even from a file that holds them all.
+    path, _samples = recorded
+    code = f"from hostward.cli import main\nmain(['sar', '-u', '-f', {str(path)!r}])"
+    imported, printed = modules_after(code, "hostward.collect.")
+    assert "Average:" in printed
+    optional = {
+        "filesystems",
+        "interrupts",
+        "kernel",
+        "nfs",
+        "power",
+        "serial",
+        "snmp",
+        "snmp6",
+        "sockets",
+        "softnet",
+    }
+    assert not imported & {f"hostward.collect.{name}" for name in optional}
+    imported, _ = modules_after(code.replace("'-u'", "'-n', 'TCP'"), "hostward.collect.")
+    assert "hostward.collect.snmp" in imported  # the report that reads them has them

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tests.store.conftest import base_sample
 
 from hostward.store.layout import Unflattener, flatten
@@ -37,3 +39,23 @@ def test_same_schema_is_identity() -> None:
     sample = base_sample()
     ints, floats = flatten(sample)
     assert Unflattener(dict(SCHEMA)).build(shape_of(sample), ints, floats) == sample
+
+
+def test_spelled_out_groups_name_their_record_fields() -> None:
+    # store/schema.py spells these groups out (their classes are imported only for files holding them): a field
+    # added to a record must be added to its group, or it would silently not be recorded.
+    from hostward.collect.interrupts import Interrupts
+    from hostward.collect.serial import SerialLine
+    from hostward.collect.softnet import FIELDS as SOFTNET_FIELDS
+    from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, list_names, record_class
+
+    for group in OPTIONAL_GROUPS:
+        assert SCHEMA[group] == tuple(f.name for f in dataclasses.fields(record_class(group))), group
+    for group in OPTIONAL_LISTS:
+        names = list_names(group)
+        assert names, group
+        fields = tuple(f.name for f in dataclasses.fields(record_class(group)) if f.name not in names)
+        assert SCHEMA[group] == fields, group
+    assert SCHEMA["serial"] == tuple(f.name for f in dataclasses.fields(SerialLine) if f.name != "line")
+    assert SCHEMA["softnet"] == SOFTNET_FIELDS
+    assert SCHEMA["irq"] == ("count",) and {f.name for f in dataclasses.fields(Interrupts)} >= {"counts"}

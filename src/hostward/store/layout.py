@@ -17,6 +17,7 @@ the wall-clock timestamp is always stored as its bit pattern, so every value rea
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from operator import attrgetter
@@ -24,25 +25,23 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
-from hostward.collect.interrupts import Interrupts
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
-from hostward.collect.serial import SerialLine
-from hostward.collect.softnet import Softnet
 from hostward.store.framing import Corrupt
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import (
-    LIST_NAMES,
     OPTIONAL_GROUPS,
     OPTIONAL_LISTS,
     PSI_RESOURCES,
     Shape,
     bits_float,
     float_bits,
+    list_names,
+    record_class,
 )
 from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
 
@@ -246,9 +245,10 @@ class Unflattener:
             pos += _W_CACHE
         optional: dict[str, Any] = dict.fromkeys(OPTIONAL_GROUPS)
         for group in plan.shape.extras:
-            made = make.optional.get(group)
-            if made is not None:  # else a group of a later version, left out of our vector by the plan
-                optional[group] = made(ints, pos)
+            if (
+                group in OPTIONAL_GROUPS
+            ):  # else a group of a later version, left out of our vector by the plan
+                optional[group] = make.optional(group)(ints, pos)
                 pos += len(SCHEMA[group])
         return make.sample(  # type: ignore[no-any-return]
             None,
@@ -268,7 +268,7 @@ class Unflattener:
             interrupts_at(plan.shape, ints, pos),
             serial_at(plan.shape, ints, pos, make.serial),
             softnet_at(plan.shape, ints, pos),
-            *build_lists(make.lists, plan.shape, ints, pos, None).values(),
+            *build_lists(make.listed, plan.shape, ints, pos, None).values(),
         )
 
 
@@ -325,7 +325,7 @@ def _index(
             if name in theirs:
                 index.append(pos + theirs.index(name))
             else:
-                default = _default(_GROUP_CLASSES[group], name)
+                default = _default(_group_class(group), name)
                 defaults.append(float(default) if as_float else default)
                 index.append(size + len(defaults) - 1)
         pos += len(theirs)
@@ -382,51 +382,82 @@ def _pressure_lines(pressure: PressureSet) -> list[PressureLine]:
     return lines
 
 
-@dataclass(frozen=True, slots=True)
 class _Makers:
-    cpu_times: Maker
-    cpu_stat: Maker
-    load: Maker
-    memory: Maker
-    vmstat: Maker
-    disk: Maker
-    net: Maker
-    psi_line: Maker
-    pressure: Maker
-    pressure_set: Maker
-    time: Maker
-    cache: Maker
-    optional: dict[str, Maker]
-    lists: dict[str, Maker]
-    serial: Maker
-    sample: Maker
+    """Generated record constructors (store/records.py), each compiled on its first use: most commands never read
+    a data file, and ``sar -u`` on one builds the CPU records alone (issue 17)."""
+
+    @functools.cached_property
+    def cpu_times(self) -> Maker:
+        return maker(CpuTimes, SCHEMA["cpu_times"])
+
+    @functools.cached_property
+    def cpu_stat(self) -> Maker:
+        return maker(CpuStat, SCHEMA["cpu_stat"], ("all", "per_cpu"))
+
+    @functools.cached_property
+    def load(self) -> Maker:
+        return maker(LoadAvg, SCHEMA["load_int"], SCHEMA["load_float"])
+
+    @functools.cached_property
+    def memory(self) -> Maker:
+        return maker(MemInfo, SCHEMA["memory"], ("missing",))
+
+    @functools.cached_property
+    def vmstat(self) -> Maker:
+        return maker(VmStat, SCHEMA["vmstat"])
+
+    @functools.cached_property
+    def disk(self) -> Maker:
+        return maker(DiskStats, SCHEMA["disk"], ("name", "whole_device", "physical"))
+
+    @functools.cached_property
+    def net(self) -> Maker:
+        return maker(NetDev, SCHEMA["net"], ("name",))
+
+    @functools.cached_property
+    def psi_line(self) -> Maker:
+        return maker(PressureLine, SCHEMA["psi_int"], SCHEMA["psi_float"])
+
+    @functools.cached_property
+    def pressure(self) -> Maker:
+        return maker(Pressure, (), ("some", "full"))
+
+    @functools.cached_property
+    def pressure_set(self) -> Maker:
+        return maker(PressureSet, (), PSI_RESOURCES)
+
+    @functools.cached_property
+    def time(self) -> Maker:
+        return maker(ClockSample, SCHEMA["time"])
+
+    @functools.cached_property
+    def cache(self) -> Maker:
+        return maker(MemcachedSample, SCHEMA["cache"], ("server",))
+
+    @functools.cached_property
+    def serial(self) -> Maker:
+        from hostward.collect.serial import SerialLine  # noqa: PLC0415  (only files with sar -y's lines)
+
+        return maker(SerialLine, SCHEMA["serial"], ("line",))
+
+    @functools.cached_property
+    def sample(self) -> Maker:
+        return maker(SystemSample, (), ("timestamp", "uptime_seconds", *PART_ORDER))
+
+    @functools.cache  # noqa: B019  (one _Makers for the process: _makers() is cached)
+    def optional(self, group: str) -> Maker:
+        """An OPTIONAL_GROUPS record's (KeyError for a group this version does not know)."""
+        return maker(record_class(group), SCHEMA[group])
+
+    @functools.cache  # noqa: B019
+    def listed(self, group: str) -> Maker:
+        """An OPTIONAL_LISTS item's (KeyError for a list this version does not know)."""
+        return maker(record_class(group), SCHEMA[group], list_names(group))
 
 
 @functools.cache
 def _makers() -> _Makers:
-    """Compiled on first use, not at import: most commands never read a data file."""
-    return _Makers(
-        cpu_times=maker(CpuTimes, SCHEMA["cpu_times"]),
-        cpu_stat=maker(CpuStat, SCHEMA["cpu_stat"], ("all", "per_cpu")),
-        load=maker(LoadAvg, SCHEMA["load_int"], SCHEMA["load_float"]),
-        memory=maker(MemInfo, SCHEMA["memory"], ("missing",)),
-        vmstat=maker(VmStat, SCHEMA["vmstat"]),
-        disk=maker(DiskStats, SCHEMA["disk"], ("name", "whole_device", "physical")),
-        net=maker(NetDev, SCHEMA["net"], ("name",)),
-        psi_line=maker(PressureLine, SCHEMA["psi_int"], SCHEMA["psi_float"]),
-        pressure=maker(Pressure, (), ("some", "full")),
-        pressure_set=maker(PressureSet, (), PSI_RESOURCES),
-        time=maker(ClockSample, SCHEMA["time"]),
-        cache=maker(MemcachedSample, SCHEMA["cache"], ("server",)),
-        optional={group: maker(cls, SCHEMA[group]) for group, cls in OPTIONAL_GROUPS.items()},
-        serial=maker(SerialLine, SCHEMA["serial"], ("line",)),
-        lists={group: maker(cls, SCHEMA[group], LIST_NAMES[group]) for group, cls in OPTIONAL_LISTS.items()},
-        sample=maker(
-            SystemSample,
-            (),
-            ("timestamp", "uptime_seconds", *PART_ORDER),
-        ),
-    )
+    return _Makers()
 
 
 _GROUP_CLASSES: dict[str, type[Any]] = {
@@ -442,12 +473,24 @@ _GROUP_CLASSES: dict[str, type[Any]] = {
     "psi_float": PressureLine,
     "time": ClockSample,
     "cache": MemcachedSample,
-    **OPTIONAL_GROUPS,
-    "irq": Interrupts,  # one "count" per interrupt and CPU: a missing one reads 0
-    "serial": SerialLine,
-    "softnet": Softnet,  # every field defaults to 0
-    **OPTIONAL_LISTS,
 }
+# The per-item sections' records: (hostward.collect module, class), imported when an older file lacks a field.
+_TAIL_CLASSES = {
+    "irq": ("interrupts", "Interrupts"),  # one "count" per interrupt and CPU: a missing one reads 0
+    "serial": ("serial", "SerialLine"),
+    "softnet": ("softnet", "Softnet"),  # every field defaults to 0
+}
+
+
+def _group_class(group: str) -> type[Any]:
+    cls = _GROUP_CLASSES.get(group)
+    if cls is not None:
+        return cls
+    if group in _TAIL_CLASSES:
+        module, name = _TAIL_CLASSES[group]
+        tail: type[Any] = getattr(importlib.import_module(f"hostward.collect.{module}"), name)
+        return tail
+    return record_class(group)
 
 
 def _default(cls: type[Any], name: str) -> Any:

@@ -156,15 +156,14 @@ class PartsBuilder:
         pos += len(shape.caches) * _W_CACHE
         optional: dict[str, Any] = dict.fromkeys(OPTIONAL_GROUPS)
         for group in shape.extras:  # kernel tables, sockets (a later version's group is not in our vector)
-            made = make.optional.get(group)
-            if made is not None:
+            if group in OPTIONAL_GROUPS:  # its record class is imported only when a report reads it
                 if group in parts:
-                    optional[group] = made(ints, pos)
+                    optional[group] = make.optional(group)(ints, pos)
                 pos += len(SCHEMA[group])
         interrupts = interrupts_at(shape, ints, pos) if "interrupts" in parts else None
         serial = serial_at(shape, ints, pos, make.serial) if "serial" in parts else ()
         softnet = softnet_at(shape, ints, pos) if "softnet" in parts else None
-        lists = build_lists(make.lists, shape, ints, pos, parts)
+        lists = build_lists(make.listed, shape, ints, pos, parts)
         return make.sample(  # type: ignore[no-any-return]
             None,
             0,

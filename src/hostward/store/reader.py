@@ -9,7 +9,6 @@ read first, in order) or ``hwYYYYMMDD.damaged-N`` (kept for inspection, never re
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,13 @@ from hostward.store.codec import FileHeader
 from hostward.store.model import DayData, Entry, RestartMark
 from hostward.store.stream import FrameReader, Scan, chunks
 
-log = logging.getLogger(__name__)
+
+def _warn(message: str, *args: object) -> None:
+    # Imported here: logging is ~4 ms of a report's start-up, and only a damaged or torn file is warned about.
+    import logging  # noqa: PLC0415
+
+    logging.getLogger(__name__).warning(message, *args)
+
 
 PREFIX = "hw"
 XZ_SUFFIX = ".xz"
@@ -138,7 +143,7 @@ def _ended(path: Path, result: Scan, strict: bool = False) -> None:
     if result.truncated:
         if strict:
             raise StoreError(f"{path}: {result.truncated}")
-        log.warning("%s: ignoring %s", path, result.truncated)
+        _warn("%s: ignoring %s", path, result.truncated)
 
 
 def read_day(
@@ -172,7 +177,7 @@ def _read_damaged(path: Path, processes: bool, parts: frozenset[str] | None) -> 
     try:
         data = read_file(path, salvage=True, processes=processes, parts=parts)
     except StoreError as exc:
-        log.warning("%s (moved aside as damaged; nothing in it could be read)", exc)
+        _warn("%s (moved aside as damaged; nothing in it could be read)", exc)
         return None
     if not data.entries:
         return None

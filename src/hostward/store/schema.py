@@ -9,18 +9,9 @@ from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
-from hostward.collect.filesystems import Filesystem
-from hostward.collect.kernel import KernelTables
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
-from hostward.collect.nfs import NfsClient, NfsServer
-from hostward.collect.power import CpuFrequency
 from hostward.collect.sample import ClockSample, MemcachedSample
-from hostward.collect.serial import SerialLine
-from hostward.collect.snmp import Snmp
-from hostward.collect.snmp6 import Snmp6
-from hostward.collect.sockets import Sockets, Sockets6
-from hostward.collect.softnet import FIELDS as SOFTNET_FIELDS
 from hostward.store.framing import Reader, Writer
 
 __all__ = ["SCHEMA", "decode_schema", "encode_schema"]
@@ -30,7 +21,10 @@ def _int_fields(cls: type[Any], exclude: tuple[str, ...] = ()) -> tuple[str, ...
     return tuple(f.name for f in fields(cls) if f.name not in exclude)
 
 
-# Group name -> field names, in vector order. Written into every file header.
+# Group name -> field names, in vector order. Written into every file header. The groups a sample has only when
+# it was recorded with them (after "cache") are spelled out rather than read from their record classes, so that
+# reading a file imports those classes only when it holds them (issue 17: sar -u's start-up);
+# tests/store/test_schema.py checks that each names its class's fields.
 SCHEMA: dict[str, tuple[str, ...]] = {
     "cpu_times": _int_fields(CpuTimes),
     "cpu_stat": _int_fields(CpuStat, ("all", "per_cpu")),
@@ -49,23 +43,147 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "cache": _int_fields(MemcachedSample, ("server",)),
     # Added with sar -v and -n SOCK/SOCK6: optional single records after the cache groups (layout.py
     # OPTIONAL_GROUPS), each written when the sample's shape lists it.
-    "ktables": _int_fields(KernelTables),
-    "sockets": _int_fields(Sockets),
-    "sockets6": _int_fields(Sockets6),
-    "snmp": _int_fields(Snmp),  # sar -n IP, EIP, TCP, ETCP, UDP
-    "snmp6": _int_fields(Snmp6),  # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
+    "ktables": ("dentunusd", "file_used", "inode_used", "pty_nr"),
+    "sockets": ("sock_inuse", "tcp_inuse", "tcp_tw", "udp_inuse", "raw_inuse", "frag_inuse"),
+    "sockets6": ("tcp6_inuse", "udp6_inuse", "raw6_inuse", "frag6_inuse"),
+    # sar -n IP, EIP, TCP, ETCP, UDP
+    "snmp": (
+        "Ip_InReceives",
+        "Ip_ForwDatagrams",
+        "Ip_InDelivers",
+        "Ip_OutRequests",
+        "Ip_ReasmReqds",
+        "Ip_ReasmOKs",
+        "Ip_FragOKs",
+        "Ip_FragCreates",
+        "Ip_InHdrErrors",
+        "Ip_InAddrErrors",
+        "Ip_InUnknownProtos",
+        "Ip_InDiscards",
+        "Ip_OutDiscards",
+        "Ip_OutNoRoutes",
+        "Ip_ReasmFails",
+        "Ip_FragFails",
+        "Icmp_InMsgs",
+        "Icmp_OutMsgs",
+        "Icmp_InEchos",
+        "Icmp_InEchoReps",
+        "Icmp_OutEchos",
+        "Icmp_OutEchoReps",
+        "Icmp_InTimestamps",
+        "Icmp_InTimestampReps",
+        "Icmp_OutTimestamps",
+        "Icmp_OutTimestampReps",
+        "Icmp_InAddrMasks",
+        "Icmp_InAddrMaskReps",
+        "Icmp_OutAddrMasks",
+        "Icmp_OutAddrMaskReps",
+        "Icmp_InErrors",
+        "Icmp_OutErrors",
+        "Icmp_InDestUnreachs",
+        "Icmp_OutDestUnreachs",
+        "Icmp_InTimeExcds",
+        "Icmp_OutTimeExcds",
+        "Icmp_InParmProbs",
+        "Icmp_OutParmProbs",
+        "Icmp_InSrcQuenchs",
+        "Icmp_OutSrcQuenchs",
+        "Icmp_InRedirects",
+        "Icmp_OutRedirects",
+        "Tcp_ActiveOpens",
+        "Tcp_PassiveOpens",
+        "Tcp_InSegs",
+        "Tcp_OutSegs",
+        "Tcp_AttemptFails",
+        "Tcp_EstabResets",
+        "Tcp_RetransSegs",
+        "Tcp_InErrs",
+        "Tcp_OutRsts",
+        "Udp_InDatagrams",
+        "Udp_OutDatagrams",
+        "Udp_NoPorts",
+        "Udp_InErrors",
+    ),
+    # sar -n IP6, EIP6, ICMP6, EICMP6, UDP6
+    "snmp6": (
+        "Ip6_InReceives",
+        "Ip6_OutForwDatagrams",
+        "Ip6_InDelivers",
+        "Ip6_OutRequests",
+        "Ip6_ReasmReqds",
+        "Ip6_ReasmOKs",
+        "Ip6_InMcastPkts",
+        "Ip6_OutMcastPkts",
+        "Ip6_FragOKs",
+        "Ip6_FragCreates",
+        "Ip6_InHdrErrors",
+        "Ip6_InAddrErrors",
+        "Ip6_InUnknownProtos",
+        "Ip6_InTooBigErrors",
+        "Ip6_InDiscards",
+        "Ip6_OutDiscards",
+        "Ip6_InNoRoutes",
+        "Ip6_OutNoRoutes",
+        "Ip6_ReasmFails",
+        "Ip6_FragFails",
+        "Ip6_InTruncatedPkts",
+        "Icmp6_InMsgs",
+        "Icmp6_OutMsgs",
+        "Icmp6_InEchos",
+        "Icmp6_InEchoReplies",
+        "Icmp6_OutEchoReplies",
+        "Icmp6_InGroupMembQueries",
+        "Icmp6_InGroupMembResponses",
+        "Icmp6_OutGroupMembResponses",
+        "Icmp6_InGroupMembReductions",
+        "Icmp6_OutGroupMembReductions",
+        "Icmp6_InRouterSolicits",
+        "Icmp6_OutRouterSolicits",
+        "Icmp6_InRouterAdvertisements",
+        "Icmp6_InNeighborSolicits",
+        "Icmp6_OutNeighborSolicits",
+        "Icmp6_InNeighborAdvertisements",
+        "Icmp6_OutNeighborAdvertisements",
+        "Icmp6_InErrors",
+        "Icmp6_InDestUnreachs",
+        "Icmp6_OutDestUnreachs",
+        "Icmp6_InTimeExcds",
+        "Icmp6_OutTimeExcds",
+        "Icmp6_InParmProblems",
+        "Icmp6_OutParmProblems",
+        "Icmp6_InRedirects",
+        "Icmp6_OutRedirects",
+        "Icmp6_InPktTooBigs",
+        "Icmp6_OutPktTooBigs",
+        "Udp6_InDatagrams",
+        "Udp6_OutDatagrams",
+        "Udp6_NoPorts",
+        "Udp6_InErrors",
+    ),
     # sar -I: one value per interrupt and CPU column of the shape (Interrupts.counts), ending the vector.
     "irq": ("count",),
-    "nfs": _int_fields(NfsClient),  # sar -n NFS
-    "nfsd": _int_fields(NfsServer),  # sar -n NFSD
+    "nfs": ("rpc_calls", "rpc_retrans", "read", "write", "access", "getattr"),  # sar -n NFS
+    "nfsd": (
+        "rpc_calls",
+        "rpc_bad",
+        "net_packets",
+        "net_udp",
+        "net_tcp",
+        "rc_hits",
+        "rc_misses",
+        "read",
+        "write",
+        "access",
+        "getattr",
+    ),  # sar -n NFSD
     # sar -y: one group per serial line of the shape, after the interrupts.
-    "serial": _int_fields(SerialLine, ("line",)),
+    "serial": ("rx", "tx", "frame", "parity", "brk", "overrun"),
     # sar -n SOFT: one group per line of /proc/net/softnet_stat, after the serial lines (Shape.softnet).
-    "softnet": SOFTNET_FIELDS,
+    "softnet": ("cpu", "processed", "dropped", "time_squeeze", "received_rps", "flow_limit", "backlog_len"),
     # Optional lists of named records (shape.py OPTIONAL_LISTS): one group per item, names in the shape,
     # after the softnet lines.
-    "filesystems": _int_fields(Filesystem, ("name", "mountpoint")),  # sar -F
-    "cpufreq": _int_fields(CpuFrequency, ("cpu",)),  # sar -m CPU
+    "filesystems": ("size_bytes", "free_bytes", "avail_bytes", "inodes", "inodes_free"),  # sar -F
+    "cpufreq": ("cpufreq",),  # sar -m CPU
 }
 
 

@@ -4,19 +4,14 @@ flattens the numbers against it), and the exact bit-pattern encoding of floats t
 
 from __future__ import annotations
 
+import functools
+import importlib
 import struct
 from dataclasses import dataclass, fields
 from typing import Any
 
-from hostward.collect.filesystems import Filesystem
-from hostward.collect.kernel import KernelTables
-from hostward.collect.nfs import NfsClient, NfsServer
-from hostward.collect.power import CpuFrequency
 from hostward.collect.pressure import Pressure
 from hostward.collect.sample import SystemSample
-from hostward.collect.snmp import Snmp
-from hostward.collect.snmp6 import Snmp6
-from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.framing import Corrupt, Reader, Writer
 
 PSI_RESOURCES = ("cpu", "memory", "io")
@@ -25,31 +20,44 @@ _BITS = struct.Struct("<d")
 
 _QBITS = struct.Struct("<q")
 
-# Optional single records of a sample: group name = SystemSample attribute -> record class. Present ones are
-# listed in the shape (``extras``) and follow the cache groups, in this order; a group a file lists that this
-# version does not know is skipped.
-OPTIONAL_GROUPS: dict[str, type[Any]] = {
-    "ktables": KernelTables,
-    "sockets": Sockets,
-    "sockets6": Sockets6,
-    "snmp": Snmp,
-    "snmp6": Snmp6,
-    "nfs": NfsClient,
-    "nfsd": NfsServer,
+# Optional single records of a sample: group name = SystemSample attribute -> (hostward.collect module, record
+# class), imported when a file holds the group (``record_class``): ``sar -u`` on a file needs none of them
+# (issue 17). Present ones are listed in the shape (``extras``) and follow the cache groups, in this order; a
+# group a file lists that this version does not know is skipped.
+OPTIONAL_GROUPS: dict[str, tuple[str, str]] = {
+    "ktables": ("kernel", "KernelTables"),
+    "sockets": ("sockets", "Sockets"),
+    "sockets6": ("sockets", "Sockets6"),
+    "snmp": ("snmp", "Snmp"),
+    "snmp6": ("snmp6", "Snmp6"),
+    "nfs": ("nfs", "NfsClient"),
+    "nfsd": ("nfs", "NfsServer"),
 }
 
 
-# Optional lists of named records (sar -F's filesystems): group name = SystemSample attribute -> record class.
-# A record's str fields name it and live in the shape (``lists``); its int fields go to the vector, one group
-# per item, after the softnet lines. A list this version does not know is skipped, as a group is.
-OPTIONAL_LISTS: dict[str, type[Any]] = {
-    "filesystems": Filesystem,
-    "cpufreq": CpuFrequency,  # sar -m CPU: items "all", "0", "1" ...
+# Optional lists of named records (sar -F's filesystems): group name = SystemSample attribute -> (module, record
+# class), as OPTIONAL_GROUPS. A record's str fields name it and live in the shape (``lists``, ``list_names``);
+# its int fields go to the vector, one group per item, after the softnet lines. A list this version does not
+# know is skipped, as a group is.
+OPTIONAL_LISTS: dict[str, tuple[str, str]] = {
+    "filesystems": ("filesystems", "Filesystem"),
+    "cpufreq": ("power", "CpuFrequency"),  # sar -m CPU: items "all", "0", "1" ...
 }
-LIST_NAMES: dict[str, tuple[str, ...]] = {
-    group: tuple(f.name for f in fields(cls) if f.type in ("str", str))
-    for group, cls in OPTIONAL_LISTS.items()
-}
+
+
+@functools.cache
+def record_class(group: str) -> type[Any]:
+    """The record class of an OPTIONAL_GROUPS or OPTIONAL_LISTS group, imported on first use."""
+    module, name = OPTIONAL_GROUPS.get(group) or OPTIONAL_LISTS[group]
+    cls: type[Any] = getattr(importlib.import_module(f"hostward.collect.{module}"), name)
+    return cls
+
+
+@functools.cache
+def list_names(group: str) -> tuple[str, ...]:
+    """The str fields naming an item of an OPTIONAL_LISTS group (in the shape, not the vector)."""
+    return tuple(f.name for f in fields(record_class(group)) if f.type in ("str", str))
+
 
 ItemLists = tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]  # (group, each item's names), in vector order
 
@@ -231,7 +239,7 @@ def shape_of(sample: SystemSample) -> Shape:
         serial=tuple(s.line for s in sample.serial),
         softnet=sample.softnet.lines if sample.softnet is not None else 0,
         lists=tuple(
-            (group, tuple(tuple(getattr(item, n) for n in LIST_NAMES[group]) for item in records))
+            (group, tuple(tuple(getattr(item, n) for n in list_names(group)) for item in records))
             for group in OPTIONAL_LISTS
             if (records := getattr(sample, group)) is not None
         ),

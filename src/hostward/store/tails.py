@@ -4,14 +4,17 @@ takes ``pos``, where the interrupts start, and skips the sections before its own
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from hostward.collect.interrupts import Interrupts
-from hostward.collect.serial import SerialLine
-from hostward.collect.softnet import Softnet
 from hostward.store.records import Maker
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_LISTS, Shape
+
+if TYPE_CHECKING:  # the records are imported when a file has their section (issue 17: start-up of sar -u)
+    from hostward.collect.interrupts import Interrupts
+    from hostward.collect.serial import SerialLine
+    from hostward.collect.softnet import Softnet
 
 _W_IRQ = len(SCHEMA["irq"])
 _W_SERIAL = len(SCHEMA["serial"])
@@ -29,18 +32,18 @@ def _softnet_start(shape: Shape, pos: int) -> int:
 
 
 def build_lists(
-    makers: dict[str, Maker], shape: Shape, ints: list[int], pos: int, wanted: frozenset[str] | None
+    makers: Callable[[str], Maker], shape: Shape, ints: list[int], pos: int, wanted: frozenset[str] | None
 ) -> dict[str, tuple[Any, ...] | None]:
     """The OPTIONAL_LISTS records of a sample, after its softnet lines (``pos``: where the interrupts start;
     ``wanted``: only those groups, None: all); a list of a later version is not in our vector."""
     out: dict[str, tuple[Any, ...] | None] = dict.fromkeys(OPTIONAL_LISTS)
     pos = _softnet_start(shape, pos) + shape.softnet * _W_SOFTNET
     for group, items in shape.lists:
-        made = makers.get(group)
-        if made is None:
+        if group not in OPTIONAL_LISTS:
             continue
         width = len(SCHEMA[group])
-        if wanted is None or group in wanted:
+        if wanted is None or group in wanted:  # the record class is imported only when it is read
+            made = makers(group)
             out[group] = tuple(made(ints, pos + i * width, *names) for i, names in enumerate(items))
         pos += width * len(items)
     return out
@@ -58,6 +61,8 @@ def softnet_at(shape: Shape, ints: list[int], pos: int) -> Softnet | None:
     """sar -n SOFT's lines, after the interrupts and the serial lines (``pos``: where the interrupts start)."""
     if not shape.softnet:
         return None
+    from hostward.collect.softnet import Softnet  # noqa: PLC0415
+
     at = _softnet_start(shape, pos)
     return Softnet(tuple(ints[at : at + shape.softnet * _W_SOFTNET]))
 
@@ -66,4 +71,6 @@ def interrupts_at(shape: Shape, ints: list[int], pos: int) -> Interrupts | None:
     """sar -I's counts, which end the integers (after ``pos``) when the shape lists interrupts."""
     if not shape.irqs:
         return None
+    from hostward.collect.interrupts import Interrupts  # noqa: PLC0415
+
     return Interrupts(shape.irqs, shape.irq_cpus, tuple(ints[pos : _serial_start(shape, pos)]))
