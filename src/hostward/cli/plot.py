@@ -19,7 +19,6 @@ from hostward.errors import HostwardError, StoreError, UsageError
 from hostward.gcpause import collector_paused
 from hostward.oom.guard.events import events_path, read_events
 from hostward.plot.figures import build_figures
-from hostward.plot.imported import series_from_imported
 from hostward.plot.output import FORMATS, save_each, save_figure, save_pdf
 from hostward.plot.series import PRESSURE, SeriesSet, merge_marks, series_from_day
 from hostward.plot.timeline import event_marks
@@ -27,7 +26,6 @@ from hostward.report.engine import sample_parts
 from hostward.report.selection import Selected
 from hostward.store.framing import MAGIC as HW_MAGIC
 from hostward.store.model import DayData, Entry
-from hostward.store.sysstat.imported import ImportedDay, read_imported
 from hostward.validate import NON_EMPTY_PATH, quote
 
 XZ_MAGIC = b"\xfd7zXZ\x00"
@@ -161,16 +159,19 @@ def _clip(data: DayData, lo: float, hi: float) -> DayData:
     return DayData(data.host, tuple(kept), previous)
 
 
-def _series(data: DayData, wanted: set[str] | None) -> SeriesSet:
-    """Only the activities that will be drawn are computed (a day at 1 s is 86400 intervals)."""
+Items = dict[str, frozenset[str] | None]
+
+
+def _series(data: DayData, wanted: set[str] | None, items: Items) -> SeriesSet:
+    """Only the activities (and CPUs) that will be drawn are computed (a day at 1 s is 86400 intervals)."""
     if wanted is None:
-        return series_from_day(data, hide_unknown_ifutil=True)
+        return series_from_day(data, hide_unknown_ifutil=True, items=items)
     chosen = [BY_NAME[name] for name in wanted if name in BY_NAME]
-    return series_from_day(data, chosen, pressure=PRESSURE in wanted, hide_unknown_ifutil=True)
+    return series_from_day(data, chosen, pressure=PRESSURE in wanted, hide_unknown_ifutil=True, items=items)
 
 
 def _load_foreign(
-    args: SarArgs, path: Path, wanted: set[str] | None
+    args: SarArgs, path: Path, wanted: set[str] | None, items: Items
 ) -> tuple[SeriesSet, str, tuple[float, float]] | None:
     """``-f`` naming a sysstat file (sa binary, sar text, sadf -d): drawn directly, nothing is imported."""
     try:
@@ -192,7 +193,10 @@ def _load_foreign(
         data = DayData(content.host, entries)
         stamps = [e.timestamp for e in entries if isinstance(e, SystemSample)]
         window = _window(args, stamps[0] if stamps else math.nan, stamps[-1] if stamps else math.nan)
-        return _series(_clip(data, *window), wanted), content.host.nodename, window
+        return _series(_clip(data, *window), wanted, items), content.host.nodename, window
+    from hostward.plot.imported import series_from_imported  # noqa: PLC0415  (sysstat text only)
+    from hostward.store.sysstat.imported import ImportedDay  # noqa: PLC0415
+
     day = ImportedDay(content.host, tuple(content.rows), tuple(content.restarts))
     sset = series_from_imported(day)
     return sset, content.host.nodename, _window(args, sset.start, sset.end)
@@ -210,10 +214,12 @@ def sample_parts_for(wanted: set[str] | None) -> frozenset[str] | None:
 
 
 def _load(
-    args: SarArgs, data_dir: Path, wanted: set[str] | None
+    args: SarArgs, data_dir: Path, wanted: set[str] | None, items: Items
 ) -> tuple[SeriesSet, str, tuple[float, float]]:
+    """The series to draw, the host name and the time window. ``items``: the CPUs, devices and interfaces
+    asked for (any CPU count: -P lists are checked against the data's afterwards)."""
     if args.file is not None:
-        foreign = _load_foreign(args, args.file, wanted)
+        foreign = _load_foreign(args, args.file, wanted, items)
         if foreign is not None:
             return foreign
     try:
@@ -223,6 +229,11 @@ def _load(
             raise
         first = args.since.date() if args.since else args.date or dt.date.today()
         last = args.until.date() if args.until else first
+        # Imported sar text only when the day has no recording: its reader and the sar text parser it
+        # uses are ~15 ms of start-up a recorded day does not need.
+        from hostward.plot.imported import series_from_imported  # noqa: PLC0415
+        from hostward.store.sysstat.imported import read_imported  # noqa: PLC0415
+
         imported = read_imported(data_dir, first, last)
         if imported is None or not imported.rows:
             raise recorded_error
@@ -232,7 +243,7 @@ def _load(
     start = next((e.timestamp for e in data.entries if isinstance(e, SystemSample)), math.nan)
     window = _window(args, start)
     clipped = _clip(data, *window)
-    return _series(clipped, wanted), data.host.nodename, window
+    return _series(clipped, wanted, items), data.host.nodename, window
 
 
 def _events(data_dir: Path, window: tuple[float, float]) -> list[tuple[float, str, str]]:
@@ -253,10 +264,10 @@ def run(argv: list[str]) -> int:
         raise UsageError("plot draws recorded data: an interval makes no sense here (use --date or --since)")
     data_dir = args.data_dir or load_config().record.data_dir
     # Activity names do not depend on the CPU count; -P lists are checked against the data's below.
-    wanted, _ = _selection(args, pressure, 8192, own)
+    wanted, any_items = _selection(args, pressure, 8192, own)
     # Drawing (matplotlib's artists do form cycles) runs with the collector on.
     with collector_paused():
-        sset, host, window = _load(args, Path(data_dir), wanted)
+        sset, host, window = _load(args, Path(data_dir), wanted, any_items)
     if "--full-day" not in own and not _explicit_window(args):
         window = _fit(window, sset.start, sset.end)
     if sset.samples < 2 or not any(len(s.times) for s in sset.series):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hostward.activities import BY_NAME
-from hostward.activities.base import Activity, Interval, uptime_cs
+from hostward.activities.base import Activity, Interval, Row, uptime_cs
 from hostward.activities.time import clock_step_seconds
 from hostward.collect.sample import SystemSample
 from hostward.store.model import CommentMark, DayData, RestartMark
@@ -67,6 +67,7 @@ class _Builder:
     """Collects rows per (activity, item) with NaN gap markers; columns are formed once, at the end."""
 
     def __init__(self) -> None:
+        # (activity, item) -> (columns, end times, rows); rows are checked against the columns in build
         self.rows: dict[tuple[str, str | None], tuple[Sequence[str], list[float], list[Sequence[float]]]] = {}
 
     def add(
@@ -75,10 +76,19 @@ class _Builder:
         found = self.rows.get((activity, item))
         if found is None:
             found = self.rows[(activity, item)] = (columns, [], [])
-        if len(values) != len(found[0]):
-            raise ValueError(f"{activity} {item}: {len(values)} values for {len(found[0])} columns")
         found[1].append(stamp)
         found[2].append(values)
+
+    def add_rows(self, activity: str, columns: Sequence[str], stamp: float, rows: Iterable[Row]) -> None:
+        """``add`` of every row of one interval (the per-row call and key were a third of a day's work)."""
+        found = self.rows
+        for row in rows:
+            key = (activity, row.item)
+            lists = found.get(key)
+            if lists is None:
+                lists = found[key] = (columns, [], [])
+            lists[1].append(stamp)
+            lists[2].append(row.values)
 
     def gap(self, stamp: float) -> None:
         """A break in every series (the NaN point is placed at ``stamp``)."""
@@ -90,7 +100,12 @@ class _Builder:
     def build(self) -> tuple[Series, ...]:
         out = []
         for (activity, item), (columns, times, rows) in self.rows.items():
-            values = tuple(tuple(map(float, column)) for column in zip(*rows, strict=True))
+            try:  # zip(strict) finds a row of another length; the count check, rows of equal wrong length
+                values = tuple(tuple(map(float, column)) for column in zip(*rows, strict=True))
+            except ValueError:
+                values = ()
+            if len(values) != len(columns):
+                raise ValueError(f"{activity} {item}: rows of {len(columns)} columns expected")
             out.append(Series(activity, item, tuple(columns), tuple(times), values))
         return tuple(out)
 
@@ -130,12 +145,20 @@ def series_from_day(
     *,
     pressure: bool = True,
     hide_unknown_ifutil: bool = False,
+    items: Mapping[str, frozenset[str] | None] | None = None,
 ) -> SeriesSet:
-    """Every activity's rows between consecutive samples of ``data`` (its ``previous`` sample included).
+    """Every activity's rows between consecutive samples of ``data`` (its ``previous`` sample included);
+    ``items``: for an activity named there, the rows of only those items where it can leave the others out.
     ``hide_unknown_ifutil``: for graphs, %ifutil of links whose speed was never known is blanked (with a note)
     instead of sar's 0.00; tables and exports keep sar's numbers."""
     chosen = list(activities) if activities is not None else list(BY_NAME.values())
-    names = {a.name: tuple(c.name for c in a.columns) for a in chosen}
+    # Per activity: its name, columns, and the rows function; with ``items``, the one that computes only those
+    # items (cpu's rows_of: a graph of "all" need not compute each CPU's thirteen shares).
+    plan: list[tuple[str, tuple[str, ...], Callable[..., list[Row] | None], frozenset[str] | None]] = []
+    for a in chosen:
+        shown = (items or {}).get(a.name)
+        rows_fn: Callable[..., list[Row] | None] = a.rows if shown is None or a.rows_of is None else a.rows_of
+        plan.append((a.name, tuple(c.name for c in a.columns), rows_fn, None if a.rows_of is None else shown))
     entries = ([data.previous] if data.previous is not None else []) + list(data.entries)
     samples = [e for e in entries if isinstance(e, SystemSample)]
     step = typical_step([s.timestamp for s in samples])
@@ -163,10 +186,9 @@ def series_from_day(
                     # Wall clock moved unlike uptime: drawn on every figure, as restarts are.
                     marks.append(Mark(entry.timestamp, "clock-step", f"clock step {jump:+.3f} s"))
                 span = Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev))
-                for activity in chosen:
-                    columns = names[activity.name]
-                    for row in activity.rows(span):
-                        builder.add(activity.name, row.item, columns, entry.timestamp, row.values)
+                for name, columns, rows_of, shown in plan:
+                    rows = rows_of(span) if shown is None else rows_of(span, shown)
+                    builder.add_rows(name, columns, entry.timestamp, rows or ())  # None: no rows
                 if pressure:
                     values = _pressure_values(prev, entry, seconds)
                     if values is not None:
