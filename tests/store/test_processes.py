@@ -82,3 +82,28 @@ def test_a_stray_process_frame_is_damage_even_undecoded(tmp_path: Path) -> None:
             read_file(path, processes=processes)
         data = read_file(path, salvage=True, processes=processes)
         assert len(data.entries) == 1 and "process frame without its sample" in data.damage[0]
+
+
+def test_a_record_given_again_encodes_as_an_equal_copy_would() -> None:
+    """The recorder gives an idle process's record object again (recorder/sampler.py); the encoder's short
+    path for the very same object writes the bytes an equal copy gets from the general path, in any order,
+    through moves, changes, disappearances and resets."""
+    a, b, c = process(10, 100), process(11, 200, cmdline=("/bin/b",)), process(12, 300)
+    b2 = dataclasses.replace(b, rss_bytes=b.rss_bytes + 4096, state="R")
+    frames = [
+        ((a, b, c), True),
+        ((a, b, c), False),
+        ((c, a, b), False),  # moved: references to the previous frame's positions
+        ((c, b2), False),  # one changed, one gone
+        ((b2, c, a), False),  # one back (written in full again)
+        ((b2, c, a), True),  # a reset: nothing carried over
+        ((b2, b2), False),  # the same object twice
+        ((b2, c), False),
+    ]
+    same, copies = ProcsEncoder(), ProcsEncoder()
+    decoder = ProcsDecoder()
+    for top, reset in frames:
+        fresh = tuple(dataclasses.replace(p) for p in top)
+        payload = same.encode(top, reset=reset)
+        assert payload == copies.encode(fresh, reset=reset)
+        assert decoder.decode(payload) == top

@@ -50,22 +50,40 @@ def _dynamic(p: ProcessInfo) -> list[int]:
     ]
 
 
+# An entry whose record is the previous frame's very object (the recorder gives an idle process's record again):
+# bits 2 | 4 (deltas, in kB), no fixed part, no state, every number 0 (one byte each).
+_SAME_BITS = 2 | 4
+_SAME_NUMBERS = bytes(len(_DYNAMIC))
+
+
 class ProcsEncoder:
     def __init__(self) -> None:
         self._fixed: dict[Key, Fixed] = {}
         self._dynamic: dict[Key, list[int]] = {}
         self._state: dict[Key, str] = {}
         self._position: dict[Key, int] = {}
+        self._records: dict[Key, ProcessInfo] = {}
 
     def encode(self, processes: tuple[ProcessInfo, ...], *, reset: bool) -> bytes:
         if reset:
             self._fixed, self._dynamic, self._state, self._position = {}, {}, {}, {}
+            self._records = {}
         out = Writer().uint(int(reset)).uint(len(processes))
         fixed_now: dict[Key, Fixed] = {}
         dynamic_now: dict[Key, list[int]] = {}
         state_now: dict[Key, str] = {}
+        records = self._records
         for p in processes:
             key = (p.pid, p.start_ticks)
+            if records.get(key) is p:
+                # What the general path below writes for it: no field differs from the previous frame's.
+                out.uint(self._position[key] + 1).uint(_SAME_BITS).buf += _SAME_NUMBERS
+                fixed_now[key], dynamic_now[key], state_now[key] = (
+                    self._fixed[key],
+                    self._dynamic[key],
+                    self._state[key],
+                )
+                continue
             fixed, dynamic = _fixed(p), _dynamic(p)
             prev = self._dynamic.get(key)
             send_fixed = self._fixed.get(key) != fixed
@@ -100,6 +118,7 @@ class ProcsEncoder:
             fixed_now[key], dynamic_now[key], state_now[key] = fixed, dynamic, p.state
         self._fixed, self._dynamic, self._state = fixed_now, dynamic_now, state_now
         self._position = {(p.pid, p.start_ticks): i for i, p in enumerate(processes)}
+        self._records = {(p.pid, p.start_ticks): p for p in processes}
         return out.bytes()
 
 
