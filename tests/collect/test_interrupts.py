@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.store.conftest import HOST, series
 
-from hostward.collect.interrupts import Interrupts, parse_interrupts, read_interrupts
+from hostward.collect.interrupts import Interrupts, LineMemo, parse_interrupts, read_interrupts
 from hostward.collect.sample import SystemSample, sample_system
 from hostward.procfs import ProcFS
 from hostward.store import DataFileWriter, read_file
@@ -92,6 +92,40 @@ def test_any_text_parses_into_a_consistent_record_or_none(text: str) -> None:
         assert len(irqs.counts) == len(irqs.names) * irqs.cpus
         assert all(0 <= n < 2**32 for n in irqs.counts)
         assert all(len(name) <= 7 for name in irqs.names)
+
+
+_LINES = st.sampled_from(
+    [
+        "           CPU0       CPU1",
+        "           CPU0       CPU2",
+        "   0:         44          0   IO-APIC   2-edge      timer",
+        "   0:         45          0   IO-APIC   2-edge      timer",
+        "LOC:    4022413    4182797   Local timer interrupts",
+        "LOC:    4022413",
+        "ERR:          0",
+        "NMI: 4294967296 3 x",
+        "no colon here",
+        "",
+    ]
+)
+
+
+@given(st.lists(st.lists(_LINES, max_size=8).map("\n".join), min_size=1, max_size=6))
+def test_a_line_memo_never_changes_the_result(texts: list[str]) -> None:
+    """The recorder's LineMemo across a run of texts (lines moving, repeated, headers changing CPUs): each
+    result equals a parse without it."""
+    memo = LineMemo()
+    for text in texts:
+        assert parse_interrupts(text, memo) == parse_interrupts(text)
+
+
+def test_a_line_memo_over_the_live_file() -> None:
+    procfs = ProcFS()
+    memo = LineMemo()
+    for _ in range(20):
+        text = procfs.read_optional("interrupts")
+        assert parse_interrupts(text, memo) == parse_interrupts(text)
+    assert memo.rows  # it remembered the last text's lines
 
 
 def test_live_kernel_counts_move_by_themselves() -> None:

@@ -56,8 +56,21 @@ def _cpu_numbers(header: str) -> list[int]:
     return found
 
 
-def parse_interrupts(text: str | None) -> Interrupts | None:
-    """None when there is no file or no header line (sadc then records no interrupts)."""
+class LineMemo:
+    """The parsed lines of the last text read (the recorder's, issue 17): between two samples most interrupt
+    lines read the same (a timer's and a few devices' counts move), and a line's name and counts depend only on
+    the line and the header's CPUs, so a line seen at the last sample is not parsed again."""
+
+    __slots__ = ("cpu_ids", "rows")
+
+    def __init__(self) -> None:
+        self.cpu_ids: list[int] = []
+        self.rows: dict[str, tuple[str, list[int]]] = {}
+
+
+def parse_interrupts(text: str | None, memo: LineMemo | None = None) -> Interrupts | None:
+    """None when there is no file or no header line (sadc then records no interrupts). With ``memo``, lines
+    read at its last call are taken from it (the result is the same)."""
     lines = (text or "").splitlines()
     cpu_ids: list[int] = []
     start = 0
@@ -67,32 +80,49 @@ def parse_interrupts(text: str | None) -> Interrupts | None:
     if not cpu_ids or len(cpu_ids) > 8192 or max(cpu_ids) >= 8192:  # sysstat's NR_CPUS
         return None
     cpus = max(cpu_ids) + 1
-    online = len(cpu_ids)
     contiguous = cpu_ids == list(range(cpus))  # every CPU online: a line's counts are its first words
+    known: dict[str, tuple[str, list[int]]] = {}
+    if memo is not None and memo.cpu_ids == cpu_ids:
+        known = memo.rows
+    seen: dict[str, tuple[str, list[int]]] = {}
     names: list[str] = []
     counts: list[int] = []
     for line in lines[start:]:
-        label, colon, rest = line.partition(":")
-        if not colon:
-            continue
-        names.append(label.lstrip(" ")[:NAME_CHARS])
-        words = rest.split(None, online)[:online]  # the description after the counts is not split
-        joined = "".join(words)
-        if contiguous and len(words) == online and joined.isascii() and joined.isdigit():
-            counts += map(int, words)  # the common line, read at C speed
-            continue
-        row = [0] * cpus
-        for k, cpu in enumerate(cpu_ids):
-            word = words[k] if k < len(words) else ""
-            if not (word.isascii() and word.isdigit()):
-                break  # strtoul stops at the controller's name: this and later CPUs read 0
-            row[cpu] = int(word)
-        counts += row
+        parsed = known.get(line)
+        if parsed is None:
+            label, colon, rest = line.partition(":")
+            if not colon:
+                continue
+            parsed = label.lstrip(" ")[:NAME_CHARS], _row(rest, cpu_ids, cpus, contiguous)
+        seen[line] = parsed
+        names.append(parsed[0])
+        counts += parsed[1]
+    if memo is not None:
+        memo.cpu_ids, memo.rows = cpu_ids, seen
     if counts and max(counts) > IRQ_MASK:
         counts = [n & IRQ_MASK for n in counts]  # sadc stores each in an unsigned int
     return Interrupts(tuple(names), cpus, tuple(counts)) if names else None
 
 
-def read_interrupts(read_optional: Callable[[str], str | None]) -> Interrupts | None:
-    """``read_optional`` is ProcFS.read_optional or the recorder's KernelFiles.read_optional."""
-    return parse_interrupts(read_optional("interrupts"))
+def _row(rest: str, cpu_ids: list[int], cpus: int, contiguous: bool) -> list[int]:
+    """One interrupt's count per CPU number from the text after its colon."""
+    online = len(cpu_ids)
+    words = rest.split(None, online)[:online]  # the description after the counts is not split
+    joined = "".join(words)
+    if contiguous and len(words) == online and joined.isascii() and joined.isdigit():
+        return list(map(int, words))  # the common line, read at C speed
+    row = [0] * cpus
+    for k, cpu in enumerate(cpu_ids):
+        word = words[k] if k < len(words) else ""
+        if not (word.isascii() and word.isdigit()):
+            break  # strtoul stops at the controller's name: this and later CPUs read 0
+        row[cpu] = int(word)
+    return row
+
+
+def read_interrupts(
+    read_optional: Callable[[str], str | None], memo: LineMemo | None = None
+) -> Interrupts | None:
+    """``read_optional`` is ProcFS.read_optional or the recorder's KernelFiles.read_optional; ``memo``: see
+    parse_interrupts."""
+    return parse_interrupts(read_optional("interrupts"), memo)

@@ -16,6 +16,7 @@ again: its last record is given again (recorder/unchanged.py; snmp, snmp6, softn
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -23,6 +24,7 @@ from typing import Any
 
 from hostward.collect.cpu import parse_stat
 from hostward.collect.disk import DiskStats, parse_diskstats
+from hostward.collect.interrupts import LineMemo
 from hostward.collect.load import parse_loadavg, parse_uptime
 from hostward.collect.memory import parse_meminfo, parse_vmstat
 from hostward.collect.net import NetDev, parse_net_dev, read_link
@@ -64,12 +66,11 @@ class CachingSampler:
         self.procfs = procfs
         # The readers of the optional activity groups collected ([record] activities, recorder/selection.py),
         # in sample_system's order (collect/sample.py OPTIONAL_READERS): imported once, here.
-        # Each through SameReads (its last record again while the files it reads read the same), but sar -F's,
-        # whose records also hold statvfs figures.
+        # Each through SameReads (its last record again while the files it reads read the same): _reader.
         self._files = KernelFiles(procfs.proc)
         read_optional = self._files.read_optional
         self._optional: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
-            (name, _reader(getattr(import_module(module), reader), read_optional, pure=name != "filesystems"))
+            (name, _reader(name, getattr(import_module(module), reader), read_optional))
             for name, (module, reader) in OPTIONAL_READERS.items()
             if name in groups
         )
@@ -267,11 +268,12 @@ class CachingSampler:
         return nets
 
 
-def _reader(
-    reader: Callable[[Callable[[str], str | None]], Any], read: Callable[[str], str | None], *, pure: bool
-) -> Callable[[], Any]:
+def _reader(name: str, reader: Callable[..., Any], read: Callable[[str], str | None]) -> Callable[[], Any]:
     """An optional record's reader bound to the kept-open files: through SameReads when its record is built
-    from the files it reads alone (recorder/unchanged.py)."""
-    if pure:
-        return SameReads(reader, read)
-    return lambda: reader(read)
+    from the files it reads alone (recorder/unchanged.py), which is all but sar -F's (statvfs figures too).
+    /proc/interrupts changes at every sample, but few of its lines do: its reader keeps its parsed lines."""
+    if name == "interrupts":
+        reader = functools.partial(reader, memo=LineMemo())
+    if name == "filesystems":
+        return lambda: reader(read)
+    return SameReads(reader, read)
