@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from tests.record.conftest import sleeping_child
@@ -38,11 +39,11 @@ def test_the_second_sample_reads_no_stat_of_the_same_top_processes() -> None:
     sampler = CachingSampler(ProcFS(), top_processes=5)
     files = sampler._pid_files = _Counting(sampler.procfs)
     try:
-        first = {p.pid: p for p in sampler._top()}
+        first = {p.pid: p for p in sampler._top(0)}
         assert len(first) == 5
         assert {pid for pid, name in files.reads if name == "stat"} >= first.keys()
         files.reads.clear()
-        second = sampler._top()
+        second = sampler._top(0)
         stat_reads = {pid for pid, name in files.reads if name == "stat"}
         for info in second:
             if info.pid in first:  # the same process as before: status stood in for stat
@@ -66,7 +67,7 @@ def test_a_new_status_descriptor_drops_the_kept_start_time() -> None:
         # Not listed any more: its descriptors are closed, and with them goes what was known of it.
         sampler._pid_files.retain([])
         assert sampler._pid_files.kept(child.pid, "status") is None
-        sampler._top()
+        sampler._top(0)
         assert child.pid not in sampler._seen
         again = sampler._read_process(child.pid)  # read in full through new descriptors, kept anew
         new_serial = sampler._pid_files.kept(child.pid, "status")
@@ -139,4 +140,50 @@ def test_an_idle_process_gives_its_record_again_and_a_moving_one_a_new_one() -> 
         child.wait()
         child.stdin.close()
         child.stdout.close()
+        sampler.close()
+
+
+def test_the_last_listing_serves_while_no_task_was_created() -> None:
+    """With /proc/stat's fork count unchanged since the sample that listed /proc, no process can have been
+    created: the listing is taken again (a child started meanwhile "without a fork" is not seen, which only
+    a test can arrange); a new count, or REFRESH_SECONDS later, lists again. Exited processes are skipped."""
+    from hostward.recorder import sampler as sampler_module
+
+    now = [0.0]
+    sampler = CachingSampler(ProcFS(), monotonic=lambda: now[0], top_processes=100_000)
+    child = sleeping_child("listed")
+    late = None
+    try:
+        assert child.pid in {p.pid for p in sampler._top(1000)}
+        late = sleeping_child("late")
+        child.kill()
+        child.wait()
+        served = {p.pid for p in sampler._top(1000)}
+        assert late.pid not in served and child.pid not in served  # the old listing; the exited one skipped
+        assert late.pid in {p.pid for p in sampler._top(1001)}  # a task was created: listed again
+        late.kill()
+        late.wait()
+        again = sleeping_child("again")
+        try:
+            assert again.pid not in {p.pid for p in sampler._top(1001)}
+            now[0] += sampler_module.REFRESH_SECONDS
+            assert again.pid in {p.pid for p in sampler._top(1001)}  # listed at least every minute
+        finally:
+            again.kill()
+            again.wait()
+    finally:
+        for process in (child, late):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+        sampler.close()
+
+
+def test_a_fixture_tree_is_listed_at_every_sample(tmp_path: Path) -> None:
+    sampler = CachingSampler(ProcFS(proc=tmp_path), top_processes=3)
+    try:
+        assert sampler._top(1000) == ()
+        (tmp_path / "12").mkdir()
+        assert sampler._listing(1000) == [12]  # not the last listing: the tree's stat counts nothing
+    finally:
         sampler.close()

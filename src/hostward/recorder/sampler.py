@@ -94,6 +94,12 @@ class CachingSampler:
         self._net_text: str | None = None
         self._nets_parsed: tuple[NetDev, ...] = ()
         self._pid_files = PidFiles(procfs)
+        # The last /proc listing and the fork count read with it (_listing); a fixture tree's stat does not
+        # count the tasks its listing shows.
+        self._fork_gate = str(procfs.proc) == "/proc"
+        self._listed: list[int] | None = None
+        self._listed_forks = 0
+        self._listed_at = 0.0
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
         # pid -> (what its record was built from, the record): read_process_again's inputs at the last sample.
         self._again: dict[int, tuple[tuple[int, bytes, bytes, bytes, bytes], ProcessInfo]] = {}
@@ -107,32 +113,33 @@ class CachingSampler:
         stale = self.monotonic() - self._refreshed >= REFRESH_SECONDS
         if stale:
             self._refreshed = self.monotonic()
+        cpu = parse_stat(files.read("stat"))
         return SystemSample(
             timestamp=now,
             uptime_seconds=uptime.uptime_seconds,
-            cpu=parse_stat(files.read("stat")),
+            cpu=cpu,
             load=self._loadavg(files.read("loadavg")),
             memory=parse_meminfo(files.read("meminfo")),
             vmstat=parse_vmstat(files.read("vmstat")),
             disks=self._disks(stale),
             nets=self._nets(stale),
             pressure=self._pressure(),
-            top_processes=self._top() if self.top_processes > 0 else (),
+            top_processes=self._top(cpu.forks) if self.top_processes > 0 else (),
             time=self.time_health() if self.time_health is not None else None,
             caches=self.cache_watch() if self.cache_watch is not None else (),
             **{name: reader() for name, reader in self._optional},
         )
 
-    def _top(self) -> tuple[ProcessInfo, ...]:
+    def _top(self, forks: int) -> tuple[ProcessInfo, ...]:
         """The ``top_processes`` largest user-space processes by RSS. Ranking reads only /proc/PID/statm of
         every process but the kernel threads (its second field is the resident set in pages, the same count as
         VmRSS; the kernel generates it for about half the cost of /proc/PID/stat, and zombies, which have no
         memory, read as 0); the full record is read for the winners alone. All through descriptors kept open
         across samples (recorder/pidfiles.py: pid reuse is detected there). A process that exits or cannot
-        be read meanwhile is skipped, as it would be missing from a ps listing."""
+        be read meanwhile is skipped, as it would be missing from a ps listing. ``forks``: /proc/stat's count
+        of tasks created since boot, read for this sample (``_listing``)."""
         files = self._pid_files
-        pids = self.procfs.pids()
-        files.retain(pids)
+        pids = self._listing(forks)
         seen = self._seen
         if seen:
             for pid in [pid for pid in seen if files.kept(pid, "status") is None]:
@@ -154,6 +161,27 @@ class CachingSampler:
             if len(found) == self.top_processes:
                 break
         return tuple(top_by_rss(found, self.top_processes))
+
+    def _listing(self, forks: int) -> list[int]:
+        """The pids to rank: /proc listed (and descriptors of pids gone from it closed), or the last listing
+        again when /proc/stat's fork count read for this sample is the one read for the sample that listed.
+        No task was created between those two reads then, so every process alive at this sample's read was
+        alive at the last listing, which was after the earlier read: it is in that listing (the ones that
+        exited since fail their statm read and are skipped). Listing /proc costs ~70 us of the kernel's and
+        the interpreter's time (a dentry per process) where a quiet host often forks nothing in a second.
+        Only for the live /proc, with a count the kernel wrote, and listed at least every REFRESH_SECONDS."""
+        listed = self._listed
+        if (
+            listed is not None
+            and forks == self._listed_forks > 0
+            and self.monotonic() - self._listed_at < REFRESH_SECONDS
+        ):
+            return listed
+        pids = self.procfs.pids()
+        self._pid_files.retain(pids)
+        if self._fork_gate:
+            self._listed, self._listed_forks, self._listed_at = pids, forks, self.monotonic()
+        return pids
 
     def _read_process(self, pid: int) -> ProcessInfo:
         """read_process, without /proc/PID/stat for a process read before: its start time is kept with the
