@@ -20,6 +20,7 @@ import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from hostward.plot.decimate import decimate
 from hostward.plot.series import Mark, Series, SeriesSet
@@ -161,6 +162,23 @@ def _time_axis(ax: Axes, window: tuple[float, float], tz: dt.tzinfo) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))  # type: ignore[no-untyped-call]
 
 
+# At most this many intervals between y ticks (matplotlib's automatic choice gave up to 10 on a tall panel):
+# 0, 20 ... 100 on a percent axis. Every tick is a few artists to build and draw: ~1 ms each, per panel.
+Y_BINS = 6
+
+
+def _grid_only(ax: Axes) -> None:
+    """A panel above the last one: its time labels would repeat the last panel's, so it gets only the
+    vertical grid lines, as one collection, instead of a tick object (grid line, two marks, two labels) per
+    two hours, which cost as much to build and draw as the lines of data."""
+    where = ax.xaxis.get_major_locator()()
+    ax.xaxis.set_major_locator(NullLocator())
+    ax.vlines(
+        where, 0, 1, transform=ax.get_xaxis_transform(), colors=mpl.rcParams["grid.color"],
+        linewidths=mpl.rcParams["grid.linewidth"], alpha=mpl.rcParams["grid.alpha"], zorder=1.5,
+    )  # fmt: skip
+
+
 def _marks(ax: Axes, marks: Sequence[Mark], window: tuple[float, float], seen: set[str]) -> None:
     for mark in marks:
         if not window[0] <= mark.timestamp <= window[1]:
@@ -177,8 +195,10 @@ def _figure(title: str, subtitle: str, panels: int) -> tuple[Figure, list[Axes]]
     # No layout engine: matplotlib's constrained layout measured every tick label of every panel in an extra
     # draw before each save (half of the drawing time). The page is fixed, so are the margins; only the
     # legends' width varies, and _make_room measures just them.
+    # Not sharex: every panel gets the same time window (_time_axis), and the panels above the last one have
+    # no tick objects at all (_grid_only), which a shared ticker would take from the last one too.
     fig = Figure(figsize=PAGE_INCHES)
-    axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0].tolist()
+    axes = fig.subplots(panels, 1, squeeze=False)[:, 0].tolist()
     fig.suptitle(f"{title}\n{subtitle}", fontsize=12, y=0.985, va="top")
     return fig, axes
 
@@ -224,6 +244,9 @@ def _finish(axes: list[Axes], panels: Sequence[Panel], page: _Page) -> None:
         _limits(ax, panel)
         _marks(ax, sset.marks, window, seen if ax is axes[0] else set(seen))
         _time_axis(ax, window, tz)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=Y_BINS, steps=[1, 2, 2.5, 5, 10]))
+        if ax is not axes[-1]:
+            _grid_only(ax)
         if ax.get_legend_handles_labels()[0]:
             # Outside the plot, right of it: never hides data (_make_room leaves the room).
             ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0, framealpha=0.8)

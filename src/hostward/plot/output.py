@@ -28,6 +28,9 @@ PNG_DPI = 120  # 1403 x 992 pixels for an A4 landscape page: sharp on a laptop s
 # quarter of the SVG writer's time); no RDF metadata block (a date that changes every run).
 SAVE_STYLE: dict[Any, Any] = {"svg.fonttype": "none"}
 SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+# zlib level 1 for the page streams instead of 6: a day's report is ~18 % larger (1.05 MB instead of 0.89 MB
+# for -u -r -n DEV of a 10 s day) and written in three quarters of the time.
+PDF_STYLE: dict[Any, Any] = {"pdf.compression": 1}
 
 
 ROW = 0.023  # height of one contents line (9 pt on an A4 page), as a fraction of the page
@@ -116,7 +119,10 @@ def save_pdf(
     from pypdf import PdfReader, PdfWriter  # noqa: PLC0415
 
     buffer = io.BytesIO()
-    with PdfPages(buffer, metadata={"Title": title, "Creator": "hostward plot"}) as pdf:
+    with (
+        mpl.rc_context(PDF_STYLE),
+        PdfPages(buffer, metadata={"Title": title, "Creator": "hostward plot"}) as pdf,
+    ):
         pdf.savefig(contents_page(title, figures, notes))
         for pf in figures:
             pdf.savefig(pf.figure)
