@@ -1,0 +1,190 @@
+"""``@frozen``: the house's typed record (``@dataclass(frozen=True, slots=True)``) at a tenth of its start-up cost.
+
+Why: building a frozen dataclass compiles six generated functions with ``exec`` (``__init__``, ``__repr__``,
+``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``): ~0.5 ms a class on Python 3.11, and importing
+``dataclasses`` pulls in ``inspect`` (with ``ast``, ``dis``, ``tokenize``): ~10 ms. A command that loads forty
+record classes paid ~30 ms of CPU before it read anything (issue 17). Here only ``__init__`` is compiled (a
+loop over the fields would slow every instance the recorder and the reader build); the other methods are
+shared functions that read the values through one ``operator.attrgetter``.
+
+What a class gets is what ``@dataclass(frozen=True, slots=True)`` gives it: the fields in the order of the
+annotations, plain defaults, ``__slots__``, ``__match_args__``, ``__eq__`` (same class only) and ``__hash__``
+over the fields' values, the same ``repr``, assignment refused with ``dataclasses.FrozenInstanceError``,
+``__post_init__`` called, pickling and copying. ``dataclasses.fields``, ``replace``, ``asdict`` and
+``is_dataclass`` work on it too: their ``__dataclass_fields__`` is built on first use, when the code asking
+has imported ``dataclasses`` anyway. Not supported (the decorator refuses at import, so a mistake shows at
+once): ``field(...)`` specifiers, ``ClassVar``/``InitVar``/``KW_ONLY`` annotations, base classes other than
+``object``. Those classes keep ``@dataclass``.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform
+
+    T = TypeVar("T")
+else:
+
+    def dataclass_transform(**_kwargs: object) -> object:
+        return lambda decorated: decorated
+
+
+_NO_DEFAULT = object()
+_FIELDS = "__frozen_fields__"  # the field names, in order (a tuple of str)
+
+
+class _FrozenMeta(type):
+    """Only to answer ``__dataclass_fields__``/``__dataclass_params__`` asked of the class itself."""
+
+    def __getattr__(cls, name: str) -> Any:
+        if name in ("__dataclass_fields__", "__dataclass_params__"):
+            _add_dataclass_view(cls)
+            return type.__getattribute__(cls, name)
+        raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
+
+
+@dataclass_transform(frozen_default=True)
+def frozen(cls: type[T]) -> type[T]:
+    """The class as ``@dataclass(frozen=True, slots=True)`` would make it (see the module's note)."""
+    if cls.__bases__ != (object,) or type(cls) is not type:
+        raise TypeError(f"@frozen {cls.__qualname__}: only plain classes (no bases, no metaclass)")
+    namespace = dict(cls.__dict__)
+    annotations: dict[str, object] = namespace.get("__annotations__", {})
+    names = tuple(annotations)
+    defaults: dict[str, object] = {}
+    for name, annotation in annotations.items():
+        text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.", "KW_ONLY")):
+            raise TypeError(f"@frozen {cls.__qualname__}.{name}: {text} is not supported (use @dataclass)")
+        if name in namespace:
+            value = namespace.pop(name)
+            if type(value).__name__ == "Field":
+                raise TypeError(
+                    f"@frozen {cls.__qualname__}.{name}: field() is not supported (use @dataclass)"
+                )
+            defaults[name] = value
+        elif defaults:
+            raise TypeError(
+                f"@frozen {cls.__qualname__}: non-default argument {name!r} follows default argument"
+            )
+    namespace.pop("__dict__", None)
+    namespace.pop("__weakref__", None)
+    namespace["__slots__"] = names
+    namespace["__match_args__"] = names
+    namespace[_FIELDS] = names
+    namespace["__frozen_defaults__"] = defaults
+    built: Any = _FrozenMeta(cls.__name__, (object,), namespace)
+    built.__qualname__ = cls.__qualname__
+    # the values compared and hashed: a tuple of them, or the value itself for one field (equal either way)
+    values = attrgetter(*names) if names else staticmethod(_no_values)
+    own = cls.__dict__
+    methods: dict[str, object] = {
+        "__init__": _init(built, names, defaults),
+        "__repr__": _repr,
+        "__eq__": _eq,
+        "__setattr__": _setattr,
+        "__delattr__": _delattr,
+        "__getstate__": _getstate,
+        "__setstate__": _setstate,
+        "__getattr__": _getattr,
+        "__frozen_values__": values,
+    }
+    for name, method in methods.items():
+        if name not in own:
+            setattr(built, name, method)  # type.__setattr__: the class itself is not frozen
+    # dataclass's rule (frozen, eq): add __hash__ unless the class wrote its own (an __eq__ alone sets it to None)
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if not explicit_hash:
+        built.__hash__ = _hash
+    return built  # type: ignore[no-any-return]
+
+
+def _no_values(_obj: object) -> tuple[()]:
+    return ()
+
+
+def _init(cls: Any, names: tuple[str, ...], defaults: dict[str, object]) -> Any:
+    """A straight-line ``__init__`` storing each argument through its slot's descriptor (as collect/_records.py).
+    Field names are the class's own identifiers; default values are passed in as objects, never as text."""
+    namespace: dict[str, object] = {}
+    params = []
+    body = []
+    for i, name in enumerate(names):
+        namespace[f"_s{i}"] = cls.__dict__[name].__set__
+        if name in defaults:
+            namespace[f"_d{i}"] = defaults[name]
+            params.append(f"{name}=_d{i}")
+        else:
+            params.append(name)
+        body.append(f"    _s{i}(self, {name})")
+    if "__post_init__" in cls.__dict__:
+        body.append("    self.__post_init__()")
+    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    exec(source, namespace)  # noqa: S102  (generated from the class's own field names: see above)
+    init: Any = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    return init
+
+
+def _repr(self: Any) -> str:
+    names: tuple[str, ...] = getattr(type(self), _FIELDS)
+    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+    return f"{type(self).__qualname__}({inner})"
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is self.__class__:
+        return self.__frozen_values__(self) == self.__frozen_values__(other)
+    return NotImplemented
+
+
+def _hash(self: Any) -> int:
+    return hash(self.__frozen_values__(self))
+
+
+def _setattr(self: Any, name: str, value: object) -> None:
+    raise _frozen_error(self, name)
+
+
+def _delattr(self: Any, name: str) -> None:
+    raise _frozen_error(self, name)
+
+
+def _frozen_error(self: Any, name: str) -> Exception:
+    from dataclasses import FrozenInstanceError  # noqa: PLC0415  (only on this error path)
+
+    return FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _getstate(self: Any) -> list[object]:
+    return [getattr(self, name) for name in getattr(type(self), _FIELDS)]
+
+
+def _setstate(self: Any, state: list[object]) -> None:
+    for name, value in zip(getattr(type(self), _FIELDS), state, strict=True):
+        object.__setattr__(self, name, value)
+
+
+def _getattr(self: Any, name: str) -> Any:
+    """Only a miss comes here: ``dataclasses`` asking an instance for the view built on first use."""
+    if name in ("__dataclass_fields__", "__dataclass_params__"):
+        return getattr(type(self), name)
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _add_dataclass_view(cls: Any) -> None:
+    """``__dataclass_fields__`` and ``__dataclass_params__`` as ``dataclasses`` made them for a twin class with the
+    same annotations and defaults (only read: its methods are never used)."""
+    import dataclasses  # noqa: PLC0415  (the caller is a dataclasses function: it is imported already)
+
+    names: tuple[str, ...] = getattr(cls, _FIELDS)
+    annotations = {name: cls.__annotations__[name] for name in names}
+    namespace: dict[str, object] = {"__annotations__": annotations, "__module__": cls.__module__}
+    namespace.update(cls.__frozen_defaults__)
+    twin: Any = dataclasses.dataclass(frozen=True)(type(cls.__name__, (), namespace))
+    type.__setattr__(cls, "__dataclass_fields__", twin.__dataclass_fields__)
+    type.__setattr__(cls, "__dataclass_params__", twin.__dataclass_params__)

@@ -1,0 +1,144 @@
+"""hostward.frozen: a record class behaves as @dataclass(frozen=True, slots=True) would, field for field."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+from typing import ClassVar
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.conftest import modules_after
+
+from hostward.frozen import frozen
+
+
+@frozen
+class Point:
+    """A record with a required field, defaults and a property."""
+
+    x: int
+    label: str = "p"
+    tags: tuple[str, ...] = ()
+
+    @property
+    def doubled(self) -> int:
+        return 2 * self.x
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Twin:
+    """The same record as the standard library makes it."""
+
+    x: int
+    label: str = "p"
+    tags: tuple[str, ...] = ()
+
+
+@frozen
+class Checked:
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError("low above high")
+
+
+values = st.tuples(st.integers(), st.text(max_size=5), st.lists(st.text(max_size=3), max_size=3).map(tuple))
+
+
+@given(values, values)
+def test_equality_hash_and_repr_are_dataclass_s(
+    a: tuple[int, str, tuple[str, ...]], b: tuple[int, str, tuple[str, ...]]
+) -> None:
+    pa, pb, ta, tb = Point(*a), Point(*b), Twin(*a), Twin(*b)
+    assert (pa == pb) == (ta == tb)
+    assert (pa != pb) == (ta != tb)
+    assert repr(pa).replace("Point", "Twin") == repr(ta)
+    if pa == pb:
+        assert hash(pa) == hash(pb)
+    assert pa != ta  # type: ignore[comparison-overlap]  # another class, even with the same values (as dataclass)
+    assert dataclasses.asdict(pa) == dataclasses.asdict(ta)
+    assert dataclasses.astuple(pa) == dataclasses.astuple(ta)
+
+
+def test_defaults_keywords_and_missing_arguments() -> None:
+    assert Point(3) == Point(x=3, label="p", tags=())
+    assert Point(3).doubled == 6
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'x'"):
+        Point()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        Point(1, colour="red")  # type: ignore[call-arg]
+
+
+def test_assignment_and_deletion_are_refused_as_dataclass_does() -> None:
+    p = Point(1)
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'x'"):
+        p.x = 2  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del p.label
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.other = 1  # type: ignore[attr-defined]
+    assert not hasattr(p, "__dict__")
+    assert Point.__dict__["__slots__"] == ("x", "label", "tags") == Point.__match_args__
+
+
+def test_dataclasses_functions_see_the_fields() -> None:
+    p = Point(1, "a", ("t",))
+    assert dataclasses.is_dataclass(p) and dataclasses.is_dataclass(Point)
+    assert [f.name for f in dataclasses.fields(Point)] == ["x", "label", "tags"]
+    assert [f.default for f in dataclasses.fields(p)][1:] == ["p", ()]
+    assert dataclasses.fields(Point)[0].default is dataclasses.MISSING
+    changed = dataclasses.replace(p, label="b")
+    assert type(changed) is Point and changed == Point(1, "b", ("t",))
+    with pytest.raises(ValueError, match="low above high"):
+        dataclasses.replace(Checked(1, 2), low=3)
+
+
+def test_post_init_pickle_copy_and_match() -> None:
+    assert Checked(1, 2).high == 2
+    with pytest.raises(ValueError, match="low above high"):
+        Checked(3, 2)
+    p = Point(5, "q", ("a", "b"))
+    assert pickle.loads(pickle.dumps(p)) == p
+    assert copy.copy(p) == p and copy.deepcopy(p) == p
+    match p:
+        case Point(5, label):
+            assert label == "q"
+        case _:
+            pytest.fail("positional match failed")
+
+
+def test_unsupported_forms_are_refused_at_import() -> None:
+    with pytest.raises(TypeError, match="field"):
+
+        @frozen
+        class WithField:
+            items: list[int] = dataclasses.field(default_factory=list)
+
+    with pytest.raises(TypeError, match="ClassVar"):
+
+        @frozen
+        class WithClassVar:
+            limit: ClassVar[int] = 3
+
+    with pytest.raises(TypeError, match="follows default"):
+
+        @frozen
+        class Order:
+            a: int = 1
+            b: int  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match="no bases"):
+
+        @frozen
+        class Child(Point):
+            y: int = 0
+
+
+def test_a_record_module_does_not_import_dataclasses() -> None:
+    imported, _ = modules_after("from hostward.frozen import frozen\n@frozen\nclass A:\n    x: int\nA(1)", "")
+    assert "dataclasses" not in imported and "inspect" not in imported
