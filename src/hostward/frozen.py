@@ -102,6 +102,23 @@ def frozen(cls: type[T]) -> type[T]:
     return built  # type: ignore[no-any-return]
 
 
+def field_names(cls: type[Any]) -> tuple[str, ...]:
+    """The fields of a @frozen class, in order, without building the ``dataclasses`` view (``fields()``); of a
+    dataclass, through ``dataclasses``."""
+    names: tuple[str, ...] | None = cls.__dict__.get(_FIELDS)
+    if names is not None:
+        return names
+    import dataclasses  # noqa: PLC0415  (a class made by dataclasses: it is imported already)
+
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def field_defaults(cls: type[Any]) -> dict[str, object]:
+    """The default value of each field of a @frozen class that has one (none is a factory)."""
+    defaults: dict[str, object] = cls.__dict__["__frozen_defaults__"]
+    return dict(defaults)
+
+
 def _no_values(_obj: object) -> tuple[()]:
     return ()
 

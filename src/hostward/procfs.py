@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hostward.errors import CollectError, ProcessGone
+from hostward.frozen import frozen
 
 _GONE_ERRNOS = {errno.ENOENT, errno.ESRCH}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProcFS:
     """Kernel file access rooted at ``proc`` and ``sys`` (``/proc`` and ``/sys`` unless a test says otherwise)."""
 
-    proc: Path = field(default_factory=lambda: Path("/proc"))
-    sys: Path = field(default_factory=lambda: Path("/sys"))
+    proc: Path = Path("/proc")
+    sys: Path = Path("/sys")
 
     # -- /proc -------------------------------------------------------------------------------------------------
     def read(self, relpath: str) -> str:

@@ -18,9 +18,10 @@ slots, a ``__post_init__``) gets a plain call of the class instead.
 
 from __future__ import annotations
 
-import dataclasses
 import types
 from collections.abc import Callable
+
+from hostward.frozen import field_defaults, field_names
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
@@ -28,12 +29,41 @@ if TYPE_CHECKING:
 
 Maker = Callable[..., "Any"]
 
+_MISSING = object()
+
+
+class _Field:
+    """What a maker needs of one field (dataclasses.Field's part), for @frozen classes and dataclasses alike."""
+
+    __slots__ = ("default", "default_factory", "name", "type")
+
+    def __init__(self, name: str, type_: object, default: object, default_factory: object) -> None:
+        self.name, self.type, self.default, self.default_factory = name, type_, default, default_factory
+
+
+def _fields(cls: type[Any]) -> tuple[_Field, ...]:
+    if "__frozen_fields__" in cls.__dict__:  # hostward.frozen: without importing dataclasses (start-up)
+        defaults = field_defaults(cls)
+        return tuple(
+            _Field(name, cls.__annotations__[name], defaults.get(name, _MISSING), _MISSING)
+            for name in field_names(cls)
+        )
+    import dataclasses  # noqa: PLC0415
+
+    def missing(value: object) -> object:
+        return _MISSING if value is dataclasses.MISSING else value
+
+    return tuple(
+        _Field(f.name, f.type, missing(f.default), missing(f.default_factory))
+        for f in dataclasses.fields(cls)
+    )
+
 
 def maker(cls: type[Any], names: tuple[str, ...], extras: tuple[str, ...] = ()) -> Maker:
     """``make(values, pos, *extra_values)`` -> ``cls`` whose fields ``names`` are ``values[pos:pos + len(names)]``
     (a field annotated ``bool`` converted with ``bool()``: the store keeps flags as 0/1) and whose fields
     ``extras`` are the further arguments, in that order; any other field takes its default."""
-    all_fields = dataclasses.fields(cls)
+    all_fields = _fields(cls)
     by_name = {f.name: f for f in all_fields}
     wanted = (*names, *extras)
     if len(set(wanted)) != len(wanted) or not set(wanted) <= by_name.keys():
@@ -41,9 +71,7 @@ def maker(cls: type[Any], names: tuple[str, ...], extras: tuple[str, ...] = ()) 
     unset = [
         f.name
         for f in all_fields
-        if f.name not in wanted
-        and f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
+        if f.name not in wanted and f.default is _MISSING and f.default_factory is _MISSING
     ]
     if unset:
         raise ValueError(f"{cls.__name__}: no value for the required fields {unset}")
@@ -53,12 +81,12 @@ def maker(cls: type[Any], names: tuple[str, ...], extras: tuple[str, ...] = ()) 
 
 def _bool_fields(cls: type[Any]) -> frozenset[str]:
     # ``from __future__ import annotations`` leaves the annotation as the string "bool".
-    return frozenset(f.name for f in dataclasses.fields(cls) if f.type in ("bool", bool))
+    return frozenset(f.name for f in _fields(cls) if f.type in ("bool", bool))
 
 
 def _fast_maker(
     cls: type[Any],
-    all_fields: tuple[dataclasses.Field[Any], ...],
+    all_fields: tuple[_Field, ...],
     names: tuple[str, ...],
     extras: tuple[str, ...],
 ) -> Maker | None:
@@ -82,7 +110,7 @@ def _fast_maker(
             value = f"bool(v{i})" if f.name in bools else f"v{i}"
         elif f.name in extras:
             value = f"e{extras.index(f.name)}"
-        elif f.default is not dataclasses.MISSING:
+        elif f.default is not _MISSING:
             namespace[f"d{k}"] = f.default
             value = f"d{k}"
         else:  # maker() checked that every other field has a default or a factory

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hostward.digits import is_digits
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 # Order of the time columns on a "cpu" line (proc(5)). steal since 2.6.11, guest 2.6.24, guest_nice 2.6.33:
@@ -44,7 +43,7 @@ def total_ticks(t: Ticks) -> int:
     return t.user + t.nice + t.system + t.idle + t.iowait + t.irq + t.softirq + t.steal
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CpuTimes:
     """Cumulative time a CPU spent in each mode, in clock ticks (USER_HZ, 100 on every Linux arch sar knows).
 
@@ -68,7 +67,7 @@ class CpuTimes:
         return total_ticks(self)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CpuStat:
     """One read of /proc/stat."""
 

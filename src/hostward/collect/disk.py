@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 
 from hostward.collect._records import maker
 from hostward.errors import CollectError
+from hostward.frozen import field_names, frozen
 from hostward.procfs import ProcFS
 
 # An sa file whose per-disk counters do not add up to its A_IO totals keeps the totals as one more entry (see
@@ -19,7 +19,7 @@ def is_io_total(d: DiskStats) -> bool:
     return d.major == 0 and d.name == IO_TOTAL_NAME
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DiskStats:
     """One line of /proc/diskstats (Documentation/admin-guide/iostats.rst). Sectors are 512 bytes."""
 
@@ -77,7 +77,7 @@ def parse_diskstats(
 
 _NO_DISCARDS = [0, 0, 0, 0]  # fields 15-18, absent before 4.18
 # read_ios ... discard_ticks_ms, in the kernel's order
-_COUNTERS = tuple(f.name for f in fields(DiskStats))[3:18]
+_COUNTERS = field_names(DiskStats)[3:18]
 _make_disk = maker(DiskStats, _COUNTERS, ("major", "minor", "name", "whole_device", "physical"))
 
 

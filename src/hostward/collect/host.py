@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HostInfo:
     """What sar prints in its first line besides the date: uname(2) fields and the number of CPUs."""
 

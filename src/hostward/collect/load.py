@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class LoadAvg:
     """/proc/loadavg."""
 
@@ -36,7 +35,7 @@ def read_loadavg(procfs: ProcFS) -> LoadAvg:
     return parse_loadavg(procfs.read("loadavg"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Uptime:
     """Seconds since boot. sysstat measures intervals with this, never with the wall clock, so a clock step
     (NTP, an administrator's `date -s`) cannot make a rate negative or huge."""

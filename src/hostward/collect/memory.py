@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field, fields
 
 from hostward.collect._fast import plain_lines
 from hostward.errors import CollectError
+from hostward.frozen import field_names, frozen
 from hostward.procfs import ProcFS
 
 # meminfo key -> MemInfo attribute. All values are kB as the kernel prints them.
@@ -43,7 +43,7 @@ _MEMINFO_KEYS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemInfo:
     """/proc/meminfo, in kB as the kernel prints it (0 for a field this kernel lacks)."""
 
@@ -76,7 +76,7 @@ class MemInfo:
     hugepages_surp: int = 0  # above vm.nr_hugepages, from vm.nr_overcommit_hugepages (kbhugsurp)
     hugepage_size_kb: int = 0
     # meminfo keys this kernel did not print (e.g. MemAvailable before 3.14): reported, not fatal.
-    missing: frozenset[str] = field(default_factory=frozenset)
+    missing: frozenset[str] = frozenset()
 
 
 def parse_meminfo(text: str) -> MemInfo:
@@ -126,7 +126,7 @@ def read_meminfo(procfs: ProcFS) -> MemInfo:
     return parse_meminfo(procfs.read("meminfo"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class VmStat:
     """Paging and swapping counters from /proc/vmstat (pages, or events, since boot)."""
 
@@ -150,7 +150,7 @@ _VMSTAT_SUMMED = (
 )
 _VMSTAT_SUMMED_INTO = tuple(into for _, into in _VMSTAT_SUMMED)
 _VMSTAT_SUMMED_PREFIXES = tuple(prefix for prefix, _ in _VMSTAT_SUMMED)
-_VMSTAT_SIMPLE = frozenset(f.name for f in fields(VmStat)) - set(_VMSTAT_SUMMED_INTO)
+_VMSTAT_SIMPLE = frozenset(field_names(VmStat)) - set(_VMSTAT_SUMMED_INTO)
 
 
 def _vmstat_value(raw: str, line: str) -> int:

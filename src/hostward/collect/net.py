@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 from hostward.collect._records import maker
 from hostward.errors import CollectError
+from hostward.frozen import field_names, frozen
 from hostward.procfs import ProcFS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NetDev:
     """One interface's cumulative counters from /proc/net/dev."""
 
@@ -56,7 +55,7 @@ def parse_net_dev(text: str, link: dict[str, tuple[int, bool]] | None = None) ->
 
 
 # rx_bytes ... tx_compressed: the 16 counters in /proc/net/dev's order
-_make_net = maker(NetDev, tuple(f.name for f in fields(NetDev))[1:17], ("name", "speed_mbps", "full_duplex"))
+_make_net = maker(NetDev, field_names(NetDev)[1:17], ("name", "speed_mbps", "full_duplex"))
 
 
 def read_link(procfs: ProcFS, name: str) -> tuple[int, bool]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PressureLine:
     """One 'some' or 'full' line of a PSI file."""
 
@@ -19,7 +19,7 @@ class PressureLine:
     total_us: int  # cumulative stall time in microseconds: rates are computed from this
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Pressure:
     """One PSI file: tasks stalled on the resource (some) and all non-idle tasks stalled (full)."""
 
@@ -27,7 +27,7 @@ class Pressure:
     full: PressureLine | None  # cpu has "full" only since 5.13 (and it reads zero at system level)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PressureSet:
     """/proc/pressure/{cpu,memory,io}; None for a resource this kernel does not report."""
 

@@ -14,8 +14,6 @@ import os
 import pwd
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from dataclasses import fields as record_fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +21,7 @@ from typing import Protocol
 from hostward.collect._records import maker
 from hostward.digits import is_digits
 from hostward.errors import CollectError, ProcessGone
+from hostward.frozen import field_names, frozen
 from hostward.procfs import ProcFS
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -34,7 +33,7 @@ CAP_SYS_ADMIN = 21
 CAP_SYS_RESOURCE = 24
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StatFields:
     """The fields of /proc/PID/stat hostward uses (proc(5) numbering in the comments)."""
 
@@ -51,7 +50,7 @@ class StatFields:
     rss_pages: int  # (24)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StatusFields:
     """The fields of /proc/PID/status hostward uses. Memory fields are None when the task has no mm."""
 
@@ -71,7 +70,7 @@ class StatusFields:
     threads: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProcessInfo:
     """One process as the OOM killer and a person see it."""
 
@@ -102,9 +101,9 @@ class ProcessInfo:
 
 # The three records in field order, built without keyword dicts and setattr calls (collect/_records.py): the
 # recorder builds them for each of its top processes at every sample.
-_make_stat = maker(StatFields, (), tuple(f.name for f in record_fields(StatFields)))
-_make_status = maker(StatusFields, (), tuple(f.name for f in record_fields(StatusFields)))
-_make_info = maker(ProcessInfo, (), tuple(f.name for f in record_fields(ProcessInfo)))
+_make_stat = maker(StatFields, (), field_names(StatFields))
+_make_status = maker(StatusFields, (), field_names(StatusFields))
+_make_info = maker(ProcessInfo, (), field_names(ProcessInfo))
 
 
 def parse_stat(text: str) -> StatFields:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import import_module
 
 from hostward.collect.cpu import CpuStat, read_stat
@@ -13,6 +12,7 @@ from hostward.collect.load import LoadAvg, read_loadavg, read_uptime
 from hostward.collect.memory import MemInfo, VmStat, read_meminfo, read_vmstat
 from hostward.collect.net import NetDev, read_net_dev
 from hostward.collect.pressure import PressureSet, read_pressure
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # annotations only: live reports import the process sampler a
     from hostward.collect.softnet import Softnet
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClockSample:
     """The kernel clock's NTP state (adjtimex) and, when servers are configured, the offset measured against
     them: integers in the kernel's own units, so the store keeps them exactly and compactly (a float that is
@@ -75,7 +75,7 @@ class ClockSample:
         return self.server_offset_ns / 1e9 if self.server_offset_known else None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemcachedSample:
     """One memcached server's ``stats`` counters at one sample, raw (rates are computed when reading).
 
@@ -118,7 +118,7 @@ class MemcachedSample:
     bytes_written: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SystemSample:
     """Raw cumulative counters and gauges at one instant. Rates are computed between two samples, later."""
 
