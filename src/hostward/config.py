@@ -21,6 +21,7 @@ from typing import Any
 from hostward import validate as v
 from hostward.bounded import CONFIG_LIMIT, read_at_most
 from hostward.errors import ConfigError, InputTooLarge, UnsafePath
+from hostward.frozen import frozen
 from hostward.recorder import selection
 from hostward.safefs import check_trusted_file
 
@@ -61,7 +62,7 @@ class RecordConfig:
     activities: tuple[str, ...] = selection.DEFAULT
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProtectRule:
     """One [[oom.protect]] rule: every given matcher must match; ``oom_score_adj`` is applied."""
 
@@ -80,7 +81,7 @@ class ProtectRule:
     children: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class OomConfig:
     """[oom]: protection policy and early guard."""
 
@@ -90,7 +91,7 @@ class OomConfig:
     rescan_seconds: float = 0.5  # fallback scan period when the process-event connector is unavailable
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GuardConfig:
     """[guard]: the early OOM guard."""
 
@@ -111,7 +112,7 @@ class GuardConfig:
     hook_after: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NtpConfig:
     """[ntp]: servers hostward queries and records."""
 
@@ -124,7 +125,7 @@ class NtpConfig:
 METRICS_PORT = 9477  # hostward's default /metrics port (node_exporter has 9100)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MetricsConfig:
     """[metrics]: the Prometheus endpoint the daemon serves. Off-host listening needs TLS and a credential."""
 
@@ -141,7 +142,7 @@ class MetricsConfig:
     poll_seconds: float = 15.0  # how often slow sources (kernel log, day files, memcached, NTP) are read
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CacheConfig:
     """[cache]: memcached servers hostward watches, and the dashboard's page cache."""
 
@@ -151,7 +152,7 @@ class CacheConfig:
     memory_bytes: int = 64 << 20  # bound of the in-process page cache
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class WebConfig:
     """[web]: the dashboard (``hostward web serve``). HTTPS on loopback unless told otherwise."""
 

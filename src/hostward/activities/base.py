@@ -12,11 +12,12 @@ the same floating-point operations as sar's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
+from types import MappingProxyType
 
 from hostward.collect.sample import SystemSample
+from hostward.frozen import frozen
 from hostward.store.delta import counter_delta
 
 
@@ -27,7 +28,7 @@ class Kind(Enum):
     GAUGE = "gauge"  # instantaneous values of the current sample; the average is the mean of displayed rows
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Tolerance:
     """How far hostward may be from sar on a value when both sample the same second (parity tests): the two
     programs read /proc a few milliseconds apart, and ``why`` says what can move in between."""
@@ -43,7 +44,7 @@ class Tolerance:
 EXACT = Tolerance("exact: same source, same formula, nothing moves between the reads")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Column:
     """One value column of a report.
 
@@ -57,7 +58,7 @@ class Column:
     unit: str  # "percent", "per_second", "kB", "kB_per_second", "count", "ms", "load"
     decimals: int = 2
     node_exporter: str | None = None  # the node_exporter series this column is computed from, if any
-    parity: Tolerance = field(default_factory=lambda: EXACT)
+    parity: Tolerance = EXACT
     text: bool = True  # False: sadf -j only (sysstat's JSON carries a few legacy keys, e.g. disk "rd_sec")
     key: str = ""  # name used by views when two columns share a header (-u's %nice vs -u ALL's %nice)
     ppc: str = ""  # sadf -p field name when not the header (-I's per-CPU columns are "cpu0", "cpu1"...)
@@ -67,7 +68,7 @@ class Column:
         return self.key or self.header
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Row:
     """One line of a report: the item (CPU number, device, interface; None for system-wide activities) and one
     value per column of the activity, in column order."""
@@ -76,7 +77,7 @@ class Row:
     values: tuple[float, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Interval:
     """Two samples a rate is computed between, and the interval in 1/100 s as sysstat measures it."""
 
@@ -85,7 +86,7 @@ class Interval:
     itv_cs: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class AverageInput:
     """What an ``Average:`` row is computed from: the reference sample of the segment, the last displayed one,
     the interval between them (sar.c write_stats_avg uses record_hdr[2] and the current record), and every
@@ -95,7 +96,7 @@ class AverageInput:
     displayed: tuple[SystemSample, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ItemSpec:
     """The item column of a per-item activity (CPU, DEV, IFACE)."""
 
@@ -137,7 +138,11 @@ def gauge_average(pick: GaugePick) -> AverageFn:
     return average
 
 
-@dataclass(frozen=True, slots=True)
+# An activity without named views (read-only: one mapping shared by every such activity).
+NO_VIEWS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
+@frozen
 class Activity:
     """One sar report, defined once (see the module docstring)."""
 
@@ -155,7 +160,7 @@ class Activity:
     item: ItemSpec | None = None
     average: AverageFn | None = None  # None: counters average as rows(first, last)
     # Named column subsets: "" is the default view; "ALL" is the `-u ALL` / `-r ALL` one.
-    views: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    views: Mapping[str, tuple[str, ...]] = NO_VIEWS
     header_every_record: bool = False  # sar -I prints its header before every record and Average:
     csv_fields: str | None = None  # sadf -d header fields when not the columns' (-I: sysstat's "INTR;CPU*")
     # True: the last block is labelled "Summary:" (each item's last values, sar -F), not "Average:".

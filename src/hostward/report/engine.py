@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
 from hostward.collect.sample import SystemSample
+from hostward.frozen import frozen
 from hostward.report.selection import ReportOptions, Selected, TimeOfDay
 from hostward.store.model import CommentMark, Entry, RestartMark
 
@@ -26,7 +26,7 @@ def local_tod(timestamp: float) -> tuple[int, int, int]:
     return (tm.tm_hour, tm.tm_min, tm.tm_sec)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Segment:
     """Samples between two restarts: ``leading`` specials printed before it, its reference sample, the entries
     after the reference, and the restart that ends it (None at the end of the data)."""
@@ -37,21 +37,21 @@ class Segment:
     restart: RestartMark | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Tail:
     """Specials after the last usable sample (or in data without any sample in the window)."""
 
     leading: tuple[RestartMark | CommentMark, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Header:
     """A column header line is due before the next rows."""
 
     previous: float  # timestamp the header line carries: the previous sample's
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rows:
     """The rows of one interval."""
 
@@ -59,7 +59,7 @@ class Rows:
     rows: tuple[Row, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Average:
     """The Average: rows at the end of a report."""
 

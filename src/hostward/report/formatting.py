@@ -15,12 +15,12 @@ import locale
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from hostward.frozen import frozen
 from hostward.store.sysstat.labels import AVERAGE_LABELS, SUMMARY_LABELS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Colors:
     """sysstat's S_COLORS escape sequences (common.c init_colors; defaults from common.h C_*).
 
@@ -74,7 +74,7 @@ def colors_from_environment(environ: Mapping[str, str], tty: bool) -> Colors | N
     return Colors(**chosen)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReportFormat:
     """How times, dates and numbers are written. The default is sysstat under LANG=C."""
 

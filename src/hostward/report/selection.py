@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hostward.activities.base import Activity
 from hostward.digits import is_digits
+from hostward.frozen import frozen
 
 # sysstat sizes the CPU bitmap for NR_CPUS = 8192 (common.h): BITMAP_SIZE(8192) = 1025 bytes. `-P ALL` sets every
 # bit, and sar counts the set bits as the lines one record prints (sar.c handle_curr_act_stats), so with
@@ -16,7 +15,7 @@ CPU_ALL_BITS = 1025 * 8
 NO_TTY_ROWS = 3600 * 24
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Selected:
     """One report: an activity, its view ("" or "ALL") and which items it shows."""
 
@@ -29,7 +28,7 @@ class Selected:
         return self.items is None or item is None or item in self.items
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TimeOfDay:
     """A -s/-e bound: hh:mm:ss compared field by field with a record's local time (sa_common.c datecmp)."""
 
@@ -54,7 +53,7 @@ class TimeOfDay:
         return (self.hour, self.minute, self.second)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReportOptions:
     """Everything about a report that is not an activity."""
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
+from hostward.frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RestartMark:
     """The recorder started after a boot (sar prints "LINUX RESTART (N CPU)"); counters start from zero again,
     so no rate is computed across it."""
@@ -18,7 +17,7 @@ class RestartMark:
     host: HostInfo
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CommentMark:
     """A free-text comment (sadc -C; sar prints "COM text")."""
 
@@ -29,7 +28,7 @@ class CommentMark:
 Entry = SystemSample | RestartMark | CommentMark
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DayData:
     """Everything recorded on one day (local time), in recording order."""
 
