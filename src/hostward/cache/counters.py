@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from hostward.digits import is_digits
+from hostward.frozen import frozen
 
 # Cumulative counters of `stats` in memcached 1.6 (zeroed by a restart or `stats reset`).
 COUNTERS: frozenset[str] = frozenset(
@@ -103,7 +103,7 @@ def restarted(before: Mapping[str, str], after: Mapping[str, str]) -> bool:
     return up_before is not None and up_after is not None and up_after < up_before
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Rate:
     per_second: float | None  # None: unknown, or not computable across a reset
     reset: bool = False  # the counter went down: restart or `stats reset`
@@ -121,7 +121,7 @@ def counter_rate(before: float | None, after: float | None, seconds: float) -> R
     return Rate(per_second if math.isfinite(per_second) else None)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Interval:
     """Rates between two replies of one server (or since the server started, for the first reply)."""
 

@@ -7,12 +7,12 @@ can be checked line by line against ``echo stats | nc HOST PORT``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from hostward.cache.counters import number, ratio
+from hostward.frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Figure:
     key: str  # JSON name
     label: str
@@ -21,7 +21,7 @@ class Figure:
     meaning: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Group:
     title: str
     figures: tuple[Figure, ...]

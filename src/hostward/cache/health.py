@@ -7,17 +7,16 @@ timeout at most and is reported as an error, not a verdict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hostward.cache.slabs import SlabTable, slab_table
 from hostward.cache.stats import StatsReply, fetch_stats
 from hostward.cache.verdict import Verdict, judge, refused
 from hostward.errors import ProbeError
+from hostward.frozen import frozen
 
 TOO_MANY = "ERROR Too many open connections"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CacheHealth:
     server: str
     stats: StatsReply | None  # None when the server could not be read (then ``error`` says why)

@@ -11,14 +11,14 @@ chunks. That is slab calcification; since 1.4.11 ``slab_reassign`` lets pages mo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from hostward.digits import is_digits
+from hostward.frozen import frozen
 
 MAX_CLASS = 255  # memcached has at most 64 (MAX_NUMBER_OF_SLAB_CLASSES); anything beyond is not a class id
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SlabClass:
     """One slab class; None where the server did not say (an older or stripped-down reply)."""
 
@@ -51,7 +51,7 @@ class SlabClass:
         return self.free_chunks / self.chunks_per_page
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SlabTable:
     classes: tuple[SlabClass, ...]  # by class id
     active_slabs: int | None

@@ -13,9 +13,9 @@ import contextlib
 import socket
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from hostward.errors import ConfigError, ProbeError, ProbeTimeout
+from hostward.frozen import frozen
 from hostward.hostport import split_host_port
 
 # `stats slabs` of a server using all 63 slab classes is ~20 KB; anything far beyond that is not memcached.
@@ -24,7 +24,7 @@ MAX_LINE_BYTES = 4096
 COMMANDS = ("stats", "stats slabs", "stats items", "stats settings")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StatsReply:
     server: str
     command: str

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from hostward.cache.counters import COUNTERS, integer, number, ratio, restarted
 from hostward.cache.slabs import SlabTable
+from hostward.frozen import frozen
 
 LEVELS = ("ok", "warning", "critical")
 
@@ -30,7 +30,7 @@ CONNECTIONS_NEAR = 0.90  # curr_connections / max_connections
 FIXED_CVE_2016_8704 = (1, 4, 33)  # remote code execution in the binary protocol (CVE-2016-8704/8705/8706)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Finding:
     level: str  # "warning" or "critical"
     code: str  # too_small, churn, unread_items, hot_misses, slab_calcification, connections, ...
@@ -38,7 +38,7 @@ class Finding:
     steps: tuple[str, ...]  # what to do next
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Verdict:
     level: str  # "ok", "warning" or "critical": the worst finding
     summary: str

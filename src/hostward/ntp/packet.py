@@ -13,8 +13,8 @@ from __future__ import annotations
 import enum
 import socket
 import struct
-from dataclasses import dataclass
 
+from hostward.frozen import frozen
 from hostward.ntp.timestamps import seconds_to_short, short_to_seconds
 
 PACKET_SIZE = 48
@@ -68,7 +68,7 @@ class PacketError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Packet:
     """One NTP header. Timestamps are raw 64-bit integers (see timestamps.py); short fields are raw 16.16."""
 

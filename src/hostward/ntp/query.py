@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from hostward.frozen import frozen
 from hostward.ntp.client import ServerResult, query_servers
 from hostward.ntp.packet import Leap
 from hostward.ntp.select import Candidate, Selection, SourceState, select
@@ -14,7 +14,7 @@ from hostward.ntp.transport import Clock, ServerAddress, SocketFactory, udp_sock
 from hostward.ntp.verdict import BAD_OFFSET_S, GOOD_OFFSET_S, Verdict
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class QueryReport:
     results: tuple[ServerResult, ...]
     selection: Selection

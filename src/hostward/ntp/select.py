@@ -13,7 +13,8 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from hostward.frozen import frozen
 
 MAXDIST = 1.5  # fit test (RFC 5905 §11.2): root distance above this is unfit; ntpd's default tos maxdist
 NMIN = 3  # RFC 5905 §11.2.2: the cluster algorithm keeps at least this many survivors (MINCLOCK)
@@ -30,7 +31,7 @@ class SourceState(enum.StrEnum):
     UNUSABLE = "?"  # no usable sample (timeout, kiss-o'-death, unsynchronised) or root distance > MAXDIST
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Candidate:
     name: str
     offset_seconds: float
@@ -39,7 +40,7 @@ class Candidate:
     stratum: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Selection:
     states: dict[str, SourceState]
     majority: bool  # a majority clique exists (False also when there is no usable candidate)

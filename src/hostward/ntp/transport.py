@@ -10,11 +10,11 @@ import socket
 import struct
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hostward.digits import is_digits
 from hostward.errors import UsageError
+from hostward.frozen import frozen
 
 NTP_PORT = 123
 
@@ -94,7 +94,7 @@ def udp_socket(family: int) -> SocketLike:
     return _UdpSocket(family, socket.SOCK_DGRAM)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Clock:
     """Injectable time: wall clock for T1, monotonic clock for elapsed time, and sleeping between samples."""
 
@@ -106,7 +106,7 @@ class Clock:
 _SYSTEM_CLOCK = Clock()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ServerAddress:
     host: str
     port: int = NTP_PORT

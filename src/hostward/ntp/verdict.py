@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from hostward.frozen import frozen
 
 # Offsets people should worry about: Kerberos refuses tickets at 300 s skew; TLS and log correlation suffer
 # long before; a host synchronised by NTP over the internet is typically within a few ms. `ntp query` grades a
@@ -11,7 +11,7 @@ GOOD_OFFSET_S = 0.1
 BAD_OFFSET_S = 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Verdict:
     level: str  # "ok", "warning" or "critical"
     summary: str

@@ -26,7 +26,8 @@ from __future__ import annotations
 import enum
 import math
 import re
-from dataclasses import dataclass
+
+from hostward.frozen import frozen
 
 # include/uapi/linux/oom.h
 OOM_SCORE_ADJ_MIN = -1000
@@ -75,7 +76,7 @@ def c_div(a: int, b: int) -> int:
     return q if (a >= 0) == (b > 0) else -q
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class BadnessInput:
     """What oom_badness reads from a task, in pages."""
 
@@ -87,7 +88,7 @@ class BadnessInput:
     cap_sys_admin: bool = False  # only pre-4.17 kernels care
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Badness:
     """The result with its terms, so explain can show the arithmetic."""
 
@@ -161,7 +162,7 @@ def score_adj_from_oom_adj(oom_adj: int) -> int:
     return c_div(oom_adj * OOM_SCORE_ADJ_MAX, -OOM_DISABLE)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HeuristicInput:
     """What the pre-2.6.36 badness() read: virtual sizes, CPU and run time, nice, privileges, oom_adj."""
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from dataclasses import dataclass
 
 from hostward.collect.procs import PAGE_SIZE, ProcessInfo, parse_cmdline, read_process, sample_processes
 from hostward.errors import CollectError, ProcessGone
+from hostward.frozen import frozen
 from hostward.oom.score.score import Badness, BadnessInput, Era, badness, era_for, parse_kernel_release
 from hostward.procfs import ProcFS
 
@@ -28,7 +28,7 @@ class Eligibility(enum.Enum):
     KERNEL_SKIPS = "skipped by kernel"  # kernel reports 0 although eligible to us: in vfork or MMF_OOM_SKIP
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RankedProcess:
     info: ProcessInfo
     eligibility: Eligibility
@@ -47,7 +47,7 @@ class RankedProcess:
         return self.info.oom_score == self.badness.proc_score
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemoryTotals:
     ram_pages: int  # totalram_pages(): MemTotal
     swap_pages: int  # total_swap_pages: SwapTotal
@@ -59,7 +59,7 @@ class MemoryTotals:
         return self.ram_pages + self.swap_pages
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class OomSnapshot:
     kernel_release: str
     era: Era
