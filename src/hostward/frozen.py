@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar, dataclass_transform
 
     T = TypeVar("T")
+    R = TypeVar("R")
 else:
 
     def dataclass_transform(**_kwargs: object) -> object:
@@ -111,6 +112,16 @@ def field_names(cls: type[Any]) -> tuple[str, ...]:
     import dataclasses  # noqa: PLC0415  (a class made by dataclasses: it is imported already)
 
     return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def replace(obj: R, /, **changes: object) -> R:
+    """``dataclasses.replace`` for a @frozen record, without importing ``dataclasses``: a copy with ``changes``."""
+    names: tuple[str, ...] = type(obj).__dict__[_FIELDS]
+    unknown = changes.keys() - set(names)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no fields {sorted(unknown)}")
+    values = {name: changes[name] if name in changes else getattr(obj, name) for name in names}
+    return type(obj)(**values)
 
 
 def field_defaults(cls: type[Any]) -> dict[str, object]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hostward.cli.sar_args import SarArgs, check_power, parse_sar_args
 from hostward.cli.sar_data import (
@@ -23,22 +20,20 @@ from hostward.cli.sar_data import (
     with_guard_events,
 )
 from hostward.cli.sar_options import disk_names, rename_disks, renamed_data
-from hostward.cli.sar_output import SampleOutput
 from hostward.collect.fchost import fc_hosts
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, NotAvailable, StoreError, UsageError
-from hostward.gcpause import collector_paused
+from hostward.frozen import replace
 from hostward.procfs import ProcFS
 from hostward.report.formatting import ReportFormat, colors_from_environment, from_environment
 from hostward.report.live import live_samples
-from hostward.report.sar_stream import render_stream
 from hostward.report.sar_text import LiveReport, render_file
 from hostward.report.selection import NO_TTY_ROWS, ReportOptions
-from hostward.report.since_boot import boot_sample
-from hostward.store.model import DayData, Entry
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
+    from hostward.store.model import Entry
     from hostward.store.reader import Recording
 
 HELP = """\
@@ -211,7 +206,7 @@ def run(argv: list[str]) -> int:
     check_power(args, reads_file(args))
     if args.output is not None:
         _check_output(args)
-    fmt = dataclasses.replace(
+    fmt = replace(
         from_environment(),
         decimals=args.decimals,
         colors=colors_from_environment(os.environ, _stdout_is_tty()),
@@ -259,6 +254,13 @@ def run(argv: list[str]) -> int:
 
 def _report_stream(args: SarArgs, recording: Recording, fmt: ReportFormat, rows: int) -> int:
     """``run``'s report for a recording read as it is written (load_stream)."""
+    # Imported here, as the reader: the live reports' start-up does without them (tests/cli/test_sar_startup.py).
+    import itertools  # noqa: PLC0415
+
+    from hostward.gcpause import collector_paused  # noqa: PLC0415
+    from hostward.report.sar_stream import render_stream  # noqa: PLC0415
+    from hostward.store.model import DayData  # noqa: PLC0415
+
     options = file_options(args, DayData(recording.host, ()), rows)
     entries: Iterable[Entry] = recording
     if recording.previous is not None and options.start is None and options.end is None:
@@ -352,7 +354,7 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
 
     def take_sample() -> SystemSample:
         sample = rename_disks(sample_system(procfs, parts=parts), names)
-        return sample if clock is None else dataclasses.replace(sample, time=clock())
+        return sample if clock is None else replace(sample, time=clock())
 
     since_boot = args.interval == 0
     samples = live_samples(take_sample, float(args.interval or 1), 0 if since_boot else args.count)
@@ -360,11 +362,17 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
     host = read_host(procfs, len(first.cpu.per_cpu) or 1)
     options = ReportOptions(reports=args.selection(host.cpu_count), pretty=args.pretty, rows=rows)
     if since_boot:  # sar 0: one report of the rates since boot, no Average (sar.c write_stats_startup)
+        from hostward.report.since_boot import boot_sample  # noqa: PLC0415
+
         report = LiveReport(host, options, fmt, boot_sample(first))
         sys.stdout.write(report.banner() + report.sample(first))
         return 0
     report = LiveReport(host, options, fmt, first)
-    output = SampleOutput(args.output) if args.output is not None else None
+    output = None
+    if args.output is not None:  # -o: the store's writer and its compression are imported only then
+        from hostward.cli.sar_output import SampleOutput  # noqa: PLC0415
+
+        output = SampleOutput(args.output)
     try:
         if output is not None:
             output.write(first, host)

@@ -5,7 +5,6 @@ parse_sa_P_opt): grouped letters (``-bBq``), option words (``-u ALL``, ``-r ALL`
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from hostward import activities
@@ -53,43 +52,87 @@ Q_KEYWORDS = {"LOAD": ("queue",), "CPU": ("psi_cpu",), "IO": ("psi_io",), "MEM":
               "PSI": ("psi_cpu", "psi_io", "psi_mem"), "ALL": ("queue", "psi_cpu", "psi_io", "psi_mem")}  # fmt: skip
 
 
-@dataclass(slots=True)
 class SarArgs:
-    """The parsed command line; :meth:`selection` turns the activity flags into reports."""
+    """The parsed command line; :meth:`selection` turns the activity flags into reports. (A plain class: a
+    dataclass here would import ``dataclasses``, ~10 ms of every sar command's start-up.)"""
 
-    flags: set[str] = field(default_factory=set)  # activity names selected
-    cpu_view: str = ""
-    memory_view: str = ""
-    cpus: str | None = None  # -P argument
-    interrupts: set[str] = field(default_factory=set)  # -I SUM ("sum") and --int=LIST: the lines -I shows
-    all_activities: bool = False  # -A
-    pretty: bool = False
-    comments: bool = False
-    start: TimeOfDay | None = None
-    end: TimeOfDay | None = None
-    resample: int | None = None  # -i
-    interval: int | None = None
-    count: int | None = None
-    file: Path | None = None
-    output: Path | None = None  # -o: record the live samples into this hostward data file
-    default_file: bool = False  # -f without a file name: the day's recording in the data directory
-    days_ago: int | None = None  # -N: the recording of N days ago
-    devices: frozenset[str] | None = None  # --dev=: block devices -d shows (None: all)
-    ifaces: frozenset[str] | None = None  # --iface=: interfaces -n DEV/EDEV show (None: all)
-    persistent: str | None = None  # -j: "SID" or the /dev/disk/by-* kind of the device names -d shows
-    human: bool = False  # -h / --human: unit letters and % signs
-    fibre_channel: bool = False  # -n FC: Fibre Channel adapters, which hostward does not record
-    power_missing: list[str] = field(default_factory=list)  # -m FAN, TEMP ...: power reports not recorded
-    decimals: int | None = None  # --dec=: decimal places of values printed with decimals
-    date: dt.date | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    data_dir: Path | None = None
-    local_time: bool = False  # sadf -T/-t: times in local time
-    epoch: bool = False  # sadf -U: seconds since the epoch
-    help: bool = False
-    filesystems: frozenset[str] | None = None  # --fs=: only these devices (or mount points, with -F MOUNT)
-    rest: list[str] = field(default_factory=list)  # sadf: words before "--" it handles itself
+    __slots__ = (
+        "all_activities",
+        "comments",
+        "count",
+        "cpu_view",
+        "cpus",
+        "data_dir",
+        "date",
+        "days_ago",
+        "decimals",
+        "default_file",
+        "devices",
+        "end",
+        "epoch",
+        "fibre_channel",
+        "file",
+        "filesystems",
+        "flags",
+        "help",
+        "human",
+        "ifaces",
+        "interrupts",
+        "interval",
+        "local_time",
+        "memory_view",
+        "output",
+        "persistent",
+        "power_missing",
+        "pretty",
+        "resample",
+        "rest",
+        "since",
+        "start",
+        "until",
+    )
+
+    def __init__(self) -> None:
+        self.flags: set[str] = set()  # activity names selected
+        self.cpu_view: str = ""
+        self.memory_view: str = ""
+        self.cpus: str | None = None  # -P argument
+        self.interrupts: set[str] = set()  # -I SUM ("sum") and --int=LIST: the lines -I shows
+        self.all_activities: bool = False  # -A
+        self.pretty: bool = False
+        self.comments: bool = False
+        self.start: TimeOfDay | None = None
+        self.end: TimeOfDay | None = None
+        self.resample: int | None = None  # -i
+        self.interval: int | None = None
+        self.count: int | None = None
+        self.file: Path | None = None
+        self.output: Path | None = None  # -o: record the live samples into this hostward data file
+        self.default_file: bool = False  # -f without a file name: the day's recording in the data directory
+        self.days_ago: int | None = None  # -N: the recording of N days ago
+        self.devices: frozenset[str] | None = None  # --dev=: block devices -d shows (None: all)
+        self.ifaces: frozenset[str] | None = None  # --iface=: interfaces -n DEV/EDEV show (None: all)
+        self.persistent: str | None = (
+            None  # -j: "SID" or the /dev/disk/by-* kind of the device names -d shows
+        )
+        self.human: bool = False  # -h / --human: unit letters and % signs
+        self.fibre_channel: bool = False  # -n FC: Fibre Channel adapters, which hostward does not record
+        self.power_missing: list[str] = list()  # -m FAN, TEMP ...: power reports not recorded
+        self.decimals: int | None = None  # --dec=: decimal places of values printed with decimals
+        self.date: dt.date | None = None
+        self.since: dt.datetime | None = None
+        self.until: dt.datetime | None = None
+        self.data_dir: Path | None = None
+        self.local_time: bool = False  # sadf -T/-t: times in local time
+        self.epoch: bool = False  # sadf -U: seconds since the epoch
+        self.help: bool = False
+        self.filesystems: frozenset[str] | None = (
+            None  # --fs=: only these devices (or mount points, with -F MOUNT)
+        )
+        self.rest: list[str] = list()  # sadf: words before "--" it handles itself
+
+    def __repr__(self) -> str:
+        return f"SarArgs({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__slots__)})"
 
     def report_interval(self) -> int:
         """Seconds between the rows of a report of recorded data: -i N or the interval argument (not both)."""

@@ -5,19 +5,31 @@ sar_args.py, which parses the activity letters."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Protocol
 
 from hostward.collect import persistent
 from hostward.collect.persistent import persistent_dir, persistent_names
 from hostward.collect.sample import SystemSample
 from hostward.digits import is_digits
 from hostward.errors import CollectError, UsageError
+from hostward.frozen import replace
 from hostward.store.model import DayData, Entry
 from hostward.validate import quote
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class _DayChoice(Protocol):
+        file: Path | None
+        data_dir: Path | None
+        date: dt.date | None
+        since: dt.datetime | None
+        until: dt.datetime | None
+        days_ago: int | None
+
 
 # sysstat's name limits (rd_stats.h): a name of this many bytes or more is left out of the list, silently, as
 # add_list_item does; a list left empty that way filters nothing.
@@ -57,15 +69,6 @@ def takes_file_name(following: str | None) -> bool:
 def day_of(days_back: int, today: dt.date | None = None) -> dt.date:
     """The calendar day ``days_back`` days before today (sa_common.c get_time with d_off)."""
     return (today or dt.date.today()) - dt.timedelta(days=days_back)
-
-
-class _DayChoice(Protocol):
-    file: Path | None
-    data_dir: Path | None
-    date: dt.date | None
-    since: dt.datetime | None
-    until: dt.datetime | None
-    days_ago: int | None
 
 
 def resolve_day(args: _DayChoice, today: dt.date | None = None) -> None:
@@ -122,8 +125,8 @@ def rename_disks(sample: SystemSample, names: dict[str, str]) -> SystemSample:
     """``sample`` with its block devices under their persistent names (a device without one keeps its own)."""
     if not names or not any(d.name in names for d in sample.disks):
         return sample
-    disks = tuple(dataclasses.replace(d, name=names.get(d.name, d.name)) for d in sample.disks)
-    return dataclasses.replace(sample, disks=disks)
+    disks = tuple(replace(d, name=names.get(d.name, d.name)) for d in sample.disks)
+    return replace(sample, disks=disks)
 
 
 def renamed_data(data: DayData, names: dict[str, str]) -> DayData:
@@ -135,4 +138,4 @@ def renamed_data(data: DayData, names: dict[str, str]) -> DayData:
         return rename_disks(entry, names) if isinstance(entry, SystemSample) else entry
 
     previous = data.previous and rename_disks(data.previous, names)
-    return dataclasses.replace(data, entries=tuple(one(e) for e in data.entries), previous=previous)
+    return replace(data, entries=tuple(one(e) for e in data.entries), previous=previous)

@@ -30,7 +30,6 @@ from hostward.report.engine import (
 from hostward.report.formatting import Colors, ReportFormat, pad
 from hostward.report.human import SIZE_COLUMNS, percent_places, size_text
 from hostward.report.selection import ReportOptions, Selected
-from hostward.report.since_boot import boot_sample
 from hostward.safetext import safe_name, safe_text
 from hostward.store.model import CommentMark, DayData, RestartMark
 
@@ -268,6 +267,8 @@ class LiveReport:
             return only.header_weight > 1
         # nr_ini: the items sadc found at start (every interface; the disks that have done I/O since boot),
         # i.e. the rows of the first sample against boot, not of an empty interval
+        from hostward.report.since_boot import boot_sample  # noqa: PLC0415  (not for reports with a weight)
+
         return (
             len(only.activity.rows(Interval(boot_sample(self.first), self.first, uptime_cs(self.first)))) > 1
         )

@@ -1,0 +1,56 @@
+"""Start-up of the live ``sar -u 1 1`` (issue 17: under 50 ms of CPU): it imports only what it uses, so the gain
+cannot come undone silently by one module-level import. (Speed itself is measured in bench/startup.py.)"""
+
+from __future__ import annotations
+
+from tests.conftest import modules_after
+
+LIVE_SAR = (
+    "from hostward.cli import main\ntry:\n    main(['sar', '-u', '1', '1'])\nexcept SystemExit:\n    pass"
+)
+
+# Standard modules that cost milliseconds and that the live report does without: dataclasses brings inspect,
+# ast, dis and tokenize (~10 ms; records are hostward.frozen's); typing ~3 ms; lzma and struct belong to
+# the data files.
+STDLIB_NOT_NEEDED = {
+    "dataclasses",
+    "inspect",
+    "ast",
+    "typing",
+    "lzma",
+    "struct",
+    "logging",
+    "argparse",
+}
+
+# hostward modules of other paths: reading and writing recordings, the configuration, other commands.
+HOSTWARD_NOT_NEEDED = {
+    "hostward.config",
+    "hostward.store.reader",
+    "hostward.store.framing",
+    "hostward.store.writer",
+    "hostward.store.stream",
+    "hostward.cli.sar_output",
+    "hostward.cli.import_",
+    "hostward.report.sar_stream",
+    "hostward.report.since_boot",
+    "hostward.gcpause",
+    "hostward.bounded",
+}
+HOSTWARD_PACKAGES_NOT_NEEDED = (
+    "hostward.ntp",
+    "hostward.oom",
+    "hostward.cache",
+    "hostward.web",
+    "hostward.export",
+)
+
+
+def test_live_sar_u_imports_only_what_it_uses() -> None:
+    imported, printed = modules_after(LIVE_SAR, "")
+    assert "%user" in printed and "Average:" in printed  # the report really ran
+    assert not imported & STDLIB_NOT_NEEDED, sorted(imported & STDLIB_NOT_NEEDED)
+    assert not imported & HOSTWARD_NOT_NEEDED, sorted(imported & HOSTWARD_NOT_NEEDED)
+    others = sorted(m for m in imported if m.startswith(HOSTWARD_PACKAGES_NOT_NEEDED))
+    assert not others, others
+    assert {"hostward.collect.cpu", "hostward.report.sar_text", "hostward.frozen"} <= imported
