@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import ClassVar
 
 import pytest
@@ -142,3 +144,16 @@ def test_unsupported_forms_are_refused_at_import() -> None:
 def test_a_record_module_does_not_import_dataclasses() -> None:
     imported, _ = modules_after("from hostward.frozen import frozen\n@frozen\nclass A:\n    x: int\nA(1)", "")
     assert "dataclasses" not in imported and "inspect" not in imported
+
+
+@frozen
+class WithTable:
+    name: str
+    table: Mapping[str, int] = MappingProxyType({})
+
+
+def test_an_unhashable_shared_default_survives_replace() -> None:
+    """dataclasses takes an unhashable default for a mutable one: the view hands it over as a factory."""
+    changed = dataclasses.replace(WithTable("a"), name="b")
+    assert changed.table is WithTable("c").table and changed.name == "b"
+    assert [f.name for f in dataclasses.fields(WithTable)] == ["name", "table"]

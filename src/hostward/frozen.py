@@ -19,6 +19,7 @@ once): ``field(...)`` specifiers, ``ClassVar``/``InitVar``/``KW_ONLY`` annotatio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
@@ -204,6 +205,10 @@ def _getattr(self: Any, name: str) -> Any:
     raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
+def _same(value: object) -> Callable[[], object]:
+    return lambda: value
+
+
 def _add_dataclass_view(cls: Any) -> None:
     """``__dataclass_fields__`` and ``__dataclass_params__`` as ``dataclasses`` made them for a twin class with the
     same annotations and defaults (only read: its methods are never used)."""
@@ -212,7 +217,11 @@ def _add_dataclass_view(cls: Any) -> None:
     names: tuple[str, ...] = getattr(cls, _FIELDS)
     annotations = {name: cls.__annotations__[name] for name in names}
     namespace: dict[str, object] = {"__annotations__": annotations, "__module__": cls.__module__}
-    namespace.update(cls.__frozen_defaults__)
+    for name, default in cls.__frozen_defaults__.items():
+        # dataclasses refuses an unhashable default (it takes it for a mutable one): handed over as a factory of
+        # that same object, which is what every instance shares here (e.g. a read-only MappingProxyType)
+        unhashable = type(default).__hash__ is None
+        namespace[name] = dataclasses.field(default_factory=_same(default)) if unhashable else default
     twin: Any = dataclasses.dataclass(frozen=True)(type(cls.__name__, (), namespace))
     type.__setattr__(cls, "__dataclass_fields__", twin.__dataclass_fields__)
     type.__setattr__(cls, "__dataclass_params__", twin.__dataclass_params__)
