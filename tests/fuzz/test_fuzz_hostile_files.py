@@ -52,7 +52,7 @@ def test_reports_of_hostile_data_files(path: Path, tmp_path: Path) -> None:
     copy = tmp_path / path.name
     shutil.copyfile(path, copy)
     for argv in (["sar", "-f", str(copy)], ["sar", "-A", "-f", str(copy)], ["sadf", "-d", str(copy)],
-                 ["sadf", "-j", str(copy)]):  # fmt: skip
+                 ["sadf", "-j", str(copy)], ["sadf", "-x", str(copy), "--", "-A"]):  # fmt: skip
         _check(argv, tmp_path)
     _check(["plot", "-f", str(copy), "-o", str(tmp_path / "out.png")], tmp_path, may_write=True)
 

@@ -13,8 +13,10 @@ stripped of control characters (hostward.safetext), so a hostile name cannot bre
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from hostward.activities.base import Interval, Row
 from hostward.report.sadf import (
@@ -71,8 +73,10 @@ def render_xml(data: DayData, opts: ReportOptions, fmt: SadfFormat, write: Write
     comments: list[str] = []
     utc = 0 if fmt.local_time else 1
 
+    plans = [_plan(selected) for selected in opts.reports]
+
     def sample(span: Interval) -> bool:
-        body = _activities(span, opts, fmt)
+        body = _activities(span, plans, fmt)
         if not body:
             return False
         day, clock = fmt.date_time(span.curr.timestamp)
@@ -101,17 +105,41 @@ def render_xml(data: DayData, opts: ReportOptions, fmt: SadfFormat, write: Write
 # -- one sample ------------------------------------------------------------------------------------------------
 
 
-def _activities(span: Interval, opts: ReportOptions, fmt: SadfFormat) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one selected activity writes, worked out once per document: its layout, the columns written (those
+    of sadf -j), their XML names, and for the attribute form a str.format template of the whole value list."""
+
+    selected: Selected
+    layout: XmlLayout
+    columns: tuple[int, ...]
+    names: tuple[str, ...]
+    template: str  # ' usr="{6:z.2f}" nice="{5:z.2f}" ...': format(*row.values)
+
+
+def _plan(selected: Selected) -> _Plan:
+    layout = layout_of(selected.activity)
+    columns = tuple(machine_columns(selected))
+    defs = selected.activity.columns
+    names = tuple(layout.names.get(defs[i].json_key, defs[i].json_key) for i in columns)
+    template = "".join(
+        f' {name}="{{{i}:z.{defs[i].decimals}f}}"' for i, name in zip(columns, names, strict=True)
+    )
+    return _Plan(selected, layout, columns, names, template)
+
+
+def _activities(span: Interval, plans: list[_Plan], fmt: SadfFormat) -> list[str]:
     """The lines of every selected activity the sample has, each group (<network>, <psi>...) opened before its
     first member and closed after its last; -r and -S share one <memory> element."""
     out: list[str] = []
     group = ""  # the open grouping element
     shared = ""  # an open element the next activity may add children to (-r then -S)
-    for selected in opts.reports:
-        rows = selected.activity.rows(span)
+    for plan in plans:
+        activity = plan.selected.activity
+        rows = activity.rows(span)
         if not rows:
             continue
-        layout = layout_of(selected.activity)
+        layout = plan.layout
         if shared and (shared != layout.element or layout.group != group):
             out.append(f"{_tabs(group)}</{shared}>\n")
             shared = ""
@@ -126,13 +154,13 @@ def _activities(span: Interval, opts: ReportOptions, fmt: SadfFormat) -> list[st
             if not shared:
                 out.append(f"{tabs}<{layout.element}{layout.attrs}>\n")
                 shared = layout.element
-            out.extend(_children(selected, rows[0], layout, tabs + "\t", fmt))
-        elif selected.activity.name == "irq":
-            out.extend(_interrupts(selected, rows, tabs, fmt))
-        elif selected.activity.item is None:
-            out.append(f"{tabs}<{layout.element}{layout.attrs}{_values(selected, rows[0], layout, fmt)}/>\n")
+            out.extend(_children(plan, rows[0], tabs + "\t", fmt))
+        elif activity.name == "irq":
+            out.extend(_interrupts(plan, rows, tabs, fmt))
+        elif activity.item is None:
+            out.append(f"{tabs}<{layout.element}{layout.attrs}{_values(plan, rows[0], fmt)}/>\n")
         else:
-            out.extend(_item_rows(selected, rows, layout, tabs, fmt))
+            out.extend(_item_rows(plan, rows, tabs, fmt))
     if shared:
         out.append(f"{_tabs(group)}</{shared}>\n")
     if group:
@@ -144,24 +172,27 @@ def _tabs(group: str) -> str:
     return "\t\t\t\t\t" if group else "\t\t\t\t"
 
 
-def _values(selected: Selected, row: Row, layout: XmlLayout, fmt: SadfFormat) -> str:
-    columns = selected.activity.columns
-    return "".join(
-        f' {layout.names.get(columns[i].json_key, columns[i].json_key)}="'
-        f'{fmt.value(row.values[i], columns[i].decimals)}"'
-        for i in machine_columns(selected)
-    )
+def _values(plan: _Plan, row: Row, fmt: SadfFormat) -> str:
+    """The row's values as attributes; a value not measured (NaN) is written empty, as sadf -d leaves its field."""
+    values = row.values
+    if any(map(math.isnan, values)):  # the slow path, one value at a time
+        defs = plan.selected.activity.columns
+        return "".join(
+            f' {name}="{fmt.value(values[i], defs[i].decimals)}"'
+            for i, name in zip(plan.columns, plan.names, strict=True)
+        )
+    text = plan.template.format(*values)
+    return text if fmt.decimal_point == "." else text.replace(".", fmt.decimal_point)
 
 
-def _children(selected: Selected, row: Row, layout: XmlLayout, tabs: str, fmt: SadfFormat) -> list[str]:
+def _children(plan: _Plan, row: Row, tabs: str, fmt: SadfFormat) -> list[str]:
     """<key>value</key> per column; columns ``group/key`` become one <group key="value" .../> each, placed where
     the group's first column is (-b: <tps>, then <io-reads rtps= bread=/>, <io-writes .../> ...)."""
-    columns = selected.activity.columns
+    defs = plan.selected.activity.columns
     lines: list[str] = []
     groups: dict[str, int] = {}  # group -> index of its line in ``lines``
-    for i in machine_columns(selected):
-        key = layout.names.get(columns[i].json_key, columns[i].json_key)
-        value = fmt.value(row.values[i], columns[i].decimals)
+    for i, key in zip(plan.columns, plan.names, strict=True):
+        value = fmt.value(row.values[i], defs[i].decimals)
         outer, _, inner = key.rpartition("/")
         if not outer:
             lines.append(f"{tabs}<{key}>{value}</{key}>\n")
@@ -174,37 +205,33 @@ def _children(selected: Selected, row: Row, layout: XmlLayout, tabs: str, fmt: S
     return lines
 
 
-def _item_rows(
-    selected: Selected, rows: list[Row], layout: XmlLayout, tabs: str, fmt: SadfFormat
-) -> list[str]:
+def _item_rows(plan: _Plan, rows: list[Row], tabs: str, fmt: SadfFormat) -> list[str]:
     """One element per wanted item: inside the activity's element (<disk><disk-device .../></disk>), or the
     activity's element itself repeated when it has no row element (<net-dev iface= .../> per interface)."""
-    wanted = [row for row in rows if selected.wants(row.item)]
-    row_tabs = tabs + "\t" if layout.row else tabs
-    name = layout.row or layout.element
+    layout, wants = plan.layout, plan.selected.wants
+    start = (
+        f'{tabs}\t<{layout.row} {layout.item}="' if layout.row else f'{tabs}<{layout.element} {layout.item}="'
+    )
     lines = [
-        f'{row_tabs}<{name} {layout.item}="{xml_text(row.item or "")}"'
-        f"{_values(selected, row, layout, fmt)}/>\n"
-        for row in wanted
+        f'{start}{xml_text(row.item or "")}"{_values(plan, row, fmt)}/>\n' for row in rows if wants(row.item)
     ]
     if not layout.row:
         return lines
     return [f"{tabs}<{layout.element}{layout.attrs}>\n", *lines, f"{tabs}</{layout.element}>\n"]
 
 
-def _interrupts(selected: Selected, rows: list[Row], tabs: str, fmt: SadfFormat) -> list[str]:
+def _interrupts(plan: _Plan, rows: list[Row], tabs: str, fmt: SadfFormat) -> list[str]:
     """xml_print_irq_stats: <interrupts><int-global per="second"> holding one <irq intr= cpu= value=/> per
     interrupt and shown CPU column ("all" and, with -P, each CPU)."""
-    columns = selected.activity.columns
-    shown = [(i, columns[i].json_key.removeprefix("CPU")) for i in machine_columns(selected)]
+    defs = plan.selected.activity.columns
+    shown = [(i, defs[i].json_key.removeprefix("CPU"), defs[i].decimals) for i in plan.columns]
     lines = [f"{tabs}<interrupts>\n", f"{tabs}\t<int-global{PER_SECOND}>\n"]
     for row in rows:
-        if not selected.wants(row.item):
+        if not plan.selected.wants(row.item):
             continue
-        intr = xml_text(row.item or "")
+        start = f'{tabs}\t\t<irq intr="{xml_text(row.item or "")}" cpu="'
         lines.extend(
-            f'{tabs}\t\t<irq intr="{intr}" cpu="{cpu}" value="{fmt.value(row.values[i], columns[i].decimals)}"/>\n'
-            for i, cpu in shown
+            f'{start}{cpu}" value="{fmt.value(row.values[i], decimals)}"/>\n' for i, cpu, decimals in shown
         )
     lines.extend((f"{tabs}\t</int-global>\n", f"{tabs}</interrupts>\n"))
     return lines
