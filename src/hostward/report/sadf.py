@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from hostward.activities.base import Activity, Interval, Row, uptime_cs
 from hostward.collect.sample import SystemSample
 from hostward.digits import is_digits
+from hostward.frozen import frozen
 from hostward.report.engine import (
     Header,
     Rows,
@@ -256,7 +257,7 @@ def walk_records(data: DayData, opts: ReportOptions, fmt: SadfFormat, sample: Sa
             special(part.restart)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileStamp:
     """The file's date, UTC time and zone as sadf's header writes them (the first record's)."""
 

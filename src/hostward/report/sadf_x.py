@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from hostward.activities.base import Interval, Row
+from hostward.frozen import frozen
 from hostward.report.sadf import (
     SadfFormat,
     file_stamp,
@@ -105,7 +105,7 @@ def render_xml(data: DayData, opts: ReportOptions, fmt: SadfFormat, write: Write
 # -- one sample ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Plan:
     """What one selected activity writes, worked out once per document: its layout, the columns written (those
     of sadf -j), their XML names, and for the attribute form a str.format template of the whole value list."""

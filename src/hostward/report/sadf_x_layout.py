@@ -16,14 +16,16 @@ Three shapes occur:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from hostward.activities.base import Activity
+from hostward.frozen import frozen
 
 PER_SECOND = ' per="second"'
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class XmlLayout:
     element: str  # the activity's element, e.g. "cpu-load", "paging", "net-dev"
     attrs: str = ""  # written inside the element's start tag, e.g. ' per="second"'
@@ -31,13 +33,15 @@ class XmlLayout:
     row: str = ""  # element of each item row ("cpu", "disk-device"); "" repeats ``element`` itself
     item: str = ""  # attribute naming the row's item ("number", "dev", "iface")
     children: bool = False  # values as child elements (<memfree>...</memfree>) instead of attributes
-    names: dict[str, str] = field(default_factory=dict)  # JSON key -> XML name where they differ
+    names: Mapping[str, str] = MappingProxyType({})  # JSON key -> XML name where they differ (read-only)
 
 
 # The grouping elements and their attributes (xml_markup_network, _power_management, _psi).
 GROUPS: dict[str, str] = {"network": PER_SECOND, "power-management": "", "psi": PER_SECOND}
 
-_FS_NAMES = {"%fsused": "fsused-percent", "%ufsused": "ufsused-percent", "%Iused": "Iused-percent"}
+_FS_NAMES = MappingProxyType(
+    {"%fsused": "fsused-percent", "%ufsused": "ufsused-percent", "%Iused": "Iused-percent"}
+)
 
 
 def _net(element: str, item: str = "") -> XmlLayout:
