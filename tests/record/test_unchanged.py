@@ -115,3 +115,26 @@ def test_sampler_follows_every_file_change_of_two_frozen_trees(tmp_path: Path) -
         assert changed >= 15  # the trees differ in most files: the loop is not empty
     finally:
         sampler.close()
+
+
+def test_an_idle_disk_keeps_its_record_while_another_moves(tmp_path: Path) -> None:
+    root = tmp_path / "t0"
+    shutil.copytree(FIXTURES / "t0", root)
+    procfs = ProcFS(proc=root / "proc", sys=root / "sys")
+    sampler = CachingSampler(procfs, clock=lambda: 1.5, groups=frozenset())
+    diskstats = root / "proc" / "diskstats"
+    try:
+        before = sampler().disks
+        assert len(before) >= 2
+        lines = diskstats.read_text().splitlines(keepends=True)
+        fields = lines[0].split()
+        fields[3] = str(int(fields[3]) + 5)  # the first device read five more times
+        with open(diskstats, "r+") as handle:
+            handle.write(" ".join(fields) + "\n" + "".join(lines[1:]))
+            handle.truncate()
+        after = sampler().disks
+        assert after == sample_system(procfs, clock=lambda: 1.5, parts=frozenset()).disks
+        assert after[0].read_ios == before[0].read_ios + 5
+        assert all(a is b for a, b in zip(after[1:], before[1:], strict=True))  # not parsed again
+    finally:
+        sampler.close()

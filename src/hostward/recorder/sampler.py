@@ -91,6 +91,7 @@ class CachingSampler:
         self._psi = tuple(SameText(parse_pressure) for _ in _PSI_PATHS)
         self._disk_text: str | None = None
         self._disks_parsed: tuple[DiskStats, ...] = ()
+        self._disk_memo: dict[str, DiskStats] = {}  # a line of the last text -> its record (_disk_lines)
         self._net_text: str | None = None
         self._nets_parsed: tuple[NetDev, ...] = ()
         self._pid_files = PidFiles(procfs)
@@ -266,14 +267,34 @@ class CachingSampler:
         # text instead of two); when it changed, or the classification is due for a refresh, classify every
         # device again and parse again.
         known = self._disk_class
-        disks = parse_diskstats(text, lambda name: known.get(name) or self._classify(name))
+        disks = self._disk_lines(text, lambda name: known.get(name) or self._classify(name))
         names = tuple(disk.name for disk in disks)
         if stale or names != self._disk_names:
             known = self._disk_class = {name: self._classify(name) for name in names}
             self._disk_names = names
-            disks = parse_diskstats(text, lambda name: known.get(name) or self._classify(name))
+            self._disk_memo = {}
+            disks = self._disk_lines(text, lambda name: known.get(name) or self._classify(name))
         self._disk_text, self._disks_parsed = text, disks
         return disks
+
+    def _disk_lines(self, text: str, classify: Callable[[str], tuple[bool, bool]]) -> tuple[DiskStats, ...]:
+        """parse_diskstats, a line at a time (each line is parsed alone there too), with the records of the
+        lines read at the last sample kept: an idle device's line reads the same (loop devices, a quiet disk),
+        and was parsed with the same classification (forgotten when that is made again)."""
+        memo = self._disk_memo
+        kept: dict[str, DiskStats] = {}
+        disks: list[DiskStats] = []
+        for line in text.splitlines():
+            disk = memo.get(line)
+            if disk is None:
+                parsed = parse_diskstats(line, classify)
+                if not parsed:
+                    continue  # a short line, skipped as parse_diskstats skips it
+                disk = parsed[0]
+            kept[line] = disk
+            disks.append(disk)
+        self._disk_memo = kept
+        return tuple(disks)
 
     def _classify(self, name: str) -> tuple[bool, bool]:
         # As collect.disk.read_diskstats: /sys/block/<name> exists for whole devices, .../device for physical.
