@@ -5,22 +5,21 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import shutil
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
-from typing import Any
 
 from hostward import validate as v
 from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag
 from hostward.cli.oom_guard import register as register_guard_commands
 from hostward.cli.oom_output import emit_json, make_console
-from hostward.cli.oom_protect import run_protect
-from hostward.config import load_config
 from hostward.errors import CollectError, UsageError
 from hostward.oom.kernlog.sanitize import safe_text
 from hostward.procfs import ProcFS
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Each subcommand imports what it uses (rich, the report parser, the doctor, the policy), so that
 # `hostward oom top --json` does not pay for the others at start-up.
@@ -213,9 +212,15 @@ def run(argv: list[str]) -> int:
     if getattr(args, "func", None) is not None:
         guard_code: int = args.func(args)
         return guard_code
-    handler = {"top": _top, "explain": _explain, "protect": run_protect, "report": _report, "doctor": _doctor}
+    handler = {"top": _top, "explain": _explain, "protect": _protect, "report": _report, "doctor": _doctor}
     code: int = handler[args.command](args)
     return code
+
+
+def _protect(args: argparse.Namespace) -> int:
+    from hostward.cli.oom_protect import run_protect  # noqa: PLC0415  (the policy, threads, configuration)
+
+    return run_protect(args)
 
 
 # -- top ---------------------------------------------------------------------------------------------------------
@@ -240,6 +245,8 @@ def _top(args: argparse.Namespace) -> int:
 
             if args.interval is not None and sys.stdout.isatty():
                 sys.stdout.write("\x1b[H\x1b[2J")  # home + clear: the only escape hostward writes itself
+            import shutil  # noqa: PLC0415
+
             width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
             sys.stdout.write("\n".join(format_top(snap, rows, width)) + "\n")
             sys.stdout.flush()
@@ -319,6 +326,8 @@ def _report(args: argparse.Namespace) -> int:
     boot = None if args.files or args.journal else _boot_epoch()
     loader = None
     if not args.no_trend:
+        from hostward.config import load_config  # noqa: PLC0415
+
         loader = TrendLoader(args.data_dir if args.data_dir is not None else load_config().record.data_dir)
     # Events are rendered as they complete, so a multi-gigabyte log is processed in constant memory.
     events: Iterator[tuple[Any, int]] = _with_repeats(parse_events(kernel_lines(raw)))
@@ -385,6 +394,8 @@ def _doctor(args: argparse.Namespace) -> int:
             ]
         )
         return 0
+    import textwrap  # noqa: PLC0415
+
     console = make_console()
     style = {Level.OK: "green", Level.INFO: "cyan", Level.WARN: "yellow", Level.BAD: "bold red"}
     for f in findings:

@@ -9,12 +9,11 @@ strictly lower score is skipped. Tasks are walked in fork order (the init_task.t
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 
 from hostward.collect.procs import PAGE_SIZE, ProcessInfo, parse_cmdline, read_process, sample_processes
 from hostward.errors import CollectError, ProcessGone
-from hostward.frozen import frozen
+from hostward.frozen import frozen, replace
 from hostward.oom.score.score import Badness, BadnessInput, Era, badness, era_for, parse_kernel_release
 from hostward.procfs import ProcFS
 
@@ -174,7 +173,7 @@ def with_cmdlines(procfs: ProcFS, rows: list[RankedProcess]) -> list[RankedProce
             args = parse_cmdline(procfs.read_pid_bytes(row.info.pid, "cmdline"))
         except (ProcessGone, CollectError):
             args = ()
-        filled.append(dataclasses.replace(row, info=dataclasses.replace(row.info, cmdline=args)))
+        filled.append(replace(row, info=replace(row.info, cmdline=args)))
     return filled
 
 

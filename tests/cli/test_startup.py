@@ -1,13 +1,17 @@
-"""Start-up of the live ``sar -u 1 1`` (issue 17: under 50 ms of CPU): it imports only what it uses, so the gain
-cannot come undone silently by one module-level import. (Speed itself is measured in bench/startup.py.)"""
+"""Start-up (issue 17: ``sar -u 1 1`` under 50 ms of CPU): a command imports only what it uses, so the gain cannot
+come undone silently by one module-level import. (Speed itself is measured in bench/startup.py.)"""
 
 from __future__ import annotations
 
 from tests.conftest import modules_after
 
-LIVE_SAR = (
-    "from hostward.cli import main\ntry:\n    main(['sar', '-u', '1', '1'])\nexcept SystemExit:\n    pass"
-)
+
+def command(*argv: str) -> str:
+    """Python code that runs ``hostward ARGV`` in the probe's interpreter."""
+    return f"from hostward.cli import main\nmain({list(argv)!r})"
+
+
+LIVE_SAR = command("sar", "-u", "1", "1")
 
 # Standard modules that cost milliseconds and that the live report does without: dataclasses brings inspect,
 # ast, dis and tokenize (~10 ms; records are hostward.frozen's); typing ~3 ms; lzma and struct belong to
@@ -54,3 +58,13 @@ def test_live_sar_u_imports_only_what_it_uses() -> None:
     others = sorted(m for m in imported if m.startswith(HOSTWARD_PACKAGES_NOT_NEEDED))
     assert not others, others
     assert {"hostward.collect.cpu", "hostward.report.sar_text", "hostward.frozen"} <= imported
+
+
+def test_oom_top_json_imports_neither_configuration_nor_the_other_subcommands() -> None:
+    imported, printed = modules_after(command("oom", "top", "--json"), "")
+    assert '"processes"' in printed or '"pid"' in printed, printed[:200]
+    # argparse's formatter would import shutil (bz2, lzma) for the width; guard, drill and protect are
+    # registered as subcommands but import their configuration, logging and policy only when they run
+    heavy = {"dataclasses", "inspect", "typing", "shutil", "lzma", "logging", "tomllib", "hostward.config"}
+    assert not imported & heavy, sorted(imported & heavy)
+    assert not any(m.startswith(("hostward.oom.guard", "hostward.oom.protect", "rich")) for m in imported)
