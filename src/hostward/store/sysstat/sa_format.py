@@ -19,6 +19,7 @@ inconsistency raises StoreError naming the file and the byte offset, as sar's ha
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 
@@ -113,6 +114,11 @@ def looks_like_sa(data: bytes) -> bool:
     )
 
 
+@functools.cache
+def _struct(fmt: str) -> struct.Struct:
+    return struct.Struct(fmt)
+
+
 class _Reader:
     def __init__(self, data: bytes, name: str, order: str) -> None:
         self.data = data
@@ -132,8 +138,8 @@ class _Reader:
         return chunk
 
     def unpack(self, fmt: str, what: str) -> tuple[int, ...]:
-        size = struct.calcsize(self.order + fmt)
-        return struct.unpack(self.order + fmt, self.take(size, what))
+        layout = _struct(self.order + fmt)  # an item count per activity per record: compiled once
+        return layout.unpack(self.take(layout.size, what))
 
     def bad(self, why: str, at: int | None = None) -> StoreError:
         return StoreError(
