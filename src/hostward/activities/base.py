@@ -12,6 +12,8 @@ the same floating-point operations as sar's.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from types import MappingProxyType
@@ -110,8 +112,23 @@ class ItemSpec:
     trailing: bool = False  # always last on the line, unpadded (sar -F's FILESYSTEM)
 
 
+class Averager:
+    """The running state of one ``Average:`` block (sar.c write_stats_avg): fed each displayed sample with the
+    sample before it in the chain (the segment's reference for the first), read once at the end. It keeps
+    sums, counts and last values, not the samples, so a report's memory does not grow with the day's length
+    (issue 17). A plain base class, not a typing.Protocol: live sar does without importing typing."""
+
+    __slots__ = ()
+
+    def add(self, prev: SystemSample, curr: SystemSample) -> None:
+        raise NotImplementedError
+
+    def rows(self, span: Interval) -> list[Row]:
+        raise NotImplementedError
+
+
 RowsFn = Callable[[Interval], list[Row]]
-AverageFn = Callable[[AverageInput], list[Row]]
+AverageFn = Callable[[], Averager]  # a fresh Averager for each block
 RowsOfFn = Callable[[Interval, frozenset[str]], list[Row] | None]
 GaugePick = Callable[[SystemSample], tuple[float, ...] | None]  # a sample's gauges; None: not in the sample
 
@@ -126,16 +143,42 @@ def gauge_rows(pick: GaugePick) -> RowsFn:
     return rows
 
 
+FinishFn = Callable[[list[float], int, Interval], list[Row]]  # (column sums, how many samples, span) -> rows
+
+
+class Sums(Averager):
+    """An Averager for most gauges: the column sums of ``pick`` over the displayed samples that have it (the
+    count is sysstat's avg_count), then ``finish(sums, count, span)``; no row when no sample had it. Each sum
+    is accumulated as ``sum()`` adds a column, from 0 in display order, so the result is the same float."""
+
+    __slots__ = ("count", "finish", "pick", "sums")
+
+    def __init__(self, pick: GaugePick, finish: FinishFn) -> None:
+        self.pick = pick
+        self.finish = finish
+        self.sums: list[float] = []
+        self.count = 0
+
+    def add(self, prev: SystemSample, curr: SystemSample) -> None:
+        values = self.pick(curr)
+        if values is None:
+            return
+        if not self.count:
+            self.sums = [0] * len(values)
+        self.sums = list(map(operator.add, self.sums, values))
+        self.count += 1
+
+    def rows(self, span: Interval) -> list[Row]:
+        return self.finish(self.sums, self.count, span) if self.count else []
+
+
+def _means(sums: list[float], count: int, span: Interval) -> list[Row]:
+    return [Row(None, tuple(total / count for total in sums))]
+
+
 def gauge_average(pick: GaugePick) -> AverageFn:
     """The mean of each gauge over the displayed samples that have them (sysstat's avg_count), none if none has."""
-
-    def average(data: AverageInput) -> list[Row]:
-        values = [v for v in map(pick, data.displayed) if v is not None]
-        if not values:
-            return []
-        return [Row(None, tuple(sum(col) / len(values) for col in zip(*values, strict=True)))]
-
-    return average
+    return lambda: Sums(pick, _means)
 
 
 # An activity without named views (read-only: one mapping shared by every such activity).
@@ -178,9 +221,13 @@ class Activity:
         return tuple(index[h] for h in headers)
 
     def averages(self, data: AverageInput) -> list[Row]:
-        if self.average is not None:
-            return self.average(data)
-        return self.rows(data.span)
+        """The ``Average:`` rows of displayed samples held at hand (reports feed an Averager as they go)."""
+        if self.average is None:
+            return self.rows(data.span)
+        averager = self.average()
+        for prev, curr in itertools.pairwise((data.span.prev, *data.displayed)):
+            averager.add(prev, curr)
+        return averager.rows(data.span)
 
 
 # -- shared helpers --------------------------------------------------------------------------------------------

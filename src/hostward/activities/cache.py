@@ -28,10 +28,9 @@ server, and the number of intervals with a reset.
 
 from __future__ import annotations
 
-import itertools
 import math
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, ItemSpec, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, ItemSpec, Kind, Row, Tolerance
 from hostward.collect.sample import MemcachedSample, SystemSample
 
 _T = Tolerance("hostward-only report: no sar value to compare with")
@@ -104,42 +103,68 @@ def cache_rows(span: Interval) -> list[Row]:
     return [_row(before.get(c.server), c, span.itv_cs) for c in span.curr.caches]
 
 
-def cache_average(data: AverageInput) -> list[Row]:
-    chain: tuple[SystemSample, ...] = (data.span.prev, *data.displayed)
-    servers: dict[str, None] = {}
-    for sample in data.displayed:
-        servers.update(dict.fromkeys(c.server for c in sample.caches))
-    rows = []
-    for server in servers:
-        sums = [0.0] * len(RATE_FIELDS)
-        seconds, resets, rated = 0.0, 0, False
-        gauges: list[tuple[float, float, float]] = []
-        for a, b in itertools.pairwise(chain):
-            curr = _find(b, server)
-            if curr is None or not curr.present:
-                continue
-            gauges.append(_gauges(curr))
-            prev = _find(a, server)
-            if prev is None or not prev.present:
-                continue
-            if was_reset(prev, curr):
-                resets += 1
-                continue
-            itv_cs = round(b.uptime_seconds * 100) - round(a.uptime_seconds * 100)
-            span = reply_seconds(prev, curr, itv_cs)
-            if span <= 0:
-                continue
-            rated = True
-            seconds += span
-            sums = [s + d for s, d in zip(sums, _deltas(prev, curr), strict=True)]
-        if not gauges:
-            rows.append(Row(server, (_NAN,) * len(CACHE_COLUMNS)))
-            continue
-        means = tuple(_mean_known([g[i] for g in gauges]) for i in range(3))
-        deltas = tuple(sums) if rated else (_NAN,) * len(RATE_FIELDS)
-        averaged = _values(deltas, seconds if rated else 1.0, (means[0], means[1], means[2]), resets)
-        rows.append(Row(server, averaged))
-    return rows
+class _Server:
+    """One server's running totals over the displayed samples."""
+
+    def __init__(self) -> None:
+        self.sums = [0.0] * len(RATE_FIELDS)
+        self.seconds, self.resets, self.rated = 0.0, 0, False
+        self.shown = 0  # samples where it answered
+        self.gauge_sums = [0.0, 0.0, 0.0]  # of the known (not NaN) gauges
+        self.gauge_counts = [0, 0, 0]
+
+    def add(self, a: SystemSample, b: SystemSample, curr: MemcachedSample) -> None:
+        self.shown += 1
+        for i, value in enumerate(_gauges(curr)):
+            if not math.isnan(value):
+                self.gauge_sums[i] += value
+                self.gauge_counts[i] += 1
+        prev = _find(a, curr.server)
+        if prev is None or not prev.present:
+            return
+        if was_reset(prev, curr):
+            self.resets += 1
+            return
+        itv_cs = round(b.uptime_seconds * 100) - round(a.uptime_seconds * 100)
+        span = reply_seconds(prev, curr, itv_cs)
+        if span <= 0:
+            return
+        self.rated = True
+        self.seconds += span
+        self.sums = [s + d for s, d in zip(self.sums, _deltas(prev, curr), strict=True)]
+
+    def row(self, server: str) -> Row:
+        if not self.shown:
+            return Row(server, (_NAN,) * len(CACHE_COLUMNS))
+        counts = self.gauge_counts
+        means = tuple(total / n if n else _NAN for total, n in zip(self.gauge_sums, counts, strict=True))
+        deltas = tuple(self.sums) if self.rated else (_NAN,) * len(RATE_FIELDS)
+        seconds = self.seconds if self.rated else 1.0
+        return Row(server, _values(deltas, seconds, (means[0], means[1], means[2]), self.resets))
+
+
+class _CacheAverage(Averager):
+    """Each server seen in the displayed samples, in the order first seen: rates over the intervals it answered
+    in both samples, means of its gauges where it answered."""
+
+    def __init__(self) -> None:
+        self.servers: dict[str, _Server] = {}
+
+    def add(self, prev: SystemSample, curr: SystemSample) -> None:
+        for name in dict.fromkeys(c.server for c in curr.caches):
+            server = self.servers.get(name)
+            if server is None:
+                server = self.servers[name] = _Server()
+            cache = _find(curr, name)
+            if cache is not None and cache.present:
+                server.add(prev, curr, cache)
+
+    def rows(self, span: Interval) -> list[Row]:
+        return [totals.row(server) for server, totals in self.servers.items()]
+
+
+def cache_average() -> _CacheAverage:
+    return _CacheAverage()
 
 
 def _find(sample: SystemSample, server: str) -> MemcachedSample | None:
@@ -147,11 +172,6 @@ def _find(sample: SystemSample, server: str) -> MemcachedSample | None:
         if cache.server == server:
             return cache
     return None
-
-
-def _mean_known(values: list[float]) -> float:
-    known = [v for v in values if not math.isnan(v)]
-    return sum(known) / len(known) if known else _NAN
 
 
 def _c(header: str, key: str, unit: str, decimals: int = 2) -> Column:

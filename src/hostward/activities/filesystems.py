@@ -13,7 +13,7 @@ from __future__ import annotations
 from hostward.activities.base import (
     Activity,
     AverageFn,
-    AverageInput,
+    Averager,
     Column,
     Interval,
     ItemSpec,
@@ -23,6 +23,7 @@ from hostward.activities.base import (
     Tolerance,
 )
 from hostward.collect.filesystems import Filesystem
+from hostward.collect.sample import SystemSample
 
 _MB = Tolerance("files written or deleted between the reads, by any process", abs=64.0, rel=0.001)
 _PC = Tolerance("files written or deleted between the reads, by any process", abs=0.05)
@@ -61,14 +62,20 @@ def _rows(mount: bool) -> tuple[RowsFn, AverageFn]:
     def rows(span: Interval) -> list[Row]:
         return [Row(name(fs), values(fs)) for fs in span.curr.filesystems or ()]
 
-    def summary(data: AverageInput) -> list[Row]:
-        last: dict[str, Row] = {}
-        for sample in data.displayed:
-            for fs in sample.filesystems or ():
-                last[fs.name] = Row(name(fs), values(fs))  # sar matches by device name
-        return list(last.values())
+    class Summary(Averager):
+        """Each filesystem's last row, in the order first seen (sar matches them by device name)."""
 
-    return rows, summary
+        def __init__(self) -> None:
+            self.last: dict[str, Row] = {}
+
+        def add(self, prev: SystemSample, curr: SystemSample) -> None:
+            for fs in curr.filesystems or ():
+                self.last[fs.name] = Row(name(fs), values(fs))
+
+        def rows(self, span: Interval) -> list[Row]:
+            return list(self.last.values())
+
+    return rows, Summary
 
 
 def _activity(mount: bool) -> Activity:

@@ -5,7 +5,7 @@ imported sa file without A_HUGE)."""
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Sums, Tolerance
 from hostward.collect.memory import MemInfo
 
 _T = Tolerance(
@@ -31,12 +31,12 @@ def huge_rows(span: Interval) -> list[Row]:
     return [] if kb is None else [_row(*map(float, kb))]
 
 
-def huge_average(data: AverageInput) -> list[Row]:
-    kbs = [kb for s in data.displayed if (kb := _kb(s.memory)) is not None]
-    if not kbs:
-        return []
-    n = len(kbs)
-    free, total, rsvd, surp = (sum(k[i] for k in kbs) for i in range(4))
+def huge_average() -> Averager:
+    return Sums(lambda s: _kb(s.memory), _huge_average)
+
+
+def _huge_average(sums: list[float], n: int, span: Interval) -> list[Row]:
+    free, total, rsvd, surp = sums
     used = total - free
     return [Row(None, (free / n, used / n, used / total * 100 if total else 0.0, rsvd / n, surp / n))]
 

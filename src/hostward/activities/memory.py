@@ -8,7 +8,7 @@ integer division in %memused and %commit, a floating one in kbmemused.
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Sums, Tolerance
 from hostward.collect.memory import MemInfo
 
 _NM = "node_memory_{}_bytes"
@@ -86,10 +86,12 @@ def memory_rows(span: Interval) -> list[Row]:
     return [Row(None, tuple(float(v) for v in values))]
 
 
-def memory_average(data: AverageInput) -> list[Row]:
-    n = len(data.displayed)
-    sums = [sum(col) for col in zip(*(_gauges(s.memory) for s in data.displayed), strict=True)]
-    last = data.span.curr.memory  # sysstat takes MemTotal/SwapTotal from the last sample
+def memory_average() -> Averager:
+    return Sums(lambda s: _gauges(s.memory), _memory_average)
+
+
+def _memory_average(sums: list[float], n: int, span: Interval) -> list[Row]:
+    last = span.curr.memory  # sysstat takes MemTotal/SwapTotal from the last sample
     total = last.mem_total_kb
     not_used = sums[0] + sums[2] + sums[3] + sums[9]  # not capped in the average, as in sysstat
     avg = [s / n for s in sums]

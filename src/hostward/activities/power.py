@@ -7,7 +7,7 @@ gets no row. ``Average:`` is each CPU's sum over the displayed samples divided b
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, ItemSpec, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, ItemSpec, Kind, Row, Tolerance
 from hostward.collect.sample import SystemSample
 
 _MHZ = Tolerance(
@@ -25,17 +25,28 @@ def cpufreq_rows(span: Interval) -> list[Row]:
     return [Row(cpu, (value / 100,)) for cpu, value in _freqs(span.curr).items() if value]
 
 
-def cpufreq_average(data: AverageInput) -> list[Row]:
-    if not data.displayed:
-        return []
-    last = _freqs(data.displayed[-1])
-    sums = dict.fromkeys(last, 0)
-    for sample in data.displayed:
-        for cpu, value in _freqs(sample).items():
-            if cpu in sums:
-                sums[cpu] += value
-    count = len(data.displayed)
-    return [Row(cpu, (sums[cpu] / (100 * count),)) for cpu, value in last.items() if value]
+class _FrequencyAverage(Averager):
+    """Each CPU's sum over the displayed samples; the rows are those of the CPUs online in the last one."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, int] = {}
+        self.count = 0
+        self.last: dict[str, int] = {}
+
+    def add(self, prev: SystemSample, curr: SystemSample) -> None:
+        self.last = _freqs(curr)
+        sums = self.sums
+        for cpu, value in self.last.items():
+            sums[cpu] = sums.get(cpu, 0) + value
+        self.count += 1
+
+    def rows(self, span: Interval) -> list[Row]:
+        sums, count = self.sums, self.count
+        return [Row(cpu, (sums[cpu] / (100 * count),)) for cpu, value in self.last.items() if value]
+
+
+def cpufreq_average() -> _FrequencyAverage:
+    return _FrequencyAverage()
 
 
 PWR_CPU = Activity(

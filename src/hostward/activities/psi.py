@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Sums, Tolerance
 from hostward.collect.pressure import Pressure, PressureLine
 from hostward.collect.sample import SystemSample
 from hostward.store.delta import counter_delta
@@ -55,20 +55,22 @@ def _rows(resource: str, full: bool) -> Callable[[Interval], list[Row]]:
     return rows
 
 
-def _average(resource: str, full: bool) -> Callable[[AverageInput], list[Row]]:
-    def average(data: AverageInput) -> list[Row]:
-        shown = [lines for s in data.displayed if (lines := _lines(s, resource, full)) is not None]
-        first, last = _lines(data.span.prev, resource, full), _lines(data.span.curr, resource, full)
-        if not shown or first is None or last is None:
+def _average(resource: str, full: bool) -> Callable[[], Averager]:
+    def pick(sample: SystemSample) -> tuple[int, ...] | None:
+        lines = _lines(sample, resource, full)
+        return None if lines is None else tuple(h for line in lines for h in _hundredths(line))
+
+    def finish(sums: list[float], shown: int, span: Interval) -> list[Row]:
+        first, last = _lines(span.prev, resource, full), _lines(span.curr, resource, full)
+        if first is None or last is None:
             return []
         values: list[float] = []
         for k in range(len(first)):
-            sums = [sum(_hundredths(lines[k])[i] for lines in shown) for i in range(3)]
-            values += [total / (len(shown) * 100) for total in sums]
-            values.append(_stalled(first[k], last[k], data.span.itv_cs))
+            values += [total / (shown * 100) for total in sums[3 * k : 3 * k + 3]]
+            values.append(_stalled(first[k], last[k], span.itv_cs))
         return [Row(None, tuple(values))]
 
-    return average
+    return lambda: Sums(pick, finish)
 
 
 def _columns(short: str, full: bool) -> tuple[Column, ...]:

@@ -7,7 +7,7 @@ sampler) is itself running when it reads, and sysstat does not count it. Load av
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Sums, Tolerance
 from hostward.collect.sample import SystemSample
 
 _T_RUN = Tolerance("instantaneous: tasks that become runnable or sleep between the reads", abs=3.0)
@@ -35,10 +35,11 @@ def queue_rows(span: Interval) -> list[Row]:
     return [Row(None, (r[0], r[1], r[2] / 100, r[3] / 100, r[4] / 100, r[5]))]
 
 
-def queue_average(data: AverageInput) -> list[Row]:
-    raws = [_raw(s) for s in data.displayed]
-    n = len(raws)
-    sums = [sum(r[i] for r in raws) for i in range(6)]
+def queue_average() -> Averager:
+    return Sums(_raw, _queue_average)
+
+
+def _queue_average(sums: list[float], n: int, span: Interval) -> list[Row]:
     return [
         Row(
             None,

@@ -3,7 +3,7 @@ stub_print_memory_stats, second output of sysstat's memory activity: it prints r
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Sums, Tolerance
 
 _T = Tolerance(
     "instantaneous; swap does not move between the reads without swapping (no swap here)",
@@ -29,11 +29,14 @@ def swap_rows(span: Interval) -> list[Row]:
     ]
 
 
-def swap_average(data: AverageInput) -> list[Row]:
-    n = len(data.displayed)
-    free = sum(s.memory.swap_free_kb for s in data.displayed) / n
-    total = sum(s.memory.swap_total_kb for s in data.displayed) / n
-    cached = sum(s.memory.swap_cached_kb for s in data.displayed) / n
+def swap_average() -> Averager:
+    return Sums(
+        lambda s: (s.memory.swap_free_kb, s.memory.swap_total_kb, s.memory.swap_cached_kb), _swap_average
+    )
+
+
+def _swap_average(sums: list[float], n: int, span: Interval) -> list[Row]:
+    free, total, cached = (total / n for total in sums)
     used = total - free
     return [
         Row(

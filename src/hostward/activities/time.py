@@ -31,10 +31,9 @@ synchronised throughout), and the total of ``steps`` (a mean count would round a
 
 from __future__ import annotations
 
-import itertools
 import math
 
-from hostward.activities.base import Activity, AverageInput, Column, Interval, Kind, Row, Tolerance, mean
+from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Tolerance
 from hostward.collect.sample import ClockSample, SystemSample
 
 STEP_THRESHOLD_S = 0.5  # as hostward.ntp.sample.STEP_THRESHOLD_S
@@ -82,30 +81,44 @@ def time_rows(span: Interval) -> list[Row]:
     return [Row(None, _values(clock, steps))]
 
 
-def time_average(data: AverageInput) -> list[Row]:
-    shown = [s for s in data.displayed if s.time is not None]
-    if not shown:
-        return []
-    rows = [_values(s.time, 0) for s in shown if s.time is not None]
-    chain = (data.span.prev, *data.displayed)
-    steps = sum(1 for a, b in itertools.pairwise(chain) if b.time is not None and clock_step_seconds(a, b))
-    columns = list(zip(*rows, strict=True))
-    measured = [v for v in columns[0] if not math.isnan(v)]
-    return [
-        Row(
-            None,
-            (
-                mean(measured) if measured else math.nan,
-                mean(columns[1]),
-                mean(columns[2]),
-                mean(columns[3]),
-                mean(columns[4]),
-                min(columns[5]),
-                float(steps),
-                min(columns[7]),
-            ),
-        )
-    ]
+class _TimeAverage(Averager):
+    """Means of the offsets, errors and frequency over the samples with time health (the server offset over
+    those that measured it), the least synchronised state and agreement seen, and the steps counted."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.sums = [0.0] * 4  # kernel offset, max error, estimated error, frequency
+        self.measured = 0
+        self.measured_sum = 0.0  # server offset, where measured
+        self.synchronised = math.inf
+        self.agreeing = math.inf
+        self.steps = 0
+
+    def add(self, prev: SystemSample, curr: SystemSample) -> None:
+        if curr.time is None:
+            return
+        if clock_step_seconds(prev, curr):
+            self.steps += 1
+        values = _values(curr.time, 0)
+        self.count += 1
+        if not math.isnan(values[0]):
+            self.measured += 1
+            self.measured_sum += values[0]
+        self.sums = [total + v for total, v in zip(self.sums, values[1:5], strict=True)]
+        self.synchronised = min(self.synchronised, values[5])
+        self.agreeing = min(self.agreeing, values[7])
+
+    def rows(self, span: Interval) -> list[Row]:
+        if not self.count:
+            return []
+        n = self.count
+        offset = self.measured_sum / self.measured if self.measured else math.nan
+        means = tuple(total / n for total in self.sums)
+        return [Row(None, (offset, *means, self.synchronised, float(self.steps), self.agreeing))]
+
+
+def time_average() -> _TimeAverage:
+    return _TimeAverage()
 
 
 TIME = Activity(

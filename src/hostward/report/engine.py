@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
+from hostward.activities.base import Interval, Row, uptime_cs
 from hostward.collect.sample import SystemSample
 from hostward.frozen import frozen
 from hostward.report.selection import ReportOptions, Selected, TimeOfDay
@@ -209,9 +209,9 @@ class Slicer:
 class Block:
     """One activity over one segment, fed the segment's entries one at a time (``feed``) and closed with
     ``end``: sar.c handle_curr_act_stats as a state machine, so a report can go through a recording once,
-    every activity in step, without keeping the segment (issue 17). The samples an ``Average:`` row needs
-    are kept only for activities that average displayed samples (``Activity.average``); the others need
-    only the last."""
+    every activity in step, without keeping the segment (issue 17). An activity that averages displayed
+    samples (``Activity.average``) feeds its Averager as they are shown, which keeps sums, not samples; the
+    others need only the last."""
 
     def __init__(
         self, reference: SystemSample, selected: Selected, opts: ReportOptions, tod: TimeOfDayFn = local_tod
@@ -223,9 +223,10 @@ class Block:
         self.prev = reference
         self.prev_cs = uptime_cs(reference)
         self.slicer = Slicer(opts.interval, self.prev_cs)
-        self.keep_all_displayed = selected.activity.average is not None
+        average = selected.activity.average
+        self.averager = average() if average is not None else None
         self.header_every_record = selected.activity.header_every_record
-        self.displayed: list[SystemSample] = []
+        self.last: SystemSample | None = None  # the last displayed sample
         self.lines = 0
         self.remaining = opts.count
         self.dish = True
@@ -283,10 +284,9 @@ class Block:
                 else tuple(r for r in all_rows if selected.wants(r.item)),
             )
         self.prev_cs = entry_cs
-        if self.keep_all_displayed or not self.displayed:
-            self.displayed.append(entry)
-        else:
-            self.displayed[0] = entry
+        if self.averager is not None:
+            self.averager.add(prev, entry)
+        self.last = entry
         self.prev = entry
         self.lines += selected.header_weight if selected.header_weight is not None else len(all_rows)
         if self.remaining > 0:
@@ -301,11 +301,12 @@ class Block:
         if not self.stopped:
             # sar reads one more record (end of data, or the RESTART) and decides on a header before stopping.
             dish = self.lines >= self.opts.rows or self.lines == 0
-        if not self.displayed:
+        last = self.last
+        if last is None:
             return ()
-        reference, last = self.reference, self.displayed[-1]
+        reference = self.reference
         span = Interval(reference, last, uptime_cs(last) - uptime_cs(reference))
-        rows = self.selected.activity.averages(AverageInput(span, tuple(self.displayed)))
+        rows = self.averager.rows(span) if self.averager is not None else self.selected.activity.rows(span)
         wanted = tuple(r for r in rows if self.selected.wants(r.item))
         return (Average(wanted, header=dish or self.header_every_record),)
 

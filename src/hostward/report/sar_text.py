@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Iterator
 
-from hostward.activities.base import AverageInput, Interval, Row, uptime_cs
+from hostward.activities.base import Interval, Row, uptime_cs
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.report.engine import (
@@ -252,7 +252,9 @@ class LiveReport:
         self.fmt = fmt
         self.first = first
         self.prev = first
-        self.displayed: list[SystemSample] = []
+        self.last: SystemSample | None = None  # the last displayed sample
+        # Each report's Average: as it goes (sums, not samples: sar -r 1 with no count runs for days).
+        self.averagers = [a() if (a := s.activity.average) is not None else None for s in opts.reports]
         self.lines = opts.rows
         self.every_sample = self._check_line_hdr()
 
@@ -297,21 +299,23 @@ class LiveReport:
             out.append(
                 row_lines(selected, self.fmt.clock(sample.timestamp), rows, self.fmt, self.opts.pretty)
             )
-        self.displayed.append(sample)
+        for averager in self.averagers:
+            if averager is not None:
+                averager.add(self.prev, sample)
+        self.last = sample
         self.prev = sample
         return "".join(out)
 
     def average(self) -> str:
-        if not self.displayed:
+        last = self.last
+        if last is None:
             return ""
-        last = self.displayed[-1]
-        data = AverageInput(
-            Interval(self.first, last, uptime_cs(last) - uptime_cs(self.first)), tuple(self.displayed)
-        )
+        span = Interval(self.first, last, uptime_cs(last) - uptime_cs(self.first))
         out: list[str] = []
-        for selected in self.opts.reports:
+        for selected, averager in zip(self.opts.reports, self.averagers, strict=True):
             label = self.fmt.summary_label if selected.activity.summary else self.fmt.average_label
-            rows = tuple(r for r in selected.activity.averages(data) if selected.wants(r.item))
+            averaged = averager.rows(span) if averager is not None else selected.activity.rows(span)
+            rows = tuple(r for r in averaged if selected.wants(r.item))
             if self.every_sample or selected.activity.header_every_record:
                 out.append(header_line(selected, label, self.fmt, self.opts.pretty))
             out.append(row_lines(selected, label, rows, self.fmt, self.opts.pretty))
