@@ -101,6 +101,7 @@ class CachingSampler:
         self._listed: list[int] | None = None
         self._listed_forks = 0
         self._listed_at = 0.0
+        self._retained: list[int] | None = None  # the listing descriptors were last retained for
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
         # pid -> (what its record was built from, the record): read_process_again's inputs at the last sample.
         self._again: dict[int, tuple[tuple[int, bytes, bytes, bytes, bytes], ProcessInfo]] = {}
@@ -179,7 +180,9 @@ class CachingSampler:
         ):
             return listed
         pids = self.procfs.pids()
-        self._pid_files.retain(pids)
+        if pids != self._retained:  # the same listing: every descriptor kept is of a listed pid already
+            self._pid_files.retain(pids)
+            self._retained = pids
         if self._fork_gate:
             self._listed, self._listed_forks, self._listed_at = pids, forks, self.monotonic()
         return pids

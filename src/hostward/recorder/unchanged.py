@@ -51,6 +51,14 @@ class SameReads(Generic[T]):
         if last is None:
             return self._run({})
         read = self.read
+        if len(last) == 1:  # the common reader of one file: its text compared without building a dict
+            path, text = last[0]
+            try:
+                now = read(path)
+            except CollectError:
+                self._reads = None
+                return self.reader(read)
+            return self._record if now == text else self._run({path: now})
         try:
             texts = {path: read(path) for path, _ in last}
         except CollectError:  # let the reader meet the error and decide (read_serial: no lines when not root)
