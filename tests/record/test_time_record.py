@@ -12,14 +12,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from tests.record.conftest import SRC
 from tests.store.conftest import HOST, series
 
 from hostward.collect.sample import ClockSample, SystemSample
-from hostward.ntp.adjtimex import STA_NANO, STA_PLL, STA_UNSYNC, RawTimex, libc_adjtimex, read_kernel_clock
+from hostward.ntp.adjtimex import (
+    STA_NANO,
+    STA_PLL,
+    STA_UNSYNC,
+    RawTimex,
+    Timex,
+    libc_adjtimex,
+    read_kernel_clock,
+)
 from hostward.ntp.sample import TimeSample, sample_time_health
 from hostward.ntp.server import NtpServer, ServeSettings
-from hostward.recorder.timehealth import POLL_SECONDS, TimeHealth, clock_sample
+from hostward.recorder.timehealth import POLL_SECONDS, TimeHealth, clock_sample, direct_clock_sample
 from hostward.store import DataFileWriter, day_path, read_file
 from hostward.store.layout import Unflattener, flatten
 from hostward.store.schema import SCHEMA
@@ -350,3 +360,57 @@ def test_sar_time_with_a_late_first_burst_never_mixes_kernel_offset_and_theta(tm
     (average,) = sar_time(path, average=True)[1]
     assert average["offset"] == pytest.approx(2600.0)  # not (0 + 0 + 2400 + 2600 + 2800) / 5
     assert average["koffset"] == pytest.approx(-0.12)
+
+
+# C longs, with the huge ones drawn on purpose: past 2**53 the general path's floats no longer hold them exactly
+_LONG = (
+    st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.integers(min_value=2**53, max_value=2**63 - 1)
+    | st.integers(min_value=-(2**63), max_value=-(2**53))
+)
+
+
+@given(
+    state=st.integers(min_value=0, max_value=2**31 - 1) | st.sampled_from([0, 1, 2, 3, 4, 5]),
+    status=st.integers(min_value=-(2**31), max_value=2**31 - 1) | st.sampled_from([0, STA_UNSYNC, STA_NANO]),
+    offset=_LONG | st.integers(min_value=-(10**9), max_value=10**9),
+    freq=_LONG | st.integers(min_value=-(500 << 16), max_value=500 << 16),
+    maxerror=_LONG | st.integers(min_value=0, max_value=16_000_000),
+    esterror=_LONG | st.integers(min_value=0, max_value=16_000_000),
+)
+# Values whose float round trips lose digits (past 2**53), a state adjtimex never returns, ns offsets:
+@example(state=0, status=0, offset=0, freq=0, maxerror=2**62 + 1, esterror=0)
+@example(state=0, status=0, offset=0, freq=0, maxerror=0, esterror=-(2**62) - 3)
+@example(state=1, status=STA_NANO, offset=2**60 + 7, freq=0, maxerror=0, esterror=0)
+@example(state=1, status=0, offset=-(2**58) - 1, freq=2**61 + 5, maxerror=0, esterror=0)
+@example(state=9, status=STA_UNSYNC, offset=0, freq=0, maxerror=0, esterror=0)
+def test_the_direct_clock_sample_is_the_general_paths(
+    *, state: int, status: int, offset: int, freq: int, maxerror: int, esterror: int
+) -> None:
+    """What the recorder stores without servers (one adjtimex into a kept buffer) equals what the records of
+    the general path (RawTimex -> KernelClock -> TimeSample -> clock_sample) give, for any values."""
+    timex = Timex(status=status, offset=offset, freq=freq, maxerror=maxerror, esterror=esterror)
+    raw = RawTimex(
+        state=state,
+        status=timex.status,
+        offset=timex.offset,
+        freq=timex.freq,
+        maxerror_us=timex.maxerror,
+        esterror_us=timex.esterror,
+        constant=0,
+        precision_us=0,
+        tolerance=0,
+        tick_us=10000,
+        tai=0,
+    )
+    assert direct_clock_sample(state, timex) == clock_sample(sample_time_health(adjtimex=lambda: raw))
+
+
+def test_the_recorder_reads_the_kernel_clock_directly_without_servers() -> None:
+    direct = TimeHealth()
+    assert direct._direct is not None and TimeHealth(["127.0.0.1"])._direct is None
+    first, general = direct(), clock_sample(sample_time_health())
+    assert first is not None and general is not None
+    # maxerror grows by 500 us a second between the two calls; the rest is the kernel's state
+    assert dataclasses.replace(first, maxerror_us=general.maxerror_us) == general
+    assert abs(first.maxerror_us - general.maxerror_us) <= 1000

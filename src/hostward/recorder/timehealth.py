@@ -17,15 +17,25 @@ no longer describes this clock); a step also triggers a new measurement at once.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hostward.collect.sample import ClockSample
 from hostward.errors import CollectError
-from hostward.ntp.adjtimex import AdjtimexCall, ClockState, libc_adjtimex, warm_libc
+from hostward.ntp.adjtimex import (
+    STA_NANO,
+    STA_UNSYNC,
+    AdjtimexCall,
+    ClockState,
+    Timex,
+    libc_adjtimex,
+    warm_libc,
+)
 from hostward.ntp.sample import TimeSample, detect_step, sample_time_health
 
 log = logging.getLogger("hostward.record")
@@ -64,6 +74,28 @@ def clock_sample(kernel: TimeSample, servers: TimeSample | None = None) -> Clock
         server_error_ns=round((servers.offset_error_seconds or 0.0) * 1e9) if servers is not None else 0,
         servers_queried=servers.servers_queried if servers is not None else 0,
         servers_agreeing=servers.servers_agreeing if servers is not None else 0,
+    )
+
+
+_TIME_ERROR = ClockState.TIME_ERROR.value
+_STATES = frozenset(state.value for state in ClockState)
+
+
+def direct_clock_sample(state: int, timex: Timex) -> ClockSample:
+    """``clock_sample`` of what adjtimex returned (``state`` >= 0, the struct it filled), without the
+    RawTimex, KernelClock and TimeSample records in between: the same arithmetic, step by step (the floats of
+    those records included, so every rounding is the same; tests/record/test_time_record.py compares the two
+    over any values). The recorder takes this path with no servers configured, at every sample."""
+    status = timex.status
+    value = state if state in _STATES else _TIME_ERROR
+    unit = 1e-9 if status & STA_NANO else 1e-6
+    return ClockSample(
+        synchronised=not status & STA_UNSYNC and value != _TIME_ERROR,
+        clock_state=value,
+        kernel_offset_ns=round((timex.offset * unit or 0.0) * 1e9),
+        frequency_scaled_ppm=round(timex.freq / 65536.0 * 65536),
+        maxerror_us=round(timex.maxerror / 1e6 * 1e6),
+        esterror_us=round(timex.esterror / 1e6 * 1e6),
     )
 
 
@@ -111,8 +143,23 @@ class TimeHealth:
         self._last_kernel: TimeSample | None = None
         self._problem: str | None = None
         self._closed = False
+        # No servers, the C library's adjtimex: each sample is one call into a buffer kept for it and its
+        # ClockSample (direct_clock_sample); a failing call takes the general path, which says why.
+        self._direct: tuple[Callable[[Any], int], Timex, Any] | None = None
+        if adjtimex is None and kernel is None and not self.servers:
+            with contextlib.suppress(CollectError):
+                buffer = Timex()
+                self._direct = (warm_libc().adjtimex, buffer, ctypes.byref(buffer))
 
     def __call__(self) -> ClockSample | None:
+        direct = self._direct
+        if direct is not None:
+            call, buffer, pointer = direct
+            buffer.modes = 0
+            state = call(pointer)
+            if state >= 0:
+                self._report(None)
+                return direct_clock_sample(state, buffer)
         kernel = self._kernel()
         self._report(kernel.problem)
         stepped = self._last_kernel is not None and detect_step(self._last_kernel, kernel) is not None
