@@ -17,8 +17,6 @@ from hostward.bounded import IMPORT_LIMIT, XZ_MAGIC, read_at_most, xz_decompress
 from hostward.collect.sample import SystemSample
 from hostward.errors import ParseError, StoreError
 from hostward.safefs import prepare_private_dir
-from hostward.store.sysstat.day_merge import merge_entries
-from hostward.store.sysstat.imported import store_imported
 from hostward.store.sysstat.sa_format import looks_like_sa
 from hostward.store.sysstat.sa_import import SaContent, SadfRunner, read_sa_bytes, run_sadf
 from hostward.store.sysstat.sadf_csv import looks_like_sadf, parse_sadf_csv
@@ -97,6 +95,11 @@ def import_files(
 
 
 def store_parsed(item: Parsed, data_dir: Path) -> FileImport:
+    # The writing side (day files, the imported rows' store) only here: parse_input alone (plot -f SA)
+    # does not pay for importing it.
+    from hostward.store.sysstat.day_merge import merge_entries  # noqa: PLC0415
+    from hostward.store.sysstat.imported import store_imported  # noqa: PLC0415
+
     path, kind, content = item
     if isinstance(content, SaContent):
         samples = sum(isinstance(e, SystemSample) for e in content.entries)
