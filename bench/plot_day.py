@@ -10,7 +10,8 @@
 2. **The same reports**: ``sadf -g DAY -- REPORTS`` (one SVG, sysstat's own renderer) and
    ``hostward plot -f DAY REPORTS --format svg`` (one SVG per graph, the file drawn directly: nothing imported);
    ``hostward plot`` of the same day imported into a hostward data directory (``--date``), as SVG and as the
-   default PDF report.
+   default PDF report. Both also draw the first 12 records alone (the same graphs, each ratio to sadf -g of
+   those records): what a plot costs whatever the day's length, and from it the cost of each further record.
 3. **CPU, not wall time**: user + system of each child (rusage of the waited process), warm-up run first, then
    ``--runs`` rounds in which every contender runs once in turn, so load from other work on the machine falls
    on all of them alike. Printed: the median per contender and its ratio to sadf -g.
@@ -34,6 +35,7 @@ from hostward.store.sysstat.sa_format import R_STATS, parse_sa
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DAY = dt.date(2026, 11, 26)
+FIRST = 12  # records of the short day: every graph has a line, and its cost is the plot's fixed cost
 A_CPU, A_PCSW, A_MEMORY, A_NET_DEV = 1, 2, 7, 12
 
 
@@ -120,6 +122,17 @@ def synthesize_day(directory: Path, interval: int) -> Path:
     return day
 
 
+def shortened(day: Path, keep: int) -> Path:
+    """The first ``keep`` records of ``day`` (every record of the synthetic day has the same size): what a
+    plot costs whatever the day's length (start-up, figures, files), beside sadf -g on the same records."""
+    data = day.read_bytes()
+    records = parse_sa(data, str(day)).records
+    size = records[1].offset - records[0].offset
+    short = day.with_name(f"{day.name}-first{keep}")
+    short.write_bytes(data[: records[0].offset + keep * size])
+    return short
+
+
 def cpu_of(argv: list[str], env: dict[str, str], stdout: Path | None = None) -> float:
     with open(stdout or os.devnull, "wb") as sink:
         proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.PIPE)
@@ -146,6 +159,7 @@ def main() -> int:
     try:
         env = {**_env(), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
         sa = synthesize_day(work, opts.interval)
+        short = shortened(sa, FIRST)
         store = work / "store"
         hostward = [sys.executable, "-m", "hostward"]
         subprocess.run([*hostward, "import", "--data-dir", str(store), str(sa)], env=env, check=True,
@@ -167,20 +181,32 @@ def main() -> int:
                  "-o", str(work / "day.pdf")],
                 None,
             ),
+            f"sadf -g, first {FIRST} records": (
+                [find("sadf"), "-g", str(short), "--", *reports], work / "sadf-short.svg"
+            ),
+            f"hostward plot -f, first {FIRST} records": (
+                [*hostward, "plot", "-f", str(short), *reports, "--format", "svg", "-o", str(work / "svg-short")],
+                None,
+            ),
         }  # fmt: skip
         for argv, stdout in contenders.values():  # warm-up: byte code, page cache
             cpu_of(argv, env, stdout)
+        records = 86400 // opts.interval
         cpu: dict[str, list[float]] = {name: [] for name in contenders}
         for _ in range(opts.runs):
             for name, (argv, stdout) in contenders.items():
                 cpu[name].append(cpu_of(argv, env, stdout))
         median = {name: statistics.median(values) for name, values in cpu.items()}
         peer = median["sadf -g (SVG)"]
-        records = 86400 // opts.interval
         print(f"a day of {records} records at {opts.interval} s, reports {opts.reports!r};")
         print(f"CPU per run (user + system), median of {opts.runs} interleaved rounds:")
         for name, seconds in median.items():
-            print(f"  {name:<38} {seconds * 1000:8.0f} ms   ratio to sadf -g {seconds / peer:5.2f}x")
+            base = median[f"sadf -g, first {FIRST} records"] if "first" in name else peer
+            print(f"  {name:<38} {seconds * 1000:8.0f} ms   ratio to sadf -g {seconds / base:5.2f}x")
+        fixed = median[f"hostward plot -f, first {FIRST} records"]
+        whole = median["hostward plot -f saDD --format svg"]
+        print(f"hostward plot -f: {fixed * 1000:.0f} ms whatever the day's length (start-up, figures, files), "
+              f"{(whole - fixed) / (records - FIRST) * 1e6:.0f} us per further record")  # fmt: skip
         if opts.keep:
             print(f"files in {work}")
     finally:
