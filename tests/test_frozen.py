@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import modules_after
 
-from hostward.frozen import frozen
+from hostward.frozen import field, frozen
 
 
 @frozen
@@ -157,3 +157,28 @@ def test_an_unhashable_shared_default_survives_replace() -> None:
     changed = dataclasses.replace(WithTable("a"), name="b")
     assert changed.table is WithTable("c").table and changed.name == "b"
     assert [f.name for f in dataclasses.fields(WithTable)] == ["name", "table"]
+
+
+made: list[int] = []
+
+
+def _next_number() -> int:
+    made.append(len(made))
+    return made[-1]
+
+
+@frozen
+class WithFactory:
+    name: str
+    number: int = field(default_factory=_next_number)
+    tags: tuple[str, ...] = ()
+
+
+def test_a_factory_default_is_made_per_instance_and_only_when_not_given() -> None:
+    made.clear()
+    first, second, given = WithFactory("a"), WithFactory("b"), WithFactory("c", 41)
+    assert (first.number, second.number, given.number) == (0, 1, 41) and made == [0, 1]
+    assert dataclasses.replace(first, name="z").number == 0  # replace passes the value: no new one
+    assert made == [0, 1]
+    number = dataclasses.fields(WithFactory)[1]
+    assert number.default is dataclasses.MISSING and number.default_factory is _next_number

@@ -8,22 +8,21 @@ The file is ``$HOSTWARD_CONFIG``, else ``/etc/hostward/hostward.toml`` for root,
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import tomllib
 import types
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from hostward import validate as v
-from hostward.bounded import CONFIG_LIMIT, read_at_most
 from hostward.errors import ConfigError, InputTooLarge, UnsafePath
-from hostward.frozen import frozen
+from hostward.frozen import field, frozen
 from hostward.recorder import selection
-from hostward.safefs import check_trusted_file
+
+# Reading a file imports tomllib, and coercing its values reads the sections' type hints (typing, dataclasses'
+# view of the records): ~10 ms, paid only when there is a file or a HOSTWARD_<SECTION>_<KEY> to read.
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def default_data_dir() -> Path:
@@ -45,7 +44,7 @@ def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path(xdg) / "hostward" / "hostward.toml"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordConfig:
     """[record]: the activity recorder (sadc's job)."""
 
@@ -165,7 +164,7 @@ class WebConfig:
     session_absolute_hours: float = 12.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Config:
     record: RecordConfig = field(default_factory=RecordConfig)
     oom: OomConfig = field(default_factory=OomConfig)
@@ -185,9 +184,15 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     path = path or default_config_path(environ)
     document: dict[str, Any] = {}
     if _exists(path, explicit):
+        from hostward.bounded import CONFIG_LIMIT, read_at_most  # noqa: PLC0415
+
         try:
             raw = read_at_most(path, CONFIG_LIMIT, "a configuration file")  # not /dev/zero's worth
-            document = tomllib.loads(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            if text.strip():  # an empty file (HOSTWARD_CONFIG=/dev/null) is every default: no TOML parser
+                import tomllib  # noqa: PLC0415
+
+                document = tomllib.loads(text)
         except InputTooLarge as exc:
             raise ConfigError(str(exc)) from exc
         except OSError as exc:
@@ -200,6 +205,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         _check_owner(path, document)
     elif explicit:
         raise ConfigError(f"configuration file {path} does not exist")
+    if not document and not any(key.startswith("HOSTWARD_") and key != "HOSTWARD_CONFIG" for key in environ):
+        # nothing to read (no file or an empty one, no HOSTWARD_<SECTION>_<KEY>): every default, as below
+        return Config(source=path if _exists(path, explicit) else None)
     section_types = _section_types()
     unknown = set(document) - set(section_types)
     if unknown:
@@ -234,6 +242,8 @@ def _check_owner(path: Path, document: dict[str, Any]) -> None:
     guard = document.get("guard")
     names_hooks = isinstance(guard, dict) and any(guard.get(k) for k in ("hook_before", "hook_after"))
     if (os.geteuid() == 0 or names_hooks) and os.path.realpath(path) != os.devnull:  # /dev/null: no file
+        from hostward.safefs import check_trusted_file  # noqa: PLC0415
+
         try:
             check_trusted_file(path, "configuration file")
         except UnsafePath as exc:
@@ -242,6 +252,9 @@ def _check_owner(path: Path, document: dict[str, Any]) -> None:
 
 def _section_types() -> dict[str, type[Any]]:
     """Every [section] of the file: the dataclass-typed fields of Config, so a new section is one new field."""
+    import dataclasses  # noqa: PLC0415
+    import typing  # noqa: PLC0415
+
     hints = typing.get_type_hints(Config)
     return {
         f.name: hints[f.name]
@@ -253,6 +266,9 @@ def _section_types() -> dict[str, type[Any]]:
 def _build(
     cls: type[Any], section: str, table: dict[str, Any], environ: Mapping[str, str], path: Path
 ) -> Any:
+    import dataclasses  # noqa: PLC0415
+    import typing  # noqa: PLC0415
+
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(table) - names
@@ -275,6 +291,9 @@ def _build(
 
 
 def _coerce(hint: Any, value: Any, where: str, *, from_env: bool) -> Any:
+    import dataclasses  # noqa: PLC0415
+    import typing  # noqa: PLC0415
+
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):

@@ -34,8 +34,8 @@ else:
         return lambda decorated: decorated
 
 
-_NO_DEFAULT = object()
-_FIELDS = "__frozen_fields__"  # the field names, in order (a tuple of str)
+_FIELDS = "__frozen_fields__"
+_REQUIRED = object()  # the field names, in order (a tuple of str)
 
 
 class _FrozenMeta(type):
@@ -48,7 +48,22 @@ class _FrozenMeta(type):
         raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 
 
-@dataclass_transform(frozen_default=True)
+class _Factory:
+    """A default made by calling ``make`` for each instance (``field(default_factory=make)``)."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self.make = make
+
+
+def field(*, default_factory: Callable[[], T]) -> T:
+    """A default built per instance, as ``dataclasses.field(default_factory=...)`` (the only form supported: a
+    fixed default is written as the value itself)."""
+    return _Factory(default_factory)  # type: ignore[return-value]  # the decorator replaces it, as dataclasses
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def frozen(cls: type[T]) -> type[T]:
     """The class as ``@dataclass(frozen=True, slots=True)`` would make it (see the module's note)."""
     if cls.__bases__ != (object,) or type(cls) is not type:
@@ -65,7 +80,8 @@ def frozen(cls: type[T]) -> type[T]:
             value = namespace.pop(name)
             if type(value).__name__ == "Field":
                 raise TypeError(
-                    f"@frozen {cls.__qualname__}.{name}: field() is not supported (use @dataclass)"
+                    f"@frozen {cls.__qualname__}.{name}: dataclasses.field() is not supported "
+                    "(hostward.frozen.field(default_factory=...) is)"
                 )
             defaults[name] = value
         elif defaults:
@@ -126,9 +142,15 @@ def replace(obj: R, /, **changes: object) -> R:
 
 
 def field_defaults(cls: type[Any]) -> dict[str, object]:
-    """The default value of each field of a @frozen class that has one (none is a factory)."""
+    """The fixed default value of each field of a @frozen class that has one (not those made by a factory)."""
     defaults: dict[str, object] = cls.__dict__["__frozen_defaults__"]
-    return dict(defaults)
+    return {name: value for name, value in defaults.items() if not isinstance(value, _Factory)}
+
+
+def field_factories(cls: type[Any]) -> dict[str, Callable[[], object]]:
+    """The default factory of each field of a @frozen class that has one."""
+    defaults: dict[str, object] = cls.__dict__["__frozen_defaults__"]
+    return {name: value.make for name, value in defaults.items() if isinstance(value, _Factory)}
 
 
 def _no_values(_obj: object) -> tuple[()]:
@@ -138,13 +160,19 @@ def _no_values(_obj: object) -> tuple[()]:
 def _init(cls: Any, names: tuple[str, ...], defaults: dict[str, object]) -> Any:
     """A straight-line ``__init__`` storing each argument through its slot's descriptor (as collect/_records.py).
     Field names are the class's own identifiers; default values are passed in as objects, never as text."""
-    namespace: dict[str, object] = {}
+    namespace: dict[str, object] = {"_unset": _Factory}  # the marker of an argument not given
     params = []
     body = []
     for i, name in enumerate(names):
         namespace[f"_s{i}"] = cls.__dict__[name].__set__
-        if name in defaults:
-            namespace[f"_d{i}"] = defaults[name]
+        default = defaults.get(name, _REQUIRED)
+        if isinstance(default, _Factory):
+            namespace[f"_d{i}"] = default.make
+            params.append(f"{name}=_unset")
+            body.append(f"    _s{i}(self, _d{i}() if {name} is _unset else {name})")
+            continue
+        if default is not _REQUIRED:
+            namespace[f"_d{i}"] = default
             params.append(f"{name}=_d{i}")
         else:
             params.append(name)
@@ -220,8 +248,12 @@ def _add_dataclass_view(cls: Any) -> None:
     for name, default in cls.__frozen_defaults__.items():
         # dataclasses refuses an unhashable default (it takes it for a mutable one): handed over as a factory of
         # that same object, which is what every instance shares here (e.g. a read-only MappingProxyType)
-        unhashable = type(default).__hash__ is None
-        namespace[name] = dataclasses.field(default_factory=_same(default)) if unhashable else default
+        if isinstance(default, _Factory):
+            namespace[name] = dataclasses.field(default_factory=default.make)
+        elif type(default).__hash__ is None:
+            namespace[name] = dataclasses.field(default_factory=_same(default))
+        else:
+            namespace[name] = default
     twin: Any = dataclasses.dataclass(frozen=True)(type(cls.__name__, (), namespace))
     type.__setattr__(cls, "__dataclass_fields__", twin.__dataclass_fields__)
     type.__setattr__(cls, "__dataclass_params__", twin.__dataclass_params__)

@@ -68,3 +68,13 @@ def test_oom_top_json_imports_neither_configuration_nor_the_other_subcommands() 
     heavy = {"dataclasses", "inspect", "typing", "shutil", "lzma", "logging", "tomllib", "hostward.config"}
     assert not imported & heavy, sorted(imported & heavy)
     assert not any(m.startswith(("hostward.oom.guard", "hostward.oom.protect", "rich")) for m in imported)
+
+
+def test_ntp_query_and_cache_stats_build_no_dataclass_and_parse_no_empty_configuration() -> None:
+    # Port 1 on loopback: refused at once; the command still starts up fully and says so in one line.
+    for argv in (("ntp", "query", "--samples", "1", "127.0.0.1:1"), ("cache", "stats", "127.0.0.1:1")):
+        imported, _ = modules_after(command(*argv), "")
+        # modules_after runs with HOSTWARD_CONFIG=/dev/null: an empty file needs no TOML parser
+        heavy = {"dataclasses", "inspect", "tomllib", "shutil", "logging"}
+        assert not imported & heavy, (argv, sorted(imported & heavy))
+        assert "hostward.ntp.client" in imported or "hostward.cache.stats" in imported

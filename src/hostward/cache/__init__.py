@@ -8,10 +8,9 @@ memcached when ``[cache]`` says so — which never raises into its caller: a los
 # Names resolve on first use (PEP 562): a stats poll does not import pymemcache.
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from hostward.lazy import lazy_getattr
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
     from hostward.cache.backend import (
         CacheBackend,

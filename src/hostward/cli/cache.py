@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
 
 from hostward.cli.args import Parser
 from hostward.digits import is_digits
 from hostward.errors import UsageError
 from hostward.validate import Number, flag
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 DESCRIPTION = """\
 Health of memcached servers, explained.

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import enum
 import json
 import math
-import signal
 import sys
 import textwrap
 import time
@@ -399,6 +397,8 @@ def render_chrony(chrony: ChronyView) -> list[str]:
 
 
 def _jsonable(value: Any) -> Any:
+    import dataclasses  # noqa: PLC0415  (ntp status --json only: not part of every ntp command's start-up)
+
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
@@ -416,6 +416,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import signal  # noqa: PLC0415
+
     from hostward.ntp.server import NtpServer, ServeSettings  # noqa: PLC0415
 
     settings = ServeSettings(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import types
 from collections.abc import Callable
 
-from hostward.frozen import field_defaults, field_names
+from hostward.frozen import field_defaults, field_factories, field_names
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
@@ -43,9 +43,11 @@ class _Field:
 
 def _fields(cls: type[Any]) -> tuple[_Field, ...]:
     if "__frozen_fields__" in cls.__dict__:  # hostward.frozen: without importing dataclasses (start-up)
-        defaults = field_defaults(cls)
+        defaults, factories = field_defaults(cls), field_factories(cls)
         return tuple(
-            _Field(name, cls.__annotations__[name], defaults.get(name, _MISSING), _MISSING)
+            _Field(
+                name, cls.__annotations__[name], defaults.get(name, _MISSING), factories.get(name, _MISSING)
+            )
             for name in field_names(cls)
         )
     import dataclasses  # noqa: PLC0415

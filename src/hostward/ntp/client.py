@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from hostward.errors import UsageError
+from hostward.frozen import field, frozen
 from hostward.ntp import timestamps as ts
 from hostward.ntp.packet import (
     HEADER,
@@ -76,7 +76,7 @@ class Sample(NamedTuple):
     received_unix_ns: int  # our wall clock at T4
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ServerResult:
     """What a burst of queries to one server produced, with every ignored datagram counted by reason."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +43,8 @@ class QueryReport:
                     "error": r.error,
                 }
             )
+        import dataclasses  # noqa: PLC0415  (--json only)
+
         sel = dataclasses.asdict(self.selection)
         sel["states"] = {k: v.name.lower() for k, v in self.selection.states.items()}
         return {
