@@ -241,7 +241,7 @@ def walk_records(data: DayData, opts: ReportOptions, fmt: SadfFormat, sample: Sa
             continue
         prev = part.reference
         slicer = Slicer(opts.interval, uptime_cs(prev))
-        left = opts.count  # records per restart segment; -1: all. Comments after the last one still count.
+        left = opts.count  # records per restart segment, -1 for all; comments after the last are still listed
         for entry in part.body:
             if isinstance(entry, CommentMark):
                 special(entry)
