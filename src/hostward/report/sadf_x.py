@@ -13,6 +13,7 @@ stripped of control characters (hostward.safetext), so a hostile name cannot bre
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -47,8 +48,10 @@ _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"
 Write = Callable[[str], object]  # e.g. sys.stdout.write, list.append
 
 
+@functools.lru_cache(maxsize=4096)
 def xml_text(text: str) -> str:
-    """``text`` safe inside an XML attribute or element: control characters made visible, specials escaped."""
+    """``text`` safe inside an XML attribute or element: control characters made visible, specials escaped.
+    Cached: the same few device, interface and interrupt names come back in every sample."""
     return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", safe_text(text)).translate(_ENTITIES)
 
 
@@ -225,13 +228,25 @@ def _interrupts(plan: _Plan, rows: list[Row], tabs: str, fmt: SadfFormat) -> lis
     interrupt and shown CPU column ("all" and, with -P, each CPU)."""
     defs = plan.selected.activity.columns
     shown = [(i, defs[i].json_key.removeprefix("CPU"), defs[i].decimals) for i in plan.columns]
+    # One template for an interrupt's lines; "\x00" stands for its name until the values are formatted.
+    template = "".join(
+        f'{tabs}\t\t<irq intr="\x00" cpu="{cpu}" value="{{{i}:z.{decimals}f}}"/>\n'
+        for i, cpu, decimals in shown
+    )
     lines = [f"{tabs}<interrupts>\n", f"{tabs}\t<int-global{PER_SECOND}>\n"]
     for row in rows:
         if not plan.selected.wants(row.item):
             continue
-        start = f'{tabs}\t\t<irq intr="{xml_text(row.item or "")}" cpu="'
-        lines.extend(
-            f'{start}{cpu}" value="{fmt.value(row.values[i], decimals)}"/>\n' for i, cpu, decimals in shown
-        )
+        name = xml_text(row.item or "")
+        if any(map(math.isnan, row.values)):  # the slow path, one value at a time
+            lines.extend(
+                f'{tabs}\t\t<irq intr="{name}" cpu="{cpu}" value="{fmt.value(row.values[i], decimals)}"/>\n'
+                for i, cpu, decimals in shown
+            )
+            continue
+        text = template.format(*row.values)
+        if fmt.decimal_point != ".":
+            text = text.replace(".", fmt.decimal_point)
+        lines.append(text.replace("\x00", name))
     lines.extend((f"{tabs}\t</int-global>\n", f"{tabs}</interrupts>\n"))
     return lines
