@@ -31,8 +31,9 @@ def tolerances() -> dict[tuple[str, str], Tolerance]:
     """(element, attribute) -> the tolerance of the column written there; attribute "" for a value written as
     an element's text (<memfree>...</memfree>)."""
     out: dict[tuple[str, str], Tolerance] = {("irq", "value"): irq_activity(2).columns[0].parity}
+    known = activities.SYSSTAT.keys() | activities.VARIANT.keys() | activities.HOSTWARD.keys()
     for name, layout in LAYOUTS.items():
-        if name == "irq":
+        if name == "irq" or name not in known:  # net_fc: laid out before its activity is defined
             continue
         for column in activities.get(name).columns:
             key = layout.names.get(column.json_key, column.json_key)

@@ -81,6 +81,7 @@ LAYOUTS: dict[str, XmlLayout] = {
     "net_icmp6": _net("net-icmp6"),
     "net_eicmp6": _net("net-eicmp6"),
     "net_udp6": _net("net-udp6"),
+    "net_fc": _net("fchost", "name"),  # sar -n FC (xml_print_fchost_stats), once its activity is defined
     "softnet": _net("softnet", "cpu"),
     "pwr_cpu": XmlLayout(
         "cpu-frequency", ' unit="MHz"', group="power-management", row="cpufreq", item="number"
@@ -98,7 +99,7 @@ LAYOUTS: dict[str, XmlLayout] = {
 
 def layout_of(activity: Activity) -> XmlLayout:
     """The activity's layout; one the table lacks (an activity added later) is written from its sadf -j
-    section: ``network/net-fc`` as ``<net-fc>`` rows inside ``<network>``, items named by their JSON key."""
+    section: ``network/NAME`` as ``<NAME>`` elements inside ``<network>``, items named by their JSON key."""
     found = LAYOUTS.get(activity.name)
     if found is not None:
         return found
