@@ -9,7 +9,6 @@ The configuration raises :class:`ConfigError`, the command line :class:`UsageErr
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from hostward.frozen import frozen
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Any, Protocol
 
     class Rule(Protocol):
@@ -37,8 +37,24 @@ MAX_SIZE_BYTES = 1 << 60  # 1 EiB: far above any memory size, far below what an 
 
 # Dates the store can represent: day files are named hwYYYYMMDD and times are POSIX seconds, so the range is
 # what both datetime and time_t-as-float agree on in every timezone (the edges are a day inside the limits).
-FIRST_DATE = dt.date(1970, 1, 2)
-LAST_DATE = dt.date(9999, 12, 30)
+# FIRST_DATE and LAST_DATE are made on first use (datetime is ~1.5 ms of start-up that live reports do without).
+if TYPE_CHECKING:
+    FIRST_DATE: dt.date
+    LAST_DATE: dt.date
+
+
+def _store_dates() -> tuple[dt.date, dt.date]:
+    import datetime as dt  # noqa: PLC0415
+
+    return dt.date(1970, 1, 2), dt.date(9999, 12, 30)
+
+
+def __getattr__(name: str) -> object:  # PEP 562: validate.FIRST_DATE / LAST_DATE
+    if name in ("FIRST_DATE", "LAST_DATE"):
+        first, last = _store_dates()
+        globals().update(FIRST_DATE=first, LAST_DATE=last)
+        return first if name == "FIRST_DATE" else last
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
@@ -235,14 +251,20 @@ class DateValue:
     """A calendar date YYYY-MM-DD that the store can hold (1970-01-02 to 9999-12-30)."""
 
     def describe(self) -> str:
-        return f"a date YYYY-MM-DD from {FIRST_DATE} to {LAST_DATE}"
+        first, last = _store_dates()
+        return f"a date YYYY-MM-DD from {first} to {last}"
 
     def check(self, value: Any, name: str, error: type[HostwardError] = UsageError) -> Any:
-        if not isinstance(value, dt.date) or not FIRST_DATE <= _day(value) <= LAST_DATE:
+        import datetime as dt  # noqa: PLC0415
+
+        first, last = _store_dates()
+        if not isinstance(value, dt.date) or not first <= _day(value) <= last:
             raise _fail(error, name, value, self.describe())
         return value
 
     def parse(self, text: str, name: str, error: type[HostwardError] = UsageError) -> Any:
+        import datetime as dt  # noqa: PLC0415
+
         try:
             value = dt.date.fromisoformat(text.strip())
         except ValueError:
@@ -255,14 +277,20 @@ class DateTimeValue:
     """A local date and time YYYY-MM-DD[ HH:MM[:SS]] within the store's dates."""
 
     def describe(self) -> str:
-        return f"a date/time YYYY-MM-DD[ HH:MM[:SS]] from {FIRST_DATE} to {LAST_DATE}"
+        first, last = _store_dates()
+        return f"a date/time YYYY-MM-DD[ HH:MM[:SS]] from {first} to {last}"
 
     def check(self, value: Any, name: str, error: type[HostwardError] = UsageError) -> Any:
-        if not isinstance(value, dt.datetime) or not FIRST_DATE <= value.date() <= LAST_DATE:
+        import datetime as dt  # noqa: PLC0415
+
+        first, last = _store_dates()
+        if not isinstance(value, dt.datetime) or not first <= value.date() <= last:
             raise _fail(error, name, value, self.describe())
         return value
 
     def parse(self, text: str, name: str, error: type[HostwardError] = UsageError) -> Any:
+        import datetime as dt  # noqa: PLC0415
+
         try:
             value = dt.datetime.fromisoformat(text.strip())
         except ValueError:
@@ -271,6 +299,8 @@ class DateTimeValue:
 
 
 def _day(value: dt.date) -> dt.date:
+    import datetime as dt  # noqa: PLC0415
+
     return value.date() if isinstance(value, dt.datetime) else value
 
 

@@ -15,9 +15,10 @@ LIVE_SAR = command("sar", "-u", "1", "1")
 
 # Standard modules that cost milliseconds and that the live report does without: dataclasses brings inspect,
 # ast, dis and tokenize (~10 ms; records are hostward.frozen's); typing ~3 ms; lzma and struct belong to
-# the data files.
+# the data files; datetime only -N, --date, --since and -s/-e need.
 STDLIB_NOT_NEEDED = {
     "dataclasses",
+    "datetime",
     "inspect",
     "ast",
     "typing",

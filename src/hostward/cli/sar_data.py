@@ -3,7 +3,6 @@ recording where a report needs it first (comments merged, days crossed), the rep
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from hostward.cli.sar_args import SarArgs
@@ -110,6 +109,8 @@ def load_stream(args: SarArgs) -> Recording | None:
     except UsageError:
         return None  # said with the data's CPU count by file_options
     check_source(args)
+    import datetime as dt  # noqa: PLC0415
+
     from hostward.store.reader import stream_day, stream_file  # noqa: PLC0415  (not for live sar)
 
     if args.file is not None:
@@ -130,6 +131,8 @@ def load_data(args: SarArgs, parts: frozenset[str] | None = None) -> DayData:
     """The recording the options name; StoreError when there is none or it holds no sample. With ``parts``,
     only those fields of each sample are read (hostward.store.parts)."""
     check_source(args)
+    import datetime as dt  # noqa: PLC0415
+
     from hostward.store import read_day, read_file, read_range  # noqa: PLC0415  (the reader: not for live sar)
 
     # No report here (sar, sadf, plot) reads the samples' top processes: not decoding them is most of the

@@ -5,7 +5,6 @@ sar_args.py, which parses the activity letters."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from hostward.validate import quote
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Protocol
 
     class _DayChoice(Protocol):
@@ -68,6 +68,8 @@ def takes_file_name(following: str | None) -> bool:
 
 def day_of(days_back: int, today: dt.date | None = None) -> dt.date:
     """The calendar day ``days_back`` days before today (sa_common.c get_time with d_off)."""
+    import datetime as dt  # noqa: PLC0415  (-N only: live reports start without datetime)
+
     return (today or dt.date.today()) - dt.timedelta(days=days_back)
 
 
