@@ -201,6 +201,15 @@ def in_process(iterations: int, top: int, cold: int) -> tuple[float, float, floa
     return (t1 - t0) * per, (t2 - t0) * per, (t4 - t3) * per, cold_ms
 
 
+def _forks() -> int:
+    """/proc/stat's count of tasks created since boot."""
+    with open("/proc/stat") as stat:
+        for line in stat:
+            if line.startswith("processes "):
+                return int(line.split()[1])
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,6 +237,7 @@ def main() -> None:
     rusage: dict[str, list[float]] = {}
     kernel: dict[str, list[float]] = {}
     startup: dict[str, list[float]] = {}
+    forks_before, forks_at = _forks(), time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for _ in range(args.rounds):
@@ -264,6 +274,11 @@ def main() -> None:
         )
     ratios(steady)
     print("  (targets, issue 17: hostward / sadc <= 1.0 without top processes, <= 1.5 with the default 10)")
+    fork_rate = (_forks() - forks_before) / (time.monotonic() - forks_at)
+    print(
+        f"  (tasks created on this host meanwhile: {fork_rate:.1f} a second; the top10 rows list /proc only "
+        "in a second in which one was: a quiet host's recorder lists it less often)"
+    )
     print(
         "process CPU time from rusage, start-up removed via N=1 runs (tick-based: coarser), median of rounds:"
     )
