@@ -13,7 +13,7 @@ import pytest
 from hostward.cli import main
 from hostward.cli.sar_args import parse_sar_args
 from hostward.collect.cpu import CpuStat, CpuTimes
-from hostward.collect.fchost import fc_hosts
+from hostward.collect.fchost import FcHost, fc_hosts
 from hostward.collect.host import HostInfo
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
@@ -342,31 +342,39 @@ def test_fibre_channel_alone_reports_nothing_as_sar_without_adapters(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """sar -n FC on a host without /sys/class/fc_host prints only "Requested activities not available";
-    hostward says why in one line. With adapters, it says hostward does not record them."""
-    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ())
+    hostward says why in one line."""
+    monkeypatch.setattr("hostward.collect.fchost.fc_hosts", lambda: ())
     code, out, err = sar(capsys, "-n", "FC", "1", "1")
     assert (code, out) == (1, "")
     assert err == (
         "hostward sar: -n FC: nothing to report: this host has no Fibre Channel adapter"
-        " (/sys/class/fc_host is absent or empty)\n"
-    )
-    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ("host0", "host3"))
-    code, out, err = sar(capsys, "-n", "FC", "1", "1")
-    assert (
-        code == 1 and "does not record Fibre Channel statistics (this host's adapters: host0, host3)" in err
+        " (/sys/class/fc_host is absent or holds no host* entry)\n"
     )
 
 
-def test_fibre_channel_within_all_is_left_out(
+def test_fibre_channel_within_all_is_left_out_without_adapters(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ())
+    monkeypatch.setattr("hostward.collect.fchost.fc_hosts", lambda: ())
+    monkeypatch.setattr("hostward.collect.fchost.fc_statistics", lambda _root: None)
     code, out, err = sar(capsys, "-n", "FC,SOCK", "1", "1")
-    assert code == 0 and err == "" and "totsck" in out  # silent, as sar without adapters
-    monkeypatch.setattr("hostward.cli.sar.fc_hosts", lambda: ("host0",))
+    assert code == 0 and err == "" and "totsck" in out and "FCHOST" not in out  # silent, as sar
     code, out, err = sar(capsys, "-n", "ALL", "1", "1")
-    assert code == 0 and "totsck" in out and "total/s" in out
-    assert err == "hostward sar: -n FC left out: hostward does not record Fibre Channel statistics (host0)\n"
+    assert code == 0 and "totsck" in out and "total/s" in out and "FCHOST" not in out
+
+
+def test_fibre_channel_live_reads_the_adapters(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live -n FC: two reads of the adapters' counters, one row each (the name last, as sar)."""
+    reads = iter([(FcHost("host0", 100, 0, 0, 0),), (FcHost("host0", 300, 0, 0, 8),)])
+    monkeypatch.setattr("hostward.collect.fchost.fc_hosts", lambda: ("host0",))
+    monkeypatch.setattr("hostward.collect.fchost.fc_statistics", lambda _root: next(reads))
+    code, out, err = sar(capsys, "-n", "FC", "1", "1")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[2].split()[1:] == ["fch_rxf/s", "fch_txf/s", "fch_rxw/s", "fch_txw/s", "FCHOST"]
+    assert lines[3].endswith(" host0") and lines[-1].startswith("Average:")
 
 
 def test_fc_hosts_lists_the_class_directory(tmp_path: Path) -> None:

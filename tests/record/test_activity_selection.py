@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hostward.collect.fchost import fc_hosts
 from hostward.collect.sample import SystemSample
 from hostward.config import RecordConfig, load_config
 from hostward.errors import ConfigError
@@ -30,7 +31,9 @@ def test_every_group_is_an_optional_group_of_the_store() -> None:
     }  # softnet: sar -n SOFT, per CPU too; OPTIONAL_LISTS: sar -F
     assert "interrupts" in groups_for(("INT",)) and "interrupts" not in groups_for(DEFAULT)
     assert groups_for(("XALL",)) == ALL_GROUPS
-    assert groups_for(("DISK",)) == BASE  # sadc's default set, always recorded
+    # sadc's default set, always recorded, and -n FC (A_NET_FC is in sadc's G_DISK)
+    assert groups_for(("DISK",)) == BASE | {"fchosts"}
+    assert "fchosts" in groups_for(DEFAULT) and "fchosts" not in groups_for(("SNMP",))
     assert BASE < groups_for(DEFAULT) <= groups_for(("ALL",)) <= ALL_GROUPS
     assert "snmp" in groups_for(("SNMP",)) and "snmp" not in groups_for(("IPV6",))
     assert "snmp6" in groups_for(("IPV6",)) and "snmp6" not in groups_for(("SNMP",))
@@ -73,7 +76,10 @@ def test_a_recording_holds_the_chosen_groups_only(tmp_path: Path) -> None:
         for s in base
     )
     full = _recorded(tmp_path / "full", ("XALL",))
-    assert full and all(getattr(s, group) is not None for s in full for group in ALL_GROUPS)
+    # Fibre Channel: nothing to record on a host without adapters (these machines), as sadc leaves A_NET_FC out
+    present = ALL_GROUPS if fc_hosts() else ALL_GROUPS - {"fchosts"}
+    assert full and all(getattr(s, group) is not None for s in full for group in present)
+    assert fc_hosts() or all(s.fchosts is None for s in full)
 
 
 def _hostward(*argv: str) -> subprocess.CompletedProcess[str]:

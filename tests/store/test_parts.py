@@ -14,6 +14,7 @@ from tests.store.conftest import HOST, series, with_processes
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import AverageInput, Interval, uptime_cs
+from hostward.collect.fchost import FcHost
 from hostward.collect.filesystems import Filesystem
 from hostward.collect.interrupts import Interrupts
 from hostward.collect.kernel import KernelTables
@@ -32,7 +33,8 @@ from hostward.store.parts import SAMPLE_PARTS
 
 DAY = dt.date(2026, 11, 27)
 FIELDS = ("cpu", "load", "memory", "vmstat", "disks", "nets", "pressure", "time", "caches", "ktables", "sockets",
-          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial", "softnet", "filesystems", "cpufreq")  # fmt: skip
+          "sockets6", "snmp", "snmp6", "interrupts", "nfs", "nfsd", "serial", "softnet", "filesystems", "cpufreq",
+          "fchosts")  # fmt: skip
 
 
 def busy(n: int) -> list[SystemSample]:
@@ -76,6 +78,8 @@ def busy(n: int) -> list[SystemSample]:
                     CpuFrequency("0", 240000),
                     CpuFrequency("1", 260000 + 2 * i),
                 ),
+                fchosts=(FcHost("host0", 1000 * i, 900 * i, (1 << 64) - 1, 4 * i),)
+                + ((FcHost("host7", i, 0, 0, i),) if i % 3 else ()),
             )
         )
     return out

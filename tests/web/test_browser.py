@@ -20,6 +20,7 @@ from tests.web.dashboard import Dashboard, login, serve
 from tests.web.recording import record
 
 from hostward.activities import BY_NAME
+from hostward.collect.fchost import fc_hosts
 from hostward.web import data
 from hostward.web.data import PAGE_ACTIVITIES
 
@@ -37,6 +38,8 @@ IMG_ARG = '"><img src=x onerror=alert(1)>'
 COMMENT = "see javascript:alert(document.cookie) <img src=x onerror=alert(2)>"
 HOSTNAME = "db1<svg onload=alert(3)>"
 PAGES = ["/", "/time", "/cache", *(f"/activity/{a.name}" for a in PAGE_ACTIVITIES)]
+# Activities whose source this host lacks: nothing is recorded, and the page says so (Fibre Channel adapters).
+NO_SOURCE = set() if fc_hosts() else {"/activity/net_fc"}
 
 # Counts, on every chart canvas, the pixels drawn in one of the series colours (charts.js PALETTE): axes and
 # grid are grey and black, event lines have their own colours, so a non-zero count means data was drawn;
@@ -149,6 +152,9 @@ def test_every_page_draws_its_charts_without_csp_violations(viewer: Watched, das
     for path in PAGES:
         page.goto(dashboard.url + path)
         expected = _charts_drawn(page)
+        if path in NO_SOURCE:
+            assert expected == 0 and page.get_by_text("No data in this range.").is_visible(), path
+            continue
         pixels = page.evaluate(COUNT_LINE_PIXELS)
         assert expected > 0, path
         assert len(pixels) == expected, path

@@ -53,6 +53,7 @@ SYSSTAT: dict[str, str] = {
     "net_icmp6": "snmp6:NET_ICMP6",
     "net_eicmp6": "snmp6:NET_EICMP6",
     "net_udp6": "snmp6:NET_UDP6",
+    "net_fc": "fchost:NET_FC",
     "softnet": "softnet:SOFTNET",
     "pwr_cpu": "power:PWR_CPU",
     "filesystems": "filesystems:FILESYSTEMS",

@@ -20,7 +20,6 @@ from hostward.cli.sar_data import (
     with_guard_events,
 )
 from hostward.cli.sar_options import disk_names, rename_disks, renamed_data
-from hostward.collect.fchost import fc_hosts
 from hostward.collect.host import read_host
 from hostward.collect.sample import ClockSample, SystemSample, sample_system
 from hostward.errors import NoRecording, NotAvailable, StoreError, UsageError
@@ -81,8 +80,9 @@ activity options (default -u):
                     neighbour discovery (ICMP6), and errors: unreachable, time exceeded, parameter
                     problems, redirects, packets too big (EICMP6); softirq packet work per CPU:
                     processed, dropped, squeezed, RPS, flow limit, backlog (SOFT; CPUs with -P);
-                    Fibre Channel (FC) is not recorded: alone it reports nothing (as sar on a host
-                    without adapters), within ALL it is left out (with a note if the host has adapters)
+                    Fibre Channel adapters: frames and 4-byte words received and sent per second,
+                    the adapter last (FC; recorded by default, 'hostward record -S DISK'; nothing to
+                    report on a host without adapters, as sar)
   -m {CPU|FAN|FREQ|IN|TEMP|USB|ALL}[,...]
                     power management: CPU clock frequency in MHz (CPU; CPUs with -P, offline ones left
                     out); FAN, FREQ, IN, TEMP and USB are not recorded: alone they report nothing, ALL is
@@ -179,20 +179,13 @@ examples:
 
 
 def _fibre_channel(args: SarArgs, hosts: tuple[str, ...]) -> None:
-    """-n FC: hostward does not record Fibre Channel statistics. Asked alone, there is nothing to report, as
-    sar says on a host without adapters ("Requested activities not available", which is all it prints);
-    with other reports (-n ALL), those are printed: silently without adapters, as sar, else with a note."""
-    if not (args.flags or args.all_activities):
-        if reads_file(args):
-            why = "hostward recordings hold no Fibre Channel statistics (sar reads them from /sys/class/fc_host)"
-        elif hosts:
-            why = f"hostward does not record Fibre Channel statistics (this host's adapters: {', '.join(hosts)})"
-        else:
-            why = "this host has no Fibre Channel adapter (/sys/class/fc_host is absent or empty)"
-        raise NotAvailable(f"-n FC: nothing to report: {why}")
-    if hosts:
-        sys.stderr.write(
-            f"hostward sar: -n FC left out: hostward does not record Fibre Channel statistics ({', '.join(hosts)})\n"
+    """-n FC alone, live, on a host without adapters: sar says only "Requested activities not available";
+    hostward says why. With other reports (-n ALL) FC is left out silently, as sar leaves it out. (From a
+    recording without adapters, file_options gives the answer of every report the recording lacks.)"""
+    if args.flags == {"net_fc"} and not args.all_activities and not reads_file(args) and not hosts:
+        raise NotAvailable(
+            "-n FC: nothing to report: this host has no Fibre Channel adapter (/sys/class/fc_host is absent or "
+            "holds no host* entry)"
         )
 
 
@@ -201,7 +194,9 @@ def run(argv: list[str]) -> int:
     if args.help:
         sys.stdout.write(HELP)
         return 0
-    if args.fibre_channel:
+    if "net_fc" in args.flags:
+        from hostward.collect.fchost import fc_hosts  # noqa: PLC0415  (only -n FC lists the adapters)
+
         _fibre_channel(args, fc_hosts())
     check_power(args, reads_file(args))
     if args.output is not None:
@@ -330,10 +325,10 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
             "show zeros, as sar's do\n"
         )
     for name, path, role in (("net_nfs", "net/rpc/nfs", "client"), ("net_nfsd", "net/rpc/nfsd", "server")):
-        # (-A and -n ALL, which sets fibre_channel too, ask for everything: no note there)
+        # (-A and -n ALL ask for everything: no note there)
         if (
             name in selected
-            and not (args.all_activities or args.fibre_channel)
+            and not (args.all_activities or args.net_all)
             and procfs.read_optional(path) is None
         ):
             # Without the NFS module sadc records zeros and sar prints them without a word, as for snmp6.

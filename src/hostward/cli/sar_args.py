@@ -45,8 +45,8 @@ SADF_UNSUPPORTED = {
 NET_KEYWORDS = {"DEV": "net_dev", "EDEV": "net_edev", "NFS": "net_nfs", "NFSD": "net_nfsd", "SOCK": "sock",
                 "IP": "net_ip", "EIP": "net_eip", "ICMP": "net_icmp", "EICMP": "net_eicmp", "TCP": "net_tcp",
                 "ETCP": "net_etcp", "UDP": "net_udp", "SOCK6": "sock6", "IP6": "net_ip6", "EIP6": "net_eip6",
-                "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6", "SOFT": "softnet"}  # fmt: skip
-_NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "FC", "ALL"])
+                "ICMP6": "net_icmp6", "EICMP6": "net_eicmp6", "UDP6": "net_udp6", "SOFT": "softnet", "FC": "net_fc"}  # fmt: skip
+_NET_SUPPORTED = ", ".join([*NET_KEYWORDS, "ALL"])
 # sar -m: CPU is recorded (activities/power.py); the others read /sys/class/hwmon and USB devices, which hostward
 # does not record: ALL is every power report the data has, as sar's on a file without the others.
 M_KEYWORDS = {"CPU": "the CPU clock frequency", "FAN": "fan speeds", "FREQ": "weighted CPU frequencies",
@@ -73,7 +73,6 @@ class SarArgs:
         "devices",
         "end",
         "epoch",
-        "fibre_channel",
         "file",
         "filesystems",
         "flags",
@@ -84,6 +83,7 @@ class SarArgs:
         "interval",
         "local_time",
         "memory_view",
+        "net_all",
         "output",
         "persistent",
         "power_missing",
@@ -119,7 +119,7 @@ class SarArgs:
             None  # -j: "SID" or the /dev/disk/by-* kind of the device names -d shows
         )
         self.human: bool = False  # -h / --human: unit letters and % signs
-        self.fibre_channel: bool = False  # -n FC: Fibre Channel adapters, which hostward does not record
+        self.net_all: bool = False  # -n ALL: every network report, whatever the host has
         self.power_missing: list[str] = list()  # -m FAN, TEMP ...: power reports not recorded
         self.decimals: int | None = None  # --dec=: decimal places of values printed with decimals
         self.date: dt.date | None = None
@@ -363,9 +363,7 @@ def parse_sar_args(argv: list[str], *, sadf: bool = False) -> SarArgs:
                     args.flags.add(NET_KEYWORDS[keyword])
                 elif keyword == "ALL":
                     args.flags.update(NET_KEYWORDS.values())
-                    args.fibre_channel = True
-                elif keyword == "FC":  # not recorded: cli/sar.py answers as sar does without adapters
-                    args.fibre_channel = True
+                    args.net_all = True
                 else:
                     raise UsageError(f"-n: unknown keyword {quote(keyword)} (supported: {_NET_SUPPORTED})")
             i += 1

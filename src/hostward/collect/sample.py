@@ -19,6 +19,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of 
 if TYPE_CHECKING:  # annotations only: live reports import the process sampler and optional readers they use
     from typing import Any
 
+    from hostward.collect.fchost import FcHost
     from hostward.collect.filesystems import Filesystem
     from hostward.collect.interrupts import Interrupts
     from hostward.collect.kernel import KernelTables
@@ -155,6 +156,9 @@ class SystemSample:
     filesystems: tuple[Filesystem, ...] | None = None
     # sar -m CPU: "all" then each CPU; None when not recorded (sadc records it with -S POWER) or not readable.
     cpufreq: tuple[CpuFrequency, ...] | None = None
+    # sar -n FC: one record per Fibre Channel adapter; None when not recorded (sadc records it with -S DISK) or
+    # the host has no adapter.
+    fchosts: tuple[FcHost, ...] | None = None
 
 
 # The optional records (SystemSample fields) and their readers, imported when first read: a live report reads,
@@ -172,7 +176,19 @@ OPTIONAL_READERS: dict[str, tuple[str, str]] = {
     "softnet": ("hostward.collect.softnet", "read_softnet"),
     "filesystems": ("hostward.collect.filesystems", "read_filesystems"),
     "cpufreq": ("hostward.collect.power", "read_cpufreq"),
+    "fchosts": ("hostward.collect.fchost", "read_fchosts"),
 }
+# Readers of files under /sys, which ``read_optional`` (under /proc) does not reach: they also take the sysfs root.
+SYSFS_READERS = frozenset({"fchosts"})
+
+
+def optional_reader(name: str, procfs: ProcFS) -> Callable[[Callable[[str], str | None]], Any]:
+    """OPTIONAL_READERS' reader of record ``name``, imported, reading /sys under ``procfs.sys`` if it reads /sys."""
+    module, reader = OPTIONAL_READERS[name]
+    read = getattr(import_module(module), reader)
+    if name in SYSFS_READERS:
+        return lambda read_optional: read(read_optional, procfs.sys)
+    return read  # type: ignore[no-any-return]
 
 
 def sample_system(
@@ -187,9 +203,9 @@ def sample_system(
     load, memory, vmstat = read_loadavg(procfs), read_meminfo(procfs), read_vmstat(procfs)
     disks, nets, pressure = read_diskstats(procfs), read_net_dev(procfs), read_pressure(procfs)
     optional: dict[str, Any] = {}
-    for field_name, (module, reader) in OPTIONAL_READERS.items():
+    for field_name in OPTIONAL_READERS:
         if parts is None or field_name in parts:
-            optional[field_name] = getattr(import_module(module), reader)(procfs.read_optional)
+            optional[field_name] = optional_reader(field_name, procfs)(procfs.read_optional)
     return SystemSample(
         timestamp=now,
         uptime_seconds=uptime.uptime_seconds,

@@ -173,6 +173,11 @@ SPECS: tuple[FigureSpec, ...] = (
     FigureSpec("udp6", "net_udp6", "UDPv6 datagrams",
                (Panel(("idgm6/s", "odgm6/s"), "datagrams/s", labels=("received", "sent")),
                 Panel(("noport6/s", "idgmer6/s"), "datagrams/s", labels=("to no port", "received with errors")))),
+    # activities/fchost.py: one figure per Fibre Channel adapter.
+    FigureSpec("fc", "net_fc", "Fibre Channel adapter {item}",
+               (Panel(("fch_rxf/s", "fch_txf/s"), "frames/s", labels=("received", "transmitted")),
+                Panel(("fch_rxw/s", "fch_txw/s"), "words/s (4 B)", labels=("received", "transmitted"))),
+               per_item=True),
     # activities/softnet.py: its first row is CPU "all".
     FigureSpec("softnet", "softnet", "Network softirq work (all CPUs)",
                (Panel(("total/s",), "packets/s", labels=("processed",)),

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
-from importlib import import_module
 from typing import Any
 
 from hostward.collect.cpu import parse_stat
@@ -36,7 +35,7 @@ from hostward.collect.procs import (
     status_without_switches,
     top_by_rss,
 )
-from hostward.collect.sample import OPTIONAL_READERS, SystemSample
+from hostward.collect.sample import OPTIONAL_READERS, SystemSample, optional_reader
 from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 from hostward.recorder.cachewatch import CacheWatch
@@ -70,8 +69,8 @@ class CachingSampler:
         self._files = KernelFiles(procfs.proc)
         read_optional = self._files.read_optional
         self._optional: tuple[tuple[str, Callable[[], Any]], ...] = tuple(
-            (name, _reader(name, getattr(import_module(module), reader), read_optional))
-            for name, (module, reader) in OPTIONAL_READERS.items()
+            (name, _reader(name, optional_reader(name, procfs), read_optional))
+            for name in OPTIONAL_READERS
             if name in groups
         )
         self.top_processes = top_processes
@@ -322,10 +321,11 @@ class CachingSampler:
 
 def _reader(name: str, reader: Callable[..., Any], read: Callable[[str], str | None]) -> Callable[[], Any]:
     """An optional record's reader bound to the kept-open files: through SameReads when its record is built
-    from the files it reads alone (recorder/unchanged.py), which is all but sar -F's (statvfs figures too).
+    from the files it reads alone (recorder/unchanged.py), which is all but sar -F's (statvfs figures too) and
+    sar -n FC's (/sys files, which ``read`` does not reach).
     /proc/interrupts changes at every sample, but few of its lines do: its reader keeps its parsed lines."""
     if name == "interrupts":
         reader = functools.partial(reader, memo=LineMemo())
-    if name == "filesystems":
+    if name in ("filesystems", "fchosts"):
         return lambda: reader(read)
     return SameReads(reader, read)

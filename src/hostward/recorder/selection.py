@@ -1,10 +1,11 @@
 """Which optional activity groups the recorder collects, chosen as sadc's ``-S`` keywords (``[record] activities``).
 
 sadc always collects a base set (CPU, memory, paging, queue, kernel tables, sockets ...) and ``-S`` adds
-groups: SNMP (the IPv4 protocol counters), IPV6, INT (interrupts), POWER, XDISK (filesystems); ALL is every group
-but XDISK's, XALL everything. hostward always records its base (its required records plus sadc's default optional
-groups) and takes the same keywords for the rest, so an administrator's sa1 habits carry over and the recorder's
-cost can be compared with sadc's on the same set. DISK is accepted for familiarity: hostward always records disks.
+groups: DISK (block devices and Fibre Channel adapters), SNMP (the IPv4 protocol counters), IPV6, INT (interrupts),
+POWER, XDISK (filesystems); ALL is every group but XDISK's, XALL everything. hostward always records its base (its
+required records plus sadc's default optional groups) and takes the same keywords for the rest, so an
+administrator's sa1 habits carry over and the recorder's cost can be compared with sadc's on the same set.
+hostward records disks whatever the setting; DISK adds its Fibre Channel adapters (A_NET_FC is in sadc's G_DISK).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hostward import validate as v
 BASE: frozenset[str] = frozenset({"ktables", "sockets", "nfs", "nfsd", "serial", "softnet"})
 # The optional groups each -S keyword adds.
 ADDED_BY: dict[str, frozenset[str]] = {
-    "DISK": frozenset(),
+    "DISK": frozenset({"fchosts"}),
     "SNMP": frozenset({"snmp"}),
     "IPV6": frozenset({"sockets6", "snmp6"}),
     "INT": frozenset({"interrupts"}),
@@ -24,7 +25,7 @@ ADDED_BY: dict[str, frozenset[str]] = {
 }
 # What each keyword adds, in the recorder's --help (the sar reports it feeds).
 ADDS: dict[str, str] = {
-    "DISK": "nothing more: hostward always records disks",
+    "DISK": "Fibre Channel adapters (sar -n FC); hostward always records disks",
     "SNMP": "IPv4, ICMP, TCP and UDP counters (sar -n IP,EIP,ICMP,EICMP,TCP,ETCP,UDP)",
     "IPV6": "IPv6 sockets and IPv6, ICMPv6 and UDPv6 counters (sar -n SOCK6,IP6,EIP6,ICMP6,EICMP6,UDP6)",
     "INT": "interrupts per IRQ and CPU (sar -I)",

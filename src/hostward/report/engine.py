@@ -98,6 +98,7 @@ SAMPLE_READS: dict[str, frozenset[str]] = {
     "net_nfs": frozenset({"nfs"}),
     "net_nfsd": frozenset({"nfsd"}),
     "softnet": frozenset({"softnet"}),
+    "net_fc": frozenset({"fchosts"}),
     "pwr_cpu": frozenset({"cpufreq"}),
     **dict.fromkeys(("net_ip6", "net_eip6", "net_icmp6", "net_eicmp6", "net_udp6"), frozenset({"snmp6"})),
     "irq": frozenset({"interrupts"}),

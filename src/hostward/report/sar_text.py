@@ -316,6 +316,8 @@ class LiveReport:
             label = self.fmt.summary_label if selected.activity.summary else self.fmt.average_label
             averaged = averager.rows(span) if averager is not None else selected.activity.rows(span)
             rows = tuple(r for r in averaged if selected.wants(r.item))
+            if not rows:  # as in sample(): nothing to show (-n FC without adapters) prints nothing
+                continue
             if self.every_sample or selected.activity.header_every_record:
                 out.append(header_line(selected, label, self.fmt, self.opts.pretty))
             out.append(row_lines(selected, label, rows, self.fmt, self.opts.pretty))

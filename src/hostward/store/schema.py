@@ -184,6 +184,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     # after the softnet lines.
     "filesystems": ("size_bytes", "free_bytes", "avail_bytes", "inodes", "inodes_free"),  # sar -F
     "cpufreq": ("cpufreq",),  # sar -m CPU
+    "fchosts": ("rx_frames", "tx_frames", "rx_words", "tx_words"),  # sar -n FC
 }
 
 

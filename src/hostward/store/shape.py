@@ -42,6 +42,7 @@ OPTIONAL_GROUPS: dict[str, tuple[str, str]] = {
 OPTIONAL_LISTS: dict[str, tuple[str, str]] = {
     "filesystems": ("filesystems", "Filesystem"),
     "cpufreq": ("power", "CpuFrequency"),  # sar -m CPU: items "all", "0", "1" ...
+    "fchosts": ("fchost", "FcHost"),  # sar -n FC: items "host0" ...
 }
 
 

@@ -33,6 +33,7 @@ from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.model import CommentMark, Entry, RestartMark
+from hostward.store.sysstat.sa_decode_fc import A_NET_FC, FC_LAYOUT, decode_fchosts
 from hostward.store.sysstat.sa_decode_fs import A_FS, FS_LAYOUT, decode_filesystems
 from hostward.store.sysstat.sa_decode_irq import A_IRQ, decode_irq
 from hostward.store.sysstat.sa_decode_irq import LAYOUT as IRQ_LAYOUT
@@ -87,6 +88,7 @@ LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
     39: (0x8A, (0, 0, 6), "6I"),  # stats_softnet: CPU "all" then each CPU (sa_decode_netmisc.py)
     A_PWR_CPU: PWR_CPU_LAYOUT,  # stats_pwr_cpufreq (sa_decode_power.py)
     A_FS: FS_LAYOUT,  # stats_filesystem (sa_decode_fs.py)
+    A_NET_FC: FC_LAYOUT,  # stats_fchost (sa_decode_fc.py)
     40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
     41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
     42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
@@ -274,6 +276,7 @@ def _sample(
         softnet=softnet(by_id.get(39)),
         filesystems=decode_filesystems(by_id.get(A_FS)),
         cpufreq=decode_cpufreq(by_id.get(A_PWR_CPU)),
+        fchosts=decode_fchosts(by_id.get(A_NET_FC)),
     )
 
 

@@ -1,0 +1,23 @@
+"""A_NET_FC of a sysstat sa file (rd_stats.h stats_fchost): four unsigned long counters (frames and words received
+and transmitted) and the adapter's name as a 16-byte field (NUL-terminated; sadc copies the directory entry's
+bytes, so what follows the NUL is noise), stored as hostward's FcHost records (sar -n FC)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hostward.collect.fchost import FcHost
+
+A_NET_FC = 38
+# magic, types_nr (4 unsigned long), one item: f_rxframes f_txframes f_rxwords f_txwords fchost_name
+FC_LAYOUT = (0x8A, (0, 4, 0), "4Q16s")
+
+
+def decode_fchosts(items: list[tuple[Any, ...]] | None) -> tuple[FcHost, ...] | None:
+    """None when the file does not hold A_NET_FC (sadc found no adapter, or ran without -S DISK)."""
+    if items is None:
+        return None
+    return tuple(
+        FcHost(name.split(b"\0", 1)[0].decode("utf-8", "replace"), int(rxf), int(txf), int(rxw), int(txw))
+        for rxf, txf, rxw, txw, name in items
+    )
