@@ -2,7 +2,7 @@
 made: a tree of ``class/fc_host/hostN/statistics/{rx,tx}_{frames,words}`` files is bind-mounted over /sys/class
 in a private mount namespace (``unshare -m``, root), where the real ``sadc -S DISK`` reads it as it reads a real
 HBA's sysfs files, and writes A_NET_FC records. Proved here: hostward imports them and ``hostward sar -n FC``
-(also -n ALL, -A, -p, in each locale sysstat writes) is byte for byte ``sar -n FC -f``; sadf -d/-p are sadf's
+(also -n ALL, -A, -p, in each locale sysstat writes) is byte for byte ``sar -n FC -f``; sadf -d/-p/-x are sadf's
 bytes, -j the same objects; and hostward's collector, reading the same tree, finds what sadc recorded, bad
 files included (not hexadecimal, too big, negative, missing). A real adapter's sysfs driver is not exercised.
 """
@@ -127,7 +127,7 @@ def test_an_adapter_that_appears_reads_from_zero_as_in_sar(fc_day: XallDay) -> N
     assert ours == run_sar(fc_day.sar, ("-n", "FC"), fc_day.sa, LOCALES["C"])
 
 
-@pytest.mark.parametrize("mode", ["-d", "-p", "-j"])
+@pytest.mark.parametrize("mode", ["-d", "-p", "-j", "-x"])
 def test_imported_sadf_output_is_sadfs(fc_day: XallDay, mode: str) -> None:
     env = locale_env(LOCALES["C"])
     for report in (["-n", "FC"], ["-n", "FC,DEV"]):
