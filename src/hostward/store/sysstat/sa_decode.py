@@ -100,7 +100,7 @@ SA_PARTS: dict[int, str] = {
     40: "pressure", 41: "pressure", 42: "pressure", 8: "ktables", 16: "sockets", 24: "sockets6",
     **{aid: "snmp" for aid in (17, 18, 19, 20, 21, 22, 23)}, **{aid: "snmp6" for aid in SNMP6_LAYOUTS},
     A_SERIAL: "serial", A_IRQ: "interrupts", 14: "nfs", 15: "nfsd", 39: "softnet", A_FS: "filesystems",
-    A_PWR_CPU: "cpufreq",
+    A_PWR_CPU: "cpufreq", A_NET_FC: "fchosts",
 }  # fmt: skip
 C_DUPLEX_HALF = 1  # rd_stats.h
 # A_NET_IP, EIP, TCP, ETCP, UDP: the Snmp fields their structures hold, in structure order (rd_stats.h).
