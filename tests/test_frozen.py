@@ -94,6 +94,8 @@ def test_dataclasses_functions_see_the_fields() -> None:
     assert [f.name for f in dataclasses.fields(Point)] == ["x", "label", "tags"]
     assert [f.default for f in dataclasses.fields(p)][1:] == ["p", ()]
     assert dataclasses.fields(Point)[0].default is dataclasses.MISSING
+    params = getattr(Point, "__dataclass_params__")  # noqa: B009  (not in the class's static type)
+    assert params.frozen and params.eq and params.init and not params.order
     changed = dataclasses.replace(p, label="b")
     assert type(changed) is Point and changed == Point(1, "b", ("t",))
     with pytest.raises(ValueError, match="low above high"):

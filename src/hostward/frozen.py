@@ -43,7 +43,7 @@ class _FrozenMeta(type):
 
     def __getattr__(cls, name: str) -> Any:
         if name in ("__dataclass_fields__", "__dataclass_params__"):
-            _add_dataclass_view(cls)
+            _add_dataclass_view(cls, name)
             return type.__getattribute__(cls, name)
         raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 
@@ -237,23 +237,32 @@ def _same(value: object) -> Callable[[], object]:
     return lambda: value
 
 
-def _add_dataclass_view(cls: Any) -> None:
-    """``__dataclass_fields__`` and ``__dataclass_params__`` as ``dataclasses`` made them for a twin class with the
-    same annotations and defaults (only read: its methods are never used)."""
+def _add_dataclass_view(cls: Any, name: str) -> None:
+    """``__dataclass_fields__`` (or ``__dataclass_params__``) as ``dataclasses`` made it for a twin class with the
+    same annotations and defaults (only read: its methods are never used). The fields alone, which is what
+    ``fields``, ``replace`` and ``asdict`` read, come from a twin without generated methods: no ``exec``."""
     import dataclasses  # noqa: PLC0415  (the caller is a dataclasses function: it is imported already)
 
     names: tuple[str, ...] = getattr(cls, _FIELDS)
     annotations = {name: cls.__annotations__[name] for name in names}
-    namespace: dict[str, object] = {"__annotations__": annotations, "__module__": cls.__module__}
-    for name, default in cls.__frozen_defaults__.items():
+    # a docstring, or dataclasses would compute one with inspect.signature
+    namespace: dict[str, object] = {
+        "__annotations__": annotations,
+        "__module__": cls.__module__,
+        "__doc__": cls.__doc__ or cls.__name__,
+    }
+    for field_name, default in cls.__frozen_defaults__.items():
         # dataclasses refuses an unhashable default (it takes it for a mutable one): handed over as a factory of
         # that same object, which is what every instance shares here (e.g. a read-only MappingProxyType)
         if isinstance(default, _Factory):
-            namespace[name] = dataclasses.field(default_factory=default.make)
+            namespace[field_name] = dataclasses.field(default_factory=default.make)
         elif type(default).__hash__ is None:
-            namespace[name] = dataclasses.field(default_factory=_same(default))
+            namespace[field_name] = dataclasses.field(default_factory=_same(default))
         else:
-            namespace[name] = default
-    twin: Any = dataclasses.dataclass(frozen=True)(type(cls.__name__, (), namespace))
-    type.__setattr__(cls, "__dataclass_fields__", twin.__dataclass_fields__)
-    type.__setattr__(cls, "__dataclass_params__", twin.__dataclass_params__)
+            namespace[field_name] = default
+    if name == "__dataclass_fields__":
+        bare: Any = dataclasses.dataclass(init=False, repr=False, eq=False)(type(cls.__name__, (), namespace))
+        type.__setattr__(cls, name, bare.__dataclass_fields__)
+    else:  # the parameters as @dataclass(frozen=True, slots=True) would record them
+        twin: Any = dataclasses.dataclass(frozen=True)(type(cls.__name__, (), namespace))
+        type.__setattr__(cls, name, twin.__dataclass_params__)
