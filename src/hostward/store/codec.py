@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from itertools import repeat
 from operator import add, mul, sub, truediv
 from typing import cast
 
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
+from hostward.frozen import frozen
 from hostward.store.framing import Corrupt, Reader, Writer, decode_varint_ends, decode_varints
 from hostward.store.layout import SamplePlan, Unflattener
 from hostward.store.layout import flatten as flatten_sample
@@ -40,7 +40,7 @@ F_PROCS = 0x10  # a T_PROCS frame follows in the same write; a sample missing it
 _KNOWN_FLAGS = F_KEY | F_CARRIED | F_RAWFLOAT | F_MSTIME | F_PROCS
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileHeader:
     day: dt.date  # the local day the file holds
     created: float  # wall clock when the file was created

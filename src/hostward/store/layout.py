@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, fields
 from operator import attrgetter
 from typing import Any
 
@@ -30,6 +30,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import ClockSample, MemcachedSample, SystemSample
+from hostward.frozen import frozen
 from hostward.store.framing import Corrupt
 from hostward.store.records import Maker, maker
 from hostward.store.schema import SCHEMA
@@ -276,7 +277,7 @@ class Unflattener:
 PartialBuild = Callable[["SamplePlan", list[int], list[float], "float | None"], SystemSample]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SamplePlan:
     """How to read the vectors of one shape in one file."""
 

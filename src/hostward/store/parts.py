@@ -10,7 +10,6 @@ clock or caches). The timestamp and the uptime, which every report needs, are al
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
@@ -20,6 +19,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import MemcachedSample, SystemSample
+from hostward.frozen import frozen
 from hostward.store.layout import (
     _W_CACHE,
     _W_CPU,
@@ -44,7 +44,7 @@ from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_
 SAMPLE_PARTS = frozenset(PART_ORDER)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Blank:
     cpu: CpuStat
     load: LoadAvg

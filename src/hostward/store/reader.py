@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import NoRecording, StoreError
+from hostward.frozen import frozen
 from hostward.gcpause import collector_paused
 from hostward.store.codec import FileHeader
 from hostward.store.model import DayData, Entry, RestartMark
@@ -75,7 +75,7 @@ def damaged_parts(data_dir: Path, day: dt.date) -> list[Path]:
     return [found[k] for k in sorted(found)]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ScanResult:
     header: FileHeader
     entries: tuple[Entry, ...]

@@ -4,21 +4,24 @@ version read as their default or are skipped (see store/layout.py)."""
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any
-
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.sample import ClockSample, MemcachedSample
+from hostward.frozen import field_names
 from hostward.store.framing import Reader, Writer
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["SCHEMA", "decode_schema", "encode_schema"]
 
 
 def _int_fields(cls: type[Any], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.name not in exclude)
+    # field_names: a @frozen record's own list (dataclasses.fields would build its dataclasses view)
+    return tuple(name for name in field_names(cls) if name not in exclude)
 
 
 # Group name -> field names, in vector order. Written into every file header. The groups a sample has only when

@@ -7,11 +7,12 @@ from __future__ import annotations
 import functools
 import importlib
 import struct
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 from hostward.collect.pressure import Pressure
 from hostward.collect.sample import SystemSample
+from hostward.frozen import frozen
 from hostward.store.framing import Corrupt, Reader, Writer
 
 PSI_RESOURCES = ("cpu", "memory", "io")
@@ -71,7 +72,7 @@ def bits_float(value: int) -> float:
     return float(_BITS.unpack(_QBITS.pack(value))[0])
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Shape:
     """Everything about a sample that is not a number."""
 
