@@ -184,3 +184,38 @@ def test_a_factory_default_is_made_per_instance_and_only_when_not_given() -> Non
     assert made == [0, 1]
     number = dataclasses.fields(WithFactory)[1]
     assert number.default is dataclasses.MISSING and number.default_factory is _next_number
+
+
+def test_a_mutable_default_is_refused_as_dataclass_refuses_it() -> None:
+    for default in ([], {}, set(), bytearray()):
+        with pytest.raises(TypeError, match="mutable default"):
+
+            @frozen
+            class Shared:
+                items: object = default
+
+
+def test_a_one_field_record_compares_and_hashes_as_a_tuple_of_its_value() -> None:
+    @frozen
+    class One:
+        value: float
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Twin:
+        value: float
+
+    nan = float("nan")
+    assert One(nan) == One(nan) and Twin(nan) == Twin(nan)  # the same nan object, as in a tuple
+    assert hash(One(2.5)) == hash(Twin(2.5)) == hash((2.5,))
+
+
+def test_field_names_cannot_clash_with_the_generated_init() -> None:
+    @frozen
+    class Odd:
+        self: int
+        _s1: int = 7
+        _d0: int = 8
+        _unset: int = 9
+
+    odd = Odd(1, _s1=2)
+    assert (odd.self, odd._s1, odd._d0, odd._unset) == (1, 2, 8, 9)

@@ -13,8 +13,10 @@ over the fields' values, the same ``repr``, assignment refused with ``dataclasse
 ``__post_init__`` called, pickling and copying. ``dataclasses.fields``, ``replace``, ``asdict`` and
 ``is_dataclass`` work on it too: their ``__dataclass_fields__`` is built on first use, when the code asking
 has imported ``dataclasses`` anyway. Not supported (the decorator refuses at import, so a mistake shows at
-once): ``field(...)`` specifiers, ``ClassVar``/``InitVar``/``KW_ONLY`` annotations, base classes other than
-``object``. Those classes keep ``@dataclass``.
+once): ``dataclasses.field(...)`` (this module's ``field(default_factory=...)`` is the one form taken),
+mutable defaults (a list, dict, set or bytearray would be shared by every instance), ``ClassVar``/``InitVar``/
+``KW_ONLY`` annotations, base classes other than ``object``. Those classes keep ``@dataclass``. Type checkers
+see ``replace`` as ``dataclasses.replace``, so a wrong field name or type in a copy is caught.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ else:
         return lambda decorated: decorated
 
 
-_FIELDS = "__frozen_fields__"
-_REQUIRED = object()  # the field names, in order (a tuple of str)
+_FIELDS = "__frozen_fields__"  # the field names, in order (a tuple of str)
+_REQUIRED = object()  # the marker of a field without a default
+_MUTABLE = (list, dict, set, bytearray)  # defaults dataclasses refuses: one object shared by every instance
 
 
 class _FrozenMeta(type):
@@ -83,6 +86,11 @@ def frozen(cls: type[T]) -> type[T]:
                     f"@frozen {cls.__qualname__}.{name}: dataclasses.field() is not supported "
                     "(hostward.frozen.field(default_factory=...) is)"
                 )
+            if type(value) in _MUTABLE:
+                raise TypeError(
+                    f"@frozen {cls.__qualname__}.{name}: mutable default {type(value).__name__} "
+                    "(use field(default_factory=...))"
+                )
             defaults[name] = value
         elif defaults:
             raise TypeError(
@@ -96,8 +104,15 @@ def frozen(cls: type[T]) -> type[T]:
     namespace["__frozen_defaults__"] = defaults
     built: Any = _FrozenMeta(cls.__name__, (object,), namespace)
     built.__qualname__ = cls.__qualname__
-    # the values compared and hashed: a tuple of them, or the value itself for one field (equal either way)
-    values = attrgetter(*names) if names else staticmethod(_no_values)
+    # the values compared and hashed: a tuple of them, as dataclasses compares and hashes them (a one-field
+    # record too: (nan,) == (nan,) holds for the same nan object, nan == nan does not)
+    values = (
+        staticmethod(_one_value(names[0]))
+        if len(names) == 1
+        else attrgetter(*names)
+        if names
+        else staticmethod(_no_values)
+    )
     own = cls.__dict__
     methods: dict[str, object] = {
         "__init__": _init(built, names, defaults),
@@ -131,7 +146,7 @@ def field_names(cls: type[Any]) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def replace(obj: R, /, **changes: object) -> R:
+def _replace(obj: R, /, **changes: object) -> R:
     """``dataclasses.replace`` for a @frozen record, without importing ``dataclasses``: a copy with ``changes``."""
     names: tuple[str, ...] = type(obj).__dict__[_FIELDS]
     unknown = changes.keys() - set(names)
@@ -139,6 +154,12 @@ def replace(obj: R, /, **changes: object) -> R:
         raise TypeError(f"{type(obj).__name__} has no fields {sorted(unknown)}")
     values = {name: changes[name] if name in changes else getattr(obj, name) for name in names}
     return type(obj)(**values)
+
+
+if TYPE_CHECKING:
+    from dataclasses import replace as replace  # noqa: PLC0414  (re-exported: mypy checks each field)
+else:
+    replace = _replace
 
 
 def field_defaults(cls: type[Any]) -> dict[str, object]:
@@ -157,29 +178,37 @@ def _no_values(_obj: object) -> tuple[()]:
     return ()
 
 
+def _one_value(name: str) -> Callable[[object], tuple[object]]:
+    get = attrgetter(name)
+    return lambda obj: (get(obj),)
+
+
 def _init(cls: Any, names: tuple[str, ...], defaults: dict[str, object]) -> Any:
     """A straight-line ``__init__`` storing each argument through its slot's descriptor (as collect/_records.py).
     Field names are the class's own identifiers; default values are passed in as objects, never as text."""
-    namespace: dict[str, object] = {"_unset": _Factory}  # the marker of an argument not given
+    # internal names start with __frozen_ so that no field name (even "self") can clash with them
+    namespace: dict[str, object] = {"__frozen_unset": _Factory}  # the marker of an argument not given
     params = []
     body = []
     for i, name in enumerate(names):
-        namespace[f"_s{i}"] = cls.__dict__[name].__set__
+        namespace[f"__frozen_s{i}"] = cls.__dict__[name].__set__
         default = defaults.get(name, _REQUIRED)
         if isinstance(default, _Factory):
-            namespace[f"_d{i}"] = default.make
-            params.append(f"{name}=_unset")
-            body.append(f"    _s{i}(self, _d{i}() if {name} is _unset else {name})")
+            namespace[f"__frozen_d{i}"] = default.make
+            params.append(f"{name}=__frozen_unset")
+            body.append(
+                f"    __frozen_s{i}(__frozen_self, __frozen_d{i}() if {name} is __frozen_unset else {name})"
+            )
             continue
         if default is not _REQUIRED:
-            namespace[f"_d{i}"] = default
-            params.append(f"{name}=_d{i}")
+            namespace[f"__frozen_d{i}"] = default
+            params.append(f"{name}=__frozen_d{i}")
         else:
             params.append(name)
-        body.append(f"    _s{i}(self, {name})")
+        body.append(f"    __frozen_s{i}(__frozen_self, {name})")
     if "__post_init__" in cls.__dict__:
-        body.append("    self.__post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+        body.append("    __frozen_self.__post_init__()")
+    source = f"def __init__(__frozen_self, {', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
     exec(source, namespace)  # noqa: S102  (generated from the class's own field names: see above)
     init: Any = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"

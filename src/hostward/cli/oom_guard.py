@@ -20,6 +20,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of 
 if TYPE_CHECKING:
     from pathlib import Path
     from types import FrameType
+    from typing import Any
 
     from hostward.config import GuardConfig
 
@@ -229,7 +230,7 @@ def run(argv: list[str]) -> int:
 # -- guard -----------------------------------------------------------------------------------------------------
 def guard_config(args: argparse.Namespace, base: GuardConfig) -> GuardConfig:
     """The [guard] section with the command-line flags applied on top (flags win)."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # argparse's values, each already checked by its flag's rule
     for flag, key in (
         ("mem_available", "mem_available"),
         ("swap_free", "swap_free"),
