@@ -11,7 +11,9 @@ What is compared, and why:
 * **Interleaved rounds.** The commands take turns within each round, so a burst of load elsewhere on this
   shared machine hits them alike; the median of ``--repeat`` rounds is compared. Measured per run: the
   process's CPU time (user + system, from wait4; start-up included: for hostward, the interpreter), its wall
-  time, and its peak resident memory (ru_maxrss).
+  time; and, from one more run under GNU time (``/usr/bin/time -f %M``, Debian package ``time``), its peak
+  resident memory. Not ru_maxrss from wait4: a child forked by this Python process inherits its high-water mark
+  (~15 MiB) at exec, which hid every figure below that (sar -u's ~2 MiB read as 15 MiB).
 * **As installed.** A package installed by pip or a distribution has its byte code compiled; this environment
   sets ``PYTHONDONTWRITEBYTECODE``, which made every run compile hostward's sources again (~50 ms of each
   run). The hostward runs get a private ``PYTHONPYCACHEPREFIX`` (removed at the end), filled by one untimed
@@ -41,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _peers import SADC, SRC, finish_all, start
 
+GNU_TIME = "/usr/bin/time"
 # The reports hostward's -A prints (as of issue 15's additions so far: check `hostward sar -A` headers against
 # `sar -A` when an activity is added, and add its flag here), so "sar same set" compares equal work.
 SAR_EQUIVALENT = [
@@ -69,7 +72,7 @@ SAR_EQUIVALENT = [
 class Measure:
     cpu: list[float]
     wall: list[float]
-    rss_mib: list[float]
+    rss_mib: float = 0.0
     out_bytes: int = 0
 
 
@@ -85,8 +88,18 @@ def record(seconds: int, directory: Path) -> tuple[Path, Path]:
     return sa, done["hostward record"].file
 
 
-def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
-    """(CPU seconds, wall seconds, peak RSS MiB, bytes of output) of one run."""
+def peak_rss_mib(argv: list[str], env: dict[str, str]) -> float:
+    """Peak resident memory of one run, as GNU time reports its own child's (see the module docstring)."""
+    if not os.path.exists(GNU_TIME):
+        raise SystemExit(f"{GNU_TIME} is missing: install the Debian package 'time' (scripts/setup --bench)")
+    with tempfile.NamedTemporaryFile("r") as report:
+        timed = [GNU_TIME, "-f", "%M", "-o", report.name, *argv]
+        subprocess.run(timed, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return int(report.read().split()[-1]) / 1024
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(CPU seconds, wall seconds, bytes of output) of one run."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.DEVNULL)
@@ -96,7 +109,7 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, float,
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed with exit status {proc.returncode}")
         size = out.tell()
-    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, size
+    return usage.ru_utime + usage.ru_stime, wall, size
 
 
 def main() -> int:
@@ -149,25 +162,27 @@ def compare(sa: Path, hw: Path, repeat: int, baseline: Path | None, pycache: Pat
     for flag, commands in cases.items():
         for name, run_env in hostwards.items():
             commands[name] = ([sys.executable, "-m", "hostward", "sar", flag, "-f", str(hw)], run_env)
-    results = {flag: {name: Measure([], [], []) for name in commands} for flag, commands in cases.items()}
+    results = {flag: {name: Measure([], []) for name in commands} for flag, commands in cases.items()}
     for commands in cases.values():  # byte code compiled, as an installed package has it
         for name in hostwards:
             run_once(*commands[name])
+    for flag, commands in cases.items():
+        for name, (argv, run_env) in commands.items():
+            results[flag][name].rss_mib = peak_rss_mib(argv, run_env)
     for _ in range(repeat):
         for flag, commands in cases.items():
             for name, (argv, run_env) in commands.items():
-                cpu, wall, rss, size = run_once(argv, run_env)
+                cpu, wall, size = run_once(argv, run_env)
                 m = results[flag][name]
                 m.cpu.append(cpu)
                 m.wall.append(wall)
-                m.rss_mib.append(rss)
                 m.out_bytes = size
     med = statistics.median
     for flag, measures in results.items():
         print(f"sar {flag}:")
         for name, m in measures.items():
             print(f"  {name:<14} cpu {med(m.cpu) * 1e3:8.1f} ms  wall {med(m.wall) * 1e3:8.1f} ms  "
-                  f"max RSS {med(m.rss_mib):7.1f} MiB  {m.out_bytes / 1e6:6.2f} MB out")  # fmt: skip
+                  f"max RSS {m.rss_mib:7.1f} MiB  {m.out_bytes / 1e6:6.2f} MB out")  # fmt: skip
         peers = [p for p in measures if p.startswith("sar")]
         for name in hostwards:
             for peer in peers:
