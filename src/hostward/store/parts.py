@@ -10,15 +10,14 @@ clock or caches). The timestamp and the uptime, which every report needs, are al
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
-from hostward.collect.cpu import CpuStat, CpuTimes
-from hostward.collect.disk import DiskStats
+from hostward.collect.cpu import CpuStat
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
-from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
-from hostward.collect.sample import MemcachedSample, SystemSample
+from hostward.collect.sample import SystemSample
 from hostward.frozen import frozen
 from hostward.store.layout import (
     _W_CACHE,
@@ -37,8 +36,9 @@ from hostward.store.layout import (
     SamplePlan,
     _makers,
 )
+from hostward.store.records import Maker
 from hostward.store.schema import SCHEMA
-from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, bits_float
+from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, Shape, bits_float
 from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
 
 SAMPLE_PARTS = frozenset(PART_ORDER)
@@ -64,6 +64,53 @@ def _blank() -> _Blank:
     )
 
 
+_Build = Callable[[list[int], list[float], "float | None"], SystemSample]
+_GROUP_INDEX = {group: i for i, group in enumerate(OPTIONAL_GROUPS)}
+
+
+def _at(make: Maker, pos: int, floats_from: int = 0, floats: int = 0, extra: tuple[Any, ...] = ()) -> Any:
+    """A part read by one maker at ``pos`` (and ``floats`` floats from ``floats_from``; ``extra`` after them)."""
+    if floats:
+        end = floats_from + floats
+        return lambda ints, fl: make(ints, pos, *fl[floats_from:end], *extra)
+    if extra:
+        return lambda ints, fl: make(ints, pos, *extra)
+    return lambda ints, fl: make(ints, pos)
+
+
+def _items(make: Maker, pos: int, width: int, names: tuple[tuple[Any, ...], ...]) -> Any:
+    """A tuple of per-item records (disks, interfaces, memcached servers), ``width`` values each from ``pos``."""
+    starts = tuple((pos + i * width, item) for i, item in enumerate(names))
+    return lambda ints, fl: tuple(make(ints, at, *item) for at, item in starts)
+
+
+def _cpu(make: Any, present: tuple[bool, ...], stat_pos: int) -> Any:
+    """The CPU times: "all", then each CPU's line (None for an offline one), then the counters after them."""
+    offsets: list[int | None] = []
+    at = 1 + _W_CPU
+    for online in present:
+        offsets.append(at if online else None)
+        at += _W_CPU if online else 0
+    make_times, make_stat = make.cpu_times, make.cpu_stat
+
+    def cpu(ints: list[int], fl: list[float]) -> CpuStat:
+        per_cpu = tuple([None if at is None else make_times(ints, at) for at in offsets])
+        return make_stat(ints, stat_pos, make_times(ints, 1), per_cpu)  # type: ignore[no-any-return]
+
+    return cpu
+
+
+def _tail_section(read: Callable[..., Any], shape: Shape, pos: int) -> Any:
+    """A per-item section after the interrupts (``pos``: where they start; store/tails.py)."""
+    return lambda ints, fl: read(shape, ints, pos)
+
+
+def _listed(make: Any, group: str, shape: Shape, pos: int) -> Any:
+    """One OPTIONAL_LISTS group's records (``pos``: where the interrupts start)."""
+    only = frozenset({group})
+    return lambda ints, fl: build_lists(make.listed, shape, ints, pos, only)[group]
+
+
 class PartsBuilder:
     """A ``layout.PartialBuild``: samples with only ``parts`` built, from vectors in our layout (offsets as in
     ``Unflattener.build_planned``)."""
@@ -75,6 +122,7 @@ class PartsBuilder:
         self.parts = parts
         self._make = _makers()
         self._blank = _blank()
+        self._compiled: dict[int, tuple[SamplePlan, _Build]] = {}  # by id(plan): the plan kept alive with it
 
     def head(self, plan: SamplePlan) -> int:
         """How many of a vector's leading integers the parts read (the timestamp at least): the decoder can
@@ -109,81 +157,79 @@ class PartsBuilder:
     def __call__(
         self, plan: SamplePlan, ints: list[int], floats: list[float], timestamp: float | None
     ) -> SystemSample:
+        compiled = self._compiled.get(id(plan))
+        if compiled is None or compiled[0] is not plan:
+            compiled = self._compiled[id(plan)] = (plan, self._compile(plan))
+        return compiled[1](ints, floats, timestamp)
+
+    def _compile(self, plan: SamplePlan) -> _Build:
+        """The builder of ``plan``'s samples: where each part starts and what the parts not asked for hold are
+        the same for every sample of a shape, so they are worked out once (a day has 86,400 samples)."""
         make, blank, shape, parts = self._make, self._blank, plan.shape, self.parts
+        # make.sample's arguments: (None, 0, timestamp, uptime, cpu, load, memory, vmstat, disks, nets, pressure,
+        # time, caches, *OPTIONAL_GROUPS, interrupts, serial, softnet, *OPTIONAL_LISTS); the parts not asked for
+        # keep these.
+        groups = len(OPTIONAL_GROUPS)
+        template: list[Any] = [None, 0, 0.0, 0.0, blank.cpu, blank.load, blank.memory, blank.vmstat, (), ()]
+        template += [None, None, ()] + [None] * groups + [None, (), None] + [None] * len(OPTIONAL_LISTS)
+        tail = 13 + groups  # where interrupts, serial, softnet and the lists are among the arguments
+        builders: list[tuple[int, Callable[[list[int], list[float]], Any]]] = []
         pos = 1 + (1 + sum(shape.cpu_present)) * _W_CPU
-        cpu = blank.cpu
         if "cpu" in parts:
-            make_times = make.cpu_times
-            at = 1 + _W_CPU
-            per_cpu: list[CpuTimes | None] = []
-            for present in shape.cpu_present:
-                if present:
-                    per_cpu.append(make_times(ints, at))
-                    at += _W_CPU
-                else:
-                    per_cpu.append(None)
-            cpu = make.cpu_stat(ints, pos, make_times(ints, 1), tuple(per_cpu))
+            builders.append((4, _cpu(make, shape.cpu_present, pos)))
         pos += _W_STAT
-        load = make.load(ints, pos, *floats[1 : 1 + _W_LOAD_F]) if "load" in parts else blank.load
+        if "load" in parts:
+            builders.append((5, _at(make.load, pos, 1, _W_LOAD_F)))
         pos += _W_LOAD_I
-        memory = make.memory(ints, pos, plan.missing) if "memory" in parts else blank.memory
+        if "memory" in parts:
+            builders.append((6, _at(make.memory, pos, extra=(plan.missing,))))
         pos += _W_MEM
-        vmstat = make.vmstat(ints, pos) if "vmstat" in parts else blank.vmstat
+        if "vmstat" in parts:
+            builders.append((7, _at(make.vmstat, pos)))
         pos += _W_VM
-        disks: tuple[DiskStats, ...] = ()
         if "disks" in parts:
-            make_disk = make.disk
-            disks = tuple(
-                make_disk(ints, pos + i * _W_DISK, name, whole, physical)
-                for i, (name, whole, physical) in enumerate(shape.disks)
-            )
+            builders.append((8, _items(make.disk, pos, _W_DISK, shape.disks)))
         pos += len(shape.disks) * _W_DISK
-        nets: tuple[NetDev, ...] = ()
         if "nets" in parts:
-            make_net = make.net
-            nets = tuple(make_net(ints, pos + i * _W_NET, name) for i, name in enumerate(shape.nets))
+            builders.append((9, _items(make.net, pos, _W_NET, tuple((name,) for name in shape.nets))))
         pos += len(shape.nets) * _W_NET
-        pressure = None
         if "pressure" in parts and shape.pressure is not None:
-            pressure = self._pressure(shape.pressure, ints, floats, pos)
+            codes, at = shape.pressure, pos
+            builders.append((10, lambda ints, floats: self._pressure(codes, ints, floats, at)))
         pos += (sum(shape.pressure) if shape.pressure else 0) * _W_PSI_I
-        clock = make.time(ints, pos) if shape.time and "time" in parts else None
+        if shape.time and "time" in parts:
+            builders.append((11, _at(make.time, pos)))
         pos += _W_TIME if shape.time else 0
-        caches: tuple[MemcachedSample, ...] = ()
         if "caches" in parts:
-            make_cache = make.cache
-            caches = tuple(make_cache(ints, pos + i * _W_CACHE, s) for i, s in enumerate(shape.caches))
+            builders.append((12, _items(make.cache, pos, _W_CACHE, tuple((s,) for s in shape.caches))))
         pos += len(shape.caches) * _W_CACHE
-        optional: dict[str, Any] = dict.fromkeys(OPTIONAL_GROUPS)
         for group in shape.extras:  # kernel tables, sockets (a later version's group is not in our vector)
             if group in OPTIONAL_GROUPS:  # its record class is imported only when a report reads it
                 if group in parts:
-                    optional[group] = make.optional(group)(ints, pos)
+                    builders.append((13 + _GROUP_INDEX[group], _at(make.optional(group), pos)))
                 pos += len(SCHEMA[group])
-        interrupts = interrupts_at(shape, ints, pos) if "interrupts" in parts else None
-        serial = serial_at(shape, ints, pos, make.serial) if "serial" in parts else ()
-        softnet = softnet_at(shape, ints, pos) if "softnet" in parts else None
-        lists = build_lists(make.listed, shape, ints, pos, parts)
-        return make.sample(  # type: ignore[no-any-return]
-            None,
-            0,
-            bits_float(ints[0]) if timestamp is None else timestamp,
-            floats[0],
-            cpu,
-            load,
-            memory,
-            vmstat,
-            disks,
-            nets,
-            pressure,
-            clock,
-            caches,
-            *optional.values(),
-            interrupts,
-            serial,
-            softnet,
-            *lists.values(),
-        )
+        if "interrupts" in parts:
+            builders.append((tail, _tail_section(interrupts_at, shape, pos)))
+        if "serial" in parts:
+            builders.append(
+                (tail + 1, _tail_section(functools.partial(serial_at, make=make.serial), shape, pos))
+            )
+        if "softnet" in parts:
+            builders.append((tail + 2, _tail_section(softnet_at, shape, pos)))
+        for index, group in enumerate(OPTIONAL_LISTS, tail + 3):
+            if group in parts:
+                builders.append((index, _listed(make, group, shape, pos)))
+        sample = make.sample
+
+        def build(ints: list[int], floats: list[float], timestamp: float | None) -> SystemSample:
+            args = template.copy()
+            args[2] = bits_float(ints[0]) if timestamp is None else timestamp
+            args[3] = floats[0]
+            for index, part in builders:
+                args[index] = part(ints, floats)
+            return sample(*args)  # type: ignore[no-any-return]
+
+        return build
 
     def _pressure(
         self, codes: tuple[int, int, int], ints: list[int], floats: list[float], pos: int
