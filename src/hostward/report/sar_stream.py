@@ -11,7 +11,6 @@ the day's length (issue 17).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
 
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
@@ -20,6 +19,10 @@ from hostward.report.formatting import ReportFormat
 from hostward.report.sar_text import Layout, banner, events_text, special_line
 from hostward.report.selection import ReportOptions
 from hostward.store.model import CommentMark, Entry, RestartMark
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
+if TYPE_CHECKING:
+    from typing import IO
 
 SPOOL_BYTES = 64 << 10  # a waiting activity's text kept in memory up to this, then in a temporary file
 _PIECES = 512  # pieces of text gathered before they are written to their spool in one go

@@ -17,7 +17,6 @@ import datetime as dt
 import math
 from itertools import repeat
 from operator import add, mul, sub, truediv
-from typing import cast
 
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
@@ -168,8 +167,8 @@ class SampleEncoder:
         # of little entropy instead of ~4 bytes of float noise (it shows in the xz-compressed size).
         stamp_ms = round(sample.timestamp * 1000) if math.isfinite(sample.timestamp) else None
         ms_time = stamp_ms is not None and stamp_ms / 1000 == sample.timestamp
-        if ms_time:
-            ints[0] = cast(int, stamp_ms)
+        if ms_time and stamp_ms is not None:
+            ints[0] = stamp_ms
         vector = ints + float_ints
         shape = _shape_of_cached(sample, self._shape)
         shape_payload = None

@@ -19,9 +19,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable
-from dataclasses import MISSING, fields
 from operator import attrgetter
-from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
@@ -45,6 +43,10 @@ from hostward.store.shape import (
     record_class,
 )
 from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
+if TYPE_CHECKING:
+    from typing import Any
 
 # The parts of a sample (SystemSample fields after the timestamp and uptime), in the order a sample is built.
 PART_ORDER: tuple[str, ...] = (
@@ -495,7 +497,10 @@ def _group_class(group: str) -> type[Any]:
 
 
 def _default(cls: type[Any], name: str) -> Any:
-    for f in fields(cls):
-        if f.name == name and f.default is not MISSING:
+    # Imported here: only a file of another version lacks a field, and dataclasses is ~6 ms of start-up.
+    import dataclasses  # noqa: PLC0415
+
+    for f in dataclasses.fields(cls):
+        if f.name == name and f.default is not dataclasses.MISSING:
             return f.default
     return 0

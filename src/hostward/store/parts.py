@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
 from hostward.collect.cpu import CpuStat
 from hostward.collect.load import LoadAvg
@@ -40,6 +39,10 @@ from hostward.store.records import Maker
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, Shape, bits_float
 from hostward.store.tails import build_lists, interrupts_at, serial_at, softnet_at
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
+if TYPE_CHECKING:
+    from typing import Any
 
 SAMPLE_PARTS = frozenset(PART_ORDER)
 

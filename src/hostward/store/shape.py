@@ -7,13 +7,15 @@ from __future__ import annotations
 import functools
 import importlib
 import struct
-from dataclasses import fields
-from typing import Any
 
 from hostward.collect.pressure import Pressure
 from hostward.collect.sample import SystemSample
-from hostward.frozen import frozen
+from hostward.frozen import field_names, frozen
 from hostward.store.framing import Corrupt, Reader, Writer
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
+if TYPE_CHECKING:
+    from typing import Any
 
 PSI_RESOURCES = ("cpu", "memory", "io")
 
@@ -58,7 +60,8 @@ def record_class(group: str) -> type[Any]:
 @functools.cache
 def list_names(group: str) -> tuple[str, ...]:
     """The str fields naming an item of an OPTIONAL_LISTS group (in the shape, not the vector)."""
-    return tuple(f.name for f in fields(record_class(group)) if f.type in ("str", str))
+    cls = record_class(group)
+    return tuple(name for name in field_names(cls) if cls.__annotations__.get(name) in ("str", str))
 
 
 ItemLists = tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]  # (group, each item's names), in vector order

@@ -14,13 +14,12 @@ import stat
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
 
 from hostward.bounded import DATA_FILE_LIMIT, too_large
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
+from hostward.frozen import replace
 from hostward.store import framing as fr
 from hostward.store.codec import (
     F_CARRIED,
@@ -31,6 +30,10 @@ from hostward.store.codec import (
     decode_stamp_text,
 )
 from hostward.store.model import CommentMark, Entry, RestartMark
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 CHUNK = 1 << 20
 XZ_MAGIC = b"\xfd7zXZ\x00"

@@ -5,13 +5,15 @@ takes ``pos``, where the interrupts start, and skips the sections before its own
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from hostward.store.records import Maker
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_LISTS, Shape
 
-if TYPE_CHECKING:  # the records are imported when a file has their section (issue 17: start-up of sar -u)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
+if TYPE_CHECKING:  # the records are imported when a file has their section
+    from typing import Any
+
     from hostward.collect.interrupts import Interrupts
     from hostward.collect.serial import SerialLine
     from hostward.collect.softnet import Softnet
