@@ -46,10 +46,14 @@ FLAGS: tuple[tuple[str, ...], ...] = (
 
 
 def _write(tree: Path, host: str, values: dict[str, str]) -> None:
+    """Each counter replaced whole (a temp file renamed over it): written in place, sadc could read the file
+    between its truncation and the write, take a smaller value, and print the next interval's wrap-around."""
     stats = tree / "fc_host" / host / "statistics"
     stats.mkdir(parents=True, exist_ok=True)
     for name, text in values.items():
-        (stats / name).write_text(text)
+        temp = stats / f".{name}.new"
+        temp.write_text(text)
+        temp.replace(stats / name)
 
 
 def _counters(host: str, tick: int) -> dict[str, str]:
