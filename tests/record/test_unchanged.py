@@ -138,3 +138,21 @@ def test_an_idle_disk_keeps_its_record_while_another_moves(tmp_path: Path) -> No
         assert all(a is b for a, b in zip(after[1:], before[1:], strict=True))  # not parsed again
     finally:
         sampler.close()
+
+
+def test_only_readers_of_proc_text_alone_are_given_again() -> None:
+    """SAME_TEXT_READERS names optional records that exist, and not the two whose readers reach beyond the
+    text they read (sar -F's statvfs, sar -n FC's /sys): a new reader is run at every sample until added."""
+    from hostward.collect.sample import OPTIONAL_READERS
+    from hostward.recorder.sampler import SAME_TEXT_READERS
+
+    assert SAME_TEXT_READERS.issubset(OPTIONAL_READERS)
+    assert not SAME_TEXT_READERS & {"filesystems", "fchosts"}
+    sampler = CachingSampler(ProcFS(), groups=ALL_GROUPS)
+    try:
+        kinds = {name: type(reader).__name__ for name, reader in sampler._optional}
+        assert {
+            name for name, kind in kinds.items() if kind == "SameReads"
+        } == SAME_TEXT_READERS & kinds.keys()
+    finally:
+        sampler.close()

@@ -319,13 +319,32 @@ class CachingSampler:
         return nets
 
 
+# The optional records built from the kernel files their reader reads through ``read`` alone (pure parsers of
+# that text): the ones SameReads may give again while those files read the same. Opt-in, so that a reader added
+# later (one that also calls statvfs, as sar -F's, or reads /sys, as sar -n FC's) is run at every sample.
+SAME_TEXT_READERS = frozenset(
+    {
+        "ktables",
+        "sockets",
+        "sockets6",
+        "snmp",
+        "snmp6",
+        "interrupts",
+        "nfs",
+        "nfsd",
+        "serial",
+        "softnet",
+        "cpufreq",
+    }
+)
+
+
 def _reader(name: str, reader: Callable[..., Any], read: Callable[[str], str | None]) -> Callable[[], Any]:
     """An optional record's reader bound to the kept-open files: through SameReads when its record is built
-    from the files it reads alone (recorder/unchanged.py), which is all but sar -F's (statvfs figures too) and
-    sar -n FC's (/sys files, which ``read`` does not reach).
+    from the files it reads alone (SAME_TEXT_READERS; recorder/unchanged.py).
     /proc/interrupts changes at every sample, but few of its lines do: its reader keeps its parsed lines."""
     if name == "interrupts":
         reader = functools.partial(reader, memo=LineMemo())
-    if name in ("filesystems", "fchosts"):
+    if name not in SAME_TEXT_READERS:
         return lambda: reader(read)
     return SameReads(reader, read)
