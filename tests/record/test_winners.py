@@ -4,11 +4,13 @@ status descriptor, dropped whenever that descriptor changes (recorder/sampler.py
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import require_root
 from tests.record.conftest import sleeping_child
 
 from hostward.collect.procs import ProcessInfo, read_process
@@ -16,6 +18,8 @@ from hostward.errors import ProcessGone
 from hostward.procfs import ProcFS
 from hostward.recorder.pidfiles import PidFiles
 from hostward.recorder.sampler import CachingSampler
+
+NOBODY = 65534
 
 MOVING = ("state", "rss_bytes", "swap_bytes", "pgtables_bytes", "vm_size_bytes", "oom_score")
 
@@ -176,6 +180,30 @@ def test_the_last_listing_serves_while_no_task_was_created() -> None:
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
+        sampler.close()
+
+
+def test_an_unprivileged_recorder_lists_proc_at_every_sample() -> None:
+    """Under hidepid=, a process can come into an unprivileged reader's view without a fork (a root daemon
+    taking the reader's uid): only root keeps a listing while the fork count stands still."""
+    require_root()
+    os.seteuid(NOBODY)
+    try:
+        sampler = CachingSampler(ProcFS(), top_processes=3)
+    finally:
+        os.seteuid(0)
+    child = sleeping_child("unprivileged")
+    try:
+        sampler._listing(1000)
+        late = sleeping_child("late")
+        try:
+            assert late.pid in sampler._listing(1000)  # same count, listed again all the same
+        finally:
+            late.kill()
+            late.wait()
+    finally:
+        child.kill()
+        child.wait()
         sampler.close()
 
 

@@ -17,6 +17,7 @@ again: its last record is given again (recorder/unchanged.py; snmp, snmp6, softn
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -95,8 +96,9 @@ class CachingSampler:
         self._nets_parsed: tuple[NetDev, ...] = ()
         self._pid_files = PidFiles(procfs)
         # The last /proc listing and the fork count read with it (_listing); a fixture tree's stat does not
-        # count the tasks its listing shows.
-        self._fork_gate = str(procfs.proc) == "/proc"
+        # count the tasks its listing shows. Root only: under hidepid=, a process can come into an unprivileged
+        # reader's view without a fork (a root daemon taking that reader's uid), which the count cannot tell.
+        self._fork_gate = str(procfs.proc) == "/proc" and os.geteuid() == 0
         self._listed: list[int] | None = None
         self._listed_forks = 0
         self._listed_at = 0.0
