@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary, unavailable
-from tests.store.sysstat.conftest import LOCALES, available, locale_env
+from tests.conftest import unavailable
+from tests.store.sysstat.conftest import LOCALES, available, locale_env, restart_import
 
 from hostward.report.formatting import Colors, colors_from_environment
-from hostward.store.sysstat import import_files
 
 FLAGS: tuple[tuple[str, ...], ...] = (
     ("-u",), ("-P", "ALL"), ("-u", "ALL"), ("-q", "ALL"), ("-r", "ALL"), ("-d",), ("-d", "-p"), ("-n", "DEV"),
@@ -26,16 +25,7 @@ FLAGS: tuple[tuple[str, ...], ...] = (
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """Two sadc runs into one file with a comment and a LINUX RESTART record (sadc without interval) between."""
-    found = require_binary("sadc", "sar")
-    work = tmp_path_factory.mktemp("colors")
-    sa = work / "sa"
-    env = locale_env(LOCALES["C"])
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "3", str(sa)], check=True, env=env)
-    subprocess.run([found["sadc"], "-C", "before the restart", str(sa)], check=True, env=env)
-    subprocess.run([found["sadc"], "-S", "XALL", str(sa)], check=True, env=env)  # no interval: a restart mark
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "3", str(sa)], check=True, env=env)
-    done = import_files([sa], work / "data")
-    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sar"]
+    return restart_import(tmp_path_factory.mktemp("colors"), "before the restart", "sar")
 
 
 def _run(argv: list[str], env: dict[str, str]) -> bytes:

@@ -8,10 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary, unavailable
-from tests.store.sysstat.conftest import LOCALES, available, locale_env
-
-from hostward.store.sysstat import import_files
+from tests.conftest import unavailable
+from tests.store.sysstat.conftest import LOCALES, available, locale_env, restart_import
 
 # sadf writes one activity after the other, so a few invocations cover every report hostward has.
 REPORTS: tuple[tuple[str, ...], ...] = (
@@ -40,16 +38,7 @@ REPORTS: tuple[tuple[str, ...], ...] = (
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    found = require_binary("sadc", "sadf")
-    work = tmp_path_factory.mktemp("sadf_p")
-    sa = work / "sa"
-    env = locale_env(LOCALES["C"])
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "3", str(sa)], check=True, env=env)
-    subprocess.run([found["sadc"], "-C", "a comment", str(sa)], check=True, env=env)
-    subprocess.run([found["sadc"], "-S", "XALL", str(sa)], check=True, env=env)  # a LINUX RESTART record
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "3", str(sa)], check=True, env=env)
-    done = import_files([sa], work / "data")
-    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sadf"]
+    return restart_import(tmp_path_factory.mktemp("sadf_p"), "a comment", "sadf")
 
 
 def _run(argv: list[str], env: dict[str, str]) -> str:

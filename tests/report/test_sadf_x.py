@@ -19,10 +19,9 @@ from tests.store.sysstat.conftest import (
     XallDay,
     locale_env,
     locale_or_unavailable,
+    restart_import,
     xall_import,
 )
-
-from hostward.store.sysstat import import_files
 
 pytestmark = pytest.mark.peer
 
@@ -131,16 +130,7 @@ def test_the_document_holds_what_sar_records(xall: tuple[XallDay, str]) -> None:
 @pytest.fixture(scope="module")
 def restarted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     """sadc -S XALL: three samples, a comment, a LINUX RESTART, three more; imported."""
-    found = require_binary("sadc", "sadf")
-    work = tmp_path_factory.mktemp("sadf_x_restart")
-    sa = work / "sa"
-    env = locale_env(LOCALES["C"])
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "3", str(sa)], check=True, env=env)
-    subprocess.run([found["sadc"], "-C", "deployed v2", str(sa)], check=True, env=env)
-    subprocess.run([found["sadc"], "-S", "XALL", str(sa)], check=True, env=env)
-    subprocess.run([found["sadc"], "-S", "XALL", "1", "3", str(sa)], check=True, env=env)
-    done = import_files([sa], work / "data")
-    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found["sadf"]
+    return restart_import(tmp_path_factory.mktemp("sadf_x_restart"), "deployed v2", "sadf")
 
 
 def test_restarts_comments_windows_and_counts_are_sadfs(restarted: tuple[Path, Path, str]) -> None:

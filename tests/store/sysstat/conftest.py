@@ -185,3 +185,15 @@ def assert_sections_as_in_sar_a(day: XallDay, headers: tuple[str, ...]) -> None:
     for header in headers:
         block = ours[ours.index(header) - 11 :].split("\n\n")[0]
         assert block in theirs, header
+
+
+def restart_import(work: Path, comment: str, peer: str) -> tuple[Path, Path, str]:
+    """The real ``sadc -S XALL``: three samples, ``comment`` (sadc -C), a LINUX RESTART (sadc without an
+    interval), three more; imported into ``work/data``. (sa file, hostward day file, the peer program's path)."""
+    found = require_binary("sadc", peer)
+    sa = work / "sa"
+    env = locale_env(LOCALES["C"])
+    for argv in (["-S", "XALL", "1", "3"], ["-C", comment], ["-S", "XALL"], ["-S", "XALL", "1", "3"]):
+        subprocess.run([found["sadc"], *argv, str(sa)], check=True, env=env, timeout=60)
+    done = import_files([sa], work / "data")
+    return sa, work / "data" / f"hw{done[0].days[0]:%Y%m%d}", found[peer]
