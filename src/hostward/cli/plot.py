@@ -18,12 +18,13 @@ from hostward.config import load_config
 from hostward.errors import HostwardError, StoreError, UsageError
 from hostward.gcpause import collector_paused
 from hostward.oom.guard.events import events_path, read_events
-from hostward.plot.figures import build_figures
+from hostward.plot.figures import build_figures, file_safe
 from hostward.plot.output import FORMATS, save_each, save_figure, save_pdf
 from hostward.plot.series import PRESSURE, SeriesSet, merge_marks, series_from_day
 from hostward.plot.timeline import event_marks
 from hostward.report.engine import sample_parts
 from hostward.report.selection import Selected
+from hostward.safetext import safe_text
 from hostward.store.framing import MAGIC as HW_MAGIC
 from hostward.store.model import DayData, Entry
 from hostward.validate import NON_EMPTY_PATH, quote
@@ -267,7 +268,8 @@ def run(argv: list[str]) -> int:
     wanted, any_items = _selection(args, pressure, 8192, own)
     # Drawing (matplotlib's artists do form cycles) runs with the collector on.
     with collector_paused():
-        sset, host, window = _load(args, Path(data_dir), wanted, any_items)
+        sset, raw_host, window = _load(args, Path(data_dir), wanted, any_items)
+    host = safe_text(raw_host)  # an imported file's node name is whatever its writer put there
     if "--full-day" not in own and not _explicit_window(args):
         window = _fit(window, sset.start, sset.end)
     if sset.samples < 2 or not any(len(s.times) for s in sset.series):
@@ -294,7 +296,7 @@ def run(argv: list[str]) -> int:
             sys.stderr.write(f"hostward plot: note: {note}\n")
     with progress_bar(f"drawing {len(figures)} graphs", len(figures)) as tick:
         if fmt == "pdf":
-            path = output or Path(f"hostward-{host}-{day}.pdf")
+            path = output or Path(f"hostward-{file_safe(host)}-{day}.pdf")
             save_pdf(path, f"Activity of {host}", figures, sset.notes, progress=tick)
             sys.stdout.write(f"{path}: {len(figures)} graphs, {sset.samples} samples\n")
             return 0
@@ -307,7 +309,7 @@ def run(argv: list[str]) -> int:
         # scattered beside it.
         if output is not None and output.suffix.lower() == f".{fmt}":
             output = output.with_suffix("")
-        paths = save_each(output or Path(f"{host}-{day}"), fmt, figures, progress=tick)
+        paths = save_each(output or Path(f"{file_safe(host)}-{day}"), fmt, figures, progress=tick)
     sys.stdout.write(
         f"{paths[0].parent}/: {len(paths)} {fmt.upper()} graphs ({paths[0].name}...), {sset.samples} samples\n"
     )

@@ -43,6 +43,9 @@ STYLE: dict[Any, Any] = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "lines.linewidth": 1.0,
+    # titles, legends and subtitles carry names from the data (an imported file's node name, a device): "$" in
+    # them is text, never a mathtext formula (which could fail the whole save with a parse error)
+    "text.parse_math": False,
 }
 
 
@@ -306,7 +309,7 @@ def _spec_figures(spec: FigureSpec, found: list[Series], page: _Page) -> list[Pl
         out: list[PlotFigure] = []
         for s in found:
             title = spec.title.format(item=s.item)
-            out += _one(f"{spec.key}-{_file_safe(s.item)}", title, spec.panels, [s], page)
+            out += _one(f"{spec.key}-{file_safe(s.item)}", title, spec.panels, [s], page)
         return out
     return _one(spec.key, spec.title, spec.panels, found[:1], page)
 
@@ -354,6 +357,8 @@ def _subtitle(host_label: str, window: tuple[float, float], tz: dt.tzinfo) -> st
     return f"{host_label} — {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
 
 
-def _file_safe(item: str | None) -> str:
-    """An item as part of a file name: a memcached server ("unix:/run/mc.sock", "[::1]:11211") has / and :."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", item or "")
+def file_safe(item: str | None) -> str:
+    """A name from the data as part of a file name: a memcached server ("unix:/run/mc.sock", "[::1]:11211") has /
+    and :, and an imported sa file's node name is whatever its writer put there ("../../etc/x"): no separator,
+    control character or leading dot survives."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", item or "").lstrip(".") or "_"

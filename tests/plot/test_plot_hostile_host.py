@@ -1,0 +1,48 @@
+"""A node name from the data (an imported sa file's header is whatever its writer put there) is text: it names
+no directory outside the output place, runs no terminal escape, and "$" in it is no mathtext formula."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from tests.plot.conftest import HOST, day_entries
+from tests.plot.test_plot_cli import DAY, commands  # noqa: F401  (the autouse COMMANDS fixture)
+
+from hostward.cli import main
+from hostward.frozen import replace
+from hostward.store import DataFileWriter, day_path
+
+HOSTILE = ("../../escaped/x", "../../escaped/\x1b]0;owned\x07db$x_$")
+
+
+def _write(data_dir: Path, nodename: str) -> None:
+    host = replace(HOST, nodename=nodename)
+    with DataFileWriter.open(day_path(data_dir, DAY), DAY, host) as writer:
+        for entry in day_entries():
+            if hasattr(entry, "cpu"):
+                writer.write_sample(entry)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("nodename", HOSTILE)
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_a_hostile_node_name_stays_text(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fmt: str,
+    nodename: str,
+) -> None:
+    data, work = tmp_path / "data", tmp_path / "a" / "b" / "work"
+    work.mkdir(parents=True)
+    _write(data, nodename)
+    monkeypatch.chdir(work)
+    code = main(["plot", "--data-dir", str(data), "--date", DAY.isoformat(), "-u", "-r", "--format", fmt])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "a" / "escaped").exists()
+    made = [Path(root, name) for root, dirs, files in os.walk(work) for name in dirs + files]
+    assert made and all(p.resolve().is_relative_to(work) for p in made)
+    assert all("\x1b" not in p.name and "\x07" not in p.name for p in made)
+    assert "\x1b" not in out + err and "\x07" not in out + err
