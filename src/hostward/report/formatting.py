@@ -16,8 +16,13 @@ import os
 import time
 from collections.abc import Mapping
 
-from hostward.frozen import frozen
+from hostward.frozen import frozen, replace
+from hostward.safetext import safe_name
 from hostward.store.sysstat.labels import AVERAGE_LABELS, SUMMARY_LABELS
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from hostward.collect.host import HostInfo
 
 
 @frozen
@@ -169,3 +174,15 @@ def _installed(name: str) -> bool:
     finally:
         locale.setlocale(locale.LC_MESSAGES, saved)
     return True
+
+
+def shown_host(host: HostInfo) -> HostInfo:
+    """The header's names as reports show them (sar's first line, sadf's host fields): an imported sa file's
+    are whatever its writer put there, terminal escapes included."""
+    return replace(
+        host,
+        sysname=safe_name(host.sysname),
+        release=safe_name(host.release),
+        nodename=safe_name(host.nodename),
+        machine=safe_name(host.machine),
+    )

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 
 from hostward.activities.base import Activity, Kind, Row
 from hostward.report.engine import Slicer, TimeOfDayFn, in_window, local_tod
-from hostward.report.formatting import ReportFormat
+from hostward.report.formatting import ReportFormat, shown_host
 from hostward.report.sar_text import Layout, banner, comment_line
 from hostward.report.selection import ReportOptions, Selected
 from hostward.store.model import CommentMark
@@ -164,7 +164,8 @@ def render_imported(
     if host.release and host.machine:
         yield banner(host, first, fmt)
     else:  # sadf -d carries neither the kernel release nor the machine: no "Linux  (db1) ... __" banner
-        yield f"{host.sysname} ({host.nodename}) \t{fmt.date(first)} \t({max(host.cpu_count, 1)} CPU)\n"
+        shown = shown_host(host)
+        yield f"{shown.sysname} ({shown.nodename}) \t{fmt.date(first)} \t({max(host.cpu_count, 1)} CPU)\n"
     for segment, restart in restart_segments(day):
         if segment:
             lo, hi = segment[0].timestamp - (segment[0].interval_seconds or 0.0), segment[-1].timestamp

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from hostward.report.formatting import shown_host
 from hostward.report.imported import restart_segments, row_values, select_rows
 from hostward.report.sadf import SadfFormat, csv_header
 from hostward.report.selection import ReportOptions, Selected
@@ -13,7 +14,7 @@ from hostward.store.sysstat.imported import ImportedDay, ImportedRow
 
 
 def render_imported_csv(day: ImportedDay, opts: ReportOptions, fmt: SadfFormat) -> Iterator[str]:
-    host = day.host.nodename
+    host = shown_host(day.host).nodename
     comments = sorted(day.comments) if opts.comments else []
     for segment, restart in restart_segments(day):
         for selected in opts.reports:

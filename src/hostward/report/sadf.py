@@ -34,7 +34,7 @@ from hostward.report.engine import (
     in_window,
     segments,
 )
-from hostward.report.formatting import ReportFormat
+from hostward.report.formatting import ReportFormat, shown_host
 from hostward.report.selection import ReportOptions, Selected
 from hostward.safetext import safe_name, safe_text
 from hostward.store.model import CommentMark, DayData, RestartMark
@@ -78,7 +78,7 @@ def seconds(itv_cs: int) -> int:
 
 
 def render_csv(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[str]:
-    host = data.host.nodename
+    host = shown_host(data.host).nodename
     tod: TimeOfDayFn = fmt.tod
     for part in segments(data.entries, opts, tod):
         for mark in part.leading:
@@ -284,7 +284,7 @@ def render_json(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> str:
         return record is not None
 
     walk_records(data, opts, fmt, sample, lambda mark: _json_special(doc, mark, fmt))
-    host = data.host
+    host = shown_host(data.host)
     stamp = file_stamp(data, fmt)
     header: dict[str, JsonValue] = {
         "nodename": host.nodename,
@@ -319,7 +319,7 @@ def _dump(value: JsonValue, depth: int) -> str:
     if isinstance(value, Fixed):
         return "null" if math.isnan(value.value) else f"{value.value:z.{value.decimals}f}"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(safe_text(value), ensure_ascii=False)  # C1 controls and bidi marks too
     if isinstance(value, int):
         return str(value)
     pad = "\t" * (depth + 1)

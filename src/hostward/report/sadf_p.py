@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from hostward.activities.base import Activity
 from hostward.report.engine import Rows, Segment, Tail, block, in_window, segments
+from hostward.report.formatting import shown_host
 from hostward.report.sadf import SadfFormat, seconds
 from hostward.report.selection import ReportOptions, Selected
 from hostward.safetext import safe_name, safe_text
@@ -28,7 +29,7 @@ def _item(activity: Activity, item: str | None) -> str:
 
 def render_ppc(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[str]:
     """The text ``sadf -p`` writes for ``data``: one chunk per activity block and special record."""
-    host = data.host.nodename
+    host = shown_host(data.host).nodename
     for part in segments(data.entries, opts, fmt.tod):
         for mark in part.leading:
             yield _special(host, mark, opts, fmt)

@@ -27,7 +27,7 @@ from hostward.report.engine import (
     local_tod,
     segments,
 )
-from hostward.report.formatting import Colors, ReportFormat, pad
+from hostward.report.formatting import Colors, ReportFormat, pad, shown_host
 from hostward.report.human import SIZE_COLUMNS, percent_places, size_text
 from hostward.report.selection import ReportOptions, Selected
 from hostward.safetext import safe_name, safe_text
@@ -36,6 +36,7 @@ from hostward.store.model import CommentMark, DayData, RestartMark
 
 def banner(host: HostInfo, timestamp: float, fmt: ReportFormat) -> str:
     """common.c print_gal_header (plain output)."""
+    host = shown_host(host)
     return (
         f"{host.sysname} {host.release} ({host.nodename}) \t{fmt.date(timestamp)} "
         f"\t_{host.machine}_\t({max(host.cpu_count, 1)} CPU)\n"
