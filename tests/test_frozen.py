@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import modules_after
 
-from hostward.frozen import field, frozen
+from hostward.frozen import field, frozen, replace
 
 
 @frozen
@@ -219,3 +219,12 @@ def test_field_names_cannot_clash_with_the_generated_init() -> None:
 
     odd = Odd(1, _s1=2)
     assert (odd.self, odd._s1, odd._d0, odd._unset) == (1, 2, 8, 9)
+
+
+def test_replace_copies_a_dataclass_record_too() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+        b: str = "x"
+
+    assert replace(Plain(1), b="y") == Plain(1, "y")

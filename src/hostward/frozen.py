@@ -148,7 +148,11 @@ def field_names(cls: type[Any]) -> tuple[str, ...]:
 
 def _replace(obj: R, /, **changes: object) -> R:
     """``dataclasses.replace`` for a @frozen record, without importing ``dataclasses``: a copy with ``changes``."""
-    names: tuple[str, ...] = type(obj).__dict__[_FIELDS]
+    names: tuple[str, ...] | None = type(obj).__dict__.get(_FIELDS)
+    if names is None:  # a @dataclass record: type checkers cannot tell the two apart here
+        import dataclasses  # noqa: PLC0415  (the class was made by dataclasses: it is imported already)
+
+        return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
     unknown = changes.keys() - set(names)
     if unknown:
         raise TypeError(f"{type(obj).__name__} has no fields {sorted(unknown)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import lzma
 import math
@@ -194,7 +195,13 @@ def _load_foreign(
         data = DayData(content.host, entries)
         stamps = [e.timestamp for e in entries if isinstance(e, SystemSample)]
         window = _window(args, stamps[0] if stamps else math.nan, stamps[-1] if stamps else math.nan)
-        return _series(_clip(data, *window), wanted, items), content.host.nodename, window
+        sset = _series(_clip(data, *window), wanted, items)
+        if content.damage:  # said on stderr (and the PDF's contents page) as every note is, as sar says it
+            damage = (
+                f"{safe_text(content.damage, 120)}; the graphs stop at the {len(stamps)} samples before it"
+            )
+            sset = dataclasses.replace(sset, notes=(*sset.notes, damage))
+        return sset, content.host.nodename, window
     from hostward.plot.imported import series_from_imported  # noqa: PLC0415  (sysstat text only)
     from hostward.store.sysstat.imported import ImportedDay  # noqa: PLC0415
 
