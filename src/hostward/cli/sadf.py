@@ -110,6 +110,7 @@ def run(argv: list[str]) -> int:
         "memory_view",
         "cpus",
         "all_activities",
+        "net_all",
         "pretty",
         "comments",
         "interrupts",

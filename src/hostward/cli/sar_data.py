@@ -10,8 +10,8 @@ from hostward.cli.sar_options import resolve_day
 from hostward.collect.sample import SystemSample
 from hostward.errors import NoRecording, StoreError, UsageError
 from hostward.frozen import replace
-from hostward.report.engine import recorded, sample_parts
-from hostward.report.selection import ReportOptions
+from hostward.report.engine import SAMPLE_READS, recorded, sample_parts
+from hostward.report.selection import ReportOptions, Selected
 from hostward.store.model import CommentMark, DayData
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
@@ -168,6 +168,11 @@ def file_options(args: SarArgs, data: DayData, rows: int) -> ReportOptions:
     interval = args.report_interval()  # its usage error before any other
     cpu_count = max(data.host.cpu_count, 1)
     reports = args.selection(cpu_count)
+    if (args.all_activities or args.net_all) and data.entries:
+        # sar and sadf -A / -n ALL leave out the activities the file was recorded without (no FC adapters ...):
+        # no empty block, not even sadf -d's header line. (A stream's samples are not read yet: sar's text
+        # prints nothing for a report without rows anyway.)
+        reports = tuple(r for r in reports if _has_items(r, data.entries)) or reports
     if not recorded(reports, data.entries):
         # sar and sadf: "Requested activities not available in file", exit 1 (recorded without -S SNMP ...).
         raise StoreError(
@@ -183,6 +188,20 @@ def file_options(args: SarArgs, data: DayData, rows: int) -> ReportOptions:
         interval=interval,
         count=args.count or -1,
         rows=rows,
+    )
+
+
+def _has_items(selected: Selected, entries: tuple[object, ...]) -> bool:
+    """Whether a report has data in ``entries``: its optional groups recorded, and an optional list (FC
+    adapters, filesystems, CPU frequencies) with an item in some sample (sadc writes no activity without one)."""
+    if not recorded((selected,), entries):
+        return False
+    # Imported here: only -A and -n ALL of recordings ask.
+    from hostward.store.shape import OPTIONAL_LISTS  # noqa: PLC0415
+
+    lists = SAMPLE_READS.get(selected.activity.name, frozenset()) & OPTIONAL_LISTS.keys()
+    return not lists or any(
+        getattr(entry, group, None) for entry in entries if isinstance(entry, SystemSample) for group in lists
     )
 
 
