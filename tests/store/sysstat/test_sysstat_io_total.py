@@ -10,7 +10,7 @@ from tests.plot.conftest import sample
 from hostward.activities import BY_NAME
 from hostward.activities.base import Interval, uptime_cs
 from hostward.collect.disk import is_io_total
-from hostward.store.sysstat.sa_decode import _disks
+from hostward.store.sysstat.sa_decode_disk import decode_disks as _disks
 
 
 def _classify(name: str) -> tuple[bool, bool]:

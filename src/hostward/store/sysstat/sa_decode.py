@@ -7,22 +7,17 @@ an activity whose magic or field counts differ is listed in ``ImportReport.skipp
 
 Two things are not in the file and are supplied by the importing host, as sar itself does when reporting:
 disk names (sar resolves major:minor through /sys or /proc/partitions when printing) and whether a disk is a
-physical whole device (sadc only stores the sums of those in A_IO; see ``_disks``).
+physical whole device (sadc only stores the sums of those in A_IO; see sa_decode_disk.py).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
-import re
 import struct
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
-from hostward.collect.disk import IO_TOTAL_NAME, DiskStats
 from hostward.collect.host import HostInfo
 from hostward.collect.kernel import KernelTables
 from hostward.collect.load import LoadAvg
@@ -33,6 +28,13 @@ from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
 from hostward.store.model import CommentMark, Entry, RestartMark
+from hostward.store.sysstat.sa_decode_disk import (
+    DiskClassifier,
+    DiskNamer,
+    decode_disks,
+    sys_classify,
+    sys_disk_name,
+)
 from hostward.store.sysstat.sa_decode_fc import A_NET_FC, FC_LAYOUT, decode_fchosts
 from hostward.store.sysstat.sa_decode_fs import A_FS, FS_LAYOUT, decode_filesystems
 from hostward.store.sysstat.sa_decode_irq import A_IRQ, decode_irq
@@ -42,9 +44,7 @@ from hostward.store.sysstat.sa_decode_power import A_PWR_CPU, PWR_CPU_LAYOUT, de
 from hostward.store.sysstat.sa_decode_serial import A_SERIAL, decode_serial
 from hostward.store.sysstat.sa_decode_serial import LAYOUT as SERIAL_LAYOUT
 from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
-from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats
-
-log = logging.getLogger(__name__)
+from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats, cached_struct
 
 # sa.h activity ids, for reporting what an import leaves out.
 ACTIVITY_NAMES = {
@@ -115,9 +115,6 @@ _SNMP_COUNTERS: dict[int, tuple[str, ...]] = {
     **ICMP_COUNTERS,
 }  # fmt: skip
 
-DiskNamer = Callable[[int, int], str]
-DiskClassifier = Callable[[str], tuple[bool, bool]]  # name -> (whole_device, physical)
-
 
 @dataclass(frozen=True, slots=True)
 class DecodedFile:
@@ -127,39 +124,8 @@ class DecodedFile:
     missing: tuple[str, ...]  # activities hostward reports that the file does not hold (read as zeros)
 
 
-def sys_disk_name(major: int, minor: int, sys_root: Path = Path("/sys")) -> str:
-    """sar's name for a disk: DEVNAME of /sys/dev/block/M:m/uevent, else ``devM-m`` (sa_common.c
-    get_devname falls back to the same string)."""
-    try:
-        for line in (sys_root / f"dev/block/{major}:{minor}/uevent").read_text().splitlines():
-            if line.startswith("DEVNAME="):
-                return line[8:]
-    except OSError:
-        pass
-    return f"dev{major}-{minor}"
-
-
-_VIRTUAL = re.compile(r"^(loop|ram|dm-|md|zram|nbd|sr|fd|rbd|drbd|dev\d)")
-_PARTITION = re.compile(r"^((sd|vd|xvd|hd)[a-z]+\d+|.+\dp\d+)$")
-
-
-def sys_classify(name: str, sys_root: Path = Path("/sys")) -> tuple[bool, bool]:
-    """(whole device, physical) as sadc's is_device() decides it, from this host's /sys when it has the
-    device, else from the name (a foreign file: loop, dm-, md, zram... are virtual; sda1, nvme0n1p1 partitions)."""
-    block = sys_root / "block" / name.replace("/", "!")
-    if block.exists():
-        return True, (block / "device").exists()
-    whole = not _PARTITION.match(name)
-    return whole, whole and not _VIRTUAL.match(name)
-
-
-@functools.cache
-def _struct(fmt: str) -> struct.Struct:
-    return struct.Struct(fmt)
-
-
 def _items(stats: SaStats, fmt: str, order: str) -> list[tuple[Any, ...]]:
-    item = _struct(order + fmt)
+    item = cached_struct(order + fmt)
     size = stats.activity.size
     count = stats.count * stats.activity.nr2
     if size == item.size:  # items back to back: one C loop (a day is 8640 records of a dozen activities)
@@ -259,7 +225,7 @@ def _sample(
         load=load,
         memory=_memory(mem[0] if mem else None, by_id.get(34)),
         vmstat=_vmstat(paging[0], swap[0]),
-        disks=_disks(by_id.get(11), by_id.get(6), disk_name, classify),
+        disks=decode_disks(by_id.get(11), by_id.get(6), disk_name, classify),
         nets=_nets(by_id.get(12, []), by_id.get(13, [])),
         pressure=_pressure(by_id.get(40), by_id.get(41), by_id.get(42)),
         ktables=_ktables(by_id.get(8)),
@@ -368,84 +334,6 @@ def _vmstat(paging: tuple[Any, ...], swap: tuple[Any, ...]) -> VmStat:
         pgscan_kswapd=scank,
         pgscan_direct=scand,
         pgsteal=steal,
-    )
-
-
-def _disks(
-    disks: list[tuple[Any, ...]] | None,
-    io: list[tuple[Any, ...]] | None,
-    disk_name: DiskNamer,
-    classify: DiskClassifier,
-) -> tuple[DiskStats, ...]:
-    """A_DISK items as DiskStats, arranged so that ``sar -b`` (sums over physical whole devices) gives A_IO.
-
-    stats_disk keeps only the total I/O count (nr_ios = reads + writes + discards); A_IO keeps the sums of
-    each direction over physical disks. When the physical disks' totals match A_IO (always, for a file
-    recorded with ``sadc -S DISK`` on a host we can classify), A_IO's directions are spread over those disks,
-    which keeps every per-disk total and every sum exact. Otherwise (no A_DISK: sadc's default; or disks we
-    cannot classify), A_IO is kept as one more whole device named ``io-total``.
-    """
-    io_t = tuple(int(x) for x in io[0]) if io else None
-    out: list[DiskStats] = []
-    for nr_ios, rd, wr, dc, rdt, wrt, tot, rq, major, minor, dct, _part in disks or []:
-        name = disk_name(int(major), int(minor))
-        whole, physical = classify(name)
-        out.append(
-            DiskStats(
-                int(major),
-                int(minor),
-                name,
-                read_ios=int(nr_ios),
-                read_merges=0,
-                read_sectors=int(rd),
-                read_ticks_ms=int(rdt),
-                write_ios=0,
-                write_merges=0,
-                write_sectors=int(wr),
-                write_ticks_ms=int(wrt),
-                in_flight=0,
-                io_ticks_ms=int(tot),
-                queue_ticks_ms=int(rq),
-                discard_sectors=int(dc),
-                discard_ticks_ms=int(dct),
-                whole_device=whole,
-                physical=physical,
-            )
-        )
-    if io_t is None:
-        return tuple(out)
-    total, rio, wio, rblk, wblk, dio, dblk = io_t
-    phys = [d for d in out if d.whole_device and d.physical]
-    sums = (
-        sum(d.read_ios for d in phys),
-        sum(d.read_sectors for d in phys),
-        sum(d.write_sectors for d in phys),
-        sum(d.discard_sectors for d in phys),
-    )
-    if disks and sums == (total, rblk, wblk, dblk) and rio + wio + dio == total:
-        left = [rio, wio, dio]
-        spread: dict[int, DiskStats] = {}
-        for d in phys:
-            n = d.read_ios
-            r = min(n, left[0])
-            w = min(n - r, left[1])
-            left[0] -= r
-            left[1] -= w
-            left[2] -= n - r - w
-            spread[id(d)] = _with_ios(d, r, w, n - r - w)
-        return tuple(spread.get(id(d), d) for d in out)
-    if disks:
-        log.info("physical disks do not add up to A_IO; keeping A_IO as %r", IO_TOTAL_NAME)
-    demoted = [_with_ios(d, d.read_ios, 0, 0, physical=False) for d in out]
-    synthetic = DiskStats(
-        0, 0, IO_TOTAL_NAME, rio, 0, rblk, 0, wio, 0, wblk, 0, 0, 0, 0, discard_ios=dio, discard_sectors=dblk
-    )
-    return (*demoted, synthetic)
-
-
-def _with_ios(d: DiskStats, r: int, w: int, dc: int, *, physical: bool | None = None) -> DiskStats:
-    return replace(
-        d, read_ios=r, write_ios=w, discard_ios=dc, physical=d.physical if physical is None else physical
     )
 
 

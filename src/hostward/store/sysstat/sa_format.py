@@ -115,7 +115,7 @@ def looks_like_sa(data: bytes) -> bool:
 
 
 @functools.cache
-def _struct(fmt: str) -> struct.Struct:
+def cached_struct(fmt: str) -> struct.Struct:
     return struct.Struct(fmt)
 
 
@@ -138,7 +138,7 @@ class _Reader:
         return chunk
 
     def unpack(self, fmt: str, what: str) -> tuple[int, ...]:
-        layout = _struct(self.order + fmt)  # an item count per activity per record: compiled once
+        layout = cached_struct(self.order + fmt)  # an item count per activity per record: compiled once
         return layout.unpack(self.take(layout.size, what))
 
     def bad(self, why: str, at: int | None = None) -> StoreError:

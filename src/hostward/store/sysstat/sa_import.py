@@ -16,7 +16,8 @@ from hostward.bounded import IMPORT_LIMIT, read_at_most
 from hostward.collect.host import HostInfo
 from hostward.errors import StoreError
 from hostward.store.model import Entry
-from hostward.store.sysstat.sa_decode import DiskClassifier, DiskNamer, decode_sa, sys_classify, sys_disk_name
+from hostward.store.sysstat.sa_decode import decode_sa
+from hostward.store.sysstat.sa_decode_disk import DiskClassifier, DiskNamer, sys_classify, sys_disk_name
 from hostward.store.sysstat.sa_format import FORMAT_MAGIC, OLD_FORMAT_MAGICS, parse_sa
 
 SadfRunner = Callable[[list[str]], bytes]
