@@ -22,9 +22,10 @@ from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.frozen import frozen
 from hostward.store.framing import Corrupt, Reader, Writer, decode_varint_ends, decode_varints
-from hostward.store.layout import SamplePlan, Unflattener
+from hostward.store.layout import Unflattener
 from hostward.store.layout import flatten as flatten_sample
 from hostward.store.parts import PartsBuilder
+from hostward.store.plan import SamplePlan
 from hostward.store.schema import SCHEMA, decode_schema, encode_schema
 from hostward.store.shape import Shape, bits_float, float_bits, shape_of
 

@@ -32,9 +32,9 @@ from hostward.store.layout import (
     _W_TIME,
     _W_VM,
     PART_ORDER,
-    SamplePlan,
     _makers,
 )
+from hostward.store.plan import SamplePlan
 from hostward.store.records import Maker
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import OPTIONAL_GROUPS, OPTIONAL_LISTS, Shape, bits_float
