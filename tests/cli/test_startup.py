@@ -79,3 +79,11 @@ def test_ntp_query_and_cache_stats_build_no_dataclass_and_parse_no_empty_configu
         heavy = {"dataclasses", "inspect", "tomllib", "shutil", "logging"}
         assert not imported & heavy, (argv, sorted(imported & heavy))
         assert "hostward.ntp.client" in imported or "hostward.cache.stats" in imported
+
+
+def test_fc_adapter_records_build_no_dataclass() -> None:
+    # sar -n FC -f and sar -A -f decode FcHost records: @frozen, like the other collect records.
+    code = "from hostward.collect.fchost import FcHost\nprint(FcHost('host0', 1, 2, 3, 4))"
+    imported, printed = modules_after(code, "")
+    assert printed.strip() == "FcHost(name='host0', rx_frames=1, tx_frames=2, rx_words=3, tx_words=4)"
+    assert not imported & {"dataclasses", "inspect"}, sorted(imported & {"dataclasses", "inspect"})

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+
+from hostward.frozen import frozen
 
 SYS = Path("/sys")
 CLASS_DIR = "class/fc_host"
@@ -29,7 +30,7 @@ _ULONG = (1 << 64) - 1
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FcHost:
     """rd_stats.h stats_fchost: one adapter's frame and word counters (64-bit, cumulative) and its name."""
 
