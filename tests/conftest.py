@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,3 +95,20 @@ def modules_after(code: str, prefix: str) -> tuple[set[str], str]:
         timeout=60,
     )
     return set(json.loads(done.stderr.strip().splitlines()[-1])), done.stdout
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium, driven by playwright (never `playwright install`)
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run")
+
+
+@contextlib.contextmanager
+def launched_chromium(args: tuple[str, ...] | list[str] = CHROMIUM_ARGS) -> Iterator[Any]:
+    """A headless chromium for a test module's ``browser`` fixture; unavailable (a failure in CI) without it."""
+    if not CHROMIUM.exists():
+        unavailable("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=list(args))
+        yield launched
+        launched.close()

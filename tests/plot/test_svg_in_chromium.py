@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import unavailable
+from tests.conftest import launched_chromium
 from tests.plot.test_plot_cli import write
 
 from hostward.cli.plot import run
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 BOXES = """() => Array.from(document.querySelectorAll('text')).map(t => {
     const b = t.getBoundingClientRect(); return [t.textContent, b.x, b.y, b.width, b.height]; })"""
 PAGE = "() => { const r = document.documentElement.getBoundingClientRect(); return [r.width, r.height]; }"
@@ -23,14 +21,8 @@ PAGE = "() => { const r = document.documentElement.getBoundingClientRect(); retu
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_text_and_lines_of_a_memory_graph_in_chromium(tmp_path: Path, browser: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.cache.memcached_server import Memcached
-from tests.conftest import unavailable
+from tests.conftest import launched_chromium
 from tests.web.dashboard import Dashboard, login, serve
 from tests.web.recording import record
 
@@ -24,7 +24,6 @@ from hostward.collect.fchost import fc_hosts
 from hostward.web import data
 from hostward.web.data import PAGE_ACTIVITIES
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -96,14 +95,8 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory, hostile_process: int) ->
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched_chromium(ARGS) as launched:
         yield launched
-        launched.close()
 
 
 class Watched:

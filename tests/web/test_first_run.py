@@ -12,12 +12,9 @@ from typing import Any
 
 import pyotp
 import pytest
-from tests.conftest import unavailable
+from tests.conftest import launched_chromium
 from tests.web.recording import record
 from tests.web.served import LINK, URL, Served, web_serve
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 
 
 @pytest.fixture
@@ -30,14 +27,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        unavailable("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_first_run_in_a_real_browser(served: Served, browser: Any) -> None:
