@@ -16,6 +16,8 @@ from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.sample import SystemSample
+from hostward.plot.figures import PlotFigure
+from hostward.plot.mpl import draw
 from hostward.store.model import DayData, Entry, RestartMark
 
 HOST = HostInfo("Linux", "6.1.0", "plothost", "x86_64", 2)
@@ -64,3 +66,15 @@ def day() -> DayData:
 @pytest.fixture(autouse=True)
 def _utc(utc: None) -> None:
     """Every test here runs in UTC (tests/conftest.py)."""
+
+
+class Drawn:
+    """A figure as matplotlib draws it (plot/mpl.py), for tests that look into the axes of the PDF/PNG output."""
+
+    def __init__(self, pf: PlotFigure) -> None:
+        self.key, self.title, self.view = pf.key, pf.title, pf
+        self.figure = draw(pf)
+
+
+def drawn(figures: list[PlotFigure]) -> list[Drawn]:
+    return [Drawn(pf) for pf in figures]

@@ -7,7 +7,7 @@ import datetime as dt
 import math
 
 import pytest
-from tests.plot.conftest import HOST, T10, sample
+from tests.plot.conftest import HOST, T10, drawn, sample
 
 from hostward.collect.sample import ClockSample, SystemSample
 from hostward.plot.figures import SECONDS_PER_DAY, build_figures
@@ -62,7 +62,7 @@ def test_clock_figure_has_offset_error_and_frequency_series() -> None:
         "steps",
         "agreeing",
     )
-    figs = {f.key: f for f in build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC)}
+    figs = {f.key: f for f in drawn(build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC))}
     assert "clock" in figs
     fig = figs["clock"].figure
     assert "Clock" in fig.get_suptitle()
@@ -106,7 +106,7 @@ def test_clock_step_is_a_mark_on_every_figure() -> None:
     assert steps[0].timestamp == T10 + 120 + 5.0 and steps[0].label == "clock step +5.000 s"
     (time_series,) = sset.of("time")
     assert sum(time_series.column("steps")) == 1.0
-    figs = build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC)
+    figs = drawn(build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC))
     assert {f.key for f in figs} >= {"cpu", "queue", "clock"}
     x = steps[0].timestamp / SECONDS_PER_DAY
     for fig in figs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -26,7 +27,9 @@ SAR_A_NOTES = tuple(
 
 def figures(count: int) -> list[PlotFigure]:
     return [
-        PlotFigure(f"f{i}", f"Block device nvme{i}n1 (a long title of a figure)", Figure())
+        PlotFigure(
+            f"f{i}", f"Block device nvme{i}n1 (a long title of a figure)", "", (), (0.0, 1.0), dt.UTC, ""
+        )
         for i in range(count)
     ]
 

@@ -20,7 +20,7 @@ def test_each_column_keeps_its_lowest_and_highest_point_and_every_gap(ys: list[f
     y = np.asarray(ys, dtype=np.float64)
     x = np.arange(len(y), dtype=np.float64)
     window = (0.0, float(len(y)))
-    keep = envelope_indices(x, y, window, columns)
+    keep = np.asarray(envelope_indices(x.tolist(), ys, window, columns), dtype=np.intp)
     assert list(keep) == sorted(set(keep.tolist()))  # time order, no point twice
     if len(y) <= 2 * columns:
         assert list(keep) == list(range(len(y)))
@@ -41,7 +41,8 @@ def test_a_one_second_day_is_drawn_with_at_most_two_points_per_column_and_keeps_
     y = np.sin(x / 3000.0)
     y[43210] = 50.0  # a one-second spike
     y[1000:1100] = math.nan  # the recorder stopped
-    xs, ys = decimate(x, [y], (0.0, 86400.0), shared=False)
+    kept_x, kept_y = decimate(x.tolist(), [y.tolist()], (0.0, 86400.0), shared=False)
+    xs, ys = [np.asarray(v) for v in kept_x], [np.asarray(v) for v in kept_y]
     assert len(ys[0]) <= 2 * COLUMNS + 100
     assert np.nanmax(ys[0]) == 50.0 and xs[0][np.nanargmax(ys[0])] == 43210.0
     assert np.isnan(ys[0]).sum() == 100
@@ -50,7 +51,8 @@ def test_a_one_second_day_is_drawn_with_at_most_two_points_per_column_and_keeps_
 def test_a_stack_keeps_one_x_for_all_layers() -> None:
     x = np.arange(10000, dtype=np.float64)
     layers = [np.abs(np.sin(x / 100.0)), np.abs(np.cos(x / 70.0))]
-    xs, ys = decimate(x, layers, (0.0, 10000.0), shared=True)
+    kept_x, kept_y = decimate(x.tolist(), [y.tolist() for y in layers], (0.0, 10000.0), shared=True)
+    xs, ys = [np.asarray(v) for v in kept_x], [np.asarray(v) for v in kept_y]
     assert all(np.array_equal(xs[0], other) for other in xs)
     assert all(len(y) == len(xs[0]) < len(x) for y in ys)
     total = layers[0] + layers[1]

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import math
 
-from tests.plot.conftest import HOST, T10, day_entries
+from tests.plot.conftest import HOST, T10, day_entries, drawn
 
 from hostward.collect.fchost import FcHost
 from hostward.collect.sample import SystemSample
@@ -31,7 +31,7 @@ def test_each_adapter_gets_a_figure_with_its_rates() -> None:
         for e in day_entries()
     ]
     sset = series_from_day(DayData(HOST, tuple(entries)))
-    figs = {f.key: f for f in build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC)}
+    figs = {f.key: f for f in drawn(build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC))}
     keys = list(figs)
     assert keys.index("fc-host0") + 1 == keys.index("fc-host1"), keys
     assert "Fibre Channel adapter host0" in figs["fc-host0"].figure.get_suptitle()

@@ -9,19 +9,21 @@ import math
 
 import pytest
 from matplotlib.collections import LineCollection, PolyCollection
-from tests.plot.conftest import T10
+from tests.plot.conftest import T10, Drawn, drawn
 
 from hostward.collect.sample import SystemSample
-from hostward.plot.figures import SECONDS_PER_DAY, PlotFigure, build_figures
+from hostward.plot.figures import SECONDS_PER_DAY, build_figures
 from hostward.plot.series import Mark, merge_marks, series_from_day
 from hostward.store.model import DayData
 
 WINDOW = (T10 - 10 * 3600, T10 + 14 * 3600)  # the whole day 2026-11-27 UTC
 
 
-def figures(day: DayData, **kw: object) -> dict[str, PlotFigure]:
+def figures(day: DayData, **kw: object) -> dict[str, Drawn]:
     sset = series_from_day(day)
-    return {f.key: f for f in build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC, **kw)}  # type: ignore[arg-type]
+    return {
+        f.key: f for f in drawn(build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC, **kw))
+    }  # type: ignore[arg-type]
 
 
 def test_every_activity_gets_a_figure_with_titles_and_units(day: DayData) -> None:
@@ -112,7 +114,9 @@ def test_time_axis_spans_the_day_in_24h(day: DayData) -> None:
 def test_several_days_get_few_two_line_labels_that_do_not_collide(day: DayData, days: int) -> None:
     window = (WINDOW[0] - (days - 1) * SECONDS_PER_DAY, WINDOW[1])
     sset = series_from_day(day)
-    fig = next(f for f in build_figures(sset, window=window, host_label="h", tz=dt.UTC) if f.key == "tasks")
+    fig = next(
+        f for f in drawn(build_figures(sset, window=window, host_label="h", tz=dt.UTC)) if f.key == "tasks"
+    )
     fig.figure.canvas.draw()
     ax = fig.figure.axes[-1]
     labels = [t for t in ax.get_xticklabels() if t.get_text()]
@@ -125,7 +129,9 @@ def test_several_days_get_few_two_line_labels_that_do_not_collide(day: DayData, 
 
 def test_event_marks_are_drawn_and_listed_once(day: DayData) -> None:
     sset = merge_marks(series_from_day(day), [Mark(T10 + 300, "oom-kill", "signal postgres 4242")])
-    fig = next(f for f in build_figures(sset, window=WINDOW, host_label="h", tz=dt.UTC) if f.key == "memory")
+    fig = next(
+        f for f in drawn(build_figures(sset, window=WINDOW, host_label="h", tz=dt.UTC)) if f.key == "memory"
+    )
     first, second = fig.figure.axes
     assert first.get_legend_handles_labels()[1].count("oom-kill") == 1
     assert "oom-kill" not in second.get_legend_handles_labels()[1]

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import math
 
-from tests.plot.conftest import HOST, T10, day_entries
+from tests.plot.conftest import HOST, T10, day_entries, drawn
 
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp6 import SNMP6_FIELDS, Snmp6
@@ -29,7 +29,7 @@ def test_each_counter_is_drawn_at_its_rate() -> None:
         for e in day_entries()
     ]
     sset = series_from_day(DayData(HOST, tuple(entries)))
-    figs = {f.key: f for f in build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC)}
+    figs = {f.key: f for f in drawn(build_figures(sset, window=WINDOW, host_label="plothost", tz=dt.UTC))}
     keys = list(figs)
     assert keys[keys.index("ip6") : keys.index("udp6") + 1] == [
         "ip6",

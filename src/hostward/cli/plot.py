@@ -309,7 +309,7 @@ def run(argv: list[str]) -> int:
             return 0
         if output is not None and output.suffix.lower() == f".{fmt}" and len(figures) == 1:
             with writing(output) as handle:  # through our descriptor, never a name others can swap
-                save_figure(figures[0].figure, handle, fmt, figures[0].key)
+                save_figure(figures[0], handle, fmt, figures[0].key)
             sys.stdout.write(f"{output}: 1 graph, {sset.samples} samples\n")
             return 0
         # Several graphs for one file name: a directory named after it (out.png -> out/), never files

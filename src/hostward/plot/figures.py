@@ -1,9 +1,12 @@
-"""matplotlib Figures of every activity, built without pyplot (no global state, headless: Agg/PDF/SVG).
+"""What every graph shows, built once and drawn by either renderer: plot/mpl.py (matplotlib: PDF, PNG) or
+plot/svg.py (SVG, written directly).
 
-``build_figures`` returns :class:`PlotFigure` objects (title, file-name key, Figure) that tests inspect and the
-CLI saves. Each figure is A4 landscape, so it reads on a laptop screen and prints on one page; the time axis
-is the host's local time (24 h clock), spanning the requested window so that hours without data show as
-gaps; restarts and events are vertical lines with a legend entry.
+``build_figures`` returns :class:`PlotFigure` records: title, subtitle, time window and zone, and per panel its
+y label, y range, lines (at most two points per pixel column: plot/decimate.py), stacked areas and event marks,
+with their legend text, colour and dash pattern. Nothing here imports matplotlib or numpy. Each figure is an A4
+landscape page, so it reads on a laptop screen and prints on one page; the time axis is the host's local time
+(24 h clock), spanning the requested window so that hours without data show as gaps; restarts and events are
+vertical lines with a legend entry.
 """
 
 from __future__ import annotations
@@ -12,22 +15,18 @@ import datetime as dt
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-import matplotlib as mpl
-import matplotlib.dates as mdates
-import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, NullLocator
-
+from hostward.frozen import frozen
 from hostward.plot.decimate import decimate
 from hostward.plot.series import Mark, Series, SeriesSet
 from hostward.plot.specs import CPU_LABELS, CPU_MODES, SPECS, FigureSpec, Panel
 
 PAGE_INCHES = (11.69, 8.27)  # A4 landscape
 SECONDS_PER_DAY = 86400.0
+# matplotlib's default colour cycle ("tab10"): line k of a panel gets COLOURS[k % 10], a stack's layer i COLOURS[i]
+COLOURS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
 MARK_STYLES: dict[str, tuple[str, str]] = {  # kind -> (colour, line style)
     "restart": ("#d62728", "--"),
     "oom-kill": ("#000000", "-"),
@@ -35,38 +34,85 @@ MARK_STYLES: dict[str, tuple[str, str]] = {  # kind -> (colour, line style)
     "comment": ("#7f7f7f", ":"),
 }
 DEFAULT_MARK = ("#8c564b", "-.")
-STYLE: dict[Any, Any] = {
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "lines.linewidth": 1.0,
-    # titles, legends and subtitles carry names from the data (an imported file's node name, a device): "$" in
-    # them is text, never a mathtext formula (which could fail the whole save with a parse error)
-    "text.parse_math": False,
-}
+# Solid, dashed, dotted, dash-dot: two series with equal values stay distinguishable, one over the other.
+LINE_STYLES = ("-", "--", ":", "-.")
+# At most this many intervals between y ticks (matplotlib's automatic choice gave up to 10 on a tall panel):
+# 0, 20 ... 100 on a percent axis. Every tick is a few artists to build and draw: ~1 ms each, per panel.
+Y_BINS = 6
+# Fixed margins as fractions of the A4 landscape page: the two-line title above, the y tick labels and axis
+# label to the left (ticks of at most 6 digits: larger values get an offset), tick labels and the time label
+# below (two lines of them for several days).
+MARGINS = {"left": 0.07, "top": 0.91, "bottom": 0.085, "hspace": 0.1}
+RIGHT_MOST = 0.975  # right edge of the panels when no legend needs room
+LEGEND_GAP_POINTS = 8.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
+class Line:
+    """One series of a panel: times (epoch seconds) and values, NaN where the line breaks."""
+
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    label: str
+    colour: str
+    style: str  # one of LINE_STYLES
+
+
+@frozen
+class Stack:
+    """Stacked areas over one stretch of data: layer i is drawn from the sum of layers below it to that sum plus
+    its own values. ``labels`` is empty for every stretch after the first (one legend entry per layer)."""
+
+    x: tuple[float, ...]
+    layers: tuple[tuple[float, ...], ...]
+    labels: tuple[str, ...]
+    colours: tuple[str, ...]
+
+
+@frozen
+class VLine:
+    """An event (restart, comment, kill, clock step) at one instant; ``label`` None: already in a legend above."""
+
+    x: float
+    colour: str
+    style: str
+    label: str | None
+
+
+@frozen
+class PanelView:
+    ylabel: str
+    ylim: tuple[float, float]
+    lines: tuple[Line, ...] = ()
+    stacks: tuple[Stack, ...] = ()
+    marks: tuple[VLine, ...] = ()
+
+    def legend(self) -> list[tuple[str, str, str, bool]]:
+        """(label, colour, style, is_area) in the order matplotlib lists them: data first, then marks."""
+        out: list[tuple[str, str, str, bool]] = []
+        for stack in self.stacks:
+            out += [
+                (label, colour, "-", True) for label, colour in zip(stack.labels, stack.colours, strict=False)
+            ]
+        out += [(line.label, line.colour, line.style, False) for line in self.lines]
+        out += [(m.label, m.colour, m.style, False) for m in self.marks if m.label is not None]
+        return out
+
+
+@frozen
 class PlotFigure:
     key: str  # file-name stem: "cpu", "disk-vda"
     title: str
-    figure: Figure
-
-
-def to_x(stamps: Sequence[float]) -> list[float]:
-    """Epoch seconds -> matplotlib date numbers (days since 1970-01-01 UTC, matplotlib's default epoch)."""
-    return [t / SECONDS_PER_DAY for t in stamps]
+    subtitle: str
+    panels: tuple[PanelView, ...]
+    window: tuple[float, float]  # epoch seconds
+    tz: dt.tzinfo
+    xlabel: str  # "time (CET)"
 
 
 def _tz() -> dt.tzinfo:
     tz = dt.datetime.now().astimezone().tzinfo
     return tz if tz is not None else dt.UTC
-
-
-LINE_STYLES = ("-", "--", ":", "-.")
 
 
 def _busy_series(cpus: list[Series]) -> list[Series]:
@@ -78,39 +124,43 @@ def _busy_series(cpus: list[Series]) -> list[Series]:
     return out
 
 
-def _draw_panel(
-    ax: Axes,
+def _panel_data(
     panel: Panel,
     series: Series,
     window: tuple[float, float],
     *,
     label_item: bool = False,
-    first_style: int = 0,
-) -> bool:
-    """Draw ``panel`` from ``series`` (one line per column, at most two points per pixel column of the time
-    ``window``: plot/decimate.py); False when the series holds none of its columns."""
+    first: int = 0,
+    first_stack: bool = True,
+) -> tuple[list[Line], list[Stack]]:
+    """The lines (one per column of ``panel`` in ``series``) or stacked areas (one per stretch of data: a NaN,
+    the recorder was not running, leaves a blank, not a dip). ``first``: lines drawn before these in the panel
+    (their colour and dash pattern run on)."""
     present = [i for i, c in enumerate(panel.columns) if series.has(c)]
     if not present:
-        return False
-    x = np.asarray(series.times, dtype=np.float64) / SECONDS_PER_DAY  # to_x, for a whole array
-    ys = [np.asarray(series.column(panel.columns[i]), dtype=np.float64) * panel.scale for i in present]
-    days = (window[0] / SECONDS_PER_DAY, window[1] / SECONDS_PER_DAY)
-    labels = [panel.label(i) + (f" {series.item}" if label_item else "") for i in present]
+        return [], []
+    x = series.times
+    scale = panel.scale
+    ys = [series.column(panel.columns[i]) for i in present]
+    if scale != 1.0:
+        ys = [tuple(v * scale for v in y) for y in ys]
+    labels = tuple(panel.label(i) + (f" {series.item}" if label_item else "") for i in present)
     if panel.stacked:
-        # One stack per stretch of data: a NaN (the recorder was not running) leaves a blank, not a dip.
-        first = True
-        for lo, hi in _stretches(series.column(panel.columns[present[0]])):
-            part = [np.nan_to_num(y[lo:hi], nan=0.0) for y in ys]
-            xs, layers = decimate(x[lo:hi], part, days, shared=True)
-            ax.stackplot(xs[0], layers, labels=labels if first else (), alpha=0.85,
-                         colors=[f"C{i}" for i in range(len(part))])  # fmt: skip
-            first = False
-    else:
-        # Solid, dashed, dotted, dash-dot: two series with equal values stay distinguishable, one over the other.
-        xs, lines = decimate(x, ys, days, shared=False)
-        for k, (line_x, y, label) in enumerate(zip(xs, lines, labels, strict=True)):
-            ax.plot(line_x, y, label=label, linestyle=LINE_STYLES[(first_style + k) % len(LINE_STYLES)])
-    return True
+        stacks: list[Stack] = []
+        for lo, hi in _stretches(ys[0]):
+            part = [[0.0 if math.isnan(v) else v for v in y[lo:hi]] for y in ys]
+            xs, layers = decimate(x[lo:hi], part, window, shared=True)
+            stacks.append(Stack(tuple(xs[0]), tuple(tuple(y) for y in layers),
+                                labels if first_stack and not stacks else (), COLOURS[: len(part)]))  # fmt: skip
+        return [], stacks
+    xs, kept = decimate(x, ys, window, shared=False)
+    lines = []
+    for k, (lx, ly, label) in enumerate(zip(xs, kept, labels, strict=True)):
+        n = first + k
+        lines.append(
+            Line(tuple(lx), tuple(ly), label, COLOURS[n % len(COLOURS)], LINE_STYLES[n % len(LINE_STYLES)])
+        )
+    return lines, []
 
 
 def _stretches(values: Sequence[float]) -> list[tuple[int, int]]:
@@ -129,107 +179,44 @@ def _stretches(values: Sequence[float]) -> list[tuple[int, int]]:
     return out
 
 
-def _limits(ax: Axes, panel: Panel) -> None:
+def _finite(values: Sequence[float]) -> list[float]:
+    return [v for v in values if not math.isnan(v)]
+
+
+def _limits(panel: Panel, lines: Sequence[Line], stacks: Sequence[Stack]) -> tuple[float, float]:
     """Percentages on a fixed 0-100 axis so two days compare at a glance (widened only when a value such as
-    %commit goes past 100); other panels from 0 to just above their highest value; signed ones as drawn."""
+    %commit goes past 100); other panels from 0 to just above their highest value; signed ones span the data
+    on both sides of zero with a 5 % margin, as matplotlib's autoscaling did."""
+    values = [v for line in lines for v in _finite(line.y)]
+    for stack in stacks:
+        values += [math.fsum(column) for column in zip(*stack.layers, strict=True)]
     if panel.signed:
-        return  # matplotlib's autoscaling already spans the data on both sides of zero
-    top = 0.0
-    for line in ax.get_lines():
-        ys = np.asarray(line.get_ydata(), dtype=float)
-        if ys.size and np.any(~np.isnan(ys)):
-            top = max(top, float(np.nanmax(ys)))
-    for coll in ax.collections:
-        for path in coll.get_paths():
-            verts = np.asarray(path.vertices, dtype=float)
-            if len(verts):
-                top = max(top, float(verts[:, 1].max()))
+        if not values:
+            return -0.055, 0.055
+        lo, hi = min(values), max(values)
+        if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300):  # one value: widened as matplotlib widens it
+            lo, hi = (-0.05, 0.05) if lo == 0 else (lo - 0.05 * abs(lo), hi + 0.05 * abs(hi))
+        margin = (hi - lo) * 0.05
+        return lo - margin, hi + margin
+    top = max([0.0, *values])
     if panel.percent:
-        ax.set_ylim(0, 100 if top <= 100 else top * 1.05)
-        return
-    ax.set_ylim(0, top * 1.08 if top > 0 else 1.0)
+        return (0.0, 100.0) if top <= 100 else (0.0, top * 1.05)
+    return 0.0, top * 1.08 if top > 0 else 1.0
 
 
-def _time_axis(ax: Axes, window: tuple[float, float], tz: dt.tzinfo) -> None:
-    start, end = window
-    ax.set_xlim(start / SECONDS_PER_DAY, end / SECONDS_PER_DAY)
-    span = end - start
-    if 43200 <= span <= SECONDS_PER_DAY + 1:  # a day: a tick every 2 hours (and cheaper than auto-location)
-        ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 2), tz=tz))  # type: ignore[no-untyped-call]
-    else:
-        # Several days: fewer, two-line labels ("18:00" over "11-27"), or they run into each other.
-        most = 14 if span <= SECONDS_PER_DAY + 1 else 9
-        locator = mdates.AutoDateLocator(tz=tz, minticks=4, maxticks=most)  # type: ignore[no-untyped-call]
-        ax.xaxis.set_major_locator(locator)
-    fmt = "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%H:%M\n%m-%d"
-    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))  # type: ignore[no-untyped-call]
-
-
-# At most this many intervals between y ticks (matplotlib's automatic choice gave up to 10 on a tall panel):
-# 0, 20 ... 100 on a percent axis. Every tick is a few artists to build and draw: ~1 ms each, per panel.
-Y_BINS = 6
-
-
-def _grid_only(ax: Axes) -> None:
-    """A panel above the last one: its time labels would repeat the last panel's, so it gets only the
-    vertical grid lines, as one collection, instead of a tick object (grid line, two marks, two labels) per
-    two hours, which cost as much to build and draw as the lines of data."""
-    where = ax.xaxis.get_major_locator()()
-    ax.xaxis.set_major_locator(NullLocator())
-    ax.vlines(
-        where, 0, 1, transform=ax.get_xaxis_transform(), colors=mpl.rcParams["grid.color"],
-        linewidths=mpl.rcParams["grid.linewidth"], alpha=mpl.rcParams["grid.alpha"], zorder=1.5,
-    )  # fmt: skip
-
-
-def _marks(ax: Axes, marks: Sequence[Mark], window: tuple[float, float], seen: set[str]) -> None:
+def _marks(marks: Sequence[Mark], window: tuple[float, float], seen: set[str]) -> tuple[VLine, ...]:
+    out: list[VLine] = []
     for mark in marks:
         if not window[0] <= mark.timestamp <= window[1]:
             continue
         colour, style = MARK_STYLES.get(mark.kind, DEFAULT_MARK)
         label = mark.kind if mark.kind not in seen else None
         seen.add(mark.kind)
-        ax.axvline(
-            mark.timestamp / SECONDS_PER_DAY, color=colour, linestyle=style, linewidth=1.2, label=label
-        )
+        out.append(VLine(mark.timestamp, colour, style, label))
+    return tuple(out)
 
 
-def _figure(title: str, subtitle: str, panels: int) -> tuple[Figure, list[Axes]]:
-    # No layout engine: matplotlib's constrained layout measured every tick label of every panel in an extra
-    # draw before each save (half of the drawing time). The page is fixed, so are the margins; only the
-    # legends' width varies, and _make_room measures just them.
-    # Not sharex: every panel gets the same time window (_time_axis), and the panels above the last one have
-    # no tick objects at all (_grid_only), which a shared ticker would take from the last one too.
-    fig = Figure(figsize=PAGE_INCHES)
-    axes = fig.subplots(panels, 1, squeeze=False)[:, 0].tolist()
-    fig.suptitle(f"{title}\n{subtitle}", fontsize=12, y=0.985, va="top")
-    return fig, axes
-
-
-# Fixed margins as fractions of the A4 landscape page: the two-line title above, the y tick labels and axis
-# label to the left (ticks of at most 6 digits: larger values get an offset), tick labels and the time label
-# below (two lines of them for several days).
-MARGINS = {"left": 0.07, "top": 0.91, "bottom": 0.085, "hspace": 0.1}
-RIGHT_MOST = 0.975  # right edge of the panels when no legend needs room
-LEGEND_GAP_POINTS = 8.0
-
-
-def _make_room(fig: Figure, axes: Sequence[Axes]) -> None:
-    """Place the panels, leaving room at the right for the widest legend (legends sit outside the plot)."""
-    from matplotlib.backends.backend_agg import RendererAgg  # noqa: PLC0415  (a text measurer, no pixels)
-
-    renderer = RendererAgg(1, 1, fig.dpi)  # type: ignore[no-untyped-call]
-    widest = 0.0
-    for ax in axes:
-        legend = ax.get_legend()
-        if legend is not None:
-            widest = max(widest, legend.get_window_extent(renderer).width)
-    page_width = PAGE_INCHES[0] * fig.dpi
-    right = RIGHT_MOST if widest == 0 else 1.0 - (widest + LEGEND_GAP_POINTS * fig.dpi / 72) / page_width
-    fig.subplots_adjust(right=max(0.5, right), **MARGINS)
-
-
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Page:
     """What every figure of one report shares."""
 
@@ -237,25 +224,7 @@ class _Page:
     window: tuple[float, float]
     tz: dt.tzinfo
     subtitle: str
-
-
-def _finish(axes: list[Axes], panels: Sequence[Panel], page: _Page) -> None:
-    sset, window, tz = page.sset, page.window, page.tz
-    seen: set[str] = set()
-    for ax, panel in zip(axes, panels, strict=True):
-        ax.set_ylabel(panel.ylabel)
-        _limits(ax, panel)
-        _marks(ax, sset.marks, window, seen if ax is axes[0] else set(seen))
-        _time_axis(ax, window, tz)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=Y_BINS, steps=[1, 2, 2.5, 5, 10]))
-        if ax is not axes[-1]:
-            _grid_only(ax)
-        if ax.get_legend_handles_labels()[0]:
-            # Outside the plot, right of it: never hides data (_make_room leaves the room).
-            ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0, framealpha=0.8)
-    tzname = dt.datetime.fromtimestamp(window[0], tz).strftime("%Z") or "local time"
-    axes[-1].set_xlabel(f"time ({tzname})")
-    _make_room(axes[0].figure, axes)  # type: ignore[arg-type]
+    xlabel: str
 
 
 def build_figures(
@@ -273,19 +242,17 @@ def build_figures(
     the items to draw (None: all), as sar's -P / device selection does.
     """
     zone = tz or _tz()
-    subtitle = _subtitle(host_label, window, zone)
+    tzname = dt.datetime.fromtimestamp(window[0], zone).strftime("%Z") or "local time"
+    page = _Page(sset, window, zone, _subtitle(host_label, window, zone), f"time ({tzname})")
     out: list[PlotFigure] = []
-    with mpl.rc_context(STYLE):
-        for spec in SPECS:
-            if activities is not None and spec.activity not in activities:
-                continue
-            wanted = (items or {}).get(spec.activity)
-            found = [
-                s for s in sset.of(spec.activity) if wanted is None or s.item is None or s.item in wanted
-            ]
-            if not found:
-                continue
-            out += _spec_figures(spec, found, _Page(sset, window, zone, subtitle))
+    for spec in SPECS:
+        if activities is not None and spec.activity not in activities:
+            continue
+        wanted = (items or {}).get(spec.activity)
+        found = [s for s in sset.of(spec.activity) if wanted is None or s.item is None or s.item in wanted]
+        if not found:
+            continue
+        out += _spec_figures(spec, found, page)
     return out
 
 
@@ -326,12 +293,26 @@ def _one(
     usable = [p for p in panels if any(any(s.has(c) for c in p.columns) for s in series)]
     if not usable:
         return []
-    fig, axes = _figure(title, page.subtitle, len(usable))
-    for ax, panel in zip(axes, usable, strict=True):
-        for n, s in enumerate(series):  # one series per CPU on the per-CPU figure: styles run on across them
-            _draw_panel(ax, panel, s, page.window, label_item=label_item, first_style=n * len(panel.columns))
-    _finish(axes, usable, page)
-    return [PlotFigure(key.replace("/", "_"), title, fig)]
+    seen: set[str] = set()
+    views: list[PanelView] = []
+    for n, panel in enumerate(usable):
+        lines: list[Line] = []
+        stacks: list[Stack] = []
+        for k, s in enumerate(series):  # one series per CPU on the per-CPU figure: styles run on across them
+            more_lines, more_stacks = _panel_data(panel, s, page.window, label_item=label_item,
+                                                  first=k * len(panel.columns), first_stack=k == 0)  # fmt: skip
+            lines += more_lines
+            stacks += more_stacks
+        # A mark kind is in the legend of the first panel only (every panel draws the line).
+        marks = _marks(page.sset.marks, page.window, seen if n == 0 else set(seen))
+        views.append(
+            PanelView(panel.ylabel, _limits(panel, lines, stacks), tuple(lines), tuple(stacks), marks)
+        )
+    return [
+        PlotFigure(
+            key.replace("/", "_"), title, page.subtitle, tuple(views), page.window, page.tz, page.xlabel
+        )
+    ]
 
 
 def _sum_items(series: list[Series]) -> Series:

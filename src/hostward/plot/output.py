@@ -1,6 +1,7 @@
 """Saving figures: one multi-page PDF report (contents page first) or one PNG/SVG file per figure.
 
-Files are written to a temporary name and renamed, so a viewer never opens half a report.
+Files are written to a temporary name and renamed, so a viewer never opens half a report. Each figure is drawn
+when it is saved (plot/mpl.py) and dropped after, so a report of many graphs never holds them all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from matplotlib.figure import Figure
 
 from hostward.atomic import writing
 from hostward.errors import StoreError
-from hostward.plot.figures import PAGE_INCHES, STYLE, PlotFigure
+from hostward.plot.figures import PAGE_INCHES, PlotFigure
+from hostward.plot.mpl import STYLE, draw
 from hostward.safefs import make_dirs
 
 FORMATS = ("pdf", "png", "svg")
@@ -125,7 +127,7 @@ def save_pdf(
     ):
         pdf.savefig(contents_page(title, figures, notes))
         for pf in figures:
-            pdf.savefig(pf.figure)
+            pdf.savefig(draw(pf))
             progress()
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(buffer.getvalue())))
     writer.add_outline_item("Contents", 0)
@@ -137,13 +139,13 @@ def save_pdf(
     return path
 
 
-def save_figure(figure: Figure, handle: IO[bytes], fmt: str, salt: str = "") -> None:
+def save_figure(pf: PlotFigure, handle: IO[bytes], fmt: str, salt: str = "") -> None:
     """One figure as ``fmt`` into ``handle``. ``salt`` names its SVG ids (clip paths, markers): fixed, so
     the same data gives the same file; distinct per figure, so graphs stacked in one document (sadf -g)
     never share an id."""
     metadata = SVG_METADATA if fmt == "svg" else None
     with mpl.rc_context({**SAVE_STYLE, "svg.hashsalt": f"hostward-{salt}"}):
-        figure.savefig(handle, format=fmt, dpi=PNG_DPI, metadata=metadata)
+        draw(pf).savefig(handle, format=fmt, dpi=PNG_DPI, metadata=metadata)
 
 
 def save_each(
@@ -162,7 +164,7 @@ def save_each(
     for n, pf in enumerate(figures, 1):
         path = directory / f"{prefix}{n:02d}-{pf.key}.{fmt}"
         with writing(path) as handle:
-            save_figure(pf.figure, handle, fmt, f"{n}-{pf.key}")
+            save_figure(pf, handle, fmt, f"{n}-{pf.key}")
         out.append(path)
         progress()
     return out
