@@ -2,7 +2,10 @@
 
     .venv/bin/python bench/startup.py [--runs 10]
 
-The NTP and cache rows query a chronyd and a memcached this script starts on 127.0.0.1 (and stops).
+The NTP and cache rows query a chronyd and a memcached this script starts on 127.0.0.1 (and stops). The
+``sar -A -f`` rows read files recorded first (3 samples at 1 s, ``sadc -S XALL`` beside ``hostward record``:
+start-up and the decoding of every activity, not the length of a day); ``oom report`` reads a fixture log
+(no C tool explains an OOM kill: no peer, the figure alone).
 
 Each round runs every command once, in turn, so load on the machine falls on all of them alike. CPU is the
 child's user + system time (rusage of the waited process, children included), which is what the command
@@ -22,15 +25,22 @@ import tempfile
 from pathlib import Path
 
 from _memcached import Memcached
+from _peers import SADC
 from ntp_common import start_chronyd
 
 SRC = Path(__file__).resolve().parent.parent / "src"
+OOM_LOG = SRC.parent / "tests" / "fixtures" / "oom" / "debian8-3.16-memcg-v1.kern.log"
+SAMPLES = 3
 
 MEMCACHED_TOOL = "/usr/share/memcached/scripts/memcached-tool"
 
 
-def pairs(ntp: str, ntp_port: int, cache: str, tmp: Path) -> list[tuple[str, list[str], str, list[str]]]:
-    """(label, hostward argv, peer label, peer argv): the peer is skipped when its program is not installed."""
+def pairs(
+    ntp: str, ntp_port: int, cache: str, tmp: Path, files: tuple[Path, Path]
+) -> list[tuple[str, list[str], str, list[str]]]:
+    """(label, hostward argv, peer label, peer argv): the peer is skipped when its program is not installed
+    (an empty label: no peer)."""
+    sa, hw = files
     chrony = [
         f"pidfile {tmp}/chrony.pid",
         "cmdport 0",
@@ -45,7 +55,27 @@ def pairs(ntp: str, ntp_port: int, cache: str, tmp: Path) -> list[tuple[str, lis
          ["/usr/sbin/chronyd", "-Q", "-u", "root", "-t", "10",
           f"server {ntp} port {ntp_port} iburst minpoll -6 maxpoll -6", *chrony]),
         ("hostward cache stats", ["cache", "stats", cache], "memcached-tool stats", [MEMCACHED_TOOL, cache, "stats"]),
+        ("hostward sar -A -f", ["sar", "-A", "-f", str(hw)], "sar -A -f", ["sar", "-A", "-f", str(sa)]),
+        ("hostward oom report LOG", ["oom", "report", str(OOM_LOG)], "", []),
     ]  # fmt: skip
+
+
+def record(tmp: Path) -> tuple[Path, Path]:
+    """``sadc -S XALL 1 3`` and ``hostward record -i 1 -c 3`` side by side: (the sa file, hostward's file)."""
+    sa, hw_dir = tmp / "sa", tmp / "hw"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": os.devnull}
+    ours = [sys.executable, "-m", "hostward", "record", "-i", "1", "-c", str(SAMPLES), "--no-housekeeping"]
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    runs = [
+        subprocess.Popen([SADC, "-S", "XALL", "1", str(SAMPLES), str(sa)], **quiet),
+        subprocess.Popen([*ours, "-d", str(hw_dir)], env=env, **quiet),
+    ]
+    for run in runs:
+        if run.wait(timeout=60 + SAMPLES) != 0:
+            raise SystemExit(f"{' '.join(map(str, run.args))} failed ({run.returncode})")
+    return sa, sorted(hw_dir.glob("hw[0-9]*"))[
+        -1
+    ]  # the day's file (the recorder also keeps a lock, a boot id)
 
 
 # Commands whose exit status is a verdict: `ntp query` exits 1 (WARNING) with one server, fewer than 3.
@@ -74,7 +104,8 @@ def main() -> None:
     memcached = Memcached()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-            rows = pairs(chronyd.address, chronyd.port, memcached.address, Path(tmp))
+            files = record(Path(tmp))
+            rows = pairs(chronyd.address, chronyd.port, memcached.address, Path(tmp), files)
             median = measure(rows, args.runs, Path(tmp))
     finally:
         memcached.stop()
@@ -82,7 +113,9 @@ def main() -> None:
     print(f"start-up CPU, median of {args.runs} interleaved runs (ms; user + system)")
     for label, _ours, peer_label, _peer in rows:
         line = f"  {label:<26} {median[label]:7.1f} ms"
-        if peer_label in median:
+        if not peer_label:
+            line += "   (no peer)"
+        elif peer_label in median:
             peer_ms = median[peer_label]
             ratio = f"{median[label] / peer_ms:7.1f}x" if peer_ms > 0 else "   (peer < 1 tick)"
             line += f"   {peer_label:<22} {peer_ms:7.1f} ms   ratio {ratio}"
@@ -107,7 +140,7 @@ def measure(rows: list[tuple[str, list[str], str, list[str]]], runs: int, tmp: P
     commands: list[tuple[str, list[str]]] = []
     for label, ours, peer_label, peer in rows:
         commands.append((label, [*hostward, *ours]))
-        if shutil.which(peer[0]):
+        if peer and shutil.which(peer[0]):
             commands.append((peer_label, peer))
     for label, argv in commands:  # warm the byte-code cache and the page cache
         cpu_of(argv, env, VERDICT_EXITS.get(label, (0,)))

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import modules_after
 
-from hostward.frozen import field, frozen, replace
+from hostward.frozen import asdict, field, frozen, replace
 
 
 @frozen
@@ -228,3 +228,48 @@ def test_replace_copies_a_dataclass_record_too() -> None:
         b: str = "x"
 
     assert replace(Plain(1), b="y") == Plain(1, "y")
+
+
+@frozen
+class Outer:
+    point: Point
+    points: tuple[Point, ...]
+    table: dict[str, Point]
+    twin: Twin | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class OuterTwin:
+    point: Twin
+    points: tuple[Twin, ...]
+    table: dict[str, Twin]
+    twin: Twin | None = None
+
+
+@given(values, st.lists(values, max_size=3), st.dictionaries(st.text(max_size=3), values, max_size=3))
+def test_asdict_is_dataclasses_asdict(
+    first: tuple[int, str, tuple[str, ...]],
+    more: list[tuple[int, str, tuple[str, ...]]],
+    table: dict[str, tuple[int, str, tuple[str, ...]]],
+) -> None:
+    ours = Outer(
+        Point(*first), tuple(Point(*v) for v in more), {k: Point(*v) for k, v in table.items()}, Twin(*first)
+    )
+    theirs = OuterTwin(
+        Twin(*first), tuple(Twin(*v) for v in more), {k: Twin(*v) for k, v in table.items()}, Twin(*first)
+    )
+    assert asdict(ours) == dataclasses.asdict(theirs)
+    assert asdict(Twin(*first)) == dataclasses.asdict(Twin(*first))  # a @dataclass record goes to dataclasses
+    assert type(asdict(ours)["points"]) is tuple
+
+
+def test_asdict_imports_no_dataclasses() -> None:
+    code = (
+        "from hostward.frozen import asdict, frozen\n"
+        "@frozen\nclass In:\n    a: int\n"
+        "@frozen\nclass Out:\n    inner: In\n    rows: tuple[In, ...]\n"
+        "print(asdict(Out(In(1), (In(2),))))"
+    )
+    imported, printed = modules_after(code, "")
+    assert printed.strip() == "{'inner': {'a': 1}, 'rows': ({'a': 2},)}"
+    assert "dataclasses" not in imported

@@ -166,6 +166,30 @@ else:
     replace = _replace
 
 
+def asdict(obj: object) -> dict[str, Any]:
+    """``dataclasses.asdict`` for a @frozen record, without importing ``dataclasses``: its fields as a dict, with
+    records inside (also in tuples, lists and dicts) made dicts too. Other values are taken as they are (the
+    records hold immutable values; dicts and lists are copied), where ``dataclasses`` deep-copies them."""
+    if getattr(type(obj), _FIELDS, None) is None:  # a @dataclass record (asdict refuses anything else)
+        import dataclasses  # noqa: PLC0415  (the class was made by dataclasses: it is imported already)
+
+        plain: dict[str, Any] = dataclasses.asdict(obj)  # type: ignore[call-overload]
+        return plain
+    return {name: _plain(getattr(obj, name)) for name in getattr(type(obj), _FIELDS)}
+
+
+def _plain(value: Any) -> Any:
+    if getattr(type(value), _FIELDS, None) is not None or "__dataclass_fields__" in type(value).__dict__:
+        return asdict(value)
+    if type(value) is tuple:
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
+
+
 def field_defaults(cls: type[Any]) -> dict[str, object]:
     """The fixed default value of each field of a @frozen class that has one (not those made by a factory)."""
     defaults: dict[str, object] = cls.__dict__["__frozen_defaults__"]

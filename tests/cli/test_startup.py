@@ -3,6 +3,8 @@ come undone silently by one module-level import. (Speed itself is measured in be
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import modules_after
 
 
@@ -87,3 +89,20 @@ def test_fc_adapter_records_build_no_dataclass() -> None:
     imported, printed = modules_after(code, "")
     assert printed.strip() == "FcHost(name='host0', rx_frames=1, tx_frames=2, rx_words=3, tx_words=4)"
     assert not imported & {"dataclasses", "inspect"}, sorted(imported & {"dataclasses", "inspect"})
+
+
+OOM_LOG = "tests/fixtures/oom/debian8-3.16-memcg-v1.kern.log"
+
+
+def test_oom_report_of_a_log_file_builds_no_dataclass_and_reads_no_store(tmp_path: Path) -> None:
+    # The kernel-log records are @frozen; gzip, subprocess and tempfile belong to other sources (.gz, dmesg,
+    # journalctl); the store (reader, codec, every collect record) is imported only when the data directory holds
+    # a file. (typing still comes with the configuration, through hostward.recorder.)
+    heavy = {"dataclasses", "inspect", "gzip", "subprocess", "tempfile", "threading"}
+    for argv in (("oom", "report", OOM_LOG), ("oom", "report", "--data-dir", str(tmp_path), OOM_LOG)):
+        imported, printed = modules_after(command(*argv), "")
+        assert "java (pid 4242" in printed and "no hostward recording covers" in printed, printed[:300]
+        assert not imported & heavy, (argv, sorted(imported & heavy))
+        assert not any(m.startswith(("hostward.store", "hostward.collect", "rich")) for m in imported), argv
+    imported, printed = modules_after(command("oom", "report", "--json", OOM_LOG), "")
+    assert '"victims"' in printed and not imported & {"dataclasses", "inspect"}

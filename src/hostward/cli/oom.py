@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -335,6 +334,8 @@ def _report(args: argparse.Namespace) -> int:
         events = iter(collections.deque(events, maxlen=max(args.last, 0)))
     count = 0
     if args.json:
+        import json  # noqa: PLC0415  (the text report does without it)
+
         sys.stdout.write('{"source": ' + json.dumps(origin) + ', "events": [')
         for event, repeated in events:
             trend = loader.trend(event, boot) if loader is not None else None

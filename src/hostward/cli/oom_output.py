@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
@@ -22,5 +21,7 @@ def make_console() -> Console:
 
 
 def emit_json(data: Any) -> None:
+    import json  # noqa: PLC0415  (only the --json forms pay for it)
+
     sys.stdout.write(json.dumps(data, sort_keys=False) + "\n")
     sys.stdout.flush()

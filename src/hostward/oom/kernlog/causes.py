@@ -18,7 +18,6 @@ the victim's kill line) and, when it recognises its cause, gives the figures, wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from hostward.oom.kernlog.oomevent import OomEvent
 from hostward.oom.kernlog.sanitize import safe_text
@@ -35,13 +34,17 @@ BYSTANDER_RATIO = 2.0  # the top consumer held at least this many times the vict
 BALLOON_NAMES = ("balloon", "vmw_balloon", "vmmemctl", "hv_balloon")
 
 
-@dataclass
 class Diagnosis:
-    findings: list[str] = field(default_factory=list)
-    steps: list[str] = field(default_factory=list)
-    headline: str | None = None  # replaces the summary when one cause explains the event
-    not_capacity: bool = False  # "add memory" would be the wrong advice
-    not_process: bool = False  # no process's growth explains it (kernel memory, tmpfs)
+    """What the checks found, filled in by each of them in turn (plain mutable state)."""
+
+    __slots__ = ("findings", "headline", "not_capacity", "not_process", "steps")
+
+    def __init__(self) -> None:
+        self.findings: list[str] = []
+        self.steps: list[str] = []
+        self.headline: str | None = None  # replaces the summary when one cause explains the event
+        self.not_capacity = False  # "add memory" would be the wrong advice
+        self.not_process = False  # no process's growth explains it (kernel memory, tmpfs)
 
 
 Units = tuple[Callable[[float | None], str], int]

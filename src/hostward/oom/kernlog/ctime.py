@@ -10,17 +10,16 @@ keeps its text as the wall time.
 
 from __future__ import annotations
 
+import _thread
 import os
 import re
-import subprocess
-import threading
 
 from hostward.digits import is_digits
 
 ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MAX_LOCALES = 200  # a host with every locale installed has ~500; the common ones sort first enough
 _TIMEOUT_SECONDS = 5.0
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()  # threading's Lock, without importing threading (start-up)
 _CACHE: dict[str, dict[str, int]] = {}  # "table" -> the month table, once loaded
 _FIELD = re.compile(r'^(abmon|mon|ab_alt_mon|alt_mon)="(.*)"$', re.M)
 
@@ -30,6 +29,8 @@ def _key(name: str) -> str:
 
 
 def _run(argv: list[str], env: dict[str, str]) -> str:
+    import subprocess  # noqa: PLC0415  (only for a stamp in another language: not at start-up)
+
     try:
         done = subprocess.run(
             argv,

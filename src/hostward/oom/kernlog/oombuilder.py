@@ -2,47 +2,82 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
-
+from hostward.frozen import replace
 from hostward.oom.kernlog.kernlog import KernelLine
 from hostward.oom.kernlog.oomevent import MemcgState, MemInfo, OomEvent, TaskRow, Trigger, Victim
 
 
-@dataclass
 class EventBuilder:
-    index: int
-    first_line: int
-    monotonic: float | None = None
-    wall: str | None = None
-    last_line: int = 0
-    last_mono: float | None = None
-    trigger: Trigger | None = None
-    constraint: str | None = None
-    oom_memcg: str | None = None
-    task_memcg: str | None = None
-    cpuset: str | None = None
-    memcg_version: int | None = None
-    memcg: dict[str, tuple[int, int, int]] = field(default_factory=dict)
-    memcg_stats: dict[str, int] = field(default_factory=dict)
-    meminfo: dict[str, int] = field(default_factory=dict)
-    free_swap_kb: int | None = None
-    total_swap_kb: int | None = None
-    ram_pages: int | None = None
-    pagecache_pages: int | None = None
-    hugepages_kb: int = 0
-    hugepages_free_kb: int = 0
-    columns: list[str] | None = None
-    tasks: list[TaskRow] = field(default_factory=list)
-    tasks_truncated: int = 0
-    victims: list[Victim] = field(default_factory=list)
-    selected: Victim | None = None
-    summary: Victim | None = None  # from the "oom-kill:...,task=NAME,pid=N,uid=U" line (4.19+)
-    oom_group: str | None = None
-    panic: str | None = None
-    section: str = ""
-    has_header: bool = False
-    notes: list[str] = field(default_factory=list)
+    """Plain mutable state (a class with slots: no dataclass to build at import)."""
+
+    __slots__ = (
+        "columns",
+        "constraint",
+        "cpuset",
+        "first_line",
+        "free_swap_kb",
+        "has_header",
+        "hugepages_free_kb",
+        "hugepages_kb",
+        "index",
+        "last_line",
+        "last_mono",
+        "memcg",
+        "memcg_stats",
+        "memcg_version",
+        "meminfo",
+        "monotonic",
+        "notes",
+        "oom_group",
+        "oom_memcg",
+        "pagecache_pages",
+        "panic",
+        "ram_pages",
+        "section",
+        "selected",
+        "summary",
+        "task_memcg",
+        "tasks",
+        "tasks_truncated",
+        "total_swap_kb",
+        "trigger",
+        "victims",
+        "wall",
+    )
+
+    def __init__(self, index: int, first_line: int) -> None:
+        self.index = index
+        self.first_line = first_line
+        self.monotonic: float | None = None
+        self.wall: str | None = None
+        self.last_line = 0
+        self.last_mono: float | None = None
+        self.trigger: Trigger | None = None
+        self.constraint: str | None = None
+        self.oom_memcg: str | None = None
+        self.task_memcg: str | None = None
+        self.cpuset: str | None = None
+        self.memcg_version: int | None = None
+        self.memcg: dict[str, tuple[int, int, int]] = {}
+        self.memcg_stats: dict[str, int] = {}
+        self.meminfo: dict[str, int] = {}
+        self.free_swap_kb: int | None = None
+        self.total_swap_kb: int | None = None
+        self.ram_pages: int | None = None
+        self.pagecache_pages: int | None = None
+        self.hugepages_kb = 0
+        self.hugepages_free_kb = 0
+        self.columns: list[str] | None = None
+        self.tasks: list[TaskRow] = []
+        self.tasks_truncated = 0
+        self.victims: list[Victim] = []
+        self.selected: Victim | None = None
+        self.summary: Victim | None = None  # from the "oom-kill:...,task=NAME,pid=N,uid=U" line (4.19+)
+        self.oom_group: str | None = None
+        self.panic: str | None = None
+        self.section = ""
+        self.has_header = False
+        self.notes: list[str] = []
 
     def touch(self, line: KernelLine) -> None:
         self.last_line = line.line_number
@@ -132,7 +167,7 @@ def _complete(victim: Victim, row: TaskRow | None) -> Victim:
     """Fill what an older kill line lacks (uid, oom_score_adj) from the task table row of the same pid."""
     if row is None:
         return victim
-    return dataclasses.replace(
+    return replace(
         victim,
         uid=victim.uid if victim.uid is not None else row.uid,
         oom_score_adj=victim.oom_score_adj if victim.oom_score_adj is not None else row.oom_score_adj,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from hostward.frozen import field, frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Trigger:
     """The task whose allocation invoked the OOM killer, and what it asked for."""
 
@@ -18,7 +18,7 @@ class Trigger:
     oom_adj: int | None  # kernels before 3.x print the legacy value
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TaskRow:
     """One line of the task table dump (vm.oom_dump_tasks). Memory values are pages except pgtables_bytes."""
 
@@ -44,7 +44,7 @@ class TaskRow:
         return self.rss_pages
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Victim:
     pid: int
     comm: str
@@ -66,7 +66,7 @@ class Victim:
         return sum(parts) if parts else None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemInfo:
     """Numbers from the Mem-Info block (pages unless the name says kB)."""
 
@@ -79,7 +79,7 @@ class MemInfo:
     hugepages_free_kb: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemcgState:
     """The memory cgroup part of a memcg OOM report."""
 
@@ -92,7 +92,7 @@ class MemcgState:
     stats: dict[str, int] = field(default_factory=dict)  # memory.stat values in bytes
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class OomEvent:
     index: int
     first_line: int

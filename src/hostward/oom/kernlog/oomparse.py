@@ -27,10 +27,10 @@ Anything else is ignored, so interleaved messages, missing lines (grep) and wrap
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 
+from hostward.frozen import replace
 from hostward.oom.kernlog.kernlog import ABSURD_NUMBER, KernelLine
 from hostward.oom.kernlog.oombuilder import EventBuilder
 from hostward.oom.kernlog.oomevent import OomEvent, Trigger, Victim
@@ -350,7 +350,7 @@ class OomReportParser:
             ev.victims = [v for v in ev.victims if v.pid != pid]
             victim = read_victim(pid, m["comm"], m["tail"] or "", ev.selected)
             if m["uid"] is not None:  # RHEL 6 backport: "Killed process %d, UID %d, (%s) ..."
-                victim = dataclasses.replace(victim, uid=int(m["uid"]))
+                victim = replace(victim, uid=int(m["uid"]))
             ev.victims.append(victim)
             if m["msg"]:
                 infer_scope(ev, m["msg"])
@@ -361,7 +361,7 @@ class OomReportParser:
             if cur is not None:
                 pid = int(m[1])
                 cur.victims = [
-                    dataclasses.replace(v, reaped=True, reaped_anon_rss_kb=int(m[3])) if v.pid == pid else v
+                    replace(v, reaped=True, reaped_anon_rss_kb=int(m[3])) if v.pid == pid else v
                     for v in cur.victims
                 ]
                 cur.touch(line)

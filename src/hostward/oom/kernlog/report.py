@@ -6,23 +6,25 @@ text output; the JSON output keeps the raw values (JSON escapes control characte
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
 
+from hostward.frozen import asdict, frozen
 from hostward.oom.kernlog.causes import diagnose
 from hostward.oom.kernlog.oomevent import OomEvent, TaskRow
 from hostward.oom.kernlog.sanitize import json_safe, safe_text
 from hostward.oom.kernlog.trend import EventTrend, NoTrend
 from hostward.oom.kernlog.trendtext import render_trend, trend_json
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
 MIB = 1 << 20
 PAGE_KB = 4  # task tables and Mem-Info count 4 KiB pages on x86_64, the reports' usual origin
 COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER: above this the allocator gives up rather than OOM-kill
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Consumer:
     pid: int
     name: str
@@ -32,7 +34,7 @@ class Consumer:
     oom_score_adj: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Verdict:
     summary: str
     findings: tuple[str, ...]
@@ -370,11 +372,11 @@ def event_json(
 ) -> dict[str, Any]:
     """A JSON-ready dict: the parsed event plus scope, top consumers, the verdict and the recorded trend
     (``trend`` null with ``trend_note`` saying why when there is none; both null when not looked up)."""
-    data: dict[str, Any] = json_safe(dataclasses.asdict(event))
+    data: dict[str, Any] = json_safe(asdict(event))
     v = verdict(event, repeated=repeated)
     data["scope"] = event.scope
     data["wall_time_from_boot"] = wall_clock(event, boot_epoch)
-    data["top_consumers"] = [json_safe(dataclasses.asdict(c)) for c in top_consumers(event)]
+    data["top_consumers"] = [json_safe(asdict(c)) for c in top_consumers(event)]
     data["verdict"] = {"summary": v.summary, "findings": list(v.findings), "next_steps": list(v.next_steps)}
     data["trend"] = trend_json(trend) if isinstance(trend, EventTrend) else None
     data["trend_note"] = trend.note if isinstance(trend, NoTrend) else None

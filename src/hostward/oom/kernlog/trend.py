@@ -14,25 +14,32 @@ it started *or* when it grew into that list; and a victim smaller than the N lar
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-from hostward.collect.procs import ProcessInfo
-from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
-from hostward.oom.kernlog.oomevent import OomEvent
-from hostward.store import DayData, Entry, read_day
-from hostward.store.reader import day_parts
+from hostward.frozen import frozen
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from hostward.collect.procs import ProcessInfo
+    from hostward.collect.sample import SystemSample
+    from hostward.oom.kernlog.oomevent import OomEvent
+    from hostward.store import DayData, Entry
+
+# The store (reader, codec, every collect record) is imported only when the data directory holds a file: a
+# report on a host that does not record, or of a log without a recording, starts without it (issue 17).
 
 BEFORE_SECONDS = 600.0
 AFTER_SECONDS = 60.0
 MIB = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EventTime:
     epoch: float  # seconds since the epoch
     approximate: (
@@ -41,7 +48,7 @@ class EventTime:
     origin: str  # "log" (the log's own time stamp), "dmesg -T", or "boot" (printk stamp + boot time)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemoryPoint:
     """System memory at one recorded sample (kB, as /proc/meminfo prints it)."""
 
@@ -54,7 +61,7 @@ class MemoryPoint:
     swap_used_kb: int  # SwapTotal - SwapFree
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemoryRates:
     """Change per minute between the first and the last sample before the kill (negative: falling)."""
 
@@ -65,7 +72,7 @@ class MemoryRates:
     swap_used_kb_per_minute: float
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemoryTrend:
     first: MemoryPoint
     last: MemoryPoint  # the last sample at or before the kill
@@ -77,7 +84,7 @@ class MemoryTrend:
     after: MemoryPoint | None  # the first sample after the kill, when one was recorded in the window
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Growth:
     """One recorded process (pid + start time, so a reused pid is another process) before the kill."""
 
@@ -106,7 +113,7 @@ class Growth:
         return self.growth_mib * 60 / self.span_seconds if self.span_seconds > 0 else None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EventTrend:
     at: EventTime
     window_start: float
@@ -121,7 +128,7 @@ class EventTrend:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NoTrend:
     """Why there is no trend for an event: a sentence for the report, never an error."""
 
@@ -300,6 +307,8 @@ def compute_trend(
     """The trend around ``at`` from the samples of ``data`` (any entries; those outside the window are
     ignored). ``data_dir`` and ``now`` only shape the note when nothing was recorded: where hostward looked,
     and whether the window is today (then its date is left out)."""
+    from hostward.collect.sample import SystemSample  # noqa: PLC0415  (the store imported it: data was read)
+
     start, end = at.epoch - before_seconds, at.epoch + after_seconds
     window = sorted(
         (e for e in data.entries if isinstance(e, SystemSample) and start <= e.timestamp <= end),
@@ -384,6 +393,7 @@ class TrendLoader:
         self._clock = clock
         self._max_days = max_days
         self._days: dict[dt.date, DayData | str | None] = {}  # data, a read error, or nothing recorded
+        self._empty: bool | None = None  # the data directory holds no file at all (then nothing is imported)
 
     def trend(self, event: OomEvent, boot_epoch: float | None) -> EventTrend | NoTrend:
         now = self._clock()
@@ -399,15 +409,17 @@ class TrendLoader:
         day, last = dt.date.fromtimestamp(start), dt.date.fromtimestamp(end)
         while day <= last:
             got = self._day(day)
-            if isinstance(got, DayData):
-                parts.append(got)
-            elif isinstance(got, str):
+            if isinstance(got, str):
                 errors.append(got)
+            elif got is not None:
+                parts.append(got)
             day += dt.timedelta(days=1)
         if not parts:
             if errors:
                 return NoTrend(f"cannot read hostward's recordings: {'; '.join(errors)}")
             return no_coverage(start, end, self.data_dir, now)
+        from hostward.store import DayData  # noqa: PLC0415  (imported by _day already: days were read)
+
         entries: tuple[Entry, ...] = tuple(e for p in parts for e in p.entries)
         victim = event.victims[0].pid if event.victims else None
         return compute_trend(
@@ -424,8 +436,27 @@ class TrendLoader:
         if day not in self._days:
             if len(self._days) >= self._max_days:
                 del self._days[next(iter(self._days))]  # the oldest read: logs run forward in time
+            if self._nothing_recorded():
+                self._days[day] = None
+                return None
+            from hostward.store import read_day  # noqa: PLC0415  (see the note at the imports)
+            from hostward.store.reader import day_parts  # noqa: PLC0415
+
             try:
                 self._days[day] = read_day(self.data_dir, day) if day_parts(self.data_dir, day) else None
             except StoreError as exc:  # a damaged file must not cost the whole report
                 self._days[day] = str(exc)
         return self._days[day]
+
+    def _nothing_recorded(self) -> bool:
+        """The data directory is missing or empty: no day has a file (day_parts would list none). Other
+        errors are left to day_parts, which says what it could not list."""
+        if self._empty is None:
+            try:
+                with os.scandir(self.data_dir) as entries:
+                    self._empty = next(entries, None) is None
+            except FileNotFoundError:
+                self._empty = True
+            except OSError:
+                self._empty = False
+        return self._empty
