@@ -3,6 +3,9 @@ come undone silently by one module-level import. (Speed itself is measured in be
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import modules_after
@@ -106,3 +109,24 @@ def test_oom_report_of_a_log_file_builds_no_dataclass_and_reads_no_store(tmp_pat
         assert not any(m.startswith(("hostward.store", "hostward.collect", "rich")) for m in imported), argv
     imported, printed = modules_after(command("oom", "report", "--json", OOM_LOG), "")
     assert '"victims"' in printed and not imported & {"dataclasses", "inspect"}
+
+
+def test_sar_all_of_a_recording_with_every_group_builds_no_dataclass(tmp_path: Path) -> None:
+    # The optional collectors' records (power, filesystems, SNMP, IPv6, sockets, NFS, softnet, serial, kernel
+    # tables, interrupts) are @frozen: decoding every activity of an XALL recording imports no dataclasses.
+    # Midnight between the two samples would give two files: the newest is read (both are complete days).
+    argv = ["record", "-S", "XALL", "-i", "1", "-c", "2", "--no-housekeeping", "-d", str(tmp_path)]
+    recorded = subprocess.run(
+        [sys.executable, "-m", "hostward", *argv],
+        env={**os.environ, "HOSTWARD_CONFIG": os.devnull},
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    assert b"2 stored" in recorded.stderr, recorded.stderr[-300:]
+    day = sorted(tmp_path.glob("hw[0-9]*"))[-1]
+    imported, printed = modules_after(command("sar", "-A", "-f", str(day)), "")
+    assert "totsck" in printed and "irec/s" in printed and "%ifutil" in printed, printed[:300]
+    heavy = {"dataclasses", "inspect", "typing"}
+    assert not imported & heavy, sorted(imported & heavy)
+    assert {"hostward.collect.snmp", "hostward.collect.sockets", "hostward.collect.power"} <= imported

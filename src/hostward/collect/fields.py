@@ -7,12 +7,12 @@ line, so the Prometheus export reads these instead. Pure functions on the file's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Field:
     """One ``Key: value [kB]`` line: ``in_kb`` is True when the kernel wrote a unit (always kB in meminfo)."""
 

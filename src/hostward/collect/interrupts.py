@@ -13,13 +13,14 @@ them (``unsigned int irq_nr``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from hostward.frozen import frozen
 
 NAME_CHARS = 7  # rd_stats.h MAX_SA_IRQ_LEN 8, with the terminating NUL
 IRQ_MASK = 0xFFFFFFFF  # struct stats_irq's irq_nr is an unsigned int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Interrupts:
     """``counts[i * cpus + c]`` is how many times interrupt ``names[i]`` was taken on CPU ``c`` since boot."""
 

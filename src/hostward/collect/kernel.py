@@ -9,13 +9,14 @@ support, a restricted container) gives 0, and so does one whose first number can
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from hostward.frozen import frozen
 
 # (path under /proc, ...) in the order parse_kernel_tables takes their texts.
 KTABLES_FILES = ("sys/fs/dentry-state", "sys/fs/file-nr", "sys/fs/inode-state", "sys/kernel/pty/nr")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KernelTables:
     dentunusd: int = 0  # dentry-state, 2nd field: dentries in the cache that nothing uses
     file_used: int = 0  # file-nr: allocated handles minus free ones

@@ -18,10 +18,11 @@ wide (sadc keeps them so too): rates wrap at 2**32.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from hostward.frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NfsClient:
     """sar -n NFS: cumulative RPC calls and retransmissions, and NFSv3+v4 procedure counts."""
 
@@ -33,7 +34,7 @@ class NfsClient:
     getattr: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NfsServer:
     """sar -n NFSD: cumulative RPC calls (and bad ones), packets by transport, reply-cache hits and misses,
     and NFSv3+v4 read/write/access/getattr counts."""

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from hostward.frozen import frozen
 
 MASK = 0xFFFFFFFF
 NR_CPUS = 8192  # sysstat's limit on the CPU number
@@ -23,7 +24,7 @@ _NUMBER = re.compile(r"\s*\+?(\d+)")
 _FREQ = re.compile(r"\s*\+?(\d+)(?:\.\+?(\d+))?")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CpuFrequency:
     """rd_stats.h stats_pwr_cpufreq for one CPU ("all", "0", "1" ...): MHz x 100, 0 when not read (offline)."""
 

@@ -12,15 +12,15 @@ by an ordinary user (sar then prints no -y report).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 
 _MASK = 0xFFFFFFFF
 _FIELDS = (("rx:", "rx"), ("fe:", "frame"), ("pe:", "parity"), ("brk:", "brk"), ("oe:", "overrun"))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SerialLine:
     """Characters received and sent, and line errors, of one serial port since boot."""
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from itertools import repeat
 
 from hostward.collect._records import maker
+from hostward.frozen import field_names, frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Snmp:
     """Cumulative counters, named "<Proto>_<kernel name>" as in /proc/net/snmp (node_exporter's netstat)."""
 
@@ -79,7 +79,7 @@ class Snmp:
     Udp_InErrors: int = 0
 
 
-_FIELDS = tuple(f.name for f in fields(Snmp))
+_FIELDS = field_names(Snmp)
 _WANTED = frozenset(_FIELDS)
 _make_snmp = maker(Snmp, _FIELDS)
 

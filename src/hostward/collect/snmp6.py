@@ -11,13 +11,13 @@ sadc does: it records the five activities from a zeroed structure when it cannot
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from itertools import repeat
 
 from hostward.collect._records import maker
+from hostward.frozen import field_names, frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Snmp6:
     """Cumulative counters, "<Proto6>_<kernel name>", in the order of sadc's structures (rd_stats.h
     stats_net_ip6, eip6, icmp6, eicmp6, udp6): the sa importer maps them by that order."""
@@ -82,7 +82,7 @@ class Snmp6:
     Udp6_InErrors: int = 0
 
 
-SNMP6_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Snmp6))
+SNMP6_FIELDS: tuple[str, ...] = field_names(Snmp6)
 # The kernel's name of each field ("Ip6InReceives" -> "Ip6_InReceives").
 _BY_KERNEL_NAME = {name.replace("_", "", 1): name for name in SNMP6_FIELDS}
 _make_snmp6 = maker(Snmp6, SNMP6_FIELDS)

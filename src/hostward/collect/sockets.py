@@ -8,12 +8,12 @@ not counted). A missing file (no IPv6) or a line whose number cannot be read giv
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from hostward.collect.kernel import leading_ints
+from hostward.frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Sockets:
     sock_inuse: int = 0  # "sockets: used N": every socket of every family
     tcp_inuse: int = 0
@@ -23,7 +23,7 @@ class Sockets:
     frag_inuse: int = 0  # IP fragment queues
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Sockets6:
     """A record of its own: sadc records IPv6 sockets only with -S IPV6, and sar shows what the file holds."""
 

@@ -13,7 +13,8 @@ sums wrap at 2**32. No file (a kernel without /proc/net/softnet_stat) gives None
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from hostward.frozen import frozen
 
 MASK = 0xFFFFFFFF
 FIELDS = ("cpu", "processed", "dropped", "time_squeeze", "received_rps", "flow_limit", "backlog_len")
@@ -21,7 +22,7 @@ WIDTH = len(FIELDS)
 _COLUMNS = (0, 1, 2, 9, 10, 11)  # fields sadc reads, in FIELDS order after "cpu"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Softnet:
     """``values[i * WIDTH : (i + 1) * WIDTH]`` is line ``i``: its CPU number then the six counters of FIELDS."""
 
