@@ -92,6 +92,36 @@ def test_decoding_the_ends_is_slicing_a_whole_decode(data: bytes, count: int, he
     assert got == expected
 
 
+@settings(max_examples=500)
+@given(
+    data=st.one_of(st.binary(max_size=80), st.lists(any_int, max_size=60).map(encode_varints)),
+    count=st.integers(min_value=0, max_value=90),
+    head=st.integers(min_value=0, max_value=60),
+    tail=st.integers(min_value=0, max_value=30),
+    used=st.integers(min_value=0, max_value=35),
+)
+def test_decoding_part_of_the_tail_is_slicing_a_whole_decode(
+    data: bytes, count: int, head: int, tail: int, used: int
+) -> None:
+    """Of the last values only the first ``used`` (sar -u reads the uptime, not the other floats): the same
+    values as slicing a whole decode, the same frames refused."""
+    if data and data[-1] < 0x80 and count == 0:
+        count = len(data.translate(None, bytes(range(0x80, 0x100))))
+    try:
+        whole = decode_varints(data, count)
+        start = len(whole) - tail
+        expected: list[int] | None = (
+            whole[:head] + whole[start : start + min(used, tail)] if head + tail < count else whole
+        )
+    except Corrupt:
+        expected = None
+    try:
+        got: list[int] | None = decode_varint_ends(data, count, head, tail, used)
+    except Corrupt:
+        got = None
+    assert got == expected
+
+
 def test_a_number_too_long_between_the_ends_is_refused() -> None:
     too_long = b"\x80" * 101 + b"\x01"
     with pytest.raises(Corrupt, match="too long"):

@@ -212,6 +212,7 @@ class SampleDecoder:
         self._prev: list[int] | None = None
         self._prev_sample: SystemSample | None = None
         self._head = 0  # > 0: only the plan's first _head integers (and its floats) are decoded and kept
+        self._floats = 0  # with _head: how many of the floats (the first ones) are decoded and kept
 
     def shape(self, payload: bytes | memoryview) -> None:
         plan = self._plan = self._unflatten.plan(Shape.decode(payload))
@@ -223,6 +224,7 @@ class SampleDecoder:
         if self._parts is not None and plan.int_index is None and plan.float_index is None:
             head = self._parts.head(plan)
             self._head = head if head < plan.n_int else 0
+            self._floats = min(self._parts.float_head(plan), plan.n_float)
 
     def sample(self, payload: bytes | memoryview) -> tuple[SystemSample, int]:
         """-> (sample, flags): test F_CARRIED and F_PROCS in the flags."""
@@ -256,7 +258,9 @@ class SampleDecoder:
     def _sample_head(self, plan: SamplePlan, payload: bytes | memoryview, flags: int) -> SystemSample:
         """``sample`` when only the first ``_head`` integers are read: the same checks, a shorter chain."""
         head = self._head
-        values = decode_varint_ends(bytes(payload[1:]), plan.n_int + plan.n_float, head, plan.n_float)
+        values = decode_varint_ends(
+            bytes(payload[1:]), plan.n_int + plan.n_float, head, plan.n_float, self._floats
+        )
         if not flags & F_KEY:
             if self._prev is None:
                 raise Corrupt("delta sample without a keyframe before it")

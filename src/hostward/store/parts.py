@@ -157,6 +157,13 @@ class PartsBuilder:
                 need = end
         return need
 
+    def float_head(self, plan: SamplePlan) -> int:
+        """How many of a vector's leading floats the parts read: the uptime, then the load averages' and the
+        pressure lines' (``layout.flatten``'s order); the decoder leaves the others undecoded."""
+        if "pressure" in self.parts:
+            return plan.n_float
+        return 1 + _W_LOAD_F if "load" in self.parts else 1
+
     def __call__(
         self, plan: SamplePlan, ints: list[int], floats: list[float], timestamp: float | None
     ) -> SystemSample:
