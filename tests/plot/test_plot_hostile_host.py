@@ -4,6 +4,7 @@ no directory outside the output place, runs no terminal escape, and "$" in it is
 from __future__ import annotations
 
 import os
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,15 @@ from tests.plot.test_plot_cli import DAY, commands  # noqa: F401  (the autouse C
 
 from hostward.cli import main
 from hostward.frozen import replace
+from hostward.safetext import safe_text
 from hostward.store import DataFileWriter, day_path
 
-HOSTILE = ("../../escaped/x", "../../escaped/\x1b]0;owned\x07db$x_$")
+HOSTILE = (
+    "../../escaped/x",
+    "../../escaped/\x1b]0;owned\x07db$x_$",
+    '<svg onload="x">&amp;]]><!--\x00\x01\x7f',
+)
+SVG_ELEMENTS = {"svg", "title", "defs", "style", "clipPath", "rect", "g", "path", "polyline", "text", "tspan"}
 
 
 def _write(data_dir: Path, nodename: str) -> None:
@@ -46,3 +53,9 @@ def test_a_hostile_node_name_stays_text(
     assert made and all(p.resolve().is_relative_to(work) for p in made)
     assert all("\x1b" not in p.name and "\x07" not in p.name for p in made)
     assert "\x1b" not in out + err and "\x07" not in out + err
+    if fmt == "svg":  # the node name is in every subtitle: text of a well-formed document, never markup
+        for path in (p for p in made if p.suffix == ".svg"):
+            root = ET.parse(path).getroot()
+            assert not [e for e in root.iter() if e.tag.split("}")[-1] not in SVG_ELEMENTS], path
+            subtitle = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")][1]
+            assert subtitle.startswith(safe_text(nodename)), subtitle

@@ -1,7 +1,8 @@
 """Saving figures: one multi-page PDF report (contents page first) or one PNG/SVG file per figure.
 
 Files are written to a temporary name and renamed, so a viewer never opens half a report. Each figure is drawn
-when it is saved (plot/mpl.py) and dropped after, so a report of many graphs never holds them all.
+when it is saved and dropped after, so a report of many graphs never holds them all: SVG by plot/svg.py, PDF and
+PNG by matplotlib (plot/mpl.py), which is imported only for them (with numpy, ~0.4 s of start-up).
 """
 
 from __future__ import annotations
@@ -12,24 +13,19 @@ import math
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
-
-import matplotlib as mpl
-from matplotlib.figure import Figure
+from typing import IO, TYPE_CHECKING, Any
 
 from hostward.atomic import writing
 from hostward.errors import StoreError
 from hostward.plot.figures import PAGE_INCHES, PlotFigure
-from hostward.plot.mpl import STYLE, draw
+from hostward.plot.svg import write_svg
 from hostward.safefs import make_dirs
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 FORMATS = ("pdf", "png", "svg")
 PNG_DPI = 120  # 1403 x 992 pixels for an A4 landscape page: sharp on a laptop screen
-# Read by the backends when a figure is saved, not when it is built (build_figures' rc_context has ended by
-# then): text as <text> elements, as sadf -g writes it (selectable, and each glyph drawn as a path cost a
-# quarter of the SVG writer's time); no RDF metadata block (a date that changes every run).
-SAVE_STYLE: dict[Any, Any] = {"svg.fonttype": "none"}
-SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 # zlib level 1 for the page streams instead of 6: a day's report is ~18 % larger (1.05 MB instead of 0.89 MB
 # for -u -r -n DEV of a 10 s day) and written in three quarters of the time.
 PDF_STYLE: dict[Any, Any] = {"pdf.compression": 1}
@@ -78,6 +74,11 @@ def contents_page(title: str, figures: Sequence[PlotFigure], notes: Sequence[str
     row = min(ROW, (LIST_TOP - list_bottom) / per_column)
     size = 9.0 * row / ROW
     width = (1.0 - 2 * 0.06) / max(columns, 2)
+    import matplotlib as mpl  # noqa: PLC0415  (PDF only)
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    from hostward.plot.mpl import STYLE  # noqa: PLC0415
+
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=PAGE_INCHES)
         fig.text(0.06, 0.93, title, fontsize=16, weight="bold", va="top")
@@ -117,8 +118,11 @@ def save_pdf(
     """The report: contents page, one page per figure, and an outline (bookmarks) entry per page, which
     matplotlib cannot write: pypdf adds it to what matplotlib produced."""
     # Imported here: PNG and SVG output need neither (pypdf and its crypto providers: ~0.1 s of start-up).
+    import matplotlib as mpl  # noqa: PLC0415
     from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415
     from pypdf import PdfReader, PdfWriter  # noqa: PLC0415
+
+    from hostward.plot.mpl import draw  # noqa: PLC0415
 
     buffer = io.BytesIO()
     with (
@@ -140,12 +144,15 @@ def save_pdf(
 
 
 def save_figure(pf: PlotFigure, handle: IO[bytes], fmt: str, salt: str = "") -> None:
-    """One figure as ``fmt`` into ``handle``. ``salt`` names its SVG ids (clip paths, markers): fixed, so
-    the same data gives the same file; distinct per figure, so graphs stacked in one document (sadf -g)
+    """One figure as ``fmt`` (svg or png) into ``handle``. ``salt`` names its SVG ids (clip paths): fixed,
+    so the same data gives the same file; distinct per figure, so graphs stacked in one document (sadf -g)
     never share an id."""
-    metadata = SVG_METADATA if fmt == "svg" else None
-    with mpl.rc_context({**SAVE_STYLE, "svg.hashsalt": f"hostward-{salt}"}):
-        draw(pf).savefig(handle, format=fmt, dpi=PNG_DPI, metadata=metadata)
+    if fmt == "svg":
+        write_svg(pf, handle, f"-{salt}")
+        return
+    from hostward.plot.mpl import draw  # noqa: PLC0415  (matplotlib and numpy: PDF and PNG only)
+
+    draw(pf).savefig(handle, format=fmt, dpi=PNG_DPI)
 
 
 def save_each(

@@ -1,0 +1,281 @@
+"""The SVG renderer: a :class:`~hostward.plot.figures.PlotFigure` written as SVG text directly (as sysstat's
+``sadf -g`` writes its own), without matplotlib or numpy: importing and driving matplotlib cost ~1 s a run,
+whatever the day's length.
+
+The page is what plot/mpl.py draws for PDF/PNG: A4 landscape in points, the same margins, panels, colours,
+dash patterns, y ranges and legends (outside the panels, at the right), ticks chosen by the same rules
+(plot/svg_axes.py), text as <text> in matplotlib's default font. A line is one <polyline> per stretch of
+points without a gap (plot/decimate.py keeps at most two points per pixel column), clipped to its panel; a
+stacked panel is one <path> per layer and stretch. Each panel's <g> carries its box and data ranges
+(``data-box``, ``data-t``, ``data-v``) so that a reader (or a test) can map points back to values. Every
+text goes through plot/svg_text.py; numbers are written with fixed precision, so the same figure gives the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from typing import IO
+
+from hostward.plot.figures import (
+    LEGEND_GAP_POINTS,
+    MARGINS,
+    PAGE_INCHES,
+    RIGHT_MOST,
+    Line,
+    PanelView,
+    PlotFigure,
+    Stack,
+)
+from hostward.plot.svg_axes import time_format, time_ticks, value_labels, value_ticks
+from hostward.plot.svg_text import width, xml_text
+
+PAGE_W, PAGE_H = PAGE_INCHES[0] * 72, PAGE_INCHES[1] * 72  # points: the SVG's user units
+FONT, TITLE_FONT, LEGEND_FONT = 9.0, 12.0, 8.0  # plot/mpl.py's STYLE
+TICK, TICK_PAD, LABEL_PAD = 3.5, 3.5, 4.0
+GRID = 'stroke="#b0b0b0" stroke-opacity="0.3" stroke-width="0.8"'
+# matplotlib's dash patterns for a line 1 point wide (scaled with the width, as lines.scale_dashes does)
+DASHES = {"-": (), "--": (3.7, 1.6), ":": (1.0, 1.65), "-.": (6.4, 1.6, 1.0, 1.6)}
+# legend geometry in ems of its font: matplotlib's borderpad, handlelength, handletextpad, labelspacing
+PAD_EM, HANDLE_EM, HANDLE_GAP_EM, SPACING_EM, ROW_EM = 0.4, 2.0, 0.8, 0.5, 1.17
+LIMIT = 1e5  # points: farther off the page than this is clipped anyway
+FONTS = "'DejaVu Sans','Bitstream Vera Sans',Arial,Helvetica,sans-serif"
+
+
+def n(value: float) -> str:
+    """A coordinate: two decimals (1/60 of a pixel at 120 dpi), never an exponent or "-0.00"."""
+    text = f"{min(max(value, -LIMIT), LIMIT):.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+class _Box:
+    """A panel: its rectangle on the page (points, y downwards) and the data range it shows."""
+
+    def __init__(self, rect: tuple[float, float, float, float], window: tuple[float, float], view: PanelView):
+        self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1 = rect
+        self.t0, self.t1 = window
+        self.v0, self.v1 = view.ylim
+        span_t, span_v = self.t1 - self.t0, self.v1 - self.v0
+        self.kx = (x1 - x0) / span_t if span_t > 0 and math.isfinite(span_t) else 0.0
+        self.ky = (y1 - y0) / span_v if span_v > 0 and math.isfinite(span_v) else 0.0
+
+    def px(self, t: float) -> float:
+        return self.x0 + (t - self.t0) * self.kx
+
+    def py(self, v: float) -> float:
+        return self.y1 - (v - self.v0) * self.ky
+
+
+def legend_width(view: PanelView) -> float:
+    entries = view.legend()
+    if not entries:
+        return 0.0
+    text = max(width(label, LEGEND_FONT) for label, *_ in entries)
+    return (2 * PAD_EM + HANDLE_EM + HANDLE_GAP_EM) * LEGEND_FONT + text
+
+
+def boxes(pf: PlotFigure) -> list[_Box]:
+    """Each panel's rectangle: fixed margins, the right one leaving room for the widest legend (plot/mpl.py's
+    _make_room, subplots_adjust)."""
+    widest = max((legend_width(v) for v in pf.panels), default=0.0)
+    right = RIGHT_MOST if widest == 0 else 1.0 - (widest + LEGEND_GAP_POINTS) / PAGE_W
+    x0, x1 = MARGINS["left"] * PAGE_W, max(0.5, right) * PAGE_W
+    top, bottom = (1 - MARGINS["top"]) * PAGE_H, (1 - MARGINS["bottom"]) * PAGE_H
+    count = len(pf.panels)
+    cell = (bottom - top) / (count + MARGINS["hspace"] * (count - 1))
+    out = []
+    for i, view in enumerate(pf.panels):
+        y0 = top + i * cell * (1 + MARGINS["hspace"])
+        out.append(_Box((x0, y0, x1, y0 + cell), pf.window, view))
+    return out
+
+
+def render(pf: PlotFigure, salt: str = "") -> bytes:
+    """The whole SVG document of ``pf``. ``salt`` names its clip paths: fixed, so the same data gives the same
+    bytes; distinct per figure, so graphs put together in one document never share an id."""
+    prefix = "hw" + re.sub(r"[^A-Za-z0-9_.-]", "_", salt) + "-clip"
+    panels = boxes(pf)
+    ticks = time_ticks(pf.window, pf.tz)
+    out = [
+        '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{n(PAGE_W)}pt" height="{n(PAGE_H)}pt" '
+        f'viewBox="0 0 {n(PAGE_W)} {n(PAGE_H)}">\n'
+        f"<title>{xml_text(pf.title)}</title>\n"
+        f"<defs><style>text{{font-family:{FONTS};fill:#000}}</style>\n"
+    ]
+    out += [
+        f'<clipPath id="{prefix}{i}"><rect x="{n(b.x0)}" y="{n(b.y0)}" width="{n(b.x1 - b.x0)}" '
+        f'height="{n(b.y1 - b.y0)}"/></clipPath>\n'
+        for i, b in enumerate(panels)
+    ]
+    out.append(f'</defs>\n<rect width="{n(PAGE_W)}" height="{n(PAGE_H)}" fill="#ffffff"/>\n')
+    title_y = (1 - 0.985) * PAGE_H + TITLE_FONT * 0.93
+    for k, text in enumerate((pf.title, pf.subtitle)):
+        out.append(
+            f'<text x="{n(PAGE_W / 2)}" y="{n(title_y + k * TITLE_FONT * 1.2)}" font-size="{TITLE_FONT:g}" '
+            f'text-anchor="middle">{xml_text(text)}</text>\n'
+        )
+    for i, (box, view) in enumerate(zip(panels, pf.panels, strict=True)):
+        out += _panel(box, view, ticks, f"{prefix}{i}")
+    last = panels[-1]
+    out += _time_labels(last, ticks, time_format(pf.window), pf.tz)
+    label_y = last.y1 + TICK + TICK_PAD + FONT * 1.2 * time_format(pf.window).count("\n") + FONT * 2.1
+    out.append(
+        f'<text x="{n((last.x0 + last.x1) / 2)}" y="{n(label_y)}" font-size="{FONT:g}" '
+        f'text-anchor="middle">{xml_text(pf.xlabel)}</text>\n</svg>\n'
+    )
+    return "".join(out).encode("utf-8")
+
+
+def write_svg(pf: PlotFigure, handle: IO[bytes], salt: str = "") -> None:
+    handle.write(render(pf, salt))
+
+
+def _panel(box: _Box, view: PanelView, ticks: Sequence[float], clip: str) -> list[str]:
+    out = [
+        f'<g class="panel" data-box="{n(box.x0)} {n(box.y0)} {n(box.x1)} {n(box.y1)}" '
+        f'data-t="{box.t0!r} {box.t1!r}" data-v="{box.v0!r} {box.v1!r}">\n'
+        f'<rect x="{n(box.x0)}" y="{n(box.y0)}" width="{n(box.x1 - box.x0)}" height="{n(box.y1 - box.y0)}" '
+        'fill="#ffffff"/>\n'
+    ]
+    for stack in view.stacks:
+        out += _stack(box, stack, clip)
+    values = value_ticks(*view.ylim)
+    grid = [f"M{n(box.px(t))} {n(box.y0)}V{n(box.y1)}" for t in ticks]
+    grid += [f"M{n(box.x0)} {n(box.py(v))}H{n(box.x1)}" for v in values]
+    if grid:
+        out.append(f'<path d="{"".join(grid)}" fill="none" {GRID}/>\n')
+    for k, line in enumerate(view.lines):
+        out += _line(box, line, k, clip)
+    for mark in view.marks:
+        x = n(box.px(mark.x))
+        out.append(
+            f'<path class="mark" d="M{x} {n(box.y0)}V{n(box.y1)}" clip-path="url(#{clip})" '
+            f"{_stroke(mark.colour, mark.style, 1.2)}/>\n"
+        )
+    out.append(
+        f'<rect x="{n(box.x0)}" y="{n(box.y0)}" width="{n(box.x1 - box.x0)}" height="{n(box.y1 - box.y0)}" '
+        'fill="none" stroke="#000000" stroke-width="0.8"/>\n'
+    )
+    marks = "".join(f"M{n(box.x0)} {n(box.py(v))}h{-TICK:g}" for v in values)
+    if marks:
+        out.append(f'<path d="{marks}" stroke="#000000" stroke-width="0.8"/>\n')
+    labels = value_labels(values)
+    widest = max((width(text, FONT) for text in labels), default=0.0)
+    for v, text in zip(values, labels, strict=True):
+        out.append(
+            f'<text x="{n(box.x0 - TICK - TICK_PAD)}" y="{n(box.py(v) + FONT * 0.36)}" font-size="{FONT:g}" '
+            f'text-anchor="end">{text}</text>\n'
+        )
+    lx = max(FONT, box.x0 - TICK - TICK_PAD - widest - LABEL_PAD)
+    ly = (box.y0 + box.y1) / 2
+    out.append(
+        f'<text x="{n(lx)}" y="{n(ly)}" font-size="{FONT:g}" text-anchor="middle" '
+        f'transform="rotate(-90 {n(lx)} {n(ly)})">{xml_text(view.ylabel)}</text>\n'
+    )
+    out += _legend(box, view)
+    out.append("</g>\n")
+    return out
+
+
+def _stroke(colour: str, style: str, line_width: float) -> str:
+    dashes = DASHES.get(style, ())
+    dash = f' stroke-dasharray="{",".join(n(d * line_width) for d in dashes)}"' if dashes else ""
+    cap = "butt" if dashes else "square"
+    return (
+        f'fill="none" stroke="{colour}" stroke-width="{line_width:g}" stroke-linejoin="round" '
+        f'stroke-linecap="{cap}"{dash}'
+    )
+
+
+def _line(box: _Box, line: Line, k: int, clip: str) -> list[str]:
+    """One <polyline> per stretch of finite points, in a group per series (``data-series``: its index)."""
+    px, py = box.px, box.py
+    out = [
+        f'<g class="series" data-series="{k}" clip-path="url(#{clip})" {_stroke(line.colour, line.style, 1.0)}>\n'
+    ]
+    points: list[str] = []
+    for t, v in zip(line.x, line.y, strict=True):
+        if math.isfinite(v) and math.isfinite(t):
+            points.append(f"{n(px(t))},{n(py(v))}")
+        elif points:
+            out.append(f'<polyline points="{" ".join(points)}"/>\n')
+            points = []
+    if points:
+        out.append(f'<polyline points="{" ".join(points)}"/>\n')
+    out.append("</g>\n")
+    return out
+
+
+def _stack(box: _Box, stack: Stack, clip: str) -> list[str]:
+    """Each layer as a closed path between the sum of the layers below it and that sum plus its values."""
+    xs = [n(box.px(t)) for t in stack.x]
+    below = [0.0] * len(stack.x)
+    out = []
+    for layer, colour in zip(stack.layers, stack.colours, strict=False):
+        above = [b + (v if math.isfinite(v) else 0.0) for b, v in zip(below, layer, strict=True)]
+        upper = " L".join(f"{x} {n(box.py(v))}" for x, v in zip(xs, above, strict=True))
+        lower = " L".join(f"{x} {n(box.py(v))}" for x, v in zip(reversed(xs), reversed(below), strict=True))
+        out.append(
+            f'<path class="layer" d="M{upper} L{lower}Z" fill="{colour}" fill-opacity="0.85" '
+            f'clip-path="url(#{clip})"/>\n'
+        )
+        below = above
+    return out
+
+
+def _legend(box: _Box, view: PanelView) -> list[str]:
+    entries = view.legend()
+    if not entries:
+        return []
+    em = LEGEND_FONT
+    row, gap, pad = ROW_EM * em, SPACING_EM * em, PAD_EM * em
+    x = box.x0 + 1.005 * (box.x1 - box.x0)
+    data = len(entries) - sum(1 for m in view.marks if m.label is not None)  # entries of marks come last
+    height = 2 * pad + len(entries) * row + (len(entries) - 1) * gap
+    out = [
+        f'<g class="legend"><rect x="{n(x)}" y="{n(box.y0)}" width="{n(legend_width(view))}" height="{n(height)}" '
+        'rx="1.6" fill="#ffffff" fill-opacity="0.8" stroke="#cccccc" stroke-width="0.8"/>\n'
+    ]
+    for k, (label, colour, style, area) in enumerate(entries):
+        middle = box.y0 + pad + k * (row + gap) + row / 2
+        left, handle = x + pad, HANDLE_EM * em
+        if area:
+            out.append(
+                f'<rect x="{n(left)}" y="{n(middle - 0.35 * em)}" width="{n(handle)}" height="{n(0.7 * em)}" '
+                f'fill="{colour}" fill-opacity="0.85"/>\n'
+            )
+        else:
+            line_width = 1.0 if k < data else 1.2
+            out.append(
+                f'<path d="M{n(left)} {n(middle)}h{n(handle)}" {_stroke(colour, style, line_width)}/>\n'
+            )
+        out.append(
+            f'<text x="{n(left + handle + HANDLE_GAP_EM * em)}" y="{n(middle + 0.36 * em)}" '
+            f'font-size="{em:g}">{xml_text(label)}</text>\n'
+        )
+    out.append("</g>\n")
+    return out
+
+
+def _time_labels(box: _Box, ticks: Sequence[float], fmt: str, tz: dt.tzinfo) -> list[str]:
+    """Tick marks below the last panel and their labels (one or two lines: time, then date)."""
+    if not ticks:
+        return []
+    out = [
+        '<path d="'
+        + "".join(f"M{n(box.px(t))} {n(box.y1)}v{TICK:g}" for t in ticks)
+        + '" stroke="#000000" stroke-width="0.8"/>\n'
+    ]
+    baseline = box.y1 + TICK + TICK_PAD + FONT * 0.76
+    for t in ticks:
+        first, *more = dt.datetime.fromtimestamp(t, tz).strftime(fmt).split("\n")
+        x = n(box.px(t))
+        spans = "".join(f'<tspan x="{x}" dy="{FONT * 1.2:g}">{xml_text(m)}</tspan>' for m in more)
+        out.append(
+            f'<text x="{x}" y="{n(baseline)}" font-size="{FONT:g}" text-anchor="middle">{xml_text(first)}{spans}</text>\n'
+        )
+    return out

@@ -1,0 +1,176 @@
+"""The SVG renderer (plot/svg.py) read back: every document parses as XML, the same figure gives the same bytes,
+and the points of each drawn line, mapped back through its panel's scale, are the decimated series' values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.plot.conftest import T10
+
+from hostward.plot.decimate import COLUMNS, decimate
+from hostward.plot.figures import PlotFigure, build_figures
+from hostward.plot.series import Mark, Series, SeriesSet, series_from_day
+from hostward.plot.svg import render
+from hostward.safetext import safe_text
+from hostward.store.model import DayData
+
+SVG = "{http://www.w3.org/2000/svg}"
+HALF_PIXEL = 0.5 * 72 / 120  # points, at the PNG's 120 dpi
+DAY = (T10 - 10 * 3600, T10 + 14 * 3600)
+
+
+def parse(pf: PlotFigure) -> ET.Element:
+    return ET.fromstring(render(pf, pf.key))
+
+
+Box = tuple[float, float, float, float, float, float, float, float]  # x0 y0 x1 y1 (points), t0 t1, v0 v1
+
+
+def drawn_lines(root: ET.Element) -> list[tuple[Box, list[list[tuple[float, float]]]]]:
+    """Per panel: its box and data ranges (data-*), and per series its points as (time, value), mapped back
+    through the panel's scale."""
+    out = []
+    for panel in root.iter(f"{SVG}g"):
+        if panel.get("class") != "panel":
+            continue
+        x0, y0, x1, y1 = (float(v) for v in panel.get("data-box", "").split())
+        t0, t1 = (float(v) for v in panel.get("data-t", "").split())
+        v0, v1 = (float(v) for v in panel.get("data-v", "").split())
+        series = []
+        for group in panel.iter(f"{SVG}g"):
+            if group.get("class") != "series":
+                continue
+            points = []
+            for polyline in group.iter(f"{SVG}polyline"):
+                for pair in polyline.get("points", "").split():
+                    px, py = (float(v) for v in pair.split(","))
+                    points.append(
+                        (t0 + (px - x0) * (t1 - t0) / (x1 - x0), v0 + (y1 - py) * (v1 - v0) / (y1 - y0))
+                    )
+            series.append(points)
+        out.append(((x0, y0, x1, y1, t0, t1, v0, v1), series))
+    return out
+
+
+def test_every_figure_of_a_day_is_well_formed_and_the_same_twice(day: DayData) -> None:
+    sset = series_from_day(day)
+    figures = build_figures(sset, window=DAY, host_label="plothost", tz=dt.UTC)
+    assert len(figures) >= 10
+    for pf in figures:
+        root = parse(pf)
+        assert (
+            root.tag == f"{SVG}svg" and root.get("viewBox") == "0 0 841.68 595.44"
+        )  # A4 landscape, in points
+        assert render(pf, pf.key) == render(pf, pf.key)
+        texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+        assert pf.title in texts and pf.subtitle in texts and "time (UTC)" in texts
+        assert all(view.ylabel in texts for view in pf.panels)
+        assert "12:00" in texts and "00:00" in texts
+    queue = next(pf for pf in figures if pf.key == "queue")
+    assert len(drawn_lines(parse(queue))) == 3
+
+
+values = st.one_of(
+    st.floats(-1e12, 1e12, allow_nan=False),
+    st.just(math.nan),
+    st.sampled_from([0.0, 1e-9, -1e-9, 123456789.0]),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(values, min_size=1, max_size=3500),
+    st.integers(1, 30),
+    st.sampled_from(["tasks", "time"]),
+    st.booleans(),
+)
+def test_points_map_back_to_the_decimated_values(
+    ys: list[float], step: int, activity: str, constant: bool
+) -> None:
+    """tasks: an axis from 0 (negative values are below it, clipped); time (the clock figure): a signed axis
+    spanning the data on both sides of zero.
+    Long lists (> 2800 points) are decimated to the pixel width; NaN breaks a line into several polylines."""
+    if constant:
+        ys = [ys[0] if not math.isnan(ys[0]) else 5.0] * len(ys)
+    times = tuple(T10 + step * k for k in range(len(ys)))
+    columns = (
+        ("proc/s", "cswch/s") if activity == "tasks" else ("offset", "koffset", "maxerr", "esterr", "freq")
+    )
+    values = tuple(tuple(ys) if c in ("proc/s", "offset") else tuple(math.nan for _ in ys) for c in columns)
+    sset = SeriesSet((Series(activity, None, columns, times, values),), samples=len(ys))
+    window = (times[0] - 60.0, times[-1] + 60.0)
+    figures = build_figures(sset, window=window, host_label="h", tz=dt.UTC)
+    if all(math.isnan(v) for v in ys):
+        assert figures == []
+        return
+    (pf,) = figures
+    view = pf.panels[0]
+    lo, hi = view.ylim
+    finite = [v for v in ys if not math.isnan(v)]
+    assert max(finite) <= hi and (lo <= min(finite) if activity == "time" else lo == 0.0)
+    kept_x, kept_y = decimate(times, [ys], window, shared=False)
+    expected = [(t, v) for t, v in zip(kept_x[0], kept_y[0], strict=True) if not math.isnan(v)]
+    ((x0, y0, x1, y1, t0, t1, v0, v1), (points,)), *_ = drawn_lines(parse(pf))
+    assert (t0, t1, v0, v1) == (*window, lo, hi)
+    assert x1 - x0 > 400 and y1 - y0 > 100
+    assert len(points) == len(expected)
+    per_t, per_v = (t1 - t0) / (x1 - x0), (v1 - v0) / (y1 - y0)  # data units per point
+    for (t, v), (et, ev) in zip(points, expected, strict=True):
+        assert abs(t - et) <= HALF_PIXEL * per_t
+        if lo <= ev <= hi:
+            assert abs(v - ev) <= HALF_PIXEL * per_v
+        else:  # below an axis from 0: drawn past its edge, where the panel's clip path hides it
+            assert ev < lo and v < lo + HALF_PIXEL * per_v
+
+
+HOSTILE = ("eth<0>", 'a&b"c', "x]]>y", "ctl\x00\x01\x1b[31m\x7f\x9b", "bad\ufffe\uffff\udcff", "dollar$x$")
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_names_stay_text_in_a_well_formed_document(day: DayData, name: str) -> None:
+    """An interface name, a CPU label, a mark and the host label from the data: escaped, never markup."""
+    base = series_from_day(day)
+    renamed = tuple(
+        Series(s.activity, name if s.activity == "net_dev" else s.item, s.columns, s.times, s.values)
+        for s in base.series
+    )
+    sset = SeriesSet(renamed, (*base.marks, Mark(T10 + 60, name, "x")), base.start, base.end, 2, base.samples)
+    figures = build_figures(sset, window=DAY, host_label=f"host {name}", tz=dt.UTC)
+    net = next(pf for pf in figures if pf.key.startswith("net-"))
+    expected = safe_text(name).replace("\ufffe", "\ufffd").replace("\uffff", "\ufffd")
+    for pf in figures:
+        raw = render(pf, pf.key).decode("utf-8")
+        assert "<0>" not in raw and "]]>" not in raw and "\x00" not in raw and "\x1b" not in raw
+        root = ET.fromstring(raw)
+        texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+        assert f"host {expected}" in pf.subtitle.replace(name, expected) and texts[1].startswith(
+            f"host {expected} "
+        )
+        assert expected in texts  # the mark's kind, in the legend of the first panel
+    net_texts = ["".join(t.itertext()) for t in parse(net).iter(f"{SVG}text")]
+    assert f"Network interface {expected}" in net_texts
+
+
+def test_a_one_second_day_keeps_its_spike_and_its_gap() -> None:
+    """86400 points: at most two a pixel column are written, the one-second spike reaches the same height,
+    and the 100 s the recorder stopped split the line into two polylines."""
+    times = tuple(DAY[0] + k for k in range(86400))
+    ys = [50.0 + 10 * math.sin(k / 3000.0) for k in range(86400)]
+    ys[43210] = 500.0
+    ys[1000:1100] = [math.nan] * 100
+    sset = SeriesSet((Series("tasks", None, ("proc/s",), times, (tuple(ys),)),), samples=86400)
+    (pf,) = build_figures(sset, window=DAY, host_label="h", tz=dt.UTC)
+    root = parse(pf)
+    polylines = [p for p in root.iter(f"{SVG}polyline")]
+    assert len(polylines) == 2
+    (_, (points,)), *_ = drawn_lines(root)
+    assert len(points) <= 2 * COLUMNS + 4
+    top = max(points, key=lambda p: p[1])
+    assert top[1] == pytest.approx(500.0, abs=pf.panels[0].ylim[1] / 200) and top[0] == pytest.approx(
+        times[43210], abs=60
+    )
