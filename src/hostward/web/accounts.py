@@ -7,6 +7,7 @@ its timing tells an attacker which user names exist.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -17,6 +18,7 @@ from pathlib import Path
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import ARGON2_VERSION
 
 from hostward.errors import UsageError
 from hostward.web.passwords import password_problem
@@ -29,8 +31,26 @@ TOTP_REQUIRED = frozenset({"operator", "admin"})
 RECOVERY_CODES = 10
 
 _HASHER = PasswordHasher()  # argon2id with the library's current RFC 9106 low-memory parameters
+
+
+def _dummy_hash() -> str:
+    """A hash in the hasher's own form and parameters (type, version, memory, time, lanes, salt and digest
+    lengths) with a random salt and a random digest: verifying any password against it does the same argon2 work
+    as against a real hash and fails. Written out, not computed: hashing it cost ~200 ms of CPU and a 64 MiB
+    peak at every import of this module (the daemon's start, every ``hostward web`` command; issue 17)."""
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii").rstrip("=")  # argon2's encoding: standard, unpadded
+
+    h = _HASHER
+    return (
+        f"$argon2{h.type.name.lower()}$v={ARGON2_VERSION}$m={h.memory_cost},t={h.time_cost},p={h.parallelism}"
+        f"${b64(secrets.token_bytes(h.salt_len))}${b64(secrets.token_bytes(h.hash_len))}"
+    )
+
+
 # Verified against when the user is unknown, so the work done does not depend on whether the name exists.
-_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+_DUMMY_HASH = _dummy_hash()
 
 
 def _password_ok(stored: str | None, password: str) -> bool:
