@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -110,11 +111,32 @@ class SysstatRun:
     workdir: Path
 
 
+def clear_of_midnight(
+    seconds: float,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Wait until a recording of ``seconds`` started now ends before midnight, in local time (hostward's day
+    files) and in UTC (sadc here runs with TZ=UTC): a recording that crosses midnight is two days, and the tests
+    compare one day's report with sar's. Near midnight this sleeps a few seconds; elsewhere not at all."""
+    margin = seconds + 5.0  # sadc's start and the samples' drift
+    while True:
+        now = clock()
+        local = time.localtime(now)
+        since_local = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec + now % 1
+        to_midnight = min(86400.0 - now % 86400.0, 86400.0 - since_local)
+        if to_midnight >= margin:
+            return
+        sleep(to_midnight + 1.0)
+
+
 @pytest.fixture(scope="session")
 def sysstat_run(tmp_path_factory: pytest.TempPathFactory) -> SysstatRun:
     found = require_binary("sadc", "sar", "sadf")
     work = tmp_path_factory.mktemp("sysstat")
     sa = work / "sa-test"
+    clear_of_midnight(5)
     # -S DISK adds block devices (not recorded by default); 5 samples 1 s apart.
     subprocess.run(
         [found["sadc"], "-S", "DISK", "1", "5", str(sa)], check=True, env={**os.environ, "TZ": "UTC"}
@@ -143,6 +165,7 @@ def xall_import(
     found = require_binary("sadc", "sar")
     work = tmp_path_factory.mktemp(name)
     sa = work / "sa"
+    clear_of_midnight(4)
     with traffic(work) if traffic else nullcontext():
         subprocess.run(
             [found["sadc"], "-S", "XALL", "1", "4", str(sa)], check=True, env=locale_env(LOCALES["C"])

@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_binary, unavailable
+from tests.conftest import require_binary, timezone, unavailable
 from tests.store.sysstat.conftest import (
     FLAG_SETS,
     LOCALES,
     Locale,
     SysstatRun,
     available,
+    clear_of_midnight,
     locale_env,
     run_hostward_sar,
     run_sar,
@@ -159,6 +160,7 @@ def test_sadf_csv_of_every_activity_imports_per_cpu_interrupts(
     import (which has no kernel release or machine) has no empty fields."""
     sa = tmp_path / "sa-xall"
     sadc = require_binary("sadc")["sadc"]
+    clear_of_midnight(2)
     subprocess.run([sadc, "-S", "XALL", "1", "2", str(sa)], check=True, env=locale_env(LOCALES["C"]))
     env = locale_env(LOCALES["C"])
     csv = tmp_path / "sadf.csv"
@@ -261,3 +263,29 @@ def test_text_import_is_visible_to_sadf_as_sadf_writes_it(
             assert fa[:keys] == fb[:keys], (report, a, b)
             for x, y in zip(fa[keys:], fb[keys:], strict=True):
                 assert x == y or abs(float(x) - float(y)) <= 0.03, (report, a, b)
+
+
+@pytest.mark.parametrize(
+    ("zone", "clock", "slept"),
+    [
+        ("UTC", "2026-12-06 23:59:57", 4.0),  # 3 s to midnight: past it, and a second more
+        ("UTC", "2026-12-06 23:59:40", None),  # 20 s: the 5 s recording ends well before
+        ("UTC", "2026-12-06 12:00:00", None),
+        ("Europe/Berlin", "2026-12-06 23:59:55", 6.0),  # local midnight (22:59:55 UTC)
+        ("Europe/Berlin", "2026-12-07 00:59:58", 3.0),  # UTC midnight, 01:59:58 local
+    ],
+)
+def test_recordings_wait_for_midnight_to_pass(zone: str, clock: str, slept: float | None) -> None:
+    """A recording that would cross midnight (local or UTC) starts after it: one day, one file (the fixture's
+    sadc ran across midnight once and the day's report missed the samples of the next day)."""
+    with timezone(zone):
+        start = time.mktime(time.strptime(clock, "%Y-%m-%d %H:%M:%S"))
+        now = [start]
+        sleeps: list[float] = []
+
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            now[0] += seconds
+
+        clear_of_midnight(5, clock=lambda: now[0], sleep=sleep)
+    assert sleeps == ([] if slept is None else [pytest.approx(slept)])
