@@ -37,5 +37,30 @@ def test_rows_of_some_items_are_those_rows_of_all(
     assert repr(cpu_rows_of(span, wanted)) == repr(expected)
 
 
+moves = st.lists(st.integers(-20, 400), min_size=10, max_size=10)  # mostly forward, one in twenty back
+
+
+@settings(max_examples=400)
+@given(
+    prev=st.lists(times, min_size=1, max_size=4),
+    steps=st.lists(moves, min_size=4, max_size=4),
+    offline=st.sampled_from([None, 0, 1, 3]),
+)
+def test_the_all_row_alone_is_the_all_row_of_every_cpu(
+    prev: list[CpuTimes], steps: list[list[int]], offline: int | None
+) -> None:
+    """sar -u (no -P) sums the lines without the per-CPU fix-ups when none is due (activities/cpu.py _all_row):
+    the same digits as the CPU-by-CPU sum, counters moving forward, going back a little, or a CPU offline."""
+    curr: list[CpuTimes | None] = [
+        CpuTimes(*(max(v + d, 0) for v, d in zip(dataclasses.astuple(t), step, strict=True)))
+        for t, step in zip(prev, steps, strict=False)
+    ]
+    if offline is not None and offline < len(curr):
+        curr[offline] = None
+    span = Interval(sample(prev[0], list(prev)), sample(prev[0], curr), 100)
+    expected = [row for row in cpu_rows(span) if row.item == "all"]
+    assert repr(cpu_rows_of(span, frozenset({"all"}))) == repr(expected)
+
+
 def test_the_cpu_report_declares_it() -> None:
     assert CPU.rows_of is cpu_rows_of

@@ -11,6 +11,10 @@ from operator import add, attrgetter
 
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
+if TYPE_CHECKING:
+    from hostward.collect.cpu import CpuTimes
+
 _NE = "node_cpu_seconds_total"
 _T = (
     "sadc and hostward read /proc/stat a few ms apart: each end of the interval may differ by one 10 ms tick per "
@@ -130,6 +134,8 @@ def cpu_rows_of(span: Interval, items: frozenset[str]) -> list[Row]:
 
 def _cpu_rows(span: Interval, items: frozenset[str] | None) -> list[Row]:
     prev_cpus, curr_cpus = span.prev.cpu.per_cpu, span.curr.cpu.per_cpu
+    if items == _ALL_ONLY and (row := _all_row(prev_cpus, curr_cpus)) is not None:
+        return [row]
     if not curr_cpus and not prev_cpus:
         # Kernel without per-CPU lines: "all" is the global line (sysstat's UP case).
         if items is not None and "all" not in items:
@@ -163,6 +169,33 @@ def _cpu_rows(span: Interval, items: frozenset[str] | None) -> list[Row]:
     if items is not None and "all" not in items:
         return per_cpu
     return [Row("all", _values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS), *per_cpu]
+
+
+_ALL_ONLY = frozenset({"all"})
+
+
+def _all_row(prev_cpus: tuple[CpuTimes | None, ...], curr_cpus: tuple[CpuTimes | None, ...]) -> Row | None:
+    """The "all" row alone (sar -u without -P) when every CPU is online at both ends and none needs one of
+    _per_cpu_interval's fix-ups, the usual case: "all" is then the sum of the lines and its interval the sum of
+    the lines' intervals, i.e. the total of the sums. Else None: ``_cpu_rows`` goes CPU by CPU."""
+    if len(prev_cpus) != len(curr_cpus) or not curr_cpus:
+        return None
+    all_c: Ticks | None = None
+    all_p: Ticks = _NO_TICKS
+    for before, now in zip(prev_cpus, curr_cpus, strict=True):
+        if before is None or now is None:
+            return None
+        c, p = _TICKS(now), _TICKS(before)
+        # user - guest or nice - guest_nice gone back (the interval's ishift), iowait or idle gone back
+        if c[0] - c[8] < p[0] - p[8] or c[1] - c[9] < p[1] - p[9] or c[4] < p[4] or c[3] < p[3]:
+            return None
+        if all_c is None:
+            all_c, all_p = c, p
+        else:
+            all_c, all_p = tuple(map(add, all_c, c)), tuple(map(add, all_p, p))
+    assert all_c is not None  # curr_cpus is not empty
+    deltot = _total(all_c) - _total(all_p)
+    return Row("all", _values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS)
 
 
 CPU = Activity(

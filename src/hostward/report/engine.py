@@ -195,10 +195,11 @@ class Slicer:
         return whole + 1 if f * 10 - whole * 10 >= 5 else whole
 
     def keep(self, cs: int) -> bool:
+        if self.interval == 1:  # every sample (the file's interval is not needed)
+            self.last_cs = cs
+            return True
         file_interval = self._seconds(cs - self.last_cs)
         self.last_cs = cs
-        if self.interval == 1:
-            return True
         entry = self._seconds(cs - self.reference_cs)
         low = entry - file_interval // 2
         high = entry + file_interval // 2 + (file_interval & 1)

@@ -107,6 +107,8 @@ class _Segment:
             return ""
         state, layout = blocks[0]
         text = self._text(state.feed(entry), layout)
+        if not self.pieces:  # one report (sar -u): nothing waits
+            return text
         for (state, layout), pieces in zip(blocks[1:], self.pieces, strict=True):
             events = state.feed(entry)
             if events:

@@ -64,6 +64,7 @@ class Layout:
         values = "".join(f" %9.{fmt.places(activity.columns[i].decimals)}f" for i in self.view)
         self.values_fmt = values
         self.item_fmt = "" if item is None or self.item_last else f" %{item.width}s"
+        self.items: dict[str | None, str] = {}  # each item's column, as _item makes it
         self.decimal_point = fmt.decimal_point
         self.colors = fmt.colors
         # S_COLORS: each value's places and whether sar prints it as a percentage (common.c cprintf_pc)
@@ -92,7 +93,7 @@ class Layout:
         if self.colors is not None or self.human:
             return self._colored_rows(label, rows, self.colors or _NO_COLORS)
         start = pad(label)
-        pick, values_fmt, item_fmt = self.pick, self.values_fmt, self.item_fmt
+        pick, values_fmt, items = self.pick, self.values_fmt, self.items
         comma = self.decimal_point != "."
         out: list[str] = []
         for row in rows:
@@ -103,11 +104,20 @@ class Layout:
                 numbers = numbers.replace(".", self.decimal_point)
             if not self.has_item:
                 out.append(f"{start}{numbers}\n")
-            elif self.item_last:
-                out.append(f"{start}{numbers} {safe_name(row.item)}\n")
             else:
-                out.append(f"{start}{item_fmt % safe_name(row.item)}{numbers}\n")
+                item = items.get(row.item)
+                if item is None:
+                    item = self._item(row.item)
+                out.append(f"{start}{numbers}{item}\n" if self.item_last else f"{start}{item}{numbers}\n")
         return "".join(out)
+
+    def _item(self, name: str | None) -> str:
+        """The item's column as the rows print it (``items`` remembers it: the same few names on every row)."""
+        shown = safe_name(name)
+        text = f" {shown}" if self.item_last else self.item_fmt % shown
+        if len(self.items) < 4096:
+            self.items[name] = text
+        return text
 
     def _colored_rows(self, label: str, rows: tuple[Row, ...], colors: Colors) -> str:
         """The rows with sysstat's colours: each value and item name wrapped in its escape sequence and

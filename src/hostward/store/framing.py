@@ -264,20 +264,38 @@ def decode_varint_ends(data: bytes, count: int, head: int, tail: int, used: int 
         raise Corrupt(f"sample holds {found} values, its shape says {count}")
     if _TOO_LONG in ends:
         raise Corrupt("number too long")
-    head_end = _values_span(head).match(data)
     tail_span = _values_span_reversed(tail).match(data[::-1])
-    if head_end is None or tail_span is None:  # cannot happen: ``count`` complete numbers were found
+    if tail_span is None:  # cannot happen: ``count`` complete numbers were found
         raise Corrupt("value list shorter than its count")
     # Each number of the ends as its bytes (C speed), then its value from a table of the numbers seen: a
     # sample's ends are ~40 numbers, mostly two bytes of recurring differences (a CPU's ticks a second).
-    numbers = _NUMBER.findall(data, 0, head_end.end())
+    numbers = _numbers(data, 0, head)
     if used:
-        tail_start = len(data) - tail_span.end()
-        used_end = _values_span(used).match(data, tail_start)
-        if used_end is None:  # cannot happen either: ``tail`` numbers start there
-            raise Corrupt("value list shorter than its count")
-        numbers += _NUMBER.findall(data, tail_start, used_end.end())
+        numbers += _numbers(data, len(data) - tail_span.end(), used)
     return list(map(_NUMBER_VALUE, numbers))
+
+
+def _numbers(data: bytes, start: int, n: int) -> list[bytes]:
+    """The bytes of each of the ``n`` varints from ``start`` (which ``data`` holds)."""
+    if n <= _GROUPS_UP_TO:
+        found = _number_groups(n).match(data, start)
+        if found is None:  # cannot happen: the caller counted them
+            raise Corrupt("value list shorter than its count")
+        return list(found.groups())
+    span = _values_span(n).match(data, start)
+    if span is None:
+        raise Corrupt("value list shorter than its count")
+    return _NUMBER.findall(data, start, span.end())
+
+
+@functools.cache
+def _number_groups(n: int) -> re.Pattern[bytes]:
+    """Matches ``n`` varints, each its own group: one match gives them all (half the time of finding where
+    they end, then finding each)."""
+    return re.compile(rb"([\x80-\xff]*[\x00-\x7f])" * n)
+
+
+_GROUPS_UP_TO = 64  # more groups than this: compiling the pattern costs more than it saves in a day's read
 
 
 class _NumberValues(dict[bytes, int]):
