@@ -14,11 +14,16 @@ from hostward.plot.decimate import COLUMNS, decimate, envelope_indices
 values = st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.just(math.nan))
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(values, min_size=1, max_size=400), st.integers(1, 40))
-def test_each_column_keeps_its_lowest_and_highest_point_and_every_gap(ys: list[float], columns: int) -> None:
+@settings(max_examples=300, deadline=None)
+@given(st.lists(values, min_size=1, max_size=400), st.integers(1, 40), st.booleans())
+def test_each_column_keeps_its_lowest_and_highest_point_and_every_gap(
+    ys: list[float], columns: int, backwards: bool
+) -> None:
+    """Times in order (one run of points per column, by bisection) and, for the other path, backwards."""
     y = np.asarray(ys, dtype=np.float64)
     x = np.arange(len(y), dtype=np.float64)
+    if backwards:
+        x = x[::-1].copy()
     window = (0.0, float(len(y)))
     keep = np.asarray(envelope_indices(x.tolist(), ys, window, columns), dtype=np.intp)
     assert list(keep) == sorted(set(keep.tolist()))  # time order, no point twice

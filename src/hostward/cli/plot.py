@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import lzma
 import math
@@ -17,6 +16,7 @@ from hostward.cli.sar_data import load_data
 from hostward.collect.sample import SystemSample
 from hostward.config import load_config
 from hostward.errors import HostwardError, StoreError, UsageError
+from hostward.frozen import replace
 from hostward.gcpause import collector_paused
 from hostward.oom.guard.events import events_path, read_events
 from hostward.plot.figures import build_figures, file_safe
@@ -200,7 +200,7 @@ def _load_foreign(
             damage = (
                 f"{safe_text(content.damage, 120)}; the graphs stop at the {len(stamps)} samples before it"
             )
-            sset = dataclasses.replace(sset, notes=(*sset.notes, damage))
+            sset = replace(sset, notes=(*sset.notes, damage))
         return sset, content.host.nodename, window
     from hostward.plot.imported import series_from_imported  # noqa: PLC0415  (sysstat text only)
     from hostward.store.sysstat.imported import ImportedDay  # noqa: PLC0415

@@ -11,6 +11,7 @@ day's points is a few milliseconds, next to the ~100 us a sample that decoding a
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -19,22 +20,72 @@ COLUMNS = 1400  # pixel columns across a page at the PNG resolution (A4 at 120 d
 Values = Sequence[float]
 
 
-def envelope_indices(x: Values, y: Values, window: tuple[float, float], columns: int = COLUMNS) -> list[int]:
+def envelope_indices(
+    x: Values, y: Values, window: tuple[float, float], columns: int = COLUMNS, runs: list[range] | None = None
+) -> list[int]:
     """Indices of the points to draw, in order: per column of ``window`` (in ``x`` units), the lowest and
-    highest non-NaN ``y``, and every NaN; all indices when there are no more points than two per column."""
+    highest non-NaN ``y``, and every NaN; all indices when there are no more points than two per column.
+    ``runs``: column_runs(x, ...) when the caller has them (every line of a series shares its times)."""
     n = len(y)
     if n <= 2 * columns:
         return list(range(n))
     lo, hi = window
     width = (hi - lo) / columns if hi > lo else 1.0
-    lowest: dict[int, int] = {}  # column -> index of its lowest point (the first of equal ones)
-    highest: dict[int, int] = {}  # column -> index of its highest point (the last of equal ones)
-    keep: list[int] = []
+    total = sum(y)  # in C: a number unless some value is NaN (or infinities of both signs)
+    nan = [] if total == total else [i for i, v in enumerate(y) if v != v]  # noqa: PLR0124  (gaps: always kept)
+    if len(nan) == n:
+        return list(range(n))
+    if runs is None:
+        runs = column_runs(x, window, columns)
+    if runs is None:
+        return _unsorted(x, y, lo, width, nan)
+    keep = nan[:]
+    at = y.__getitem__
+    index = y.index
+    for run in runs:
+        a, b = run.start, run.stop
+        if nan and bisect.bisect_left(nan, b) > bisect.bisect_left(nan, a):
+            kept = [i for i in run if not math.isnan(y[i])]
+            if kept:
+                keep.append(min(kept, key=at))
+                keep.append(max(kept, key=at))
+            continue
+        part = y[a:b]  # min, max and finding them again run in C, with no call per point
+        keep.append(index(min(part), a, b))
+        keep.append(index(max(part), a, b))
+    return sorted(set(keep))
+
+
+def column_runs(x: Values, window: tuple[float, float], columns: int = COLUMNS) -> list[range] | None:
+    """The indices of each pixel column's points as ranges, found by bisection, when ``x`` is in order (the
+    times of a series are); None when it is not."""
+    if list(x) != sorted(x):
+        return None
+    lo, hi = window
+    width = (hi - lo) / columns if hi > lo else 1.0
     floor = math.floor
-    for i in range(n):
-        v = y[i]
-        if v != v:  # noqa: PLR0124  (NaN: a gap, always kept; faster than math.isnan here)
-            keep.append(i)
+    n = len(x)
+    runs = []
+    start = 0
+    while start < n:
+        column = floor((x[start] - lo) / width)
+        end = max(start + 1, bisect.bisect_left(x, lo + (column + 1) * width, start))
+        while end < n and floor((x[end] - lo) / width) == column:  # the edge as floor() rounds it
+            end += 1
+        while end > start + 1 and floor((x[end - 1] - lo) / width) != column:
+            end -= 1
+        runs.append(range(start, end))
+        start = end
+    return runs
+
+
+def _unsorted(x: Values, y: Values, lo: float, width: float, nan: list[int]) -> list[int]:
+    """envelope_indices for times out of order: one pass, a column's lowest and highest kept in a dict."""
+    lowest: dict[int, int] = {}
+    highest: dict[int, int] = {}
+    floor = math.floor
+    for i, v in enumerate(y):
+        if v != v:  # noqa: PLR0124
             continue
         b = floor((x[i] - lo) / width)
         low = lowest.get(b)
@@ -43,13 +94,9 @@ def envelope_indices(x: Values, y: Values, window: tuple[float, float], columns:
             continue
         if v < y[low]:
             lowest[b] = i
-        if v >= y[highest[b]]:
+        if v > y[highest[b]]:
             highest[b] = i
-    if not lowest:
-        return list(range(n))
-    keep.extend(lowest.values())
-    keep.extend(highest.values())
-    return sorted(set(keep))
+    return sorted({*nan, *lowest.values(), *highest.values()})
 
 
 def decimate(
@@ -64,8 +111,9 @@ def decimate(
         return [kept_x for _ in ys], [[y[i] for i in keep] for y in ys]
     out_x: list[list[float]] = []
     out_y: list[list[float]] = []
+    runs = column_runs(x, window) if len(x) > 2 * COLUMNS else None
     for y in ys:
-        keep = envelope_indices(x, y, window)
+        keep = envelope_indices(x, y, window, runs=runs)
         out_x.append([x[i] for i in keep])
         out_y.append([y[i] for i in keep])
     return out_x, out_y

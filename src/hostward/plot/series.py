@@ -12,12 +12,12 @@ import itertools
 import math
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from hostward.activities import BY_NAME
 from hostward.activities.base import Activity, Interval, Row, uptime_cs
 from hostward.activities.time import clock_step_seconds
 from hostward.collect.sample import SystemSample
+from hostward.frozen import frozen
 from hostward.store.model import CommentMark, DayData, RestartMark
 
 GAP_FACTOR = 3.0
@@ -25,7 +25,7 @@ PRESSURE = "pressure"  # not a sar report: /proc/pressure stall percentages, fro
 PRESSURE_COLUMNS = ("cpu some", "memory some", "memory full", "io some", "io full")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Series:
     activity: str  # activity name, or PRESSURE
     item: str | None
@@ -40,7 +40,7 @@ class Series:
         return name in self.columns and any(not math.isnan(v) for v in self.column(name))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Mark:
     """Something that happened at one instant, drawn as a vertical line on every figure."""
 
@@ -49,7 +49,7 @@ class Mark:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SeriesSet:
     series: tuple[Series, ...]
     marks: tuple[Mark, ...] = ()
@@ -57,7 +57,7 @@ class SeriesSet:
     end: float = math.nan
     cpu_count: int = 1
     samples: int = 0  # samples (or imported timestamps) behind the series
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
 
     def of(self, activity: str) -> list[Series]:
         return [s for s in self.series if s.activity == activity]

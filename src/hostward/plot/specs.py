@@ -6,13 +6,13 @@ in MiB or GiB, and percentages on a fixed 0-100 axis, so two days' graphs compar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from hostward.frozen import frozen
 
 KIB_TO_GIB = 1 / (1024 * 1024)
 KIB_TO_MIB = 1 / 1024
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Panel:
     columns: tuple[str, ...]
     ylabel: str
@@ -26,7 +26,7 @@ class Panel:
         return self.labels[i] if i < len(self.labels) else self.columns[i]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FigureSpec:
     key: str  # stable name, used for file names: "cpu", "disk-vda"
     activity: str
