@@ -1,11 +1,12 @@
 """Start-up CPU of hostward commands next to the C and Python tools they stand beside, interleaved.
 
-    .venv/bin/python bench/startup.py [--runs 10]
+    .venv/bin/python bench/startup.py [--runs 10] [--baseline-src OLD_CHECKOUT/src]
 
 The NTP and cache rows query a chronyd and a memcached this script starts on 127.0.0.1 (and stops). The
 ``sar -A -f`` rows read files recorded first (3 samples at 1 s, ``sadc -S XALL`` beside ``hostward record``:
 start-up and the decoding of every activity, not the length of a day); ``oom report`` reads a fixture log
-(no C tool explains an OOM kill: no peer, the figure alone).
+(no C tool explains an OOM kill: no peer, the figure alone); ``web user list`` lists the (no) accounts of a
+fresh data directory (no peer).
 
 Each round runs every command once, in turn, so load on the machine falls on all of them alike. CPU is the
 child's user + system time (rusage of the waited process, children included), which is what the command
@@ -57,6 +58,7 @@ def pairs(
         ("hostward cache stats", ["cache", "stats", cache], "memcached-tool stats", [MEMCACHED_TOOL, cache, "stats"]),
         ("hostward sar -A -f", ["sar", "-A", "-f", str(hw)], "sar -A -f", ["sar", "-A", "-f", str(sa)]),
         ("hostward oom report LOG", ["oom", "report", str(OOM_LOG)], "", []),
+        ("hostward web user list", ["web", "--data-dir", str(tmp / "web-data"), "user", "list"], "", []),
     ]  # fmt: skip
 
 
@@ -99,6 +101,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=10, help="rounds (default 10)")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also run the hostward whose package is in this directory (an older checkout's src) in the same "
+        "rounds: before/after side by side",
+    )
     args = parser.parse_args()
     chronyd = start_chronyd("127.0.0.1")
     memcached = Memcached()
@@ -106,7 +114,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
             files = record(Path(tmp))
             rows = pairs(chronyd.address, chronyd.port, memcached.address, Path(tmp), files)
-            median = measure(rows, args.runs, Path(tmp))
+            median = measure(rows, args.runs, Path(tmp), args.baseline_src)
     finally:
         memcached.stop()
         chronyd.stop()
@@ -121,11 +129,20 @@ def main() -> None:
             line += f"   {peer_label:<22} {peer_ms:7.1f} ms   ratio {ratio}"
         else:
             line += f"   {peer_label}: not installed"
+        if args.baseline_src is not None:
+            base = median.get(BASE + label)
+            line += f"   (baseline {base:.1f} ms)" if base is not None else "   (baseline failed)"
         print(line)
 
 
-def measure(rows: list[tuple[str, list[str], str, list[str]]], runs: int, tmp: Path) -> dict[str, float]:
-    """Median CPU (ms) of every command, hostward's and the peers', run in turn ``runs`` times."""
+BASE = "baseline: "
+
+
+def measure(
+    rows: list[tuple[str, list[str], str, list[str]]], runs: int, tmp: Path, baseline: Path | None = None
+) -> dict[str, float]:
+    """Median CPU (ms) of every command, hostward's and the peers' (and the baseline's), run in turn ``runs``
+    times. A baseline command that fails (e.g. an older reader on a newer file) is left out."""
     env = {
         **os.environ,
         "PYTHONPATH": str(SRC),
@@ -137,17 +154,25 @@ def measure(rows: list[tuple[str, list[str], str, list[str]]], runs: int, tmp: P
     # The installed entry point, as users run it (python -m adds runpy, ~3 ms).
     script = Path(sys.executable).parent / "hostward"
     hostward = [str(script)] if script.exists() else [sys.executable, "-m", "hostward"]
-    commands: list[tuple[str, list[str]]] = []
+    base_env = {**env, "PYTHONPATH": str(baseline)} if baseline is not None else env
+    commands: list[tuple[str, list[str], dict[str, str]]] = []
     for label, ours, peer_label, peer in rows:
-        commands.append((label, [*hostward, *ours]))
+        commands.append((label, [*hostward, *ours], env))
+        if baseline is not None:
+            commands.append((BASE + label, [*hostward, *ours], base_env))
         if peer and shutil.which(peer[0]):
-            commands.append((peer_label, peer))
-    for label, argv in commands:  # warm the byte-code cache and the page cache
-        cpu_of(argv, env, VERDICT_EXITS.get(label, (0,)))
-    cpu: dict[str, list[float]] = {label: [] for label, _ in commands}
+            commands.append((peer_label, peer, env))
+    for label, argv, run_env in list(commands):  # warm the byte-code cache and the page cache
+        try:
+            cpu_of(argv, run_env, VERDICT_EXITS.get(label.removeprefix(BASE), (0,)))
+        except SystemExit:
+            if not label.startswith(BASE):
+                raise
+            commands.remove((label, argv, run_env))
+    cpu: dict[str, list[float]] = {label: [] for label, _, _ in commands}
     for _ in range(runs):
-        for label, argv in commands:
-            cpu[label].append(cpu_of(argv, env, VERDICT_EXITS.get(label, (0,))))
+        for label, argv, run_env in commands:
+            cpu[label].append(cpu_of(argv, run_env, VERDICT_EXITS.get(label.removeprefix(BASE), (0,))))
     return {label: statistics.median(values) * 1000 for label, values in cpu.items()}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hostward.cli.sar_args import SarArgs
+from hostward.cli.sar_args import SarArgs, cpu_items
 from hostward.cli.sar_options import resolve_day
 from hostward.collect.sample import SystemSample
 from hostward.errors import NoRecording, StoreError, UsageError
@@ -80,9 +80,16 @@ def wanted_parts(args: SarArgs) -> frozenset[str] | None:
     """What the reports asked for read of each sample (the rest is not decoded); None: everything."""
     try:
         # Only the activities matter here: a -P list is checked against the data's CPU count later.
-        return sample_parts(args.selection(1 << 16))
+        return sample_parts(args.selection(_any_cpu_count(args)))
     except UsageError:
         return None
+
+
+def _any_cpu_count(args: SarArgs) -> int:
+    """A CPU count for choosing the reports before the data's own is known: one that takes the -P list, and no
+    larger (the -I report builds a column per CPU: ~27 ms for sar -A at 8,192). UsageError for a bad list."""
+    items, _ = cpu_items(args.cpus, 1 << 16)
+    return 1 + max((int(item) for item in items or () if item != "all"), default=0)
 
 
 def check_source(args: SarArgs) -> None:
@@ -104,7 +111,7 @@ def load_stream(args: SarArgs) -> Recording | None:
     if args.persistent is not None:  # -j renames the disks of the whole recording
         return None
     try:
-        if not recorded(args.selection(1 << 16), ()):
+        if not recorded(args.selection(_any_cpu_count(args)), ()):
             return None
     except UsageError:
         return None  # said with the data's CPU count by file_options
