@@ -174,3 +174,35 @@ def test_a_one_second_day_keeps_its_spike_and_its_gap() -> None:
     assert top[1] == pytest.approx(500.0, abs=pf.panels[0].ylim[1] / 200) and top[0] == pytest.approx(
         times[43210], abs=60
     )
+
+
+@pytest.mark.parametrize(
+    "ys",
+    [
+        [1e308, -1e308, 5.0],
+        [math.inf, 1.0, 2.0],
+        [-math.inf, 0.0],
+        [5e-324, 0.0],
+        [math.nan, 1.0, math.nan],
+        [-5.0] * 3,
+    ],
+)
+@pytest.mark.parametrize("activity", ["tasks", "time", "cpu"])
+def test_values_at_the_ends_of_the_floats_give_a_finite_axis_and_a_document(
+    ys: list[float], activity: str
+) -> None:
+    times = tuple(T10 + 10 * k for k in range(len(ys)))
+    columns = {
+        "tasks": ("proc/s", "cswch/s"),
+        "time": ("offset", "koffset", "maxerr", "esterr", "freq"),
+        "cpu": ("%usr", "%nice-guest", "%sys", "%iowait", "%idle"),
+    }[activity]
+    item = "all" if activity == "cpu" else None
+    sset = SeriesSet(
+        (Series(activity, item, columns, times, tuple(tuple(ys) for _ in columns)),), samples=len(ys)
+    )
+    for pf in build_figures(sset, window=(times[0] - 5, times[-1] + 5), host_label="h", tz=dt.UTC):
+        assert all(math.isfinite(v) for view in pf.panels for v in view.ylim)
+        root = parse(pf)
+        assert root.tag == f"{SVG}svg"
+        assert "nan" not in render(pf, pf.key).decode().lower().replace("nanos", "")

@@ -2,7 +2,7 @@
 
 sadf -g draws its own charts (sadf_misc.c / svg_stats.c: 1050x300 panels on black, one per activity and item).
 hostward does not copy that drawing: it runs ``hostward plot --format svg`` on the same data and activities
-and stacks its graphs (matplotlib figures: the same series, titles with host and day, restarts as dashed lines,
+and stacks its graphs (plot/svg.py's: the same series, titles with host and day, restarts as dashed lines,
 gaps where nothing was recorded) one under the other in a single SVG, each graph a nested <svg> element.
 """
 
@@ -76,7 +76,7 @@ def _number(path: Path) -> int:
 
 def run_g(before: list[str], after: list[str]) -> int:
     """Draw with ``hostward plot`` into a private temporary directory, then write the stacked SVG to stdout."""
-    from hostward.cli import plot  # noqa: PLC0415  (matplotlib: only for -g)
+    from hostward.cli import plot  # noqa: PLC0415  (the plotting modules: only for -g)
 
     with tempfile.TemporaryDirectory(prefix="hostward-sadf-g.") as tmp:
         target = Path(tmp) / "graphs.svg"

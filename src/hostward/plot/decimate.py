@@ -105,7 +105,7 @@ def decimate(
     """(x per series, y per series) with the envelope of each series kept. ``shared``: one set of points for
     all series (a stack, whose layers must stay on the same x), chosen from their sum."""
     if shared:
-        total = [math.fsum(column) for column in zip(*ys, strict=True)] if ys else []
+        total = [sum(column) for column in zip(*ys, strict=True)] if ys else []
         keep = envelope_indices(x, total, window) if ys else list(range(len(x)))
         kept_x = [x[i] for i in keep]
         return [kept_x for _ in ys], [[y[i] for i in keep] for y in ys]

@@ -45,6 +45,9 @@ Y_BINS = 6
 MARGINS = {"left": 0.07, "top": 0.91, "bottom": 0.085, "hspace": 0.1}
 RIGHT_MOST = 0.975  # right edge of the panels when no legend needs room
 LEGEND_GAP_POINTS = 8.0
+FAR = (
+    1e300  # an axis ends at most this far from 0, and at least 1/FAR: its span, margins and ticks stay finite
+)
 
 
 @frozen
@@ -180,16 +183,19 @@ def _stretches(values: Sequence[float]) -> list[tuple[int, int]]:
 
 
 def _finite(values: Sequence[float]) -> list[float]:
-    return [v for v in values if not math.isnan(v)]
+    return [v for v in values if math.isfinite(v)]
 
 
 def _limits(panel: Panel, lines: Sequence[Line], stacks: Sequence[Stack]) -> tuple[float, float]:
     """Percentages on a fixed 0-100 axis so two days compare at a glance (widened only when a value such as
     %commit goes past 100); other panels from 0 to just above their highest value; signed ones span the data
-    on both sides of zero with a 5 % margin, as matplotlib's autoscaling did."""
+    on both sides of zero with a 5 % margin, as matplotlib's autoscaling did. Always finite (values beyond
+    +-1e300, or infinite ones, are past the axis's ends)."""
     values = [v for line in lines for v in _finite(line.y)]
     for stack in stacks:
-        values += [math.fsum(column) for column in zip(*stack.layers, strict=True)]
+        values += _finite([sum(column) for column in zip(*stack.layers, strict=True)])
+    # Beyond +-FAR: at the axis's end; closer to 0 than 1/FAR (subnormal floats): 0, so a span stays a number.
+    values = [max(-FAR, min(FAR, v)) if abs(v) >= 1 / FAR else 0.0 for v in values]
     if panel.signed:
         if not values:
             return -0.055, 0.055

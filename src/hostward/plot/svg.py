@@ -47,7 +47,7 @@ FONTS = "'DejaVu Sans','Bitstream Vera Sans',Arial,Helvetica,sans-serif"
 
 def n(value: float) -> str:
     """A coordinate: two decimals (1/60 of a pixel at 120 dpi), never an exponent or "-0.00"."""
-    text = f"{min(max(value, -LIMIT), LIMIT):.2f}"
+    text = f"{min(max(value, -LIMIT), LIMIT):.2f}" if value == value else "0.00"  # noqa: PLR0124  (NaN: none)
     return "0.00" if text == "-0.00" else text
 
 
@@ -61,6 +61,7 @@ class _Box:
         span_t, span_v = self.t1 - self.t0, self.v1 - self.v0
         self.kx = (x1 - x0) / span_t if span_t > 0 and math.isfinite(span_t) else 0.0
         self.ky = (y1 - y0) / span_v if span_v > 0 and math.isfinite(span_v) else 0.0
+        self.kx, self.ky = (k if math.isfinite(k) else 0.0 for k in (self.kx, self.ky))
 
     def px(self, t: float) -> float:
         return self.x0 + (t - self.t0) * self.kx

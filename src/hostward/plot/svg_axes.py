@@ -34,6 +34,8 @@ def value_ticks(lo: float, hi: float, bins: int = Y_BINS) -> list[float]:
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo or not math.isfinite(hi - lo):
         return [lo] if math.isfinite(lo) else []
     raw = (hi - lo) / bins
+    if not 1e-300 < raw < 1e300:  # at the ends of the floats: the range's own ends
+        return [lo, hi]
     decade = 10.0 ** math.floor(math.log10(raw))
     for power in (decade, decade * 10, decade * 100):
         for m in STEPS:
