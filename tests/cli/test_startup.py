@@ -156,3 +156,19 @@ def test_choosing_what_to_decode_builds_no_column_per_possible_cpu(monkeypatch: 
         assert wanted_parts(args) == sample_parts(args.selection(64)), argv
         assert built[:1] == [count], (argv, built)
     assert wanted_parts(parse_sar_args(["-u", "-P", "x", "-f", "file"])) is None  # said later, with the data
+
+
+def test_oom_explain_doctor_and_top_import_only_what_they_print() -> None:
+    # explain asked the protection policy whether this process holds CAP_SYS_RESOURCE (configuration, logging,
+    # the process-event connector), doctor and top imported the OOM report for its size formatting, doctor
+    # --json imported rich: each now imports its own part (and records are @frozen: no dataclasses).
+    heavy = {"dataclasses", "inspect", "logging", "hostward.config", "hostward.oom.kernlog.report"}
+    for argv, shown in (
+        (("oom", "explain", "--json", "1"), '"pid": 1'),
+        (("oom", "doctor", "--json"), '"check"'),
+        (("oom", "top"), "BADNESS"),
+    ):
+        imported, printed = modules_after(command(*argv), "")
+        assert shown in printed, (argv, printed[:300])
+        assert not imported & heavy, (argv, sorted(imported & heavy))
+        assert not any(m.startswith(("rich", "hostward.oom.protect")) for m in imported), argv

@@ -376,8 +376,6 @@ def _boot_epoch() -> float | None:
 
 # -- doctor ------------------------------------------------------------------------------------------------------
 def _doctor(args: argparse.Namespace) -> int:
-    from rich.text import Text  # noqa: PLC0415
-
     from hostward.oom.doctor import Level, diagnose  # noqa: PLC0415
 
     findings = diagnose()
@@ -396,6 +394,8 @@ def _doctor(args: argparse.Namespace) -> int:
         )
         return 0
     import textwrap  # noqa: PLC0415
+
+    from rich.text import Text  # noqa: PLC0415  (the text form only)
 
     console = make_console()
     style = {Level.OK: "green", Level.INFO: "cyan", Level.WARN: "yellow", Level.BAD: "bold red"}

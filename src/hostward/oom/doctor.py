@@ -6,16 +6,15 @@ Sysctls are documented in Documentation/admin-guide/sysctl/vm.rst; kdump in Docu
 from __future__ import annotations
 
 import enum
-import shutil
-from dataclasses import dataclass
 
 from hostward.collect.procs import ProcessInfo, sample_processes, top_by_rss
 from hostward.digits import is_digits
 from hostward.errors import CollectError, ProcessGone
+from hostward.frozen import frozen
 from hostward.oom.drill.stale import stale_drill_cgroups
 from hostward.oom.guard.cgroup import memory_cgroup_of
-from hostward.oom.kernlog.report import human_kb
 from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.sizes import human_kb
 from hostward.procfs import ProcFS
 
 # Daemons for which -1000 is the usual, deliberate choice (they are small and their loss locks people out).
@@ -31,7 +30,7 @@ class Level(enum.Enum):
     BAD = "bad"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Finding:
     check: str
     value: str
@@ -233,6 +232,8 @@ def check_kdump(procfs: ProcFS) -> Finding:
     size = procfs.read_sys_optional("kernel/kexec_crash_size")
     cmdline = procfs.read_optional("cmdline") or ""
     reserved = "crashkernel=" in cmdline
+    import shutil  # noqa: PLC0415  (bz2 and lzma come with it: only this check needs it)
+
     tools = shutil.which("kdump-config") or shutil.which("kdumpctl")
     if loaded is None:
         return Finding(

@@ -8,14 +8,11 @@ leftovers under the same parent (killing an orphaned hog through a /proc/PID han
 
 from __future__ import annotations
 
-import logging
 import re
 
 from hostward.errors import CollectError
 from hostward.oom.guard.cgroup import MemoryCgroup
 from hostward.procfs import ProcFS
-
-log = logging.getLogger(__name__)
 
 PREFIX = "hostward-drill-"
 _NAME = re.compile(rf"^{PREFIX}(\d+)-\d+$")
@@ -43,6 +40,9 @@ def stale_drill_cgroups(parent: MemoryCgroup, procfs: ProcFS | None = None) -> l
 
 def remove_stale_drill_cgroups(parent: MemoryCgroup, procfs: ProcFS | None = None) -> list[str]:
     """Remove the leftovers under ``parent``; returns the paths removed (one that resists is logged, kept)."""
+    import logging  # noqa: PLC0415  (a drill logs; `oom doctor`, which only lists leftovers, does not)
+
+    log = logging.getLogger(__name__)
     removed = []
     for leftover in stale_drill_cgroups(parent, procfs):
         try:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import errno
 import signal
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.errors import CollectError, PermissionProblem, ProcessGone
+from hostward.frozen import frozen
 from hostward.oom.pidsafe import PinnedProcess
 from hostward.procfs import ProcFS
 
@@ -24,7 +24,7 @@ from hostward.procfs import ProcFS
 V1_UNLIMITED_THRESHOLD = 1 << 62
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MemoryCgroup:
     """A memory cgroup: its path inside the hierarchy and the directory that hierarchy is mounted at."""
 

@@ -14,6 +14,7 @@ from hostward.oom.kernlog.oomevent import OomEvent, TaskRow
 from hostward.oom.kernlog.sanitize import json_safe, safe_text
 from hostward.oom.kernlog.trend import EventTrend, NoTrend
 from hostward.oom.kernlog.trendtext import render_trend, trend_json
+from hostward.oom.sizes import human_kb
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
@@ -39,17 +40,6 @@ class Verdict:
     summary: str
     findings: tuple[str, ...]
     next_steps: tuple[str, ...]
-
-
-def human_kb(kb: float | None) -> str:
-    if kb is None:
-        return "?"
-    value = float(kb) * 1024
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
 
 
 def capacity_kb(event: OomEvent) -> int | None:

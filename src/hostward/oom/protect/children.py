@@ -19,11 +19,10 @@ already -1000 (a unit with ``OOMScoreAdjust=-1000``), and does not help processe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hostward.collect.procs import parse_stat
 from hostward.config import ProtectRule
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 MAX_DEPTH = 64  # ancestors looked at for one process (process trees are far shallower)
@@ -33,7 +32,7 @@ def children_policy(rule: ProtectRule) -> str:
     return rule.children or ("reset" if rule.oom_score_adj < 0 else "inherit")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Guarded:
     """A process whose rule resets its descendants."""
 

@@ -15,9 +15,9 @@ import socket
 import struct
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from hostward.errors import CollectError, PermissionProblem
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 NETLINK_CONNECTOR = 11
@@ -40,7 +40,7 @@ _TWO_PIDS = struct.Struct("=ii")
 _FORK = struct.Struct("=iiii")  # parent pid, parent tgid, child pid, child tgid
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProcEvent:
     """A process (thread group) that started, exec'd, changed uid or name: worth (re)checking against rules."""
 

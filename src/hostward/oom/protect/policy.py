@@ -24,11 +24,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from hostward.collect.procs import parse_cmdline, parse_stat, parse_status, user_name
 from hostward.config import ProtectRule
 from hostward.errors import CollectError, ConfigError, PermissionProblem, ProcessGone
+from hostward.frozen import frozen
+from hostward.oom.capability import self_has_cap_sys_resource
 from hostward.oom.kernlog.sanitize import safe_text
 from hostward.oom.pidsafe import PinnedProcess
 from hostward.oom.protect.children import Lineage
@@ -39,7 +40,6 @@ from hostward.procfs import ProcFS
 log = logging.getLogger("hostward.oom.protect")
 
 TASK_COMM_LEN = 16  # include/linux/sched.h: 15 characters and a NUL
-CAP_SYS_RESOURCE = 24
 
 
 class Outcome(enum.Enum):
@@ -55,7 +55,7 @@ class Outcome(enum.Enum):
     WOULD_RESET = "would reset"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CompiledRule:
     rule: ProtectRule
     regex: re.Pattern[str] | None
@@ -66,7 +66,7 @@ class CompiledRule:
         return self.rule.name
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Facts:
     pid: int
     comm: str
@@ -82,7 +82,7 @@ class Facts:
     start_ticks: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Action:
     pid: int
     comm: str
@@ -178,13 +178,6 @@ def likely_refused(current: int, target: int, has_cap: bool) -> str:
             "service starts (systemd OOMScoreAdjust=)"
         )
     return ""
-
-
-def self_has_cap_sys_resource(procfs: ProcFS) -> bool:
-    for line in procfs.read("self/status").splitlines():
-        if line.startswith("CapEff:"):
-            return bool(int(line.split()[1], 16) >> CAP_SYS_RESOURCE & 1)
-    return False
 
 
 class Protector:
@@ -412,7 +405,7 @@ class Protector:
                     on_action(a)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RuleStatus:
     rule: ProtectRule
     actions: tuple[Action, ...]  # one per covered process: ALREADY, WOULD_APPLY or WOULD_FAIL

@@ -22,15 +22,15 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.config import ProtectRule
+from hostward.frozen import frozen
 
 _UNSAFE_MODE = stat.S_IWGRP | stat.S_IWOTH
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Trust:
     """Why a rule may be applied (``trusted``) or why it is refused, in one line for status and logs."""
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from hostward.oom.kernlog.report import human_kb
 from hostward.oom.kernlog.sanitize import safe_text
 from hostward.oom.score.top import Eligibility, OomSnapshot, RankedProcess
+from hostward.oom.sizes import human_kb
 
 _COLUMNS = ("PID", "USER", "BADNESS", "SCORE", "CALC", "ADJ", "RSS", "SWAP", "PGTBL", "SHARE", "STATUS")
 _LEFT = {"USER", "STATUS"}
