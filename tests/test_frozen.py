@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import modules_after
 
-from hostward.frozen import asdict, field, frozen, replace
+from hostward.frozen import asdict, field, frozen, record_fields, replace
 
 
 @frozen
@@ -273,3 +273,10 @@ def test_asdict_imports_no_dataclasses() -> None:
     imported, printed = modules_after(code, "")
     assert printed.strip() == "{'inner': {'a': 1}, 'rows': ({'a': 2},)}"
     assert "dataclasses" not in imported
+
+
+def test_record_fields_names_the_fields_of_records_only() -> None:
+    assert record_fields(Point(1)) == ("x", "label", "tags")
+    assert record_fields(Twin(1)) == ("x", "label", "tags")  # a @dataclass instance, through dataclasses
+    assert record_fields(Point) is None and record_fields(Twin) is None  # classes are not records
+    assert record_fields((1, 2)) is None and record_fields("x") is None and record_fields(None) is None

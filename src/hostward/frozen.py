@@ -178,6 +178,19 @@ def asdict(obj: object) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in getattr(type(obj), _FIELDS)}
 
 
+def record_fields(obj: object) -> tuple[str, ...] | None:
+    """The field names of a @frozen record or of a dataclass instance, in order; None for anything else (a class
+    too). Without importing ``dataclasses`` for a @frozen record."""
+    if isinstance(obj, type):
+        return None
+    names: tuple[str, ...] | None = getattr(type(obj), _FIELDS, None)
+    if names is None and hasattr(type(obj), "__dataclass_fields__"):
+        import dataclasses  # noqa: PLC0415  (the class was made by dataclasses: it is imported already)
+
+        names = tuple(f.name for f in dataclasses.fields(obj))  # type: ignore[arg-type]
+    return names
+
+
 def _plain(value: Any) -> Any:
     if getattr(type(value), _FIELDS, None) is not None or "__dataclass_fields__" in type(value).__dict__:
         return asdict(value)

@@ -172,3 +172,12 @@ def test_oom_explain_doctor_and_top_import_only_what_they_print() -> None:
         assert shown in printed, (argv, printed[:300])
         assert not imported & heavy, (argv, sorted(imported & heavy))
         assert not any(m.startswith(("rich", "hostward.oom.protect")) for m in imported), argv
+
+
+def test_ntp_status_json_builds_no_dataclass_and_looks_up_no_library() -> None:
+    # The time-health records are @frozen and --json walks them with frozen.record_fields; libc is loaded by
+    # glibc's soname (ctypes.util.find_library runs ldconfig in a child process and imports subprocess).
+    imported, printed = modules_after(command("ntp", "status", "--json"), "")
+    assert '"kernel"' in printed, printed[:300]
+    heavy = {"dataclasses", "inspect", "ctypes.util", "shutil"}
+    assert not imported & heavy, sorted(imported & heavy)

@@ -15,6 +15,7 @@ from hostward import validate
 from hostward.cli.args import Parser
 from hostward.config import load_config
 from hostward.errors import UsageError
+from hostward.frozen import record_fields
 from hostward.ntp.query import QueryReport, run_query
 from hostward.ntp.select import SourceState
 from hostward.ntp.transport import ServerAddress, parse_server
@@ -399,10 +400,9 @@ def render_chrony(chrony: ChronyView) -> list[str]:
 
 
 def _jsonable(value: Any) -> Any:
-    import dataclasses  # noqa: PLC0415  (ntp status --json only: not part of every ntp command's start-up)
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    names = record_fields(value)
+    if names is not None:
+        return {name: _jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, Path):

@@ -13,13 +13,12 @@ Calling it with modes = 0 changes nothing and needs no privilege.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import enum
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 
 SECONDS_PER_DAY = 86_400
 STA_PLL = 0x0001
@@ -74,7 +73,7 @@ class Timex(ctypes.Structure):
     )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RawTimex:
     """The fields we use, as the kernel reports them (units as in the C struct)."""
 
@@ -100,7 +99,7 @@ class RawTimex:
     stbcnt: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KernelClock:
     """adjtimex state in units people use."""
 
@@ -156,12 +155,20 @@ def interpret(raw: RawTimex) -> KernelClock:
 
 
 AdjtimexCall = Callable[[], RawTimex]
+GLIBC = "libc.so.6"
 
 
 @functools.cache
 def warm_libc() -> ctypes.CDLL:
-    # find_library runs ldconfig/gcc (about 1 ms): once per process, not once per recorded sample.
-    libc_name = ctypes.util.find_library("c") or "libc.so.6"
+    # glibc's soname first: find_library runs ldconfig -p (or gcc) in a child process, several ms of CPU, and
+    # imports subprocess and shutil; it is asked only where that name does not load (musl, say). Once per process.
+    try:
+        return ctypes.CDLL(GLIBC, use_errno=True)
+    except OSError:
+        pass
+    from ctypes.util import find_library  # noqa: PLC0415  (see above)
+
+    libc_name = find_library("c") or GLIBC
     try:
         return ctypes.CDLL(libc_name, use_errno=True)
     except OSError as exc:

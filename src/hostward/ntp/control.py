@@ -24,8 +24,7 @@ only with ``rtcsync``) says whether a daemon steers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from hostward.frozen import frozen
 from hostward.ntp.adjtimex import MAXERROR_UNSYNC_US, KernelClock
 from hostward.ntp.daemonconf import DaemonSetup
 from hostward.ntp.daemons import ChronyTracking
@@ -39,7 +38,7 @@ MAXERROR_LIMIT_S = MAXERROR_UNSYNC_US / 1e6
 SLACK_S = 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClockControl:
     """Whether one daemon's corrections reach the clock: True, False, or None for "cannot tell"."""
 

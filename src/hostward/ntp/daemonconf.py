@@ -21,10 +21,10 @@ is enabled"), and ntpd with ``disable kernel`` leaves the kernel's NTP state alo
 from __future__ import annotations
 
 import getopt
-from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.errors import CollectError, ProcessGone
+from hostward.frozen import frozen
 from hostward.ntp.daemons import RunningDaemon
 from hostward.ntp.drift import CHRONY_CONFIGS, DEFAULT_DRIFT, NTP_CONFIGS, config_texts
 from hostward.procfs import ProcFS
@@ -34,7 +34,7 @@ CHRONYD_OPTIONS = "46df:F:hl:L:mnpP:qQrRst:u:Uvx"  # chronyd 4.3 main.c getopt s
 DEFAULT_CHRONY_SOCKET = "/run/chrony/chronyd.sock"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DaemonSetup:
     daemon: RunningDaemon
     config_path: Path | None  # the file the daemon read (None: directives on its command line, or unknown)

@@ -10,11 +10,10 @@ Sign conventions differ between tools, which is a classic source of misreadings;
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from hostward.errors import CollectError, ParseError, ProcessGone
+from hostward.frozen import frozen
 from hostward.procfs import ProcFS
 
 # /proc/PID/comm is cut to 15 characters: systemd-timesyncd appears as "systemd-timesyn".
@@ -31,7 +30,7 @@ KNOWN_DAEMONS = {
 CHRONYC_NEVER = 4294967295  # LastRx of a source never heard from
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RunningDaemon:
     name: str
     pid: int
@@ -55,7 +54,7 @@ def find_time_daemons(procfs: ProcFS | None = None) -> tuple[RunningDaemon, ...]
     return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ChronySource:
     mode: str  # ^ server, = peer, # reference clock
     state: str  # * selected, + combined, - not combined, ? unusable, x falseticker, ~ too variable
@@ -74,7 +73,7 @@ class ChronySource:
         return -self.measured_offset_seconds
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ChronyTracking:
     reference_id: str
     reference_name: str
@@ -154,7 +153,7 @@ def parse_chronyc_tracking(text: str) -> ChronyTracking:
         raise ParseError(f"chronyc tracking: {exc}") from exc
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ChronySourceStats:
     """One line of ``chronyc -c sourcestats``: chronyd's regression over a source's recent samples."""
 
@@ -200,6 +199,8 @@ Runner = Callable[[Sequence[str], float], str]
 
 def run_command(argv: Sequence[str], timeout: float) -> str:
     """Run a helper program with a finite timeout; failures become CollectError naming the command."""
+    import subprocess  # noqa: PLC0415  (only with a time daemon to ask: ntp status starts without it)
+
     try:
         done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, check=False)
     except FileNotFoundError as exc:
@@ -214,7 +215,7 @@ def run_command(argv: Sequence[str], timeout: float) -> str:
     return done.stdout
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ChronyView:
     tracking: ChronyTracking | None
     sources: tuple[ChronySource, ...]

@@ -12,10 +12,10 @@ not have to learn it again for hours. 1 ppm = 1 µs per second = 86.4 ms per day
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.errors import ParseError
+from hostward.frozen import frozen
 
 SECONDS_PER_DAY = 86_400
 CHRONY_CONFIGS = (Path("/etc/chrony/chrony.conf"), Path("/etc/chrony.conf"))
@@ -23,7 +23,7 @@ NTP_CONFIGS = (Path("/etc/ntpsec/ntp.conf"), Path("/etc/ntp.conf"))
 DEFAULT_DRIFT = {"chronyd": Path("/var/lib/chrony/chrony.drift"), "ntpd": Path("/var/lib/ntp/ntp.drift")}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DriftInfo:
     path: Path
     daemon: str  # "chronyd" or "ntpd"

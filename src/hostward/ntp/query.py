@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hostward.frozen import frozen
+from hostward.frozen import asdict, frozen
 from hostward.ntp.client import ServerResult, query_servers
 from hostward.ntp.packet import Leap
 from hostward.ntp.select import Candidate, Selection, SourceState, select
@@ -43,9 +43,7 @@ class QueryReport:
                     "error": r.error,
                 }
             )
-        import dataclasses  # noqa: PLC0415  (--json only)
-
-        sel = dataclasses.asdict(self.selection)
+        sel = asdict(self.selection)
         sel["states"] = {k: v.name.lower() for k, v in self.selection.states.items()}
         return {
             "sign_convention": "offset = server clock - local clock (RFC 5905 theta); positive: local is behind",

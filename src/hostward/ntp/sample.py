@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from hostward.errors import CollectError
+from hostward.frozen import frozen
 from hostward.ntp.adjtimex import AdjtimexCall, libc_adjtimex, read_kernel_clock
 from hostward.ntp.query import run_query
 from hostward.ntp.select import SourceState
@@ -21,7 +21,7 @@ from hostward.ntp.transport import ServerAddress, SocketFactory, parse_server, u
 STEP_THRESHOLD_S = 0.5  # a wall/monotonic disagreement larger than this between samples is a step
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TimeSample:
     """Kernel clock state plus, optionally, the measured offset against servers.
 

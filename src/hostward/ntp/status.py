@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from hostward.errors import CollectError, ParseError
+from hostward.frozen import frozen
 from hostward.ntp.adjtimex import AdjtimexCall, KernelClock, libc_adjtimex, read_kernel_clock
 from hostward.ntp.control import ClockControl, assess
 from hostward.ntp.daemonconf import DEFAULT_CHRONY_SOCKET, DaemonSetup, read_setup
@@ -25,7 +25,7 @@ LARGE_MAXERROR_S = 1.0
 WARN_OFFSET_S = GOOD_OFFSET_S
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TimeHealth:
     kernel: KernelClock | None
     kernel_problem: str | None
