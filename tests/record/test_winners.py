@@ -215,3 +215,47 @@ def test_a_fixture_tree_is_listed_at_every_sample(tmp_path: Path) -> None:
         assert sampler._listing(1000) == [12]  # not the last listing: the tree's stat counts nothing
     finally:
         sampler.close()
+
+
+def test_a_ranked_newcomer_is_proven_one_process_by_its_statm_not_a_second_stat() -> None:
+    """The ranking's statm descriptor, opened before stat and status are read, read again after them: the
+    start time is kept on that proof, and stat is read once."""
+    child = sleeping_child("winner")
+    sampler = CachingSampler(ProcFS(), top_processes=1)
+    files = sampler._pid_files = _Counting(sampler.procfs)
+    try:
+        files.read_pid_bytes(child.pid, "statm")  # as the ranking does
+        statm = files.kept(child.pid, "statm")
+        files.reads.clear()
+        full = sampler._read_process(child.pid)
+        names = [name for _, name in files.reads]
+        assert names.count("stat") == 1 and names[-1] == "statm" and files.kept(child.pid, "statm") == statm
+        assert sampler._seen[child.pid] == (files.kept(child.pid, "status"), full.start_ticks)
+        fresh = read_process(ProcFS(), child.pid)
+        assert _settled(full, fresh) == fresh
+    finally:
+        child.kill()
+        child.wait()
+        sampler.close()
+
+
+def test_read_kept_reads_through_kept_descriptors_or_says_no() -> None:
+    child = sleeping_child("x" * 5000)  # a command line longer than a first read
+    files = PidFiles(ProcFS())
+    names = ("status", "oom_score_adj", "oom_score", "cmdline")
+    try:
+        assert files.read_kept(child.pid, names) is None  # nothing kept yet
+        texts = [files.read_pid_bytes(child.pid, name) for name in names]
+        kept = files.read_kept(child.pid, names)
+        assert kept is not None and kept[1:] == texts[1:] and len(kept[3]) > 5000
+        assert kept[0].split(b"\nState:")[0] == texts[0].split(b"\nState:")[0]
+        files._sizes["cmdline"] = 4096  # as if the longer buffer had not been remembered: cut, so None
+        assert files.read_kept(child.pid, names) is None
+        child.kill()
+        child.wait()
+        assert files.read_kept(child.pid, names) is None  # gone: its reads fail
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        files.close()

@@ -51,9 +51,13 @@ class PidFiles:
         self.root = str(procfs.proc)
         self.limit = default_limit() if limit is None else limit
         self._fds: dict[tuple[int, str], int] = {}
+        self._names: dict[int, list[str]] = {}  # pid -> the names of its kept descriptors (retain)
         self._sizes: dict[str, int] = {}
         self._serials: dict[tuple[int, str], int] = {}
         self._next_serial = 0
+        self.closed = (
+            0  # descriptors closed so far (a caller's cache of kept() answers is stale when it moved)
+        )
         self.kernel_threads = KernelThreads(self.root)
 
     def read_pid(self, pid: int, name: str) -> str:
@@ -82,9 +86,31 @@ class PidFiles:
             self._fds[key] = fd
             self._next_serial += 1
             self._serials[key] = self._next_serial
+            self._names.setdefault(pid, []).append(name)
         else:
             os.close(fd)
         return data
+
+    def read_kept(self, pid: int, names: tuple[str, ...]) -> list[bytes] | None:
+        """``/proc/<pid>/<name>`` of each of ``names`` now, in that order, all through kept descriptors; None
+        when one has none kept, its read fails (the process exited) or may have been cut: read them with
+        ``read_pid_bytes`` then, which reopens, closes and reads again as needed. The recorder reads its
+        winners' four files so, without a call per file."""
+        fds, sizes, pread = self._fds, self._sizes, os.pread
+        texts: list[bytes] = []
+        for name in names:
+            fd = fds.get((pid, name))
+            if fd is None:
+                return None
+            size = sizes.get(name, _FIRST_READ)
+            try:
+                data = pread(fd, size, 0)
+            except OSError:
+                return None
+            if len(data) >= size:
+                return None
+            texts.append(data)
+        return texts
 
     def resident_pages(self, pids: Iterable[int]) -> list[tuple[int, int]]:
         """``(-resident pages, pid)`` of each listed process with resident memory, in listing order (sort it
@@ -132,8 +158,10 @@ class PidFiles:
     def retain(self, pids: Iterable[int]) -> None:
         """Close the descriptors of processes not in ``pids`` (the current listing)."""
         alive = set(pids)
-        for key in [key for key in self._fds if key[0] not in alive]:
-            self._close(key)
+        names = self._names
+        for pid in names.keys() - alive:  # the pids with descriptors kept, a set operation at C speed
+            for name in list(names[pid]):
+                self._close((pid, name))
         self.kernel_threads.retain(alive)
 
     def open_count(self) -> int:
@@ -159,6 +187,12 @@ class PidFiles:
         fd = self._fds.pop(key, None)
         if fd is not None:
             del self._serials[key]
+            self.closed += 1
+            pid, name = key
+            names = self._names[pid]
+            names.remove(name)
+            if not names:
+                del self._names[pid]
             os.close(fd)
 
 

@@ -42,6 +42,7 @@ from hostward.procfs import ProcFS
 from hostward.recorder.cachewatch import CacheWatch
 from hostward.recorder.kernelfiles import KernelFiles
 from hostward.recorder.pidfiles import PidFiles
+from hostward.recorder.proclisting import ProcListing
 from hostward.recorder.selection import ALL_GROUPS
 from hostward.recorder.timehealth import TimeHealth
 from hostward.recorder.unchanged import SameReads, SameText
@@ -95,6 +96,7 @@ class CachingSampler:
         self._net_text: str | None = None
         self._nets_parsed: tuple[NetDev, ...] = ()
         self._pid_files = PidFiles(procfs)
+        self._proc_listing = ProcListing(procfs)  # /proc's processes without its fixed entries
         # The last /proc listing and the fork count read with it (_listing); a fixture tree's stat does not
         # count the tasks its listing shows. Root only: under hidepid=, a process can come into an unprivileged
         # reader's view without a fork (a root daemon taking that reader's uid), which the count cannot tell.
@@ -104,6 +106,7 @@ class CachingSampler:
         self._listed_at = 0.0
         self._retained: list[int] | None = None  # the listing descriptors were last retained for
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
+        self._closed = 0  # PidFiles.closed when _seen was last cleared of closed descriptors
         # pid -> (what its record was built from, the record): read_process_again's inputs at the last sample.
         self._again: dict[int, tuple[tuple[int, bytes, bytes, bytes, bytes], ProcessInfo]] = {}
 
@@ -144,11 +147,11 @@ class CachingSampler:
         files = self._pid_files
         pids = self._listing(forks)
         seen = self._seen
-        if seen:
+        if seen and files.closed != self._closed:  # a descriptor was closed since the last look
+            self._closed = files.closed
             for pid in [pid for pid in seen if files.kept(pid, "status") is None]:
                 del seen[pid]  # its descriptor was closed (exited, not listed): forget it
-        again = self._again
-        if again:
+            again = self._again
             for pid in [pid for pid in again if pid not in seen]:
                 del again[pid]
         ranked = files.resident_pages(pids)
@@ -180,7 +183,7 @@ class CachingSampler:
             and self.monotonic() - self._listed_at < REFRESH_SECONDS
         ):
             return listed
-        pids = self.procfs.pids()
+        pids = self._proc_listing.pids()
         if pids != self._retained:  # the same listing: every descriptor kept is of a listed pid already
             self._pid_files.retain(pids)
             self._retained = pids
@@ -205,9 +208,11 @@ class CachingSampler:
                 if files.kept(pid, "status") != status_serial:
                     del seen[pid]  # another process perhaps: it may read without stat again next time
                 return info
-            read = files.read_pid_bytes
-            status = read(pid, "status")
-            adj, score, cmdline = read(pid, "oom_score_adj"), read(pid, "oom_score"), read(pid, "cmdline")
+            texts = files.read_kept(pid, _AGAIN_FILES)
+            if texts is None:  # one not kept, gone or longer than its buffer: as read_process_again reads
+                read = files.read_pid_bytes
+                texts = [read(pid, name) for name in _AGAIN_FILES]
+            status, adj, score, cmdline = texts
             if files.kept(pid, "status") == status_serial:
                 inputs = (status_serial, status_without_switches(status), adj, score, cmdline)
                 last = self._again.get(pid)
@@ -228,20 +233,25 @@ class CachingSampler:
                 seen[pid] = (status_serial, -1)
                 return read_process(files, pid, cmdline_filter=redact)
             del seen[pid]  # another descriptor now: perhaps another process; read it afresh
+        statm_serial = files.kept(pid, "statm")  # opened by the ranking, before anything read here
         info = read_process(files, pid, cmdline_filter=redact)
-        new_status, stat_serial = files.kept(pid, "status"), files.kept(pid, "stat")
-        if new_status is not None and stat_serial is not None:
-            # stat was read before status, each through a descriptor bound to its process; stat read again
-            # through the same descriptor proves its process lived across the status read, so both were the
-            # same process (a pid is not reused while its process lives).
-            files.read_pid_bytes(pid, "stat")
-            if files.kept(pid, "stat") == stat_serial:
+        new_status = files.kept(pid, "status")
+        # A descriptor bound to its process, opened before stat and status were read and read again through
+        # after them, proves that process lived across those reads, so they were all of the same process (a pid
+        # is not reused while its process lives): the ranking's statm, the cheapest file to generate, else stat.
+        name, serial = (
+            ("statm", statm_serial) if statm_serial is not None else ("stat", files.kept(pid, "stat"))
+        )
+        if new_status is not None and serial is not None:
+            files.read_pid_bytes(pid, name)
+            if files.kept(pid, name) == serial:
                 seen[pid] = (new_status, info.start_ticks)
         return info
 
     def close(self) -> None:
         self._files.close()
         self._pid_files.close()
+        self._proc_listing.close()
         if self.time_health is not None:
             self.time_health.close()
         if self.cache_watch is not None:
@@ -320,6 +330,9 @@ class CachingSampler:
         self._net_text, self._nets_parsed = text, nets
         return nets
 
+
+# What read_process_again reads of a process read before, in its order.
+_AGAIN_FILES = ("status", "oom_score_adj", "oom_score", "cmdline")
 
 # The optional records built from the kernel files their reader reads through ``read`` alone (pure parsers of
 # that text): the ones SameReads may give again while those files read the same. Opt-in, so that a reader added

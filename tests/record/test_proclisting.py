@@ -1,0 +1,79 @@
+"""ProcListing: /proc's processes listed from a position past its fixed entries, only where that is checked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hostward.procfs import ProcFS
+from hostward.recorder import proclisting
+from hostward.recorder.proclisting import ProcListing
+
+
+def _positioned(listing: ProcListing) -> bool:
+    return listing.from_position
+
+
+def _same_as_whole(listing: ProcListing) -> bool:
+    """One of a few listings equals a whole listing taken right after (processes start and exit meanwhile)."""
+    return any(listing.pids() == ProcFS().pids() for _ in range(5))
+
+
+def test_the_live_proc_is_listed_from_the_first_process_position() -> None:
+    listing = ProcListing(ProcFS())
+    try:
+        first = listing.pids()
+        assert _positioned(listing)
+        assert os.getpid() in first and 1 in first and first == sorted(first)
+        assert _same_as_whole(listing)
+        assert _positioned(listing)  # still: every name read from the position was a pid
+    finally:
+        listing.close()
+    assert not _positioned(listing)
+
+
+@pytest.mark.parametrize("position", [0, proclisting.FIRST_PROCESS_POSITION + 2])
+def test_a_position_that_is_not_the_first_process_fails_the_check(
+    monkeypatch: pytest.MonkeyPatch, position: int
+) -> None:
+    """From 0 the fixed entries come too; from two past the right position pid 1 is left out: either way the
+    check against a whole listing refuses the position, and the whole directory is listed."""
+    monkeypatch.setattr(proclisting, "FIRST_PROCESS_POSITION", position)
+    listing = ProcListing(ProcFS())
+    try:
+        assert 1 in listing.pids()
+        assert not _positioned(listing)
+        assert _same_as_whole(listing)
+    finally:
+        listing.close()
+
+
+@pytest.mark.parametrize("stranger", ["cpuinfo", "²"])
+def test_a_name_that_is_not_a_pid_stops_listing_from_the_position(
+    monkeypatch: pytest.MonkeyPatch, stranger: str
+) -> None:
+    listing = ProcListing(ProcFS())
+    try:
+        listing.pids()
+        assert _positioned(listing)
+        real_listdir = os.listdir
+
+        def listdir(where: int | str) -> list[str]:  # a descriptor's listing (the position's) gets a stranger
+            return [*real_listdir(where), stranger] if isinstance(where, int) else real_listdir(where)
+
+        monkeypatch.setattr(os, "listdir", listdir)
+        assert 1 in listing.pids()  # the whole directory, as ProcFS lists it
+        assert not _positioned(listing)  # and from now on
+        assert _same_as_whole(listing)
+    finally:
+        listing.close()
+
+
+def test_a_tree_that_is_not_the_live_proc_is_listed_whole(tmp_path: Path) -> None:
+    for name in ("12", "3", "self", "cpuinfo"):
+        (tmp_path / name).mkdir()
+    listing = ProcListing(ProcFS(proc=tmp_path))
+    assert listing.pids() == [3, 12]
+    assert not _positioned(listing)
