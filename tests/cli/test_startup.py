@@ -3,6 +3,7 @@ come undone silently by one module-level import. (Speed itself is measured in be
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -181,3 +182,27 @@ def test_ntp_status_json_builds_no_dataclass_and_looks_up_no_library() -> None:
     assert '"kernel"' in printed, printed[:300]
     heavy = {"dataclasses", "inspect", "ctypes.util", "shutil"}
     assert not imported & heavy, sorted(imported & heavy)
+
+
+def test_sar_u_of_a_recording_compiles_only_the_cpu_records_and_imports_no_locale_module(
+    tmp_path: Path,
+) -> None:
+    # sar -u -f builds CPU records alone: the blank memory, paging and load records of the parts it does not
+    # read are made by their classes, not by makers compiled for them (store/parts.py _blank); the locale's
+    # decimal point and setlocale() come from the C module _locale, not locale.py (report/formatting.py).
+    from tests.store.conftest import HOST, series
+
+    from hostward.store import DataFileWriter, day_path
+
+    day = dt.date(2026, 11, 27)
+    path = day_path(tmp_path, day)
+    with DataFileWriter.open(path, day, HOST) as writer:
+        for sample in series(4):
+            writer.write_sample(sample)
+    code = command("sar", "-u", "-f", str(path)) + (
+        "\nfrom hostward.store.layout import _makers\nprint('makers', sorted(_makers().__dict__))"
+    )
+    imported, printed = modules_after(code, "")
+    assert "Average:" in printed
+    assert "makers ['cpu_stat', 'cpu_times', 'sample']" in printed, printed[-200:]
+    assert "locale" not in imported and "_locale" in imported

@@ -200,3 +200,16 @@ def test_sar_u_on_a_file_with_every_group_imports_none_of_their_records(
     assert not imported & {"dataclasses", "inspect", "typing", "logging", "lzma"}, sorted(imported)
     imported, _ = modules_after(code.replace("'-u'", "'-n', 'TCP'"), "hostward.collect.")
     assert "hostward.collect.snmp" in imported  # the report that reads them has them
+
+
+def test_the_blank_records_are_what_the_makers_make_from_zeros() -> None:
+    # parts._blank builds them with the classes' own constructors (no maker compiled for a part not read).
+    from hostward.store.layout import _makers
+    from hostward.store.parts import _blank
+
+    make, zeros = _makers(), [0] * 400
+    blank = _blank()
+    assert repr(blank.cpu) == repr(make.cpu_stat(zeros, 0, make.cpu_times(zeros, 0), ()))
+    assert repr(blank.load) == repr(make.load(zeros, 0, 0.0, 0.0, 0.0))
+    assert repr(blank.memory) == repr(make.memory(zeros, 0, frozenset()))
+    assert repr(blank.vmstat) == repr(make.vmstat(zeros, 0))

@@ -292,7 +292,7 @@ def _numbers(data: bytes, start: int, n: int) -> list[bytes]:
 def _number_groups(n: int) -> re.Pattern[bytes]:
     """Matches ``n`` varints, each its own group: one match gives them all (half the time of finding where
     they end, then finding each)."""
-    return re.compile(rb"([\x80-\xff]*[\x00-\x7f])" * n)
+    return re.compile(rb"(?s)" + rb"(.*?[\x00-\x7f])" * n)  # (a lazy ``.*?`` compiles faster than a class)
 
 
 _GROUPS_UP_TO = 64  # more groups than this: compiling the pattern costs more than it saves in a day's read
