@@ -73,6 +73,29 @@ def test_every_figure_of_a_day_is_well_formed_and_the_same_twice(day: DayData) -
         assert "12:00" in texts and "00:00" in texts
     queue = next(pf for pf in figures if pf.key == "queue")
     assert len(drawn_lines(parse(queue))) == 3
+    # CPU by mode: user (25 %) and system (5 %) over the two stretches the restart's gap leaves; the seven modes
+    # at zero have no area, only their legend entry
+    cpu = parse(next(pf for pf in figures if pf.key == "cpu"))
+    layers = [p for p in cpu.iter(f"{SVG}path") if p.get("class") == "layer"]
+    assert [p.get("fill") for p in layers] == ["#1f77b4", "#2ca02c"] * 2
+    legend = [
+        "".join(t.itertext())
+        for g in cpu.iter(f"{SVG}g")
+        if g.get("class") == "legend"
+        for t in g.iter(f"{SVG}text")
+    ]
+    assert legend == [
+        "user",
+        "nice",
+        "system",
+        "irq",
+        "softirq",
+        "iowait",
+        "steal",
+        "guest",
+        "guest nice",
+        "restart",
+    ]
 
 
 values = st.one_of(

@@ -218,19 +218,22 @@ def _line(box: _Box, line: Line, k: int, clip: str) -> list[str]:
 
 
 def _stack(box: _Box, stack: Stack, clip: str) -> list[str]:
-    """Each layer as a closed path between the sum of the layers below it and that sum plus its values."""
+    """Each layer as a closed path between the sum of the layers below it and that sum plus its values; a layer
+    of zeros has no area and no path (its legend entry stays). Each boundary is formatted once."""
     xs = [n(box.px(t)) for t in stack.x]
     below = [0.0] * len(stack.x)
+    lower = [f"{x} {n(box.py(0.0))}" for x in xs]
     out = []
     for layer, colour in zip(stack.layers, stack.colours, strict=False):
+        if not any(v != 0 and math.isfinite(v) for v in layer):
+            continue
         above = [b + (v if math.isfinite(v) else 0.0) for b, v in zip(below, layer, strict=True)]
-        upper = " L".join(f"{x} {n(box.py(v))}" for x, v in zip(xs, above, strict=True))
-        lower = " L".join(f"{x} {n(box.py(v))}" for x, v in zip(reversed(xs), reversed(below), strict=True))
+        upper = [f"{x} {n(box.py(v))}" for x, v in zip(xs, above, strict=True)]
         out.append(
-            f'<path class="layer" d="M{upper} L{lower}Z" fill="{colour}" fill-opacity="0.85" '
-            f'clip-path="url(#{clip})"/>\n'
+            f'<path class="layer" d="M{" L".join(upper)} L{" L".join(reversed(lower))}Z" fill="{colour}" '
+            f'fill-opacity="0.85" clip-path="url(#{clip})"/>\n'
         )
-        below = above
+        below, lower = above, upper
     return out
 
 
