@@ -8,24 +8,28 @@ anything of the batch is written, so an import either stores everything or nothi
 
 from __future__ import annotations
 
-import datetime as dt
-import lzma
-from dataclasses import dataclass
 from pathlib import Path
 
-from hostward.bounded import IMPORT_LIMIT, XZ_MAGIC, read_at_most, xz_decompress
-from hostward.collect.sample import SystemSample
+from hostward.bounded import IMPORT_LIMIT, XZ_MAGIC, read_at_most
 from hostward.errors import ParseError, StoreError
-from hostward.safefs import prepare_private_dir
+from hostward.frozen import frozen
 from hostward.store.sysstat.sa_format import looks_like_sa
 from hostward.store.sysstat.sa_import import SaContent, SadfRunner, read_sa_bytes, run_sadf
-from hostward.store.sysstat.sadf_csv import looks_like_sadf, parse_sadf_csv
-from hostward.store.sysstat.sar_text import ParsedReport, parse_sar_text
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from hostward.store.sysstat.sar_text import ParsedReport
+
+    Parsed = tuple[Path, str, SaContent | ParsedReport]
+
+# The text parsers (sar text, sadf -d CSV), the store's writing side and lzma are imported where they are used:
+# reading a binary sa file (plot -f saDD, sar -f saDD) needs none of them (~15 ms of start-up).
 MAX_TEXT_BYTES = IMPORT_LIMIT
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileImport:
     """What one input file brought."""
 
@@ -45,6 +49,10 @@ def _read(path: Path) -> bytes:
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
     if data.startswith(XZ_MAGIC):  # sysstat's COMPRESSAFTER leaves saDD.xz files
+        import lzma  # noqa: PLC0415
+
+        from hostward.bounded import xz_decompress  # noqa: PLC0415
+
         try:
             data = xz_decompress(data, IMPORT_LIMIT, str(path), "a sysstat file")
         except lzma.LZMAError as exc:
@@ -64,9 +72,6 @@ def _decode_text(data: bytes, path: Path) -> str:
         return data.decode("latin-1")  # sar of a legacy 8-bit locale
 
 
-Parsed = tuple[Path, str, SaContent | ParsedReport]
-
-
 def parse_input(
     path: Path,
     *,
@@ -79,6 +84,9 @@ def parse_input(
     data = _read(path)
     if looks_like_sa(data):
         return path, "sa", read_sa_bytes(data, str(path), sadf=sadf, path=path, parts=parts)
+    from hostward.store.sysstat.sadf_csv import looks_like_sadf, parse_sadf_csv  # noqa: PLC0415
+    from hostward.store.sysstat.sar_text import parse_sar_text  # noqa: PLC0415
+
     text = _decode_text(data, path)
     if looks_like_sadf(text):
         return path, "sadf-csv", parse_sadf_csv(text, str(path))
@@ -89,6 +97,8 @@ def import_files(
     paths: list[Path], data_dir: Path, *, sadf: SadfRunner | None = run_sadf, day_first: bool | None = None
 ) -> list[FileImport]:
     """Parse every file, then store them in order. Raises before writing when any file is bad."""
+    from hostward.safefs import prepare_private_dir  # noqa: PLC0415
+
     parsed = [parse_input(p, sadf=sadf, day_first=day_first) for p in paths]
     prepare_private_dir(data_dir)  # StrictModes: no one else may plant names where root is about to write
     return [store_parsed(item, data_dir) for item in parsed]
@@ -97,6 +107,7 @@ def import_files(
 def store_parsed(item: Parsed, data_dir: Path) -> FileImport:
     # The writing side (day files, the imported rows' store) only here: parse_input alone (plot -f SA)
     # does not pay for importing it.
+    from hostward.collect.sample import SystemSample  # noqa: PLC0415
     from hostward.store.sysstat.day_merge import merge_entries  # noqa: PLC0415
     from hostward.store.sysstat.imported import store_imported  # noqa: PLC0415
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import functools
 import struct
-from dataclasses import dataclass
-from typing import Any
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.host import HostInfo
@@ -27,6 +25,7 @@ from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import SystemSample
 from hostward.collect.snmp import Snmp
 from hostward.collect.sockets import Sockets, Sockets6
+from hostward.frozen import frozen
 from hostward.store.model import CommentMark, Entry, RestartMark
 from hostward.store.sysstat.sa_decode_disk import (
     DiskClassifier,
@@ -45,6 +44,10 @@ from hostward.store.sysstat.sa_decode_serial import A_SERIAL, decode_serial
 from hostward.store.sysstat.sa_decode_serial import LAYOUT as SERIAL_LAYOUT
 from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats, cached_struct
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # sa.h activity ids, for reporting what an import leaves out.
 ACTIVITY_NAMES = {
@@ -116,7 +119,7 @@ _SNMP_COUNTERS: dict[int, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DecodedFile:
     host: HostInfo
     entries: tuple[Entry, ...]

@@ -3,16 +3,16 @@ which the file does not hold: they come from the importing host, as sar itself r
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from hostward.collect.disk import IO_TOTAL_NAME, DiskStats
+from hostward.frozen import replace
 
-log = logging.getLogger(__name__)
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 DiskNamer = Callable[[int, int], str]
 DiskClassifier = Callable[[str], tuple[bool, bool]]  # name -> (whole_device, physical)
@@ -108,7 +108,11 @@ def decode_disks(
             spread[id(d)] = _with_ios(d, r, w, n - r - w)
         return tuple(spread.get(id(d), d) for d in out)
     if disks:
-        log.info("physical disks do not add up to A_IO; keeping A_IO as %r", IO_TOTAL_NAME)
+        import logging  # noqa: PLC0415  (only a file whose disks do not add up says so)
+
+        logging.getLogger(__name__).info(
+            "physical disks do not add up to A_IO; keeping A_IO as %r", IO_TOTAL_NAME
+        )
     demoted = [_with_ios(d, d.read_ios, 0, 0, physical=False) for d in out]
     synthetic = DiskStats(
         0, 0, IO_TOTAL_NAME, rio, 0, rblk, 0, wio, 0, wblk, 0, 0, 0, 0, discard_ios=dio, discard_sectors=dblk

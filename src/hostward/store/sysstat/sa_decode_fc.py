@@ -4,9 +4,11 @@ bytes, so what follows the NUL is noise), stored as hostward's FcHost records (s
 
 from __future__ import annotations
 
-from typing import Any
-
 from hostward.collect.fchost import FcHost
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 A_NET_FC = 38
 # magic, types_nr (4 unsigned long), one item: f_rxframes f_txframes f_rxwords f_txwords fchost_name

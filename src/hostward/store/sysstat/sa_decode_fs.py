@@ -3,9 +3,11 @@ device and mount point names as NUL-padded 128-byte fields; stored as hostward's
 
 from __future__ import annotations
 
-from typing import Any
-
 from hostward.collect.filesystems import Filesystem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 A_FS = 37
 # magic, types_nr (5 unsigned long long), one item: f_blocks f_bfree f_bavail f_files f_ffree fs_name mountp

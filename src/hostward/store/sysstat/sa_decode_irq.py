@@ -8,9 +8,11 @@ of each block is the "sum" line. hostward keeps the per-CPU counts of the named 
 
 from __future__ import annotations
 
-from typing import Any
-
 from hostward.collect.interrupts import IRQ_MASK, Interrupts
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 A_IRQ = 3
 LAYOUT = (0x8C, (0, 0, 1), "I8s")  # magic ACTIVITY_MAGIC_BASE + 2, one unsigned int, the name

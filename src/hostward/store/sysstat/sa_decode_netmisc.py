@@ -8,10 +8,12 @@ the outgoing ICMP figures are those sadc found there: sar reports them as such, 
 
 from __future__ import annotations
 
-from typing import Any
-
 from hostward.collect.nfs import NfsClient, NfsServer
 from hostward.collect.softnet import Softnet
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # A_NET_ICMP, A_NET_EICMP: the Snmp fields their structures hold, in structure order (rd_stats.h).
 ICMP_COUNTERS: dict[int, tuple[str, ...]] = {

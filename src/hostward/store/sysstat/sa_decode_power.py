@@ -3,9 +3,11 @@ MHz x 100, item 0 CPU "all" and item 1 + n CPU n, stored as hostward's CpuFreque
 
 from __future__ import annotations
 
-from typing import Any
-
 from hostward.collect.power import CpuFrequency
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 A_PWR_CPU = 30
 # magic, types_nr (one unsigned long), one item: cpufreq

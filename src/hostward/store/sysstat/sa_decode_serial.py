@@ -6,9 +6,11 @@ sadc read in that record; kept as they are, so sar -y on the imported file is sa
 
 from __future__ import annotations
 
-from typing import Any
-
 from hostward.collect.serial import SerialLine
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 A_SERIAL = 10
 LAYOUT = (0x8B, (0, 0, 7), "7I")  # magic ACTIVITY_MAGIC_BASE + 1

@@ -9,9 +9,11 @@ of consecutive fields: 10 ``unsigned long long``, 11 of them, then 17, 11 and 4 
 
 from __future__ import annotations
 
-from typing import Any
-
 from hostward.collect.snmp6 import SNMP6_FIELDS, Snmp6
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
 
 # id -> (magic, types_nr, struct format of one item) (activity.c, rd_stats.h of sysstat 12.6.1).
 SNMP6_LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import functools
 import struct
-from dataclasses import dataclass
 
 from hostward.errors import StoreError
+from hostward.frozen import frozen
 
 SYSSTAT_MAGIC = 0xD596
 FORMAT_MAGIC = 0x2175  # sysstat >= 11.7.1 (12.x): the only layout read natively
@@ -44,7 +44,7 @@ R_EXTRA_MIN, R_EXTRA_MAX = 5, 15
 UTSNAME_LEN = 65
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SaHeader:
     version: str  # "12.6.1"
     byte_order: str  # "<" or ">"
@@ -62,7 +62,7 @@ class SaHeader:
     tzname: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SaActivity:
     """One ``struct file_activity``: what a record holds for this activity."""
 
@@ -75,7 +75,7 @@ class SaActivity:
     types_nr: tuple[int, int, int]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SaStats:
     """The structures of one activity in one record: ``count * nr2`` structures of ``size`` bytes."""
 
@@ -84,7 +84,7 @@ class SaStats:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SaRecord:
     """One record. ``stats`` for R_STATS, ``cpu_nr`` for R_RESTART, ``comment`` for R_COMMENT."""
 
@@ -98,7 +98,7 @@ class SaRecord:
     comment: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SaFile:
     header: SaHeader
     activities: tuple[SaActivity, ...]

@@ -6,15 +6,13 @@ The counters become ordinary ``SystemSample`` entries in hostward's day files (s
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.bounded import IMPORT_LIMIT, read_at_most
 from hostward.collect.host import HostInfo
 from hostward.errors import StoreError
+from hostward.frozen import frozen
 from hostward.store.model import Entry
 from hostward.store.sysstat.sa_decode import decode_sa
 from hostward.store.sysstat.sa_decode_disk import DiskClassifier, DiskNamer, sys_classify, sys_disk_name
@@ -24,7 +22,7 @@ SadfRunner = Callable[[list[str]], bytes]
 SADF_TIMEOUT_SECONDS = 120.0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SaContent:
     host: HostInfo
     entries: tuple[Entry, ...]
@@ -37,6 +35,10 @@ class SaContent:
 
 def run_sadf(argv: list[str]) -> bytes:
     """Run sysstat's sadf (found on PATH) and return its standard output; StoreError when it fails."""
+    # Imported here: only a file of an older format is converted (start-up of reading a 12.x file).
+    import shutil  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+
     sadf = shutil.which("sadf")
     if sadf is None:
         raise StoreError("sysstat's sadf is not installed (needed to convert an older sa file)")
