@@ -116,3 +116,49 @@ def test_time_ticks_sit_on_the_local_clock(tz: dt.tzinfo) -> None:
     eight_days = (_local(tz, 2026, 11, 20, 10), _local(tz, 2026, 11, 28, 10))
     days = [dt.datetime.fromtimestamp(t, tz).strftime("%d %H:%M") for t in time_ticks(eight_days, tz)]
     assert days == [f"{d} 00:00" for d in range(21, 29)]
+
+
+def _matplotlib_time_ticks(window: tuple[float, float], tz: dt.tzinfo) -> list[float]:
+    """The oracle: the time ticks plot/mpl.py gives the PDF/PNG axis, inside the window, each instant once (across a
+    spring DST change matplotlib puts the missing 02:00 on 03:00 a second time)."""
+    from matplotlib.figure import Figure
+
+    from hostward.plot.mpl import _time_axis
+
+    ax = Figure().subplots()
+    _time_axis(ax, window, tz)
+    stamps = {round(float(d) * 86400.0, 3) for d in ax.xaxis.get_major_locator()()}
+    return sorted(t for t in stamps if window[0] <= t <= window[1])
+
+
+DST = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"),
+    [((2026, 3, 29), [0, 3, *range(4, 24, 2)]), ((2026, 10, 25), list(range(0, 24, 3)))],
+    ids=["spring, 23 h", "autumn, 25 h"],
+)
+def test_a_dst_day_has_the_ticks_of_the_pdf(day: tuple[int, int, int], hours: list[int]) -> None:
+    """Berlin's DST days: the 23-hour day is a day (every 2 hours; 02:00 does not exist: 03:00, as matplotlib's
+    rule puts it, then 04:00); the 25-hour one is
+    longer than a day, and matplotlib counts its hours on the clock (24): every 3 hours, not 4."""
+    start = dt.datetime(*day, tzinfo=DST)
+    end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), DST)
+    window = (start.timestamp(), end.timestamp())
+    ticks = time_ticks(window, DST)
+    assert [round(t, 3) for t in ticks] == _matplotlib_time_ticks(window, DST)
+    shown = [dt.datetime.fromtimestamp(t, DST).strftime("%H") for t in ticks]
+    assert shown == [f"{h:02d}" for h in hours] + ["00"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1_770_000_000, 1_800_000_000),  # 2026 .. 2027, whole seconds: both DST changes of each zone
+    st.floats(1.5, 7.5),
+    st.sampled_from([*ZONES, DST, zoneinfo.ZoneInfo("America/New_York")]),
+)
+def test_time_ticks_are_those_matplotlib_draws(start: int, decades: float, tz: dt.tzinfo) -> None:
+    """Minutes to months, across DST changes: the SVG's time ticks are the PDF's (matplotlib's locators)."""
+    window = (float(start), start + round(10**decades))
+    assert [round(t, 3) for t in time_ticks(window, tz)] == _matplotlib_time_ticks(window, tz)

@@ -6,7 +6,9 @@
 * Time: in the host's time zone; a day's window gets a tick every 2 hours (as plot/mpl.py's HourLocator),
   any other window matplotlib's AutoDateLocator rule: the coarsest unit (months, days, hours, minutes, seconds)
   of which the window holds at least 4, at the smallest of that unit's usual intervals that gives at most
-  ``most`` ticks, aligned on the clock (every 15 minutes: :00, :15, :30, :45).
+  ``most`` ticks, aligned on the clock (every 15 minutes: :00, :15, :30, :45). Units are counted on the local
+  clock, as matplotlib counts them (the difference of two datetimes in one zone): the 25 hours of an autumn DST
+  day are 24 of them, and get a tick every 3 hours as in the PDF, not every 4.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from hostward.plot.figures import SECONDS_PER_DAY, Y_BINS
 
 STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 MIN_TICKS = 4  # AutoDateLocator's minticks
-# (unit in seconds, its usual intervals), coarsest first: AutoDateLocator's intervald for days .. seconds
+# (unit in seconds, its usual intervals), coarsest first: AutoDateLocator's intervald for days .. seconds, with
+# its interval_multiples (the default) days of 1, 2, 4, 7, 14: 4 rather than 3, so a 31-day month gets no 31, 1
 UNITS = (
-    (86400, (1, 2, 3, 7, 14, 21)),
+    (86400, (1, 2, 4, 7, 14)),
     (3600, (1, 2, 3, 4, 6, 12)),
     (60, (1, 5, 10, 15, 30)),
     (1, (1, 5, 10, 15, 30)),
@@ -87,8 +90,9 @@ def time_ticks(window: tuple[float, float], tz: dt.tzinfo) -> list[float]:
     if months >= MIN_TICKS:
         interval = next((n for n in (1, 2, 3, 4, 6) if months <= n * (most - 1)), 12)
         return _month_ticks(start, end, tz, interval)
+    wall = _wall_seconds(start, end, tz)
     for unit, intervals in UNITS:
-        count = math.floor(span / unit)
+        count = math.floor(wall / unit)
         if count < MIN_TICKS:
             continue
         interval = next((n for n in intervals if count <= n * (most - 1)), intervals[-1])
@@ -102,6 +106,12 @@ def time_format(window: tuple[float, float]) -> str:
     """strftime format of the time labels (a second line, the date, for windows longer than a day)."""
     span = window[1] - window[0]
     return "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%H:%M\n%m-%d"
+
+
+def _wall_seconds(start: float, end: float, tz: dt.tzinfo) -> float:
+    """Seconds from ``start`` to ``end`` on the local clock (an hour less across a spring DST change)."""
+    a, b = dt.datetime.fromtimestamp(start, tz), dt.datetime.fromtimestamp(end, tz)
+    return (b.replace(tzinfo=None) - a.replace(tzinfo=None)).total_seconds()
 
 
 def _local_days(start: float, end: float, tz: dt.tzinfo) -> list[dt.datetime]:
