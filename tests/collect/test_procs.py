@@ -363,3 +363,38 @@ def test_the_switch_counts_never_change_the_record(voluntary: int, nonvoluntary:
     short = status[:cut]
     if procs.status_without_switches(short) == body:
         assert record(short) == record(status)
+
+
+_SIGNAL_LINES = ("SigQ", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+
+
+@given(
+    values=st.lists(st.text(st.sampled_from(list("0123456789abcdef/")), max_size=20), min_size=6, max_size=6)
+)
+def test_the_signal_lines_never_change_the_record(values: list[str]) -> None:
+    """status_for_again cuts the signal lines whatever they hold; two texts that differ only there give the
+    same record (process_again reads none of them)."""
+    status = Path("/proc/self/status").read_bytes()
+    at, end = status.find(b"\nSigQ:"), status.find(b"\nCapInh:")
+    assert 0 < at < end  # as this kernel writes status
+    block = "".join(f"\n{name}:\t{value}" for name, value in zip(_SIGNAL_LINES, values, strict=True))
+    other = status[:at] + block.encode() + status[end:]
+    assert procs.status_for_again(other) == procs.status_for_again(status)
+    assert b"SigQ" not in procs.status_for_again(status)
+
+    def record(text: bytes) -> procs.ProcessInfo | None:
+        return procs.process_again(1, 5, text, oom_score_adj=b"0\n", oom_score=b"667\n", cmdline=b"python\0")
+
+    assert record(other) == record(status) is not None
+    assert record(procs.status_for_again(status)) == record(status)
+
+
+@pytest.mark.parametrize(
+    "line", [b"\nVmRSS:\t1 kB", b"\nState:\tZ (zombie)", b"\nPPid:\t7", b"\nThreads:\t9"]
+)
+def test_signal_lines_around_a_line_that_is_read_are_kept(line: bytes) -> None:
+    status = Path("/proc/self/status").read_bytes()
+    at = status.find(b"\nSigPnd:")
+    odd = status[:at] + line + status[at:]
+    assert procs.status_for_again(odd) == procs.status_without_switches(odd)  # nothing cut but the switches
+    assert procs.status_for_again(odd) != procs.status_for_again(status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -259,3 +260,30 @@ def test_read_kept_reads_through_kept_descriptors_or_says_no() -> None:
             child.kill()
             child.wait()
         files.close()
+
+
+def test_a_pending_signal_gives_the_idle_process_its_record_again() -> None:
+    """A blocked signal sent to an idle process changes its status's SigPnd/ShdPnd lines and nothing recorded:
+    its record is the one built before (collect.procs.status_for_again)."""
+    code = (
+        "import signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])\n"
+        "print('ready', flush=True)\ntime.sleep(60)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    sampler = CachingSampler(ProcFS(), top_processes=1)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"ready\n"
+        sampler._pid_files.read_pid_bytes(child.pid, "statm")
+        sampler._read_process(child.pid)  # in full
+        second = sampler._read_process(child.pid)  # from status
+        before = Path(f"/proc/{child.pid}/status").read_bytes()
+        os.kill(child.pid, signal.SIGUSR1)
+        after = Path(f"/proc/{child.pid}/status").read_bytes()
+        assert before != after  # the pending-signal lines moved
+        assert sampler._read_process(child.pid) is second
+    finally:
+        child.kill()
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+        sampler.close()

@@ -33,7 +33,7 @@ from hostward.collect.procs import (
     ProcessInfo,
     process_again,
     read_process,
-    status_without_switches,
+    status_for_again,
     top_by_rss,
 )
 from hostward.collect.sample import OPTIONAL_READERS, SystemSample, optional_reader
@@ -198,7 +198,8 @@ class CachingSampler:
         (collect.procs.process_again, as read_process_again). A process whose status cannot stand in for stat
         (an older kernel without the Kthread line, a leader without memory) is read in full while its
         descriptor lasts. When the four files read the same as at the last sample (status but for its
-        context-switch counts), the record built then is given again: it is a function of those texts."""
+        context-switch counts and signal lines: collect.procs.status_for_again), the record built then is
+        given again: it is a function of those texts."""
         files, seen, redact = self._pid_files, self._seen, self.cmdline_filter
         known = seen.get(pid)
         if known is not None:
@@ -214,7 +215,7 @@ class CachingSampler:
                 texts = [read(pid, name) for name in _AGAIN_FILES]
             status, adj, score, cmdline = texts
             if files.kept(pid, "status") == status_serial:
-                inputs = (status_serial, status_without_switches(status), adj, score, cmdline)
+                inputs = (status_serial, status_for_again(status), adj, score, cmdline)
                 last = self._again.get(pid)
                 if last is not None and last[0] == inputs:
                     return last[1]
