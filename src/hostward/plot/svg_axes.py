@@ -2,7 +2,8 @@
 
 * Values: at most ``Y_BINS`` intervals at multiples of 1, 2, 2.5 or 5 x 10^n, the smallest such step that
   leaves at least two ticks inside the axis (matplotlib's MaxNLocator with those steps); labels with as few
-  decimals as the step needs, and an SI prefix (k, M, G ... or m, µ, n) for very large or very small values.
+  decimals as the step needs, a minus sign (U+2212) as matplotlib writes it, and an SI prefix (k, M, G ... or
+  m, µ, n) for very large or very small values.
 * Time: in the host's time zone; a day's window gets a tick every 2 hours (as plot/mpl.py's HourLocator),
   any other window matplotlib's AutoDateLocator rule: the coarsest unit (months, days, hours, minutes, seconds)
   of which the window holds at least 4, at the smallest of that unit's usual intervals that gives at most
@@ -29,6 +30,7 @@ UNITS = (
     (60, (1, 5, 10, 15, 30)),
     (1, (1, 5, 10, 15, 30)),
 )
+MINUS = "\u2212"  # matplotlib's tick labels (axes.unicode_minus): as wide as a digit, not a hyphen
 PREFIXES = {-9: "n", -6: "µ", -3: "m", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
 
 
@@ -73,7 +75,7 @@ def value_labels(ticks: list[float]) -> list[str]:
         text = f"{v:.{decimals}f}"
         if text.lstrip("-").strip("0.") == "":
             text = text.lstrip("-")  # "-0.0" is "0.0"
-        out.append(text + suffix)
+        out.append(text.replace("-", MINUS) + suffix)
     return out
 
 
