@@ -153,6 +153,16 @@ def test_a_dst_day_has_the_ticks_of_the_pdf(day: tuple[int, int, int], hours: li
     assert shown == [f"{h:02d}" for h in hours] + ["00"]
 
 
+def test_ticks_of_the_hours_after_an_autumn_dst_change() -> None:
+    """From 02:00:01 CET, a second after Berlin's clocks went back from 03:00 CEST: the clock's quarter hours
+    from 03:00 on, as matplotlib marks them (counting from midnight in seconds, the hour after the change had
+    none: 03:15 came first)."""
+    window = (1_792_890_001.0, 1_792_900_001.0)
+    ticks = time_ticks(window, DST)
+    assert [round(t, 3) for t in ticks] == _matplotlib_time_ticks(window, DST)
+    assert dt.datetime.fromtimestamp(ticks[0], DST).strftime("%H:%M %Z") == "03:00 CET"
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.integers(1_770_000_000, 1_800_000_000),  # 2026 .. 2027, whole seconds: both DST changes of each zone

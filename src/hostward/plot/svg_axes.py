@@ -131,8 +131,9 @@ def _clock_ticks(start: float, end: float, tz: dt.tzinfo, step: int) -> list[flo
     """Every ``step`` seconds of the local clock from each midnight (steps divide a day: 1 s .. 12 h)."""
     out: list[float] = []
     for midnight in _local_days(start, end, tz):
-        first = midnight.timestamp()
-        k = max(0, math.ceil((start - first) / step))
+        # The first step at or before ``start`` on the clock: the clock, not the seconds since midnight, which
+        # run an hour ahead of it after an autumn DST change (and would skip that hour's ticks).
+        k = max(0, math.floor(_wall_seconds(midnight.timestamp(), start, tz) / step))
         while k * step < SECONDS_PER_DAY:
             stamp = (midnight + dt.timedelta(seconds=k * step)).timestamp()
             if stamp > end:
