@@ -6,7 +6,7 @@ The NTP and cache rows query a chronyd and a memcached this script starts on 127
 ``sar -A -f`` rows read files recorded first (3 samples at 1 s, ``sadc -S XALL`` beside ``hostward record``:
 start-up and the decoding of every activity, not the length of a day); ``oom report`` reads a fixture log
 (no C tool explains an OOM kill: no peer, the figure alone); ``web user list`` lists the (no) accounts of a
-fresh data directory (no peer).
+fresh data directory; ``oom explain``, ``oom doctor`` and ``ntp status`` read this host (no peer for these).
 
 Each round runs every command once, in turn, so load on the machine falls on all of them alike. CPU is the
 child's user + system time (rusage of the waited process, children included), which is what the command
@@ -59,6 +59,9 @@ def pairs(
         ("hostward sar -A -f", ["sar", "-A", "-f", str(hw)], "sar -A -f", ["sar", "-A", "-f", str(sa)]),
         ("hostward oom report LOG", ["oom", "report", str(OOM_LOG)], "", []),
         ("hostward web user list", ["web", "--data-dir", str(tmp / "web-data"), "user", "list"], "", []),
+        ("hostward oom explain 1", ["oom", "explain", "--json", "1"], "", []),
+        ("hostward oom doctor --json", ["oom", "doctor", "--json"], "", []),
+        ("hostward ntp status --json", ["ntp", "status", "--json"], "", []),
     ]  # fmt: skip
 
 
@@ -80,8 +83,9 @@ def record(tmp: Path) -> tuple[Path, Path]:
     ]  # the day's file (the recorder also keeps a lock, a boot id)
 
 
-# Commands whose exit status is a verdict: `ntp query` exits 1 (WARNING) with one server, fewer than 3.
-VERDICT_EXITS = {"hostward ntp query": (0, 1)}
+# Commands whose exit status is a verdict: `ntp query` exits 1 (WARNING) with one server, fewer than 3;
+# `ntp status` says how this host keeps time (3: critical, a clock no daemon disciplines, as on a test VM).
+VERDICT_EXITS = {"hostward ntp query": (0, 1), "hostward ntp status --json": (0, 1, 3)}
 
 
 def cpu_of(argv: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
