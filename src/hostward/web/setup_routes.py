@@ -13,7 +13,6 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-import segno
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -59,6 +58,8 @@ def _cross_origin(request: Request) -> bool:
 
 def _qr(pending: Pending) -> str:
     """The otpauth URI as an SVG data URI: an <img> source, no inline script or style for the CSP to refuse."""
+    import segno  # noqa: PLC0415  (a QR code is drawn at enrolment only: not resident in the daemon)
+
     return str(segno.make(pending.uri, error="m").svg_data_uri(scale=4, border=2))
 
 
