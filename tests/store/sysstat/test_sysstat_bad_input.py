@@ -133,7 +133,7 @@ def test_unknown_sysstat_version(sysstat_run: SysstatRun, tmp_path: Path) -> Non
 
 @pytest.mark.peer
 def test_garbage_record_header_names_its_offset(sysstat_run: SysstatRun, tmp_path: Path) -> None:
-    from hostward.store.sysstat.sa_format import parse_sa
+    from hostward.store.sysstat.sa_format import R_STATS, parse_sa
 
     sa = parse_sa(sysstat_run.sa.read_bytes(), "x")
     data = bytearray(sysstat_run.sa.read_bytes())
@@ -141,7 +141,7 @@ def test_garbage_record_header_names_its_offset(sysstat_run: SysstatRun, tmp_pat
     data[second + 20] = 99  # record type 99
     bad = tmp_path / "sa-bad"
     bad.write_bytes(bytes(data))
-    before = sum(1 for rec in sa.records[:1] if rec.stats)
+    before = sum(1 for rec in sa.records[:1] if rec.record_type == R_STATS)
     if before == 0:  # the damage is the first sample: nothing to import
         with pytest.raises(
             StoreError, match=rf"invalid sysstat file at offset {second}: record header with type 99"

@@ -43,7 +43,7 @@ from hostward.store.sysstat.sa_decode_power import A_PWR_CPU, PWR_CPU_LAYOUT, de
 from hostward.store.sysstat.sa_decode_serial import A_SERIAL, decode_serial
 from hostward.store.sysstat.sa_decode_serial import LAYOUT as SERIAL_LAYOUT
 from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
-from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaFile, SaRecord, SaStats, cached_struct
+from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaActivity, SaFile, SaRecord, cached_struct
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -127,25 +127,33 @@ class DecodedFile:
     missing: tuple[str, ...]  # activities hostward reports that the file does not hold (read as zeros)
 
 
-def _items(stats: SaStats, fmt: str, order: str) -> list[tuple[Any, ...]]:
-    item = cached_struct(order + fmt)
-    size = stats.activity.size
-    count = stats.count * stats.activity.nr2
-    if size == item.size:  # items back to back: one C loop (a day is 8640 records of a dozen activities)
-        return list(item.iter_unpack(memoryview(stats.data)[: count * size]))
-    return [item.unpack_from(stats.data, i * size) for i in range(count)]
+# An activity's place in a record's ``where``, and how to unpack it: id, index of its offset in ``where``,
+# its structure (byte order and layout), size in the file, nr2.
+_Unpack = tuple[int, int, struct.Struct, int, int]
 
 
-def _usable(stats: SaStats) -> bool:
-    layout = LAYOUTS.get(stats.activity.id)
+def _items(view: memoryview, offset: int, n: int, item: struct.Struct, size: int) -> list[Any]:
+    """The ``n`` structures of ``size`` bytes at ``offset``, each unpacked with ``item`` (a prefix of it)."""
+    if n == 1:
+        return [item.unpack_from(view, offset)]
+    if size == item.size:  # items back to back: one C loop
+        return list(item.iter_unpack(view[offset : offset + n * size]))
+    return [item.unpack_from(view, offset + i * size) for i in range(n)]
+
+
+def _usable(act: SaActivity) -> bool:
+    layout = LAYOUTS.get(act.id)
     if layout is None:
         return False
     magic, types, fmt = layout
-    return (
-        stats.activity.magic == magic
-        and stats.activity.types_nr == types
-        and stats.activity.size >= struct.calcsize("<" + fmt)
-    )
+    return act.magic == magic and act.types_nr == types and act.size >= struct.calcsize("<" + fmt)
+
+
+def activity_ids(parts: frozenset[str] | None) -> frozenset[int] | None:
+    """The activities to locate in each record (parse_sa's ``keep``) for a decoding of ``parts`` (None: all)."""
+    if parts is None:
+        return None
+    return frozenset(aid for aid in LAYOUTS if SA_PARTS.get(aid, "") in parts or aid not in SA_PARTS)
 
 
 def decode_sa(
@@ -157,7 +165,8 @@ def decode_sa(
 ) -> DecodedFile:
     """Every record of ``sa`` as hostward entries, in file order. ``parts`` (SystemSample field names, as
     store/parts.py reads them): only the activities filling them are decoded, the other fields read as not
-    recorded (a graph of -u of a day need not unpack every disk and interface of every record)."""
+    recorded (a graph of -u of a day need not unpack every disk and interface of every record). Only what
+    parse_sa located is decoded (give it ``keep=activity_ids(parts)``)."""
     h = sa.header
     cpus = max(h.cpu_nr - 1, 1)
     host = HostInfo(h.sysname or "Linux", h.release, h.nodename, h.machine, cpus)
@@ -166,7 +175,7 @@ def decode_sa(
         name = ACTIVITY_NAMES.get(act.id, f"activity {act.id}")
         if act.id not in LAYOUTS:
             skipped[act.id] = f"{name} (not recorded by hostward)"
-        elif not _usable(SaStats(act, 0, b"")):
+        elif not _usable(act):
             skipped[act.id] = f"{name} (unknown layout: magic {act.magic:#x}, fields {act.types_nr})"
     present = {a.id for a in sa.activities if a.id not in skipped}
     wanted = {1: "A_CPU", 2: "A_PCSW", 4: "A_SWAP", 5: "A_PAGE", 6: "A_IO", 7: "A_MEMORY", 9: "A_QUEUE"}
@@ -177,6 +186,16 @@ def decode_sa(
     ignored = set(skipped)
     if parts is not None:
         ignored |= {aid for aid, part in SA_PARTS.items() if part not in parts}
+    order = h.byte_order
+    # One compiled structure per activity layout, for the whole file.
+    unpacks: list[_Unpack] = [
+        (act.id, 2 * i, cached_struct(order + LAYOUTS[act.id][2]), act.size, act.nr2)
+        for i, act in enumerate(sa.located)
+        if act.id not in ignored
+    ]
+    irq_nr2 = next((act.nr2 for act in sa.located if act.id == A_IRQ and act.id not in ignored), 0)
+    view = memoryview(sa.data)
+    optional = any(u[0] in _OPTIONAL_IDS for u in unpacks)
     entries: list[Entry] = []
     for rec in sa.records:
         if rec.record_type == R_RESTART:
@@ -187,29 +206,57 @@ def decode_sa(
         elif rec.record_type == R_COMMENT:
             entries.append(CommentMark(float(rec.ust_time), rec.comment))
         else:
-            entries.append(_sample(rec, h.byte_order, ignored, disk_name, classify))
+            where = rec.where
+            by_id = {
+                aid: _items(view, where[at], where[at + 1] * nr2, item, size)
+                for aid, at, item, size, nr2 in unpacks
+            }
+            entries.append(_sample(rec, by_id, irq_nr2, disk_name, classify, optional=optional))
     return DecodedFile(host, tuple(entries), tuple(skipped.values()), missing)
 
 
+_NO_CPU = CpuTimes()
+_NO_PAGING = [(0,) * 8]
+_NO_SWAP = [(0, 0)]
+# The activities of SystemSample's fields after ``pressure`` (those with defaults).
+_OPTIONAL_IDS = frozenset(LAYOUTS) - {1, 2, 9, 7, 34, 4, 5, 6, 11, 12, 13, 40, 41, 42}
+
+
+@functools.cache
+def _blank_memory() -> MemInfo:
+    return _memory(None, None)
+
+
+@functools.cache
+def _blank_vmstat() -> VmStat:
+    return _vmstat(_NO_PAGING[0], _NO_SWAP[0])
+
+
+def _cpu_times(v: tuple[int, ...]) -> CpuTimes:
+    # stats_cpu: user nice sys idle iowait steal hardirq softirq guest guest_nice; CpuTimes orders them as
+    # /proc/stat does: user nice system idle iowait irq softirq steal guest guest_nice.
+    return CpuTimes(v[0], v[1], v[2], v[3], v[4], v[6], v[7], v[5], v[8], v[9])
+
+
 def _sample(
-    rec: SaRecord, order: str, skipped: set[int], disk_name: DiskNamer, classify: DiskClassifier
+    rec: SaRecord,
+    by_id: dict[int, list[Any]],
+    irq_nr2: int,
+    disk_name: DiskNamer,
+    classify: DiskClassifier,
+    *,
+    optional: bool,
 ) -> SystemSample:
-    by_id = {
-        s.activity.id: _items(s, LAYOUTS[s.activity.id][2], order)
-        for s in rec.stats
-        if s.activity.id not in skipped
-    }
     cpu_items = by_id.get(1, [])
-    times = [CpuTimes(*_cpu_fields(v)) for v in cpu_items]
     pcsw = by_id.get(2) or [(0, 0)]
     queue = by_id.get(9) or [(0, 0, 0, 0, 0, 0)]
-    nr_running, blocked, threads, l1, l5, l15 = (int(x) for x in queue[0])
+    nr_running, blocked, threads, l1, l5, l15 = queue[0]  # "3Q3I4x": ints already
     cpu = CpuStat(
-        all=times[0] if times else CpuTimes(),
+        all=_cpu_times(cpu_items[0]) if cpu_items else _NO_CPU,
         # sadc leaves an offline CPU's structure zeroed (rd_stats.c read_stat_cpu): no line in /proc/stat.
-        per_cpu=tuple(None if t == CpuTimes() else t for t in times[1:]),
-        context_switches=int(pcsw[0][0]),
-        forks=int(pcsw[0][1]),
+        per_cpu=tuple(_cpu_times(v) if any(v) else None for v in cpu_items[1:]),
+        context_switches=pcsw[0][0],
+        forks=pcsw[0][1],
         procs_running=nr_running + 1,
         procs_blocked=blocked,
         boot_time=rec.ust_time - rec.uptime_cs // 100,
@@ -219,27 +266,38 @@ def _sample(
     # as hundredths; hostward's queue activity subtracts the reader again, so add it back.
     load = LoadAvg(l1 / 100, l5 / 100, l15 / 100, nr_running + 1, threads, 0)
     mem = by_id.get(7)
-    swap = by_id.get(4) or [(0, 0)]
-    paging = by_id.get(5) or [(0,) * 8]
+    huge = by_id.get(34)
+    swap = by_id.get(4)
+    paging = by_id.get(5)
+    timestamp = float(rec.ust_time)
+    uptime = rec.uptime_cs / 100
+    # Without an activity its record is the same blank every time: built once (records are immutable).
+    memory = _memory(mem[0] if mem else None, huge) if mem or huge else _blank_memory()
+    vmstat = _vmstat((paging or _NO_PAGING)[0], (swap or _NO_SWAP)[0]) if paging or swap else _blank_vmstat()
+    disks = (
+        decode_disks(by_id.get(11), by_id.get(6), disk_name, classify) if 11 in by_id or 6 in by_id else ()
+    )
+    nets = _nets(by_id.get(12, []), by_id.get(13, [])) if 12 in by_id or 13 in by_id else ()
+    pressure = _pressure(by_id.get(40), by_id.get(41), by_id.get(42))
+    if not optional:  # none of the later groups is decoded: their defaults (None, ()) are what decoding gives
+        return SystemSample(timestamp, uptime, cpu, load, memory, vmstat, disks, nets, pressure)
     return SystemSample(
-        timestamp=float(rec.ust_time),
-        uptime_seconds=rec.uptime_cs / 100,
+        timestamp=timestamp,
+        uptime_seconds=uptime,
         cpu=cpu,
         load=load,
-        memory=_memory(mem[0] if mem else None, by_id.get(34)),
-        vmstat=_vmstat(paging[0], swap[0]),
-        disks=decode_disks(by_id.get(11), by_id.get(6), disk_name, classify),
-        nets=_nets(by_id.get(12, []), by_id.get(13, [])),
-        pressure=_pressure(by_id.get(40), by_id.get(41), by_id.get(42)),
+        memory=memory,
+        vmstat=vmstat,
+        disks=disks,
+        nets=nets,
+        pressure=pressure,
         ktables=_ktables(by_id.get(8)),
         sockets=_sockets(by_id.get(16)),
         snmp=_snmp(by_id),
         sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
         snmp6=snmp6(by_id),
         serial=decode_serial(by_id.get(A_SERIAL)),
-        interrupts=decode_irq(
-            by_id.get(A_IRQ), next((s.activity.nr2 for s in rec.stats if s.activity.id == A_IRQ), 0)
-        ),
+        interrupts=decode_irq(by_id.get(A_IRQ), irq_nr2),
         nfs=nfs_client(by_id.get(14)),
         nfsd=nfs_server(by_id.get(15)),
         softnet=softnet(by_id.get(39)),
@@ -276,13 +334,6 @@ def _sockets(items: list[tuple[Any, ...]] | None) -> Sockets | None:
     return Sockets(
         sock_inuse=sock, tcp_inuse=tcp, tcp_tw=tcp_tw, udp_inuse=udp, raw_inuse=raw, frag_inuse=frag
     )
-
-
-def _cpu_fields(v: tuple[Any, ...]) -> tuple[int, ...]:
-    # stats_cpu: user nice sys idle iowait steal hardirq softirq guest guest_nice; CpuTimes orders them as
-    # /proc/stat does: user nice system idle iowait irq softirq steal guest guest_nice.
-    u, n, s, i, w, st, hi, si, g, gn = (int(x) for x in v)
-    return (u, n, s, i, w, hi, si, st, g, gn)
 
 
 def _memory(v: tuple[Any, ...] | None, huge: list[tuple[Any, ...]] | None) -> MemInfo:

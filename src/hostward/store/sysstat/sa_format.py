@@ -76,24 +76,18 @@ class SaActivity:
 
 
 @frozen
-class SaStats:
-    """The structures of one activity in one record: ``count * nr2`` structures of ``size`` bytes."""
-
-    activity: SaActivity
-    count: int
-    data: bytes
-
-
-@frozen
 class SaRecord:
-    """One record. ``stats`` for R_STATS, ``cpu_nr`` for R_RESTART, ``comment`` for R_COMMENT."""
+    """One record. For R_STATS, ``where`` locates the structures of the activities the file was read for
+    (``SaFile.located``, in that order): offset in the file's data and item count of each, flat (offset0, count0,
+    offset1, count1, ...): ``count * nr2`` structures of ``size`` bytes start at the offset. The others are
+    stepped over, not cut out. ``cpu_nr`` for R_RESTART, ``comment`` for R_COMMENT."""
 
     offset: int
     record_type: int
     uptime_cs: int
     ust_time: int
     hms: tuple[int, int, int]
-    stats: tuple[SaStats, ...] = ()
+    where: tuple[int, ...] = ()
     cpu_nr: int = 0
     comment: str = ""
 
@@ -104,6 +98,8 @@ class SaFile:
     activities: tuple[SaActivity, ...]
     records: tuple[SaRecord, ...]
     damage: str = ""  # why reading stopped before the end (a truncated or damaged record); "" when whole
+    data: bytes = b""  # the whole file, which the records' ``where`` point into
+    located: tuple[SaActivity, ...] = ()  # the activities each record locates (``keep``), in file order
 
 
 def looks_like_sa(data: bytes) -> bool:
@@ -162,9 +158,11 @@ def _cstr(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", errors="replace")
 
 
-def parse_sa(data: bytes, name: str) -> SaFile:
+def parse_sa(data: bytes, name: str, keep: frozenset[int] | None = None) -> SaFile:
     """Cut a whole sysstat 12.x data file into header, activity list and records. StoreError on anything
-    else (another format version, a foreign byte order's garbage, a truncated record), naming the offset."""
+    else (another format version, a foreign byte order's garbage, a truncated record), naming the offset.
+    ``keep``: the activity ids whose structures the records locate (None: all); every activity is still
+    checked as sar reads it (item counts, the record's length)."""
     if len(data) < 4:
         raise StoreError(f"{name}: not a sysstat data file (only {len(data)} bytes)")
     order = "<" if struct.unpack_from("<H", data)[0] == SYSSTAT_MAGIC else ">"
@@ -233,48 +231,47 @@ def parse_sa(data: bytes, name: str) -> SaFile:
         if act.size <= 0 or act.size > 1024 or act.nr2 <= 0 or act.nr < 0 or act.nr > NR_MAX:
             raise r.bad(f"activity {act.id} has size {act.size}, nr {act.nr}, nr2 {act.nr2}", at)
         activities.append(act)
-    found, damage = _records(r, tuple(activities), rec_size)
+    located = tuple(a for a in activities if keep is None or a.id in keep)
+    plan = tuple((a.id, a.has_nr, a.size * a.nr2, a.nr, keep is None or a.id in keep) for a in activities)
+    found, damage = _records(r, plan, rec_size)
     records = [rec for rec in found if rec is not None]
     if damage and not any(rec.record_type == R_STATS for rec in records):
         raise StoreError(damage)  # nothing usable precedes the damage
-    return SaFile(header, tuple(activities), tuple(records), damage)
+    return SaFile(header, tuple(activities), tuple(records), damage, data, located)
 
 
-def _records(
-    r: _Reader, activities: tuple[SaActivity, ...], rec_size: int
-) -> tuple[list[SaRecord | None], str]:
+# Per activity of the file, in order: id, has_nr, bytes per item (size * nr2), nr, whether its place is kept.
+_Plan = tuple[tuple[int, bool, int, int, bool], ...]
+
+
+def _records(r: _Reader, plan: _Plan, rec_size: int) -> tuple[list[SaRecord | None], str]:
     """The records up to the end, or up to the first damaged one (as sar prints them, then says why it stopped):
     the list and the reason reading stopped ("" at the end of the file)."""
     out: list[SaRecord | None] = []
     while r.offset < len(r.data):
         try:
-            _record(r, activities, rec_size, out)
+            _record(r, plan, rec_size, out)
         except StoreError as exc:
             return out, str(exc)
     return out, ""
 
 
-def _record(
-    r: _Reader, activities: tuple[SaActivity, ...], rec_size: int, out: list[SaRecord | None]
-) -> None:
+def _record(r: _Reader, plan: _Plan, rec_size: int, out: list[SaRecord | None]) -> None:
     at = r.offset
-    raw = r.take(rec_size, "a record header")
-    uptime_cs, ust_time, extra_next, rtype, hour, minute, second = struct.unpack_from(
-        r.order + "QQIBBBB", raw
-    )
+    data = r.data
+    if at + rec_size > len(data):
+        r.take(rec_size, "a record header")  # raises: truncated
+    uptime_cs, ust_time, extra_next, rtype, hour, minute, second = cached_struct(
+        r.order + "QQIBBBB"
+    ).unpack_from(data, at)
+    r.offset = at + rec_size
     if not 0 < rtype <= R_EXTRA_MAX or hour > 23 or minute > 59 or second > 60:
         raise r.bad(f"record header with type {rtype} and time {hour:02d}:{minute:02d}:{second:02d}", at)
     hms = (hour, minute, second)
     if rtype in (R_STATS, R_LAST_STATS):
         if extra_next:
             r.skip_extras()
-        stats: list[SaStats] = []
-        for act in activities:
-            count = r.unpack("i", f"the item count of activity {act.id}")[0] if act.has_nr else act.nr
-            if count < 0 or count > NR_MAX:
-                raise r.bad(f"item count {count} for activity {act.id}", r.offset - 4)
-            stats.append(SaStats(act, count, r.take(act.size * count * act.nr2, f"activity {act.id}")))
-        out.append(SaRecord(at, R_STATS, uptime_cs, ust_time, hms, stats=tuple(stats)))
+        out.append(SaRecord(at, R_STATS, uptime_cs, ust_time, hms, where=_locate(r, plan)))
     elif rtype == R_RESTART:
         cpu_nr = r.unpack("i", "the CPU count of a restart record")[0]
         if extra_next:
@@ -287,3 +284,33 @@ def _record(
         out.append(SaRecord(at, rtype, uptime_cs, ust_time, hms, comment=text))
     elif extra_next:  # R_EXTRA*: only extra structures, nothing for us
         r.skip_extras()
+
+
+def _locate(r: _Reader, plan: _Plan) -> tuple[int, ...]:
+    """Step over one record's activities (sa_common.c read_file_stat_bunch), keeping the offset and item count
+    of those the plan keeps: nothing is copied or unpacked but the item counts."""
+    data = r.data
+    end = len(data)
+    pos = r.offset
+    count_of = cached_struct(r.order + "i").unpack_from
+    where: list[int] = []
+    for aid, has_nr, item_bytes, nr, kept in plan:
+        if has_nr:
+            if pos + 4 > end:
+                r.offset = pos
+                r.take(4, f"the item count of activity {aid}")  # raises: truncated
+            count = count_of(data, pos)[0]
+            pos += 4
+            if count < 0 or count > NR_MAX:
+                raise r.bad(f"item count {count} for activity {aid}", pos - 4)
+        else:
+            count = nr
+        size = item_bytes * count
+        if pos + size > end:
+            r.offset = pos
+            r.take(size, f"activity {aid}")  # raises: truncated
+        if kept:
+            where += (pos, count)
+        pos += size
+    r.offset = pos
+    return tuple(where)

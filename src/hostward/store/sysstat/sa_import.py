@@ -14,7 +14,7 @@ from hostward.collect.host import HostInfo
 from hostward.errors import StoreError
 from hostward.frozen import frozen
 from hostward.store.model import Entry
-from hostward.store.sysstat.sa_decode import decode_sa
+from hostward.store.sysstat.sa_decode import activity_ids, decode_sa
 from hostward.store.sysstat.sa_decode_disk import DiskClassifier, DiskNamer, sys_classify, sys_disk_name
 from hostward.store.sysstat.sa_format import FORMAT_MAGIC, OLD_FORMAT_MAGICS, parse_sa
 
@@ -76,7 +76,7 @@ def read_sa_bytes(
         # sadf.c convert_file (-c) rewrites an sa file of format 0x2171/0x2173 in the current format.
         data = sadf(["-c", str(path)])
         converted = True
-    sa = parse_sa(data, name)
+    sa = parse_sa(data, name, activity_ids(parts))
     decoded = decode_sa(sa, disk_name=disk_name, classify=classify, parts=parts)
     return SaContent(
         decoded.host,
