@@ -18,11 +18,13 @@ What is compared, and why:
   sets ``PYTHONDONTWRITEBYTECODE``, which made every run compile hostward's sources again (~50 ms of each
   run). The hostward runs get a private ``PYTHONPYCACHEPREFIX`` (removed at the end), filled by one untimed
   run of each command before the rounds.
+* **As users run it:** the installed ``hostward`` script next to this interpreter (``python -m hostward`` when
+  there is none), as bench/startup.py does; ``-m`` adds runpy's imports, ~3 ms of each run.
 * ``--baseline-src DIR`` also runs the hostward whose package is in DIR (an older checkout's ``src``) in the
   same rounds: before/after on the same files.
 
 Usage: .venv/bin/python bench/sar_report.py --record 600 [--repeat 7] [--baseline-src /work/main/src]
-       .venv/bin/python bench/sar_report.py --sa FILE --hw FILE [--keep DIR]
+       .venv/bin/python bench/sar_report.py --sa FILE --hw FILE [--keep DIR] [--python-m]
 (the recorded files go to a temporary directory that is removed at the end, unless --keep DIR is given)
 """
 
@@ -124,6 +126,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR", help="record into DIR and keep the files")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-src", type=Path, metavar="DIR", help="also time the hostward in DIR")
+    parser.add_argument(
+        "--python-m", action="store_true", help="run hostward as python -m hostward, not its installed script"
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="hw-bench-"))
     try:
@@ -135,13 +140,15 @@ def main() -> int:
         else:
             parser.error("give --record N, or --sa and --hw")
         with tempfile.TemporaryDirectory(prefix="hw-bench-pycache-") as pycache:
-            return compare(sa, hw, args.repeat, args.baseline_src, Path(pycache))
+            return compare(sa, hw, args.repeat, args.baseline_src, Path(pycache), python_m=args.python_m)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def compare(sa: Path, hw: Path, repeat: int, baseline: Path | None, pycache: Path) -> int:
+def compare(
+    sa: Path, hw: Path, repeat: int, baseline: Path | None, pycache: Path, *, python_m: bool = False
+) -> int:
     env = dict(os.environ, LANG="C", LC_ALL="C", HOSTWARD_CONFIG=os.devnull, PYTHONPATH=str(SRC))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     hostwards = {"hostward": dict(env, PYTHONPYCACHEPREFIX=str(pycache / "hostward"))}
@@ -159,9 +166,14 @@ def compare(sa: Path, hw: Path, repeat: int, baseline: Path | None, pycache: Pat
             "sar same set": (["sar", *SAR_EQUIVALENT, "-f", str(sa)], env),
         },
     }
+    # The installed entry point, as users run it and as bench/startup.py measures it (python -m adds runpy, ~3 ms);
+    # PYTHONPATH chooses whose package it runs.
+    script = Path(sys.executable).parent / "hostward"
+    hostward = [str(script)] if script.exists() and not python_m else [sys.executable, "-m", "hostward"]
+    print(f"hostward runs as: {' '.join(hostward)}")
     for flag, commands in cases.items():
         for name, run_env in hostwards.items():
-            commands[name] = ([sys.executable, "-m", "hostward", "sar", flag, "-f", str(hw)], run_env)
+            commands[name] = ([*hostward, "sar", flag, "-f", str(hw)], run_env)
     results = {flag: {name: Measure([], []) for name in commands} for flag, commands in cases.items()}
     for commands in cases.values():  # byte code compiled, as an installed package has it
         for name in hostwards:

@@ -184,7 +184,7 @@ def test_ntp_status_json_builds_no_dataclass_and_looks_up_no_library() -> None:
     assert not imported & heavy, sorted(imported & heavy)
 
 
-def test_sar_u_of_a_recording_compiles_only_the_cpu_records_and_imports_no_locale_module(
+def test_sar_u_of_a_recording_compiles_only_the_cpu_records_and_no_parser_or_locale_module(
     tmp_path: Path,
 ) -> None:
     # sar -u -f builds CPU records alone: the blank memory, paging and load records of the parts it does not
@@ -201,8 +201,29 @@ def test_sar_u_of_a_recording_compiles_only_the_cpu_records_and_imports_no_local
             writer.write_sample(sample)
     code = command("sar", "-u", "-f", str(path)) + (
         "\nfrom hostward.store.layout import _makers\nprint('makers', sorted(_makers().__dict__))"
+        "\nfrom hostward import safetext\nfrom hostward.collect import disk, memory, net, pressure"
+        "\nlazy = (disk._disk_maker, net._net_maker, memory._meminfo_line, memory._vmstat_line,"
+        " pressure._kernel_psi, safetext._unsafe)"
+        "\nprint('compiled', [f.cache_info().currsize for f in lazy])"
     )
     imported, printed = modules_after(code, "")
     assert "Average:" in printed
     assert "makers ['cpu_stat', 'cpu_times', 'sample']" in printed, printed[-200:]
     assert "locale" not in imported and "_locale" in imported
+    # the /proc parsers' makers and expressions, and safe_text's (printable ASCII names): compiled on first use
+    assert "compiled [0, 0, 0, 0, 0, 0]" in printed, printed[-200:]
+
+
+def test_a_command_run_as_a_program_freezes_what_its_imports_made() -> None:
+    # hostward.cli._import_command: the collector paused during the command's imports, their objects then moved
+    # out of its reach (gc.freeze); main() called in-process (argv given) leaves the collector alone.
+    program = (
+        "import gc, sys\nsys.argv = ['hostward', 'sar', '--help']\nfrom hostward.cli import main\nmain()\n"
+        "print('frozen', gc.get_freeze_count(), gc.isenabled())"
+    )
+    _imported, printed = modules_after(program, "hostward.")
+    frozen, count, enabled = printed.split()[-3:]
+    assert frozen == "frozen" and int(count) > 10_000 and enabled == "True", printed[-200:]
+    called = command("sar", "--help") + "\nimport gc\nprint('frozen', gc.get_freeze_count(), gc.isenabled())"
+    _imported, printed = modules_after(called, "hostward.")
+    assert printed.split()[-3:] == ["frozen", "0", "True"]

@@ -55,7 +55,7 @@ def test_fixture_and_live_texts_take_the_fast_path_and_agree() -> None:
     ):
         if Path(path).exists():
             assert_same(which, Path(path).read_text())
-    assert pressure._KERNEL_PSI.fullmatch(FIXTURES["pressure"][1]) is not None
+    assert pressure._kernel_psi().fullmatch(FIXTURES["pressure"][1]) is not None
 
 
 @settings(max_examples=400)

@@ -7,6 +7,7 @@ prints errors and chooses exit codes.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -14,6 +15,10 @@ from collections.abc import Sequence
 
 from hostward import __version__
 from hostward.errors import HostwardError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    from types import ModuleType
 
 # command -> (module, one-line summary for `hostward --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -86,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"hostward: unknown command '{command}' (try 'hostward --help')\n")
         return 2
     try:
-        module = importlib.import_module(COMMANDS[command][0])
+        module = _import_command(COMMANDS[command][0], frozen=argv is None)
         code: int = module.run(rest)
         sys.stdout.flush()
         return code
@@ -100,6 +105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+
+
+def _import_command(name: str, *, frozen: bool) -> ModuleType:
+    """The command's module. Run as a program (``frozen``), the cyclic collector is paused while it is imported and
+    what the imports made (classes, functions, tables: alive until exit) is then moved out of its reach
+    (gc.freeze): its collections during the imports, and its traversals of those objects at every later one, were
+    ~5 ms of a short command's CPU (issue 17). Objects made afterwards are collected as usual. (Called in-process,
+    by tests, the collector is left alone.)"""
+    if not frozen:
+        return importlib.import_module(name)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return importlib.import_module(name)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 if __name__ == "__main__":

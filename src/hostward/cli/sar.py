@@ -389,6 +389,19 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
 
 
 def _write(chunks: Iterable[str]) -> None:
+    """The chunks, gathered up to ``_BATCH`` characters a write (a write per sample row was ~1 % of sar -u on a
+    recording)."""
     out = sys.stdout
+    batch: list[str] = []
+    size = 0
     for chunk in chunks:
-        out.write(chunk)
+        batch.append(chunk)
+        size += len(chunk)
+        if size >= _BATCH:
+            out.write("".join(batch))
+            batch.clear()
+            size = 0
+    out.write("".join(batch))
+
+
+_BATCH = 8192

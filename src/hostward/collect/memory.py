@@ -83,7 +83,7 @@ def parse_meminfo(text: str) -> MemInfo:
     if plain_lines(text):
         # Fast path: the wanted lines found by one regular expression (see collect/_fast.py).
         try:
-            values = {_MEMINFO_KEYS[key]: int(number) for key, number in _MEMINFO_LINE.findall("\n" + text)}
+            values = {_MEMINFO_KEYS[key]: int(number) for key, number in _meminfo_line().findall("\n" + text)}
         except ValueError:
             pass  # the reference parser names the bad line
         else:
@@ -94,7 +94,12 @@ def parse_meminfo(text: str) -> MemInfo:
 
 # "\n" + the text: a wanted key at the start of a line, up to the first ":", and the first word after it
 # (``rest.split()[0]``: in a plain line the only whitespace is space, tab and \x1f).
-_MEMINFO_LINE = re.compile("\n(" + "|".join(map(re.escape, _MEMINFO_KEYS)) + "):[ \t\x1f]*([^ \t\x1f\n]*)")
+# Compiled on first use, as _vmstat_line: a report of a recording parses neither file (~0.6 ms of its start-up).
+@functools.cache
+def _meminfo_line() -> re.Pattern[str]:
+    return re.compile("\n(" + "|".join(map(re.escape, _MEMINFO_KEYS)) + "):[ \t\x1f]*([^ \t\x1f\n]*)")
+
+
 _NOTHING_MISSING: frozenset[str] = frozenset()
 
 
@@ -171,7 +176,7 @@ def parse_vmstat(text: str) -> VmStat:
         # Fast path: the ~20 wanted lines of ~180 found by one regular expression (see collect/_fast.py).
         values = dict.fromkeys(_VMSTAT_SUMMED_INTO, 0)
         try:
-            for key, raw in _VMSTAT_LINE.findall("\n" + text):
+            for key, raw in _vmstat_line().findall("\n" + text):
                 if key in _VMSTAT_SIMPLE:
                     values[key] = int(raw)
                 else:
@@ -184,12 +189,14 @@ def parse_vmstat(text: str) -> VmStat:
 
 
 # "\n" + the text: a line whose key (up to the first space) is wanted, and the rest of the line after that space.
-_VMSTAT_LINE = re.compile(
-    "\n("
-    + "|".join(sorted(_VMSTAT_SIMPLE))
-    + "".join(f"|{prefix}[^ \n]*" for prefix in _VMSTAT_SUMMED_PREFIXES)
-    + ")(?: ([^\n]*))?(?=\n|\\Z)"
-)
+@functools.cache
+def _vmstat_line() -> re.Pattern[str]:
+    return re.compile(
+        "\n("
+        + "|".join(sorted(_VMSTAT_SIMPLE))
+        + "".join(f"|{prefix}[^ \n]*" for prefix in _VMSTAT_SUMMED_PREFIXES)
+        + ")(?: ([^\n]*))?(?=\n|\\Z)"
+    )
 
 
 @functools.lru_cache(maxsize=256)  # a kernel has a dozen such keys

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hostward.collect._records import maker
+import functools
+
+from hostward.collect._records import Maker, maker
 from hostward.errors import CollectError
 from hostward.frozen import field_names, frozen
 from hostward.procfs import ProcFS
@@ -50,12 +52,15 @@ def parse_net_dev(text: str, link: dict[str, tuple[int, bool]] | None = None) ->
         speed, duplex = (link or {}).get(name, (0, True))
         # The recorder parses this at every sample: a maker (collect/_records.py) builds the record for about
         # half of what a NetDev(...) call costs.
-        devices.append(_make_net(numbers, 0, name, speed, duplex))
+        devices.append(_net_maker()(numbers, 0, name, speed, duplex))
     return tuple(devices)
 
 
-# rx_bytes ... tx_compressed: the 16 counters in /proc/net/dev's order
-_make_net = maker(NetDev, field_names(NetDev)[1:17], ("name", "speed_mbps", "full_duplex"))
+@functools.cache
+def _net_maker() -> Maker:
+    """Compiled on first use (a report of a recording parses no /proc/net/dev). The 16 counters rx_bytes ...
+    tx_compressed, in /proc/net/dev's order."""
+    return maker(NetDev, field_names(NetDev)[1:17], ("name", "speed_mbps", "full_duplex"))
 
 
 def read_link(procfs: ProcFS, name: str) -> tuple[int, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from hostward.errors import CollectError
@@ -40,7 +41,7 @@ def parse_pressure(text: str) -> Pressure:
     """Parse "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" and an optional "full ..." line."""
     # Fast path for the kernel's exact layout (the recorder reads three of these at every sample); anything
     # else goes to the reference parser below, which accepts fields in any order.
-    match = _KERNEL_PSI.fullmatch(text)
+    match = _kernel_psi().fullmatch(text)
     if match is not None:
         some = PressureLine(float(match[1]), float(match[2]), float(match[3]), int(match[4]))
         if match[5] is None:
@@ -52,7 +53,12 @@ def parse_pressure(text: str) -> Pressure:
 
 
 _PSI_LINE = r"avg10=(\d+\.\d+) avg60=(\d+\.\d+) avg300=(\d+\.\d+) total=(\d+)\n"
-_KERNEL_PSI = re.compile(f"some {_PSI_LINE}(?:full {_PSI_LINE})?", re.ASCII)
+
+
+@functools.cache
+def _kernel_psi() -> re.Pattern[str]:
+    """Compiled on first use: a report of a recording parses no pressure file (start-up, issue 17)."""
+    return re.compile(f"some {_PSI_LINE}(?:full {_PSI_LINE})?", re.ASCII)
 
 
 def _parse_pressure_lines(text: str) -> Pressure:

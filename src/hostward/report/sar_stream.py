@@ -42,7 +42,8 @@ def render_stream(
     yield banner(host, first.timestamp if first is not None else 0.0, fmt)
     if first is None:
         return
-    clock = _recent(fmt.clock)
+    # Every report prints the same sample's time in turn; one report prints each once (no use remembering).
+    clock = _recent(fmt.clock) if len(opts.reports) > 1 else fmt.clock
     leading: list[RestartMark | CommentMark] = []
     segment: _Segment | None = None
     for entry in _chain(first, stream):
