@@ -3,18 +3,24 @@ no directory outside the output place, runs no terminal escape, and "$" in it is
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from tests.plot.conftest import HOST, day_entries
+from matplotlib.text import Text
+from tests.plot.conftest import HOST, T10, day_entries
 from tests.plot.test_plot_cli import DAY, commands  # noqa: F401  (the autouse COMMANDS fixture)
 
 from hostward.cli import main
 from hostward.frozen import replace
+from hostward.plot.figures import build_figures
+from hostward.plot.mpl import draw
+from hostward.plot.series import Mark, Series, SeriesSet, series_from_day
 from hostward.safetext import safe_text
 from hostward.store import DataFileWriter, day_path
+from hostward.store.model import DayData
 
 HOSTILE = (
     "../../escaped/x",
@@ -59,3 +65,27 @@ def test_a_hostile_node_name_stays_text(
             assert not [e for e in root.iter() if e.tag.split("}")[-1] not in SVG_ELEMENTS], path
             subtitle = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")][1]
             assert subtitle.startswith(safe_text(nodename)), subtitle
+
+
+@pytest.mark.parametrize("name", ["eth\x1b]0;owned\x07", "dev\u202eexe.txt", "a\nb\x00\x9b"])
+def test_names_from_the_data_are_inert_in_the_pdf_and_png_too(day: DayData, name: str) -> None:
+    """A device or interface name, a CPU and an event's kind reach the titles and legends matplotlib draws (PDF,
+    PNG) escaped, as the SVG shows them: no terminal escape, bidi override or newline in the drawn text."""
+    base = series_from_day(day)
+
+    def hostile(s: Series) -> str | None:
+        return name if s.activity in ("net_dev", "disk") or s.item == "1" else s.item
+
+    renamed = tuple(Series(s.activity, hostile(s), s.columns, s.times, s.values) for s in base.series)
+    sset = SeriesSet(renamed, (*base.marks, Mark(T10 + 60, name, "x")), base.start, base.end, 2, base.samples)
+    figures = build_figures(sset, window=(T10 - 36000, T10 + 50400), host_label="h", tz=dt.UTC)
+    shown = safe_text(name)
+    titles = [pf.title for pf in figures]
+    labels = [label for pf in figures for view in pf.panels for label, *_ in view.legend()]
+    assert f"Network interface {shown}" in titles and f"Block device {shown}" in titles
+    assert f"busy {shown}" in labels and shown in labels  # CPU 1's line and the event's mark
+    drawn = [t.get_text() for pf in figures for t in draw(pf).findobj(Text)]
+    assert any(shown in text for text in drawn)
+    assert all(
+        safe_text(text.replace("\n", "")) == text.replace("\n", "") for text in titles + labels + drawn
+    )

@@ -6,7 +6,9 @@ y label, y range, lines (at most two points per pixel column: plot/decimate.py),
 with their legend text, colour and dash pattern. Nothing here imports matplotlib or numpy. Each figure is an A4
 landscape page, so it reads on a laptop screen and prints on one page; the time axis is the host's local time
 (24 h clock), spanning the requested window so that hours without data show as gaps; restarts and events are
-vertical lines with a legend entry.
+vertical lines with a legend entry. A name from the data (a device, an interface, a CPU, an event's kind: an
+imported file's are whatever its writer put there) goes into a title or legend through safetext.safe_name, so
+neither renderer draws a control character or a bidi override (the SVG escapes it again, harmlessly).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hostward.frozen import frozen
 from hostward.plot.decimate import decimate
 from hostward.plot.series import Mark, Series, SeriesSet
 from hostward.plot.specs import CPU_LABELS, CPU_MODES, SPECS, FigureSpec, Panel
+from hostward.safetext import safe_name
 
 PAGE_INCHES = (11.69, 8.27)  # A4 landscape
 SECONDS_PER_DAY = 86400.0
@@ -147,7 +150,9 @@ def _panel_data(
     ys = [series.column(panel.columns[i]) for i in present]
     if scale != 1.0:
         ys = [tuple(v * scale for v in y) for y in ys]
-    labels = tuple(panel.label(i) + (f" {series.item}" if label_item else "") for i in present)
+    labels = tuple(
+        panel.label(i) + (f" {safe_name(series.item or '')}" if label_item else "") for i in present
+    )
     if panel.stacked:
         stacks: list[Stack] = []
         for lo, hi in _stretches(ys[0]):
@@ -216,7 +221,7 @@ def _marks(marks: Sequence[Mark], window: tuple[float, float], seen: set[str]) -
         if not window[0] <= mark.timestamp <= window[1]:
             continue
         colour, style = MARK_STYLES.get(mark.kind, DEFAULT_MARK)
-        label = mark.kind if mark.kind not in seen else None
+        label = safe_name(mark.kind) if mark.kind not in seen else None
         seen.add(mark.kind)
         out.append(VLine(mark.timestamp, colour, style, label))
     return tuple(out)
@@ -281,7 +286,7 @@ def _spec_figures(spec: FigureSpec, found: list[Series], page: _Page) -> list[Pl
     if spec.per_item:
         out: list[PlotFigure] = []
         for s in found:
-            title = spec.title.format(item=s.item)
+            title = spec.title.format(item=safe_name(s.item or ""))
             out += _one(f"{spec.key}-{file_safe(s.item)}", title, spec.panels, [s], page)
         return out
     return _one(spec.key, spec.title, spec.panels, found[:1], page)
