@@ -102,8 +102,8 @@ OOM_LOG = "tests/fixtures/oom/debian8-3.16-memcg-v1.kern.log"
 def test_oom_report_of_a_log_file_builds_no_dataclass_and_reads_no_store(tmp_path: Path) -> None:
     # The kernel-log records are @frozen; gzip, subprocess and tempfile belong to other sources (.gz, dmesg,
     # journalctl); the store (reader, codec, every collect record) is imported only when the data directory holds
-    # a file. (typing still comes with the configuration, through hostward.recorder.)
-    heavy = {"dataclasses", "inspect", "gzip", "subprocess", "tempfile", "threading"}
+    # a file; the configuration it loads brings no typing (hostward.recorder's package once imported it).
+    heavy = {"dataclasses", "inspect", "typing", "gzip", "subprocess", "tempfile", "threading"}
     for argv in (("oom", "report", OOM_LOG), ("oom", "report", "--data-dir", str(tmp_path), OOM_LOG)):
         imported, printed = modules_after(command(*argv), "")
         assert "java (pid 4242" in printed and "no hostward recording covers" in printed, printed[:300]
