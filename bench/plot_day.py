@@ -31,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hostward.store.sysstat.sa_format import R_STATS, parse_sa
+from hostward.store.sysstat.sa_format import R_STATS, located_stats, parse_sa
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DAY = dt.date(2026, 11, 26)
@@ -68,10 +68,9 @@ def synthesize_day(directory: Path, interval: int) -> Path:
     head = data[: sa.records[0].offset]
     offsets: dict[int, tuple[int, int, int]] = {}  # activity id -> (start in record, item count, item size)
     pos = 24  # after the record header
-    for s in last.stats:
-        pos += 4 if s.activity.has_nr else 0
-        offsets[s.activity.id] = (pos, s.count, s.activity.size)
-        pos += len(s.data)
+    for act, at, count in located_stats(sa, last):
+        offsets[act.id] = (at - last.offset, count, act.size)
+        pos = at - last.offset + count * act.size * act.nr2
     template = bytes(data[last.offset : last.offset + pos])
     records = 86400 // interval
     jiffies = 100 * interval  # per CPU per interval

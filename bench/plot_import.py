@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from hostward.store.sysstat import import_files
-from hostward.store.sysstat.sa_format import R_STATS, parse_sa
+from hostward.store.sysstat.sa_format import R_STATS, located_stats, parse_sa
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 DAY = dt.date(2026, 11, 26)
@@ -60,12 +60,11 @@ def synthesize_day(directory: Path, records: int) -> Path:
     # Where each activity's structures start inside the record (after the 24-byte header).
     offsets: dict[int, int] = {}
     pos = 24
-    for s in last.stats:
-        pos += 4 if s.activity.has_nr else 0
-        offsets[s.activity.id] = pos
-        pos += len(s.data)
+    for act, at, count in located_stats(sa, last):
+        offsets[act.id] = at - last.offset
+        pos = at - last.offset + count * act.size * act.nr2
     template = template[:pos]
-    cpu = next(s for s in last.stats if s.activity.id == 1)
+    cpu_act, _, cpu_count = next(x for x in located_stats(sa, last) if x[0].id == 1)
     start = int(dt.datetime(DAY.year, DAY.month, DAY.day, tzinfo=dt.UTC).timestamp()) + 5
     out = bytearray(head)
     for i in range(records):
@@ -73,11 +72,11 @@ def synthesize_day(directory: Path, records: int) -> Path:
         t = start + 10 * i
         struct.pack_into("<QQ", rec, 0, last.uptime_cs + 1000 * i, t)
         struct.pack_into("<BBB", rec, 21, (t // 3600) % 24, (t // 60) % 60, t % 60)
-        for k in range(cpu.count):  # user += 3 s, idle += 7 s per CPU per record: 30 % busy
-            base = offsets[1] + k * cpu.activity.size
+        for k in range(cpu_count):  # user += 3 s, idle += 7 s per CPU per record: 30 % busy
+            base = offsets[1] + k * cpu_act.size
             user, idle = struct.unpack_from("<Q", rec, base)[0], struct.unpack_from("<Q", rec, base + 24)[0]
-            struct.pack_into("<Q", rec, base, user + 300 * i * (cpu.count - 1 if k == 0 else 1))
-            struct.pack_into("<Q", rec, base + 24, idle + 700 * i * (cpu.count - 1 if k == 0 else 1))
+            struct.pack_into("<Q", rec, base, user + 300 * i * (cpu_count - 1 if k == 0 else 1))
+            struct.pack_into("<Q", rec, base + 24, idle + 700 * i * (cpu_count - 1 if k == 0 else 1))
         ctx = struct.unpack_from("<Q", rec, offsets[2])[0]
         struct.pack_into("<Q", rec, offsets[2], ctx + 20000 * i)
         out += rec

@@ -115,6 +115,12 @@ def cached_struct(fmt: str) -> struct.Struct:
     return struct.Struct(fmt)
 
 
+def located_stats(sa: SaFile, rec: SaRecord) -> list[tuple[SaActivity, int, int]]:
+    """(activity, offset in ``sa.data``, item count) of each activity ``rec`` locates, in file order."""
+    w = rec.where
+    return [(act, w[2 * i], w[2 * i + 1]) for i, act in enumerate(sa.located)]
+
+
 class _Reader:
     def __init__(self, data: bytes, name: str, order: str) -> None:
         self.data = data
