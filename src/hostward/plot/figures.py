@@ -48,6 +48,11 @@ Y_BINS = 6
 MARGINS = {"left": 0.07, "top": 0.91, "bottom": 0.085, "hspace": 0.1}
 RIGHT_MOST = 0.975  # right edge of the panels when no legend needs room
 LEGEND_GAP_POINTS = 8.0
+# A legend's text size and the height of one entry plus the space to the next, in ems of it: the SVG draws
+# 1.67 em (matplotlib 1.625), and a legend taller than the page below its panel gets more columns.
+LEGEND_FONT = 8.0
+LEGEND_ROW_EM, LEGEND_SPACING_EM, LEGEND_PAD_EM = 1.17, 0.5, 0.4
+LEGEND_FOOT = 0.02  # a legend ends at least this far (a fraction of the page) above the page's bottom edge
 FAR = (
     1e300  # an axis ends at most this far from 0, and at least 1/FAR: its span, margins and ticks stay finite
 )
@@ -114,6 +119,24 @@ class PlotFigure:
     window: tuple[float, float]  # epoch seconds
     tz: dt.tzinfo
     xlabel: str  # "time (CET)"
+
+
+def panel_rows(count: int) -> list[tuple[float, float]]:
+    """Top and bottom of each of ``count`` panels, as fractions of the page from its top edge (as matplotlib's
+    subplots_adjust places them with MARGINS)."""
+    top, bottom = 1 - MARGINS["top"], 1 - MARGINS["bottom"]
+    cell = (bottom - top) / (count + MARGINS["hspace"] * (count - 1))
+    return [(y0, y0 + cell) for y0 in (top + i * cell * (1 + MARGINS["hspace"]) for i in range(count))]
+
+
+def legend_columns(entries: int, top: float) -> int:
+    """Columns of a legend of ``entries`` whose top is ``top`` (a fraction of the page from its top edge): as
+    many rows as fit above the page's foot, so that no entry falls off the page (the per-CPU figure of a host
+    with 64 CPUs has 64 of them; one column held about 40)."""
+    pitch = (LEGEND_ROW_EM + LEGEND_SPACING_EM) * LEGEND_FONT / 72 / PAGE_INCHES[1]
+    pads = (2 * LEGEND_PAD_EM - LEGEND_SPACING_EM) * LEGEND_FONT / 72 / PAGE_INCHES[1]
+    rows = max(1, math.floor((1 - LEGEND_FOOT - top - pads) / pitch))
+    return max(1, math.ceil(entries / rows))
 
 
 def _tz() -> dt.tzinfo:

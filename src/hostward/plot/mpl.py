@@ -21,6 +21,8 @@ from hostward.plot.figures import (
     Y_BINS,
     PanelView,
     PlotFigure,
+    legend_columns,
+    panel_rows,
 )
 
 STYLE: dict[Any, Any] = {
@@ -53,7 +55,7 @@ def draw(pf: PlotFigure) -> Figure:
         fig = Figure(figsize=PAGE_INCHES)
         axes: list[Axes] = fig.subplots(len(pf.panels), 1, squeeze=False)[:, 0].tolist()
         fig.suptitle(f"{pf.title}\n{pf.subtitle}", fontsize=12, y=0.985, va="top")
-        for ax, view in zip(axes, pf.panels, strict=True):
+        for ax, view, (top, _) in zip(axes, pf.panels, panel_rows(len(pf.panels)), strict=True):
             _draw_panel(ax, view)
             ax.set_ylabel(view.ylabel)
             ax.set_ylim(*view.ylim)
@@ -61,9 +63,10 @@ def draw(pf: PlotFigure) -> Figure:
             ax.yaxis.set_major_locator(MaxNLocator(nbins=Y_BINS, steps=[1, 2, 2.5, 5, 10]))
             if ax is not axes[-1]:
                 _grid_only(ax)
-            if ax.get_legend_handles_labels()[0]:
+            if entries := len(view.legend()):
                 # Outside the plot, right of it: never hides data (_make_room leaves the room).
-                ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0, framealpha=0.8)
+                ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), borderaxespad=0.0, framealpha=0.8,
+                          ncols=legend_columns(entries, top))  # fmt: skip
         axes[-1].set_xlabel(pf.xlabel)
         _make_room(fig, axes)
     return fig

@@ -21,7 +21,11 @@ from collections.abc import Sequence
 from typing import IO
 
 from hostward.plot.figures import (
+    LEGEND_FONT,
     LEGEND_GAP_POINTS,
+    LEGEND_PAD_EM,
+    LEGEND_ROW_EM,
+    LEGEND_SPACING_EM,
     MARGINS,
     PAGE_INCHES,
     RIGHT_MOST,
@@ -29,18 +33,21 @@ from hostward.plot.figures import (
     PanelView,
     PlotFigure,
     Stack,
+    legend_columns,
+    panel_rows,
 )
 from hostward.plot.svg_axes import time_format, time_ticks, value_labels, value_ticks
 from hostward.plot.svg_text import width, xml_text
 
 PAGE_W, PAGE_H = PAGE_INCHES[0] * 72, PAGE_INCHES[1] * 72  # points: the SVG's user units
-FONT, TITLE_FONT, LEGEND_FONT = 9.0, 12.0, 8.0  # plot/mpl.py's STYLE
+FONT, TITLE_FONT = 9.0, 12.0  # plot/mpl.py's STYLE (and figures.LEGEND_FONT)
 TICK, TICK_PAD, LABEL_PAD = 3.5, 3.5, 4.0
 GRID = 'stroke="#b0b0b0" stroke-opacity="0.3" stroke-width="0.8"'
 # matplotlib's dash patterns for a line 1 point wide (scaled with the width, as lines.scale_dashes does)
 DASHES = {"-": (), "--": (3.7, 1.6), ":": (1.0, 1.65), "-.": (6.4, 1.6, 1.0, 1.6)}
-# legend geometry in ems of its font: matplotlib's borderpad, handlelength, handletextpad, labelspacing
-PAD_EM, HANDLE_EM, HANDLE_GAP_EM, SPACING_EM, ROW_EM = 0.4, 2.0, 0.8, 0.5, 1.17
+# legend geometry in ems of its font: matplotlib's handlelength, handletextpad, columnspacing (borderpad,
+# labelspacing and the row's height: figures.py, which counts the rows that fit)
+HANDLE_EM, HANDLE_GAP_EM, COLUMN_GAP_EM = 2.0, 0.8, 2.0
 LIMIT = 1e5  # points: farther off the page than this is clipped anyway
 FONTS = "'DejaVu Sans','Bitstream Vera Sans',Arial,Helvetica,sans-serif"
 
@@ -70,28 +77,39 @@ class _Box:
         return self.y1 - (v - self.v0) * self.ky
 
 
-def legend_width(view: PanelView) -> float:
+def legend_layout(view: PanelView, top: float) -> list[list[tuple[str, str, str, bool]]]:
+    """The legend's entries by column, as matplotlib fills them for ``ncols``: top to bottom, then the next
+    column; the first ``len % ncols`` columns one entry longer. ``top``: the panel's, in points."""
     entries = view.legend()
     if not entries:
+        return []
+    columns = legend_columns(len(entries), top / PAGE_H)
+    rows, longer = divmod(len(entries), columns)
+    out, start = [], 0
+    for c in range(columns):
+        size = rows + (1 if c < longer else 0)
+        out.append(entries[start : start + size])
+        start += size
+    return [column for column in out if column]
+
+
+def legend_width(columns: list[list[tuple[str, str, str, bool]]]) -> float:
+    if not columns:
         return 0.0
-    text = max(width(label, LEGEND_FONT) for label, *_ in entries)
-    return (2 * PAD_EM + HANDLE_EM + HANDLE_GAP_EM) * LEGEND_FONT + text
+    text = sum(max(width(label, LEGEND_FONT) for label, *_ in column) for column in columns)
+    each = (HANDLE_EM + HANDLE_GAP_EM) * len(columns) + COLUMN_GAP_EM * (len(columns) - 1)
+    return (2 * LEGEND_PAD_EM + each) * LEGEND_FONT + text
 
 
 def boxes(pf: PlotFigure) -> list[_Box]:
     """Each panel's rectangle: fixed margins, the right one leaving room for the widest legend (plot/mpl.py's
     _make_room, subplots_adjust)."""
-    widest = max((legend_width(v) for v in pf.panels), default=0.0)
+    rows = [(top * PAGE_H, bottom * PAGE_H) for top, bottom in panel_rows(len(pf.panels))]
+    widest = max((legend_width(legend_layout(v, top)) for v, (top, _) in zip(pf.panels, rows, strict=True)),
+                 default=0.0)  # fmt: skip
     right = RIGHT_MOST if widest == 0 else 1.0 - (widest + LEGEND_GAP_POINTS) / PAGE_W
     x0, x1 = MARGINS["left"] * PAGE_W, max(0.5, right) * PAGE_W
-    top, bottom = (1 - MARGINS["top"]) * PAGE_H, (1 - MARGINS["bottom"]) * PAGE_H
-    count = len(pf.panels)
-    cell = (bottom - top) / (count + MARGINS["hspace"] * (count - 1))
-    out = []
-    for i, view in enumerate(pf.panels):
-        y0 = top + i * cell * (1 + MARGINS["hspace"])
-        out.append(_Box((x0, y0, x1, y0 + cell), pf.window, view))
-    return out
+    return [_Box((x0, y0, x1, y1), pf.window, view) for view, (y0, y1) in zip(pf.panels, rows, strict=True)]
 
 
 def render(pf: PlotFigure, salt: str = "") -> bytes:
@@ -238,35 +256,42 @@ def _stack(box: _Box, stack: Stack, clip: str) -> list[str]:
 
 
 def _legend(box: _Box, view: PanelView) -> list[str]:
-    entries = view.legend()
-    if not entries:
+    columns = legend_layout(view, box.y0)
+    if not columns:
         return []
     em = LEGEND_FONT
-    row, gap, pad = ROW_EM * em, SPACING_EM * em, PAD_EM * em
+    row, gap, pad = LEGEND_ROW_EM * em, LEGEND_SPACING_EM * em, LEGEND_PAD_EM * em
     x = box.x0 + 1.005 * (box.x1 - box.x0)
-    data = len(entries) - sum(1 for m in view.marks if m.label is not None)  # entries of marks come last
-    height = 2 * pad + len(entries) * row + (len(entries) - 1) * gap
+    data = len(view.legend()) - sum(
+        1 for m in view.marks if m.label is not None
+    )  # entries of marks come last
+    tallest = len(columns[0])
+    height = 2 * pad + tallest * row + (tallest - 1) * gap
     out = [
-        f'<g class="legend"><rect x="{n(x)}" y="{n(box.y0)}" width="{n(legend_width(view))}" height="{n(height)}" '
-        'rx="1.6" fill="#ffffff" fill-opacity="0.8" stroke="#cccccc" stroke-width="0.8"/>\n'
+        f'<g class="legend"><rect x="{n(x)}" y="{n(box.y0)}" width="{n(legend_width(columns))}" '
+        f'height="{n(height)}" rx="1.6" fill="#ffffff" fill-opacity="0.8" stroke="#cccccc" stroke-width="0.8"/>\n'
     ]
-    for k, (label, colour, style, area) in enumerate(entries):
-        middle = box.y0 + pad + k * (row + gap) + row / 2
-        left, handle = x + pad, HANDLE_EM * em
-        if area:
+    left, handle, k = x + pad, HANDLE_EM * em, 0
+    for column in columns:
+        for r, (label, colour, style, area) in enumerate(column):
+            middle = box.y0 + pad + r * (row + gap) + row / 2
+            if area:
+                out.append(
+                    f'<rect x="{n(left)}" y="{n(middle - 0.35 * em)}" width="{n(handle)}" height="{n(0.7 * em)}" '
+                    f'fill="{colour}" fill-opacity="0.85"/>\n'
+                )
+            else:
+                line_width = 1.0 if k < data else 1.2
+                out.append(
+                    f'<path d="M{n(left)} {n(middle)}h{n(handle)}" {_stroke(colour, style, line_width)}/>\n'
+                )
             out.append(
-                f'<rect x="{n(left)}" y="{n(middle - 0.35 * em)}" width="{n(handle)}" height="{n(0.7 * em)}" '
-                f'fill="{colour}" fill-opacity="0.85"/>\n'
+                f'<text x="{n(left + handle + HANDLE_GAP_EM * em)}" y="{n(middle + 0.36 * em)}" '
+                f'font-size="{em:g}">{xml_text(label)}</text>\n'
             )
-        else:
-            line_width = 1.0 if k < data else 1.2
-            out.append(
-                f'<path d="M{n(left)} {n(middle)}h{n(handle)}" {_stroke(colour, style, line_width)}/>\n'
-            )
-        out.append(
-            f'<text x="{n(left + handle + HANDLE_GAP_EM * em)}" y="{n(middle + 0.36 * em)}" '
-            f'font-size="{em:g}">{xml_text(label)}</text>\n'
-        )
+            k += 1
+        widest = max(width(label, em) for label, *_ in column)
+        left += (HANDLE_EM + HANDLE_GAP_EM + COLUMN_GAP_EM) * em + widest
     out.append("</g>\n")
     return out
 
