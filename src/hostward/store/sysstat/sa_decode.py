@@ -323,7 +323,7 @@ def _snmp(by_id: dict[int, list[tuple[Any, ...]]]) -> Snmp | None:
     for aid, names in _SNMP_COUNTERS.items():
         items = by_id.get(aid)
         if items:
-            values.update(zip(names, (int(x) for x in items[0]), strict=True))
+            values.update(zip(names, items[0], strict=True))  # "Q": ints already
     return Snmp(**values)
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hostward.collect.disk import IO_TOTAL_NAME, DiskStats
-from hostward.frozen import replace
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -58,69 +57,71 @@ def decode_disks(
     which keeps every per-disk total and every sum exact. Otherwise (no A_DISK: sadc's default; or disks we
     cannot classify), A_IO is kept as one more whole device named ``io-total``.
     """
-    io_t = tuple(int(x) for x in io[0]) if io else None
-    out: list[DiskStats] = []
+    # (major, minor, name, nr_ios, read, write, discard sectors, read/write/io/queue/discard ticks, whole, physical)
+    rows: list[tuple[Any, ...]] = []
     for nr_ios, rd, wr, dc, rdt, wrt, tot, rq, major, minor, dct, _part in disks or []:
-        name = disk_name(int(major), int(minor))
+        name = disk_name(major, minor)  # "Q16x3Q8I": ints already
         whole, physical = classify(name)
-        out.append(
-            DiskStats(
-                int(major),
-                int(minor),
-                name,
-                read_ios=int(nr_ios),
-                read_merges=0,
-                read_sectors=int(rd),
-                read_ticks_ms=int(rdt),
-                write_ios=0,
-                write_merges=0,
-                write_sectors=int(wr),
-                write_ticks_ms=int(wrt),
-                in_flight=0,
-                io_ticks_ms=int(tot),
-                queue_ticks_ms=int(rq),
-                discard_sectors=int(dc),
-                discard_ticks_ms=int(dct),
-                whole_device=whole,
-                physical=physical,
-            )
-        )
-    if io_t is None:
-        return tuple(out)
-    total, rio, wio, rblk, wblk, dio, dblk = io_t
-    phys = [d for d in out if d.whole_device and d.physical]
+        rows.append((major, minor, name, nr_ios, rd, wr, dc, rdt, wrt, tot, rq, dct, whole, physical))
+    if not io:
+        return tuple(_disk(row, row[3], 0, 0, row[13]) for row in rows)
+    total, rio, wio, rblk, wblk, dio, dblk = io[0]
+    phys = [row for row in rows if row[12] and row[13]]
     sums = (
-        sum(d.read_ios for d in phys),
-        sum(d.read_sectors for d in phys),
-        sum(d.write_sectors for d in phys),
-        sum(d.discard_sectors for d in phys),
+        sum(r[3] for r in phys),
+        sum(r[4] for r in phys),
+        sum(r[5] for r in phys),
+        sum(r[6] for r in phys),
     )
-    if disks and sums == (total, rblk, wblk, dblk) and rio + wio + dio == total:
+    if rows and sums == (total, rblk, wblk, dblk) and rio + wio + dio == total:
         left = [rio, wio, dio]
-        spread: dict[int, DiskStats] = {}
-        for d in phys:
-            n = d.read_ios
+        out: list[DiskStats] = []
+        for row in rows:
+            if not (row[12] and row[13]):
+                out.append(_disk(row, row[3], 0, 0, row[13]))
+                continue
+            n = row[3]
             r = min(n, left[0])
             w = min(n - r, left[1])
             left[0] -= r
             left[1] -= w
             left[2] -= n - r - w
-            spread[id(d)] = _with_ios(d, r, w, n - r - w)
-        return tuple(spread.get(id(d), d) for d in out)
-    if disks:
+            out.append(_disk(row, r, w, n - r - w, row[13]))
+        return tuple(out)
+    if rows:
         import logging  # noqa: PLC0415  (only a file whose disks do not add up says so)
 
         logging.getLogger(__name__).info(
             "physical disks do not add up to A_IO; keeping A_IO as %r", IO_TOTAL_NAME
         )
-    demoted = [_with_ios(d, d.read_ios, 0, 0, physical=False) for d in out]
+    demoted = [_disk(row, row[3], 0, 0, False) for row in rows]
     synthetic = DiskStats(
         0, 0, IO_TOTAL_NAME, rio, 0, rblk, 0, wio, 0, wblk, 0, 0, 0, 0, discard_ios=dio, discard_sectors=dblk
     )
     return (*demoted, synthetic)
 
 
-def _with_ios(d: DiskStats, r: int, w: int, dc: int, *, physical: bool | None = None) -> DiskStats:
-    return replace(
-        d, read_ios=r, write_ios=w, discard_ios=dc, physical=d.physical if physical is None else physical
+def _disk(row: tuple[Any, ...], r: int, w: int, dc: int, physical: bool) -> DiskStats:
+    """One disk's record, built once with its I/O counts by direction (reads, writes, discards)."""
+    major, minor, name, _n, rd, wr, dcs, rdt, wrt, tot, rq, dct, whole, _physical = row
+    return DiskStats(
+        major,
+        minor,
+        name,
+        read_ios=r,
+        read_merges=0,
+        read_sectors=rd,
+        read_ticks_ms=rdt,
+        write_ios=w,
+        write_merges=0,
+        write_sectors=wr,
+        write_ticks_ms=wrt,
+        in_flight=0,
+        io_ticks_ms=tot,
+        queue_ticks_ms=rq,
+        discard_ios=dc,
+        discard_sectors=dcs,
+        discard_ticks_ms=dct,
+        whole_device=whole,
+        physical=physical,
     )

@@ -8,7 +8,10 @@ of each block is the "sum" line. hostward keeps the per-CPU counts of the named 
 
 from __future__ import annotations
 
-from hostward.collect.interrupts import IRQ_MASK, Interrupts
+import functools
+from itertools import chain
+
+from hostward.collect.interrupts import Interrupts
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
@@ -23,15 +26,20 @@ def _name(raw: Any) -> str:
     return text.decode("ascii", errors="replace")
 
 
+@functools.lru_cache(maxsize=64)  # the same names in every record of a file
+def _names(raw: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(_name(r) for r in raw)
+
+
 def decode_irq(items: list[tuple[Any, ...]] | None, nr2: int) -> Interrupts | None:
     """``items``: every structure of the record in file order (``count * nr2``); None without A_IRQ."""
     if not items or nr2 < 2 or len(items) < 2 * nr2:
         return None  # no interrupts, or no CPU block besides "all"
     cpus = len(items) // nr2 - 1
-    names = tuple(_name(items[i][1]) for i in range(1, nr2))
-    counts = [0] * ((nr2 - 1) * cpus)
-    for c in range(cpus):
-        block = (c + 1) * nr2
-        for i in range(1, nr2):
-            counts[(i - 1) * cpus + c] = int(items[block + i][0]) & IRQ_MASK
-    return Interrupts(names, cpus, tuple(counts))
+    names = _names(tuple(item[1] for item in items[1:nr2]))
+    # irq_nr is an unsigned int ("I"): within IRQ_MASK as unpacked. Interrupt i of CPU c is item
+    # (c + 1) * nr2 + i; counts go interrupt by interrupt, CPU by CPU: one stepped slice per interrupt.
+    values = [item[0] for item in items]
+    stop = (cpus + 1) * nr2
+    counts = tuple(chain.from_iterable(values[nr2 + i : stop : nr2] for i in range(1, nr2)))
+    return Interrupts(names, cpus, counts)

@@ -47,5 +47,5 @@ def snmp6(by_id: dict[int, list[tuple[Any, ...]]]) -> Snmp6 | None:
     for aid, names in SNMP6_COUNTERS.items():
         items = by_id.get(aid)
         if items:
-            values.update(zip(names, (int(x) for x in items[0]), strict=True))
+            values.update(zip(names, items[0], strict=True))  # "Q": ints already
     return Snmp6(**values)
