@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from hostward.plot.figures import Y_BINS
-from hostward.plot.svg_axes import time_format, time_ticks, value_labels, value_ticks
+from hostward.plot.figures import Y_BINS, time_rule
+from hostward.plot.svg_axes import time_ticks, value_labels, value_ticks
 
 NICE = (1.0, 2.0, 2.5, 5.0)
 
@@ -95,7 +95,7 @@ def test_time_ticks_are_inside_the_window_increasing_and_few(
     assert all(a < b for a, b in itertools.pairwise(ticks))
     most = 13 if 43200 <= span <= 86401 else 14 if span <= 86401 else 9
     assert len(ticks) <= most + 1
-    labels = [dt.datetime.fromtimestamp(t, tz).strftime(time_format(window)) for t in ticks]
+    labels = [dt.datetime.fromtimestamp(t, tz).strftime(time_rule(window).fmt) for t in ticks]
     assert len(set(labels)) == len(labels)
 
 

@@ -121,6 +121,23 @@ class PlotFigure:
     xlabel: str  # "time (CET)"
 
 
+@frozen
+class TimeRule:
+    """How both renderers mark a window's time axis (plot/mpl.py with matplotlib's locators, plot/svg_axes.py
+    as they place them)."""
+
+    day: bool  # 12 to 24 hours (a DST day is 23 or 25): a tick every 2 hours of the clock
+    most: int  # otherwise at most this many ticks (AutoDateLocator's maxticks): fewer when the labels have 2 lines
+    fmt: str  # strftime of the labels: seconds for a quarter of an hour or less, the date under windows over a day
+
+
+def time_rule(window: tuple[float, float]) -> TimeRule:
+    span = window[1] - window[0]
+    day = 43200 <= span <= SECONDS_PER_DAY + 1
+    fmt = "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%H:%M\n%m-%d"
+    return TimeRule(day, 14 if span <= SECONDS_PER_DAY + 1 else 9, fmt)
+
+
 def panel_rows(count: int) -> list[tuple[float, float]]:
     """Top and bottom of each of ``count`` panels, as fractions of the page from its top edge (as matplotlib's
     subplots_adjust places them with MARGINS)."""

@@ -23,6 +23,7 @@ from hostward.plot.figures import (
     PlotFigure,
     legend_columns,
     panel_rows,
+    time_rule,
 )
 
 STYLE: dict[Any, Any] = {
@@ -85,16 +86,13 @@ def _draw_panel(ax: Axes, view: PanelView) -> None:
 def _time_axis(ax: Axes, window: tuple[float, float], tz: dt.tzinfo) -> None:
     start, end = window
     ax.set_xlim(start / SECONDS_PER_DAY, end / SECONDS_PER_DAY)
-    span = end - start
-    if 43200 <= span <= SECONDS_PER_DAY + 1:  # a day: a tick every 2 hours (and cheaper than auto-location)
+    rule = time_rule(window)
+    if rule.day:  # a tick every 2 hours (and cheaper than auto-location)
         ax.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 2), tz=tz))  # type: ignore[no-untyped-call]
     else:
-        # Several days: fewer, two-line labels ("18:00" over "11-27"), or they run into each other.
-        most = 14 if span <= SECONDS_PER_DAY + 1 else 9
-        locator = mdates.AutoDateLocator(tz=tz, minticks=4, maxticks=most)  # type: ignore[no-untyped-call]
+        locator = mdates.AutoDateLocator(tz=tz, minticks=4, maxticks=rule.most)  # type: ignore[no-untyped-call]
         ax.xaxis.set_major_locator(locator)
-    fmt = "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%H:%M\n%m-%d"
-    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=tz))  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(rule.fmt, tz=tz))  # type: ignore[no-untyped-call]
 
 
 def _grid_only(ax: Axes) -> None:

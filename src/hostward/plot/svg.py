@@ -35,8 +35,9 @@ from hostward.plot.figures import (
     Stack,
     legend_columns,
     panel_rows,
+    time_rule,
 )
-from hostward.plot.svg_axes import time_format, time_ticks, value_labels, value_ticks
+from hostward.plot.svg_axes import time_ticks, value_labels, value_ticks
 from hostward.plot.svg_text import width, xml_text
 
 PAGE_W, PAGE_H = PAGE_INCHES[0] * 72, PAGE_INCHES[1] * 72  # points: the SVG's user units
@@ -140,8 +141,9 @@ def render(pf: PlotFigure, salt: str = "") -> bytes:
     for i, (box, view) in enumerate(zip(panels, pf.panels, strict=True)):
         out += _panel(box, view, ticks, f"{prefix}{i}")
     last = panels[-1]
-    out += _time_labels(last, ticks, time_format(pf.window), pf.tz)
-    label_y = last.y1 + TICK + TICK_PAD + FONT * 1.2 * time_format(pf.window).count("\n") + FONT * 2.1
+    fmt = time_rule(pf.window).fmt
+    out += _time_labels(last, ticks, fmt, pf.tz)
+    label_y = last.y1 + TICK + TICK_PAD + FONT * 1.2 * fmt.count("\n") + FONT * 2.1
     out.append(
         f'<text x="{n((last.x0 + last.x1) / 2)}" y="{n(label_y)}" font-size="{FONT:g}" '
         f'text-anchor="middle">{xml_text(pf.xlabel)}</text>\n</svg>\n'

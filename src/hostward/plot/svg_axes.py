@@ -18,7 +18,7 @@ import datetime as dt
 import itertools
 import math
 
-from hostward.plot.figures import SECONDS_PER_DAY, Y_BINS
+from hostward.plot.figures import SECONDS_PER_DAY, Y_BINS, time_rule
 
 STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 MIN_TICKS = 4  # AutoDateLocator's minticks
@@ -85,9 +85,10 @@ def time_ticks(window: tuple[float, float], tz: dt.tzinfo) -> list[float]:
     span = end - start
     if not math.isfinite(span) or span <= 0:
         return []
-    if 43200 <= span <= SECONDS_PER_DAY + 1:
+    rule = time_rule(window)
+    if rule.day:
         return _clock_ticks(start, end, tz, 7200)
-    most = 14 if span <= SECONDS_PER_DAY + 1 else 9
+    most = rule.most
     months = _months(start, end, tz)
     if months >= MIN_TICKS:
         interval = next((n for n in (1, 2, 3, 4, 6) if months <= n * (most - 1)), 12)
@@ -102,12 +103,6 @@ def time_ticks(window: tuple[float, float], tz: dt.tzinfo) -> list[float]:
             return _day_ticks(start, end, tz, interval)
         return _clock_ticks(start, end, tz, unit * interval)
     return [start, end]
-
-
-def time_format(window: tuple[float, float]) -> str:
-    """strftime format of the time labels (a second line, the date, for windows longer than a day)."""
-    span = window[1] - window[0]
-    return "%H:%M:%S" if span <= 900 else "%H:%M" if span <= SECONDS_PER_DAY + 1 else "%H:%M\n%m-%d"
 
 
 def _wall_seconds(start: float, end: float, tz: dt.tzinfo) -> float:
