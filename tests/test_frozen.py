@@ -280,3 +280,39 @@ def test_record_fields_names_the_fields_of_records_only() -> None:
     assert record_fields(Twin(1)) == ("x", "label", "tags")  # a @dataclass instance, through dataclasses
     assert record_fields(Point) is None and record_fields(Twin) is None  # classes are not records
     assert record_fields((1, 2)) is None and record_fields("x") is None and record_fields(None) is None
+
+
+def test_init_is_compiled_on_first_use_and_signatures_read_the_real_one() -> None:
+    # frozen._first_init: most record classes a command imports are never built through __init__ (issue 17).
+    import inspect
+
+    @frozen
+    class Lazy:
+        a: int
+        b: str = "x"
+
+    assert hasattr(Lazy.__dict__["__init__"], "__frozen_init__")  # not compiled yet
+    assert str(inspect.signature(Lazy)) == "(a, b='x')"  # asking compiles it
+    assert not hasattr(Lazy.__dict__["__init__"], "__frozen_init__")
+
+    @frozen
+    class Built:
+        a: int
+        b: tuple[int, ...] = field(default_factory=tuple)
+
+    first = Built(1)
+    assert not hasattr(Built.__dict__["__init__"], "__frozen_init__")
+    assert first == Built(a=1, b=())
+    assert repr(Built(2, (3,))).endswith("Built(a=2, b=(3,))")
+    with pytest.raises(TypeError):
+        Built()  # type: ignore[call-arg]
+
+    @frozen
+    class Base:
+        a: int
+
+    class Derived(Base):
+        pass
+
+    assert str(inspect.signature(Derived)) == "(a)"
+    assert Derived(5).a == 5 and not hasattr(Base.__dict__["__init__"], "__frozen_init__")
