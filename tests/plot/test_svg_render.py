@@ -16,6 +16,7 @@ from hostward.plot.decimate import COLUMNS, decimate
 from hostward.plot.figures import PlotFigure, build_figures
 from hostward.plot.series import Mark, Series, SeriesSet, series_from_day
 from hostward.plot.svg import render
+from hostward.plot.svg_text import width
 from hostward.safetext import safe_text
 from hostward.store.model import DayData
 
@@ -229,3 +230,11 @@ def test_values_at_the_ends_of_the_floats_give_a_finite_axis_and_a_document(
         root = parse(pf)
         assert root.tag == f"{SVG}svg"
         assert "nan" not in render(pf, pf.key).decode().lower().replace("nanos", "")
+
+
+@pytest.mark.parametrize("name", ["网卡接口", "ｅｔｈ０", "디스크"])
+def test_wide_characters_are_measured_a_full_em(name: str) -> None:
+    """A device named in CJK or full-width letters: a fallback font draws each a full em wide, so the legend's
+    box and the room left for it (measured, not drawn, here) are at least that wide."""
+    assert width(name, 10.0) >= 10.0 * len(name)
+    assert width("eth0", 10.0) < 10.0 * 4  # DejaVu's own letters stay narrower

@@ -11,6 +11,8 @@ asks for), a little generously, so a legend measured here is never narrower than
 
 from __future__ import annotations
 
+import unicodedata
+
 from hostward.safetext import safe_text
 
 _ENTITIES = str.maketrans(
@@ -35,6 +37,7 @@ _ASCII = (
     0.635, 0.635, 0.411, 0.521, 0.392, 0.634, 0.592, 0.818, 0.592, 0.592, 0.525, 0.636, 0.337, 0.636, 0.838,
 )  # fmt: skip
 _OTHER = 0.8  # any other character: wider than most, so the estimate errs on the wide side
+_WIDE = 1.0  # East Asian wide and full-width characters (from a fallback font: DejaVu has none): a full em
 SLACK = 1.04
 
 
@@ -46,5 +49,9 @@ def xml_text(text: str) -> str:
 def width(text: str, size: float) -> float:
     """Estimated width in points of ``text`` at ``size`` points (as drawn: after safe_text's escapes)."""
     shown = safe_text(text)
-    ems = sum(_ASCII[o - 32] if 32 <= (o := ord(c)) < 127 else _OTHER for c in shown)
+    ems = sum(_ASCII[o - 32] if 32 <= (o := ord(c)) < 127 else _other(c) for c in shown)
     return ems * size * SLACK
+
+
+def _other(char: str) -> float:
+    return _WIDE if unicodedata.east_asian_width(char) in ("W", "F") else _OTHER
