@@ -60,10 +60,13 @@ CREATE TABLE IF NOT EXISTS throttle (
 def web_dir(data_dir: Path) -> Path:
     """DATA_DIR/web, created 0700 if missing; refused if another user owns it or others may write it."""
     path = data_dir / "web"
-    with contextlib.suppress(FileExistsError):
-        data_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
-        path.mkdir(mode=0o700)
-    info = os.lstat(path)
+    try:
+        with contextlib.suppress(FileExistsError):
+            data_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
+            path.mkdir(mode=0o700)
+        info = os.lstat(path)
+    except OSError as exc:  # a data directory that is a file, or read-only: one line, not a traceback
+        raise ConfigError(f"cannot use {path} for the dashboard's state: {exc.strerror or exc}") from exc
     if not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{path} is not a directory (a symlink is not accepted)")
     if info.st_uid != os.geteuid():
