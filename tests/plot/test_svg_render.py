@@ -14,6 +14,7 @@ from tests.plot.conftest import T10
 
 from hostward.plot.decimate import COLUMNS, decimate
 from hostward.plot.figures import PlotFigure, build_figures
+from hostward.plot.mpl import draw
 from hostward.plot.series import Mark, Series, SeriesSet, series_from_day
 from hostward.plot.svg import render
 from hostward.plot.svg_text import width
@@ -238,3 +239,45 @@ def test_wide_characters_are_measured_a_full_em(name: str) -> None:
     box and the room left for it (measured, not drawn, here) are at least that wide."""
     assert width(name, 10.0) >= 10.0 * len(name)
     assert width("eth0", 10.0) < 10.0 * 4  # DejaVu's own letters stay narrower
+
+
+def test_the_y_tick_labels_of_the_svg_are_those_of_the_pdf() -> None:
+    """Billions of packets, a negative clock offset and its small frequency: the PNG/PDF (matplotlib) labels its
+    y axes as the SVG does, the same values and texts (an SI prefix where matplotlib wrote "1e9" above)."""
+    times = tuple(T10 + 60.0 * i for i in range(60))
+    packets = tuple(3.2e9 * i / 59 for i in range(60))
+    sset = SeriesSet(
+        (
+            Series("net_dev", "eth0", ("rxpck/s", "txpck/s"), times, (packets, packets)),
+            Series(
+                "time",
+                None,
+                ("offset", "freq"),
+                times,
+                (tuple(-2.0 - i / 59 for i in range(60)), (-0.004,) * 60),
+            ),
+        ),
+        (),
+        times[0],
+        times[-1],
+        1,
+        60,
+    )
+    figures = build_figures(sset, window=DAY, host_label="h", tz=dt.UTC)
+    assert len(figures) == 2
+    for pf in figures:
+        svg = svg_labels(pf)
+        figure = draw(pf)
+        figure.canvas.draw()
+        pdf = [[t.get_text() for t in ax.get_yticklabels()] for ax in figure.axes]
+        assert pdf == svg, pf.key
+        assert not any(ax.yaxis.get_offset_text().get_text() for ax in figure.axes)
+    assert svg_labels(figures[0]) == [["0G", "1G", "2G", "3G"]]
+
+
+def svg_labels(pf: PlotFigure) -> list[list[str]]:
+    return [
+        ["".join(t.itertext()) for t in panel.iter(f"{SVG}text") if t.get("text-anchor") == "end"]
+        for panel in parse(pf).iter(f"{SVG}g")
+        if panel.get("class") == "panel"
+    ]

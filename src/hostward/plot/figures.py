@@ -43,7 +43,7 @@ LINE_STYLES = ("-", "--", ":", "-.")
 # 0, 20 ... 100 on a percent axis. Every tick is a few artists to build and draw: ~1 ms each, per panel.
 Y_BINS = 6
 # Fixed margins as fractions of the A4 landscape page: the two-line title above, the y tick labels and axis
-# label to the left (ticks of at most 6 digits: larger values get an offset), tick labels and the time label
+# label to the left (ticks of at most 6 digits: larger values get an SI prefix), tick labels and the time label
 # below (two lines of them for several days).
 MARGINS = {"left": 0.07, "top": 0.91, "bottom": 0.085, "hspace": 0.1}
 RIGHT_MOST = 0.975  # right edge of the panels when no legend needs room

@@ -10,7 +10,7 @@ import matplotlib as mpl
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, NullLocator
+from matplotlib.ticker import NullLocator
 
 from hostward.plot.figures import (
     LEGEND_GAP_POINTS,
@@ -18,13 +18,13 @@ from hostward.plot.figures import (
     PAGE_INCHES,
     RIGHT_MOST,
     SECONDS_PER_DAY,
-    Y_BINS,
     PanelView,
     PlotFigure,
     legend_columns,
     panel_rows,
     time_rule,
 )
+from hostward.plot.svg_axes import value_labels, value_ticks
 
 STYLE: dict[Any, Any] = {
     "font.size": 9,
@@ -61,7 +61,11 @@ def draw(pf: PlotFigure) -> Figure:
             ax.set_ylabel(view.ylabel)
             ax.set_ylim(*view.ylim)
             _time_axis(ax, pf.window, pf.tz)
-            ax.yaxis.set_major_locator(MaxNLocator(nbins=Y_BINS, steps=[1, 2, 2.5, 5, 10]))
+            # The ticks and labels the SVG writes (plot/svg_axes.py): MaxNLocator's values, labelled with an SI
+            # prefix ("2.5G") where matplotlib's formatter would write "1e9" above the axis, so the PDF, PNG and
+            # SVG of a figure read alike.
+            ticks = value_ticks(*view.ylim)
+            ax.set_yticks(ticks, labels=value_labels(ticks))
             if ax is not axes[-1]:
                 _grid_only(ax)
             if entries := len(view.legend()):
