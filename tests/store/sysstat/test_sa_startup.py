@@ -1,6 +1,7 @@
 """Start-up of reading a binary sa file (issue 17): ``plot -f saDD`` and the importer's detection import only what
 decoding it needs, not the sar-text and sadf-CSV parsers, the store's writing side, sadf's subprocess or lzma (the
-old importer loaded them all for every file, ~40 ms). Speed itself is measured in bench/sa_read.py."""
+old importer loaded them all for every file), nor, for reports that do not read them, the optional groups' records
+(sar -v, -n SOCK/IP/IP6..., -I, -y, -F, -m, -n FC). Speed itself is measured in bench/sa_read.py."""
 
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ NOT_NEEDED = {
     "inspect",
     "typing",
 }
+# The optional groups' records and decoders (sar -v, -n SOCK..., -I, -y, -F, -m, -n FC): not for -u.
+OPTIONAL_GROUPS = {
+    "hostward.store.sysstat.sa_decode_optional",
+    "hostward.collect.snmp",
+    "hostward.collect.snmp6",
+    "hostward.collect.interrupts",
+    "hostward.collect.nfs",
+    "hostward.collect.softnet",
+    "hostward.collect.filesystems",
+    "hostward.collect.serial",
+    "hostward.collect.sockets",
+    "hostward.collect.kernel",
+}
 
 
 def test_decoding_an_sa_file_imports_only_the_decoder(sysstat_run: SysstatRun) -> None:
@@ -37,7 +51,12 @@ def test_decoding_an_sa_file_imports_only_the_decoder(sysstat_run: SysstatRun) -
     imported, printed = modules_after(code, "")
     assert printed.split() == ["sa", "5"], printed
     assert not imported & NOT_NEEDED, sorted(imported & NOT_NEEDED)
+    assert not imported & OPTIONAL_GROUPS, sorted(imported & OPTIONAL_GROUPS)
     assert {"hostward.store.sysstat.sa_format", "hostward.store.sysstat.sa_decode"} <= imported
+    # Decoding everything (sadc -S DISK records sar -v's and -n SOCK's groups too) does import them.
+    imported, printed = modules_after(code.replace("parts=frozenset({'cpu'})", "parts=None"), "")
+    assert printed.split() == ["sa", "5"], printed
+    assert "hostward.store.sysstat.sa_decode_optional" in imported
 
 
 def test_plot_of_an_sa_file_imports_no_text_parser(sysstat_run: SysstatRun, tmp_path: object) -> None:

@@ -17,14 +17,11 @@ import struct
 
 from hostward.collect.cpu import CpuStat, CpuTimes
 from hostward.collect.host import HostInfo
-from hostward.collect.kernel import KernelTables
 from hostward.collect.load import LoadAvg
 from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import Pressure, PressureLine, PressureSet
 from hostward.collect.sample import SystemSample
-from hostward.collect.snmp import Snmp
-from hostward.collect.sockets import Sockets, Sockets6
 from hostward.frozen import frozen
 from hostward.store.model import CommentMark, Entry, RestartMark
 from hostward.store.sysstat.sa_decode_disk import (
@@ -34,89 +31,17 @@ from hostward.store.sysstat.sa_decode_disk import (
     sys_classify,
     sys_disk_name,
 )
-from hostward.store.sysstat.sa_decode_fc import A_NET_FC, FC_LAYOUT, decode_fchosts
-from hostward.store.sysstat.sa_decode_fs import A_FS, FS_LAYOUT, decode_filesystems
-from hostward.store.sysstat.sa_decode_irq import A_IRQ, decode_irq
-from hostward.store.sysstat.sa_decode_irq import LAYOUT as IRQ_LAYOUT
-from hostward.store.sysstat.sa_decode_netmisc import ICMP_COUNTERS, nfs_client, nfs_server, softnet
-from hostward.store.sysstat.sa_decode_power import A_PWR_CPU, PWR_CPU_LAYOUT, decode_cpufreq
-from hostward.store.sysstat.sa_decode_serial import A_SERIAL, decode_serial
-from hostward.store.sysstat.sa_decode_serial import LAYOUT as SERIAL_LAYOUT
-from hostward.store.sysstat.sa_decode_snmp6 import SNMP6_LAYOUTS, snmp6
 from hostward.store.sysstat.sa_format import R_COMMENT, R_RESTART, SaActivity, SaFile, SaRecord, cached_struct
+from hostward.store.sysstat.sa_layouts import A_IRQ, ACTIVITY_NAMES, LAYOUTS, OPTIONAL_IDS, SA_PARTS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-# sa.h activity ids, for reporting what an import leaves out.
-ACTIVITY_NAMES = {
-    1: "A_CPU", 2: "A_PCSW", 3: "A_IRQ", 4: "A_SWAP", 5: "A_PAGE", 6: "A_IO", 7: "A_MEMORY", 8: "A_KTABLES",
-    9: "A_QUEUE", 10: "A_SERIAL", 11: "A_DISK", 12: "A_NET_DEV", 13: "A_NET_EDEV", 14: "A_NET_NFS",
-    15: "A_NET_NFSD", 16: "A_NET_SOCK", 17: "A_NET_IP", 18: "A_NET_EIP", 19: "A_NET_ICMP", 20: "A_NET_EICMP",
-    21: "A_NET_TCP", 22: "A_NET_ETCP", 23: "A_NET_UDP", 24: "A_NET_SOCK6", 25: "A_NET_IP6", 26: "A_NET_EIP6",
-    27: "A_NET_ICMP6", 28: "A_NET_EICMP6", 29: "A_NET_UDP6", 30: "A_PWR_CPU", 31: "A_PWR_FAN",
-    32: "A_PWR_TEMP", 33: "A_PWR_IN", 34: "A_HUGE", 35: "A_PWR_FREQ", 36: "A_PWR_USB", 37: "A_FS",
-    38: "A_NET_FC", 39: "A_NET_SOFT", 40: "A_PSI_CPU", 41: "A_PSI_IO", 42: "A_PSI_MEM",
-}  # fmt: skip
+    OptionalFields = Callable[[dict[int, list[Any]], int], dict[str, Any]]
 
-# id -> (magic, types_nr, struct format of one item) for the activities hostward stores (activity.c, rd_stats.h).
-LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
-    1: (0x8B, (10, 0, 0), "10Q"),  # stats_cpu
-    2: (0x8B, (1, 1, 0), "QQ"),  # stats_pcsw: context_switch, processes
-    A_IRQ: IRQ_LAYOUT,  # stats_irq: (CPUs + 1) x (interrupts + 1), sa_decode_irq.py
-    A_SERIAL: SERIAL_LAYOUT,  # stats_serial: one per port, sa_decode_serial.py
-    4: (0x8A, (0, 2, 0), "QQ"),  # stats_swap
-    5: (0x8A, (0, 8, 0), "8Q"),  # stats_paging
-    6: (0x8B, (7, 0, 0), "7Q"),  # stats_io
-    7: (0x8B, (17, 0, 0), "17Q"),  # stats_memory
-    34: (0x8B, (4, 0, 0), "4Q"),  # stats_huge: frhkb tlhkb rsvdhkb surphkb
-    8: (0x8B, (4, 0, 0), "4Q"),  # stats_ktables: file_used inode_used dentry_stat pty_nr
-    9: (0x8C, (3, 0, 3), "3Q3I4x"),  # stats_queue
-    11: (0x8C, (3, 3, 8), "Q16x3Q8I"),  # stats_disk (wwn skipped)
-    12: (0x8D, (7, 0, 1), "7QI16sb3x"),  # stats_net_dev
-    13: (0x8C, (9, 0, 0), "9Q16s"),  # stats_net_edev
-    14: (0x8A, (0, 0, 6), "6I"),  # stats_net_nfs (sa_decode_netmisc.py)
-    15: (0x8A, (0, 0, 11), "11I"),  # stats_net_nfsd
-    16: (0x8A, (0, 0, 6), "6I"),  # stats_net_sock: sock tcp tcp_tw udp raw frag
-    17: (0x8C, (8, 0, 0), "8Q"),  # stats_net_ip: the -n IP columns' counters, in their order
-    18: (0x8C, (8, 0, 0), "8Q"),  # stats_net_eip
-    19: (0x8A, (0, 14, 0), "14Q"),  # stats_net_icmp (sa_decode_netmisc.py)
-    20: (0x8A, (0, 12, 0), "12Q"),  # stats_net_eicmp
-    21: (0x8A, (0, 4, 0), "4Q"),  # stats_net_tcp
-    22: (0x8A, (0, 5, 0), "5Q"),  # stats_net_etcp
-    23: (0x8A, (0, 4, 0), "4Q"),  # stats_net_udp
-    24: (0x8A, (0, 0, 4), "4I"),  # stats_net_sock6: tcp6 udp6 raw6 frag6
-    **SNMP6_LAYOUTS,  # 25-29: A_NET_IP6, EIP6, ICMP6, EICMP6, UDP6
-    39: (0x8A, (0, 0, 6), "6I"),  # stats_softnet: CPU "all" then each CPU (sa_decode_netmisc.py)
-    A_PWR_CPU: PWR_CPU_LAYOUT,  # stats_pwr_cpufreq (sa_decode_power.py)
-    A_FS: FS_LAYOUT,  # stats_filesystem (sa_decode_fs.py)
-    A_NET_FC: FC_LAYOUT,  # stats_fchost (sa_decode_fc.py)
-    40: (0x8A, (1, 3, 0), "4Q"),  # stats_psi_cpu
-    41: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_io
-    42: (0x8A, (2, 6, 0), "8Q"),  # stats_psi_mem
-}
-# id -> the SystemSample field it fills (store/parts.py's part names). A_CPU, A_PCSW and A_QUEUE are always
-# decoded: the CPU and load records take from all three.
-SA_PARTS: dict[int, str] = {
-    7: "memory", 34: "memory", 4: "vmstat", 5: "vmstat", 6: "disks", 11: "disks", 12: "nets", 13: "nets",
-    40: "pressure", 41: "pressure", 42: "pressure", 8: "ktables", 16: "sockets", 24: "sockets6",
-    **{aid: "snmp" for aid in (17, 18, 19, 20, 21, 22, 23)}, **{aid: "snmp6" for aid in SNMP6_LAYOUTS},
-    A_SERIAL: "serial", A_IRQ: "interrupts", 14: "nfs", 15: "nfsd", 39: "softnet", A_FS: "filesystems",
-    A_PWR_CPU: "cpufreq", A_NET_FC: "fchosts",
-}  # fmt: skip
 C_DUPLEX_HALF = 1  # rd_stats.h
-# A_NET_IP, EIP, TCP, ETCP, UDP: the Snmp fields their structures hold, in structure order (rd_stats.h).
-_SNMP_COUNTERS: dict[int, tuple[str, ...]] = {
-    17: ("Ip_InReceives", "Ip_ForwDatagrams", "Ip_InDelivers", "Ip_OutRequests", "Ip_ReasmReqds", "Ip_ReasmOKs",
-         "Ip_FragOKs", "Ip_FragCreates"),
-    18: ("Ip_InHdrErrors", "Ip_InAddrErrors", "Ip_InUnknownProtos", "Ip_InDiscards", "Ip_OutDiscards",
-         "Ip_OutNoRoutes", "Ip_ReasmFails", "Ip_FragFails"),
-    21: ("Tcp_ActiveOpens", "Tcp_PassiveOpens", "Tcp_InSegs", "Tcp_OutSegs"),
-    22: ("Tcp_AttemptFails", "Tcp_EstabResets", "Tcp_RetransSegs", "Tcp_InErrs", "Tcp_OutRsts"),
-    23: ("Udp_InDatagrams", "Udp_OutDatagrams", "Udp_NoPorts", "Udp_InErrors"),
-    **ICMP_COUNTERS,
-}  # fmt: skip
 
 
 @frozen
@@ -147,13 +72,6 @@ def _usable(act: SaActivity) -> bool:
         return False
     magic, types, fmt = layout
     return act.magic == magic and act.types_nr == types and act.size >= struct.calcsize("<" + fmt)
-
-
-def activity_ids(parts: frozenset[str] | None) -> frozenset[int] | None:
-    """The activities to locate in each record (parse_sa's ``keep``) for a decoding of ``parts`` (None: all)."""
-    if parts is None:
-        return None
-    return frozenset(aid for aid in LAYOUTS if SA_PARTS.get(aid, "") in parts or aid not in SA_PARTS)
 
 
 def decode_sa(
@@ -195,7 +113,12 @@ def decode_sa(
     ]
     irq_nr2 = next((act.nr2 for act in sa.located if act.id == A_IRQ and act.id not in ignored), 0)
     view = memoryview(sa.data)
-    optional = any(u[0] in _OPTIONAL_IDS for u in unpacks)
+    optional: OptionalFields | None = None
+    if any(u[0] in OPTIONAL_IDS for u in unpacks):
+        # Imported here: a file read for -u, -r or -n DEV needs none of the optional groups' records.
+        from hostward.store.sysstat.sa_decode_optional import optional_fields  # noqa: PLC0415
+
+        optional = optional_fields
     entries: list[Entry] = []
     for rec in sa.records:
         if rec.record_type == R_RESTART:
@@ -218,8 +141,6 @@ def decode_sa(
 _NO_CPU = CpuTimes()
 _NO_PAGING = [(0,) * 8]
 _NO_SWAP = [(0, 0)]
-# The activities of SystemSample's fields after ``pressure`` (those with defaults).
-_OPTIONAL_IDS = frozenset(LAYOUTS) - {1, 2, 9, 7, 34, 4, 5, 6, 11, 12, 13, 40, 41, 42}
 
 
 @functools.cache
@@ -245,7 +166,7 @@ def _sample(
     disk_name: DiskNamer,
     classify: DiskClassifier,
     *,
-    optional: bool,
+    optional: OptionalFields | None,
 ) -> SystemSample:
     cpu_items = by_id.get(1, [])
     pcsw = by_id.get(2) or [(0, 0)]
@@ -279,60 +200,12 @@ def _sample(
     )
     nets = _nets(by_id.get(12, []), by_id.get(13, [])) if 12 in by_id or 13 in by_id else ()
     pressure = _pressure(by_id.get(40), by_id.get(41), by_id.get(42))
-    if not optional:  # none of the later groups is decoded: their defaults (None, ()) are what decoding gives
+    if (
+        optional is None
+    ):  # none of the later groups is decoded: their defaults (None, ()) are what decoding gives
         return SystemSample(timestamp, uptime, cpu, load, memory, vmstat, disks, nets, pressure)
     return SystemSample(
-        timestamp=timestamp,
-        uptime_seconds=uptime,
-        cpu=cpu,
-        load=load,
-        memory=memory,
-        vmstat=vmstat,
-        disks=disks,
-        nets=nets,
-        pressure=pressure,
-        ktables=_ktables(by_id.get(8)),
-        sockets=_sockets(by_id.get(16)),
-        snmp=_snmp(by_id),
-        sockets6=Sockets6(*(int(x) for x in by_id[24][0])) if by_id.get(24) else None,
-        snmp6=snmp6(by_id),
-        serial=decode_serial(by_id.get(A_SERIAL)),
-        interrupts=decode_irq(by_id.get(A_IRQ), irq_nr2),
-        nfs=nfs_client(by_id.get(14)),
-        nfsd=nfs_server(by_id.get(15)),
-        softnet=softnet(by_id.get(39)),
-        filesystems=decode_filesystems(by_id.get(A_FS)),
-        cpufreq=decode_cpufreq(by_id.get(A_PWR_CPU)),
-        fchosts=decode_fchosts(by_id.get(A_NET_FC)),
-    )
-
-
-def _ktables(items: list[tuple[Any, ...]] | None) -> KernelTables | None:
-    if not items:
-        return None  # not in the file: sar -v shows nothing, and neither does hostward
-    file_used, inode_used, dentry_stat, pty_nr = (int(x) for x in items[0])
-    return KernelTables(dentunusd=dentry_stat, file_used=file_used, inode_used=inode_used, pty_nr=pty_nr)
-
-
-def _snmp(by_id: dict[int, list[tuple[Any, ...]]]) -> Snmp | None:
-    """A_NET_IP, EIP, ICMP, EICMP, TCP, ETCP and UDP (sadc -S SNMP records them together); their structures hold the
-    counters of the report's columns in column order."""
-    if not any(by_id.get(aid) for aid in _SNMP_COUNTERS):
-        return None
-    values: dict[str, int] = {}
-    for aid, names in _SNMP_COUNTERS.items():
-        items = by_id.get(aid)
-        if items:
-            values.update(zip(names, items[0], strict=True))  # "Q": ints already
-    return Snmp(**values)
-
-
-def _sockets(items: list[tuple[Any, ...]] | None) -> Sockets | None:
-    if not items:
-        return None
-    sock, tcp, tcp_tw, udp, raw, frag = (int(x) for x in items[0])
-    return Sockets(
-        sock_inuse=sock, tcp_inuse=tcp, tcp_tw=tcp_tw, udp_inuse=udp, raw_inuse=raw, frag_inuse=frag
+        timestamp, uptime, cpu, load, memory, vmstat, disks, nets, pressure, **optional(by_id, irq_nr2)
     )
 
 

@@ -10,9 +10,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-A_NET_FC = 38
 # magic, types_nr (4 unsigned long), one item: f_rxframes f_txframes f_rxwords f_txwords fchost_name
-FC_LAYOUT = (0x8A, (0, 4, 0), "4Q16s")
 
 
 def decode_fchosts(items: list[tuple[Any, ...]] | None) -> tuple[FcHost, ...] | None:

@@ -9,9 +9,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-A_FS = 37
 # magic, types_nr (5 unsigned long long), one item: f_blocks f_bfree f_bavail f_files f_ffree fs_name mountp
-FS_LAYOUT = (0x8B, (5, 0, 0), "5Q128s128s")
 
 
 def _name(field: bytes) -> str:

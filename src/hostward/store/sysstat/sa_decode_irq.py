@@ -1,4 +1,4 @@
-"""A_IRQ of a sysstat 12.6 sa file -> ``Interrupts`` (sa_decode.py calls this for each record).
+"""A_IRQ of a sysstat 12.6 sa file -> ``Interrupts`` (sa_decode_optional.py calls this for each record).
 
 The record holds ``count`` (CPUs + 1) blocks of ``nr2`` (interrupts + 1) ``struct stats_irq {unsigned int
 irq_nr; char irq_name[8];}`` (rd_stats.h): block 0 is CPU "all" and the only one whose names are filled, item 0
@@ -16,9 +16,6 @@ from hostward.collect.interrupts import Interrupts
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
-
-A_IRQ = 3
-LAYOUT = (0x8C, (0, 0, 1), "I8s")  # magic ACTIVITY_MAGIC_BASE + 2, one unsigned int, the name
 
 
 def _name(raw: Any) -> str:

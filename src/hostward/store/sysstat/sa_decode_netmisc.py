@@ -1,7 +1,7 @@
 """Decoders of sysstat sa-file structures for sar -n ICMP, EICMP, NFS, NFSD, SOFT (rd_stats.h stats_net_icmp,
 stats_net_eicmp, stats_net_nfs, stats_net_nfsd, stats_softnet).
 
-sa_decode.py lists their layouts in LAYOUTS and calls these from ``_sample``; the structures' fields are the
+sa_layouts.py lists their layouts in LAYOUTS and sa_decode_optional.py calls these; the structures' fields are the
 counters of the report's columns in column order, stored as sadc read them (by position, so on kernels >= 6.0
 the outgoing ICMP figures are those sadc found there: sar reports them as such, and so does an import).
 """

@@ -9,10 +9,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-A_PWR_CPU = 30
-# magic, types_nr (one unsigned long), one item: cpufreq
-PWR_CPU_LAYOUT = (0x8A, (0, 1, 0), "Q")
-
 
 def decode_cpufreq(items: list[tuple[Any, ...]] | None) -> tuple[CpuFrequency, ...] | None:
     """None when the file does not hold A_PWR_CPU (sadc ran without -S POWER) or holds no item."""

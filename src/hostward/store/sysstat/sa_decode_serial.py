@@ -1,4 +1,4 @@
-"""A_SERIAL of a sysstat 12.6 sa file -> ``SerialLine`` records (sa_decode.py calls this for each record).
+"""A_SERIAL of a sysstat 12.6 sa file -> ``SerialLine`` records (sa_decode_optional.py calls this for each record).
 
 ``struct stats_serial {unsigned int rx, tx, frame, parity, brk, overrun, line;}`` (rd_stats.h), one per port
 sadc read in that record; kept as they are, so sar -y on the imported file is sar's.
@@ -11,9 +11,6 @@ from hostward.collect.serial import SerialLine
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
-
-A_SERIAL = 10
-LAYOUT = (0x8B, (0, 0, 7), "7I")  # magic ACTIVITY_MAGIC_BASE + 1
 
 
 def decode_serial(items: list[tuple[Any, ...]] | None) -> tuple[SerialLine, ...]:

@@ -10,19 +10,13 @@ of consecutive fields: 10 ``unsigned long long``, 11 of them, then 17, 11 and 4 
 from __future__ import annotations
 
 from hostward.collect.snmp6 import SNMP6_FIELDS, Snmp6
+from hostward.store.sysstat.sa_layouts import SNMP6_LAYOUTS
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
 # id -> (magic, types_nr, struct format of one item) (activity.c, rd_stats.h of sysstat 12.6.1).
-SNMP6_LAYOUTS: dict[int, tuple[int, tuple[int, int, int], str]] = {
-    25: (0x8C, (10, 0, 0), "10Q"),  # stats_net_ip6
-    26: (0x8C, (11, 0, 0), "11Q"),  # stats_net_eip6
-    27: (0x8A, (0, 17, 0), "17Q"),  # stats_net_icmp6
-    28: (0x8A, (0, 11, 0), "11Q"),  # stats_net_eicmp6
-    29: (0x8A, (0, 4, 0), "4Q"),  # stats_net_udp6
-}
 
 
 def _runs() -> dict[int, tuple[str, ...]]:

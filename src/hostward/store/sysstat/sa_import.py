@@ -14,9 +14,10 @@ from hostward.collect.host import HostInfo
 from hostward.errors import StoreError
 from hostward.frozen import frozen
 from hostward.store.model import Entry
-from hostward.store.sysstat.sa_decode import activity_ids, decode_sa
+from hostward.store.sysstat.sa_decode import decode_sa
 from hostward.store.sysstat.sa_decode_disk import DiskClassifier, DiskNamer, sys_classify, sys_disk_name
 from hostward.store.sysstat.sa_format import FORMAT_MAGIC, OLD_FORMAT_MAGICS, parse_sa
+from hostward.store.sysstat.sa_layouts import activity_ids
 
 SadfRunner = Callable[[list[str]], bytes]
 SADF_TIMEOUT_SECONDS = 120.0
