@@ -239,7 +239,7 @@ def parse_sa(data: bytes, name: str, keep: frozenset[int] | None = None) -> SaFi
         activities.append(act)
     located = tuple(a for a in activities if keep is None or a.id in keep)
     plan = tuple((a.id, a.has_nr, a.size * a.nr2, a.nr, keep is None or a.id in keep) for a in activities)
-    found, damage = _records(r, plan, rec_size)
+    found, damage = _records(r, (_steps(plan), plan), rec_size)
     records = [rec for rec in found if rec is not None]
     if damage and not any(rec.record_type == R_STATS for rec in records):
         raise StoreError(damage)  # nothing usable precedes the damage
@@ -248,9 +248,26 @@ def parse_sa(data: bytes, name: str, keep: frozenset[int] | None = None) -> SaFi
 
 # Per activity of the file, in order: id, has_nr, bytes per item (size * nr2), nr, whether its place is kept.
 _Plan = tuple[tuple[int, bool, int, int, bool], ...]
+# The steps over a record (runs of activities of fixed size whose places are not kept merged into one step),
+# and the plan itself, walked when a step fails to name the activity where the record is damaged.
+_Walk = tuple[_Plan, _Plan]
 
 
-def _records(r: _Reader, plan: _Plan, rec_size: int) -> tuple[list[SaRecord | None], str]:
+def _steps(plan: _Plan) -> _Plan:
+    steps: list[tuple[int, bool, int, int, bool]] = []
+    for step in plan:
+        aid, has_nr, item_bytes, nr, kept = step
+        if not has_nr and not kept and steps and not steps[-1][1] and not steps[-1][4]:
+            first, _, before, _, _ = steps[-1]
+            steps[-1] = (first, False, before + item_bytes * nr, 1, False)
+        elif not has_nr and not kept:
+            steps.append((aid, False, item_bytes * nr, 1, False))
+        else:
+            steps.append(step)
+    return plan if len(steps) == len(plan) else tuple(steps)
+
+
+def _records(r: _Reader, plan: _Walk, rec_size: int) -> tuple[list[SaRecord | None], str]:
     """The records up to the end, or up to the first damaged one (as sar prints them, then says why it stopped):
     the list and the reason reading stopped ("" at the end of the file)."""
     out: list[SaRecord | None] = []
@@ -262,7 +279,7 @@ def _records(r: _Reader, plan: _Plan, rec_size: int) -> tuple[list[SaRecord | No
     return out, ""
 
 
-def _record(r: _Reader, plan: _Plan, rec_size: int, out: list[SaRecord | None]) -> None:
+def _record(r: _Reader, plan: _Walk, rec_size: int, out: list[SaRecord | None]) -> None:
     at = r.offset
     data = r.data
     if at + rec_size > len(data):
@@ -292,9 +309,21 @@ def _record(r: _Reader, plan: _Plan, rec_size: int, out: list[SaRecord | None]) 
         r.skip_extras()
 
 
-def _locate(r: _Reader, plan: _Plan) -> tuple[int, ...]:
+def _locate(r: _Reader, walk: _Walk) -> tuple[int, ...]:
     """Step over one record's activities (sa_common.c read_file_stat_bunch), keeping the offset and item count
     of those the plan keeps: nothing is copied or unpacked but the item counts."""
+    steps, plan = walk
+    start = r.offset
+    try:
+        return _walk(r, steps)
+    except StoreError:
+        if steps is plan:
+            raise
+        r.offset = start
+        return _walk(r, plan)  # raises, naming the activity (a merged step would name the first of its run)
+
+
+def _walk(r: _Reader, plan: _Plan) -> tuple[int, ...]:
     data = r.data
     end = len(data)
     pos = r.offset
