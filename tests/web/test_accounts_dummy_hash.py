@@ -4,6 +4,8 @@ the full argon2 work and fails), and written out rather than hashed at import (i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import argon2
 import pytest
 from argon2.exceptions import VerifyMismatchError
@@ -39,3 +41,25 @@ def test_importing_the_accounts_hashes_nothing() -> None:
         "print(len(calls))"
     )
     assert modules_after(code, "")[1].strip() == "0"
+
+
+def test_an_unknown_name_is_refused_even_if_the_dummy_hash_matched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No password matches the random dummy (a 2^-256 chance), and the answer does not rest on that alone: an
+    unknown name is refused after its verify whatever the verify said."""
+    store = accounts.Accounts(tmp_path / "accounts.db")
+    store.add("vera", "viewer", "a long enough password 1")
+    real = accounts._HASHER
+
+    class Yes:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def verify(self, stored: str, password: str) -> bool:
+            return True
+
+    monkeypatch.setattr(accounts, "_HASHER", Yes())
+    assert store.authenticate("vera", "anything", "") == accounts.User("vera", "viewer")  # the stub says yes
+    assert store.authenticate("nobody", "anything", "") is None
+    assert store.password_matches("nobody", "anything") is False
