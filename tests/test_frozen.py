@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import pickle
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import pytest
 from hypothesis import given
@@ -261,6 +262,30 @@ def test_asdict_is_dataclasses_asdict(
     assert asdict(ours) == dataclasses.asdict(theirs)
     assert asdict(Twin(*first)) == dataclasses.asdict(Twin(*first))  # a @dataclass record goes to dataclasses
     assert type(asdict(ours)["points"]) is tuple
+
+
+class Span(NamedTuple):
+    low: Point
+    high: Point
+
+
+@frozen
+class Ranged:
+    span: Span
+
+
+@dataclasses.dataclass(frozen=True)
+class RangedTwin:
+    span: Span
+
+
+def test_asdict_walks_named_tuples_as_dataclasses_does() -> None:
+    span = Span(Point(1, "a", ()), Point(2, "b", ("c",)))
+    plain = asdict(Ranged(span))
+    assert plain == dataclasses.asdict(RangedTwin(span))
+    assert type(plain["span"]) is Span
+    assert plain["span"][0] == {"x": 1, "label": "a", "tags": ()}  # the record inside made a dict
+    json.dumps(plain)  # nothing left that JSON cannot write
 
 
 def test_asdict_imports_no_dataclasses() -> None:

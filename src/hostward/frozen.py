@@ -173,7 +173,7 @@ else:
 
 def asdict(obj: object) -> dict[str, Any]:
     """``dataclasses.asdict`` for a @frozen record, without importing ``dataclasses``: its fields as a dict, with
-    records inside (also in tuples, lists and dicts) made dicts too. Other values are taken as they are (the
+    records inside (also in tuples, named tuples, lists and dicts) made dicts too. Other values are taken as they are (the
     records hold immutable values; dicts and lists are copied), where ``dataclasses`` deep-copies them."""
     if getattr(type(obj), _FIELDS, None) is None:  # a @dataclass record (asdict refuses anything else)
         import dataclasses  # noqa: PLC0415  (the class was made by dataclasses: it is imported already)
@@ -201,6 +201,10 @@ def _plain(value: Any) -> Any:
         return asdict(value)
     if type(value) is tuple:
         return tuple(_plain(v) for v in value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        # a named tuple, rebuilt field by field as dataclasses.asdict does: records inside it become dicts too
+        # (left as records, json.dumps of the result would fail on them)
+        return type(value)(*[_plain(v) for v in value])
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
