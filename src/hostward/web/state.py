@@ -83,18 +83,26 @@ _SCHEMA_CHECKED: set[Path] = set()  # databases this process has brought up to t
 def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
     """One short-lived connection per operation (threads of the ASGI server never share one); WAL so readers
     and the single writer do not block each other; foreign keys on so deleting a user ends their sessions."""
-    fresh = not db_path.exists()
+    fresh = not os.path.lexists(db_path)
     if fresh:
         # Create the file ourselves, exclusively and 0600, so sqlite never follows a planted link.
         os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
-    connection = sqlite3.connect(db_path, timeout=5.0, isolation_level=None)
+    elif not stat.S_ISREG(os.lstat(db_path).st_mode):  # a link (sqlite would follow it) or a directory
+        raise ConfigError(f"{db_path} is not a regular file (a symlink is not accepted): move it away")
     try:
-        connection.execute("PRAGMA foreign_keys = ON")
-        if fresh:
-            connection.execute("PRAGMA journal_mode = WAL")
-        if fresh or db_path not in _SCHEMA_CHECKED:
-            connection.executescript(SCHEMA)  # tables added since the file was made appear on first use
-            _SCHEMA_CHECKED.add(db_path)
+        connection = sqlite3.connect(db_path, timeout=5.0, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot open {db_path}: {exc}") from exc
+    try:
+        try:
+            connection.execute("PRAGMA foreign_keys = ON")
+            if fresh:
+                connection.execute("PRAGMA journal_mode = WAL")
+            if fresh or db_path not in _SCHEMA_CHECKED:
+                connection.executescript(SCHEMA)  # tables added since the file was made appear on first use
+                _SCHEMA_CHECKED.add(db_path)
+        except sqlite3.DatabaseError as exc:  # not a database, or damaged: one line naming the file
+            raise ConfigError(f"{db_path}: {exc} (the dashboard's database)") from exc
         yield connection
     finally:
         connection.close()
