@@ -1,4 +1,5 @@
-"""Ticks of the SVG renderer (plot/svg.py), chosen as matplotlib chooses them for the PDF/PNG of the same figure.
+"""Ticks of the SVG renderer (plot/svg.py), chosen as matplotlib chooses them for the PDF/PNG of the same figure;
+the value ticks and their labels are the PDF/PNG's too (plot/mpl.py sets them), so both read alike.
 
 * Values: at most ``Y_BINS`` intervals at multiples of 1, 2, 2.5 or 5 x 10^n, the smallest such step that
   leaves at least two ticks inside the axis (matplotlib's MaxNLocator with those steps); labels with as few
