@@ -15,9 +15,10 @@ from tests.plot.test_plot_cli import DAY, commands  # noqa: F401  (the autouse C
 
 from hostward.cli import main
 from hostward.frozen import replace
-from hostward.plot.figures import build_figures
+from hostward.plot.figures import NAME_MOST, build_figures
 from hostward.plot.mpl import draw
 from hostward.plot.series import Mark, Series, SeriesSet, series_from_day
+from hostward.plot.svg import PAGE_W, render
 from hostward.safetext import safe_text
 from hostward.store import DataFileWriter, day_path
 from hostward.store.model import DayData
@@ -27,6 +28,7 @@ HOSTILE = (
     "../../escaped/\x1b]0;owned\x07db$x_$",
     '<svg onload="x">&amp;]]><!--\x00\x01\x7f',
 )
+SVG = "{http://www.w3.org/2000/svg}"
 SVG_ELEMENTS = {"svg", "title", "defs", "style", "clipPath", "rect", "g", "path", "polyline", "text", "tspan"}
 
 
@@ -89,3 +91,31 @@ def test_names_from_the_data_are_inert_in_the_pdf_and_png_too(day: DayData, name
     assert all(
         safe_text(text.replace("\n", "")) == text.replace("\n", "") for text in titles + labels + drawn
     )
+
+
+def test_a_very_long_name_is_cut_and_leaves_the_panel_its_width(day: DayData) -> None:
+    """An imported file's interface name of 500 characters: cut with an ellipsis in the title and legends, so
+    the legend stays narrow and the panels keep most of the page's width in both renderers."""
+    base = series_from_day(day)
+    name = "eth" + "x" * 497
+    renamed = tuple(
+        Series(s.activity, name if s.activity == "net_dev" else s.item, s.columns, s.times, s.values)
+        for s in base.series
+    )
+    long_kind = "k" * 300
+    sset = SeriesSet(renamed, (Mark(T10 + 60, long_kind, "x"),), base.start, base.end, 2, base.samples)
+    figures = build_figures(sset, window=(T10 - 36000, T10 + 50400), host_label="h", tz=dt.UTC)
+    net = next(pf for pf in figures if pf.key.startswith("net-"))
+    assert net.title == f"Network interface {name[: NAME_MOST - 1]}…"
+    assert net.key == f"net-{name}"  # the file name keeps the whole (file_safe) name
+    legend = [label for view in net.panels for label, *_ in view.legend()]
+    assert f"{long_kind[: NAME_MOST - 1]}…" in legend
+    for x0, _, x1, _ in (b for b in (box_of(g) for g in ET.fromstring(render(net)).iter(f"{SVG}g")) if b):
+        assert x1 - x0 > 0.6 * PAGE_W  # half the page (0.43 of it) before the cut
+    figure = draw(net)
+    assert all(ax.get_position().width > 0.6 for ax in figure.axes)
+
+
+def box_of(group: ET.Element) -> tuple[float, ...] | None:
+    box = group.get("data-box")
+    return tuple(float(v) for v in box.split()) if box else None

@@ -7,13 +7,14 @@ with their legend text, colour and dash pattern. Nothing here imports matplotlib
 landscape page, so it reads on a laptop screen and prints on one page; the time axis is the host's local time
 (24 h clock), spanning the requested window so that hours without data show as gaps; restarts and events are
 vertical lines with a legend entry. A name from the data (a device, an interface, a CPU, an event's kind: an
-imported file's are whatever its writer put there) goes into a title or legend through safetext.safe_name, so
-neither renderer draws a control character or a bidi override (the SVG escapes it again, harmlessly).
+imported file's are whatever its writer put there) goes into a title or legend through ``shown``: no control
+character or bidi override (the SVG escapes it again, harmlessly), and at most NAME_MOST characters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from hostward.frozen import frozen
 from hostward.plot.decimate import decimate
 from hostward.plot.series import Mark, Series, SeriesSet
 from hostward.plot.specs import CPU_LABELS, CPU_MODES, SPECS, FigureSpec, Panel
-from hostward.safetext import safe_name
+from hostward.safetext import safe_text
 
 PAGE_INCHES = (11.69, 8.27)  # A4 landscape
 SECONDS_PER_DAY = 86400.0
@@ -53,6 +54,9 @@ LEGEND_GAP_POINTS = 8.0
 LEGEND_FONT = 8.0
 LEGEND_ROW_EM, LEGEND_SPACING_EM, LEGEND_PAD_EM = 1.17, 0.5, 0.4
 LEGEND_FOOT = 0.02  # a legend ends at least this far (a fraction of the page) above the page's bottom edge
+# Characters of a name from the data in a title or legend: a kernel's device and interface names are shorter
+# (IFNAMSIZ 16), an imported file's may be any length, and a legend as wide as the page pushed its panel to half.
+NAME_MOST = 40
 FAR = (
     1e300  # an axis ends at most this far from 0, and at least 1/FAR: its span, margins and ticks stay finite
 )
@@ -138,6 +142,13 @@ def time_rule(window: tuple[float, float]) -> TimeRule:
     return TimeRule(day, 14 if span <= SECONDS_PER_DAY + 1 else 9, fmt)
 
 
+@functools.lru_cache(maxsize=4096)
+def shown(name: str) -> str:
+    """A name from the data as a title or legend shows it: inert (safetext), cut to NAME_MOST with an ellipsis.
+    Cached: the same few names label every figure of a report."""
+    return safe_text(name, NAME_MOST)
+
+
 def panel_rows(count: int) -> list[tuple[float, float]]:
     """Top and bottom of each of ``count`` panels, as fractions of the page from its top edge (as matplotlib's
     subplots_adjust places them with MARGINS)."""
@@ -190,9 +201,7 @@ def _panel_data(
     ys = [series.column(panel.columns[i]) for i in present]
     if scale != 1.0:
         ys = [tuple(v * scale for v in y) for y in ys]
-    labels = tuple(
-        panel.label(i) + (f" {safe_name(series.item or '')}" if label_item else "") for i in present
-    )
+    labels = tuple(panel.label(i) + (f" {shown(series.item or '')}" if label_item else "") for i in present)
     if panel.stacked:
         stacks: list[Stack] = []
         for lo, hi in _stretches(ys[0]):
@@ -261,7 +270,7 @@ def _marks(marks: Sequence[Mark], window: tuple[float, float], seen: set[str]) -
         if not window[0] <= mark.timestamp <= window[1]:
             continue
         colour, style = MARK_STYLES.get(mark.kind, DEFAULT_MARK)
-        label = safe_name(mark.kind) if mark.kind not in seen else None
+        label = shown(mark.kind) if mark.kind not in seen else None
         seen.add(mark.kind)
         out.append(VLine(mark.timestamp, colour, style, label))
     return tuple(out)
@@ -326,7 +335,7 @@ def _spec_figures(spec: FigureSpec, found: list[Series], page: _Page) -> list[Pl
     if spec.per_item:
         out: list[PlotFigure] = []
         for s in found:
-            title = spec.title.format(item=safe_name(s.item or ""))
+            title = spec.title.format(item=shown(s.item or ""))
             out += _one(f"{spec.key}-{file_safe(s.item)}", title, spec.panels, [s], page)
         return out
     return _one(spec.key, spec.title, spec.panels, found[:1], page)
