@@ -48,8 +48,9 @@ def drawn_lines(root: ET.Element) -> list[tuple[Box, list[list[tuple[float, floa
             if group.get("class") != "series":
                 continue
             points = []
-            for polyline in group.iter(f"{SVG}polyline"):
-                for pair in polyline.get("points", "").split():
+            for stretch in group:  # a polyline, or a dot ("Mx yh0") for a point alone
+                pairs = stretch.get("points", "").split() or [stretch.get("d", "")[1:-2].replace(" ", ",")]
+                for pair in pairs:
                     px, py = (float(v) for v in pair.split(","))
                     points.append(
                         (t0 + (px - x0) * (t1 - t0) / (x1 - x0), v0 + (y1 - py) * (v1 - v0) / (y1 - y0))
@@ -281,3 +282,39 @@ def svg_labels(pf: PlotFigure) -> list[list[str]]:
         for panel in parse(pf).iter(f"{SVG}g")
         if panel.get("class") == "panel"
     ]
+
+
+def test_a_point_with_no_neighbour_is_a_dot_in_both_renderers() -> None:
+    """A day of one sample, and one sample between two gaps: no line has length there, so each such point is a
+    dot (an SVG round cap, a matplotlib marker with no legend entry), not nothing."""
+    one = (T10,)
+    gapped = (T10, T10 + 60, T10 + 120, T10 + 180, T10 + 240)
+    sset = SeriesSet(
+        (
+            Series("time", None, ("offset", "freq"), one, ((-3.0,), (-1.0,))),
+            Series("queue", None, ("runq-sz",), gapped, ((1.0, 2.0, math.nan, 4.0, math.nan),)),
+        ),
+        (),
+        T10,
+        T10 + 240,
+        1,
+        6,
+    )
+    figures = {pf.key: pf for pf in build_figures(sset, window=DAY, host_label="h", tz=dt.UTC)}
+    for key, dots in (("clock", [(-3.0,), (-1.0,)]), ("queue", [(4.0,)])):
+        pf = figures[key]
+        drawn = [
+            [d for d in panel.iter(f"{SVG}path") if d.get("class") == "dot"]
+            for panel in parse(pf).iter(f"{SVG}g")
+            if panel.get("class") == "panel"
+        ]
+        assert [len(d) for d in drawn] == [len(d) for d in dots], key
+        figure = draw(pf)
+        marked = [
+            tuple(float(y) for line in ax.get_lines() if line.get_marker() == "o" for y in line.get_ydata())
+            for ax in figure.axes
+        ]
+        assert marked == dots, key
+        assert [len(ax.get_legend().get_texts()) for ax in figure.axes] == [
+            len(v.legend()) for v in pf.panels
+        ]

@@ -40,6 +40,7 @@ MARK_STYLES: dict[str, tuple[str, str]] = {  # kind -> (colour, line style)
 DEFAULT_MARK = ("#8c564b", "-.")
 # Solid, dashed, dotted, dash-dot: two series with equal values stay distinguishable, one over the other.
 LINE_STYLES = ("-", "--", ":", "-.")
+DOT_POINTS = 3.0  # diameter of a point with no neighbour (isolated)
 # At most this many intervals between y ticks (matplotlib's automatic choice gave up to 10 on a tall panel):
 # 0, 20 ... 100 on a percent axis. Every tick is a few artists to build and draw: ~1 ms each, per panel.
 Y_BINS = 6
@@ -71,6 +72,17 @@ class Line:
     label: str
     colour: str
     style: str  # one of LINE_STYLES
+
+
+def isolated(line: Line) -> list[int]:
+    """Indices of the points with no neighbour to join (a day of one sample, one sample between two gaps): a
+    line through them has no length, so both renderers draw them as dots, or the data would not show."""
+    y, last = line.y, len(line.y) - 1
+    return [
+        i
+        for i, v in enumerate(y)
+        if math.isfinite(v) and (i == 0 or math.isnan(y[i - 1])) and (i == last or math.isnan(y[i + 1]))
+    ]
 
 
 @frozen

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from hostward.plot.figures import (
+    DOT_POINTS,
     LEGEND_GAP_POINTS,
     MARGINS,
     PAGE_INCHES,
@@ -20,6 +21,7 @@ from hostward.plot.figures import (
     SECONDS_PER_DAY,
     PanelView,
     PlotFigure,
+    isolated,
     legend_columns,
     panel_rows,
     time_rule,
@@ -82,6 +84,9 @@ def _draw_panel(ax: Axes, view: PanelView) -> None:
         ax.stackplot(to_x(stack.x), stack.layers, labels=stack.labels, alpha=0.85, colors=stack.colours)
     for line in view.lines:
         ax.plot(to_x(line.x), line.y, label=line.label, color=line.colour, linestyle=line.style)
+        if alone := isolated(line):  # no label: not in the legend
+            ax.plot([line.x[i] / SECONDS_PER_DAY for i in alone], [line.y[i] for i in alone], color=line.colour,
+                    linestyle="none", marker="o", markersize=DOT_POINTS)  # fmt: skip
     for mark in view.marks:
         ax.axvline(mark.x / SECONDS_PER_DAY, color=mark.colour, linestyle=mark.style, linewidth=1.2,
                    label=mark.label)  # fmt: skip

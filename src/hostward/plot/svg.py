@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from hostward.plot.figures import (
+    DOT_POINTS,
     LEGEND_FONT,
     LEGEND_GAP_POINTS,
     LEGEND_PAD_EM,
@@ -229,12 +230,23 @@ def _line(box: _Box, line: Line, k: int, clip: str) -> list[str]:
             else:
                 points.append(f"{n(px)},{n(py)}")
         elif points:
-            out.append(f'<polyline points="{" ".join(points)}"/>\n')
+            out.append(_stretch(points))
             points = []
     if points:
-        out.append(f'<polyline points="{" ".join(points)}"/>\n')
+        out.append(_stretch(points))
     out.append("</g>\n")
     return out
+
+
+def _stretch(points: list[str]) -> str:
+    """A stretch of a line; one point alone (figures.isolated) as a dot: a line through it has no length."""
+    if len(points) == 1:
+        x, y = points[0].split(",")
+        return (
+            f'<path class="dot" d="M{x} {y}h0" stroke-linecap="round" stroke-dasharray="none" '
+            f'stroke-width="{DOT_POINTS + 1:g}"/>\n'  # matplotlib's marker: its size plus an edge of 1 point
+        )
+    return f'<polyline points="{" ".join(points)}"/>\n'
 
 
 def _stack(box: _Box, stack: Stack, clip: str) -> list[str]:
