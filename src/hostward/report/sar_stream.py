@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
-from hostward.report.engine import Block, BlockEvent, TimeOfDayFn, in_window, local_tod
+from hostward.report.engine import Block, BlockEvent, Rows, TimeOfDayFn, in_window, local_tod
 from hostward.report.formatting import ReportFormat
 from hostward.report.sar_text import Layout, banner, events_text, special_line
 from hostward.report.selection import ReportOptions
@@ -137,7 +137,11 @@ class _Segment:
                 yield self._text(state.end(), layout)
 
     def _text(self, events: tuple[BlockEvent, ...], layout: Layout) -> str:
-        return "".join(events_text(events, layout, self.fmt, self.clock)) if events else ""
+        if not events:
+            return ""
+        if len(events) == 1 and type(events[0]) is Rows:  # a sample's rows alone: most of a report
+            return layout.rows(self.clock(events[0].span.curr.timestamp), events[0].rows)
+        return "".join(events_text(events, layout, self.fmt, self.clock))
 
 
 def _recent(clock: Callable[[float], str]) -> Callable[[float], str]:
