@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import require_binary, require_root
 
 from hostward.procfs import ProcFS
 from hostward.recorder import proclisting
@@ -77,3 +80,51 @@ def test_a_tree_that_is_not_the_live_proc_is_listed_whole(tmp_path: Path) -> Non
     listing = ProcListing(ProcFS(proc=tmp_path))
     assert listing.pids() == [3, 12]
     assert not _positioned(listing)
+
+
+_REMOUNT = """
+import subprocess, sys
+from hostward.procfs import ProcFS
+from hostward.recorder.proclisting import ProcListing
+
+listing = ProcListing(ProcFS())
+assert len(listing.pids()) > 1 and listing.from_position  # the first mount: the host's processes
+subprocess.run([sys.argv[1], "-t", "proc", "proc", "/proc"], check=True)  # this pid namespace's own /proc
+for _ in range(5):
+    if listing.pids() == ProcFS().pids():
+        break
+else:
+    raise SystemExit(f"listed {listing.pids()}, /proc has {ProcFS().pids()}")
+print(listing.from_position, listing.pids())
+"""
+
+
+def test_a_proc_mounted_anew_is_listed_from_the_new_mount() -> None:
+    """The descriptor kept open lists the mount it was opened on: a /proc mounted over it for a new pid
+    namespace (in a private mount namespace here) has that namespace's processes only, and those are listed,
+    from the new mount's first process position once it is checked."""
+    require_root()
+    tools = require_binary("unshare", "mount")
+    src = str(Path(proclisting.__file__).parents[2])
+    done = subprocess.run(
+        [
+            tools["unshare"],
+            "-m",
+            "-p",
+            "-f",
+            "--propagation",
+            "private",
+            sys.executable,
+            "-c",
+            _REMOUNT,
+            tools["mount"],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": src},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(" ", 1)[0] == "True"  # from the new mount's position
+    assert len(done.stdout.split(",")) < 10  # the namespace's few processes, not the host's

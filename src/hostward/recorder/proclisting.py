@@ -11,7 +11,9 @@ Python to filter out.
 Only where that is checked to hold: the live /proc, and at first use a listing from the position must be the
 same processes as a whole listing (tried a few times: a process may start or exit between the two). On any
 other tree, or when the check fails or a name read from the position is not a process's, the whole
-directory is listed (ProcFS.pids), as before.
+directory is listed (ProcFS.pids), as before. The descriptor lists the mount it was opened on: when /proc is
+a mount of its own since (another pid namespace's processes, other hidepid= options: another device number),
+the descriptor is dropped and the new mount checked afresh.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class ProcListing:
     def __init__(self, procfs: ProcFS) -> None:
         self.procfs = procfs
         self._fd = -1
+        self._path = str(procfs.proc)
+        self._device = -1  # st_dev of the mount the descriptor was opened on (each proc mount has its own)
         self._checked = str(procfs.proc) != "/proc"  # a tree that is not the live /proc: listed whole
         self.from_position = False  # True once the check passed: pids() lists from FIRST_PROCESS_POSITION
 
@@ -35,6 +39,10 @@ class ProcListing:
         """The pids listed in /proc, sorted (what ProcFS.pids gives; its CollectError when /proc cannot be
         listed)."""
         if self.from_position:
+            if not self._same_mount():  # /proc mounted anew: the descriptor lists the old mount's processes
+                self._stop()
+                self._checked = False
+                return self.pids()
             pids = self._from_position()
             if pids is not None:
                 return pids
@@ -47,8 +55,10 @@ class ProcListing:
         """Whether listing from the position gives what a whole listing gives (then used from now on)."""
         self._checked = True
         try:
-            self._fd = os.open(self.procfs.proc, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self._fd = os.open(self._path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            self._device = os.fstat(self._fd).st_dev
         except OSError:
+            self._stop()
             return False
         for _ in range(_CHECKS):
             listed = self._from_position()
@@ -57,6 +67,13 @@ class ProcListing:
                 return True
         self._stop()
         return False
+
+    def _same_mount(self) -> bool:
+        """Whether /proc is still the mount the descriptor was opened on (one stat, ~1 µs)."""
+        try:
+            return os.stat(self._path).st_dev == self._device
+        except OSError:
+            return False
 
     def _from_position(self) -> list[int] | None:
         """The entries from FIRST_PROCESS_POSITION on, as sorted pids; None when one is not a pid's or the
