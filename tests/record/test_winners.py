@@ -287,3 +287,48 @@ def test_a_pending_signal_gives_the_idle_process_its_record_again() -> None:
         if child.stdout is not None:
             child.stdout.close()
         sampler.close()
+
+
+class _Reused(PidFiles):
+    """Kept descriptors never all read (as with a command line longer than its buffer); once ``armed``, after
+    its first read the process exits and its pid names ``other`` (as if reused): /proc/<pid> leads there."""
+
+    def __init__(self, procfs: ProcFS, exits: subprocess.Popen[bytes], other: int, tree: Path) -> None:
+        super().__init__(procfs)
+        self.exits, self.other, self.tree, self.armed = exits, other, tree, False
+
+    def read_kept(self, pid: int, names: tuple[str, ...]) -> list[bytes] | None:
+        return None
+
+    def read_pid_bytes(self, pid: int, name: str) -> bytes:
+        data = super().read_pid_bytes(pid, name)
+        if self.armed:
+            self.armed = False
+            self.exits.kill()
+            self.exits.wait()
+            (self.tree / str(pid)).symlink_to(f"/proc/{self.other}")
+            self.root = str(self.tree)
+        return data
+
+
+def test_a_pid_reused_between_the_again_reads_gives_one_process_record(tmp_path: Path) -> None:
+    """The four files read again one by one, the process exiting after the first and its pid then naming
+    another process: the record is the other process's alone (its command line with its own start time),
+    never the first one's start time with the other's command line."""
+    first, other = sleeping_child("winner-first"), sleeping_child("winner-other")
+    sampler = CachingSampler(ProcFS(), top_processes=1)
+    files = sampler._pid_files = _Reused(sampler.procfs, first, other.pid, tmp_path)
+    try:
+        before = sampler._read_process(first.pid)  # in full: its start time kept
+        assert "winner-first" in before.cmdline
+        files.armed = True
+        info = sampler._read_process(first.pid)
+        their = read_process(ProcFS(), other.pid)
+        assert ("winner-other" in info.cmdline) == (info.start_ticks == their.start_ticks)
+        assert info.cmdline == their.cmdline and info.start_ticks == their.start_ticks
+    finally:
+        for child in (first, other):
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        sampler.close()

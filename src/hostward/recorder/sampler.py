@@ -210,9 +210,13 @@ class CachingSampler:
                     del seen[pid]  # another process perhaps: it may read without stat again next time
                 return info
             texts = files.read_kept(pid, _AGAIN_FILES)
-            if texts is None:  # one not kept, gone or longer than its buffer: as read_process_again reads
+            if texts is None:  # one not kept, gone or cut: read_pid_bytes reopens and reads again as needed
                 read = files.read_pid_bytes
                 texts = [read(pid, name) for name in _AGAIN_FILES]
+                # A file reopened by its path may be another process's (the pid reused after an exit): status
+                # read again through the descriptor kept with the start time proves the process lived across
+                # those opens (its serial is compared below).
+                read(pid, "status")
             status, adj, score, cmdline = texts
             if files.kept(pid, "status") == status_serial:
                 inputs = (status_serial, status_for_again(status), adj, score, cmdline)
