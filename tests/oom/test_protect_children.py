@@ -102,6 +102,13 @@ def _wait_adj(pid: int, value: int, timeout: float = 10.0) -> int:
     return _adj(pid)
 
 
+def _wait_cmdline(pid: int, start: bytes, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(start) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return Path(f"/proc/{pid}/cmdline").read_bytes().startswith(start)
+
+
 def _rule(marker: str, children: str = "") -> tuple[ProtectRule, int]:
     """A rule on the parent: lowering (default children = reset) with the capability, else raising + reset."""
     if self_has_cap_sys_resource(ProcFS()):
@@ -234,9 +241,8 @@ def test_default_policy_matches_hostwards_own_daemon_run_by_root_only() -> None:
     system_python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable  # one nobody may run
     lookalike = subprocess.Popen([*as_nobody, system_python, "-c", relabel])
     try:
-        time.sleep(0.2)
-        for p in (daemon, lookalike):
-            assert Path(f"/proc/{p.pid}/cmdline").read_bytes().startswith(b"/usr/bin/hostward daemon\0")
+        for p in (daemon, lookalike):  # the look-alike's exec (after setpriv's) may take a while under load
+            assert _wait_cmdline(p.pid, b"/usr/bin/hostward daemon\0"), p.args
         rules, _ = rules_in_force(OomConfig())
         outcomes = {a.pid: a for a in Protector(rules, dry_run=True).scan()}
         assert outcomes[daemon.pid].rule == "default-hostward"
