@@ -128,3 +128,38 @@ def test_a_proc_mounted_anew_is_listed_from_the_new_mount() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.split(" ", 1)[0] == "True"  # from the new mount's position
     assert len(done.stdout.split(",")) < 10  # the namespace's few processes, not the host's
+
+
+_REMOUNT_SAMPLER = """
+import subprocess, sys
+from hostward.collect.procs import read_process
+from hostward.procfs import ProcFS
+from hostward.recorder.sampler import CachingSampler
+
+sampler = CachingSampler(ProcFS(), top_processes=1)
+sampler._listing(0)
+host_init = sampler._read_process(1)  # the host's pid 1, read through descriptors kept
+subprocess.run([sys.argv[1], "-t", "proc", "proc", "/proc"], check=True)  # pid 1 is this process now
+sampler._listing(0)
+again, own = sampler._read_process(1), read_process(ProcFS(), 1)
+print(host_init.start_ticks != own.start_ticks, again.cmdline == own.cmdline, again.start_ticks == own.start_ticks)
+"""
+
+
+def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount() -> None:
+    """Pid 1 of the old mount (the host's) and of the new one (this namespace's, the test's Python) are two
+    processes: once the listing sees the new mount, pid 1 is read afresh, not through the old descriptors."""
+    require_root()
+    tools = require_binary("unshare", "mount")
+    src = str(Path(proclisting.__file__).parents[2])
+    command = [tools["unshare"], "-m", "-p", "-f", "--propagation", "private", sys.executable, "-c"]
+    done = subprocess.run(
+        [*command, _REMOUNT_SAMPLER, tools["mount"]],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": src},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True"]

@@ -34,12 +34,15 @@ class ProcListing:
         self._device = -1  # st_dev of the mount the descriptor was opened on (each proc mount has its own)
         self._checked = str(procfs.proc) != "/proc"  # a tree that is not the live /proc: listed whole
         self.from_position = False  # True once the check passed: pids() lists from FIRST_PROCESS_POSITION
+        self.mounts = 0  # new mounts of /proc seen while listing from the position (descriptors of pids kept
+        # elsewhere are of the old mount's processes: a caller drops them when this moved)
 
     def pids(self) -> list[int]:
         """The pids listed in /proc, sorted (what ProcFS.pids gives; its CollectError when /proc cannot be
         listed)."""
         if self.from_position:
             if not self._same_mount():  # /proc mounted anew: the descriptor lists the old mount's processes
+                self.mounts += 1
                 self._stop()
                 self._checked = False
                 return self.pids()

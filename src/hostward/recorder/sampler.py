@@ -97,6 +97,7 @@ class CachingSampler:
         self._nets_parsed: tuple[NetDev, ...] = ()
         self._pid_files = PidFiles(procfs)
         self._proc_listing = ProcListing(procfs)  # /proc's processes without its fixed entries
+        self._mounts = 0  # ProcListing.mounts when the descriptors kept were last dropped for a new /proc
         # The last /proc listing and the fork count read with it (_listing); a fixture tree's stat does not
         # count the tasks its listing shows. Root only: under hidepid=, a process can come into an unprivileged
         # reader's view without a fork (a root daemon taking that reader's uid), which the count cannot tell.
@@ -184,6 +185,10 @@ class CachingSampler:
         ):
             return listed
         pids = self._proc_listing.pids()
+        if self._proc_listing.mounts != self._mounts:  # /proc mounted anew (another pid namespace perhaps):
+            self._mounts = self._proc_listing.mounts  # a pid kept may be another process there
+            self._pid_files.retain(())
+            self._retained = None
         if pids != self._retained:  # the same listing: every descriptor kept is of a listed pid already
             self._pid_files.retain(pids)
             self._retained = pids
