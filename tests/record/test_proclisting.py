@@ -99,26 +99,14 @@ print(listing.from_position, listing.pids())
 """
 
 
-def test_a_proc_mounted_anew_is_listed_from_the_new_mount() -> None:
-    """The descriptor kept open lists the mount it was opened on: a /proc mounted over it for a new pid
-    namespace (in a private mount namespace here) has that namespace's processes only, and those are listed,
-    from the new mount's first process position once it is checked."""
+def _in_new_pid_namespace(script: str) -> subprocess.CompletedProcess[str]:
+    """Runs SCRIPT (given mount's path as argv[1]) as pid 1 of a new pid namespace in a private mount namespace."""
     require_root()
     tools = require_binary("unshare", "mount")
     src = str(Path(proclisting.__file__).parents[2])
+    command = [tools["unshare"], "-m", "-p", "-f", "--propagation", "private", sys.executable, "-c"]
     done = subprocess.run(
-        [
-            tools["unshare"],
-            "-m",
-            "-p",
-            "-f",
-            "--propagation",
-            "private",
-            sys.executable,
-            "-c",
-            _REMOUNT,
-            tools["mount"],
-        ],
+        [*command, script, tools["mount"]],
         capture_output=True,
         text=True,
         timeout=60,
@@ -126,6 +114,14 @@ def test_a_proc_mounted_anew_is_listed_from_the_new_mount() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_a_proc_mounted_anew_is_listed_from_the_new_mount() -> None:
+    """The descriptor kept open lists the mount it was opened on: a /proc mounted over it for a new pid
+    namespace (in a private mount namespace here) has that namespace's processes only, and those are listed,
+    from the new mount's first process position once it is checked."""
+    done = _in_new_pid_namespace(_REMOUNT)
     assert done.stdout.split(" ", 1)[0] == "True"  # from the new mount's position
     assert len(done.stdout.split(",")) < 10  # the namespace's few processes, not the host's
 
@@ -149,17 +145,5 @@ print(host_init.start_ticks != own.start_ticks, again.cmdline == own.cmdline, ag
 def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount() -> None:
     """Pid 1 of the old mount (the host's) and of the new one (this namespace's, the test's Python) are two
     processes: once the listing sees the new mount, pid 1 is read afresh, not through the old descriptors."""
-    require_root()
-    tools = require_binary("unshare", "mount")
-    src = str(Path(proclisting.__file__).parents[2])
-    command = [tools["unshare"], "-m", "-p", "-f", "--propagation", "private", sys.executable, "-c"]
-    done = subprocess.run(
-        [*command, _REMOUNT_SAMPLER, tools["mount"]],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": src},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _in_new_pid_namespace(_REMOUNT_SAMPLER)
     assert done.stdout.split() == ["True", "True", "True"]
