@@ -5,13 +5,14 @@ back, values near 2**64), and the same report text."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.store.conftest import series
 
-from hostward.activities.base import Interval
-from hostward.activities.cpu import CPU, cpu_rows, cpu_rows_of
+from hostward.activities.base import Interval, Row
+from hostward.activities.cpu import COLUMNS, CPU, DEFAULT_COMPUTED, cpu_rows, cpu_rows_of, cpu_rows_of_view
 from hostward.collect.cpu import CpuTimes
 from hostward.collect.sample import SystemSample
 
@@ -64,3 +65,57 @@ def test_the_all_row_alone_is_the_all_row_of_every_cpu(
 
 def test_the_cpu_report_declares_it() -> None:
     assert CPU.rows_of is cpu_rows_of
+
+
+def _shown(rows: list[Row]) -> list[tuple[str | None, tuple[float, ...]]]:
+    return [(row.item, tuple(row.values[i] for i in DEFAULT_COMPUTED)) for row in rows]
+
+
+def _check_default_view(span: Interval, wanted: frozenset[str]) -> None:
+    """The default view's rows: the six shares sar -u prints are the full maths' to the bit (repr), the others
+    NaN or the full maths' own (a tickless CPU's or a backwards interval's constant rows)."""
+    full = cpu_rows_of(span, wanted)
+    trimmed = cpu_rows_of_view("")(span, wanted)
+    assert trimmed is not None and full is not None
+    assert repr(_shown(trimmed)) == repr(_shown(full))
+    for t, f in zip(trimmed, full, strict=True):
+        others = [i for i in range(len(COLUMNS)) if i not in DEFAULT_COMPUTED]
+        assert all(math.isnan(t.values[i]) for i in others) or t.values == f.values
+
+
+@settings(max_examples=400)
+@given(prev_all=times, curr_all=times, prev=per_cpu, curr=per_cpu, wanted=items)
+def test_the_default_view_computes_the_same_shown_shares(
+    prev_all: CpuTimes, curr_all: CpuTimes, prev: list[CpuTimes | None], curr: list[CpuTimes | None],
+    wanted: frozenset[str],
+) -> None:  # fmt: skip
+    """sar -u / -P N (the default view) computes only its six columns (cpu_rows_of_view("")): offline CPUs,
+    CPUs back online, counters going back or near 2**64, any items."""
+    _check_default_view(Interval(sample(prev_all, prev), sample(curr_all, curr), 100), wanted)
+
+
+@settings(max_examples=400)
+@given(
+    prev=st.lists(times, min_size=1, max_size=4),
+    steps=st.lists(moves, min_size=4, max_size=4),
+    offline=st.sampled_from([None, 0, 1, 3]),
+)
+def test_the_default_view_all_row_is_the_full_maths_all_row(
+    prev: list[CpuTimes], steps: list[list[int]], offline: int | None
+) -> None:
+    """The "all" row alone (sar -u's _all_row, and its CPU-by-CPU fallback when a fix-up is due), counters
+    mostly moving forward: the six shares as the full maths gives them."""
+    curr: list[CpuTimes | None] = [
+        CpuTimes(*(max(v + d, 0) for v, d in zip(dataclasses.astuple(t), step, strict=True)))
+        for t, step in zip(prev, steps, strict=False)
+    ]
+    if offline is not None and offline < len(curr):
+        curr[offline] = None
+    _check_default_view(Interval(sample(prev[0], list(prev)), sample(prev[0], curr), 100), frozenset({"all"}))
+
+
+def test_the_default_view_is_what_the_trimmed_maths_computes() -> None:
+    """The indices _default_values computes are the default view's; the ALL view gets the full maths."""
+    assert CPU.view("") == DEFAULT_COMPUTED
+    assert CPU.rows_of_view is cpu_rows_of_view
+    assert cpu_rows_of_view("ALL") is cpu_rows_of

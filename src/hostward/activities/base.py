@@ -211,6 +211,9 @@ class Activity:
     # The rows of only some items, for an activity whose unwanted rows are its cost (one per CPU: sar -u shows
     # "all" of 64): what ``rows`` gives filtered by the items, or None where ``rows`` gives no row at all.
     rows_of: RowsOfFn | None = None
+    # ``rows_of`` for a report that prints only the columns of the view it is given: the columns it does not
+    # print may hold NaN, not computed (sar -u prints six of the thirteen CPU shares; sar_stream asks).
+    rows_of_view: Callable[[str], RowsOfFn] | None = None
 
     def view(self, name: str = "") -> tuple[int, ...]:
         """Indices of the columns a view shows, in display order; unknown or empty views show every text column."""

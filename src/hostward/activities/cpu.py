@@ -7,9 +7,10 @@ recomputed from its ticks (rd_stats.c get_per_cpu_interval) because tick counts 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import add, attrgetter
 
-from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, RowsOfFn, Tolerance
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a report's start-up, issue 17)
 if TYPE_CHECKING:
@@ -113,6 +114,37 @@ def _values(c: Ticks, p: Ticks, total: int) -> tuple[float, ...]:
     )
 
 
+_NOT_SHOWN = float("nan")
+
+
+def _default_values(c: Ticks, p: Ticks, total: int) -> tuple[float, ...]:
+    """``_values`` for a report that prints the default view alone (sar -u, sar -P N): its six shares, computed
+    as there; the seven columns only the ALL view prints are not computed and hold NaN."""
+    cu, cn, cs, ci, cw, cq, csq, cst, _, _ = c
+    pu, pn, ps, pi, pw, pq, psq, pst, _, _ = p
+    c_sys, p_sys = cs + cq + csq, ps + pq + psq
+    nan = _NOT_SHOWN
+    return (
+        0.0 if cu < pu else (cu - pu) / total * 100,
+        0.0 if cn < pn else (cn - pn) / total * 100,
+        0.0 if c_sys < p_sys else (c_sys - p_sys) / total * 100,
+        0.0 if cw < pw else (cw - pw) / total * 100,
+        0.0 if cst < pst else (cst - pst) / total * 100,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        nan,
+        0.0 if ci < pi else (ci - pi) / total * 100,
+    )
+
+
+# The columns _default_values computes (the default view's, in COLUMNS order; tests/activities check it).
+DEFAULT_COMPUTED = (0, 1, 2, 3, 4, 12)
+ValuesFn = Callable[[Ticks, Ticks, int], tuple[float, ...]]
+
 # A tickless CPU (no tick at all in the interval) reads 0 everywhere and 100 % idle; %nice in the ALL view is
 # the guest-less nice, which is 0 too.
 _TICKLESS = (0.0,) * 12 + (100.0,)
@@ -132,16 +164,27 @@ def cpu_rows_of(span: Interval, items: frozenset[str]) -> list[Row]:
     return _cpu_rows(span, items)
 
 
-def _cpu_rows(span: Interval, items: frozenset[str] | None) -> list[Row]:
+def cpu_rows_of_view(view: str) -> RowsOfFn:
+    """``cpu_rows_of`` for a report that prints only ``view``'s columns: with the default view (sar -u, -P N)
+    each row computes its six shares and holds NaN for the others (``_default_values``); the ALL view
+    prints ten of the thirteen, which ``cpu_rows_of`` computes."""
+    return _cpu_rows_default_view if view == "" else cpu_rows_of
+
+
+def _cpu_rows_default_view(span: Interval, items: frozenset[str]) -> list[Row]:
+    return _cpu_rows(span, items, _default_values)
+
+
+def _cpu_rows(span: Interval, items: frozenset[str] | None, values: ValuesFn = _values) -> list[Row]:
     prev_cpus, curr_cpus = span.prev.cpu.per_cpu, span.curr.cpu.per_cpu
-    if items == _ALL_ONLY and (row := _all_row(prev_cpus, curr_cpus)) is not None:
+    if items == _ALL_ONLY and (row := _all_row(prev_cpus, curr_cpus, values)) is not None:
         return [row]
     if not curr_cpus and not prev_cpus:
         # Kernel without per-CPU lines: "all" is the global line (sysstat's UP case).
         if items is not None and "all" not in items:
             return []
         total, p = _per_cpu_interval(c := _TICKS(span.curr.cpu.all), _TICKS(span.prev.cpu.all))
-        return [Row("all", _values(c, p, total or 1) if total >= 0 else _BACKWARDS)]
+        return [Row("all", values(c, p, total or 1) if total >= 0 else _BACKWARDS)]
     all_c: Ticks = _NO_TICKS
     all_p: Ticks = _NO_TICKS
     deltot = 0
@@ -164,17 +207,19 @@ def _cpu_rows(span: Interval, items: frozenset[str] | None) -> list[Row]:
         name = str(number)
         if items is None or name in items:
             per_cpu.append(
-                Row(name, _values(c, p, interval) if interval > 0 else _BACKWARDS if interval else _TICKLESS)
+                Row(name, values(c, p, interval) if interval > 0 else _BACKWARDS if interval else _TICKLESS)
             )
     if items is not None and "all" not in items:
         return per_cpu
-    return [Row("all", _values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS), *per_cpu]
+    return [Row("all", values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS), *per_cpu]
 
 
 _ALL_ONLY = frozenset({"all"})
 
 
-def _all_row(prev_cpus: tuple[CpuTimes | None, ...], curr_cpus: tuple[CpuTimes | None, ...]) -> Row | None:
+def _all_row(
+    prev_cpus: tuple[CpuTimes | None, ...], curr_cpus: tuple[CpuTimes | None, ...], values: ValuesFn = _values
+) -> Row | None:
     """The "all" row alone (sar -u without -P) when every CPU is online at both ends and none needs one of
     _per_cpu_interval's fix-ups, the usual case: "all" is then the sum of the lines and its interval the sum of
     the lines' intervals, i.e. the total of the sums. Else None: ``_cpu_rows`` goes CPU by CPU."""
@@ -195,7 +240,7 @@ def _all_row(prev_cpus: tuple[CpuTimes | None, ...], curr_cpus: tuple[CpuTimes |
             all_c, all_p = tuple(map(add, all_c, c)), tuple(map(add, all_p, p))
     assert all_c is not None  # curr_cpus is not empty
     deltot = _total(all_c) - _total(all_p)
-    return Row("all", _values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS)
+    return Row("all", values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS)
 
 
 CPU = Activity(
@@ -207,6 +252,7 @@ CPU = Activity(
     columns=COLUMNS,
     rows=cpu_rows,
     rows_of=cpu_rows_of,
+    rows_of_view=cpu_rows_of_view,
     json_section="cpu-load",
     json_list=True,
     item=ItemSpec("CPU", width=7, json_key="cpu", csv_all="-1", movable=False),

@@ -216,8 +216,15 @@ class Block:
     others need only the last."""
 
     def __init__(
-        self, reference: SystemSample, selected: Selected, opts: ReportOptions, tod: TimeOfDayFn = local_tod
+        self,
+        reference: SystemSample,
+        selected: Selected,
+        opts: ReportOptions,
+        tod: TimeOfDayFn = local_tod,
+        *,
+        view_only: bool = False,
     ) -> None:
+        """``view_only``: the caller prints only the view's columns of the rows (``Activity.rows_of_view``)."""
         self.selected = selected
         self.opts = opts
         self.tod = tod
@@ -242,6 +249,8 @@ class Block:
             if selected.items is not None and selected.header_weight is not None
             else None
         )
+        if self.rows_of is not None and view_only and selected.activity.rows_of_view is not None:
+            self.rows_of = selected.activity.rows_of_view(selected.view)
 
     def feed(self, entry: SystemSample | CommentMark) -> tuple[BlockEvent, ...]:
         """The events ``entry`` gives (none, a comment, or rows with the header due before them)."""

@@ -88,7 +88,11 @@ class _Segment:
     ) -> None:
         self.fmt = fmt
         self.clock = clock
-        self.blocks = [(Block(reference, s, opts, tod), Layout(s, fmt, opts.pretty)) for s in opts.reports]
+        # The Layout prints only the view's columns of the rows: what Block computes with view_only.
+        self.blocks = [
+            (Block(reference, s, opts, tod, view_only=True), Layout(s, fmt, opts.pretty))
+            for s in opts.reports
+        ]
         self.waiting: list[IO[str]] = []
         if len(self.blocks) > 1:
             # Imported here: a single report (sar -u) waits for nothing, and tempfile is ~6 ms of start-up.
