@@ -115,6 +115,8 @@ def _import_command(name: str, *, frozen: bool) -> ModuleType:
     by tests, the collector is left alone.)"""
     if not frozen:
         return importlib.import_module(name)
+    # Not gcpause.collector_paused: importing it (contextlib, its lock) costs the live reports more than this saves
+    # them, and no other thread exists yet.
     enabled = gc.isenabled()
     gc.disable()
     try:

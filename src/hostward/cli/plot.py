@@ -276,7 +276,9 @@ def run(argv: list[str]) -> int:
     # Drawing (matplotlib's artists do form cycles) runs with the collector on.
     with collector_paused():
         sset, raw_host, window = _load(args, Path(data_dir), wanted, any_items)
-    host = safe_text(raw_host)  # an imported file's node name is whatever its writer put there
+    # An imported file's node name is whatever its writer put there: inert, and at most a kernel node name's 64
+    # characters (a longer one made file names past NAME_MAX, and the save failed).
+    host = safe_text(raw_host, 64)
     if "--full-day" not in own and not _explicit_window(args):
         window = _fit(window, sset.start, sset.end)
     if sset.samples < 2 or not any(len(s.times) for s in sset.series):

@@ -85,7 +85,7 @@ def _draw_panel(ax: Axes, view: PanelView) -> None:
     for line in view.lines:
         ax.plot(to_x(line.x), line.y, label=line.label, color=line.colour, linestyle=line.style)
         if alone := isolated(line):  # no label: not in the legend
-            ax.plot([line.x[i] / SECONDS_PER_DAY for i in alone], [line.y[i] for i in alone], color=line.colour,
+            ax.plot(to_x([line.x[i] for i in alone]), [line.y[i] for i in alone], color=line.colour,
                     linestyle="none", marker="o", markersize=DOT_POINTS)  # fmt: skip
     for mark in view.marks:
         ax.axvline(mark.x / SECONDS_PER_DAY, color=mark.colour, linestyle=mark.style, linewidth=1.2,

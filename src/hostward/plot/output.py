@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from hostward.atomic import writing
 from hostward.errors import StoreError
 from hostward.plot.figures import PAGE_INCHES, PlotFigure
-from hostward.plot.svg import write_svg
+from hostward.plot.svg import render
 from hostward.safefs import make_dirs
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def save_figure(pf: PlotFigure, handle: IO[bytes], fmt: str, salt: str = "") -> 
     so the same data gives the same file; distinct per figure, so graphs stacked in one document (sadf -g)
     never share an id."""
     if fmt == "svg":
-        write_svg(pf, handle, f"-{salt}")
+        handle.write(render(pf, f"-{salt}"))
         return
     from hostward.plot.mpl import draw  # noqa: PLC0415  (matplotlib and numpy: PDF and PNG only)
 

@@ -18,7 +18,6 @@ import datetime as dt
 import math
 import re
 from collections.abc import Sequence
-from typing import IO
 
 from hostward.plot.figures import (
     DOT_POINTS,
@@ -68,8 +67,8 @@ class _Box:
         self.t0, self.t1 = window
         self.v0, self.v1 = view.ylim
         span_t, span_v = self.t1 - self.t0, self.v1 - self.v0
-        self.kx = (x1 - x0) / span_t if span_t > 0 and math.isfinite(span_t) else 0.0
-        self.ky = (y1 - y0) / span_v if span_v > 0 and math.isfinite(span_v) else 0.0
+        self.kx = (x1 - x0) / span_t if span_t > 0 else 0.0
+        self.ky = (y1 - y0) / span_v if span_v > 0 else 0.0
         self.kx, self.ky = (k if math.isfinite(k) else 0.0 for k in (self.kx, self.ky))
 
     def px(self, t: float) -> float:
@@ -150,10 +149,6 @@ def render(pf: PlotFigure, salt: str = "") -> bytes:
         f'text-anchor="middle">{xml_text(pf.xlabel)}</text>\n</svg>\n'
     )
     return "".join(out).encode("utf-8")
-
-
-def write_svg(pf: PlotFigure, handle: IO[bytes], salt: str = "") -> None:
-    handle.write(render(pf, salt))
 
 
 def _panel(box: _Box, view: PanelView, ticks: Sequence[float], clip: str) -> list[str]:
