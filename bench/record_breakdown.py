@@ -9,7 +9,7 @@ samples), for hostward's default activities:
 
 * the sampler with and without top processes, and the sample's encoding + append;
 * the top processes split: listing /proc, ranking by statm, reading the winners (and how many were read in
-  full: new winners, one stat more each), the rest (sorting, bookkeeping); the encoding of their T_PROCS frame;
+  full: new winners, one statm read more each), the rest (sorting, bookkeeping); the encoding of their T_PROCS frame;
 * the system calls alone, in the same cold state: listing /proc, one pread of every kept statm descriptor,
   one pread of each of the winners' four files. What is left above those is the interpreter's share.
 
@@ -41,7 +41,7 @@ from hostward.recorder.selection import DEFAULT, groups_for
 from hostward.recorder.timehealth import TimeHealth
 from hostward.store import DataFileWriter, day_path
 
-WINNER_FILES = ("status", "oom_score_adj", "oom_score", "cmdline")
+WINNER_FILES = sampler_module._AGAIN_FILES  # the four files a winner is read again from
 
 
 class Parts:
@@ -81,7 +81,7 @@ def run(samples: int, top: int) -> tuple[Parts, CachingSampler]:
     )
     host = read_host(procfs, len(sampler().cpu.per_cpu))
     names = ("sampler", "write", "listing", "ranking", "winners", "procs frame")
-    full_reads = [0]
+    full_reads, listed = [0], [0]
     namespace = vars(sampler_module)  # the module's read_process, counted while the parts are timed
     real_read_process = namespace["read_process"]
 
@@ -95,6 +95,16 @@ def run(samples: int, top: int) -> tuple[Parts, CachingSampler]:
             for _ in range(10):  # warm up: descriptors opened, kernel threads known
                 writer.write_sample(sampler())
             sampler._listing = parts.wrap("listing", sampler._listing)  # type: ignore[method-assign]
+            listing = (
+                sampler._proc_listing
+            )  # what is timed above also hands back the kept listing: count real ones
+            real_pids = listing.pids
+
+            def counted_pids() -> list[int]:
+                listed[0] += 1
+                return real_pids()
+
+            listing.pids = counted_pids  # type: ignore[method-assign]
             files = sampler._pid_files
             files.resident_pages = parts.wrap("ranking", files.resident_pages)  # type: ignore[method-assign]
             sampler._read_process = parts.wrap("winners", sampler._read_process)  # type: ignore[method-assign]
@@ -110,12 +120,13 @@ def run(samples: int, top: int) -> tuple[Parts, CachingSampler]:
             finally:
                 namespace["read_process"] = real_read_process
     parts.calls["full reads"] = full_reads[0]
+    parts.calls["listed"] = listed[0]
     return parts, sampler
 
 
 def system_calls_alone(sampler: CachingSampler, samples: int) -> tuple[float, float, int, float, int]:
     """Median cold µs of: listing /proc; one pread of every kept statm descriptor; one pread of the four files
-    of the processes last read as winners (their counts too)."""
+    of the first ten processes the sampler tracks (their counts too: a stand-in for the winners' reads)."""
     files = sampler._pid_files
     statm = [fd for (_pid, name), fd in files._fds.items() if name == "statm"]
     winners = [
@@ -128,7 +139,7 @@ def system_calls_alone(sampler: CachingSampler, samples: int) -> tuple[float, fl
     for _ in range(samples):
         time.sleep(1.0)
         t0 = time.thread_time_ns()
-        os.listdir("/proc")
+        sampler._proc_listing.pids()  # as the recorder lists: from the first process's position
         t1 = time.thread_time_ns()
         for fd in statm:
             with contextlib.suppress(OSError):
@@ -152,13 +163,14 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     args = parser.parse_args()
     n = args.samples
-    without, _ = run(n, 0)
+    without, first = run(n, 0)
+    first.close()
     with_top, sampler = run(n, 10)
     try:
         alone = system_calls_alone(sampler, n)
     finally:
         sampler.close()
-    listing_share = with_top.calls["listing"] and sum(1 for v in with_top.samples["listing"] if v) / n
+    listing_share = with_top.calls["listed"] / n
     top_parts = ("listing", "ranking", "winners")
     top_sum = sum(with_top.us(name) for name in top_parts)
     print(f"cold CPU per sample (1 s sleep before each of {n} samples; median of the per-sample sums), µs:")

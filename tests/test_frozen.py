@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import modules_after
 
-from hostward.frozen import asdict, field, frozen, record_fields, replace
+from hostward.frozen import asdict, field, field_names, frozen, record_fields, replace
 
 
 @frozen
@@ -341,3 +341,19 @@ def test_init_is_compiled_on_first_use_and_signatures_read_the_real_one() -> Non
 
     assert str(inspect.signature(Derived)) == "(a)"
     assert Derived(5).a == 5 and not hasattr(Base.__dict__["__init__"], "__frozen_init__")
+
+
+def test_a_plain_subclass_has_its_parents_fields() -> None:
+    # kernlog's ContinuedLine is a plain (slotted) subclass of a @frozen record: replace and field_names see the
+    # parent's fields through it (they looked in the subclass's own __dict__ and raised KeyError).
+    @frozen
+    class Line:
+        number: int
+        text: str
+
+    class Continued(Line):
+        __slots__ = ()
+
+    assert field_names(Continued) == ("number", "text")
+    moved = replace(Continued(1, "a"), number=2)
+    assert type(moved) is Continued and (moved.number, moved.text) == (2, "a")

@@ -143,7 +143,9 @@ def frozen(cls: type[T]) -> type[T]:
 def field_names(cls: type[Any]) -> tuple[str, ...]:
     """The fields of a @frozen class, in order, without building the ``dataclasses`` view (``fields()``); of a
     dataclass, through ``dataclasses``."""
-    names: tuple[str, ...] | None = cls.__dict__.get(_FIELDS)
+    names: tuple[str, ...] | None = getattr(
+        cls, _FIELDS, None
+    )  # also of a plain subclass (kernlog ContinuedLine)
     if names is not None:
         return names
     import dataclasses  # noqa: PLC0415  (a class made by dataclasses: it is imported already)
@@ -153,7 +155,7 @@ def field_names(cls: type[Any]) -> tuple[str, ...]:
 
 def _replace(obj: R, /, **changes: object) -> R:
     """``dataclasses.replace`` for a @frozen record, without importing ``dataclasses``: a copy with ``changes``."""
-    names: tuple[str, ...] | None = type(obj).__dict__.get(_FIELDS)
+    names: tuple[str, ...] | None = getattr(type(obj), _FIELDS, None)
     if names is None:  # a @dataclass record: type checkers cannot tell the two apart here
         import dataclasses  # noqa: PLC0415  (the class was made by dataclasses: it is imported already)
 

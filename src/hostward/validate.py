@@ -231,7 +231,8 @@ class PathValue:
         return "a non-empty path"
 
     def check(self, value: Any, name: str, error: type[HostwardError] = UsageError) -> Any:
-        from pathlib import Path  # noqa: PLC0415  (pathlib only where a path is checked: ~3 ms of start-up)
+        from pathlib import Path  # noqa: PLC0415  (pathlib only where a path is checked: the commands
+        # that never take a path, such as cache stats, start ~3 ms sooner)
 
         text = str(value) if isinstance(value, Path) else value
         if not isinstance(text, str):

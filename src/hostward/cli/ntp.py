@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
 
 from hostward import validate
 from hostward.cli.args import Parser
@@ -20,7 +19,10 @@ from hostward.ntp.query import QueryReport, run_query
 from hostward.ntp.select import SourceState
 from hostward.ntp.transport import ServerAddress, parse_server
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from hostward.ntp.adjtimex import KernelClock
     from hostward.ntp.daemons import ChronyView
     from hostward.ntp.status import TimeHealth

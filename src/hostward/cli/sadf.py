@@ -35,7 +35,7 @@ definitions as 'hostward sar' (default activity: -u).
             holding each activity's element (<cpu-load>, <memory>, <network per="second"> ...), then
             <restarts> and, with -C, <comments>; names and comments are escaped for XML
   -g        one SVG document on stdout (sadf -g > day.svg), drawn by 'hostward plot --format svg' and
-            stacked one graph under the other; the drawing is hostward's, not sadf's: white matplotlib
+            stacked one graph under the other; the drawing is hostward's, not sadf's: white SVG
             figures with the series of 'hostward plot', restarts as dashed lines and gaps where
             nothing was recorded, instead of sadf's black 1050x300 panels; sadf's -O options do not apply
   -t, -T    timestamps in local time (default: UTC, written with a " UTC" suffix); for sadf, -t is the
@@ -95,7 +95,7 @@ def run(argv: list[str]) -> int:
             "choose exactly one output format: -d (CSV), -j (JSON), -p (awk), -x (XML) or -g (SVG)"
         )
     if "-g" in modes:
-        from hostward.cli.sadf_g import run_g  # noqa: PLC0415  (matplotlib: only for -g)
+        from hostward.cli.sadf_g import run_g  # noqa: PLC0415  (the plotting modules: only for -g)
 
         return run_g(before, after)
     activities = parse_sar_args(after)

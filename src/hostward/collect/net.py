@@ -38,6 +38,9 @@ class NetDev:
 def parse_net_dev(text: str, link: dict[str, tuple[int, bool]] | None = None) -> tuple[NetDev, ...]:
     """Parse /proc/net/dev (two header lines, then "iface: 16 numbers"). ``link`` maps name -> (speed, duplex)."""
     devices: list[NetDev] = []
+    # The recorder parses this at every sample: a maker (collect/_records.py) builds the record for about
+    # half of what a NetDev(...) call costs.
+    make_net = _net_maker()
     for line in text.splitlines()[2:]:
         name, sep, rest = line.partition(":")
         if not sep:
@@ -50,9 +53,7 @@ def parse_net_dev(text: str, link: dict[str, tuple[int, bool]] | None = None) ->
         if len(numbers) != 16:
             raise CollectError(f"/proc/net/dev: expected 16 counters for {name}, got {len(numbers)}")
         speed, duplex = (link or {}).get(name, (0, True))
-        # The recorder parses this at every sample: a maker (collect/_records.py) builds the record for about
-        # half of what a NetDev(...) call costs.
-        devices.append(_net_maker()(numbers, 0, name, speed, duplex))
+        devices.append(make_net(numbers, 0, name, speed, duplex))
     return tuple(devices)
 
 

@@ -361,9 +361,11 @@ def status_without_switches(status: bytes) -> bytes:
 
 
 # Lines process_again reads (Name, State and PPid for stat's fields, the rest through _STATUS_LINE).
-_READ_LINE = re.compile(
-    b"\n(?:" + b"|".join(k.encode() for k in sorted(_STATUS_KEYS | {"State", "PPid"})) + b"):"
-)
+@lru_cache(maxsize=1)
+def _read_line() -> re.Pattern[bytes]:  # compiled on first use, as the other parsers' (start-up)
+    return re.compile(
+        b"\n(?:" + b"|".join(k.encode() for k in sorted(_STATUS_KEYS | {"State", "PPid"})) + b"):"
+    )
 
 
 def status_for_again(status: bytes) -> bytes:
@@ -377,7 +379,7 @@ def status_for_again(status: bytes) -> bytes:
     if at < 0:
         return body
     end = body.find(b"\nCapInh:", at)
-    if end < 0 or _READ_LINE.search(body, at, end) is not None:
+    if end < 0 or _read_line().search(body, at, end) is not None:
         return body
     return body[:at] + body[end:]
 
