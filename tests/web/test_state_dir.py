@@ -14,17 +14,26 @@ from hostward.web.accounts import Accounts
 from hostward.web.state import web_dir
 
 
-def _web(data_dir: Path, command: list[str]) -> tuple[int, list[str]]:
-    """``hostward web --data-dir DATA_DIR COMMAND``: its exit code and standard error's lines."""
-    done = subprocess.run(
+def _run(data_dir: Path, command: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "hostward", "web", "--data-dir", str(data_dir), *command],
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
-        stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+def _web(data_dir: Path, command: list[str]) -> tuple[int, list[str]]:
+    """``hostward web --data-dir DATA_DIR COMMAND``: its exit code and standard error's lines."""
+    done = _run(data_dir, command)
     return done.returncode, done.stderr.splitlines()
+
+
+def _web_out(data_dir: Path, command: list[str]) -> tuple[int, str, list[str]]:
+    done = _run(data_dir, command)
+    return done.returncode, done.stdout, done.stderr.splitlines()
 
 
 def test_a_file_as_the_data_directory_is_a_config_error(tmp_path: Path) -> None:
@@ -84,3 +93,59 @@ def test_a_database_path_that_is_not_a_file_is_refused(tmp_path: Path, kind: str
     assert code == 2 and lines == [
         f"hostward web: {db} is not a regular file (a symlink is not accepted): move it away"
     ]
+
+
+LISTINGS = [["user", "list"], ["audit", "verify"]]
+
+
+@pytest.mark.parametrize("command", LISTINGS)
+def test_a_listing_in_a_missing_data_directory_is_one_line_and_creates_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A mistyped --data-dir: the old code made DATA_DIR, DATA_DIR/web and an empty accounts.db there."""
+    missing = tmp_path / "typo"
+    assert _web_out(missing, command) == (
+        2,
+        "",
+        [f"hostward web: the data directory {missing} does not exist (or is not a directory)"],
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", LISTINGS)
+@pytest.mark.parametrize("web_exists", [False, True])
+def test_a_listing_with_no_state_yet_says_so_and_creates_nothing(
+    tmp_path: Path, command: list[str], web_exists: bool
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    if web_exists:
+        (data / "web").mkdir(mode=0o700)
+    what = "no accounts yet" if command[0] == "user" else "no audit log yet"
+    name = "accounts.db" if command[0] == "user" else "audit.jsonl"
+    assert _web_out(data, command) == (0, "", [f"{what}: {data}/web/{name} does not exist"])
+    assert [p.name for p in data.rglob("*")] == (["web"] if web_exists else [])
+
+
+def test_a_listing_refuses_a_web_directory_that_is_a_link(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (data / "web").symlink_to(elsewhere)
+    assert _web_out(data, ["user", "list"]) == (
+        2,
+        "",
+        [f"hostward web: {data}/web is not a directory (a symlink is not accepted)"],
+    )
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_writing_commands_still_create_the_state(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    done = _run(data, ["user", "add", "ann", "--password-stdin"], "a long enough passphrase 1\n")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert (data / "web").stat().st_mode & 0o777 == 0o700
+    assert (data / "web" / "accounts.db").stat().st_mode & 0o777 == 0o600
+    code, out, err = _web_out(data, ["user", "list"])
+    assert (code, out.split(), err) == (0, ["ann", "viewer", "no", "2FA", "active"], [])

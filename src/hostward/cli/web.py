@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import getpass
 import logging
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
-    user_sub.add_parser("list", help="every account with role, second factor and state")
+    user_sub.add_parser("list", help="every account with role, second factor and state (creates nothing)")
     for name, text in (
         ("disable", "disable an account and end its sessions"),
         ("enable", "enable an account"),
@@ -106,13 +107,18 @@ def run(argv: list[str]) -> int:
     if args.command == "audit":
         from hostward.web.audit import verify  # noqa: PLC0415
 
-        path = web_dir(data_dir) / "audit.jsonl"
+        path = _kept(data_dir, "audit.jsonl")
+        if path is None:
+            sys.stderr.write(f"no audit log yet: {data_dir / 'web' / 'audit.jsonl'} does not exist\n")
+            return 0
         verdict = verify(path)
         if verdict.broken_at is None:
             sys.stdout.write(f"{path}: {verdict.entries} entries, chain intact\n")
             return 0
         sys.stdout.write(f"{path}: entry on line {verdict.broken_at} {verdict.reason}\n")
         return 1
+    if args.action == "list":
+        return _list(data_dir)
     accounts = Accounts(web_dir(data_dir) / "accounts.db")
     if args.action == "add":
         enrolment = accounts.add(args.name, args.role, _password(args.password_stdin), totp=args.totp)
@@ -127,17 +133,36 @@ def run(argv: list[str]) -> int:
             sys.stdout.write("Recovery codes (each works once in place of a code; keep them offline):\n")
             sys.stdout.write(textwrap.indent("\n".join(enrolment.recovery_codes), "  ") + "\n")
         return 0
-    if args.action == "list":
-        for name, role, totp, disabled, _created in accounts.list():
-            state = "disabled" if disabled else "active"
-            sys.stdout.write(f"{name:<20} {role:<9} {'TOTP' if totp else 'no 2FA':<7} {state}\n")
-        return 0
     if args.action in ("disable", "enable"):
         accounts.set_disabled(args.name, args.action == "disable")
         sys.stdout.write(f"user {args.name} {args.action}d\n")
         return 0
     accounts.set_password(args.name, _password(args.password_stdin))
     sys.stdout.write(f"password of {args.name} changed; their sessions ended\n")
+    return 0
+
+
+def _kept(data_dir: Path, name: str) -> Path | None:
+    """DATA_DIR/web/NAME when it exists (a link too: the opener refuses it in one line); None when the dashboard
+    has not made it yet. Nothing is created: a listing with a mistyped --data-dir leaves no directories behind."""
+    from hostward.web.state import existing_web_dir  # noqa: PLC0415
+
+    state_dir = existing_web_dir(data_dir)
+    if state_dir is None or not os.path.lexists(state_dir / name):
+        return None
+    return state_dir / name
+
+
+def _list(data_dir: Path) -> int:
+    from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only for this command
+
+    db = _kept(data_dir, "accounts.db")
+    if db is None:
+        sys.stderr.write(f"no accounts yet: {data_dir / 'web' / 'accounts.db'} does not exist\n")
+        return 0
+    for name, role, totp, disabled, _created in Accounts(db).list():
+        state = "disabled" if disabled else "active"
+        sys.stdout.write(f"{name:<20} {role:<9} {'TOTP' if totp else 'no 2FA':<7} {state}\n")
     return 0
 
 

@@ -67,6 +67,29 @@ def web_dir(data_dir: Path) -> Path:
         info = os.lstat(path)
     except OSError as exc:  # a data directory that is a file, or read-only: one line, not a traceback
         raise ConfigError(f"cannot use {path} for the dashboard's state: {exc.strerror or exc}") from exc
+    return _checked(path, info)
+
+
+def existing_web_dir(data_dir: Path) -> Path | None:
+    """DATA_DIR/web for commands that only read (listing accounts, verifying the audit log): nothing is created,
+    so a mistyped --data-dir leaves nothing behind. None when the dashboard has kept no state there yet; a data
+    directory that does not exist is an error, as it is surely not the one meant."""
+    path = data_dir / "web"
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        if not data_dir.is_dir():
+            raise ConfigError(
+                f"the data directory {data_dir} does not exist (or is not a directory)"
+            ) from None
+        return None
+    except OSError as exc:  # a path through a file, a directory we may not search: one line
+        raise ConfigError(f"cannot use {path} for the dashboard's state: {exc.strerror or exc}") from exc
+    return _checked(path, info)
+
+
+def _checked(path: Path, info: os.stat_result) -> Path:
+    """``path`` (lstat as ``info``) when it is our private directory; too open is closed, anything else refused."""
     if not stat.S_ISDIR(info.st_mode):
         raise ConfigError(f"{path} is not a directory (a symlink is not accepted)")
     if info.st_uid != os.geteuid():
