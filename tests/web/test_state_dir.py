@@ -3,11 +3,13 @@ file): the web commands say so in one line, as for any bad configuration, not wi
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import require_root
 
 from hostward.errors import ConfigError
 from hostward.web.accounts import Accounts
@@ -149,3 +151,51 @@ def test_writing_commands_still_create_the_state(tmp_path: Path) -> None:
     assert (data / "web" / "accounts.db").stat().st_mode & 0o777 == 0o600
     code, out, err = _web_out(data, ["user", "list"])
     assert (code, out.split(), err) == (0, ["ann", "viewer", "no", "2FA", "active"], [])
+
+
+@pytest.mark.parametrize("side", ["-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("fresh", [True, False])
+def test_a_link_as_sqlites_side_file_is_refused(tmp_path: Path, side: str, fresh: bool) -> None:
+    """A link planted as accounts.db-wal (-shm, -journal) is refused in one line before sqlite opens anything,
+    as one planted as accounts.db is; the target is untouched. (The old code let sqlite deal with it: this
+    sqlite unlinked a -wal link and made its own, and said "unable to open database file" for a -shm one.)"""
+    db = _in_web_dir(tmp_path)
+    if not fresh:
+        Accounts(db).count()
+        for name in ("-wal", "-shm", "-journal"):
+            db.with_name(db.name + name).unlink(missing_ok=True)
+    target = tmp_path / "elsewhere"
+    target.write_bytes(b"precious\n")
+    planted = db.with_name(db.name + side)
+    planted.symlink_to(target)
+    with pytest.raises(ConfigError, match=rf"{planted} is not a regular file \(a symlink is not accepted\)"):
+        Accounts(db).add("ann", "viewer", "a long enough passphrase 1")
+    assert target.read_bytes() == b"precious\n"
+    assert planted.is_symlink()
+    listed = _web(tmp_path / "data", ["user", "list"])
+    if fresh:  # no database yet: the listing opens nothing
+        assert listed == (0, [f"no accounts yet: {db} does not exist"])
+    else:
+        assert listed == (
+            2,
+            [f"hostward web: {planted} is not a regular file (a symlink is not accepted): move it away"],
+        )
+    assert target.read_bytes() == b"precious\n"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "other owner"])
+def test_a_side_file_that_is_no_file_of_ours_is_refused(tmp_path: Path, kind: str) -> None:
+    db = _in_web_dir(tmp_path)
+    Accounts(db).count()
+    wal = db.with_name("accounts.db-wal")
+    wal.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(wal, 0o600)
+        expected = "is not a regular file"
+    else:
+        require_root()
+        wal.write_bytes(b"")
+        os.chown(wal, 65534, 65534)
+        expected = "is owned by uid 65534, not by this user: move it away"
+    with pytest.raises(ConfigError, match=expected):
+        Accounts(db).count()

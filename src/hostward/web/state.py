@@ -99,6 +99,22 @@ def _checked(path: Path, info: os.stat_result) -> Path:
     return path
 
 
+_SIDE_FILES = ("-wal", "-shm", "-journal")  # sqlite's write-ahead log, its shared index, the rollback journal
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Nothing when ``path`` is absent or a regular file of ours; a link, a directory, a fifo or another
+    user's file is refused in one line before sqlite may open it."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):  # a link (sqlite would follow it), a directory, a fifo
+        raise ConfigError(f"{path} is not a regular file (a symlink is not accepted): move it away")
+    if info.st_uid != os.geteuid():
+        raise ConfigError(f"{path} is owned by uid {info.st_uid}, not by this user: move it away")
+
+
 _SCHEMA_CHECKED: set[Path] = set()  # databases this process has brought up to the current SCHEMA
 
 
@@ -107,11 +123,13 @@ def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
     """One short-lived connection per operation (threads of the ASGI server never share one); WAL so readers
     and the single writer do not block each other; foreign keys on so deleting a user ends their sessions."""
     fresh = not os.path.lexists(db_path)
+    # sqlite opens its side files by name; what it does with a link or another user's file there depends on
+    # its version and build. Each that exists must be a regular file of ours before sqlite opens anything.
+    for path in (db_path, *(db_path.with_name(db_path.name + side) for side in _SIDE_FILES)):
+        _refuse_foreign(path)
     if fresh:
         # Create the file ourselves, exclusively and 0600, so sqlite never follows a planted link.
         os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
-    elif not stat.S_ISREG(os.lstat(db_path).st_mode):  # a link (sqlite would follow it) or a directory
-        raise ConfigError(f"{db_path} is not a regular file (a symlink is not accepted): move it away")
     try:
         connection = sqlite3.connect(db_path, timeout=5.0, isolation_level=None)
     except sqlite3.Error as exc:
