@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pymemcache.client.base import Client
 
 from _memcached import Memcached, free_port
-from hostward.cache.backend import MemcachedCache, MemoryCache
+from hostward.cache import MemcachedCache, MemoryCache
 
 
 def interleaved(ops: dict[str, Callable[[int], object]], n: int, turn: int = 100) -> dict[str, list[float]]:

@@ -1,7 +1,7 @@
 """Cache health and hostward's own use of a cache.
 
 ``stats``: memcached's stats replies fetched raw (what ``echo stats | nc`` shows), with one deadline and a size
-bound. ``backend``: the small cache interface the dashboard's page cache uses — an in-process LRU by default,
+bound. ``backend`` (and ``memcached_backend``): the small cache interface the dashboard's page cache uses — an in-process LRU by default,
 memcached when ``[cache]`` says so — which never raises into its caller: a lost server is a miss.
 """
 
@@ -12,21 +12,16 @@ from hostward.lazy import lazy_getattr
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
-    from hostward.cache.backend import (
-        CacheBackend,
-        CacheClientStats,
-        MemcachedCache,
-        MemoryCache,
-        cache_key,
-        open_cache,
-    )
+    from hostward.cache.backend import CacheBackend, CacheClientStats, MemoryCache, cache_key, open_cache
+    from hostward.cache.memcached_backend import MemcachedCache
     from hostward.cache.stats import StatsReply, fetch_stats, parse_server
 
 _LAZY = {
     **dict.fromkeys(
-        ("CacheBackend", "CacheClientStats", "MemcachedCache", "MemoryCache", "cache_key", "open_cache"),
+        ("CacheBackend", "CacheClientStats", "MemoryCache", "cache_key", "open_cache"),
         "hostward.cache.backend",
     ),
+    "MemcachedCache": "hostward.cache.memcached_backend",
     **dict.fromkeys(("StatsReply", "fetch_stats", "parse_server"), "hostward.cache.stats"),
 }
 __getattr__ = lazy_getattr(__name__, _LAZY, globals())

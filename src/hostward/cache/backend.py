@@ -1,9 +1,9 @@
-"""The cache interface (get/set/delete with a TTL, bytes values) and its two backends.
+"""The cache interface (get/set/delete with a TTL, bytes values), the in-process backend, and the choice
+between it and memcached (cache/memcached_backend.py, which alone imports pymemcache: a dashboard without a
+cache server does not load it).
 
-Both count their own hits, misses, sets, values too large to keep, and errors, so the cache's usefulness can be
-shown next to the host's activity. The memcached backend turns every failure into a miss or a refused set within
-its timeout, and after a failure leaves the server alone for ``retry_seconds`` before trying again, so a dead
-server costs the caller one timeout per retry period rather than one per request.
+Both backends count their own hits, misses, sets, values too large to keep, and errors (HitCounters), so the
+cache's usefulness can be shown next to the host's activity.
 """
 
 from __future__ import annotations
@@ -15,15 +15,10 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from pymemcache.client.base import Client
-from pymemcache.exceptions import MemcacheError
-
-from hostward.cache.stats import parse_server
 from hostward.config import CacheConfig
 from hostward.errors import ConfigError
 
 MAX_KEY_BYTES = 250  # memcached's KEY_MAX_LENGTH
-DEFAULT_ITEM_BYTES = 1 << 20  # memcached's default -I (item_size_max) when the server does not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +48,7 @@ def cache_key(key: str) -> str:
     return "hw:sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class _Counters:
+class HitCounters:
     def __init__(self, backend: str) -> None:
         self.backend = backend
         self.hits = self.misses = self.sets = self.too_large = self.errors = 0
@@ -70,7 +65,7 @@ class MemoryCache:
         self._entries: collections.OrderedDict[str, tuple[float, bytes]] = collections.OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
-        self._count = _Counters("memory")
+        self._count = HitCounters("memory")
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
@@ -113,95 +108,13 @@ class MemoryCache:
         self._size -= len(value)
 
 
-class MemcachedCache:
-    """memcached through pymemcache, one connection guarded by a lock, finite timeouts everywhere."""
-
-    def __init__(self, server: str, *, timeout_seconds: float = 0.25, retry_seconds: float = 5.0) -> None:
-        self.server = server
-        self.retry_seconds = retry_seconds
-        self._client = Client(
-            parse_server(server),
-            connect_timeout=timeout_seconds,
-            timeout=timeout_seconds,
-            no_delay=True,
-            key_prefix=b"",
-        )
-        self._lock = threading.Lock()
-        self._down_until = 0.0
-        self._item_bytes: int | None = None
-        self._count = _Counters("memcached")
-
-    def _failed(self) -> None:
-        self._count.errors += 1
-        self._down_until = time.monotonic() + self.retry_seconds
-        self._client.close()
-
-    def _available(self) -> bool:
-        return time.monotonic() >= self._down_until
-
-    def _item_limit(self) -> int:
-        if self._item_bytes is None:
-            settings = self._client.stats("settings")
-            raw = settings.get(b"item_size_max", DEFAULT_ITEM_BYTES)
-            self._item_bytes = int(raw) if isinstance(raw, int | bytes | str) else DEFAULT_ITEM_BYTES
-        return self._item_bytes
-
-    def get(self, key: str) -> bytes | None:
-        with self._lock:
-            value = None
-            if self._available():
-                try:
-                    value = self._client.get(cache_key(key))
-                except (TimeoutError, MemcacheError, OSError):
-                    self._failed()
-            if value is None:
-                self._count.misses += 1
-                return None
-            self._count.hits += 1
-            return bytes(value)
-
-    def set(self, key: str, value: bytes, ttl_seconds: float) -> bool:
-        with self._lock:
-            if not self._available():
-                return False
-            try:
-                # The item also holds its key and ~50 bytes of header: stay clear of the server's limit.
-                if len(value) + MAX_KEY_BYTES + 64 > self._item_limit():
-                    self._count.too_large += 1
-                    return False
-                stored = self._client.set(
-                    cache_key(key), value, expire=max(1, round(ttl_seconds)), noreply=False
-                )
-            except (TimeoutError, MemcacheError, OSError):
-                self._failed()
-                return False
-            if stored:
-                self._count.sets += 1
-            return bool(stored)
-
-    def delete(self, key: str) -> None:
-        with self._lock:
-            if not self._available():
-                return
-            try:
-                self._client.delete(cache_key(key), noreply=False)
-            except (TimeoutError, MemcacheError, OSError):
-                self._failed()
-
-    def stats(self) -> CacheClientStats:
-        with self._lock:
-            return self._count.snapshot()
-
-    def close(self) -> None:
-        with self._lock:
-            self._client.close()
-
-
 def open_cache(config: CacheConfig) -> CacheBackend:
     """The page cache ``[cache]`` asks for: memcached on the first listed server, else in process."""
     if config.page_cache == "memcached":
         if not config.servers:
             raise ConfigError('[cache] page_cache = "memcached" needs [cache] servers')
+        from hostward.cache.memcached_backend import MemcachedCache  # noqa: PLC0415 - pymemcache when used
+
         return MemcachedCache(config.servers[0], timeout_seconds=config.timeout_seconds)
     if config.page_cache != "memory":
         raise ConfigError(
