@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.conftest import modules_after
 
-from hostward.frozen import asdict, field, field_names, frozen, record_fields, replace
+from hostward.frozen import asdict, field, field_names, frozen, jsonable, record_fields, replace
 
 
 @frozen
@@ -262,6 +262,7 @@ def test_asdict_is_dataclasses_asdict(
     assert asdict(ours) == dataclasses.asdict(theirs)
     assert asdict(Twin(*first)) == dataclasses.asdict(Twin(*first))  # a @dataclass record goes to dataclasses
     assert type(asdict(ours)["points"]) is tuple
+    assert jsonable(ours, lambda v: v) == json.loads(json.dumps(dataclasses.asdict(theirs)))  # JSON's shapes
 
 
 class Span(NamedTuple):
@@ -286,6 +287,21 @@ def test_asdict_walks_named_tuples_as_dataclasses_does() -> None:
     assert type(plain["span"]) is Span
     assert plain["span"][0] == {"x": 1, "label": "a", "tags": ()}  # the record inside made a dict
     json.dumps(plain)  # nothing left that JSON cannot write
+
+
+def test_jsonable_walks_named_tuples_and_hands_the_rest_to_leaf() -> None:
+    seen: list[object] = []
+
+    def leaf(value: object) -> object:
+        seen.append(value)
+        return f"<{value}>" if isinstance(value, str) else value
+
+    span = Span(Point(1, "a", ()), Point(2, "b", ("c",)))
+    assert jsonable({1: Ranged(span), "n": None}, leaf) == {
+        "1": {"span": [{"x": 1, "label": "<a>", "tags": []}, {"x": 2, "label": "<b>", "tags": ["<c>"]}]},
+        "n": None,
+    }
+    assert seen == [1, "a", 2, "b", "c", None]
 
 
 def test_asdict_imports_no_dataclasses() -> None:

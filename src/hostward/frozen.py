@@ -198,6 +198,20 @@ def record_fields(obj: object) -> tuple[str, ...] | None:
     return names
 
 
+def jsonable(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """``value`` as JSON's shapes: records (@frozen or dataclass) as dicts by field, dicts with string keys, lists
+    and tuples (named too) as lists; every other value is what ``leaf`` makes of it (a command's --json and the
+    dashboard each say how they show enums, paths and text)."""
+    names = record_fields(value)
+    if names is not None:
+        return {name: jsonable(getattr(value, name), leaf) for name in names}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, leaf) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v, leaf) for v in value]
+    return leaf(value)
+
+
 def _plain(value: Any) -> Any:
     if getattr(type(value), _FIELDS, None) is not None or "__dataclass_fields__" in type(value).__dict__:
         return asdict(value)

@@ -14,6 +14,7 @@ from tests.ntp.conftest import answers, free_udp_port
 
 from hostward.cli import main
 from hostward.cli.ntp import human_seconds
+from hostward.ntp.adjtimex import ClockState
 from hostward.ntp.server import NtpServer, ServeSettings
 
 
@@ -106,6 +107,7 @@ def test_status_json_and_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["verdict"]["level"] in ("ok", "warning", "critical")
     assert code == {"ok": 0, "warning": 1, "critical": 3}[doc["verdict"]["level"]]
     assert doc["kernel"] is not None and "frequency_ppm" in doc["kernel"]
+    assert doc["kernel"]["state"] in {s.name for s in ClockState}  # by name (the dashboard shows the number)
     main(["ntp", "status", "--explain"])
     out = capsys.readouterr().out
     assert "86.4 ms per day" in out and "iburst" in out and "Last sample" in out

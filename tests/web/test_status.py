@@ -78,3 +78,17 @@ def test_guard_actions_and_timeline(tmp_path: Path) -> None:
 def test_clock_state_reads_the_kernel() -> None:
     state = status.clock_state()
     assert state["level"] in ("ok", "warning", "critical") and state["kernel"] is not None
+
+
+def test_the_clock_record_keeps_the_dashboards_json_shape() -> None:
+    """The shared walk (frozen.jsonable) with the dashboard's leaves: an IntEnum stays its number (the CLI's --json
+    says its name), text is made safe and cut at 300 characters."""
+    from hostward.ntp.adjtimex import ClockState, KernelClock
+
+    clock = KernelClock(
+        ClockState.TIME_ERROR, False, ("UNSYNC", "\x1b[31m" + "x" * 400), 0.5, 1.0, 16.0, 16.0, 10000, 37
+    )
+    plain = status._jsonable(clock)
+    assert plain["state"] == 5 and plain["synchronised"] is False and plain["tai_offset_seconds"] == 37
+    flags = plain["status_flags"]
+    assert flags[0] == "UNSYNC" and "\x1b" not in flags[1] and len(flags[1]) <= 300

@@ -14,7 +14,7 @@ from hostward import validate
 from hostward.cli.args import Parser
 from hostward.config import load_config
 from hostward.errors import UsageError
-from hostward.frozen import record_fields
+from hostward.frozen import jsonable
 from hostward.ntp.query import QueryReport, run_query
 from hostward.ntp.select import SourceState
 from hostward.ntp.transport import ServerAddress, parse_server
@@ -279,7 +279,7 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         import json  # noqa: PLC0415  (--json only)
 
-        sys.stdout.write(json.dumps(_jsonable(health), indent=2) + "\n")
+        sys.stdout.write(json.dumps(jsonable(health, _leaf), indent=2) + "\n")
     else:
         sys.stdout.write(render_status(health, explain_text=args.explain))
     return EXIT[health.verdict.level]
@@ -401,18 +401,12 @@ def render_chrony(chrony: ChronyView) -> list[str]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
-    names = record_fields(value)
-    if names is not None:
-        return {name: _jsonable(getattr(value, name)) for name in names}
+def _leaf(value: Any) -> Any:
+    """How --json shows what is not a record or a container: enums by name, paths as text."""
     if isinstance(value, enum.Enum):
         return value.name
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
     return value
 
 

@@ -9,7 +9,6 @@ Process names, command lines and log text are chosen by whoever runs a process: 
 from __future__ import annotations
 
 import collections
-import dataclasses
 import itertools
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 from hostward.collect.redact import redact_args
 from hostward.config import Config
 from hostward.errors import CollectError, HostwardError
+from hostward.frozen import jsonable
 from hostward.oom.guard.events import (
     KIND_ESCALATE,
     KIND_NO_VICTIM,
@@ -245,18 +245,16 @@ def clock_state() -> dict[str, Any]:
     }
 
 
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, str):
-        return _text(value, 300)
+def _leaf(value: Any) -> Any:
+    """How the dashboard shows what is not a record or a container: numbers as they are (an IntEnum as its
+    number), anything else as safe text of at most 300 characters."""
     if isinstance(value, int | float | bool) or value is None:
         return value
     return _text(value, 300)
+
+
+def _jsonable(value: Any) -> Any:
+    return jsonable(value, _leaf)
 
 
 def ntp_sources(config: Config, *, timeout: float = 1.0) -> dict[str, Any]:
