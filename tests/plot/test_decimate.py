@@ -4,11 +4,14 @@ gap, time order; a series that already fits is untouched."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hostward.plot import decimate as decimate_module
 from hostward.plot.decimate import COLUMNS, decimate, envelope_indices
 
 values = st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.just(math.nan))
@@ -62,3 +65,28 @@ def test_a_stack_keeps_one_x_for_all_layers() -> None:
     assert all(len(y) == len(xs[0]) < len(x) for y in ys)
     total = layers[0] + layers[1]
     assert float((ys[0] + ys[1]).max()) == float(total.max())
+
+
+def test_times_out_of_order_are_found_so_once_for_all_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """column_runs (which sorts a copy of the times to check their order) runs once per decimate call, not
+    once more per line when the times are out of order; each line still keeps its envelope."""
+    calls: list[int] = []
+    real = decimate_module.column_runs
+
+    def counted(*args: Any, **kwargs: Any) -> list[range] | None:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decimate_module, "column_runs", counted)
+    x = [float(v) for v in range(3 * COLUMNS, 0, -1)]  # backwards
+    ys = [[math.sin(v / 50.0) * k for v in x] for k in (1, 2, 3)]
+    kept_x, kept_y = decimate(x, ys, (0.0, float(3 * COLUMNS)), shared=False)
+    assert len(calls) == 1
+    for y, kx, ky in zip(ys, kept_x, kept_y, strict=True):
+        assert max(ky) == max(y) and min(ky) == min(y) and len(kx) == len(ky) < len(x)
+
+
+def test_a_series_that_fits_is_the_same_tuple() -> None:
+    x, y = (1.0, 2.0, 3.0), (4.0, math.nan, 6.0)
+    kept_x, kept_y = decimate(x, [y], (0.0, 4.0), shared=False)
+    assert kept_x[0] is x and kept_y[0] is y

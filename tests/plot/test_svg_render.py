@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -318,3 +319,28 @@ def test_a_point_with_no_neighbour_is_a_dot_in_both_renderers() -> None:
         assert [len(ax.get_legend().get_texts()) for ax in figure.axes] == [
             len(v.legend()) for v in pf.panels
         ]
+
+
+def test_each_legend_is_laid_out_once_and_both_renderers_take_one_font(
+    day: DayData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """render lays out each panel's legend once (the panel boxes' room and the legend drawn take the same
+    layout), and the font sizes the SVG writes are those matplotlib's style gets (plot/figures.py holds them)."""
+    from hostward.plot import figures, mpl, svg
+
+    laid: list[int] = []
+    real = svg.legend_layout
+
+    def counted(*args: Any, **kwargs: Any) -> svg.Legend:
+        laid.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(svg, "legend_layout", counted)
+    for pf in build_figures(series_from_day(day), window=DAY, host_label="h", tz=dt.UTC):
+        laid.clear()
+        document = render(pf, pf.key).decode()
+        assert len(laid) == len(pf.panels)
+        assert (
+            f'font-size="{figures.FONT:g}"' in document and f'font-size="{figures.TITLE_FONT:g}"' in document
+        )
+    assert (mpl.STYLE["font.size"], mpl.STYLE["legend.fontsize"]) == (figures.FONT, figures.LEGEND_FONT)

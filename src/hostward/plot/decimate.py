@@ -21,11 +21,18 @@ Values = Sequence[float]
 
 
 def envelope_indices(
-    x: Values, y: Values, window: tuple[float, float], columns: int = COLUMNS, runs: list[range] | None = None
+    x: Values,
+    y: Values,
+    window: tuple[float, float],
+    columns: int = COLUMNS,
+    runs: list[range] | None = None,
+    *,
+    ordered: bool = True,
 ) -> list[int]:
     """Indices of the points to draw, in order: per column of ``window`` (in ``x`` units), the lowest and
     highest non-NaN ``y``, and every NaN; all indices when there are no more points than two per column.
-    ``runs``: column_runs(x, ...) when the caller has them (every line of a series shares its times)."""
+    ``runs``: column_runs(x, ...) when the caller has them (every line of a series shares its times);
+    ``ordered`` False: the caller found ``x`` out of order (column_runs gave None), so it is not sorted again."""
     n = len(y)
     if n <= 2 * columns:
         return list(range(n))
@@ -35,7 +42,7 @@ def envelope_indices(
     nan = [] if total == total else [i for i, v in enumerate(y) if v != v]  # noqa: PLR0124  (gaps: always kept)
     if len(nan) == n:
         return list(range(n))
-    if runs is None:
+    if runs is None and ordered:
         runs = column_runs(x, window, columns)
     if runs is None:
         return _unsorted(x, y, lo, width, nan)
@@ -99,21 +106,32 @@ def _unsorted(x: Values, y: Values, lo: float, width: float, nan: list[int]) -> 
     return sorted({*nan, *lowest.values(), *highest.values()})
 
 
+Kept = tuple[float, ...]
+
+
 def decimate(
     x: Values, ys: Sequence[Values], window: tuple[float, float], *, shared: bool
-) -> tuple[list[list[float]], list[list[float]]]:
-    """(x per series, y per series) with the envelope of each series kept. ``shared``: one set of points for
-    all series (a stack, whose layers must stay on the same x), chosen from their sum."""
+) -> tuple[list[Kept], list[Kept]]:
+    """(x per series, y per series) with the envelope of each series kept, as tuples: a sequence that fits is
+    the same tuple (or one copy of a list), no point is copied twice. ``shared``: one set of points for all
+    series (a stack, whose layers must stay on the same x), chosen from their sum."""
     if shared:
         total = [sum(column) for column in zip(*ys, strict=True)] if ys else []
         keep = envelope_indices(x, total, window) if ys else list(range(len(x)))
-        kept_x = [x[i] for i in keep]
-        return [kept_x for _ in ys], [[y[i] for i in keep] for y in ys]
-    out_x: list[list[float]] = []
-    out_y: list[list[float]] = []
-    runs = column_runs(x, window) if len(x) > 2 * COLUMNS else None
+        kept_x = _take(x, keep)
+        return [kept_x for _ in ys], [_take(y, keep) for y in ys]
+    out_x: list[Kept] = []
+    out_y: list[Kept] = []
+    long = len(x) > 2 * COLUMNS
+    runs = column_runs(x, window) if long else None  # sorted or found out of order once, for every line
     for y in ys:
-        keep = envelope_indices(x, y, window, runs=runs)
-        out_x.append([x[i] for i in keep])
-        out_y.append([y[i] for i in keep])
+        keep = envelope_indices(x, y, window, runs=runs, ordered=runs is not None or not long)
+        out_x.append(_take(x, keep))
+        out_y.append(_take(y, keep))
     return out_x, out_y
+
+
+def _take(values: Values, keep: list[int]) -> Kept:
+    if len(keep) == len(values):  # every point (keep is every index, in order)
+        return values if isinstance(values, tuple) else tuple(values)
+    return tuple(map(values.__getitem__, keep))

@@ -53,6 +53,7 @@ LEGEND_GAP_POINTS = 8.0
 # A legend's text size and the height of one entry plus the space to the next, in ems of it: the SVG draws
 # 1.67 em (matplotlib 1.625), and a legend taller than the page below its panel gets more columns.
 LEGEND_FONT = 8.0
+FONT, TITLE_FONT = 9.0, 12.0  # tick labels and axis labels; the page's title and subtitle (points)
 LEGEND_ROW_EM, LEGEND_SPACING_EM, LEGEND_PAD_EM = 1.17, 0.5, 0.4
 LEGEND_FOOT = 0.02  # a legend ends at least this far (a fraction of the page) above the page's bottom edge
 # Characters of a name from the data in a title or legend: a kernel's device and interface names are shorter
@@ -74,15 +75,34 @@ class Line:
     style: str  # one of LINE_STYLES
 
 
+def runs(line: Line) -> list[tuple[int, int]]:
+    """[lo, hi) index ranges of the consecutive points a line passes through: finite time and value. NaN is a
+    gap (the recorder was not running) and so is an infinity (off any axis): matplotlib drops every non-finite
+    vertex of a path and breaks the line there, and plot/svg.py draws one stretch per range. Both renderers
+    take their stretches and lone points (isolated) from here."""
+    x, y, n = line.x, line.y, len(line.y)
+    total = sum(y) + sum(x)  # in C: a number only when every value is one (the usual line)
+    if total - total == 0:
+        return [(0, n)] if n else []
+    out: list[tuple[int, int]] = []
+    lo = -1
+    for i, (t, v) in enumerate(zip(x, y, strict=True)):
+        if v - v == 0 and t - t == 0:  # finite (NaN and infinities give NaN)
+            if lo < 0:
+                lo = i
+        elif lo >= 0:
+            out.append((lo, i))
+            lo = -1
+    if lo >= 0:
+        out.append((lo, n))
+    return out
+
+
 def isolated(line: Line) -> list[int]:
-    """Indices of the points with no neighbour to join (a day of one sample, one sample between two gaps): a
-    line through them has no length, so both renderers draw them as dots, or the data would not show."""
-    y, last = line.y, len(line.y) - 1
-    return [
-        i
-        for i, v in enumerate(y)
-        if math.isfinite(v) and (i == 0 or math.isnan(y[i - 1])) and (i == last or math.isnan(y[i + 1]))
-    ]
+    """Indices of the points with no neighbour to join (a day of one sample, one sample between two gaps or
+    next to an infinite value): a line through them has no length, so both renderers draw them as dots, or
+    the data would not show."""
+    return [lo for lo, hi in runs(line) if hi - lo == 1]
 
 
 @frozen
@@ -94,6 +114,23 @@ class Stack:
     layers: tuple[tuple[float, ...], ...]
     labels: tuple[str, ...]
     colours: tuple[str, ...]
+
+
+def bars(stack: Stack) -> list[tuple[float, float, str]]:
+    """A stack of one point (a day of one sample, one sample between two gaps) has no area to fill: each layer
+    is then a bar at that instant, as wide as a lone point's dot (DOT_POINTS + 1), from the sum of the layers
+    below it to that sum plus its value, as (bottom, top, colour); a layer of 0 has none. Both renderers draw
+    these (a stack of more points: none)."""
+    if len(stack.x) != 1:
+        return []
+    out: list[tuple[float, float, str]] = []
+    below = 0.0
+    for layer, colour in zip(stack.layers, stack.colours, strict=False):
+        value = layer[0] if math.isfinite(layer[0]) else 0.0
+        if value != 0:
+            out.append((below, below + value, colour))
+        below += value
+    return out
 
 
 @frozen
@@ -219,16 +256,14 @@ def _panel_data(
         for lo, hi in _stretches(ys[0]):
             part = [[0.0 if math.isnan(v) else v for v in y[lo:hi]] for y in ys]
             xs, layers = decimate(x[lo:hi], part, window, shared=True)
-            stacks.append(Stack(tuple(xs[0]), tuple(tuple(y) for y in layers),
+            stacks.append(Stack(xs[0], tuple(layers),
                                 labels if first_stack and not stacks else (), COLOURS[: len(part)]))  # fmt: skip
         return [], stacks
     xs, kept = decimate(x, ys, window, shared=False)
     lines = []
     for k, (lx, ly, label) in enumerate(zip(xs, kept, labels, strict=True)):
         n = first + k
-        lines.append(
-            Line(tuple(lx), tuple(ly), label, COLOURS[n % len(COLOURS)], LINE_STYLES[n % len(LINE_STYLES)])
-        )
+        lines.append(Line(lx, ly, label, COLOURS[n % len(COLOURS)], LINE_STYLES[n % len(LINE_STYLES)]))
     return lines, []
 
 

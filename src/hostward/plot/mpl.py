@@ -14,13 +14,17 @@ from matplotlib.ticker import NullLocator
 
 from hostward.plot.figures import (
     DOT_POINTS,
+    FONT,
+    LEGEND_FONT,
     LEGEND_GAP_POINTS,
     MARGINS,
     PAGE_INCHES,
     RIGHT_MOST,
     SECONDS_PER_DAY,
+    TITLE_FONT,
     PanelView,
     PlotFigure,
+    bars,
     isolated,
     legend_columns,
     panel_rows,
@@ -29,10 +33,10 @@ from hostward.plot.figures import (
 from hostward.plot.svg_axes import value_labels, value_ticks
 
 STYLE: dict[Any, Any] = {
-    "font.size": 9,
+    "font.size": FONT,
     "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
+    "axes.labelsize": FONT,
+    "legend.fontsize": LEGEND_FONT,
     "axes.grid": True,
     "grid.alpha": 0.3,
     "lines.linewidth": 1.0,
@@ -57,7 +61,7 @@ def draw(pf: PlotFigure) -> Figure:
         # no tick objects at all (_grid_only), which a shared ticker would take from the last one too.
         fig = Figure(figsize=PAGE_INCHES)
         axes: list[Axes] = fig.subplots(len(pf.panels), 1, squeeze=False)[:, 0].tolist()
-        fig.suptitle(f"{pf.title}\n{pf.subtitle}", fontsize=12, y=0.985, va="top")
+        fig.suptitle(f"{pf.title}\n{pf.subtitle}", fontsize=TITLE_FONT, y=0.985, va="top")
         for ax, view, (top, _) in zip(axes, pf.panels, panel_rows(len(pf.panels)), strict=True):
             _draw_panel(ax, view)
             ax.set_ylabel(view.ylabel)
@@ -82,6 +86,10 @@ def draw(pf: PlotFigure) -> Figure:
 def _draw_panel(ax: Axes, view: PanelView) -> None:
     for stack in view.stacks:
         ax.stackplot(to_x(stack.x), stack.layers, labels=stack.labels, alpha=0.85, colors=stack.colours)
+        if one := bars(stack):  # one point: no area; a bar per layer, as the SVG draws it
+            x = to_x(stack.x)[0]
+            ax.vlines([x] * len(one), [lo for lo, _, _ in one], [hi for _, hi, _ in one],
+                      colors=[colour for *_, colour in one], linewidth=DOT_POINTS + 1, alpha=0.85)  # fmt: skip
     for line in view.lines:
         ax.plot(to_x(line.x), line.y, label=line.label, color=line.colour, linestyle=line.style)
         if alone := isolated(line):  # no label: not in the legend

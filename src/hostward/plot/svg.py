@@ -19,8 +19,10 @@ import math
 import re
 from collections.abc import Sequence
 
+from hostward.frozen import frozen
 from hostward.plot.figures import (
     DOT_POINTS,
+    FONT,
     LEGEND_FONT,
     LEGEND_GAP_POINTS,
     LEGEND_PAD_EM,
@@ -29,19 +31,21 @@ from hostward.plot.figures import (
     MARGINS,
     PAGE_INCHES,
     RIGHT_MOST,
+    TITLE_FONT,
     Line,
     PanelView,
     PlotFigure,
     Stack,
+    bars,
     legend_columns,
     panel_rows,
+    runs,
     time_rule,
 )
 from hostward.plot.svg_axes import time_ticks, value_labels, value_ticks
 from hostward.plot.svg_text import width, xml_text
 
 PAGE_W, PAGE_H = PAGE_INCHES[0] * 72, PAGE_INCHES[1] * 72  # points: the SVG's user units
-FONT, TITLE_FONT = 9.0, 12.0  # plot/mpl.py's STYLE (and figures.LEGEND_FONT)
 TICK, TICK_PAD, LABEL_PAD = 3.5, 3.5, 4.0
 GRID = 'stroke="#b0b0b0" stroke-opacity="0.3" stroke-width="0.8"'
 # matplotlib's dash patterns for a line 1 point wide (scaled with the width, as lines.scale_dashes does)
@@ -78,46 +82,55 @@ class _Box:
         return self.y1 - (v - self.v0) * self.ky
 
 
-def legend_layout(view: PanelView, top: float) -> list[list[tuple[str, str, str, bool]]]:
+Entry = tuple[str, str, str, bool]  # PanelView.legend()'s (label, colour, style, is_area)
+
+
+@frozen
+class Legend:
+    """A panel's legend laid out: its entries by column, each column's widest label and the box's width
+    (points; 0 without entries)."""
+
+    columns: tuple[tuple[Entry, ...], ...]
+    texts: tuple[float, ...]
+    width: float
+
+
+def legend_layout(view: PanelView, top: float) -> Legend:
     """The legend's entries by column, as matplotlib fills them for ``ncols``: top to bottom, then the next
     column; the first ``len % ncols`` columns one entry longer. ``top``: the panel's, in points."""
     entries = view.legend()
     if not entries:
-        return []
-    columns = legend_columns(len(entries), top / PAGE_H)
-    rows, longer = divmod(len(entries), columns)
+        return Legend((), (), 0.0)
+    count = legend_columns(len(entries), top / PAGE_H)
+    rows, longer = divmod(len(entries), count)
     out, start = [], 0
-    for c in range(columns):
+    for c in range(count):
         size = rows + (1 if c < longer else 0)
-        out.append(entries[start : start + size])
+        out.append(tuple(entries[start : start + size]))
         start += size
-    return [column for column in out if column]
-
-
-def legend_width(columns: list[list[tuple[str, str, str, bool]]]) -> float:
-    if not columns:
-        return 0.0
-    text = sum(max(width(label, LEGEND_FONT) for label, *_ in column) for column in columns)
+    columns = tuple(column for column in out if column)
+    texts = tuple(max(width(label, LEGEND_FONT) for label, *_ in column) for column in columns)
     each = (HANDLE_EM + HANDLE_GAP_EM) * len(columns) + COLUMN_GAP_EM * (len(columns) - 1)
-    return (2 * LEGEND_PAD_EM + each) * LEGEND_FONT + text
+    return Legend(columns, texts, (2 * LEGEND_PAD_EM + each) * LEGEND_FONT + sum(texts))
 
 
-def boxes(pf: PlotFigure) -> list[_Box]:
+def boxes(pf: PlotFigure) -> tuple[list[_Box], list[Legend]]:
     """Each panel's rectangle: fixed margins, the right one leaving room for the widest legend (plot/mpl.py's
-    _make_room, subplots_adjust)."""
+    _make_room, subplots_adjust); and each panel's legend by column (legend_layout), laid out once here."""
     rows = [(top * PAGE_H, bottom * PAGE_H) for top, bottom in panel_rows(len(pf.panels))]
-    widest = max((legend_width(legend_layout(v, top)) for v, (top, _) in zip(pf.panels, rows, strict=True)),
-                 default=0.0)  # fmt: skip
+    legends = [legend_layout(v, top) for v, (top, _) in zip(pf.panels, rows, strict=True)]
+    widest = max((legend.width for legend in legends), default=0.0)
     right = RIGHT_MOST if widest == 0 else 1.0 - (widest + LEGEND_GAP_POINTS) / PAGE_W
     x0, x1 = MARGINS["left"] * PAGE_W, max(0.5, right) * PAGE_W
-    return [_Box((x0, y0, x1, y1), pf.window, view) for view, (y0, y1) in zip(pf.panels, rows, strict=True)]
+    panels = [_Box((x0, y0, x1, y1), pf.window, view) for view, (y0, y1) in zip(pf.panels, rows, strict=True)]
+    return panels, legends
 
 
 def render(pf: PlotFigure, salt: str = "") -> bytes:
     """The whole SVG document of ``pf``. ``salt`` names its clip paths: fixed, so the same data gives the same
     bytes; distinct per figure, so graphs put together in one document never share an id."""
     prefix = "hw" + re.sub(r"[^A-Za-z0-9_.-]", "_", salt) + "-clip"
-    panels = boxes(pf)
+    panels, legends = boxes(pf)
     ticks = time_ticks(pf.window, pf.tz)
     out = [
         '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n'
@@ -138,8 +151,8 @@ def render(pf: PlotFigure, salt: str = "") -> bytes:
             f'<text x="{n(PAGE_W / 2)}" y="{n(title_y + k * TITLE_FONT * 1.2)}" font-size="{TITLE_FONT:g}" '
             f'text-anchor="middle">{xml_text(text)}</text>\n'
         )
-    for i, (box, view) in enumerate(zip(panels, pf.panels, strict=True)):
-        out += _panel(box, view, ticks, f"{prefix}{i}")
+    for i, (box, view, legend) in enumerate(zip(panels, pf.panels, legends, strict=True)):
+        out += _panel(box, view, legend, ticks, f"{prefix}{i}")
     last = panels[-1]
     fmt = time_rule(pf.window).fmt
     out += _time_labels(last, ticks, fmt, pf.tz)
@@ -151,7 +164,7 @@ def render(pf: PlotFigure, salt: str = "") -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def _panel(box: _Box, view: PanelView, ticks: Sequence[float], clip: str) -> list[str]:
+def _panel(box: _Box, view: PanelView, legend: Legend, ticks: Sequence[float], clip: str) -> list[str]:
     out = [
         f'<g class="panel" data-box="{n(box.x0)} {n(box.y0)} {n(box.x1)} {n(box.y1)}" '
         f'data-t="{box.t0!r} {box.t1!r}" data-v="{box.v0!r} {box.v1!r}">\n'
@@ -193,7 +206,7 @@ def _panel(box: _Box, view: PanelView, ticks: Sequence[float], clip: str) -> lis
         f'<text x="{n(lx)}" y="{n(ly)}" font-size="{FONT:g}" text-anchor="middle" '
         f'transform="rotate(-90 {n(lx)} {n(ly)})">{xml_text(view.ylabel)}</text>\n'
     )
-    out += _legend(box, view)
+    out += _legend(box, view, legend)
     out.append("</g>\n")
     return out
 
@@ -209,25 +222,21 @@ def _stroke(colour: str, style: str, line_width: float) -> str:
 
 
 def _line(box: _Box, line: Line, k: int, clip: str) -> list[str]:
-    """One <polyline> per stretch of finite points, in a group per series (``data-series``: its index)."""
+    """One <polyline> per stretch of finite points (figures.runs), in a group per series (``data-series``: its
+    index)."""
     x0, t0, kx, y1, v0, ky = box.x0, box.t0, box.kx, box.y1, box.v0, box.ky
     out = [
         f'<g class="series" data-series="{k}" clip-path="url(#{clip})" {_stroke(line.colour, line.style, 1.0)}>\n'
     ]
-    points: list[str] = []
-    for t, v in zip(line.x, line.y, strict=True):
-        if v - v == 0 and t - t == 0:  # finite (NaN and infinities give NaN)
+    for lo, hi in runs(line):
+        points: list[str] = []
+        for t, v in zip(line.x[lo:hi], line.y[lo:hi], strict=True):
             px, py = x0 + (t - t0) * kx, y1 - (v - v0) * ky
-            if (
-                -LIMIT < py < LIMIT and -LIMIT < px < LIMIT
-            ):  # the usual case, written here: ~2x faster than n()
+            # the usual case, written here: ~2x faster than n()
+            if -LIMIT < py < LIMIT and -LIMIT < px < LIMIT:
                 points.append(f"{px:.2f},{py:.2f}")
             else:
                 points.append(f"{n(px)},{n(py)}")
-        elif points:
-            out.append(_stretch(points))
-            points = []
-    if points:
         out.append(_stretch(points))
     out.append("</g>\n")
     return out
@@ -246,7 +255,15 @@ def _stretch(points: list[str]) -> str:
 
 def _stack(box: _Box, stack: Stack, clip: str) -> list[str]:
     """Each layer as a closed path between the sum of the layers below it and that sum plus its values; a layer
-    of zeros has no area and no path (its legend entry stays). Each boundary is formatted once."""
+    of zeros has no area and no path (its legend entry stays). Each boundary is formatted once. A stack of one
+    point: a bar per layer (figures.bars)."""
+    if len(stack.x) == 1:
+        x = n(box.px(stack.x[0]))
+        return [
+            f'<path class="bar" d="M{x} {n(box.py(lo))}V{n(box.py(hi))}" stroke="{colour}" stroke-opacity="0.85" '
+            f'stroke-width="{DOT_POINTS + 1:g}" clip-path="url(#{clip})"/>\n'
+            for lo, hi, colour in bars(stack)
+        ]
     xs = [n(box.px(t)) for t in stack.x]
     below = [0.0] * len(stack.x)
     lower = [f"{x} {n(box.py(0.0))}" for x in xs]
@@ -264,24 +281,22 @@ def _stack(box: _Box, stack: Stack, clip: str) -> list[str]:
     return out
 
 
-def _legend(box: _Box, view: PanelView) -> list[str]:
-    columns = legend_layout(view, box.y0)
+def _legend(box: _Box, view: PanelView, legend: Legend) -> list[str]:
+    columns = legend.columns
     if not columns:
         return []
     em = LEGEND_FONT
     row, gap, pad = LEGEND_ROW_EM * em, LEGEND_SPACING_EM * em, LEGEND_PAD_EM * em
     x = box.x0 + 1.005 * (box.x1 - box.x0)
-    data = len(view.legend()) - sum(
-        1 for m in view.marks if m.label is not None
-    )  # entries of marks come last
+    data = sum(map(len, columns)) - sum(1 for m in view.marks if m.label is not None)  # marks' entries: last
     tallest = len(columns[0])
     height = 2 * pad + tallest * row + (tallest - 1) * gap
     out = [
-        f'<g class="legend"><rect x="{n(x)}" y="{n(box.y0)}" width="{n(legend_width(columns))}" '
+        f'<g class="legend"><rect x="{n(x)}" y="{n(box.y0)}" width="{n(legend.width)}" '
         f'height="{n(height)}" rx="1.6" fill="#ffffff" fill-opacity="0.8" stroke="#cccccc" stroke-width="0.8"/>\n'
     ]
     left, handle, k = x + pad, HANDLE_EM * em, 0
-    for column in columns:
+    for column, widest in zip(columns, legend.texts, strict=True):
         for r, (label, colour, style, area) in enumerate(column):
             middle = box.y0 + pad + r * (row + gap) + row / 2
             if area:
@@ -299,7 +314,6 @@ def _legend(box: _Box, view: PanelView) -> list[str]:
                 f'font-size="{em:g}">{xml_text(label)}</text>\n'
             )
             k += 1
-        widest = max(width(label, em) for label, *_ in column)
         left += (HANDLE_EM + HANDLE_GAP_EM + COLUMN_GAP_EM) * em + widest
     out.append("</g>\n")
     return out
