@@ -99,14 +99,15 @@ print(listing.from_position, listing.pids())
 """
 
 
-def _in_new_pid_namespace(script: str) -> subprocess.CompletedProcess[str]:
-    """Runs SCRIPT (given mount's path as argv[1]) as pid 1 of a new pid namespace in a private mount namespace."""
+def _in_new_pid_namespace(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs SCRIPT (given mount's path as argv[1], then ARGS) as pid 1 of a new pid namespace in a private mount
+    namespace."""
     require_root()
     tools = require_binary("unshare", "mount")
     src = str(Path(proclisting.__file__).parents[2])
     command = [tools["unshare"], "-m", "-p", "-f", "--propagation", "private", sys.executable, "-c"]
     done = subprocess.run(
-        [*command, script, tools["mount"]],
+        [*command, script, tools["mount"], *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -130,10 +131,13 @@ _REMOUNT_SAMPLER = """
 import subprocess, sys
 from hostward.collect.procs import read_process
 from hostward.procfs import ProcFS
+from hostward.recorder import proclisting
 from hostward.recorder.sampler import CachingSampler
 
+proclisting.FIRST_PROCESS_POSITION = int(sys.argv[2])  # 0 fails the position's check: whole listings
 sampler = CachingSampler(ProcFS(), top_processes=1)
 sampler._listing(0)
+assert sampler._proc_listing.from_position == (sys.argv[2] != "0")
 host_init = sampler._read_process(1)  # the host's pid 1, read through descriptors kept
 subprocess.run([sys.argv[1], "-t", "proc", "proc", "/proc"], check=True)  # pid 1 is this process now
 sampler._listing(0)
@@ -142,8 +146,10 @@ print(host_init.start_ticks != own.start_ticks, again.cmdline == own.cmdline, ag
 """
 
 
-def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount() -> None:
+@pytest.mark.parametrize("position", [proclisting.FIRST_PROCESS_POSITION, 0])
+def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount(position: int) -> None:
     """Pid 1 of the old mount (the host's) and of the new one (this namespace's, the test's Python) are two
-    processes: once the listing sees the new mount, pid 1 is read afresh, not through the old descriptors."""
-    done = _in_new_pid_namespace(_REMOUNT_SAMPLER)
+    processes: once the listing sees the new mount, pid 1 is read afresh, not through the old descriptors.
+    Whether /proc is listed from the position or whole (position 0 fails its check: ProcFS.pids)."""
+    done = _in_new_pid_namespace(_REMOUNT_SAMPLER, str(position))
     assert done.stdout.split() == ["True", "True", "True"]

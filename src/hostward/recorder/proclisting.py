@@ -11,9 +11,10 @@ Python to filter out.
 Only where that is checked to hold: the live /proc, and at first use a listing from the position must be the
 same processes as a whole listing (tried a few times: a process may start or exit between the two). On any
 other tree, or when the check fails or a name read from the position is not a process's, the whole
-directory is listed (ProcFS.pids), as before. The descriptor lists the mount it was opened on: when /proc is
-a mount of its own since (another pid namespace's processes, other hidepid= options: another device number),
-the descriptor is dropped and the new mount checked afresh.
+directory is listed (ProcFS.pids), as before. Either way a listing is of the mount /proc is at that moment:
+when /proc is a mount of its own since the last listing (another pid namespace's processes, other hidepid=
+options: another device number), ``mounts`` counts it (a caller drops what it kept of the old mount's
+processes), a descriptor kept is dropped and the new mount checked afresh.
 """
 
 from __future__ import annotations
@@ -31,21 +32,23 @@ class ProcListing:
         self.procfs = procfs
         self._fd = -1
         self._path = str(procfs.proc)
-        self._device = -1  # st_dev of the mount the descriptor was opened on (each proc mount has its own)
+        self._device = -1  # st_dev of the mount last listed (each proc mount has its own); -1: none yet
         self._checked = str(procfs.proc) != "/proc"  # a tree that is not the live /proc: listed whole
         self.from_position = False  # True once the check passed: pids() lists from FIRST_PROCESS_POSITION
-        self.mounts = 0  # new mounts of /proc seen while listing from the position (descriptors of pids kept
+        self.mounts = 0  # new mounts of /proc seen at a listing since the first (descriptors of pids kept
         # elsewhere are of the old mount's processes: a caller drops them when this moved)
 
     def pids(self) -> list[int]:
         """The pids listed in /proc, sorted (what ProcFS.pids gives; its CollectError when /proc cannot be
         listed)."""
-        if self.from_position:
-            if not self._same_mount():  # /proc mounted anew: the descriptor lists the old mount's processes
+        device = self._mount_device()
+        if device != self._device:  # the first listing, or /proc mounted anew since the last one
+            if self._device != -1:
                 self.mounts += 1
-                self._stop()
-                self._checked = False
-                return self.pids()
+            self._stop()  # a descriptor kept lists the old mount's processes
+            self._checked = self._path != "/proc"
+            self._device = device
+        if self.from_position:
             pids = self._from_position()
             if pids is not None:
                 return pids
@@ -54,14 +57,23 @@ class ProcListing:
             return self.pids()
         return self.procfs.pids()
 
+    def same_mount(self) -> bool:
+        """Whether /proc is still the mount last listed (one stat, ~1 µs): a caller that keeps a listing
+        asks this before it serves the listing again."""
+        return self._device != -1 and self._mount_device() == self._device
+
     def _check(self) -> bool:
         """Whether listing from the position gives what a whole listing gives (then used from now on)."""
         self._checked = True
         try:
             self._fd = os.open(self._path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            self._device = os.fstat(self._fd).st_dev
+            opened = os.fstat(self._fd).st_dev
         except OSError:
             self._stop()
+            return False
+        if opened != self._device:  # mounted anew between the stat and the open: the next listing sees it
+            self._stop()
+            self._checked = False
             return False
         for _ in range(_CHECKS):
             listed = self._from_position()
@@ -71,12 +83,11 @@ class ProcListing:
         self._stop()
         return False
 
-    def _same_mount(self) -> bool:
-        """Whether /proc is still the mount the descriptor was opened on (one stat, ~1 µs)."""
+    def _mount_device(self) -> int:
         try:
-            return os.stat(self._path).st_dev == self._device
+            return os.stat(self._path).st_dev
         except OSError:
-            return False
+            return -2  # not there: never the last mount's; ProcFS.pids says why
 
     def _from_position(self) -> list[int] | None:
         """The entries from FIRST_PROCESS_POSITION on, as sorted pids; None when one is not a pid's or the
