@@ -199,15 +199,16 @@ def file_options(args: SarArgs, data: DayData, rows: int) -> ReportOptions:
 
 
 def _has_items(selected: Selected, entries: tuple[object, ...]) -> bool:
-    """Whether a report has data in ``entries``: its optional groups recorded, and an optional list (FC
-    adapters, filesystems, CPU frequencies) with an item in some sample (sadc writes no activity without one)."""
-    if not recorded((selected,), entries):
-        return False
+    """Whether a report has data in ``entries``: engine.recorded's rule, except that a report of an optional list
+    (FC adapters, filesystems, CPU frequencies) needs an item in some sample, not only the list (sadc writes no
+    activity without one). A list with an item is recorded, so for those the items alone decide."""
     # Imported here: only -A and -n ALL of recordings ask.
     from hostward.store.shape import OPTIONAL_LISTS  # noqa: PLC0415
 
     lists = SAMPLE_READS.get(selected.activity.name, frozenset()) & OPTIONAL_LISTS.keys()
-    return not lists or any(
+    if not lists:
+        return recorded((selected,), entries)
+    return any(
         getattr(entry, group, None) for entry in entries if isinstance(entry, SystemSample) for group in lists
     )
 
