@@ -12,15 +12,14 @@ the victim's kill line) and, when it recognises its cause, gives the figures, wh
 * the victim against the top consumers: the leak itself, or a bystander chosen for its oom_score_adj;
 * a kill storm ending in a panic, naming the driver that drove it when the trigger is one (a balloon driver).
 
-``units`` is the report's (human_kb, PAGE_KB) pair, passed in so this module does not import the report.
+Sizes are shown as the report shows them (oom/sizes.py), Mem-Info and task-table pages counted as PAGE_KB.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from hostward.oom.kernlog.oomevent import OomEvent
 from hostward.oom.kernlog.sanitize import safe_text
+from hostward.oom.sizes import PAGE_KB, human_kb
 
 SLAB_SHARE = 0.30  # unreclaimable slab above this share of RAM (or of the memcg usage) is the story
 SHMEM_SHARE = 0.30  # Mem-Info shmem above this share of RAM
@@ -47,31 +46,27 @@ class Diagnosis:
         self.not_process = False  # no process's growth explains it (kernel memory, tmpfs)
 
 
-Units = tuple[Callable[[float | None], str], int]
-
-
-def diagnose(event: OomEvent, units: Units, *, repeated: int = 1) -> Diagnosis:
+def diagnose(event: OomEvent, *, repeated: int = 1) -> Diagnosis:
     d = Diagnosis()
     for check in (_slab, _shmem, _hugepages, _dirty, _swap, _premature, _bystander, _storm):
-        check(event, units, d, repeated)
+        check(event, d, repeated)
     return d
 
 
-def _ram_kb(event: OomEvent, page_kb: int) -> int | None:
+def _ram_kb(event: OomEvent) -> int | None:
     mi = event.meminfo
-    return mi.ram_pages * page_kb if mi is not None and mi.ram_pages else None
+    return mi.ram_pages * PAGE_KB if mi is not None and mi.ram_pages else None
 
 
-def _slab(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
-    kb, page_kb = units
+def _slab(event: OomEvent, d: Diagnosis, _repeated: int) -> None:
     mi, memcg = event.meminfo, event.memcg
     if event.scope == "memcg" and memcg is not None and memcg.usage_kb:
         slab = memcg.stats.get("slab_unreclaimable")
         if slab is not None and slab / 1024 > SLAB_SHARE * memcg.usage_kb:
             share = slab / 1024 / memcg.usage_kb
             d.findings.append(
-                f"unreclaimable slab was {kb(slab / 1024)} ({share:.0%} of the cgroup's {kb(memcg.usage_kb)}): "
-                "kernel objects charged to the cgroup, not process memory"
+                f"unreclaimable slab was {human_kb(slab / 1024)} ({share:.0%} of the cgroup's "
+                f"{human_kb(memcg.usage_kb)}): kernel objects charged to the cgroup, not process memory"
             )
             d.steps.append(
                 "find the growing slab cache (/sys/fs/cgroup/<cgroup>/memory.stat, slabtop -s c): dentries and "
@@ -79,19 +74,19 @@ def _slab(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
             )
             d.not_capacity = True
         return
-    ram = _ram_kb(event, page_kb)
+    ram = _ram_kb(event)
     if mi is None or ram is None or "slab_unreclaimable" not in mi.values:
         return
-    slab_kb = mi.values["slab_unreclaimable"] * page_kb
+    slab_kb = mi.values["slab_unreclaimable"] * PAGE_KB
     if slab_kb <= SLAB_SHARE * ram:
         return
     victim = event.victims[0] if event.victims else None
     d.headline = (
-        f"Kernel memory (unreclaimable slab, {kb(slab_kb)} = {slab_kb / ram:.0%} of RAM) filled the host: a "
+        f"Kernel memory (unreclaimable slab, {human_kb(slab_kb)} = {slab_kb / ram:.0%} of RAM) filled the host: a "
         "kernel-side leak, not a process."
     )
     d.findings.append(
-        f"unreclaimable slab {kb(slab_kb)} against {kb(ram)} of RAM ({slab_kb / ram:.0%})"
+        f"unreclaimable slab {human_kb(slab_kb)} against {human_kb(ram)} of RAM ({slab_kb / ram:.0%})"
         + (
             f"; {safe_text(victim.comm)} (pid {victim.pid}) was collateral: killing it freed little"
             if victim
@@ -105,20 +100,21 @@ def _slab(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
     d.not_capacity = d.not_process = True
 
 
-def _shmem(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
-    kb, page_kb = units
+def _shmem(event: OomEvent, d: Diagnosis, _repeated: int) -> None:
     victim = event.victims[0] if event.victims else None
-    ram = _ram_kb(event, page_kb)
+    ram = _ram_kb(event)
     mi = event.meminfo
     figures: list[str] = []
-    if mi is not None and ram and "shmem" in mi.values and mi.values["shmem"] * page_kb > SHMEM_SHARE * ram:
+    if mi is not None and ram and "shmem" in mi.values and mi.values["shmem"] * PAGE_KB > SHMEM_SHARE * ram:
         figures.append(
-            f"Shmem was {kb(mi.values['shmem'] * page_kb)} ({mi.values['shmem'] * page_kb / ram:.0%} of RAM)"
+            f"Shmem was {human_kb(mi.values['shmem'] * PAGE_KB)} ({mi.values['shmem'] * PAGE_KB / ram:.0%} of RAM)"
         )
     if event.scope == "memcg" and event.memcg is not None and event.memcg.usage_kb:
         shmem = event.memcg.stats.get("shmem")
         if shmem is not None and shmem / 1024 > SHMEM_SHARE * event.memcg.usage_kb:
-            figures.append(f"the cgroup's shmem was {kb(shmem / 1024)} of {kb(event.memcg.usage_kb)}")
+            figures.append(
+                f"the cgroup's shmem was {human_kb(shmem / 1024)} of {human_kb(event.memcg.usage_kb)}"
+            )
     if (
         victim is not None
         and victim.shmem_rss_kb
@@ -126,7 +122,8 @@ def _shmem(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
         and victim.shmem_rss_kb > VICTIM_SHMEM_SHARE * victim.rss_kb
     ):
         figures.append(
-            f"{safe_text(victim.comm)} had shmem-rss {kb(victim.shmem_rss_kb)} of its {kb(victim.rss_kb)} resident"
+            f"{safe_text(victim.comm)} had shmem-rss {human_kb(victim.shmem_rss_kb)} of its "
+            f"{human_kb(victim.rss_kb)} resident"
         )
     if not figures:
         return
@@ -143,15 +140,14 @@ def _shmem(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
         d.headline = "Shared memory or tmpfs files held the memory; the killed process was not the leak."
 
 
-def _hugepages(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
-    kb, page_kb = units
-    mi, ram = event.meminfo, _ram_kb(event, page_kb)
+def _hugepages(event: OomEvent, d: Diagnosis, _repeated: int) -> None:
+    mi, ram = event.meminfo, _ram_kb(event)
     if event.scope != "global" or mi is None or not ram or mi.hugepages_kb <= HUGEPAGES_SHARE * ram:
         return
     d.findings.append(
-        f"{kb(mi.hugepages_kb)} ({mi.hugepages_kb / ram:.0%} of RAM) was reserved as huge pages, "
-        f"{kb(mi.hugepages_free_kb)} of it unused: hugetlb memory serves only programs that map it and is never "
-        "reclaimed for anything else"
+        f"{human_kb(mi.hugepages_kb)} ({mi.hugepages_kb / ram:.0%} of RAM) was reserved as huge pages, "
+        f"{human_kb(mi.hugepages_free_kb)} of it unused: hugetlb memory serves only programs that map it and is "
+        "never reclaimed for anything else"
     )
     d.steps.append(
         "size the huge page pool to what its users map (vm.nr_hugepages, HugePages_Free in /proc/meminfo); "
@@ -160,8 +156,7 @@ def _hugepages(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> N
     d.not_capacity = True
 
 
-def _dirty(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
-    kb, _ = units
+def _dirty(event: OomEvent, d: Diagnosis, _repeated: int) -> None:
     memcg = event.memcg
     if event.scope != "memcg" or memcg is None or not memcg.usage_kb:
         return
@@ -174,8 +169,9 @@ def _dirty(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
     usage = memcg.usage_kb * 1024
     if dirty > DIRTY_SHARE * usage and anon < ANON_LOW_SHARE * usage:
         d.findings.append(
-            f"dirty and writeback page cache was {kb(dirty / 1024)} of the cgroup's {kb(memcg.usage_kb)}, anon only "
-            f"{kb(anon / 1024)}: reclaim could not write the cache back fast enough, the kill was premature"
+            f"dirty and writeback page cache was {human_kb(dirty / 1024)} of the cgroup's "
+            f"{human_kb(memcg.usage_kb)}, anon only {human_kb(anon / 1024)}: reclaim could not write the cache back "
+            "fast enough, the kill was premature"
         )
         d.steps.append(
             "lower vm.dirty_ratio/vm.dirty_bytes (or the cgroup's writeback share) so dirty pages are written "
@@ -184,15 +180,14 @@ def _dirty(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
         d.not_capacity = True
 
 
-def _swap(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
-    kb, _ = units
+def _swap(event: OomEvent, d: Diagnosis, _repeated: int) -> None:
     mi = event.meminfo
     if event.scope != "global" or mi is None or not mi.total_swap_kb or mi.free_swap_kb is None:
         return
     if mi.free_swap_kb > SWAP_UNUSED_SHARE * mi.total_swap_kb:
         d.findings.append(
-            f"swap was free but unused ({kb(mi.free_swap_kb)} free of {kb(mi.total_swap_kb)}): the memory "
-            "could not be swapped (mlocked or hugetlb memory, shmem with swap limits, vm.swappiness 0 with "
+            f"swap was free but unused ({human_kb(mi.free_swap_kb)} free of {human_kb(mi.total_swap_kb)}): the "
+            "memory could not be swapped (mlocked or hugetlb memory, shmem with swap limits, vm.swappiness 0 with "
             "cgroup swap limits) or the allocation could not wait for swap-out"
         )
         d.steps.append(
@@ -201,8 +196,7 @@ def _swap(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
         )
 
 
-def _premature(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
-    kb, _ = units
+def _premature(event: OomEvent, d: Diagnosis, _repeated: int) -> None:
     memcg = event.memcg
     if event.scope != "memcg" or memcg is None or not memcg.limit_kb or memcg.usage_kb is None:
         return
@@ -213,11 +207,11 @@ def _premature(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> N
     )
     if memcg.usage_kb < PREMATURE_SHARE * memcg.limit_kb and not swap_full:
         d.headline = (
-            f"Memory cgroup {safe_text(event.oom_memcg or event.task_memcg or '?')} was at {kb(memcg.usage_kb)} of "
-            f"its {kb(memcg.limit_kb)} limit when the kill came: a premature kill."
+            f"Memory cgroup {safe_text(event.oom_memcg or event.task_memcg or '?')} was at "
+            f"{human_kb(memcg.usage_kb)} of its {human_kb(memcg.limit_kb)} limit when the kill came: a premature kill."
         )
         d.findings.append(
-            f"usage {kb(memcg.usage_kb)} was {memcg.usage_kb / memcg.limit_kb:.0%} of the limit: memory had "
+            f"usage {human_kb(memcg.usage_kb)} was {memcg.usage_kb / memcg.limit_kb:.0%} of the limit: memory had "
             "already been freed (a previous victim exiting, or reclaim racing the OOM decision) when this kill "
             "was chosen"
         )
@@ -228,15 +222,14 @@ def _premature(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> N
         d.not_capacity = True
 
 
-def _bystander(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> None:
-    kb, page_kb = units
+def _bystander(event: OomEvent, d: Diagnosis, _repeated: int) -> None:
     if not event.victims or not event.tasks:
         return
     victim = event.victims[0]
     row = next((r for r in event.tasks if r.pid == victim.pid), None)
-    victim_kb = victim.rss_kb if victim.rss_kb is not None else (row.rss_pages * page_kb if row else None)
+    victim_kb = victim.rss_kb if victim.rss_kb is not None else (row.rss_pages * PAGE_KB if row else None)
     top = max(event.tasks, key=lambda r: (r.rss_pages + (r.swap_pages or 0), -r.pid))
-    top_kb = (top.rss_pages + (top.swap_pages or 0)) * page_kb
+    top_kb = (top.rss_pages + (top.swap_pages or 0)) * PAGE_KB
     if victim_kb is None or top.pid == victim.pid:
         if victim_kb and top.pid == victim.pid:
             d.findings.append(
@@ -250,8 +243,8 @@ def _bystander(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> N
         )
         why = f" (its oom_score_adj {adj:+d} made it preferred)" if adj else ""
         d.findings.append(
-            f"the victim {safe_text(victim.comm)} ({kb(victim_kb)}) was a bystander{why}: {safe_text(top.name)} "
-            f"(pid {top.pid}) held {kb(top_kb)}"
+            f"the victim {safe_text(victim.comm)} ({human_kb(victim_kb)}) was a bystander{why}: "
+            f"{safe_text(top.name)} (pid {top.pid}) held {human_kb(top_kb)}"
         )
         d.steps.append(
             f"look at {safe_text(top.name)} first; give it a limit of its own, or lower the oom_score_adj "
@@ -259,7 +252,7 @@ def _bystander(event: OomEvent, units: Units, d: Diagnosis, _repeated: int) -> N
         )
 
 
-def _storm(event: OomEvent, units: Units, d: Diagnosis, repeated: int) -> None:
+def _storm(event: OomEvent, d: Diagnosis, repeated: int) -> None:
     if event.panic is None:
         return
     trigger = event.trigger.comm if event.trigger is not None else ""

@@ -14,14 +14,13 @@ from hostward.oom.kernlog.oomevent import OomEvent, TaskRow
 from hostward.oom.kernlog.sanitize import json_safe, safe_text
 from hostward.oom.kernlog.trend import EventTrend, NoTrend
 from hostward.oom.kernlog.trendtext import render_trend, trend_json
-from hostward.oom.sizes import human_kb
+from hostward.oom.sizes import PAGE_KB, human_kb
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
     from typing import Any
 
 MIB = 1 << 20
-PAGE_KB = 4  # task tables and Mem-Info count 4 KiB pages on x86_64, the reports' usual origin
 COSTLY_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER: above this the allocator gives up rather than OOM-kill
 
 
@@ -185,7 +184,7 @@ def verdict(event: OomEvent, *, repeated: int = 1) -> Verdict:
             "an early user-space guard (hostward guard, earlyoom) and protection rules (hostward oom "
             "protect) decide who goes before the kernel has to"
         )
-    cause = diagnose(event, (human_kb, PAGE_KB), repeated=repeated)
+    cause = diagnose(event, repeated=repeated)
     if cause.headline is not None:
         if event.scope != "memcg":  # "the host ran out" stays true beside the cause; "reached its limit" not
             findings.insert(0, summary[0].lower() + summary[1:].rstrip("."))
