@@ -1,4 +1,5 @@
-"""Running sadc and `hostward record` side by side, with their CPU time and file sizes (shared by the benches)."""
+"""What the benches share: running sadc and `hostward record` side by side (CPU time, file sizes), how hostward is
+run (its installed script), a child's CPU and stderr, and a command's peak resident memory."""
 
 from __future__ import annotations
 
@@ -6,12 +7,49 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 SADC = shutil.which("sadc") or "/usr/lib/sysstat/sadc"
+GNU_TIME = "/usr/bin/time"
+
+
+def hostward_command(*, python_m: bool = False) -> list[str]:
+    """hostward as users run it: the installed ``hostward`` script next to this interpreter (``python -m
+    hostward`` adds runpy's imports, ~3 ms of each run), or ``-m`` when asked or when there is no script.
+    PYTHONPATH chooses whose package either one runs."""
+    script = Path(sys.executable).parent / "hostward"
+    return [str(script)] if script.exists() and not python_m else [sys.executable, "-m", "hostward"]
+
+
+def run_child(
+    argv: list[str], env: dict[str, str], stdout: int = subprocess.DEVNULL
+) -> tuple[int, float, str]:
+    """(exit status, CPU seconds user + system, standard error) of one run of ``argv``. Standard error is read
+    while the child runs, to its end, and only then is the child reaped with its rusage: a child that writes more
+    than a pipe holds (64 KiB) before exiting would wait forever on a parent that waited first."""
+    proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    with proc.stderr:
+        err = proc.stderr.read().decode(errors="replace")
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime, err
+
+
+def peak_rss_mib(argv: list[str], env: dict[str, str]) -> float:
+    """Peak resident memory of one run, as GNU time reports its own child's. Not ru_maxrss from wait4: a child
+    forked by this Python process inherits its high-water mark (~15 MiB) at exec, which hides every figure below
+    that (sar -u's ~2 MiB read as 15 MiB)."""
+    if not os.path.exists(GNU_TIME):
+        raise SystemExit(f"{GNU_TIME} is missing: install the Debian package 'time' (scripts/setup --bench)")
+    with tempfile.NamedTemporaryFile("r") as report:
+        timed = [GNU_TIME, "-f", "%M", "-o", report.name, *argv]
+        subprocess.run(timed, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return int(report.read().split()[-1]) / 1024
 
 
 @dataclass
@@ -40,9 +78,10 @@ def on_cpu_ns(pid: int) -> int:
 
 
 def finish(name: str, proc: subprocess.Popen[bytes], out: Path, steady: float = float("nan")) -> Run:
+    # stderr to its end first, then reap (see run_child)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}): {err}")
     files = [out] if out.is_file() else sorted(p for p in out.iterdir() if p.name.startswith("hw"))

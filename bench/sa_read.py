@@ -14,7 +14,9 @@
    ``src``), in the same rounds: before and after, measured side by side.
 3. **CPU, not wall time**: user + system of each child (``wait4``), one warm-up run each, then ``--runs`` rounds
    in which every contender runs once in turn, so load from other work on the machine falls on all alike.
-   Printed: the median CPU, the largest resident set, and the ratio to the sysstat command of the same row.
+   Printed: the median CPU, the peak resident memory of one more run under GNU time (as bench/sar_report.py
+   measures it: ru_maxrss from wait4 is floored by this Python process's), and the ratio to the sysstat command
+   of the same row. ``hostward plot`` runs as the installed script, as users run it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _peers import SRC, hostward_command, peak_rss_mib, run_child
 
 DECODE = (
     "import sys\nfrom pathlib import Path\n"
@@ -54,17 +58,12 @@ def env_for(src: Path) -> dict[str, str]:
     return env
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """CPU seconds (user + system) and largest resident set (KiB) of one run of ``argv``."""
-    with open(os.devnull, "wb") as sink:
-        proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.PIPE)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
+def run(argv: list[str], env: dict[str, str]) -> float:
+    """CPU seconds (user + system) of one run of ``argv``."""
+    code, seconds, err = run_child(argv, env)
+    if code != 0:
         sys.exit(f"{' '.join(argv)} failed: {err.strip()[-400:]}")
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    return seconds
 
 
 def contenders(sa: Path, work: Path, sources: dict[str, Path]) -> dict[str, tuple[str, list[str], Path]]:
@@ -80,7 +79,7 @@ def contenders(sa: Path, work: Path, sources: dict[str, Path]) -> dict[str, tupl
         rows[f"hostward decode for -u{label}"] = ("sar -u -f SA", [py, "-c", DECODE, str(sa), "-u"], src)
         rows[f"hostward decode for -A{label}"] = ("sar -A -f SA", [py, "-c", DECODE, str(sa), "-A"], src)
         out = work / f"plot{len(rows)}.svg"
-        plot = [py, "-m", "hostward", "plot", "-f", str(sa), "-u", "--format", "svg", "-o", str(out)]
+        plot = [*hostward_command(), "plot", "-f", str(sa), "-u", "--format", "svg", "-o", str(out)]
         rows[f"hostward plot -f SA -u svg{label}"] = ("sadf -g SA -- -u", plot, src)
     return rows
 
@@ -109,19 +108,17 @@ def main() -> int:
                 for i, (name, (_, _, src)) in enumerate(rows.items())}  # fmt: skip
         for name, (_, argv, _) in rows.items():  # warm-up: byte code, page cache
             run(argv, envs[name])
+        rss = {name: peak_rss_mib(argv, envs[name]) for name, (_, argv, _) in rows.items()}
         cpu: dict[str, list[float]] = {name: [] for name in rows}
-        rss: dict[str, int] = dict.fromkeys(rows, 0)
         for _ in range(opts.runs):
             for name, (_, argv, _) in rows.items():
-                seconds, kib = run(argv, envs[name])
-                cpu[name].append(seconds)
-                rss[name] = max(rss[name], kib)
+                cpu[name].append(run(argv, envs[name]))
         median = {name: statistics.median(values) for name, values in cpu.items()}
         print(f"{sa} ({sa.stat().st_size / 1e6:.1f} MB), median CPU of {opts.runs} interleaved rounds")
         print(f"{'':44} {'CPU ms':>8} {'max RSS MiB':>12} {'ratio':>7}")
         for name, (peer, _, _) in rows.items():
             ratio = "" if name == peer else f"{median[name] / median[peer]:6.2f}x"
-            print(f"{name:44} {median[name] * 1e3:8.0f} {rss[name] / 1024:12.1f} {ratio:>7}")
+            print(f"{name:44} {median[name] * 1e3:8.0f} {rss[name]:12.1f} {ratio:>7}")
         print("ratio: to the sysstat command of the same report (sar -u, sar -A, sadf -g -- -u)")
     finally:
         shutil.rmtree(work, ignore_errors=True)

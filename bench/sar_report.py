@@ -12,14 +12,13 @@ What is compared, and why:
   shared machine hits them alike; the median of ``--repeat`` rounds is compared. Measured per run: the
   process's CPU time (user + system, from wait4; start-up included: for hostward, the interpreter), its wall
   time; and, from one more run under GNU time (``/usr/bin/time -f %M``, Debian package ``time``), its peak
-  resident memory. Not ru_maxrss from wait4: a child forked by this Python process inherits its high-water mark
-  (~15 MiB) at exec, which hid every figure below that (sar -u's ~2 MiB read as 15 MiB).
+  resident memory (_peers.peak_rss_mib: ru_maxrss from wait4 is floored by this Python process's, ~15 MiB).
 * **As installed.** A package installed by pip or a distribution has its byte code compiled; this environment
   sets ``PYTHONDONTWRITEBYTECODE``, which made every run compile hostward's sources again (~50 ms of each
   run). The hostward runs get a private ``PYTHONPYCACHEPREFIX`` (removed at the end), filled by one untimed
   run of each command before the rounds.
 * **As users run it:** the installed ``hostward`` script next to this interpreter (``python -m hostward`` when
-  there is none), as bench/startup.py does; ``-m`` adds runpy's imports, ~3 ms of each run.
+  there is none, or with ``--python-m``), as every bench runs it (_peers.hostward_command).
 * ``--baseline-src DIR`` also runs the hostward whose package is in DIR (an older checkout's ``src``) in the
   same rounds: before/after on the same files.
 
@@ -43,9 +42,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import SADC, SRC, finish_all, start
+from _peers import SADC, SRC, finish_all, hostward_command, peak_rss_mib, start
 
-GNU_TIME = "/usr/bin/time"
 # The reports hostward's -A prints (as of issue 15's additions so far: check `hostward sar -A` headers against
 # `sar -A` when an activity is added, and add its flag here), so "sar same set" compares equal work.
 SAR_EQUIVALENT = [
@@ -88,16 +86,6 @@ def record(seconds: int, directory: Path) -> tuple[Path, Path]:
     ]
     done = finish_all(runs, seconds)
     return sa, done["hostward record"].file
-
-
-def peak_rss_mib(argv: list[str], env: dict[str, str]) -> float:
-    """Peak resident memory of one run, as GNU time reports its own child's (see the module docstring)."""
-    if not os.path.exists(GNU_TIME):
-        raise SystemExit(f"{GNU_TIME} is missing: install the Debian package 'time' (scripts/setup --bench)")
-    with tempfile.NamedTemporaryFile("r") as report:
-        timed = [GNU_TIME, "-f", "%M", "-o", report.name, *argv]
-        subprocess.run(timed, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        return int(report.read().split()[-1]) / 1024
 
 
 def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
@@ -166,10 +154,7 @@ def compare(
             "sar same set": (["sar", *SAR_EQUIVALENT, "-f", str(sa)], env),
         },
     }
-    # The installed entry point, as users run it and as bench/startup.py measures it (python -m adds runpy, ~3 ms);
-    # PYTHONPATH chooses whose package it runs.
-    script = Path(sys.executable).parent / "hostward"
-    hostward = [str(script)] if script.exists() and not python_m else [sys.executable, "-m", "hostward"]
+    hostward = hostward_command(python_m=python_m)
     print(f"hostward runs as: {' '.join(hostward)}")
     for flag, commands in cases.items():
         for name, run_env in hostwards.items():

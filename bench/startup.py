@@ -5,8 +5,8 @@
 The NTP and cache rows query a chronyd and a memcached this script starts on 127.0.0.1 (and stops). The
 ``sar -A -f`` rows read files recorded first (3 samples at 1 s, ``sadc -S XALL`` beside ``hostward record``:
 start-up and the decoding of every activity, not the length of a day); ``oom report`` reads a fixture log
-(no C tool explains an OOM kill: no peer, the figure alone); ``web user list`` lists the (no) accounts of a
-fresh data directory; ``oom explain``, ``oom doctor`` and ``ntp status`` read this host (no peer for these).
+(no C tool explains an OOM kill: no peer, the figure alone); ``web user list`` lists the one account of a
+data directory made first (listing creates nothing: a missing data directory would be an error); ``oom explain``, ``oom doctor`` and ``ntp status`` read this host (no peer for these).
 
 Each round runs every command once, in turn, so load on the machine falls on all of them alike. CPU is the
 child's user + system time (rusage of the waited process, children included), which is what the command
@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from _memcached import Memcached
-from _peers import SADC
+from _peers import SADC, hostward_command
 from ntp_common import start_chronyd
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -58,7 +58,7 @@ def pairs(
         ("hostward cache stats", ["cache", "stats", cache], "memcached-tool stats", [MEMCACHED_TOOL, cache, "stats"]),
         ("hostward sar -A -f", ["sar", "-A", "-f", str(hw)], "sar -A -f", ["sar", "-A", "-f", str(sa)]),
         ("hostward oom report LOG", ["oom", "report", str(OOM_LOG)], "", []),
-        ("hostward web user list", ["web", "--data-dir", str(tmp / "web-data"), "user", "list"], "", []),
+        ("hostward web user list", ["web", "--data-dir", str(web_data(tmp)), "user", "list"], "", []),
         ("hostward oom explain 1", ["oom", "explain", "--json", "1"], "", []),
         ("hostward oom doctor --json", ["oom", "doctor", "--json"], "", []),
         ("hostward ntp status --json", ["ntp", "status", "--json"], "", []),
@@ -81,6 +81,17 @@ def record(tmp: Path) -> tuple[Path, Path]:
     return sa, sorted(hw_dir.glob("hw[0-9]*"))[
         -1
     ]  # the day's file (the recorder also keeps a lock, a boot id)
+
+
+def web_data(tmp: Path) -> Path:
+    """A data directory whose dashboard has one account (a viewer), for the ``web user list`` row."""
+    data = tmp / "web-data"
+    add = [*hostward_command(), "web", "--data-dir", str(data), "user", "add", "bench", "--password-stdin"]
+    env = {**os.environ, "PYTHONPATH": str(SRC), "HOSTWARD_CONFIG": os.devnull}
+    subprocess.run(
+        add, input=b"bench start-up passphrase 7\n", env=env, stdout=subprocess.DEVNULL, check=True
+    )
+    return data
 
 
 # Commands whose exit status is a verdict: `ntp query` exits 1 (WARNING) with one server, fewer than 3;
@@ -155,9 +166,7 @@ def measure(
         "LANG": "C",
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # The installed entry point, as users run it (python -m adds runpy, ~3 ms).
-    script = Path(sys.executable).parent / "hostward"
-    hostward = [str(script)] if script.exists() else [sys.executable, "-m", "hostward"]
+    hostward = hostward_command()
     base_env = {**env, "PYTHONPATH": str(baseline)} if baseline is not None else env
     commands: list[tuple[str, list[str], dict[str, str]]] = []
     for label, ours, peer_label, peer in rows:
