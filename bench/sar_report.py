@@ -23,7 +23,7 @@ What is compared, and why:
   same rounds: before/after on the same files.
 
 Usage: .venv/bin/python bench/sar_report.py --record 600 [--repeat 7] [--baseline-src /work/main/src]
-       .venv/bin/python bench/sar_report.py --sa FILE --hw FILE [--keep DIR] [--python-m]
+       .venv/bin/python bench/sar_report.py --sa FILE --hw FILE [--keep DIR] [--python-m] [--only=-u]
 (the recorded files go to a temporary directory that is removed at the end, unless --keep DIR is given)
 """
 
@@ -114,6 +114,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR", help="record into DIR and keep the files")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-src", type=Path, metavar="DIR", help="also time the hostward in DIR")
+    parser.add_argument("--only", choices=("-u", "-A"), help="compare this report alone (both by default)")
     parser.add_argument(
         "--python-m", action="store_true", help="run hostward as python -m hostward, not its installed script"
     )
@@ -128,14 +129,23 @@ def main() -> int:
         else:
             parser.error("give --record N, or --sa and --hw")
         with tempfile.TemporaryDirectory(prefix="hw-bench-pycache-") as pycache:
-            return compare(sa, hw, args.repeat, args.baseline_src, Path(pycache), python_m=args.python_m)
+            return compare(
+                sa, hw, args.repeat, args.baseline_src, Path(pycache), python_m=args.python_m, only=args.only
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
 def compare(
-    sa: Path, hw: Path, repeat: int, baseline: Path | None, pycache: Path, *, python_m: bool = False
+    sa: Path,
+    hw: Path,
+    repeat: int,
+    baseline: Path | None,
+    pycache: Path,
+    *,
+    python_m: bool = False,
+    only: str | None = None,
 ) -> int:
     env = dict(os.environ, LANG="C", LC_ALL="C", HOSTWARD_CONFIG=os.devnull, PYTHONPATH=str(SRC))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -154,6 +164,8 @@ def compare(
             "sar same set": (["sar", *SAR_EQUIVALENT, "-f", str(sa)], env),
         },
     }
+    if only is not None:
+        cases = {only: cases[only]}
     hostward = hostward_command(python_m=python_m)
     print(f"hostward runs as: {' '.join(hostward)}")
     for flag, commands in cases.items():

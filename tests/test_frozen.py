@@ -373,3 +373,17 @@ def test_a_plain_subclass_has_its_parents_fields() -> None:
     assert field_names(Continued) == ("number", "text")
     moved = replace(Continued(1, "a"), number=2)
     assert type(moved) is Continued and (moved.number, moved.text) == (2, "a")
+
+
+def test_the_house_helpers_take_a_named_tuple_record() -> None:
+    """collect.cpu.CpuTimes is a named tuple (issue 17): the helpers code and tests use on records name its
+    fields, copy it with changes and keep its type."""
+    from hostward.collect.cpu import CPU_FIELDS, CpuTimes
+
+    line = CpuTimes(1, 2, 3)
+    assert field_names(CpuTimes) == CPU_FIELDS
+    changed = replace(line, idle=9)
+    assert changed == CpuTimes(1, 2, 3, 9) and type(changed) is CpuTimes
+    with pytest.raises(ValueError):
+        replace(line, not_a_field=1)
+    assert record_fields(line) is None  # as every named tuple: a list in JSON (jsonable), not a record

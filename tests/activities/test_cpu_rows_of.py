@@ -53,7 +53,7 @@ def test_the_all_row_alone_is_the_all_row_of_every_cpu(
     """sar -u (no -P) sums the lines without the per-CPU fix-ups when none is due (activities/cpu.py _all_row):
     the same digits as the CPU-by-CPU sum, counters moving forward, going back a little, or a CPU offline."""
     curr: list[CpuTimes | None] = [
-        CpuTimes(*(max(v + d, 0) for v, d in zip(dataclasses.astuple(t), step, strict=True)))
+        CpuTimes(*(max(v + d, 0) for v, d in zip(t, step, strict=True)))
         for t, step in zip(prev, steps, strict=False)
     ]
     if offline is not None and offline < len(curr):
@@ -106,7 +106,7 @@ def test_the_default_view_all_row_is_the_full_maths_all_row(
     """The "all" row alone (sar -u's _all_row, and its CPU-by-CPU fallback when a fix-up is due), counters
     mostly moving forward: the six shares as the full maths gives them."""
     curr: list[CpuTimes | None] = [
-        CpuTimes(*(max(v + d, 0) for v, d in zip(dataclasses.astuple(t), step, strict=True)))
+        CpuTimes(*(max(v + d, 0) for v, d in zip(t, step, strict=True)))
         for t, step in zip(prev, steps, strict=False)
     ]
     if offline is not None and offline < len(curr):

@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.store.conftest import HOST, base_sample, series
 
-from hostward.collect.cpu import CpuStat, CpuTimes
+from hostward.collect.cpu import CPU_FIELDS, CpuStat, CpuTimes
 from hostward.collect.disk import DiskStats
 from hostward.collect.memory import MemInfo
 from hostward.collect.net import NetDev
 from hostward.collect.sample import ClockSample, SystemSample
+from hostward.frozen import field_names
 from hostward.store import DataFileWriter, day_path, read_file
 from hostward.store.codec import SampleDecoder, SampleEncoder, _zigzag_bytes, current_schema
 from hostward.store.framing import Corrupt, Reader, decode_varint_ends, decode_varints, encode_varints
@@ -203,7 +204,7 @@ def test_old_file_schema_reads_through_an_index_plan(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("cls", "names", "extras"),
     [
-        (CpuTimes, tuple(f.name for f in dataclasses.fields(CpuTimes)), ()),
+        (CpuTimes, field_names(CpuTimes), ()),
         (CpuStat, ("context_switches", "forks", "procs_running", "procs_blocked", "boot_time", "interrupts"), ("all", "per_cpu")),
         (MemInfo, ("mem_total_kb", "dirty_kb"), ("missing",)),
         (NetDev, tuple(f.name for f in dataclasses.fields(NetDev))[1:], ("name",)),
@@ -230,7 +231,7 @@ def test_maker_builds_what_the_constructor_builds(
         **{e: extra_values[e] for e in extras},
     )
     assert made == expected and type(made) is cls and hash(made) == hash(expected)
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):  # a frozen record's FrozenInstanceError, or a named tuple's refusal
         made.__setattr__(names[0], 1)
     with pytest.raises(ValueError):
         make(values[:2], 1, *(extra_values[e] for e in extras)) if len(names) > 1 else make([], 0)
@@ -258,3 +259,16 @@ def test_maker_falls_back_to_the_constructor_when_it_cannot_be_exact() -> None:
         maker(Checked, ("a",))([-1], 0)
     with pytest.raises(ValueError):
         maker(NoSlots, ("nope",))
+
+
+def test_a_cpu_line_is_its_stored_values_as_a_tuple() -> None:
+    """The maker of a named tuple (collect.cpu.CpuTimes) takes the vector's slice as it is: the line a report
+    reads by index (activities/cpu.py) is exactly the ten stored values, in CPU_FIELDS order (issue 17)."""
+    make = maker(CpuTimes, CPU_FIELDS)
+    values = list(range(50, 80))
+    line = make(values, 3)
+    assert line == tuple(values[3:13]) and type(line) is CpuTimes
+    assert [getattr(line, name) for name in CPU_FIELDS] == values[3:13]
+    assert line.total == sum(values[3:11])  # guest and guest_nice are in user and nice already
+    with pytest.raises(ValueError, match="expected 10 values"):
+        make(values, 25)  # five values left: a short vector is a decode error, never a short line

@@ -6,6 +6,7 @@ import dataclasses
 
 from tests.store.conftest import base_sample
 
+from hostward.collect.cpu import CpuTimes
 from hostward.store.layout import Unflattener, flatten
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import shape_of
@@ -59,3 +60,23 @@ def test_spelled_out_groups_name_their_record_fields() -> None:
     assert SCHEMA["serial"] == tuple(f.name for f in dataclasses.fields(SerialLine) if f.name != "line")
     assert SCHEMA["softnet"] == SOFTNET_FIELDS
     assert SCHEMA["irq"] == ("count",) and {f.name for f in dataclasses.fields(Interrupts)} >= {"counts"}
+
+
+def test_a_file_without_guest_nice_reads_cpu_lines_with_it_at_zero() -> None:
+    """A CPU line is a named tuple (issue 17): an older file's missing field takes its default, as a record's
+    did (store/plan.py _default read it through dataclasses, which knows no named tuple)."""
+    sample = base_sample()
+    ints, floats = flatten(sample)
+    old = dict(SCHEMA, cpu_times=SCHEMA["cpu_times"][:-1])  # a kernel era before guest_nice (2.6.33)
+    width = len(SCHEMA["cpu_times"])
+    lines = 1 + len(sample.cpu.per_cpu)
+    file_ints = [ints[0]]
+    for line in range(lines):
+        file_ints += ints[1 + line * width : width * (line + 1)]  # each line without its last field
+    file_ints += ints[1 + lines * width :]
+    rebuilt = Unflattener(old).build(shape_of(sample), file_ints, floats)
+    expected = [sample.cpu.all, *sample.cpu.per_cpu]
+    got = [rebuilt.cpu.all, *rebuilt.cpu.per_cpu]
+    assert [type(t) for t in got] == [CpuTimes] * lines
+    assert [t._replace(guest_nice=0) for t in expected if t is not None] == got
+    assert rebuilt.memory == sample.memory and rebuilt.vmstat == sample.vmstat

@@ -8,7 +8,7 @@ recomputed from its ticks (rd_stats.c get_per_cpu_interval) because tick counts 
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import add, attrgetter
+from operator import add
 
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, RowsOfFn, Tolerance
 
@@ -50,11 +50,9 @@ COLUMNS = (
 )
 
 
-# A CPU line as a tuple, in this order: reading all ten at once (attrgetter) and summing lines with map() cost a
-# fraction of a mutable record per line; a day's report computes a few rows for each of ~86,400 samples.
-_TICKS = attrgetter(
-    "user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal", "guest", "guest_nice"
-)
+# A CPU line is a tuple (collect.cpu.CpuTimes, a named tuple in CPU_FIELDS order): user, nice, system, idle,
+# iowait, irq, softirq, steal, guest, guest_nice. Read by index and summed with map(): a day's report computes a
+# few rows for each of ~86,400 samples.
 _NO_TICKS = (0,) * 10
 _IDLE, _IOWAIT = 3, 4
 _WRAP_GUARD = (1 << 64) - 0x7FFFF
@@ -183,7 +181,7 @@ def _cpu_rows(span: Interval, items: frozenset[str] | None, values: ValuesFn = _
         # Kernel without per-CPU lines: "all" is the global line (sysstat's UP case).
         if items is not None and "all" not in items:
             return []
-        total, p = _per_cpu_interval(c := _TICKS(span.curr.cpu.all), _TICKS(span.prev.cpu.all))
+        total, p = _per_cpu_interval(c := span.curr.cpu.all, span.prev.cpu.all)
         return [Row("all", values(c, p, total or 1) if total >= 0 else _BACKWARDS)]
     all_c: Ticks = _NO_TICKS
     all_p: Ticks = _NO_TICKS
@@ -196,8 +194,8 @@ def _cpu_rows(span: Interval, items: frozenset[str] | None, values: ValuesFn = _
             # Came back online with no reference: not shown and not counted (jump-from-zero syndrome).
             continue
         now = curr_cpus[number] if number < n_curr else None
-        p = _TICKS(before)
-        c = _TICKS(now) if now is not None else p
+        p = before
+        c = now if now is not None else p
         interval, p = _per_cpu_interval(c, p)
         deltot += interval
         all_c = tuple(map(add, all_c, c))
@@ -230,7 +228,7 @@ def _all_row(
     for before, now in zip(prev_cpus, curr_cpus, strict=True):
         if before is None or now is None:
             return None
-        c, p = _TICKS(now), _TICKS(before)
+        c, p = now, before
         # user - guest or nice - guest_nice gone back (the interval's ishift), iowait or idle gone back
         if c[0] - c[8] < p[0] - p[8] or c[1] - c[9] < p[1] - p[9] or c[4] < p[4] or c[3] < p[3]:
             return None

@@ -50,6 +50,12 @@ def _fields(cls: type[Any]) -> tuple[_Field, ...]:
             )
             for name in field_names(cls)
         )
+    named: Any = cls
+    if issubclass(named, tuple):  # a named tuple (collect.cpu.CpuTimes): its own defaults, no dataclasses
+        types_, defaults = getattr(named, "__annotations__", {}), named._field_defaults
+        return tuple(
+            _Field(name, types_.get(name), defaults.get(name, _MISSING), _MISSING) for name in named._fields
+        )
     import dataclasses  # noqa: PLC0415
 
     def missing(value: object) -> object:
@@ -77,6 +83,8 @@ def maker(cls: type[Any], names: tuple[str, ...], extras: tuple[str, ...] = ()) 
     ]
     if unset:
         raise ValueError(f"{cls.__name__}: no value for the required fields {unset}")
+    if issubclass(cls, tuple) and names == field_names(cls) and not extras and not _bool_fields(cls):
+        return _tuple_maker(cls, len(names))  # a named tuple of every field, in order
     fast = _fast_maker(cls, all_fields, names, extras)
     return fast if fast is not None else _plain_maker(cls, names, extras, _bool_fields(cls))
 
@@ -127,6 +135,20 @@ def _fast_maker(
     exec(compile(source, f"<hostward.store.records maker for {cls.__name__}>", "exec"), namespace)  # noqa: S102  # nosec B102
     made: Maker = namespace["make"]
     return made
+
+
+def _tuple_maker(cls: type[Any], width: int) -> Maker:
+    """A named tuple of ``width`` fields from as many values: the slice itself is its value (``tuple.__new__``
+    takes it as it is, where calling the class would bind each field by name)."""
+    new = tuple.__new__
+
+    def make(values: list[Any], pos: int) -> Any:
+        chunk = values[pos : pos + width]
+        if len(chunk) != width:  # as the generated makers' unpacking: a short vector is a decode error
+            raise ValueError(f"{cls.__name__}: expected {width} values, got {len(chunk)}")
+        return new(cls, chunk)
+
+    return make
 
 
 def _plain_maker(

@@ -14,7 +14,7 @@ CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "ste
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
-    from typing import Protocol
+    from typing import NamedTuple, Protocol
 
     class Ticks(Protocol):
         """Anything with /proc/stat's time columns (CpuTimes, or a report's mutable working copy)."""
@@ -43,23 +43,37 @@ def total_ticks(t: Ticks) -> int:
     return t.user + t.nice + t.system + t.idle + t.iowait + t.irq + t.softirq + t.steal
 
 
-@frozen
-class CpuTimes:
+if TYPE_CHECKING:
+
+    class _Times(NamedTuple):
+        user: int = 0
+        nice: int = 0
+        system: int = 0
+        idle: int = 0
+        iowait: int = 0
+        irq: int = 0
+        softirq: int = 0
+        steal: int = 0
+        guest: int = 0
+        guest_nice: int = 0
+
+else:  # the same named tuple without importing typing (3 ms of start-up)
+    from collections import namedtuple
+
+    _Times = namedtuple("_Times", CPU_FIELDS, defaults=(0,) * len(CPU_FIELDS))
+
+
+class CpuTimes(_Times):
     """Cumulative time a CPU spent in each mode, in clock ticks (USER_HZ, 100 on every Linux arch sar knows).
 
     As in the kernel, ``user`` includes ``guest`` and ``nice`` includes ``guest_nice``.
+
+    A named tuple in ``CPU_FIELDS`` order, not a @frozen record: a report reads each CPU line's ticks as a tuple
+    (activities/cpu.py) and the reader builds these lines by the thousand (store/parts.py); a tuple is both at
+    a third of a record's cost (issue 17). No JSON output holds CPU lines (frozen.jsonable would list it).
     """
 
-    user: int = 0
-    nice: int = 0
-    system: int = 0
-    idle: int = 0
-    iowait: int = 0
-    irq: int = 0
-    softirq: int = 0
-    steal: int = 0
-    guest: int = 0
-    guest_nice: int = 0
+    __slots__ = ()
 
     @property
     def total(self) -> int:

@@ -22,7 +22,9 @@ def _zero(value: Any) -> Any:
     if isinstance(value, int | float):
         return type(value)(0)
     if isinstance(value, tuple):
-        return tuple(_zero(v) for v in value)
+        zeroed = tuple(_zero(v) for v in value)
+        named: Any = value
+        return named._make(zeroed) if hasattr(named, "_fields") else zeroed  # a named tuple keeps its type
     if isinstance(value, dict):
         return {k: _zero(v) for k, v in value.items()}
     names = type(value).__dict__.get("__frozen_fields__")
