@@ -102,13 +102,24 @@ OOM_LOG = "tests/fixtures/oom/debian8-3.16-memcg-v1.kern.log"
 def test_oom_report_of_a_log_file_builds_no_dataclass_and_reads_no_store(tmp_path: Path) -> None:
     # The kernel-log records are @frozen; gzip, subprocess and tempfile belong to other sources (.gz, dmesg,
     # journalctl); the store (reader, codec, every collect record) is imported only when the data directory holds
-    # a file; the configuration it loads brings no typing (hostward.recorder's package once imported it).
+    # a file of the event's day (store/paths.py, names only, says whether it does: a directory of other days'
+    # files imported the reader before); the configuration it loads brings no typing (hostward.recorder's
+    # package once imported it).
     heavy = {"dataclasses", "inspect", "typing", "gzip", "subprocess", "tempfile", "threading"}
-    for argv in (("oom", "report", OOM_LOG), ("oom", "report", "--data-dir", str(tmp_path), OOM_LOG)):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other-days").mkdir()
+    (tmp_path / "other-days" / "hw20200101").write_bytes(b"")  # a day far from the log's events
+    light_store = {"hostward.store", "hostward.store.paths"}
+    for argv in (
+        ("oom", "report", OOM_LOG),
+        ("oom", "report", "--data-dir", str(tmp_path / "empty"), OOM_LOG),
+        ("oom", "report", "--data-dir", str(tmp_path / "other-days"), OOM_LOG),
+    ):
         imported, printed = modules_after(command(*argv), "")
         assert "java (pid 4242" in printed and "no hostward recording covers" in printed, printed[:300]
         assert not imported & heavy, (argv, sorted(imported & heavy))
-        assert not any(m.startswith(("hostward.store", "hostward.collect", "rich")) for m in imported), argv
+        stored = {m for m in imported if m.startswith(("hostward.store", "hostward.collect", "rich"))}
+        assert stored <= light_store, (argv, sorted(stored))
     imported, printed = modules_after(command("oom", "report", "--json", OOM_LOG), "")
     assert '"victims"' in printed and not imported & {"dataclasses", "inspect"}
 

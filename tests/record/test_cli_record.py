@@ -15,7 +15,7 @@ from tests.record.conftest import hostward, wait_for
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
 from hostward.store import CommentMark, RestartMark, read_day, read_file
-from hostward.store.reader import day_parts
+from hostward.store.paths import day_parts
 
 
 def finish(proc: subprocess.Popen[str]) -> int:

@@ -15,7 +15,7 @@ from hostward.errors import StoreError, UnsafePath
 from hostward.oom.guard.events import GuardEvent, append_event
 from hostward.recorder.loop import LOCK_NAME, acquire_directory_lock, append_comment, local_day
 from hostward.store.housekeeping import compress_file
-from hostward.store.reader import day_path
+from hostward.store.paths import day_path
 
 VICTIM_TEXT = b"root:x:0:0:do not touch\n"
 

@@ -14,7 +14,7 @@ from tests.store.conftest import HOST, series
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
 from hostward.store import DataFileWriter, RestartMark, day_path, housekeep, read_day, read_file, read_range
-from hostward.store.reader import day_parts
+from hostward.store.paths import day_parts
 
 
 @pytest.fixture(autouse=True)

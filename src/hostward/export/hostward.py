@@ -28,7 +28,8 @@ from hostward.oom.kernlog.kernlog import kernel_lines
 from hostward.oom.kernlog.oomevent import OomEvent
 from hostward.oom.kernlog.oomparse import OomReportParser
 from hostward.recorder.status import RecorderStatus, read_status
-from hostward.store.reader import day_parts, read_day
+from hostward.store.paths import day_parts
+from hostward.store.reader import read_day
 
 MAX_VICTIMS = 20  # distinct (comm, cgroup, constraint) label sets kept; the rest count as "other"
 GUARD_OUTCOMES = ("signal", "escalate", "exited", "error")

@@ -47,7 +47,7 @@ from hostward.recorder.timehealth import TimeHealth
 from hostward.safefs import check_private_dir, make_dirs, open_lock, prepare_private_dir
 from hostward.store.housekeeping import housekeep
 from hostward.store.model import CommentMark, RestartMark
-from hostward.store.reader import day_path
+from hostward.store.paths import day_path
 from hostward.store.writer import DataFileWriter, is_disk_full
 
 log = logging.getLogger("hostward.record")

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from hostward.store.delta import counter_delta, interval_seconds, rate_per_second
     from hostward.store.housekeeping import housekeep
     from hostward.store.model import CommentMark, DayData, Entry, RestartMark
-    from hostward.store.reader import day_path, read_day, read_file, read_range
+    from hostward.store.paths import day_path
+    from hostward.store.reader import read_day, read_file, read_range
     from hostward.store.writer import DataFileWriter
 
 _LAZY = {
@@ -32,7 +33,7 @@ _LAZY = {
     "DayData": "hostward.store.model",
     "Entry": "hostward.store.model",
     "RestartMark": "hostward.store.model",
-    "day_path": "hostward.store.reader",
+    "day_path": "hostward.store.paths",
     "read_day": "hostward.store.reader",
     "read_file": "hostward.store.reader",
     "read_range": "hostward.store.reader",

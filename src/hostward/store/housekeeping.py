@@ -20,7 +20,7 @@ from pathlib import Path
 
 from hostward.errors import StoreError
 from hostward.safefs import create_temp
-from hostward.store.reader import PREFIX, XZ_SUFFIX
+from hostward.store.paths import PREFIX, XZ_SUFFIX
 
 log = logging.getLogger(__name__)
 

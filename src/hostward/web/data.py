@@ -28,7 +28,7 @@ from hostward.report.sadf import SadfFormat, render_csv, render_json
 from hostward.report.selection import ReportOptions, Selected
 from hostward.store import read_range
 from hostward.store.model import DayData
-from hostward.store.reader import day_parts
+from hostward.store.paths import day_parts
 from hostward.store.sysstat import ImportedDay, read_imported
 from hostward.store.sysstat.imported import imported_path
 

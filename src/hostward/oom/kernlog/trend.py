@@ -14,13 +14,13 @@ it started *or* when it grew into that list; and a victim smaller than the N lar
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 from collections.abc import Callable
 
 from hostward.errors import StoreError
 from hostward.frozen import frozen
+from hostward.store.paths import day_parts
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from hostward.oom.kernlog.oomevent import OomEvent
     from hostward.store import DayData, Entry
 
-# The store (reader, codec, every collect record) is imported only when the data directory holds a file: a
-# report on a host that does not record, or of a log without a recording, starts without it (issue 17).
+# The store (reader, codec, every collect record) is imported only when the data directory holds a file of a day
+# the log's events fall on (store/paths.py names the files and imports none of it): a report on a host that does
+# not record, or of a log without a recording, starts without it (issue 17).
 
 BEFORE_SECONDS = 600.0
 AFTER_SECONDS = 60.0
@@ -393,7 +394,6 @@ class TrendLoader:
         self._clock = clock
         self._max_days = max_days
         self._days: dict[dt.date, DayData | str | None] = {}  # data, a read error, or nothing recorded
-        self._empty: bool | None = None  # the data directory holds no file at all (then nothing is imported)
 
     def trend(self, event: OomEvent, boot_epoch: float | None) -> EventTrend | NoTrend:
         now = self._clock()
@@ -436,27 +436,13 @@ class TrendLoader:
         if day not in self._days:
             if len(self._days) >= self._max_days:
                 del self._days[next(iter(self._days))]  # the oldest read: logs run forward in time
-            if self._nothing_recorded():
-                self._days[day] = None
-                return None
-            from hostward.store import read_day  # noqa: PLC0415  (see the note at the imports)
-            from hostward.store.reader import day_parts  # noqa: PLC0415
-
             try:
-                self._days[day] = read_day(self.data_dir, day) if day_parts(self.data_dir, day) else None
+                if day_parts(self.data_dir, day):
+                    from hostward.store import read_day  # noqa: PLC0415  (see the note at the imports)
+
+                    self._days[day] = read_day(self.data_dir, day)
+                else:
+                    self._days[day] = None
             except StoreError as exc:  # a damaged file must not cost the whole report
                 self._days[day] = str(exc)
         return self._days[day]
-
-    def _nothing_recorded(self) -> bool:
-        """The data directory is missing or empty: no day has a file (day_parts would list none). Other
-        errors are left to day_parts, which says what it could not list."""
-        if self._empty is None:
-            try:
-                with os.scandir(self.data_dir) as entries:
-                    self._empty = next(entries, None) is None
-            except FileNotFoundError:
-                self._empty = True
-            except OSError:
-                self._empty = False
-        return self._empty

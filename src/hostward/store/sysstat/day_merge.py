@@ -21,7 +21,8 @@ from hostward.collect.host import HostInfo
 from hostward.collect.sample import SystemSample
 from hostward.errors import StoreError
 from hostward.store.model import CommentMark, DayData, Entry, RestartMark
-from hostward.store.reader import day_parts, day_path, read_day
+from hostward.store.paths import day_parts, day_path
+from hostward.store.reader import read_day
 from hostward.store.writer import DataFileWriter
 
 
