@@ -55,12 +55,18 @@ class Recording:
 
 
 def record(
-    sadc: str, directory: Path, count: int, script: tuple[int | str, ...] = (), *, groups: str = SADC_GROUPS
+    sadc: str,
+    directory: Path,
+    count: int,
+    script: tuple[int | str | Callable[[], object], ...] = (),
+    *,
+    groups: str = SADC_GROUPS,
 ) -> Recording:
     """``count`` intervals (count + 1 samples) recorded by sadc and by hostward in lock-step.
 
     ``script`` continues the recording: a number N appends N more samples (a new sadc run), "restart" a LINUX
-    RESTART record (sadc with no interval) and "#text" a comment (sadc -C text), each mirrored on our side.
+    RESTART record (sadc with no interval) and "#text" a comment (sadc -C text), each mirrored on our side; a
+    callable is called there (between two runs: something to happen between two samples).
     """
     safile = directory / "sa"
     hwfile = directory / "hw"
@@ -70,7 +76,9 @@ def record(
     entries += samples
     host = read_host(procfs, len(samples[0].cpu.per_cpu))
     for step in script:
-        if isinstance(step, int):
+        if callable(step):
+            step()
+        elif isinstance(step, int):
             entries += _lockstep(sadc, safile, procfs, step, groups)
         elif step == "restart":
             subprocess.run([sadc, str(safile)], check=True)

@@ -20,7 +20,6 @@ from types import MappingProxyType
 
 from hostward.collect.sample import SystemSample
 from hostward.frozen import frozen
-from hostward.store.delta import counter_delta
 
 
 class Kind(Enum):
@@ -241,11 +240,30 @@ def uptime_cs(sample: SystemSample) -> int:
     return round(sample.uptime_seconds * 100)
 
 
+def sar_itv(itv_cs: int) -> int:
+    """The interval a report divides by, in 1/100 s: sysstat's get_interval (common.c) takes 0 as 1 (its
+    "paranoia checking"), so two records in one centisecond still give rates; below 0 (uptime went back: never
+    within a segment) is left for the caller, whose rates are then 0."""
+    return itv_cs or 1
+
+
+def unsigned(prev: int, curr: int, width: int | None = 64) -> int:
+    """``curr - prev`` as C computes it on unsigned ``width``-bit counters: modulo 2**width, so a counter that
+    went back gives the wrapped distance, never a negative one. None: a plain difference."""
+    return curr - prev if width is None else (curr - prev) & ((1 << width) - 1)
+
+
 def rate(prev: int, curr: int, itv_cs: int, width: int | None = 64) -> float:
-    """Per-second rate of a counter: sysstat's S_VALUE, with resets and wraps handled by store.delta."""
-    if itv_cs <= 0:
+    """Per-second rate of a ``width``-bit counter as sar prints it: sysstat's ``S_VALUE(m, n, p) = (double)
+    (n - m) / p * 100`` on the counter's C type (rd_stats.h: unsigned long and long long 64 bits, unsigned int
+    32), with no reset rule: a counter that went back reads as wrapped (pr_stats.c print_pcsw_stats,
+    print_paging_stats, print_net_ip_stats...). The difference is made a float first, as C's cast does (a
+    wrapped 64-bit one has more digits than a double). Reports with a rule of their own (-b, -I, -d, -n DEV,
+    EDEV) say so where they compute."""
+    itv = sar_itv(itv_cs)
+    if itv < 0:
         return 0.0
-    return counter_delta(prev, curr, width) / itv_cs * 100
+    return float(unsigned(prev, curr, width)) / itv * 100
 
 
 def percent(part: float, whole: float) -> float:

@@ -9,9 +9,18 @@ sysstat's check_disk_reg. Ticks are milliseconds.
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
+from hostward.activities.base import (
+    Activity,
+    Column,
+    Interval,
+    ItemSpec,
+    Kind,
+    Row,
+    Tolerance,
+    sar_itv,
+    unsigned,
+)
 from hostward.collect.disk import DiskStats, is_io_total
-from hostward.store.delta import counter_delta
 
 _ND = "node_disk_{}"
 _TOL = {
@@ -25,38 +34,55 @@ _TOL = {
     "%util": Tolerance("busy time accrued between the reads (ms of a 1000 ms interval)", abs=3.0),
 }
 _ZERO = DiskStats(0, 0, "", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+_U32, _U64 = (1 << 32) - 1, (1 << 64) - 1
 
 
 def reported(d: DiskStats) -> bool:
     return d.whole_device and (d.read_ios or d.write_ios or d.discard_ios) > 0 and not is_io_total(d)
 
 
+def registered_again(p: DiskStats, c: DiskStats) -> bool:
+    """sysstat's check_disk_reg (sa_common.c): requests and every sector count that was not 0 went back: a
+    device removed and another inserted, whose rates are then from zero. One or two of them back: wraps."""
+    return (
+        c.total_ios < p.total_ios
+        and (not p.read_sectors or c.read_sectors < p.read_sectors)
+        and (not p.write_sectors or c.write_sectors < p.write_sectors)
+        and (not p.discard_sectors or c.discard_sectors < p.discard_sectors)
+    )
+
+
 def disk_rows(span: Interval) -> list[Row]:
+    """pr_stats.c print_disk_stats and rd_stats.c compute_ext_disk_stats, in C's unsigned arithmetic on
+    stats_disk's types: requests and sectors 64 bits, the kernel's millisecond tick counters 32 (they wrap
+    after ~49 days of busy time), the three ticks summed as unsigned ints; each integer made a double where C
+    converts it."""
     before = {(d.major, d.minor): d for d in span.prev.disks if d.whole_device}
     rows: list[Row] = []
-    itv = span.itv_cs
-    if itv <= 0:
+    itv = sar_itv(span.itv_cs)
+    if itv < 0:
         return rows
     for c in span.curr.disks:
         if not reported(c):
             continue
         p = before.get((c.major, c.minor), _ZERO)
-        d_rd = counter_delta(p.read_sectors, c.read_sectors)
-        d_wr = counter_delta(p.write_sectors, c.write_sectors)
-        d_dc = counter_delta(p.discard_sectors, c.discard_sectors)
-        ios = counter_delta(p.total_ios, c.total_ios)
-        # The kernel prints tick counters as 32-bit unsigned ints: they wrap after ~49 days of busy time.
+        if registered_again(p, c):
+            p = _ZERO
+        d_rd = unsigned(p.read_sectors, c.read_sectors)
+        d_wr = unsigned(p.write_sectors, c.write_sectors)
+        d_dc = unsigned(p.discard_sectors, c.discard_sectors)
+        ios = unsigned(p.total_ios, c.total_ios)
         ticks = (
-            counter_delta(p.read_ticks_ms, c.read_ticks_ms, 32)
-            + counter_delta(p.write_ticks_ms, c.write_ticks_ms, 32)
-            + counter_delta(p.discard_ticks_ms, c.discard_ticks_ms, 32)
-        )
-        arqsz = (d_rd + d_wr + d_dc) / ios if ios else 0.0  # sectors per request
+            unsigned(p.read_ticks_ms, c.read_ticks_ms, 32)
+            + unsigned(p.write_ticks_ms, c.write_ticks_ms, 32)
+            + unsigned(p.discard_ticks_ms, c.discard_ticks_ms, 32)
+        ) & _U32
+        arqsz = float((d_rd + d_wr + d_dc) & _U64) / float(ios) if ios else 0.0  # sectors per request
         # S_VALUE(m, n, p) = (n - m) / p * 100, in this order, so that values round as sar's do.
-        rd, wr, dc = d_rd / itv * 100, d_wr / itv * 100, d_dc / itv * 100
-        aqu = counter_delta(p.queue_ticks_ms, c.queue_ticks_ms, 32) / itv * 100 / 1000.0
+        rd, wr, dc = float(d_rd) / itv * 100, float(d_wr) / itv * 100, float(d_dc) / itv * 100
+        aqu = float(unsigned(p.queue_ticks_ms, c.queue_ticks_ms, 32)) / itv * 100 / 1000.0
         values = (
-            ios / itv * 100,
+            float(ios) / itv * 100,
             rd,
             wr,
             dc,
@@ -67,8 +93,8 @@ def disk_rows(span: Interval) -> list[Row]:
             arqsz / 2,
             aqu,
             aqu,
-            ticks / ios if ios else 0.0,
-            counter_delta(p.io_ticks_ms, c.io_ticks_ms, 32) / itv * 100 / 10.0,
+            ticks / float(ios) if ios else 0.0,
+            float(unsigned(p.io_ticks_ms, c.io_ticks_ms, 32)) / itv * 100 / 10.0,
         )
         rows.append(Row(c.name, values))
     return rows

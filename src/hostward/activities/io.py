@@ -4,7 +4,7 @@ zram, and no partitions). Sectors are 512 bytes (pr_stats.c print_io_stats)."""
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, sar_itv
 from hostward.collect.sample import SystemSample
 
 _TPS = Tolerance("I/O completing between the reads (ms apart)", abs=20.0, rel=0.1)
@@ -26,12 +26,12 @@ def _totals(sample: SystemSample) -> tuple[int, ...]:
 
 
 def io_rows(span: Interval) -> list[Row]:
-    p, c, itv = _totals(span.prev), _totals(span.curr), span.itv_cs
+    p, c, itv = _totals(span.prev), _totals(span.curr), sar_itv(span.itv_cs)
     # A sum that went back (a disk disappeared) prints 0.0, as sysstat does, rather than a reset estimate.
     return [
         Row(
             None,
-            tuple(0.0 if cv < pv or itv <= 0 else (cv - pv) / itv * 100 for pv, cv in zip(p, c, strict=True)),
+            tuple(0.0 if cv < pv or itv < 0 else (cv - pv) / itv * 100 for pv, cv in zip(p, c, strict=True)),
         )
     ]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, sar_itv
 from hostward.collect.interrupts import IRQ_MASK, Interrupts
 
 _PARITY = Tolerance(
@@ -39,7 +39,8 @@ def _columns(cpu_count: int) -> tuple[Column, ...]:
 
 def _values(prev: tuple[int, ...], curr: tuple[int, ...], itv_cs: int, cpu_count: int) -> tuple[float, ...]:
     """("all", CPU0 ... CPU{cpu_count - 1}) rates of one line; ``prev``/``curr`` are ("all", per CPU...)."""
-    if itv_cs <= 0:
+    itv_cs = sar_itv(itv_cs)
+    if itv_cs < 0:
         return (0.0,) * (1 + cpu_count)
     all_rate = 0.0 if curr[0] < prev[0] else (curr[0] - prev[0]) / itv_cs * 100
     # A CPU the previous sample lacks (it came online; sar 0's zeroed record) counts from zero, as in sadc's

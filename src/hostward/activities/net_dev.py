@@ -28,13 +28,39 @@ def _zero(name: str) -> NetDev:
     return NetDev(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
+HALF = (1 << 63) - 1  # ~0ULL >> 1
+
+
+def registered_again(p: NetDev, c: NetDev) -> bool:
+    """sysstat's check_net_dev_reg (sa_common.c): a counter of sar's columns that went back means the interface
+    was unregistered and registered again, and all its rates are then from zero; except bytes (packets) that
+    went back from past 2**63 while packets (bytes) went on: a wrap, each counter's difference modulo 2**64."""
+    if not (
+        c.rx_packets < p.rx_packets
+        or c.tx_packets < p.tx_packets
+        or c.rx_bytes < p.rx_bytes
+        or c.tx_bytes < p.tx_bytes
+        or c.rx_compressed < p.rx_compressed
+        or c.tx_compressed < p.tx_compressed
+        or c.rx_multicast < p.rx_multicast
+    ):
+        return False
+    wrapped = (
+        (c.rx_bytes < p.rx_bytes and c.rx_packets > p.rx_packets and p.rx_bytes > HALF)
+        or (c.tx_bytes < p.tx_bytes and c.tx_packets > p.tx_packets and p.tx_bytes > HALF)
+        or (c.rx_packets < p.rx_packets and c.rx_bytes > p.rx_bytes and p.rx_packets > HALF)
+        or (c.tx_packets < p.tx_packets and c.tx_bytes > p.tx_bytes and p.tx_packets > HALF)
+    )
+    return not wrapped
+
+
 def net_dev_rows(span: Interval) -> list[Row]:
     before = {d.name: d for d in span.prev.nets}
     itv = span.itv_cs
     rows: list[Row] = []
     for c in span.curr.nets:
         p = before.get(c.name)
-        if p is None:  # new interface: sysstat compares with zeros (check_net_dev_reg)
+        if p is None or registered_again(p, c):  # new or registered again: from zeros (print_net_dev_stats)
             p = _zero(c.name)
         rx = rate(p.rx_bytes, c.rx_bytes, itv)
         tx = rate(p.tx_bytes, c.tx_bytes, itv)

@@ -28,15 +28,22 @@ _COUNTERS = operator.attrgetter(*(attr for _, _, attr, _ in _FIELDS))
 
 
 def _zero(name: str) -> NetDev:
-    """A new interface is compared with zeros (sysstat's check_net_dev_reg)."""
+    """A new interface is compared with zeros (sysstat's check_net_edev_reg)."""
     return NetDev(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+# The counters whose going back means the interface was registered again (sa_common.c check_net_edev_reg):
+# every column but rx_errors, which only wraps (modulo 2**64, as S_VALUE computes it).
+_AGAIN = operator.attrgetter(*(attr for _, _, attr, _ in _FIELDS if attr != "rx_errors"))
 
 
 def net_edev_rows(span: Interval) -> list[Row]:
     before = {d.name: d for d in span.prev.nets}
     rows: list[Row] = []
     for c in span.curr.nets:
-        p = before.get(c.name) or _zero(c.name)
+        p = before.get(c.name)
+        if p is None or any(cv < pv for pv, cv in zip(_AGAIN(p), _AGAIN(c), strict=True)):
+            p = _zero(c.name)  # new, or registered again: from zeros (print_net_edev_stats)
         itv = span.itv_cs
         values = tuple(rate(pv, cv, itv) for pv, cv in zip(_COUNTERS(p), _COUNTERS(c), strict=True))
         rows.append(Row(c.name, values))

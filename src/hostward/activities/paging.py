@@ -3,8 +3,7 @@ read_vmstat_paging, done by collect.memory.parse_vmstat)."""
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rate
-from hostward.store.delta import counter_delta
+from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rate, unsigned
 
 _KB = Tolerance(
     "kB paged in/out between the reads (a page-cache fill can move MBs in a ms)", abs=1024.0, rel=0.1
@@ -19,9 +18,10 @@ _EFF = Tolerance("ratio of two reclaim deltas; 0 without reclaim", abs=5.0)
 
 def paging_rows(span: Interval) -> list[Row]:
     p, c, itv = span.prev.vmstat, span.curr.vmstat, span.itv_cs
-    scanned = counter_delta(p.pgscan_kswapd + p.pgscan_direct, c.pgscan_kswapd + c.pgscan_direct)
-    # %vmeff: pages stolen per page scanned, 0 when nothing was scanned.
-    vmeff = counter_delta(p.pgsteal, c.pgsteal) / scanned * 100 if scanned else 0.0
+    # %vmeff: pages stolen per page scanned, 0 when nothing was scanned; unsigned long arithmetic, as
+    # print_paging_stats's SP_VALUE(pgsteal, scanned) computes it (a counter that went back: wrapped).
+    scanned = unsigned(p.pgscan_kswapd + p.pgscan_direct, c.pgscan_kswapd + c.pgscan_direct)
+    vmeff = float(unsigned(p.pgsteal, c.pgsteal)) / scanned * 100 if scanned else 0.0
     return [
         Row(
             None,

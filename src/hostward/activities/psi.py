@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Sums, Tolerance
+from hostward.activities.base import Activity, Averager, Column, Interval, Kind, Row, Sums, Tolerance, sar_itv
 from hostward.collect.pressure import Pressure, PressureLine
 from hostward.collect.sample import SystemSample
-from hostward.store.delta import counter_delta
 
 _AVG = Tolerance(
     "the kernel updates its running averages every 2 s: equal, or one update apart", abs=2.0, rel=0.1
@@ -38,7 +37,10 @@ def _hundredths(line: PressureLine) -> tuple[int, int, int]:
 
 
 def _stalled(prev: PressureLine, curr: PressureLine, itv_cs: int) -> float:
-    return counter_delta(prev.total_us, curr.total_us) / (100 * itv_cs) if itv_cs > 0 else 0.0
+    """Share of the interval stalled: pr_stats.c print_psi*_stats's ``((double) curr - prev) / (100 * itv)``, a
+    difference of doubles (a total that went back gives a negative share, as sar prints it)."""
+    itv = sar_itv(itv_cs)
+    return (float(curr.total_us) - prev.total_us) / (100 * itv) if itv > 0 else 0.0
 
 
 def _rows(resource: str, full: bool) -> Callable[[Interval], list[Row]]:

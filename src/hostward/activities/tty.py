@@ -9,7 +9,7 @@ computes ``S_VALUE`` on unsigned ints. The file is root's: without root there ar
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance
+from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, sar_itv
 from hostward.collect.serial import SerialLine
 
 _MASK = 0xFFFFFFFF
@@ -23,7 +23,7 @@ def tty_rows(span: Interval) -> list[Row]:
     before = {port.line: port for port in span.prev.serial}
     since_boot = span.prev.uptime_seconds == 0  # sar 0: every port against the zeroed record
     out: list[Row] = []
-    itv = span.itv_cs
+    itv = sar_itv(span.itv_cs)
     for port in span.curr.serial:
         then = before.get(port.line) or (SerialLine(port.line) if since_boot else None)
         if then is None:
