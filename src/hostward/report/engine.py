@@ -240,6 +240,7 @@ class Block:
         self.remaining = opts.count
         self.dish = True
         self.stopped = False  # -e or the count reached: the rest of the segment is not read
+        self.counted = False  # the count reached (sar then prints the segment's remaining comments: tail)
         self.end_tod = opts.end.as_tuple() if opts.end is not None else None
         self.keep_all_rows = selected.items is None
         # Only the items shown are computed where the activity can (per-CPU rows), when the line count does
@@ -303,8 +304,21 @@ class Block:
         if self.remaining > 0:
             self.remaining -= 1
             if self.remaining == 0:
-                self.stopped = True
+                self.stopped = self.counted = True
         return (Header(prev.timestamp), rows) if dish or self.header_every_record else (rows,)
+
+    def tail(self, entry: SystemSample | CommentMark) -> CommentMark | None:
+        """``entry`` (one after the count was reached) when sar prints it after the segment's last block:
+        sar.c read_stats_from_file, once the last activity printed its ``count`` lines, reads on to the next
+        restart and prints each comment it meets (with -C, in the -s/-e window, as comments are)."""
+        if (
+            self.counted
+            and isinstance(entry, CommentMark)
+            and self.opts.comments
+            and in_window(self.tod(entry.timestamp), self.opts.start, self.opts.end, end_inclusive=True)
+        ):
+            return entry
+        return None
 
     def end(self) -> tuple[BlockEvent, ...]:
         """The ``Average:`` rows, after the segment's last entry (none when no row was displayed)."""
@@ -323,12 +337,25 @@ class Block:
 
 
 def block(
-    segment: Segment, selected: Selected, opts: ReportOptions, tod: TimeOfDayFn = local_tod
+    segment: Segment,
+    selected: Selected,
+    opts: ReportOptions,
+    tod: TimeOfDayFn = local_tod,
+    *,
+    last: bool = False,
 ) -> Iterator[BlockEvent]:
-    """One activity over one segment, as sar.c handle_curr_act_stats prints it."""
+    """One activity over one segment, as sar.c handle_curr_act_stats prints it; ``last``: the segment's last
+    block, followed by the comments after its count (Block.tail)."""
     state = Block(segment.reference, selected, opts, tod)
-    for entry in segment.body:
+    body = segment.body
+    fed = 0
+    for entry in body:
         if state.stopped:
             break
+        fed += 1
         yield from state.feed(entry)
     yield from state.end()
+    if last and state.counted:
+        for entry in body[fed:]:
+            if (comment := state.tail(entry)) is not None:
+                yield comment

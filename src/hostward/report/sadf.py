@@ -86,7 +86,7 @@ def render_csv(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[
         if isinstance(part, Tail):
             continue
         for selected in opts.reports:
-            yield "".join(_csv_block(host, part, selected, opts, fmt))
+            yield "".join(_csv_block(host, part, selected, opts, fmt, last=selected is opts.reports[-1]))
         if part.restart is not None:
             yield _csv_special(host, part.restart, opts, fmt)
 
@@ -102,12 +102,13 @@ def csv_header(selected: Selected) -> str:
 
 
 def _csv_block(
-    host: str, segment: Segment, selected: Selected, opts: ReportOptions, fmt: SadfFormat
+    host: str, segment: Segment, selected: Selected, opts: ReportOptions, fmt: SadfFormat, *, last: bool
 ) -> Iterator[str]:
+    """One activity's lines; ``last``: the segment's last, with the comments after its count (engine.block)."""
     activity = selected.activity
     view = activity.view(selected.view)
     yield csv_header(selected)
-    for event in block(segment, selected, opts, fmt.tod):
+    for event in block(segment, selected, opts, fmt.tod, last=last):
         if isinstance(event, Rows):
             prefix = f"{host};{seconds(event.span.itv_cs)};{fmt.stamp(event.span.curr.timestamp)};"
             for row in event.rows:

@@ -36,20 +36,21 @@ def render_ppc(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[
         if isinstance(part, Tail):
             continue
         for selected in opts.reports:
-            yield "".join(_block(host, part, selected, opts, fmt))
+            yield "".join(_block(host, part, selected, opts, fmt, last=selected is opts.reports[-1]))
         if part.restart is not None:
             yield _special(host, part.restart, opts, fmt)
 
 
 def _block(
-    host: str, segment: Segment, selected: Selected, opts: ReportOptions, fmt: SadfFormat
+    host: str, segment: Segment, selected: Selected, opts: ReportOptions, fmt: SadfFormat, *, last: bool
 ) -> Iterator[str]:
+    """One activity's lines; ``last``: the segment's last, with the comments after its count (engine.block)."""
     activity = selected.activity
     view = activity.view(selected.view)
     columns = [
         (i, activity.columns[i].ppc or activity.columns[i].header, activity.columns[i].decimals) for i in view
     ]
-    for event in block(segment, selected, opts, fmt.tod):
+    for event in block(segment, selected, opts, fmt.tod, last=last):
         if isinstance(event, Rows):
             prefix = f"{host}\t{seconds(event.span.itv_cs)}\t{fmt.stamp(event.span.curr.timestamp)}\t"
             for row in event.rows:

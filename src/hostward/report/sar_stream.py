@@ -105,11 +105,16 @@ class _Segment:
                 for _ in self.blocks[1:]
             ]
         self.pieces: list[list[str]] = [[] for _ in self.blocks[1:]]  # text not yet in its spool
+        self.tail: list[
+            BlockEvent
+        ] = []  # comments after the last block's count, printed after it (Block.tail)
 
     def feed(self, entry: SystemSample | CommentMark) -> str:
         blocks = self.blocks
         if not blocks:
             return ""
+        if type(entry) is CommentMark and (comment := blocks[-1][0].tail(entry)) is not None:
+            self.tail.append(comment)
         state, layout = blocks[0]
         text = self._text(state.feed(entry), layout)
         if not self.pieces:  # one report (sar -u): nothing waits
@@ -139,6 +144,7 @@ class _Segment:
                 while piece := spool.read(SPOOL_BYTES):
                     yield piece
                 yield self._text(state.end(), layout)
+        yield self._text(tuple(self.tail), blocks[-1][1])
 
     def _text(self, events: tuple[BlockEvent, ...], layout: Layout) -> str:
         if not events:

@@ -201,7 +201,8 @@ def render_file(
         if isinstance(part, Tail):
             continue
         for selected in opts.reports:
-            yield "".join(_block_text(part, selected, opts, fmt, tod=tod, clock=clock))
+            last = selected is opts.reports[-1]
+            yield "".join(_block_text(part, selected, opts, fmt, tod=tod, clock=clock, last=last))
         if part.restart is not None:
             yield special_line(part.restart, opts, fmt, tod)
 
@@ -214,9 +215,10 @@ def _block_text(
     *,
     tod: TimeOfDayFn,
     clock: Callable[[float], str],
+    last: bool = False,
 ) -> Iterator[str]:
     layout = Layout(selected, fmt, opts.pretty)
-    return events_text(block(segment, selected, opts, tod), layout, fmt, clock)
+    return events_text(block(segment, selected, opts, tod, last=last), layout, fmt, clock)
 
 
 def events_text(
