@@ -119,3 +119,46 @@ def test_the_default_view_is_what_the_trimmed_maths_computes() -> None:
     assert CPU.view("") == DEFAULT_COMPUTED
     assert CPU.rows_of_view is cpu_rows_of_view
     assert cpu_rows_of_view("ALL") is cpu_rows_of
+
+
+def _ll_sp_value(before: int, now: int, total: int) -> float:
+    """sysstat common.c ll_sp_value on the two ends of an interval, as activities/cpu.py computed each share
+    before it worked on the lines' differences."""
+    return 0.0 if now < before else (now - before) / total * 100
+
+
+def _reference_values(c: CpuTimes, p: CpuTimes, total: int) -> tuple[float, ...]:
+    """Every column in COLUMNS order from both ends (pr_stats.c print_cpu_stats)."""
+    sp = _ll_sp_value
+    return (
+        sp(p.user, c.user, total),
+        sp(p.nice, c.nice, total),
+        sp(p.system + p.irq + p.softirq, c.system + c.irq + c.softirq, total),
+        sp(p.iowait, c.iowait, total),
+        sp(p.steal, c.steal, total),
+        sp(p.nice - p.guest_nice, c.nice - c.guest_nice, total),
+        sp(p.user - p.guest, c.user - c.guest, total),
+        sp(p.system, c.system, total),
+        sp(p.irq, c.irq, total),
+        sp(p.softirq, c.softirq, total),
+        sp(p.guest, c.guest, total),
+        sp(p.guest_nice, c.guest_nice, total),
+        sp(p.idle, c.idle, total),
+    )
+
+
+@settings(max_examples=500)
+@given(prev=times, curr=times, total=st.one_of(st.integers(1, 10_000), st.integers(1, 1 << 66)))
+def test_shares_from_the_differences_are_sars_from_both_ends(
+    prev: CpuTimes, curr: CpuTimes, total: int
+) -> None:
+    """The shares are computed from one tuple of differences (each share is linear in the ticks): the same
+    digits as ll_sp_value on both ends, a counter gone back reading 0, for the full maths and the six shares
+    the default view prints (issue 17)."""
+    from hostward.activities.cpu import _default_values, _values
+
+    differences = tuple(c - p for c, p in zip(curr, prev, strict=True))
+    expected = _reference_values(curr, prev, total)
+    assert repr(_values(differences, total)) == repr(expected)
+    shown = _default_values(differences, total)
+    assert repr([shown[i] for i in DEFAULT_COMPUTED]) == repr([expected[i] for i in DEFAULT_COMPUTED])

@@ -272,3 +272,15 @@ def test_a_cpu_line_is_its_stored_values_as_a_tuple() -> None:
     assert line.total == sum(values[3:11])  # guest and guest_nice are in user and nice already
     with pytest.raises(ValueError, match="expected 10 values"):
         make(values, 25)  # five values left: a short vector is a decode error, never a short line
+
+
+def test_the_longest_number_is_read_and_one_byte_more_refused_whatever_the_ends() -> None:
+    """A number of 101 bytes is the longest (Reader.uint's 700 bits); the check for a longer one runs only when
+    a frame has that many continuation bytes at all (a sample's ~40 skip it), with the same verdict."""
+    longest = b"\x81" * 100 + b"\x01"
+    data = b"\x02" + longest + b"\x04\x06"
+    for head, tail, used in ((1, 1, 1), (1, 2, 1), (0, 1, 0), (1, 1, 0)):
+        whole = decode_varints(data, 4)
+        assert decode_varint_ends(data, 4, head, tail, used) == whole[:head] + whole[4 - tail :][:used]
+    with pytest.raises(Corrupt, match="too long"):
+        decode_varint_ends(b"\x02\x81" + longest + b"\x04\x06", 4, 1, 1, 1)

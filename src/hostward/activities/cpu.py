@@ -8,7 +8,7 @@ recomputed from its ticks (rd_stats.c get_per_cpu_interval) because tick counts 
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import add
+from operator import add, sub
 
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, RowsOfFn, Tolerance
 
@@ -86,48 +86,45 @@ def _per_cpu_interval(c: Ticks, p: Ticks) -> tuple[int, Ticks]:
     return _total(c) - _total(p) + ishift, p
 
 
-def _values(c: Ticks, p: Ticks, total: int) -> tuple[float, ...]:
-    """Every column, in COLUMNS order (pr_stats.c print_cpu_stats, both the default and the ALL branch). Each
-    share is common.c ll_sp_value: a counter that went back (dyn-tick race) reads 0, else (c - p) / total * 100
-    (the same operations as sar, so the same digits)."""
-    cu, cn, cs, ci, cw, cq, csq, cst, cg, cgn = c
-    pu, pn, ps, pi, pw, pq, psq, pst, pg, pgn = p
-    c_sys, p_sys = cs + cq + csq, ps + pq + psq
-    c_usr, p_usr = cu - cg, pu - pg
-    c_nice, p_nice = cn - cgn, pn - pgn
+def _values(d: Ticks, total: int) -> tuple[float, ...]:
+    """Every column, in COLUMNS order (pr_stats.c print_cpu_stats, both the default and the ALL branch), from
+    ``d``: a line's ticks minus the previous line's (``_differences``). Each share is common.c ll_sp_value: a
+    counter that went back (dyn-tick race) reads 0, else (c - p) / total * 100. Every share is linear in the
+    ticks, so its (c - p) is a sum of ``d``'s fields: the same integer, and the same digits, as sar's."""
+    du, dn, ds, di, dw, dq, dsq, dst, dg, dgn = d
+    d_sys, d_usr, d_nice = ds + dq + dsq, du - dg, dn - dgn
     return (
-        0.0 if cu < pu else (cu - pu) / total * 100,
-        0.0 if cn < pn else (cn - pn) / total * 100,
-        0.0 if c_sys < p_sys else (c_sys - p_sys) / total * 100,
-        0.0 if cw < pw else (cw - pw) / total * 100,
-        0.0 if cst < pst else (cst - pst) / total * 100,
-        0.0 if c_nice < p_nice else (c_nice - p_nice) / total * 100,
-        0.0 if c_usr < p_usr else (c_usr - p_usr) / total * 100,
-        0.0 if cs < ps else (cs - ps) / total * 100,
-        0.0 if cq < pq else (cq - pq) / total * 100,
-        0.0 if csq < psq else (csq - psq) / total * 100,
-        0.0 if cg < pg else (cg - pg) / total * 100,
-        0.0 if cgn < pgn else (cgn - pgn) / total * 100,
-        0.0 if ci < pi else (ci - pi) / total * 100,
+        0.0 if du < 0 else du / total * 100,
+        0.0 if dn < 0 else dn / total * 100,
+        0.0 if d_sys < 0 else d_sys / total * 100,
+        0.0 if dw < 0 else dw / total * 100,
+        0.0 if dst < 0 else dst / total * 100,
+        0.0 if d_nice < 0 else d_nice / total * 100,
+        0.0 if d_usr < 0 else d_usr / total * 100,
+        0.0 if ds < 0 else ds / total * 100,
+        0.0 if dq < 0 else dq / total * 100,
+        0.0 if dsq < 0 else dsq / total * 100,
+        0.0 if dg < 0 else dg / total * 100,
+        0.0 if dgn < 0 else dgn / total * 100,
+        0.0 if di < 0 else di / total * 100,
     )
 
 
 _NOT_SHOWN = float("nan")
 
 
-def _default_values(c: Ticks, p: Ticks, total: int) -> tuple[float, ...]:
+def _default_values(d: Ticks, total: int) -> tuple[float, ...]:
     """``_values`` for a report that prints the default view alone (sar -u, sar -P N): its six shares, computed
     as there; the seven columns only the ALL view prints are not computed and hold NaN."""
-    cu, cn, cs, ci, cw, cq, csq, cst, _, _ = c
-    pu, pn, ps, pi, pw, pq, psq, pst, _, _ = p
-    c_sys, p_sys = cs + cq + csq, ps + pq + psq
+    du, dn, ds, di, dw, dq, dsq, dst, _, _ = d
+    d_sys = ds + dq + dsq
     nan = _NOT_SHOWN
     return (
-        0.0 if cu < pu else (cu - pu) / total * 100,
-        0.0 if cn < pn else (cn - pn) / total * 100,
-        0.0 if c_sys < p_sys else (c_sys - p_sys) / total * 100,
-        0.0 if cw < pw else (cw - pw) / total * 100,
-        0.0 if cst < pst else (cst - pst) / total * 100,
+        0.0 if du < 0 else du / total * 100,
+        0.0 if dn < 0 else dn / total * 100,
+        0.0 if d_sys < 0 else d_sys / total * 100,
+        0.0 if dw < 0 else dw / total * 100,
+        0.0 if dst < 0 else dst / total * 100,
         nan,
         nan,
         nan,
@@ -135,13 +132,13 @@ def _default_values(c: Ticks, p: Ticks, total: int) -> tuple[float, ...]:
         nan,
         nan,
         nan,
-        0.0 if ci < pi else (ci - pi) / total * 100,
+        0.0 if di < 0 else di / total * 100,
     )
 
 
 # The columns _default_values computes (the default view's, in COLUMNS order; tests/activities check it).
 DEFAULT_COMPUTED = (0, 1, 2, 3, 4, 12)
-ValuesFn = Callable[[Ticks, Ticks, int], tuple[float, ...]]
+ValuesFn = Callable[[Ticks, int], tuple[float, ...]]
 
 # A tickless CPU (no tick at all in the interval) reads 0 everywhere and 100 % idle; %nice in the ALL view is
 # the guest-less nice, which is 0 too.
@@ -182,9 +179,8 @@ def _cpu_rows(span: Interval, items: frozenset[str] | None, values: ValuesFn = _
         if items is not None and "all" not in items:
             return []
         total, p = _per_cpu_interval(c := span.curr.cpu.all, span.prev.cpu.all)
-        return [Row("all", values(c, p, total or 1) if total >= 0 else _BACKWARDS)]
-    all_c: Ticks = _NO_TICKS
-    all_p: Ticks = _NO_TICKS
+        return [Row("all", values(tuple(map(sub, c, p)), total or 1) if total >= 0 else _BACKWARDS)]
+    all_d: Ticks = _NO_TICKS  # "all": the sum of the lines' differences (sysstat sums the lines at both ends)
     deltot = 0
     per_cpu: list[Row] = []
     n_curr, n_prev = len(curr_cpus), len(prev_cpus)
@@ -198,18 +194,18 @@ def _cpu_rows(span: Interval, items: frozenset[str] | None, values: ValuesFn = _
         c = now if now is not None else p
         interval, p = _per_cpu_interval(c, p)
         deltot += interval
-        all_c = tuple(map(add, all_c, c))
-        all_p = tuple(map(add, all_p, p))
+        d = tuple(map(sub, c, p))
+        all_d = tuple(map(add, all_d, d))
         if now is None:
             continue  # offline now: counted (as no change) in "all", not displayed
         name = str(number)
         if items is None or name in items:
             per_cpu.append(
-                Row(name, values(c, p, interval) if interval > 0 else _BACKWARDS if interval else _TICKLESS)
+                Row(name, values(d, interval) if interval > 0 else _BACKWARDS if interval else _TICKLESS)
             )
     if items is not None and "all" not in items:
         return per_cpu
-    return [Row("all", values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS), *per_cpu]
+    return [Row("all", values(all_d, deltot or 1) if deltot >= 0 else _BACKWARDS), *per_cpu]
 
 
 _ALL_ONLY = frozenset({"all"})
@@ -220,25 +216,21 @@ def _all_row(
 ) -> Row | None:
     """The "all" row alone (sar -u without -P) when every CPU is online at both ends and none needs one of
     _per_cpu_interval's fix-ups, the usual case: "all" is then the sum of the lines and its interval the sum of
-    the lines' intervals, i.e. the total of the sums. Else None: ``_cpu_rows`` goes CPU by CPU."""
+    the lines' intervals, i.e. the total of the summed differences. Else None: ``_cpu_rows`` goes CPU by CPU."""
     if len(prev_cpus) != len(curr_cpus) or not curr_cpus:
         return None
-    all_c: Ticks | None = None
-    all_p: Ticks = _NO_TICKS
+    all_d: Ticks | None = None
     for before, now in zip(prev_cpus, curr_cpus, strict=True):
         if before is None or now is None:
             return None
-        c, p = now, before
+        d = tuple(map(sub, now, before))
         # user - guest or nice - guest_nice gone back (the interval's ishift), iowait or idle gone back
-        if c[0] - c[8] < p[0] - p[8] or c[1] - c[9] < p[1] - p[9] or c[4] < p[4] or c[3] < p[3]:
+        if d[0] < d[8] or d[1] < d[9] or d[4] < 0 or d[3] < 0:
             return None
-        if all_c is None:
-            all_c, all_p = c, p
-        else:
-            all_c, all_p = tuple(map(add, all_c, c)), tuple(map(add, all_p, p))
-    assert all_c is not None  # curr_cpus is not empty
-    deltot = _total(all_c) - _total(all_p)
-    return Row("all", values(all_c, all_p, deltot or 1) if deltot >= 0 else _BACKWARDS)
+        all_d = d if all_d is None else tuple(map(add, all_d, d))
+    assert all_d is not None  # curr_cpus is not empty
+    deltot = _total(all_d)
+    return Row("all", values(all_d, deltot or 1) if deltot >= 0 else _BACKWARDS)
 
 
 CPU = Activity(

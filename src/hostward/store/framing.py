@@ -258,20 +258,22 @@ def decode_varint_ends(data: bytes, count: int, head: int, tail: int, used: int 
         return list(map(_ZZ_BYTE, data[:head] + data[start : start + used]))
     if data[-1] >= 0x80:
         raise Corrupt("value list ends inside a number")
-    ends = data.translate(_ENDS)  # 0 where a number ends, 1 inside one
-    found = ends.count(0)
+    found = len(data.translate(None, _HIGH_BYTES))  # a number ends at each byte below 0x80
     if found != count:
         raise Corrupt(f"sample holds {found} values, its shape says {count}")
-    if _TOO_LONG in ends:
+    # A number too long needs more continuation bytes than a sample's ~40 (all of them, in a row)
+    if len(data) - found >= _MAX_VARINT_BYTES and _TOO_LONG in data.translate(_ENDS):
         raise Corrupt("number too long")
-    tail_span = _values_span_reversed(tail).match(data[::-1])
-    if tail_span is None:  # cannot happen: ``count`` complete numbers were found
-        raise Corrupt("value list shorter than its count")
     # Each number of the ends as its bytes (C speed), then its value from a table of the numbers seen: a
     # sample's ends are ~40 numbers, mostly two bytes of recurring differences (a CPU's ticks a second).
     numbers = _numbers(data, 0, head)
     if used:
-        numbers += _numbers(data, len(data) - tail_span.end(), used)
+        # The tail read backwards: the numbers after the ``used`` ones, then those (the group, reversed).
+        tail_span = _tail_used_reversed(tail - used, used).match(data[::-1])
+        if tail_span is None:  # cannot happen: ``count`` complete numbers were found
+            raise Corrupt("value list shorter than its count")
+        wanted = tail_span.group(1)[::-1]
+        numbers += [wanted] if used == 1 else _numbers(wanted, 0, used)
     return list(map(_NUMBER_VALUE, numbers))
 
 
@@ -323,9 +325,11 @@ def _values_span(n: int) -> re.Pattern[bytes]:
 
 
 @functools.cache
-def _values_span_reversed(n: int) -> re.Pattern[bytes]:
-    """Matches the last ``n`` varints of a list read backwards (its final byte, then continuation bytes)."""
-    return re.compile(rb"(?:[\x00-\x7f][\x80-\xff]*){%d}" % n)
+def _tail_used_reversed(after: int, used: int) -> re.Pattern[bytes]:
+    """Matches, in a list read backwards (each varint: its final byte, then continuation bytes), its last
+    ``after`` varints, then the ``used`` before them as group 1."""
+    number = rb"[\x00-\x7f][\x80-\xff]*"
+    return re.compile(rb"(?:%s){%d}((?:%s){%d})" % (number, after, number, used))
 
 
 # Zigzag value of each single-byte varint (0 -> 0, 1 -> -1, 2 -> 1, ...), as a bound lookup for map().
