@@ -31,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _peers import run_child
 from hostward.store.sysstat.sa_format import R_STATS, located_stats, parse_sa
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -134,14 +135,10 @@ def shortened(day: Path, keep: int) -> Path:
 
 def cpu_of(argv: list[str], env: dict[str, str], stdout: Path | None = None) -> float:
     with open(stdout or os.devnull, "wb") as sink:
-        proc = subprocess.Popen(argv, env=env, stdout=sink, stderr=subprocess.PIPE)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
+        code, cpu, err = run_child(argv, env, stdout=sink.fileno())
+    if code != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {err.strip()}")
-    return usage.ru_utime + usage.ru_stime
+    return cpu
 
 
 def main() -> int:

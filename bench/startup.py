@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from _memcached import Memcached
-from _peers import SADC, hostward_command
+from _peers import SADC, hostward_command, run_child
 from ntp_common import start_chronyd
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -100,15 +100,10 @@ VERDICT_EXITS = {"hostward ntp query": (0, 1), "hostward ntp status --json": (0,
 
 
 def cpu_of(argv: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)) -> float:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    code = os.waitstatus_to_exitcode(status)
+    code, cpu, err = run_child(argv, env)
     if code not in ok:
         raise SystemExit(f"{' '.join(argv)} failed ({code}): {err.strip()}")
-    return usage.ru_utime + usage.ru_stime
+    return cpu
 
 
 def main() -> None:

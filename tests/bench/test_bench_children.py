@@ -38,3 +38,12 @@ def test_sa_read_names_a_failing_loud_child() -> None:
     )
     assert done.returncode == 1
     assert done.stderr.rstrip().endswith("xxxxlast words") and " failed: " in done.stderr
+
+
+def test_startup_and_plot_day_name_a_failing_loud_child() -> None:
+    for module in ("startup", "plot_day"):
+        done = _in_bench(
+            f"import os\nfrom {module} import cpu_of\ncpu_of([sys.executable, '-c', {LOUD!r}], dict(os.environ))"
+        )
+        assert done.returncode == 1, (module, done.stderr[-300:])
+        assert done.stderr.rstrip().endswith("xxxxlast words") and " failed" in done.stderr, module

@@ -199,3 +199,21 @@ def test_a_side_file_that_is_no_file_of_ours_is_refused(tmp_path: Path, kind: st
         expected = "is owned by uid 65534, not by this user: move it away"
     with pytest.raises(ConfigError, match=expected):
         Accounts(db).count()
+
+
+@pytest.mark.parametrize("planted", ["link", "fifo"])
+def test_audit_verify_refuses_a_planted_log(tmp_path: Path, planted: str) -> None:
+    """The log is written through O_NOFOLLOW; verify read through a link (any file's lines judged and named as
+    audit entries) and hung on a FIFO. Both are one line now."""
+    data = tmp_path / "data"
+    (data / "web").mkdir(parents=True, mode=0o700)
+    log = data / "web" / "audit.jsonl"
+    if planted == "link":
+        secret = tmp_path / "secret"
+        secret.write_text("not an audit entry\n")
+        log.symlink_to(secret)
+        why = "it is a symbolic link"
+    else:
+        os.mkfifo(log)
+        why = "it is not a regular file"
+    assert _web_out(data, ["audit", "verify"]) == (1, "", [f"hostward web: refusing to read {log}: {why}"])
