@@ -128,12 +128,13 @@ def system_calls_alone(sampler: CachingSampler, samples: int) -> tuple[float, fl
     """Median cold µs of: listing /proc; one pread of every kept statm descriptor; one pread of the four files
     of the first ten processes the sampler tracks (their counts too: a stand-in for the winners' reads)."""
     files = sampler._pid_files
-    statm = [fd for (_pid, name), fd in files._fds.items() if name == "statm"]
+    kept = files.descriptors()
+    statm = [fd for (_pid, name), fd in kept.items() if name == "statm"]
     winners = [
         fd
         for pid in list(sampler._seen)[: sampler.top_processes]
         for name in WINNER_FILES
-        if (fd := files._fds.get((pid, name))) is not None
+        if (fd := kept.get((pid, name))) is not None
     ]
     listing, ranking, reading = [], [], []
     for _ in range(samples):

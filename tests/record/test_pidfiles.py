@@ -43,7 +43,7 @@ def test_a_descriptor_of_an_exited_process_is_never_read_as_the_new_one() -> Non
     pid = child.pid
     try:
         files.read_pid_bytes(pid, "statm")
-        kept = dict(files._fds)
+        kept = files.descriptors()
         child.kill()
         child.wait()  # reaped: /proc/PID is gone, the kept descriptor now refers to a dead process
         fd = kept[(pid, "statm")]
@@ -52,7 +52,7 @@ def test_a_descriptor_of_an_exited_process_is_never_read_as_the_new_one() -> Non
         if not os.path.exists(f"/proc/{pid}"):  # (unless the pid was reused at once: then it reads that one)
             with pytest.raises(ProcessGone):
                 files.read_pid_bytes(pid, "statm")
-        assert (pid, "statm") not in files._fds  # the stale descriptor was closed
+        assert (pid, "statm") not in files.descriptors()  # the stale descriptor was closed
     finally:
         files.close()
 
@@ -69,7 +69,7 @@ def test_descriptors_of_unlisted_pids_are_closed_and_the_limit_holds() -> None:
                 continue
         assert files.open_count() == 5  # beyond the limit: opened, read and closed each time
         files.retain(pids[10:])
-        assert all(pid in pids[10:] for pid, _ in files._fds)
+        assert all(pid in pids[10:] for pid, _ in files.descriptors())
         files.retain([])
         assert files.open_count() == 0
     finally:

@@ -240,6 +240,36 @@ def test_a_ranked_newcomer_is_proven_one_process_by_its_statm_not_a_second_stat(
         sampler.close()
 
 
+def test_a_command_line_past_the_kept_size_is_read_in_one_pread_each_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past 64 KiB a file keeps its own read size with its descriptor: the winner's four files are read in
+    four preads at every sample, not cut, given up and read again the long way."""
+    child = sleeping_child("x" * 50_000, "y" * 50_000)
+    files = PidFiles(ProcFS())
+    names = ("status", "oom_score_adj", "oom_score", "cmdline")
+    reads: list[int] = []
+    real_pread = os.pread
+
+    def pread(fd: int, size: int, offset: int) -> bytes:
+        reads.append(size)
+        return real_pread(fd, size, offset)
+
+    try:
+        for name in names:
+            files.read_pid_bytes(child.pid, name)
+        monkeypatch.setattr(os, "pread", pread)
+        for _ in range(2):
+            reads.clear()
+            texts = files.read_kept(child.pid, names)
+            assert texts is not None and len(texts[3]) > 100_000
+            assert len(reads) == 4
+    finally:
+        child.kill()
+        child.wait()
+        files.close()
+
+
 def test_read_kept_reads_through_kept_descriptors_or_says_no() -> None:
     child = sleeping_child("x" * 5000)  # a command line longer than a first read
     files = PidFiles(ProcFS())
@@ -250,8 +280,9 @@ def test_read_kept_reads_through_kept_descriptors_or_says_no() -> None:
         kept = files.read_kept(child.pid, names)
         assert kept is not None and kept[1:] == texts[1:] and len(kept[3]) > 5000
         assert kept[0].split(b"\nState:")[0] == texts[0].split(b"\nState:")[0]
-        files._sizes["cmdline"] = 4096  # as if the longer buffer had not been remembered: cut, so None
-        assert files.read_kept(child.pid, names) is None
+        files._sizes["cmdline"] = 4096  # as if the longer buffer had not been remembered: read again, longer
+        again = files.read_kept(child.pid, names)
+        assert again is not None and again[3] == kept[3] and files._sizes["cmdline"] > 5000
         child.kill()
         child.wait()
         assert files.read_kept(child.pid, names) is None  # gone: its reads fail

@@ -50,10 +50,11 @@ class PidFiles:
         self.procfs = procfs
         self.root = str(procfs.proc)
         self.limit = default_limit() if limit is None else limit
-        self._fds: dict[tuple[int, str], int] = {}
-        self._names: dict[int, list[str]] = {}  # pid -> the names of its kept descriptors (retain)
-        self._sizes: dict[str, int] = {}
-        self._serials: dict[tuple[int, str], int] = {}
+        # pid -> name -> (descriptor, serial, read size): the read size is 0 but for a file longer than
+        # _KEEP_SIZE (a long command line), which keeps its own so that it is read whole at the first pread.
+        self._kept: dict[int, dict[str, tuple[int, int, int]]] = {}
+        self._open = 0  # descriptors in _kept
+        self._sizes: dict[str, int] = {}  # name -> read size (at most _KEEP_SIZE) that held its longest text
         self._next_serial = 0
         self.closed = (
             0  # descriptors closed so far (a caller's cache of kept() answers is stale when it moved)
@@ -65,74 +66,78 @@ class PidFiles:
 
     def read_pid_bytes(self, pid: int, name: str) -> bytes:
         """``/proc/<pid>/<name>`` now; ProcessGone when the process has exited, CollectError when unreadable."""
-        key = (pid, name)
-        fd = self._fds.get(key)
-        if fd is not None:
+        kept = self._kept.get(pid)
+        entry = kept.get(name) if kept is not None else None
+        if entry is not None:
             try:
-                return self._pread(fd, name)
-            except OSError:
-                self._close(key)  # its process exited (ESRCH), perhaps its pid is someone else's now: reopen
+                return self._read(pid, name, entry)
+            except OSError:  # its process exited (ESRCH), perhaps its pid is someone else's now: reopen
+                self._close(pid, name)
         path = f"{self.root}/{pid}/{name}"
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
             raise _error(exc, pid, path) from exc
+        if self._open + len(self.kernel_threads) >= self.limit:  # beyond the limit: open, read, close
+            try:
+                return self._read(pid, name, (fd, 0, 0))
+            except OSError as exc:
+                raise _error(exc, pid, path) from exc
+            finally:
+                os.close(fd)
+        self._next_serial += 1
+        entry = (fd, self._next_serial, 0)
+        self._kept.setdefault(pid, {})[name] = entry
+        self._open += 1
         try:
-            data = self._pread(fd, name)
+            return self._read(pid, name, entry)
         except OSError as exc:
-            os.close(fd)
+            self._close(pid, name)
             raise _error(exc, pid, path) from exc
-        if len(self._fds) + len(self.kernel_threads) < self.limit:
-            self._fds[key] = fd
-            self._next_serial += 1
-            self._serials[key] = self._next_serial
-            self._names.setdefault(pid, []).append(name)
-        else:
-            os.close(fd)
-        return data
 
     def read_kept(self, pid: int, names: tuple[str, ...]) -> list[bytes] | None:
         """``/proc/<pid>/<name>`` of each of ``names`` now, in that order, all through kept descriptors; None
-        when one has none kept, its read fails (the process exited) or may have been cut: read them with
-        ``read_pid_bytes`` then, which reopens, closes and reads again as needed. The recorder reads its
-        winners' four files so, without a call per file."""
-        fds, sizes, pread = self._fds, self._sizes, os.pread
+        when one has none kept or its read fails (the process exited): read them with ``read_pid_bytes``
+        then, which reopens and closes as needed. The recorder reads its winners' four files so, without a
+        call per file."""
+        kept = self._kept.get(pid)
+        if kept is None:
+            return None
+        read = self._read
         texts: list[bytes] = []
         for name in names:
-            fd = fds.get((pid, name))
-            if fd is None:
+            entry = kept.get(name)
+            if entry is None:
                 return None
-            size = sizes.get(name, _FIRST_READ)
             try:
-                data = pread(fd, size, 0)
+                texts.append(read(pid, name, entry))
             except OSError:
                 return None
-            if len(data) >= size:
-                return None
-            texts.append(data)
         return texts
 
     def resident_pages(self, pids: Iterable[int]) -> list[tuple[int, int]]:
         """``(-resident pages, pid)`` of each listed process with resident memory, in listing order (sort it
         for the largest first). The second field of /proc/PID/statm is the resident set in pages, the count
-        VmRSS shows in kB. Processes that exit meanwhile or cannot be read are left out, as in a ps listing;
-        kernel threads, which have no memory, are recognised once and not read again (kthreads.py)."""
+        VmRSS shows in kB. Processes that exit meanwhile or cannot be read are left out, as in
+        a ps listing; kernel threads, which have no memory, are recognised once and not read again
+        (kthreads.py)."""
         kthreads = self.kernel_threads
         kthreads.forget_exited()  # after the listing: a pid taken over since is read as the new process
         skip = kthreads.pids
-        fds = self._fds
+        all_kept = self._kept
         pread = os.pread
         ranked: list[tuple[int, int]] = []
         for pid in pids:
             if pid in skip:
                 continue
             data = None
-            fd = fds.get((pid, "statm"))
-            if fd is not None:
+            kept = all_kept.get(pid)
+            entry = kept.get("statm") if kept is not None else None
+            if entry is not None:
                 try:
-                    data = pread(fd, _STATM_READ, 0)
+                    data = pread(entry[0], _STATM_READ, 0)
                 except OSError:
-                    self._close((pid, "statm"))  # exited; perhaps the pid is someone else's now: reopen
+                    self._close(pid, "statm")  # exited; perhaps the pid is someone else's now: reopen
             try:
                 if data is None or len(data) >= _STATM_READ:
                     data = self.read_pid_bytes(pid, "statm")
@@ -141,8 +146,8 @@ class PidFiles:
                 continue
             if pages > 0:
                 ranked.append((-pages, pid))
-            elif kthreads.enabled and len(fds) + len(kthreads) < self.limit and kthreads.check(pid):
-                self._close((pid, "statm"))
+            elif kthreads.enabled and self._open + len(kthreads) < self.limit and kthreads.check(pid):
+                self._close(pid, "statm")
         return ranked
 
     def kept(self, pid: int, name: str) -> int | None:
@@ -150,7 +155,13 @@ class PidFiles:
         reused, unlike descriptor numbers), or None when none is kept. While it stays the same, every read
         through it was of the same process: what a caller learnt of that process at one read (its start time)
         holds at the next."""
-        return self._serials.get((pid, name))
+        kept = self._kept.get(pid)
+        entry = kept.get(name) if kept is not None else None
+        return entry[1] if entry is not None else None
+
+    def descriptors(self) -> dict[tuple[int, str], int]:
+        """The descriptors kept, by (pid, name) (for benches and tests)."""
+        return {(pid, name): entry[0] for pid, kept in self._kept.items() for name, entry in kept.items()}
 
     def pid_path(self, pid: int, name: str = "") -> Path:
         return self.procfs.pid_path(pid, name)
@@ -158,42 +169,46 @@ class PidFiles:
     def retain(self, pids: Iterable[int]) -> None:
         """Close the descriptors of processes not in ``pids`` (the current listing)."""
         alive = set(pids)
-        names = self._names
-        for pid in names.keys() - alive:  # the pids with descriptors kept, a set operation at C speed
-            for name in list(names[pid]):
-                self._close((pid, name))
+        all_kept = self._kept
+        for pid in all_kept.keys() - alive:  # the pids with descriptors kept, a set operation at C speed
+            for name in list(all_kept[pid]):
+                self._close(pid, name)
         self.kernel_threads.retain(alive)
 
     def open_count(self) -> int:
         """Descriptors held: kept files and the kernel threads' pidfds."""
-        return len(self._fds) + len(self.kernel_threads)
+        return self._open + len(self.kernel_threads)
 
     def close(self) -> None:
-        for key in list(self._fds):
-            self._close(key)
+        self.retain(())
         self.kernel_threads.close()
 
-    def _pread(self, fd: int, name: str) -> bytes:
-        size = self._sizes.get(name, _FIRST_READ)
+    def _read(self, pid: int, name: str, entry: tuple[int, int, int]) -> bytes:
+        """The file through its descriptor, read whole: with the read size that held it last time (its own
+        past _KEEP_SIZE, else the name's), doubled while a read fills it (it may have been cut)."""
+        fd, serial, own = entry
+        size = own or self._sizes.get(name, _FIRST_READ)
         data = os.pread(fd, size, 0)
-        while len(data) >= size:  # may have been cut (a long command line): read again with more room
+        if len(data) < size:
+            return data
+        while len(data) >= size:
             size *= 2
-            if size <= _KEEP_SIZE:
-                self._sizes[name] = size
             data = os.pread(fd, size, 0)
+        if size <= _KEEP_SIZE:
+            self._sizes[name] = size
+        elif serial:  # a kept descriptor: its own size, so that the next read is one pread
+            self._kept[pid][name] = (fd, serial, size)
         return data
 
-    def _close(self, key: tuple[int, str]) -> None:
-        fd = self._fds.pop(key, None)
-        if fd is not None:
-            del self._serials[key]
+    def _close(self, pid: int, name: str) -> None:
+        kept = self._kept.get(pid)
+        entry = kept.pop(name, None) if kept is not None else None
+        if entry is not None:
+            if not kept:
+                del self._kept[pid]
+            self._open -= 1
             self.closed += 1
-            pid, name = key
-            names = self._names[pid]
-            names.remove(name)
-            if not names:
-                del self._names[pid]
-            os.close(fd)
+            os.close(entry[0])
 
 
 def _error(exc: OSError, pid: int, path: str) -> CollectError:

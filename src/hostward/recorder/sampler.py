@@ -215,7 +215,7 @@ class CachingSampler:
                     del seen[pid]  # another process perhaps: it may read without stat again next time
                 return info
             texts = files.read_kept(pid, _AGAIN_FILES)
-            if texts is None:  # one not kept, gone or cut: read_pid_bytes reopens and reads again as needed
+            if texts is None:  # one not kept, or gone: read_pid_bytes reopens as needed
                 read = files.read_pid_bytes
                 texts = [read(pid, name) for name in _AGAIN_FILES]
                 # A file reopened by its path may be another process's (the pid reused after an exit): status
