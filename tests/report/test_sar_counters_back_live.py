@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import struct
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from tests.conftest import require_binary, require_root
 from tests.report.sidebyside import record, run_hostward, run_sar
 
 TUNSETIFF, IFF_TUN, IFF_NO_PI = 0x400454CA, 0x0001, 0x1000  # linux/if_tun.h
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1  # linux/sockios.h, linux/if.h
 NAME = f"hwsar{os.getpid() % 100000}"
 
 
@@ -31,7 +32,11 @@ class Tun:
         self.close()
         self.fd = os.open("/dev/net/tun", os.O_RDWR)
         fcntl.ioctl(self.fd, TUNSETIFF, struct.pack("16sH", NAME.encode(), IFF_TUN | IFF_NO_PI))
-        subprocess.run(["ip", "link", "set", "dev", NAME, "up"], check=True, timeout=10)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # up, or it takes no packet
+            flags = struct.unpack(
+                "16sh22x", fcntl.ioctl(sock, SIOCGIFFLAGS, struct.pack("16sh22x", NAME.encode(), 0))
+            )[1]
+            fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sh22x", NAME.encode(), flags | IFF_UP))
         for _ in range(packets):
             os.write(self.fd, b"\x45" + bytes(size - 1))  # IPv4's version nibble, or the device drops it
 
