@@ -116,6 +116,45 @@ def test_a_status_that_cannot_stand_in_for_stat_is_read_in_full(monkeypatch: pyt
         sampler.close()
 
 
+def test_the_same_texts_give_the_record_again_without_reducing_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Four texts read exactly as at the last sample: the record built then, status_for_again not computed
+    (it would give what it gave then); a status that moved gives it its say again."""
+    from hostward.recorder import sampler as sampler_module
+
+    child = sleeping_child("same texts")
+    sampler = CachingSampler(ProcFS(), top_processes=1)
+    reduced: list[bytes] = []
+    real = sampler_module.status_for_again
+
+    def counted(status: bytes) -> bytes:
+        reduced.append(status)
+        return real(status)
+
+    monkeypatch.setattr(sampler_module, "status_for_again", counted)
+    try:
+        sampler._read_process(child.pid)  # in full, start time kept
+        built = sampler._read_process(child.pid)  # built from status
+        raw, inputs, info = sampler._again[child.pid]
+        assert info is built and raw[1] in reduced
+        reduced.clear()
+        sampler._again[child.pid] = (raw, inputs, info)
+        files = sampler._pid_files
+        real_read_kept = files.read_kept
+        monkeypatch.setattr(files, "read_kept", lambda pid, names: (raw[0], list(raw[1:])))  # the same texts
+        assert sampler._read_process(child.pid) is built and reduced == []
+        moved = raw[1].replace(b"\nvoluntary_ctxt_switches:", b"\nvoluntary_ctxt_switches:\t9\n#", 1)
+        monkeypatch.setattr(files, "read_kept", lambda pid, names: (raw[0], [moved, *raw[2:]]))
+        again = sampler._read_process(child.pid)
+        assert reduced == [moved] and again.rss_bytes == built.rss_bytes
+        monkeypatch.setattr(files, "read_kept", real_read_kept)
+    finally:
+        child.kill()
+        child.wait()
+        sampler.close()
+
+
 def test_an_idle_process_gives_its_record_again_and_a_moving_one_a_new_one() -> None:
     """Read again with the same four texts (status but for its context-switch counts), a process's record is
     the one built before; once its memory moved, a new record with the new figures."""
@@ -132,6 +171,8 @@ def test_an_idle_process_gives_its_record_again_and_a_moving_one_a_new_one() -> 
         second = sampler._read_process(child.pid)  # built from status
         third = sampler._read_process(child.pid)
         assert third is second  # nothing it reads moved: not parsed again
+        raw = sampler._again[child.pid][0]
+        assert raw[1] == sampler._pid_files.read_pid_bytes(child.pid, "status")  # the whole text kept
         child.stdin.write(b"grow\n")
         child.stdin.flush()
         assert child.stdout.readline() == b"grew\n"
@@ -261,8 +302,8 @@ def test_a_command_line_past_the_kept_size_is_read_in_one_pread_each_time(
         monkeypatch.setattr(os, "pread", pread)
         for _ in range(2):
             reads.clear()
-            texts = files.read_kept(child.pid, names)
-            assert texts is not None and len(texts[3]) > 100_000
+            kept = files.read_kept(child.pid, names)
+            assert kept is not None and len(kept[1][3]) > 100_000
             assert len(reads) == 4
     finally:
         child.kill()
@@ -277,12 +318,14 @@ def test_read_kept_reads_through_kept_descriptors_or_says_no() -> None:
     try:
         assert files.read_kept(child.pid, names) is None  # nothing kept yet
         texts = [files.read_pid_bytes(child.pid, name) for name in names]
-        kept = files.read_kept(child.pid, names)
-        assert kept is not None and kept[1:] == texts[1:] and len(kept[3]) > 5000
+        read = files.read_kept(child.pid, names)
+        assert read is not None and read[0] == files.kept(child.pid, "status")
+        kept = read[1]
+        assert kept[1:] == texts[1:] and len(kept[3]) > 5000
         assert kept[0].split(b"\nState:")[0] == texts[0].split(b"\nState:")[0]
         files._sizes["cmdline"] = 4096  # as if the longer buffer had not been remembered: read again, longer
         again = files.read_kept(child.pid, names)
-        assert again is not None and again[3] == kept[3] and files._sizes["cmdline"] > 5000
+        assert again is not None and again[1][3] == kept[3] and files._sizes["cmdline"] > 5000
         child.kill()
         child.wait()
         assert files.read_kept(child.pid, names) is None  # gone: its reads fail
@@ -328,7 +371,7 @@ class _Reused(PidFiles):
         super().__init__(procfs)
         self.exits, self.other, self.tree, self.armed = exits, other, tree, False
 
-    def read_kept(self, pid: int, names: tuple[str, ...]) -> list[bytes] | None:
+    def read_kept(self, pid: int, names: tuple[str, ...]) -> tuple[int, list[bytes]] | None:
         return None
 
     def read_pid_bytes(self, pid: int, name: str) -> bytes:

@@ -95,11 +95,11 @@ class PidFiles:
             self._close(pid, name)
             raise _error(exc, pid, path) from exc
 
-    def read_kept(self, pid: int, names: tuple[str, ...]) -> list[bytes] | None:
-        """``/proc/<pid>/<name>`` of each of ``names`` now, in that order, all through kept descriptors; None
-        when one has none kept or its read fails (the process exited): read them with ``read_pid_bytes``
-        then, which reopens and closes as needed. The recorder reads its winners' four files so, without a
-        call per file."""
+    def read_kept(self, pid: int, names: tuple[str, ...]) -> tuple[int, list[bytes]] | None:
+        """``/proc/<pid>/<name>`` of each of ``names`` now, in that order, all through kept descriptors, with
+        the serial (``kept``) of the first one's; None when one has none kept or its read fails (the process
+        exited): read them with ``read_pid_bytes`` then, which reopens and closes as needed. The recorder
+        reads its winners' four files so, without a call per file."""
         kept = self._kept.get(pid)
         if kept is None:
             return None
@@ -113,7 +113,7 @@ class PidFiles:
                 texts.append(read(pid, name, entry))
             except OSError:
                 return None
-        return texts
+        return kept[names[0]][1], texts
 
     def resident_pages(self, pids: Iterable[int]) -> list[tuple[int, int]]:
         """``(-resident pages, pid)`` of each listed process with resident memory, in listing order (sort it

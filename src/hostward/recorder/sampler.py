@@ -108,8 +108,9 @@ class CachingSampler:
         self._retained: list[int] | None = None  # the listing descriptors were last retained for
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
         self._closed = 0  # PidFiles.closed when _seen was last cleared of closed descriptors
-        # pid -> (what its record was built from, the record): read_process_again's inputs at the last sample.
-        self._again: dict[int, tuple[tuple[int, bytes, bytes, bytes, bytes], ProcessInfo]] = {}
+        # pid -> (the texts read at the last sample, what its record was built from, the record): the status
+        # descriptor's serial and read_process_again's four texts, whole (raw) and as compared (_read_process).
+        self._again: dict[int, tuple[_Inputs, _Inputs, ProcessInfo]] = {}
 
     def __call__(self) -> SystemSample:
         """Same reads, in the same order, as ``sample_system`` (uptime first, then the wall clock)."""
@@ -214,20 +215,27 @@ class CachingSampler:
                 if files.kept(pid, "status") != status_serial:
                     del seen[pid]  # another process perhaps: it may read without stat again next time
                 return info
-            texts = files.read_kept(pid, _AGAIN_FILES)
-            if texts is None:  # one not kept, or gone: read_pid_bytes reopens as needed
+            kept = files.read_kept(pid, _AGAIN_FILES)  # status first: the serial is its descriptor's
+            if kept is None:  # one not kept, or gone: read_pid_bytes reopens as needed
                 read = files.read_pid_bytes
                 texts = [read(pid, name) for name in _AGAIN_FILES]
                 # A file reopened by its path may be another process's (the pid reused after an exit): status
                 # read again through the descriptor kept with the start time proves the process lived across
                 # those opens (its serial is compared below).
                 read(pid, "status")
+                serial = files.kept(pid, "status")
+            else:
+                serial, texts = kept
             status, adj, score, cmdline = texts
-            if files.kept(pid, "status") == status_serial:
-                inputs = (status_serial, status_for_again(status), adj, score, cmdline)
+            if serial == status_serial:
+                raw = (status_serial, status, adj, score, cmdline)
                 last = self._again.get(pid)
-                if last is not None and last[0] == inputs:
-                    return last[1]
+                if last is not None and last[0] == raw:  # the same texts (half the winners at a sample,
+                    return last[2]  # measured): the same record, status_for_again not computed
+                inputs = (status_serial, status_for_again(status), adj, score, cmdline)
+                if last is not None and last[1] == inputs:
+                    self._again[pid] = (raw, inputs, last[2])
+                    return last[2]
                 info_again = process_again(
                     pid,
                     start_ticks,
@@ -238,7 +246,7 @@ class CachingSampler:
                     cmdline_filter=redact,
                 )
                 if info_again is not None:
-                    self._again[pid] = (inputs, info_again)
+                    self._again[pid] = (raw, inputs, info_again)
                     return info_again
                 seen[pid] = (status_serial, -1)
                 return read_process(files, pid, cmdline_filter=redact)
@@ -340,6 +348,8 @@ class CachingSampler:
         self._net_text, self._nets_parsed = text, nets
         return nets
 
+
+_Inputs = tuple[int, bytes, bytes, bytes, bytes]  # a status descriptor's serial and the four texts read
 
 # What read_process_again reads of a process read before, in its order.
 _AGAIN_FILES = ("status", "oom_score_adj", "oom_score", "cmdline")
