@@ -2,7 +2,7 @@
 
 Samples land on wall-clock multiples of the interval (…:00, :10, :20 for 10 s), so rows of different hosts
 and days line up, but the waiting itself is done on the monotonic clock: an NTP step or ``date -s`` moves
-neither the schedule nor the measured intervals (those come from /proc/uptime, see store/delta.py). The
+neither the schedule nor the measured intervals (those come from /proc/uptime, activities/base.py uptime_cs). The
 first sample is taken at once, like sadc's; the second at the first aligned slot at least half an interval
 later. When the process was stopped or the machine suspended for longer
 than an interval, the missed slots are skipped rather than sampled in a burst.

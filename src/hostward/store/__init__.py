@@ -5,7 +5,6 @@ Public API (what reports, plots and the recorder use):
 * ``read_file(path) -> DayData``, ``read_day(data_dir, day) -> DayData``,
   ``read_range(data_dir, since, until) -> DayData``, ``day_path(data_dir, day) -> Path``
 * ``DataFileWriter.open(path, day, host)`` with ``write_sample``, ``write_restart``, ``write_comment``
-* ``counter_delta(prev, cur, width)`` and ``interval_seconds(prev, cur)`` in ``hostward.store.delta``
 * ``housekeep(data_dir, today, retention_days, compress_after_days)``
 """
 
@@ -17,7 +16,6 @@ from hostward.lazy import lazy_getattr
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
-    from hostward.store.delta import counter_delta, interval_seconds, rate_per_second
     from hostward.store.housekeeping import housekeep
     from hostward.store.model import CommentMark, DayData, Entry, RestartMark
     from hostward.store.paths import day_path
@@ -25,9 +23,6 @@ if TYPE_CHECKING:
     from hostward.store.writer import DataFileWriter
 
 _LAZY = {
-    "counter_delta": "hostward.store.delta",
-    "interval_seconds": "hostward.store.delta",
-    "rate_per_second": "hostward.store.delta",
     "housekeep": "hostward.store.housekeeping",
     "CommentMark": "hostward.store.model",
     "DayData": "hostward.store.model",
@@ -46,11 +41,8 @@ __all__ = [
     "DayData",
     "Entry",
     "RestartMark",
-    "counter_delta",
     "day_path",
     "housekeep",
-    "interval_seconds",
-    "rate_per_second",
     "read_day",
     "read_file",
     "read_range",

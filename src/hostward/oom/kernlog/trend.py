@@ -207,7 +207,7 @@ def event_time(event: OomEvent, boot_epoch: float | None, *, now: float) -> Even
 # -- the pure part -----------------------------------------------------------------------------------------------
 def _span(a: SystemSample, b: SystemSample) -> float:
     """Seconds from a to b: on the uptime clock within one boot (a wall-clock step does not distort it, as in
-    hostward.store.delta), else on the wall clock."""
+    activities.base.uptime_cs), else on the wall clock."""
     if b.uptime_seconds >= a.uptime_seconds and b.timestamp >= a.timestamp:
         return b.uptime_seconds - a.uptime_seconds
     return b.timestamp - a.timestamp
