@@ -213,3 +213,24 @@ def test_the_blank_records_are_what_the_makers_make_from_zeros() -> None:
     assert repr(blank.load) == repr(make.load(zeros, 0, 0.0, 0.0, 0.0))
     assert repr(blank.memory) == repr(make.memory(zeros, 0, frozenset()))
     assert repr(blank.vmstat) == repr(make.vmstat(zeros, 0))
+
+
+def test_a_decoder_follows_each_shape_with_that_shapes_builder(tmp_path: Path) -> None:
+    """The decoder keeps the parts builder of the shape it follows (PartsBuilder.builder, issue 17): a CPU that
+    goes offline and comes back changes the shape twice, and each sample's CPU lines read as written."""
+    samples = busy(12)
+    for i in range(4, 8):
+        cpu = samples[i].cpu
+        samples[i] = dataclasses.replace(
+            samples[i], cpu=dataclasses.replace(cpu, per_cpu=(cpu.per_cpu[0], None))
+        )
+    path = day_path(tmp_path, DAY)
+    with DataFileWriter.open(path, DAY, HOST, keyframe_every=3) as writer:
+        for sample in samples:
+            writer.write_sample(sample)
+    for parts in (frozenset({"cpu"}), frozenset({"cpu", "load"})):
+        data = read_file(path, processes=False, parts=parts)
+        assert [e.cpu for e in data.entries if isinstance(e, SystemSample)] == [s.cpu for s in samples]
+        assert [e.cpu.per_cpu[1] is None for e in data.entries if isinstance(e, SystemSample)] == [
+            4 <= i < 8 for i in range(12)
+        ]

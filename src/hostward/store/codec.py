@@ -24,7 +24,7 @@ from hostward.frozen import frozen
 from hostward.store.framing import Corrupt, Reader, Writer, decode_varint_ends, decode_varints
 from hostward.store.layout import Unflattener
 from hostward.store.layout import flatten as flatten_sample
-from hostward.store.parts import PartsBuilder
+from hostward.store.parts import PartsBuilder, SampleBuild
 from hostward.store.plan import SamplePlan
 from hostward.store.schema import SCHEMA, decode_schema, encode_schema
 from hostward.store.shape import Shape, bits_float, float_bits, shape_of
@@ -213,6 +213,9 @@ class SampleDecoder:
         self._prev_sample: SystemSample | None = None
         self._head = 0  # > 0: only the plan's first _head integers (and its floats) are decoded and kept
         self._floats = 0  # with _head: how many of the floats (the first ones) are decoded and kept
+        self._build: SampleBuild | None = (
+            None  # with _head: the parts builder of the plan (PartsBuilder.builder)
+        )
 
     def shape(self, payload: bytes | memoryview) -> None:
         plan = self._plan = self._unflatten.plan(Shape.decode(payload))
@@ -225,6 +228,7 @@ class SampleDecoder:
             head = self._parts.head(plan)
             self._head = head if head < plan.n_int else 0
             self._floats = min(self._parts.float_head(plan), plan.n_float)
+            self._build = self._parts.builder(plan)
 
     def sample(self, payload: bytes | memoryview) -> tuple[SystemSample, int]:
         """-> (sample, flags): test F_CARRIED and F_PROCS in the flags."""
@@ -268,8 +272,8 @@ class SampleDecoder:
         self._prev = values
         ints = values[:head]
         floats, timestamp = _floats_and_time(flags, ints[0], values[head:])
-        assert self._parts is not None  # _head is only set with parts
-        return self._parts(plan, ints, floats, timestamp)
+        assert self._build is not None  # set with _head
+        return self._build(ints, floats, timestamp)
 
 
 def _floats_and_time(flags: int, first: int, float_ints: list[int]) -> tuple[list[float], float]:

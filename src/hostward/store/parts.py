@@ -72,7 +72,7 @@ def _zeros(group: str, zero: float = 0) -> dict[str, Any]:
     return dict.fromkeys(SCHEMA[group], zero)
 
 
-_Build = Callable[[list[int], list[float], "float | None"], SystemSample]
+SampleBuild = Callable[[list[int], list[float], "float | None"], SystemSample]
 _GROUP_INDEX = {group: i for i, group in enumerate(OPTIONAL_GROUPS)}
 
 
@@ -130,7 +130,9 @@ class PartsBuilder:
         self.parts = parts
         self._make = _makers()
         self._blank = _blank()
-        self._compiled: dict[int, tuple[SamplePlan, _Build]] = {}  # by id(plan): the plan kept alive with it
+        self._compiled: dict[
+            int, tuple[SamplePlan, SampleBuild]
+        ] = {}  # by id(plan): the plan kept alive with it
 
     def head(self, plan: SamplePlan) -> int:
         """How many of a vector's leading integers the parts read (the timestamp at least): the decoder can
@@ -172,12 +174,17 @@ class PartsBuilder:
     def __call__(
         self, plan: SamplePlan, ints: list[int], floats: list[float], timestamp: float | None
     ) -> SystemSample:
+        return self.builder(plan)(ints, floats, timestamp)
+
+    def builder(self, plan: SamplePlan) -> SampleBuild:
+        """``plan``'s samples as ``__call__`` builds them, compiled once: a decoder keeps it for the samples of
+        the shape it follows."""
         compiled = self._compiled.get(id(plan))
         if compiled is None or compiled[0] is not plan:
             compiled = self._compiled[id(plan)] = (plan, self._compile(plan))
-        return compiled[1](ints, floats, timestamp)
+        return compiled[1]
 
-    def _compile(self, plan: SamplePlan) -> _Build:
+    def _compile(self, plan: SamplePlan) -> SampleBuild:
         """The builder of ``plan``'s samples: where each part starts and what the parts not asked for hold are
         the same for every sample of a shape, so they are worked out once (a day has 86,400 samples)."""
         make, blank, shape, parts = self._make, self._blank, plan.shape, self.parts
