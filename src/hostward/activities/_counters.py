@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 
-from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rate
+from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rates
 
 Spec = tuple[tuple[str, str], ...]  # (sar header, counter attribute of the record)
 
@@ -21,7 +21,7 @@ def counter_rows(
         p, c = getattr(span.prev, record), getattr(span.curr, record)
         if p is None or c is None:
             return []
-        return [Row(None, tuple(rate(getattr(p, n), getattr(c, n), span.itv_cs, width) for n in counters))]
+        return [Row(None, rates(p, c, counters, span.itv_cs, width))]
 
     return rows
 

@@ -260,10 +260,25 @@ def rate(prev: int, curr: int, itv_cs: int, width: int | None = 64) -> float:
     print_paging_stats, print_net_ip_stats...). The difference is made a float first, as C's cast does (a
     wrapped 64-bit one has more digits than a double). Reports with a rule of their own (-b, -I, -d, -n DEV,
     EDEV) say so where they compute."""
-    itv = sar_itv(itv_cs)
-    if itv < 0:
-        return 0.0
-    return float(unsigned(prev, curr, width)) / itv * 100
+    # One call a value (sar -A computes ~200 a sample): sar_itv and unsigned written out here.
+    if itv_cs <= 0:
+        if itv_cs < 0:
+            return 0.0
+        itv_cs = 1
+    diff = curr - prev if width is None else (curr - prev) & ((1 << width) - 1)
+    return float(diff) / itv_cs * 100
+
+
+def rates(
+    prev: object, curr: object, names: tuple[str, ...], itv_cs: int, width: int | None = 64
+) -> tuple[float, ...]:
+    """``rate`` of each counter attribute ``names`` of two records, the interval checked once for the row."""
+    if itv_cs <= 0:
+        if itv_cs < 0:
+            return (0.0,) * len(names)
+        itv_cs = 1
+    mask = -1 if width is None else (1 << width) - 1  # & -1 keeps a negative difference (width None: plain)
+    return tuple(float((getattr(curr, n) - getattr(prev, n)) & mask) / itv_cs * 100 for n in names)
 
 
 def percent(part: float, whole: float) -> float:
