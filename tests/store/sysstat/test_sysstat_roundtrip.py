@@ -3,6 +3,7 @@ then reported by hostward, gives sar's own numbers, in LANG=C, en_US, de_DE and 
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import time
@@ -28,6 +29,7 @@ from hostward.report.sar_text import render_file
 from hostward.report.selection import ReportOptions
 from hostward.store import read_file
 from hostward.store.sysstat import import_files, read_imported
+from hostward.store.sysstat.sa_format import R_STATS, parse_sa
 
 pytestmark = pytest.mark.peer
 
@@ -102,6 +104,43 @@ def test_sar_text_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path:
             assert_same_numbers(ours, theirs, tol, f"sar {' '.join(flags)} in {name}")
 
 
+def weight_skew(sa: Path, printed: dict[float, float | None]) -> float:
+    """1 - min/max of printed/real interval over the sa file's intervals: a weighted mean whose weights are
+    each off by such a factor moves by at most the values' spread times this. Real lengths are sadc's own
+    uptime (centiseconds) in the record headers; printed ones what the import read (hostward takes 1 s when
+    none, and plain means weigh each row 1: both are measured here)."""
+    stats = [r for r in parse_sa(sa.read_bytes(), sa.name).records if r.record_type == R_STATS]
+    ratios: list[float] = []
+    for before, after in itertools.pairwise(stats):
+        real = (after.uptime_cs - before.uptime_cs) / 100
+        ratios += [(printed.get(float(after.ust_time)) or 1.0) / real, 1.0 / real]
+    return 1.0 - min(ratios) / max(ratios) if ratios else 0.0
+
+
+def assert_same_averages(
+    ours: list[str], theirs: list[str], rows: list[str], *, tol: float, skew: float, what: str
+) -> None:
+    """Average lines alike word for word; each number within ``tol`` + 1% + its column's spread (over the rows
+    of the same item: same words where the Average line has words) times ``skew``."""
+    table = [line.split()[1:] for line in rows]
+    assert len(ours) == len(theirs), f"{what}: {ours} vs {theirs}"
+    for a_line, b_line in zip(ours, theirs, strict=True):
+        mine, sars = a_line.split(), b_line.split()
+        assert len(mine) == len(sars) and mine[0] == sars[0], f"{what}: {mine} vs {sars}"
+        words = {i: w for i, w in enumerate(sars[1:]) if not _NUM.match(w)}
+        alike = [r for r in table if len(r) == len(sars) - 1 and all(r[i] == w for i, w in words.items())]
+        for i, (a, b) in enumerate(zip(mine[1:], sars[1:], strict=True)):
+            if i in words:
+                assert a == b, f"{what}: {mine} vs {sars}"
+                continue
+            x, y = float(a.replace(",", ".")), float(b.replace(",", "."))
+            column = [float(r[i].replace(",", ".")) for r in alike if _NUM.match(r[i])]
+            spread = max(column) - min(column) if column else 0.0
+            assert abs(x - y) <= tol + 1e-2 * abs(y) + spread * skew + 1e-9, (
+                f"{what}: {mine} vs {sars} (column {i + 1}: spread {spread}, interval skew {skew:.4f})"
+            )
+
+
 @pytest.mark.parametrize("name", ["C", "de_DE"])
 def test_sadf_csv_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path: Path, name: str) -> None:
     loc = LOCALES[name]
@@ -117,6 +156,7 @@ def test_sadf_csv_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path:
     assert done[0].kind == "sadf-csv"
     day = read_imported(tmp_path / "store", done[0].days[0], done[0].days[-1])
     assert day is not None and day.host.nodename
+    skew = weight_skew(sysstat_run.sa, {row.timestamp: row.interval_seconds for row in day.rows})
     for flags in FLAG_SETS:
         options = ReportOptions(reports=parse_sar_args(list(flags)).selection(day.host.cpu_count))
         ours = "".join(render_imported(day, options, loc.fmt))
@@ -130,13 +170,23 @@ def test_sadf_csv_import_renders_sars_numbers(sysstat_run: SysstatRun, tmp_path:
         rows_sar = [line for line in sar_body if not line.startswith(label)]
         if flags not in _DERIVED_TOL:
             assert rows_ours == rows_sar, f"sadf -d, sar {' '.join(flags)} in {name}"
-        # sar's CPU Average weighs each interval by its ticks, which sadf -d does not print: the mean of the rows
-        # is within half a point (tick jitter between 1 s intervals). Other averages are sar's rate over the
-        # whole span; sadf -d prints each interval in whole seconds, so the weights of intervals that were
-        # really 0.98 s or 1.02 s (sadc on a loaded host) are lost: within 1% of the value, plus rounding.
-        tol = 0.5 if flags[0] in ("-u", "-P") else 0.02
+        # sar's averages weigh each interval by its real length (its ticks for CPU), which sadf -d prints in
+        # whole seconds: hostward's weights are off by the factor w/i (printed over real), which on a loaded
+        # host can be far from 1 (an interval sadc took 1.6 s over). Rows exact (above) or within rounding.
+        rows_tol = _DERIVED_TOL.get(flags, 0.0)
         assert_same_numbers(
-            "\n".join(body), "\n".join(sar_body), tol, f"sadf -d, sar {' '.join(flags)}", rel=1e-2
+            "\n".join(rows_ours), "\n".join(rows_sar), rows_tol, f"sadf -d, sar {' '.join(flags)}"
+        )
+        # Averages: within rounding (half a point for CPU's ticks), 1% (weights that are rounded rates), plus
+        # what the measured interval skew can move a weighted mean: the rows' spread times 1 - min/max of w/i.
+        tol = 0.5 if flags[0] in ("-u", "-P") else 0.02
+        assert_same_averages(
+            [line for line in body if line.startswith(label)],
+            [line for line in sar_body if line.startswith(label)],
+            rows_sar,
+            tol=tol,
+            skew=skew,
+            what=f"sadf -d, sar {' '.join(flags)} in {name}",
         )
 
 
