@@ -8,6 +8,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +130,30 @@ def wait_scraped(prom_port: int, jobs: int, timeout: float = 30.0) -> float:
             return time.time()
         if time.monotonic() > deadline:
             raise TimeoutError("Prometheus did not scrape every target")
+        time.sleep(0.2)
+
+
+def wait_window(
+    prom_port: int, jobs: tuple[str, ...], window: int, scrapes: int, timeout: float = 60.0
+) -> float:
+    """Wait for a moment ``at`` whose ``window`` seconds hold at least ``scrapes`` successful scrapes of every
+    job (samples stamped at or before ``at`` only get added, so later queries at ``at`` see them all); returns
+    ``at``. A sleep cannot promise this on a loaded host: scrapes that take longer than the 1 s scrape_timeout
+    fail and leave gaps, and a rate needs two samples in its window."""
+    import json
+
+    deadline = time.monotonic() + timeout
+    while True:
+        at = time.time()
+        query = urllib.parse.urlencode({"query": f"sum_over_time(up[{window}s])", "time": f"{at:.3f}"})
+        body = json.loads(get(f"http://127.0.0.1:{prom_port}/api/v1/query?{query}"))
+        held = {r["metric"].get("job"): float(r["value"][1]) for r in body["data"]["result"]}
+        if all(held.get(job, 0.0) >= scrapes for job in jobs):
+            return at
+        if time.monotonic() > deadline:
+            raise TimeoutError(
+                f"Prometheus holds {held} successful scrapes in {window} s, not {scrapes} each"
+            )
         time.sleep(0.2)
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import urllib.parse
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
-from tests.export.conftest import get, hostward_server, node_exporter, prometheus, wait_scraped
+from tests.export.conftest import get, hostward_server, node_exporter, prometheus, wait_scraped, wait_window
 
 Families = dict[str, tuple[str, frozenset[str], int]]
 NETCLASS_ATTRIBUTES = {
@@ -133,8 +132,8 @@ def test_promql_over_the_same_window_agrees(tmp_path: Path) -> None:
         prometheus(tmp_path, {"hostward": server.port, "node": ne_port}) as prom,
     ):
         wait_scraped(prom, 2)
-        time.sleep(12)  # 1 s scrapes: a 10 s window holds ~10 samples of each
-        at = time.time() - 1
+        # 1 s scrapes: a 10 s window holds ~10 samples of each; at least half of them, whatever the load.
+        at = wait_window(prom, ("hostward", "node"), 10, 5)
         problems: list[str] = []
         # CPU: fraction of one CPU per mode; the reads are ms apart, 0.05 covers a busy 2-CPU host.
         problems += _close(*_pair(prom, "rate(node_cpu_seconds_total{JOB}[10s])", at), abs_tol=0.1)
@@ -199,7 +198,6 @@ DASHBOARD_QUERIES = (
 def test_node_exporter_full_first_rows_from_hostward_alone(tmp_path: Path) -> None:
     with hostward_server(tmp_path) as server, prometheus(tmp_path, {"hostward": server.port}) as prom:
         wait_scraped(prom, 1)
-        time.sleep(6)
-        at = time.time() - 1
+        at = wait_window(prom, ("hostward",), 5, 2)  # irate needs two samples in its 5 s window
         empty = [q for q in DASHBOARD_QUERIES if not _query(prom, q.replace("JOB", 'job="hostward"'), at)]
         assert empty == []
