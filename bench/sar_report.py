@@ -114,7 +114,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR", help="record into DIR and keep the files")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--baseline-src", type=Path, metavar="DIR", help="also time the hostward in DIR")
-    parser.add_argument("--only", choices=("-u", "-A"), help="compare this report alone (both by default)")
+    parser.add_argument(
+        "--only", choices=("-u", "-A"), help="compare this report alone, written --only=-u (both by default)"
+    )
     parser.add_argument(
         "--python-m", action="store_true", help="run hostward as python -m hostward, not its installed script"
     )

@@ -28,7 +28,9 @@ from hostward.errors import StoreError, UnsafePath
 
 DATA_FILE_MODE = 0o640  # root and an admin group (command lines of top processes are in the data files)
 DIR_MODE = 0o750
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_CLOEXEC
+# O_NONBLOCK: a FIFO planted at the name would block the open until a reader came (then refused as not a regular
+# file); on a regular file it changes nothing.
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def _trusted_owners() -> tuple[int, ...]:

@@ -138,3 +138,16 @@ def test_day_file_is_born_without_a_temporary_name(tmp_path: Path, data_dir: Pat
         os.close(fd)
     assert victim.read_bytes() == VICTIM_TEXT
     assert (data_dir / "free").read_bytes() == b"new" and (data_dir / "free").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_fifo_planted_at_a_file_we_append_to_is_refused_not_waited_on(data_dir: Path) -> None:
+    """Opening a FIFO to write waits for a reader: the day file's and the guard's events file's appends stopped
+    there for good (the recorder's loop, the guard's trigger). Opened without blocking, it is an error at once."""
+    day = day_path(data_dir, local_day(time.time()))
+    events = data_dir / "events.jsonl"
+    os.mkfifo(day, 0o640)
+    os.mkfifo(events, 0o640)
+    with pytest.raises((StoreError, OSError), match=str(day)):
+        append_comment(data_dir, "planted")
+    with pytest.raises((StoreError, OSError), match=str(events)):
+        append_event(events, GuardEvent(time=1.0, kind="trigger", reason="planted"))

@@ -4,6 +4,7 @@ file): the web commands say so in one line, as for any bad configuration, not wi
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import require_root
 
-from hostward.errors import ConfigError
+from hostward.errors import ConfigError, StoreError, UnsafePath
 from hostward.web.accounts import Accounts
+from hostward.web.audit import AuditLog
 from hostward.web.state import web_dir
 
 
@@ -183,7 +185,7 @@ def test_a_link_as_sqlites_side_file_is_refused(tmp_path: Path, side: str, fresh
     assert target.read_bytes() == b"precious\n"
 
 
-@pytest.mark.parametrize("kind", ["fifo", "other owner"])
+@pytest.mark.parametrize("kind", ["fifo", "other owner", "database of another owner"])
 def test_a_side_file_that_is_no_file_of_ours_is_refused(tmp_path: Path, kind: str) -> None:
     db = _in_web_dir(tmp_path)
     Accounts(db).count()
@@ -194,26 +196,66 @@ def test_a_side_file_that_is_no_file_of_ours_is_refused(tmp_path: Path, kind: st
         expected = "is not a regular file"
     else:
         require_root()
-        wal.write_bytes(b"")
-        os.chown(wal, 65534, 65534)
+        owned = db if kind.startswith("database") else wal
+        owned.touch()
+        os.chown(owned, 65534, 65534)
         expected = "is owned by uid 65534, not by this user: move it away"
     with pytest.raises(ConfigError, match=expected):
         Accounts(db).count()
 
 
-@pytest.mark.parametrize("planted", ["link", "fifo"])
-def test_audit_verify_refuses_a_planted_log(tmp_path: Path, planted: str) -> None:
-    """The log is written through O_NOFOLLOW; verify read through a link (any file's lines judged and named as
-    audit entries) and hung on a FIFO. Both are one line now."""
-    data = tmp_path / "data"
-    (data / "web").mkdir(parents=True, mode=0o700)
-    log = data / "web" / "audit.jsonl"
+def _plant(log: Path, planted: str, tmp_path: Path) -> tuple[str, socket.socket | None]:
+    """A link to a file outside, a FIFO or a bound socket at the log's name; what the refusal says."""
     if planted == "link":
         secret = tmp_path / "secret"
         secret.write_text("not an audit entry\n")
         log.symlink_to(secret)
-        why = "it is a symbolic link"
-    else:
+        return "it is a symbolic link", None
+    if planted == "fifo":
         os.mkfifo(log)
-        why = "it is not a regular file"
-    assert _web_out(data, ["audit", "verify"]) == (1, "", [f"hostward web: refusing to read {log}: {why}"])
+        return "it is not a regular file", None
+    bound = socket.socket(socket.AF_UNIX)
+    bound.bind(str(log))
+    return "No such device or address", bound
+
+
+PLANTED = ["link", "fifo", "socket"]
+
+
+@pytest.mark.parametrize("planted", PLANTED)
+def test_audit_verify_refuses_a_planted_log(tmp_path: Path, planted: str) -> None:
+    """The log is written through O_NOFOLLOW; verify read through a link (any file's lines judged and named as
+    audit entries), hung on a FIFO and gave a traceback on a socket. Each is one line now."""
+    data = tmp_path / "data"
+    (data / "web").mkdir(parents=True, mode=0o700)
+    log = data / "web" / "audit.jsonl"
+    why, bound = _plant(log, planted, tmp_path)
+    try:
+        assert _web_out(data, ["audit", "verify"]) == (
+            1,
+            "",
+            [f"hostward web: refusing to read {log}: {why}"],
+        )
+    finally:
+        if bound is not None:
+            bound.close()
+
+
+@pytest.mark.parametrize("planted", PLANTED)
+def test_the_dashboards_audit_log_refuses_a_planted_log(tmp_path: Path, planted: str) -> None:
+    """The dashboard's own reads (the chain's last hash before an append, the admin page's entries) went through a
+    link and hung on a FIFO, holding the log's lock for every later audited request."""
+    web = tmp_path / "web"
+    web.mkdir(mode=0o700)
+    log = web / "audit.jsonl"
+    why, bound = _plant(log, planted, tmp_path)
+    try:
+        with pytest.raises(UnsafePath, match=f"refusing to read {log}: {why}"):
+            AuditLog(log).entries()
+        with pytest.raises(StoreError, match=str(log)):  # UnsafePath is one
+            AuditLog(log).append(action="login")
+    finally:
+        if bound is not None:
+            bound.close()
+    if planted == "link":
+        assert (tmp_path / "secret").read_text() == "not an audit entry\n"

@@ -93,9 +93,6 @@ def run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     config = load_config(args.config)
     data_dir = args.data_dir or config.record.data_dir
-    from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only for this command
-    from hostward.web.state import web_dir  # noqa: PLC0415
-
     if args.command == "serve":
         setup_logging(args.verbose + 1)
         web = config.web
@@ -107,9 +104,8 @@ def run(argv: list[str]) -> int:
     if args.command == "audit":
         from hostward.web.audit import verify  # noqa: PLC0415
 
-        path = _kept(data_dir, "audit.jsonl")
+        path = _kept(data_dir, "audit.jsonl", "no audit log yet")
         if path is None:
-            sys.stderr.write(f"no audit log yet: {data_dir / 'web' / 'audit.jsonl'} does not exist\n")
             return 0
         verdict = verify(path)
         if verdict.broken_at is None:
@@ -119,6 +115,9 @@ def run(argv: list[str]) -> int:
         return 1
     if args.action == "list":
         return _list(data_dir)
+    from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only for these commands
+    from hostward.web.state import web_dir  # noqa: PLC0415
+
     accounts = Accounts(web_dir(data_dir) / "accounts.db")
     if args.action == "add":
         enrolment = accounts.add(args.name, args.role, _password(args.password_stdin), totp=args.totp)
@@ -142,13 +141,15 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def _kept(data_dir: Path, name: str) -> Path | None:
+def _kept(data_dir: Path, name: str, none_yet: str) -> Path | None:
     """DATA_DIR/web/NAME when it exists (a link too: the opener refuses it in one line); None when the dashboard
-    has not made it yet. Nothing is created: a listing with a mistyped --data-dir leaves no directories behind."""
+    has not made it yet, said on stderr as ``none_yet``. Nothing is created: a listing with a mistyped
+    --data-dir leaves no directories behind."""
     from hostward.web.state import existing_web_dir  # noqa: PLC0415
 
     state_dir = existing_web_dir(data_dir)
     if state_dir is None or not os.path.lexists(state_dir / name):
+        sys.stderr.write(f"{none_yet}: {data_dir / 'web' / name} does not exist\n")
         return None
     return state_dir / name
 
@@ -156,9 +157,8 @@ def _kept(data_dir: Path, name: str) -> Path | None:
 def _list(data_dir: Path) -> int:
     from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only for this command
 
-    db = _kept(data_dir, "accounts.db")
+    db = _kept(data_dir, "accounts.db", "no accounts yet")
     if db is None:
-        sys.stderr.write(f"no accounts yet: {data_dir / 'web' / 'accounts.db'} does not exist\n")
         return 0
     for name, role, totp, disabled, _created in Accounts(db).list():
         state = "disabled" if disabled else "active"

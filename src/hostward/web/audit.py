@@ -18,11 +18,12 @@ import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from starlette.requests import Request
 
 from hostward.errors import StoreError, UnsafePath
+from hostward.safefs import open_append
 
 GENESIS = "0" * 64
 MAX_FIELD_CHARS = 300
@@ -46,7 +47,7 @@ class AuditLog:
 
     def _tail_hash(self) -> str:
         try:
-            with open(self.path, "rb") as handle:
+            with _open_log(self.path) as handle:
                 handle.seek(0, os.SEEK_END)
                 size = handle.tell()
                 handle.seek(max(0, size - 65536))
@@ -71,7 +72,7 @@ class AuditLog:
             entry["hash"] = _chain(prev, entry)
             line = (_canonical(entry) + "\n").encode()
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+                fd = open_append(self.path, 0o600)  # never through a planted link, FIFO or second hard link
                 try:
                     os.write(fd, line)
                 finally:
@@ -83,7 +84,7 @@ class AuditLog:
 
     def entries(self) -> list[dict[str, Any]]:
         try:
-            text = self.path.read_text("utf-8", errors="replace")
+            text = _read_log(self.path)
         except FileNotFoundError:
             return []
         out = []
@@ -125,18 +126,26 @@ def verify(path: Path) -> Verdict:
     return Verdict(count, None)
 
 
-def _read_log(path: Path) -> str:
-    """The log's text, read as the log is written: never through a symlink planted at its name, and only from a
-    regular file (a FIFO there would hang the verifier). UnsafePath in one line otherwise."""
+def _open_log(path: Path) -> BinaryIO:
+    """The log opened to read as it is written: never through a symlink planted at its name, only a regular file
+    (a FIFO there would hang the reader, a socket cannot be opened). FileNotFoundError when there is none yet;
+    UnsafePath in one line for anything else."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafePath(f"refusing to read {path}: it is a symbolic link") from None
+    except FileNotFoundError:
         raise
-    with os.fdopen(fd, "rb") as log:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UnsafePath(f"refusing to read {path}: it is not a regular file")
+    except OSError as exc:
+        why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise UnsafePath(f"refusing to read {path}: {why}") from None
+    log = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        log.close()
+        raise UnsafePath(f"refusing to read {path}: it is not a regular file")
+    return log
+
+
+def _read_log(path: Path) -> str:
+    with _open_log(path) as log:
         return log.read().decode("utf-8", errors="replace")
 
 
