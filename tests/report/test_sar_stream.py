@@ -75,6 +75,11 @@ CASES = {
     ),
     "-i 30": ReportOptions(reports=_selected("cpu", "io"), interval=30),
     "count 3": ReportOptions(reports=_selected("cpu", "queue"), count=3),
+    # Comments after the last report's count print after it (Block.tail): notes 6 and 25 come after the counts.
+    **{
+        f"count {n} -C": ReportOptions(reports=_selected("cpu", "queue", "memory"), count=n, comments=True)
+        for n in (1, 2, 3)
+    },
     "rows 5": ReportOptions(reports=_selected("cpu-all", "memory"), rows=5, comments=True),
     "-p": ReportOptions(reports=_selected("disk", "net_dev"), pretty=True),
 }
