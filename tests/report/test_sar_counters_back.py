@@ -213,6 +213,37 @@ def test_disks_wrap_unless_every_counter_went_back(
     assert rows["sdb"] == expected(before[1], after[1])
 
 
+def test_io_sums_that_went_back_print_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """print_io_stats (-b): a sum over the disks that went back (sdb gone) prints 0.00, ``sic->dk_drive <
+    sip->dk_drive ? 0.0 : S_VALUE(...)`` for each of tps, rtps, wtps, dtps, bread/s, bwrtn/s, bdscd/s; the sums
+    that went on (written sectors) are rates as ever."""
+    before = (disk("sda", 0, (500, 9000, 100, 4000)), disk("sdb", 16, (300, 2000, 50, 700)))
+    after = (disk("sda", 0, (700, 9500, 400, 4100)),)
+    path = write(tmp_path / "hw", [sample(0, 10_000, disks=before), sample(1, 10_250, disks=after)])
+    itv = get_interval(10_000, 10_250)
+
+    def sums(disks: tuple[DiskStats, ...]) -> list[int]:
+        # rd_stats.c read_diskstats_io: dk_drive, _rio, _wio, _dio, _rblk, _wblk, _dblk over the whole disks
+        return [
+            sum(d.total_ios for d in disks),
+            sum(d.read_ios for d in disks),
+            sum(d.write_ios for d in disks),
+            sum(d.discard_ios for d in disks),
+            sum(d.read_sectors for d in disks),
+            sum(d.write_sectors for d in disks),
+            sum(d.discard_sectors for d in disks),
+        ]
+
+    want = [
+        cell(0.0 if c < p else s_value(p, c, itv)).strip()
+        for p, c in zip(sums(before), sums(after), strict=True)
+    ]
+    assert want == ["0.00", "0.00", "0.00", "0.00", "0.00", "100.00", "0.00"]  # the case is what it says
+    (row, average) = sar(capsys, path, "-b")
+    assert row == want
+    assert average == row
+
+
 def test_interfaces_registered_again_are_read_from_zeros_others_wrap(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
