@@ -263,9 +263,7 @@ class Block:
         if dish:
             lines = self.lines = 0
         if isinstance(entry, CommentMark):
-            if opts.comments and in_window(
-                self.tod(entry.timestamp), opts.start, opts.end, end_inclusive=True
-            ):
+            if self._shown(entry):
                 if lines:
                     self.lines += 1
                 return (entry,)
@@ -311,14 +309,16 @@ class Block:
         """``entry`` (one after the count was reached) when sar prints it after the segment's last block:
         sar.c read_stats_from_file, once the last activity printed its ``count`` lines, reads on to the next
         restart and prints each comment it meets (with -C, in the -s/-e window, as comments are)."""
-        if (
-            self.counted
-            and isinstance(entry, CommentMark)
-            and self.opts.comments
-            and in_window(self.tod(entry.timestamp), self.opts.start, self.opts.end, end_inclusive=True)
-        ):
+        if self.counted and isinstance(entry, CommentMark) and self._shown(entry):
             return entry
         return None
+
+    def _shown(self, comment: CommentMark) -> bool:
+        """Whether sar prints ``comment``: with -C, and in the -s/-e window (its end included)."""
+        opts = self.opts
+        return opts.comments and in_window(
+            self.tod(comment.timestamp), opts.start, opts.end, end_inclusive=True
+        )
 
     def end(self) -> tuple[BlockEvent, ...]:
         """The ``Average:`` rows, after the segment's last entry (none when no row was displayed)."""
