@@ -347,15 +347,13 @@ def block(
     """One activity over one segment, as sar.c handle_curr_act_stats prints it; ``last``: the segment's last
     block, followed by the comments after its count (Block.tail)."""
     state = Block(segment.reference, selected, opts, tod)
-    body = segment.body
-    fed = 0
-    for entry in body:
+    entries = iter(segment.body)  # the tail reads on from where the block stopped
+    for entry in entries:
+        yield from state.feed(entry)
         if state.stopped:
             break
-        fed += 1
-        yield from state.feed(entry)
     yield from state.end()
     if last and state.counted:
-        for entry in body[fed:]:
+        for entry in entries:
             if (comment := state.tail(entry)) is not None:
                 yield comment

@@ -213,9 +213,8 @@ class SampleDecoder:
         self._prev_sample: SystemSample | None = None
         self._head = 0  # > 0: only the plan's first _head integers (and its floats) are decoded and kept
         self._floats = 0  # with _head: how many of the floats (the first ones) are decoded and kept
-        self._build: SampleBuild | None = (
-            None  # with _head: the parts builder of the plan (PartsBuilder.builder)
-        )
+        # With _head: the parts builder of the plan (PartsBuilder.builder).
+        self._build: SampleBuild | None = None
 
     def shape(self, payload: bytes | memoryview) -> None:
         plan = self._plan = self._unflatten.plan(Shape.decode(payload))

@@ -130,9 +130,8 @@ class PartsBuilder:
         self.parts = parts
         self._make = _makers()
         self._blank = _blank()
-        self._compiled: dict[
-            int, tuple[SamplePlan, SampleBuild]
-        ] = {}  # by id(plan): the plan kept alive with it
+        # By id(plan): the plan kept alive with its build, so that its id is not another plan's.
+        self._compiled: dict[int, tuple[SamplePlan, SampleBuild]] = {}
 
     def head(self, plan: SamplePlan) -> int:
         """How many of a vector's leading integers the parts read (the timestamp at least): the decoder can
