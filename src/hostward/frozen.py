@@ -148,21 +148,22 @@ def field_names(cls: type[Any]) -> tuple[str, ...]:
     )  # also of a plain subclass (kernlog ContinuedLine)
     if names is not None:
         return names
-    if _is_named_tuple(cls):  # collect.cpu.CpuTimes
+    if is_named_tuple(cls):  # collect.cpu.CpuTimes
         return tuple(cls._fields)
     import dataclasses  # noqa: PLC0415  (a class made by dataclasses: it is imported already)
 
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _is_named_tuple(cls: type[Any]) -> bool:
+def is_named_tuple(cls: type[Any]) -> bool:
+    """A class made by typing.NamedTuple / collections.namedtuple (collect.cpu.CpuTimes), not any tuple subclass."""
     return issubclass(cls, tuple) and isinstance(getattr(cls, "_fields", None), tuple)
 
 
 def _replace(obj: R, /, **changes: object) -> R:
     """``dataclasses.replace`` for a @frozen record, without importing ``dataclasses``: a copy with ``changes``."""
     names: tuple[str, ...] | None = getattr(type(obj), _FIELDS, None)
-    if names is None and _is_named_tuple(type(obj)):  # collect.cpu.CpuTimes
+    if names is None and is_named_tuple(type(obj)):  # collect.cpu.CpuTimes
         named: Any = obj
         return named._replace(**changes)  # type: ignore[no-any-return]
     if names is None:  # a @dataclass record: type checkers cannot tell the two apart here

@@ -136,20 +136,23 @@ from hostward.recorder.sampler import CachingSampler
 
 proclisting.FIRST_PROCESS_POSITION = int(sys.argv[2])  # 0 fails the position's check: whole listings
 sampler = CachingSampler(ProcFS(), top_processes=1)
-sampler._listing(0)
+forks = int(sys.argv[3])  # the same count at both samples: the listing is served again unless the mount moved
+sampler._listing(forks)
 assert sampler._proc_listing.from_position == (sys.argv[2] != "0")
 host_init = sampler._read_process(1)  # the host's pid 1, read through descriptors kept
 subprocess.run([sys.argv[1], "-t", "proc", "proc", "/proc"], check=True)  # pid 1 is this process now
-sampler._listing(0)
+sampler._listing(forks)
 again, own = sampler._read_process(1), read_process(ProcFS(), 1)
 print(host_init.start_ticks != own.start_ticks, again.cmdline == own.cmdline, again.start_ticks == own.start_ticks)
 """
 
 
+@pytest.mark.parametrize("forks", [0, 7])
 @pytest.mark.parametrize("position", [proclisting.FIRST_PROCESS_POSITION, 0])
-def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount(position: int) -> None:
+def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount(position: int, forks: int) -> None:
     """Pid 1 of the old mount (the host's) and of the new one (this namespace's, the test's Python) are two
     processes: once the listing sees the new mount, pid 1 is read afresh, not through the old descriptors.
-    Whether /proc is listed from the position or whole (position 0 fails its check: ProcFS.pids)."""
-    done = _in_new_pid_namespace(_REMOUNT_SAMPLER, str(position))
+    Whether /proc is listed from the position or whole (position 0 fails its check: ProcFS.pids), and when the
+    fork count did not move (7 at both samples: the last listing would be served again but for the mount)."""
+    done = _in_new_pid_namespace(_REMOUNT_SAMPLER, str(position), str(forks))
     assert done.stdout.split() == ["True", "True", "True"]

@@ -1,4 +1,4 @@
-"""Fast construction of the collectors' frozen, slotted dataclasses from lists of values.
+"""Fast construction of the collectors' frozen, slotted records (and CpuTimes, a named tuple) from lists of values.
 
 Reading a day rebuilds ~8,640 samples of ~30 records and ~350 fields each (store/layout.py), and the recorder
 builds ~30 records at every sample (the parsers here). A frozen dataclass's generated ``__init__`` stores every
@@ -21,7 +21,7 @@ from __future__ import annotations
 import types
 from collections.abc import Callable
 
-from hostward.frozen import field_defaults, field_factories, field_names
+from hostward.frozen import field_defaults, field_factories, field_names, is_named_tuple
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _fields(cls: type[Any]) -> tuple[_Field, ...]:
             for name in field_names(cls)
         )
     named: Any = cls
-    if issubclass(named, tuple):  # a named tuple (collect.cpu.CpuTimes): its own defaults, no dataclasses
+    if is_named_tuple(named):  # collect.cpu.CpuTimes: its own defaults, no dataclasses
         types_, defaults = getattr(named, "__annotations__", {}), named._field_defaults
         return tuple(
             _Field(name, types_.get(name), defaults.get(name, _MISSING), _MISSING) for name in named._fields

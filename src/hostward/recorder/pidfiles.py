@@ -30,7 +30,8 @@ from hostward.recorder.kthreads import KernelThreads
 
 _GONE = (errno.ENOENT, errno.ESRCH)
 _FIRST_READ = 4096
-_KEEP_SIZE = 1 << 16  # a larger buffer is used for the read that needs it, not remembered
+_KEEP_SIZE = 1 << 16  # the largest read size remembered per file name; a kept descriptor of a longer file
+# remembers its own
 _STATM_READ = 512  # seven numbers of at most 20 digits: a read this long is never cut
 
 

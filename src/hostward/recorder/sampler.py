@@ -177,12 +177,14 @@ class CachingSampler:
         alive at the last listing, which was after the earlier read: it is in that listing (the ones that
         exited since fail their statm read and are skipped). Listing /proc costs ~70 us of the kernel's and
         the interpreter's time (a dentry per process) where a quiet host often forks nothing in a second.
-        Only for the live /proc, with a count the kernel wrote, and listed at least every REFRESH_SECONDS."""
+        Only for the live /proc, with a count the kernel wrote, listed at least every REFRESH_SECONDS, and still
+        the mount listed (a /proc mounted anew is another pid namespace's, perhaps: listed, descriptors dropped)."""
         listed = self._listed
         if (
             listed is not None
             and forks == self._listed_forks > 0
             and self.monotonic() - self._listed_at < REFRESH_SECONDS
+            and self._proc_listing.same_mount()
         ):
             return listed
         pids = self._proc_listing.pids()

@@ -12,7 +12,7 @@ from hostward.collect.memory import MemInfo, VmStat
 from hostward.collect.net import NetDev
 from hostward.collect.pressure import PressureLine
 from hostward.collect.sample import ClockSample, MemcachedSample
-from hostward.frozen import frozen
+from hostward.frozen import frozen, is_named_tuple
 from hostward.store.framing import Corrupt
 from hostward.store.schema import SCHEMA
 from hostward.store.shape import Shape, record_class
@@ -133,7 +133,7 @@ def _group_class(group: str) -> type[Any]:
 
 def _default(cls: type[Any], name: str) -> Any:
     named: Any = cls
-    if issubclass(named, tuple):  # a named tuple (collect.cpu.CpuTimes)
+    if is_named_tuple(named):  # collect.cpu.CpuTimes
         return named._field_defaults.get(name, 0)
     # Imported here: only a file of another version lacks a field, and dataclasses is ~6 ms of start-up.
     import dataclasses  # noqa: PLC0415
