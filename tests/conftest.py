@@ -14,8 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 IN_CI = os.environ.get("CI") == "true"
+
+# Tests do not time things: hypothesis' default 200 ms deadline per example (and its too_slow health check) is a
+# timed assertion that a loaded 2-core machine fails with correct code. Off for every property test.
+settings.register_profile("hostward", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hostward")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
