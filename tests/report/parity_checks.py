@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from typing import TYPE_CHECKING
+
 from tests.conftest import unavailable
+
+from hostward.store.sysstat.sa_format import R_STATS, parse_sa
+
+if TYPE_CHECKING:
+    from tests.report.sidebyside import Recording
 
 
 def json_keys(value: object, prefix: str = "") -> set[str]:
@@ -50,3 +58,22 @@ def require_locale(name: str) -> None:
         unavailable(f"locale {name} is not generated (scripts/setup --test generates it)")
     finally:
         locale.setlocale(locale.LC_TIME, saved)
+
+
+def cpu_slack(recording: Recording) -> dict[str, float]:
+    """Points of a CPU line that the measured offset between sadc's reads and ours can explain, by the row's time
+    text (and "Average:"): each end of an interval read ``d`` seconds apart moves up to ``100 * d / interval``
+    points between modes. The CPU tolerance (one tick at each end) assumes reads ms apart; a loaded host can
+    hold our sampler back tens of ms (0.06 s seen), and sadc's uptime in each record says by how much."""
+    stats = [r for r in parse_sa(recording.safile.read_bytes(), "sa").records if r.record_type == R_STATS]
+    if len(stats) != len(recording.samples):
+        return {}  # not a plain lock-step recording: no slack
+    gaps = [abs(s.uptime_seconds - r.uptime_cs / 100) for s, r in zip(recording.samples, stats, strict=True)]
+    slack = {}
+    for k in range(1, len(stats)):
+        interval = (stats[k].uptime_cs - stats[k - 1].uptime_cs) / 100
+        label = time.strftime("%H:%M:%S", time.localtime(stats[k].ust_time))
+        slack[label] = 100 * (gaps[k - 1] + gaps[k]) / interval
+    span = (stats[-1].uptime_cs - stats[0].uptime_cs) / 100
+    slack["Average:"] = 100 * (gaps[0] + gaps[-1]) / span if span else 0.0
+    return slack

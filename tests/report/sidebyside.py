@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import require_binary, require_root
+from tests.report.parity_checks import cpu_slack
 
 from hostward.activities import ACTIVITIES, VARIANTS
 from hostward.activities.base import Activity, Column
@@ -38,7 +39,6 @@ from hostward.collect.sample import SystemSample, sample_system
 from hostward.procfs import ProcFS
 from hostward.store import DataFileWriter
 from hostward.store.model import CommentMark, Entry, RestartMark
-from hostward.store.sysstat.sa_format import R_STATS, parse_sa
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -62,8 +62,10 @@ def record(
     script: tuple[int | str | Callable[[], object], ...] = (),
     *,
     groups: str = SADC_GROUPS,
+    after_sample: Callable[[], object] | None = None,
 ) -> Recording:
-    """``count`` intervals (count + 1 samples) recorded by sadc and by hostward in lock-step.
+    """``count`` intervals (count + 1 samples) recorded by sadc and by hostward in lock-step; ``after_sample``
+    is called right after each of our samples, when both programs have read this second.
 
     ``script`` continues the recording: a number N appends N more samples (a new sadc run), "restart" a LINUX
     RESTART record (sadc with no interval) and "#text" a comment (sadc -C text), each mirrored on our side; a
@@ -73,7 +75,7 @@ def record(
     hwfile = directory / "hw"
     procfs = ProcFS()
     entries: list[Entry] = []
-    samples = _lockstep(sadc, safile, procfs, count + 1, groups)
+    samples = _lockstep(sadc, safile, procfs, count + 1, groups, after_sample=after_sample)
     entries += samples
     host = read_host(procfs, len(samples[0].cpu.per_cpu))
     for step in script:
@@ -122,7 +124,13 @@ def recording_fixture(
 
 
 def _lockstep(
-    sadc: str, safile: Path, procfs: ProcFS, records: int, groups: str = SADC_GROUPS
+    sadc: str,
+    safile: Path,
+    procfs: ProcFS,
+    records: int,
+    groups: str = SADC_GROUPS,
+    *,
+    after_sample: Callable[[], object] | None = None,
 ) -> list[SystemSample]:
     """Run ``sadc -S groups 1 records`` and take one sample right after each record it appends."""
     time.sleep((1.12 - time.time() % 1) % 1)  # start ~0.12 s after a second boundary: same stamps
@@ -138,6 +146,8 @@ def _lockstep(
             if size > last_size and now - last_hit > 0.5:
                 samples.append(sample_system(procfs))
                 last_hit = now
+                if after_sample is not None:
+                    after_sample()
             last_size = max(size, last_size)
             time.sleep(0.0005)
         proc.wait(timeout=10)
@@ -215,25 +225,6 @@ def _header_activity(tokens: list[str]) -> tuple[Activity, list[Column]] | None:
             if tokens in (item + names, names + item):
                 return activity, columns
     return None
-
-
-def cpu_slack(recording: Recording) -> dict[str, float]:
-    """Points of a CPU line that the measured offset between sadc's reads and ours can explain, by the row's time
-    text (and "Average:"): each end of an interval read ``d`` seconds apart moves up to ``100 * d / interval``
-    points between modes. The CPU tolerance (one tick at each end) assumes reads ms apart; a loaded host can
-    hold our sampler back tens of ms (0.06 s seen), and sadc's uptime in each record says by how much."""
-    stats = [r for r in parse_sa(recording.safile.read_bytes(), "sa").records if r.record_type == R_STATS]
-    if len(stats) != len(recording.samples):
-        return {}  # not a plain lock-step recording: no slack
-    gaps = [abs(s.uptime_seconds - r.uptime_cs / 100) for s, r in zip(recording.samples, stats, strict=True)]
-    slack = {}
-    for k in range(1, len(stats)):
-        interval = (stats[k].uptime_cs - stats[k - 1].uptime_cs) / 100
-        label = time.strftime("%H:%M:%S", time.localtime(stats[k].ust_time))
-        slack[label] = 100 * (gaps[k - 1] + gaps[k]) / interval
-    span = (stats[-1].uptime_cs - stats[0].uptime_cs) / 100
-    slack["Average:"] = 100 * (gaps[0] + gaps[-1]) / span if span else 0.0
-    return slack
 
 
 def compare(
@@ -489,11 +480,10 @@ def loop_filesystem(directory: Path, megabytes: int = 64) -> Iterator[Path]:
         subprocess.run([found["umount"], str(mountpoint)], check=True, timeout=60)
 
 
-@contextlib.contextmanager
-def filling(directory: Path, chunk: int = 2 << 20, files: int = 5) -> Iterator[None]:
-    """Each second, 0.6 s after its start (away from the reads sadc and the lock-step sampler make just
-    after the boundary), write ``chunk`` bytes and create ``files`` empty files in ``directory``, synced, so
-    the free space and inode counts of its filesystem move between samples but not during them."""
+def fill_step(directory: Path, chunk: int = 2 << 20, files: int = 5) -> Callable[[], None]:
+    """Each call writes ``chunk`` bytes and creates ``files`` empty files in ``directory``, synced: given to
+    ``record`` as ``after_sample``, the filesystem moves between samples, never between sadc's read and ours
+    (a fill on a wall-clock timer can run late on a loaded host and land between the two reads)."""
     numbers = itertools.count()
 
     def fill() -> None:
@@ -505,5 +495,13 @@ def filling(directory: Path, chunk: int = 2 << 20, files: int = 5) -> Iterator[N
             (directory / f"e{n}-{i}").touch()
         os.sync()
 
-    with background(fill, lambda: (1.6 - time.time() % 1) % 1):
+    return fill
+
+
+@contextlib.contextmanager
+def filling(directory: Path, chunk: int = 2 << 20, files: int = 5) -> Iterator[None]:
+    """Each second, 0.6 s after its start (away from the reads sadc and the lock-step sampler make just
+    after the boundary), write ``chunk`` bytes and create ``files`` empty files in ``directory``, synced, so
+    the free space and inode counts of its filesystem move between samples but not during them."""
+    with background(fill_step(directory, chunk, files), lambda: (1.6 - time.time() % 1) % 1):
         yield

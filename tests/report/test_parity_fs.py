@@ -18,6 +18,7 @@ from tests.report.sidebyside import (
     Recording,
     compare,
     environment,
+    fill_step,
     filling,
     loop_filesystem,
     record,
@@ -44,8 +45,8 @@ class Mounted:
 def mounted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mounted]:
     sadc = require_binary("sadc", "sar")["sadc"]
     work = tmp_path_factory.mktemp("parity-fs")
-    with loop_filesystem(work) as mnt, filling(mnt):
-        recording = record(sadc, work, 6, groups="XDISK")
+    with loop_filesystem(work) as mnt:
+        recording = record(sadc, work, 6, groups="XDISK", after_sample=fill_step(mnt))
     yield Mounted(recording, mnt)
 
 
