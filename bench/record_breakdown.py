@@ -95,9 +95,8 @@ def run(samples: int, top: int) -> tuple[Parts, CachingSampler]:
             for _ in range(10):  # warm up: descriptors opened, kernel threads known
                 writer.write_sample(sampler())
             sampler._listing = parts.wrap("listing", sampler._listing)  # type: ignore[method-assign]
-            listing = (
-                sampler._proc_listing
-            )  # what is timed above also hands back the kept listing: count real ones
+            # What is timed above also hands back the kept listing: count the real ones.
+            listing = sampler._proc_listing
             real_pids = listing.pids
 
             def counted_pids() -> list[int]:

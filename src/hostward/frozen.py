@@ -143,9 +143,8 @@ def frozen(cls: type[T]) -> type[T]:
 def field_names(cls: type[Any]) -> tuple[str, ...]:
     """The fields of a @frozen class, in order, without building the ``dataclasses`` view (``fields()``); of a
     dataclass, through ``dataclasses``."""
-    names: tuple[str, ...] | None = getattr(
-        cls, _FIELDS, None
-    )  # also of a plain subclass (kernlog ContinuedLine)
+    # getattr: also of a plain subclass of a @frozen class (kernlog ContinuedLine)
+    names: tuple[str, ...] | None = getattr(cls, _FIELDS, None)
     if names is not None:
         return names
     if is_named_tuple(cls):  # collect.cpu.CpuTimes
@@ -185,8 +184,8 @@ else:
 
 def asdict(obj: object) -> dict[str, Any]:
     """``dataclasses.asdict`` for a @frozen record, without importing ``dataclasses``: its fields as a dict, with
-    records inside (also in tuples, named tuples, lists and dicts) made dicts too. Other values are taken as they are (the
-    records hold immutable values; dicts and lists are copied), where ``dataclasses`` deep-copies them."""
+    records inside (also in tuples, named tuples, lists and dicts) made dicts too. Other values are taken as they
+    are (the records hold immutable values; dicts and lists are copied), where ``dataclasses`` deep-copies them."""
     if getattr(type(obj), _FIELDS, None) is None:  # a @dataclass record (asdict refuses anything else)
         import dataclasses  # noqa: PLC0415  (the class was made by dataclasses: it is imported already)
 

@@ -372,8 +372,8 @@ def status_for_again(status: bytes) -> bytes:
     """``status_without_switches``, also without the signal lines (fs/proc/array.c task_sig: SigQ, SigPnd,
     ShdPnd, SigBlk, SigIgn, SigCgt, written before CapInh) when no line between holds a key ``process_again``
     reads: the queued-signal count and the masks move while nothing recorded does (the only change in a third
-    of the winners parsed again on a busy host, measured). Whole lines are cut at "\\n", so two texts with the same result give the
-    same record, as with ``status_without_switches``."""
+    of the winners parsed again on a busy host, measured). Whole lines are cut at "\\n", so two texts with the
+    same result give the same record, as with ``status_without_switches``."""
     body = status_without_switches(status)
     at = body.find(b"\nSigQ:")
     if at < 0:

@@ -30,8 +30,8 @@ from hostward.recorder.kthreads import KernelThreads
 
 _GONE = (errno.ENOENT, errno.ESRCH)
 _FIRST_READ = 4096
-_KEEP_SIZE = 1 << 16  # the largest read size remembered per file name; a kept descriptor of a longer file
-# remembers its own
+# The largest read size remembered per file name; a kept descriptor of a longer file remembers its own.
+_KEEP_SIZE = 1 << 16
 _STATM_READ = 512  # seven numbers of at most 20 digits: a read this long is never cut
 
 
@@ -57,9 +57,8 @@ class PidFiles:
         self._open = 0  # descriptors in _kept
         self._sizes: dict[str, int] = {}  # name -> read size (at most _KEEP_SIZE) that held its longest text
         self._next_serial = 0
-        self.closed = (
-            0  # descriptors closed so far (a caller's cache of kept() answers is stale when it moved)
-        )
+        # Descriptors closed so far (a caller's cache of kept() answers is stale when it moved).
+        self.closed = 0
         self.kernel_threads = KernelThreads(self.root)
 
     def read_pid(self, pid: int, name: str) -> str:

@@ -35,8 +35,9 @@ class ProcListing:
         self._device = -1  # st_dev of the mount last listed (each proc mount has its own); -1: none yet
         self._checked = str(procfs.proc) != "/proc"  # a tree that is not the live /proc: listed whole
         self.from_position = False  # True once the check passed: pids() lists from FIRST_PROCESS_POSITION
-        self.mounts = 0  # new mounts of /proc seen at a listing since the first (descriptors of pids kept
-        # elsewhere are of the old mount's processes: a caller drops them when this moved)
+        # New mounts of /proc seen at a listing since the first (descriptors of pids kept elsewhere are of the
+        # old mount's processes: a caller drops them when this moved).
+        self.mounts = 0
 
     def pids(self) -> list[int]:
         """The pids listed in /proc, sorted (what ProcFS.pids gives; its CollectError when /proc cannot be
