@@ -1,8 +1,9 @@
 """Cache health and hostward's own use of a cache.
 
 ``stats``: memcached's stats replies fetched raw (what ``echo stats | nc`` shows), with one deadline and a size
-bound. ``backend`` (and ``memcached_backend``): the small cache interface the dashboard's page cache uses — an in-process LRU by default,
-memcached when ``[cache]`` says so — which never raises into its caller: a lost server is a miss.
+bound. ``backend`` (and ``memcached_backend``): the small cache interface the dashboard's page cache uses — an
+in-process LRU by default, memcached when ``[cache]`` says so — which never raises into its caller: a lost server
+is a miss.
 """
 
 # Names resolve on first use (PEP 562): a stats poll does not import pymemcache.
