@@ -388,6 +388,9 @@ def _live(args: SarArgs, fmt: ReportFormat, rows: int) -> int:
     return 0
 
 
+_BATCH = 8192
+
+
 def _write(chunks: Iterable[str]) -> None:
     """The chunks, gathered up to ``_BATCH`` characters a write (a write per sample row was ~1 % of sar -u on a
     recording)."""
@@ -402,6 +405,3 @@ def _write(chunks: Iterable[str]) -> None:
             batch.clear()
             size = 0
     out.write("".join(batch))
-
-
-_BATCH = 8192
