@@ -155,11 +155,11 @@ def _kept(data_dir: Path, name: str, none_yet: str) -> Path | None:
 
 
 def _list(data_dir: Path) -> int:
-    from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only for this command
-
     db = _kept(data_dir, "accounts.db", "no accounts yet")
     if db is None:
         return 0
+    from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only when there are accounts
+
     for name, role, totp, disabled, _created in Accounts(db).list():
         state = "disabled" if disabled else "active"
         sys.stdout.write(f"{name:<20} {role:<9} {'TOTP' if totp else 'no 2FA':<7} {state}\n")
