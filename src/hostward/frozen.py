@@ -226,7 +226,7 @@ def _plain(value: Any) -> Any:
         return asdict(value)
     if type(value) is tuple:
         return tuple(_plain(v) for v in value)
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
+    if is_named_tuple(type(value)):
         # a named tuple, rebuilt field by field as dataclasses.asdict does: records inside it become dicts too
         # (left as records, json.dumps of the result would fail on them)
         return type(value)(*[_plain(v) for v in value])

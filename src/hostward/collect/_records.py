@@ -50,11 +50,10 @@ def _fields(cls: type[Any]) -> tuple[_Field, ...]:
             )
             for name in field_names(cls)
         )
-    named: Any = cls
-    if is_named_tuple(named):  # collect.cpu.CpuTimes: its own defaults, no dataclasses
-        types_, defaults = getattr(named, "__annotations__", {}), named._field_defaults
+    if is_named_tuple(cls):  # collect.cpu.CpuTimes: its own defaults, no dataclasses
+        types_, defaults = getattr(cls, "__annotations__", {}), cls._field_defaults
         return tuple(
-            _Field(name, types_.get(name), defaults.get(name, _MISSING), _MISSING) for name in named._fields
+            _Field(name, types_.get(name), defaults.get(name, _MISSING), _MISSING) for name in cls._fields
         )
     import dataclasses  # noqa: PLC0415
 

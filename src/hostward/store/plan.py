@@ -132,9 +132,8 @@ def _group_class(group: str) -> type[Any]:
 
 
 def _default(cls: type[Any], name: str) -> Any:
-    named: Any = cls
-    if is_named_tuple(named):  # collect.cpu.CpuTimes
-        return named._field_defaults.get(name, 0)
+    if is_named_tuple(cls):  # collect.cpu.CpuTimes
+        return cls._field_defaults.get(name, 0)
     # Imported here: only a file of another version lacks a field, and dataclasses is ~6 ms of start-up.
     import dataclasses  # noqa: PLC0415
 
