@@ -200,9 +200,8 @@ def _sample(
     )
     nets = _nets(by_id.get(12, []), by_id.get(13, [])) if 12 in by_id or 13 in by_id else ()
     pressure = _pressure(by_id.get(40), by_id.get(41), by_id.get(42))
-    if (
-        optional is None
-    ):  # none of the later groups is decoded: their defaults (None, ()) are what decoding gives
+    # None: none of the later groups is decoded, and their defaults (None, ()) are what decoding gives.
+    if optional is None:
         return SystemSample(timestamp, uptime, cpu, load, memory, vmstat, disks, nets, pressure)
     return SystemSample(
         timestamp, uptime, cpu, load, memory, vmstat, disks, nets, pressure, **optional(by_id, irq_nr2)

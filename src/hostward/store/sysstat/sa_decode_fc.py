@@ -10,8 +10,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-# magic, types_nr (4 unsigned long), one item: f_rxframes f_txframes f_rxwords f_txwords fchost_name
-
 
 def decode_fchosts(items: list[tuple[Any, ...]] | None) -> tuple[FcHost, ...] | None:
     """None when the file does not hold A_NET_FC (sadc found no adapter, or ran without -S DISK)."""

@@ -9,8 +9,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-# magic, types_nr (5 unsigned long long), one item: f_blocks f_bfree f_bavail f_files f_ffree fs_name mountp
-
 
 def _name(field: bytes) -> str:
     return field.split(b"\0", 1)[0].decode("utf-8", "replace")

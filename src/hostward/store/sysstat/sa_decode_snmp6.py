@@ -16,8 +16,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-# id -> (magic, types_nr, struct format of one item) (activity.c, rd_stats.h of sysstat 12.6.1).
-
 
 def _runs() -> dict[int, tuple[str, ...]]:
     runs, at = {}, 0

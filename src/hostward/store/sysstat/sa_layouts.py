@@ -16,9 +16,11 @@ Layout = tuple[int, tuple[int, int, int], str]  # magic, types_nr, struct format
 IRQ_LAYOUT: Layout = (0x8C, (0, 0, 1), "I8s")  # magic ACTIVITY_MAGIC_BASE + 2, one unsigned int, the name
 SERIAL_LAYOUT: Layout = (0x8B, (0, 0, 7), "7I")  # magic ACTIVITY_MAGIC_BASE + 1
 PWR_CPU_LAYOUT: Layout = (0x8A, (0, 1, 0), "Q")  # one unsigned long: cpufreq
+# 5 unsigned long long, one item: f_blocks f_bfree f_bavail f_files f_ffree fs_name mountp
 FS_LAYOUT: Layout = (0x8B, (5, 0, 0), "5Q128s128s")
+# 4 unsigned long, one item: f_rxframes f_txframes f_rxwords f_txwords fchost_name
 FC_LAYOUT: Layout = (0x8A, (0, 4, 0), "4Q16s")
-# stats_net_ip6, eip6, icmp6, eicmp6, udp6 (sa_decode_snmp6.py)
+# stats_net_ip6, eip6, icmp6, eicmp6, udp6 (sa_decode_snmp6.py; activity.c, rd_stats.h of sysstat 12.6.1)
 SNMP6_LAYOUTS: dict[int, Layout] = {
     25: (0x8C, (10, 0, 0), "10Q"),  # stats_net_ip6
     26: (0x8C, (11, 0, 0), "11Q"),  # stats_net_eip6
