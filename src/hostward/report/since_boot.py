@@ -9,7 +9,7 @@ the items (CPUs, devices, interfaces) are the same and only the numbers differ.
 from __future__ import annotations
 
 from hostward.collect.sample import SystemSample
-from hostward.frozen import replace
+from hostward.frozen import is_named_tuple, replace
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (3 ms of start-up)
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def _zero(value: Any) -> Any:
     if isinstance(value, tuple):
         zeroed = tuple(_zero(v) for v in value)
         named: Any = value
-        return named._make(zeroed) if hasattr(named, "_fields") else zeroed  # a named tuple keeps its type
+        return named._make(zeroed) if is_named_tuple(type(value)) else zeroed  # a named tuple keeps its type
     if isinstance(value, dict):
         return {k: _zero(v) for k, v in value.items()}
     names = type(value).__dict__.get("__frozen_fields__")
