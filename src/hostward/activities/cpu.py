@@ -89,9 +89,10 @@ def _per_cpu_interval(c: Ticks, p: Ticks) -> tuple[int, Ticks]:
 def _values(d: Ticks, total: int) -> tuple[float, ...]:
     """Every column, in COLUMNS order (pr_stats.c print_cpu_stats, both the default and the ALL branch), from
     ``d``: a line's ticks minus the previous line's, field by field (``tuple(map(sub, c, p))`` in _cpu_rows,
-    after _per_cpu_interval's fix-ups, and in _all_row), or for "all" those summed over the CPUs. Each share is common.c ll_sp_value: a
-    counter that went back (dyn-tick race) reads 0, else (c - p) / total * 100. Every share is linear in the
-    ticks, so its (c - p) is a sum of ``d``'s fields: the same integer, and the same digits, as sar's."""
+    after _per_cpu_interval's fix-ups, and in _all_row), or for "all" those summed over the CPUs. Each share
+    is common.c ll_sp_value: a counter that went back (dyn-tick race) reads 0, else (c - p) / total * 100.
+    Every share is linear in the ticks, so its (c - p) is a sum of ``d``'s fields: the same integer, and the
+    same digits, as sar's."""
     du, dn, ds, di, dw, dq, dsq, dst, dg, dgn = d
     d_sys, d_usr, d_nice = ds + dq + dsq, du - dg, dn - dgn
     return (
