@@ -335,6 +335,7 @@ def _time_labels(box: _Box, ticks: Sequence[float], fmt: str, tz: dt.tzinfo) -> 
         x = n(box.px(t))
         spans = "".join(f'<tspan x="{x}" dy="{FONT * 1.2:g}">{xml_text(m)}</tspan>' for m in more)
         out.append(
-            f'<text x="{x}" y="{n(baseline)}" font-size="{FONT:g}" text-anchor="middle">{xml_text(first)}{spans}</text>\n'
+            f'<text x="{x}" y="{n(baseline)}" font-size="{FONT:g}" text-anchor="middle">'
+            f"{xml_text(first)}{spans}</text>\n"
         )
     return out
