@@ -143,6 +143,9 @@ class VLine:
     label: str | None
 
 
+LegendEntry = tuple[str, str, str, bool]  # (label, colour, style, is_area)
+
+
 @frozen
 class PanelView:
     ylabel: str
@@ -151,9 +154,9 @@ class PanelView:
     stacks: tuple[Stack, ...] = ()
     marks: tuple[VLine, ...] = ()
 
-    def legend(self) -> list[tuple[str, str, str, bool]]:
+    def legend(self) -> list[LegendEntry]:
         """(label, colour, style, is_area) in the order matplotlib lists them: data first, then marks."""
-        out: list[tuple[str, str, str, bool]] = []
+        out: list[LegendEntry] = []
         for stack in self.stacks:
             out += [
                 (label, colour, "-", True) for label, colour in zip(stack.labels, stack.colours, strict=False)

@@ -33,6 +33,7 @@ from hostward.plot.figures import (
     PAGE_INCHES,
     RIGHT_MOST,
     TITLE_FONT,
+    LegendEntry,
     Line,
     PanelView,
     PlotFigure,
@@ -83,15 +84,12 @@ class _Box:
         return self.y1 - (v - self.v0) * self.ky
 
 
-Entry = tuple[str, str, str, bool]  # PanelView.legend()'s (label, colour, style, is_area)
-
-
 @frozen
 class Legend:
     """A panel's legend laid out: its entries by column, each column's widest label and the box's width
     (points; 0 without entries)."""
 
-    columns: tuple[tuple[Entry, ...], ...]
+    columns: tuple[tuple[LegendEntry, ...], ...]
     texts: tuple[float, ...]
     width: float
 
