@@ -33,7 +33,9 @@ class ProcListing:
         self._fd = -1
         self._path = str(procfs.proc)
         self._device = -1  # st_dev of the mount last listed (each proc mount has its own); -1: none yet
-        self._checked = str(procfs.proc) != "/proc"  # a tree that is not the live /proc: listed whole
+        # Whether the mount was checked (or is a tree that is not the live /proc, listed whole): set afresh at the
+        # first listing of each mount (pids).
+        self._checked = True
         self.from_position = False  # True once the check passed: pids() lists from FIRST_PROCESS_POSITION
         # New mounts of /proc seen at a listing since the first (descriptors of pids kept elsewhere are of the
         # old mount's processes: a caller drops them when this moved).
