@@ -4,6 +4,7 @@ run (its installed script), a child's CPU and stderr, and a command's peak resid
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,12 +33,20 @@ def run_child(
     while the child runs, to its end, and only then is the child reaped with its rusage: a child that writes more
     than a pipe holds (64 KiB) before exiting would wait forever on a parent that waited first."""
     proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    with proc.stderr:
-        err = proc.stderr.read().decode(errors="replace")
+    err, usage = reap(proc)
+    return proc.returncode, usage.ru_utime + usage.ru_stime, err
+
+
+def reap(proc: subprocess.Popen[bytes]) -> tuple[str, resource.struct_rusage]:
+    """(standard error, rusage) of a child started with ``stderr=PIPE``, its returncode set: standard error read
+    to its end first, then the child reaped (see run_child)."""
+    err = ""
+    if proc.stderr is not None:
+        with proc.stderr:
+            err = proc.stderr.read().decode(errors="replace")
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_utime + usage.ru_stime, err
+    return err, usage
 
 
 def peak_rss_mib(argv: list[str], env: dict[str, str]) -> float:
@@ -78,10 +87,7 @@ def on_cpu_ns(pid: int) -> int:
 
 
 def finish(name: str, proc: subprocess.Popen[bytes], out: Path, steady: float = float("nan")) -> Run:
-    # stderr to its end first, then reap (see run_child)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    err, usage = reap(proc)
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}): {err}")
     files = [out] if out.is_file() else sorted(p for p in out.iterdir() if p.name.startswith("hw"))
