@@ -43,9 +43,8 @@ def test_kernel_threads_are_known_after_one_ranking_and_left_out() -> None:
         for pid in known:  # every one of them has the kernel-thread flag (unless it exited meanwhile)
             flags = _flags(pid)
             assert flags is None or flags & kthreads.PF_KTHREAD
-        assert not any(
-            (pid, "statm") in files.descriptors() for pid in known
-        )  # their statm descriptor is closed
+        # their statm descriptor is closed
+        assert not any((pid, "statm") in files.descriptors() for pid in known)
         assert files.open_count() == len(files.descriptors()) + len(known)
         # The ranking itself: the same processes as reading every statm afresh (user processes only),
         # kernel threads never among them.

@@ -376,7 +376,7 @@ def test_a_pending_signal_gives_the_idle_process_its_record_again() -> None:
 
 
 class _Reused(PidFiles):
-    """Kept descriptors never all read (as with a command line longer than its buffer); once ``armed``, after
+    """Kept descriptors never all read (as when one is not kept or its process exited); once ``armed``, after
     its first read the process exits and its pid names ``other`` (as if reused): /proc/<pid> leads there."""
 
     def __init__(self, procfs: ProcFS, exits: subprocess.Popen[bytes], other: int, tree: Path) -> None:
