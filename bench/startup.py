@@ -79,9 +79,8 @@ def record(tmp: Path) -> tuple[Path, Path]:
     for run in runs:
         if run.wait(timeout=60 + SAMPLES) != 0:
             raise SystemExit(f"{' '.join(map(str, run.args))} failed ({run.returncode})")
-    return sa, sorted(hw_dir.glob("hw[0-9]*"))[
-        -1
-    ]  # the day's file (the recorder also keeps a lock, a boot id)
+    # the day's file (the recorder also keeps a lock, a boot id)
+    return sa, sorted(hw_dir.glob("hw[0-9]*"))[-1]
 
 
 def web_data(tmp: Path) -> Path:
