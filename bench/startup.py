@@ -27,10 +27,9 @@ import tempfile
 from pathlib import Path
 
 from _memcached import Memcached
-from _peers import SADC, hostward_command, run_child
+from _peers import SADC, SRC, hostward_command, run_child
 from ntp_common import start_chronyd
 
-SRC = Path(__file__).resolve().parent.parent / "src"
 OOM_LOG = SRC.parent / "tests" / "fixtures" / "oom" / "debian8-3.16-memcg-v1.kern.log"
 SAMPLES = 3
 
