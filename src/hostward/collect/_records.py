@@ -82,7 +82,7 @@ def maker(cls: type[Any], names: tuple[str, ...], extras: tuple[str, ...] = ()) 
     ]
     if unset:
         raise ValueError(f"{cls.__name__}: no value for the required fields {unset}")
-    if issubclass(cls, tuple) and names == field_names(cls) and not extras and not _bool_fields(cls):
+    if is_named_tuple(cls) and names == field_names(cls) and not extras and not _bool_fields(cls):
         return _tuple_maker(cls, len(names))  # a named tuple of every field, in order
     fast = _fast_maker(cls, all_fields, names, extras)
     return fast if fast is not None else _plain_maker(cls, names, extras, _bool_fields(cls))
