@@ -43,8 +43,8 @@ from hostward.store.model import CommentMark, Entry, RestartMark
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-# XDISK for -d and -F, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP, INT for -I, POWER for -m CPU (-v, -n SOCK are sadc's
-# defaults): what hostward's -A prints.
+# XDISK for -d and -F, IPV6 for -n SOCK6, SNMP for -n IP/EIP/TCP/ETCP/UDP, INT for -I, POWER for -m CPU (-v, -n
+# SOCK are sadc's defaults): what hostward's -A prints.
 SADC_GROUPS = "XDISK,IPV6,SNMP,INT,POWER"
 
 

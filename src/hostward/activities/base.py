@@ -50,8 +50,8 @@ class Column:
     """One value column of a report.
 
     ``decimals`` is 2 for ``%9.2f`` values and 0 for integers (sysstat prints integer gauges with ``%9llu`` and
-    their averages with ``%9.0f``; both are ``{:9.0f}`` of the value here). ``parity`` is how far hostward may be from sar when both sample
-    the same second, and why (docs/parity.md).
+    their averages with ``%9.0f``; both are ``{:9.0f}`` of the value here). ``parity`` is how far hostward may
+    be from sar when both sample the same second, and why (docs/parity.md).
     """
 
     header: str  # sar's header text, e.g. "%user"
