@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import operator
 
-from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, rate
+from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, rates
 from hostward.collect.net import NetDev
 
 _NN = "node_network_{}"
@@ -24,7 +24,7 @@ _FIELDS = (
     ("txfifo/s", "txfifo", "tx_fifo", "transmit_fifo_total"),
 )
 
-_COUNTERS = operator.attrgetter(*(attr for _, _, attr, _ in _FIELDS))
+_COUNTERS = tuple(attr for _, _, attr, _ in _FIELDS)
 
 
 def _zero(name: str) -> NetDev:
@@ -39,14 +39,13 @@ _AGAIN = operator.attrgetter(*(attr for _, _, attr, _ in _FIELDS if attr != "rx_
 
 def net_edev_rows(span: Interval) -> list[Row]:
     before = {d.name: d for d in span.prev.nets}
+    itv = span.itv_cs
     rows: list[Row] = []
     for c in span.curr.nets:
         p = before.get(c.name)
         if p is None or any(cv < pv for pv, cv in zip(_AGAIN(p), _AGAIN(c), strict=True)):
             p = _zero(c.name)  # new, or registered again: from zeros (print_net_edev_stats)
-        itv = span.itv_cs
-        values = tuple(rate(pv, cv, itv) for pv, cv in zip(_COUNTERS(p), _COUNTERS(c), strict=True))
-        rows.append(Row(c.name, values))
+        rows.append(Row(c.name, rates(p, c, _COUNTERS, itv)))
     return rows
 
 
