@@ -144,6 +144,23 @@ def open_lock(path: Path, mode: int = DATA_FILE_MODE) -> int:
     return _open_no_follow(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
 
 
+def open_read(path: Path) -> int:
+    """A read descriptor on ``path``, never through a symlink planted at its name and only on a regular file
+    (O_NONBLOCK: a FIFO there would block the open; a socket cannot be opened). FileNotFoundError when there is
+    none; UnsafePath in one line for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise UnsafePath(f"refusing to read {path}: {why}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UnsafePath(f"refusing to read {path}: it is not a regular file")
+    return fd
+
+
 def _writable_by_others(info: os.stat_result) -> bool:
     return bool(info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 

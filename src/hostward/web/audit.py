@@ -10,11 +10,9 @@ Secrets (passwords, codes, session ids, CSRF tokens) are never passed here.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import json
 import os
-import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +20,8 @@ from typing import Any, BinaryIO
 
 from starlette.requests import Request
 
-from hostward.errors import StoreError, UnsafePath
-from hostward.safefs import open_append
+from hostward.errors import StoreError
+from hostward.safefs import open_append, open_read
 
 GENESIS = "0" * 64
 MAX_FIELD_CHARS = 300
@@ -127,21 +125,8 @@ def verify(path: Path) -> Verdict:
 
 
 def _open_log(path: Path) -> BinaryIO:
-    """The log opened to read as it is written: never through a symlink planted at its name, only a regular file
-    (a FIFO there would hang the reader, a socket cannot be opened). FileNotFoundError when there is none yet;
-    UnsafePath in one line for anything else."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
-        raise UnsafePath(f"refusing to read {path}: {why}") from None
-    log = os.fdopen(fd, "rb")
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        log.close()
-        raise UnsafePath(f"refusing to read {path}: it is not a regular file")
-    return log
+    """The log opened to read as it is written (safefs.open_read: no link, regular files only)."""
+    return os.fdopen(open_read(path), "rb")
 
 
 def _read_log(path: Path) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,13 +25,13 @@ from pathlib import Path
 
 from hostward.atomic import writing
 from hostward.digits import is_digits
-from hostward.errors import CollectError, PermissionProblem, StoreError
+from hostward.errors import CollectError, PermissionProblem, StoreError, UnsafePath
 from hostward.oom.guard.events import KIND_KERNEL_KILL, GuardEvent, append_event, events_path
 from hostward.oom.kernlog.kernlog import MAX_LINE_BYTES, split_line
 from hostward.oom.kernlog.oomevent import OomEvent
 from hostward.oom.kernlog.oomparse import OomReportParser
 from hostward.oom.kernlog.report import verdict
-from hostward.safefs import make_dirs
+from hostward.safefs import make_dirs, open_read
 
 log = logging.getLogger("hostward.kernel-log")
 
@@ -52,12 +51,10 @@ class KmsgPosition:
 def read_position(path: Path) -> KmsgPosition | None:
     """The saved position, or None when there is none or it is unusable (a symlink, garbage: start afresh)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError:
+        fd = open_read(path)
+    except (OSError, UnsafePath):
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
         text = os.read(fd, MAX_POSITION_BYTES).decode("ascii", "replace").split()
     except OSError:
         return None
