@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hostward.digits import is_digits
+from hostward.errors import UnsafePath
+from hostward.safefs import open_read
 
 LOCK_NAME = ".hostward-record.lock"
 _WIDTH = 20
@@ -71,8 +73,8 @@ def parse_status(text: str) -> RecorderStatus | None:
 def read_status(data_dir: Path) -> RecorderStatus | None:
     """The status in ``data_dir``'s lock file, never through a planted link; None when absent or unreadable."""
     try:
-        fd = os.open(data_dir / LOCK_NAME, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+        fd = open_read(data_dir / LOCK_NAME)
+    except (OSError, UnsafePath):
         return None
     try:
         data = os.read(fd, MAX_STATUS_BYTES)
