@@ -39,26 +39,33 @@ def test_rows_of_some_items_are_those_rows_of_all(
 
 
 moves = st.lists(st.integers(-20, 400), min_size=10, max_size=10)  # mostly forward, one in twenty back
-
-
-@settings(max_examples=400)
-@given(
-    prev=st.lists(times, min_size=1, max_size=4),
-    steps=st.lists(moves, min_size=4, max_size=4),
-    offline=st.sampled_from([None, 0, 1, 3]),
+stepped_cpus = settings(max_examples=400)(
+    given(
+        prev=st.lists(times, min_size=1, max_size=4),
+        steps=st.lists(moves, min_size=4, max_size=4),
+        offline=st.sampled_from([None, 0, 1, 3]),
+    )
 )
-def test_the_all_row_alone_is_the_all_row_of_every_cpu(
-    prev: list[CpuTimes], steps: list[list[int]], offline: int | None
-) -> None:
-    """sar -u (no -P) sums the lines without the per-CPU fix-ups when none is due (activities/cpu.py _all_row):
-    the same digits as the CPU-by-CPU sum, counters moving forward, going back a little, or a CPU offline."""
+
+
+def _stepped(prev: list[CpuTimes], steps: list[list[int]], offline: int | None) -> Interval:
+    """An interval from the CPU lines ``prev`` to each moved by its step (never below 0), CPU ``offline`` gone."""
     curr: list[CpuTimes | None] = [
         CpuTimes(*(max(v + d, 0) for v, d in zip(t, step, strict=True)))
         for t, step in zip(prev, steps, strict=False)
     ]
     if offline is not None and offline < len(curr):
         curr[offline] = None
-    span = Interval(sample(prev[0], list(prev)), sample(prev[0], curr), 100)
+    return Interval(sample(prev[0], list(prev)), sample(prev[0], curr), 100)
+
+
+@stepped_cpus
+def test_the_all_row_alone_is_the_all_row_of_every_cpu(
+    prev: list[CpuTimes], steps: list[list[int]], offline: int | None
+) -> None:
+    """sar -u (no -P) sums the lines without the per-CPU fix-ups when none is due (activities/cpu.py _all_row):
+    the same digits as the CPU-by-CPU sum, counters moving forward, going back a little, or a CPU offline."""
+    span = _stepped(prev, steps, offline)
     expected = [row for row in cpu_rows(span) if row.item == "all"]
     assert repr(cpu_rows_of(span, frozenset({"all"}))) == repr(expected)
 
@@ -94,24 +101,13 @@ def test_the_default_view_computes_the_same_shown_shares(
     _check_default_view(Interval(sample(prev_all, prev), sample(curr_all, curr), 100), wanted)
 
 
-@settings(max_examples=400)
-@given(
-    prev=st.lists(times, min_size=1, max_size=4),
-    steps=st.lists(moves, min_size=4, max_size=4),
-    offline=st.sampled_from([None, 0, 1, 3]),
-)
+@stepped_cpus
 def test_the_default_view_all_row_is_the_full_maths_all_row(
     prev: list[CpuTimes], steps: list[list[int]], offline: int | None
 ) -> None:
     """The "all" row alone (sar -u's _all_row, and its CPU-by-CPU fallback when a fix-up is due), counters
     mostly moving forward: the six shares as the full maths gives them."""
-    curr: list[CpuTimes | None] = [
-        CpuTimes(*(max(v + d, 0) for v, d in zip(t, step, strict=True)))
-        for t, step in zip(prev, steps, strict=False)
-    ]
-    if offline is not None and offline < len(curr):
-        curr[offline] = None
-    _check_default_view(Interval(sample(prev[0], list(prev)), sample(prev[0], curr), 100), frozenset({"all"}))
+    _check_default_view(_stepped(prev, steps, offline), frozenset({"all"}))
 
 
 def test_the_default_view_is_what_the_trimmed_maths_computes() -> None:
