@@ -12,9 +12,7 @@ from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tole
 Spec = tuple[tuple[str, str], ...]  # (sar header, counter attribute of the record)
 
 
-def counter_rows(
-    record: str, counters: tuple[str, ...], width: int | None
-) -> Callable[[Interval], list[Row]]:
+def counter_rows(record: str, counters: tuple[str, ...], width: int) -> Callable[[Interval], list[Row]]:
     """One row of the rates of ``counters`` between the two samples' ``record``; none if either lacks it."""
 
     def rows(span: Interval) -> list[Row]:
@@ -37,7 +35,7 @@ def counter_activity(
     parity: Tolerance,
     parity_of: Mapping[str, Tolerance] | None = None,
     node: Collection[str] = (),
-    width: int | None = 64,
+    width: int = 64,
 ) -> Activity:
     """``sar -n KEYWORD``: the rates of ``spec``'s counters of ``record``, each counter ``width`` bits wide.
     ``parity_of`` overrides ``parity`` for some headers; counters named in ``node`` are node_exporter's

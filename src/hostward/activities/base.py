@@ -247,13 +247,13 @@ def sar_itv(itv_cs: int) -> int:
     return itv_cs or 1
 
 
-def unsigned(prev: int, curr: int, width: int | None = 64) -> int:
+def unsigned(prev: int, curr: int, width: int = 64) -> int:
     """``curr - prev`` as C computes it on unsigned ``width``-bit counters: modulo 2**width, so a counter that
-    went back gives the wrapped distance, never a negative one. None: a plain difference."""
-    return curr - prev if width is None else (curr - prev) & ((1 << width) - 1)
+    went back gives the wrapped distance, never a negative one."""
+    return (curr - prev) & ((1 << width) - 1)
 
 
-def rate(prev: int, curr: int, itv_cs: int, width: int | None = 64) -> float:
+def rate(prev: int, curr: int, itv_cs: int, width: int = 64) -> float:
     """Per-second rate of a ``width``-bit counter as sar prints it: sysstat's ``S_VALUE(m, n, p) = (double)
     (n - m) / p * 100`` on the counter's C type (rd_stats.h: unsigned long and long long 64 bits, unsigned int
     32), with no reset rule: a counter that went back reads as wrapped (pr_stats.c print_pcsw_stats,
@@ -265,19 +265,18 @@ def rate(prev: int, curr: int, itv_cs: int, width: int | None = 64) -> float:
         if itv_cs < 0:
             return 0.0
         itv_cs = 1
-    diff = curr - prev if width is None else (curr - prev) & ((1 << width) - 1)
-    return float(diff) / itv_cs * 100
+    return float((curr - prev) & ((1 << width) - 1)) / itv_cs * 100
 
 
 def rates(
-    prev: object, curr: object, names: tuple[str, ...], itv_cs: int, width: int | None = 64
+    prev: object, curr: object, names: tuple[str, ...], itv_cs: int, width: int = 64
 ) -> tuple[float, ...]:
     """``rate`` of each counter attribute ``names`` of two records, the interval checked once for the row."""
     if itv_cs <= 0:
         if itv_cs < 0:
             return (0.0,) * len(names)
         itv_cs = 1
-    mask = -1 if width is None else (1 << width) - 1  # & -1 keeps a negative difference (width None: plain)
+    mask = (1 << width) - 1
     return tuple(float((getattr(curr, n) - getattr(prev, n)) & mask) / itv_cs * 100 for n in names)
 
 

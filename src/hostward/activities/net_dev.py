@@ -23,8 +23,9 @@ def ifutil(dev: NetDev, rx_bytes_s: float, tx_bytes_s: float) -> float:
     return (rx_bytes_s + tx_bytes_s) * 800 / speed
 
 
-def _zero(name: str) -> NetDev:
-    """A new interface is compared with zeros (sysstat's check_net_dev_reg)."""
+def zeros(name: str) -> NetDev:
+    """What a new interface, or one registered again, is compared with in -n DEV and EDEV: zeros (sysstat's
+    check_net_dev_reg and check_net_edev_reg)."""
     return NetDev(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
 
@@ -61,7 +62,7 @@ def net_dev_rows(span: Interval) -> list[Row]:
     for c in span.curr.nets:
         p = before.get(c.name)
         if p is None or registered_again(p, c):  # new or registered again: from zeros (print_net_dev_stats)
-            p = _zero(c.name)
+            p = zeros(c.name)
         rx = rate(p.rx_bytes, c.rx_bytes, itv)
         tx = rate(p.tx_bytes, c.tx_bytes, itv)
         values = (

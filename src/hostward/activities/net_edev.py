@@ -6,7 +6,7 @@ from __future__ import annotations
 import operator
 
 from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, rates
-from hostward.collect.net import NetDev
+from hostward.activities.net_dev import zeros
 
 _NN = "node_network_{}"
 _T = Tolerance("errors and drops between the reads (rare on loopback and virtio links)", abs=5.0, rel=0.1)
@@ -27,11 +27,6 @@ _FIELDS = (
 _COUNTERS = tuple(attr for _, _, attr, _ in _FIELDS)
 
 
-def _zero(name: str) -> NetDev:
-    """A new interface is compared with zeros (sysstat's check_net_edev_reg)."""
-    return NetDev(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-
-
 # The counters whose going back means the interface was registered again (sa_common.c check_net_edev_reg):
 # every column but rx_errors, which only wraps (modulo 2**64, as S_VALUE computes it).
 _AGAIN = operator.attrgetter(*(attr for _, _, attr, _ in _FIELDS if attr != "rx_errors"))
@@ -44,7 +39,7 @@ def net_edev_rows(span: Interval) -> list[Row]:
     for c in span.curr.nets:
         p = before.get(c.name)
         if p is None or any(cv < pv for pv, cv in zip(_AGAIN(p), _AGAIN(c), strict=True)):
-            p = _zero(c.name)  # new, or registered again: from zeros (print_net_edev_stats)
+            p = zeros(c.name)  # new, or registered again: from zeros (print_net_edev_stats)
         rows.append(Row(c.name, rates(p, c, _COUNTERS, itv)))
     return rows
 
