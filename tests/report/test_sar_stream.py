@@ -1,5 +1,6 @@
 """``sar -f`` over a recording read as a stream (report/sar_stream.py, issue 17) prints byte for byte what the
-report over the whole day prints: restarts, comments, -s/-e, -i, counts, header repetition, several reports."""
+report over the whole day prints: restarts, comments, -s/-e, -i, counts, header repetition, several reports;
+and both compute only the columns sar -u prints."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from tests.store.conftest import HOST, series, with_processes
 
 from hostward.activities import BY_NAME
+from hostward.activities.base import Activity, RowsOfFn
+from hostward.frozen import replace
 from hostward.report.formatting import ReportFormat
 from hostward.report.sar_stream import render_stream
 from hostward.report.sar_text import render_file
@@ -112,3 +115,31 @@ def test_nothing_but_marks_prints_them(tmp_path: Path) -> None:
     assert "".join(render_stream(whole.host, iter(()), opts, ReportFormat())) == "".join(
         render_file(DayData(whole.host, ()), opts, ReportFormat())
     )
+
+
+@pytest.mark.parametrize("items", [frozenset({"all"}), frozenset({"all", "0"}), frozenset({"1"})])
+def test_the_whole_days_report_takes_the_view_rows_and_prints_what_all_rows_print(
+    day_file: Path, items: frozenset[str]
+) -> None:
+    """sar -f with -C goes through render_file: like the stream, it computes only the columns the default CPU
+    view prints (Activity.rows_of_view), and prints the bytes the thirteen shares of every row print."""
+    cpu = BY_NAME["cpu"]
+    assert cpu.rows_of_view is not None
+    views: list[str] = []
+
+    def spied(view: str) -> RowsOfFn:
+        views.append(view)
+        assert cpu.rows_of_view is not None
+        return cpu.rows_of_view(view)
+
+    whole = read_file(day_file, salvage=True, processes=False)
+    data = DayData(whole.host, (whole.previous, *whole.entries) if whole.previous else whole.entries)
+
+    def report(activity: Activity) -> str:
+        selected = (Selected(activity, "", items, 1), Selected(BY_NAME["memory"]))
+        return "".join(render_file(data, ReportOptions(reports=selected, comments=True), ReportFormat()))
+
+    got = report(replace(cpu, rows_of_view=spied))
+    assert views and set(views) == {""}  # each segment's CPU block took the default view's rows
+    assert got == report(replace(cpu, rows_of_view=None))
+    assert "COM note 6" in got and got.count("%user") == 3  # a header a segment

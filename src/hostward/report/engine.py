@@ -343,10 +343,11 @@ def block(
     tod: TimeOfDayFn = local_tod,
     *,
     last: bool = False,
+    view_only: bool = False,
 ) -> Iterator[BlockEvent]:
     """One activity over one segment, as sar.c handle_curr_act_stats prints it; ``last``: the segment's last
-    block, followed by the comments after its count (Block.tail)."""
-    state = Block(segment.reference, selected, opts, tod)
+    block, followed by the comments after its count (Block.tail); ``view_only`` as Block's."""
+    state = Block(segment.reference, selected, opts, tod, view_only=view_only)
     entries = iter(segment.body)  # the tail reads on from where the block stopped
     for entry in entries:
         yield from state.feed(entry)

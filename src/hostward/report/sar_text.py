@@ -217,8 +217,9 @@ def _block_text(
     clock: Callable[[float], str],
     last: bool = False,
 ) -> Iterator[str]:
+    # The layout prints only the view's columns of the rows: Block computes only those (view_only), as in sar_stream.
     layout = Layout(selected, fmt, opts.pretty)
-    return events_text(block(segment, selected, opts, tod, last=last), layout, fmt, clock)
+    return events_text(block(segment, selected, opts, tod, last=last, view_only=True), layout, fmt, clock)
 
 
 def events_text(
