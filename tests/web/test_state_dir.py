@@ -4,7 +4,9 @@ file): the web commands say so in one line, as for any bad configuration, not wi
 from __future__ import annotations
 
 import os
+import re
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +155,65 @@ def test_writing_commands_still_create_the_state(tmp_path: Path) -> None:
     assert (data / "web" / "accounts.db").stat().st_mode & 0o777 == 0o600
     code, out, err = _web_out(data, ["user", "list"])
     assert (code, out.split(), err) == (0, ["ann", "viewer", "no", "2FA", "active"], [])
+
+
+@pytest.mark.parametrize("planted", ["link", "other owner"])
+def test_a_writer_refuses_a_web_directory_that_is_a_link_or_not_ours(tmp_path: Path, planted: str) -> None:
+    """`user add` (the writers' web_dir): DATA_DIR/web a link to a private directory, or a directory of another
+    user, is refused in one line and nothing is written there."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o750)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    if planted == "link":
+        (data / "web").symlink_to(elsewhere)
+        refused = data / "web"
+        why = f"{refused} is not a directory (a symlink is not accepted)"
+    else:
+        require_root()
+        refused = data / "web"
+        refused.mkdir(mode=0o700)
+        os.chown(refused, 65534, 65534)
+        why = f"{refused} is owned by uid 65534, not by this user: refusing to use it"
+    with pytest.raises(ConfigError, match=re.escape(why)):
+        web_dir(data)
+    done = _run(data, ["user", "add", "ann", "--password-stdin"], "a long enough passphrase 1\n")
+    assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [f"hostward web: {why}"])
+    assert list(elsewhere.iterdir()) == [] and list(refused.iterdir()) == []
+
+
+def test_the_state_directories_get_their_modes_whatever_the_umask(tmp_path: Path) -> None:
+    """DATA_DIR 0750 as the recorder makes it (its group reads the day files), DATA_DIR/web 0700. The old code's
+    mkdir left both to the umask: under umask 077 the data directory was 0700."""
+    old = os.umask(0o077)
+    try:
+        web = web_dir(tmp_path / "data" / "below")
+    finally:
+        os.umask(old)
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "data", web.parent, web)]
+    assert modes == [0o750, 0o750, 0o700]
+
+
+def test_a_web_directory_others_could_replace_is_refused(tmp_path: Path) -> None:
+    """A data directory its group may write: a member could move DATA_DIR/web away and plant names there. Refused
+    in one line as the recorder refuses it (the old code used it)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o770)
+    with pytest.raises(
+        UnsafePath,
+        match=re.escape(
+            f"refusing the dashboard's state directory {data}/web: its parent {data} is writable"
+        ),
+    ):
+        web_dir(data)
+    done = _run(data, ["user", "add", "ann", "--password-stdin"], "a long enough passphrase 1\n")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.splitlines() == [
+        f"hostward web: refusing the dashboard's state directory {data}/web: its parent {data} is writable by "
+        f"its group (chmod go-w {data})"
+    ]
+    assert list((data / "web").iterdir()) == []
 
 
 @pytest.mark.parametrize("side", ["-wal", "-shm", "-journal"])

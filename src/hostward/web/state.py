@@ -14,7 +14,10 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from hostward import safefs
 from hostward.errors import ConfigError
+
+PRIVATE_MODE = 0o700  # the database holds password hashes and session ids
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -58,16 +61,18 @@ CREATE TABLE IF NOT EXISTS throttle (
 
 
 def web_dir(data_dir: Path) -> Path:
-    """DATA_DIR/web, created 0700 if missing; refused if another user owns it or others may write it."""
+    """DATA_DIR/web, created 0700 if missing (DATA_DIR 0750, as every writer makes it); refused if it is a link,
+    another user owns it, or it or a directory above it is not private (safefs's StrictModes)."""
     path = data_dir / "web"
     try:
-        with contextlib.suppress(FileExistsError):
-            data_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
-            path.mkdir(mode=0o700)
+        safefs.make_dirs(data_dir)
+        safefs.make_dirs(path, PRIVATE_MODE)
         info = os.lstat(path)
     except OSError as exc:  # a data directory that is a file, or read-only: one line, not a traceback
         raise ConfigError(f"cannot use {path} for the dashboard's state: {exc.strerror or exc}") from exc
-    return _checked(path, info)
+    _checked(path, info)
+    safefs.check_private_dir(path, "the dashboard's state directory")
+    return path
 
 
 def existing_web_dir(data_dir: Path) -> Path | None:
@@ -94,8 +99,8 @@ def _checked(path: Path, info: os.stat_result) -> Path:
         raise ConfigError(f"{path} is not a directory (a symlink is not accepted)")
     if info.st_uid != os.geteuid():
         raise ConfigError(f"{path} is owned by uid {info.st_uid}, not by this user: refusing to use it")
-    if info.st_mode & 0o077:
-        os.chmod(path, 0o700)  # ours, but too open (an older umask): close it before anything secret lands
+    if info.st_mode & 0o077:  # ours, but too open (an older umask): close it before anything secret lands
+        os.chmod(path, PRIVATE_MODE, follow_symlinks=False)
     return path
 
 
