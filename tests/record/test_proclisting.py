@@ -156,3 +156,62 @@ def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount(positio
     fork count did not move (7 at both samples: the last listing would be served again but for the mount)."""
     done = _in_new_pid_namespace(_REMOUNT_SAMPLER, str(position), str(forks))
     assert done.stdout.split() == ["True", "True", "True"]
+
+
+_REMOUNT_AT_EACH_CALL = """
+import os, subprocess, sys
+from hostward.procfs import ProcFS
+from hostward.recorder import proclisting
+from hostward.recorder.proclisting import ProcListing
+
+proclisting.FIRST_PROCESS_POSITION = int(sys.argv[2])  # 0 fails the position's check: whole listings
+CALLS = ("stat", "open", "fstat", "lseek", "listdir", "close")
+real = {name: getattr(os, name) for name in CALLS}
+armed = [0]  # the call (counted from 1) /proc is mounted anew before; 0: none
+
+
+def remount() -> None:
+    armed[0] = 0
+    subprocess.run([sys.argv[1], "-t", "proc", "proc", "/proc"], check=True)
+
+
+def seam(name):
+    def call(*args, **kwargs):
+        if armed[0] == 1:
+            remount()
+        elif armed[0]:
+            armed[0] -= 1
+        return real[name](*args, **kwargs)
+    return call
+
+
+for name in CALLS:
+    setattr(os, name, seam(name))
+for at in range(1, 100):
+    listing = ProcListing(ProcFS())
+    host = listing.pids()
+    assert len(host) > 10, host
+    armed[0] = at
+    listed = listing.pids()
+    if armed[0]:  # past the listing's last call: every seam was tried
+        listing.close()
+        print("calls", at - 1)
+        break
+    own = ProcFS().pids()
+    assert len(own) < 10, own
+    # the listing is of the mount it counts: the old one's processes, or the new one's with the mount counted
+    assert len(listed) > 10 if listing.mounts == 0 else listing.mounts == 1 and listed == own, (at, listed)
+    assert listing.pids() == own and listing.mounts == 1  # the next listing sees the new mount at the latest
+    listing.close()
+    subprocess.run([sys.argv[1].replace("mount", "umount"), "/proc"], check=True)  # the host's /proc again
+"""
+
+
+@pytest.mark.parametrize("position", [proclisting.FIRST_PROCESS_POSITION, 0])
+def test_a_remount_between_any_two_calls_of_a_listing_is_counted_with_the_mount_listed(position: int) -> None:
+    """/proc mounted anew before each system call of a listing in turn (the stat of /proc, the open of its
+    descriptor, its fstat ...): the pids listed are always of the mount the listing counts (the host's, or the
+    new pid namespace's with ``mounts`` moved), never the new mount's pids while the old mount's descriptors
+    are kept; from the position or whole (position 0 fails its check)."""
+    done = _in_new_pid_namespace(_REMOUNT_AT_EACH_CALL, str(position))
+    assert done.stdout.startswith("calls ") and int(done.stdout.split()[1]) >= 2, done.stdout

@@ -9,18 +9,22 @@ is never listed). Seeking there lists the processes alone: ~15 % less of the ker
 Python to filter out.
 
 Only where that is checked to hold: the live /proc, and at first use a listing from the position must be the
-same processes as a whole listing (tried a few times: a process may start or exit between the two). On any
-other tree, or when the check fails or a name read from the position is not a process's, the whole
-directory is listed (ProcFS.pids), as before. Either way a listing is of the mount /proc is at that moment:
-when /proc is a mount of its own since the last listing (another pid namespace's processes, other hidepid=
-options: another device number), ``mounts`` counts it (a caller drops what it kept of the old mount's
-processes), a descriptor kept is dropped and the new mount checked afresh.
+same processes as a whole listing through the same descriptor (tried a few times: a process may start or exit
+between the two). On any other tree, or when the check fails or a name read from the position is not a
+process's, the whole directory is listed (as ProcFS.pids lists it). Either way a listing is of the mount it
+counts: /proc is opened first and the descriptor's own mount (fstat) compared with the one last listed, then
+listed through that descriptor; the descriptor kept for the position is listed only after a stat of /proc found
+the mount it was opened on. When /proc is a mount of its own since the last listing (another pid namespace's
+processes, other hidepid= options: another device number), ``mounts`` counts it (a caller drops what it kept of
+the old mount's processes), a descriptor kept is dropped and the new mount checked afresh. A mount made after
+the stat or the open is the next listing's news: this one is of the old mount, counted as such.
 """
 
 from __future__ import annotations
 
 import os
 
+from hostward.errors import CollectError
 from hostward.procfs import ProcFS
 
 FIRST_PROCESS_POSITION = 258  # fs/proc/base.c: TGID_OFFSET (FIRST_PROCESS_ENTRY 256 + "self", "thread-self")
@@ -42,70 +46,79 @@ class ProcListing:
         self.mounts = 0
 
     def pids(self) -> list[int]:
-        """The pids listed in /proc, sorted (what ProcFS.pids gives; its CollectError when /proc cannot be
+        """The pids listed in /proc, sorted (what ProcFS.pids gives; a CollectError as its when /proc cannot be
         listed)."""
-        device = self._mount_device()
-        if device != self._device:  # the first listing, or /proc mounted anew since the last one
-            if self._device != -1:
-                self.mounts += 1
-            self._stop()  # a descriptor kept lists the old mount's processes
-            self._checked = self._path != "/proc"
-            self._device = device
-        if self.from_position:
-            pids = self._from_position()
+        if self.from_position and self._mount_device() == self._device:
+            # The descriptor kept is of the mount last listed, still /proc's at the stat: its listing is of it.
+            pids = _from_position(self._fd)
             if pids is not None:
                 return pids
             self._stop()
-        elif not self._checked and self._check():
-            return self.pids()
-        return self.procfs.pids()
+        fd, device = self._open()  # this descriptor lists its own mount, whatever /proc is by now
+        try:
+            if device != self._device:  # the first listing, or /proc mounted anew since the last one
+                if self._device != -1:
+                    self.mounts += 1
+                self._stop()  # a descriptor kept lists the old mount's processes
+                self._checked = self._path != "/proc"
+                self._device = device
+            if not self._checked:
+                pids = self._check(fd)
+                if pids is not None:
+                    fd = -1  # kept: listed from the position from now on
+                    return pids
+            return self._whole(fd)
+        finally:
+            if fd >= 0:
+                os.close(fd)
 
     def same_mount(self) -> bool:
         """Whether /proc is still the mount last listed (one stat, ~1 µs): a caller that keeps a listing
         asks this before it serves the listing again."""
         return self._device != -1 and self._mount_device() == self._device
 
-    def _check(self) -> bool:
-        """Whether listing from the position gives what a whole listing gives (then used from now on)."""
+    def _check(self, fd: int) -> list[int] | None:
+        """The listing from the position through ``fd`` when it is what a whole listing through ``fd`` gives
+        (then ``fd`` is kept and listed from the position from now on); None when it is not."""
         self._checked = True
-        try:
-            self._fd = os.open(self._path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            opened = os.fstat(self._fd).st_dev
-        except OSError:
-            self._stop()
-            return False
-        if opened != self._device:  # mounted anew between the stat and the open: the next listing sees it
-            self._stop()
-            self._checked = False
-            return False
         for _ in range(_CHECKS):
-            listed = self._from_position()
-            if listed is not None and listed == self.procfs.pids():
-                self.from_position = True
-                return True
-        self._stop()
-        return False
+            listed = _from_position(fd)
+            if listed is not None and listed == self._whole(fd):
+                self._stop()
+                self._fd, self.from_position = fd, True
+                return listed
+        return None
+
+    def _open(self) -> tuple[int, int]:
+        """A descriptor of /proc's directory and its mount's device (st_dev)."""
+        try:
+            fd = os.open(self._path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise self._unlisted(exc) from exc
+        try:
+            return fd, os.fstat(fd).st_dev
+        except OSError as exc:
+            os.close(fd)
+            raise self._unlisted(exc) from exc
+
+    def _whole(self, fd: int) -> list[int]:
+        """Every process entry of the directory ``fd`` is open on, sorted (as ProcFS.pids; a name of digits that
+        int() refuses, "²", is not a process's either)."""
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            names = os.listdir(fd)
+        except OSError as exc:
+            raise self._unlisted(exc) from exc
+        return sorted(map(int, filter(str.isdecimal, names)))
+
+    def _unlisted(self, exc: OSError) -> CollectError:
+        return CollectError(f"cannot list {self._path}: {exc.strerror}")
 
     def _mount_device(self) -> int:
         try:
             return os.stat(self._path).st_dev
         except OSError:
-            return -2  # not there: never the last mount's; ProcFS.pids says why
-
-    def _from_position(self) -> list[int] | None:
-        """The entries from FIRST_PROCESS_POSITION on, as sorted pids; None when one is not a pid's or the
-        directory cannot be read. (os.listdir of a descriptor reads from its position and rewinds it after.)"""
-        try:
-            os.lseek(self._fd, FIRST_PROCESS_POSITION, os.SEEK_SET)
-            names = os.listdir(self._fd)
-        except OSError:
-            return None
-        if not all(map(str.isdigit, names)):
-            return None
-        try:
-            return sorted(map(int, names))
-        except ValueError:  # a digit that int() refuses ("²"): not a kernel's pid
-            return None
+            return -2  # not there: never the last mount's; the open says why
 
     def _stop(self) -> None:
         self.from_position = False
@@ -115,3 +128,20 @@ class ProcListing:
 
     def close(self) -> None:
         self._stop()
+
+
+def _from_position(fd: int) -> list[int] | None:
+    """The entries of the directory ``fd`` is open on from FIRST_PROCESS_POSITION on, as sorted pids; None when
+    one is not a pid's or the directory cannot be read. (os.listdir of a descriptor reads from its position and
+    rewinds it after.)"""
+    try:
+        os.lseek(fd, FIRST_PROCESS_POSITION, os.SEEK_SET)
+        names = os.listdir(fd)
+    except OSError:
+        return None
+    if not all(map(str.isdigit, names)):
+        return None
+    try:
+        return sorted(map(int, names))
+    except ValueError:  # a digit that int() refuses ("²"): not a kernel's pid
+        return None
