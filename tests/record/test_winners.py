@@ -92,7 +92,8 @@ def test_a_new_status_descriptor_drops_the_kept_start_time() -> None:
 
 def test_a_status_that_cannot_stand_in_for_stat_is_read_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
     """As on a kernel without the Kthread line: process_again says no, and the process is read in full
-    (stat included) while its descriptor lasts, without asking again."""
+    (stat included) while its descriptor lasts, without asking again; each full read proven of one process by
+    the ranking's statm read again after it."""
     from hostward.recorder import sampler as sampler_module
 
     asked: list[int] = []
@@ -105,11 +106,16 @@ def test_a_status_that_cannot_stand_in_for_stat_is_read_in_full(monkeypatch: pyt
     sampler = CachingSampler(ProcFS(), top_processes=1)
     files = sampler._pid_files = _Counting(sampler.procfs)
     try:
+        files.read_pid_bytes(child.pid, "statm")  # as the ranking does
         first = sampler._read_process(child.pid)
         second = sampler._read_process(child.pid)
         third = sampler._read_process(child.pid)
         assert asked == [child.pid]  # asked once, then read in full
-        assert [name for _, name in files.reads].count("stat") == 4  # 1 + its check, then 1 + 1
+        names = [name for _, name in files.reads]
+        assert (
+            names.count("stat") == 3 and names.count("statm") == 1 + 3
+        )  # the ranking's, then each read's check
+        assert sampler._seen[child.pid] == (files.kept(child.pid, "status"), -1)
         assert _settled(second, first) == first and _settled(third, first) == first
     finally:
         child.kill()
@@ -376,8 +382,9 @@ def test_a_pending_signal_gives_the_idle_process_its_record_again() -> None:
 
 
 class _Reused(PidFiles):
-    """Kept descriptors never all read (as when one is not kept or its process exited); once ``armed``, after
-    its first read the process exits and its pid names ``other`` (as if reused): /proc/<pid> leads there."""
+    """Kept descriptors never all read (as when one is not kept or its process exited); once ``armed``, right
+    after its status is read the process exits and its pid names ``other`` (as if reused): /proc/<pid> leads
+    there."""
 
     def __init__(self, procfs: ProcFS, exits: subprocess.Popen[bytes], other: int, tree: Path) -> None:
         super().__init__(procfs)
@@ -388,7 +395,7 @@ class _Reused(PidFiles):
 
     def read_pid_bytes(self, pid: int, name: str) -> bytes:
         data = super().read_pid_bytes(pid, name)
-        if self.armed:
+        if self.armed and name == "status":
             self.armed = False
             self.exits.kill()
             self.exits.wait()
@@ -397,21 +404,42 @@ class _Reused(PidFiles):
         return data
 
 
-def test_a_pid_reused_between_the_again_reads_gives_one_process_record(tmp_path: Path) -> None:
-    """The four files read again one by one, the process exiting after the first and its pid then naming
-    another process: the record is the other process's alone (its command line with its own start time),
-    never the first one's start time with the other's command line."""
-    first, other = sleeping_child("winner-first"), sleeping_child("winner-other")
+@pytest.mark.parametrize(
+    ("stands_in", "ranked"), [(True, False), (True, True), (False, False), (False, True)]
+)
+def test_a_pid_reused_between_the_reads_gives_one_process_record(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, stands_in: bool, ranked: bool
+) -> None:
+    """The process exits right after its status is read and its pid then names another process: the record
+    is the other process's alone (its command line with its own start time), never the first one's start time
+    with the other's command line. Whether its four files are read again one by one (status standing in for
+    stat), or it is read in full at every sample (process_again says no, as on a kernel without the Kthread
+    line); with its statm kept by the ranking or not."""
+    from hostward.recorder import sampler as sampler_module
+
+    if not stands_in:
+        monkeypatch.setattr(sampler_module, "process_again", lambda *_, **__: None)
+    first = sleeping_child("winner-first")
+    time.sleep(0.05)  # five clock ticks: the two start times differ
+    other = sleeping_child("winner-other")
     sampler = CachingSampler(ProcFS(), top_processes=1)
     files = sampler._pid_files = _Reused(sampler.procfs, first, other.pid, tmp_path)
     try:
+        if ranked:
+            files.read_pid_bytes(first.pid, "statm")
         before = sampler._read_process(first.pid)  # in full: its start time kept
         assert "winner-first" in before.cmdline
+        if not stands_in:
+            sampler._read_process(first.pid)  # status cannot stand in: read in full from now on
+            assert sampler._seen[first.pid][1] == -1
         files.armed = True
         info = sampler._read_process(first.pid)
         their = read_process(ProcFS(), other.pid)
-        assert ("winner-other" in info.cmdline) == (info.start_ticks == their.start_ticks)
-        assert info.cmdline == their.cmdline and info.start_ticks == their.start_ticks
+        assert before.start_ticks != their.start_ticks
+        assert info.cmdline == their.cmdline and "winner-other" in info.cmdline
+        assert (info.comm, info.start_ticks) == (their.comm, their.start_ticks)
+        # kept as the other's, or not at all (the ranking's statm, of the first, cannot prove the fresh read)
+        assert sampler._seen.get(first.pid) in (None, (files.kept(first.pid, "status"), their.start_ticks))
     finally:
         for child in (first, other):
             if child.poll() is None:

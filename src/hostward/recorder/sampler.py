@@ -205,68 +205,94 @@ class CachingSampler:
         through that same descriptor, it is the same process, and status gives the rest of what stat did
         (collect.procs.process_again, as read_process_again). A process whose status cannot stand in for stat
         (an older kernel without the Kthread line, a leader without memory) is read in full while its
-        descriptor lasts. When the four files read the same as at the last sample (status but for its
-        context-switch counts and signal lines: collect.procs.status_for_again), the record built then is
-        given again: it is a function of those texts."""
-        files, seen, redact = self._pid_files, self._seen, self.cmdline_filter
+        descriptor lasts, each time proven to be that one process as a first read is (_read_proven). When the
+        four files read the same as at the last sample (status but for its context-switch counts and signal
+        lines: collect.procs.status_for_again), the record built then is given again: it is a function of
+        those texts. A process that may be another one now (another status descriptor, reads not proven of
+        one process) is read afresh."""
+        files, seen = self._pid_files, self._seen
         known = seen.get(pid)
         if known is not None:
             status_serial, start_ticks = known
             if start_ticks < 0:
-                info = read_process(files, pid, cmdline_filter=redact)
-                if files.kept(pid, "status") != status_serial:
-                    del seen[pid]  # another process perhaps: it may read without stat again next time
-                return info
-            kept = files.read_kept(pid, _AGAIN_FILES)  # status first: the serial is its descriptor's
-            if kept is None:  # one not kept, or gone: read_pid_bytes reopens as needed
-                read = files.read_pid_bytes
-                texts = [read(pid, name) for name in _AGAIN_FILES]
-                # A file reopened by its path may be another process's (the pid reused after an exit): status
-                # read again through the descriptor kept with the start time proves the process lived across
-                # those opens (its serial is compared below).
-                read(pid, "status")
-                serial = files.kept(pid, "status")
+                again = self._read_in_full(pid, status_serial)
             else:
-                serial, texts = kept
-            status, adj, score, cmdline = texts
-            if serial == status_serial:
-                raw = (status_serial, status, adj, score, cmdline)
-                last = self._again.get(pid)
-                if last is not None and last[0] == raw:  # the same texts (half the winners at a sample,
-                    return last[2]  # measured): the same record, status_for_again not computed
-                inputs = (status_serial, status_for_again(status), adj, score, cmdline)
-                if last is not None and last[1] == inputs:
-                    self._again[pid] = (raw, inputs, last[2])
-                    return last[2]
-                info_again = process_again(
-                    pid,
-                    start_ticks,
-                    status,
-                    oom_score_adj=adj,
-                    oom_score=score,
-                    cmdline=cmdline,
-                    cmdline_filter=redact,
-                )
-                if info_again is not None:
-                    self._again[pid] = (raw, inputs, info_again)
-                    return info_again
-                seen[pid] = (status_serial, -1)
-                return read_process(files, pid, cmdline_filter=redact)
-            del seen[pid]  # another descriptor now: perhaps another process; read it afresh
-        statm_serial = files.kept(pid, "statm")  # opened by the ranking, before anything read here
-        info = read_process(files, pid, cmdline_filter=redact)
+                again = self._read_again(pid, status_serial, start_ticks)
+            if again is not None:
+                return again
+            del seen[pid]  # another descriptor now, or reads not proven of one process: read it afresh
+        info, one = self._read_proven(pid)
         new_status = files.kept(pid, "status")
-        # A descriptor bound to its process, opened before stat and status were read and read again through
-        # after them, proves that process lived across those reads, so they were all of the same process (a pid
-        # is not reused while its process lives): the ranking's statm, the cheapest file to generate, else stat.
+        if one and new_status is not None:
+            seen[pid] = (new_status, info.start_ticks)
+        return info
+
+    def _read_again(self, pid: int, status_serial: int, start_ticks: int) -> ProcessInfo | None:
+        """The process known by its status descriptor ``status_serial`` and start time read again without stat
+        (or in full, and from now on, when its status cannot stand in for stat); None when it may be another
+        process now."""
+        files, redact = self._pid_files, self.cmdline_filter
+        kept = files.read_kept(pid, _AGAIN_FILES)  # status first: the serial is its descriptor's
+        if kept is None:  # one not kept, or gone: read_pid_bytes reopens as needed
+            read = files.read_pid_bytes
+            texts = [read(pid, name) for name in _AGAIN_FILES]
+            # A file reopened by its path may be another process's (the pid reused after an exit): status
+            # read again through the descriptor kept with the start time proves the process lived across
+            # those opens (its serial is compared below).
+            read(pid, "status")
+            serial = files.kept(pid, "status")
+        else:
+            serial, texts = kept
+        if serial != status_serial:
+            return None
+        status, adj, score, cmdline = texts
+        raw = (status_serial, status, adj, score, cmdline)
+        last = self._again.get(pid)
+        if last is not None and last[0] == raw:  # the same texts (half the winners at a sample,
+            return last[2]  # measured): the same record, status_for_again not computed
+        inputs = (status_serial, status_for_again(status), adj, score, cmdline)
+        if last is not None and last[1] == inputs:
+            self._again[pid] = (raw, inputs, last[2])
+            return last[2]
+        info_again = process_again(
+            pid,
+            start_ticks,
+            status,
+            oom_score_adj=adj,
+            oom_score=score,
+            cmdline=cmdline,
+            cmdline_filter=redact,
+        )
+        if info_again is not None:
+            self._again[pid] = (raw, inputs, info_again)
+            return info_again
+        info = self._read_in_full(pid, status_serial)
+        if info is not None:
+            self._seen[pid] = (status_serial, -1)
+        return info
+
+    def _read_in_full(self, pid: int, status_serial: int) -> ProcessInfo | None:
+        """read_process of the process known by its status descriptor ``status_serial``; None when the reads
+        are not proven to be of that process alone: of one process (_read_proven), whose status was read
+        through that descriptor, so the process known (it was alive at that read, within theirs)."""
+        info, one = self._read_proven(pid)
+        return info if one and self._pid_files.kept(pid, "status") == status_serial else None
+
+    def _read_proven(self, pid: int) -> tuple[ProcessInfo, bool]:
+        """read_process, and whether its reads are proven to be of one process. A descriptor bound to its
+        process, opened before stat and status were read and read again through after all five files, proves
+        that process lived across those reads, so they were all of the same process (a pid is not reused while
+        its process lives): the ranking's statm, the cheapest file to generate, else stat (the first read)."""
+        files = self._pid_files
+        statm_serial = files.kept(pid, "statm")  # opened by the ranking, before anything read here
+        info = read_process(files, pid, cmdline_filter=self.cmdline_filter)
         name, serial = (
             ("statm", statm_serial) if statm_serial is not None else ("stat", files.kept(pid, "stat"))
         )
-        if new_status is not None and serial is not None:
-            files.read_pid_bytes(pid, name)
-            if files.kept(pid, name) == serial:
-                seen[pid] = (new_status, info.start_ticks)
-        return info
+        if serial is None:
+            return info, False
+        files.read_pid_bytes(pid, name)
+        return info, files.kept(pid, name) == serial
 
     def close(self) -> None:
         self._files.close()
