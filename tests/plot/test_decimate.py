@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hostward.plot import decimate as decimate_module
-from hostward.plot.decimate import COLUMNS, decimate, envelope_indices
+from hostward.plot.decimate import COLUMNS, decimate, envelope_in_runs, envelope_indices
 
 values = st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.just(math.nan))
 
@@ -22,13 +22,16 @@ values = st.one_of(st.floats(-1e9, 1e9, allow_nan=False), st.just(math.nan))
 def test_each_column_keeps_its_lowest_and_highest_point_and_every_gap(
     ys: list[float], columns: int, backwards: bool
 ) -> None:
-    """Times in order (one run of points per column, by bisection) and, for the other path, backwards."""
+    """Times in order (one run of points per column, by bisection) and, for the other path, backwards; the
+    other path on the same points keeps the same."""
     y = np.asarray(ys, dtype=np.float64)
     x = np.arange(len(y), dtype=np.float64)
     if backwards:
         x = x[::-1].copy()
     window = (0.0, float(len(y)))
     keep = np.asarray(envelope_indices(x.tolist(), ys, window, columns), dtype=np.intp)
+    # The one-pass path for times out of order keeps the same points, whatever the order.
+    assert envelope_in_runs(x.tolist(), ys, window, None, columns) == keep.tolist()
     assert list(keep) == sorted(set(keep.tolist()))  # time order, no point twice
     if len(y) <= 2 * columns:
         assert list(keep) == list(range(len(y)))

@@ -20,19 +20,21 @@ COLUMNS = 1400  # pixel columns across a page at the PNG resolution (A4 at 120 d
 Values = Sequence[float]
 
 
-def envelope_indices(
-    x: Values,
-    y: Values,
-    window: tuple[float, float],
-    columns: int = COLUMNS,
-    runs: list[range] | None = None,
-    *,
-    ordered: bool = True,
-) -> list[int]:
+def envelope_indices(x: Values, y: Values, window: tuple[float, float], columns: int = COLUMNS) -> list[int]:
     """Indices of the points to draw, in order: per column of ``window`` (in ``x`` units), the lowest and
-    highest non-NaN ``y``, and every NaN; all indices when there are no more points than two per column.
-    ``runs``: column_runs(x, ...) when the caller has them (every line of a series shares its times);
-    ``ordered`` False: the caller found ``x`` out of order (column_runs gave None), so it is not sorted again."""
+    highest non-NaN ``y``, and every NaN; all indices when there are no more points than two per column."""
+    runs = (
+        column_runs(x, window, columns) if len(y) > 2 * columns else None
+    )  # a series that fits is kept whole
+    return envelope_in_runs(x, y, window, runs, columns)
+
+
+def envelope_in_runs(
+    x: Values, y: Values, window: tuple[float, float], runs: list[range] | None, columns: int = COLUMNS
+) -> list[int]:
+    """``envelope_indices`` with ``x``'s columns found already, as column_runs gives them (every line of a
+    series shares its times): ``runs`` the indices of each column's points, or None when ``x`` is out of
+    order."""
     n = len(y)
     if n <= 2 * columns:
         return list(range(n))
@@ -42,8 +44,6 @@ def envelope_indices(
     nan = [] if total == total else [i for i, v in enumerate(y) if v != v]  # noqa: PLR0124  (gaps: always kept)
     if len(nan) == n:
         return list(range(n))
-    if runs is None and ordered:
-        runs = column_runs(x, window, columns)
     if runs is None:
         return _unsorted(x, y, lo, width, nan)
     keep = nan[:]
@@ -125,7 +125,7 @@ def decimate(
     long = len(x) > 2 * COLUMNS
     runs = column_runs(x, window) if long else None  # sorted or found out of order once, for every line
     for y in ys:
-        keep = envelope_indices(x, y, window, runs=runs, ordered=runs is not None or not long)
+        keep = envelope_in_runs(x, y, window, runs)
         out_x.append(_take(x, keep))
         out_y.append(_take(y, keep))
     return out_x, out_y
