@@ -41,9 +41,6 @@ DEFAULT_MARK = ("#8c564b", "-.")
 # Solid, dashed, dotted, dash-dot: two series with equal values stay distinguishable, one over the other.
 LINE_STYLES = ("-", "--", ":", "-.")
 DOT_POINTS = 3.0  # diameter of a point with no neighbour (isolated)
-# At most this many intervals between y ticks (matplotlib's automatic choice gave up to 10 on a tall panel):
-# 0, 20 ... 100 on a percent axis. Every tick is a few artists to build and draw: ~1 ms each, per panel.
-Y_BINS = 6
 # Fixed margins as fractions of the A4 landscape page: the two-line title above, the y tick labels and axis
 # label to the left (ticks of at most 6 digits: larger values get an SI prefix), tick labels and the time label
 # below (two lines of them for several days).

@@ -30,7 +30,7 @@ from hostward.plot.figures import (
     panel_rows,
     time_rule,
 )
-from hostward.plot.svg_axes import value_labels, value_ticks
+from hostward.plot.ticks import value_labels, value_ticks
 
 STYLE: dict[Any, Any] = {
     "font.size": FONT,
@@ -67,7 +67,7 @@ def draw(pf: PlotFigure) -> Figure:
             ax.set_ylabel(view.ylabel)
             ax.set_ylim(*view.ylim)
             _time_axis(ax, pf.window, pf.tz)
-            # The ticks and labels the SVG writes (plot/svg_axes.py): MaxNLocator's values, labelled with an SI
+            # The ticks and labels the SVG writes (plot/ticks.py): MaxNLocator's values, labelled with an SI
             # prefix ("2.5G") where matplotlib's formatter would write "1e9" above the axis, so the PDF, PNG and
             # SVG of a figure read alike.
             ticks = value_ticks(*view.ylim)

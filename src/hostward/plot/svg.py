@@ -4,7 +4,7 @@ whatever the day's length.
 
 The page is what plot/mpl.py draws for PDF/PNG: A4 landscape in points, the same margins, panels, colours,
 dash patterns, y ranges and legends (outside the panels, at the right), ticks chosen by the same rules
-(plot/svg_axes.py), text as <text> in matplotlib's default font. A line is one <polyline> per stretch of
+(plot/ticks.py, plot/svg_axes.py), text as <text> in matplotlib's default font. A line is one <polyline> per stretch of
 points without a gap (plot/decimate.py keeps at most two points per pixel column), clipped to its panel, a
 lone point a dot; a stacked panel is one <path> per layer and stretch, a stretch of one point a bar per layer
 (figures.runs, isolated, bars: plot/mpl.py draws by the same rules). Each panel's <g> carries its box and data
@@ -44,8 +44,9 @@ from hostward.plot.figures import (
     runs,
     time_rule,
 )
-from hostward.plot.svg_axes import time_ticks, value_labels, value_ticks
+from hostward.plot.svg_axes import time_ticks
 from hostward.plot.svg_text import width, xml_text
+from hostward.plot.ticks import value_labels, value_ticks
 
 PAGE_W, PAGE_H = PAGE_INCHES[0] * 72, PAGE_INCHES[1] * 72  # points: the SVG's user units
 TICK, TICK_PAD, LABEL_PAD = 3.5, 3.5, 4.0
