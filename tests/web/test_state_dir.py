@@ -312,7 +312,7 @@ def test_the_dashboards_audit_log_refuses_a_planted_log(tmp_path: Path, planted:
     why, bound = _plant(log, planted, tmp_path)
     try:
         with pytest.raises(UnsafePath, match=f"refusing to read {log}: {why}"):
-            AuditLog(log).entries()
+            AuditLog(log).newest(1)
         with pytest.raises(StoreError, match=str(log)):  # UnsafePath is one
             AuditLog(log).append(action="login")
     finally:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,6 +23,7 @@ from starlette.requests import Request
 
 from hostward.errors import StoreError
 from hostward.safefs import open_append, open_read
+from hostward.web import audit_lines
 
 GENESIS = "0" * 64
 MAX_FIELD_CHARS = 300
@@ -80,18 +82,28 @@ class AuditLog:
             self._last_hash = entry["hash"]
         return entry
 
-    def entries(self) -> list[dict[str, Any]]:
+    def newest(self, limit: int, wanted: Callable[[Any], bool] = lambda _entry: True) -> list[Any]:
+        """Up to ``limit`` entries that ``wanted`` accepts, the newest first, read backwards from the end of the log
+        (as far back as it takes to find them); a line that is not JSON is ``{"unreadable": its start}``."""
+        found: list[Any] = []
         try:
-            text = _read_log(self.path)
+            with _open_log(self.path) as handle:
+                for line in audit_lines.backwards(handle):
+                    if len(found) >= limit:
+                        break
+                    entry = _parsed(line)
+                    if wanted(entry):
+                        found.append(entry)
         except FileNotFoundError:
-            return []
-        out = []
-        for line in text.splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                out.append({"unreadable": line[:120]})
-        return out
+            pass
+        return found
+
+
+def _parsed(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return {"unreadable": line[:120]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +114,20 @@ class Verdict:
 
 
 def verify(path: Path) -> Verdict:
-    """Recompute the chain from the first line; the first line whose hash or link is wrong is reported."""
-    prev = GENESIS
-    count = 0
+    """Recompute the chain from the first line, reading one line at a time; the first line whose hash or link is
+    wrong is reported."""
     try:
-        text = _read_log(path)
+        handle = _open_log(path)
     except FileNotFoundError:
         return Verdict(0, None)
-    for number, line in enumerate(text.splitlines(), start=1):
+    with handle:
+        return _verdict(audit_lines.forwards(handle))
+
+
+def _verdict(lines: Iterator[str]) -> Verdict:
+    prev = GENESIS
+    count = 0
+    for number, line in enumerate(lines, start=1):
         count = number
         try:
             entry = json.loads(line)
@@ -127,11 +145,6 @@ def verify(path: Path) -> Verdict:
 def _open_log(path: Path) -> BinaryIO:
     """The log opened to read as it is written (safefs.open_read: no link, regular files only)."""
     return os.fdopen(open_read(path), "rb")
-
-
-def _read_log(path: Path) -> str:
-    with _open_log(path) as log:
-        return log.read().decode("utf-8", errors="replace")
 
 
 def audit(request: Request, action: str, object: str, result: str) -> None:

@@ -140,9 +140,12 @@ async def admin_end_session(request: Request) -> Response:
 @require_role("admin")
 async def admin_audit(request: Request) -> Response:
     query = request.query_params.get("q", "")[:100].lower()
-    entries = await run_in_threadpool(request.app.state.audit.entries)
-    found = [e for e in reversed(entries) if not query or any(query in str(v).lower() for v in e.values())]
-    return render(request, "audit.html", {"q": query, "entries": found[:MAX_SEARCH_RESULTS]})
+
+    def wanted(entry: dict[str, object]) -> bool:
+        return not query or any(query in str(value).lower() for value in entry.values())
+
+    found = await run_in_threadpool(request.app.state.audit.newest, MAX_SEARCH_RESULTS, wanted)
+    return render(request, "audit.html", {"q": query, "entries": found})
 
 
 def routes() -> list[BaseRoute]:
