@@ -36,7 +36,7 @@ from hostward.oom.kernlog.trend import (
     parse_wall_time,
 )
 from hostward.oom.kernlog.trendtext import render_trend
-from hostward.store import CommentMark, DataFileWriter, DayData, RestartMark, day_path
+from hostward.store import CommentMark, DataFileWriter, DayData, RestartMark, day_path, paths
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "oom"
 HOST = HostInfo("Linux", "6.18.0-test", "h", "x86_64", 2)
@@ -307,6 +307,25 @@ def test_loader_reads_data_files(tmp_path: Path) -> None:
         "run `hostward record` to get trends next time"
     )
     assert isinstance(loader.trend(_event(None, 99.0), None), NoTrend)  # no wall clock: a note
+
+
+def test_loader_lists_a_days_files_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader's listing (is the day recorded?) is the one read_day reads the parts of: not listed again."""
+    from hostward.oom.kernlog import trend
+    from hostward.store import reader
+
+    write_day(tmp_path, [half_minute(k) for k in range(19)])
+    listed: list[dt.date] = []
+
+    def counted(data_dir: Path, day: dt.date) -> list[Path]:
+        listed.append(day)
+        return paths.day_parts(data_dir, day)
+
+    monkeypatch.setattr(trend, "day_parts", counted)
+    monkeypatch.setattr(reader, "day_parts", counted)
+    t = TrendLoader(tmp_path, clock=lambda: NOW).trend(_event("2026-11-27T08:10:00+00:00", None), None)
+    assert isinstance(t, EventTrend) and t.samples_before == 19
+    assert listed == [dt.date(2026, 11, 27)]
 
 
 def test_loader_reports_a_damaged_file_and_goes_on(tmp_path: Path) -> None:

@@ -108,9 +108,12 @@ def read_day(
     salvage: bool = False,
     processes: bool = True,
     parts: frozenset[str] | None = None,
+    files: list[Path] | None = None,
 ) -> DayData:
-    """Everything recorded on ``day`` (local time). StoreError when nothing was."""
-    files = day_parts(data_dir, day)
+    """Everything recorded on ``day`` (local time). StoreError when nothing was. ``files``: the day's parts when
+    the caller has listed them already (``day_parts``)."""
+    if files is None:
+        files = day_parts(data_dir, day)
     if not files:
         raise NoRecording(f"no data recorded for {day.isoformat()} in {data_dir}")
     days = [_read_part(path, salvage, processes, parts) for path in files]
@@ -180,8 +183,8 @@ def read_range(
     damage: list[str] = []
     day = first_day
     while day <= last_day:
-        if day_parts(data_dir, day):
-            data = read_day(data_dir, day, salvage=salvage, processes=processes, parts=parts)
+        if files := day_parts(data_dir, day):
+            data = read_day(data_dir, day, salvage=salvage, processes=processes, parts=parts, files=files)
             damage += data.damage
             host = host or data.host
             if not entries and data.previous is not None and data.previous.timestamp < start:

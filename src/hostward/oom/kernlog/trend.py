@@ -437,10 +437,10 @@ class TrendLoader:
             if len(self._days) >= self._max_days:
                 del self._days[next(iter(self._days))]  # the oldest read: logs run forward in time
             try:
-                if day_parts(self.data_dir, day):
+                if files := day_parts(self.data_dir, day):
                     from hostward.store import read_day  # noqa: PLC0415  (see the note at the imports)
 
-                    self._days[day] = read_day(self.data_dir, day)
+                    self._days[day] = read_day(self.data_dir, day, files=files)
                 else:
                     self._days[day] = None
             except StoreError as exc:  # a damaged file must not cost the whole report
