@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from tests.conftest import modules_after
 
+from hostward.web.accounts import Accounts
+from hostward.web.state import web_dir
+
 
 def command(*argv: str) -> str:
     """Python code that runs ``hostward ARGV`` in the probe's interpreter."""
@@ -238,3 +241,18 @@ def test_a_command_run_as_a_program_freezes_what_its_imports_made() -> None:
     called = command("sar", "--help") + "\nimport gc\nprint('frozen', gc.get_freeze_count(), gc.isenabled())"
     _imported, printed = modules_after(called, "hostward.")
     assert printed.split()[-3:] == ["frozen", "0", "True"]
+
+
+def test_web_user_list_imports_no_credential_machinery(tmp_path: Path) -> None:
+    """Listing accounts reads rows: argon2, pyotp, the password rules (socket, resources), logging, the terminal
+    prompt and safefs's tempfile were ~25 ms of its ~70 ms start-up (issue 17)."""
+    Accounts(web_dir(tmp_path / "data") / "accounts.db").add("ann", "viewer", "a long enough passphrase 1")
+    imported, printed = modules_after(
+        command("web", "--data-dir", str(tmp_path / "data"), "user", "list"), ""
+    )
+    assert printed.split() == ["ann", "viewer", "no", "2FA", "active"]
+    heavy = {"argon2", "pyotp", "segno", "logging", "getpass", "tempfile", "socket", "hashlib", "secrets"}
+    assert not imported & heavy, sorted(imported & heavy)
+    ours = {"hostward.web.accounts", "hostward.web.passwords", "hostward.safefs", "hostward.web.audit"}
+    assert not imported & ours, sorted(imported & ours)
+    assert {"sqlite3", "hostward.web.accounts_list"} <= imported

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import getpass
-import logging
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 from hostward.cli import setup_logging
 from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag
 from hostward.config import Config, WebConfig, load_config
 from hostward.errors import UsageError
-
-log = logging.getLogger("hostward.web")
 
 EPILOG = """\
 The dashboard serves HTTPS on 127.0.0.1:9478 by default, with a certificate made at first start in
@@ -81,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
+    import getpass  # noqa: PLC0415 - termios only when asking on a terminal
+
     if not sys.stdin.isatty():
         raise UsageError("no terminal to ask for a password: use --password-stdin")
     first = getpass.getpass("Password: ")
@@ -123,6 +120,8 @@ def run(argv: list[str]) -> int:
         enrolment = accounts.add(args.name, args.role, _password(args.password_stdin), totp=args.totp)
         sys.stdout.write(f"user {args.name} added with role {args.role}\n")
         if enrolment.totp_uri:
+            import textwrap  # noqa: PLC0415
+
             import segno  # noqa: PLC0415
 
             sys.stdout.write("Scan this with an authenticator app (or enter the secret by hand):\n")
@@ -158,9 +157,9 @@ def _list(data_dir: Path) -> int:
     db = _kept(data_dir, "accounts.db", "no accounts yet")
     if db is None:
         return 0
-    from hostward.web.accounts import Accounts  # noqa: PLC0415 - argon2 and sqlite only when there are accounts
+    from hostward.web.accounts_list import account_rows  # noqa: PLC0415 - sqlite only when there are accounts
 
-    for name, role, totp, disabled, _created in Accounts(db).list():
+    for name, role, totp, disabled, _created in account_rows(db):
         state = "disabled" if disabled else "active"
         sys.stdout.write(f"{name:<20} {role:<9} {'TOTP' if totp else 'no 2FA':<7} {state}\n")
     return 0

@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import ARGON2_VERSION
 
 from hostward.errors import UsageError
+from hostward.web.accounts_list import AccountRow, account_rows
 from hostward.web.passwords import password_problem
 from hostward.web.state import connect
 
@@ -173,13 +174,9 @@ class Accounts:
             row = db.execute("SELECT role FROM users WHERE name = ? AND disabled = 0", (name,)).fetchone()
         return User(name, row[0]) if row else None
 
-    def list(self) -> list[tuple[str, str, bool, bool, float]]:
+    def list(self) -> list[AccountRow]:
         """(name, role, has TOTP, disabled, created) for every account, by name."""
-        with connect(self.db_path) as db:
-            rows = db.execute(
-                "SELECT name, role, totp_secret IS NOT NULL, disabled, created FROM users ORDER BY name"
-            ).fetchall()
-        return [(r[0], r[1], bool(r[2]), bool(r[3]), r[4]) for r in rows]
+        return account_rows(self.db_path)
 
     def password_matches(self, name: str, password: str) -> bool:
         """Whether ``password`` is ``name``'s (an enabled account); the same argon2 work for unknown names."""

@@ -14,7 +14,6 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from hostward import safefs
 from hostward.errors import ConfigError
 
 PRIVATE_MODE = 0o700  # the database holds password hashes and session ids
@@ -63,6 +62,8 @@ CREATE TABLE IF NOT EXISTS throttle (
 def web_dir(data_dir: Path) -> Path:
     """DATA_DIR/web, created 0700 if missing (DATA_DIR 0750, as every writer makes it); refused if it is a link,
     another user owns it, or it or a directory above it is not private (safefs's StrictModes)."""
+    from hostward import safefs  # noqa: PLC0415 - its tempfile only for writers, not for listings
+
     path = data_dir / "web"
     try:
         safefs.make_dirs(data_dir)
