@@ -367,7 +367,7 @@ def test_a_pending_signal_gives_the_idle_process_its_record_again() -> None:
         assert child.stdout is not None and child.stdout.readline() == b"ready\n"
         sampler._pid_files.read_pid_bytes(child.pid, "statm")
         sampler._read_process(child.pid)  # in full
-        second = sampler._read_process(child.pid)  # from status
+        second = _steady(sampler, child.pid)  # from status, once asleep (just after printing, it may run)
         before = Path(f"/proc/{child.pid}/status").read_bytes()
         os.kill(child.pid, signal.SIGUSR1)
         after = Path(f"/proc/{child.pid}/status").read_bytes()
