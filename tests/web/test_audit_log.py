@@ -167,3 +167,21 @@ def test_the_admin_page_shows_the_newest_matching_entries(tmp_path: Path) -> Non
         assert page.status_code == 200
         shown = re.findall(r"<td>(o\d+-\w+)</td>", page.text)
         assert shown == [e["object"] for e in found if e["action"] == "probe"] and shown, query
+
+
+def test_lines_that_are_json_but_no_entry(tmp_path: Path) -> None:
+    """A line that parses as JSON but is no object (a number, a list, a string) is no audit entry: verify says so
+    in its one line (a list gave a traceback) and the admin page shows it as unreadable (its search failed)."""
+    (tmp_path / "web").mkdir(mode=0o700)
+    path = tmp_path / "web" / "audit.jsonl"
+    log = _filled(path, 3)
+    written = path.read_bytes()
+    for planted in (b"5", b"[1]", b'"hash"', b"null", b'{"no": "hash"}'):
+        path.write_bytes(written + planted + b"\n")
+        assert verify(path) == Verdict(4, 4, "not a JSON audit entry"), planted
+        assert _verify_cli(path) == (1, f"{path}: entry on line 4 not a JSON audit entry\n", ""), planted
+        newest = log.newest(2, lambda entry: "obj" in str(entry.get("object", "")))
+        assert [e["object"][:8] for e in newest] == ["obj00002", "obj00001"], planted
+        assert AuditLog(path).newest(1) == (
+            [{"unreadable": planted.decode()}] if planted[:1] != b"{" else [{"no": "hash"}]
+        )

@@ -100,10 +100,13 @@ class AuditLog:
 
 
 def _parsed(line: str) -> Any:
+    """An entry as the admin page shows it: an object, or what the line starts with when it is not one (a line
+    ``5`` or ``[]`` is JSON but no entry: the page's search reads every entry as an object)."""
     try:
-        return json.loads(line)
+        entry = json.loads(line)
     except ValueError:
-        return {"unreadable": line[:120]}
+        entry = None
+    return entry if isinstance(entry, dict) else {"unreadable": line[:120]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +134,13 @@ def _verdict(lines: Iterator[str]) -> Verdict:
         count = number
         try:
             entry = json.loads(line)
-            stated = entry.pop("hash")
-        except (ValueError, KeyError, AttributeError):
+        except ValueError:
+            entry = None
+        if (
+            not isinstance(entry, dict) or "hash" not in entry
+        ):  # `[1]` is JSON, and list.pop("hash") a TypeError
             return Verdict(count, number, "not a JSON audit entry")
+        stated = entry.pop("hash")
         if entry.get("prev") != prev:
             return Verdict(count, number, "does not link to the entry before it (removed or reordered)")
         if _chain(prev, entry) != stated:
