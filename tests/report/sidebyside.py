@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import require_binary, require_root
-from tests.report.parity_checks import cpu_slack
+from tests.report.parity_checks import Measured, Reading, measured, read_kernel
 
 from hostward.activities import ACTIVITIES, VARIANTS
 from hostward.activities.base import Activity, Column
@@ -50,9 +50,14 @@ SADC_GROUPS = "XDISK,IPV6,SNMP,INT,POWER"
 
 @dataclass(frozen=True)
 class Recording:
+    """``readings``: the kernel's figures read while waiting for sadc and right after each sample, the one
+    after ``samples[k]`` at ``readings[after[k]]`` (parity_checks.Measured)."""
+
     safile: Path
     hwfile: Path
     samples: tuple[SystemSample, ...]
+    readings: tuple[Reading, ...] = ()
+    after: tuple[int, ...] = ()
 
 
 def record(
@@ -75,14 +80,18 @@ def record(
     hwfile = directory / "hw"
     procfs = ProcFS()
     entries: list[Entry] = []
-    samples = _lockstep(sadc, safile, procfs, count + 1, groups, after_sample=after_sample)
+    readings: list[Reading] = []
+    after: list[int] = []
+    samples = _lockstep(
+        sadc, safile, procfs, count + 1, groups, kernel=(readings, after), after_sample=after_sample
+    )
     entries += samples
     host = read_host(procfs, len(samples[0].cpu.per_cpu))
     for step in script:
         if callable(step):
             step()
         elif isinstance(step, int):
-            entries += _lockstep(sadc, safile, procfs, step, groups)
+            entries += _lockstep(sadc, safile, procfs, step, groups, kernel=(readings, after))
         elif step == "restart":
             subprocess.run([sadc, str(safile)], check=True)
             entries.append(RestartMark(time.time(), read_uptime(procfs).uptime_seconds, host))
@@ -97,7 +106,8 @@ def record(
                 writer.write_comment(entry)
             else:
                 writer.write_sample(entry)
-    return Recording(safile, hwfile, tuple(e for e in entries if isinstance(e, SystemSample)))
+    samples = [e for e in entries if isinstance(e, SystemSample)]
+    return Recording(safile, hwfile, tuple(samples), tuple(readings), tuple(after))
 
 
 def recording_fixture(
@@ -128,23 +138,32 @@ def _lockstep(
     safile: Path,
     procfs: ProcFS,
     records: int,
-    groups: str = SADC_GROUPS,
+    groups: str,
     *,
+    kernel: tuple[list[Reading], list[int]],
     after_sample: Callable[[], object] | None = None,
 ) -> list[SystemSample]:
-    """Run ``sadc -S groups 1 records`` and take one sample right after each record it appends."""
-    time.sleep((1.12 - time.time() % 1) % 1)  # start ~0.12 s after a second boundary: same stamps
+    """Run ``sadc -S groups 1 records`` and take one sample right after each record it appends; ``kernel``'s
+    readings get one reading before sadc starts, one at each wait and one right after each sample (whose index
+    goes to its second list)."""
+    readings, after = kernel
+    time.sleep((1.11 - time.time() % 1) % 1)  # start ~0.12 s after a second boundary: same stamps
     last_size = safile.stat().st_size if safile.exists() else 0
+    readings.append(read_kernel())
+    time.sleep(0.01)  # sadc's uptime is in whole cs: this reading is surely before sadc's first read
     proc = subprocess.Popen([sadc, "-S", groups, "1", str(records), str(safile)])
     samples: list[SystemSample] = []
     last_hit = -10.0
     deadline = time.monotonic() + records + 10
     try:
         while len(samples) < records and time.monotonic() < deadline:
+            readings.append(read_kernel())
             size = safile.stat().st_size if safile.exists() else 0
             now = time.monotonic()
             if size > last_size and now - last_hit > 0.5:
                 samples.append(sample_system(procfs))
+                readings.append(read_kernel())
+                after.append(len(readings) - 1)
                 last_hit = now
                 if after_sample is not None:
                     after_sample()
@@ -203,7 +222,7 @@ def assert_matches_sar(recording: Recording, flags: list[str]) -> None:
     result = run_hostward("sar", [*flags, "-f", str(recording.hwfile)])
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert compare(theirs, result.stdout, cpu_slack=cpu_slack(recording)) == [], flags
+    assert compare(theirs, result.stdout, measured=measured(recording)) == [], flags
 
 
 def _sized_activities(tokens: list[str]) -> list[Activity]:
@@ -227,28 +246,30 @@ def _header_activity(tokens: list[str]) -> tuple[Activity, list[Column]] | None:
     return None
 
 
-def compare(
-    theirs: str, ours: str, time_width: int = 11, *, cpu_slack: dict[str, float] | None = None
-) -> list[str]:
+def compare(theirs: str, ours: str, time_width: int = 11, *, measured: Measured | None = None) -> list[str]:
     """Differences between two sar reports: lines that are not data rows must be identical strings; data rows
-    must have the same time and item, and each value within its column's parity tolerance (CPU columns: plus
-    ``cpu_slack`` of the row's time, the measured read offset, when given)."""
+    must have the same time and item, and each value within its column's parity tolerance or, given the
+    recording's ``measured`` readings, what they explain (CPU, -q and -I columns: parity_checks.Measured)."""
     problems: list[str] = []
     theirs = icmp_by_counter(theirs)
     a_lines, b_lines = theirs.splitlines(), ours.splitlines()
     if len(a_lines) != len(b_lines):
         problems.append(f"{len(a_lines)} lines from sar, {len(b_lines)} from hostward")
     columns: list[Column] = []
-    item_first = item_last = is_cpu = False
+    item_first = item_last = False
+    activity_name = ""
+    printed: dict[str, list[int]] = {}  # activity -> record numbers of its rows so far (Measured's rows)
     for number, (a, b) in enumerate(zip(a_lines, b_lines, strict=False), 1):
         tokens = a[time_width:].split()
         found = _header_activity(tokens) if a else None
         if found is not None or not a or number == 1 or "LINUX RESTART" in a or "  COM " in a:
             if a != b:
                 problems.append(f"line {number}: sar {a!r} != hostward {b!r}")
+            if "LINUX RESTART" in a:
+                printed.clear()
             if found is not None:
                 activity, columns = found
-                is_cpu = activity.name == "cpu"
+                activity_name = activity.name
                 item_first = activity.item is not None and tokens[0] == activity.item.header
                 item_last = activity.item is not None and not item_first
             continue
@@ -266,13 +287,22 @@ def compare(
         if len(theirs_v) != len(columns) or len(ours_v) != len(columns):
             problems.append(f"line {number}: {len(theirs_v)}/{len(ours_v)} values for {len(columns)} columns")
             continue
-        extra = (cpu_slack or {}).get(a[:time_width].strip(), 0.0) if is_cpu else 0.0
+        k = measured.record(a[:time_width]) if measured else None
+        average = not a[:1].isdigit()
+        rows = printed.setdefault(activity_name, [])
+        if k is not None and rows[-1:] != [k]:
+            rows.append(k)
         for column, x, y in zip(columns, theirs_v, ours_v, strict=True):
             tx, ty = float(x.replace(",", ".")), float(y.replace(",", "."))
             if len(x) != len(y) and abs(tx - ty) < 1e-9:
                 problems.append(f"line {number}: {column.header} formatted {x!r} vs {y!r}")
-            if not column.parity.allows(ty, tx) and not abs(ty - tx) <= column.parity.abs + extra + 1e-9:
-                why = column.parity.why + (f"; read offset allows {extra:.2f} more" if extra else "")
+            if column.parity.allows(ty, tx):
+                continue
+            explained, what = (False, "")
+            if measured and (average or k is not None):
+                explained, what = measured.explains(activity_name, column, rows, x, y, average=average)
+            if not explained:
+                why = column.parity.why + (f"; {what}" if what else "")
                 problems.append(f"line {number}: {column.header} sar {x} hostward {y} ({why})")
     return problems
 
