@@ -8,7 +8,8 @@ import time
 
 import pytest
 from tests.conftest import require_binary
-from tests.report.sidebyside import compare, environment
+from tests.report.sidebyside import environment
+from tests.report.sidebyside_compare import compare
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 

@@ -15,8 +15,6 @@ from tests.conftest import require_binary
 from tests.report.parity_checks import csv_problems, json_keys, measured, require_locale
 from tests.report.sidebyside import (
     Recording,
-    assert_matches_sar,
-    compare,
     environment,
     record,
     recording_fixture,
@@ -25,6 +23,7 @@ from tests.report.sidebyside import (
     run_sar,
     socket_traffic,
 )
+from tests.report.sidebyside_compare import assert_matches_sar, compare
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 

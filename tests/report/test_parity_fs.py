@@ -16,7 +16,6 @@ import pytest
 from tests.conftest import require_binary, unavailable
 from tests.report.sidebyside import (
     Recording,
-    compare,
     environment,
     fill_step,
     filling,
@@ -25,6 +24,7 @@ from tests.report.sidebyside import (
     run_hostward,
     run_sar,
 )
+from tests.report.sidebyside_compare import compare
 from tests.store.sysstat.conftest import LOCALES, available, locale_env, run_hostward_sar
 from tests.store.sysstat.conftest import run_sar as run_sar_locale
 

@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 from tests.report.sidebyside import (
     Recording,
-    assert_matches_sar,
     background,
-    compare,
     environment,
     recording_fixture,
     run_hostward,
@@ -27,6 +25,7 @@ from tests.report.sidebyside import (
     run_sar,
     socket_traffic,
 )
+from tests.report.sidebyside_compare import assert_matches_sar, compare
 
 from hostward.activities.irq import IRQ
 

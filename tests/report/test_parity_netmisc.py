@@ -18,11 +18,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import require_root
 from tests.report.sidebyside import (
-    ICMP_SHIFTED_HERE,
     Recording,
     background,
-    compare,
-    icmp_by_counter,
     ping_loopback,
     recording_fixture,
     run_hostward,
@@ -30,6 +27,7 @@ from tests.report.sidebyside import (
     run_sar,
     socket_traffic,
 )
+from tests.report.sidebyside_compare import ICMP_SHIFTED_HERE, compare, icmp_by_counter
 from tests.store.sysstat.conftest import LOCALES, XallDay, assert_sars_bytes, locale_env, sar_a, xall_import
 
 from hostward.activities.icmp import NET_EICMP, NET_ICMP

@@ -10,15 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.report.sidebyside import (
-    Recording,
-    compare,
-    environment,
-    recording_fixture,
-    run_hostward,
-    run_sadf,
-    run_sar,
-)
+from tests.report.sidebyside import Recording, environment, recording_fixture, run_hostward, run_sadf, run_sar
+from tests.report.sidebyside_compare import compare
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 

@@ -10,8 +10,6 @@ import pytest
 from tests.report.parity_checks import csv_problems, json_keys, require_locale
 from tests.report.sidebyside import (
     Recording,
-    assert_matches_sar,
-    compare,
     environment,
     ipv6_traffic,
     recording_fixture,
@@ -19,6 +17,7 @@ from tests.report.sidebyside import (
     run_sadf,
     run_sar,
 )
+from tests.report.sidebyside_compare import assert_matches_sar, compare
 
 pytestmark = [pytest.mark.peer, pytest.mark.slow]
 
