@@ -9,7 +9,6 @@ import pytest
 from hostward.collect.host import HostInfo
 from hostward.collect.procs import ProcessInfo
 from hostward.collect.sample import SystemSample, sample_system
-from hostward.frozen import replace
 from hostward.procfs import ProcFS
 
 PROC_TREES = Path(__file__).parent.parent / "fixtures" / "proc"
@@ -26,9 +25,9 @@ def base_sample(tree: str = "debian12-vm") -> SystemSample:
 def evolve(sample: SystemSample, i: int, step: float = 10.0) -> SystemSample:
     """The i-th sample after ``sample``: every kind of value moves a little, as on a busy host."""
     cpu = sample.cpu
-    all_times = replace(cpu.all, user=cpu.all.user + 13 * i, idle=cpu.all.idle + 1987 * i)
+    all_times = cpu.all._replace(user=cpu.all.user + 13 * i, idle=cpu.all.idle + 1987 * i)
     per_cpu = tuple(
-        None if c is None else replace(c, user=c.user + 7 * i, system=c.system + 3 * i) for c in cpu.per_cpu
+        None if c is None else c._replace(user=c.user + 7 * i, system=c.system + 3 * i) for c in cpu.per_cpu
     )
     return dataclasses.replace(
         sample,
