@@ -143,3 +143,37 @@ def test_the_whole_days_report_takes_the_view_rows_and_prints_what_all_rows_prin
     assert views and set(views) == {""}  # each segment's CPU block took the default view's rows
     assert got == report(replace(cpu, rows_of_view=None))
     assert "COM note 6" in got and got.count("%user") == 3  # a header a segment
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_comments_after_e_print_after_the_last_block(tmp_path: Path, restart: bool) -> None:
+    """-e stops each block at the first sample past it; sar then reads on to the restart for comments, as after
+    a count (engine.Block.tail). Past -e, only a comment from a clock set back is in the window: both paths
+    print it after the Average: rows. The restart past -e is not printed; a comment set back after it is, as
+    sar's search for the next segment's first sample in the window prints it."""
+    samples = series(8)
+    path = day_path(tmp_path, DAY)
+    end = time.gmtime(samples[3].timestamp)
+    with DataFileWriter.open(path, DAY, HOST) as writer:
+        for sample in samples[:6]:
+            writer.write_sample(sample)
+        writer.write_comment(CommentMark(samples[5].timestamp + 1, "after, past -e"))
+        writer.write_comment(CommentMark(samples[2].timestamp, "clock set back"))
+        if restart:
+            writer.write_restart(RestartMark(samples[6].timestamp - 1, 3.0, HOST))
+            writer.write_comment(CommentMark(samples[1].timestamp, "after the restart"))
+        for sample in samples[6:]:
+            writer.write_sample(sample)
+    opts = ReportOptions(
+        reports=_selected("cpu", "queue"), end=TimeOfDay(end.tm_hour, end.tm_min, end.tm_sec), comments=True
+    )
+    whole = read_file(path)
+    expected = "".join(render_file(whole, opts, ReportFormat()))
+    got = "".join(render_stream(whole.host, iter(whole.entries), opts, ReportFormat()))
+    assert got == expected
+    lines = [line for line in expected.splitlines() if line]
+    tail = lines[lines.index(next(line for line in lines if "COM clock set back" in line)) - 1 :]
+    assert tail[0].startswith("Average:")
+    assert [line.split(maxsplit=1)[1] for line in tail[1:]] == ["COM clock set back"] + (
+        ["COM after the restart"] if restart else []
+    )

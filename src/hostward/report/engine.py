@@ -239,8 +239,7 @@ class Block:
         self.lines = 0
         self.remaining = opts.count
         self.dish = True
-        self.stopped = False  # -e or the count reached: the rest of the segment is not read
-        self.counted = False  # the count reached (sar then prints the segment's remaining comments: tail)
+        self.stopped = False  # -e or the count reached: no more rows (then sar prints the comments: tail)
         self.end_tod = opts.end.as_tuple() if opts.end is not None else None
         self.keep_all_rows = selected.items is None
         # Only the items shown are computed where the activity can (per-CPU rows), when the line count does
@@ -302,14 +301,15 @@ class Block:
         if self.remaining > 0:
             self.remaining -= 1
             if self.remaining == 0:
-                self.stopped = self.counted = True
+                self.stopped = True
         return (Header(prev.timestamp), rows) if dish or self.header_every_record else (rows,)
 
     def tail(self, entry: SystemSample | CommentMark) -> CommentMark | None:
-        """``entry`` (one after the count was reached) when sar prints it after the segment's last block:
-        sar.c read_stats_from_file, once the last activity printed its ``count`` lines, reads on to the next
-        restart and prints each comment it meets (with -C, in the -s/-e window, as comments are)."""
-        if self.counted and isinstance(entry, CommentMark) and self._shown(entry):
+        """``entry`` (one after the block stopped) when sar prints it after the segment's last block: sar.c
+        read_stats_from_file, once the last activity printed its ``count`` lines or met a sample past -e (both
+        leave its cnt at 0), reads on to the next restart and prints each comment it meets (with -C, in the
+        -s/-e window, as comments are: one dated before -e after a sample past it, a clock step back)."""
+        if self.stopped and isinstance(entry, CommentMark) and self._shown(entry):
             return entry
         return None
 
@@ -346,7 +346,7 @@ def block(
     view_only: bool = False,
 ) -> Iterator[BlockEvent]:
     """One activity over one segment, as sar.c handle_curr_act_stats prints it; ``last``: the segment's last
-    block, followed by the comments after its count (Block.tail); ``view_only`` as Block's."""
+    block, followed by the comments after its count or -e (Block.tail); ``view_only`` as Block's."""
     state = Block(segment.reference, selected, opts, tod, view_only=view_only)
     entries = iter(segment.body)  # the tail reads on from where the block stopped
     for entry in entries:
@@ -354,7 +354,7 @@ def block(
         if state.stopped:
             break
     yield from state.end()
-    if last and state.counted:
+    if last and state.stopped:
         for entry in entries:
             if (comment := state.tail(entry)) is not None:
                 yield comment

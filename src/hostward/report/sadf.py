@@ -242,7 +242,9 @@ def walk_records(data: DayData, opts: ReportOptions, fmt: SadfFormat, sample: Sa
             continue
         prev = part.reference
         slicer = Slicer(opts.interval, uptime_cs(prev))
-        left = opts.count  # records per restart segment, -1 for all; comments after the last are still listed
+        # Records per restart segment, -1 for all. The comments after the last (count or -e) are still listed:
+        # sadf lists them in a pass of their own over the whole file, in the -s/-e window.
+        left = opts.count
         for entry in part.body:
             if isinstance(entry, CommentMark):
                 special(entry)
@@ -250,7 +252,8 @@ def walk_records(data: DayData, opts: ReportOptions, fmt: SadfFormat, sample: Sa
             if left == 0 or not slicer.keep(uptime_cs(entry)):
                 continue
             if opts.end is not None and fmt.tod(entry.timestamp) > opts.end.as_tuple():
-                break
+                left = 0  # sadf's cnt = 0 (generic_write_stats): no more samples in this segment
+                continue
             if sample(Interval(prev, entry, uptime_cs(entry) - uptime_cs(prev))):
                 prev = entry
                 left -= 1 if left > 0 else 0

@@ -105,7 +105,7 @@ class _Segment:
                 for _ in self.blocks[1:]
             ]
         self.pieces: list[list[str]] = [[] for _ in self.blocks[1:]]  # text not yet in its spool
-        # The comments after the last block's count, printed after it (Block.tail).
+        # The comments after the last block's count or -e, printed after it (Block.tail).
         self.tail: list[BlockEvent] = []
 
     def feed(self, entry: SystemSample | CommentMark) -> str:
