@@ -213,7 +213,7 @@ def test_a_web_directory_others_could_replace_is_refused(tmp_path: Path) -> None
         f"hostward web: refusing the dashboard's state directory {data}/web: its parent {data} is writable by "
         f"its group (chmod go-w {data})"
     ]
-    assert list((data / "web").iterdir()) == []
+    assert list(data.iterdir()) == []  # nothing was written there, nor left made (see the test below)
 
 
 @pytest.mark.parametrize("side", ["-wal", "-shm", "-journal"])
@@ -320,3 +320,50 @@ def test_the_dashboards_audit_log_refuses_a_planted_log(tmp_path: Path, planted:
             bound.close()
     if planted == "link":
         assert (tmp_path / "secret").read_text() == "not an audit entry\n"
+
+
+def _tree(root: Path) -> list[tuple[str, int, int, str]]:
+    """Every name under ``root``: its path, mode, owner and where it links to (lstat: links are not followed)."""
+    out = []
+    for directory, names, files in os.walk(root):
+        for name in sorted(names + files):
+            path = Path(directory) / name
+            info = os.lstat(path)
+            target = os.readlink(path) if path.is_symlink() else ""
+            out.append((str(path.relative_to(root)), info.st_mode, info.st_uid, target))
+    return sorted(out)
+
+
+@pytest.mark.parametrize(
+    "refused",
+    ["group-writable", "another user's", "a link to a group-writable one", "missing, below a shared one"],
+)
+def test_a_refused_data_directory_is_left_as_it_was(tmp_path: Path, refused: str) -> None:
+    """web_dir refuses a data directory others control only once it has made what it needs; what it made
+    (DATA_DIR/web, DATA_DIR and the directories above it that were missing) is removed again, so a refused
+    call leaves no empty directory behind. The old code left DATA_DIR/web (and DATA_DIR) there."""
+    data = tmp_path / "data"
+    if refused == "group-writable":
+        data.mkdir()
+        data.chmod(0o770)
+    elif refused == "another user's":
+        require_root()
+        data.mkdir(mode=0o750)
+        os.chown(data, 65534, 65534)
+    elif refused == "a link to a group-writable one":
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        shared.chmod(0o770)
+        data.symlink_to(shared)
+    else:
+        shared = tmp_path / "shared"
+        shared.mkdir()
+        shared.chmod(0o770)
+        data = shared / "hostward" / "data"
+    before = _tree(tmp_path)
+    with pytest.raises(UnsafePath, match=re.escape(f"refusing the dashboard's state directory {data}/web: ")):
+        web_dir(data)
+    assert _tree(tmp_path) == before
+    done = _run(data, ["user", "add", "ann", "--password-stdin"], "a long enough passphrase 1\n")
+    assert (done.returncode, done.stdout, len(done.stderr.splitlines())) == (1, "", 1)
+    assert _tree(tmp_path) == before

@@ -14,7 +14,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from hostward.errors import ConfigError
+from hostward.errors import ConfigError, StoreError
 
 PRIVATE_MODE = 0o700  # the database holds password hashes and session ids
 
@@ -61,19 +61,36 @@ CREATE TABLE IF NOT EXISTS throttle (
 
 def web_dir(data_dir: Path) -> Path:
     """DATA_DIR/web, created 0700 if missing (DATA_DIR 0750, as every writer makes it); refused if it is a link,
-    another user owns it, or it or a directory above it is not private (safefs's StrictModes)."""
+    another user owns it, or it or a directory above it is not private (safefs's StrictModes). A refused call
+    removes the directories it made (the checks resolve links and read modes, so they come after the making)."""
     from hostward import safefs  # noqa: PLC0415 - its tempfile only for writers, not for listings
 
     path = data_dir / "web"
+    missing = _missing(path)
     try:
-        safefs.make_dirs(data_dir)
-        safefs.make_dirs(path, PRIVATE_MODE)
-        info = os.lstat(path)
-    except OSError as exc:  # a data directory that is a file, or read-only: one line, not a traceback
-        raise ConfigError(f"cannot use {path} for the dashboard's state: {exc.strerror or exc}") from exc
-    _checked(path, info)
-    safefs.check_private_dir(path, "the dashboard's state directory")
+        try:
+            safefs.make_dirs(data_dir)
+            safefs.make_dirs(path, PRIVATE_MODE)
+            info = os.lstat(path)
+        except OSError as exc:  # a data directory that is a file, or read-only: one line, not a traceback
+            raise ConfigError(f"cannot use {path} for the dashboard's state: {exc.strerror or exc}") from exc
+        _checked(path, info)
+        safefs.check_private_dir(path, "the dashboard's state directory")
+    except (ConfigError, StoreError):
+        for directory in missing:  # deepest first; one someone filled in between stays (rmdir: empty only)
+            with contextlib.suppress(OSError):
+                os.rmdir(directory)
+        raise
     return path
+
+
+def _missing(path: Path) -> list[Path]:
+    """``path`` and the directories above it that do not exist (not even as a link), deepest first."""
+    missing = []
+    while not os.path.lexists(path) and path.parent != path:
+        missing.append(path)
+        path = path.parent
+    return missing
 
 
 def existing_web_dir(data_dir: Path) -> Path | None:
