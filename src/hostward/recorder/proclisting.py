@@ -33,7 +33,6 @@ _CHECKS = 3
 
 class ProcListing:
     def __init__(self, procfs: ProcFS) -> None:
-        self.procfs = procfs
         self._fd = -1
         self._path = str(procfs.proc)
         self._device = -1  # st_dev of the mount last listed (each proc mount has its own); -1: none yet
@@ -48,7 +47,7 @@ class ProcListing:
     def pids(self) -> list[int]:
         """The pids listed in /proc, sorted (what ProcFS.pids gives; a CollectError as its when /proc cannot be
         listed)."""
-        if self.from_position and self._mount_device() == self._device:
+        if self.from_position and self.same_mount():
             # The descriptor kept is of the mount last listed, still /proc's at the stat: its listing is of it.
             pids = _from_position(self._fd)
             if pids is not None:
