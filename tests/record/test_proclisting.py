@@ -63,7 +63,7 @@ def test_a_name_that_is_not_a_pid_stops_listing_from_the_position(
         assert _positioned(listing)
         real_listdir = os.listdir
 
-        def listdir(where: int | str) -> list[str]:  # a descriptor's listing (the position's) gets a stranger
+        def listdir(where: int | str) -> list[str]:  # its listings (of a descriptor) get a stranger
             return [*real_listdir(where), stranger] if isinstance(where, int) else real_listdir(where)
 
         monkeypatch.setattr(os, "listdir", listdir)
@@ -152,7 +152,7 @@ print(host_init.start_ticks != own.start_ticks, again.cmdline == own.cmdline, ag
 def test_a_proc_mounted_anew_drops_the_descriptors_kept_of_the_old_mount(position: int, forks: int) -> None:
     """Pid 1 of the old mount (the host's) and of the new one (this namespace's, the test's Python) are two
     processes: once the listing sees the new mount, pid 1 is read afresh, not through the old descriptors.
-    Whether /proc is listed from the position or whole (position 0 fails its check: ProcFS.pids), and when the
+    Whether /proc is listed from the position or whole (position 0 fails its check), and when the
     fork count did not move (7 at both samples: the last listing would be served again but for the mount)."""
     done = _in_new_pid_namespace(_REMOUNT_SAMPLER, str(position), str(forks))
     assert done.stdout.split() == ["True", "True", "True"]

@@ -109,7 +109,7 @@ class CachingSampler:
         self._seen: dict[int, tuple[int, int]] = {}  # pid -> (status descriptor serial, start ticks)
         self._closed = 0  # PidFiles.closed when _seen was last cleared of closed descriptors
         # pid -> (the texts read at the last sample, what its record was built from, the record): the status
-        # descriptor's serial and read_process_again's four texts, whole (raw) and as compared (_read_process).
+        # descriptor's serial and read_process_again's four texts, whole (raw) and as compared (_read_again).
         self._again: dict[int, tuple[_Inputs, _Inputs, ProcessInfo]] = {}
 
     def __call__(self) -> SystemSample:
