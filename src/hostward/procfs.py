@@ -37,8 +37,9 @@ class ProcFS:
             names = os.listdir(self.proc)
         except OSError as exc:
             raise CollectError(f"cannot list {self.proc}: {exc.strerror}") from exc
-        # filter/map run at C speed: the recorder lists /proc at every sample (issue 17)
-        return sorted(map(int, filter(str.isdigit, names)))
+        # filter/map run at C speed (oom top, the guard and the policy list /proc often). isdecimal, not isdigit: "²"
+        # in a tree that is not the kernel's is a digit that int() refuses; it takes every decimal one.
+        return sorted(map(int, filter(str.isdecimal, names)))
 
     def read_pid(self, pid: int, name: str) -> str:
         """Read ``/proc/<pid>/<name>``; a process that exited meanwhile raises ProcessGone."""

@@ -398,3 +398,11 @@ def test_signal_lines_around_a_line_that_is_read_are_kept(line: bytes) -> None:
     odd = status[:at] + line + status[at:]
     assert procs.status_for_again(odd) == procs.status_without_switches(odd)  # nothing cut but the switches
     assert procs.status_for_again(odd) != procs.status_for_again(status)
+
+
+def test_pids_of_a_tree_with_names_that_only_look_like_numbers(tmp_path: Path) -> None:
+    """A /proc tree that is not the kernel's (a fixture, a copy) may hold any name: "²" and "½" are digits or
+    numerics int() refuses, and gave a ValueError traceback; they are no processes."""
+    for name in ("1", "42", "²", "½", "self", "7a"):
+        (tmp_path / name).mkdir()
+    assert ProcFS(proc=tmp_path, sys=tmp_path).pids() == [1, 42]
