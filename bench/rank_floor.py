@@ -57,10 +57,16 @@ def main() -> None:
             floor = subprocess.Popen(
                 [str(compile_floor(work)), str(args.samples)], stdout=subprocess.PIPE, text=True
             )
-            count = 2 * args.samples + 2
-            sa = work / "sa"
-            sadc = finish_all([start("sadc", [SADC, "-S", ACTIVITIES, "1", str(count), str(sa)], sa)], count)
-            out, _ = floor.communicate()
+            try:
+                count = 2 * args.samples + 2
+                sa = work / "sa"
+                runs = [start("sadc", [SADC, "-S", ACTIVITIES, "1", str(count), str(sa)], sa)]
+                sadc = finish_all(runs, count)
+                out, _ = floor.communicate()
+            finally:
+                if floor.returncode is None:  # sadc failed (finish_all exits): the floor would run on
+                    floor.kill()
+                    floor.wait()
     finally:
         for sleeper in sleepers:
             sleeper.kill()
