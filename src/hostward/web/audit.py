@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import threading
@@ -82,24 +83,21 @@ class AuditLog:
             self._last_hash = entry["hash"]
         return entry
 
-    def newest(self, limit: int, wanted: Callable[[Any], bool] = lambda _entry: True) -> list[Any]:
+    def newest(
+        self, limit: int, wanted: Callable[[dict[str, Any]], bool] = lambda _entry: True
+    ) -> list[dict[str, Any]]:
         """Up to ``limit`` entries that ``wanted`` accepts, the newest first, read backwards from the end of the log
-        (as far back as it takes to find them); a line that is not JSON is ``{"unreadable": its start}``."""
-        found: list[Any] = []
+        (as far back as it takes to find them, and no further); a line that is not JSON is
+        ``{"unreadable": its start}``."""
         try:
             with _open_log(self.path) as handle:
-                for line in audit_lines.backwards(handle):
-                    if len(found) >= limit:
-                        break
-                    entry = _parsed(line)
-                    if wanted(entry):
-                        found.append(entry)
+                entries = map(_parsed, audit_lines.backwards(handle))
+                return list(itertools.islice(filter(wanted, entries), limit))
         except FileNotFoundError:
-            pass
-        return found
+            return []
 
 
-def _parsed(line: str) -> Any:
+def _parsed(line: str) -> dict[str, Any]:
     """An entry as the admin page shows it: an object, or what the line starts with when it is not one (a line
     ``5`` or ``[]`` is JSON but no entry: the page's search reads every entry as an object)."""
     try:
