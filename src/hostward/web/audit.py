@@ -98,8 +98,8 @@ class AuditLog:
 
 
 def _parsed(line: str) -> dict[str, Any]:
-    """An entry as the admin page shows it: an object, or what the line starts with when it is not one (a line
-    ``5`` or ``[]`` is JSON but no entry: the page's search reads every entry as an object)."""
+    """An entry as the admin page shows it and verify reads it: an object, or what the line starts with when it
+    is not one (a line ``5`` or ``[]`` is JSON but no entry: the page's search and verify read it as an object)."""
     try:
         entry = json.loads(line)
     except ValueError:
@@ -130,13 +130,8 @@ def _verdict(lines: Iterator[str]) -> Verdict:
     count = 0
     for number, line in enumerate(lines, start=1):
         count = number
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            entry = None
-        if (
-            not isinstance(entry, dict) or "hash" not in entry
-        ):  # `[1]` is JSON, and list.pop("hash") a TypeError
+        entry = _parsed(line)  # `[1]` is JSON but no entry: it is "unreadable", and has no hash either
+        if "hash" not in entry:
             return Verdict(count, number, "not a JSON audit entry")
         stated = entry.pop("hash")
         if entry.get("prev") != prev:
