@@ -47,19 +47,15 @@ class AuditLog:
         self._last_hash: str | None = None
 
     def _tail_hash(self) -> str:
+        """The last entry's hash, read backwards from the end of the log; GENESIS when there is none."""
         try:
             with _open_log(self.path) as handle:
-                handle.seek(0, os.SEEK_END)
-                size = handle.tell()
-                handle.seek(max(0, size - 65536))
-                lines = handle.read().splitlines()
+                for line in audit_lines.backwards(handle):
+                    entry = _parsed(line)
+                    if "hash" in entry:
+                        return str(entry["hash"])
         except FileNotFoundError:
-            return GENESIS
-        for line in reversed(lines):
-            try:
-                return str(json.loads(line)["hash"])
-            except (ValueError, KeyError, TypeError):
-                continue
+            pass
         return GENESIS
 
     def append(self, **fields: str) -> dict[str, Any]:
