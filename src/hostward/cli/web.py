@@ -76,10 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    import getpass  # noqa: PLC0415 - termios only when asking on a terminal
-
     if not sys.stdin.isatty():
         raise UsageError("no terminal to ask for a password: use --password-stdin")
+    import getpass  # noqa: PLC0415 - termios only when asking on a terminal
+
     first = getpass.getpass("Password: ")
     if getpass.getpass("Again: ") != first:
         raise UsageError("the two passwords differ")
