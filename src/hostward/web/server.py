@@ -22,7 +22,6 @@ from hostward.hostport import is_loopback, split_host_port
 from hostward.web import setup_token
 from hostward.web.app import create_app
 from hostward.web.pages import routes
-from hostward.web.state import web_dir
 from hostward.web.tls import certificate_files, server_context
 
 log = logging.getLogger("hostward.web")
@@ -83,7 +82,7 @@ class WebServer:
         config.load()
         scheme = "http"
         if not web.plain_http:
-            cert, key = certificate_files(web_dir(data_dir), web.tls_cert, web.tls_key)
+            cert, key = certificate_files(self.app.state.state_dir, web.tls_cert, web.tls_key)
             config.ssl = server_context(cert, key)
             scheme = "https"
         elif not is_loopback(host):
@@ -100,13 +99,12 @@ class WebServer:
         port = self.socket.getsockname()[1]  # the kernel's pick when the port is 0
         shown = f"[{host}]" if ":" in host else host
         self.address = f"{scheme}://{shown}:{port}/"
-        self.setup_link = self._setup_link(data_dir, scheme, host, port)
+        self.setup_link = self._setup_link(self.app.state.state_dir, scheme, host, port)
         self.server = uvicorn.Server(config)
 
-    def _setup_link(self, data_dir: Path, scheme: str, host: str, port: int) -> str | None:
+    def _setup_link(self, state_dir: Path, scheme: str, host: str, port: int) -> str | None:
         """With no account yet, a fresh one-time link to create the first admin (see setup_token); it works only
         from a loopback address, so it names one that reaches this listener."""
-        state_dir = web_dir(data_dir)
         if self.has_accounts:
             setup_token.withdraw(state_dir)
             return None
