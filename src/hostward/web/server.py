@@ -56,9 +56,8 @@ class WebServer:
     ) -> None:
         host, port = check_web(web)
         self.app = create_app(web, data_dir=data_dir, extra_routes=routes())
-        if (
-            hostward_config is not None
-        ):  # pages read [ntp], [oom], [cache] from the file the server started with
+        # pages read [ntp], [oom], [cache] from the file the server started with
+        if hostward_config is not None:
             self.app.state.hostward_config = hostward_config
         if interval_seconds is not None:
             self.app.state.record_interval_seconds = interval_seconds  # live points and cache TTLs follow it
