@@ -23,9 +23,8 @@ Values = Sequence[float]
 def envelope_indices(x: Values, y: Values, window: tuple[float, float], columns: int = COLUMNS) -> list[int]:
     """Indices of the points to draw, in order: per column of ``window`` (in ``x`` units), the lowest and
     highest non-NaN ``y``, and every NaN; all indices when there are no more points than two per column."""
-    runs = (
-        column_runs(x, window, columns) if len(y) > 2 * columns else None
-    )  # a series that fits is kept whole
+    # A series that fits is kept whole: its columns are not looked for.
+    runs = column_runs(x, window, columns) if len(y) > 2 * columns else None
     return envelope_in_runs(x, y, window, runs, columns)
 
 
@@ -87,7 +86,7 @@ def column_runs(x: Values, window: tuple[float, float], columns: int = COLUMNS) 
 
 
 def _unsorted(x: Values, y: Values, lo: float, width: float, nan: list[int]) -> list[int]:
-    """envelope_indices for times out of order: one pass, a column's lowest and highest kept in a dict."""
+    """envelope_in_runs for times out of order: one pass, a column's lowest and highest kept in a dict."""
     lowest: dict[int, int] = {}
     highest: dict[int, int] = {}
     floor = math.floor
