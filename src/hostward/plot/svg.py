@@ -4,13 +4,13 @@ whatever the day's length.
 
 The page is what plot/mpl.py draws for PDF/PNG: A4 landscape in points, the same margins, panels, colours,
 dash patterns, y ranges and legends (outside the panels, at the right), ticks chosen by the same rules
-(plot/ticks.py, plot/svg_axes.py), text as <text> in matplotlib's default font. A line is one <polyline> per stretch of
-points without a gap (plot/decimate.py keeps at most two points per pixel column), clipped to its panel, a
-lone point a dot; a stacked panel is one <path> per layer and stretch, a stretch of one point a bar per layer
-(figures.runs, isolated, bars: plot/mpl.py draws by the same rules). Each panel's <g> carries its box and data
-ranges (``data-box``, ``data-t``, ``data-v``) so that a reader (or a test) can map points back to values. Every
-text goes through plot/svg_text.py; numbers are written with fixed precision, so the same figure gives the
-same bytes.
+(plot/ticks.py, plot/svg_axes.py), text as <text> in matplotlib's default font. A line is one <polyline> per
+stretch of points without a gap (plot/decimate.py keeps at most two points per pixel column), clipped to its
+panel, a lone point a dot; a stacked panel is one <path> per layer and stretch, a stretch of one point a bar
+per layer (figures.runs, isolated, bars: plot/mpl.py draws by the same rules). Each panel's <g> carries its
+box and data ranges (``data-box``, ``data-t``, ``data-v``) so that a reader (or a test) can map points back to
+values. Every text goes through plot/svg_text.py; numbers are written with fixed precision, so the same figure
+gives the same bytes.
 """
 
 from __future__ import annotations
