@@ -72,7 +72,7 @@ class Reading:
     """The kernel's figures the lock-step sampler reads around sadc's read and ours (sidebyside._lockstep):
     ``queue`` as -q counts them (runq-sz as running - 1, the reader not counted; plist-sz the total tasks; the load
     averages in hundredths; blocked), ``interrupts`` /proc/interrupts' every line summed (sar -I's "sum" line:
-    all, then per CPU). ``at`` is CLOCK_BOOTTIME (the clock of /proc/uptime) taken once both files were read."""
+    all, then per CPU). ``at`` is CLOCK_BOOTTIME (the clock of /proc/uptime) taken once the three files were read."""
 
     at: float
     queue: tuple[int, ...]
@@ -174,19 +174,15 @@ class Measured:
             c, picked = QUEUE_COLUMNS.index(header), rows if average else rows[-1:]
             lo = sum(min(r.queue[c] for r in self.windows[j]) for j in picked) / len(picked) / _QUEUE_SCALE[c]
             hi = sum(max(r.queue[c] for r in self.windows[j]) for j in picked) / len(picked) / _QUEUE_SCALE[c]
-            lo, hi = (
-                min(lo, theirs - ex),
-                max(hi, theirs + ex),
-            )  # sadc's read is one more reading in the window
+            # sadc's read is one more reading in the window.
+            lo, hi = min(lo, theirs - ex), max(hi, theirs + ex)
             return lo - ey <= ours <= hi + ey, f"the kernel showed {lo:g}..{hi:g} between the reads"
         if activity == "irq" and span is not None:
             a, b = span
             c = 0 if header == "all" else 1 + int(header[3:])
             gained = [w[-1].interrupts[c] - w[0].interrupts[c] for w in (self.windows[a], self.windows[b])]
-            t_sadc, t_ours = (
-                (self.sadc_cs[b] - self.sadc_cs[a]) / 100,
-                (self.ours_cs[b] - self.ours_cs[a]) / 100,
-            )
+            t_sadc = (self.sadc_cs[b] - self.sadc_cs[a]) / 100
+            t_ours = (self.ours_cs[b] - self.ours_cs[a]) / 100
             if t_sadc <= 0 or t_ours <= 0:
                 return False, ""
             lo = ((theirs - ex) * t_sadc - gained[0]) / t_ours - ey
