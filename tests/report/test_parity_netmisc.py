@@ -1,6 +1,7 @@
-"""sar -n ICMP, EICMP, NFS, NFSD and SOFT against sysstat 12.6: live parity (sadc and hostward sample the same seconds while the
-test pings 127.0.0.1 and sends datagrams to a closed port) and the import round trip (an sa file recorded by
-sadc -S XALL, imported, reported byte for byte as sar reports it, in every locale sysstat writes).
+"""sar -n ICMP, EICMP, NFS, NFSD and SOFT against sysstat 12.6: live parity (sadc and hostward sample the same
+seconds while the test pings 127.0.0.1 and sends datagrams to a closed port) and the import round trip (an sa
+file recorded by sadc -S XALL, imported, reported byte for byte as sar reports it, in every locale sysstat
+writes).
 
 sadc reads the Icmp line by position; on kernels with OutRateLimitGlobal/OutRateLimitHost (6.0+) its outgoing
 figures sit two columns early (activities/icmp.py SADC_SHIFT). The live comparison therefore holds each shifted
