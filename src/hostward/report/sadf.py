@@ -104,7 +104,8 @@ def csv_header(selected: Selected) -> str:
 def _csv_block(
     host: str, segment: Segment, selected: Selected, opts: ReportOptions, fmt: SadfFormat, *, last: bool
 ) -> Iterator[str]:
-    """One activity's lines; ``last``: the segment's last, with the comments after its count (engine.block)."""
+    """One activity's lines; ``last``: the segment's last, with the comments after its count or -e
+    (engine.block)."""
     activity = selected.activity
     view = activity.view(selected.view)
     yield csv_header(selected)

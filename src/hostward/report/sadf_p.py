@@ -44,7 +44,8 @@ def render_ppc(data: DayData, opts: ReportOptions, fmt: SadfFormat) -> Iterator[
 def _block(
     host: str, segment: Segment, selected: Selected, opts: ReportOptions, fmt: SadfFormat, *, last: bool
 ) -> Iterator[str]:
-    """One activity's lines; ``last``: the segment's last, with the comments after its count (engine.block)."""
+    """One activity's lines; ``last``: the segment's last, with the comments after its count or -e
+    (engine.block)."""
     activity = selected.activity
     view = activity.view(selected.view)
     columns = [
