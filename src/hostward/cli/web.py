@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from hostward.cli import setup_logging
 from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag
 from hostward.config import Config, WebConfig, load_config
 from hostward.errors import UsageError
+from hostward.frozen import replace
 
 EPILOG = """\
 The dashboard serves HTTPS on 127.0.0.1:9478 by default, with a certificate made at first start in
@@ -94,10 +94,10 @@ def run(argv: list[str]) -> int:
         setup_logging(args.verbose + 1)
         web = config.web
         if args.listen:
-            web = dataclasses.replace(web, listen=args.listen)
+            web = replace(web, listen=args.listen)
         if args.plain_http:
-            web = dataclasses.replace(web, plain_http=True)
-        return _serve(web, data_dir, dataclasses.replace(config, web=web))
+            web = replace(web, plain_http=True)
+        return _serve(web, data_dir, replace(config, web=web))
     if args.command == "audit":
         from hostward.web.audit import verify  # noqa: PLC0415
 
