@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import modules_after
 
 from hostward.web.accounts import Accounts
+from hostward.web.audit import AuditLog
 from hostward.web.state import web_dir
 
 
@@ -256,3 +257,20 @@ def test_web_user_list_imports_no_credential_machinery(tmp_path: Path) -> None:
     ours = {"hostward.web.accounts", "hostward.web.passwords", "hostward.safefs", "hostward.web.audit"}
     assert not imported & ours, sorted(imported & ours)
     assert {"sqlite3", "hostward.web.accounts_list"} <= imported
+
+
+def test_web_audit_verify_and_user_list_build_no_dataclass_and_import_no_server(tmp_path: Path) -> None:
+    """Verifying the audit log reads lines and hashes them: starlette (for a type the server's requests have,
+    ~60 ms), dataclasses (with inspect, ~10 ms, for serve's copies of the configuration and one verdict record)
+    and typing were most of its start-up (issue 17); listing accounts needs none of them either."""
+    data = tmp_path / "data"
+    log = web_dir(data) / "audit.jsonl"
+    AuditLog(log).append(action="login", result="ok")
+    heavy = {"starlette", "dataclasses", "inspect", "typing"}
+    imported, printed = modules_after(command("web", "--data-dir", str(data), "audit", "verify"), "")
+    assert printed == f"{log}: 1 entries, chain intact\n"
+    assert "hostward.web.audit" in imported and not imported & heavy, sorted(imported & heavy)
+    Accounts(log.parent / "accounts.db").add("ann", "viewer", "a long enough passphrase 1")
+    imported, printed = modules_after(command("web", "--data-dir", str(data), "user", "list"), "")
+    assert printed.split() == ["ann", "viewer", "no", "2FA", "active"]
+    assert not imported & heavy, sorted(imported & heavy)

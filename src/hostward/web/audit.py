@@ -16,15 +16,18 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from starlette.requests import Request
 
 from hostward.errors import StoreError
+from hostward.frozen import frozen
 from hostward.safefs import open_append, open_read
 from hostward.web import audit_lines
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing; starlette only for the server (~60 ms)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+    from starlette.requests import Request
 
 GENESIS = "0" * 64
 MAX_FIELD_CHARS = 300
@@ -103,7 +106,7 @@ def _parsed(line: str) -> dict[str, Any]:
     return entry if isinstance(entry, dict) else {"unreadable": line[:120]}
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Verdict:
     entries: int
     broken_at: int | None  # 1-based line of the first entry that does not chain, None when intact
