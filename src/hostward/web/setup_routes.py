@@ -25,7 +25,6 @@ from hostward.web.audit import audit
 from hostward.web.authz import client_address, current_user, deny, own_origin, require_role
 from hostward.web.enrolment import ENROL_SECONDS, Enrolments, Pending, setup_key, user_key
 from hostward.web.render import render
-from hostward.web.state import web_dir
 
 LINK_INVALID = "This setup link is not valid (used, expired or mistyped): restart the server for a new one."
 
@@ -73,7 +72,7 @@ async def setup_page(request: Request) -> Response:
     if refusal is not None:
         return refusal
     token = request.query_params.get("token", "")
-    if not setup_token.is_valid(web_dir(request.app.state.data_dir), token):
+    if not setup_token.is_valid(request.app.state.state_dir, token):
         audit(request, "setup", "-", "denied: invalid link")
         return deny(request, 403, LINK_INVALID)
     audit(request, "setup", "-", "form shown")
@@ -91,7 +90,7 @@ async def setup_submit(request: Request) -> Response:
     # The one-time token is this form's CSRF token: a page on another site cannot know it.
     token, name = str(form.get("token", ""))[:100], str(form.get("username", ""))[:64]
     password, again = str(form.get("password", ""))[:256], str(form.get("password2", ""))[:256]
-    state_dir = web_dir(request.app.state.data_dir)
+    state_dir = request.app.state.state_dir
     if not setup_token.is_valid(state_dir, token):
         audit(request, "setup", name, "denied: invalid link")
         return deny(request, 403, LINK_INVALID)
