@@ -65,17 +65,21 @@ def serve(data_dir: Path, *, interval_seconds: float = 1.0) -> Iterator[Dashboar
 
 
 def login(context: Any, dashboard: Dashboard, role: str) -> str:
-    """Log a browser context in through the login form (password + TOTP); returns the user name."""
+    """Log a browser context in through the login form (password + TOTP); returns the user name. Waits for the
+    form's answer, then for the overview it redirects to to be parsed (the page is not closed mid-navigation),
+    not for its "load" event."""
     name, password, secret = dashboard.new_user(role)
     page = context.new_page()
-    page.goto(dashboard.url + "/login")
+    page.goto(dashboard.url + "/login", wait_until="domcontentloaded")
     page.locator("input[name=username]").fill(name)
     page.locator("input[name=password]").fill(password)
     page.locator("input[name=code]").fill(pyotp.TOTP(secret).now())
-    with page.expect_navigation():
+    posted = dashboard.url + "/login"
+    with page.expect_response(lambda r: r.url == posted and r.request.method == "POST") as answer:
         page.locator("form.login button[type=submit]").click()
-    if "/login" in page.url:
-        raise AssertionError(f"login as {name} failed: {page.locator('.error').all_text_contents()}")
+    if answer.value.status != 303:
+        raise AssertionError(f"login as {name} failed: {answer.value.status} {answer.value.text()[:200]!r}")
+    page.wait_for_url(dashboard.url + "/", wait_until="domcontentloaded")
     page.close()
     return name
 

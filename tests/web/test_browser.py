@@ -56,6 +56,9 @@ COUNT_LINE_PIXELS = """() => {
     return n;
   });
 }"""
+# expect()'s own default (5 s) is shorter than a page takes to come back on a loaded host; this is Playwright's
+# default for actions and navigations.
+PAGE_WAIT = 30_000
 X_SCALES = "() => window.hostwardCharts.map(c => [c.plot.scales.x.min, c.plot.scales.x.max])"
 
 
@@ -295,20 +298,29 @@ def test_table_and_downloads_show_what_is_drawn(
 
 
 def test_comment_form_for_operators_only(browser: Any, dashboard: Dashboard) -> None:
+    """Each step waits for what it reads (the overview's HTML, the POST's answer, the row on the page it redirects
+    to), not for the page's "load" event: charts' scripts on a loaded host can outlast a default timeout."""
+    from playwright.sync_api import expect
+
     context = browser.new_context()
     login(context, dashboard, "viewer")
     page = context.new_page()
-    page.goto(dashboard.url + "/")
-    assert page.locator("form.comment-form").count() == 0
+    page.goto(dashboard.url + "/", wait_until="domcontentloaded")
+    expect(page.locator("section.timeline h2")).to_have_text("Events")  # where an operator's form would be
+    expect(page.locator("form.comment-form")).to_have_count(0)
     context.close()
     context = browser.new_context()
     login(context, dashboard, "operator")
     page = context.new_page()
-    page.goto(dashboard.url + "/")
+    page.goto(dashboard.url + "/", wait_until="domcontentloaded")
     page.locator("form.comment-form input[name=text]").fill("rolled back <v2>")
-    with page.expect_navigation():
+    posted = dashboard.url + "/comments"
+    with page.expect_response(lambda r: r.url == posted and r.request.method == "POST") as answer:
         page.locator("form.comment-form button").click()
-    assert page.locator("table.events td.text", has_text="rolled back <v2>").count() == 1
+    assert answer.value.status == 303  # stored; the browser follows to the overview
+    expect(page.locator("table.events td.text", has_text="rolled back <v2>")).to_have_count(
+        1, timeout=PAGE_WAIT
+    )
     context.close()
     loaded = data.load(Path(dashboard.app.state.data_dir), data.parse_window(None, None, None))
     assert any(getattr(e, "text", None) == "rolled back <v2>" for e in loaded.recorded.entries)  # type: ignore[union-attr]
