@@ -185,3 +185,21 @@ def test_lines_that_are_json_but_no_entry(tmp_path: Path) -> None:
         assert AuditLog(path).newest(1) == (
             [{"unreadable": planted.decode()}] if planted[:1] != b"{" else [{"no": "hash"}]
         )
+
+
+def test_the_admin_page_shows_a_line_that_is_no_entry_as_text(tmp_path: Path) -> None:
+    """A line that is no entry (garbage, or JSON that is no object) is shown as what it starts with, escaped,
+    where it was a row of empty cells."""
+    app = make_app(tmp_path)
+    admin = app.state.accounts.add("ada", "admin", PASSWORD)
+    log: AuditLog = app.state.audit
+    log.append(user="bot", action="probe", object="before")
+    with log.path.open("ab") as handle:
+        handle.write(b"<script>alert(1)</script>\n[1]\n")
+    c = client(app)
+    login(c, "ada", code=pyotp.TOTP(admin.totp_secret).now())
+    page = c.get("/admin/audit")
+    assert page.status_code == 200
+    shown = re.findall(r"not an audit entry \(.*?\): (.*?)</td>", page.text)
+    assert shown == ["[1]", "&lt;script&gt;alert(1)&lt;/script&gt;"]
+    assert "<script>alert" not in page.text

@@ -72,10 +72,10 @@ def web_dir(data_dir: Path) -> Path:
             safefs.make_dirs(data_dir)
             safefs.make_dirs(path, PRIVATE_MODE)
             info = os.lstat(path)
+            _checked(path, info)
+            safefs.check_private_dir(path, "the dashboard's state directory")
         except OSError as exc:  # a data directory that is a file, or read-only: one line, not a traceback
             raise ConfigError(f"cannot use {path} for the dashboard's state: {exc.strerror or exc}") from exc
-        _checked(path, info)
-        safefs.check_private_dir(path, "the dashboard's state directory")
     except (ConfigError, StoreError):
         for directory in missing:  # deepest first; one someone filled in between stays (rmdir: empty only)
             with contextlib.suppress(OSError):
