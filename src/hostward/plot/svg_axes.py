@@ -1,12 +1,12 @@
 """Time ticks of the SVG renderer (plot/svg.py), chosen as matplotlib's date locators choose them for the PDF/PNG
 of the same figure (the value ticks, the same in both, are plot/ticks.py's).
 
-* Time: in the host's time zone; a day's window gets a tick every 2 hours (as plot/mpl.py's HourLocator),
-  any other window matplotlib's AutoDateLocator rule: the coarsest unit (months, days, hours, minutes, seconds)
-  of which the window holds at least 4, at the smallest of that unit's usual intervals that gives at most
-  ``most`` ticks, aligned on the clock (every 15 minutes: :00, :15, :30, :45). Units are counted on the local
-  clock, as matplotlib counts them (the difference of two datetimes in one zone): the 25 hours of an autumn DST
-  day are 24 of them, and get a tick every 3 hours as in the PDF, not every 4.
+In the host's time zone, a day's window gets a tick every 2 hours (as plot/mpl.py's HourLocator), any other
+window matplotlib's AutoDateLocator rule: the coarsest unit (months, days, hours, minutes, seconds) of which the
+window holds at least 4, at the smallest of that unit's usual intervals that gives at most ``most`` ticks,
+aligned on the clock (every 15 minutes: :00, :15, :30, :45). Units are counted on the local clock, as matplotlib
+counts them (the difference of two datetimes in one zone): the 25 hours of an autumn DST day are 24 of them, and
+get a tick every 3 hours as in the PDF, not every 4.
 """
 
 from __future__ import annotations
