@@ -53,8 +53,8 @@ class Recording:
     safile: Path
     hwfile: Path
     samples: tuple[SystemSample, ...]
-    readings: tuple[Reading, ...] = ()
-    after: tuple[int, ...] = ()
+    readings: tuple[Reading, ...]
+    after: tuple[int, ...]
 
 
 def record(
