@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,13 +125,21 @@ def test_sadf_json_matches_sadf(recording: Recording) -> None:
 def test_since_boot_matches_sar() -> None:
     """Interval 0: rates since boot, every CPU column counted from the zeroed record (sar.c write_stats_startup)."""
     flags = ["-I", "ALL", "-P", "ALL", "0"]
-    for _ in range(5):  # both must print the same second
+    for _ in range(5):  # both must print the same second: both start together just after one begins
+        time.sleep((1.02 - time.time() % 1) % 1)
+        hostward = subprocess.Popen(
+            [sys.executable, "-m", "hostward", "sar", *flags],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment(),
+        )
         theirs = subprocess.run(
             ["sar", *flags], capture_output=True, text=True, check=True, env=environment()
         )
-        ours = run_hostward("sar", flags)
-        if theirs.stdout.splitlines()[2][:8] == ours.stdout.splitlines()[2][:8]:
+        ours, errors = hostward.communicate(timeout=60)
+        if theirs.stdout.splitlines()[2][:8] == ours.splitlines()[2][:8]:
             break
-    assert ours.returncode == 0, ours.stderr
-    assert compare(theirs.stdout, ours.stdout) == []
-    assert "Average" not in ours.stdout and " LOC " in ours.stdout
+    assert hostward.returncode == 0, errors
+    assert compare(theirs.stdout, ours) == []
+    assert "Average" not in ours and " LOC " in ours
