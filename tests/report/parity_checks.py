@@ -121,8 +121,8 @@ class Measured:
 
     - CPU columns: each end of an interval read ``d`` seconds apart moves up to ``100 * d / interval`` points
       between modes.
-    - -q's columns, instantaneous: hostward's value within the range the window's readings and sadc's span (an
-      average: the mean of the rows' ranges, widened to sar's average). Not sar's within ours: sadc reads while
+    - -q's columns, instantaneous: hostward's value within the range the window's readings and sadc's span, or
+      the tolerance around sar's reaches (an average: within the mean of its rows' ranges). Not sar's within ours: sadc reads while
       the sampler sleeps, so it sees one runnable task fewer than the readings taken while sadc runs.
     - -I's columns: each end of the rate interval lets ours count the interrupts taken in that end's window
       (the "sum" line's figure for the column, which bounds every line's) more or fewer than sadc's.
@@ -157,11 +157,28 @@ class Measured:
             return None
         return rows[0] - 1, rows[-1]
 
+    def _queue_range(self, c: int, k: int, printed: str, column: Column) -> tuple[float, float]:
+        """Where a -q value of record ``k`` may be, sar's being ``printed``: within the range the window's readings
+        and sadc's value span, or sar's within the column's tolerance (whichever reaches further)."""
+        sar = float(printed.replace(",", "."))
+        slack = column.parity.abs + column.parity.rel * abs(sar) + _half_unit(printed)
+        window = [r.queue[c] / _QUEUE_SCALE[c] for r in self.windows[k]]
+        return min(*window, sar - slack), max(*window, sar + slack)
+
     def explains(
-        self, activity: str, column: Column, rows: list[int], x: str, y: str, *, average: bool
+        self,
+        activity: str,
+        column: Column,
+        rows: list[int],
+        x: str,
+        y: str,
+        *,
+        average: bool,
+        sar_rows: dict[int, str] | None = None,
     ) -> tuple[bool, str]:
-        """Whether what was measured for a row (the last of ``rows``, an Average over ``rows``) explains how far
-        sar's ``x`` and hostward's ``y`` are apart, and what it was ("" when nothing was measured)."""
+        """Whether what was measured for a row (the last of ``rows``, an Average over ``rows``, sar's values of
+        those rows in ``sar_rows``) explains how far sar's ``x`` and hostward's ``y`` are apart, and what it was
+        ("" when nothing was measured)."""
         theirs, ours = float(x.replace(",", ".")), float(y.replace(",", "."))
         ex, ey = _half_unit(x), _half_unit(y)
         span, header = self._span(rows, average), column.header
@@ -172,11 +189,12 @@ class Measured:
             return allowed, f"the read offset allows {slack:.2f} more"
         if activity == "queue" and header in QUEUE_COLUMNS and rows:
             c, picked = QUEUE_COLUMNS.index(header), rows if average else rows[-1:]
-            lo = sum(min(r.queue[c] for r in self.windows[j]) for j in picked) / len(picked) / _QUEUE_SCALE[c]
-            hi = sum(max(r.queue[c] for r in self.windows[j]) for j in picked) / len(picked) / _QUEUE_SCALE[c]
-            # sadc's read is one more reading in the window.
-            lo, hi = min(lo, theirs - ex), max(hi, theirs + ex)
-            return lo - ey <= ours <= hi + ey, f"the kernel showed {lo:g}..{hi:g} between the reads"
+            sar = sar_rows or {}
+            if average and not all(j in sar for j in picked):
+                return False, ""
+            ranges = [self._queue_range(c, j, sar[j] if average else x, column) for j in picked]
+            lo, hi = sum(r[0] for r in ranges) / len(ranges), sum(r[1] for r in ranges) / len(ranges)
+            return lo - ey <= ours <= hi + ey, f"the kernel and sar allow {lo:g}..{hi:g}"
         if activity == "irq" and span is not None:
             a, b = span
             c = 0 if header == "all" else 1 + int(header[3:])

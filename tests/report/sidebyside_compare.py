@@ -63,6 +63,7 @@ def compare(theirs: str, ours: str, time_width: int = 11, *, measured: Measured 
     item_first = item_last = False
     activity_name = ""
     printed: dict[str, list[int]] = {}  # activity -> record numbers of its rows so far (Measured's rows)
+    shown: dict[tuple[str, str], dict[int, str]] = {}  # (activity, column) -> sar's value by record number
     for number, (a, b) in enumerate(zip(a_lines, b_lines, strict=False), 1):
         tokens = a[time_width:].split()
         found = _header_activity(tokens) if a else None
@@ -71,6 +72,7 @@ def compare(theirs: str, ours: str, time_width: int = 11, *, measured: Measured 
                 problems.append(f"line {number}: sar {a!r} != hostward {b!r}")
             if "LINUX RESTART" in a:
                 printed.clear()
+                shown.clear()
             if found is not None:
                 activity, columns = found
                 activity_name = activity.name
@@ -100,11 +102,16 @@ def compare(theirs: str, ours: str, time_width: int = 11, *, measured: Measured 
             tx, ty = float(x.replace(",", ".")), float(y.replace(",", "."))
             if len(x) != len(y) and abs(tx - ty) < 1e-9:
                 problems.append(f"line {number}: {column.header} formatted {x!r} vs {y!r}")
+            if k is not None:
+                shown.setdefault((activity_name, column.header), {})[k] = x
             if column.parity.allows(ty, tx):
                 continue
             explained, what = (False, "")
             if measured and (average or k is not None):
-                explained, what = measured.explains(activity_name, column, rows, x, y, average=average)
+                sar_rows = shown.get((activity_name, column.header))
+                explained, what = measured.explains(
+                    activity_name, column, rows, x, y, average=average, sar_rows=sar_rows
+                )
             if not explained:
                 why = column.parity.why + (f"; {what}" if what else "")
                 problems.append(f"line {number}: {column.header} sar {x} hostward {y} ({why})")
