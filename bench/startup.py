@@ -6,7 +6,8 @@ The NTP and cache rows query a chronyd and a memcached this script starts on 127
 ``sar -A -f`` rows read files recorded first (3 samples at 1 s, ``sadc -S XALL`` beside ``hostward record``:
 start-up and the decoding of every activity, not the length of a day); ``oom report`` reads a fixture log
 (no C tool explains an OOM kill: no peer, the figure alone); ``web user list`` lists the one account of a
-data directory made first (listing creates nothing: a missing data directory would be an error); ``oom explain``,
+data directory made first (listing creates nothing: a missing data directory would be an error) and ``web audit
+verify`` checks the audit log that adding it wrote; ``oom explain``,
 ``oom doctor`` and ``ntp status`` read this host (no peer for these).
 
 Each round runs every command once, in turn, so load on the machine falls on all of them alike. CPU is the
@@ -42,6 +43,7 @@ def pairs(
     """(label, hostward argv, peer label, peer argv): the peer is skipped when its program is not installed
     (an empty label: no peer)."""
     sa, hw = files
+    web = str(web_data(tmp))
     chrony = [
         f"pidfile {tmp}/chrony.pid",
         "cmdport 0",
@@ -58,7 +60,8 @@ def pairs(
         ("hostward cache stats", ["cache", "stats", cache], "memcached-tool stats", [MEMCACHED_TOOL, cache, "stats"]),
         ("hostward sar -A -f", ["sar", "-A", "-f", str(hw)], "sar -A -f", ["sar", "-A", "-f", str(sa)]),
         ("hostward oom report LOG", ["oom", "report", str(OOM_LOG)], "", []),
-        ("hostward web user list", ["web", "--data-dir", str(web_data(tmp)), "user", "list"], "", []),
+        ("hostward web user list", ["web", "--data-dir", web, "user", "list"], "", []),
+        ("hostward web audit verify", ["web", "--data-dir", web, "audit", "verify"], "", []),
         ("hostward oom explain 1", ["oom", "explain", "--json", "1"], "", []),
         ("hostward oom doctor --json", ["oom", "doctor", "--json"], "", []),
         ("hostward ntp status --json", ["ntp", "status", "--json"], "", []),
