@@ -86,7 +86,7 @@ class AuditLog:
         self, limit: int, wanted: Callable[[dict[str, Any]], bool] = lambda _entry: True
     ) -> list[dict[str, Any]]:
         """Up to ``limit`` entries that ``wanted`` accepts, the newest first, read backwards from the end of the log
-        (as far back as it takes to find them, and no further); a line that is not JSON is
+        (as far back as it takes to find them, and no further); a line that is not a JSON object is
         ``{"unreadable": its start}``."""
         try:
             with _open_log(self.path) as handle:
