@@ -126,19 +126,18 @@ def verify(path: Path) -> Verdict:
 
 def _verdict(lines: Iterator[str]) -> Verdict:
     prev = GENESIS
-    count = 0
+    number = 0  # an empty log
     for number, line in enumerate(lines, start=1):
-        count = number
         entry = _parsed(line)  # `[1]` is JSON but no entry: it is "unreadable", and has no hash either
         if "hash" not in entry:
-            return Verdict(count, number, "not a JSON audit entry")
+            return Verdict(number, number, "not a JSON audit entry")
         stated = entry.pop("hash")
         if entry.get("prev") != prev:
-            return Verdict(count, number, "does not link to the entry before it (removed or reordered)")
+            return Verdict(number, number, "does not link to the entry before it (removed or reordered)")
         if _chain(prev, entry) != stated:
-            return Verdict(count, number, "its contents were changed after it was written")
+            return Verdict(number, number, "its contents were changed after it was written")
         prev = stated
-    return Verdict(count, None)
+    return Verdict(number, None)
 
 
 def _open_log(path: Path) -> BinaryIO:
