@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hostward.cli import setup_logging
 from hostward.cli.args import Parser, add_config_flag, add_data_dir_flag
-from hostward.config import Config, WebConfig, load_config
+from hostward.config import Config, load_config
 from hostward.errors import UsageError
 from hostward.frozen import replace
 
@@ -97,7 +97,7 @@ def run(argv: list[str]) -> int:
             web = replace(web, listen=args.listen)
         if args.plain_http:
             web = replace(web, plain_http=True)
-        return _serve(web, data_dir, replace(config, web=web))
+        return _serve(data_dir, replace(config, web=web))
     if args.command == "audit":
         from hostward.web.audit import verify  # noqa: PLC0415
 
@@ -165,8 +165,8 @@ def _list(data_dir: Path) -> int:
     return 0
 
 
-def _serve(web: WebConfig, data_dir: Path, config: Config) -> int:
+def _serve(data_dir: Path, config: Config) -> int:
     from hostward.web.server import WebServer  # noqa: PLC0415 - uvicorn and the app only for serve
 
-    WebServer(web, data_dir, cache=config.cache, hostward_config=config).run()
+    WebServer(config.web, data_dir, cache=config.cache, hostward_config=config).run()
     return 0
