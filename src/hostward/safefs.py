@@ -8,6 +8,8 @@ symlink or a hard link at a name we are about to write, and make root write thro
 * a file we append to or lock is opened with ``O_NOFOLLOW`` (a symlink at the last component is refused), must
   be a regular file, and must not have a second hard link (``open_append``, ``open_lock``): a hard link to
   another file would make us write into that file;
+* a file we read where another user may have planted one is opened with ``O_NOFOLLOW`` and ``O_NONBLOCK`` and
+  must be a regular file (``open_read``): never another file's contents through a link, never a hung FIFO;
 * directories we create get 0750 (``make_dirs``) whatever the umask; an existing directory's mode is left as it
   is (it may be shared on purpose) but a data directory that others could write to is refused by
   ``check_private_dir``, as sshd's StrictModes refuses a writable ~/.ssh;
