@@ -46,7 +46,7 @@ def create_app(
         middleware=[Middleware(SecurityHeaders, tls=secure)],
     )
     app.state.data_dir = data_dir
-    app.state.state_dir = state_dir  # made and checked above: the certificate and the setup link use it too
+    app.state.state_dir = state_dir  # made and checked above: the certificate and the setup pages use it too
     app.state.tls = secure
     app.state.cookie_name = "__Host-hostward" if secure else "hostward_session"
     app.state.accounts = Accounts(db)
