@@ -7,10 +7,11 @@ the name first, sadf -j under ``network`` as ``"fchosts": [{"fchost": ..., "fch_
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, rate
+from hostward.activities.base import Activity, Column, Interval, ItemSpec, Kind, Row, Tolerance, rates
 from hostward.collect.fchost import FcHost
 
 _TRAFFIC = Tolerance("frames an adapter moves between the two programs' reads of its counters", rel=0.01)
+_COUNTERS = ("rx_frames", "tx_frames", "rx_words", "tx_words")  # the columns' counters, in order
 
 
 def fchost_rows(span: Interval) -> list[Row]:
@@ -20,13 +21,7 @@ def fchost_rows(span: Interval) -> list[Row]:
     rows = []
     for host in span.curr.fchosts or ():
         prev = before.get(host.name) or FcHost(host.name)
-        rates = (
-            rate(prev.rx_frames, host.rx_frames, span.itv_cs),
-            rate(prev.tx_frames, host.tx_frames, span.itv_cs),
-            rate(prev.rx_words, host.rx_words, span.itv_cs),
-            rate(prev.tx_words, host.tx_words, span.itv_cs),
-        )
-        rows.append(Row(host.name, rates))
+        rows.append(Row(host.name, rates(prev, host, _COUNTERS, span.itv_cs)))
     return rows
 
 
