@@ -3,7 +3,7 @@ read_vmstat_paging, done by collect.memory.parse_vmstat)."""
 
 from __future__ import annotations
 
-from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rate, unsigned
+from hostward.activities.base import Activity, Column, Interval, Kind, Row, Tolerance, rates, unsigned
 
 _KB = Tolerance(
     "kB paged in/out between the reads (a page-cache fill can move MBs in a ms)", abs=1024.0, rel=0.1
@@ -14,6 +14,17 @@ _EV = Tolerance(
 _MAJ = Tolerance("major faults between the reads", abs=50.0, rel=0.1)
 _SCAN = Tolerance("reclaim between the reads (none on an idle 24 GiB host)", abs=2000.0, rel=0.1)
 _EFF = Tolerance("ratio of two reclaim deltas; 0 without reclaim", abs=5.0)
+# The counters of the columns before %vmeff, in order.
+_COUNTERS = (
+    "pgpgin",
+    "pgpgout",
+    "pgfault",
+    "pgmajfault",
+    "pgfree",
+    "pgscan_kswapd",
+    "pgscan_direct",
+    "pgsteal",
+)
 
 
 def paging_rows(span: Interval) -> list[Row]:
@@ -22,22 +33,7 @@ def paging_rows(span: Interval) -> list[Row]:
     # print_paging_stats's SP_VALUE(pgsteal, scanned) computes it (a counter that went back: wrapped).
     scanned = unsigned(p.pgscan_kswapd + p.pgscan_direct, c.pgscan_kswapd + c.pgscan_direct)
     vmeff = float(unsigned(p.pgsteal, c.pgsteal)) / scanned * 100 if scanned else 0.0
-    return [
-        Row(
-            None,
-            (
-                rate(p.pgpgin, c.pgpgin, itv),
-                rate(p.pgpgout, c.pgpgout, itv),
-                rate(p.pgfault, c.pgfault, itv),
-                rate(p.pgmajfault, c.pgmajfault, itv),
-                rate(p.pgfree, c.pgfree, itv),
-                rate(p.pgscan_kswapd, c.pgscan_kswapd, itv),
-                rate(p.pgscan_direct, c.pgscan_direct, itv),
-                rate(p.pgsteal, c.pgsteal, itv),
-                vmeff,
-            ),
-        )
-    ]
+    return [Row(None, (*rates(p, c, _COUNTERS, itv), vmeff))]
 
 
 PAGING = Activity(
