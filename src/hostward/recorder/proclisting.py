@@ -138,9 +138,6 @@ def _from_position(fd: int) -> list[int] | None:
         names = os.listdir(fd)
     except OSError:
         return None
-    if not all(map(str.isdigit, names)):
+    if not all(map(str.isdecimal, names)):  # isdecimal, not isdigit: "²" is a digit that int() refuses
         return None
-    try:
-        return sorted(map(int, names))
-    except ValueError:  # a digit that int() refuses ("²"): not a kernel's pid
-        return None
+    return sorted(map(int, names))
