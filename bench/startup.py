@@ -7,8 +7,8 @@ The NTP and cache rows query a chronyd and a memcached this script starts on 127
 start-up and the decoding of every activity, not the length of a day); ``oom report`` reads a fixture log
 (no C tool explains an OOM kill: no peer, the figure alone); ``web user list`` lists the one account of a
 data directory made first (listing creates nothing: a missing data directory would be an error) and ``web audit
-verify`` checks the audit log that adding it wrote; ``oom explain``,
-``oom doctor`` and ``ntp status`` read this host (no peer for these).
+verify`` checks the audit log that adding it wrote; ``oom explain``, ``oom doctor`` and ``ntp status`` read
+this host (no peer for these).
 
 Each round runs every command once, in turn, so load on the machine falls on all of them alike. CPU is the
 child's user + system time (rusage of the waited process, children included), which is what the command
